@@ -1,0 +1,194 @@
+//! The database handle: SQLite (the embedded default) or PostgreSQL, chosen by the URL's
+//! scheme. Repositories write one query body for both through [`on_pool!`]; where the
+//! dialects differ they pick their SQL with [`Db::backend`].
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the database could not be opened, worded for the person starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "DATABASE_URL must start with sqlite:// or postgres:// (got \"{0}\"); \
+         e.g. sqlite://data/gearshare.db"
+    )]
+    UnknownScheme(String),
+    #[error("DATABASE_URL is not a valid {backend} URL: {reason}")]
+    InvalidUrl { backend: &'static str, reason: String },
+    #[error("cannot open the database at {url}: {reason}. Check DATABASE_URL and that the database server is running")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool, so one query text and its bindings
+/// serve both backends (sqlx accepts `$1` placeholders on SQLite as well).
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A value bound to a `$n` placeholder of SQL assembled at run time (search filters, batch
+/// inserts); see [`bind_args!`].
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+    Float(f64),
+    Bool(bool),
+    Uuid(uuid::Uuid),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// Binds every [`Arg`] of `$args` to `$query` in order.
+#[macro_export]
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::db::Arg::Text(v) => query.bind(v.as_str()),
+                $crate::db::Arg::OptText(v) => query.bind(v.as_deref()),
+                $crate::db::Arg::Int(v) => query.bind(*v),
+                $crate::db::Arg::OptInt(v) => query.bind(*v),
+                $crate::db::Arg::Float(v) => query.bind(*v),
+                $crate::db::Arg::Bool(v) => query.bind(*v),
+                $crate::db::Arg::Uuid(v) => query.bind(*v),
+                $crate::db::Arg::Time(v) => query.bind(*v),
+            };
+        }
+        query
+    }};
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
+        let invalid = |backend, e: sqlx::Error| ConnectError::InvalidUrl {
+            backend,
+            reason: e.to_string(),
+        };
+        let unreachable = |e: sqlx::Error| ConnectError::Unreachable {
+            url: redact_password(url),
+            reason: e.to_string(),
+        };
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| invalid("SQLite", e))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            create_parent_dir(&options);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| invalid("PostgreSQL", e))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            Ok(Db::Postgres(pool))
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(ConnectError::UnknownScheme(scheme.to_owned()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        let result = match self {
+            Db::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await,
+        };
+        result.map_err(|e| ConnectError::Migrate(e.to_string()))
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn is_ready(&self) -> bool {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+fn create_parent_dir(options: &SqliteConnectOptions) {
+    let path = options.get_filename();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // A failure surfaces as the clearer "cannot open the database" error just after.
+        let _ = std::fs::create_dir_all(dir);
+    }
+}
+
+/// The URL with any password replaced, fit for logs and error messages.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_password("postgres://app:s3cret@db:5432/gs"),
+            "postgres://app:***@db:5432/gs"
+        );
+        assert_eq!(redact_password("postgres://app@db/gs"), "postgres://app@db/gs");
+        assert_eq!(redact_password("sqlite://data/gearshare.db"), "sqlite://data/gearshare.db");
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_named_in_the_error() {
+        let err = Db::connect("mysql://localhost/gs", 1).await.unwrap_err();
+        assert!(err.to_string().starts_with("DATABASE_URL must start with sqlite:// or postgres://"));
+    }
+}

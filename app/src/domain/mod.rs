@@ -1,0 +1,10 @@
+//! Pure marketplace rules: no I/O and no server-only dependency, so they compile to wasm and
+//! the browser shows exactly the figures the server will charge.
+
+pub mod money;
+pub mod period;
+pub mod pricing;
+
+pub use money::{Currency, Money};
+pub use period::{PeriodError, RentalPeriod};
+pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};

@@ -1,0 +1,109 @@
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The longest rental anyone can ask for; keeps every price computation far from overflow.
+pub const MAX_RENTAL_DAYS: i64 = 366;
+
+/// A rental period as a half-open range of days `[from, to)`: the renter picks the gear up on
+/// `from` and returns it on `to`, when the unit is free again. `from < to` always holds, so a
+/// period lasts at least one day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RentalPeriod {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PeriodError {
+    /// The return day is on or before the pickup day.
+    EndNotAfterStart,
+    /// Longer than [`MAX_RENTAL_DAYS`].
+    TooLong,
+}
+
+impl fmt::Display for PeriodError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EndNotAfterStart => f.write_str("Pick a return date after the pickup date."),
+            Self::TooLong => write!(f, "A rental can last at most {MAX_RENTAL_DAYS} days."),
+        }
+    }
+}
+
+impl RentalPeriod {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, PeriodError> {
+        let days = (to - from).num_days();
+        if days < 1 {
+            Err(PeriodError::EndNotAfterStart)
+        } else if days > MAX_RENTAL_DAYS {
+            Err(PeriodError::TooLong)
+        } else {
+            Ok(Self { from, to })
+        }
+    }
+
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    pub fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    /// Number of rental days, between 1 and [`MAX_RENTAL_DAYS`].
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days()
+    }
+
+    /// Half-open overlap: a period ending on the day another starts does not clash with it.
+    pub fn overlaps(&self, other: &RentalPeriod) -> bool {
+        self.from < other.to && other.from < self.to
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 7, d).unwrap()
+    }
+
+    #[test]
+    fn a_period_lasts_at_least_one_day() {
+        assert_eq!(RentalPeriod::new(day(3), day(3)), Err(PeriodError::EndNotAfterStart));
+        assert_eq!(RentalPeriod::new(day(4), day(3)), Err(PeriodError::EndNotAfterStart));
+        assert_eq!(RentalPeriod::new(day(3), day(4)).unwrap().days(), 1);
+    }
+
+    #[test]
+    fn periods_longer_than_the_maximum_are_refused() {
+        let start = day(1);
+        let end = start + chrono::Days::new(MAX_RENTAL_DAYS as u64 + 1);
+        assert_eq!(RentalPeriod::new(start, end), Err(PeriodError::TooLong));
+    }
+
+    #[test]
+    fn back_to_back_periods_do_not_overlap() {
+        let first = RentalPeriod::new(day(1), day(5)).unwrap();
+        let next = RentalPeriod::new(day(5), day(8)).unwrap();
+        let clash = RentalPeriod::new(day(4), day(6)).unwrap();
+        assert!(!first.overlaps(&next));
+        assert!(first.overlaps(&clash) && next.overlaps(&clash));
+    }
+
+    proptest! {
+        #[test]
+        fn overlap_is_symmetric_and_matches_shared_days(
+            a in 1u32..20, la in 1u32..10, b in 1u32..20, lb in 1u32..10,
+        ) {
+            let p = RentalPeriod::new(day(a), day(a + la)).unwrap();
+            let q = RentalPeriod::new(day(b), day(b + lb)).unwrap();
+            let shares_a_day = (a..a + la).any(|d| (b..b + lb).contains(&d));
+            prop_assert_eq!(p.overlaps(&q), q.overlaps(&p));
+            prop_assert_eq!(p.overlaps(&q), shares_a_day);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The one error type of GearShare.
+//!
+//! Pick the variant a person can act on: `Validation` when an input is wrong (name the
+//! field), `NotFound`, `Conflict` when someone else changed the same thing first,
+//! `Unauthorized` when signing in would help, `Forbidden` when it would not, `RateLimited`.
+//! Anything else is `Internal`: build it with [`AppError::internal`], which logs the cause on
+//! the server; the browser only ever sees the generic message.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("We couldn't find that.")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    #[error("You don't have access to this page")]
+    Forbidden,
+    #[error("Too many attempts, try again in {retry_after_minutes} minutes.")]
+    RateLimited { retry_after_minutes: u32 },
+    #[error("GearShare could not be reached. Check your connection and try again.")]
+    Unreachable,
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation { field: field.to_owned(), message: message.into() }
+    }
+
+    /// Logs `cause` with its context on the server and returns the opaque `Internal` error.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error.context = context, error.cause = %cause, "internal error");
+        Self::Internal
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    /// Errors of the server-function plumbing itself. Their text stays out of the page: it
+    /// names internals, and a person can only retry or fix their input.
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => Self::Unreachable,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                Self::validation("request", "That request was not understood.")
+            }
+            #[cfg(feature = "ssr")]
+            other => Self::internal("server function", other),
+            #[cfg(not(feature = "ssr"))]
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            other => Self::internal("database", other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plumbing_errors_never_carry_their_internal_text() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
+            "expected value at line 1 column 1 in table listings".into(),
+        ));
+        assert_eq!(err, AppError::Internal);
+        assert!(!err.to_string().contains("listings"));
+    }
+
+    #[test]
+    fn errors_round_trip_through_their_encoding() {
+        let err = AppError::validation("to", "Pick a return date after the pickup date.");
+        assert_eq!(AppError::de(err.ser()), err);
+    }
+}

@@ -1,0 +1,200 @@
+//! The booking form of a listing: the renter picks dates and the quote updates at once, in
+//! the browser, from the same `domain::quote` the server charges with.
+
+use super::model::ListingDetail;
+use super::pages::{price_lines, WantedDates};
+use crate::domain::{quote, Money, PeriodError, Quote, QuoteError, RateKind};
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+/// Which date field a quote error belongs next to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DateField {
+    From,
+    To,
+}
+
+#[derive(Clone, PartialEq)]
+enum QuoteState {
+    NeedDates,
+    Invalid { field: DateField, message: String },
+    Priced(Quote),
+}
+
+fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
+    let parse = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (parse(from), parse(to)) else {
+        return QuoteState::NeedDates;
+    };
+    match quote(&listing.prices, from, to, listing.today, listing.service_fee_bps) {
+        Ok(quote) => QuoteState::Priced(quote),
+        Err(error) => {
+            let field = match error {
+                QuoteError::StartsInPast | QuoteError::NoticeTooShort { .. } => DateField::From,
+                QuoteError::Period(PeriodError::EndNotAfterStart)
+                | QuoteError::Period(PeriodError::TooLong)
+                | QuoteError::TooShort { .. }
+                | QuoteError::TooLong { .. }
+                | QuoteError::InvalidPrices => DateField::To,
+            };
+            QuoteState::Invalid { field, message: error.to_string() }
+        }
+    }
+}
+
+fn rental_line(quote: &Quote) -> String {
+    let days = crate::domain::pricing::plural_days(quote.days);
+    match quote.rate {
+        RateKind::Daily => format!("{} × {days}", quote.per_day),
+        RateKind::Weekly => format!("{days} at the weekly price"),
+        RateKind::Monthly => format!("{days} at the monthly price"),
+    }
+}
+
+#[component]
+pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
+    let from = RwSignal::new(dates.from);
+    let to = RwSignal::new(dates.to);
+    let earliest = listing.today + chrono::Days::new(listing.prices.lead_time_days.max(0) as u64);
+    let state = {
+        let listing = listing.clone();
+        Memo::new(move |_| quote_state(&listing, &from.read(), &to.read()))
+    };
+    let error_for = move |field: DateField| {
+        move || match state.get() {
+            QuoteState::Invalid { field: f, message } if f == field => Some(message),
+            _ => None,
+        }
+    };
+    let described_by = move |field: DateField| {
+        move || error_for(field)().map(|_| "quote-error".to_owned())
+    };
+    let action = if listing.instant_booking { "Book now" } else { "Request to book" };
+    let prices = price_lines(&listing);
+    let deposit = Money::new(listing.prices.deposit_minor, listing.prices.currency);
+    view! {
+        <div class="sticky top-4 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+            <h2 id="booking-heading" class="text-lg font-semibold text-slate-900">"Book this gear"</h2>
+            <ul class="mt-2 text-slate-800">
+                {prices.into_iter().enumerate().map(|(i, line)| view! {
+                    <li class=if i == 0 { "text-2xl font-bold text-slate-900" } else { "text-sm" }>{line}</li>
+                }).collect_view()}
+                <li class="text-sm">{format!("Refundable deposit {deposit}")}</li>
+            </ul>
+            <form class="mt-5 space-y-4" on:submit=|ev| ev.prevent_default()>
+                <div class="grid grid-cols-2 gap-3">
+                    <div class="field">
+                        <label for="quote-from">"From"</label>
+                        <input id="quote-from" name="from" type="date" required
+                            min=earliest.to_string()
+                            prop:value=from
+                            on:input=move |ev| from.set(event_target_value(&ev))
+                            aria-invalid=move || error_for(DateField::From)().map(|_| "true")
+                            aria-describedby=described_by(DateField::From)/>
+                    </div>
+                    <div class="field">
+                        <label for="quote-to">"To"</label>
+                        <input id="quote-to" name="to" type="date" required
+                            min=move || NaiveDate::parse_from_str(&from.read(), "%Y-%m-%d").ok()
+                                .and_then(|d| d.succ_opt()).map(|d| d.to_string())
+                            prop:value=to
+                            on:input=move |ev| to.set(event_target_value(&ev))
+                            aria-invalid=move || error_for(DateField::To)().map(|_| "true")
+                            aria-describedby=described_by(DateField::To)/>
+                    </div>
+                </div>
+                <QuoteSummary state/>
+                <button type="submit" class="btn-primary w-full" disabled=true aria-describedby="booking-note">
+                    {action}
+                </button>
+                <p id="booking-note" class="text-xs text-slate-600">
+                    "Booking requests open soon: accounts and payments are on their way."
+                </p>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn QuoteSummary(state: Memo<QuoteState>) -> impl IntoView {
+    move || match state.get() {
+        QuoteState::NeedDates => view! {
+            <p class="rounded-lg bg-slate-50 p-3 text-sm text-slate-700">
+                "Pick your dates to see the total price."
+            </p>
+        }
+        .into_any(),
+        QuoteState::Invalid { message, .. } => view! {
+            <p id="quote-error" role="alert" class="rounded-lg bg-red-50 p-3 text-sm font-medium text-red-900">
+                {message}
+            </p>
+        }
+        .into_any(),
+        QuoteState::Priced(quote) => view! {
+            <dl aria-label="Price quote" class="quote">
+                <div><dt>{rental_line(&quote)}</dt><dd>{quote.rental.to_string()}</dd></div>
+                <div><dt>"Service fee"</dt><dd>{quote.service_fee.to_string()}</dd></div>
+                <div><dt>"Deposit (refunded after return)"</dt><dd>{quote.deposit.to_string()}</dd></div>
+                <div class="quote-total"><dt>"Total"</dt><dd>{quote.total.to_string()}</dd></div>
+            </dl>
+        }
+        .into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, ListingPrices};
+    use crate::listings::model::{Condition, OwnerSummary, Rating};
+
+    fn listing() -> ListingDetail {
+        ListingDetail {
+            id: uuid::Uuid::nil(),
+            title: "Tent".into(),
+            description: String::new(),
+            brand: String::new(),
+            model: String::new(),
+            condition: Condition::Good,
+            category_slug: "camping".into(),
+            category_name: "Camping".into(),
+            city: "Lyon".into(),
+            prices: ListingPrices {
+                currency: Currency::Eur,
+                daily_minor: 1_000,
+                weekly_minor: None,
+                monthly_minor: None,
+                deposit_minor: 5_000,
+                min_days: 2,
+                max_days: None,
+                lead_time_days: 1,
+            },
+            instant_booking: false,
+            unit_count: 1,
+            photos: vec![],
+            owner: OwnerSummary {
+                name: "Ana".into(),
+                city: None,
+                rating: Rating { count: 0, sum: 0 },
+                member_since: 2025,
+            },
+            today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            service_fee_bps: 1_000,
+        }
+    }
+
+    #[test]
+    fn the_form_asks_for_dates_then_prices_or_explains() {
+        let l = listing();
+        assert!(matches!(quote_state(&l, "", "2026-06-05"), QuoteState::NeedDates));
+        let QuoteState::Priced(q) = quote_state(&l, "2026-06-03", "2026-06-06") else {
+            panic!("expected a quote");
+        };
+        assert_eq!(q.total.minor, 3_000 + 300 + 5_000);
+        assert_eq!(rental_line(&q), "€10.00 × 3 days");
+        let short = quote_state(&l, "2026-06-03", "2026-06-04");
+        assert!(matches!(short, QuoteState::Invalid { field: DateField::To, .. }));
+        let soon = quote_state(&l, "2026-06-01", "2026-06-04");
+        assert!(matches!(soon, QuoteState::Invalid { field: DateField::From, .. }));
+    }
+}

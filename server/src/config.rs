@@ -1,0 +1,126 @@
+//! Settings from the environment. Every one has a default that makes `scripts/run.sh` work;
+//! a bad value stops start-up with one line naming the variable to fix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub addr: SocketAddr,
+    pub log_format: LogFormat,
+    /// Where cargo-leptos put the compiled site (`pkg/`, copied `public/` files).
+    pub site_root: String,
+    /// Uploaded and generated photos, served under `/media/`.
+    pub media_dir: PathBuf,
+    pub service_fee_bps: u32,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{name} is invalid ({value:?}): {expected}")]
+pub struct ConfigError {
+    name: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        let addr_text = lookup("GEARSHARE_ADDR")
+            .or_else(|| lookup("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        Ok(Config {
+            database_url: var("DATABASE_URL", "sqlite://data/gearshare.db"),
+            db_max_connections: parse(
+                "DB_MAX_CONNECTIONS",
+                &var("DB_MAX_CONNECTIONS", "16"),
+                |n: &u32| (1..=512).contains(n),
+                "a number of connections from 1 to 512",
+            )?,
+            addr: parse("GEARSHARE_ADDR", &addr_text, |_| true, "an address like 127.0.0.1:3000")?,
+            log_format: match var("LOG_FORMAT", "json").as_str() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                other => return Err(invalid("LOG_FORMAT", other, "json or pretty")),
+            },
+            site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            media_dir: PathBuf::from(var("MEDIA_DIR", "data/media")),
+            service_fee_bps: parse(
+                "SERVICE_FEE_BPS",
+                &var("SERVICE_FEE_BPS", "1000"),
+                |bps: &u32| *bps <= 5_000,
+                "basis points from 0 to 5000 (1000 = 10 %)",
+            )?,
+        })
+    }
+}
+
+fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError { name, value: value.to_owned(), expected }
+}
+
+fn parse<T: std::str::FromStr>(
+    name: &'static str,
+    value: &str,
+    accept: impl Fn(&T) -> bool,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v| accept(v))
+        .ok_or_else(|| invalid(name, value, expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_run_gearshare_locally() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/gearshare.db");
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.service_fee_bps, 1000);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_what_it_needs() {
+        let err = config(&[("GEARSHARE_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "GEARSHARE_ADDR is invalid (\"localhost\"): an address like 127.0.0.1:3000"
+        );
+        assert!(config(&[("LOG_FORMAT", "xml")]).unwrap_err().to_string().starts_with("LOG_FORMAT"));
+        assert!(config(&[("SERVICE_FEE_BPS", "9000")]).is_err());
+        assert!(config(&[("DB_MAX_CONNECTIONS", "0")]).is_err());
+    }
+
+    #[test]
+    fn the_gearshare_address_wins_over_the_build_tool_default() {
+        let c = config(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3000"), ("GEARSHARE_ADDR", "0.0.0.0:8080")]);
+        assert_eq!(c.unwrap().addr.to_string(), "0.0.0.0:8080");
+    }
+}

@@ -1,0 +1,99 @@
+//! The HTTP surface: Leptos pages and server functions, static and media files, health
+//! checks, and the layers every response passes through.
+
+use app::state::AppState;
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, Request, Response, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::path::Path;
+use tower::Layer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::fs::ServeFileSystemResponseBody as ServeFileBody;
+use tower_http::services::ServeDir;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// File names under `/pkg` carry a content hash when cargo-leptos built with `hash-files`, so
+/// browsers may keep them for a year; without hashes they must revalidate.
+const HASHED_ASSET_CACHE: &str = "public, max-age=31536000, immutable";
+const UNHASHED_ASSET_CACHE: &str = "no-cache";
+const MEDIA_CACHE: &str = "public, max-age=86400";
+
+pub fn router(state: AppState, media_dir: &Path) -> Router {
+    let options = state.leptos_options.clone();
+    let pkg_dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let pkg_cache = if options.hash_files { HASHED_ASSET_CACHE } else { UNHASHED_ASSET_CACHE };
+    let request_id = HeaderName::from_static("x-request-id");
+    let pages = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest_service("/pkg", cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache))
+        .nest_service("/media", cached(ServeDir::new(media_dir), MEDIA_CACHE))
+        .leptos_routes(&state, generate_route_list(App), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    let secured = SECURITY_HEADERS.into_iter().fold(pages, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
+    });
+    secured
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Wraps a file service so successful responses carry `cache_control`; a 404 stays uncached.
+fn cached<S>(
+    service: S,
+    cache_control: &'static str,
+) -> SetResponseHeader<S, impl Fn(&Response<ServeFileBody>) -> Option<HeaderValue> + Clone> {
+    let value = HeaderValue::from_static(cache_control);
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |response: &Response<_>| {
+        response.status().is_success().then(|| value.clone())
+    })
+    .layer(service)
+}
+
+/// Headers every response carries. The content security policy with script nonces arrives
+/// with accounts; framing is refused already.
+const SECURITY_HEADERS: [(HeaderName, &str); 3] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+    (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+];
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.db.is_ready().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}

@@ -1,0 +1,34 @@
+//! The GearShare server: configuration, wiring, HTTP and the command-line tasks.
+#![recursion_limit = "256"]
+
+pub mod config;
+pub mod http;
+pub mod seed;
+pub mod telemetry;
+
+use app::db::Db;
+use app::state::AppState;
+use config::Config;
+use leptos::config::LeptosOptions;
+
+/// Leptos options from our configuration rather than from cargo-leptos's build-time
+/// variables, so the binary runs the same from `scripts/run.sh`, a service manager or a test.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    // cargo-leptos writes the content hashes of /pkg files next to the binary it builds.
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name("gearshare")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(leptos::config::Env::PROD)
+        .hash_files(hashed)
+        .build()
+}
+
+pub fn app_state(config: &Config, db: Db) -> AppState {
+    AppState { leptos_options: leptos_options(config), db, service_fee_bps: config.service_fee_bps }
+}

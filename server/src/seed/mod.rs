@@ -1,0 +1,368 @@
+//! `gearshare seed`: realistic demo data, the same for the same seed value.
+
+mod art;
+mod catalog;
+
+use app::db::{Arg, Db};
+use app::{bind_args, on_pool};
+use catalog::{CategoryGear, City, Gear, CATEGORIES, CITIES, FIRST_NAMES, LAST_NAMES};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct SeedOptions {
+    pub listings: usize,
+    pub seed: u64,
+    /// Delete every listing and user first.
+    pub reset: bool,
+    /// Do nothing when listings exist (the one-command run seeds only a new database).
+    pub if_empty: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    Seeded { owners: usize, listings: usize, units: usize, photos: usize },
+    AlreadySeeded { listings: i64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the database already has {0} listings; pass --reset to replace them (this deletes every listing and user) or --if-empty to keep them")]
+    NotEmpty(i64),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot write demo photos under {dir}: {reason}")]
+    Media { dir: PathBuf, reason: String },
+}
+
+/// Demo data is dated relative to this instant, not the clock, so a seed value always yields
+/// the same rows.
+fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("a valid fixed instant")
+}
+
+struct Photo {
+    key: String,
+    category: &'static str,
+    hue: u16,
+    shot: usize,
+    caption: String,
+}
+
+/// Everything one seed run writes, as rows ready to bind.
+pub struct DemoData {
+    users: Vec<Vec<Arg>>,
+    listings: Vec<Vec<Arg>>,
+    units: Vec<Vec<Arg>>,
+    photo_rows: Vec<Vec<Arg>>,
+    photos: Vec<Photo>,
+}
+
+const USER_COLUMNS: &[&str] = &[
+    "id", "email", "name", "time_zone", "city", "bio", "rating_count", "rating_sum", "created_at",
+    "updated_at",
+];
+const LISTING_COLUMNS: &[&str] = &[
+    "id", "owner_id", "category_slug", "title", "description", "brand", "model", "condition",
+    "currency", "daily_price_minor", "weekly_price_minor", "monthly_price_minor", "deposit_minor",
+    "min_days", "max_days", "lead_time_days", "buffer_days", "instant_booking", "city",
+    "latitude", "longitude", "time_zone", "pickup_instructions", "created_at", "updated_at",
+];
+const UNIT_COLUMNS: &[&str] = &["id", "listing_id", "label", "created_at"];
+const PHOTO_COLUMNS: &[&str] = &[
+    "id", "listing_id", "position", "storage_key", "content_type", "width", "height", "alt_text",
+    "created_at",
+];
+
+fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
+}
+
+/// Picks by weight: `weighted(rng, &[(1, 70), (2, 30)])` is 1 seven times in ten.
+fn weighted<T: Copy>(rng: &mut ChaCha8Rng, choices: &[(T, u32)]) -> T {
+    let total: u32 = choices.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.gen_range(0..total);
+    for (value, weight) in choices {
+        if roll < *weight {
+            return *value;
+        }
+        roll -= weight;
+    }
+    choices[choices.len() - 1].0
+}
+
+fn email_local_part(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            'é' | 'è' => Some('e'),
+            'í' => Some('i'),
+            'ü' => Some('u'),
+            'ö' => Some('o'),
+            'ä' => Some('a'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+struct Owner {
+    id: Uuid,
+    city: &'static City,
+    since: DateTime<Utc>,
+}
+
+pub fn generate(seed: u64, listing_count: usize) -> DemoData {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut data = DemoData {
+        users: vec![],
+        listings: vec![],
+        units: vec![],
+        photo_rows: vec![],
+        photos: vec![],
+    };
+    let owner_count = (listing_count / 6).max(5);
+    let owners: Vec<Owner> = (0..owner_count).map(|i| demo_owner(&mut rng, i, &mut data)).collect();
+    for _ in 0..listing_count {
+        let owner = owners.choose(&mut rng).expect("at least five owners");
+        demo_listing(&mut rng, owner, &mut data);
+    }
+    data
+}
+
+fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner {
+    let first = *FIRST_NAMES.choose(rng).expect("names");
+    let last = *LAST_NAMES.choose(rng).expect("names");
+    let city = CITIES.choose(rng).expect("cities");
+    let id = uuid(rng);
+    let since = epoch() - Duration::days(rng.gen_range(30..5 * 365));
+    let (few, many) = (rng.gen_range(1..12), rng.gen_range(12..90));
+    let reviews: i64 = weighted(rng, &[(0, 15), (few, 45), (many, 40)]);
+    let stars = reviews * 5 - rng.gen_range(0..=reviews / 3 + 1).min(reviews);
+    data.users.push(vec![
+        Arg::Uuid(id),
+        Arg::Text(format!("{}.{}.{index}@example.com", email_local_part(first), email_local_part(last))),
+        Arg::Text(format!("{first} {last}")),
+        Arg::Text(city.time_zone.to_owned()),
+        Arg::OptText(Some(city.name.to_owned())),
+        Arg::Text(format!("Renting out my gear in {} between projects.", city.name)),
+        Arg::Int(reviews),
+        Arg::Int(stars.max(reviews)),
+        Arg::Time(since),
+        Arg::Time(since),
+    ]);
+    Owner { id, city, since }
+}
+
+fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
+    let category: &CategoryGear = CATEGORIES.choose(rng).expect("categories");
+    let gear: &Gear = category.gear.choose(rng).expect("gear");
+    let id = uuid(rng);
+    let name = format!("{} {}", gear.brand, gear.model);
+    let title = match rng.gen_bool(0.5) {
+        true => format!("{name} {} {}", gear.noun, category.extras.choose(rng).expect("extras")),
+        false => format!("{name} {}", gear.noun),
+    };
+    let daily_minor = rng.gen_range(gear.daily.0..=gear.daily.1) * 100 + weighted(rng, &[(0, 3), (50, 1)]);
+    let deposit_minor = (gear.value * rng.gen_range(10..=30) / 100).max(20) / 10 * 1000;
+    let created = (epoch() - Duration::minutes(rng.gen_range(0..365 * 24 * 60))).max(owner.since);
+    let uses: Vec<_> = category.uses.choose_multiple(rng, 2).collect();
+    let condition = weighted(rng, &[("new", 10), ("like_new", 35), ("good", 45), ("fair", 10)]);
+    let care = match condition {
+        "new" => "Bought this season and used only a couple of times.",
+        "like_new" => "Barely used and kept in its original case.",
+        "good" => "Well looked after, with a few marks from honest use.",
+        _ => "Shows its age but works perfectly — priced accordingly.",
+    };
+    let description = format!(
+        "{name} {noun}. {care}\nGreat for {} and {}.\n\nIncluded: {included}.\n\nI'm happy to show you how everything works at pickup.",
+        uses[0],
+        uses[1],
+        noun = gear.noun,
+        included = gear.included,
+    );
+    let jitter = |rng: &mut ChaCha8Rng| rng.gen_range(-0.06..0.06);
+    data.listings.push(vec![
+        Arg::Uuid(id),
+        Arg::Uuid(owner.id),
+        Arg::Text(category.slug.to_owned()),
+        Arg::Text(title.clone()),
+        Arg::Text(description),
+        Arg::Text(gear.brand.to_owned()),
+        Arg::Text(gear.model.to_owned()),
+        Arg::Text(condition.to_owned()),
+        Arg::Text(owner.city.currency.to_owned()),
+        Arg::Int(daily_minor),
+        Arg::OptInt(rng.gen_bool(0.6).then_some(daily_minor * 5)),
+        Arg::OptInt(rng.gen_bool(0.3).then_some(daily_minor * 15)),
+        Arg::Int(deposit_minor),
+        Arg::Int(weighted(rng, &[(1, 70), (2, 20), (3, 10)])),
+        Arg::OptInt(weighted(rng, &[(None, 50), (Some(14), 15), (Some(30), 20), (Some(60), 15)])),
+        Arg::Int(weighted(rng, &[(0, 50), (1, 35), (2, 15)])),
+        Arg::Int(weighted(rng, &[(0, 60), (1, 40)])),
+        Arg::Bool(rng.gen_bool(0.35)),
+        Arg::Text(owner.city.name.to_owned()),
+        Arg::Float(owner.city.latitude + jitter(rng)),
+        Arg::Float(owner.city.longitude + jitter(rng)),
+        Arg::Text(owner.city.time_zone.to_owned()),
+        Arg::Text(format!("Pickup near the centre of {}; exact address after confirmation.", owner.city.name)),
+        Arg::Time(created),
+        Arg::Time(created),
+    ]);
+    for n in 1..=weighted(rng, &[(1, 60), (2, 28), (3, 12)]) {
+        data.units.push(vec![
+            Arg::Uuid(uuid(rng)),
+            Arg::Uuid(id),
+            Arg::Text(format!("Unit {n}")),
+            Arg::Time(created),
+        ]);
+    }
+    let hue = rng.gen_range(0..360);
+    let views = ["shown whole", "close-up", "wide view"];
+    let photo_count = weighted(rng, &[(1, 30), (2, 40), (3, 30)]);
+    for (shot, view) in views.iter().enumerate().take(photo_count) {
+        let key = format!("listings/{id}/{shot}.svg");
+        data.photo_rows.push(vec![
+            Arg::Uuid(uuid(rng)),
+            Arg::Uuid(id),
+            Arg::Int(shot as i64),
+            Arg::Text(key.clone()),
+            Arg::Text("image/svg+xml".to_owned()),
+            Arg::Int(art::WIDTH),
+            Arg::Int(art::HEIGHT),
+            Arg::Text(format!("Illustration of the {} {}, {view}", name, gear.noun)),
+            Arg::Time(created),
+        ]);
+        data.photos.push(Photo { key, category: category.slug, hue, shot, caption: name.clone() });
+    }
+}
+
+/// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
+fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let tuples: Vec<String> = (0..rows)
+        .map(|row| {
+            let params: Vec<String> = (1..=width).map(|col| format!("${}", row * width + col)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), tuples.join(", "))
+}
+
+/// Rows per INSERT: well under both backends' limits on bound parameters.
+const BATCH_ROWS: usize = 400;
+
+pub async fn seed(db: &Db, media_dir: &Path, options: &SeedOptions) -> Result<SeedOutcome, SeedError> {
+    let existing: i64 =
+        on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM listings").fetch_one(pool).await)?;
+    if existing > 0 && !options.reset {
+        return if options.if_empty {
+            Ok(SeedOutcome::AlreadySeeded { listings: existing })
+        } else {
+            Err(SeedError::NotEmpty(existing))
+        };
+    }
+    let data = generate(options.seed, options.listings);
+    let tables: [(&str, &[&str], &Vec<Vec<Arg>>); 4] = [
+        ("users", USER_COLUMNS, &data.users),
+        ("listings", LISTING_COLUMNS, &data.listings),
+        ("listing_units", UNIT_COLUMNS, &data.units),
+        ("listing_photos", PHOTO_COLUMNS, &data.photo_rows),
+    ];
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        if options.reset {
+            for table in ["listing_photos", "listing_units", "listings", "users"] {
+                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            }
+        }
+        for (table, columns, rows) in tables {
+            for batch in rows.chunks(BATCH_ROWS) {
+                let sql = insert_sql(table, columns, batch.len());
+                bind_args!(sqlx::query(&sql), batch.iter().flatten()).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+    });
+    write_photos(media_dir, &data.photos, options.reset).await?;
+    Ok(SeedOutcome::Seeded {
+        owners: data.users.len(),
+        listings: data.listings.len(),
+        units: data.units.len(),
+        photos: data.photos.len(),
+    })
+}
+
+async fn write_photos(media_dir: &Path, photos: &[Photo], reset: bool) -> Result<(), SeedError> {
+    let dir = media_dir.to_path_buf();
+    let media_error = |reason: String| SeedError::Media { dir: media_dir.to_path_buf(), reason };
+    let files: Vec<(PathBuf, String)> = photos
+        .iter()
+        .map(|p| (dir.join(&p.key), art::photo(p.category, p.hue, p.shot, &p.caption)))
+        .collect();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let listings_dir = dir.join("listings");
+        if reset && listings_dir.exists() {
+            std::fs::remove_dir_all(&listings_dir)?;
+        }
+        for (path, svg) in files {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, svg)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| media_error(e.to_string()))?
+    .map_err(|e| media_error(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(row: &[Arg], col: usize) -> String {
+        match &row[col] {
+            Arg::Text(t) => t.clone(),
+            Arg::Uuid(u) => u.to_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_data_and_another_seed_differs() {
+        let a = generate(7, 60);
+        let b = generate(7, 60);
+        let c = generate(8, 60);
+        let titles = |d: &DemoData| d.listings.iter().map(|r| text(r, 3)).collect::<Vec<_>>();
+        let ids = |d: &DemoData| d.listings.iter().map(|r| text(r, 0)).collect::<Vec<_>>();
+        assert_eq!(titles(&a), titles(&b));
+        assert_eq!(ids(&a), ids(&b));
+        assert_ne!(ids(&a), ids(&c));
+    }
+
+    #[test]
+    fn every_listing_has_one_to_three_units_and_photos_and_rows_fit_their_columns() {
+        let data = generate(1, 200);
+        assert_eq!(data.listings.len(), 200);
+        assert!(data.units.len() >= 200 && data.units.len() <= 600);
+        assert!(data.photos.len() >= 200 && data.photos.len() <= 600);
+        assert!(data.listings.iter().all(|r| r.len() == LISTING_COLUMNS.len()));
+        assert!(data.users.iter().all(|r| r.len() == USER_COLUMNS.len()));
+        assert!(data.units.iter().all(|r| r.len() == UNIT_COLUMNS.len()));
+        assert!(data.photo_rows.iter().all(|r| r.len() == PHOTO_COLUMNS.len()));
+        assert!(data.listings.iter().all(|r| (3..=120).contains(&text(r, 3).chars().count())));
+    }
+
+    #[test]
+    fn insert_sql_numbers_placeholders_row_by_row() {
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! `TestApp`: the real router over a fresh database of either backend, seeded with demo data,
+//! called in-process. Each test gets its own SQLite file or PostgreSQL database.
+
+use app::db::Db;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use gearshare::config::Config;
+use gearshare::seed::{self, SeedOptions};
+use http_body_util::BodyExt;
+use std::path::PathBuf;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Listings seeded into every test database.
+pub const SEEDED_LISTINGS: usize = 80;
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    pub media_dir: PathBuf,
+    _cleanup: Cleanup,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// The server that `scripts/test.sh` started or found; PostgreSQL tests never skip.
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+enum Cleanup {
+    Files(Vec<PathBuf>),
+    Database { admin_url: String, name: String, media: PathBuf },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Files(paths) => {
+                for path in paths {
+                    let _ = std::fs::remove_file(&*path);
+                    let _ = std::fs::remove_dir_all(&*path);
+                }
+            }
+            Cleanup::Database { admin_url, name, media } => {
+                let _ = std::fs::remove_dir_all(&*media);
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    if let Ok(runtime) = runtime {
+                        runtime.block_on(async {
+                            if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url, 1).await {
+                                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                                let _ = sqlx::query(&sql).execute(&pool).await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let id = Uuid::new_v4().simple().to_string();
+        let tmp = std::env::temp_dir();
+        let media_dir = tmp.join(format!("gs-test-media-{id}"));
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let file = tmp.join(format!("gs-test-{id}.db"));
+                let mut files = vec![media_dir.clone(), file.clone()];
+                files.extend(["-wal", "-shm"].map(|s| PathBuf::from(format!("{}{s}", file.display()))));
+                (format!("sqlite://{}", file.display()), Cleanup::Files(files))
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("gs_test_{id}");
+                let admin = Db::connect(&admin_url, 1).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL tests need a server (scripts/test.sh starts one): {e}")
+                });
+                let Db::Postgres(pool) = admin else { panic!("TEST_POSTGRES_URL must be postgres://") };
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+                pool.close().await;
+                let url = with_database(&admin_url, &name);
+                (url, Cleanup::Database { admin_url, name, media: media_dir.clone() })
+            }
+        };
+        let db = Db::connect(&url, 5).await.expect("connect to the test database");
+        db.migrate().await.expect("migrate the test database");
+        let options = SeedOptions { listings: SEEDED_LISTINGS, seed: 7, reset: false, if_empty: false };
+        seed::seed(&db, &media_dir, &options).await.expect("seed the test database");
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "MEDIA_DIR" => Some(media_dir.display().to_string()),
+            "LEPTOS_SITE_ROOT" => Some(tmp.join("gs-test-no-site").display().to_string()),
+            _ => None,
+        })
+        .expect("test configuration");
+        let router = gearshare::http::router(gearshare::app_state(&config, db.clone()), &media_dir);
+        TestApp { router, db, media_dir, _cleanup: cleanup }
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> Response {
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, uri: &str) -> Response {
+        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+}
+
+/// Runs each listed `async fn(Backend)` once against SQLite and once against PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Postgres).await })*
+        }
+    };
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real router and repositories over real databases, one binary so
+//! the shared harness is built and linked once.
+
+#[macro_use]
+mod common;
+mod listings_repo;
+mod pages;

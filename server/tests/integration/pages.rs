@@ -1,0 +1,143 @@
+//! The real router, page by page, on both backends.
+
+
+use app::db::Db;
+use app::on_pool;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use crate::common::{Backend, TestApp};
+use uuid::Uuid;
+
+async fn first_listing(db: &Db) -> (Uuid, String) {
+    const SQL: &str = "SELECT id, title FROM listings WHERE status = 'active' \
+                       ORDER BY created_at DESC, id DESC LIMIT 1";
+    on_pool!(db, pool => sqlx::query_as(SQL).fetch_one(pool).await).unwrap()
+}
+
+async fn health_and_readiness_follow_the_database(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
+    app.db.close().await;
+    assert_eq!(app.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
+
+async fn home_shows_the_search_form_and_categories(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for label in ["What are you looking for?", "From", "To", "Near"] {
+        assert!(page.body.contains(&format!(">{label}</label>")), "label {label}");
+    }
+    for category in ["Cameras", "Drones", "Climbing"] {
+        assert!(page.body.contains(&format!(">{category}</a>")), "category {category}");
+    }
+    assert!(page.body.contains("Featured gear"));
+    assert!(page.headers.contains_key("x-request-id"));
+    assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(page.headers[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
+}
+
+async fn search_counts_filters_and_links_listings(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let all = app.get("/search").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains(&format!(">{} results</h1>", crate::common::SEEDED_LISTINGS)));
+    assert!(all.body.contains("Page 1 of 4"));
+
+    let (id, title) = first_listing(&app.db).await;
+    let word = title.split_whitespace().next().unwrap();
+    let found = app.get(&format!("/search?q={word}")).await;
+    assert!(found.body.contains(&format!("/gear/{id}")), "the newest {word} listing is on page 1");
+
+    let none = app.get("/search?q=zzzz-no-such-gear").await;
+    assert!(none.body.contains(">0 results</h1>"));
+    assert!(none.body.contains("No gear matches your search"));
+}
+
+async fn listing_page_shows_the_gear_and_a_quote_form(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, title) = first_listing(&app.db).await;
+    let page = app.get(&format!("/gear/{id}?from=2099-01-10&to=2099-01-13")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let escaped_title = title.replace('&', "&amp;").replace('"', "&quot;").replace('\'', "&#39;");
+    assert!(page.body.contains(&format!(">{escaped_title}</h1>")) || page.body.contains(&title));
+    assert!(page.body.contains(">From</label>") && page.body.contains(">To</label>"));
+    assert!(page.body.contains(">Total</dt>"), "dates in the URL are quoted on the server");
+    assert!(page.body.contains("Request to book") || page.body.contains("Book now"));
+}
+
+async fn missing_pages_and_listings_are_404(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for uri in ["/no-such-page", &format!("/gear/{}", Uuid::new_v4()), "/gear/not-an-id"] {
+        let page = app.get(uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(page.body.contains(">Page not found</h1>"), "{uri}");
+    }
+}
+
+async fn paused_listings_leave_search_and_their_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, _) = first_listing(&app.db).await;
+    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET status = 'paused' WHERE id = $1")
+        .bind(id).execute(pool).await.map(|r| r.rows_affected())).unwrap();
+    assert_eq!(app.get(&format!("/gear/{id}")).await.status, StatusCode::NOT_FOUND);
+    let all = app.get("/search").await;
+    assert!(all.body.contains(&format!(">{} results</h1>", crate::common::SEEDED_LISTINGS - 1)));
+    assert!(!all.body.contains(&format!("/gear/{id}")));
+}
+
+async fn user_content_is_escaped(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, _) = first_listing(&app.db).await;
+    let evil = "<script>alert('owned')</script> Tent";
+    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = $1, description = $1 WHERE id = $2")
+        .bind(evil).bind(id).execute(pool).await.map(|r| r.rows_affected())).unwrap();
+    for uri in [format!("/gear/{id}"), "/search?q=alert".to_owned()] {
+        let page = app.get(&uri).await;
+        assert!(!page.body.contains("<script>alert"), "{uri} must escape user text");
+        assert!(page.body.contains("&lt;script&gt;alert"), "{uri} shows the text");
+    }
+}
+
+async fn media_is_served_with_cache_headers_and_pages_compressed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key: String = on_pool!(&app.db, pool =>
+        sqlx::query_scalar("SELECT storage_key FROM listing_photos LIMIT 1").fetch_one(pool).await)
+    .unwrap();
+    let photo = app.get(&format!("/media/{key}")).await;
+    assert_eq!(photo.status, StatusCode::OK);
+    assert!(photo.body.starts_with("<svg"));
+    assert_eq!(photo.headers[header::CACHE_CONTROL], "public, max-age=86400");
+    let missing = app.get("/media/listings/nothing.svg").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(!missing.headers.contains_key(header::CACHE_CONTROL));
+
+    let gzip = Request::get("/search").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty());
+    let page = app.request(gzip.unwrap()).await;
+    assert_eq!(page.headers[header::CONTENT_ENCODING], "gzip");
+}
+
+async fn server_function_errors_are_clear_and_leak_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let long = "x".repeat(200);
+    let response = app.get(&format!("/api/search?params[q]={long}&params[page]=1")).await;
+    assert!(!response.status.is_success());
+    assert!(response.body.contains("Use at most 100 characters."), "{}", response.body);
+    let broken = app.get("/api/listing?id=not-a-uuid").await;
+    assert!(!broken.status.is_success());
+    assert!(!broken.body.to_lowercase().contains("uuid"), "{}", broken.body);
+}
+
+on_both_backends!(
+    health_and_readiness_follow_the_database,
+    home_shows_the_search_form_and_categories,
+    search_counts_filters_and_links_listings,
+    listing_page_shows_the_gear_and_a_quote_form,
+    missing_pages_and_listings_are_404,
+    paused_listings_leave_search_and_their_page,
+    user_content_is_escaped,
+    media_is_served_with_cache_headers_and_pages_compressed,
+    server_function_errors_are_clear_and_leak_nothing,
+);
