@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
     // Pages that load data render in full before the response starts, so a missing listing
     // is a real 404 and crawlers see complete HTML.
     view! {
-        <Title formatter=|title: String| format!("{title} · GearShare")/>
+        <Title formatter=|title: String| format!("{} · GearShare", shell::title_text(&title))/>
         <Router>
             <SiteHeader/>
             <main id="main" tabindex="-1">

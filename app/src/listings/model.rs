@@ -60,8 +60,10 @@ pub struct ListingCard {
     pub owner_rating: Rating,
 }
 
-/// What a search asks for; every field comes from the page's query string.
+/// What a search asks for; every field comes from the page's query string, and any left out
+/// takes its default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SearchParams {
     pub q: String,
     pub category: String,

@@ -37,6 +37,18 @@ pub fn SiteFooter() -> impl IntoView {
     }
 }
 
+/// Page titles carry user text (listing titles). leptos_meta 0.8 writes the server-rendered
+/// `<title>` without escaping, so a title containing `</title><script>` would inject markup:
+/// escape it there. In the browser the title is set through `document.title`, which takes
+/// plain text, so it stays as typed.
+pub fn title_text(title: &str) -> String {
+    if cfg!(feature = "ssr") {
+        title.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    } else {
+        title.to_owned()
+    }
+}
+
 /// Sets the HTTP status of the page being rendered on the server; no-op in the browser.
 pub fn set_status(status: u16) {
     #[cfg(feature = "ssr")]

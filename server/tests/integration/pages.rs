@@ -91,7 +91,7 @@ async fn paused_listings_leave_search_and_their_page(backend: Backend) {
 async fn user_content_is_escaped(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (id, _) = first_listing(&app.db).await;
-    let evil = "<script>alert('owned')</script> Tent";
+    let evil = "</title><script>alert('owned')</script> Tent";
     on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = $1, description = $1 WHERE id = $2")
         .bind(evil).bind(id).execute(pool).await.map(|r| r.rows_affected())).unwrap();
     for uri in [format!("/gear/{id}"), "/search?q=alert".to_owned()] {
