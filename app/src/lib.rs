@@ -1,5 +1,7 @@
 //! GearShare's Leptos app: pages, components, server functions and the pure domain rules
 //! shared by the server and the browser.
+// Leptos views are deeply nested types; the default limit is too low for the listing page.
+#![recursion_limit = "256"]
 
 pub mod domain;
 pub mod error;
@@ -45,6 +47,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, once hydration has attached the event handlers: the
+    // mark tells browser tests (and curious people) that the page is interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     // Pages that load data render in full before the response starts, so a missing listing
     // is a real 404 and crawlers see complete HTML.
     view! {

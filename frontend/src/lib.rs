@@ -1,4 +1,6 @@
 //! The browser entry point: hydrates the server-rendered page with the same `app::App`.
+// Leptos views are deeply nested types; the default limit is too low for the listing page.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

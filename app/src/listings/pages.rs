@@ -334,6 +334,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }
 
 #[component]

@@ -113,6 +113,7 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
             </form>
         </div>
     }
+    .into_any()
 }
 
 #[component]

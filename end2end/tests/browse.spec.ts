@@ -1,0 +1,87 @@
+import { test, expect, waitForHydration } from "./fixtures";
+
+// The renter's path of the first slice: search, open a listing, pick dates, read the quote.
+
+function isoDate(daysFromToday: number): string {
+  const date = new Date();
+  date.setUTCDate(date.getUTCDate() + daysFromToday);
+  return date.toISOString().slice(0, 10);
+}
+
+test("home offers the search form and the categories", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Rent the gear you need");
+  for (const label of ["What are you looking for?", "From", "To", "Near"]) {
+    await expect(page.getByLabel(label, { exact: true })).toBeVisible();
+  }
+  await expect(page.getByRole("link", { name: "Drones", exact: true })).toBeVisible();
+  await waitForHydration(page);
+});
+
+test("a search from the home page lands on shareable results", async ({ page }) => {
+  await page.goto("/");
+  await waitForHydration(page);
+  await page.getByLabel("What are you looking for?").fill("DJI");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/\/search\?q=DJI/);
+  await expect(page.getByRole("heading", { level: 1, name: /^\d+ results?$/ })).toBeVisible();
+  const titles = page.getByRole("listitem").getByRole("heading", { level: 3 });
+  await expect(titles.first()).toContainText("DJI");
+});
+
+test("browse, open a listing and see the quote follow the dates without a page load", async ({ page }) => {
+  await page.goto("/search?category=cameras");
+  await expect(page.getByRole("heading", { level: 1, name: /results?$/ })).toBeVisible();
+  await expect(page.getByLabel("Category")).toHaveValue("cameras");
+  await waitForHydration(page);
+
+  const firstCard = page.getByRole("listitem").getByRole("link").first();
+  const title = (await firstCard.textContent())?.trim() ?? "";
+  await firstCard.click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+  await waitForHydration(page);
+
+  // A marker on window survives only if no navigation reloads the document.
+  await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+
+  const from = page.getByLabel("From", { exact: true });
+  const to = page.getByLabel("To", { exact: true });
+  await expect(page.getByText("Pick your dates to see the total price.")).toBeVisible();
+
+  await from.fill(isoDate(10));
+  await to.fill(isoDate(13));
+  const quote = page.getByRole("definition").filter({ hasText: /[€£$]/ });
+  const totalRow = page.locator("dl[aria-label='Price quote'] > div").filter({ hasText: "Total" });
+  await expect(page.getByText("Total", { exact: true })).toBeVisible();
+  const threeDays = await totalRow.textContent();
+  await expect(page.getByText(/× 3 days|3 days at the/)).toBeVisible();
+
+  await to.fill(isoDate(16));
+  await expect(page.getByText(/× 6 days|6 days at the/)).toBeVisible();
+  await expect(totalRow).not.toHaveText(threeDays ?? "");
+  expect(await quote.count()).toBeGreaterThan(0);
+
+  await to.fill(isoDate(10));
+  await expect(page.getByRole("alert")).toHaveText("Pick a return date after the pickup date.");
+  await expect(to).toHaveAttribute("aria-invalid", "true");
+
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+});
+
+test("an unknown page is a styled 404", async ({ page }) => {
+  const response = await page.goto("/gear/00000000-0000-4000-8000-000000000000");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Browse gear" }).first()).toBeVisible();
+});
+
+test("pagination keeps the filters in the URL", async ({ page }) => {
+  await page.goto("/search");
+  await waitForHydration(page);
+  await expect(page.getByText(/^Page 1 of \d+$/)).toBeVisible();
+  await page.getByRole("link", { name: "Next" }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByText(/^Page 2 of \d+$/)).toBeVisible();
+  await page.getByRole("link", { name: "Previous" }).click();
+  await expect(page.getByText(/^Page 1 of \d+$/)).toBeVisible();
+});

@@ -1,0 +1,39 @@
+# Sourced by scripts/test.sh: e2e_run BACKEND seeds a fresh database, serves the release
+# build on it and runs the Playwright suite in Debian's Chromium.
+
+E2E_PORT=${E2E_PORT:-3100}
+
+e2e_run() {
+  local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0
+  rm -rf "$dir" && mkdir -p "$dir"
+  if [ "$backend" = postgres ]; then
+    local name="gearshare_e2e_$$"
+    db_url="${TEST_POSTGRES_URL%/*}/$name"
+    psql_admin "DROP DATABASE IF EXISTS $name" && psql_admin "CREATE DATABASE $name"
+  else
+    db_url="sqlite://$dir/gearshare.db"
+  fi
+  (
+    export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
+      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json
+    target/release/gearshare seed --listings 300 --seed 42
+    target/release/gearshare serve >"$dir/server.log" 2>&1 &
+    server=$!
+    status=0
+    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" npx playwright test) || status=$?
+    kill -TERM "$server" && wait "$server" || true
+    if [ "$status" -ne 0 ]; then
+      echo "browser tests failed on $backend; the server's log:" >&2
+      tail -n 40 "$dir/server.log" >&2
+    fi
+    exit "$status"
+  ) || status=$?
+  [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS gearshare_e2e_$$ WITH (FORCE)"
+  return "$status"
+}
+
+# Runs one statement on the test server as its admin.
+psql_admin() {
+  command -v psql >/dev/null || apt_install postgresql-client
+  psql -q "$TEST_POSTGRES_URL" -c "$1" >/dev/null
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every GearShare check: formatting, clippy for the server and the browser builds, unit,
+# property and integration tests on SQLite and PostgreSQL, then the release build driven by
+# Playwright in Chromium on both databases. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+cleanups=()
+on_exit() { cleanups+=("$1"); }
+run_cleanups() {
+  local i
+  for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[$i]}" || true; done
+}
+trap run_cleanups EXIT
+
+started=$SECONDS
+step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))"; }
+
+apt_updated=""
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+step "tools"
+scripts/setup.sh --test
+
+step "formatting"
+cargo fmt --all --check
+
+step "clippy: server build"
+cargo clippy --locked -p app -p server --all-targets -- -D warnings
+
+step "clippy: browser build"
+cargo clippy --locked -p app -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "the wasm build holds no server-only crate"
+leaked=$(cargo tree --locked -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
+  | grep -oE '^(sqlx|tokio|mio|argon2|axum|tower-sessions|tower-http|hyper) v' | sort -u || true)
+if [ -n "$leaked" ]; then
+  echo "server-only crates in the wasm build: $leaked" >&2
+  exit 1
+fi
+
+step "PostgreSQL"
+source scripts/postgres.sh
+
+step "unit, property and integration tests (SQLite and PostgreSQL)"
+cargo test --locked -p app -p server
+
+step "release build"
+cargo leptos build --release
+
+step "browser tests"
+source scripts/e2e.sh
+e2e_run sqlite
+e2e_run postgres
+
+step "all checks passed"
