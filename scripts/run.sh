@@ -7,7 +7,13 @@ cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 scripts/setup.sh
-cargo leptos build --release
+# cargo-leptos re-runs wasm-bindgen and wasm-opt (~20 s) even when nothing changed: build
+# only when a source is newer than the binary.
+sources=(app frontend server style public migrations Cargo.toml Cargo.lock package.json)
+if [ ! -x target/release/gearshare ] || [ ! -f target/release/hash.txt ] \
+   || [ -n "$(find "${sources[@]}" -newer target/release/gearshare -print -quit)" ]; then
+  cargo leptos build --release
+fi
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/gearshare.db}"
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"

@@ -29,7 +29,10 @@ pub enum ConnectError {
     )]
     UnknownScheme(String),
     #[error("DATABASE_URL is not a valid {backend} URL: {reason}")]
-    InvalidUrl { backend: &'static str, reason: String },
+    InvalidUrl {
+        backend: &'static str,
+        reason: String,
+    },
     #[error("cannot open the database at {url}: {reason}. Check DATABASE_URL and that the database server is running")]
     Unreachable { url: String, reason: String },
     #[error("cannot migrate the database: {0}")]
@@ -182,13 +185,21 @@ mod tests {
             redact_password("postgres://app:s3cret@db:5432/gs"),
             "postgres://app:***@db:5432/gs"
         );
-        assert_eq!(redact_password("postgres://app@db/gs"), "postgres://app@db/gs");
-        assert_eq!(redact_password("sqlite://data/gearshare.db"), "sqlite://data/gearshare.db");
+        assert_eq!(
+            redact_password("postgres://app@db/gs"),
+            "postgres://app@db/gs"
+        );
+        assert_eq!(
+            redact_password("sqlite://data/gearshare.db"),
+            "sqlite://data/gearshare.db"
+        );
     }
 
     #[tokio::test]
     async fn unknown_schemes_are_named_in_the_error() {
         let err = Db::connect("mysql://localhost/gs", 1).await.unwrap_err();
-        assert!(err.to_string().starts_with("DATABASE_URL must start with sqlite:// or postgres://"));
+        assert!(err
+            .to_string()
+            .starts_with("DATABASE_URL must start with sqlite:// or postgres://"));
     }
 }

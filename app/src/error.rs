@@ -6,9 +6,9 @@
 //! Anything else is `Internal`: build it with [`AppError::internal`], which logs the cause on
 //! the server; the browser only ever sees the generic message.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -32,7 +32,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.to_owned(), message: message.into() }
+        Self::Validation {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// Logs `cause` with its context on the server and returns the opaque `Internal` error.

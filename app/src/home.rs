@@ -62,7 +62,7 @@ pub fn HomePage() -> impl IntoView {
                         {move || Suspend::new(async move {
                             let mut cards = featured.await.map(|r| r.cards).unwrap_or_default();
                             cards.truncate(FEATURED);
-                            view! { <CardGrid cards dates=WantedDates::default()/> }
+                            view! { <CardGrid cards dates=WantedDates::default() label="Featured gear"/> }
                         })}
                     </Suspense>
                 </div>

@@ -37,7 +37,11 @@ mod tests {
     fn empty_values_are_left_out_and_the_rest_encoded() {
         assert_eq!(query_string(&[("q", ""), ("page", "")]), "");
         assert_eq!(
-            query_string(&[("q", "rode mic & stand"), ("category", "audio"), ("near", "")]),
+            query_string(&[
+                ("q", "rode mic & stand"),
+                ("category", "audio"),
+                ("near", "")
+            ]),
             "?q=rode%20mic%20%26%20stand&category=audio"
         );
         assert_eq!(query_string(&[("near", "Zürich")]), "?near=Z%C3%BCrich");

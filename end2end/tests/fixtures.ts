@@ -2,12 +2,15 @@ import { test as base, expect, type ConsoleMessage } from "@playwright/test";
 
 // Every test fails on a console error or warning (hydration mismatches are reported as
 // warnings by Leptos) and on an uncaught page error.
-export const test = base.extend<{ consoleProblems: string[] }>({
+// A test that expects a message lists it in `allowedConsole`.
+export const test = base.extend<{ allowedConsole: RegExp[]; consoleProblems: string[] }>({
+  allowedConsole: [[], { option: true }],
   consoleProblems: [
-    async ({ page }, use) => {
+    async ({ page, allowedConsole }, use) => {
       const problems: string[] = [];
       page.on("console", (message: ConsoleMessage) => {
-        if (message.type() === "error" || message.type() === "warning") {
+        const allowed = allowedConsole.some((pattern) => pattern.test(message.text()));
+        if ((message.type() === "error" || message.type() === "warning") && !allowed) {
           problems.push(`${message.type()}: ${message.text()}`);
         }
       });

@@ -50,7 +50,12 @@ impl Config {
                 |n: &u32| (1..=512).contains(n),
                 "a number of connections from 1 to 512",
             )?,
-            addr: parse("GEARSHARE_ADDR", &addr_text, |_| true, "an address like 127.0.0.1:3000")?,
+            addr: parse(
+                "GEARSHARE_ADDR",
+                &addr_text,
+                |_| true,
+                "an address like 127.0.0.1:3000",
+            )?,
             log_format: match var("LOG_FORMAT", "json").as_str() {
                 "json" => LogFormat::Json,
                 "pretty" => LogFormat::Pretty,
@@ -69,7 +74,11 @@ impl Config {
 }
 
 fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigError {
-    ConfigError { name, value: value.to_owned(), expected }
+    ConfigError {
+        name,
+        value: value.to_owned(),
+        expected,
+    }
 }
 
 fn parse<T: std::str::FromStr>(
@@ -92,8 +101,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -113,14 +124,20 @@ mod tests {
             err.to_string(),
             "GEARSHARE_ADDR is invalid (\"localhost\"): an address like 127.0.0.1:3000"
         );
-        assert!(config(&[("LOG_FORMAT", "xml")]).unwrap_err().to_string().starts_with("LOG_FORMAT"));
+        assert!(config(&[("LOG_FORMAT", "xml")])
+            .unwrap_err()
+            .to_string()
+            .starts_with("LOG_FORMAT"));
         assert!(config(&[("SERVICE_FEE_BPS", "9000")]).is_err());
         assert!(config(&[("DB_MAX_CONNECTIONS", "0")]).is_err());
     }
 
     #[test]
     fn the_gearshare_address_wins_over_the_build_tool_default() {
-        let c = config(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3000"), ("GEARSHARE_ADDR", "0.0.0.0:8080")]);
+        let c = config(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:3000"),
+            ("GEARSHARE_ADDR", "0.0.0.0:8080"),
+        ]);
         assert_eq!(c.unwrap().addr.to_string(), "0.0.0.0:8080");
     }
 }

@@ -27,21 +27,33 @@ const MEDIA_CACHE: &str = "public, max-age=86400";
 pub fn router(state: AppState, media_dir: &Path) -> Router {
     let options = state.leptos_options.clone();
     let pkg_dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let pkg_cache = if options.hash_files { HASHED_ASSET_CACHE } else { UNHASHED_ASSET_CACHE };
+    let pkg_cache = if options.hash_files {
+        HASHED_ASSET_CACHE
+    } else {
+        UNHASHED_ASSET_CACHE
+    };
     let request_id = HeaderName::from_static("x-request-id");
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest_service("/pkg", cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache))
+        .nest_service(
+            "/pkg",
+            cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache),
+        )
         .nest_service("/media", cached(ServeDir::new(media_dir), MEDIA_CACHE))
         .leptos_routes(&state, generate_route_list(App), {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
-    let secured = SECURITY_HEADERS.into_iter().fold(pages, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
-    });
+    let secured = SECURITY_HEADERS
+        .into_iter()
+        .fold(pages, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                name,
+                HeaderValue::from_static(value),
+            ))
+        });
     secured
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -30,5 +30,9 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn app_state(config: &Config, db: Db) -> AppState {
-    AppState { leptos_options: leptos_options(config), db, service_fee_bps: config.service_fee_bps }
+    AppState {
+        leptos_options: leptos_options(config),
+        db,
+        service_fee_bps: config.service_fee_bps,
+    }
 }

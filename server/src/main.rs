@@ -1,13 +1,16 @@
+use app::db::Db;
 use clap::{Parser, Subcommand};
 use gearshare::config::Config;
 use gearshare::seed::{self, SeedOptions, SeedOutcome};
 use gearshare::{app_state, http, telemetry};
-use app::db::Db;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "gearshare", about = "GearShare, the peer-to-peer gear rental marketplace")]
+#[command(
+    name = "gearshare",
+    about = "GearShare, the peer-to-peer gear rental marketplace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -73,8 +76,18 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { listings, seed, reset, if_empty } => {
-            let options = SeedOptions { listings, seed, reset, if_empty };
+        Command::Seed {
+            listings,
+            seed,
+            reset,
+            if_empty,
+        } => {
+            let options = SeedOptions {
+                listings,
+                seed,
+                reset,
+                if_empty,
+            };
             let started = std::time::Instant::now();
             match seed::seed(&db, &config.media_dir, &options).await.map_err(|e| e.to_string())? {
                 SeedOutcome::Seeded { owners, listings, units, photos } => println!(
@@ -95,7 +108,10 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
 async fn serve(config: &Config, db: Db) -> Result<(), String> {
     let router = http::router(app_state(config, db), &config.media_dir);
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
-        format!("cannot listen on {}: {e}; set GEARSHARE_ADDR to a free address", config.addr)
+        format!(
+            "cannot listen on {}: {e}; set GEARSHARE_ADDR to a free address",
+            config.addr
+        )
     })?;
     tracing::info!(addr = %config.addr, "GearShare is serving on http://{}", config.addr);
     axum::serve(listener, router)

@@ -10,7 +10,11 @@ pub fn init(format: &LogFormat) {
     let builder = fmt().with_env_filter(filter).with_target(false);
     // A second initialisation (tests) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
     };
 }

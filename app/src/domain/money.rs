@@ -90,7 +90,10 @@ mod tests {
     fn formats_with_symbol_grouping_and_cents() {
         assert_eq!(Money::new(0, Currency::Eur).to_string(), "€0.00");
         assert_eq!(Money::new(5, Currency::Usd).to_string(), "$0.05");
-        assert_eq!(Money::new(123_456_789, Currency::Gbp).to_string(), "£1,234,567.89");
+        assert_eq!(
+            Money::new(123_456_789, Currency::Gbp).to_string(),
+            "£1,234,567.89"
+        );
         assert_eq!(Money::new(-1050, Currency::Eur).to_string(), "-€10.50");
     }
 

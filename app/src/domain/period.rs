@@ -73,8 +73,14 @@ mod tests {
 
     #[test]
     fn a_period_lasts_at_least_one_day() {
-        assert_eq!(RentalPeriod::new(day(3), day(3)), Err(PeriodError::EndNotAfterStart));
-        assert_eq!(RentalPeriod::new(day(4), day(3)), Err(PeriodError::EndNotAfterStart));
+        assert_eq!(
+            RentalPeriod::new(day(3), day(3)),
+            Err(PeriodError::EndNotAfterStart)
+        );
+        assert_eq!(
+            RentalPeriod::new(day(4), day(3)),
+            Err(PeriodError::EndNotAfterStart)
+        );
         assert_eq!(RentalPeriod::new(day(3), day(4)).unwrap().days(), 1);
     }
 

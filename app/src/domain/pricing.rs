@@ -52,9 +52,15 @@ pub struct Quote {
 pub enum QuoteError {
     Period(PeriodError),
     StartsInPast,
-    NoticeTooShort { lead_time_days: i64 },
-    TooShort { min_days: i64 },
-    TooLong { max_days: i64 },
+    NoticeTooShort {
+        lead_time_days: i64,
+    },
+    TooShort {
+        min_days: i64,
+    },
+    TooLong {
+        max_days: i64,
+    },
     /// The listing's prices are not positive, or the amount does not fit in a `Money`.
     InvalidPrices,
 }
@@ -65,7 +71,11 @@ impl fmt::Display for QuoteError {
             Self::Period(e) => e.fmt(f),
             Self::StartsInPast => f.write_str("The pickup date is in the past."),
             Self::NoticeTooShort { lead_time_days } => {
-                write!(f, "The owner needs {} of notice.", plural_days(*lead_time_days))
+                write!(
+                    f,
+                    "The owner needs {} of notice.",
+                    plural_days(*lead_time_days)
+                )
             }
             Self::TooShort { min_days } => {
                 write!(f, "The minimum rental is {}.", plural_days(*min_days))
@@ -130,10 +140,14 @@ fn check_rules(
         return Err(QuoteError::StartsInPast);
     }
     if notice < prices.lead_time_days {
-        return Err(QuoteError::NoticeTooShort { lead_time_days: prices.lead_time_days });
+        return Err(QuoteError::NoticeTooShort {
+            lead_time_days: prices.lead_time_days,
+        });
     }
     if period.days() < prices.min_days {
-        return Err(QuoteError::TooShort { min_days: prices.min_days });
+        return Err(QuoteError::TooShort {
+            min_days: prices.min_days,
+        });
     }
     match prices.max_days {
         Some(max_days) if period.days() > max_days => Err(QuoteError::TooLong { max_days }),
@@ -158,8 +172,8 @@ fn cheapest_rental(prices: &ListingPrices, days: i64) -> (i128, RateKind) {
     let below_month = |d: i64| -> (i128, RateKind) {
         match prices.weekly_minor.map(i128::from) {
             Some(weekly) if d >= DAYS_PER_WEEK => {
-                let by_week = i128::from(d / DAYS_PER_WEEK) * weekly
-                    + by_day(d % DAYS_PER_WEEK).min(weekly);
+                let by_week =
+                    i128::from(d / DAYS_PER_WEEK) * weekly + by_day(d % DAYS_PER_WEEK).min(weekly);
                 if by_week < by_day(d) {
                     (by_week, RateKind::Weekly)
                 } else {
@@ -234,18 +248,28 @@ mod tests {
         let nine = quote_days(&camera(), 9).unwrap();
         assert_eq!(nine.rental.minor, 14_000 + 2 * 2_500);
         let thirteen = quote_days(&camera(), 13).unwrap();
-        assert_eq!(thirteen.rental.minor, 2 * 14_000, "six extra days cost at most a week");
+        assert_eq!(
+            thirteen.rental.minor,
+            2 * 14_000,
+            "six extra days cost at most a week"
+        );
     }
 
     #[test]
     fn a_month_uses_the_monthly_price() {
         let q = quote_days(&camera(), 31).unwrap();
-        assert_eq!((q.rental.minor, q.rate), (45_000 + 2_500, RateKind::Monthly));
+        assert_eq!(
+            (q.rental.minor, q.rate),
+            (45_000 + 2_500, RateKind::Monthly)
+        );
     }
 
     #[test]
     fn a_weekly_price_that_is_not_cheaper_is_ignored() {
-        let prices = ListingPrices { weekly_minor: Some(20_000), ..camera() };
+        let prices = ListingPrices {
+            weekly_minor: Some(20_000),
+            ..camera()
+        };
         let q = quote_days(&prices, 7).unwrap();
         assert_eq!((q.rental.minor, q.rate), (17_500, RateKind::Daily));
     }
@@ -254,16 +278,30 @@ mod tests {
     fn the_period_is_half_open_and_at_least_one_day() {
         let from = date(2026, 6, 10);
         let same_day = quote(&camera(), from, from, today(), 0);
-        assert_eq!(same_day, Err(QuoteError::Period(PeriodError::EndNotAfterStart)));
+        assert_eq!(
+            same_day,
+            Err(QuoteError::Period(PeriodError::EndNotAfterStart))
+        );
         let one = quote(&camera(), from, date(2026, 6, 11), today(), 0).unwrap();
         assert_eq!(one.days, 1);
     }
 
     #[test]
     fn rental_rules_are_explained() {
-        let strict = ListingPrices { min_days: 3, max_days: Some(5), lead_time_days: 2, ..camera() };
-        assert_eq!(quote_days(&strict, 2), Err(QuoteError::TooShort { min_days: 3 }));
-        assert_eq!(quote_days(&strict, 6), Err(QuoteError::TooLong { max_days: 5 }));
+        let strict = ListingPrices {
+            min_days: 3,
+            max_days: Some(5),
+            lead_time_days: 2,
+            ..camera()
+        };
+        assert_eq!(
+            quote_days(&strict, 2),
+            Err(QuoteError::TooShort { min_days: 3 })
+        );
+        assert_eq!(
+            quote_days(&strict, 6),
+            Err(QuoteError::TooLong { max_days: 5 })
+        );
         let tomorrow = today().succ_opt().unwrap();
         let soon = quote(&strict, tomorrow, date(2026, 6, 6), today(), 0);
         assert_eq!(soon, Err(QuoteError::NoticeTooShort { lead_time_days: 2 }));
@@ -281,25 +319,38 @@ mod tests {
 
     #[test]
     fn nonsensical_prices_are_refused_rather_than_quoted() {
-        let free = ListingPrices { daily_minor: 0, ..camera() };
+        let free = ListingPrices {
+            daily_minor: 0,
+            ..camera()
+        };
         assert_eq!(quote_days(&free, 2), Err(QuoteError::InvalidPrices));
-        let huge = ListingPrices { daily_minor: i64::MAX, ..camera() };
+        let huge = ListingPrices {
+            daily_minor: i64::MAX,
+            ..camera()
+        };
         assert_eq!(quote_days(&huge, 2), Err(QuoteError::InvalidPrices));
     }
 
     fn any_prices() -> impl Strategy<Value = ListingPrices> {
-        (1i64..1_000_000, any::<bool>(), any::<bool>(), 0i64..5_000_000, 1u32..30).prop_map(
-            |(daily, has_week, has_month, deposit, week_factor)| ListingPrices {
-                currency: Currency::Gbp,
-                daily_minor: daily,
-                weekly_minor: has_week.then_some(daily * i64::from(week_factor % 7 + 1)),
-                monthly_minor: has_month.then_some(daily * i64::from(week_factor)),
-                deposit_minor: deposit,
-                min_days: 1,
-                max_days: None,
-                lead_time_days: 0,
-            },
+        (
+            1i64..1_000_000,
+            any::<bool>(),
+            any::<bool>(),
+            0i64..5_000_000,
+            1u32..30,
         )
+            .prop_map(
+                |(daily, has_week, has_month, deposit, week_factor)| ListingPrices {
+                    currency: Currency::Gbp,
+                    daily_minor: daily,
+                    weekly_minor: has_week.then_some(daily * i64::from(week_factor % 7 + 1)),
+                    monthly_minor: has_month.then_some(daily * i64::from(week_factor)),
+                    deposit_minor: deposit,
+                    min_days: 1,
+                    max_days: None,
+                    lead_time_days: 0,
+                },
+            )
     }
 
     proptest! {

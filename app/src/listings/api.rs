@@ -1,7 +1,9 @@
 //! Server functions of the listings feature. Browsing is public: each function states who may
 //! call it, checks its input, and hands over to the repository.
 
-use super::model::{Category, ListingDetail, SearchParams, SearchResults, MAX_PAGE, MAX_QUERY_CHARS};
+use super::model::{
+    Category, ListingDetail, SearchParams, SearchResults, MAX_PAGE, MAX_QUERY_CHARS,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -18,12 +20,21 @@ pub fn validate_search(mut params: SearchParams) -> Result<SearchParams, AppErro
         }
     }
     let slug_ok = params.category.len() <= 40
-        && params.category.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        && params
+            .category
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-');
     if !slug_ok {
-        return Err(AppError::validation("category", "Choose a category from the list."));
+        return Err(AppError::validation(
+            "category",
+            "Choose a category from the list.",
+        ));
     }
     if params.page > MAX_PAGE {
-        return Err(AppError::validation("page", format!("Pages go up to {MAX_PAGE}.")));
+        return Err(AppError::validation(
+            "page",
+            format!("Pages go up to {MAX_PAGE}."),
+        ));
     }
     params.page = params.page.max(1);
     Ok(params)
@@ -57,14 +68,29 @@ mod tests {
 
     #[test]
     fn search_input_is_trimmed_and_bounded() {
-        let params = SearchParams { q: "  tent ".into(), page: 0, ..Default::default() };
+        let params = SearchParams {
+            q: "  tent ".into(),
+            page: 0,
+            ..Default::default()
+        };
         let clean = validate_search(params).unwrap();
         assert_eq!((clean.q.as_str(), clean.page), ("tent", 1));
-        let long = SearchParams { q: "x".repeat(MAX_QUERY_CHARS + 1), ..Default::default() };
-        assert!(matches!(validate_search(long), Err(AppError::Validation { field, .. }) if field == "q"));
-        let odd = SearchParams { category: "cameras' OR 1=1".into(), ..Default::default() };
+        let long = SearchParams {
+            q: "x".repeat(MAX_QUERY_CHARS + 1),
+            ..Default::default()
+        };
+        assert!(
+            matches!(validate_search(long), Err(AppError::Validation { field, .. }) if field == "q")
+        );
+        let odd = SearchParams {
+            category: "cameras' OR 1=1".into(),
+            ..Default::default()
+        };
         assert!(validate_search(odd).is_err());
-        let deep = SearchParams { page: MAX_PAGE + 1, ..Default::default() };
+        let deep = SearchParams {
+            page: MAX_PAGE + 1,
+            ..Default::default()
+        };
         assert!(validate_search(deep).is_err());
     }
 }

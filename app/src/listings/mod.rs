@@ -3,6 +3,6 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+mod quote_panel;
 #[cfg(feature = "ssr")]
 pub mod repo;
-mod quote_panel;

@@ -160,13 +160,23 @@ mod tests {
     #[test]
     fn ratings_read_as_people_expect() {
         assert_eq!(Rating { count: 0, sum: 0 }.summary(), None);
-        assert_eq!(Rating { count: 1, sum: 5 }.summary().unwrap(), "5.0 (1 review)");
-        assert_eq!(Rating { count: 3, sum: 14 }.summary().unwrap(), "4.7 (3 reviews)");
+        assert_eq!(
+            Rating { count: 1, sum: 5 }.summary().unwrap(),
+            "5.0 (1 review)"
+        );
+        assert_eq!(
+            Rating { count: 3, sum: 14 }.summary().unwrap(),
+            "4.7 (3 reviews)"
+        );
     }
 
     #[test]
     fn page_count_is_at_least_one_and_capped() {
-        let results = |total| SearchResults { total, page: 1, cards: vec![] };
+        let results = |total| SearchResults {
+            total,
+            page: 1,
+            cards: vec![],
+        };
         assert_eq!(results(0).page_count(), 1);
         assert_eq!(results(24).page_count(), 1);
         assert_eq!(results(25).page_count(), 2);
@@ -175,7 +185,12 @@ mod tests {
 
     #[test]
     fn conditions_round_trip() {
-        for c in [Condition::New, Condition::LikeNew, Condition::Good, Condition::Fair] {
+        for c in [
+            Condition::New,
+            Condition::LikeNew,
+            Condition::Good,
+            Condition::Fair,
+        ] {
             assert_eq!(Condition::parse(c.as_str()), Some(c));
         }
         assert_eq!(Condition::parse("broken"), None);

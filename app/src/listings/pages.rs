@@ -62,7 +62,7 @@ pub fn SearchForm(
     });
     view! {
         <form method="get" action="/search" role="search" class="search-form">
-            <div class="field sm:col-span-2">
+            <div class="field sm:col-span-2 lg:col-span-1">
                 <label for="search-q">"What are you looking for?"</label>
                 <input id="search-q" name="q" type="search" value=params.q
                     placeholder="e.g. Sony A7 IV, tent, drill" autocomplete="off"/>
@@ -129,9 +129,14 @@ pub fn ListingCardView(card: ListingCard, dates: WantedDates) -> impl IntoView {
 }
 
 #[component]
-pub fn CardGrid(cards: Vec<ListingCard>, dates: WantedDates) -> impl IntoView {
+pub fn CardGrid(
+    cards: Vec<ListingCard>,
+    dates: WantedDates,
+    /// The list's accessible name.
+    label: &'static str,
+) -> impl IntoView {
     view! {
-        <ul class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
+        <ul aria-label=label class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
             {cards
                 .into_iter()
                 .map(|card| view! { <ListingCardView card dates=dates.clone()/> })
@@ -205,7 +210,8 @@ fn ResultList(results: SearchResults, params: SearchParams, dates: WantedDates) 
     let body = if results.cards.is_empty() {
         view! { <EmptyResults/> }.into_any()
     } else {
-        view! { <CardGrid cards=results.cards dates=dates.clone()/> }.into_any()
+        view! { <CardGrid cards=results.cards dates=dates.clone() label="Search results"/> }
+            .into_any()
     };
     view! {
         <div class="mt-8 flex flex-wrap items-baseline gap-x-3">
@@ -231,7 +237,12 @@ fn EmptyResults() -> impl IntoView {
 }
 
 #[component]
-fn Pagination(page: u32, page_count: u32, params: SearchParams, dates: WantedDates) -> impl IntoView {
+fn Pagination(
+    page: u32,
+    page_count: u32,
+    params: SearchParams,
+    dates: WantedDates,
+) -> impl IntoView {
     let link = move |target: u32| {
         let page = target.to_string();
         format!(
@@ -263,13 +274,21 @@ fn Pagination(page: u32, page_count: u32, params: SearchParams, dates: WantedDat
 pub fn ListingPage() -> impl IntoView {
     let params = use_params_map();
     let dates = WantedDates::from_query();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok()));
-    let listing = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_listing(id).await,
-            None => Err(AppError::NotFound),
-        }
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
     });
+    let listing = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_listing(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -376,7 +395,10 @@ fn Gallery(photos: Vec<super::model::PhotoRef>) -> impl IntoView {
 fn OwnerCard(listing: ListingDetail) -> impl IntoView {
     let owner = listing.owner;
     let initial = owner.name.chars().next().unwrap_or('?').to_string();
-    let rating = owner.rating.summary().unwrap_or_else(|| "No reviews yet".to_owned());
+    let rating = owner
+        .rating
+        .summary()
+        .unwrap_or_else(|| "No reviews yet".to_owned());
     view! {
         <section class="mt-8 flex items-center gap-4 rounded-xl bg-white p-4 ring-1 ring-slate-200" aria-labelledby="owner-heading">
             <span aria-hidden="true" class="grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-lg font-bold text-emerald-900">{initial}</span>
@@ -394,7 +416,10 @@ fn OwnerCard(listing: ListingDetail) -> impl IntoView {
 /// "€25.00 / day" and the cheaper rates for longer rentals.
 pub fn price_lines(listing: &ListingDetail) -> Vec<String> {
     let currency = listing.prices.currency;
-    let mut lines = vec![format!("{} / day", Money::new(listing.prices.daily_minor, currency))];
+    let mut lines = vec![format!(
+        "{} / day",
+        Money::new(listing.prices.daily_minor, currency)
+    )];
     if let Some(weekly) = listing.prices.weekly_minor {
         lines.push(format!("{} / week", Money::new(weekly, currency)));
     }

@@ -26,7 +26,13 @@ fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
     let (Some(from), Some(to)) = (parse(from), parse(to)) else {
         return QuoteState::NeedDates;
     };
-    match quote(&listing.prices, from, to, listing.today, listing.service_fee_bps) {
+    match quote(
+        &listing.prices,
+        from,
+        to,
+        listing.today,
+        listing.service_fee_bps,
+    ) {
         Ok(quote) => QuoteState::Priced(quote),
         Err(error) => {
             let field = match error {
@@ -37,7 +43,10 @@ fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
                 | QuoteError::TooLong { .. }
                 | QuoteError::InvalidPrices => DateField::To,
             };
-            QuoteState::Invalid { field, message: error.to_string() }
+            QuoteState::Invalid {
+                field,
+                message: error.to_string(),
+            }
         }
     }
 }
@@ -66,10 +75,13 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
             _ => None,
         }
     };
-    let described_by = move |field: DateField| {
-        move || error_for(field)().map(|_| "quote-error".to_owned())
+    let described_by =
+        move |field: DateField| move || error_for(field)().map(|_| "quote-error".to_owned());
+    let action = if listing.instant_booking {
+        "Book now"
+    } else {
+        "Request to book"
     };
-    let action = if listing.instant_booking { "Book now" } else { "Request to book" };
     let prices = price_lines(&listing);
     let deposit = Money::new(listing.prices.deposit_minor, listing.prices.currency);
     view! {
@@ -118,7 +130,8 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
 
 #[component]
 fn QuoteSummary(state: Memo<QuoteState>) -> impl IntoView {
-    move || match state.get() {
+    move || {
+        match state.get() {
         QuoteState::NeedDates => view! {
             <p class="rounded-lg bg-slate-50 p-3 text-sm text-slate-700">
                 "Pick your dates to see the total price."
@@ -140,6 +153,7 @@ fn QuoteSummary(state: Memo<QuoteState>) -> impl IntoView {
             </dl>
         }
         .into_any(),
+    }
     }
 }
 
@@ -187,15 +201,30 @@ mod tests {
     #[test]
     fn the_form_asks_for_dates_then_prices_or_explains() {
         let l = listing();
-        assert!(matches!(quote_state(&l, "", "2026-06-05"), QuoteState::NeedDates));
+        assert!(matches!(
+            quote_state(&l, "", "2026-06-05"),
+            QuoteState::NeedDates
+        ));
         let QuoteState::Priced(q) = quote_state(&l, "2026-06-03", "2026-06-06") else {
             panic!("expected a quote");
         };
         assert_eq!(q.total.minor, 3_000 + 300 + 5_000);
         assert_eq!(rental_line(&q), "€10.00 × 3 days");
         let short = quote_state(&l, "2026-06-03", "2026-06-04");
-        assert!(matches!(short, QuoteState::Invalid { field: DateField::To, .. }));
+        assert!(matches!(
+            short,
+            QuoteState::Invalid {
+                field: DateField::To,
+                ..
+            }
+        ));
         let soon = quote_state(&l, "2026-06-01", "2026-06-04");
-        assert!(matches!(soon, QuoteState::Invalid { field: DateField::From, .. }));
+        assert!(matches!(
+            soon,
+            QuoteState::Invalid {
+                field: DateField::From,
+                ..
+            }
+        ));
     }
 }

@@ -1,8 +1,8 @@
 //! Listing queries. One text per query serves SQLite and PostgreSQL (see `crate::db`).
 
 use super::model::{
-    Category, Condition, ListingCard, ListingDetail, OwnerSummary, PhotoRef, Rating,
-    SearchParams, SearchResults, PAGE_SIZE,
+    Category, Condition, ListingCard, ListingDetail, OwnerSummary, PhotoRef, Rating, SearchParams,
+    SearchResults, PAGE_SIZE,
 };
 use crate::db::{Arg, Db};
 use crate::domain::{Currency, ListingPrices, Money};
@@ -40,7 +40,10 @@ struct Filters {
 
 impl Filters {
     fn of(params: &SearchParams) -> Self {
-        let mut filters = Filters { clauses: vec!["l.status = 'active'".into()], args: vec![] };
+        let mut filters = Filters {
+            clauses: vec!["l.status = 'active'".into()],
+            args: vec![],
+        };
         if !params.category.is_empty() {
             let n = filters.bind(Arg::Text(params.category.clone()));
             filters.clauses.push(format!("l.category_slug = ${n}"));
@@ -56,7 +59,9 @@ impl Filters {
         let near = params.near.trim();
         if !near.is_empty() {
             let n = filters.bind(Arg::Text(contains_pattern(near)));
-            filters.clauses.push(format!("lower(l.city) LIKE ${n} ESCAPE '\\'"));
+            filters
+                .clauses
+                .push(format!("lower(l.city) LIKE ${n} ESCAPE '\\'"));
         }
         filters
     }
@@ -109,8 +114,14 @@ impl CardRow {
             category_name: self.category_name,
             price_per_day: Money::new(self.daily_price_minor, currency(&self.currency)?),
             instant_booking: self.instant_booking,
-            photo: self.photo_key.zip(self.photo_alt).map(|(key, alt)| PhotoRef { key, alt }),
-            owner_rating: Rating { count: self.rating_count, sum: self.rating_sum },
+            photo: self
+                .photo_key
+                .zip(self.photo_alt)
+                .map(|(key, alt)| PhotoRef { key, alt }),
+            owner_rating: Rating {
+                count: self.rating_count,
+                sum: self.rating_sum,
+            },
         })
     }
 }
@@ -155,7 +166,10 @@ pub async fn search(db: &Db, params: &SearchParams) -> Result<SearchResults, App
             .await?;
         (total, rows)
     });
-    let cards = rows.into_iter().map(CardRow::into_card).collect::<Result<_, _>>()?;
+    let cards = rows
+        .into_iter()
+        .map(CardRow::into_card)
+        .collect::<Result<_, _>>()?;
     Ok(SearchResults { total, page, cards })
 }
 
@@ -215,7 +229,10 @@ pub async fn detail(
     });
     let row = row.ok_or(AppError::NotFound)?;
     let condition = Condition::parse(&row.condition).ok_or_else(|| {
-        AppError::internal("listing condition", format!("unknown value {:?}", row.condition))
+        AppError::internal(
+            "listing condition",
+            format!("unknown value {:?}", row.condition),
+        )
     })?;
     Ok(ListingDetail {
         id: row.id,
@@ -239,11 +256,17 @@ pub async fn detail(
         city: row.city,
         instant_booking: row.instant_booking,
         unit_count: row.unit_count,
-        photos: photos.into_iter().map(|(key, alt)| PhotoRef { key, alt }).collect(),
+        photos: photos
+            .into_iter()
+            .map(|(key, alt)| PhotoRef { key, alt })
+            .collect(),
         owner: OwnerSummary {
             name: row.owner_name,
             city: row.owner_city,
-            rating: Rating { count: row.owner_rating_count, sum: row.owner_rating_sum },
+            rating: Rating {
+                count: row.owner_rating_count,
+                sum: row.owner_rating_sum,
+            },
             member_since: row.owner_since.year(),
         },
         today,
@@ -262,11 +285,17 @@ mod tests {
 
     #[test]
     fn only_the_filters_in_use_reach_the_sql() {
-        let params = SearchParams { q: "Sony".into(), ..Default::default() };
+        let params = SearchParams {
+            q: "Sony".into(),
+            ..Default::default()
+        };
         let filters = Filters::of(&params);
         assert_eq!(filters.args.len(), 1);
         assert!(!filters.sql().contains("category_slug"));
-        let both = SearchParams { category: "cameras".into(), ..params };
+        let both = SearchParams {
+            category: "cameras".into(),
+            ..params
+        };
         let filters = Filters::of(&both);
         assert!(filters.sql().contains("l.category_slug = $1"));
         assert!(filters.sql().contains("lower(l.title) LIKE $2"));

@@ -43,7 +43,10 @@ pub fn SiteFooter() -> impl IntoView {
 /// plain text, so it stays as typed.
 pub fn title_text(title: &str) -> String {
     if cfg!(feature = "ssr") {
-        title.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     } else {
         title.to_owned()
     }

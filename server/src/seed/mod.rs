@@ -25,8 +25,15 @@ pub struct SeedOptions {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedOutcome {
-    Seeded { owners: usize, listings: usize, units: usize, photos: usize },
-    AlreadySeeded { listings: i64 },
+    Seeded {
+        owners: usize,
+        listings: usize,
+        units: usize,
+        photos: usize,
+    },
+    AlreadySeeded {
+        listings: i64,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +49,9 @@ pub enum SeedError {
 /// Demo data is dated relative to this instant, not the clock, so a seed value always yields
 /// the same rows.
 fn epoch() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("a valid fixed instant")
+    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+        .single()
+        .expect("a valid fixed instant")
 }
 
 struct Photo {
@@ -63,18 +72,54 @@ pub struct DemoData {
 }
 
 const USER_COLUMNS: &[&str] = &[
-    "id", "email", "name", "time_zone", "city", "bio", "rating_count", "rating_sum", "created_at",
+    "id",
+    "email",
+    "name",
+    "time_zone",
+    "city",
+    "bio",
+    "rating_count",
+    "rating_sum",
+    "created_at",
     "updated_at",
 ];
 const LISTING_COLUMNS: &[&str] = &[
-    "id", "owner_id", "category_slug", "title", "description", "brand", "model", "condition",
-    "currency", "daily_price_minor", "weekly_price_minor", "monthly_price_minor", "deposit_minor",
-    "min_days", "max_days", "lead_time_days", "buffer_days", "instant_booking", "city",
-    "latitude", "longitude", "time_zone", "pickup_instructions", "created_at", "updated_at",
+    "id",
+    "owner_id",
+    "category_slug",
+    "title",
+    "description",
+    "brand",
+    "model",
+    "condition",
+    "currency",
+    "daily_price_minor",
+    "weekly_price_minor",
+    "monthly_price_minor",
+    "deposit_minor",
+    "min_days",
+    "max_days",
+    "lead_time_days",
+    "buffer_days",
+    "instant_booking",
+    "city",
+    "latitude",
+    "longitude",
+    "time_zone",
+    "pickup_instructions",
+    "created_at",
+    "updated_at",
 ];
 const UNIT_COLUMNS: &[&str] = &["id", "listing_id", "label", "created_at"];
 const PHOTO_COLUMNS: &[&str] = &[
-    "id", "listing_id", "position", "storage_key", "content_type", "width", "height", "alt_text",
+    "id",
+    "listing_id",
+    "position",
+    "storage_key",
+    "content_type",
+    "width",
+    "height",
+    "alt_text",
     "created_at",
 ];
 
@@ -125,7 +170,9 @@ pub fn generate(seed: u64, listing_count: usize) -> DemoData {
         photos: vec![],
     };
     let owner_count = (listing_count / 6).max(5);
-    let owners: Vec<Owner> = (0..owner_count).map(|i| demo_owner(&mut rng, i, &mut data)).collect();
+    let owners: Vec<Owner> = (0..owner_count)
+        .map(|i| demo_owner(&mut rng, i, &mut data))
+        .collect();
     for _ in 0..listing_count {
         let owner = owners.choose(&mut rng).expect("at least five owners");
         demo_listing(&mut rng, owner, &mut data);
@@ -144,11 +191,18 @@ fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner 
     let stars = reviews * 5 - rng.gen_range(0..=reviews / 3 + 1).min(reviews);
     data.users.push(vec![
         Arg::Uuid(id),
-        Arg::Text(format!("{}.{}.{index}@example.com", email_local_part(first), email_local_part(last))),
+        Arg::Text(format!(
+            "{}.{}.{index}@example.com",
+            email_local_part(first),
+            email_local_part(last)
+        )),
         Arg::Text(format!("{first} {last}")),
         Arg::Text(city.time_zone.to_owned()),
         Arg::OptText(Some(city.name.to_owned())),
-        Arg::Text(format!("Renting out my gear in {} between projects.", city.name)),
+        Arg::Text(format!(
+            "Renting out my gear in {} between projects.",
+            city.name
+        )),
         Arg::Int(reviews),
         Arg::Int(stars.max(reviews)),
         Arg::Time(since),
@@ -163,14 +217,22 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
     let id = uuid(rng);
     let name = format!("{} {}", gear.brand, gear.model);
     let title = match rng.gen_bool(0.5) {
-        true => format!("{name} {} {}", gear.noun, category.extras.choose(rng).expect("extras")),
+        true => format!(
+            "{name} {} {}",
+            gear.noun,
+            category.extras.choose(rng).expect("extras")
+        ),
         false => format!("{name} {}", gear.noun),
     };
-    let daily_minor = rng.gen_range(gear.daily.0..=gear.daily.1) * 100 + weighted(rng, &[(0, 3), (50, 1)]);
+    let daily_minor =
+        rng.gen_range(gear.daily.0..=gear.daily.1) * 100 + weighted(rng, &[(0, 3), (50, 1)]);
     let deposit_minor = (gear.value * rng.gen_range(10..=30) / 100).max(20) / 10 * 1000;
     let created = (epoch() - Duration::minutes(rng.gen_range(0..365 * 24 * 60))).max(owner.since);
     let uses: Vec<_> = category.uses.choose_multiple(rng, 2).collect();
-    let condition = weighted(rng, &[("new", 10), ("like_new", 35), ("good", 45), ("fair", 10)]);
+    let condition = weighted(
+        rng,
+        &[("new", 10), ("like_new", 35), ("good", 45), ("fair", 10)],
+    );
     let care = match condition {
         "new" => "Bought this season and used only a couple of times.",
         "like_new" => "Barely used and kept in its original case.",
@@ -200,7 +262,10 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
         Arg::OptInt(rng.gen_bool(0.3).then_some(daily_minor * 15)),
         Arg::Int(deposit_minor),
         Arg::Int(weighted(rng, &[(1, 70), (2, 20), (3, 10)])),
-        Arg::OptInt(weighted(rng, &[(None, 50), (Some(14), 15), (Some(30), 20), (Some(60), 15)])),
+        Arg::OptInt(weighted(
+            rng,
+            &[(None, 50), (Some(14), 15), (Some(30), 20), (Some(60), 15)],
+        )),
         Arg::Int(weighted(rng, &[(0, 50), (1, 35), (2, 15)])),
         Arg::Int(weighted(rng, &[(0, 60), (1, 40)])),
         Arg::Bool(rng.gen_bool(0.35)),
@@ -208,7 +273,10 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
         Arg::Float(owner.city.latitude + jitter(rng)),
         Arg::Float(owner.city.longitude + jitter(rng)),
         Arg::Text(owner.city.time_zone.to_owned()),
-        Arg::Text(format!("Pickup near the centre of {}; exact address after confirmation.", owner.city.name)),
+        Arg::Text(format!(
+            "Pickup near the centre of {}; exact address after confirmation.",
+            owner.city.name
+        )),
         Arg::Time(created),
         Arg::Time(created),
     ]);
@@ -233,10 +301,19 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
             Arg::Text("image/svg+xml".to_owned()),
             Arg::Int(art::WIDTH),
             Arg::Int(art::HEIGHT),
-            Arg::Text(format!("Illustration of the {} {}, {view}", name, gear.noun)),
+            Arg::Text(format!(
+                "Illustration of the {} {}, {view}",
+                name, gear.noun
+            )),
             Arg::Time(created),
         ]);
-        data.photos.push(Photo { key, category: category.slug, hue, shot, caption: name.clone() });
+        data.photos.push(Photo {
+            key,
+            category: category.slug,
+            hue,
+            shot,
+            caption: name.clone(),
+        });
     }
 }
 
@@ -245,19 +322,28 @@ fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
     let width = columns.len();
     let tuples: Vec<String> = (0..rows)
         .map(|row| {
-            let params: Vec<String> = (1..=width).map(|col| format!("${}", row * width + col)).collect();
+            let params: Vec<String> = (1..=width)
+                .map(|col| format!("${}", row * width + col))
+                .collect();
             format!("({})", params.join(", "))
         })
         .collect();
-    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), tuples.join(", "))
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        tuples.join(", ")
+    )
 }
 
 /// Rows per INSERT: well under both backends' limits on bound parameters.
 const BATCH_ROWS: usize = 400;
 
-pub async fn seed(db: &Db, media_dir: &Path, options: &SeedOptions) -> Result<SeedOutcome, SeedError> {
-    let existing: i64 =
-        on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM listings").fetch_one(pool).await)?;
+pub async fn seed(
+    db: &Db,
+    media_dir: &Path,
+    options: &SeedOptions,
+) -> Result<SeedOutcome, SeedError> {
+    let existing: i64 = on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM listings").fetch_one(pool).await)?;
     if existing > 0 && !options.reset {
         return if options.if_empty {
             Ok(SeedOutcome::AlreadySeeded { listings: existing })
@@ -298,10 +384,18 @@ pub async fn seed(db: &Db, media_dir: &Path, options: &SeedOptions) -> Result<Se
 
 async fn write_photos(media_dir: &Path, photos: &[Photo], reset: bool) -> Result<(), SeedError> {
     let dir = media_dir.to_path_buf();
-    let media_error = |reason: String| SeedError::Media { dir: media_dir.to_path_buf(), reason };
+    let media_error = |reason: String| SeedError::Media {
+        dir: media_dir.to_path_buf(),
+        reason,
+    };
     let files: Vec<(PathBuf, String)> = photos
         .iter()
-        .map(|p| (dir.join(&p.key), art::photo(p.category, p.hue, p.shot, &p.caption)))
+        .map(|p| {
+            (
+                dir.join(&p.key),
+                art::photo(p.category, p.hue, p.shot, &p.caption),
+            )
+        })
         .collect();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let listings_dir = dir.join("listings");
@@ -351,11 +445,20 @@ mod tests {
         assert_eq!(data.listings.len(), 200);
         assert!(data.units.len() >= 200 && data.units.len() <= 600);
         assert!(data.photos.len() >= 200 && data.photos.len() <= 600);
-        assert!(data.listings.iter().all(|r| r.len() == LISTING_COLUMNS.len()));
+        assert!(data
+            .listings
+            .iter()
+            .all(|r| r.len() == LISTING_COLUMNS.len()));
         assert!(data.users.iter().all(|r| r.len() == USER_COLUMNS.len()));
         assert!(data.units.iter().all(|r| r.len() == UNIT_COLUMNS.len()));
-        assert!(data.photo_rows.iter().all(|r| r.len() == PHOTO_COLUMNS.len()));
-        assert!(data.listings.iter().all(|r| (3..=120).contains(&text(r, 3).chars().count())));
+        assert!(data
+            .photo_rows
+            .iter()
+            .all(|r| r.len() == PHOTO_COLUMNS.len()));
+        assert!(data
+            .listings
+            .iter()
+            .all(|r| (3..=120).contains(&text(r, 3).chars().count())));
     }
 
     #[test]

@@ -1,18 +1,22 @@
 //! The listing repository's contract, the same on SQLite and PostgreSQL.
 
-
+use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use app::db::Db;
 use app::listings::model::{SearchParams, PAGE_SIZE};
 use app::listings::repo;
 use app::on_pool;
 use chrono::NaiveDate;
-use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use gearshare::seed::{self, SeedError, SeedOptions, SeedOutcome};
 use std::collections::HashSet;
 use uuid::Uuid;
 
 fn params(q: &str, category: &str, page: u32) -> SearchParams {
-    SearchParams { q: q.into(), category: category.into(), near: String::new(), page }
+    SearchParams {
+        q: q.into(),
+        category: category.into(),
+        near: String::new(),
+        page,
+    }
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {
@@ -32,13 +36,22 @@ async fn pages_cover_every_listing_once_in_a_stable_order(backend: Backend) {
     assert_eq!(seen.len(), SEEDED_LISTINGS);
     assert_eq!(unique.len(), SEEDED_LISTINGS, "no listing twice");
     let again = repo::search(&app.db, &params("", "", 2)).await.unwrap();
-    assert_eq!(again.cards.iter().map(|c| c.id).collect::<Vec<_>>(), seen[24..48].to_vec());
+    assert_eq!(
+        again.cards.iter().map(|c| c.id).collect::<Vec<_>>(),
+        seen[24..48].to_vec()
+    );
 }
 
 async fn category_and_text_filters_match_the_data(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let drones = repo::search(&app.db, &params("", "drones", 1)).await.unwrap();
-    let expected = count(&app.db, "SELECT COUNT(*) FROM listings WHERE category_slug = 'drones'").await;
+    let drones = repo::search(&app.db, &params("", "drones", 1))
+        .await
+        .unwrap();
+    let expected = count(
+        &app.db,
+        "SELECT COUNT(*) FROM listings WHERE category_slug = 'drones'",
+    )
+    .await;
     assert_eq!(drones.total, expected);
     assert!(drones.cards.iter().all(|c| c.category_name == "Drones"));
 
@@ -57,15 +70,25 @@ async fn near_filters_by_city(backend: Backend) {
     let city: String = on_pool!(&app.db, pool =>
         sqlx::query_scalar("SELECT city FROM listings ORDER BY id LIMIT 1").fetch_one(pool).await)
     .unwrap();
-    let near = SearchParams { near: city.to_uppercase(), ..Default::default() };
+    let near = SearchParams {
+        near: city.to_uppercase(),
+        ..Default::default()
+    };
     let results = repo::search(&app.db, &near).await.unwrap();
     assert!(results.total > 0);
-    assert!(results.cards.iter().all(|c| c.city.to_lowercase().contains(&city.to_lowercase())));
+    assert!(results
+        .cards
+        .iter()
+        .all(|c| c.city.to_lowercase().contains(&city.to_lowercase())));
 }
 
 async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let card = repo::search(&app.db, &params("", "", 1)).await.unwrap().cards.remove(0);
+    let card = repo::search(&app.db, &params("", "", 1))
+        .await
+        .unwrap()
+        .cards
+        .remove(0);
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
     let detail = repo::detail(&app.db, card.id, today, 1_000).await.unwrap();
     assert_eq!(detail.title, card.title);
@@ -89,14 +112,34 @@ async fn seeding_is_deterministic_and_guards_existing_data(backend: Backend) {
     };
     assert_eq!(ids(first.db.clone()).await, ids(second.db.clone()).await);
 
-    let again = SeedOptions { listings: 5, seed: 1, reset: false, if_empty: false };
+    let again = SeedOptions {
+        listings: 5,
+        seed: 1,
+        reset: false,
+        if_empty: false,
+    };
     let refused = seed::seed(&first.db, &first.media_dir, &again).await;
     assert!(matches!(refused, Err(SeedError::NotEmpty(n)) if n == SEEDED_LISTINGS as i64));
-    let kept = SeedOptions { if_empty: true, ..again.clone() };
-    let outcome = seed::seed(&first.db, &first.media_dir, &kept).await.unwrap();
-    assert_eq!(outcome, SeedOutcome::AlreadySeeded { listings: SEEDED_LISTINGS as i64 });
-    let reset = SeedOptions { reset: true, ..again };
-    let outcome = seed::seed(&first.db, &first.media_dir, &reset).await.unwrap();
+    let kept = SeedOptions {
+        if_empty: true,
+        ..again.clone()
+    };
+    let outcome = seed::seed(&first.db, &first.media_dir, &kept)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        SeedOutcome::AlreadySeeded {
+            listings: SEEDED_LISTINGS as i64
+        }
+    );
+    let reset = SeedOptions {
+        reset: true,
+        ..again
+    };
+    let outcome = seed::seed(&first.db, &first.media_dir, &reset)
+        .await
+        .unwrap();
     assert!(matches!(outcome, SeedOutcome::Seeded { listings: 5, .. }));
     assert_eq!(count(&first.db, "SELECT COUNT(*) FROM listings").await, 5);
 }

@@ -1,11 +1,10 @@
 //! The real router, page by page, on both backends.
 
-
+use crate::common::{Backend, TestApp};
 use app::db::Db;
 use app::on_pool;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use crate::common::{Backend, TestApp};
 use uuid::Uuid;
 
 async fn first_listing(db: &Db) -> (Uuid, String) {
@@ -19,7 +18,10 @@ async fn health_and_readiness_follow_the_database(backend: Backend) {
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
     app.db.close().await;
-    assert_eq!(app.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
 
@@ -28,28 +30,42 @@ async fn home_shows_the_search_form_and_categories(backend: Backend) {
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     for label in ["What are you looking for?", "From", "To", "Near"] {
-        assert!(page.body.contains(&format!(">{label}</label>")), "label {label}");
+        assert!(
+            page.body.contains(&format!(">{label}</label>")),
+            "label {label}"
+        );
     }
     for category in ["Cameras", "Drones", "Climbing"] {
-        assert!(page.body.contains(&format!(">{category}</a>")), "category {category}");
+        assert!(
+            page.body.contains(&format!(">{category}</a>")),
+            "category {category}"
+        );
     }
     assert!(page.body.contains("Featured gear"));
     assert!(page.headers.contains_key("x-request-id"));
     assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-    assert_eq!(page.headers[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
+    assert_eq!(
+        page.headers[header::CONTENT_SECURITY_POLICY],
+        "frame-ancestors 'none'"
+    );
 }
 
 async fn search_counts_filters_and_links_listings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let all = app.get("/search").await;
     assert_eq!(all.status, StatusCode::OK);
-    assert!(all.body.contains(&format!(">{} results</h1>", crate::common::SEEDED_LISTINGS)));
+    assert!(all
+        .body
+        .contains(&format!(">{} results</h1>", crate::common::SEEDED_LISTINGS)));
     assert!(all.body.contains("Page 1 of 4"));
 
     let (id, title) = first_listing(&app.db).await;
     let word = title.split_whitespace().next().unwrap();
     let found = app.get(&format!("/search?q={word}")).await;
-    assert!(found.body.contains(&format!("/gear/{id}")), "the newest {word} listing is on page 1");
+    assert!(
+        found.body.contains(&format!("/gear/{id}")),
+        "the newest {word} listing is on page 1"
+    );
 
     let none = app.get("/search?q=zzzz-no-such-gear").await;
     assert!(none.body.contains(">0 results</h1>"));
@@ -59,18 +75,30 @@ async fn search_counts_filters_and_links_listings(backend: Backend) {
 async fn listing_page_shows_the_gear_and_a_quote_form(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (id, title) = first_listing(&app.db).await;
-    let page = app.get(&format!("/gear/{id}?from=2099-01-10&to=2099-01-13")).await;
+    let page = app
+        .get(&format!("/gear/{id}?from=2099-01-10&to=2099-01-13"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    let escaped_title = title.replace('&', "&amp;").replace('"', "&quot;").replace('\'', "&#39;");
+    let escaped_title = title
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
     assert!(page.body.contains(&format!(">{escaped_title}</h1>")) || page.body.contains(&title));
     assert!(page.body.contains(">From</label>") && page.body.contains(">To</label>"));
-    assert!(page.body.contains(">Total</dt>"), "dates in the URL are quoted on the server");
+    assert!(
+        page.body.contains(">Total</dt>"),
+        "dates in the URL are quoted on the server"
+    );
     assert!(page.body.contains("Request to book") || page.body.contains("Book now"));
 }
 
 async fn missing_pages_and_listings_are_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    for uri in ["/no-such-page", &format!("/gear/{}", Uuid::new_v4()), "/gear/not-an-id"] {
+    for uri in [
+        "/no-such-page",
+        &format!("/gear/{}", Uuid::new_v4()),
+        "/gear/not-an-id",
+    ] {
         let page = app.get(uri).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
         assert!(page.body.contains(">Page not found</h1>"), "{uri}");
@@ -81,10 +109,17 @@ async fn paused_listings_leave_search_and_their_page(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (id, _) = first_listing(&app.db).await;
     on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET status = 'paused' WHERE id = $1")
-        .bind(id).execute(pool).await.map(|r| r.rows_affected())).unwrap();
-    assert_eq!(app.get(&format!("/gear/{id}")).await.status, StatusCode::NOT_FOUND);
+        .bind(id).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(
+        app.get(&format!("/gear/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let all = app.get("/search").await;
-    assert!(all.body.contains(&format!(">{} results</h1>", crate::common::SEEDED_LISTINGS - 1)));
+    assert!(all.body.contains(&format!(
+        ">{} results</h1>",
+        crate::common::SEEDED_LISTINGS - 1
+    )));
     assert!(!all.body.contains(&format!("/gear/{id}")));
 }
 
@@ -96,8 +131,14 @@ async fn user_content_is_escaped(backend: Backend) {
         .bind(evil).bind(id).execute(pool).await.map(|r| r.rows_affected())).unwrap();
     for uri in [format!("/gear/{id}"), "/search?q=alert".to_owned()] {
         let page = app.get(&uri).await;
-        assert!(!page.body.contains("<script>alert"), "{uri} must escape user text");
-        assert!(page.body.contains("&lt;script&gt;alert"), "{uri} shows the text");
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{uri} must escape user text"
+        );
+        assert!(
+            page.body.contains("&lt;script&gt;alert"),
+            "{uri} shows the text"
+        );
     }
 }
 
@@ -109,12 +150,17 @@ async fn media_is_served_with_cache_headers_and_pages_compressed(backend: Backen
     let photo = app.get(&format!("/media/{key}")).await;
     assert_eq!(photo.status, StatusCode::OK);
     assert!(photo.body.starts_with("<svg"));
-    assert_eq!(photo.headers[header::CACHE_CONTROL], "public, max-age=86400");
+    assert_eq!(
+        photo.headers[header::CACHE_CONTROL],
+        "public, max-age=86400"
+    );
     let missing = app.get("/media/listings/nothing.svg").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(!missing.headers.contains_key(header::CACHE_CONTROL));
 
-    let gzip = Request::get("/search").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty());
+    let gzip = Request::get("/search")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty());
     let page = app.request(gzip.unwrap()).await;
     assert_eq!(page.headers[header::CONTENT_ENCODING], "gzip");
 }
@@ -122,12 +168,22 @@ async fn media_is_served_with_cache_headers_and_pages_compressed(backend: Backen
 async fn server_function_errors_are_clear_and_leak_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let long = "x".repeat(200);
-    let response = app.get(&format!("/api/search?params[q]={long}&params[page]=1")).await;
+    let response = app
+        .get(&format!("/api/search?params[q]={long}&params[page]=1"))
+        .await;
     assert!(!response.status.is_success());
-    assert!(response.body.contains("Use at most 100 characters."), "{}", response.body);
+    assert!(
+        response.body.contains("Use at most 100 characters."),
+        "{}",
+        response.body
+    );
     let broken = app.get("/api/listing?id=not-a-uuid").await;
     assert!(!broken.status.is_success());
-    assert!(!broken.body.to_lowercase().contains("uuid"), "{}", broken.body);
+    assert!(
+        !broken.body.to_lowercase().contains("uuid"),
+        "{}",
+        broken.body
+    );
 }
 
 on_both_backends!(

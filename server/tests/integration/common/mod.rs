@@ -41,7 +41,9 @@ fn postgres_admin_url() -> String {
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(q) => format!("{server}/{name}?{q}"),
@@ -51,7 +53,11 @@ fn with_database(url: &str, name: &str) -> String {
 
 enum Cleanup {
     Files(Vec<PathBuf>),
-    Database { admin_url: String, name: String, media: PathBuf },
+    Database {
+        admin_url: String,
+        name: String,
+        media: PathBuf,
+    },
 }
 
 impl Drop for Cleanup {
@@ -63,12 +69,18 @@ impl Drop for Cleanup {
                     let _ = std::fs::remove_dir_all(&*path);
                 }
             }
-            Cleanup::Database { admin_url, name, media } => {
+            Cleanup::Database {
+                admin_url,
+                name,
+                media,
+            } => {
                 let _ = std::fs::remove_dir_all(&*media);
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
                     if let Ok(runtime) = runtime {
                         runtime.block_on(async {
                             if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url, 1).await {
@@ -93,8 +105,13 @@ impl TestApp {
             Backend::Sqlite => {
                 let file = tmp.join(format!("gs-test-{id}.db"));
                 let mut files = vec![media_dir.clone(), file.clone()];
-                files.extend(["-wal", "-shm"].map(|s| PathBuf::from(format!("{}{s}", file.display()))));
-                (format!("sqlite://{}", file.display()), Cleanup::Files(files))
+                files.extend(
+                    ["-wal", "-shm"].map(|s| PathBuf::from(format!("{}{s}", file.display()))),
+                );
+                (
+                    format!("sqlite://{}", file.display()),
+                    Cleanup::Files(files),
+                )
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -102,17 +119,38 @@ impl TestApp {
                 let admin = Db::connect(&admin_url, 1).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL tests need a server (scripts/test.sh starts one): {e}")
                 });
-                let Db::Postgres(pool) = admin else { panic!("TEST_POSTGRES_URL must be postgres://") };
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+                let Db::Postgres(pool) = admin else {
+                    panic!("TEST_POSTGRES_URL must be postgres://")
+                };
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
                 pool.close().await;
                 let url = with_database(&admin_url, &name);
-                (url, Cleanup::Database { admin_url, name, media: media_dir.clone() })
+                (
+                    url,
+                    Cleanup::Database {
+                        admin_url,
+                        name,
+                        media: media_dir.clone(),
+                    },
+                )
             }
         };
-        let db = Db::connect(&url, 5).await.expect("connect to the test database");
+        let db = Db::connect(&url, 5)
+            .await
+            .expect("connect to the test database");
         db.migrate().await.expect("migrate the test database");
-        let options = SeedOptions { listings: SEEDED_LISTINGS, seed: 7, reset: false, if_empty: false };
-        seed::seed(&db, &media_dir, &options).await.expect("seed the test database");
+        let options = SeedOptions {
+            listings: SEEDED_LISTINGS,
+            seed: 7,
+            reset: false,
+            if_empty: false,
+        };
+        seed::seed(&db, &media_dir, &options)
+            .await
+            .expect("seed the test database");
         let config = Config::from_lookup(|name| match name {
             "DATABASE_URL" => Some(url.clone()),
             "MEDIA_DIR" => Some(media_dir.display().to_string()),
@@ -121,19 +159,39 @@ impl TestApp {
         })
         .expect("test configuration");
         let router = gearshare::http::router(gearshare::app_state(&config, db.clone()), &media_dir);
-        TestApp { router, db, media_dir, _cleanup: cleanup }
+        TestApp {
+            router,
+            db,
+            media_dir,
+            _cleanup: cleanup,
+        }
     }
 
     pub async fn request(&self, request: Request<Body>) -> Response {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Response {
-        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.request(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 }
 
