@@ -317,6 +317,13 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
     }
 }
 
+/// Rows for one table, each in the order of `columns`.
+struct TableRows<'a> {
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: &'a [Vec<Arg>],
+}
+
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
 fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
     let width = columns.len();
@@ -352,11 +359,27 @@ pub async fn seed(
         };
     }
     let data = generate(options.seed, options.listings);
-    let tables: [(&str, &[&str], &Vec<Vec<Arg>>); 4] = [
-        ("users", USER_COLUMNS, &data.users),
-        ("listings", LISTING_COLUMNS, &data.listings),
-        ("listing_units", UNIT_COLUMNS, &data.units),
-        ("listing_photos", PHOTO_COLUMNS, &data.photo_rows),
+    let tables = [
+        TableRows {
+            table: "users",
+            columns: USER_COLUMNS,
+            rows: &data.users,
+        },
+        TableRows {
+            table: "listings",
+            columns: LISTING_COLUMNS,
+            rows: &data.listings,
+        },
+        TableRows {
+            table: "listing_units",
+            columns: UNIT_COLUMNS,
+            rows: &data.units,
+        },
+        TableRows {
+            table: "listing_photos",
+            columns: PHOTO_COLUMNS,
+            rows: &data.photo_rows,
+        },
     ];
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
@@ -365,7 +388,7 @@ pub async fn seed(
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
         }
-        for (table, columns, rows) in tables {
+        for TableRows { table, columns, rows } in tables {
             for batch in rows.chunks(BATCH_ROWS) {
                 let sql = insert_sql(table, columns, batch.len());
                 bind_args!(sqlx::query(&sql), batch.iter().flatten()).execute(&mut *tx).await?;
