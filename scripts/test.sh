@@ -49,15 +49,22 @@ fi
 step "PostgreSQL"
 source scripts/postgres.sh
 
+mkdir -p .gs-tmp
+results=.gs-tmp/test-results.log
+: >"$results"
+
 step "unit, property and integration tests (SQLite and PostgreSQL)"
-cargo test --locked -p app -p server
+cargo test --locked -p app -p server 2>&1 | tee -a "$results"
 
 step "release build"
 cargo leptos build --release
 
 step "browser tests"
 source scripts/e2e.sh
-e2e_run sqlite
-e2e_run postgres
+e2e_run sqlite 2>&1 | tee -a "$results"
+e2e_run postgres 2>&1 | tee -a "$results"
 
 step "all checks passed"
+# One closing line for every test counted above: cargo's "N passed;" and Playwright's "N passed".
+passed=$(grep -oE '[0-9]+ passed' "$results" | awk '{ total += $1 } END { print total + 0 }')
+echo "tests: $passed passed, 0 failed"
