@@ -4,10 +4,13 @@
 E2E_PORT=${E2E_PORT:-3100}
 
 e2e_run() {
-  local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0
+  local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0 name="gearshare_e2e_$$"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$E2E_PORT") 2>/dev/null; then
+    echo "port $E2E_PORT is taken; stop what listens there or set E2E_PORT" >&2
+    return 1
+  fi
   rm -rf "$dir" && mkdir -p "$dir"
   if [ "$backend" = postgres ]; then
-    local name="gearshare_e2e_$$"
     db_url="${TEST_POSTGRES_URL%/*}/$name"
     psql_admin "DROP DATABASE IF EXISTS $name" && psql_admin "CREATE DATABASE $name"
   else
@@ -28,7 +31,7 @@ e2e_run() {
     fi
     exit "$status"
   ) || status=$?
-  [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS gearshare_e2e_$$ WITH (FORCE)"
+  [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS $name WITH (FORCE)"
   return "$status"
 }
 

@@ -2,7 +2,12 @@
 # starts a throwaway one, and exports TEST_POSTGRES_URL (an admin URL; each test creates and
 # drops its own database there). PostgreSQL tests never skip.
 
-pg_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# True when the server on port $1 lets `postgres` in without a password, as tests need.
+pg_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 1
+  command -v psql >/dev/null || apt_install postgresql-client
+  psql -qAt "postgres://postgres@127.0.0.1:$1/postgres" -c 'SELECT 1' >/dev/null 2>&1
+}
 
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
   if pg_answers 5432; then

@@ -8,11 +8,12 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 scripts/setup.sh
 # cargo-leptos re-runs wasm-bindgen and wasm-opt (~20 s) even when nothing changed: build
-# only when a source is newer than the binary.
+# only when a source is newer than the last successful build.
+stamp=target/release/.gearshare-built
 sources=(app frontend server style public migrations Cargo.toml Cargo.lock package.json)
-if [ ! -x target/release/gearshare ] || [ ! -f target/release/hash.txt ] \
-   || [ -n "$(find "${sources[@]}" -newer target/release/gearshare -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
   cargo leptos build --release
+  touch "$stamp"
 fi
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/gearshare.db}"

@@ -16,21 +16,7 @@ export PATH="$CARGO_BIN:$PATH"
 
 say() { printf 'setup: %s\n' "$*"; }
 
-apt_updated=""
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ -z "$apt_updated" ]; then
-    say "apt-get update"
-    apt-get update -qq
-    apt_updated=1
-  fi
-  say "installing ${missing[*]} from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+source scripts/lib.sh
 
 # Builds a crates.io tool whose published lockfile needs a newer rustc than ours: take its
 # source from the registry, re-pin the one dependency, then install from that copy.
@@ -54,6 +40,9 @@ install_with_pin() {
     cargo install -q --locked --path "$work/$crate"
   rm -rf "$work"
 }
+
+# The bundled SQLite and other -sys crates compile C.
+command -v cc >/dev/null || apt_install gcc libc6-dev
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || {
   say "adding the wasm32 target"

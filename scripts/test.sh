@@ -17,14 +17,7 @@ trap run_cleanups EXIT
 started=$SECONDS
 step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))"; }
 
-apt_updated=""
-apt_install() {
-  local missing=() pkg
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+source scripts/lib.sh
 
 step "tools"
 scripts/setup.sh --test

@@ -1,6 +1,6 @@
 //! The database handle: SQLite (the embedded default) or PostgreSQL, chosen by the URL's
 //! scheme. Repositories write one query body for both through [`on_pool!`]; where the
-//! dialects differ they pick their SQL with [`Db::backend`].
+//! dialects differ, a repository matches on the `Db` variant.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -12,12 +12,6 @@ use std::time::Duration;
 pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
 }
 
 /// Why the database could not be opened, worded for the person starting the server.
@@ -124,13 +118,6 @@ impl Db {
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
             Err(ConnectError::UnknownScheme(scheme.to_owned()))
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
         }
     }
 

@@ -31,6 +31,20 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status that says the same as the variant.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation { .. } => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::RateLimited { .. } => 429,
+            Self::Unreachable => 502,
+            Self::Internal => 500,
+        }
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         Self::Validation {
             field: field.to_owned(),
@@ -39,10 +53,45 @@ impl AppError {
     }
 
     /// Logs `cause` with its context on the server and returns the opaque `Internal` error.
+    /// The request id is read from the request itself: Leptos runs page data loads in tasks
+    /// of their own, outside the request's tracing span.
     #[cfg(feature = "ssr")]
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error.context = context, error.cause = %cause, "internal error");
+        let request_id = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .headers
+                .get("x-request-id")?
+                .to_str()
+                .ok()
+                .map(str::to_owned)
+        });
+        tracing::error!(
+            request_id = request_id.as_deref().unwrap_or("-"),
+            error.context = context,
+            error.cause = %cause,
+            "internal error"
+        );
         Self::Internal
+    }
+}
+
+/// Gives a server function's HTTP response the status of its error (server functions answer
+/// 500 for every error otherwise). Call it on the result a server function returns.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        set_response_status(error);
+    }
+    result
+}
+
+#[cfg(feature = "ssr")]
+fn set_response_status(error: &AppError) {
+    if let (Some(response), Ok(status)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.status()),
+    ) {
+        response.set_status(status);
     }
 }
 
@@ -52,7 +101,7 @@ impl FromServerFnError for AppError {
     /// Errors of the server-function plumbing itself. Their text stays out of the page: it
     /// names internals, and a person can only retry or fix their input.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Request(_) => Self::Unreachable,
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 Self::validation("request", "That request was not understood.")
@@ -61,7 +110,12 @@ impl FromServerFnError for AppError {
             other => Self::internal("server function", other),
             #[cfg(not(feature = "ssr"))]
             _ => Self::Internal,
-        }
+        };
+        // On the server this runs while the request is handled (e.g. arguments that do not
+        // parse): answer with the matching status.
+        #[cfg(feature = "ssr")]
+        set_response_status(&error);
+        error
     }
 }
 

@@ -43,7 +43,10 @@ pub fn HomePage() -> impl IntoView {
                                         <li class="category-tile">
                                             <A href=href attr:class="card-link font-semibold text-slate-900">{c.name}</A>
                                             <p class="mt-1 text-sm text-slate-600">{c.description}</p>
-                                            <p class="mt-2 text-xs font-medium text-emerald-800">{format!("{} listings", c.listing_count)}</p>
+                                            <p class="mt-2 text-xs font-medium text-emerald-800">{match c.listing_count {
+                                                1 => "1 listing".to_owned(),
+                                                n => format!("{n} listings"),
+                                            }}</p>
                                         </li>
                                     }
                                 }).collect_view()}

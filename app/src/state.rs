@@ -1,5 +1,5 @@
 //! What every request handler and server function can reach, provided as Leptos context by
-//! the server (`leptos_routes_with_context`) and read with `expect_context::<AppState>()`.
+//! the server (`leptos_routes`) and read with `expect_context::<AppState>()`.
 
 use crate::db::Db;
 use axum::extract::FromRef;

@@ -6,5 +6,5 @@ pub mod period;
 pub mod pricing;
 
 pub use money::{Currency, Money};
-pub use period::{PeriodError, RentalPeriod};
+pub use period::{parse_iso_date, PeriodError, RentalPeriod};
 pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};

@@ -50,10 +50,6 @@ impl Money {
         Self { minor, currency }
     }
 
-    pub fn zero(currency: Currency) -> Self {
-        Self::new(0, currency)
-    }
-
     /// Adds two amounts of the same currency; `None` on overflow or a currency mismatch.
     pub fn checked_add(self, other: Money) -> Option<Money> {
         (self.currency == other.currency)

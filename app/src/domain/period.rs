@@ -31,6 +31,16 @@ impl fmt::Display for PeriodError {
     }
 }
 
+/// Reads the `YYYY-MM-DD` a date input submits. Written by hand rather than with chrono's
+/// format parser, which would add its whole strftime machinery to the wasm.
+pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year = parts.next().filter(|y| y.len() == 4)?.parse().ok()?;
+    let month = parts.next().filter(|m| m.len() == 2)?.parse().ok()?;
+    let day = parts.next().filter(|d| d.len() == 2)?.parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
 impl RentalPeriod {
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, PeriodError> {
         let days = (to - from).num_days();
@@ -69,6 +79,29 @@ mod tests {
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 7, d).unwrap()
+    }
+
+    #[test]
+    fn iso_dates_parse_and_anything_else_is_refused() {
+        assert_eq!(parse_iso_date("2026-07-03"), Some(day(3)));
+        for bad in [
+            "",
+            "2026-7-3",
+            "2026-02-30",
+            "03/07/2026",
+            "2026-07-03x",
+            "+2026-07-03",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn dates_round_trip_through_their_iso_text(offset in 0i64..200_000) {
+            let date = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(offset);
+            prop_assert_eq!(parse_iso_date(&date.to_string()), Some(date));
+        }
     }
 
     #[test]

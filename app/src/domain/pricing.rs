@@ -165,37 +165,34 @@ fn prices_are_valid(prices: &ListingPrices) -> bool {
 
 /// The lowest price for `days` days. Whole weeks (months) are charged at the weekly (monthly)
 /// price and the remaining days at the cheaper of the shorter rates and one more week (month),
-/// so a renter never pays more for a few extra days than for the next full period.
+/// so a longer rental never costs less than a shorter one: each candidate never decreases
+/// with the days, and neither does their minimum.
 fn cheapest_rental(prices: &ListingPrices, days: i64) -> (i128, RateKind) {
     let daily = i128::from(prices.daily_minor);
+    let weekly = prices.weekly_minor.map(i128::from);
+    let monthly = prices.monthly_minor.map(i128::from);
     let by_day = |d: i64| daily * i128::from(d);
-    let below_month = |d: i64| -> (i128, RateKind) {
-        match prices.weekly_minor.map(i128::from) {
-            Some(weekly) if d >= DAYS_PER_WEEK => {
-                let by_week =
-                    i128::from(d / DAYS_PER_WEEK) * weekly + by_day(d % DAYS_PER_WEEK).min(weekly);
-                if by_week < by_day(d) {
-                    (by_week, RateKind::Weekly)
-                } else {
-                    (by_day(d), RateKind::Daily)
-                }
-            }
-            _ => (by_day(d), RateKind::Daily),
-        }
+    let by_week = |d: i64| {
+        weekly.map_or(by_day(d), |week| {
+            i128::from(d / DAYS_PER_WEEK) * week + by_day(d % DAYS_PER_WEEK).min(week)
+        })
     };
-    let best_below_month = below_month(days);
-    match prices.monthly_minor.map(i128::from) {
-        Some(monthly) if days >= DAYS_PER_MONTH => {
-            let by_month = i128::from(days / DAYS_PER_MONTH) * monthly
-                + below_month(days % DAYS_PER_MONTH).0.min(monthly);
-            if by_month < best_below_month.0 {
-                (by_month, RateKind::Monthly)
-            } else {
-                best_below_month
-            }
+    let by_month = monthly.map(|month| {
+        i128::from(days / DAYS_PER_MONTH) * month + by_week(days % DAYS_PER_MONTH).min(month)
+    });
+    let mut best = (by_day(days), RateKind::Daily);
+    for candidate in [
+        Some((by_week(days), RateKind::Weekly)),
+        by_month.map(|m| (m, RateKind::Monthly)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if candidate.0 < best.0 {
+            best = candidate;
         }
-        _ => best_below_month,
     }
+    best
 }
 
 #[cfg(test)]
@@ -252,6 +249,17 @@ mod tests {
             thirteen.rental.minor,
             2 * 14_000,
             "six extra days cost at most a week"
+        );
+    }
+
+    #[test]
+    fn a_short_rental_never_costs_more_than_the_week_or_month_it_falls_in() {
+        let six = quote_days(&camera(), 6).unwrap();
+        assert_eq!((six.rental.minor, six.rate), (14_000, RateKind::Weekly));
+        let four_weeks = quote_days(&camera(), 28).unwrap();
+        assert_eq!(
+            (four_weeks.rental.minor, four_weeks.rate),
+            (45_000, RateKind::Monthly)
         );
     }
 
@@ -326,6 +334,8 @@ mod tests {
         assert_eq!(quote_days(&free, 2), Err(QuoteError::InvalidPrices));
         let huge = ListingPrices {
             daily_minor: i64::MAX,
+            weekly_minor: None,
+            monthly_minor: None,
             ..camera()
         };
         assert_eq!(quote_days(&huge, 2), Err(QuoteError::InvalidPrices));
@@ -371,6 +381,15 @@ mod tests {
             prop_assert!(q.rental.minor <= prices.daily_minor * days as i64);
             prop_assert!(q.per_day.minor * q.days <= q.rental.minor);
             prop_assert!(q.rental.minor - q.per_day.minor * q.days < q.days);
+        }
+
+        #[test]
+        fn a_longer_rental_never_costs_less(prices in any_prices(), days in 1u64..365) {
+            let from = date(2026, 6, 10);
+            let rental = |d: u64| {
+                quote(&prices, from, from + chrono::Days::new(d), today(), 0).unwrap().rental.minor
+            };
+            prop_assert!(rental(days) <= rental(days + 1));
         }
 
         #[test]

@@ -4,6 +4,8 @@
 use super::model::{
     Category, ListingDetail, SearchParams, SearchResults, MAX_PAGE, MAX_QUERY_CHARS,
 };
+#[cfg(feature = "ssr")]
+use crate::error::with_status;
 use crate::error::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -36,7 +38,6 @@ pub fn validate_search(mut params: SearchParams) -> Result<SearchParams, AppErro
             format!("Pages go up to {MAX_PAGE}."),
         ));
     }
-    params.page = params.page.max(1);
     Ok(params)
 }
 
@@ -44,22 +45,25 @@ pub fn validate_search(mut params: SearchParams) -> Result<SearchParams, AppErro
 #[server(endpoint = "categories", input = server_fn::codec::GetUrl)]
 pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    super::repo::categories(&state.db).await
+    with_status(super::repo::categories(&state.db).await)
 }
 
 /// Anyone may search active listings.
 #[server(endpoint = "search", input = server_fn::codec::GetUrl)]
 pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    super::repo::search(&state.db, &validate_search(params)?).await
+    let result = match validate_search(params) {
+        Ok(params) => super::repo::search(&state.db, &params).await,
+        Err(error) => Err(error),
+    };
+    with_status(result)
 }
 
 /// Anyone may open an active listing.
 #[server(endpoint = "listing", input = server_fn::codec::GetUrl)]
 pub async fn get_listing(id: Uuid) -> Result<ListingDetail, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    let today = chrono::Utc::now().date_naive();
-    super::repo::detail(&state.db, id, today, state.service_fee_bps).await
+    with_status(super::repo::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await)
 }
 
 #[cfg(test)]
@@ -70,11 +74,9 @@ mod tests {
     fn search_input_is_trimmed_and_bounded() {
         let params = SearchParams {
             q: "  tent ".into(),
-            page: 0,
             ..Default::default()
         };
-        let clean = validate_search(params).unwrap();
-        assert_eq!((clean.q.as_str(), clean.page), ("tent", 1));
+        assert_eq!(validate_search(params).unwrap().q, "tent");
         let long = SearchParams {
             q: "x".repeat(MAX_QUERY_CHARS + 1),
             ..Default::default()

@@ -42,10 +42,16 @@ pub fn SearchForm(
     #[prop(optional)]
     categories: Option<Vec<Category>>,
 ) -> impl IntoView {
+    // One row on wide screens: the fields plus the button, and the category when shown.
+    let class = if categories.is_some() {
+        "search-form lg:grid-cols-[2fr_1fr_1fr_1.2fr_1.2fr_auto]"
+    } else {
+        "search-form lg:grid-cols-[2fr_1fr_1fr_1.2fr_auto]"
+    };
     let category_select = categories.map(|categories| {
         let selected = params.category.clone();
         view! {
-            <div class="field sm:col-span-2 lg:col-span-1">
+            <div class="field">
                 <label for="search-category">"Category"</label>
                 <select id="search-category" name="category">
                     <option value="" selected=selected.is_empty()>"All categories"</option>
@@ -61,7 +67,7 @@ pub fn SearchForm(
         }
     });
     view! {
-        <form method="get" action="/search" role="search" class="search-form">
+        <form method="get" action="/search" role="search" class=class>
             <div class="field sm:col-span-2 lg:col-span-1">
                 <label for="search-q">"What are you looking for?"</label>
                 <input id="search-q" name="q" type="search" value=params.q
@@ -167,7 +173,8 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <Title text="Search gear"/>
         <div class="mx-auto max-w-6xl px-4 py-8">
-            <Suspense fallback=|| view! { <p class="text-slate-600">"Searching…"</p> }>
+            // Transition keeps the current results on screen while the next page loads.
+            <Transition fallback=|| view! { <p class="text-slate-600">"Searching…"</p> }>
                 {move || Suspend::new(async move {
                     let categories = categories.await.unwrap_or_default();
                     let outcome = results.await;
@@ -184,7 +191,7 @@ pub fn SearchPage() -> impl IntoView {
                         }}
                     }
                 })}
-            </Suspense>
+            </Transition>
         </div>
     }
 }
@@ -207,11 +214,16 @@ fn ResultList(results: SearchResults, params: SearchParams, dates: WantedDates) 
         (false, false) => format!("for “{}” near {}", params.q, params.near),
     };
     let page_count = results.page_count();
-    let body = if results.cards.is_empty() {
+    let body = if results.total == 0 {
         view! { <EmptyResults/> }.into_any()
+    } else if results.cards.is_empty() {
+        view! { <PastLastPage page_count params=params.clone() dates=dates.clone()/> }.into_any()
     } else {
-        view! { <CardGrid cards=results.cards dates=dates.clone() label="Search results"/> }
-            .into_any()
+        view! {
+            <h2 class="sr-only">"Matching gear"</h2>
+            <CardGrid cards=results.cards dates=dates.clone() label="Search results"/>
+        }
+        .into_any()
     };
     view! {
         <div class="mt-8 flex flex-wrap items-baseline gap-x-3">
@@ -236,6 +248,35 @@ fn EmptyResults() -> impl IntoView {
     }
 }
 
+/// The URL of results page `target` for the same search.
+fn page_link(params: &SearchParams, dates: &WantedDates, target: u32) -> String {
+    let page = target.to_string();
+    format!(
+        "/search{}",
+        query_string(&[
+            ("q", &params.q),
+            ("category", &params.category),
+            ("near", &params.near),
+            ("from", &dates.from),
+            ("to", &dates.to),
+            ("page", if target > 1 { &page } else { "" }),
+        ])
+    )
+}
+
+/// A page number beyond the results, e.g. from an old bookmark after listings were removed.
+#[component]
+fn PastLastPage(page_count: u32, params: SearchParams, dates: WantedDates) -> impl IntoView {
+    let last = page_link(&params, &dates, page_count);
+    view! {
+        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
+            <h2 class="text-lg font-semibold text-slate-900">"This page is past the last one"</h2>
+            <p class="mt-2 text-slate-700">{format!("These results end on page {page_count}.")}</p>
+            <A href=last attr:class="btn-secondary mt-6 inline-block">"Go to the last page"</A>
+        </div>
+    }
+}
+
 #[component]
 fn Pagination(
     page: u32,
@@ -243,21 +284,8 @@ fn Pagination(
     params: SearchParams,
     dates: WantedDates,
 ) -> impl IntoView {
-    let link = move |target: u32| {
-        let page = target.to_string();
-        format!(
-            "/search{}",
-            query_string(&[
-                ("q", &params.q),
-                ("category", &params.category),
-                ("near", &params.near),
-                ("from", &dates.from),
-                ("to", &dates.to),
-                ("page", if target > 1 { &page } else { "" }),
-            ])
-        )
-    };
-    (page_count > 1).then(|| {
+    let link = move |target: u32| page_link(&params, &dates, target);
+    (page_count > 1 && page <= page_count).then(|| {
         let previous = (page > 1).then(|| link(page - 1));
         let next = (page < page_count).then(|| link(page + 1));
         view! {

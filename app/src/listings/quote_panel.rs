@@ -3,8 +3,7 @@
 
 use super::model::ListingDetail;
 use super::pages::{price_lines, WantedDates};
-use crate::domain::{quote, Money, PeriodError, Quote, QuoteError, RateKind};
-use chrono::NaiveDate;
+use crate::domain::{parse_iso_date, quote, Money, PeriodError, Quote, QuoteError, RateKind};
 use leptos::prelude::*;
 
 /// Which date field a quote error belongs next to.
@@ -17,13 +16,16 @@ enum DateField {
 #[derive(Clone, PartialEq)]
 enum QuoteState {
     NeedDates,
-    Invalid { field: DateField, message: String },
+    /// `field` is the date input the message belongs to, if any.
+    Invalid {
+        field: Option<DateField>,
+        message: String,
+    },
     Priced(Quote),
 }
 
 fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
-    let parse = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
-    let (Some(from), Some(to)) = (parse(from), parse(to)) else {
+    let (Some(from), Some(to)) = (parse_iso_date(from), parse_iso_date(to)) else {
         return QuoteState::NeedDates;
     };
     match quote(
@@ -36,12 +38,14 @@ fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
         Ok(quote) => QuoteState::Priced(quote),
         Err(error) => {
             let field = match error {
-                QuoteError::StartsInPast | QuoteError::NoticeTooShort { .. } => DateField::From,
+                QuoteError::StartsInPast | QuoteError::NoticeTooShort { .. } => {
+                    Some(DateField::From)
+                }
                 QuoteError::Period(PeriodError::EndNotAfterStart)
                 | QuoteError::Period(PeriodError::TooLong)
                 | QuoteError::TooShort { .. }
-                | QuoteError::TooLong { .. }
-                | QuoteError::InvalidPrices => DateField::To,
+                | QuoteError::TooLong { .. } => Some(DateField::To),
+                QuoteError::InvalidPrices => None,
             };
             QuoteState::Invalid {
                 field,
@@ -62,6 +66,9 @@ fn rental_line(quote: &Quote) -> String {
 
 #[component]
 pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
+    // `value` puts the dates from the URL into the server-rendered HTML; `prop:value` keeps
+    // the fields in step with the signals once hydrated.
+    let (initial_from, initial_to) = (dates.from.clone(), dates.to.clone());
     let from = RwSignal::new(dates.from);
     let to = RwSignal::new(dates.to);
     let earliest = listing.today + chrono::Days::new(listing.prices.lead_time_days.max(0) as u64);
@@ -71,7 +78,10 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     };
     let error_for = move |field: DateField| {
         move || match state.get() {
-            QuoteState::Invalid { field: f, message } if f == field => Some(message),
+            QuoteState::Invalid {
+                field: Some(f),
+                message,
+            } if f == field => Some(message),
             _ => None,
         }
     };
@@ -99,6 +109,7 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                         <label for="quote-from">"From"</label>
                         <input id="quote-from" name="from" type="date" required
                             min=earliest.to_string()
+                            value=initial_from
                             prop:value=from
                             on:input=move |ev| from.set(event_target_value(&ev))
                             aria-invalid=move || error_for(DateField::From)().map(|_| "true")
@@ -107,8 +118,9 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     <div class="field">
                         <label for="quote-to">"To"</label>
                         <input id="quote-to" name="to" type="date" required
-                            min=move || NaiveDate::parse_from_str(&from.read(), "%Y-%m-%d").ok()
+                            min=move || parse_iso_date(&from.read())
                                 .and_then(|d| d.succ_opt()).map(|d| d.to_string())
+                            value=initial_to
                             prop:value=to
                             on:input=move |ev| to.set(event_target_value(&ev))
                             aria-invalid=move || error_for(DateField::To)().map(|_| "true")
@@ -162,6 +174,7 @@ mod tests {
     use super::*;
     use crate::domain::{Currency, ListingPrices};
     use crate::listings::model::{Condition, OwnerSummary, Rating};
+    use chrono::NaiveDate;
 
     fn listing() -> ListingDetail {
         ListingDetail {
@@ -214,7 +227,7 @@ mod tests {
         assert!(matches!(
             short,
             QuoteState::Invalid {
-                field: DateField::To,
+                field: Some(DateField::To),
                 ..
             }
         ));
@@ -222,7 +235,7 @@ mod tests {
         assert!(matches!(
             soon,
             QuoteState::Invalid {
-                field: DateField::From,
+                field: Some(DateField::From),
                 ..
             }
         ));

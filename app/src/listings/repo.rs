@@ -48,7 +48,7 @@ impl Filters {
             let n = filters.bind(Arg::Text(params.category.clone()));
             filters.clauses.push(format!("l.category_slug = ${n}"));
         }
-        let q = params.q.trim();
+        let q = params.q.as_str();
         if !q.is_empty() {
             let n = filters.bind(Arg::Text(contains_pattern(q)));
             filters.clauses.push(format!(
@@ -56,7 +56,7 @@ impl Filters {
                  OR lower(l.model) LIKE ${n} ESCAPE '\\' OR lower(l.description) LIKE ${n} ESCAPE '\\')"
             ));
         }
-        let near = params.near.trim();
+        let near = params.near.as_str();
         if !near.is_empty() {
             let n = filters.bind(Arg::Text(contains_pattern(near)));
             filters
@@ -131,7 +131,7 @@ fn currency(code: &str) -> Result<Currency, AppError> {
         .ok_or_else(|| AppError::internal("listing currency", format!("unknown code {code:?}")))
 }
 
-/// Active listings matching `params`, newest first, one page at a time. The order ends on the
+/// Active listings matching `params` (checked by `api::validate_search`), newest first, one page at a time. The order ends on the
 /// id so that listings created in the same second never swap places between pages.
 pub async fn search(db: &Db, params: &SearchParams) -> Result<SearchResults, AppError> {
     let filters = Filters::of(params);
@@ -199,13 +199,24 @@ struct DetailRow {
     owner_rating_count: i64,
     owner_rating_sum: i64,
     owner_since: DateTime<Utc>,
+    time_zone: String,
 }
 
-/// The public page of an active listing; `NotFound` for one that is paused, archived or gone.
+/// The date it is at `now` where the listing is: rental days are the owner's local days.
+/// An unknown zone name (none is stored, but the column is free text) counts as UTC.
+pub fn local_today(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => now.with_timezone(&zone).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
+/// The public page of an active listing as seen at `now`; `NotFound` for one that is paused,
+/// archived or gone.
 pub async fn detail(
     db: &Db,
     id: Uuid,
-    today: NaiveDate,
+    now: DateTime<Utc>,
     service_fee_bps: u32,
 ) -> Result<ListingDetail, AppError> {
     const LISTING_SQL: &str = "SELECT l.id, l.title, l.description, l.brand, l.model, \
@@ -215,7 +226,7 @@ pub async fn detail(
             (SELECT COUNT(*) FROM listing_units lu WHERE lu.listing_id = l.id AND lu.active) \
                 AS unit_count, \
             u.name AS owner_name, u.city AS owner_city, u.rating_count AS owner_rating_count, \
-            u.rating_sum AS owner_rating_sum, u.created_at AS owner_since \
+            u.rating_sum AS owner_rating_sum, u.created_at AS owner_since, l.time_zone \
          FROM listings l \
          JOIN categories c ON c.slug = l.category_slug \
          JOIN users u ON u.id = l.owner_id \
@@ -269,7 +280,7 @@ pub async fn detail(
             },
             member_since: row.owner_since.year(),
         },
-        today,
+        today: local_today(now, &row.time_zone),
         service_fee_bps,
     })
 }
@@ -277,6 +288,20 @@ pub async fn detail(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn today_is_the_listing_s_local_date() {
+        let late_utc = "2026-03-28T23:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            local_today(late_utc, "Europe/Berlin").to_string(),
+            "2026-03-29"
+        );
+        assert_eq!(
+            local_today(late_utc, "America/New_York").to_string(),
+            "2026-03-28"
+        );
+        assert_eq!(local_today(late_utc, "Not/AZone").to_string(), "2026-03-28");
+    }
 
     #[test]
     fn like_wildcards_in_a_query_are_taken_literally() {

@@ -5,7 +5,7 @@ use app::db::Db;
 use app::listings::model::{SearchParams, PAGE_SIZE};
 use app::listings::repo;
 use app::on_pool;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use gearshare::seed::{self, SeedError, SeedOptions, SeedOutcome};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -89,15 +89,16 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
         .unwrap()
         .cards
         .remove(0);
-    let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-    let detail = repo::detail(&app.db, card.id, today, 1_000).await.unwrap();
+    let now = "2026-06-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let detail = repo::detail(&app.db, card.id, now, 1_000).await.unwrap();
     assert_eq!(detail.title, card.title);
+    assert_eq!(detail.today, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
     assert_eq!(detail.prices.daily_minor, card.price_per_day.minor);
     assert!((1..=3).contains(&detail.unit_count));
     assert!((1..=3).contains(&detail.photos.len()));
     assert_eq!(detail.photos.first(), card.photo.as_ref());
     assert!(!detail.owner.name.is_empty());
-    let missing = repo::detail(&app.db, Uuid::new_v4(), today, 1_000).await;
+    let missing = repo::detail(&app.db, Uuid::new_v4(), now, 1_000).await;
     assert_eq!(missing.unwrap_err(), app::error::AppError::NotFound);
 }
 

@@ -81,10 +81,17 @@ async fn listing_page_shows_the_gear_and_a_quote_form(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     let escaped_title = title
         .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;");
-    assert!(page.body.contains(&format!(">{escaped_title}</h1>")) || page.body.contains(&title));
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        page.body.contains(&format!(">{escaped_title}</h1>")),
+        "{title}"
+    );
     assert!(page.body.contains(">From</label>") && page.body.contains(">To</label>"));
+    assert!(
+        page.body.contains(r#"value="2099-01-10""#),
+        "the URL's dates fill the fields"
+    );
     assert!(
         page.body.contains(">Total</dt>"),
         "dates in the URL are quoted on the server"
@@ -168,22 +175,37 @@ async fn media_is_served_with_cache_headers_and_pages_compressed(backend: Backen
 async fn server_function_errors_are_clear_and_leak_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let long = "x".repeat(200);
-    let response = app
-        .get(&format!("/api/search?params[q]={long}&params[page]=1"))
-        .await;
-    assert!(!response.status.is_success());
+    let response = app.get(&format!("/api/search?params[q]={long}")).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert!(
         response.body.contains("Use at most 100 characters."),
         "{}",
         response.body
     );
+    let missing = app
+        .get(&format!("/api/listing?id={}", Uuid::new_v4()))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let broken = app.get("/api/listing?id=not-a-uuid").await;
-    assert!(!broken.status.is_success());
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST, "{}", broken.body);
     assert!(
         !broken.body.to_lowercase().contains("uuid"),
         "{}",
         broken.body
     );
+}
+
+async fn a_page_past_the_last_points_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = app.get("/search?q=DJI&page=40").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("This page is past the last one"),
+        "{}",
+        &page.body[page.body.find("<main").unwrap_or(0)..]
+    );
+    assert!(page.body.contains("Go to the last page"));
+    assert!(!page.body.contains("No gear matches your search"));
 }
 
 on_both_backends!(
@@ -196,4 +218,5 @@ on_both_backends!(
     user_content_is_escaped,
     media_is_served_with_cache_headers_and_pages_compressed,
     server_function_errors_are_clear_and_leak_nothing,
+    a_page_past_the_last_points_back,
 );
