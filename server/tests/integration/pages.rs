@@ -199,11 +199,7 @@ async fn a_page_past_the_last_points_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let page = app.get("/search?q=DJI&page=40").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body.contains("This page is past the last one"),
-        "{}",
-        &page.body[page.body.find("<main").unwrap_or(0)..]
-    );
+    assert!(page.body.contains("This page is past the last one"));
     assert!(page.body.contains("Go to the last page"));
     assert!(!page.body.contains("No gear matches your search"));
 }
