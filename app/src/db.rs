@@ -4,7 +4,7 @@
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -108,6 +108,14 @@ impl Db {
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid("PostgreSQL", e))?;
+            // One direct connection first: a pool only reports "timed out", this says why.
+            options
+                .connect()
+                .await
+                .map_err(unreachable)?
+                .close()
+                .await
+                .map_err(unreachable)?;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(5))
@@ -180,6 +188,16 @@ mod tests {
             redact_password("sqlite://data/gearshare.db"),
             "sqlite://data/gearshare.db"
         );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_reported_with_its_reason() {
+        let err = Db::connect("postgres://app:secret@127.0.0.1:1/gs", 1)
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("Connection refused"), "{message}");
+        assert!(message.contains("app:***@127.0.0.1:1") && !message.contains("secret"));
     }
 
     #[tokio::test]
