@@ -19,9 +19,12 @@ e2e_run() {
   (
     export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
       LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json
-    target/release/gearshare seed --listings 300 --seed 42
+    # errexit is off in a subshell run with `||`: check each step.
+    target/release/gearshare seed --listings 300 --seed 42 || exit $?
     target/release/gearshare serve >"$dir/server.log" 2>&1 &
     server=$!
+    # Stops the server however the subshell ends, keeping the subshell's exit status.
+    trap 'code=$?; kill "$server" 2>/dev/null || true; exit "$code"' EXIT
     status=0
     (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" npx playwright test) || status=$?
     kill -TERM "$server" && wait "$server" || true
@@ -38,5 +41,5 @@ e2e_run() {
 # Runs one statement on the test server as its admin.
 psql_admin() {
   command -v psql >/dev/null || apt_install postgresql-client
-  psql -q "$TEST_POSTGRES_URL" -c "$1" >/dev/null
+  PGCONNECT_TIMEOUT=5 psql -w -q "$TEST_POSTGRES_URL" -c "$1" >/dev/null
 }

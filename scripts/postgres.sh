@@ -6,7 +6,8 @@
 pg_answers() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 1
   command -v psql >/dev/null || apt_install postgresql-client
-  psql -qAt "postgres://postgres@127.0.0.1:$1/postgres" -c 'SELECT 1' >/dev/null 2>&1
+  PGCONNECT_TIMEOUT=5 psql -w -qAt "postgres://postgres@127.0.0.1:$1/postgres" -c 'SELECT 1' \
+    >/dev/null 2>&1
 }
 
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
@@ -19,12 +20,13 @@ if [ -z "${TEST_POSTGRES_URL:-}" ]; then
       apt_install postgresql postgresql-contrib
       pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
       rm -rf "$GS_PG_DIR" && mkdir -p "$GS_PG_DIR" && chown postgres:postgres "$GS_PG_DIR"
-      runuser -u postgres -- "$pg_bin/initdb" -D "$GS_PG_DIR/data" -U postgres --auth=trust \
-        -E UTF8 --no-locale >/dev/null
-      runuser -u postgres -- "$pg_bin/pg_ctl" -D "$GS_PG_DIR/data" -l "$GS_PG_DIR/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $GS_PG_PORT -k $GS_PG_DIR" start >/dev/null
+      # From /, which the postgres user may enter: the clone may sit in a private folder.
+      (cd / && runuser -u postgres -- "$pg_bin/initdb" -D "$GS_PG_DIR/data" -U postgres \
+        --auth=trust -E UTF8 --no-locale >/dev/null)
+      (cd / && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$GS_PG_DIR/data" -l "$GS_PG_DIR/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $GS_PG_PORT -k $GS_PG_DIR" start >/dev/null)
       echo "started a throwaway PostgreSQL on port $GS_PG_PORT"
-      on_exit "runuser -u postgres -- '$pg_bin/pg_ctl' -D '$GS_PG_DIR/data' -m fast stop >/dev/null"
+      on_exit "(cd / && runuser -u postgres -- '$pg_bin/pg_ctl' -D '$GS_PG_DIR/data' -m fast stop >/dev/null)"
     fi
     export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$GS_PG_PORT/postgres"
   fi

@@ -32,8 +32,9 @@ step "clippy: browser build"
 cargo clippy --locked -p app -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "the wasm build holds no server-only crate"
-leaked=$(cargo tree --locked -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
-  | grep -oE '^(sqlx|tokio|mio|argon2|axum|tower-sessions|tower-http|hyper) v' | sort -u || true)
+wasm_tree=$(cargo tree --locked -p frontend --target wasm32-unknown-unknown -e normal --prefix none)
+leaked=$(grep -oE '^(sqlx|tokio|mio|argon2|axum|tower-sessions|tower-http|hyper) v' <<<"$wasm_tree" \
+  | sort -u || true)
 if [ -n "$leaked" ]; then
   echo "server-only crates in the wasm build: $leaked" >&2
   exit 1

@@ -85,8 +85,14 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Only for server-function requests: while a page renders (leptos_axum provides its
+/// `RequestUrl` then), the page decides its own status (`NotFound`, `ErrorPanel`), and a
+/// section that degrades gracefully must not turn the whole page into an error.
 #[cfg(feature = "ssr")]
 fn set_response_status(error: &AppError) {
+    if leptos::prelude::use_context::<leptos_router::location::RequestUrl>().is_some() {
+        return;
+    }
     if let (Some(response), Ok(status)) = (
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
         http::StatusCode::from_u16(error.status()),

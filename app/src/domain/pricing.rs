@@ -174,6 +174,8 @@ fn cheapest_rental(prices: &ListingPrices, days: i64) -> (i128, RateKind) {
     let by_day = |d: i64| daily * i128::from(d);
     let by_week = |d: i64| {
         weekly.map_or(by_day(d), |week| {
+            // A weekly price above seven days' worth is never the better deal for a week.
+            let week = week.min(by_day(DAYS_PER_WEEK));
             i128::from(d / DAYS_PER_WEEK) * week + by_day(d % DAYS_PER_WEEK).min(week)
         })
     };
@@ -264,6 +266,18 @@ mod tests {
     }
 
     #[test]
+    fn a_weekly_price_above_seven_days_never_makes_leftover_days_dearer() {
+        let odd = ListingPrices {
+            daily_minor: 100,
+            weekly_minor: Some(1_000),
+            monthly_minor: Some(2_000),
+            ..camera()
+        };
+        let q = quote_days(&odd, 37).unwrap();
+        assert_eq!((q.rental.minor, q.rate), (2_000 + 700, RateKind::Monthly));
+    }
+
+    #[test]
     fn a_month_uses_the_monthly_price() {
         let q = quote_days(&camera(), 31).unwrap();
         assert_eq!(
@@ -341,26 +355,24 @@ mod tests {
         assert_eq!(quote_days(&huge, 2), Err(QuoteError::InvalidPrices));
     }
 
+    /// Any prices, including weekly and monthly prices that are worse deals than the daily one.
     fn any_prices() -> impl Strategy<Value = ListingPrices> {
         (
             1i64..1_000_000,
-            any::<bool>(),
-            any::<bool>(),
+            proptest::option::of(1i64..20_000_000),
+            proptest::option::of(1i64..80_000_000),
             0i64..5_000_000,
-            1u32..30,
         )
-            .prop_map(
-                |(daily, has_week, has_month, deposit, week_factor)| ListingPrices {
-                    currency: Currency::Gbp,
-                    daily_minor: daily,
-                    weekly_minor: has_week.then_some(daily * i64::from(week_factor % 7 + 1)),
-                    monthly_minor: has_month.then_some(daily * i64::from(week_factor)),
-                    deposit_minor: deposit,
-                    min_days: 1,
-                    max_days: None,
-                    lead_time_days: 0,
-                },
-            )
+            .prop_map(|(daily, weekly, monthly, deposit)| ListingPrices {
+                currency: Currency::Gbp,
+                daily_minor: daily,
+                weekly_minor: weekly,
+                monthly_minor: monthly,
+                deposit_minor: deposit,
+                min_days: 1,
+                max_days: None,
+                lead_time_days: 0,
+            })
     }
 
     proptest! {

@@ -71,7 +71,11 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let (initial_from, initial_to) = (dates.from.clone(), dates.to.clone());
     let from = RwSignal::new(dates.from);
     let to = RwSignal::new(dates.to);
-    let earliest = listing.today + chrono::Days::new(listing.prices.lead_time_days.max(0) as u64);
+    let lead_time = chrono::Days::new(listing.prices.lead_time_days.clamp(0, 366) as u64);
+    let earliest = listing
+        .today
+        .checked_add_days(lead_time)
+        .unwrap_or(listing.today);
     let state = {
         let listing = listing.clone();
         Memo::new(move |_| quote_state(&listing, &from.read(), &to.read()))
