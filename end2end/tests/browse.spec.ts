@@ -39,6 +39,20 @@ test("a search from the home page lands on shareable results", async ({ page }) 
   await expect(titles.first()).toContainText("DJI");
 });
 
+test("dates picked on the home page follow the renter to the listing's quote", async ({ page }) => {
+  await page.goto("/");
+  await waitForHydration(page);
+  await page.getByLabel("From", { exact: true }).fill(isoDate(20));
+  await page.getByLabel("To", { exact: true }).fill(isoDate(24));
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(new RegExp(`from=${isoDate(20)}&to=${isoDate(24)}`));
+  await page.getByRole("list", { name: "Search results" }).getByRole("link").first().click();
+  await expect(page.getByLabel("From", { exact: true })).toHaveValue(isoDate(20));
+  await expect(page.getByLabel("To", { exact: true })).toHaveValue(isoDate(24));
+  await expect(page.getByText(/× 4 days|^4 days at the/)).toBeVisible();
+  await expect(page.getByText("Total", { exact: true })).toBeVisible();
+});
+
 test("browse, open a listing and see the quote follow the dates without a page load", async ({ page }) => {
   await page.goto("/search?category=cameras");
   await expect(page.getByRole("heading", { level: 1, name: /results?$/ })).toBeVisible();
