@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, static and media files, health
 //! checks, and the layers every response passes through.
 
+use crate::metrics::{self, Metrics};
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::State;
@@ -9,6 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::path::Path;
+use std::sync::Arc;
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -25,6 +27,11 @@ const UNHASHED_ASSET_CACHE: &str = "no-cache";
 const MEDIA_CACHE: &str = "public, max-age=86400";
 
 pub fn router(state: AppState, media_dir: &Path) -> Router {
+    let metrics = Arc::new(Metrics::default());
+    let metrics_route = {
+        let (metrics, db) = (metrics.clone(), state.db.clone());
+        get(move || async move { metrics::exposition(&metrics, &db) })
+    };
     let options = state.leptos_options.clone();
     let pkg_dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let pkg_cache = if options.hash_files {
@@ -36,6 +43,7 @@ pub fn router(state: AppState, media_dir: &Path) -> Router {
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", metrics_route)
         .nest_service(
             "/pkg",
             cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache),
@@ -55,6 +63,10 @@ pub fn router(state: AppState, media_dir: &Path) -> Router {
             ))
         });
     secured
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::record,
+        ))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

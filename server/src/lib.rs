@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod seed;
 pub mod telemetry;
 

@@ -204,6 +204,32 @@ async fn a_page_past_the_last_points_back(backend: Backend) {
     assert!(!page.body.contains("No gear matches your search"));
 }
 
+async fn metrics_count_requests_by_status(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.get("/search").await;
+    app.get("/no-such-page").await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    let value = |series: &str| -> u64 {
+        let line = metrics
+            .body
+            .lines()
+            .find(|l| l.starts_with(series))
+            .expect(series);
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("gearshare_http_requests_total{status=\"2xx\"}"), 1);
+    assert_eq!(value("gearshare_http_requests_total{status=\"4xx\"}"), 1);
+    assert_eq!(value("gearshare_http_request_duration_seconds_count"), 2);
+    assert_eq!(
+        value("gearshare_http_request_duration_seconds_bucket{le=\"+Inf\"}"),
+        2
+    );
+    assert!(metrics
+        .body
+        .contains("gearshare_db_connections{state=\"idle\"}"));
+}
+
 on_both_backends!(
     health_and_readiness_follow_the_database,
     home_shows_the_search_form_and_categories,
@@ -215,4 +241,5 @@ on_both_backends!(
     media_is_served_with_cache_headers_and_pages_compressed,
     server_function_errors_are_clear_and_leak_nothing,
     a_page_past_the_last_points_back,
+    metrics_count_requests_by_status,
 );

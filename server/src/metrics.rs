@@ -1,0 +1,117 @@
+//! `/metrics` in the Prometheus text format: request counts by status class, a latency
+//! histogram and the database pool's connections. Plain atomics: a handful of series does not
+//! need an exporter crate.
+
+use app::db::Db;
+use app::on_pool;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+#[derive(Default)]
+pub struct Metrics {
+    by_status_class: [AtomicU64; 5],
+    /// Cumulative like Prometheus buckets are: each counts requests at or under its bound.
+    buckets: [AtomicU64; BUCKETS.len()],
+    duration_micros: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Metrics {
+    fn observe(&self, status: u16, seconds: f64) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.by_status_class[class].fetch_add(1, Ordering::Relaxed);
+        for (bucket, bound) in self.buckets.iter().zip(BUCKETS) {
+            if seconds <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.duration_micros
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render(&self, db: &Db) -> String {
+        let mut out = String::new();
+        let count = self.count.load(Ordering::Relaxed);
+        out.push_str(
+            "# HELP gearshare_http_requests_total HTTP requests answered, by status class.\n",
+        );
+        out.push_str("# TYPE gearshare_http_requests_total counter\n");
+        for (class, value) in STATUS_CLASSES.iter().zip(&self.by_status_class) {
+            let value = value.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "gearshare_http_requests_total{{status=\"{class}\"}} {value}"
+            );
+        }
+        out.push_str("# HELP gearshare_http_request_duration_seconds Time to answer a request.\n");
+        out.push_str("# TYPE gearshare_http_request_duration_seconds histogram\n");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            let value = bucket.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "gearshare_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {value}"
+            );
+        }
+        let sum = self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(
+            out,
+            "gearshare_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(out, "gearshare_http_request_duration_seconds_sum {sum}");
+        let _ = writeln!(out, "gearshare_http_request_duration_seconds_count {count}");
+        let (size, idle) = on_pool!(db, pool => (pool.size(), pool.num_idle()));
+        out.push_str("# HELP gearshare_db_connections Connections of the database pool.\n");
+        out.push_str("# TYPE gearshare_db_connections gauge\n");
+        let in_use = u64::from(size).saturating_sub(idle as u64);
+        let _ = writeln!(out, "gearshare_db_connections{{state=\"idle\"}} {idle}");
+        let _ = writeln!(out, "gearshare_db_connections{{state=\"in_use\"}} {in_use}");
+        out
+    }
+}
+
+/// Middleware: times every request and counts it by the status it got.
+pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.observe(response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+/// The `/metrics` response.
+pub fn exposition(metrics: &Metrics, db: &Db) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(db),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_cumulative_and_classes_counted() {
+        let metrics = Metrics::default();
+        metrics.observe(200, 0.002);
+        metrics.observe(404, 0.3);
+        metrics.observe(503, 2.0);
+        let bucket = |i: usize| metrics.buckets[i].load(Ordering::Relaxed);
+        assert_eq!((bucket(0), bucket(1), bucket(7), bucket(9)), (0, 1, 1, 2));
+        let class = |i: usize| metrics.by_status_class[i].load(Ordering::Relaxed);
+        assert_eq!((class(1), class(3), class(4)), (1, 1, 1));
+        assert_eq!(metrics.count.load(Ordering::Relaxed), 3);
+    }
+}
