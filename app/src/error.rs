@@ -90,14 +90,8 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 /// section that degrades gracefully must not turn the whole page into an error.
 #[cfg(feature = "ssr")]
 fn set_response_status(error: &AppError) {
-    if leptos::prelude::use_context::<leptos_router::location::RequestUrl>().is_some() {
-        return;
-    }
-    if let (Some(response), Ok(status)) = (
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(error.status()),
-    ) {
-        response.set_status(status);
+    if leptos::prelude::use_context::<leptos_router::location::RequestUrl>().is_none() {
+        crate::shell::set_status(error.status());
     }
 }
 

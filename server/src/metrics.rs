@@ -40,43 +40,59 @@ impl Metrics {
     }
 
     fn render(&self, db: &Db) -> String {
+        let load = |value: &AtomicU64| value.load(Ordering::Relaxed);
+        let count = load(&self.count);
         let mut out = String::new();
-        let count = self.count.load(Ordering::Relaxed);
-        out.push_str(
-            "# HELP gearshare_http_requests_total HTTP requests answered, by status class.\n",
+        family(
+            &mut out,
+            "gearshare_http_requests_total",
+            "counter",
+            "HTTP requests answered, by status class.",
         );
-        out.push_str("# TYPE gearshare_http_requests_total counter\n");
         for (class, value) in STATUS_CLASSES.iter().zip(&self.by_status_class) {
-            let value = value.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "gearshare_http_requests_total{{status=\"{class}\"}} {value}"
+            sample(
+                &mut out,
+                "gearshare_http_requests_total",
+                ("status", class),
+                load(value),
             );
         }
-        out.push_str("# HELP gearshare_http_request_duration_seconds Time to answer a request.\n");
-        out.push_str("# TYPE gearshare_http_request_duration_seconds histogram\n");
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            let value = bucket.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "gearshare_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {value}"
-            );
+        let duration = "gearshare_http_request_duration_seconds";
+        family(&mut out, duration, "histogram", "Time to answer a request.");
+        let bucket = format!("{duration}_bucket");
+        for (bound, value) in BUCKETS.iter().zip(&self.buckets) {
+            sample(&mut out, &bucket, ("le", &bound.to_string()), load(value));
         }
-        let sum = self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "gearshare_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(out, "gearshare_http_request_duration_seconds_sum {sum}");
-        let _ = writeln!(out, "gearshare_http_request_duration_seconds_count {count}");
+        sample(&mut out, &bucket, ("le", "+Inf"), count);
+        let sum = load(&self.duration_micros) as f64 / 1e6;
+        let _ = writeln!(out, "{duration}_sum {sum}\n{duration}_count {count}");
         let (size, idle) = on_pool!(db, pool => (pool.size(), pool.num_idle()));
-        out.push_str("# HELP gearshare_db_connections Connections of the database pool.\n");
-        out.push_str("# TYPE gearshare_db_connections gauge\n");
-        let in_use = u64::from(size).saturating_sub(idle as u64);
-        let _ = writeln!(out, "gearshare_db_connections{{state=\"idle\"}} {idle}");
-        let _ = writeln!(out, "gearshare_db_connections{{state=\"in_use\"}} {in_use}");
+        let connections = "gearshare_db_connections";
+        family(
+            &mut out,
+            connections,
+            "gauge",
+            "Connections of the database pool.",
+        );
+        sample(&mut out, connections, ("state", "idle"), idle as u64);
+        sample(
+            &mut out,
+            connections,
+            ("state", "in_use"),
+            u64::from(size).saturating_sub(idle as u64),
+        );
         out
     }
+}
+
+/// The `# HELP` and `# TYPE` lines that open a metric family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// One sample with one label.
+fn sample(out: &mut String, name: &str, (label, value): (&str, &str), count: u64) {
+    let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {count}");
 }
 
 /// Middleware: times every request and counts it by the status it got.

@@ -52,7 +52,8 @@ pub fn title_text(title: &str) -> String {
     }
 }
 
-/// Sets the HTTP status of the page being rendered on the server; no-op in the browser.
+/// Sets the HTTP status of the response being made on the server (a page, or a server
+/// function through `error::with_status`); no-op in the browser.
 pub fn set_status(status: u16) {
     #[cfg(feature = "ssr")]
     if let (Some(response), Ok(code)) = (
