@@ -5,7 +5,7 @@ use super::model::{Category, ListingCard, ListingDetail, SearchParams, SearchRes
 use super::quote_panel::QuotePanel;
 use crate::domain::{pricing::plural_days, Money};
 use crate::error::AppError;
-use crate::shell::{ErrorPanel, NotFound};
+use crate::shell::{set_status, ErrorPanel, NotFound};
 use crate::url::query_string;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -41,7 +41,19 @@ pub fn SearchForm(
     /// When given, a category filter is shown too.
     #[prop(optional)]
     categories: Option<Vec<Category>>,
+    /// Why the server refused this search, shown next to the field it names.
+    #[prop(default = None)]
+    problem: Option<AppError>,
 ) -> impl IntoView {
+    let message_for = |field: &str| match &problem {
+        Some(AppError::Validation { field: f, message }) if f == field => Some(message.clone()),
+        _ => None,
+    };
+    let (q_error, near_error, category_error) = (
+        message_for("q"),
+        message_for("near"),
+        message_for("category"),
+    );
     // One row on wide screens: the fields plus the button, and the category when shown.
     let class = if categories.is_some() {
         "search-form lg:grid-cols-[2fr_1fr_1fr_1.2fr_1.2fr_auto]"
@@ -53,7 +65,9 @@ pub fn SearchForm(
         view! {
             <div class="field">
                 <label for="search-category">"Category"</label>
-                <select id="search-category" name="category">
+                <select id="search-category" name="category"
+                    aria-invalid=category_error.is_some().then_some("true")
+                    aria-describedby=category_error.is_some().then_some("search-category-error")>
                     <option value="" selected=selected.is_empty()>"All categories"</option>
                     {categories
                         .into_iter()
@@ -63,6 +77,7 @@ pub fn SearchForm(
                         })
                         .collect_view()}
                 </select>
+                <FieldError id="search-category-error" message=category_error/>
             </div>
         }
     });
@@ -71,7 +86,10 @@ pub fn SearchForm(
             <div class="field sm:col-span-2 lg:col-span-1">
                 <label for="search-q">"What are you looking for?"</label>
                 <input id="search-q" name="q" type="search" value=params.q
-                    placeholder="e.g. Sony A7 IV, tent, drill" autocomplete="off"/>
+                    placeholder="e.g. Sony A7 IV, tent, drill" autocomplete="off"
+                    aria-invalid=q_error.is_some().then_some("true")
+                    aria-describedby=q_error.is_some().then_some("search-q-error")/>
+                <FieldError id="search-q-error" message=q_error/>
             </div>
             <div class="field">
                 <label for="search-from">"From"</label>
@@ -84,7 +102,10 @@ pub fn SearchForm(
             <div class="field">
                 <label for="search-near">"Near"</label>
                 <input id="search-near" name="near" type="text" value=params.near
-                    placeholder="City" autocomplete="address-level2"/>
+                    placeholder="City" autocomplete="address-level2"
+                    aria-invalid=near_error.is_some().then_some("true")
+                    aria-describedby=near_error.is_some().then_some("search-near-error")/>
+                <FieldError id="search-near-error" message=near_error/>
             </div>
             {category_select}
             <div class="flex items-end">
@@ -92,6 +113,14 @@ pub fn SearchForm(
             </div>
         </form>
     }
+}
+
+/// The reason a field was refused, placed under it and announced.
+#[component]
+fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
+    message.map(|message| {
+        view! { <p id=id role="alert" class="text-sm font-medium text-red-800">{message}</p> }
+    })
 }
 
 #[component]
@@ -178,17 +207,30 @@ pub fn SearchPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let categories = categories.await.unwrap_or_default();
                     let outcome = results.await;
+                    // A refused field is explained next to it; anything else below the form.
+                    let problem = match &outcome {
+                        Err(e @ AppError::Validation { field, .. })
+                            if ["q", "near", "category"].contains(&field.as_str()) => Some(e.clone()),
+                        _ => None,
+                    };
+                    let body = match outcome {
+                        Ok(results) => view! {
+                            <ResultList results params=params.get_untracked() dates=dates.get_untracked()/>
+                        }.into_any(),
+                        Err(_) if problem.is_some() => {
+                            set_status(400);
+                            view! {
+                                <h1 class="mt-8 text-2xl font-bold">"Check your search"</h1>
+                            }.into_any()
+                        }
+                        Err(error) => view! {
+                            <h1 class="mt-8 text-2xl font-bold">"Search"</h1>
+                            <div class="mt-4"><ErrorPanel error/></div>
+                        }.into_any(),
+                    };
                     view! {
-                        <SearchForm params=params.get_untracked() dates=dates.get_untracked() categories/>
-                        {match outcome {
-                            Ok(results) => view! {
-                                <ResultList results params=params.get_untracked() dates=dates.get_untracked()/>
-                            }.into_any(),
-                            Err(error) => view! {
-                                <h1 class="mt-8 text-2xl font-bold">"Search"</h1>
-                                <div class="mt-4"><ErrorPanel error/></div>
-                            }.into_any(),
-                        }}
+                        <SearchForm params=params.get_untracked() dates=dates.get_untracked() categories problem/>
+                        {body}
                     }
                 })}
             </Transition>

@@ -195,6 +195,22 @@ async fn server_function_errors_are_clear_and_leak_nothing(backend: Backend) {
     );
 }
 
+async fn a_refused_search_field_is_explained_next_to_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = app.get(&format!("/search?q={}", "x".repeat(150))).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page
+        .body
+        .contains(r#"aria-invalid="true" aria-describedby="search-q-error""#));
+    assert!(page.body.contains(
+        r#"<p id="search-q-error" role="alert" class="text-sm font-medium text-red-800">Use at most 100 characters.</p>"#
+    ));
+    assert!(
+        page.body.contains(&"x".repeat(150)),
+        "what was typed is kept"
+    );
+}
+
 async fn a_page_past_the_last_points_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let page = app.get("/search?q=DJI&page=40").await;
@@ -241,5 +257,6 @@ on_both_backends!(
     media_is_served_with_cache_headers_and_pages_compressed,
     server_function_errors_are_clear_and_leak_nothing,
     a_page_past_the_last_points_back,
+    a_refused_search_field_is_explained_next_to_it,
     metrics_count_requests_by_status,
 );
