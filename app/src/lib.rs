@@ -3,10 +3,14 @@
 // Leptos views are deeply nested types; the default limit is too low for the listing page.
 #![recursion_limit = "256"]
 
+pub mod accounts;
+mod admin;
 pub mod domain;
 pub mod error;
+pub mod forms;
 mod home;
 pub mod listings;
+mod member_pages;
 pub mod shell;
 mod url;
 
@@ -15,16 +19,20 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
 
+use accounts::pages::{AccountPage, LoginPage, SignupPage};
+use admin::{AdminAuditPage, AdminPage, AdminUsersPage};
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use listings::pages::{ListingPage, SearchPage};
+use member_pages::{BookingsPage, MessagesPage, OwnerDashboardPage};
 use shell::{NotFound, SiteFooter, SiteHeader};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    shell::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -65,6 +73,15 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("gear"), ParamSegment("id")) view=ListingPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("bookings") view=BookingsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("messages") view=MessagesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("owner") view=OwnerDashboardPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AdminAuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -11,4 +11,5 @@ pub struct AppState {
     pub db: Db,
     /// The marketplace's service fee in basis points (1000 = 10 %), quoted on every listing.
     pub service_fee_bps: u32,
+    pub sessions: crate::accounts::guard::SessionSettings,
 }

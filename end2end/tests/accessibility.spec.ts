@@ -13,7 +13,7 @@ async function expectNoViolations(page: import("@playwright/test").Page): Promis
   expect(found).toEqual([]);
 }
 
-for (const path of ["/", "/search?q=camera", "/search?q=zzzz-nothing"]) {
+for (const path of ["/", "/search?q=camera", "/search?q=zzzz-nothing", "/login", "/signup"]) {
   test(`${path} passes the accessibility rules`, async ({ page }) => {
     await page.goto(path);
     await waitForHydration(page);
@@ -31,5 +31,20 @@ test("a listing with a quote passes the accessibility rules", async ({ page }) =
   await page.goto(`${href}?from=2099-03-01&to=2099-03-04`);
   await waitForHydration(page);
   await expect(page.getByText("Total", { exact: true })).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test("the account page passes the accessibility rules", async ({ page }) => {
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill("Axe Tester");
+  await page.getByLabel("Email").fill(`axe-${Date.now()}@example.com`);
+  await page.getByLabel("Password").fill("kayak tripod lantern");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
+  await page.goto("/account");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   await expectNoViolations(page);
 });

@@ -21,6 +21,19 @@ pub struct Config {
     /// Uploaded and generated photos, served under `/media/`.
     pub media_dir: PathBuf,
     pub service_fee_bps: u32,
+    /// The address people use, e.g. https://gearshare.example. With https, session cookies
+    /// are Secure and responses carry HSTS; its origin is accepted on state-changing requests.
+    pub public_url: String,
+    /// Read the client's address from X-Forwarded-For (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+}
+
+impl Config {
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -69,6 +82,36 @@ impl Config {
                 |bps: &u32| *bps <= 5_000,
                 "basis points from 0 to 5000 (1000 = 10 %)",
             )?,
+            public_url: {
+                let url = lookup("PUBLIC_URL").unwrap_or_else(|| format!("http://{addr_text}"));
+                let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+                if !scheme_ok || url.ends_with('/') {
+                    return Err(invalid(
+                        "PUBLIC_URL",
+                        &url,
+                        "an origin like https://gearshare.example (no path)",
+                    ));
+                }
+                url
+            },
+            trust_proxy: parse(
+                "TRUST_PROXY",
+                &var("TRUST_PROXY", "false"),
+                |_| true,
+                "true or false",
+            )?,
+            session_idle_minutes: parse(
+                "SESSION_IDLE_MINUTES",
+                &var("SESSION_IDLE_MINUTES", "60"),
+                |m: &i64| (5..=7 * 24 * 60).contains(m),
+                "minutes from 5 to 10080",
+            )?,
+            session_max_hours: parse(
+                "SESSION_MAX_HOURS",
+                &var("SESSION_MAX_HOURS", "12"),
+                |h: &i64| (1..=24 * 30).contains(h),
+                "hours from 1 to 720",
+            )?,
         })
     }
 }
@@ -115,6 +158,9 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.service_fee_bps, 1000);
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(!c.https() && !c.trust_proxy);
+        assert_eq!((c.session_idle_minutes, c.session_max_hours), (60, 12));
     }
 
     #[test]
@@ -130,6 +176,11 @@ mod tests {
             .starts_with("LOG_FORMAT"));
         assert!(config(&[("SERVICE_FEE_BPS", "9000")]).is_err());
         assert!(config(&[("DB_MAX_CONNECTIONS", "0")]).is_err());
+        assert!(config(&[("PUBLIC_URL", "gearshare.example")]).is_err());
+        assert!(config(&[("SESSION_IDLE_MINUTES", "0")]).is_err());
+        assert!(config(&[("PUBLIC_URL", "https://gearshare.example")])
+            .unwrap()
+            .https());
     }
 
     #[test]

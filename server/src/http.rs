@@ -1,7 +1,9 @@
 //! The HTTP surface: Leptos pages and server functions, static and media files, health
 //! checks, and the layers every response passes through.
 
+use crate::config::Config;
 use crate::metrics::{self, Metrics};
+use crate::security;
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::State;
@@ -26,7 +28,8 @@ const HASHED_ASSET_CACHE: &str = "public, max-age=31536000, immutable";
 const UNHASHED_ASSET_CACHE: &str = "no-cache";
 const MEDIA_CACHE: &str = "public, max-age=86400";
 
-pub fn router(state: AppState, media_dir: &Path) -> Router {
+pub fn router(state: AppState, config: &Config) -> Router {
+    let media_dir = config.media_dir.as_path();
     let metrics = Arc::new(Metrics::default());
     let metrics_route = {
         let (metrics, db) = (metrics.clone(), state.db.clone());
@@ -44,6 +47,7 @@ pub fn router(state: AppState, media_dir: &Path) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", metrics_route)
+        .route("/account/data", get(security::download_my_data))
         .nest_service(
             "/pkg",
             cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache),
@@ -54,15 +58,27 @@ pub fn router(state: AppState, media_dir: &Path) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
-    let secured = SECURITY_HEADERS
-        .into_iter()
-        .fold(pages, |router, (name, value)| {
-            router.layer(SetResponseHeaderLayer::if_not_present(
-                name,
-                HeaderValue::from_static(value),
-            ))
-        });
+    let mut headers = SECURITY_HEADERS.to_vec();
+    if config.https() {
+        headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));
+    }
+    let secured = headers.into_iter().fold(pages, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    });
+    let sessions = security::session_layer(state.db.clone(), config.https(), state.sessions);
     secured
+        .layer(axum::middleware::from_fn_with_state(
+            config.public_url.clone(),
+            security::check_origin,
+        ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            config.trust_proxy,
+            security::identify_client,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::record,
@@ -102,13 +118,23 @@ fn cached<S>(
     .layer(service)
 }
 
-/// Headers every response carries. The content security policy with script nonces arrives
-/// with accounts; framing is refused already.
-const SECURITY_HEADERS: [(HeaderName, &str); 3] = [
+/// Headers every response carries unless it set its own. Pages set a content security
+/// policy with their script nonce (`app::shell::set_content_security_policy`); everything
+/// else (JSON, files, errors) may load nothing. Responses are personal once people sign in,
+/// so only files that say otherwise (`/pkg`, `/media`) may be stored.
+const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
-    (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    (header::CACHE_CONTROL, "no-store"),
 ];
+
+/// Two years, subdomains included: sent only when PUBLIC_URL is https.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 async fn healthz() -> &'static str {
     "ok"

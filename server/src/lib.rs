@@ -4,6 +4,7 @@
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod security;
 pub mod seed;
 pub mod telemetry;
 
@@ -35,5 +36,9 @@ pub fn app_state(config: &Config, db: Db) -> AppState {
         leptos_options: leptos_options(config),
         db,
         service_fee_bps: config.service_fee_bps,
+        sessions: app::accounts::guard::SessionSettings {
+            idle_seconds: config.session_idle_minutes * 60,
+            absolute_seconds: config.session_max_hours * 60 * 60,
+        },
     }
 }

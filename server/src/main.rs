@@ -37,6 +37,15 @@ enum Command {
         #[arg(long, conflicts_with = "reset")]
         if_empty: bool,
     },
+    /// Create an admin account, or make an existing account an admin. The password of a new
+    /// account is read from GEARSHARE_ADMIN_PASSWORD, or else from the first line of stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// The name of a new account.
+        #[arg(long, default_value = "GearShare admin")]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -100,13 +109,40 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::CreateAdmin { email, name } => create_admin(&db, &email, &name).await,
     };
     db.close().await;
     result
 }
 
+async fn create_admin(db: &Db, email: &str, name: &str) -> Result<(), String> {
+    use app::accounts::service::{create_admin, AdminCreated};
+    let password = match std::env::var("GEARSHARE_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    match create_admin(db, email, name, &password, chrono::Utc::now()).await {
+        Ok(AdminCreated::Created(id)) => println!("created admin account {id} for {email}"),
+        Ok(AdminCreated::Promoted(id)) => {
+            println!("made account {id} ({email}) an admin; its sessions were ended")
+        }
+        Err(app::error::AppError::Validation { field, message }) => {
+            return Err(format!("{field}: {message}"))
+        }
+        Err(error) => return Err(error.to_string()),
+    }
+    Ok(())
+}
+
 async fn serve(config: &Config, db: Db) -> Result<(), String> {
-    let router = http::router(app_state(config, db), &config.media_dir);
+    let router = http::router(app_state(config, db.clone()), config);
+    tokio::spawn(sweep_sessions(db));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(
             "cannot listen on {}: {e}; set GEARSHARE_ADDR to a free address",
@@ -114,12 +150,27 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
         )
     })?;
     tracing::info!(addr = %config.addr, "GearShare is serving on http://{}", config.addr);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     tracing::info!("stopped after finishing in-flight requests");
     Ok(())
+}
+
+/// Deletes expired sessions and old login attempts every ten minutes.
+async fn sweep_sessions(db: Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match app::accounts::session::sweep(&db, chrono::Utc::now().timestamp()).await {
+            Ok(removed) => tracing::debug!(removed, "swept expired sessions and attempts"),
+            Err(error) => tracing::warn!(%error, "could not sweep expired sessions"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM; axum then stops accepting and drains open requests.

@@ -5,6 +5,7 @@ use super::model::{Category, ListingCard, ListingDetail, SearchParams, SearchRes
 use super::quote_panel::QuotePanel;
 use crate::domain::{pricing::plural_days, Money};
 use crate::error::AppError;
+use crate::forms::FieldError;
 use crate::shell::{set_status, ErrorPanel, NotFound};
 use crate::url::query_string;
 use leptos::prelude::*;
@@ -113,14 +114,6 @@ pub fn SearchForm(
             </div>
         </form>
     }
-}
-
-/// The reason a field was refused, placed under it and announced.
-#[component]
-fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
-    message.map(|message| {
-        view! { <p id=id role="alert" class="text-sm font-medium text-red-800">{message}</p> }
-    })
 }
 
 #[component]

@@ -1,12 +1,17 @@
 //! The frame around every page: header, footer, and the pages for "not found" and errors.
 
+use crate::accounts::api::{current_account, LogOut};
+use crate::accounts::model::CurrentUser;
 use crate::error::AppError;
+use crate::forms::reload_at;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_account());
     view! {
         <a href="#main" class="skip-link">"Skip to content"</a>
         <header class="border-b border-slate-200 bg-white">
@@ -16,12 +21,98 @@ pub fn SiteHeader() -> impl IntoView {
                     "GearShare"
                 </A>
                 <nav aria-label="Main">
-                    <ul class="flex items-center gap-1 text-sm font-medium sm:gap-4">
+                    <ul class="flex flex-wrap items-center justify-end gap-1 text-sm font-medium sm:gap-2">
                         <li><A href="/search" attr:class="nav-link">"Browse gear"</A></li>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                match me.await {
+                                    Ok(Some(user)) => view! { <MemberLinks user/> }.into_any(),
+                                    _ => view! { <VisitorLinks/> }.into_any(),
+                                }
+                            })}
+                        </Transition>
                     </ul>
                 </nav>
             </div>
         </header>
+    }
+}
+
+#[component]
+fn VisitorLinks() -> impl IntoView {
+    view! {
+        <li><A href="/login" attr:class="nav-link">"Log in"</A></li>
+        <li><A href="/signup" attr:class="nav-link">"Sign up"</A></li>
+    }
+}
+
+#[component]
+fn MemberLinks(user: CurrentUser) -> impl IntoView {
+    let log_out = ServerAction::<LogOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = log_out.value().get() {
+            reload_at("/");
+        }
+    });
+    let admin = user
+        .is_admin()
+        .then(|| view! { <li><A href="/admin" attr:class="nav-link">"Admin"</A></li> });
+    view! {
+        <li><A href="/owner" attr:class="nav-link">"Dashboard"</A></li>
+        <li><A href="/bookings" attr:class="nav-link">"Bookings"</A></li>
+        <li><A href="/messages" attr:class="nav-link">"Messages"</A></li>
+        {admin}
+        <li><A href="/account" attr:class="nav-link">"Account"</A></li>
+        <li>
+            <ActionForm action=log_out>
+                <button type="submit" class="nav-link" title=format!("Signed in as {}", user.email)>"Log out"</button>
+            </ActionForm>
+        </li>
+    }
+}
+
+/// Shows a private page's content, or what its loader's refusal means for a person: a
+/// visitor is sent to log in (and back here afterwards), a signed-in person without the right
+/// sees the 403 page.
+pub fn gate<T, V: IntoView + 'static>(
+    result: Result<T, AppError>,
+    render: impl FnOnce(T) -> V,
+) -> AnyView {
+    match result {
+        Ok(value) => render(value).into_any(),
+        Err(AppError::Unauthorized) => view! { <LoginRedirect/> }.into_any(),
+        Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
+        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+    }
+}
+
+#[component]
+fn LoginRedirect() -> impl IntoView {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let search = search.trim_start_matches('?');
+    let here = match search {
+        "" => location.pathname.get_untracked(),
+        query => format!("{}?{query}", location.pathname.get_untracked()),
+    };
+    let path = format!("/login{}", crate::url::query_string(&[("next", &here)]));
+    view! { <Redirect path/> }
+}
+
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    set_status(403);
+    view! {
+        <Title text="No access"/>
+        <section class="mx-auto max-w-xl px-4 py-24 text-center">
+            <p class="text-sm font-semibold uppercase tracking-wide text-emerald-800">"403"</p>
+            <h1 class="mt-2 text-3xl font-bold text-slate-900">"You don't have access to this page"</h1>
+            <p class="mt-4 text-slate-700">"This page is for GearShare's admins."</p>
+            <div class="mt-8 flex justify-center gap-3">
+                <A href="/" attr:class="btn-primary">"Go to the home page"</A>
+            </div>
+        </section>
     }
 }
 
@@ -49,6 +140,26 @@ pub fn title_text(title: &str) -> String {
             .replace('>', "&gt;")
     } else {
         title.to_owned()
+    }
+}
+
+/// The content security policy of a page: scripts only from GearShare and the inline ones
+/// Leptos writes with this response's nonce (so hydration works without 'unsafe-inline'),
+/// WebAssembly compilation, and nothing from other sites.
+pub fn set_content_security_policy() {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 

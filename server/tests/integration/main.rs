@@ -3,5 +3,7 @@
 
 #[macro_use]
 mod common;
+mod accounts;
+mod authz;
 mod listings_repo;
 mod pages;

@@ -158,7 +158,7 @@ impl TestApp {
             _ => None,
         })
         .expect("test configuration");
-        let router = gearshare::http::router(gearshare::app_state(&config, db.clone()), &media_dir);
+        let router = gearshare::http::router(gearshare::app_state(&config, db.clone()), &config);
         TestApp {
             router,
             db,
@@ -208,4 +208,154 @@ macro_rules! on_both_backends {
             async fn $name() { super::$name($crate::common::Backend::Postgres).await })*
         }
     };
+}
+
+pub const SESSION_COOKIE: &str = "gearshare_session";
+
+/// A browser-like client of a `TestApp`: keeps the session cookie between requests, and
+/// sends what a same-origin browser sends (Origin on posts, Accept: JSON for server functions).
+pub struct Visitor<'a> {
+    pub app: &'a TestApp,
+    pub cookie: Option<String>,
+}
+
+impl TestApp {
+    pub fn visitor(&self) -> Visitor<'_> {
+        Visitor {
+            app: self,
+            cookie: None,
+        }
+    }
+
+    /// A visitor with an existing session id (e.g. one captured before logging in).
+    pub fn visitor_with_cookie(&self, cookie: &str) -> Visitor<'_> {
+        Visitor {
+            app: self,
+            cookie: Some(cookie.to_owned()),
+        }
+    }
+}
+
+/// `a=1&b=x%20y` for a form body.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Visitor<'_> {
+    pub async fn get(&mut self, uri: &str) -> Response {
+        // As a browser: pages are asked for as HTML, server functions as JSON.
+        let accept = if uri.starts_with("/api/") {
+            "application/json"
+        } else {
+            "text/html"
+        };
+        let request = self.with_cookie(Request::get(uri).header("accept", accept));
+        let response = self.app.request(request.body(Body::empty()).unwrap()).await;
+        self.keep_cookie(&response);
+        response
+    }
+
+    /// Posts a form to `uri` (a server function under /api/...).
+    pub async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Response {
+        let request = self.with_cookie(
+            Request::post(uri)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("origin", "http://127.0.0.1:3000")
+                .header("host", "127.0.0.1:3000"),
+        );
+        let response = self
+            .app
+            .request(request.body(Body::from(form_body(fields))).unwrap())
+            .await;
+        self.keep_cookie(&response);
+        response
+    }
+
+    fn with_cookie(&self, builder: axum::http::request::Builder) -> axum::http::request::Builder {
+        match &self.cookie {
+            Some(id) => builder.header("cookie", format!("{SESSION_COOKIE}={id}")),
+            None => builder,
+        }
+    }
+
+    /// Follows Set-Cookie like a browser: a new id replaces the old, a removal forgets it.
+    fn keep_cookie(&mut self, response: &Response) {
+        for value in response.headers.get_all("set-cookie") {
+            let text = value.to_str().unwrap_or_default();
+            let Some(rest) = text.strip_prefix(&format!("{SESSION_COOKIE}=")) else {
+                continue;
+            };
+            let id = rest.split(';').next().unwrap_or_default();
+            let removed = id.is_empty() || text.contains("Max-Age=0");
+            self.cookie = (!removed).then(|| id.to_owned());
+        }
+    }
+
+    /// Signs up a new account and stays signed in.
+    pub async fn sign_up(&mut self, name: &str, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/signup",
+            &[
+                ("name", name),
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn log_in(&mut self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/account"),
+            ],
+        )
+        .await
+    }
+
+    /// The signed-in person's email, or `None`.
+    pub async fn whoami(&mut self) -> Option<String> {
+        let response = self.get("/api/me").await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        let me: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+        me.get("email").and_then(|e| e.as_str()).map(str::to_owned)
+    }
+}
+
+/// The id of the account with `email`.
+pub async fn user_id(db: &Db, email: &str) -> Uuid {
+    app::on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await)
+    .unwrap()
+}
+
+/// How many audit records of `kind` exist.
+pub async fn audit_count(db: &Db, kind: &str) -> i64 {
+    app::on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1")
+        .bind(kind)
+        .fetch_one(pool)
+        .await)
+    .unwrap()
 }

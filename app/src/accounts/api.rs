@@ -1,0 +1,344 @@
+//! Server functions of accounts. Each says who may call it, checks that first, calls one
+//! service function and maps its result; `with_status` gives errors their HTTP status.
+
+use super::model::{
+    AccountOverview, AdminOverview, AuditEntry, CurrentUser, LoginStep, TwoFactorSetup, UserRow,
+};
+#[cfg(feature = "ssr")]
+use super::{audit::Client, guard, model::safe_next, repo, service, session};
+#[cfg(feature = "ssr")]
+use crate::error::with_status;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use chrono::Utc;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// Anyone: who is signed in (nobody: `None`).
+#[server(endpoint = "me", input = server_fn::codec::GetUrl)]
+pub async fn current_account() -> Result<Option<CurrentUser>, AppError> {
+    with_status(guard::current_user().await)
+}
+
+/// Anyone: creates an account and signs it in; answers where to go next.
+#[server(endpoint = "signup")]
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    next: String,
+) -> Result<String, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let now = Utc::now();
+            let user =
+                service::sign_up(&state.db, &Client::current(), &name, &email, &password, now)
+                    .await?;
+            guard::begin_session(&session, user.id, now.timestamp()).await?;
+            Ok(safe_next(&next))
+        }
+        .await,
+    )
+}
+
+/// Anyone: the first step of logging in.
+#[server(endpoint = "login")]
+pub async fn log_in(email: String, password: String, next: String) -> Result<LoginStep, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let now = Utc::now();
+            let next = safe_next(&next);
+            match service::log_in(&state.db, &Client::current(), &email, &password, now).await? {
+                service::PasswordAccepted::SignedIn(user) => {
+                    guard::begin_session(&session, user.id, now.timestamp()).await?;
+                    Ok(LoginStep::SignedIn { next })
+                }
+                service::PasswordAccepted::NeedsCode(user_id) => {
+                    guard::remember_pending_login(&session, user_id, next, now.timestamp()).await?;
+                    Ok(LoginStep::NeedsCode)
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// Whoever gave the right password a moment ago in this session: the second step.
+#[server(endpoint = "login_code")]
+pub async fn verify_login_code(code: String) -> Result<String, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let now = Utc::now();
+            let pending = guard::pending_login(&session, now.timestamp())
+                .await?
+                .ok_or_else(|| {
+                    AppError::Conflict(
+                        "That login timed out. Enter your email and password again.".into(),
+                    )
+                })?;
+            let user = service::verify_login_code(
+                &state.db,
+                &Client::current(),
+                pending.user_id,
+                &code,
+                now,
+            )
+            .await?;
+            guard::begin_session(&session, user.id, now.timestamp()).await?;
+            Ok(pending.next)
+        }
+        .await,
+    )
+}
+
+/// Anyone: ends the current session (a visitor without one has nothing to end).
+#[server(endpoint = "logout")]
+pub async fn log_out() -> Result<(), AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            if let Some(user) = guard::current_user().await? {
+                let audit = super::audit::AuditEvent::new(
+                    super::audit::AuditKind::LoggedOut,
+                    Some(user.id),
+                    Some(user.id),
+                    &Client::current(),
+                );
+                repo::record(&state.db, &audit, Utc::now()).await?;
+            }
+            guard::end_session(&session).await
+        }
+        .await,
+    )
+}
+
+/// Signed in: the account page's data.
+#[server(endpoint = "account", input = server_fn::codec::GetUrl)]
+pub async fn load_account() -> Result<AccountOverview, AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let others = session::other_sessions(&state.db, user.id, session.id()).await?;
+            service::overview(&state.db, user, others).await
+        }
+        .await,
+    )
+}
+
+/// Signed in: changes one's own name and email.
+#[server(endpoint = "profile")]
+pub async fn update_profile(name: String, email: String) -> Result<CurrentUser, AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            service::update_profile(
+                &state.db,
+                &Client::current(),
+                &user,
+                &name,
+                &email,
+                Utc::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Signed in: changes one's own password; other sessions end, this one gets a new id.
+#[server(endpoint = "password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let client = Client::current();
+            service::change_password(
+                &state.db,
+                &client,
+                &user,
+                &current_password,
+                &new_password,
+                Utc::now(),
+            )
+            .await?;
+            guard::rotate_session(&session).await?;
+            session::end_sessions_of(&state.db, user.id, session.id()).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Signed in: ends every session of one's account, this one included.
+#[server(endpoint = "logout_everywhere")]
+pub async fn log_out_everywhere() -> Result<(), AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let audit = super::audit::AuditEvent::new(
+                super::audit::AuditKind::LoggedOutEverywhere,
+                Some(user.id),
+                Some(user.id),
+                &Client::current(),
+            );
+            repo::record(&state.db, &audit, Utc::now()).await?;
+            session::end_sessions_of(&state.db, user.id, None).await?;
+            guard::end_session(&session).await
+        }
+        .await,
+    )
+}
+
+/// Signed in: starts enrolling an authenticator app.
+#[server(endpoint = "two_factor_start")]
+pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            service::start_two_factor(&state.db, &user).await
+        }
+        .await,
+    )
+}
+
+/// Signed in: turns two-factor on with a code from the app; answers the backup codes.
+#[server(endpoint = "two_factor_confirm")]
+pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            let codes = service::confirm_two_factor(
+                &state.db,
+                &Client::current(),
+                &user,
+                &code,
+                Utc::now(),
+            )
+            .await?;
+            guard::rotate_session(&session).await?;
+            Ok(codes)
+        }
+        .await,
+    )
+}
+
+/// Signed in: turns two-factor off with a fresh code.
+#[server(endpoint = "two_factor_disable")]
+pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            service::disable_two_factor(&state.db, &Client::current(), &user, &code, Utc::now())
+                .await?;
+            guard::rotate_session(&session).await
+        }
+        .await,
+    )
+}
+
+/// Signed in: erases one's own account after checking the password, and signs out.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(delete_password: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            let session = guard::current_session().await?;
+            service::delete_account(
+                &state.db,
+                &Client::current(),
+                &user,
+                &delete_password,
+                Utc::now(),
+            )
+            .await?;
+            guard::end_session(&session).await
+        }
+        .await,
+    )
+}
+
+/// Admins: accounts whose name or email contains `q`.
+#[server(endpoint = "admin_users", input = server_fn::codec::GetUrl)]
+pub async fn admin_list_users(q: String, offset: i64) -> Result<Vec<UserRow>, AppError> {
+    with_status(
+        async {
+            guard::require_admin().await?;
+            let state = expect_context::<AppState>();
+            let q: String = q.trim().chars().take(100).collect();
+            repo::list_users(&state.db, &q, offset.clamp(0, 1_000_000)).await
+        }
+        .await,
+    )
+}
+
+/// Admins: suspends or reinstates an account.
+#[server(endpoint = "admin_suspend")]
+pub async fn admin_set_suspended(user_id: Uuid, suspended: bool) -> Result<(), AppError> {
+    with_status(
+        async {
+            let admin = guard::require_admin().await?;
+            let state = expect_context::<AppState>();
+            service::set_suspended(
+                &state.db,
+                &Client::current(),
+                &admin,
+                user_id,
+                suspended,
+                Utc::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Admins: the audit log, newest first, older than `before` when given.
+#[server(endpoint = "admin_audit", input = server_fn::codec::GetUrl)]
+pub async fn admin_audit_log(before: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
+    with_status(
+        async {
+            guard::require_admin().await?;
+            let state = expect_context::<AppState>();
+            repo::audit_log(&state.db, before).await
+        }
+        .await,
+    )
+}
+
+/// Admins: counts for the admin home page.
+#[server(endpoint = "admin_overview", input = server_fn::codec::GetUrl)]
+pub async fn load_admin_overview() -> Result<AdminOverview, AppError> {
+    with_status(
+        async {
+            guard::require_admin().await?;
+            let state = expect_context::<AppState>();
+            repo::admin_overview(&state.db).await
+        }
+        .await,
+    )
+}

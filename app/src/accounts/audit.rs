@@ -1,0 +1,127 @@
+//! The audit record of account activity: who did what to which account, when, from where
+//! (server only). The admin audit log reads it.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Where a request came from, put into request extensions by the server's middleware.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// The client of the request being handled (a server function or a page render).
+    pub fn current() -> Self {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Client>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Keys rate limits by address; requests whose address is unknown share one bucket.
+    pub fn ip_key(&self) -> &str {
+        self.ip.as_deref().unwrap_or("unknown")
+    }
+}
+
+/// What happened, in words the audit log shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditKind {
+    SignedUp,
+    LoggedIn,
+    LoginFailed,
+    LoggedOut,
+    LoggedOutEverywhere,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    TwoFactorFailed,
+    BackupCodeUsed,
+    PasswordChanged,
+    ProfileChanged,
+    AccountDeleted,
+    Suspended,
+    Reinstated,
+    RoleChanged,
+    RateLimited,
+}
+
+impl AuditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedUp => "account.signed_up",
+            Self::LoggedIn => "session.logged_in",
+            Self::LoginFailed => "session.login_failed",
+            Self::LoggedOut => "session.logged_out",
+            Self::LoggedOutEverywhere => "session.logged_out_everywhere",
+            Self::TwoFactorEnabled => "two_factor.enabled",
+            Self::TwoFactorDisabled => "two_factor.disabled",
+            Self::TwoFactorFailed => "two_factor.failed",
+            Self::BackupCodeUsed => "two_factor.backup_code_used",
+            Self::PasswordChanged => "account.password_changed",
+            Self::ProfileChanged => "account.profile_changed",
+            Self::AccountDeleted => "account.deleted",
+            Self::Suspended => "account.suspended",
+            Self::Reinstated => "account.reinstated",
+            Self::RoleChanged => "account.role_changed",
+            Self::RateLimited => "session.rate_limited",
+        }
+    }
+}
+
+/// One audit record about to be written, usually in the transaction of the change it records.
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    pub kind: AuditKind,
+    pub actor: Option<Uuid>,
+    pub subject: Option<Uuid>,
+    pub client: Client,
+    pub detail: serde_json::Value,
+}
+
+impl AuditEvent {
+    pub fn new(
+        kind: AuditKind,
+        actor: Option<Uuid>,
+        subject: Option<Uuid>,
+        client: &Client,
+    ) -> Self {
+        Self {
+            kind,
+            actor,
+            subject,
+            client: client.clone(),
+            detail: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+pub const INSERT_SQL: &str =
+    "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Writes `$event` with `$executor` (a pool or an open transaction) on either backend.
+#[macro_export]
+macro_rules! insert_audit {
+    ($executor:expr, $event:expr, $now:expr) => {{
+        let event: &$crate::accounts::audit::AuditEvent = $event;
+        let truncate = |text: &Option<String>, max: usize| {
+            text.as_ref()
+                .map(|t| t.chars().take(max).collect::<String>())
+        };
+        sqlx::query($crate::accounts::audit::INSERT_SQL)
+            .bind($now)
+            .bind(event.actor)
+            .bind(event.subject)
+            .bind(event.kind.as_str())
+            .bind(truncate(&event.client.ip, 64))
+            .bind(truncate(&event.client.user_agent, 400))
+            .bind(event.detail.to_string())
+            .execute($executor)
+    }};
+}

@@ -1,0 +1,174 @@
+//! Who is calling: the one guard that every server function and REST handler uses
+//! (`require_user`, `require_admin`, `ensure_owner`), and the session changes of logging in
+//! and out (server only).
+
+use super::model::CurrentUser;
+use super::repo;
+use super::session::{PendingLogin, SignedIn, PENDING_LOGIN, PENDING_LOGIN_SECONDS, SIGNED_IN};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::state::AppState;
+use leptos::prelude::expect_context;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+/// How long sessions last (configuration: SESSION_IDLE_MINUTES, SESSION_MAX_HOURS).
+#[derive(Clone, Copy, Debug)]
+pub struct SessionSettings {
+    /// A session nobody used for this long has ended.
+    pub idle_seconds: i64,
+    /// A session ends this long after logging in, however busy.
+    pub absolute_seconds: i64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            idle_seconds: 60 * 60,
+            absolute_seconds: 12 * 60 * 60,
+        }
+    }
+}
+
+/// "Seen" is written back at most this often; each write also slides the idle expiry.
+const SEEN_RESOLUTION_SECONDS: i64 = 60;
+
+fn session_error(error: tower_sessions::session::Error) -> AppError {
+    AppError::internal("session", error)
+}
+
+/// The signed-in person of `session`, or `None`. A session past its absolute lifetime, or of
+/// an account that was suspended or deleted meanwhile, is ended here.
+pub async fn user_of_session(
+    db: &Db,
+    session: &Session,
+    settings: SessionSettings,
+    now: i64,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(signed_in) = session
+        .get::<SignedIn>(SIGNED_IN)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    let user = if now - signed_in.since > settings.absolute_seconds {
+        None
+    } else {
+        repo::active_user(db, signed_in.user_id).await?
+    };
+    let Some(user) = user else {
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    };
+    if now - signed_in.seen >= SEEN_RESOLUTION_SECONDS {
+        let seen = SignedIn {
+            seen: now,
+            ..signed_in
+        };
+        session
+            .insert(SIGNED_IN, seen)
+            .await
+            .map_err(session_error)?;
+    }
+    Ok(Some(user))
+}
+
+/// The session of the request being handled.
+pub async fn current_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal("session extension missing", e))
+}
+
+/// The signed-in person, if any.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = expect_context::<AppState>();
+    let session = current_session().await?;
+    user_of_session(
+        &state.db,
+        &session,
+        state.sessions,
+        chrono::Utc::now().timestamp(),
+    )
+    .await
+}
+
+/// The signed-in person, or `Unauthorized` (pages send the visitor to log in).
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthorized)
+}
+
+/// A signed-in admin, `Forbidden` for anyone else signed in.
+pub async fn require_admin() -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.is_admin() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Only the owner of a thing (or an admin) may change it.
+pub fn ensure_owner(user: &CurrentUser, owner_id: Uuid) -> Result<(), AppError> {
+    if user.id == owner_id || user.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Signs `user_id` in under a new session id, so an id known before logging in (planted by
+/// someone else, or left half-way through a login) is worth nothing after.
+pub async fn begin_session(session: &Session, user_id: Uuid, now: i64) -> Result<(), AppError> {
+    session
+        .remove_value(PENDING_LOGIN)
+        .await
+        .map_err(session_error)?;
+    session.cycle_id().await.map_err(session_error)?;
+    let signed_in = SignedIn {
+        user_id,
+        since: now,
+        seen: now,
+    };
+    session
+        .insert(SIGNED_IN, signed_in)
+        .await
+        .map_err(session_error)
+}
+
+/// Gives the session a new id after a change of rights or secrets (password, two-factor).
+pub async fn rotate_session(session: &Session) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)
+}
+
+/// Ends the session on the server; the cookie is cleared by the session layer.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+pub async fn remember_pending_login(
+    session: &Session,
+    user_id: Uuid,
+    next: String,
+    now: i64,
+) -> Result<(), AppError> {
+    let pending = PendingLogin {
+        user_id,
+        since: now,
+        next,
+    };
+    session
+        .insert(PENDING_LOGIN, pending)
+        .await
+        .map_err(session_error)
+}
+
+/// The login waiting for its second factor, if it has not timed out.
+pub async fn pending_login(session: &Session, now: i64) -> Result<Option<PendingLogin>, AppError> {
+    let pending = session
+        .get::<PendingLogin>(PENDING_LOGIN)
+        .await
+        .map_err(session_error)?;
+    Ok(pending.filter(|p| now - p.since <= PENDING_LOGIN_SECONDS))
+}

@@ -1,0 +1,550 @@
+//! Account queries. One text per query serves SQLite and PostgreSQL (see `crate::db`); a
+//! change and its audit record are written in one transaction.
+
+use super::audit::AuditEvent;
+use super::model::{AdminOverview, AuditEntry, CurrentUser, DisplayName, Email, Role, UserRow};
+use super::password::PasswordHashText;
+use super::two_factor::TotpSecret;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::{insert_audit, on_pool};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// What logging in needs to know about an account.
+#[derive(Debug)]
+pub struct LoginRecord {
+    pub user: CurrentUser,
+    pub active: bool,
+    pub password_hash: Option<PasswordHashText>,
+    pub two_factor_on: bool,
+}
+
+type LoginRow = (Uuid, String, String, String, String, Option<String>, bool);
+
+const LOGIN_COLUMNS: &str =
+    "id, name, email, role, status, password_hash, totp_enabled_at IS NOT NULL";
+
+fn login_record((id, name, email, role, status, hash, two_factor_on): LoginRow) -> LoginRecord {
+    LoginRecord {
+        user: CurrentUser {
+            id,
+            name,
+            email,
+            role: Role::from_db(&role),
+        },
+        active: status == "active",
+        password_hash: hash.map(PasswordHashText::from_db),
+        two_factor_on,
+    }
+}
+
+pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<LoginRecord>, AppError> {
+    let sql = format!("SELECT {LOGIN_COLUMNS} FROM users WHERE email = $1");
+    let row: Option<LoginRow> = on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.map(login_record))
+}
+
+pub async fn find_by_id(db: &Db, id: Uuid) -> Result<Option<LoginRecord>, AppError> {
+    let sql = format!("SELECT {LOGIN_COLUMNS} FROM users WHERE id = $1");
+    let row: Option<LoginRow> = on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.map(login_record))
+}
+
+/// Turns the unique index on `users.email` into the message the form shows.
+fn email_taken(error: sqlx::Error) -> AppError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::validation(
+            "email",
+            "An account with this email already exists. Log in instead, or use another email.",
+        ),
+        _ => error.into(),
+    }
+}
+
+pub struct NewAccount<'a> {
+    pub id: Uuid,
+    pub email: &'a Email,
+    pub name: &'a DisplayName,
+    pub password_hash: &'a PasswordHashText,
+    pub role: Role,
+}
+
+pub async fn create(
+    db: &Db,
+    account: &NewAccount<'_>,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(account.id)
+        .bind(account.email.as_str())
+        .bind(account.name.as_str())
+        .bind(account.password_hash.as_db())
+        .bind(account.role.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(email_taken)?;
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Writes an audit record that goes with no change of its own (a login, a failure).
+pub async fn record(db: &Db, audit: &AuditEvent, now: DateTime<Utc>) -> Result<(), AppError> {
+    on_pool!(db, pool => insert_audit!(pool, audit, now).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// The signed-in view of an account that may use GearShare now (active, not deleted).
+pub async fn active_user(db: &Db, id: Uuid) -> Result<Option<CurrentUser>, AppError> {
+    Ok(find_by_id(db, id)
+        .await?
+        .filter(|record| record.active)
+        .map(|record| record.user))
+}
+
+pub struct TwoFactorState {
+    pub secret: Option<TotpSecret>,
+    pub on: bool,
+}
+
+pub async fn two_factor_state(db: &Db, id: Uuid) -> Result<TwoFactorState, AppError> {
+    let (secret, on): (Option<Vec<u8>>, bool) = on_pool!(db, pool => sqlx::query_as(
+        "SELECT totp_secret, totp_enabled_at IS NOT NULL FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(TwoFactorState {
+        secret: secret.map(TotpSecret::from_db),
+        on,
+    })
+}
+
+/// Keeps a new secret while the person confirms it; an active secret is never replaced.
+pub async fn start_enrolment(db: &Db, id: Uuid, secret: &TotpSecret) -> Result<bool, AppError> {
+    let updated = on_pool!(db, pool => sqlx::query(
+        "UPDATE users SET totp_secret = $2 WHERE id = $1 AND totp_enabled_at IS NULL",
+    )
+    .bind(id)
+    .bind(secret.as_db())
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(updated == 1)
+}
+
+/// Accepts authenticator step `step` once: a code seen before (a replay) is refused.
+pub async fn accept_totp_step(db: &Db, id: Uuid, step: i64) -> Result<bool, AppError> {
+    let updated = on_pool!(db, pool => sqlx::query(
+        "UPDATE users SET totp_last_step = $2 \
+         WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+    )
+    .bind(id)
+    .bind(step)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(updated == 1)
+}
+
+/// Turns two-factor on with fresh backup codes; false when enrolment was not started.
+pub async fn enable_two_factor(
+    db: &Db,
+    id: Uuid,
+    step: i64,
+    backup_hashes: &[Vec<u8>],
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<bool, AppError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE users SET totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
+             WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for hash in backup_hashes {
+            sqlx::query("INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(id)
+                .bind(hash.as_slice())
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+pub async fn disable_two_factor(
+    db: &Db,
+    id: Uuid,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, \
+             updated_at = $2 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Marks a backup code used; false when it does not exist or was used before.
+pub async fn use_backup_code(
+    db: &Db,
+    id: Uuid,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let updated = on_pool!(db, pool => sqlx::query(
+        "UPDATE backup_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(updated == 1)
+}
+
+pub async fn backup_codes_left(db: &Db, id: Uuid) -> Result<i64, AppError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?)
+}
+
+pub async fn update_profile(
+    db: &Db,
+    id: Uuid,
+    name: &DisplayName,
+    email: &Email,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET name = $2, email = $3, updated_at = $4 WHERE id = $1")
+            .bind(id)
+            .bind(name.as_str())
+            .bind(email.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(email_taken)?;
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+pub async fn set_password(
+    db: &Db,
+    id: Uuid,
+    hash: &PasswordHashText,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(hash.as_db())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Suspends or reinstates an account; a deleted account stays deleted. Suspension ends the
+/// person's sessions in the same transaction.
+pub async fn set_suspended(
+    db: &Db,
+    id: Uuid,
+    suspended: bool,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<bool, AppError> {
+    let (to, from) = if suspended {
+        ("suspended", "active")
+    } else {
+        ("active", "suspended")
+    };
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let updated = sqlx::query("UPDATE users SET status = $2, updated_at = $4 WHERE id = $1 AND status = $3")
+            .bind(id)
+            .bind(to)
+            .bind(from)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        if suspended {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Changes the role and ends the person's sessions, so the new rights start with a new
+/// session id.
+pub async fn set_role(
+    db: &Db,
+    id: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Erases the person's data and keeps the row, so that what others need (listings they
+/// rented from, later bookings and reviews) still points somewhere: it shows "Deleted user".
+/// Their listings are archived; their sessions and backup codes go.
+pub async fn erase(
+    db: &Db,
+    id: Uuid,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    let placeholder_email = format!("deleted-{id}@deleted.invalid");
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET name = 'Deleted user', email = $2, password_hash = NULL, \
+             totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, city = NULL, \
+             bio = '', status = 'deleted', role = 'member', deleted_at = $3, updated_at = $3 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&placeholder_email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE listings SET status = 'archived', updated_at = $2 WHERE owner_id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        for sql in [
+            "DELETE FROM backup_codes WHERE user_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+        }
+        // The audit trail keeps who did what, but no longer where from.
+        sqlx::query("UPDATE audit_events SET ip = NULL, user_agent = NULL WHERE subject_id = $1 OR actor_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Everything GearShare holds about one person, for "Download my data".
+#[derive(Debug, Serialize)]
+pub struct DataExport {
+    pub exported_at: DateTime<Utc>,
+    pub account: ExportedAccount,
+    pub listings: Vec<ExportedListing>,
+    pub sessions: Vec<ExportedSession>,
+    pub activity: Vec<AuditEntry>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ExportedAccount {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub status: String,
+    pub time_zone: String,
+    pub city: Option<String>,
+    pub bio: String,
+    pub two_factor_enabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ExportedListing {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub city: String,
+    pub currency: String,
+    pub daily_price_minor: i64,
+    pub deposit_minor: i64,
+    pub pickup_instructions: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportedSession {
+    pub expires_at: DateTime<Utc>,
+}
+
+const AUDIT_SELECT: &str = "SELECT e.id, e.at, e.actor_id, a.name AS actor_name, e.subject_id, \
+     s.name AS subject_name, e.kind, e.ip, e.user_agent, e.detail \
+     FROM audit_events e LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users s ON s.id = e.subject_id";
+
+pub async fn export(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<DataExport, AppError> {
+    let audit_sql =
+        format!("{AUDIT_SELECT} WHERE e.subject_id = $1 OR e.actor_id = $1 ORDER BY e.id");
+    on_pool!(db, pool => {
+        let account: ExportedAccount = sqlx::query_as(
+            "SELECT id, name, email, role, status, time_zone, city, bio, \
+             totp_enabled_at AS two_factor_enabled_at, created_at, updated_at FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+        let listings: Vec<ExportedListing> = sqlx::query_as(
+            "SELECT id, title, description, category_slug AS category, city, currency, \
+             daily_price_minor, deposit_minor, pickup_instructions, status, created_at \
+             FROM listings WHERE owner_id = $1 ORDER BY created_at",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        let expiries: Vec<i64> = sqlx::query_scalar(
+            "SELECT expires_at FROM sessions WHERE user_id = $1 ORDER BY expires_at",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        let activity: Vec<AuditEntry> = sqlx::query_as(&audit_sql).bind(id).fetch_all(pool).await?;
+        Ok(DataExport {
+            exported_at: now,
+            account,
+            listings,
+            sessions: expiries
+                .into_iter()
+                .filter_map(|at| DateTime::from_timestamp(at, 0))
+                .map(|expires_at| ExportedSession { expires_at })
+                .collect(),
+            activity,
+        })
+    })
+}
+
+pub const AUDIT_PAGE: i64 = 50;
+
+/// The newest audit records, `AUDIT_PAGE` at a time, older than `before` when given.
+pub async fn audit_log(db: &Db, before: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
+    let sql = format!("{AUDIT_SELECT} WHERE e.id < $1 ORDER BY e.id DESC LIMIT $2");
+    Ok(on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(AUDIT_PAGE)
+        .fetch_all(pool)
+        .await)?)
+}
+
+pub const USERS_PAGE: i64 = 50;
+
+/// Accounts whose name or email contains `query`, newest first.
+pub async fn list_users(db: &Db, query: &str, offset: i64) -> Result<Vec<UserRow>, AppError> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, name, email, role, status, created_at FROM users \
+         WHERE status <> 'deleted' AND (lower(name) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\') \
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(pattern)
+    .bind(USERS_PAGE)
+    .bind(offset)
+    .fetch_all(pool)
+    .await)?)
+}
+
+pub async fn admin_overview(db: &Db) -> Result<AdminOverview, AppError> {
+    let (accounts, suspended): (i64, i64) = on_pool!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'suspended') FROM users WHERE status <> 'deleted'",
+    )
+    .fetch_one(pool)
+    .await)?;
+    Ok(AdminOverview {
+        accounts,
+        suspended,
+    })
+}

@@ -1,0 +1,519 @@
+//! What people do with their accounts: sign up, log in (with a second factor when it is on),
+//! manage two-factor, change their details, export and delete their data; and what admins
+//! do to accounts. Server functions and the CLI call these; sessions are handled by the
+//! caller (`guard`), so every function here can be tested without HTTP.
+
+use super::audit::{AuditEvent, AuditKind, Client};
+use super::limits::{
+    CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT, LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
+};
+use super::model::{
+    AccountOverview, CurrentUser, DisplayName, Email, NewPassword, OneTimeCode, Role,
+    TwoFactorSetup,
+};
+use super::password;
+use super::repo::{self, LoginRecord, NewAccount};
+use super::two_factor::{backup_code_hash, new_backup_codes, TotpSecret};
+use crate::db::Db;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+fn unix(now: DateTime<Utc>) -> i64 {
+    now.timestamp()
+}
+
+pub async fn sign_up(
+    db: &Db,
+    client: &Client,
+    name: &str,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<CurrentUser, AppError> {
+    SIGNUP_PER_IP.check(db, client.ip_key(), unix(now)).await?;
+    let name = DisplayName::parse(name)?;
+    let email = Email::parse(email)?;
+    let password = NewPassword::parse(password)?;
+    password::check_not_common(&password)?;
+    let hash = password::hash(&password).await?;
+    let id = Uuid::new_v4();
+    let account = NewAccount {
+        id,
+        email: &email,
+        name: &name,
+        password_hash: &hash,
+        role: Role::Member,
+    };
+    let audit = AuditEvent::new(AuditKind::SignedUp, Some(id), Some(id), client);
+    repo::create(db, &account, now, &audit).await?;
+    SIGNUP_PER_IP
+        .record_attempt(db, client.ip_key(), unix(now))
+        .await?;
+    Ok(CurrentUser {
+        id,
+        name: name.as_str().to_owned(),
+        email: email.as_str().to_owned(),
+        role: Role::Member,
+    })
+}
+
+/// The result of a right password.
+#[derive(Debug)]
+pub enum PasswordAccepted {
+    SignedIn(CurrentUser),
+    NeedsCode(Uuid),
+}
+
+fn wrong_credentials() -> AppError {
+    AppError::validation(
+        "password",
+        "That email and password don't match an account.",
+    )
+}
+
+/// Checks an email and password. Wrong attempts count against the email and the address;
+/// an unknown email costs the same time as a wrong password and gets the same answer.
+pub async fn log_in(
+    db: &Db,
+    client: &Client,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<PasswordAccepted, AppError> {
+    let email = Email::parse(email)?;
+    let record = repo::find_by_email(db, &email).await?;
+    let subject = record.as_ref().map(|r| r.user.id);
+    for (limit, key) in [
+        (LOGIN_PER_IP, client.ip_key()),
+        (LOGIN_PER_ACCOUNT, email.as_str()),
+    ] {
+        if let Err(error) = limit.check(db, key, unix(now)).await {
+            let audit = AuditEvent::new(AuditKind::RateLimited, None, subject, client)
+                .with_detail(json!({ "limit": limit.name }));
+            repo::record(db, &audit, now).await?;
+            return Err(error);
+        }
+    }
+    let stored = record.as_ref().and_then(|r| r.password_hash.as_ref());
+    if !password::verify(password, stored).await? {
+        LOGIN_PER_IP
+            .record_attempt(db, client.ip_key(), unix(now))
+            .await?;
+        LOGIN_PER_ACCOUNT
+            .record_attempt(db, email.as_str(), unix(now))
+            .await?;
+        let audit = AuditEvent::new(AuditKind::LoginFailed, None, subject, client).with_detail(
+            json!({ "reason": if subject.is_some() { "password" } else { "unknown email" } }),
+        );
+        repo::record(db, &audit, now).await?;
+        return Err(wrong_credentials());
+    }
+    let Some(LoginRecord {
+        user,
+        active,
+        two_factor_on,
+        ..
+    }) = record
+    else {
+        return Err(wrong_credentials());
+    };
+    if !active {
+        let audit = AuditEvent::new(AuditKind::LoginFailed, None, Some(user.id), client)
+            .with_detail(json!({ "reason": "suspended" }));
+        repo::record(db, &audit, now).await?;
+        return Err(AppError::validation(
+            "email",
+            "This account is suspended. Contact GearShare support to find out why.",
+        ));
+    }
+    LOGIN_PER_ACCOUNT.clear(db, email.as_str()).await?;
+    if two_factor_on {
+        return Ok(PasswordAccepted::NeedsCode(user.id));
+    }
+    let audit = AuditEvent::new(AuditKind::LoggedIn, Some(user.id), Some(user.id), client);
+    repo::record(db, &audit, now).await?;
+    Ok(PasswordAccepted::SignedIn(user))
+}
+
+/// Which second factor a code turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    Authenticator,
+    BackupCode,
+}
+
+/// Checks a code of an account with two-factor on: the current authenticator code (each
+/// works once) or an unused backup code. Wrong codes count against the account.
+async fn check_code(
+    db: &Db,
+    client: &Client,
+    user_id: Uuid,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<CodeKind, AppError> {
+    CODE_PER_ACCOUNT
+        .check(db, &user_id.to_string(), unix(now))
+        .await?;
+    LOGIN_PER_IP.check(db, client.ip_key(), unix(now)).await?;
+    let code = OneTimeCode::parse(code)?;
+    let accepted = if code.is_authenticator_code() {
+        match repo::two_factor_state(db, user_id).await?.secret {
+            Some(secret) => match secret.check(code.expose(), now.timestamp().max(0) as u64)? {
+                Some(step) => repo::accept_totp_step(db, user_id, step as i64)
+                    .await?
+                    .then_some(CodeKind::Authenticator),
+                None => None,
+            },
+            None => None,
+        }
+    } else {
+        repo::use_backup_code(db, user_id, &backup_code_hash(code.expose()), now)
+            .await?
+            .then_some(CodeKind::BackupCode)
+    };
+    match accepted {
+        Some(kind) => {
+            CODE_PER_ACCOUNT.clear(db, &user_id.to_string()).await?;
+            if kind == CodeKind::BackupCode {
+                let audit = AuditEvent::new(
+                    AuditKind::BackupCodeUsed,
+                    Some(user_id),
+                    Some(user_id),
+                    client,
+                );
+                repo::record(db, &audit, now).await?;
+            }
+            Ok(kind)
+        }
+        None => {
+            CODE_PER_ACCOUNT
+                .record_attempt(db, &user_id.to_string(), unix(now))
+                .await?;
+            LOGIN_PER_IP
+                .record_attempt(db, client.ip_key(), unix(now))
+                .await?;
+            let audit = AuditEvent::new(AuditKind::TwoFactorFailed, None, Some(user_id), client);
+            repo::record(db, &audit, now).await?;
+            Err(AppError::validation(
+                "code",
+                "That code didn't work. Enter the current code from your app, or an unused backup code.",
+            ))
+        }
+    }
+}
+
+/// The second step of logging in.
+pub async fn verify_login_code(
+    db: &Db,
+    client: &Client,
+    user_id: Uuid,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<CurrentUser, AppError> {
+    let kind = check_code(db, client, user_id, code, now).await?;
+    let user = repo::active_user(db, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let second_factor = match kind {
+        CodeKind::Authenticator => "authenticator",
+        CodeKind::BackupCode => "backup code",
+    };
+    let audit = AuditEvent::new(AuditKind::LoggedIn, Some(user_id), Some(user_id), client)
+        .with_detail(json!({ "second_factor": second_factor }));
+    repo::record(db, &audit, now).await?;
+    Ok(user)
+}
+
+pub async fn overview(
+    db: &Db,
+    user: CurrentUser,
+    other_sessions: i64,
+) -> Result<AccountOverview, AppError> {
+    let two_factor_on = repo::two_factor_state(db, user.id).await?.on;
+    let backup_codes_left = repo::backup_codes_left(db, user.id).await?;
+    Ok(AccountOverview {
+        user,
+        two_factor_on,
+        backup_codes_left,
+        other_sessions,
+    })
+}
+
+/// Starts enrolling an authenticator: a new secret, shown as a QR code and as text.
+pub async fn start_two_factor(db: &Db, user: &CurrentUser) -> Result<TwoFactorSetup, AppError> {
+    let secret = TotpSecret::generate();
+    if !repo::start_enrolment(db, user.id, &secret).await? {
+        return Err(AppError::Conflict(
+            "Two-factor authentication is already on.".into(),
+        ));
+    }
+    Ok(TwoFactorSetup {
+        qr_svg: secret.qr_svg(&user.email)?,
+        secret: secret.to_base32(),
+    })
+}
+
+/// Turns two-factor on once the person shows a code from the new secret; returns the backup
+/// codes, which are shown this once and stored only as hashes.
+pub async fn confirm_two_factor(
+    db: &Db,
+    client: &Client,
+    user: &CurrentUser,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
+    CODE_PER_ACCOUNT
+        .check(db, &user.id.to_string(), unix(now))
+        .await?;
+    let code = OneTimeCode::parse(code)?;
+    let state = repo::two_factor_state(db, user.id).await?;
+    if state.on {
+        return Err(AppError::Conflict(
+            "Two-factor authentication is already on.".into(),
+        ));
+    }
+    let Some(secret) = state.secret else {
+        return Err(AppError::Conflict(
+            "Start the setup again: scan a new QR code.".into(),
+        ));
+    };
+    let step = match code.is_authenticator_code() {
+        true => secret.check(code.expose(), now.timestamp().max(0) as u64)?,
+        false => None,
+    };
+    let Some(step) = step else {
+        CODE_PER_ACCOUNT
+            .record_attempt(db, &user.id.to_string(), unix(now))
+            .await?;
+        return Err(AppError::validation(
+            "code",
+            "That code didn't work. Enter the 6-digit code your app shows now.",
+        ));
+    };
+    let (shown, hashes) = new_backup_codes();
+    let audit = AuditEvent::new(
+        AuditKind::TwoFactorEnabled,
+        Some(user.id),
+        Some(user.id),
+        client,
+    );
+    if !repo::enable_two_factor(db, user.id, step as i64, &hashes, now, &audit).await? {
+        return Err(AppError::Conflict(
+            "Start the setup again: scan a new QR code.".into(),
+        ));
+    }
+    Ok(shown)
+}
+
+/// Turns two-factor off, only with a fresh code (authenticator or backup code).
+pub async fn disable_two_factor(
+    db: &Db,
+    client: &Client,
+    user: &CurrentUser,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if !repo::two_factor_state(db, user.id).await?.on {
+        return Err(AppError::Conflict(
+            "Two-factor authentication is already off.".into(),
+        ));
+    }
+    check_code(db, client, user.id, code, now).await?;
+    let audit = AuditEvent::new(
+        AuditKind::TwoFactorDisabled,
+        Some(user.id),
+        Some(user.id),
+        client,
+    );
+    repo::disable_two_factor(db, user.id, now, &audit).await
+}
+
+pub async fn update_profile(
+    db: &Db,
+    client: &Client,
+    user: &CurrentUser,
+    name: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<CurrentUser, AppError> {
+    let name = DisplayName::parse(name)?;
+    let email = Email::parse(email)?;
+    let audit = AuditEvent::new(
+        AuditKind::ProfileChanged,
+        Some(user.id),
+        Some(user.id),
+        client,
+    )
+    .with_detail(json!({ "email_changed": email.as_str() != user.email }));
+    repo::update_profile(db, user.id, &name, &email, now, &audit).await?;
+    Ok(CurrentUser {
+        name: name.as_str().to_owned(),
+        email: email.as_str().to_owned(),
+        ..user.clone()
+    })
+}
+
+/// Re-checks the password of a signed-in person before a sensitive change.
+async fn confirm_password(
+    db: &Db,
+    user: &CurrentUser,
+    field: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let key = user.id.to_string();
+    REAUTH_PER_ACCOUNT.check(db, &key, unix(now)).await?;
+    let stored = repo::find_by_id(db, user.id)
+        .await?
+        .and_then(|r| r.password_hash);
+    if password::verify(password, stored.as_ref()).await? {
+        return Ok(());
+    }
+    REAUTH_PER_ACCOUNT
+        .record_attempt(db, &key, unix(now))
+        .await?;
+    Err(AppError::validation(
+        field,
+        "That isn't your current password.",
+    ))
+}
+
+/// Changes the password after checking the current one. The caller rotates the session id
+/// and ends the person's other sessions.
+pub async fn change_password(
+    db: &Db,
+    client: &Client,
+    user: &CurrentUser,
+    current: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    confirm_password(db, user, "current_password", current, now).await?;
+    let new = NewPassword::parse(new).map_err(|e| rename_field(e, "new_password"))?;
+    password::check_not_common(&new).map_err(|e| rename_field(e, "new_password"))?;
+    let hash = password::hash(&new).await?;
+    let audit = AuditEvent::new(
+        AuditKind::PasswordChanged,
+        Some(user.id),
+        Some(user.id),
+        client,
+    );
+    repo::set_password(db, user.id, &hash, now, &audit).await
+}
+
+fn rename_field(error: AppError, field: &str) -> AppError {
+    match error {
+        AppError::Validation { message, .. } => AppError::validation(field, message),
+        other => other,
+    }
+}
+
+/// Erases the account after checking the password. Bookings do not exist yet; once they do,
+/// an account with a booking in progress will be refused here.
+pub async fn delete_account(
+    db: &Db,
+    client: &Client,
+    user: &CurrentUser,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    confirm_password(db, user, "delete_password", password, now).await?;
+    let audit = AuditEvent::new(
+        AuditKind::AccountDeleted,
+        Some(user.id),
+        Some(user.id),
+        client,
+    );
+    repo::erase(db, user.id, now, &audit).await
+}
+
+pub async fn export(
+    db: &Db,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<repo::DataExport, AppError> {
+    repo::export(db, user.id, now).await
+}
+
+/// An admin suspends or reinstates an account; suspension ends its sessions at once.
+pub async fn set_suspended(
+    db: &Db,
+    client: &Client,
+    admin: &CurrentUser,
+    target: Uuid,
+    suspended: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if target == admin.id {
+        return Err(AppError::Conflict(
+            "You can't suspend your own account.".into(),
+        ));
+    }
+    let kind = if suspended {
+        AuditKind::Suspended
+    } else {
+        AuditKind::Reinstated
+    };
+    let audit = AuditEvent::new(kind, Some(admin.id), Some(target), client);
+    if repo::set_suspended(db, target, suspended, now, &audit).await? {
+        Ok(())
+    } else if repo::find_by_id(db, target).await?.is_none() {
+        Err(AppError::NotFound)
+    } else {
+        Err(AppError::Conflict(
+            "That account changed meanwhile; reload the list.".into(),
+        ))
+    }
+}
+
+/// What `create-admin` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminCreated {
+    Created(Uuid),
+    Promoted(Uuid),
+}
+
+/// Makes `email` an admin: a new account with `password`, or an existing one promoted (its
+/// sessions end, so the new rights start with a new session). For the `create-admin` command.
+pub async fn create_admin(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<AdminCreated, AppError> {
+    let email = Email::parse(email)?;
+    let client = Client {
+        ip: None,
+        user_agent: Some("gearshare create-admin".into()),
+    };
+    if let Some(existing) = repo::find_by_email(db, &email).await? {
+        let audit = AuditEvent::new(
+            AuditKind::RoleChanged,
+            None,
+            Some(existing.user.id),
+            &client,
+        )
+        .with_detail(json!({ "from": existing.user.role.as_str(), "to": "admin" }));
+        repo::set_role(db, existing.user.id, Role::Admin, now, &audit).await?;
+        return Ok(AdminCreated::Promoted(existing.user.id));
+    }
+    let name = DisplayName::parse(name)?;
+    let password = NewPassword::parse(password)?;
+    password::check_not_common(&password)?;
+    let hash = password::hash(&password).await?;
+    let id = Uuid::new_v4();
+    let account = NewAccount {
+        id,
+        email: &email,
+        name: &name,
+        password_hash: &hash,
+        role: Role::Admin,
+    };
+    let audit = AuditEvent::new(AuditKind::SignedUp, None, Some(id), &client)
+        .with_detail(json!({ "role": "admin" }));
+    repo::create(db, &account, now, &audit).await?;
+    Ok(AdminCreated::Created(id))
+}

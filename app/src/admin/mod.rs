@@ -1,0 +1,189 @@
+//! The admin area: accounts and the audit log. Every loader calls `require_admin`, so a
+//! signed-in member gets the 403 page and a visitor is sent to log in.
+
+use crate::accounts::api::{
+    admin_audit_log, admin_list_users, load_admin_overview, AdminSetSuspended,
+};
+use crate::accounts::model::{AuditEntry, UserRow};
+use crate::forms::{form_message, FormAlert};
+use crate::shell::gate;
+use crate::url::query_string;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| load_admin_overview());
+    view! {
+        <Title text="Admin"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    gate(overview.await, |overview| view! {
+                        <h1 class="text-3xl font-bold text-slate-900">"Admin"</h1>
+                        <p class="mt-2 text-slate-700">
+                            {format!("{} accounts, {} suspended.", overview.accounts, overview.suspended)}
+                        </p>
+                        <nav aria-label="Admin" class="mt-6">
+                            <ul class="grid gap-4 sm:grid-cols-2">
+                                <li><A href="/admin/users" attr:class="category-tile block font-semibold">"Users"</A></li>
+                                <li><A href="/admin/audit" attr:class="category-tile block font-semibold">"Audit log"</A></li>
+                            </ul>
+                        </nav>
+                    })
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| query.with(|query| query.get("q").unwrap_or_default()));
+    let suspend = ServerAction::<AdminSetSuspended>::new();
+    let users = Resource::new(
+        move || (q.get(), suspend.version().get()),
+        |(q, _)| admin_list_users(q, 0),
+    );
+    view! {
+        <Title text="Users"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    gate(users.await, |users| view! {
+                        <h1 class="text-3xl font-bold text-slate-900">"Users"</h1>
+                        <form method="get" action="/admin/users" class="mt-4 flex items-end gap-3">
+                            <div class="field">
+                                <label for="admin-users-q">"Name or email"</label>
+                                <input id="admin-users-q" name="q" type="search" value=q.get_untracked()/>
+                            </div>
+                            <button type="submit" class="btn-secondary">"Find"</button>
+                        </form>
+                        <div class="mt-4">
+                            <FormAlert message=Signal::derive(move || suspend.value().with(|r| form_message(r, &[])))/>
+                        </div>
+                        <UserTable users suspend/>
+                    })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn UserTable(users: Vec<UserRow>, suspend: ServerAction<AdminSetSuspended>) -> impl IntoView {
+    if users.is_empty() {
+        return view! { <p class="mt-6 text-slate-700">"No accounts match."</p> }.into_any();
+    }
+    let rows = users
+        .into_iter()
+        .map(|user| {
+            let suspended = user.status == "suspended";
+            let (label, to) = if suspended { ("Reinstate", "false") } else { ("Suspend", "true") };
+            view! {
+                <tr class="border-t border-slate-200">
+                    <td class="py-2 pr-4">{user.name.clone()}</td>
+                    <td class="py-2 pr-4">{user.email}</td>
+                    <td class="py-2 pr-4">{user.role}</td>
+                    <td class="py-2 pr-4">{user.status}</td>
+                    <td class="py-2 pr-4">{user.created_at.format("%Y-%m-%d").to_string()}</td>
+                    <td class="py-2">
+                        <ActionForm action=suspend>
+                            <input type="hidden" name="user_id" value=user.id.to_string()/>
+                            <input type="hidden" name="suspended" value=to/>
+                            <button type="submit" class="btn-secondary" aria-label=format!("{label} {}", user.name)>{label}</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="mt-6 w-full text-left text-sm">
+            <thead>
+                <tr>
+                    <th scope="col" class="py-2 pr-4">"Name"</th>
+                    <th scope="col" class="py-2 pr-4">"Email"</th>
+                    <th scope="col" class="py-2 pr-4">"Role"</th>
+                    <th scope="col" class="py-2 pr-4">"Status"</th>
+                    <th scope="col" class="py-2 pr-4">"Joined"</th>
+                    <th scope="col" class="py-2">"Action"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let before = Memo::new(move |_| {
+        query.with(|query| query.get("before").and_then(|b| b.parse::<i64>().ok()))
+    });
+    let events = Resource::new(move || before.get(), admin_audit_log);
+    view! {
+        <Title text="Audit log"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    gate(events.await, |events| view! {
+                        <h1 class="text-3xl font-bold text-slate-900">"Audit log"</h1>
+                        <AuditTable events/>
+                    })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn AuditTable(events: Vec<AuditEntry>) -> impl IntoView {
+    let older = events.last().map(|last| {
+        let href = format!(
+            "/admin/audit{}",
+            query_string(&[("before", &last.id.to_string())])
+        );
+        view! { <A href=href attr:class="link mt-4 inline-block">"Older events"</A> }
+    });
+    let who = |name: Option<String>, id: Option<uuid::Uuid>| match (name, id) {
+        (Some(name), _) => name,
+        (None, Some(_)) => "Unknown".to_owned(),
+        (None, None) => "—".to_owned(),
+    };
+    let rows = events
+        .into_iter()
+        .map(|event| {
+            view! {
+                <tr class="border-t border-slate-200 align-top">
+                    <td class="py-2 pr-4 whitespace-nowrap">{event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</td>
+                    <td class="py-2 pr-4">{event.kind}</td>
+                    <td class="py-2 pr-4">{who(event.actor_name, event.actor_id)}</td>
+                    <td class="py-2 pr-4">{who(event.subject_name, event.subject_id)}</td>
+                    <td class="py-2 pr-4">{event.ip.unwrap_or_default()}</td>
+                    <td class="py-2 break-all text-slate-700">{event.user_agent.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="mt-6 w-full text-left text-sm">
+            <thead>
+                <tr>
+                    <th scope="col" class="py-2 pr-4">"When"</th>
+                    <th scope="col" class="py-2 pr-4">"What"</th>
+                    <th scope="col" class="py-2 pr-4">"Who"</th>
+                    <th scope="col" class="py-2 pr-4">"Account"</th>
+                    <th scope="col" class="py-2 pr-4">"IP address"</th>
+                    <th scope="col" class="py-2">"Browser"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {older}
+    }
+}

@@ -1,0 +1,99 @@
+//! Pieces every form uses: a labelled field whose refusal is shown and announced next to it,
+//! and the message of a refusal that names no field.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The reason a field was refused, placed under it and announced.
+#[component]
+pub fn FieldError(#[prop(into)] id: String, message: Option<String>) -> impl IntoView {
+    message.map(|message| {
+        view! { <p id=id role="alert" class="text-sm font-medium text-red-800">{message}</p> }
+    })
+}
+
+/// The message of `result` when it refused `field`.
+pub fn field_message<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation { field: f, message })) if f == field => {
+            Some(message.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The message of a refusal that no field of `fields` shows.
+pub fn form_message<T>(result: &Option<Result<T, AppError>>, fields: &[&str]) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation { field, .. })) if fields.contains(&field.as_str()) => None,
+        Some(Err(error)) => Some(error.to_string()),
+        _ => None,
+    }
+}
+
+/// A labelled input. `error` holds the server's reason while the field is refused; the typed
+/// value stays, since the input is never re-created.
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let ids: Vec<&str> = [
+                hint.is_some().then_some(hint_id.as_str()),
+                error.get().is_some().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let input_mode = (name == "code").then_some("numeric");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type=kind autocomplete=autocomplete value=value required
+                inputmode=input_mode
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by/>
+            {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}
+            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+        </div>
+    }
+}
+
+/// A refusal that belongs to the whole form (rate limits, conflicts, outages).
+#[component]
+pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|message| {
+            view! {
+                <div role="alert" class="rounded-lg border border-red-200 bg-red-50 p-3 text-sm font-medium text-red-900">
+                    {message}
+                </div>
+            }
+        })
+    }
+}
+
+/// A full page load to `path`: after logging in or out every part of the page (navigation
+/// included) must be drawn again for the new person.
+pub fn reload_at(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

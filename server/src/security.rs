@@ -1,0 +1,163 @@
+//! Request checks that every route shares: where a request comes from (for rate limits and
+//! the audit record), the Origin check on state-changing requests, and the session layer.
+
+use app::accounts::audit::Client;
+use app::accounts::guard::{user_of_session, SessionSettings};
+use app::accounts::model::CurrentUser;
+use app::accounts::session::DbSessionStore;
+use app::db::Db;
+use app::error::AppError;
+use app::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when GearShare is served over HTTPS;
+/// its Max-Age is the idle timeout, renewed while the person is active.
+pub fn session_layer(
+    db: Db,
+    secure: bool,
+    settings: SessionSettings,
+) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name("gearshare_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(Duration::seconds(
+            settings.idle_seconds,
+        )))
+}
+
+/// Records the client's address and browser for the request's handlers. The address is the
+/// peer's, or with `trust_proxy` the first of X-Forwarded-For (set by our own proxy).
+pub async fn identify_client(
+    State(trust_proxy): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let forwarded = trust_proxy
+        .then(|| header_text(headers, "x-forwarded-for"))
+        .flatten()
+        .and_then(|list| list.split(',').next().map(|ip| ip.trim().to_owned()))
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let client = Client {
+        ip: forwarded.or(peer),
+        user_agent: header_text(headers, "user-agent"),
+    };
+    request.extensions_mut().insert(client);
+    next.run(request).await
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+/// Refuses state-changing requests that a browser sent from another site (CSRF): their
+/// Origin names another host, or Sec-Fetch-Site says cross-site. Requests without either
+/// header come from non-browser clients, which cannot ride on a person's cookies.
+pub async fn check_origin(
+    State(public_origin): State<String>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || same_origin(request.headers(), &public_origin) {
+        next.run(request).await
+    } else {
+        tracing::warn!(path = %request.uri().path(), "cross-site request refused");
+        (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+    }
+}
+
+fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    if let Some(origin) = header_text(headers, "origin") {
+        let host = header_text(headers, "host").unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+        return origin == public_origin || (!host.is_empty() && origin_host == host);
+    }
+    match header_text(headers, "sec-fetch-site") {
+        Some(site) => matches!(site.as_str(), "same-origin" | "none"),
+        None => true,
+    }
+}
+
+/// The signed-in person, for REST handlers: the same guard as server functions use.
+pub struct SignedIn(pub CurrentUser);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ErrorResponse;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| {
+            ErrorResponse(AppError::internal(
+                "session layer missing",
+                "no Session extension",
+            ))
+        })?;
+        let now = chrono::Utc::now().timestamp();
+        match user_of_session(&state.db, &session, state.sessions, now).await {
+            Ok(Some(user)) => Ok(SignedIn(user)),
+            Ok(None) => Err(ErrorResponse(AppError::Unauthorized)),
+            Err(error) => Err(ErrorResponse(error)),
+        }
+    }
+}
+
+/// An `AppError` as a JSON response with its status; internal causes are already logged.
+pub struct ErrorResponse(pub AppError);
+
+impl IntoResponse for ErrorResponse {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({ "error": self.0.to_string() });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// `GET /account/data`: "Download my data", a JSON file of everything held about the person.
+pub async fn download_my_data(
+    State(state): State<AppState>,
+    user: Result<SignedIn, ErrorResponse>,
+) -> Response {
+    let SignedIn(user) = match user {
+        Ok(user) => user,
+        Err(ErrorResponse(AppError::Unauthorized)) => {
+            return axum::response::Redirect::to("/login?next=%2Faccount").into_response()
+        }
+        Err(error) => return error.into_response(),
+    };
+    match app::accounts::service::export(&state.db, &user, chrono::Utc::now()).await {
+        Ok(export) => (
+            [
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"gearshare-data.json\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            axum::Json(export),
+        )
+            .into_response(),
+        Err(error) => ErrorResponse(error).into_response(),
+    }
+}

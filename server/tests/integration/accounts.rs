@@ -1,0 +1,499 @@
+//! Accounts through the real router on both backends: sign-up, login, lockout, sessions,
+//! two-factor, data export, deletion, suspension, and the checks around every request.
+
+use crate::common::{audit_count, user_id, Backend, TestApp, SESSION_COOKIE};
+use app::accounts::two_factor::TotpSecret;
+use app::on_pool;
+use axum::http::StatusCode;
+use serde_json::Value;
+
+const PASSWORD: &str = "kayak tripod lantern";
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("JSON: {body}"))
+}
+
+/// The message of a refused field (`{"Validation": {"field": ..., "message": ...}}`).
+fn refusal(body: &str) -> (String, String) {
+    let value = json(body);
+    let v = &value["Validation"];
+    (
+        v["field"].as_str().unwrap_or_default().into(),
+        v["message"].as_str().unwrap_or_default().into(),
+    )
+}
+
+async fn sign_up_signs_in_and_refuses_duplicates_and_weak_passwords(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    let response = ada
+        .sign_up("Ada Lovelace", " Ada@Example.com ", PASSWORD)
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let cookie = response
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with(SESSION_COOKIE), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    assert_eq!(ada.whoami().await.as_deref(), Some("ada@example.com"));
+
+    let mut copycat = app.visitor();
+    let duplicate = copycat
+        .sign_up("Someone", "ADA@example.com", "another good passphrase")
+        .await;
+    assert_eq!(duplicate.status, StatusCode::BAD_REQUEST);
+    let (field, message) = refusal(&duplicate.body);
+    assert_eq!(field, "email");
+    assert!(message.contains("already exists"), "{message}");
+    assert!(copycat.cookie.is_none() && copycat.whoami().await.is_none());
+
+    let weak = app
+        .visitor()
+        .sign_up("Bob", "bob@example.com", "Password1")
+        .await;
+    assert_eq!(refusal(&weak.body).0, "password");
+    let short = app
+        .visitor()
+        .sign_up("Bob", "bob@example.com", "short")
+        .await;
+    assert!(refusal(&short.body).1.contains("at least 8"));
+    let users: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE email IN ('ada@example.com', 'bob@example.com')")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(users, 1, "refused sign-ups change nothing");
+    assert_eq!(audit_count(&app.db, "account.signed_up").await, 1);
+}
+
+async fn login_rotates_the_session_and_logout_ends_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+
+    let mut browser = app.visitor();
+    let first = browser.log_in("ada@example.com", PASSWORD).await;
+    assert_eq!(json(&first.body)["SignedIn"]["next"], "/account");
+    let before = browser.cookie.clone().unwrap();
+    // Logging in again from a browser that already holds a session gives it a new id...
+    browser.log_in("ada@example.com", PASSWORD).await;
+    let after = browser.cookie.clone().unwrap();
+    assert_ne!(before, after);
+    // ...and the id known before is worth nothing now.
+    assert_eq!(app.visitor_with_cookie(&before).whoami().await, None);
+    assert_eq!(browser.whoami().await.as_deref(), Some("ada@example.com"));
+
+    let logout = browser.post("/api/logout", &[]).await;
+    assert_eq!(logout.status, StatusCode::OK);
+    assert_eq!(
+        app.visitor_with_cookie(&after).whoami().await,
+        None,
+        "ended on the server"
+    );
+    assert_eq!(audit_count(&app.db, "session.logged_out").await, 1);
+}
+
+async fn wrong_passwords_lock_the_account_for_a_while(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let unknown = app.visitor().log_in("nobody@example.com", PASSWORD).await;
+    let wrong = app
+        .visitor()
+        .log_in("ada@example.com", "not the password")
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    // The same answer whether or not the account exists.
+    assert_eq!(refusal(&unknown.body), refusal(&wrong.body));
+    for _ in 0..4 {
+        app.visitor()
+            .log_in("ada@example.com", "not the password")
+            .await;
+    }
+    let locked = app.visitor().log_in("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.body
+    );
+    assert_eq!(json(&locked.body)["RateLimited"]["retry_after_minutes"], 15);
+    assert_eq!(audit_count(&app.db, "session.login_failed").await, 6);
+    assert_eq!(audit_count(&app.db, "session.rate_limited").await, 1);
+    // Other accounts are not locked by it.
+    app.visitor()
+        .sign_up("Bob", "bob@example.com", PASSWORD)
+        .await;
+    assert_eq!(
+        app.visitor()
+            .log_in("bob@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn totp_secret(app: &TestApp, email: &str) -> TotpSecret {
+    let id = user_id(&app.db, email).await;
+    let bytes: Vec<u8> = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT totp_secret FROM users WHERE id = $1").bind(id).fetch_one(pool).await)
+    .unwrap();
+    TotpSecret::from_db(bytes)
+}
+
+fn now() -> u64 {
+    chrono::Utc::now().timestamp() as u64
+}
+
+async fn two_factor_guards_login_and_backup_codes_work_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let setup = ada.post("/api/two_factor_start", &[]).await;
+    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+    assert!(json(&setup.body)["qr_svg"]
+        .as_str()
+        .unwrap()
+        .starts_with("<svg"));
+    let secret = totp_secret(&app, "ada@example.com").await;
+    assert_eq!(json(&setup.body)["secret"], secret.to_base32());
+    let wrong = ada
+        .post("/api/two_factor_confirm", &[("code", "000000")])
+        .await;
+    assert_eq!(refusal(&wrong.body).0, "code");
+    let code = secret.code_at(now()).unwrap();
+    let confirmed = ada
+        .post("/api/two_factor_confirm", &[("code", &code)])
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let backup: Vec<String> = serde_json::from_str(&confirmed.body).unwrap();
+    assert_eq!(backup.len(), 10);
+    assert_eq!(audit_count(&app.db, "two_factor.enabled").await, 1);
+
+    // The password alone no longer signs in.
+    let mut browser = app.visitor();
+    let step = browser.log_in("ada@example.com", PASSWORD).await;
+    assert_eq!(json(&step.body), Value::String("NeedsCode".into()));
+    let pending_cookie = browser
+        .cookie
+        .clone()
+        .expect("a session holds the pending login");
+    assert_eq!(browser.whoami().await, None);
+    // The code that turned two-factor on has been used: a replay is refused.
+    let replay = browser.post("/api/login_code", &[("code", &code)]).await;
+    assert_eq!(refusal(&replay.body).0, "code");
+    let next_code = secret.code_at(now() + 30).unwrap();
+    let verified = browser
+        .post("/api/login_code", &[("code", &next_code)])
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    assert_eq!(json(&verified.body), "/account");
+    assert_eq!(browser.whoami().await.as_deref(), Some("ada@example.com"));
+    assert_ne!(
+        browser.cookie.as_deref(),
+        Some(pending_cookie.as_str()),
+        "rotated at login"
+    );
+    assert_eq!(
+        app.visitor_with_cookie(&pending_cookie).whoami().await,
+        None
+    );
+
+    // A backup code signs in once.
+    let mut phone_lost = app.visitor();
+    phone_lost.log_in("ada@example.com", PASSWORD).await;
+    let used = phone_lost
+        .post("/api/login_code", &[("code", &backup[0])])
+        .await;
+    assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+    let mut again = app.visitor();
+    again.log_in("ada@example.com", PASSWORD).await;
+    let reused = again.post("/api/login_code", &[("code", &backup[0])]).await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(audit_count(&app.db, "two_factor.backup_code_used").await, 1);
+
+    // Turning it off takes a fresh code.
+    let refused = browser
+        .post("/api/two_factor_disable", &[("code", &backup[0])])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let off = browser
+        .post("/api/two_factor_disable", &[("code", &backup[1])])
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    let plain = app.visitor().log_in("ada@example.com", PASSWORD).await;
+    assert!(json(&plain.body)["SignedIn"].is_object());
+}
+
+async fn log_out_everywhere_ends_every_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut laptop = app.visitor();
+    laptop.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut phone = app.visitor();
+    phone.log_in("ada@example.com", PASSWORD).await;
+    let account = laptop.get("/api/account").await;
+    assert_eq!(json(&account.body)["other_sessions"], 1);
+    assert_eq!(
+        laptop.post("/api/logout_everywhere", &[]).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(phone.whoami().await, None);
+    assert_eq!(laptop.whoami().await, None);
+}
+
+async fn password_change_needs_the_current_one_and_ends_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut laptop = app.visitor();
+    laptop.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut phone = app.visitor();
+    phone.log_in("ada@example.com", PASSWORD).await;
+    let wrong = laptop
+        .post(
+            "/api/password",
+            &[
+                ("current_password", "guess"),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(refusal(&wrong.body).0, "current_password");
+    let before = laptop.cookie.clone();
+    let changed = laptop
+        .post(
+            "/api/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_ne!(laptop.cookie, before, "rotated");
+    assert_eq!(laptop.whoami().await.as_deref(), Some("ada@example.com"));
+    assert_eq!(phone.whoami().await, None);
+    assert_eq!(
+        app.visitor()
+            .log_in("ada@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.visitor()
+            .log_in("ada@example.com", "a brand new passphrase")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn data_export_holds_what_we_know_and_only_for_its_owner(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let export = ada.get("/account/data").await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(export.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let data = json(&export.body);
+    assert_eq!(data["account"]["email"], "ada@example.com");
+    assert_eq!(data["account"]["name"], "Ada");
+    assert!(data["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "account.signed_up"));
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+    assert!(
+        !export.body.contains("argon2"),
+        "no password hash in the export"
+    );
+    let anonymous = app.visitor().get("/account/data").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers["location"], "/login?next=%2Faccount");
+}
+
+async fn deleting_an_account_erases_it_and_keeps_what_others_need(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let id = user_id(&app.db, "ada@example.com").await;
+    let listing: uuid::Uuid = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM listings WHERE status = 'active' LIMIT 1").fetch_one(pool).await)
+    .unwrap();
+    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET owner_id = $1 WHERE id = $2")
+        .bind(id).bind(listing).execute(pool).await.map(|_| ()))
+    .unwrap();
+
+    let wrong = ada
+        .post("/api/delete_account", &[("delete_password", "guess")])
+        .await;
+    assert_eq!(refusal(&wrong.body).0, "delete_password");
+    let deleted = ada
+        .post("/api/delete_account", &[("delete_password", PASSWORD)])
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(ada.whoami().await, None);
+    let (name, email, status, hash): (String, String, String, Option<String>) =
+        on_pool!(&app.db, pool =>
+        sqlx::query_as("SELECT name, email, status, password_hash FROM users WHERE id = $1")
+            .bind(id).fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(
+        (name.as_str(), status.as_str(), hash),
+        ("Deleted user", "deleted", None)
+    );
+    assert!(!email.contains("ada"));
+    let listing_status: String = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT status FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(listing_status, "archived");
+    assert_eq!(
+        app.visitor()
+            .log_in("ada@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // The email is free again.
+    assert_eq!(
+        app.visitor()
+            .sign_up("Ada", "ada@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn suspension_ends_sessions_and_blocks_login(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut admin = app.visitor();
+    admin.sign_up("Grace", "grace@example.com", PASSWORD).await;
+    let now = chrono::Utc::now();
+    app::accounts::service::create_admin(&app.db, "grace@example.com", "", "", now)
+        .await
+        .unwrap();
+    assert_eq!(admin.whoami().await, None, "promotion ends the old session");
+    admin.log_in("grace@example.com", PASSWORD).await;
+    let ada_id = user_id(&app.db, "ada@example.com").await.to_string();
+    let member = ada
+        .post(
+            "/api/admin_suspend",
+            &[("user_id", &ada_id), ("suspended", "true")],
+        )
+        .await;
+    assert_eq!(member.status, StatusCode::FORBIDDEN);
+    let suspended = admin
+        .post(
+            "/api/admin_suspend",
+            &[("user_id", &ada_id), ("suspended", "true")],
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.body);
+    assert_eq!(ada.whoami().await, None);
+    let refused = app.visitor().log_in("ada@example.com", PASSWORD).await;
+    assert!(refusal(&refused.body).1.contains("suspended"));
+    assert_eq!(audit_count(&app.db, "account.suspended").await, 1);
+    assert_eq!(audit_count(&app.db, "account.role_changed").await, 1);
+    let audit = admin.get("/api/admin_audit").await;
+    assert!(audit.body.contains("account.suspended"), "{}", audit.body);
+}
+
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let request = axum::http::Request::post("/api/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://evil.example")
+        .header("host", "127.0.0.1:3000")
+        .body(axum::body::Body::from("email=a%40b.co&password=x&next=%2F"))
+        .unwrap();
+    let response = app.request(request).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        audit_count(&app.db, "session.login_failed").await,
+        0,
+        "never reached the login"
+    );
+}
+
+async fn pages_carry_a_nonce_policy_and_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = app.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce");
+    assert!(nonce.len() >= 16);
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts carry the nonce"
+    );
+    assert!(!csp.contains("unsafe-inline"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_ne!(
+        app.get("/login").await.headers["content-security-policy"],
+        csp,
+        "a nonce per response"
+    );
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers["cache-control"], "no-store");
+    assert!(
+        page.headers.get("strict-transport-security").is_none(),
+        "plain http"
+    );
+    let api = app.get("/api/me").await;
+    assert_eq!(
+        api.headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+
+async fn private_pages_send_visitors_to_log_in_and_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = app.visitor().get("/account").await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    assert_eq!(page.headers["location"], "/login?next=%2Faccount");
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let account = ada.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(account.body.contains("Download my data"));
+    let admin = ada.get("/admin").await;
+    assert_eq!(admin.status, StatusCode::FORBIDDEN);
+    assert!(
+        admin
+            .body
+            .contains("You don&#x27;t have access to this page")
+            || admin.body.contains("You don't have access to this page")
+    );
+}
+
+crate::on_both_backends!(
+    sign_up_signs_in_and_refuses_duplicates_and_weak_passwords,
+    login_rotates_the_session_and_logout_ends_it,
+    wrong_passwords_lock_the_account_for_a_while,
+    two_factor_guards_login_and_backup_codes_work_once,
+    log_out_everywhere_ends_every_session,
+    password_change_needs_the_current_one_and_ends_other_sessions,
+    data_export_holds_what_we_know_and_only_for_its_owner,
+    deleting_an_account_erases_it_and_keeps_what_others_need,
+    suspension_ends_sessions_and_blocks_login,
+    cross_site_posts_are_refused,
+    pages_carry_a_nonce_policy_and_security_headers,
+    private_pages_send_visitors_to_log_in_and_back,
+);

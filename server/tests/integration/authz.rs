@@ -1,0 +1,374 @@
+//! The authorization matrix: every server function and page that exists, called as a
+//! visitor, a member and an admin, with the expected allow or deny. Server functions and
+//! pages are enumerated from the app itself, so a new endpoint missing from `MATRIX` fails
+//! the test until someone decides who may call it.
+
+use crate::common::{Backend, TestApp, Visitor};
+use app::accounts::model::{NewPassword, Role};
+use app::accounts::session::{DbSessionStore, SignedIn, SIGNED_IN};
+use axum::http::StatusCode;
+use std::collections::{BTreeSet, HashMap};
+use tower_sessions::cookie::time::{Duration, OffsetDateTime};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::SessionStore;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Signed-in members and admins.
+    Members,
+    /// Admins only.
+    Admins,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Visitor,
+    Member,
+    Admin,
+}
+
+struct Entry {
+    method: &'static str,
+    /// The path as the router knows it (server-function path or route pattern).
+    route: &'static str,
+    /// What is requested: the path with parameters, and the query or form of arguments that
+    /// pass parsing but change nothing that matters (wrong passwords, unknown ids).
+    call: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    access: Access,
+}
+
+const fn entry(
+    method: &'static str,
+    route: &'static str,
+    call: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    access: Access,
+) -> Entry {
+    Entry {
+        method,
+        route,
+        call,
+        form,
+        access,
+    }
+}
+
+use Access::{Admins, Members, Public};
+
+const MATRIX: &[Entry] = &[
+    // Server functions.
+    entry("GET", "/api/categories", "/api/categories", &[], Public),
+    entry(
+        "GET",
+        "/api/search",
+        "/api/search?params[q]=tent",
+        &[],
+        Public,
+    ),
+    entry(
+        "GET",
+        "/api/listing",
+        "/api/listing?id=00000000-0000-4000-8000-000000000000",
+        &[],
+        Public,
+    ),
+    entry("GET", "/api/me", "/api/me", &[], Public),
+    entry(
+        "POST",
+        "/api/signup",
+        "/api/signup",
+        &[
+            ("name", "X"),
+            ("email", "not-an-email"),
+            ("password", "x"),
+            ("next", "/"),
+        ],
+        Public,
+    ),
+    entry(
+        "POST",
+        "/api/login",
+        "/api/login",
+        &[
+            ("email", "nobody@example.com"),
+            ("password", "wrong password"),
+            ("next", "/"),
+        ],
+        Public,
+    ),
+    entry(
+        "POST",
+        "/api/login_code",
+        "/api/login_code",
+        &[("code", "123456")],
+        Public,
+    ),
+    entry("POST", "/api/logout", "/api/logout", &[], Public),
+    entry("GET", "/api/account", "/api/account", &[], Members),
+    entry(
+        "POST",
+        "/api/profile",
+        "/api/profile",
+        &[("name", "Renamed"), ("email", "not-an-email")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/password",
+        "/api/password",
+        &[
+            ("current_password", "wrong password"),
+            ("new_password", "another passphrase"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/logout_everywhere",
+        "/api/logout_everywhere",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/two_factor_start",
+        "/api/two_factor_start",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/two_factor_confirm",
+        "/api/two_factor_confirm",
+        &[("code", "000000")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/two_factor_disable",
+        "/api/two_factor_disable",
+        &[("code", "000000")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/delete_account",
+        "/api/delete_account",
+        &[("delete_password", "wrong password")],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/api/admin_overview",
+        "/api/admin_overview",
+        &[],
+        Admins,
+    ),
+    entry(
+        "GET",
+        "/api/admin_users",
+        "/api/admin_users?q=&offset=0",
+        &[],
+        Admins,
+    ),
+    entry(
+        "POST",
+        "/api/admin_suspend",
+        "/api/admin_suspend",
+        &[
+            ("user_id", "00000000-0000-4000-8000-000000000000"),
+            ("suspended", "true"),
+        ],
+        Admins,
+    ),
+    entry("GET", "/api/admin_audit", "/api/admin_audit", &[], Admins),
+    // Pages.
+    entry("GET", "/", "/", &[], Public),
+    entry("GET", "/search", "/search?q=tent", &[], Public),
+    entry(
+        "GET",
+        "/gear/{id}",
+        "/gear/00000000-0000-4000-8000-000000000000",
+        &[],
+        Public,
+    ),
+    entry("GET", "/signup", "/signup", &[], Public),
+    entry("GET", "/login", "/login", &[], Public),
+    entry("GET", "/account", "/account", &[], Members),
+    entry("GET", "/bookings", "/bookings", &[], Members),
+    entry("GET", "/messages", "/messages", &[], Members),
+    entry("GET", "/owner", "/owner", &[], Members),
+    entry("GET", "/admin", "/admin", &[], Admins),
+    entry("GET", "/admin/users", "/admin/users", &[], Admins),
+    entry("GET", "/admin/audit", "/admin/audit", &[], Admins),
+    // Plain axum routes (server/src/http.rs); not enumerable, kept in step by hand.
+    entry("GET", "/healthz", "/healthz", &[], Public),
+    entry("GET", "/readyz", "/readyz", &[], Public),
+    entry("GET", "/metrics", "/metrics", &[], Public),
+    entry("GET", "/account/data", "/account/data", &[], Members),
+];
+
+/// Every server function and page the app registers, as "METHOD path".
+fn registered_endpoints() -> BTreeSet<String> {
+    let functions =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, method)| format!("{method} {path}"));
+    let pages = leptos_axum::generate_route_list(app::App)
+        .into_iter()
+        .map(|route| format!("GET {}", route.path()));
+    functions.chain(pages).collect()
+}
+
+#[tokio::test]
+async fn every_endpoint_is_in_the_matrix() {
+    let listed: BTreeSet<String> = MATRIX
+        .iter()
+        .map(|e| format!("{} {}", e.method, e.route))
+        .collect();
+    let plain = [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "GET /account/data",
+    ];
+    let missing: Vec<_> = registered_endpoints()
+        .difference(&listed)
+        .cloned()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without an authorization rule: {missing:?}"
+    );
+    let stale: Vec<_> = listed
+        .difference(&registered_endpoints())
+        .filter(|e| !plain.contains(&e.as_str()))
+        .cloned()
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "rules for endpoints that no longer exist: {stale:?}"
+    );
+}
+
+async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
+    let now = chrono::Utc::now();
+    let password = NewPassword::parse("matrix passphrase").unwrap();
+    let hash = app::accounts::password::hash(&password).await.unwrap();
+    let id = Uuid::new_v4();
+    let email = app::accounts::model::Email::parse(email).unwrap();
+    let name = app::accounts::model::DisplayName::parse("Matrix").unwrap();
+    let new = app::accounts::repo::NewAccount {
+        id,
+        email: &email,
+        name: &name,
+        password_hash: &hash,
+        role,
+    };
+    let audit = app::accounts::audit::AuditEvent::new(
+        app::accounts::audit::AuditKind::SignedUp,
+        None,
+        Some(id),
+        &Default::default(),
+    );
+    app::accounts::repo::create(&app.db, &new, now, &audit)
+        .await
+        .unwrap();
+    id
+}
+
+/// A fresh signed-in session for `user_id`, written straight into the session store.
+async fn session_for(app: &TestApp, user_id: Uuid) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let signed_in = SignedIn {
+        user_id,
+        since: now,
+        seen: now,
+    };
+    let mut record = Record {
+        id: Id::default(),
+        data: HashMap::from([(
+            SIGNED_IN.to_owned(),
+            serde_json::to_value(signed_in).unwrap(),
+        )]),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    DbSessionStore::new(app.db.clone())
+        .create(&mut record)
+        .await
+        .unwrap();
+    record.id.to_string()
+}
+
+fn allowed(status: StatusCode, location: Option<&str>) -> bool {
+    let to_login = location.is_some_and(|l| l.starts_with("/login"));
+    !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && !to_login
+}
+
+async fn call(visitor: &mut Visitor<'_>, entry: &Entry) -> (StatusCode, Option<String>) {
+    let response = match entry.method {
+        "GET" => visitor.get(entry.call).await,
+        _ => visitor.post(entry.call, entry.form).await,
+    };
+    let location = response
+        .headers
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    assert!(
+        !response.status.is_server_error(),
+        "{} {} answered {}: {}",
+        entry.method,
+        entry.call,
+        response.status,
+        response.body
+    );
+    (response.status, location)
+}
+
+async fn every_endpoint_allows_and_denies_as_the_matrix_says(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = account(&app, "member@example.com", Role::Member).await;
+    let admin = account(&app, "admin@example.com", Role::Admin).await;
+    let mut failures = vec![];
+    for entry in MATRIX {
+        for caller in [Caller::Visitor, Caller::Member, Caller::Admin] {
+            let mut visitor = match caller {
+                Caller::Visitor => app.visitor(),
+                Caller::Member => app.visitor_with_cookie(&session_for(&app, member).await),
+                Caller::Admin => app.visitor_with_cookie(&session_for(&app, admin).await),
+            };
+            let expected = matches!(
+                (entry.access, caller),
+                (Public, _) | (Members, Caller::Member | Caller::Admin) | (Admins, Caller::Admin)
+            );
+            let (status, location) = call(&mut visitor, entry).await;
+            if allowed(status, location.as_deref()) != expected {
+                failures.push(format!(
+                    "{} {} as {caller:?}: {status} {location:?}, expected {}",
+                    entry.method,
+                    entry.call,
+                    if expected { "allow" } else { "deny" }
+                ));
+            }
+            // Denials say how: visitors are asked to log in, members are refused.
+            if !expected && entry.route.starts_with("/api/") {
+                let want = if caller == Caller::Visitor {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                if status != want {
+                    failures.push(format!(
+                        "{} as {caller:?}: {status}, expected {want}",
+                        entry.call
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+crate::on_both_backends!(every_endpoint_allows_and_denies_as_the_matrix_says);
