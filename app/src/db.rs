@@ -57,6 +57,7 @@ pub enum Arg {
     Bool(bool),
     Uuid(uuid::Uuid),
     Time(chrono::DateTime<chrono::Utc>),
+    Bytes(Vec<u8>),
 }
 
 /// Binds every [`Arg`] of `$args` to `$query` in order.
@@ -74,6 +75,7 @@ macro_rules! bind_args {
                 $crate::db::Arg::Bool(v) => query.bind(*v),
                 $crate::db::Arg::Uuid(v) => query.bind(*v),
                 $crate::db::Arg::Time(v) => query.bind(*v),
+                $crate::db::Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query

@@ -71,6 +71,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let sessions = security::session_layer(state.db.clone(), config.https(), state.sessions);
     secured
         .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::resolve_viewer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             config.public_url.clone(),
             security::check_origin,
         ))

@@ -2,7 +2,7 @@
 //! the audit record), the Origin check on state-changing requests, and the session layer.
 
 use app::accounts::audit::Client;
-use app::accounts::guard::{user_of_session, SessionSettings};
+use app::accounts::guard::{user_of_session, SessionSettings, Viewer};
 use app::accounts::model::CurrentUser;
 use app::accounts::session::DbSessionStore;
 use app::db::Db;
@@ -97,7 +97,29 @@ fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     }
 }
 
-/// The signed-in person, for REST handlers: the same guard as server functions use.
+/// Resolves who is asking once per request, for every page, server function and handler
+/// after it (`app::accounts::guard::Viewer`). Runs inside the session layer.
+pub async fn resolve_viewer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
+        return next.run(request).await;
+    };
+    let now = chrono::Utc::now().timestamp();
+    match user_of_session(&state.db, &session, state.sessions, now).await {
+        Ok(user) => {
+            request.extensions_mut().insert(Viewer(user));
+            next.run(request).await
+        }
+        // The cause is logged; without knowing who asks, nothing can be served safely.
+        Err(error) => ErrorResponse(error).into_response(),
+    }
+}
+
+/// The signed-in person, for REST handlers: what `resolve_viewer` found, as server functions
+/// see it too.
 pub struct SignedIn(pub CurrentUser);
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -105,19 +127,15 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| {
-            ErrorResponse(AppError::internal(
-                "session layer missing",
-                "no Session extension",
-            ))
-        })?;
-        let now = chrono::Utc::now().timestamp();
-        match user_of_session(&state.db, &session, state.sessions, now).await {
-            Ok(Some(user)) => Ok(SignedIn(user)),
-            Ok(None) => Err(ErrorResponse(AppError::Unauthorized)),
-            Err(error) => Err(ErrorResponse(error)),
+        match parts.extensions.get::<Viewer>() {
+            Some(Viewer(Some(user))) => Ok(SignedIn(user.clone())),
+            Some(Viewer(None)) => Err(ErrorResponse(AppError::Unauthorized)),
+            None => Err(ErrorResponse(AppError::internal(
+                "viewer middleware missing",
+                "no Viewer extension",
+            ))),
         }
     }
 }

@@ -81,8 +81,27 @@ pub async fn current_session() -> Result<Session, AppError> {
         .map_err(|e| AppError::internal("session extension missing", e))
 }
 
+/// Who made the request, resolved once by the server's middleware before any handler runs
+/// (`server::security::resolve_viewer`), so the page, its header and its server functions
+/// agree and the database is asked once.
+#[derive(Clone, Debug)]
+pub struct Viewer(pub Option<CurrentUser>);
+
+/// The request's `Viewer`, when the middleware resolved one.
+pub fn viewer() -> Option<Option<CurrentUser>> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<Viewer>()
+            .map(|viewer| viewer.0.clone())
+    })
+}
+
 /// The signed-in person, if any.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    if let Some(viewer) = viewer() {
+        return Ok(viewer);
+    }
     let state = expect_context::<AppState>();
     let session = current_session().await?;
     user_of_session(

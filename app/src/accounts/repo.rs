@@ -5,9 +5,9 @@ use super::audit::AuditEvent;
 use super::model::{AdminOverview, AuditEntry, CurrentUser, DisplayName, Email, Role, UserRow};
 use super::password::PasswordHashText;
 use super::two_factor::TotpSecret;
-use crate::db::Db;
+use crate::db::{Arg, Db};
 use crate::error::AppError;
-use crate::{insert_audit, on_pool};
+use crate::{bind_args, insert_audit, on_pool};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -69,6 +69,40 @@ fn email_taken(error: sqlx::Error) -> AppError {
     }
 }
 
+/// Whether `audited` commits whatever the statements changed, or only when the first one
+/// changed exactly one row (a conditional update that lost a race changes nothing).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Any,
+    FirstChangesOne,
+}
+
+/// Runs `statements` and then writes `audit`, all in one transaction, so a change never
+/// lands without its audit record. False when `expect` was not met (nothing is committed).
+async fn audited(
+    db: &Db,
+    statements: &[(&str, Vec<Arg>)],
+    expect: Expect,
+    audit: &AuditEvent,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for (position, (sql, args)) in statements.iter().enumerate() {
+            let changed = bind_args!(sqlx::query(sql), args)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if position == 0 && expect == Expect::FirstChangesOne && changed != 1 {
+                return Ok(false);
+            }
+        }
+        insert_audit!(&mut *tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
 pub struct NewAccount<'a> {
     pub id: Uuid,
     pub email: &'a Email,
@@ -83,25 +117,22 @@ pub async fn create(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .bind(account.id)
-        .bind(account.email.as_str())
-        .bind(account.name.as_str())
-        .bind(account.password_hash.as_db())
-        .bind(account.role.as_str())
-        .bind(now)
-        .execute(&mut *tx)
+    let insert = (
+        "INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        vec![
+            Arg::Uuid(account.id),
+            Arg::Text(account.email.as_str().into()),
+            Arg::Text(account.name.as_str().into()),
+            Arg::Text(account.password_hash.as_db().into()),
+            Arg::Text(account.role.as_str().into()),
+            Arg::Time(now),
+        ],
+    );
+    audited(db, &[insert], Expect::Any, audit, now)
         .await
         .map_err(email_taken)?;
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+    Ok(())
 }
 
 /// Writes an audit record that goes with no change of its own (a login, a failure).
@@ -172,35 +203,24 @@ pub async fn enable_two_factor(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<bool, AppError> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let updated = sqlx::query(
+    let mut statements = vec![
+        (
             "UPDATE users SET totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
              WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL",
+            vec![Arg::Uuid(id), Arg::Time(now), Arg::Int(step)],
+        ),
+        (
+            "DELETE FROM backup_codes WHERE user_id = $1",
+            vec![Arg::Uuid(id)],
+        ),
+    ];
+    statements.extend(backup_hashes.iter().map(|hash| {
+        (
+            "INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)",
+            vec![Arg::Uuid(id), Arg::Bytes(hash.clone())],
         )
-        .bind(id)
-        .bind(now)
-        .bind(step)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for hash in backup_hashes {
-            sqlx::query("INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(id)
-                .bind(hash.as_slice())
-                .execute(&mut *tx)
-                .await?;
-        }
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(true)
-    })
+    }));
+    Ok(audited(db, &statements, Expect::FirstChangesOne, audit, now).await?)
 }
 
 pub async fn disable_two_factor(
@@ -209,24 +229,19 @@ pub async fn disable_two_factor(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(
+    let statements = [
+        (
             "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, \
              updated_at = $2 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+            vec![Arg::Uuid(id), Arg::Time(now)],
+        ),
+        (
+            "DELETE FROM backup_codes WHERE user_id = $1",
+            vec![Arg::Uuid(id)],
+        ),
+    ];
+    audited(db, &statements, Expect::Any, audit, now).await?;
+    Ok(())
 }
 
 /// Marks a backup code used; false when it does not exist or was used before.
@@ -265,20 +280,19 @@ pub async fn update_profile(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET name = $2, email = $3, updated_at = $4 WHERE id = $1")
-            .bind(id)
-            .bind(name.as_str())
-            .bind(email.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(email_taken)?;
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+    let update = (
+        "UPDATE users SET name = $2, email = $3, updated_at = $4 WHERE id = $1",
+        vec![
+            Arg::Uuid(id),
+            Arg::Text(name.as_str().into()),
+            Arg::Text(email.as_str().into()),
+            Arg::Time(now),
+        ],
+    );
+    audited(db, &[update], Expect::Any, audit, now)
+        .await
+        .map_err(email_taken)?;
+    Ok(())
 }
 
 pub async fn set_password(
@@ -288,18 +302,16 @@ pub async fn set_password(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(hash.as_db())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+    let update = (
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+        vec![
+            Arg::Uuid(id),
+            Arg::Text(hash.as_db().into()),
+            Arg::Time(now),
+        ],
+    );
+    audited(db, &[update], Expect::Any, audit, now).await?;
+    Ok(())
 }
 
 /// Suspends or reinstates an account; a deleted account stays deleted. Suspension ends the
@@ -316,28 +328,22 @@ pub async fn set_suspended(
     } else {
         ("active", "suspended")
     };
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let updated = sqlx::query("UPDATE users SET status = $2, updated_at = $4 WHERE id = $1 AND status = $3")
-            .bind(id)
-            .bind(to)
-            .bind(from)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() != 1 {
-            return Ok(false);
-        }
-        if suspended {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(true)
-    })
+    let mut statements = vec![(
+        "UPDATE users SET status = $2, updated_at = $4 WHERE id = $1 AND status = $3",
+        vec![
+            Arg::Uuid(id),
+            Arg::Text(to.into()),
+            Arg::Text(from.into()),
+            Arg::Time(now),
+        ],
+    )];
+    if suspended {
+        statements.push((
+            "DELETE FROM sessions WHERE user_id = $1",
+            vec![Arg::Uuid(id)],
+        ));
+    }
+    Ok(audited(db, &statements, Expect::FirstChangesOne, audit, now).await?)
 }
 
 /// Changes the role and ends the person's sessions, so the new rights start with a new
@@ -349,22 +355,22 @@ pub async fn set_role(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(role.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+    let statements = [
+        (
+            "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1",
+            vec![
+                Arg::Uuid(id),
+                Arg::Text(role.as_str().into()),
+                Arg::Time(now),
+            ],
+        ),
+        (
+            "DELETE FROM sessions WHERE user_id = $1",
+            vec![Arg::Uuid(id)],
+        ),
+    ];
+    audited(db, &statements, Expect::Any, audit, now).await?;
+    Ok(())
 }
 
 /// Erases the person's data and keeps the row, so that what others need (listings they
@@ -377,39 +383,35 @@ pub async fn erase(
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
     let placeholder_email = format!("deleted-{id}@deleted.invalid");
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(
+    let statements = [
+        (
             "UPDATE users SET name = 'Deleted user', email = $2, password_hash = NULL, \
              totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, city = NULL, \
              bio = '', status = 'deleted', role = 'member', deleted_at = $3, updated_at = $3 \
              WHERE id = $1",
-        )
-        .bind(id)
-        .bind(&placeholder_email)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE listings SET status = 'archived', updated_at = $2 WHERE owner_id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        for sql in [
+            vec![Arg::Uuid(id), Arg::Text(placeholder_email), Arg::Time(now)],
+        ),
+        (
+            "UPDATE listings SET status = 'archived', updated_at = $2 WHERE owner_id = $1",
+            vec![Arg::Uuid(id), Arg::Time(now)],
+        ),
+        (
             "DELETE FROM backup_codes WHERE user_id = $1",
+            vec![Arg::Uuid(id)],
+        ),
+        (
             "DELETE FROM sessions WHERE user_id = $1",
-        ] {
-            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-        }
+            vec![Arg::Uuid(id)],
+        ),
         // The audit trail keeps who did what, but no longer where from.
-        sqlx::query("UPDATE audit_events SET ip = NULL, user_agent = NULL WHERE subject_id = $1 OR actor_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        insert_audit!(&mut *tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
-    })
+        (
+            "UPDATE audit_events SET ip = NULL, user_agent = NULL \
+             WHERE subject_id = $1 OR actor_id = $1",
+            vec![Arg::Uuid(id)],
+        ),
+    ];
+    audited(db, &statements, Expect::Any, audit, now).await?;
+    Ok(())
 }
 
 /// Everything GearShare holds about one person, for "Download my data".

@@ -33,29 +33,43 @@ pub async fn sign_up(
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
     SIGNUP_PER_IP.check(db, client.ip_key(), unix(now)).await?;
+    let id = Uuid::new_v4();
+    let audit = AuditEvent::new(AuditKind::SignedUp, Some(id), Some(id), client);
+    let user = create_account(db, id, (name, email, password), Role::Member, now, &audit).await?;
+    SIGNUP_PER_IP
+        .record_attempt(db, client.ip_key(), unix(now))
+        .await?;
+    Ok(user)
+}
+
+/// Checks a new account's name, email and password (length and the common list), hashes
+/// the password and stores the account with its audit record.
+async fn create_account(
+    db: &Db,
+    id: Uuid,
+    (name, email, password): (&str, &str, &str),
+    role: Role,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<CurrentUser, AppError> {
     let name = DisplayName::parse(name)?;
     let email = Email::parse(email)?;
     let password = NewPassword::parse(password)?;
     password::check_not_common(&password)?;
     let hash = password::hash(&password).await?;
-    let id = Uuid::new_v4();
     let account = NewAccount {
         id,
         email: &email,
         name: &name,
         password_hash: &hash,
-        role: Role::Member,
+        role,
     };
-    let audit = AuditEvent::new(AuditKind::SignedUp, Some(id), Some(id), client);
-    repo::create(db, &account, now, &audit).await?;
-    SIGNUP_PER_IP
-        .record_attempt(db, client.ip_key(), unix(now))
-        .await?;
+    repo::create(db, &account, now, audit).await?;
     Ok(CurrentUser {
         id,
         name: name.as_str().to_owned(),
         email: email.as_str().to_owned(),
-        role: Role::Member,
+        role,
     })
 }
 
@@ -500,20 +514,17 @@ pub async fn create_admin(
         repo::set_role(db, existing.user.id, Role::Admin, now, &audit).await?;
         return Ok(AdminCreated::Promoted(existing.user.id));
     }
-    let name = DisplayName::parse(name)?;
-    let password = NewPassword::parse(password)?;
-    password::check_not_common(&password)?;
-    let hash = password::hash(&password).await?;
     let id = Uuid::new_v4();
-    let account = NewAccount {
-        id,
-        email: &email,
-        name: &name,
-        password_hash: &hash,
-        role: Role::Admin,
-    };
     let audit = AuditEvent::new(AuditKind::SignedUp, None, Some(id), &client)
         .with_detail(json!({ "role": "admin" }));
-    repo::create(db, &account, now, &audit).await?;
+    create_account(
+        db,
+        id,
+        (name, email.as_str(), password),
+        Role::Admin,
+        now,
+        &audit,
+    )
+    .await?;
     Ok(AdminCreated::Created(id))
 }

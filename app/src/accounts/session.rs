@@ -33,6 +33,13 @@ pub struct PendingLogin {
 
 pub const PENDING_LOGIN_SECONDS: i64 = 5 * 60;
 
+const INSERT_NEW: &str = "INSERT INTO sessions (id, user_id, data, expires_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
+const UPSERT: &str =
+    "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
+     expires_at = excluded.expires_at";
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: Db,
@@ -60,17 +67,12 @@ fn owner_of(record: &Record) -> Option<Uuid> {
     user_of(SIGNED_IN).or_else(|| user_of(PENDING_LOGIN))
 }
 
-#[async_trait::async_trait]
-impl SessionStore for DbSessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        // Ids are 128 random bits; a collision is next to impossible, but is not overwritten.
-        loop {
-            let data = serde_json::to_string(&record.data)
-                .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-            let inserted = on_pool!(&self.db, pool => sqlx::query(
-                "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
+impl DbSessionStore {
+    /// Runs `sql` (an insert of id, user_id, data, expires_at) for `record`; the rows written.
+    async fn write(&self, sql: &str, record: &Record) -> session_store::Result<u64> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        on_pool!(&self.db, pool => sqlx::query(sql)
             .bind(record.id.to_string())
             .bind(owner_of(record))
             .bind(data)
@@ -78,30 +80,22 @@ impl SessionStore for DbSessionStore {
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))
-            .map_err(backend)?;
-            if inserted == 1 {
-                return Ok(());
-            }
+        .map_err(backend)
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // Ids are 128 random bits; a collision is next to impossible, but is not overwritten.
+        while self.write(INSERT_NEW, record).await? != 1 {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        on_pool!(&self.db, pool => sqlx::query(
-            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
-             expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(owner_of(record))
-        .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(pool)
-        .await
-            .map(|done| done.rows_affected()))
-        .map_err(backend)?;
+        self.write(UPSERT, record).await?;
         Ok(())
     }
 

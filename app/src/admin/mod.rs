@@ -100,21 +100,10 @@ fn UserTable(users: Vec<UserRow>, suspend: ServerAction<AdminSetSuspended>) -> i
                 </tr>
             }
         })
-        .collect_view();
+        .collect_view()
+        .into_any();
     view! {
-        <table class="mt-6 w-full text-left text-sm">
-            <thead>
-                <tr>
-                    <th scope="col" class="py-2 pr-4">"Name"</th>
-                    <th scope="col" class="py-2 pr-4">"Email"</th>
-                    <th scope="col" class="py-2 pr-4">"Role"</th>
-                    <th scope="col" class="py-2 pr-4">"Status"</th>
-                    <th scope="col" class="py-2 pr-4">"Joined"</th>
-                    <th scope="col" class="py-2">"Action"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <AdminTable columns=&["Name", "Email", "Role", "Status", "Joined", "Action"] rows/>
     }
     .into_any()
 }
@@ -169,21 +158,25 @@ fn AuditTable(events: Vec<AuditEntry>) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view();
+        .collect_view()
+        .into_any();
+    view! {
+        <AdminTable columns=&["When", "What", "Who", "Account", "IP address", "Browser"] rows/>
+        {older}
+    }
+}
+
+/// A table with a header row of `columns` (scoped for screen readers) and a body of `rows`.
+#[component]
+fn AdminTable(columns: &'static [&'static str], rows: AnyView) -> impl IntoView {
     view! {
         <table class="mt-6 w-full text-left text-sm">
             <thead>
                 <tr>
-                    <th scope="col" class="py-2 pr-4">"When"</th>
-                    <th scope="col" class="py-2 pr-4">"What"</th>
-                    <th scope="col" class="py-2 pr-4">"Who"</th>
-                    <th scope="col" class="py-2 pr-4">"Account"</th>
-                    <th scope="col" class="py-2 pr-4">"IP address"</th>
-                    <th scope="col" class="py-2">"Browser"</th>
+                    {columns.iter().map(|column| view! { <th scope="col" class="py-2 pr-4">{*column}</th> }).collect_view()}
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        {older}
     }
 }

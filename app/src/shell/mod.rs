@@ -1,6 +1,6 @@
 //! The frame around every page: header, footer, and the pages for "not found" and errors.
 
-use crate::accounts::api::{current_account, LogOut};
+use crate::accounts::api::LogOut;
 use crate::accounts::model::CurrentUser;
 use crate::error::AppError;
 use crate::forms::reload_at;
@@ -11,7 +11,9 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_account());
+    // Known before rendering (the server resolved who is asking) and carried to the browser
+    // inside the page, so the header needs no data request of its own and hydrates as drawn.
+    let me = SharedValue::new(signed_in_user).into_inner();
     view! {
         <a href="#main" class="skip-link">"Skip to content"</a>
         <header class="border-b border-slate-200 bg-white">
@@ -23,19 +25,26 @@ pub fn SiteHeader() -> impl IntoView {
                 <nav aria-label="Main">
                     <ul class="flex flex-wrap items-center justify-end gap-1 text-sm font-medium sm:gap-2">
                         <li><A href="/search" attr:class="nav-link">"Browse gear"</A></li>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                match me.await {
-                                    Ok(Some(user)) => view! { <MemberLinks user/> }.into_any(),
-                                    _ => view! { <VisitorLinks/> }.into_any(),
-                                }
-                            })}
-                        </Transition>
+                        {match me {
+                            Some(user) => view! { <MemberLinks user/> }.into_any(),
+                            None => view! { <VisitorLinks/> }.into_any(),
+                        }}
                     </ul>
                 </nav>
             </div>
         </header>
     }
+}
+
+/// The person the server resolved for this request (none in the browser: hydration reads
+/// the value the server wrote).
+fn signed_in_user() -> Option<CurrentUser> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::accounts::guard::viewer().flatten()
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
 }
 
 #[component]
