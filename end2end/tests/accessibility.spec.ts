@@ -41,7 +41,7 @@ test("the account page passes the accessibility rules", async ({ page }) => {
   await page.getByLabel("Email").fill(`axe-${Date.now()}@example.com`);
   await page.getByLabel("Password").fill("kayak tripod lantern");
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
   await page.goto("/account");
   await waitForHydration(page);
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
