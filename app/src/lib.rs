@@ -32,7 +32,6 @@ use shell::{NotFound, SiteFooter, SiteHeader};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    shell::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

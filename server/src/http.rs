@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::metrics::{self, Metrics};
 use crate::security;
+use app::shell::use_page_nonce;
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::State;
@@ -53,11 +54,15 @@ pub fn router(state: AppState, config: &Config) -> Router {
             cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache),
         )
         .nest_service("/media", cached(ServeDir::new(media_dir), MEDIA_CACHE))
-        .leptos_routes(&state, generate_route_list(App), {
+        .leptos_routes_with_context(&state, generate_route_list(App), use_page_nonce, {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(use_page_nonce, shell))
+        .layer(axum::middleware::from_fn(security::page_policy));
     let mut headers = SECURITY_HEADERS.to_vec();
     if config.https() {
         headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));

@@ -7,10 +7,11 @@ use app::accounts::model::CurrentUser;
 use app::accounts::session::DbSessionStore;
 use app::db::Db;
 use app::error::AppError;
+use app::shell::PageNonce;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -116,6 +117,35 @@ pub async fn resolve_viewer(
         // The cause is logged; without knowing who asks, nothing can be served safely.
         Err(error) => ErrorResponse(error).into_response(),
     }
+}
+
+/// A page's content security policy: scripts only from GearShare plus the inline ones that
+/// carry this response's nonce, WebAssembly compilation, and nothing from other sites.
+fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Picks a fresh nonce for each request (`PageNonce`, which Leptos writes on its inline
+/// scripts) and, when the answer is an HTML page, names it in the page's policy.
+pub async fn page_policy(mut request: Request, next: Next) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if let (true, Ok(policy)) = (is_page, HeaderValue::from_str(&page_csp(&nonce))) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 /// The signed-in person, for REST handlers: what `resolve_viewer` found, as server functions

@@ -152,23 +152,22 @@ pub fn title_text(title: &str) -> String {
     }
 }
 
-/// The content security policy of a page: scripts only from GearShare and the inline ones
-/// Leptos writes with this response's nonce (so hydration works without 'unsafe-inline'),
-/// WebAssembly compilation, and nothing from other sites.
-pub fn set_content_security_policy() {
-    #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) {
-        let policy = format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        );
-        if let Ok(value) = http::HeaderValue::from_str(&policy) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-        }
+/// The script nonce of a page response. The server's middleware picks it and names it in
+/// the response's content security policy (`server::security::page_policy`); every inline
+/// script Leptos writes carries it, so scripts need no 'unsafe-inline'.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct PageNonce(pub String);
+
+/// Makes Leptos use the request's `PageNonce` (leptos_axum would otherwise invent its own,
+/// which only a header set through `ResponseOptions` could name, and such headers were
+/// occasionally lost). Given to leptos_axum as additional context.
+#[cfg(feature = "ssr")]
+pub fn use_page_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
     }
 }
 

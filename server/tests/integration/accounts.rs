@@ -428,28 +428,40 @@ async fn cross_site_posts_are_refused(backend: Backend) {
     );
 }
 
-async fn pages_carry_a_nonce_policy_and_security_headers(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let page = app.get("/login").await;
-    assert_eq!(page.status, StatusCode::OK);
+/// The nonce a page's policy names, after checking that every script of the page carries it.
+fn page_nonce(page: &crate::common::Response) -> String {
     let csp = page.headers["content-security-policy"].to_str().unwrap();
     let nonce = csp
         .split("'nonce-")
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
-        .expect("a script nonce");
+        .expect("a script nonce")
+        .to_owned();
     assert!(nonce.len() >= 16);
-    assert!(
-        page.body.contains(&format!("nonce=\"{nonce}\"")),
-        "scripts carry the nonce"
+    assert!(!csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"));
+    let scripts = page.body.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        page.body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "every script"
     );
-    assert!(!csp.contains("unsafe-inline"));
-    assert!(csp.contains("frame-ancestors 'none'"));
+    nonce
+}
+
+async fn pages_carry_a_nonce_policy_and_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = app.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let nonce = page_nonce(&page);
     assert_ne!(
-        app.get("/login").await.headers["content-security-policy"],
-        csp,
+        page_nonce(&app.get("/login").await),
+        nonce,
         "a nonce per response"
     );
+    let missing = app.get("/no-such-page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    page_nonce(&missing);
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     assert_eq!(page.headers["cache-control"], "no-store");
     assert!(
