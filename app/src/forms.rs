@@ -59,12 +59,10 @@ pub fn TextField(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
-    let input_mode = (name == "code").then_some("numeric");
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
             <input id=id name=name type=kind autocomplete=autocomplete value=value required
-                inputmode=input_mode
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by/>
             {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}

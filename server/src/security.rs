@@ -38,7 +38,8 @@ pub fn session_layer(
 }
 
 /// Records the client's address and browser for the request's handlers. The address is the
-/// peer's, or with `trust_proxy` the first of X-Forwarded-For (set by our own proxy).
+/// peer's, or with `trust_proxy` the last of X-Forwarded-For: the one our own proxy appended
+/// (earlier entries are whatever the client wrote).
 pub async fn identify_client(
     State(trust_proxy): State<bool>,
     mut request: Request,
@@ -48,7 +49,7 @@ pub async fn identify_client(
     let forwarded = trust_proxy
         .then(|| header_text(headers, "x-forwarded-for"))
         .flatten()
-        .and_then(|list| list.split(',').next().map(|ip| ip.trim().to_owned()))
+        .and_then(|list| list.rsplit(',').next().map(|ip| ip.trim().to_owned()))
         .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
     let peer = request
         .extensions()

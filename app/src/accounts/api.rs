@@ -178,8 +178,10 @@ pub async fn change_password(
                 Utc::now(),
             )
             .await?;
+            // Every stored session of the person ends, this one's old id included; this
+            // session carries on under the new id, written when the response goes out.
             guard::rotate_session(&session).await?;
-            session::end_sessions_of(&state.db, user.id, session.id()).await?;
+            session::end_sessions_of(&state.db, user.id).await?;
             Ok(())
         }
         .await,
@@ -201,7 +203,7 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
                 &Client::current(),
             );
             repo::record(&state.db, &audit, Utc::now()).await?;
-            session::end_sessions_of(&state.db, user.id, None).await?;
+            session::end_sessions_of(&state.db, user.id).await?;
             guard::end_session(&session).await
         }
         .await,

@@ -172,6 +172,8 @@ pub async fn remember_pending_login(
     next: String,
     now: i64,
 ) -> Result<(), AppError> {
+    // A new id here too: a planted session id must not inherit "password accepted".
+    session.cycle_id().await.map_err(session_error)?;
     let pending = PendingLogin {
         user_id,
         since: now,

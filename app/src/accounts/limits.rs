@@ -55,34 +55,37 @@ impl Limit {
         format!("{}:{key}", self.name)
     }
 
-    /// Refuses with "try again in N minutes" while `key` has used up its attempts.
-    pub async fn check(&self, db: &Db, key: &str, now: i64) -> Result<(), AppError> {
-        let since = now - self.window_seconds;
-        let (count, oldest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
-            "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2",
+    /// Counts an attempt for `key` before the work it guards, so requests sent at once
+    /// cannot all slip under the limit: each counts those recorded before it. Refuses with
+    /// "try again in N minutes" (and forgets the refused attempt) once the limit is used up.
+    /// A success gives its attempt back (`Attempt::give_back`) or clears the account's count.
+    pub async fn take(&self, db: &Db, key: &str, now: i64) -> Result<Attempt, AppError> {
+        let bucket = self.bucket(key);
+        let id: i64 = on_pool!(db, pool => sqlx::query_scalar(
+            "INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2) RETURNING id",
         )
-        .bind(self.bucket(key))
-        .bind(since)
+        .bind(&bucket)
+        .bind(now)
         .fetch_one(pool)
         .await)?;
-        if count < self.max_attempts {
-            return Ok(());
+        let (count, oldest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
+            "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2 AND id <= $3",
+        )
+        .bind(&bucket)
+        .bind(now - self.window_seconds)
+        .bind(id)
+        .fetch_one(pool)
+        .await)?;
+        let attempt = Attempt { id };
+        if count <= self.max_attempts {
+            return Ok(attempt);
         }
+        attempt.give_back(db).await?;
         // Counting from the oldest attempt is conservative: it frees one attempt at a time.
         let wait = oldest.unwrap_or(now) + self.window_seconds - now;
         Err(AppError::RateLimited {
             retry_after_minutes: u32::try_from((wait + 59) / 60).unwrap_or(1).max(1),
         })
-    }
-
-    pub async fn record_attempt(&self, db: &Db, key: &str, now: i64) -> Result<(), AppError> {
-        on_pool!(db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2)")
-            .bind(self.bucket(key))
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
-        Ok(())
     }
 
     /// Forgets the failures of `key` after a success (an account's, never an address's).
@@ -94,4 +97,26 @@ impl Limit {
             .map(|done| done.rows_affected()))?;
         Ok(())
     }
+}
+
+/// One counted attempt (a row of `auth_attempts`).
+#[derive(Debug)]
+#[must_use = "a successful attempt is given back, a failed one is kept"]
+pub struct Attempt {
+    id: i64,
+}
+
+impl Attempt {
+    /// Uncounts the attempt: it succeeded (or was refused before doing anything).
+    pub async fn give_back(self, db: &Db) -> Result<(), AppError> {
+        on_pool!(db, pool => sqlx::query("DELETE FROM auth_attempts WHERE id = $1")
+            .bind(self.id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Keeps the attempt counted: it failed.
+    pub fn keep(self) {}
 }

@@ -5,7 +5,7 @@
 
 use super::audit::{AuditEvent, AuditKind, Client};
 use super::limits::{
-    CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT, LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
+    Limit, CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT, LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
 };
 use super::model::{
     AccountOverview, CurrentUser, DisplayName, Email, NewPassword, OneTimeCode, Role,
@@ -32,13 +32,15 @@ pub async fn sign_up(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
-    SIGNUP_PER_IP.check(db, client.ip_key(), unix(now)).await?;
+    // Every sign-up counts, refused ones too: "this email exists" must not be a free oracle,
+    // and each attempt costs a password hash.
+    SIGNUP_PER_IP
+        .take(db, client.ip_key(), unix(now))
+        .await?
+        .keep();
     let id = Uuid::new_v4();
     let audit = AuditEvent::new(AuditKind::SignedUp, Some(id), Some(id), client);
     let user = create_account(db, id, (name, email, password), Role::Member, now, &audit).await?;
-    SIGNUP_PER_IP
-        .record_attempt(db, client.ip_key(), unix(now))
-        .await?;
     Ok(user)
 }
 
@@ -99,31 +101,34 @@ pub async fn log_in(
     let email = Email::parse(email)?;
     let record = repo::find_by_email(db, &email).await?;
     let subject = record.as_ref().map(|r| r.user.id);
-    for (limit, key) in [
-        (LOGIN_PER_IP, client.ip_key()),
-        (LOGIN_PER_ACCOUNT, email.as_str()),
-    ] {
-        if let Err(error) = limit.check(db, key, unix(now)).await {
-            let audit = AuditEvent::new(AuditKind::RateLimited, None, subject, client)
-                .with_detail(json!({ "limit": limit.name }));
-            repo::record(db, &audit, now).await?;
+    let limited = |limit: Limit| {
+        AuditEvent::new(AuditKind::RateLimited, None, subject, client)
+            .with_detail(json!({ "limit": limit.name }))
+    };
+    let ip_attempt = match LOGIN_PER_IP.take(db, client.ip_key(), unix(now)).await {
+        Ok(attempt) => attempt,
+        Err(error) => {
+            repo::record(db, &limited(LOGIN_PER_IP), now).await?;
             return Err(error);
         }
+    };
+    if let Err(error) = LOGIN_PER_ACCOUNT.take(db, email.as_str(), unix(now)).await {
+        ip_attempt.give_back(db).await?;
+        repo::record(db, &limited(LOGIN_PER_ACCOUNT), now).await?;
+        return Err(error);
     }
     let stored = record.as_ref().and_then(|r| r.password_hash.as_ref());
     if !password::verify(password, stored).await? {
-        LOGIN_PER_IP
-            .record_attempt(db, client.ip_key(), unix(now))
-            .await?;
-        LOGIN_PER_ACCOUNT
-            .record_attempt(db, email.as_str(), unix(now))
-            .await?;
+        ip_attempt.keep();
         let audit = AuditEvent::new(AuditKind::LoginFailed, None, subject, client).with_detail(
             json!({ "reason": if subject.is_some() { "password" } else { "unknown email" } }),
         );
         repo::record(db, &audit, now).await?;
         return Err(wrong_credentials());
     }
+    // The password was right: the attempts are not held against the account or address.
+    ip_attempt.give_back(db).await?;
+    LOGIN_PER_ACCOUNT.clear(db, email.as_str()).await?;
     let Some(LoginRecord {
         user,
         active,
@@ -142,7 +147,6 @@ pub async fn log_in(
             "This account is suspended. Contact GearShare support to find out why.",
         ));
     }
-    LOGIN_PER_ACCOUNT.clear(db, email.as_str()).await?;
     if two_factor_on {
         return Ok(PasswordAccepted::NeedsCode(user.id));
     }
@@ -168,9 +172,10 @@ async fn check_code(
     now: DateTime<Utc>,
 ) -> Result<CodeKind, AppError> {
     CODE_PER_ACCOUNT
-        .check(db, &user_id.to_string(), unix(now))
-        .await?;
-    LOGIN_PER_IP.check(db, client.ip_key(), unix(now)).await?;
+        .take(db, &user_id.to_string(), unix(now))
+        .await?
+        .keep();
+    let ip_attempt = LOGIN_PER_IP.take(db, client.ip_key(), unix(now)).await?;
     let code = OneTimeCode::parse(code)?;
     let accepted = if code.is_authenticator_code() {
         match repo::two_factor_state(db, user_id).await?.secret {
@@ -190,6 +195,7 @@ async fn check_code(
     match accepted {
         Some(kind) => {
             CODE_PER_ACCOUNT.clear(db, &user_id.to_string()).await?;
+            ip_attempt.give_back(db).await?;
             if kind == CodeKind::BackupCode {
                 let audit = AuditEvent::new(
                     AuditKind::BackupCodeUsed,
@@ -202,12 +208,7 @@ async fn check_code(
             Ok(kind)
         }
         None => {
-            CODE_PER_ACCOUNT
-                .record_attempt(db, &user_id.to_string(), unix(now))
-                .await?;
-            LOGIN_PER_IP
-                .record_attempt(db, client.ip_key(), unix(now))
-                .await?;
+            ip_attempt.keep();
             let audit = AuditEvent::new(AuditKind::TwoFactorFailed, None, Some(user_id), client);
             repo::record(db, &audit, now).await?;
             Err(AppError::validation(
@@ -279,8 +280,9 @@ pub async fn confirm_two_factor(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
     CODE_PER_ACCOUNT
-        .check(db, &user.id.to_string(), unix(now))
-        .await?;
+        .take(db, &user.id.to_string(), unix(now))
+        .await?
+        .keep();
     let code = OneTimeCode::parse(code)?;
     let state = repo::two_factor_state(db, user.id).await?;
     if state.on {
@@ -298,14 +300,12 @@ pub async fn confirm_two_factor(
         false => None,
     };
     let Some(step) = step else {
-        CODE_PER_ACCOUNT
-            .record_attempt(db, &user.id.to_string(), unix(now))
-            .await?;
         return Err(AppError::validation(
             "code",
             "That code didn't work. Enter the 6-digit code your app shows now.",
         ));
     };
+    CODE_PER_ACCOUNT.clear(db, &user.id.to_string()).await?;
     let (shown, hashes) = new_backup_codes();
     let audit = AuditEvent::new(
         AuditKind::TwoFactorEnabled,
@@ -378,16 +378,13 @@ async fn confirm_password(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let key = user.id.to_string();
-    REAUTH_PER_ACCOUNT.check(db, &key, unix(now)).await?;
+    REAUTH_PER_ACCOUNT.take(db, &key, unix(now)).await?.keep();
     let stored = repo::find_by_id(db, user.id)
         .await?
         .and_then(|r| r.password_hash);
     if password::verify(password, stored.as_ref()).await? {
-        return Ok(());
+        return REAUTH_PER_ACCOUNT.clear(db, &key).await;
     }
-    REAUTH_PER_ACCOUNT
-        .record_attempt(db, &key, unix(now))
-        .await?;
     Err(AppError::validation(
         field,
         "That isn't your current password.",

@@ -35,10 +35,9 @@ pub const PENDING_LOGIN_SECONDS: i64 = 5 * 60;
 
 const INSERT_NEW: &str = "INSERT INTO sessions (id, user_id, data, expires_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
-const UPSERT: &str =
-    "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
-     expires_at = excluded.expires_at";
+/// Saving only updates: a session ended meanwhile (log out everywhere, suspension, password
+/// change) stays ended even if a request that was already running writes it back.
+const UPDATE: &str = "UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1";
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -68,7 +67,7 @@ fn owner_of(record: &Record) -> Option<Uuid> {
 }
 
 impl DbSessionStore {
-    /// Runs `sql` (an insert of id, user_id, data, expires_at) for `record`; the rows written.
+    /// Runs `sql` (binding id, user_id, data, expires_at) for `record`; the rows written.
     async fn write(&self, sql: &str, record: &Record) -> session_store::Result<u64> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -95,7 +94,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.write(UPSERT, record).await?;
+        self.write(UPDATE, record).await?;
         Ok(())
     }
 
@@ -132,12 +131,10 @@ impl SessionStore for DbSessionStore {
     }
 }
 
-/// Ends every session of `user_id` except `keep` (the one in use, when there is one).
-pub async fn end_sessions_of(db: &Db, user_id: Uuid, keep: Option<Id>) -> Result<u64, sqlx::Error> {
-    let keep = keep.map(|id| id.to_string()).unwrap_or_default();
-    on_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+/// Ends every stored session of `user_id`.
+pub async fn end_sessions_of(db: &Db, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
-        .bind(keep)
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))

@@ -141,6 +141,32 @@ async fn wrong_passwords_lock_the_account_for_a_while(backend: Backend) {
     );
 }
 
+async fn guesses_sent_at_once_do_not_slip_under_the_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let guesses = (0..12).map(|i| {
+        let app = &app;
+        async move {
+            app.visitor()
+                .log_in("ada@example.com", &format!("guess number {i}"))
+                .await
+                .status
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let tried = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((tried, refused), (5, 7), "{statuses:?}");
+}
+
 async fn totp_secret(app: &TestApp, email: &str) -> TotpSecret {
     let id = user_id(&app.db, email).await;
     let bytes: Vec<u8> = on_pool!(&app.db, pool => sqlx::query_scalar(
@@ -499,6 +525,7 @@ crate::on_both_backends!(
     sign_up_signs_in_and_refuses_duplicates_and_weak_passwords,
     login_rotates_the_session_and_logout_ends_it,
     wrong_passwords_lock_the_account_for_a_while,
+    guesses_sent_at_once_do_not_slip_under_the_limit,
     two_factor_guards_login_and_backup_codes_work_once,
     log_out_everywhere_ends_every_session,
     password_change_needs_the_current_one_and_ends_other_sessions,
