@@ -22,6 +22,8 @@ pub enum AppError {
     Unauthorized,
     #[error("You don't have access to this page")]
     Forbidden,
+    #[error("Turn on two-factor authentication on your account page to use the admin area.")]
+    SecondFactorRequired,
     #[error("Too many attempts, try again in {retry_after_minutes} minutes.")]
     RateLimited { retry_after_minutes: u32 },
     #[error("GearShare could not be reached. Check your connection and try again.")]
@@ -36,7 +38,7 @@ impl AppError {
         match self {
             Self::Validation { .. } => 400,
             Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::SecondFactorRequired => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,

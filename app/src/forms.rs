@@ -41,6 +41,7 @@ pub fn TextField(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -62,7 +63,7 @@ pub fn TextField(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input id=id name=name type=kind autocomplete=autocomplete value=value required
+            <input id=id name=name type=kind autocomplete=autocomplete value=value required=required
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by/>
             {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}

@@ -44,6 +44,7 @@ test("the account page passes the accessibility rules", async ({ page }) => {
   await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
   await page.goto("/account");
   await waitForHydration(page);
+  await page.getByLabel("Password, to set up two-factor").fill("kayak tripod lantern");
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   await expectNoViolations(page);

@@ -100,6 +100,7 @@ test("two-factor authentication: enrol, then log in with a code", async ({ page 
   await signUp(page, email);
   await page.goto("/account");
   await waitForHydration(page);
+  await page.getByLabel("Password, to set up two-factor").fill(PASSWORD);
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   const secret = (await page.getByText("Can't scan it?").locator("code").textContent())!.trim();

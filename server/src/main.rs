@@ -128,7 +128,10 @@ async fn create_admin(db: &Db, email: &str, name: &str) -> Result<(), String> {
         }
     };
     match create_admin(db, email, name, &password, chrono::Utc::now()).await {
-        Ok(AdminCreated::Created(id)) => println!("created admin account {id} for {email}"),
+        Ok(AdminCreated::Created(id)) => println!(
+            "created admin account {id} for {email}; log in and turn on two-factor \
+             authentication at /account: the admin area requires it"
+        ),
         Ok(AdminCreated::Promoted(id)) => {
             println!("made account {id} ({email}) an admin; its sessions were ended")
         }

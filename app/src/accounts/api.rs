@@ -138,7 +138,11 @@ pub async fn load_account() -> Result<AccountOverview, AppError> {
 
 /// Signed in: changes one's own name and email.
 #[server(endpoint = "profile")]
-pub async fn update_profile(name: String, email: String) -> Result<CurrentUser, AppError> {
+pub async fn update_profile(
+    name: String,
+    email: String,
+    profile_password: String,
+) -> Result<CurrentUser, AppError> {
     with_status(
         async {
             let user = guard::require_user().await?;
@@ -147,8 +151,8 @@ pub async fn update_profile(name: String, email: String) -> Result<CurrentUser, 
                 &state.db,
                 &Client::current(),
                 &user,
-                &name,
-                &email,
+                (&name, &email),
+                &profile_password,
                 Utc::now(),
             )
             .await
@@ -212,12 +216,12 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
 
 /// Signed in: starts enrolling an authenticator app.
 #[server(endpoint = "two_factor_start")]
-pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
+pub async fn start_two_factor(setup_password: String) -> Result<TwoFactorSetup, AppError> {
     with_status(
         async {
             let user = guard::require_user().await?;
             let state = expect_context::<AppState>();
-            service::start_two_factor(&state.db, &user).await
+            service::start_two_factor(&state.db, &user, &setup_password, Utc::now()).await
         }
         .await,
     )

@@ -118,13 +118,15 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     current_user().await?.ok_or(AppError::Unauthorized)
 }
 
-/// A signed-in admin, `Forbidden` for anyone else signed in.
+/// A signed-in admin with two-factor on; `Forbidden` for anyone else signed in, and
+/// `SecondFactorRequired` for an admin without it (ASVS 6.3.3: privileged accounts use
+/// multi-factor authentication).
 pub async fn require_admin() -> Result<CurrentUser, AppError> {
     let user = require_user().await?;
-    if user.is_admin() {
-        Ok(user)
-    } else {
-        Err(AppError::Forbidden)
+    match (user.is_admin(), user.two_factor_on) {
+        (true, true) => Ok(user),
+        (true, false) => Err(AppError::SecondFactorRequired),
+        (false, _) => Err(AppError::Forbidden),
     }
 }
 

@@ -196,6 +196,7 @@ pub struct CurrentUser {
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub two_factor_on: bool,
 }
 
 impl CurrentUser {

@@ -187,9 +187,12 @@ fn ProfilePanel(name: String, email: String) -> impl IntoView {
     view! {
         <Panel title="Profile" id="profile-heading">
             <ActionForm action=update attr:class="mt-4 flex flex-col gap-4" attr:novalidate=true>
-                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["name", "email"])))/>
+                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["name", "email", "profile_password"])))/>
                 <TextField label="Name" name="name" autocomplete="name" value=name error=error("name")/>
                 <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=error("email")/>
+                <TextField label="Password, to change your email" name="profile_password" kind="password"
+                    autocomplete="current-password" required=false
+                    hint="Only needed when you change your email." error=error("profile_password")/>
                 <div class="flex items-center gap-4">
                     <button type="submit" class="btn-primary" disabled=move || update.pending().get()>"Save profile"</button>
                     <Saved when=Signal::derive(move || matches!(result.get(), Some(Ok(_)))) message="Profile saved."/>
@@ -297,7 +300,8 @@ fn TwoFactorPanel(on: bool, backup_codes_left: i64) -> impl IntoView {
                     </div>
                 }
                 .into_any(),
-                Err(error) => view! { <FormAlert message=Signal::derive(move || Some(error.to_string()))/> }.into_any(),
+                // Refusals are shown in the form above.
+                Err(_) => ().into_any(),
             })
         };
         view! {
@@ -305,8 +309,12 @@ fn TwoFactorPanel(on: bool, backup_codes_left: i64) -> impl IntoView {
                 "Add a second step to logging in: a code from an app on your phone."
             </p>
             <Saved when=turned_off message="Two-factor authentication is off."/>
-            <ActionForm action=start attr:class="mt-4">
-                <button type="submit" class="btn-secondary" disabled=move || start.pending().get()>
+            <ActionForm action=start attr:class="mt-4 flex flex-col gap-4" attr:novalidate=true>
+                <FormAlert message=Signal::derive(move || start_result.with(|r| form_message(r, &["setup_password"])))/>
+                <TextField label="Password, to set up two-factor" name="setup_password" kind="password"
+                    autocomplete="current-password"
+                    error=Signal::derive(move || start_result.with(|r| field_message(r, "setup_password")))/>
+                <button type="submit" class="btn-secondary self-start" disabled=move || start.pending().get()>
                     "Set up two-factor authentication"
                 </button>
             </ActionForm>

@@ -33,6 +33,7 @@ fn login_record((id, name, email, role, status, hash, two_factor_on): LoginRow) 
             name,
             email,
             role: Role::from_db(&role),
+            two_factor_on,
         },
         active: status == "active",
         password_hash: hash.map(PasswordHashText::from_db),

@@ -72,6 +72,7 @@ async fn create_account(
         name: name.as_str().to_owned(),
         email: email.as_str().to_owned(),
         role,
+        two_factor_on: false,
     })
 }
 
@@ -257,7 +258,15 @@ pub async fn overview(
 }
 
 /// Starts enrolling an authenticator: a new secret, shown as a QR code and as text.
-pub async fn start_two_factor(db: &Db, user: &CurrentUser) -> Result<TwoFactorSetup, AppError> {
+/// Asks for the password first: someone holding a stolen session must not be able to bind
+/// their own authenticator and lock the owner out.
+pub async fn start_two_factor(
+    db: &Db,
+    user: &CurrentUser,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<TwoFactorSetup, AppError> {
+    confirm_password(db, user, "setup_password", password, now).await?;
     let secret = TotpSecret::generate();
     if !repo::start_enrolment(db, user.id, &secret).await? {
         return Err(AppError::Conflict(
@@ -344,14 +353,18 @@ pub async fn disable_two_factor(
     repo::disable_two_factor(db, user.id, now, &audit).await
 }
 
+/// Changes the name and email; a new email (the login name) needs the current password.
 pub async fn update_profile(
     db: &Db,
     client: &Client,
     user: &CurrentUser,
-    name: &str,
-    email: &str,
+    (name, email): (&str, &str),
+    password: &str,
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
+    if Email::parse(email)?.as_str() != user.email {
+        confirm_password(db, user, "profile_password", password, now).await?;
+    }
     let name = DisplayName::parse(name)?;
     let email = Email::parse(email)?;
     let audit = AuditEvent::new(

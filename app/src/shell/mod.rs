@@ -207,11 +207,7 @@ pub fn NotFound() -> impl IntoView {
 /// What a page shows when its data could not be loaded.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
-    if matches!(error, AppError::Internal) {
-        set_status(500);
-    } else if matches!(error, AppError::Validation { .. }) {
-        set_status(400);
-    }
+    set_status(error.status());
     view! {
         <div role="alert" class="rounded-lg border border-red-200 bg-red-50 p-4 text-red-900">
             <p class="font-semibold">"We couldn't show this page."</p>

@@ -183,7 +183,17 @@ async fn two_factor_guards_login_and_backup_codes_work_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut ada = app.visitor();
     ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
-    let setup = ada.post("/api/two_factor_start", &[]).await;
+    let unconfirmed = ada
+        .post("/api/two_factor_start", &[("setup_password", "guess")])
+        .await;
+    assert_eq!(
+        refusal(&unconfirmed.body).0,
+        "setup_password",
+        "a stolen session cannot enrol"
+    );
+    let setup = ada
+        .post("/api/two_factor_start", &[("setup_password", PASSWORD)])
+        .await;
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
     assert!(json(&setup.body)["qr_svg"]
         .as_str()
@@ -321,6 +331,44 @@ async fn password_change_needs_the_current_one_and_ends_other_sessions(backend: 
     );
 }
 
+async fn a_new_email_needs_the_current_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let renamed = ada
+        .post(
+            "/api/profile",
+            &[
+                ("name", "Ada L."),
+                ("email", "ada@example.com"),
+                ("profile_password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        renamed.status,
+        StatusCode::OK,
+        "a name alone needs no password"
+    );
+    let fields = [
+        ("name", "Ada L."),
+        ("email", "ada@new.example"),
+        ("profile_password", "guess"),
+    ];
+    let refused = ada.post("/api/profile", &fields).await;
+    assert_eq!(refusal(&refused.body).0, "profile_password");
+    let fields = [
+        ("name", "Ada L."),
+        ("email", "ada@new.example"),
+        ("profile_password", PASSWORD),
+    ];
+    assert_eq!(
+        ada.post("/api/profile", &fields).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(ada.whoami().await.as_deref(), Some("ada@new.example"));
+}
+
 async fn data_export_holds_what_we_know_and_only_for_its_owner(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut ada = app.visitor();
@@ -414,6 +462,26 @@ async fn suspension_ends_sessions_and_blocks_login(backend: Backend) {
     assert_eq!(admin.whoami().await, None, "promotion ends the old session");
     admin.log_in("grace@example.com", PASSWORD).await;
     let ada_id = user_id(&app.db, "ada@example.com").await.to_string();
+    let without_2fa = admin
+        .post(
+            "/api/admin_suspend",
+            &[("user_id", &ada_id), ("suspended", "true")],
+        )
+        .await;
+    assert_eq!(
+        without_2fa.status,
+        StatusCode::FORBIDDEN,
+        "admins need two-factor"
+    );
+    assert!(
+        without_2fa.body.contains("SecondFactorRequired"),
+        "{}",
+        without_2fa.body
+    );
+    let grace = user_id(&app.db, "grace@example.com").await;
+    on_pool!(&app.db, pool => sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE id = $2")
+        .bind(chrono::Utc::now()).bind(grace).execute(pool).await.map(|_| ()))
+    .unwrap();
     let member = ada
         .post(
             "/api/admin_suspend",
@@ -530,6 +598,7 @@ crate::on_both_backends!(
     log_out_everywhere_ends_every_session,
     password_change_needs_the_current_one_and_ends_other_sessions,
     data_export_holds_what_we_know_and_only_for_its_owner,
+    a_new_email_needs_the_current_password,
     deleting_an_account_erases_it_and_keeps_what_others_need,
     suspension_ends_sessions_and_blocks_login,
     cross_site_posts_are_refused,

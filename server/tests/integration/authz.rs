@@ -113,7 +113,11 @@ const MATRIX: &[Entry] = &[
         "POST",
         "/api/profile",
         "/api/profile",
-        &[("name", "Renamed"), ("email", "not-an-email")],
+        &[
+            ("name", "Renamed"),
+            ("email", "not-an-email"),
+            ("profile_password", "wrong password"),
+        ],
         Members,
     ),
     entry(
@@ -137,7 +141,7 @@ const MATRIX: &[Entry] = &[
         "POST",
         "/api/two_factor_start",
         "/api/two_factor_start",
-        &[],
+        &[("setup_password", "wrong password")],
         Members,
     ),
     entry(
@@ -276,6 +280,11 @@ async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
     app::accounts::repo::create(&app.db, &new, now, &audit)
         .await
         .unwrap();
+    if role == Role::Admin {
+        // Admins may use the admin area only with two-factor on.
+        app::on_pool!(&app.db, pool => sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE id = $2")
+            .bind(now).bind(id).execute(pool).await.map(|_| ())).unwrap();
+    }
     id
 }
 
