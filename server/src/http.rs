@@ -58,10 +58,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(use_page_nonce, shell))
+        .fallback_service(public_files(&state))
         .layer(axum::middleware::from_fn(security::page_policy));
     let mut headers = SECURITY_HEADERS.to_vec();
     if config.https() {
@@ -113,6 +110,21 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The files of `public/` (copied into the site root), and the 404 page for anything else.
+/// They are served here rather than by leptos_axum's `file_and_error_handler`, which applies
+/// to a file it finds whatever `ResponseOptions` the worker thread's last Leptos render left
+/// in reach: the browser tests saw `/favicon.svg` answered with status 404, and a page lose
+/// its CSP header to a concurrent file request.
+fn public_files(state: &AppState) -> ServeDir<axum::routing::RouterIntoService<axum::body::Body>> {
+    let not_found = Router::new()
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(use_page_nonce, shell))
+        .with_state(state.clone());
+    ServeDir::new(state.leptos_options.site_root.as_ref()).fallback(not_found.into_service())
 }
 
 /// Wraps a file service so successful responses carry `cache_control`; a 404 stays uncached.
