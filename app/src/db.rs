@@ -57,6 +57,7 @@ pub enum Arg {
     Bool(bool),
     Uuid(uuid::Uuid),
     Time(chrono::DateTime<chrono::Utc>),
+    Date(chrono::NaiveDate),
     Bytes(Vec<u8>),
 }
 
@@ -75,6 +76,7 @@ macro_rules! bind_args {
                 $crate::db::Arg::Bool(v) => query.bind(*v),
                 $crate::db::Arg::Uuid(v) => query.bind(*v),
                 $crate::db::Arg::Time(v) => query.bind(*v),
+                $crate::db::Arg::Date(v) => query.bind(*v),
                 $crate::db::Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
@@ -138,6 +140,16 @@ impl Db {
             Db::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await,
         };
         result.map_err(|e| ConnectError::Migrate(e.to_string()))
+    }
+
+    /// The statement that opens a transaction which will write after reading: SQLite's
+    /// `BEGIN IMMEDIATE` takes the write lock at once, so no other writer can slip between
+    /// this transaction's checks and its writes (and it never fails to upgrade a read lock).
+    pub fn write_transaction_sql(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Postgres(_) => "BEGIN",
+        }
     }
 
     /// True when the database answers a trivial query.

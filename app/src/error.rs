@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// Several fields of one form refused at once (a long form shows every reason together).
+    #[error("Some fields need your attention.")]
+    Invalid(Vec<FieldProblem>),
     #[error("We couldn't find that.")]
     NotFound,
     #[error("{0}")]
@@ -32,11 +35,30 @@ pub enum AppError {
     Internal,
 }
 
+/// Why one field of a form was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
 impl AppError {
+    /// The reason `field` was refused, if this error refused it.
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation { field: f, message } if f == field => Some(message.clone()),
+            Self::Invalid(problems) => problems
+                .iter()
+                .find(|p| p.field == field)
+                .map(|p| p.message.clone()),
+            _ => None,
+        }
+    }
+
     /// The HTTP status that says the same as the variant.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Validation { .. } => 400,
+            Self::Validation { .. } | Self::Invalid(_) => 400,
             Self::Unauthorized => 401,
             Self::Forbidden | Self::SecondFactorRequired => 403,
             Self::NotFound => 404,

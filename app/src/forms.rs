@@ -15,9 +15,7 @@ pub fn FieldError(#[prop(into)] id: String, message: Option<String>) -> impl Int
 /// The message of `result` when it refused `field`.
 pub fn field_message<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
     match result {
-        Some(Err(AppError::Validation { field: f, message })) if f == field => {
-            Some(message.clone())
-        }
+        Some(Err(error)) => error.message_for(field),
         _ => None,
     }
 }
@@ -26,6 +24,11 @@ pub fn field_message<T>(result: &Option<Result<T, AppError>>, field: &str) -> Op
 pub fn form_message<T>(result: &Option<Result<T, AppError>>, fields: &[&str]) -> Option<String> {
     match result {
         Some(Err(AppError::Validation { field, .. })) if fields.contains(&field.as_str()) => None,
+        Some(Err(AppError::Invalid(problems)))
+            if problems.iter().all(|p| fields.contains(&p.field.as_str())) =>
+        {
+            None
+        }
         Some(Err(error)) => Some(error.to_string()),
         _ => None,
     }
@@ -50,14 +53,10 @@ pub fn TextField(
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
-            let ids: Vec<&str> = [
+            described_by(
                 hint.is_some().then_some(hint_id.as_str()),
                 error.get().is_some().then_some(error_id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
+            )
         }
     };
     view! {
@@ -67,6 +66,78 @@ pub fn TextField(
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by/>
             {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}
+            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+        </div>
+    }
+}
+
+/// A labelled multi-line input, as `TextField`.
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    rows: u32,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let (error_id, hint_id) = (format!("{id}-error"), format!("{id}-hint"));
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            described_by(
+                hint.is_some().then_some(hint_id.as_str()),
+                error.get().is_some().then_some(error_id.as_str()),
+            )
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <textarea id=id name=name rows=rows required=required
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by>{value}</textarea>
+            {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}
+            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+        </div>
+    }
+}
+
+fn described_by(hint: Option<&str>, error: Option<&str>) -> Option<String> {
+    let ids: Vec<&str> = [hint, error].into_iter().flatten().collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// A labelled choice among `options` (value, text), as `TextField`.
+#[component]
+pub fn Select(
+    label: &'static str,
+    name: &'static str,
+    options: Vec<(String, String)>,
+    chosen: String,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    /// Ids are `{id_prefix}-{name}`: forms of one kind share a prefix.
+    #[prop(default = "field")]
+    id_prefix: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("{id_prefix}-{name}");
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=move || error.get().is_some().then(|| described.clone())>
+                {placeholder.map(|text| view! { <option value="" selected=chosen.is_empty()>{text}</option> })}
+                {options.into_iter().map(|(value, text)| {
+                    let selected = value == chosen;
+                    view! { <option value=value selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
             {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
         </div>
     }

@@ -1,8 +1,9 @@
 //! The home page: search first, then categories and a selection of gear.
 
 use crate::listings::api::{list_categories, search_listings};
-use crate::listings::model::SearchParams;
 use crate::listings::pages::{CardGrid, SearchForm, WantedDates};
+use crate::listings::search::SearchParams;
+use crate::shell::or_partial;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -25,7 +26,7 @@ pub fn HomePage() -> impl IntoView {
                     "Cameras, drones, bikes, tents and tools — booked for your dates, picked up around the corner."
                 </p>
                 <div class="mt-8">
-                    <SearchForm params=SearchParams::default() dates=WantedDates::default()/>
+                    <SearchForm params=SearchParams::default()/>
                 </div>
             </div>
         </section>
@@ -34,7 +35,7 @@ pub fn HomePage() -> impl IntoView {
                 <h2 id="categories-heading" class="text-2xl font-bold text-slate-900">"Browse by category"</h2>
                 <Suspense fallback=|| view! { <p>"Loading categories…"</p> }>
                     {move || Suspend::new(async move {
-                        let categories = categories.await.unwrap_or_default();
+                        let categories = or_partial(categories.await);
                         view! {
                             <ul class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-5">
                                 {categories.into_iter().map(|c| {
@@ -63,7 +64,7 @@ pub fn HomePage() -> impl IntoView {
                 <div class="mt-6">
                     <Suspense fallback=|| view! { <p>"Loading gear…"</p> }>
                         {move || Suspend::new(async move {
-                            let mut cards = featured.await.map(|r| r.cards).unwrap_or_default();
+                            let mut cards = or_partial(featured.await.map(|r| r.cards));
                             cards.truncate(FEATURED);
                             view! { <CardGrid cards dates=WantedDates::default() label="Featured gear"/> }
                         })}

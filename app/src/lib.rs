@@ -12,7 +12,7 @@ mod home;
 pub mod listings;
 mod member_pages;
 pub mod shell;
-mod url;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -26,6 +26,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
 use member_pages::{BookingsPage, MessagesPage, OwnerDashboardPage};
 use shell::{NotFound, SiteFooter, SiteHeader};
@@ -78,6 +79,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("bookings") view=BookingsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("messages") view=MessagesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view=OwnerDashboardPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("listings")) view=OwnerListingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("listings"), StaticSegment("new")) view=NewListingPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("listings"), ParamSegment("id"), StaticSegment("edit")) view=EditListingPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AdminAuditPage ssr=SsrMode::Async/>

@@ -1,5 +1,5 @@
 //! Pages of the signed-in navigation whose features arrive with later work (bookings,
-//! messages, the owner dashboard). They are private like their successors will be, and say
+//! messages), and the owner dashboard. They are private like their successors will be, and say
 //! honestly what the person has there today.
 
 use crate::accounts::api::current_account;
@@ -39,7 +39,28 @@ pub fn MessagesPage() -> impl IntoView {
     view! { <MemberPage title="Messages" empty="No messages yet. Conversations with owners and renters will appear here."/> }
 }
 
+/// The owner's dashboard. "Requests", "Calendar" and "Earnings" join with bookings and
+/// payments; today it leads to the listings.
 #[component]
 pub fn OwnerDashboardPage() -> impl IntoView {
-    view! { <MemberPage title="Your dashboard" empty="You haven't listed any gear yet. Listing your own gear opens soon."/> }
+    let me = Resource::new(|| (), |_| current_account());
+    view! {
+        <Title text="Your dashboard"/>
+        <div class="mx-auto max-w-3xl px-4 py-8">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let me = me.await.and_then(|me| me.ok_or(AppError::Unauthorized));
+                    gate(me, |_| view! {
+                        <h1 class="text-3xl font-bold text-slate-900">"Your dashboard"</h1>
+                        <nav aria-label="Owner" class="mt-6">
+                            <ul class="flex flex-wrap gap-4">
+                                <li><A href="/owner/listings" attr:class="btn-secondary">"Listings"</A></li>
+                                <li><A href="/owner/listings/new" attr:class="btn-primary">"List your gear"</A></li>
+                            </ul>
+                        </nav>
+                    })
+                })}
+            </Suspense>
+        </div>
+    }
 }

@@ -2,6 +2,7 @@
 //! the server (`leptos_routes`) and read with `expect_context::<AppState>()`.
 
 use crate::db::Db;
+use crate::listings::cache::AnswerCache;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
@@ -9,7 +10,107 @@ use leptos::prelude::LeptosOptions;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    /// Where listing photos are stored.
+    pub media: crate::listings::photos::MediaStore,
+    /// Recent search answers and category counts; cleared by every listing change.
+    pub answers: std::sync::Arc<Answers>,
     /// The marketplace's service fee in basis points (1000 = 10 %), quoted on every listing.
     pub service_fee_bps: u32,
     pub sessions: crate::accounts::guard::SessionSettings,
+}
+
+/// Public pages kept at once: each is tens of kilobytes, so at most a few megabytes.
+const PAGES_KEPT: usize = 256;
+
+/// The answer caches of the listings feature (see `listings::cache`).
+pub struct Answers {
+    pub searches: AnswerCache<crate::listings::search::SearchResults>,
+    pub categories: AnswerCache<Vec<crate::listings::model::Category>>,
+    /// Whole public pages as visitors see them (the server's `page_cache` middleware).
+    pub pages: AnswerCache<std::sync::Arc<RenderedPage>>,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Self {
+            searches: AnswerCache::default(),
+            categories: AnswerCache::default(),
+            pages: AnswerCache::with_capacity(PAGES_KEPT),
+        }
+    }
+}
+
+impl Answers {
+    /// Called after every change to listings, units, photos or reservations.
+    pub fn forget(&self) {
+        self.searches.clear();
+        self.categories.clear();
+        self.pages.clear();
+    }
+}
+
+/// A rendered page cut at every occurrence of its script nonce, so that each later copy can
+/// carry a nonce of its own: a nonce shared between responses would let markup injected into
+/// one page run scripts with a value anyone can read off another.
+#[derive(Clone, Debug)]
+pub struct RenderedPage {
+    pub headers: http::HeaderMap,
+    pieces: Vec<bytes::Bytes>,
+}
+
+impl RenderedPage {
+    pub fn new(headers: http::HeaderMap, body: &str, nonce: &str) -> Self {
+        let pieces = if nonce.is_empty() {
+            vec![bytes::Bytes::copy_from_slice(body.as_bytes())]
+        } else {
+            body.split(nonce)
+                .map(|piece| bytes::Bytes::copy_from_slice(piece.as_bytes()))
+                .collect()
+        };
+        Self { headers, pieces }
+    }
+
+    /// The page's body with `nonce` wherever the original had its own.
+    pub fn body_with(&self, nonce: &str) -> bytes::Bytes {
+        let gaps = self.pieces.len().saturating_sub(1);
+        let length = self.pieces.iter().map(bytes::Bytes::len).sum::<usize>() + gaps * nonce.len();
+        let mut body = bytes::BytesMut::with_capacity(length);
+        for (index, piece) in self.pieces.iter().enumerate() {
+            if index > 0 {
+                body.extend_from_slice(nonce.as_bytes());
+            }
+            body.extend_from_slice(piece);
+        }
+        body.freeze()
+    }
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answers")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RenderedPage;
+
+    #[test]
+    fn a_kept_page_carries_each_new_nonce_where_the_old_one_was() {
+        let body = r#"<script nonce="n0nce">a</script><p>b</p><script nonce="n0nce">c</script>"#;
+        let page = RenderedPage::new(http::HeaderMap::new(), body, "n0nce");
+        assert_eq!(
+            page.body_with("fresh1"),
+            r#"<script nonce="fresh1">a</script><p>b</p><script nonce="fresh1">c</script>"#
+        );
+        assert_eq!(page.body_with("n0nce"), body);
+    }
+
+    #[test]
+    fn a_page_without_the_nonce_is_kept_whole() {
+        let page = RenderedPage::new(http::HeaderMap::new(), "<p>plain</p>", "n0nce");
+        assert_eq!(page.body_with("other"), "<p>plain</p>");
+        let unnamed = RenderedPage::new(http::HeaderMap::new(), "<p>plain</p>", "");
+        assert_eq!(unnamed.body_with("other"), "<p>plain</p>");
+    }
 }

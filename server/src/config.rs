@@ -20,6 +20,12 @@ pub struct Config {
     pub site_root: String,
     /// Uploaded and generated photos, served under `/media/`.
     pub media_dir: PathBuf,
+    /// Where uploaded photos are kept instead of `media_dir`: `s3://bucket[/prefix]` (with
+    /// the usual AWS_* variables) or `file:///absolute/path`.
+    pub media_store: Option<String>,
+    /// Benchmarks only (scripts/bench-search.sh): a file served as-is at `/bench/baseline`,
+    /// the same bytes as a real page with none of the work.
+    pub bench_baseline: Option<PathBuf>,
     pub service_fee_bps: u32,
     /// The address people use, e.g. https://gearshare.example. With https, session cookies
     /// are Secure and responses carry HSTS; its origin is accepted on state-changing requests.
@@ -28,6 +34,9 @@ pub struct Config {
     pub trust_proxy: bool,
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
+    /// Keep public pages that visitors ask for for a moment (`page_cache`); off only to
+    /// measure the rendering path (scripts/bench-search.sh).
+    pub page_cache: bool,
 }
 
 impl Config {
@@ -76,6 +85,20 @@ impl Config {
             },
             site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             media_dir: PathBuf::from(var("MEDIA_DIR", "data/media")),
+            bench_baseline: lookup("BENCH_BASELINE_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            media_store: match lookup("MEDIA_STORE").filter(|v| !v.is_empty()) {
+                Some(url) if url.starts_with("s3://") || url.starts_with("file:///") => Some(url),
+                Some(url) => {
+                    return Err(invalid(
+                        "MEDIA_STORE",
+                        &url,
+                        "s3://bucket[/prefix] or file:///absolute/path",
+                    ))
+                }
+                None => None,
+            },
             service_fee_bps: parse(
                 "SERVICE_FEE_BPS",
                 &var("SERVICE_FEE_BPS", "1000"),
@@ -112,6 +135,11 @@ impl Config {
                 |h: &i64| (1..=24 * 30).contains(h),
                 "hours from 1 to 720",
             )?,
+            page_cache: match var("PAGE_CACHE", "on").as_str() {
+                "on" => true,
+                "off" => false,
+                other => return Err(invalid("PAGE_CACHE", other, "on or off")),
+            },
         })
     }
 }
@@ -161,6 +189,7 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(!c.https() && !c.trust_proxy);
         assert_eq!((c.session_idle_minutes, c.session_max_hours), (60, 12));
+        assert!(c.page_cache);
     }
 
     #[test]
@@ -178,6 +207,8 @@ mod tests {
         assert!(config(&[("DB_MAX_CONNECTIONS", "0")]).is_err());
         assert!(config(&[("PUBLIC_URL", "gearshare.example")]).is_err());
         assert!(config(&[("SESSION_IDLE_MINUTES", "0")]).is_err());
+        assert!(config(&[("PAGE_CACHE", "maybe")]).is_err());
+        assert!(!config(&[("PAGE_CACHE", "off")]).unwrap().page_cache);
         assert!(config(&[("PUBLIC_URL", "https://gearshare.example")])
             .unwrap()
             .https());

@@ -3,13 +3,16 @@
 
 use crate::config::Config;
 use crate::metrics::{self, Metrics};
+use crate::page_cache;
+use crate::photos;
 use crate::security;
 use app::shell::use_page_nonce;
 use app::state::AppState;
 use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Request, Response, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::path::Path;
@@ -17,7 +20,6 @@ use std::sync::Arc;
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::fs::ServeFileSystemResponseBody as ServeFileBody;
 use tower_http::services::ServeDir;
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -53,12 +55,33 @@ pub fn router(state: AppState, config: &Config) -> Router {
             "/pkg",
             cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache),
         )
-        .nest_service("/media", cached(ServeDir::new(media_dir), MEDIA_CACHE))
+        .route(
+            "/owner/listings/{id}/photos",
+            post(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), use_page_nonce, {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback_service(public_files(&state))
+        .nest_service(
+            "/media",
+            cached(
+                ServeDir::new(media_dir).fallback(stored_media(&state)),
+                MEDIA_CACHE,
+            ),
+        )
+        .merge(bench_baseline(config))
+        .fallback_service(public_files(&state));
+    let page_cache = page_cache::PageCache {
+        answers: state.answers.clone(),
+        enabled: config.page_cache,
+    };
+    // Inside the page policy: a kept page gets the nonce that the policy will name.
+    let pages = pages
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache,
+            page_cache::serve,
+        ))
         .layer(axum::middleware::from_fn(security::page_policy));
     let mut headers = SECURITY_HEADERS.to_vec();
     if config.https() {
@@ -127,11 +150,44 @@ fn public_files(state: &AppState) -> ServeDir<axum::routing::RouterIntoService<a
     ServeDir::new(state.leptos_options.site_root.as_ref()).fallback(not_found.into_service())
 }
 
+/// `/bench/baseline`, only when BENCH_BASELINE_FILE is set: the file's bytes from memory, so a
+/// benchmark can compare a real page with the cost of the HTTP stack alone.
+fn bench_baseline(config: &Config) -> Router<AppState> {
+    let Some(path) = &config.bench_baseline else {
+        return Router::new();
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let body = axum::body::Bytes::from(bytes);
+            Router::new().route(
+                "/bench/baseline",
+                get(move || {
+                    let body = body.clone();
+                    async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body) }
+                }),
+            )
+        }
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "BENCH_BASELINE_FILE not readable; no baseline route");
+            Router::new()
+        }
+    }
+}
+
+/// What `/media` finds nowhere under MEDIA_DIR (seeded illustrations, and uploads with the
+/// default local store): read through the photo store (uploads kept in S3 or elsewhere).
+fn stored_media(state: &AppState) -> axum::routing::RouterIntoService<axum::body::Body> {
+    Router::new()
+        .route("/{*key}", get(photos::stored_media))
+        .with_state(state.clone())
+        .into_service()
+}
+
 /// Wraps a file service so successful responses carry `cache_control`; a 404 stays uncached.
-fn cached<S>(
+fn cached<S, B>(
     service: S,
     cache_control: &'static str,
-) -> SetResponseHeader<S, impl Fn(&Response<ServeFileBody>) -> Option<HeaderValue> + Clone> {
+) -> SetResponseHeader<S, impl Fn(&Response<B>) -> Option<HeaderValue> + Clone> {
     let value = HeaderValue::from_static(cache_control);
     SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |response: &Response<_>| {
         response.status().is_success().then(|| value.clone())

@@ -4,11 +4,14 @@
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod page_cache;
+pub mod photos;
 pub mod security;
 pub mod seed;
 pub mod telemetry;
 
 use app::db::Db;
+use app::listings::photos::{MediaError, MediaStore};
 use app::state::AppState;
 use config::Config;
 use leptos::config::LeptosOptions;
@@ -31,14 +34,21 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub fn app_state(config: &Config, db: Db) -> AppState {
-    AppState {
+/// The app's shared state; fails only when the media store cannot be opened.
+pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
+    let media = match &config.media_store {
+        Some(url) => MediaStore::from_url(url)?,
+        None => MediaStore::local(&config.media_dir)?,
+    };
+    Ok(AppState {
         leptos_options: leptos_options(config),
         db,
+        media,
+        answers: Default::default(),
         service_fee_bps: config.service_fee_bps,
         sessions: app::accounts::guard::SessionSettings {
             idle_seconds: config.session_idle_minutes * 60,
             absolute_seconds: config.session_max_hours * 60 * 60,
         },
-    }
+    })
 }

@@ -144,7 +144,10 @@ async fn create_admin(db: &Db, email: &str, name: &str) -> Result<(), String> {
 }
 
 async fn serve(config: &Config, db: Db) -> Result<(), String> {
-    let router = http::router(app_state(config, db.clone()), config);
+    let state = app_state(config, db.clone()).map_err(|e| {
+        format!("cannot open the media store: {e}. Check MEDIA_DIR and MEDIA_STORE")
+    })?;
+    let router = http::router(state, config);
     tokio::spawn(sweep_sessions(db));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(

@@ -282,6 +282,8 @@ pub async fn delete_account(delete_password: String) -> Result<(), AppError> {
                 Utc::now(),
             )
             .await?;
+            // The account's listings were archived with it.
+            state.answers.forget();
             guard::end_session(&session).await
         }
         .await,

@@ -1,5 +1,5 @@
-//! The audit record of account activity: who did what to which account, when, from where
-//! (server only). The admin audit log reads it.
+//! The audit record: who did what to which account (or to a listing of theirs), when, from
+//! where (server only). The admin audit log reads it.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -44,6 +44,14 @@ pub enum AuditKind {
     Reinstated,
     RoleChanged,
     RateLimited,
+    ListingCreated,
+    ListingUpdated,
+    ListingStatusChanged,
+    DatesBlocked,
+    BlockRemoved,
+    PhotoAdded,
+    PhotoRemoved,
+    PhotosReordered,
 }
 
 impl AuditKind {
@@ -65,6 +73,14 @@ impl AuditKind {
             Self::Reinstated => "account.reinstated",
             Self::RoleChanged => "account.role_changed",
             Self::RateLimited => "session.rate_limited",
+            Self::ListingCreated => "listing.created",
+            Self::ListingUpdated => "listing.updated",
+            Self::ListingStatusChanged => "listing.status_changed",
+            Self::DatesBlocked => "listing.dates_blocked",
+            Self::BlockRemoved => "listing.block_removed",
+            Self::PhotoAdded => "listing.photo_added",
+            Self::PhotoRemoved => "listing.photo_removed",
+            Self::PhotosReordered => "listing.photos_reordered",
         }
     }
 }

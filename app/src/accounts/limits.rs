@@ -1,5 +1,5 @@
-//! Rate limits on logging in, signing up and two-factor codes, per account and per IP
-//! address (server only). Failed attempts are rows in the database, so every app instance
+//! Rate limits on logging in, signing up, two-factor codes and photo uploads, per account and
+//! per IP address (server only). Attempts are rows in the database, so every app instance
 //! counts the same attempts, and a limit outlives a restart.
 
 use crate::db::Db;
@@ -46,6 +46,15 @@ pub const REAUTH_PER_ACCOUNT: Limit = Limit {
     window_seconds: FIFTEEN_MINUTES,
 };
 
+/// Photo uploads (each up to four files of 12 MB to decode and re-encode) per account and
+/// hour, successful or not: plenty for an owner photographing a whole shelf of gear, and a
+/// bound on the work one account can ask of the server.
+pub const UPLOADS_PER_ACCOUNT: Limit = Limit {
+    name: "upload:account",
+    max_attempts: 30,
+    window_seconds: 60 * 60,
+};
+
 pub const LONGEST_WINDOW_SECONDS: i64 = 60 * 60;
 
 impl Limit {
@@ -61,21 +70,40 @@ impl Limit {
     /// A success gives its attempt back (`Attempt::give_back`) or clears the account's count.
     pub async fn take(&self, db: &Db, key: &str, now: i64) -> Result<Attempt, AppError> {
         let bucket = self.bucket(key);
-        let id: i64 = on_pool!(db, pool => sqlx::query_scalar(
-            "INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(&bucket)
-        .bind(now)
-        .fetch_one(pool)
-        .await)?;
-        let (count, oldest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
-            "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2 AND id <= $3",
-        )
-        .bind(&bucket)
-        .bind(now - self.window_seconds)
-        .bind(id)
-        .fetch_one(pool)
-        .await)?;
+        // Attempts on one bucket are counted one after another: SQLite's write lock at
+        // BEGIN IMMEDIATE, a PostgreSQL advisory lock on the bucket. Without it, two guesses
+        // whose ids were handed out in one order but committed in the other could each count
+        // without the other and both slip under the limit (seen once in the PostgreSQL test).
+        let lock = match db {
+            Db::Sqlite(_) => "SELECT 1",
+            Db::Postgres(_) => "SELECT pg_advisory_xact_lock(hashtext($1))",
+        };
+        let begin = db.write_transaction_sql();
+        let (id, count, oldest): (i64, i64, Option<i64>) = on_pool!(db, pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            let mut locking = sqlx::query(lock);
+            if matches!(db, Db::Postgres(_)) {
+                locking = locking.bind(&bucket);
+            }
+            locking.execute(&mut *tx).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(&bucket)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2 AND id <= $3",
+            )
+            .bind(&bucket)
+            .bind(now - self.window_seconds)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            (id, count, oldest)
+        });
         let attempt = Attempt { id };
         if count <= self.max_attempts {
             return Ok(attempt);

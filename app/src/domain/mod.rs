@@ -3,8 +3,10 @@
 
 pub mod money;
 pub mod period;
+pub mod places;
 pub mod pricing;
 
 pub use money::{Currency, Money};
 pub use period::{parse_iso_date, PeriodError, RentalPeriod};
+pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};
 pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};

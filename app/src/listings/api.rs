@@ -1,59 +1,44 @@
 //! Server functions of the listings feature. Browsing is public: each function states who may
 //! call it, checks its input, and hands over to the repository.
 
-use super::model::{
-    Category, ListingDetail, SearchParams, SearchResults, MAX_PAGE, MAX_QUERY_CHARS,
-};
+use super::draft::ListingForm;
+use super::model::{Category, ListingDetail, ListingEdit, OwnerListingRow};
+use super::search::{SearchParams, SearchResults};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-/// Checks search input at the edge: the repository can trust what it gets.
-pub fn validate_search(mut params: SearchParams) -> Result<SearchParams, AppError> {
-    for (field, value) in [("q", &mut params.q), ("near", &mut params.near)] {
-        *value = value.trim().to_owned();
-        if value.chars().count() > MAX_QUERY_CHARS {
-            return Err(AppError::validation(
-                field,
-                format!("Use at most {MAX_QUERY_CHARS} characters."),
-            ));
-        }
-    }
-    let slug_ok = params.category.len() <= 40
-        && params
-            .category
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'-');
-    if !slug_ok {
-        return Err(AppError::validation(
-            "category",
-            "Choose a category from the list.",
-        ));
-    }
-    if params.page > MAX_PAGE {
-        return Err(AppError::validation(
-            "page",
-            format!("Pages go up to {MAX_PAGE}."),
-        ));
-    }
-    Ok(params)
-}
-
 /// Anyone may list the categories.
 #[server(endpoint = "categories", input = server_fn::codec::GetUrl)]
 pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    with_status(super::repo::categories(&state.db).await)
+    let answer = state
+        .answers
+        .categories
+        .get_or_compute(String::new(), super::repo::categories(&state.db))
+        .await;
+    with_status(answer)
 }
 
 /// Anyone may search active listings.
 #[server(endpoint = "search", input = server_fn::codec::GetUrl)]
 pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    let result = match validate_search(params) {
-        Ok(params) => super::repo::search(&state.db, &params).await,
+    // Renters anywhere may search: "today" is the earliest date anywhere on Earth may be,
+    // so nobody is refused a date that is already today where they are.
+    let today = (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive();
+    let result = match params.validate(today) {
+        Ok(search) => {
+            let question = format!("{search:?}");
+            let answer = super::repo::search(&state.db, &search);
+            state
+                .answers
+                .searches
+                .get_or_compute(question, answer)
+                .await
+        }
         Err(error) => Err(error),
     };
     with_status(result)
@@ -66,33 +51,134 @@ pub async fn get_listing(id: Uuid) -> Result<ListingDetail, AppError> {
     with_status(super::repo::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_input_is_trimmed_and_bounded() {
-        let params = SearchParams {
-            q: "  tent ".into(),
-            ..Default::default()
-        };
-        assert_eq!(validate_search(params).unwrap().q, "tent");
-        let long = SearchParams {
-            q: "x".repeat(MAX_QUERY_CHARS + 1),
-            ..Default::default()
-        };
-        assert!(
-            matches!(validate_search(long), Err(AppError::Validation { field, .. }) if field == "q")
-        );
-        let odd = SearchParams {
-            category: "cameras' OR 1=1".into(),
-            ..Default::default()
-        };
-        assert!(validate_search(odd).is_err());
-        let deep = SearchParams {
-            page: MAX_PAGE + 1,
-            ..Default::default()
-        };
-        assert!(validate_search(deep).is_err());
+/// Runs an owner's change for the signed-in member: `change` gets the app state and the
+/// actor; cached search answers are forgotten once it succeeds, and the response carries the
+/// status of its error.
+#[cfg(feature = "ssr")]
+async fn owner_change<T, F, Fut>(change: F) -> Result<T, AppError>
+where
+    F: FnOnce(crate::state::AppState, super::manage::Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let (state, actor) = member().await?;
+        let answers = state.answers.clone();
+        let result = change(state, actor).await;
+        if result.is_ok() {
+            answers.forget();
+        }
+        result
     }
+    .await;
+    with_status(result)
+}
+
+/// The signed-in member calling, as the owner's services want them.
+#[cfg(feature = "ssr")]
+async fn member() -> Result<(crate::state::AppState, super::manage::Actor), AppError> {
+    let actor = super::manage::Actor {
+        user: crate::accounts::guard::require_user().await?,
+        client: crate::accounts::audit::Client::current(),
+        now: chrono::Utc::now(),
+    };
+    Ok((expect_context::<crate::state::AppState>(), actor))
+}
+
+/// The signed-in owner's listings.
+#[server(endpoint = "owner_listings", input = server_fn::codec::GetUrl)]
+pub async fn my_listings() -> Result<Vec<OwnerListingRow>, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            super::manage::owned_by(&state.db, user.id).await
+        }
+        .await,
+    )
+}
+
+/// A listing as its edit form shows it: its owner (or an admin) only.
+#[server(endpoint = "owner_listing", input = server_fn::codec::GetUrl)]
+pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
+    with_status(
+        async {
+            let (state, actor) = member().await?;
+            super::manage::for_edit(&state.db, &actor, id, actor.now.date_naive()).await
+        }
+        .await,
+    )
+}
+
+/// Any member may publish a listing; they become its owner.
+#[server(endpoint = "create_listing")]
+pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {
+    owner_change(|state, actor| async move {
+        let draft = form.check()?;
+        super::manage::create(&state.db, &actor, &draft).await
+    })
+    .await
+}
+
+/// The owner saves their edits over the version they loaded; returns the new version.
+#[server(endpoint = "update_listing")]
+pub async fn update_listing(id: Uuid, version: i64, form: ListingForm) -> Result<i64, AppError> {
+    owner_change(|state, actor| async move {
+        let draft = form.check()?;
+        super::manage::update(&state.db, &actor, id, version, &draft).await
+    })
+    .await
+}
+
+/// The owner pauses, resumes ("active") or archives a listing.
+#[server(endpoint = "listing_status")]
+pub async fn change_listing_status(id: Uuid, status: String) -> Result<(), AppError> {
+    owner_change(|state, actor| async move {
+        let wanted = super::model::ListingStatus::parse(&status)
+            .ok_or_else(|| AppError::validation("status", "Choose pause, publish or archive."))?;
+        super::manage::set_status(&state.db, &actor, id, wanted).await
+    })
+    .await
+}
+
+/// The owner blocks `first_day..=last_day` on one unit (`unit` its id) or all (`unit` empty).
+#[server(endpoint = "block_dates")]
+pub async fn block_dates(
+    id: Uuid,
+    unit: String,
+    first_day: String,
+    last_day: String,
+    note: String,
+) -> Result<usize, AppError> {
+    owner_change(|state, actor| async move {
+        let request = super::draft::block_request(&unit, &first_day, &last_day, &note)?;
+        super::manage::block(&state.db, &actor, id, &request).await
+    })
+    .await
+}
+
+/// The owner removes one of their blocks.
+#[server(endpoint = "remove_block")]
+pub async fn remove_block(id: Uuid, block: Uuid) -> Result<(), AppError> {
+    owner_change(|state, actor| async move {
+        super::manage::unblock(&state.db, &actor, id, block).await
+    })
+    .await
+}
+
+/// The owner removes a photo of their listing.
+#[server(endpoint = "remove_photo")]
+pub async fn remove_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
+    owner_change(|state, actor| async move {
+        super::manage::remove_photo(&state.db, &state.media, &actor, id, photo).await
+    })
+    .await
+}
+
+/// The owner moves a photo one place earlier; the first is the cover.
+#[server(endpoint = "move_photo")]
+pub async fn move_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
+    owner_change(|state, actor| async move {
+        super::manage::move_photo_earlier(&state.db, &actor, id, photo).await
+    })
+    .await
 }

@@ -1,13 +1,7 @@
 use crate::domain::{ListingPrices, Money};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// Listings shown on one search page.
-pub const PAGE_SIZE: u32 = 24;
-/// Deeper pages are refused: nobody reads them and OFFSET grows linearly.
-pub const MAX_PAGE: u32 = 400;
-pub const MAX_QUERY_CHARS: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
@@ -22,11 +16,33 @@ pub struct PhotoRef {
     /// Path under `/media/`.
     pub key: String,
     pub alt: String,
+    /// Every size as `srcset` lists them ("/media/… 480w, …"); empty for a single file.
+    pub srcset: String,
+}
+
+/// The `(key, width)` pairs of a photo's `variants` column (`key width` pairs joined by
+/// commas, smallest first).
+pub fn photo_variants(variants: &str) -> impl Iterator<Item = (&str, &str)> {
+    variants.split(',').filter_map(|pair| pair.split_once(' '))
 }
 
 impl PhotoRef {
+    /// From the stored key and the `variants` column.
+    pub fn new(key: String, alt: String, variants: &str) -> Self {
+        let srcset = photo_variants(variants)
+            .map(|(key, width)| format!("/media/{key} {width}w"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self { key, alt, srcset }
+    }
+
     pub fn url(&self) -> String {
         format!("/media/{}", self.key)
+    }
+
+    /// `srcset`, when there is more than one size.
+    pub fn srcset(&self) -> Option<String> {
+        (!self.srcset.is_empty()).then(|| self.srcset.clone())
     }
 }
 
@@ -48,7 +64,7 @@ impl Rating {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListingCard {
     pub id: Uuid,
     pub title: String,
@@ -58,31 +74,8 @@ pub struct ListingCard {
     pub instant_booking: bool,
     pub photo: Option<PhotoRef>,
     pub owner_rating: Rating,
-}
-
-/// What a search asks for; every field comes from the page's query string, and any left out
-/// takes its default.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SearchParams {
-    pub q: String,
-    pub category: String,
-    pub near: String,
-    pub page: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SearchResults {
-    pub total: i64,
-    pub page: u32,
-    pub cards: Vec<ListingCard>,
-}
-
-impl SearchResults {
-    pub fn page_count(&self) -> u32 {
-        let pages = (self.total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE);
-        u32::try_from(pages).unwrap_or(u32::MAX).clamp(1, MAX_PAGE)
-    }
+    /// From the place searched near, when there is one.
+    pub distance_km: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +146,130 @@ pub struct ListingDetail {
     pub service_fee_bps: u32,
 }
 
+/// Where a listing stands in its owner's hands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListingStatus {
+    Draft,
+    Active,
+    Paused,
+    Archived,
+}
+
+impl ListingStatus {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "draft" => Some(Self::Draft),
+            "active" => Some(Self::Active),
+            "paused" => Some(Self::Paused),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// As the owner's pages show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Active => "Live",
+            Self::Paused => "Paused",
+            Self::Archived => "Archived",
+        }
+    }
+
+    /// What becoming this status is called, for messages.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Draft => "made a draft",
+            Self::Active => "published",
+            Self::Paused => "paused",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Live and paused swap freely; either may be archived; an archive is final.
+    pub fn can_become(self, next: Self) -> bool {
+        use ListingStatus::*;
+        matches!(
+            (self, next),
+            (Draft | Paused, Active) | (Active, Paused) | (Draft | Active | Paused, Archived)
+        )
+    }
+}
+
+/// A row of the owner's "Listings" page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OwnerListingRow {
+    pub id: Uuid,
+    pub title: String,
+    pub status: ListingStatus,
+    pub price_per_day: Money,
+    pub units: i64,
+    pub photo: Option<PhotoRef>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRef {
+    pub id: Uuid,
+    pub label: String,
+}
+
+/// Days an owner took a unit out of rental: `[from, to)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRow {
+    pub id: Uuid,
+    pub unit_id: Uuid,
+    pub unit_label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub note: String,
+}
+
+/// A photo as its owner manages it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerPhoto {
+    pub id: Uuid,
+    pub photo: PhotoRef,
+}
+
+/// Why an upload was refused, by the code the photo route puts in the edit page's URL (so
+/// no text from the server is ever echoed into the page).
+pub fn photo_problem_text(code: &str) -> &'static str {
+    match code {
+        "too_large" => "That file is larger than 12 MB. Choose a smaller photo.",
+        "unsupported" => "Photos must be JPEG, PNG or WebP images.",
+        "unreadable" => "That file could not be read as an image. It may be damaged.",
+        "too_small" => "That photo is too small: use at least 320 × 240 pixels.",
+        "too_many_pixels" => "That photo has too many pixels (over 50 megapixels).",
+        "too_many_photos" => "A listing can have at most 12 photos.",
+        "none" => "Choose one or more photos first.",
+        "too_often" => "You have uploaded photos 30 times in the last hour. Try again later.",
+        _ => "The upload failed. Please try again.",
+    }
+}
+
+/// The edit page's data: the form as stored, the version it was read at, units, photos and
+/// upcoming blocks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListingEdit {
+    pub id: Uuid,
+    pub version: i64,
+    pub status: ListingStatus,
+    pub form: super::draft::ListingForm,
+    pub units: Vec<UnitRef>,
+    pub photos: Vec<OwnerPhoto>,
+    pub blocks: Vec<BlockRow>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,16 +288,28 @@ mod tests {
     }
 
     #[test]
-    fn page_count_is_at_least_one_and_capped() {
-        let results = |total| SearchResults {
-            total,
-            page: 1,
-            cards: vec![],
-        };
-        assert_eq!(results(0).page_count(), 1);
-        assert_eq!(results(24).page_count(), 1);
-        assert_eq!(results(25).page_count(), 2);
-        assert_eq!(results(1_000_000).page_count(), MAX_PAGE);
+    fn photo_sizes_become_a_srcset() {
+        let photo = PhotoRef::new(
+            "a/w960.jpg".into(),
+            "A tent".into(),
+            "a/w480.jpg 480,a/w960.jpg 960,a/original.jpg 2000",
+        );
+        assert_eq!(
+            photo.srcset().unwrap(),
+            "/media/a/w480.jpg 480w, /media/a/w960.jpg 960w, /media/a/original.jpg 2000w"
+        );
+        assert_eq!(PhotoRef::new("s.svg".into(), "x".into(), "").srcset(), None);
+    }
+
+    #[test]
+    fn an_archive_is_final_and_live_and_paused_swap() {
+        use ListingStatus::*;
+        assert!(Active.can_become(Paused) && Paused.can_become(Active));
+        assert!(Active.can_become(Archived) && Paused.can_become(Archived));
+        for next in [Draft, Active, Paused, Archived] {
+            assert!(!Archived.can_become(next));
+        }
+        assert!(!Active.can_become(Active));
     }
 
     #[test]

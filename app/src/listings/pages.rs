@@ -1,12 +1,16 @@
 //! The search page, the listing page and the pieces the home page borrows from them.
 
 use super::api::{get_listing, list_categories, search_listings};
-use super::model::{Category, ListingCard, ListingDetail, SearchParams, SearchResults};
+use super::model::{Category, ListingCard, ListingDetail};
 use super::quote_panel::QuotePanel;
-use crate::domain::{pricing::plural_days, Money};
+use super::search::{
+    CategoryCount, PriceBucket, SearchParams, SearchResults, Sort, DEFAULT_RADIUS_KM,
+    RADIUS_CHOICES_KM,
+};
+use crate::domain::{pricing::plural_days, Money, PLACES};
 use crate::error::AppError;
-use crate::forms::FieldError;
-use crate::shell::{set_status, ErrorPanel, NotFound};
+use crate::forms::{FieldError, Select};
+use crate::shell::{or_partial, set_status, ErrorPanel, NotFound};
 use crate::url::query_string;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -34,85 +38,124 @@ impl WantedDates {
     }
 }
 
-/// The search fields of CONTRACT.md, submitted as a GET so results live in the URL.
+/// The message of `problem` when it refused `field`.
+fn problem_for(problem: &Option<AppError>, field: &str) -> Option<String> {
+    problem.as_ref().and_then(|p| p.message_for(field))
+}
+
+/// A labelled search input whose refusal is explained under it.
+#[component]
+fn SearchField(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] placeholder: &'static str,
+    #[prop(optional)] list: &'static str,
+    #[prop(optional)] class: &'static str,
+    problem: Option<String>,
+) -> impl IntoView {
+    let id = format!("search-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class=format!("field {class}")>
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type=kind value=value placeholder=placeholder autocomplete="off" list=(!list.is_empty()).then_some(list)
+                inputmode=(kind == "number").then_some("numeric") min=(kind == "number").then_some("0")
+                aria-invalid=problem.is_some().then_some("true")
+                aria-describedby=problem.is_some().then(|| error_id.clone())/>
+            <FieldError id=error_id message=problem/>
+        </div>
+    }
+}
+
+/// The search fields of CONTRACT.md, submitted as a GET so results live in the URL. With
+/// `categories` given (the search page) the filters and the order are part of it too.
 #[component]
 pub fn SearchForm(
     params: SearchParams,
-    dates: WantedDates,
-    /// When given, a category filter is shown too.
-    #[prop(optional)]
-    categories: Option<Vec<Category>>,
+    #[prop(optional)] categories: Option<Vec<Category>>,
     /// Why the server refused this search, shown next to the field it names.
     #[prop(default = None)]
     problem: Option<AppError>,
 ) -> impl IntoView {
-    let message_for = |field: &str| match &problem {
-        Some(AppError::Validation { field: f, message }) if f == field => Some(message.clone()),
-        _ => None,
-    };
-    let (q_error, near_error, category_error) = (
-        message_for("q"),
-        message_for("near"),
-        message_for("category"),
-    );
-    // One row on wide screens: the fields plus the button, and the category when shown.
-    let class = if categories.is_some() {
-        "search-form lg:grid-cols-[2fr_1fr_1fr_1.2fr_1.2fr_auto]"
-    } else {
-        "search-form lg:grid-cols-[2fr_1fr_1fr_1.2fr_auto]"
-    };
-    let category_select = categories.map(|categories| {
-        let selected = params.category.clone();
-        view! {
-            <div class="field">
-                <label for="search-category">"Category"</label>
-                <select id="search-category" name="category"
-                    aria-invalid=category_error.is_some().then_some("true")
-                    aria-describedby=category_error.is_some().then_some("search-category-error")>
-                    <option value="" selected=selected.is_empty()>"All categories"</option>
-                    {categories
-                        .into_iter()
-                        .map(|c| {
-                            let is_selected = c.slug == selected;
-                            view! { <option value=c.slug selected=is_selected>{c.name}</option> }
-                        })
-                        .collect_view()}
-                </select>
-                <FieldError id="search-category-error" message=category_error/>
-            </div>
-        }
+    let filters = categories.map(|categories| {
+        view! { <SearchFilters params=params.clone() categories problem=problem.clone()/> }
     });
     view! {
-        <form method="get" action="/search" role="search" class=class>
-            <div class="field sm:col-span-2 lg:col-span-1">
-                <label for="search-q">"What are you looking for?"</label>
-                <input id="search-q" name="q" type="search" value=params.q
-                    placeholder="e.g. Sony A7 IV, tent, drill" autocomplete="off"
-                    aria-invalid=q_error.is_some().then_some("true")
-                    aria-describedby=q_error.is_some().then_some("search-q-error")/>
-                <FieldError id="search-q-error" message=q_error/>
+        <form method="get" action="/search" role="search" class="flex flex-col gap-4">
+            <div class="search-form lg:grid-cols-[2fr_1fr_1fr_1.2fr_auto]">
+                <SearchField label="What are you looking for?" name="q" kind="search" value=params.q.clone()
+                    placeholder="e.g. Sony A7 IV, tent, drill" class="sm:col-span-2 lg:col-span-1"
+                    problem=problem_for(&problem, "q")/>
+                <SearchField label="From" name="from" kind="date" value=params.from.clone() problem=problem_for(&problem, "from")/>
+                <SearchField label="To" name="to" kind="date" value=params.to.clone() problem=problem_for(&problem, "to")/>
+                <SearchField label="Near" name="near" value=params.near.clone() placeholder="City" list="known-places"
+                    problem=problem_for(&problem, "near")/>
+                <div class="flex items-end">
+                    <button type="submit" class="btn-primary w-full">"Search"</button>
+                </div>
             </div>
-            <div class="field">
-                <label for="search-from">"From"</label>
-                <input id="search-from" name="from" type="date" value=dates.from/>
-            </div>
-            <div class="field">
-                <label for="search-to">"To"</label>
-                <input id="search-to" name="to" type="date" value=dates.to/>
-            </div>
-            <div class="field">
-                <label for="search-near">"Near"</label>
-                <input id="search-near" name="near" type="text" value=params.near
-                    placeholder="City" autocomplete="address-level2"
-                    aria-invalid=near_error.is_some().then_some("true")
-                    aria-describedby=near_error.is_some().then_some("search-near-error")/>
-                <FieldError id="search-near-error" message=near_error/>
-            </div>
-            {category_select}
-            <div class="flex items-end">
-                <button type="submit" class="btn-primary w-full">"Search"</button>
-            </div>
+            <datalist id="known-places">
+                {PLACES.iter().map(|p| view! { <option value=p.name></option> }).collect_view()}
+            </datalist>
+            {filters}
         </form>
+    }
+}
+
+/// Category, distance, price, instant booking and order: the rest of the search form.
+#[component]
+fn SearchFilters(
+    params: SearchParams,
+    categories: Vec<Category>,
+    problem: Option<AppError>,
+) -> impl IntoView {
+    let select = |label: &'static str,
+                  name: &'static str,
+                  options: Vec<(String, String)>,
+                  chosen: String| {
+        let message = problem_for(&problem, name);
+        view! {
+            <Select label name options chosen id_prefix="search"
+                error=Signal::derive(move || message.clone())/>
+        }
+    };
+    let category_options = std::iter::once((String::new(), "All categories".to_owned()))
+        .chain(categories.into_iter().map(|c| (c.slug, c.name)))
+        .collect();
+    let radius_options = RADIUS_CHOICES_KM
+        .iter()
+        .map(|km| (km.to_string(), format!("{km} km")))
+        .collect();
+    let radius = if params.radius_km.is_empty() {
+        DEFAULT_RADIUS_KM.to_string()
+    } else {
+        params.radius_km.clone()
+    };
+    let sort_options = std::iter::once((String::new(), "Best match or newest".to_owned()))
+        .chain(
+            Sort::ALL
+                .iter()
+                .map(|s| (s.value().to_owned(), s.label().to_owned())),
+        )
+        .collect();
+    view! {
+        <fieldset class="grid grid-cols-2 gap-4 rounded-xl bg-white p-4 ring-1 ring-slate-200 sm:grid-cols-3 lg:grid-cols-6">
+            <legend class="sr-only">"Filters"</legend>
+            {select("Category", "category", category_options, params.category.clone())}
+            {select("Within", "radius_km", radius_options, radius)}
+            <SearchField label="Min price per day" name="min_price" kind="number" value=params.min_price.clone()
+                problem=problem_for(&problem, "min_price")/>
+            <SearchField label="Max price per day" name="max_price" kind="number" value=params.max_price.clone()
+                problem=problem_for(&problem, "max_price")/>
+            {select("Sort by", "sort", sort_options, params.sort.clone())}
+            <div class="flex items-end gap-2 pb-2">
+                <input id="search-instant" name="instant" type="checkbox" value="1" checked=params.instant_only()
+                    class="h-5 w-5 rounded border-slate-400"/>
+                <label for="search-instant" class="text-sm font-medium text-slate-800">"Instant booking only"</label>
+            </div>
+        </fieldset>
     }
 }
 
@@ -125,7 +168,8 @@ pub fn ListingCardView(card: ListingCard, dates: WantedDates) -> impl IntoView {
     );
     let photo = card.photo.map(|photo| {
         view! {
-            <img src=photo.url() alt=photo.alt loading="lazy" decoding="async" width="400" height="300"
+            <img src=photo.url() srcset=photo.srcset() sizes="(min-width: 1280px) 18rem, (min-width: 640px) 45vw, 90vw"
+                alt=photo.alt.clone() loading="lazy" decoding="async" width="400" height="300"
                 class="aspect-[4/3] w-full rounded-t-xl bg-slate-100 object-cover"/>
         }
     });
@@ -140,7 +184,10 @@ pub fn ListingCardView(card: ListingCard, dates: WantedDates) -> impl IntoView {
                 <h3 class="font-semibold leading-snug text-slate-900">
                     <A href=href attr:class="card-link">{card.title}</A>
                 </h3>
-                <p class="text-sm text-slate-600">{card.city}</p>
+                <p class="text-sm text-slate-600">
+                    {card.city}
+                    {card.distance_km.map(|km| format!(" · {} away", distance_text(km)))}
+                </p>
                 <div class="mt-auto flex items-baseline justify-between pt-2 text-sm">
                     <p>
                         <span class="text-base font-bold text-slate-900">{card.price_per_day.to_string()}</span>
@@ -173,23 +220,56 @@ pub fn CardGrid(
     }
 }
 
+/// "800 m", "3.2 km", "45 km".
+fn distance_text(km: f64) -> String {
+    if km < 1.0 {
+        format!("{} m", ((km * 10.0).round() * 100.0) as i64)
+    } else if km < 10.0 {
+        format!("{km:.1} km")
+    } else {
+        format!("{km:.0} km")
+    }
+}
+
 fn search_params_from_query() -> Memo<SearchParams> {
     let query = use_query_map();
     Memo::new(move |_| {
         let query = query.read();
+        let get = |key: &str| query.get(key).unwrap_or_default();
         SearchParams {
-            q: query.get("q").unwrap_or_default(),
-            category: query.get("category").unwrap_or_default(),
-            near: query.get("near").unwrap_or_default(),
-            page: query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            q: get("q"),
+            category: get("category"),
+            near: get("near"),
+            radius_km: get("radius_km"),
+            from: get("from"),
+            to: get("to"),
+            min_price: get("min_price"),
+            max_price: get("max_price"),
+            instant: get("instant"),
+            sort: get("sort"),
+            after: get("after"),
+            before: get("before"),
         }
     })
 }
 
+/// Fields the search form shows a refusal next to; any other refusal is shown above it.
+const SEARCH_FIELDS: [&str; 10] = [
+    "q",
+    "from",
+    "to",
+    "near",
+    "category",
+    "radius_km",
+    "min_price",
+    "max_price",
+    "sort",
+    "page",
+];
+
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let params = search_params_from_query();
-    let dates = WantedDates::from_query();
     let results = Resource::new(move || params.get(), search_listings);
     let categories = Resource::new(|| (), |_| list_categories());
     view! {
@@ -198,22 +278,28 @@ pub fn SearchPage() -> impl IntoView {
             // Transition keeps the current results on screen while the next page loads.
             <Transition fallback=|| view! { <p class="text-slate-600">"Searching…"</p> }>
                 {move || Suspend::new(async move {
-                    let categories = categories.await.unwrap_or_default();
+                    let categories = or_partial(categories.await);
                     let outcome = results.await;
+                    let params = params.get_untracked();
                     // A refused field is explained next to it; anything else below the form.
                     let problem = match &outcome {
                         Err(e @ AppError::Validation { field, .. })
-                            if ["q", "near", "category"].contains(&field.as_str()) => Some(e.clone()),
+                            if SEARCH_FIELDS.contains(&field.as_str()) => Some(e.clone()),
                         _ => None,
                     };
                     let body = match outcome {
                         Ok(results) => view! {
-                            <ResultList results params=params.get_untracked() dates=dates.get_untracked()/>
+                            <ResultList results params=params.clone() categories=categories.clone()/>
                         }.into_any(),
                         Err(_) if problem.is_some() => {
                             set_status(400);
                             view! {
                                 <h1 class="mt-8 text-2xl font-bold">"Check your search"</h1>
+                                {problem_for(&problem, "page").map(|message| view! {
+                                    <p class="mt-2 text-slate-700">{message}" "
+                                        <A href=params.link_with(&[]) attr:class="link">"First page"</A>
+                                    </p>
+                                })}
                             }.into_any()
                         }
                         Err(error) => view! {
@@ -222,7 +308,7 @@ pub fn SearchPage() -> impl IntoView {
                         }.into_any(),
                     };
                     view! {
-                        <SearchForm params=params.get_untracked() dates=dates.get_untracked() categories problem/>
+                        <SearchForm params=params.clone() categories problem/>
                         {body}
                     }
                 })}
@@ -239,24 +325,48 @@ fn count_heading(total: i64) -> String {
     }
 }
 
+fn scope_text(params: &SearchParams) -> String {
+    let mut parts = Vec::new();
+    if !params.q.trim().is_empty() {
+        parts.push(format!("for “{}”", params.q.trim()));
+    }
+    if !params.near.trim().is_empty() {
+        let radius = if params.radius_km.is_empty() {
+            DEFAULT_RADIUS_KM.to_string()
+        } else {
+            params.radius_km.clone()
+        };
+        parts.push(format!("within {radius} km of {}", params.near.trim()));
+    }
+    if !params.from.is_empty() && !params.to.is_empty() {
+        parts.push(format!("free {} to {}", params.from, params.to));
+    }
+    parts.join(" ")
+}
+
 #[component]
-fn ResultList(results: SearchResults, params: SearchParams, dates: WantedDates) -> impl IntoView {
+fn ResultList(
+    results: SearchResults,
+    params: SearchParams,
+    categories: Vec<Category>,
+) -> impl IntoView {
     let heading = count_heading(results.total);
-    let scope = match (params.q.is_empty(), params.near.is_empty()) {
-        (true, true) => String::new(),
-        (false, true) => format!("for “{}”", params.q),
-        (true, false) => format!("near {}", params.near),
-        (false, false) => format!("for “{}” near {}", params.q, params.near),
+    let scope = scope_text(&params);
+    let dates = WantedDates {
+        from: params.from.clone(),
+        to: params.to.clone(),
     };
-    let page_count = results.page_count();
+    let close = results.close_matches.then(|| view! {
+        <p class="mt-2 text-slate-700">"Nothing matched those words exactly, so these are close spellings."</p>
+    });
     let body = if results.total == 0 {
-        view! { <EmptyResults/> }.into_any()
+        view! { <EmptyResults params=params.clone()/> }.into_any()
     } else if results.cards.is_empty() {
-        view! { <PastLastPage page_count params=params.clone() dates=dates.clone()/> }.into_any()
+        view! { <PastLastPage params=params.clone()/> }.into_any()
     } else {
         view! {
             <h2 class="sr-only">"Matching gear"</h2>
-            <CardGrid cards=results.cards dates=dates.clone() label="Search results"/>
+            <CardGrid cards=results.cards dates label="Search results"/>
         }
         .into_any()
     };
@@ -265,84 +375,176 @@ fn ResultList(results: SearchResults, params: SearchParams, dates: WantedDates) 
             <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
             <p class="text-slate-600">{scope}</p>
         </div>
-        <div class="mt-6">{body}</div>
-        <Pagination page=results.page page_count params dates/>
-    }
-}
-
-#[component]
-fn EmptyResults() -> impl IntoView {
-    view! {
-        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
-            <h2 class="text-lg font-semibold text-slate-900">"No gear matches your search"</h2>
-            <p class="mt-2 text-slate-700">
-                "Try fewer or different words, another city, or all categories."
-            </p>
-            <A href="/search" attr:class="btn-secondary mt-6 inline-block">"Clear search"</A>
+        {close}
+        <div class="mt-6 grid gap-8 lg:grid-cols-[14rem_minmax(0,1fr)]">
+            <Facets results_categories=results.categories prices=results.prices params=params.clone() categories/>
+            <div>
+                {body}
+                <Pagination next=results.next previous=results.previous params/>
+            </div>
         </div>
     }
 }
 
-/// The URL of results page `target` for the same search.
-fn page_link(params: &SearchParams, dates: &WantedDates, target: u32) -> String {
-    let page = target.to_string();
-    format!(
-        "/search{}",
-        query_string(&[
-            ("q", &params.q),
-            ("category", &params.category),
-            ("near", &params.near),
-            ("from", &dates.from),
-            ("to", &dates.to),
-            ("page", if target > 1 { &page } else { "" }),
-        ])
-    )
+/// Counts per category and per price band for the current search; each is a link that
+/// narrows the search to it.
+#[component]
+fn Facets(
+    results_categories: Vec<CategoryCount>,
+    prices: Vec<PriceBucket>,
+    params: SearchParams,
+    categories: Vec<Category>,
+) -> impl IntoView {
+    let category_links = categories
+        .into_iter()
+        .filter_map(|c| {
+            let count = results_categories.iter().find(|r| r.slug == c.slug)?.count;
+            let current = params.category == c.slug;
+            let href = params.link_with(&[("category", if current { "" } else { c.slug.as_str() })]);
+            Some(view! {
+                <li>
+                    <A href=href attr:class="link flex justify-between gap-2" attr:aria-current=current.then_some("true")>
+                        <span>{c.name}</span><span class="text-slate-600">{count}</span>
+                    </A>
+                </li>
+            })
+        })
+        .collect_view();
+    let price_links = prices
+        .into_iter()
+        .filter(|b| b.count > 0)
+        .map(|bucket| {
+            let min = bucket.min.to_string();
+            let max = bucket
+                .max
+                .map(|m| (m - 1).max(0).to_string())
+                .unwrap_or_default();
+            let label = match bucket.max {
+                Some(max) => format!("{}–{} / day", bucket.min, max),
+                None => format!("{}+ / day", bucket.min),
+            };
+            let href =
+                params.link_with(&[("min_price", min.as_str()), ("max_price", max.as_str())]);
+            view! {
+                <li>
+                    <A href=href attr:class="link flex justify-between gap-2">
+                        <span>{label}</span><span class="text-slate-600">{bucket.count}</span>
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <aside aria-label="Refine results" class="flex flex-col gap-6 text-sm">
+            <section aria-labelledby="facet-categories">
+                <h2 id="facet-categories" class="font-semibold text-slate-900">"Categories"</h2>
+                <ul class="mt-2 flex flex-col gap-1">{category_links}</ul>
+            </section>
+            <section aria-labelledby="facet-prices">
+                <h2 id="facet-prices" class="font-semibold text-slate-900">"Price per day"</h2>
+                <ul class="mt-2 flex flex-col gap-1">{price_links}</ul>
+            </section>
+        </aside>
+    }
 }
 
-/// A page number beyond the results, e.g. from an old bookmark after listings were removed.
 #[component]
-fn PastLastPage(page_count: u32, params: SearchParams, dates: WantedDates) -> impl IntoView {
-    let last = page_link(&params, &dates, page_count);
+fn EmptyResults(params: SearchParams) -> impl IntoView {
+    // Each suggestion drops one narrowing the person chose.
+    let mut suggestions = Vec::new();
+    let mut suggest = |present: bool, text: &'static str, changes: &[(&str, &str)]| {
+        if present {
+            suggestions.push((text, params.link_with(changes)));
+        }
+    };
+    suggest(
+        !params.from.is_empty(),
+        "Any dates",
+        &[("from", ""), ("to", "")],
+    );
+    suggest(
+        !params.category.is_empty(),
+        "All categories",
+        &[("category", "")],
+    );
+    suggest(
+        !params.near.is_empty(),
+        "Anywhere",
+        &[("near", ""), ("radius_km", "")],
+    );
+    suggest(
+        !params.min_price.is_empty() || !params.max_price.is_empty(),
+        "Any price",
+        &[("min_price", ""), ("max_price", "")],
+    );
+    suggest(
+        params.instant_only(),
+        "Also gear that needs approval",
+        &[("instant", "")],
+    );
+    view! {
+        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
+            <h2 class="text-lg font-semibold text-slate-900">"No gear matches your search"</h2>
+            <p class="mt-2 text-slate-700">
+                "Try fewer or different words, or widen the search:"
+            </p>
+            <ul class="mt-4 flex flex-wrap justify-center gap-3">
+                {suggestions.into_iter().map(|(text, href)| view! {
+                    <li><A href=href attr:class="btn-secondary inline-block">{text}</A></li>
+                }).collect_view()}
+                <li><A href="/search" attr:class="btn-secondary inline-block">"Clear search"</A></li>
+            </ul>
+        </div>
+    }
+}
+
+/// A page beyond the results, e.g. from an old link after listings were removed.
+#[component]
+fn PastLastPage(params: SearchParams) -> impl IntoView {
     view! {
         <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
             <h2 class="text-lg font-semibold text-slate-900">"This page is past the last one"</h2>
-            <p class="mt-2 text-slate-700">{format!("These results end on page {page_count}.")}</p>
-            <A href=last attr:class="btn-secondary mt-6 inline-block">"Go to the last page"</A>
+            <p class="mt-2 text-slate-700">"The results changed since this link was made."</p>
+            <A href=params.link_with(&[]) attr:class="btn-secondary mt-6 inline-block">"Go to the first page"</A>
         </div>
     }
 }
 
 #[component]
 fn Pagination(
-    page: u32,
-    page_count: u32,
+    next: Option<String>,
+    previous: Option<String>,
     params: SearchParams,
-    dates: WantedDates,
 ) -> impl IntoView {
-    let link = move |target: u32| page_link(&params, &dates, target);
-    (page_count > 1 && page <= page_count).then(|| {
-        let previous = (page > 1).then(|| link(page - 1));
-        let next = (page < page_count).then(|| link(page + 1));
+    let previous = previous.map(|cursor| params.link_with(&[("before", cursor.as_str())]));
+    let next = next.map(|cursor| params.link_with(&[("after", cursor.as_str())]));
+    (previous.is_some() || next.is_some()).then(|| {
         view! {
             <nav aria-label="Pagination" class="mt-8 flex items-center justify-between gap-4">
                 {previous.map(|href| view! { <A href=href attr:class="btn-secondary" attr:rel="prev">"Previous"</A> })}
-                <p class="text-sm text-slate-700">{format!("Page {page} of {page_count}")}</p>
+                <span></span>
                 {next.map(|href| view! { <A href=href attr:class="btn-secondary" attr:rel="next">"Next"</A> })}
             </nav>
         }
     })
 }
 
-#[component]
-pub fn ListingPage() -> impl IntoView {
+/// The listing id of a `/…/{id}/…` path; `None` for one that is not a UUID (the page then
+/// shows "Page not found").
+pub(super) fn listing_id_from_path() -> Memo<Option<Uuid>> {
     let params = use_params_map();
-    let dates = WantedDates::from_query();
-    let id = Memo::new(move |_| {
+    Memo::new(move |_| {
         params
             .read()
             .get("id")
             .and_then(|id| Uuid::parse_str(&id).ok())
-    });
+    })
+}
+
+#[component]
+pub fn ListingPage() -> impl IntoView {
+    let dates = WantedDates::from_query();
+    let id = listing_id_from_path();
     let listing = Resource::new(
         move || id.get(),
         |id| async move {
@@ -434,7 +636,8 @@ fn Gallery(photos: Vec<super::model::PhotoRef>) -> impl IntoView {
     let mut photos = photos.into_iter();
     let main = photos.next().map(|photo| {
         view! {
-            <img src=photo.url() alt=photo.alt width="800" height="600" fetchpriority="high"
+            <img src=photo.url() srcset=photo.srcset() sizes="(min-width: 1024px) 44rem, 95vw" alt=photo.alt.clone()
+                width="800" height="600" fetchpriority="high"
                 class="mt-6 aspect-[4/3] w-full rounded-2xl bg-slate-100 object-cover"/>
         }
     });
@@ -445,7 +648,8 @@ fn Gallery(photos: Vec<super::model::PhotoRef>) -> impl IntoView {
             <ul class="mt-3 grid grid-cols-3 gap-3">
                 {rest.into_iter().map(|photo| view! {
                     <li>
-                        <img src=photo.url() alt=photo.alt width="400" height="300" loading="lazy"
+                        <img src=photo.url() srcset=photo.srcset() sizes="14rem" alt=photo.alt.clone()
+                            width="400" height="300" loading="lazy"
                             class="aspect-[4/3] w-full rounded-lg bg-slate-100 object-cover"/>
                     </li>
                 }).collect_view()}

@@ -1,11 +1,16 @@
 //! Listing queries. One text per query serves SQLite and PostgreSQL (see `crate::db`).
 
+use super::draft::ListingForm;
 use super::model::{
-    Category, Condition, ListingCard, ListingDetail, OwnerSummary, PhotoRef, Rating, SearchParams,
-    SearchResults, PAGE_SIZE,
+    BlockRow, Category, Condition, ListingCard, ListingDetail, ListingEdit, ListingStatus,
+    OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
+};
+use super::search::{
+    CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
+    PRICE_EDGES,
 };
 use crate::db::{Arg, Db};
-use crate::domain::{Currency, ListingPrices, Money};
+use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
 use crate::{bind_args, on_pool};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -31,63 +36,222 @@ pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
         .collect())
 }
 
+/// The SQL dialect a query is assembled for; only a few expressions differ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn of(db: &Db) -> Self {
+        match db {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Position of `needle` in `haystack`, 0 when absent.
+    fn position(self, haystack: &str, needle: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("instr({haystack}, {needle})"),
+            Dialect::Postgres => format!("strpos({haystack}, {needle})"),
+        }
+    }
+
+    /// The day `days` (an integer column) after the date parameter `date`.
+    fn date_plus(self, date: &str, days: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("date({date}, '+' || {days} || ' days')"),
+            Dialect::Postgres => format!("({date}::date + {days}::int)"),
+        }
+    }
+}
+
+/// How the words of a query are matched.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TextMatch {
+    /// Every word, as a word or the start of one (full-text index).
+    Words,
+    /// Titles that contain words spelled closely (PostgreSQL's trigram index).
+    CloseSpelling,
+}
+
 /// WHERE clauses of a search, each with its own `$n` placeholders, so the database only sees
 /// the filters that are in use and can pick the matching index.
 struct Filters {
+    dialect: Dialect,
     clauses: Vec<String>,
     args: Vec<Arg>,
 }
 
 impl Filters {
-    fn of(params: &SearchParams) -> Self {
-        let mut filters = Filters {
+    fn new(dialect: Dialect) -> Self {
+        Filters {
+            dialect,
             clauses: vec!["l.status = 'active'".into()],
             args: vec![],
-        };
-        if !params.category.is_empty() {
-            let n = filters.bind(Arg::Text(params.category.clone()));
-            filters.clauses.push(format!("l.category_slug = ${n}"));
         }
-        let q = params.q.as_str();
-        if !q.is_empty() {
-            let n = filters.bind(Arg::Text(contains_pattern(q)));
-            filters.clauses.push(format!(
-                "(lower(l.title) LIKE ${n} ESCAPE '\\' OR lower(l.brand) LIKE ${n} ESCAPE '\\' \
-                 OR lower(l.model) LIKE ${n} ESCAPE '\\' OR lower(l.description) LIKE ${n} ESCAPE '\\')"
-            ));
-        }
-        let near = params.near.as_str();
-        if !near.is_empty() {
-            let n = filters.bind(Arg::Text(contains_pattern(near)));
-            filters
-                .clauses
-                .push(format!("lower(l.city) LIKE ${n} ESCAPE '\\'"));
-        }
-        filters
     }
 
-    fn bind(&mut self, arg: Arg) -> usize {
+    fn bind(&mut self, arg: Arg) -> String {
         self.args.push(arg);
-        self.args.len()
+        format!("${}", self.args.len())
     }
 
     fn sql(&self) -> String {
         self.clauses.join(" AND ")
     }
+
+    fn text(&mut self, terms: &[String], how: TextMatch) {
+        if terms.is_empty() {
+            return;
+        }
+        let clause = match (self.dialect, how) {
+            (Dialect::Sqlite, _) => {
+                // Each word quoted (it holds only letters and digits) and matched as a prefix.
+                let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
+                let p = self.bind(Arg::Text(query.join(" ")));
+                format!(
+                    "l.id IN (SELECT k.listing_id FROM listings_fts JOIN listing_search_keys k \
+                     ON k.key = listings_fts.rowid WHERE listings_fts MATCH {p})"
+                )
+            }
+            (Dialect::Postgres, TextMatch::Words) => {
+                let query: Vec<String> = terms.iter().map(|t| format!("{t}:*")).collect();
+                let p = self.bind(Arg::Text(query.join(" & ")));
+                format!("l.search_vector @@ to_tsquery('english', {p})")
+            }
+            (Dialect::Postgres, TextMatch::CloseSpelling) => {
+                let p = self.bind(Arg::Text(terms.join(" ")));
+                format!("{p} <% lower(l.title)")
+            }
+        };
+        self.clauses.push(clause);
+    }
+
+    fn category(&mut self, category: &Option<String>) {
+        if let Some(slug) = category {
+            let p = self.bind(Arg::Text(slug.clone()));
+            self.clauses.push(format!("l.category_slug = {p}"));
+        }
+    }
+
+    fn price(&mut self, search: &Search) {
+        if let Some(min) = search.min_price_minor {
+            let p = self.bind(Arg::Int(min));
+            self.clauses.push(format!("l.daily_price_minor >= {p}"));
+        }
+        if let Some(max) = search.max_price_minor {
+            let p = self.bind(Arg::Int(max));
+            self.clauses.push(format!("l.daily_price_minor <= {p}"));
+        }
+    }
+
+    fn instant(&mut self, instant_only: bool) {
+        if instant_only {
+            let p = self.bind(Arg::Bool(true));
+            self.clauses.push(format!("l.instant_booking = {p}"));
+        }
+    }
+
+    /// Within the radius: the bounding box first (indexed), then the distance estimate.
+    fn near(&mut self, near: &Option<Near>) {
+        let Some(near) = near else { return };
+        let bbox = near.point.bounding_box(near.radius_km);
+        let [min_lat, max_lat, min_lon, max_lon] =
+            [bbox.min_lat, bbox.max_lat, bbox.min_lon, bbox.max_lon]
+                .map(|v| self.bind(Arg::Float(v)));
+        let distance = self.distance(near);
+        let r2 = self.bind(Arg::Float(near.radius_squared_degrees()));
+        self.clauses.push(format!(
+            "l.latitude BETWEEN {min_lat} AND {max_lat} AND l.longitude BETWEEN {min_lon} AND {max_lon} \
+             AND {distance} <= {r2}"
+        ));
+    }
+
+    /// [`Near::squared_degrees`] in SQL.
+    fn distance(&mut self, near: &Near) -> String {
+        let (cos0, slope) = near.lon_scale();
+        let [lat0, lon0, cos0, slope] = [near.point.latitude, near.point.longitude, cos0, slope]
+            .map(|v| self.bind(Arg::Float(v)));
+        format!(
+            "(((l.longitude - {lon0}) * ({cos0} - {slope} * (l.latitude - {lat0}))) \
+               * ((l.longitude - {lon0}) * ({cos0} - {slope} * (l.latitude - {lat0}))) \
+             + (l.latitude - {lat0}) * (l.latitude - {lat0}))"
+        )
+    }
+
+    /// At least one active unit free for the whole period, the listing's turnaround buffer
+    /// included, and the period within the listing's rental length and notice. Most listings
+    /// have no reservation near the period at all, which one indexed look-up per listing
+    /// shows (`reservations_listing_dates`); only the others are checked unit by unit. (Every
+    /// listing has an active unit: the quantity is at least one, and retiring units keeps that
+    /// many.)
+    fn available(&mut self, search: &Search) {
+        let Some(period) = search.period else { return };
+        let days = self.bind(Arg::Int(period.days()));
+        let ahead = self.bind(Arg::Int((period.from() - search.today).num_days()));
+        let from = self.bind(Arg::Date(period.from()));
+        let to = self.bind(Arg::Date(period.to()));
+        let busy_until = self.dialect.date_plus(&to, "l.buffer_days");
+        self.clauses.push(format!(
+            "l.min_days <= {days} AND (l.max_days IS NULL OR l.max_days >= {days}) \
+             AND l.lead_time_days <= {ahead} \
+             AND (NOT EXISTS (SELECT 1 FROM reservations r WHERE r.listing_id = l.id \
+                     AND r.ends_on > {from} AND r.starts_on < {busy_until}) \
+                 OR EXISTS (SELECT 1 FROM listing_units lu WHERE lu.listing_id = l.id AND lu.active \
+                     AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.unit_id = lu.id \
+                         AND r.starts_on < {busy_until} AND r.ends_on > {from})))"
+        ));
+    }
+
+    /// Every filter of `search` but the category and the price, which the facets vary.
+    fn for_facets(dialect: Dialect, search: &Search, how: TextMatch) -> Self {
+        let mut filters = Filters::new(dialect);
+        filters.text(&search.terms, how);
+        filters.near(&search.near);
+        filters.available(search);
+        filters.instant(search.instant_only);
+        filters
+    }
+
+    fn for_cards(dialect: Dialect, search: &Search, how: TextMatch) -> Self {
+        let mut filters = Filters::for_facets(dialect, search, how);
+        filters.category(&search.category);
+        filters.price(search);
+        filters
+    }
+
+    /// The score of "best match": points for each word found in the title (8), brand and
+    /// model (4), category (2) and description (1). It depends on the listing alone, unlike
+    /// bm25 or ts_rank_cd with corpus statistics, so cursors stay valid while listings
+    /// change, and both databases rank alike.
+    fn relevance(&mut self, terms: &[String]) -> String {
+        let fields = [
+            ("lower(l.title)", 8),
+            ("lower(l.brand || ' ' || l.model)", 4),
+            ("lower(c.name)", 2),
+            ("lower(l.description)", 1),
+        ];
+        let mut parts = Vec::new();
+        for term in terms {
+            let p = self.bind(Arg::Text(stem(term).to_owned()));
+            for (field, points) in fields {
+                let found = self.dialect.position(field, &p);
+                parts.push(format!("CASE WHEN {found} > 0 THEN {points} ELSE 0 END"));
+            }
+        }
+        format!("({})", parts.join(" + "))
+    }
 }
 
-/// `%text%` for LIKE, lower-cased, with LIKE's own wildcards taken literally.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
+/// The word without a plural "s", so "tents" scores on "tent" as the full-text match does.
+fn stem(term: &str) -> &str {
+    match term.strip_suffix('s') {
+        Some(stem) if stem.chars().count() >= 3 => stem,
+        _ => term,
     }
-    pattern.push('%');
-    pattern
 }
 
 #[derive(FromRow)]
@@ -101,12 +265,30 @@ struct CardRow {
     instant_booking: bool,
     photo_key: Option<String>,
     photo_alt: Option<String>,
+    photo_variants: Option<String>,
     rating_count: i64,
     rating_sum: i64,
+    latitude: f64,
+    longitude: f64,
+    created_at: DateTime<Utc>,
+    sort_key: Option<f64>,
 }
 
 impl CardRow {
-    fn into_card(self) -> Result<ListingCard, AppError> {
+    fn cursor(&self) -> String {
+        Cursor {
+            key: self.sort_key,
+            created_at: self.created_at,
+            id: self.id,
+        }
+        .encode()
+    }
+
+    fn into_card(self, near: Option<&Near>) -> Result<ListingCard, AppError> {
+        let position = GeoPoint {
+            latitude: self.latitude,
+            longitude: self.longitude,
+        };
         Ok(ListingCard {
             id: self.id,
             title: self.title,
@@ -114,63 +296,202 @@ impl CardRow {
             category_name: self.category_name,
             price_per_day: Money::new(self.daily_price_minor, currency(&self.currency)?),
             instant_booking: self.instant_booking,
-            photo: self
-                .photo_key
-                .zip(self.photo_alt)
-                .map(|(key, alt)| PhotoRef { key, alt }),
+            photo: self.photo_key.zip(self.photo_alt).map(|(key, alt)| {
+                PhotoRef::new(key, alt, self.photo_variants.as_deref().unwrap_or_default())
+            }),
             owner_rating: Rating {
                 count: self.rating_count,
                 sum: self.rating_sum,
             },
+            distance_km: near.map(|near| near.point.distance_km(&position)),
         })
     }
 }
 
-fn currency(code: &str) -> Result<Currency, AppError> {
+pub(crate) fn currency(code: &str) -> Result<Currency, AppError> {
     Currency::parse(code)
         .ok_or_else(|| AppError::internal("listing currency", format!("unknown code {code:?}")))
 }
 
-/// Active listings matching `params` (checked by `api::validate_search`), newest first, one page at a time. The order ends on the
-/// id so that listings created in the same second never swap places between pages.
-pub async fn search(db: &Db, params: &SearchParams) -> Result<SearchResults, AppError> {
-    let filters = Filters::of(params);
-    let page = params.page.max(1);
-    let count_sql = format!("SELECT COUNT(*) FROM listings l WHERE {}", filters.sql());
-    let n = filters.args.len();
-    let cards_sql = format!(
+/// Active listings matching `search`, one page of cards in its order, with the total and the
+/// facets: two queries, whatever the page. On PostgreSQL, words that match nothing are tried
+/// once more as close spellings.
+pub async fn search(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
+    let dialect = Dialect::of(db);
+    let results = search_with(db, dialect, search, TextMatch::Words).await?;
+    if results.total == 0 && !search.terms.is_empty() && dialect == Dialect::Postgres {
+        let close = search_with(db, dialect, search, TextMatch::CloseSpelling).await?;
+        if close.total > 0 {
+            return Ok(SearchResults {
+                close_matches: true,
+                ..close
+            });
+        }
+    }
+    Ok(results)
+}
+
+async fn search_with(
+    db: &Db,
+    dialect: Dialect,
+    search: &Search,
+    how: TextMatch,
+) -> Result<SearchResults, AppError> {
+    let (total, categories, prices) = facets(db, dialect, search, how).await?;
+    let (rows, has_more) = card_rows(db, dialect, search, how).await?;
+    let (next, previous) = match search.page {
+        PageRequest::First => (has_more.then(|| rows.last()).flatten(), None),
+        PageRequest::After(_) => (has_more.then(|| rows.last()).flatten(), rows.first()),
+        PageRequest::Before(_) => (rows.last(), has_more.then(|| rows.first()).flatten()),
+    };
+    let (next, previous) = (next.map(CardRow::cursor), previous.map(CardRow::cursor));
+    let cards = rows
+        .into_iter()
+        .map(|row| row.into_card(search.near.as_ref()))
+        .collect::<Result<_, _>>()?;
+    Ok(SearchResults {
+        total,
+        cards,
+        next,
+        previous,
+        categories,
+        prices,
+        close_matches: false,
+        sort: Some(search.sort),
+    })
+}
+
+/// One page of cards (in display order) and whether more lie beyond it in the direction read.
+async fn card_rows(
+    db: &Db,
+    dialect: Dialect,
+    search: &Search,
+    how: TextMatch,
+) -> Result<(Vec<CardRow>, bool), AppError> {
+    let mut filters = Filters::for_cards(dialect, search, how);
+    let key = match search.sort {
+        Sort::Newest => None,
+        Sort::Relevance => Some(filters.relevance(&search.terms)),
+        Sort::PriceLow | Sort::PriceHigh => Some("l.daily_price_minor".to_owned()),
+        Sort::Distance => search.near.as_ref().map(|near| filters.distance(near)),
+    };
+    let columns: Vec<&str> = key
+        .as_deref()
+        .into_iter()
+        .chain(["l.created_at", "l.id"])
+        .collect();
+    let tuple = format!("({})", columns.join(", "));
+    // Reading backwards (a "Previous" link) flips the comparison and the order; the rows are
+    // put back in display order below.
+    let backwards = matches!(search.page, PageRequest::Before(_));
+    let ascending = search.sort.ascending() != backwards;
+    if let PageRequest::After(cursor) | PageRequest::Before(cursor) = search.page {
+        let mut values = Vec::new();
+        if key.is_some() {
+            let value = cursor.key.unwrap_or_default();
+            values.push(match search.sort {
+                Sort::Distance => filters.bind(Arg::Float(value)),
+                _ => filters.bind(Arg::Int(value as i64)),
+            });
+        }
+        values.push(filters.bind(Arg::Time(cursor.created_at)));
+        values.push(filters.bind(Arg::Uuid(cursor.id)));
+        let op = if ascending { ">" } else { "<" };
+        filters
+            .clauses
+            .push(format!("{tuple} {op} ({})", values.join(", ")));
+    }
+    let direction = if ascending { "ASC" } else { "DESC" };
+    let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
+    let sort_key = format!(
+        "CAST({} AS DOUBLE PRECISION)",
+        key.as_deref().unwrap_or("NULL")
+    );
+    let limit = filters.bind(Arg::Int(PAGE_SIZE as i64 + 1));
+    let sql = format!(
         "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
                 l.daily_price_minor, l.instant_booking, \
-                p.storage_key AS photo_key, p.alt_text AS photo_alt, \
-                u.rating_count, u.rating_sum \
+                p.storage_key AS photo_key, p.alt_text AS photo_alt, p.variants AS photo_variants, \
+                u.rating_count, u.rating_sum, l.latitude, l.longitude, l.created_at, \
+                {sort_key} AS sort_key \
          FROM listings l \
          JOIN categories c ON c.slug = l.category_slug \
          JOIN users u ON u.id = l.owner_id \
          LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
          WHERE {} \
-         ORDER BY l.created_at DESC, l.id DESC \
-         LIMIT ${} OFFSET ${}",
+         ORDER BY {} \
+         LIMIT {limit}",
         filters.sql(),
-        n + 1,
-        n + 2,
+        order.join(", "),
     );
-    let mut page_args = filters.args;
-    let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
-    page_args.extend([Arg::Int(i64::from(PAGE_SIZE)), Arg::Int(offset)]);
-    let (total, rows): (i64, Vec<CardRow>) = on_pool!(db, pool => {
-        let total = bind_args!(sqlx::query_scalar(&count_sql), &page_args[..n])
-            .fetch_one(pool)
-            .await?;
-        let rows = bind_args!(sqlx::query_as(&cards_sql), &page_args)
-            .fetch_all(pool)
-            .await?;
-        (total, rows)
-    });
-    let cards = rows
-        .into_iter()
-        .map(CardRow::into_card)
-        .collect::<Result<_, _>>()?;
-    Ok(SearchResults { total, page, cards })
+    let mut rows: Vec<CardRow> = on_pool!(db, pool => bind_args!(sqlx::query_as(&sql), &filters.args).fetch_all(pool).await)?;
+    let has_more = rows.len() > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE);
+    if backwards {
+        rows.reverse();
+    }
+    Ok((rows, has_more))
+}
+
+/// The total, listings per category (every filter but the category) and per price bucket
+/// (every filter but the price), from one grouped query.
+async fn facets(
+    db: &Db,
+    dialect: Dialect,
+    search: &Search,
+    how: TextMatch,
+) -> Result<(i64, Vec<CategoryCount>, Vec<PriceBucket>), AppError> {
+    let mut filters = Filters::for_facets(dialect, search, how);
+    let mut in_price = Filters::new(dialect);
+    in_price.args = std::mem::take(&mut filters.args);
+    in_price.price(search);
+    let price_clause = in_price.sql();
+    filters.args = in_price.args;
+    let bucket = PRICE_EDGES
+        .iter()
+        .enumerate()
+        .skip(1)
+        .rev()
+        .map(|(i, edge)| format!("WHEN l.daily_price_minor >= {} THEN {i}", edge * 100))
+        .collect::<Vec<_>>()
+        .join(" ");
+    // `l.status = 'active'` is the first clause of every filter set and always true here.
+    let sql = format!(
+        "SELECT l.category_slug, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket, COUNT(*) AS listings, \
+                SUM(CASE WHEN {price_clause} THEN 1 ELSE 0 END) AS in_price \
+         FROM listings l WHERE {} GROUP BY 1, 2",
+        filters.sql()
+    );
+    let rows: Vec<(String, i64, i64, i64)> = on_pool!(db, pool => bind_args!(sqlx::query_as(&sql), &filters.args).fetch_all(pool).await)?;
+    let chosen = |slug: &str| search.category.as_deref().is_none_or(|c| c == slug);
+    let mut total = 0;
+    let mut categories: Vec<CategoryCount> = Vec::new();
+    let mut prices: Vec<PriceBucket> = PRICE_EDGES
+        .iter()
+        .enumerate()
+        .map(|(i, &min)| PriceBucket {
+            min,
+            max: PRICE_EDGES.get(i + 1).copied(),
+            count: 0,
+        })
+        .collect();
+    for (slug, bucket, listings, matching) in rows {
+        if chosen(&slug) {
+            total += matching;
+            if let Some(b) = usize::try_from(bucket).ok().and_then(|b| prices.get_mut(b)) {
+                b.count += listings;
+            }
+        }
+        match categories.iter_mut().find(|c| c.slug == slug) {
+            Some(c) => c.count += matching,
+            None => categories.push(CategoryCount {
+                slug,
+                count: matching,
+            }),
+        }
+    }
+    categories.retain(|c| c.count > 0);
+    Ok((total, categories, prices))
 }
 
 #[derive(FromRow)]
@@ -231,9 +552,9 @@ pub async fn detail(
          JOIN categories c ON c.slug = l.category_slug \
          JOIN users u ON u.id = l.owner_id \
          WHERE l.id = $1 AND l.status = 'active'";
-    const PHOTOS_SQL: &str = "SELECT storage_key, alt_text FROM listing_photos \
+    const PHOTOS_SQL: &str = "SELECT storage_key, alt_text, variants FROM listing_photos \
          WHERE listing_id = $1 ORDER BY position";
-    let (row, photos): (Option<DetailRow>, Vec<(String, String)>) = on_pool!(db, pool => {
+    let (row, photos): (Option<DetailRow>, Vec<(String, String, String)>) = on_pool!(db, pool => {
         let row = sqlx::query_as(LISTING_SQL).bind(id).fetch_optional(pool).await?;
         let photos = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
         (row, photos)
@@ -269,7 +590,7 @@ pub async fn detail(
         unit_count: row.unit_count,
         photos: photos
             .into_iter()
-            .map(|(key, alt)| PhotoRef { key, alt })
+            .map(|(key, alt, variants)| PhotoRef::new(key, alt, &variants))
             .collect(),
         owner: OwnerSummary {
             name: row.owner_name,
@@ -283,6 +604,143 @@ pub async fn detail(
         today: local_today(now, &row.time_zone),
         service_fee_bps,
     })
+}
+
+#[derive(FromRow)]
+struct EditRow {
+    version: i64,
+    status: String,
+    title: String,
+    description: String,
+    category_slug: String,
+    condition: String,
+    brand: String,
+    model: String,
+    currency: String,
+    daily_price_minor: i64,
+    weekly_price_minor: Option<i64>,
+    monthly_price_minor: Option<i64>,
+    deposit_minor: i64,
+    units: i64,
+    city: String,
+    latitude: f64,
+    longitude: f64,
+    pickup_instructions: String,
+    instant_booking: bool,
+    min_days: i64,
+    max_days: Option<i64>,
+    lead_time_days: i64,
+    buffer_days: i64,
+}
+
+/// Minor units as the form shows them: "25" or "25.50".
+fn amount_text(minor: i64) -> String {
+    if minor % 100 == 0 {
+        (minor / 100).to_string()
+    } else {
+        format!("{}.{:02}", minor / 100, minor % 100)
+    }
+}
+
+impl EditRow {
+    fn into_form(self) -> ListingForm {
+        ListingForm {
+            title: self.title,
+            description: self.description,
+            category: self.category_slug,
+            condition: self.condition,
+            brand: self.brand,
+            model: self.model,
+            currency: self.currency,
+            daily_price: amount_text(self.daily_price_minor),
+            weekly_price: self.weekly_price_minor.map(amount_text).unwrap_or_default(),
+            monthly_price: self
+                .monthly_price_minor
+                .map(amount_text)
+                .unwrap_or_default(),
+            deposit: amount_text(self.deposit_minor),
+            quantity: self.units.to_string(),
+            city: self.city,
+            latitude: self.latitude.to_string(),
+            longitude: self.longitude.to_string(),
+            pickup_instructions: self.pickup_instructions,
+            instant_booking: if self.instant_booking {
+                "on".into()
+            } else {
+                String::new()
+            },
+            min_days: self.min_days.to_string(),
+            max_days: self.max_days.map(|d| d.to_string()).unwrap_or_default(),
+            lead_time_days: self.lead_time_days.to_string(),
+            buffer_days: self.buffer_days.to_string(),
+        }
+    }
+}
+
+/// The stored listing as its edit form shows it, with units, photos and blocks ending after
+/// `today`. Who may see it is the caller's check (`manage::for_edit`).
+pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdit, AppError> {
+    const LISTING_SQL: &str = "SELECT l.version, l.status, l.title, l.description, l.category_slug, \
+            l.condition, l.brand, l.model, l.currency, l.daily_price_minor, l.weekly_price_minor, \
+            l.monthly_price_minor, l.deposit_minor, \
+            (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) AS units, \
+            l.city, l.latitude, l.longitude, l.pickup_instructions, l.instant_booking, l.min_days, \
+            l.max_days, l.lead_time_days, l.buffer_days \
+         FROM listings l WHERE l.id = $1";
+    const UNITS_SQL: &str =
+        "SELECT id, label FROM listing_units WHERE listing_id = $1 AND active ORDER BY created_at, label";
+    const PHOTOS_SQL: &str = "SELECT id, storage_key, alt_text, variants FROM listing_photos \
+         WHERE listing_id = $1 ORDER BY position";
+    const BLOCKS_SQL: &str = "SELECT r.id, r.unit_id, u.label, r.starts_on, r.ends_on, r.note \
+         FROM reservations r JOIN listing_units u ON u.id = r.unit_id \
+         WHERE r.listing_id = $1 AND r.kind = 'block' AND r.ends_on > $2 \
+         ORDER BY r.starts_on, u.label";
+    let (row, units, photos, blocks) = on_pool!(db, pool => {
+        let row: Option<EditRow> = sqlx::query_as(LISTING_SQL).bind(id).fetch_optional(pool).await?;
+        let units: Vec<(Uuid, String)> = sqlx::query_as(UNITS_SQL).bind(id).fetch_all(pool).await?;
+        let photos: Vec<(Uuid, String, String, String)> = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
+        let blocks = sqlx::query_as(BLOCKS_SQL).bind(id).bind(today).fetch_all(pool).await?;
+        (row, units, photos, blocks)
+    });
+    let row = row.ok_or(AppError::NotFound)?;
+    let status = ListingStatus::parse(&row.status).ok_or_else(|| {
+        AppError::internal("listing status", format!("unknown value {:?}", row.status))
+    })?;
+    Ok(ListingEdit {
+        id,
+        version: row.version,
+        status,
+        form: row.into_form(),
+        units: unit_refs(units),
+        photos: photos
+            .into_iter()
+            .map(|(id, key, alt, variants)| OwnerPhoto {
+                id,
+                photo: PhotoRef::new(key, alt, &variants),
+            })
+            .collect(),
+        blocks: block_rows(blocks),
+    })
+}
+
+/// Blocks and unit labels as the edit page lists them.
+fn block_rows(rows: Vec<(Uuid, Uuid, String, NaiveDate, NaiveDate, String)>) -> Vec<BlockRow> {
+    rows.into_iter()
+        .map(|(id, unit_id, unit_label, from, to, note)| BlockRow {
+            id,
+            unit_id,
+            unit_label,
+            from,
+            to,
+            note,
+        })
+        .collect()
+}
+
+fn unit_refs(rows: Vec<(Uuid, String)>) -> Vec<UnitRef> {
+    rows.into_iter()
+        .map(|(id, label)| UnitRef { id, label })
+        .collect()
 }
 
 #[cfg(test)]
@@ -304,25 +762,9 @@ mod tests {
     }
 
     #[test]
-    fn like_wildcards_in_a_query_are_taken_literally() {
-        assert_eq!(contains_pattern("50%_Off\\"), "%50\\%\\_off\\\\%");
-    }
-
-    #[test]
-    fn only_the_filters_in_use_reach_the_sql() {
-        let params = SearchParams {
-            q: "Sony".into(),
-            ..Default::default()
-        };
-        let filters = Filters::of(&params);
-        assert_eq!(filters.args.len(), 1);
-        assert!(!filters.sql().contains("category_slug"));
-        let both = SearchParams {
-            category: "cameras".into(),
-            ..params
-        };
-        let filters = Filters::of(&both);
-        assert!(filters.sql().contains("l.category_slug = $1"));
-        assert!(filters.sql().contains("lower(l.title) LIKE $2"));
+    fn plural_words_score_on_their_stem() {
+        assert_eq!(stem("tents"), "tent");
+        assert_eq!(stem("gas"), "gas");
+        assert_eq!(stem("lens"), "len");
     }
 }

@@ -204,6 +204,25 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// The response header that marks a page drawn without one of its sections; the server's
+/// page cache never keeps such a page, and removes the header.
+pub const PARTIAL_PAGE_HEADER: &str = "x-gearshare-partial";
+
+/// A section's data, or its default when loading failed: the page still shows (without the
+/// section's content) but is marked partial, so no other visitor is served it.
+pub fn or_partial<T: Default>(loaded: Result<T, AppError>) -> T {
+    loaded.unwrap_or_else(|_| {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                http::HeaderName::from_static(PARTIAL_PAGE_HEADER),
+                http::HeaderValue::from_static("1"),
+            );
+        }
+        T::default()
+    })
+}
+
 /// What a page shows when its data could not be loaded.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {

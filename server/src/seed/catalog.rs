@@ -1,52 +1,5 @@
 //! The raw material of demo data: real-sounding gear, places and people.
 
-pub struct City {
-    pub name: &'static str,
-    pub latitude: f64,
-    pub longitude: f64,
-    pub time_zone: &'static str,
-    pub currency: &'static str,
-}
-
-macro_rules! cities {
-    ($(($name:literal, $lat:literal, $lon:literal, $tz:literal, $cur:literal)),* $(,)?) => {
-        &[$(City { name: $name, latitude: $lat, longitude: $lon, time_zone: $tz, currency: $cur }),*]
-    };
-}
-
-pub const CITIES: &[City] = cities![
-    ("Berlin", 52.5200, 13.4050, "Europe/Berlin", "EUR"),
-    ("Munich", 48.1351, 11.5820, "Europe/Berlin", "EUR"),
-    ("Hamburg", 53.5511, 9.9937, "Europe/Berlin", "EUR"),
-    ("Paris", 48.8566, 2.3522, "Europe/Paris", "EUR"),
-    ("Lyon", 45.7640, 4.8357, "Europe/Paris", "EUR"),
-    ("Amsterdam", 52.3676, 4.9041, "Europe/Amsterdam", "EUR"),
-    ("Rotterdam", 51.9244, 4.4777, "Europe/Amsterdam", "EUR"),
-    ("Brussels", 50.8503, 4.3517, "Europe/Brussels", "EUR"),
-    ("Barcelona", 41.3874, 2.1686, "Europe/Madrid", "EUR"),
-    ("Madrid", 40.4168, -3.7038, "Europe/Madrid", "EUR"),
-    ("Lisbon", 38.7223, -9.1393, "Europe/Lisbon", "EUR"),
-    ("Vienna", 48.2082, 16.3738, "Europe/Vienna", "EUR"),
-    ("Milan", 45.4642, 9.1900, "Europe/Rome", "EUR"),
-    ("Dublin", 53.3498, -6.2603, "Europe/Dublin", "EUR"),
-    ("London", 51.5072, -0.1276, "Europe/London", "GBP"),
-    ("Manchester", 53.4808, -2.2426, "Europe/London", "GBP"),
-    ("Bristol", 51.4545, -2.5879, "Europe/London", "GBP"),
-    ("Edinburgh", 55.9533, -3.1883, "Europe/London", "GBP"),
-    ("New York", 40.7128, -74.0060, "America/New_York", "USD"),
-    (
-        "San Francisco",
-        37.7749,
-        -122.4194,
-        "America/Los_Angeles",
-        "USD"
-    ),
-    ("Seattle", 47.6062, -122.3321, "America/Los_Angeles", "USD"),
-    ("Denver", 39.7392, -104.9903, "America/Denver", "USD"),
-    ("Austin", 30.2672, -97.7431, "America/Chicago", "USD"),
-    ("Chicago", 41.8781, -87.6298, "America/Chicago", "USD"),
-];
-
 pub const FIRST_NAMES: &[&str] = &[
     "Ana", "Ben", "Chloé", "Daniel", "Elif", "Finn", "Greta", "Hugo", "Ines", "Jonas", "Kaito",
     "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Victor",

@@ -4,8 +4,9 @@ mod art;
 mod catalog;
 
 use app::db::{Arg, Db};
+use app::domain::{Place, PLACES};
 use app::{bind_args, on_pool};
-use catalog::{CategoryGear, City, Gear, CATEGORIES, CITIES, FIRST_NAMES, LAST_NAMES};
+use catalog::{CategoryGear, Gear, CATEGORIES, FIRST_NAMES, LAST_NAMES};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -156,7 +157,7 @@ fn email_local_part(text: &str) -> String {
 
 struct Owner {
     id: Uuid,
-    city: &'static City,
+    city: &'static Place,
     since: DateTime<Utc>,
 }
 
@@ -183,7 +184,7 @@ pub fn generate(seed: u64, listing_count: usize) -> DemoData {
 fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner {
     let first = *FIRST_NAMES.choose(rng).expect("names");
     let last = *LAST_NAMES.choose(rng).expect("names");
-    let city = CITIES.choose(rng).expect("cities");
+    let city = PLACES.choose(rng).expect("places");
     let id = uuid(rng);
     let since = epoch() - Duration::days(rng.gen_range(30..5 * 365));
     let (few, many) = (rng.gen_range(1..12), rng.gen_range(12..90));
@@ -256,7 +257,7 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
         Arg::Text(gear.brand.to_owned()),
         Arg::Text(gear.model.to_owned()),
         Arg::Text(condition.to_owned()),
-        Arg::Text(owner.city.currency.to_owned()),
+        Arg::Text(owner.city.currency.code().to_owned()),
         Arg::Int(daily_minor),
         Arg::OptInt(rng.gen_bool(0.6).then_some(daily_minor * 5)),
         Arg::OptInt(rng.gen_bool(0.3).then_some(daily_minor * 15)),
@@ -270,8 +271,8 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
         Arg::Int(weighted(rng, &[(0, 60), (1, 40)])),
         Arg::Bool(rng.gen_bool(0.35)),
         Arg::Text(owner.city.name.to_owned()),
-        Arg::Float(owner.city.latitude + jitter(rng)),
-        Arg::Float(owner.city.longitude + jitter(rng)),
+        Arg::Float(owner.city.position.latitude + jitter(rng)),
+        Arg::Float(owner.city.position.longitude + jitter(rng)),
         Arg::Text(owner.city.time_zone.to_owned()),
         Arg::Text(format!(
             "Pickup near the centre of {}; exact address after confirmation.",
@@ -396,6 +397,12 @@ pub async fn seed(
         }
         tx.commit().await?;
     });
+    // Fresh statistics, so the planner picks the search indexes at once.
+    let analyze = match db {
+        Db::Sqlite(_) => "PRAGMA optimize=0x10002",
+        Db::Postgres(_) => "ANALYZE",
+    };
+    on_pool!(db, pool => sqlx::query(analyze).execute(pool).await.map(|_| ()))?;
     write_photos(media_dir, &data.photos, options.reset).await?;
     Ok(SeedOutcome::Seeded {
         owners: data.users.len(),

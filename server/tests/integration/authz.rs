@@ -190,6 +190,91 @@ const MATRIX: &[Entry] = &[
         Admins,
     ),
     entry("GET", "/api/admin_audit", "/api/admin_audit", &[], Admins),
+    entry(
+        "GET",
+        "/api/owner_listings",
+        "/api/owner_listings",
+        &[],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/api/owner_listing",
+        "/api/owner_listing?id=00000000-0000-4000-8000-000000000000",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/create_listing",
+        "/api/create_listing",
+        &[("form[title]", "x")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/update_listing",
+        "/api/update_listing",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("version", "1"),
+            ("form[title]", "x"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/listing_status",
+        "/api/listing_status",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("status", "paused"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/block_dates",
+        "/api/block_dates",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("unit", ""),
+            ("first_day", "2030-01-01"),
+            ("last_day", "2030-01-02"),
+            ("note", ""),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/remove_photo",
+        "/api/remove_photo",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("photo", "00000000-0000-4000-8000-000000000000"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/move_photo",
+        "/api/move_photo",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("photo", "00000000-0000-4000-8000-000000000000"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/remove_block",
+        "/api/remove_block",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("block", "00000000-0000-4000-8000-000000000000"),
+        ],
+        Members,
+    ),
     // Pages.
     entry("GET", "/", "/", &[], Public),
     entry("GET", "/search", "/search?q=tent", &[], Public),
@@ -206,6 +291,21 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/bookings", "/bookings", &[], Members),
     entry("GET", "/messages", "/messages", &[], Members),
     entry("GET", "/owner", "/owner", &[], Members),
+    entry("GET", "/owner/listings", "/owner/listings", &[], Members),
+    entry(
+        "GET",
+        "/owner/listings/new",
+        "/owner/listings/new",
+        &[],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/owner/listings/{id}/edit",
+        "/owner/listings/00000000-0000-4000-8000-000000000000/edit",
+        &[],
+        Members,
+    ),
     entry("GET", "/admin", "/admin", &[], Admins),
     entry("GET", "/admin/users", "/admin/users", &[], Admins),
     entry("GET", "/admin/audit", "/admin/audit", &[], Admins),
@@ -214,6 +314,13 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/readyz", "/readyz", &[], Public),
     entry("GET", "/metrics", "/metrics", &[], Public),
     entry("GET", "/account/data", "/account/data", &[], Members),
+    entry(
+        "POST",
+        "/owner/listings/{id}/photos",
+        "/owner/listings/00000000-0000-4000-8000-000000000000/photos",
+        &[],
+        Members,
+    ),
 ];
 
 /// Every server function and page the app registers, as "METHOD path".
@@ -237,6 +344,7 @@ async fn every_endpoint_is_in_the_matrix() {
         "GET /readyz",
         "GET /metrics",
         "GET /account/data",
+        "POST /owner/listings/{id}/photos",
     ];
     let missing: Vec<_> = registered_endpoints()
         .difference(&listed)

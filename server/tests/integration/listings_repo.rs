@@ -1,21 +1,33 @@
 //! The listing repository's contract, the same on SQLite and PostgreSQL.
 
 use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
+use app::accounts::model::{CurrentUser, Role};
 use app::db::Db;
-use app::listings::model::{SearchParams, PAGE_SIZE};
+use app::domain::{GeoPoint, RentalPeriod};
+use app::error::AppError;
+use app::listings::draft::ListingForm;
+use app::listings::manage::{self, BlockRequest};
+use app::listings::model::ListingCard;
 use app::listings::repo;
+use app::listings::search::{Search, SearchParams, Sort, PAGE_SIZE};
 use app::on_pool;
 use chrono::{DateTime, NaiveDate, Utc};
 use gearshare::seed::{self, SeedError, SeedOptions, SeedOutcome};
 use std::collections::HashSet;
 use uuid::Uuid;
 
-fn params(q: &str, category: &str, page: u32) -> SearchParams {
+fn search_for(params: SearchParams) -> Search {
+    params.validate(today()).expect("a valid search")
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
+}
+
+fn text(q: &str) -> SearchParams {
     SearchParams {
         q: q.into(),
-        category: category.into(),
-        near: String::new(),
-        page,
+        ..Default::default()
     }
 }
 
@@ -23,30 +35,253 @@ async fn count(db: &Db, sql: &str) -> i64 {
     on_pool!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
 }
 
-async fn pages_cover_every_listing_once_in_a_stable_order(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let mut seen = Vec::new();
-    for page in 1..=4 {
-        let results = repo::search(&app.db, &params("", "", page)).await.unwrap();
-        assert_eq!(results.total, SEEDED_LISTINGS as i64);
-        assert!(results.cards.len() <= PAGE_SIZE as usize);
-        seen.extend(results.cards.into_iter().map(|c| c.id));
+/// Every card of a search, following "Next" to the end.
+async fn all_pages(db: &Db, params: &SearchParams) -> Vec<ListingCard> {
+    let mut cards = Vec::new();
+    let mut params = params.clone();
+    loop {
+        let page = repo::search(db, &search_for(params.clone())).await.unwrap();
+        assert!(page.cards.len() <= PAGE_SIZE);
+        cards.extend(page.cards);
+        match page.next {
+            Some(cursor) => params.after = cursor,
+            None => return cards,
+        }
     }
-    let unique: HashSet<Uuid> = seen.iter().copied().collect();
-    assert_eq!(seen.len(), SEEDED_LISTINGS);
-    assert_eq!(unique.len(), SEEDED_LISTINGS, "no listing twice");
-    let again = repo::search(&app.db, &params("", "", 2)).await.unwrap();
+}
+
+fn ids(cards: &[ListingCard]) -> Vec<Uuid> {
+    cards.iter().map(|c| c.id).collect()
+}
+
+/// A member who owns seeded listings, as the services see them.
+async fn some_owner(db: &Db) -> CurrentUser {
+    let (id, name, email): (Uuid, String, String) = on_pool!(db, pool =>
+        sqlx::query_as("SELECT id, name, email FROM users ORDER BY id LIMIT 1").fetch_one(pool).await)
+    .unwrap();
+    CurrentUser {
+        id,
+        name,
+        email,
+        role: Role::Member,
+        two_factor_on: false,
+    }
+}
+
+fn actor(user: &CurrentUser) -> manage::Actor {
+    manage::Actor {
+        user: user.clone(),
+        client: Default::default(),
+        now: Utc::now(),
+    }
+}
+
+/// Publishes a listing in Berlin built from `change` applied to a valid form.
+async fn publish(db: &Db, owner: &CurrentUser, change: impl FnOnce(&mut ListingForm)) -> Uuid {
+    let mut form = ListingForm {
+        title: "Test listing".into(),
+        description: "A listing made by a test, with enough words to describe it.".into(),
+        category: "camping".into(),
+        condition: "good".into(),
+        daily_price: "20".into(),
+        city: "Berlin".into(),
+        ..Default::default()
+    };
+    change(&mut form);
+    let draft = form.check().expect("a valid listing");
+    manage::create(db, &actor(owner), &draft).await.unwrap()
+}
+
+async fn pages_cover_every_listing_once_in_each_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for sort in ["newest", "price", "price_desc"] {
+        let params = SearchParams {
+            sort: sort.into(),
+            ..Default::default()
+        };
+        let cards = all_pages(&app.db, &params).await;
+        let unique: HashSet<Uuid> = ids(&cards).into_iter().collect();
+        assert_eq!(cards.len(), SEEDED_LISTINGS, "{sort}");
+        assert_eq!(unique.len(), SEEDED_LISTINGS, "{sort}: no listing twice");
+        let prices: Vec<i64> = cards.iter().map(|c| c.price_per_day.minor).collect();
+        match sort {
+            "price" => assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{sort}"),
+            "price_desc" => assert!(prices.windows(2).all(|w| w[0] >= w[1]), "{sort}"),
+            _ => {}
+        }
+    }
+    // "Previous" from the second page gives the first page back.
+    let first = repo::search(&app.db, &search_for(SearchParams::default()))
+        .await
+        .unwrap();
+    assert!(first.previous.is_none());
+    let second = repo::search(
+        &app.db,
+        &search_for(SearchParams {
+            after: first.next.clone().unwrap(),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
+    let back = repo::search(
+        &app.db,
+        &search_for(SearchParams {
+            before: second.previous.clone().unwrap(),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ids(&back.cards), ids(&first.cards));
+    assert!(back.previous.is_none(), "nothing before the first page");
+}
+
+async fn pages_neither_repeat_nor_skip_while_listings_are_added(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = some_owner(&app.db).await;
+    for sort in ["newest", "price"] {
+        let before: HashSet<Uuid> = ids(&all_pages(&app.db, &SearchParams::default()).await)
+            .into_iter()
+            .collect();
+        let mut params = SearchParams {
+            sort: sort.into(),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = repo::search(&app.db, &search_for(params.clone()))
+                .await
+                .unwrap();
+            seen.extend(ids(&page.cards));
+            // Someone publishes two listings between every page the renter reads.
+            for price in ["1", "60"] {
+                publish(&app.db, &owner, |f| f.daily_price = price.into()).await;
+            }
+            match page.next {
+                Some(cursor) => params.after = cursor,
+                None => break,
+            }
+        }
+        let unique: HashSet<Uuid> = seen.iter().copied().collect();
+        assert_eq!(unique.len(), seen.len(), "{sort}: a listing came twice");
+        assert!(before.is_subset(&unique), "{sort}: a listing was skipped");
+    }
+}
+
+async fn text_search_ranks_title_words_first_and_matches_prefixes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = some_owner(&app.db).await;
+    let in_description = publish(&app.db, &owner, |f| {
+        f.title = "Lightweight trekking shelter".into();
+        f.description = "Fits two; not a Quokkatent, but close to one.".into();
+    })
+    .await;
+    let in_title = publish(&app.db, &owner, |f| {
+        f.title = "Quokkatent ultralight".into()
+    })
+    .await;
+    let in_brand = publish(&app.db, &owner, |f| {
+        f.title = "Two-person shelter".into();
+        f.brand = "Quokkatent".into();
+    })
+    .await;
+    let found = repo::search(&app.db, &search_for(text("quokkatent")))
+        .await
+        .unwrap();
+    assert_eq!(found.sort, Some(Sort::Relevance));
+    assert_eq!(ids(&found.cards), [in_title, in_brand, in_description]);
+    let prefix = repo::search(&app.db, &search_for(text("QUOKKA")))
+        .await
+        .unwrap();
+    assert_eq!(prefix.total, 3, "a word's beginning finds it, in any case");
+    let plural = repo::search(&app.db, &search_for(text("quokkatents ultralight")))
+        .await
+        .unwrap();
     assert_eq!(
-        again.cards.iter().map(|c| c.id).collect::<Vec<_>>(),
-        seen[24..48].to_vec()
+        ids(&plural.cards),
+        [in_title],
+        "every word must match; plurals find singulars"
+    );
+    let dji = repo::search(&app.db, &search_for(text("dJi")))
+        .await
+        .unwrap();
+    let expected = count(&app.db, "SELECT COUNT(*) FROM listings WHERE brand = 'DJI'").await;
+    assert!(expected > 0);
+    assert_eq!(dji.total, expected, "case-insensitive match on the brand");
+    let syntax = repo::search(&app.db, &search_for(text("\"quokkatent\" OR * NEAR(x"))).await;
+    assert!(
+        syntax.is_ok(),
+        "query syntax in the text is never interpreted"
+    );
+    let by_category = repo::search(&app.db, &search_for(text("drones")))
+        .await
+        .unwrap();
+    let drones = count(
+        &app.db,
+        "SELECT COUNT(*) FROM listings WHERE category_slug = 'drones'",
+    )
+    .await;
+    assert!(
+        by_category.total >= drones,
+        "the category name is searchable"
     );
 }
 
-async fn category_and_text_filters_match_the_data(backend: Backend) {
+async fn text_search_follows_edits_and_survives_a_vacuum(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let drones = repo::search(&app.db, &params("", "drones", 1))
+    let owner = some_owner(&app.db).await;
+    let first = publish(&app.db, &owner, |f| f.title = "Wombatlamp lantern".into()).await;
+    let second = publish(&app.db, &owner, |f| f.title = "Wombatstove burner".into()).await;
+    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = 'Numbatlamp lantern' WHERE id = $1")
+        .bind(first).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    // SQLite may renumber implicit rowids here; the words must still name the same listings.
+    on_pool!(&app.db, pool => sqlx::query("VACUUM").execute(pool).await.map(|r| r.rows_affected()))
+        .unwrap();
+    let found = |q: &'static str| {
+        let db = app.db.clone();
+        async move { repo::search(&db, &search_for(text(q))).await.unwrap() }
+    };
+    assert_eq!(ids(&found("numbatlamp").await.cards), [first]);
+    assert_eq!(ids(&found("wombatstove").await.cards), [second]);
+    let old = found("wombatlamp").await;
+    assert!(
+        old.total == 0 || old.close_matches,
+        "the old title matches no words (PostgreSQL may offer close spellings)"
+    );
+}
+
+async fn close_spellings_are_tried_on_postgres_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = some_owner(&app.db).await;
+    let id = publish(&app.db, &owner, |f| {
+        f.title = "Hasselblad medium format".into()
+    })
+    .await;
+    let found = repo::search(&app.db, &search_for(text("haselblad")))
         .await
         .unwrap();
+    match backend {
+        Backend::Postgres => {
+            assert!(found.close_matches);
+            assert_eq!(ids(&found.cards), [id]);
+        }
+        Backend::Sqlite => assert_eq!((found.total, found.close_matches), (0, false)),
+    }
+}
+
+async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let drones = repo::search(
+        &app.db,
+        &search_for(SearchParams {
+            category: "drones".into(),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
     let expected = count(
         &app.db,
         "SELECT COUNT(*) FROM listings WHERE category_slug = 'drones'",
@@ -54,37 +289,168 @@ async fn category_and_text_filters_match_the_data(backend: Backend) {
     .await;
     assert_eq!(drones.total, expected);
     assert!(drones.cards.iter().all(|c| c.category_name == "Drones"));
+    // Category facets ignore the category filter; their sum is the unfiltered total.
+    let facet_sum: i64 = drones.categories.iter().map(|c| c.count).sum();
+    assert_eq!(facet_sum, SEEDED_LISTINGS as i64);
+    let histogram: i64 = drones.prices.iter().map(|b| b.count).sum();
+    assert_eq!(
+        histogram, expected,
+        "the price histogram follows the category"
+    );
 
-    let dji = repo::search(&app.db, &params("dJi", "", 1)).await.unwrap();
-    let expected = count(&app.db, "SELECT COUNT(*) FROM listings WHERE brand = 'DJI'").await;
-    assert!(expected > 0);
-    assert_eq!(dji.total, expected, "case-insensitive match on the brand");
-    assert!(dji.cards.iter().all(|c| c.title.contains("DJI")));
-
-    let wildcard = repo::search(&app.db, &params("%", "", 1)).await.unwrap();
-    assert_eq!(wildcard.total, 0, "LIKE wildcards in a query are literal");
-}
-
-async fn near_filters_by_city(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let city: String = on_pool!(&app.db, pool =>
-        sqlx::query_scalar("SELECT city FROM listings ORDER BY id LIMIT 1").fetch_one(pool).await)
-    .unwrap();
-    let near = SearchParams {
-        near: city.to_uppercase(),
+    let priced = SearchParams {
+        min_price: "20".into(),
+        max_price: "40".into(),
         ..Default::default()
     };
-    let results = repo::search(&app.db, &near).await.unwrap();
-    assert!(results.total > 0);
-    assert!(results
-        .cards
+    let cards = all_pages(&app.db, &priced).await;
+    let expected = count(
+        &app.db,
+        "SELECT COUNT(*) FROM listings WHERE daily_price_minor BETWEEN 2000 AND 4000",
+    )
+    .await;
+    assert_eq!(cards.len() as i64, expected);
+    assert!(cards
         .iter()
-        .all(|c| c.city.to_lowercase().contains(&city.to_lowercase())));
+        .all(|c| (2000..=4000).contains(&c.price_per_day.minor)));
+
+    let instant = SearchParams {
+        instant: "1".into(),
+        ..Default::default()
+    };
+    let cards = all_pages(&app.db, &instant).await;
+    let expected = count(
+        &app.db,
+        "SELECT COUNT(*) FROM listings WHERE instant_booking = TRUE",
+    )
+    .await;
+    assert_eq!(cards.len() as i64, expected);
+    assert!(cards.iter().all(|c| c.instant_booking));
+}
+
+async fn radius_search_finds_what_is_near_closest_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let rows: Vec<(Uuid, f64, f64)> = on_pool!(&app.db, pool =>
+        sqlx::query_as("SELECT id, latitude, longitude FROM listings").fetch_all(pool).await)
+    .unwrap();
+    for (place, radius) in [("Berlin", "25"), ("London", "100"), ("52.37, 4.90", "50")] {
+        let params = SearchParams {
+            near: place.into(),
+            radius_km: radius.into(),
+            sort: "distance".into(),
+            ..Default::default()
+        };
+        let search = search_for(params.clone());
+        let near = search.near.unwrap();
+        let expected: HashSet<Uuid> = rows
+            .iter()
+            .filter(|(_, lat, lon)| {
+                near.squared_degrees(&GeoPoint {
+                    latitude: *lat,
+                    longitude: *lon,
+                }) <= near.radius_squared_degrees()
+            })
+            .map(|r| r.0)
+            .collect();
+        let cards = all_pages(&app.db, &params).await;
+        assert_eq!(
+            ids(&cards).into_iter().collect::<HashSet<_>>(),
+            expected,
+            "{place}"
+        );
+        let distances: Vec<f64> = cards.iter().map(|c| c.distance_km.unwrap()).collect();
+        assert!(
+            distances.iter().all(|d| *d <= near.radius_km * 1.005),
+            "{place}"
+        );
+        assert!(
+            distances.windows(2).all(|w| w[0] <= w[1] * 1.01 + 0.01),
+            "{place}: closest first"
+        );
+    }
+    assert!(!rows.is_empty());
+}
+
+async fn availability_counts_blocks_buffers_lead_time_and_length(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = some_owner(&app.db).await;
+    let id = publish(&app.db, &owner, |f| {
+        f.title = "Zanzibar dome tent".into();
+        f.buffer_days = "1".into();
+        f.lead_time_days = "2".into();
+        f.min_days = "2".into();
+        f.quantity = "2".into();
+    })
+    .await;
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 7, d).unwrap();
+    let units: Vec<Uuid> = on_pool!(&app.db, pool =>
+        sqlx::query_scalar("SELECT id FROM listing_units WHERE listing_id = $1 ORDER BY label").bind(id).fetch_all(pool).await)
+    .unwrap();
+    let block = |unit: Option<Uuid>, from: u32, to: u32| BlockRequest {
+        unit,
+        period: RentalPeriod::new(day(from), day(to)).unwrap(),
+        note: String::new(),
+    };
+    // Unit 1 blocked [10, 12); later both units [20, 25).
+    manage::block(&app.db, &actor(&owner), id, &block(Some(units[0]), 10, 12))
+        .await
+        .unwrap();
+    let free = |from: u32, to: u32| {
+        let db = app.db.clone();
+        async move {
+            let params = SearchParams {
+                q: "zanzibar".into(),
+                from: day(from).to_string(),
+                to: day(to).to_string(),
+                ..Default::default()
+            };
+            repo::search(&db, &search_for(params)).await.unwrap().total == 1
+        }
+    };
+    assert!(free(8, 10).await, "unit 2 is free");
+    manage::block(&app.db, &actor(&owner), id, &block(Some(units[1]), 5, 9))
+        .await
+        .unwrap();
+    assert!(
+        !free(8, 10).await,
+        "unit 2 blocked, unit 1's buffer after the 10th reaches the block"
+    );
+    assert!(
+        free(12, 14).await,
+        "back to back after a block is fine (half-open)"
+    );
+    manage::block(&app.db, &actor(&owner), id, &block(None, 20, 25))
+        .await
+        .unwrap();
+    assert!(!free(22, 24).await, "every unit blocked");
+    assert!(
+        !free(24, 26).await,
+        "one day of overlap is enough to refuse"
+    );
+    assert!(free(25, 27).await, "free again on the day a block ends");
+    assert!(
+        !free(18, 20).await,
+        "a return on the 20th plus a turnaround day runs into the block"
+    );
+    assert!(
+        free(17, 19).await,
+        "a return on the 19th leaves the turnaround day before the block"
+    );
+    assert!(
+        !free(2, 4).await,
+        "two days of notice: the 2nd is too soon after the 1st"
+    );
+    assert!(free(3, 5).await);
+    assert!(!free(26, 27).await, "shorter than the two-day minimum");
+    // A block over days already taken is refused and changes nothing.
+    let clash = manage::block(&app.db, &actor(&owner), id, &block(None, 4, 6)).await;
+    assert!(matches!(clash, Err(AppError::Conflict(_))), "{clash:?}");
+    assert!(free(3, 5).await);
 }
 
 async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let card = repo::search(&app.db, &params("", "", 1))
+    let card = repo::search(&app.db, &search_for(SearchParams::default()))
         .await
         .unwrap()
         .cards
@@ -166,9 +532,14 @@ async fn the_schema_refuses_impossible_listings(backend: Backend) {
 }
 
 on_both_backends!(
-    pages_cover_every_listing_once_in_a_stable_order,
-    category_and_text_filters_match_the_data,
-    near_filters_by_city,
+    pages_cover_every_listing_once_in_each_order,
+    pages_neither_repeat_nor_skip_while_listings_are_added,
+    text_search_ranks_title_words_first_and_matches_prefixes,
+    text_search_follows_edits_and_survives_a_vacuum,
+    close_spellings_are_tried_on_postgres_only,
+    filters_match_the_data_and_facets_count_it,
+    radius_search_finds_what_is_near_closest_first,
+    availability_counts_blocks_buffers_lead_time_and_length,
     detail_has_prices_units_photos_and_owner,
     seeding_is_deterministic_and_guards_existing_data,
     the_schema_refuses_impossible_listings,

@@ -5,5 +5,6 @@
 mod common;
 mod accounts;
 mod authz;
+mod listings_manage;
 mod listings_repo;
 mod pages;

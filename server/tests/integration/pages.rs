@@ -60,11 +60,18 @@ async fn search_counts_filters_and_links_listings(backend: Backend) {
     assert!(all
         .body
         .contains(&format!(">{} results</h1>", crate::common::SEEDED_LISTINGS)));
-    assert!(all.body.contains("Page 1 of 4"));
+    assert!(
+        all.body.contains(r#"rel="next""#),
+        "a link to the next page"
+    );
+    assert!(
+        !all.body.contains(r#"rel="prev""#),
+        "none to a previous one"
+    );
 
     let (id, title) = first_listing(&app.db).await;
     let word = title.split_whitespace().next().unwrap();
-    let found = app.get(&format!("/search?q={word}")).await;
+    let found = app.get(&format!("/search?q={word}&sort=newest")).await;
     assert!(
         found.body.contains(&format!("/gear/{id}")),
         "the newest {word} listing is on page 1"
@@ -220,10 +227,15 @@ async fn a_refused_search_field_is_explained_next_to_it(backend: Backend) {
 
 async fn a_page_past_the_last_points_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let page = app.get("/search?q=DJI&page=40").await;
+    // A cursor from before any listing was made: nothing comes after it in "newest first".
+    let cursor = format!("-.0.{}", Uuid::nil().simple());
+    let page = app.get(&format!("/search?q=DJI&after={cursor}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This page is past the last one"));
-    assert!(page.body.contains("Go to the last page"));
+    assert!(page.body.contains("Go to the first page"));
+    let broken = app.get("/search?q=DJI&after=not-a-cursor").await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert!(broken.body.contains("That page link is no longer valid."));
     assert!(!page.body.contains("No gear matches your search"));
 }
 
@@ -253,8 +265,76 @@ async fn metrics_count_requests_by_status(backend: Backend) {
         .contains("gearshare_db_connections{state=\"idle\"}"));
 }
 
+/// The nonce a page's scripts carry, and the one its policy names.
+fn nonces(page: &crate::common::Response) -> (String, String) {
+    let after = |text: &str, start: &str, end: char| -> String {
+        let (_, rest) = text.split_once(start).expect(start);
+        rest.split(end).next().unwrap().to_owned()
+    };
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    (
+        after(&page.body, "nonce=\"", '"'),
+        after(policy, "'nonce-", '\''),
+    )
+}
+
+async fn visitors_pages_are_kept_for_a_moment_each_with_its_own_nonce(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, title) = first_listing(&app.db).await;
+    let path = format!("/gear/{id}");
+    let first = app.get(&path).await;
+    // Changed behind this process's back, as another app instance would.
+    let renamed = "Renamed on another instance";
+    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = $1 WHERE id = $2")
+        .bind(renamed).bind(id).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    let kept = app.get(&path).await;
+    assert_eq!(kept.status, StatusCode::OK);
+    assert!(
+        kept.body.contains(&title) && !kept.body.contains(renamed),
+        "a visitor's repeat within the moment is the kept page"
+    );
+    let (first_nonce, first_policy) = nonces(&first);
+    let (kept_nonce, kept_policy) = nonces(&kept);
+    assert_eq!(first_nonce, first_policy);
+    assert_eq!(
+        kept_nonce, kept_policy,
+        "a kept page's scripts carry the nonce of its policy"
+    );
+    assert_ne!(first_nonce, kept_nonce, "each copy gets a nonce of its own");
+    assert_eq!(kept.body.replace(&kept_nonce, &first_nonce), first.body);
+
+    let mut member = app.visitor();
+    member
+        .sign_up(
+            "Kim Member",
+            "kim.member@example.com",
+            "lantern kayak tripod",
+        )
+        .await;
+    let personal = member.get(&path).await;
+    assert!(
+        personal.body.contains(renamed),
+        "signed-in people are never served a kept page"
+    );
+    let members_search = member.get("/search?sort=price").await;
+    assert!(members_search.body.contains("Log out"));
+    let visitors_search = app.get("/search?sort=price").await;
+    assert!(
+        visitors_search.body.contains(">Log in<") && !visitors_search.body.contains("Log out"),
+        "a signed-in person's page is never kept for visitors"
+    );
+
+    tokio::time::sleep(app::listings::cache::TTL + std::time::Duration::from_millis(200)).await;
+    let later = app.get(&path).await;
+    assert!(later.body.contains(renamed), "a kept page expires");
+}
+
 on_both_backends!(
     health_and_readiness_follow_the_database,
+    visitors_pages_are_kept_for_a_moment_each_with_its_own_nonce,
     home_shows_the_search_form_and_categories,
     search_counts_filters_and_links_listings,
     listing_page_shows_the_gear_and_a_quote_form,

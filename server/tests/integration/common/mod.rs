@@ -158,7 +158,10 @@ impl TestApp {
             _ => None,
         })
         .expect("test configuration");
-        let router = gearshare::http::router(gearshare::app_state(&config, db.clone()), &config);
+        let router = gearshare::http::router(
+            gearshare::app_state(&config, db.clone()).expect("media store"),
+            &config,
+        );
         TestApp {
             router,
             db,

@@ -1,0 +1,488 @@
+//! Owners managing listings through the real server functions: validation, optimistic
+//! locking, units and bookings, who may change what.
+
+use crate::common::{Backend, TestApp, Visitor};
+use app::listings::manage::CHANGED_ELSEWHERE;
+use app::on_pool;
+use axum::http::StatusCode;
+use uuid::Uuid;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn listing_fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(String, &'a str)> {
+    let mut fields = vec![
+        ("title", "Petzl Grigri belay device"),
+        (
+            "description",
+            "Assisted-braking belay device, checked after every rental.",
+        ),
+        ("category", "climbing"),
+        ("condition", "good"),
+        ("daily_price", "6.50"),
+        ("deposit", "60"),
+        ("quantity", "1"),
+        ("city", "Munich"),
+    ];
+    for (key, value) in overrides {
+        match fields.iter_mut().find(|(k, _)| k == key) {
+            Some(field) => field.1 = value,
+            None => fields.push((key, value)),
+        }
+    }
+    fields
+        .into_iter()
+        .map(|(k, v)| (format!("form[{k}]"), v))
+        .collect()
+}
+
+async fn post_listing<'a>(
+    visitor: &mut Visitor<'_>,
+    uri: &str,
+    extra: &[(&'a str, &'a str)],
+    overrides: &[(&'a str, &'a str)],
+) -> crate::common::Response {
+    let fields = listing_fields(overrides);
+    let mut all: Vec<(&str, &str)> = extra.to_vec();
+    all.extend(fields.iter().map(|(k, v)| (k.as_str(), *v)));
+    visitor.post(uri, &all).await
+}
+
+async fn signed_up<'a>(app: &'a TestApp, email: &str) -> Visitor<'a> {
+    let mut visitor = app.visitor();
+    let response = visitor.sign_up("Olga Owner", email, PASSWORD).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    visitor
+}
+
+async fn create(visitor: &mut Visitor<'_>, overrides: &[(&str, &str)]) -> Uuid {
+    let response = post_listing(visitor, "/api/create_listing", &[], overrides).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+async fn listing_count(app: &TestApp) -> i64 {
+    on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM listings").fetch_one(pool).await).unwrap()
+}
+
+async fn bad_input_is_explained_per_field_and_saves_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let before = listing_count(&app).await;
+    let response = post_listing(
+        &mut owner,
+        "/api/create_listing",
+        &[],
+        &[
+            ("title", "ab"),
+            ("daily_price", "abc"),
+            ("category", "spaceships"),
+            ("quantity", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.body
+    );
+    for message in [
+        "Use at least 3 characters.",
+        "Enter an amount from 0.01 to 100000, with at most two decimals.",
+        "Enter a whole number from 1 to 50.",
+    ] {
+        assert!(
+            response.body.contains(message),
+            "{message}: {}",
+            response.body
+        );
+    }
+    let unknown_category = post_listing(
+        &mut owner,
+        "/api/create_listing",
+        &[],
+        &[("category", "spaceships")],
+    )
+    .await;
+    assert_eq!(unknown_category.status, StatusCode::BAD_REQUEST);
+    assert!(unknown_category
+        .body
+        .contains("Choose a category from the list."));
+    assert_eq!(listing_count(&app).await, before, "nothing saved");
+
+    let id = create(&mut owner, &[]).await;
+    let page = owner.get("/owner/listings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Petzl Grigri belay device"));
+    let found = app.get("/search?q=grigri").await;
+    assert!(
+        found.body.contains(&format!("/gear/{id}")),
+        "published listings are searchable"
+    );
+    assert_eq!(
+        crate::common::audit_count(&app.db, "listing.created").await,
+        1
+    );
+}
+
+async fn a_second_save_of_the_same_version_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let id_text = id.to_string();
+    let first_tab = [("id", id_text.as_str()), ("version", "1")];
+    let saved = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &first_tab,
+        &[("title", "Grigri, first tab")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.body, "2", "the new version");
+    let second_tab = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &first_tab,
+        &[("title", "Grigri, second tab")],
+    )
+    .await;
+    assert_eq!(
+        second_tab.status,
+        StatusCode::CONFLICT,
+        "{}",
+        second_tab.body
+    );
+    assert!(second_tab
+        .body
+        .contains("This listing was changed elsewhere"));
+    assert!(CHANGED_ELSEWHERE.starts_with("This listing was changed elsewhere"));
+    let title: String =
+        on_pool!(&app.db, pool => sqlx::query_scalar("SELECT title FROM listings WHERE id = $1")
+        .bind(id).fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(title, "Grigri, first tab");
+}
+
+async fn units_with_upcoming_bookings_stay(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[("quantity", "3")]).await;
+    let units: Vec<Uuid> = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM listing_units WHERE listing_id = $1 ORDER BY label").bind(id).fetch_all(pool).await).unwrap();
+    let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    // Bookings arrive with the booking engine; until then they are rows like these.
+    for unit in &units[1..] {
+        on_pool!(&app.db, pool => sqlx::query(
+            "INSERT INTO reservations (id, listing_id, unit_id, kind, starts_on, ends_on, created_at) \
+             VALUES ($1, $2, $3, 'booking', $4, $5, $6)")
+            .bind(Uuid::new_v4()).bind(id).bind(unit).bind(soon).bind(soon + chrono::Duration::days(2))
+            .bind(chrono::Utc::now()).execute(pool).await.map(|_| ())).unwrap();
+    }
+    let id_text = id.to_string();
+    let refused = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &[("id", &id_text), ("version", "1")],
+        &[("quantity", "1")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("2 units have upcoming bookings"),
+        "{}",
+        refused.body
+    );
+    let kept = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &[("id", &id_text), ("version", "1")],
+        &[("quantity", "2")],
+    )
+    .await;
+    assert_eq!(
+        kept.status,
+        StatusCode::OK,
+        "the refused save changed nothing: {}",
+        kept.body
+    );
+    let active: Vec<Uuid> = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM listing_units WHERE listing_id = $1 AND active ORDER BY label").bind(id).fetch_all(pool).await).unwrap();
+    assert_eq!(active, units[1..].to_vec(), "the unbooked unit went");
+}
+
+async fn only_the_owner_changes_a_listing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let id_text = id.to_string();
+    let mut other = signed_up(&app, "mallory@example.com").await;
+    let update = post_listing(
+        &mut other,
+        "/api/update_listing",
+        &[("id", &id_text), ("version", "1")],
+        &[("title", "Mine now")],
+    )
+    .await;
+    assert_eq!(update.status, StatusCode::FORBIDDEN);
+    let pause = other
+        .post(
+            "/api/listing_status",
+            &[("id", &id_text), ("status", "paused")],
+        )
+        .await;
+    assert_eq!(pause.status, StatusCode::FORBIDDEN);
+    let block = other
+        .post(
+            "/api/block_dates",
+            &[
+                ("id", &id_text),
+                ("unit", ""),
+                ("first_day", "2030-01-01"),
+                ("last_day", "2030-01-02"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(block.status, StatusCode::FORBIDDEN);
+    let edit = other.get(&format!("/owner/listings/{id}/edit")).await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    let mine = owner.get(&format!("/owner/listings/{id}/edit")).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("Petzl Grigri belay device"));
+}
+
+async fn pausing_hides_a_listing_and_archiving_is_final(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let id_text = id.to_string();
+    assert!(found(&app, id).await);
+    let paused = owner
+        .post(
+            "/api/listing_status",
+            &[("id", &id_text), ("status", "paused")],
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::OK, "{}", paused.body);
+    assert!(!found(&app, id).await, "paused listings leave search");
+    assert_eq!(
+        app.get(&format!("/gear/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    owner
+        .post(
+            "/api/listing_status",
+            &[("id", &id_text), ("status", "active")],
+        )
+        .await;
+    assert!(found(&app, id).await, "and come back");
+    let archived = owner
+        .post(
+            "/api/listing_status",
+            &[("id", &id_text), ("status", "archived")],
+        )
+        .await;
+    assert_eq!(archived.status, StatusCode::OK);
+    let revived = owner
+        .post(
+            "/api/listing_status",
+            &[("id", &id_text), ("status", "active")],
+        )
+        .await;
+    assert_eq!(revived.status, StatusCode::CONFLICT);
+}
+
+/// A real PNG photo, `width` by `height`.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+/// Posts `files` as the "photos" field of the edit page's upload form.
+async fn upload(
+    app: &TestApp,
+    visitor: &Visitor<'_>,
+    listing: Uuid,
+    files: &[(&str, Vec<u8>)],
+) -> crate::common::Response {
+    let boundary = "gearshare-test-boundary";
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n"
+        ).as_bytes());
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    let request = axum::http::Request::post(format!("/owner/listings/{listing}/photos"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("origin", "http://127.0.0.1:3000")
+        .header("host", "127.0.0.1:3000")
+        .header(
+            "cookie",
+            format!(
+                "{}={}",
+                crate::common::SESSION_COOKIE,
+                visitor.cookie.as_deref().unwrap()
+            ),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.request(request).await
+}
+
+async fn photos_of(app: &TestApp, listing: Uuid) -> Vec<(Uuid, i64, String, String)> {
+    on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT id, position, storage_key, variants FROM listing_photos WHERE listing_id = $1 ORDER BY position")
+        .bind(listing).fetch_all(pool).await).unwrap()
+}
+
+fn location(response: &crate::common::Response) -> String {
+    response
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn photos_are_checked_resized_and_stored_or_not_at_all(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let uploads = app.media_dir.join("listings").join(id.to_string());
+
+    let refused = upload(
+        &app,
+        &owner,
+        id,
+        &[("tent.jpg", b"#!/bin/sh\necho not a photo".to_vec())],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert!(
+        location(&refused).contains("photo_error=unsupported"),
+        "{}",
+        location(&refused)
+    );
+    let one_bad = upload(
+        &app,
+        &owner,
+        id,
+        &[("a.png", png(800, 600)), ("b.png", png(100, 80))],
+    )
+    .await;
+    assert!(location(&one_bad).contains("photo_error=too_small"));
+    assert!(photos_of(&app, id).await.is_empty(), "nothing stored");
+    assert!(!uploads.exists(), "no file written");
+
+    let added = upload(
+        &app,
+        &owner,
+        id,
+        &[("a.png", png(1200, 900)), ("b.png", png(640, 480))],
+    )
+    .await;
+    assert!(location(&added).ends_with(&format!(
+        "/owner/listings/{id}/edit?photos_added=2#photos-heading"
+    )));
+    let photos = photos_of(&app, id).await;
+    assert_eq!(photos.iter().map(|p| p.1).collect::<Vec<_>>(), [0, 1]);
+    assert!(
+        photos[0].3.contains(" 480,")
+            && photos[0].3.contains(" 960,")
+            && photos[0].3.ends_with(" 1200")
+    );
+    let shown = app.get(&format!("/media/{}", photos[0].2)).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.headers["content-type"], "image/jpeg");
+    let page = app.get(&format!("/gear/{id}")).await;
+    assert!(
+        page.body.contains("srcset=\"/media/listings/"),
+        "pages offer every size"
+    );
+
+    let other = signed_up(&app, "mallory@example.com").await;
+    let forbidden = upload(&app, &other, id, &[("c.png", png(640, 480))]).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+    let (first, second) = (photos[0].0.to_string(), photos[1].0.to_string());
+    let id_text = id.to_string();
+    let moved = owner
+        .post("/api/move_photo", &[("id", &id_text), ("photo", &second)])
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(
+        photos_of(&app, id).await[0].0.to_string(),
+        second,
+        "the second photo is now the cover"
+    );
+    let removed = owner
+        .post("/api/remove_photo", &[("id", &id_text), ("photo", &first)])
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let left = photos_of(&app, id).await;
+    assert_eq!((left.len(), left[0].1), (1, 0));
+    assert!(
+        !app.media_dir.join(&photos[0].2).exists(),
+        "the removed photo's files are gone"
+    );
+    assert!(app.media_dir.join(&left[0].2).exists());
+}
+
+async fn uploads_per_account_are_limited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let owner_id = crate::common::user_id(&app.db, "olga@example.com").await;
+    let bucket = format!("upload:account:{owner_id}");
+    let now = chrono::Utc::now().timestamp();
+    // 29 uploads earlier this hour, as rows of the shared attempts table.
+    for _ in 0..29 {
+        on_pool!(&app.db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2)")
+            .bind(&bucket).bind(now - 60).execute(pool).await.map(|r| r.rows_affected()))
+        .unwrap();
+    }
+    let thirtieth = upload(&app, &owner, id, &[("a.png", png(640, 480))]).await;
+    assert!(
+        location(&thirtieth).contains("photos_added=1"),
+        "{}",
+        location(&thirtieth)
+    );
+    let refused = upload(&app, &owner, id, &[("b.png", png(640, 480))]).await;
+    assert!(
+        location(&refused).contains("photo_error=too_often"),
+        "{}",
+        location(&refused)
+    );
+    assert_eq!(
+        photos_of(&app, id).await.len(),
+        1,
+        "the refused upload stored nothing"
+    );
+}
+
+async fn found(app: &TestApp, id: Uuid) -> bool {
+    app.get("/search?q=grigri")
+        .await
+        .body
+        .contains(&format!("/gear/{id}"))
+}
+
+on_both_backends!(
+    bad_input_is_explained_per_field_and_saves_nothing,
+    a_second_save_of_the_same_version_is_refused,
+    units_with_upcoming_bookings_stay,
+    only_the_owner_changes_a_listing,
+    pausing_hides_a_listing_and_archiving_is_final,
+    photos_are_checked_resized_and_stored_or_not_at_all,
+    uploads_per_account_are_limited,
+);
