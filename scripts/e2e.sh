@@ -26,11 +26,16 @@ e2e_run() {
     # Stops the server however the subshell ends, keeping the subshell's exit status.
     trap 'code=$?; kill "$server" 2>/dev/null || true; exit "$code"' EXIT
     status=0
-    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" npx playwright test) || status=$?
+    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" npx playwright test) \
+      >"$dir/playwright.log" 2>&1 || status=$?
+    cat "$dir/playwright.log"
     kill -TERM "$server" && wait "$server" || true
     if [ "$status" -ne 0 ]; then
-      echo "browser tests failed on $backend; the server's log:" >&2
-      tail -n 40 "$dir/server.log" >&2
+      # The server's last words first, then the failures again: CI shows only the end.
+      echo "browser tests failed on $backend; the end of the server's log:" >&2
+      tail -n 15 "$dir/server.log" | cut -c1-300 >&2
+      echo "the end of Playwright's report, with the failures:" >&2
+      tail -n 80 "$dir/playwright.log" >&2
     fi
     exit "$status"
   ) || status=$?

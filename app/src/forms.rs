@@ -34,6 +34,59 @@ pub fn form_message<T>(result: &Option<Result<T, AppError>>, fields: &[&str]) ->
     }
 }
 
+/// The ids of a field's control, hint and refusal, from the form's prefix and the field name.
+#[derive(Clone)]
+struct FieldIds {
+    control: String,
+    hint: String,
+    error: String,
+}
+
+impl FieldIds {
+    fn new(prefix: &str, name: &str) -> Self {
+        let control = format!("{prefix}-{name}");
+        Self {
+            hint: format!("{control}-hint"),
+            error: format!("{control}-error"),
+            control,
+        }
+    }
+
+    /// The control's `aria-describedby`: its hint, if it has one, and its refusal while
+    /// there is one.
+    fn described_by(
+        &self,
+        hint: bool,
+        error: Signal<Option<String>>,
+    ) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+        let ids = self.clone();
+        move || {
+            let shown = [hint.then_some(&ids.hint), error.get().map(|_| &ids.error)];
+            let shown: Vec<&str> = shown.into_iter().flatten().map(String::as_str).collect();
+            (!shown.is_empty()).then(|| shown.join(" "))
+        }
+    }
+}
+
+fn invalid(
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<&'static str> + Send + Sync + 'static {
+    move || error.get().is_some().then_some("true")
+}
+
+/// What follows a control: its hint, then its refusal while there is one.
+#[component]
+fn FieldNotes(
+    ids: FieldIds,
+    hint: Option<&'static str>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        {hint.map(|hint| view! { <p id=ids.hint.clone() class="text-sm text-slate-600">{hint}</p> })}
+        {move || view! { <FieldError id=ids.error.clone() message=error.get()/> }}
+    }
+}
+
 /// A labelled input. `error` holds the server's reason while the field is refused; the typed
 /// value stays, since the input is never re-created.
 #[component]
@@ -47,26 +100,14 @@ pub fn TextField(
     #[prop(default = true)] required: bool,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            described_by(
-                hint.is_some().then_some(hint_id.as_str()),
-                error.get().is_some().then_some(error_id.as_str()),
-            )
-        }
-    };
+    let ids = FieldIds::new("field", name);
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input id=id name=name type=kind autocomplete=autocomplete value=value required=required
-                aria-invalid=move || error.get().is_some().then_some("true")
-                aria-describedby=described_by/>
-            {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}
-            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+            <label for=ids.control.clone()>{label}</label>
+            <input id=ids.control.clone() name=name type=kind autocomplete=autocomplete value=value
+                required=required aria-invalid=invalid(error)
+                aria-describedby=ids.described_by(hint.is_some(), error)/>
+            <FieldNotes ids hint error/>
         </div>
     }
 }
@@ -82,32 +123,16 @@ pub fn TextArea(
     #[prop(default = true)] required: bool,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let (error_id, hint_id) = (format!("{id}-error"), format!("{id}-hint"));
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            described_by(
-                hint.is_some().then_some(hint_id.as_str()),
-                error.get().is_some().then_some(error_id.as_str()),
-            )
-        }
-    };
+    let ids = FieldIds::new("field", name);
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
-            <textarea id=id name=name rows=rows required=required
-                aria-invalid=move || error.get().is_some().then_some("true")
-                aria-describedby=described_by>{value}</textarea>
-            {hint.map(|hint| view! { <p id=hint_id class="text-sm text-slate-600">{hint}</p> })}
-            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+            <label for=ids.control.clone()>{label}</label>
+            <textarea id=ids.control.clone() name=name rows=rows required=required
+                aria-invalid=invalid(error)
+                aria-describedby=ids.described_by(hint.is_some(), error)>{value}</textarea>
+            <FieldNotes ids hint error/>
         </div>
     }
-}
-
-fn described_by(hint: Option<&str>, error: Option<&str>) -> Option<String> {
-    let ids: Vec<&str> = [hint, error].into_iter().flatten().collect();
-    (!ids.is_empty()).then(|| ids.join(" "))
 }
 
 /// A labelled choice among `options` (value, text), as `TextField`.
@@ -123,22 +148,19 @@ pub fn Select(
     id_prefix: &'static str,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("{id_prefix}-{name}");
-    let error_id = format!("{id}-error");
-    let described = error_id.clone();
+    let ids = FieldIds::new(id_prefix, name);
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select id=id name=name
-                aria-invalid=move || error.get().is_some().then_some("true")
-                aria-describedby=move || error.get().is_some().then(|| described.clone())>
+            <label for=ids.control.clone()>{label}</label>
+            <select id=ids.control.clone() name=name aria-invalid=invalid(error)
+                aria-describedby=ids.described_by(false, error)>
                 {placeholder.map(|text| view! { <option value="" selected=chosen.is_empty()>{text}</option> })}
                 {options.into_iter().map(|(value, text)| {
                     let selected = value == chosen;
                     view! { <option value=value selected=selected>{text}</option> }
                 }).collect_view()}
             </select>
-            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+            <FieldNotes ids hint=None error/>
         </div>
     }
 }
