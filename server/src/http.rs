@@ -59,7 +59,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             "/owner/listings/{id}/photos",
             post(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
         )
-        .leptos_routes_with_context(&state, generate_route_list(App), use_page_nonce, {
+        .leptos_routes_with_context(&state, route_list(), use_page_nonce, {
             let options = options.clone();
             move || shell(options.clone())
         })
@@ -133,6 +133,18 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The app's routes, worked out once per process. Working them out runs the app with every
+/// resource load suppressed through a process-wide flag (leptos_server's
+/// `SuppressResourceLoad`), and a resource that first polls meanwhile, in a page being served
+/// by another router of the same process, waits forever (leptos-rs/leptos#4773). A server
+/// builds one router, before serving; the integration tests build one per test while others
+/// serve, and saw a request hang once in a few runs until the list was shared.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The files of `public/` (copied into the site root), and the 404 page for anything else.

@@ -21,6 +21,10 @@ pub enum Backend {
 /// Listings seeded into every test database.
 pub const SEEDED_LISTINGS: usize = 80;
 
+/// A request still unanswered after this is a bug (a lost wake-up, a deadlock): fail with
+/// its URI rather than hang the test run.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
@@ -171,25 +175,31 @@ impl TestApp {
     }
 
     pub async fn request(&self, request: Request<Body>) -> Response {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+        let uri = request.uri().to_string();
+        let answer = async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("router answers");
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            Response {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }
+        };
+        tokio::time::timeout(REQUEST_TIMEOUT, answer)
             .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+            .unwrap_or_else(|_| panic!("no answer to {uri} within {REQUEST_TIMEOUT:?}"))
     }
 
     pub async fn get(&self, uri: &str) -> Response {
