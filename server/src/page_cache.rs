@@ -32,7 +32,12 @@ pub struct PageCache {
 }
 
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
-    let Some((key, nonce)) = cacheable(&request).filter(|_| cache.enabled) else {
+    let kept_request = if cache.enabled {
+        cacheable(&request)
+    } else {
+        None
+    };
+    let Some((key, nonce)) = kept_request else {
         return without_marker(next.run(request).await);
     };
     let kept = cache

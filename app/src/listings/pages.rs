@@ -235,21 +235,7 @@ fn search_params_from_query() -> Memo<SearchParams> {
     let query = use_query_map();
     Memo::new(move |_| {
         let query = query.read();
-        let get = |key: &str| query.get(key).unwrap_or_default();
-        SearchParams {
-            q: get("q"),
-            category: get("category"),
-            near: get("near"),
-            radius_km: get("radius_km"),
-            from: get("from"),
-            to: get("to"),
-            min_price: get("min_price"),
-            max_price: get("max_price"),
-            instant: get("instant"),
-            sort: get("sort"),
-            after: get("after"),
-            before: get("before"),
-        }
+        SearchParams::from_lookup(|name| query.get(name).unwrap_or_default())
     })
 }
 

@@ -59,6 +59,28 @@ pub const QUERY_NAMES: [&str; 12] = [
 ];
 
 impl SearchParams {
+    /// The search a query string asks for: `lookup` gives the value of each of
+    /// [`QUERY_NAMES`] (empty when absent). Pages read nothing else, which lets the server
+    /// keep a page for every query made of these names alone.
+    pub fn from_lookup(lookup: impl Fn(&str) -> String) -> Self {
+        let [q, category, near, radius_km, from, to, min_price, max_price, instant, sort, after, before] =
+            QUERY_NAMES.map(lookup);
+        Self {
+            q,
+            category,
+            near,
+            radius_km,
+            from,
+            to,
+            min_price,
+            max_price,
+            instant,
+            sort,
+            after,
+            before,
+        }
+    }
+
     /// The query string of this search, without its page position.
     pub fn filters_query(&self) -> Vec<(&'static str, &str)> {
         vec![
@@ -471,6 +493,12 @@ mod tests {
             .collect();
         assert_eq!(filters, QUERY_NAMES[..10]);
         assert_eq!(QUERY_NAMES[10..], ["after", "before"]);
+        let named = SearchParams::from_lookup(str::to_owned);
+        assert_eq!((named.q.as_str(), named.before.as_str()), ("q", "before"));
+        assert!(named
+            .filters_query()
+            .into_iter()
+            .all(|(name, value)| name == value));
     }
 
     fn refused_field(params: SearchParams) -> String {
