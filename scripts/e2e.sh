@@ -18,7 +18,7 @@ e2e_run() {
   fi
   (
     export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
-      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json
+      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true
     # errexit is off in a subshell run with `||`: check each step.
     target/release/gearshare seed --listings 300 --seed 42 || exit $?
     target/release/gearshare serve >"$dir/server.log" 2>&1 &

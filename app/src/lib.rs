@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod admin;
+pub mod bookings;
 pub mod domain;
 pub mod error;
 pub mod forms;
@@ -17,10 +18,13 @@ pub mod url;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{AdminAuditPage, AdminPage, AdminUsersPage};
+use bookings::pages::{BookingPage, BookingsPage, OwnerRequestsPage};
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -28,7 +32,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
-use member_pages::{BookingsPage, MessagesPage, OwnerDashboardPage};
+use member_pages::{MessagesPage, OwnerDashboardPage};
 use shell::{NotFound, SiteFooter, SiteHeader};
 
 /// The HTML document around the app, rendered on the server only.
@@ -77,9 +81,11 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("bookings") view=BookingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("bookings"), ParamSegment("id")) view=BookingPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("messages") view=MessagesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view=OwnerDashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view=OwnerListingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("requests")) view=OwnerRequestsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings"), StaticSegment("new")) view=NewListingPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings"), ParamSegment("id"), StaticSegment("edit")) view=EditListingPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>

@@ -1,5 +1,5 @@
-//! Pages of the signed-in navigation whose features arrive with later work (bookings,
-//! messages), and the owner dashboard. They are private like their successors will be, and say
+//! Pages of the signed-in navigation whose features arrive with later work (messages), and
+//! the owner dashboard. They are private like their successors will be, and say
 //! honestly what the person has there today.
 
 use crate::accounts::api::current_account;
@@ -30,17 +30,12 @@ fn MemberPage(title: &'static str, empty: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn BookingsPage() -> impl IntoView {
-    view! { <MemberPage title="Your bookings" empty="You have no bookings yet. Requests you send to owners will appear here."/> }
-}
-
-#[component]
 pub fn MessagesPage() -> impl IntoView {
     view! { <MemberPage title="Messages" empty="No messages yet. Conversations with owners and renters will appear here."/> }
 }
 
-/// The owner's dashboard. "Requests", "Calendar" and "Earnings" join with bookings and
-/// payments; today it leads to the listings.
+/// The owner's dashboard. "Calendar" and "Earnings" join with payments; today it leads to
+/// the listings and the requests.
 #[component]
 pub fn OwnerDashboardPage() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_account());
@@ -55,6 +50,7 @@ pub fn OwnerDashboardPage() -> impl IntoView {
                         <nav aria-label="Owner" class="mt-6">
                             <ul class="flex flex-wrap gap-4">
                                 <li><A href="/owner/listings" attr:class="btn-secondary">"Listings"</A></li>
+                                <li><A href="/owner/requests" attr:class="btn-secondary">"Requests"</A></li>
                                 <li><A href="/owner/listings/new" attr:class="btn-primary">"List your gear"</A></li>
                             </ul>
                         </nav>

@@ -16,7 +16,18 @@ pub struct AppState {
     pub answers: std::sync::Arc<Answers>,
     /// The marketplace's service fee in basis points (1000 = 10 %), quoted on every listing.
     pub service_fee_bps: u32,
+    /// How long an owner has to answer a booking request.
+    pub request_expiry: chrono::Duration,
     pub sessions: crate::accounts::guard::SessionSettings,
+}
+
+impl AppState {
+    pub fn booking_rules(&self) -> crate::bookings::service::BookingRules {
+        crate::bookings::service::BookingRules {
+            service_fee_bps: self.service_fee_bps,
+            request_expiry: self.request_expiry,
+        }
+    }
 }
 
 /// Public pages kept at once: each is tens of kilobytes, so at most a few megabytes.

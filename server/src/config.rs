@@ -34,6 +34,10 @@ pub struct Config {
     pub trust_proxy: bool,
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
+    /// How long an owner has to answer a booking request before it expires.
+    pub request_expiry_minutes: i64,
+    /// How often each instance looks for due jobs (request expiry).
+    pub job_poll_ms: u64,
     /// Keep public pages that visitors ask for for a moment (`page_cache`); off only to
     /// measure the rendering path (scripts/bench-search.sh).
     pub page_cache: bool,
@@ -134,6 +138,18 @@ impl Config {
                 &var("SESSION_MAX_HOURS", "12"),
                 |h: &i64| (1..=24 * 30).contains(h),
                 "hours from 1 to 720",
+            )?,
+            request_expiry_minutes: parse(
+                "REQUEST_EXPIRY_MINUTES",
+                &var("REQUEST_EXPIRY_MINUTES", "1440"),
+                |m: &i64| (1..=14 * 24 * 60).contains(m),
+                "minutes from 1 to 20160 (1440 = 24 hours)",
+            )?,
+            job_poll_ms: parse(
+                "JOB_POLL_MS",
+                &var("JOB_POLL_MS", "1000"),
+                |ms: &u64| (50..=60_000).contains(ms),
+                "milliseconds from 50 to 60000",
             )?,
             page_cache: match var("PAGE_CACHE", "on").as_str() {
                 "on" => true,

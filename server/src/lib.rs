@@ -6,9 +6,11 @@ pub mod http;
 pub mod metrics;
 pub mod page_cache;
 pub mod photos;
+pub mod replay;
 pub mod security;
 pub mod seed;
 pub mod telemetry;
+pub mod worker;
 
 use app::db::Db;
 use app::listings::photos::{MediaError, MediaStore};
@@ -46,6 +48,7 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         media,
         answers: Default::default(),
         service_fee_bps: config.service_fee_bps,
+        request_expiry: chrono::Duration::minutes(config.request_expiry_minutes),
         sessions: app::accounts::guard::SessionSettings {
             idle_seconds: config.session_idle_minutes * 60,
             absolute_seconds: config.session_max_hours * 60 * 60,

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long, conflicts_with = "reset")]
         if_empty: bool,
     },
+    /// Rebuild every booking from its events and print where the bookings table differs.
+    Replay {
+        /// Write the rebuilt state over the rows that differ.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Create an admin account, or make an existing account an admin. The password of a new
     /// account is read from GEARSHARE_ADMIN_PASSWORD, or else from the first line of stdin.
     CreateAdmin {
@@ -110,9 +116,48 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::CreateAdmin { email, name } => create_admin(&db, &email, &name).await,
+        Command::Replay { apply } => replay(&db, apply).await,
     };
     db.close().await;
     result
+}
+
+async fn replay(db: &Db, apply: bool) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let report = gearshare::replay::check(db)
+        .await
+        .map_err(|e| format!("cannot read the bookings: {e}"))?;
+    for difference in &report.differences {
+        println!("{difference}");
+    }
+    println!(
+        "replayed {} events of {} bookings in {:.2} s: {} differences, {} overlapping reservations",
+        report.events,
+        report.bookings,
+        started.elapsed().as_secs_f64(),
+        report.differences.len(),
+        report.overlaps
+    );
+    if report.differences.is_empty() {
+        return Ok(());
+    }
+    if apply {
+        let (changed, failed) = gearshare::replay::apply(db, &report).await;
+        println!("rewrote {changed} bookings from their events");
+        for (booking, reason) in &failed {
+            println!("could not rewrite booking {booking}: {reason}");
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} bookings need a person to look at them",
+                failed.len()
+            ))
+        }
+    } else {
+        Err("the bookings table differs from the events; run `gearshare replay --apply` to rewrite it".into())
+    }
 }
 
 async fn create_admin(db: &Db, email: &str, name: &str) -> Result<(), String> {
@@ -147,8 +192,14 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
     let state = app_state(config, db.clone()).map_err(|e| {
         format!("cannot open the media store: {e}. Check MEDIA_DIR and MEDIA_STORE")
     })?;
+    let state_answers = state.answers.clone();
     let router = http::router(state, config);
-    tokio::spawn(sweep_sessions(db));
+    tokio::spawn(sweep_sessions(db.clone()));
+    tokio::spawn(gearshare::worker::run(
+        db,
+        state_answers,
+        std::time::Duration::from_millis(config.job_poll_ms),
+    ));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(
             "cannot listen on {}: {e}; set GEARSHARE_ADDR to a free address",

@@ -444,6 +444,18 @@ pub async fn delete_account(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     confirm_password(db, user, "delete_password", password, now).await?;
+    // The other side of a rental in progress must still be able to reach this person.
+    let in_progress: i64 = crate::on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bookings WHERE (renter_id = $1 OR owner_id = $1) \
+         AND status NOT IN ('declined', 'expired', 'cancelled', 'completed')")
+        .bind(user.id).fetch_one(pool).await)?;
+    if in_progress > 0 {
+        return Err(AppError::Conflict(
+            "You have bookings in progress. Cancel them, or wait until they are over, \
+             before you delete your account."
+                .into(),
+        ));
+    }
     let audit = AuditEvent::new(
         AuditKind::AccountDeleted,
         Some(user.id),

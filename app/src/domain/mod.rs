@@ -1,12 +1,17 @@
 //! Pure marketplace rules: no I/O and no server-only dependency, so they compile to wasm and
 //! the browser shows exactly the figures the server will charge.
 
+pub mod availability;
+pub mod booking;
+pub mod cancellation;
 pub mod money;
 pub mod period;
 pub mod places;
 pub mod pricing;
 
+pub use booking::{BookingEvent, BookingStatus, Party};
+pub use cancellation::CancellationPolicy;
 pub use money::{Currency, Money};
-pub use period::{parse_iso_date, PeriodError, RentalPeriod};
+pub use period::{day_text, parse_iso_date, PeriodError, RentalPeriod};
 pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};
 pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};

@@ -1,4 +1,4 @@
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -41,6 +41,20 @@ pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "20 Jul 2026", by hand for the same reason as [`parse_iso_date`].
+pub fn day_text(date: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
 impl RentalPeriod {
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, PeriodError> {
         let days = (to - from).num_days();
@@ -64,6 +78,11 @@ impl RentalPeriod {
     /// Number of rental days, between 1 and [`MAX_RENTAL_DAYS`].
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days()
+    }
+
+    /// "20 Jul 2026 to 23 Jul 2026": pickup day to return day.
+    pub fn describe(&self) -> String {
+        format!("{} to {}", day_text(self.from), day_text(self.to))
     }
 
     /// Half-open overlap: a period ending on the day another starts does not clash with it.
@@ -102,6 +121,12 @@ mod tests {
             let date = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(offset);
             prop_assert_eq!(parse_iso_date(&date.to_string()), Some(date));
         }
+    }
+
+    #[test]
+    fn periods_read_as_pickup_and_return_days() {
+        let period = RentalPeriod::new(day(20), day(23)).unwrap();
+        assert_eq!(period.describe(), "20 Jul 2026 to 23 Jul 2026");
     }
 
     #[test]

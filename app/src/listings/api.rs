@@ -51,11 +51,12 @@ pub async fn get_listing(id: Uuid) -> Result<ListingDetail, AppError> {
     with_status(super::repo::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await)
 }
 
-/// Runs an owner's change for the signed-in member: `change` gets the app state and the
-/// actor; cached search answers are forgotten once it succeeds, and the response carries the
-/// status of its error.
+/// Runs a change for the signed-in member: `change` gets the app state and the actor. Every
+/// such change can alter what public pages show (listings, photos, availability), so cached
+/// answers and pages are forgotten once it succeeds; the response carries the status of its
+/// error.
 #[cfg(feature = "ssr")]
-async fn owner_change<T, F, Fut>(change: F) -> Result<T, AppError>
+pub(crate) async fn member_change<T, F, Fut>(change: F) -> Result<T, AppError>
 where
     F: FnOnce(crate::state::AppState, super::manage::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
@@ -112,7 +113,7 @@ pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
 /// Any member may publish a listing; they become its owner.
 #[server(endpoint = "create_listing")]
 pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         let draft = form.check()?;
         super::manage::create(&state.db, &actor, &draft).await
     })
@@ -122,7 +123,7 @@ pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {
 /// The owner saves their edits over the version they loaded; returns the new version.
 #[server(endpoint = "update_listing")]
 pub async fn update_listing(id: Uuid, version: i64, form: ListingForm) -> Result<i64, AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         let draft = form.check()?;
         super::manage::update(&state.db, &actor, id, version, &draft).await
     })
@@ -132,7 +133,7 @@ pub async fn update_listing(id: Uuid, version: i64, form: ListingForm) -> Result
 /// The owner pauses, resumes ("active") or archives a listing.
 #[server(endpoint = "listing_status")]
 pub async fn change_listing_status(id: Uuid, status: String) -> Result<(), AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         let wanted = super::model::ListingStatus::parse(&status)
             .ok_or_else(|| AppError::validation("status", "Choose pause, publish or archive."))?;
         super::manage::set_status(&state.db, &actor, id, wanted).await
@@ -149,7 +150,7 @@ pub async fn block_dates(
     last_day: String,
     note: String,
 ) -> Result<usize, AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         let request = super::draft::block_request(&unit, &first_day, &last_day, &note)?;
         super::manage::block(&state.db, &actor, id, &request).await
     })
@@ -159,7 +160,7 @@ pub async fn block_dates(
 /// The owner removes one of their blocks.
 #[server(endpoint = "remove_block")]
 pub async fn remove_block(id: Uuid, block: Uuid) -> Result<(), AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         super::manage::unblock(&state.db, &actor, id, block).await
     })
     .await
@@ -168,7 +169,7 @@ pub async fn remove_block(id: Uuid, block: Uuid) -> Result<(), AppError> {
 /// The owner removes a photo of their listing.
 #[server(endpoint = "remove_photo")]
 pub async fn remove_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         super::manage::remove_photo(&state.db, &state.media, &actor, id, photo).await
     })
     .await
@@ -177,7 +178,7 @@ pub async fn remove_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
 /// The owner moves a photo one place earlier; the first is the cover.
 #[server(endpoint = "move_photo")]
 pub async fn move_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
-    owner_change(|state, actor| async move {
+    member_change(|state, actor| async move {
         super::manage::move_photo_earlier(&state.db, &actor, id, photo).await
     })
     .await

@@ -4,6 +4,7 @@
 
 use super::model::Condition;
 use crate::domain::period::MAX_RENTAL_DAYS;
+use crate::domain::CancellationPolicy;
 use crate::domain::{find_place, Currency, GeoPoint};
 use crate::error::{AppError, FieldProblem};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,8 @@ pub struct ListingForm {
     pub max_days: String,
     pub lead_time_days: String,
     pub buffer_days: String,
+    /// `flexible`, `moderate` or `strict`; empty means moderate.
+    pub cancellation_policy: String,
 }
 
 /// A listing that passed every check. Prices are minor units of `currency`.
@@ -68,6 +71,7 @@ pub struct ListingDraft {
     pub max_days: Option<i64>,
     pub lead_time_days: i64,
     pub buffer_days: i64,
+    pub cancellation_policy: CancellationPolicy,
 }
 
 /// Collects every refusal of a form, so the owner sees them all at once.
@@ -184,6 +188,16 @@ impl ListingForm {
         if category.is_empty() {
             checks.refuse("category", "Choose a category.");
         }
+        let cancellation_policy = match self.cancellation_policy.trim() {
+            "" => Some(CancellationPolicy::default()),
+            text => CancellationPolicy::parse(text),
+        };
+        if cancellation_policy.is_none() {
+            checks.refuse(
+                "cancellation_policy",
+                "Choose a flexible, moderate or strict policy.",
+            );
+        }
         let condition = Condition::parse(self.condition.trim());
         if condition.is_none() {
             checks.refuse("condition", "Choose the condition the gear is in.");
@@ -257,6 +271,7 @@ impl ListingForm {
             min_days,
             lead_time_days,
             buffer_days,
+            cancellation_policy,
         ) {
             (
                 true,
@@ -268,6 +283,7 @@ impl ListingForm {
                 Some(min_days),
                 Some(lead_time_days),
                 Some(buffer_days),
+                Some(cancellation_policy),
             ) => Ok(ListingDraft {
                 title,
                 description,
@@ -290,6 +306,7 @@ impl ListingForm {
                 max_days,
                 lead_time_days,
                 buffer_days,
+                cancellation_policy,
             }),
             _ => Err(AppError::Invalid(checks.0)),
         }

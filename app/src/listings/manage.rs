@@ -46,7 +46,7 @@ fn audit(
 }
 
 /// The columns a draft sets, in the order of [`draft_args`].
-const DRAFT_COLUMNS: [&str; 21] = [
+const DRAFT_COLUMNS: [&str; 22] = [
     "title",
     "description",
     "category_slug",
@@ -68,6 +68,7 @@ const DRAFT_COLUMNS: [&str; 21] = [
     "longitude",
     "pickup_instructions",
     "time_zone",
+    "cancellation_policy",
 ];
 
 fn draft_args(draft: &ListingDraft, time_zone: &str) -> Vec<Arg> {
@@ -93,6 +94,7 @@ fn draft_args(draft: &ListingDraft, time_zone: &str) -> Vec<Arg> {
         Arg::Float(draft.position.longitude),
         Arg::Text(draft.pickup_instructions.clone()),
         Arg::Text(time_zone.to_owned()),
+        Arg::Text(draft.cancellation_policy.as_str().to_owned()),
     ]
 }
 
@@ -404,11 +406,14 @@ pub async fn block(
         "listing": listing, "unit": unit, "from": period.from(), "to": period.to(),
     }));
     let begin = db.write_transaction_sql();
+    let lock = crate::bookings::service::lock_listing_sql(db);
     let blocked = on_pool!(db, pool => {
         // On SQLite, BEGIN IMMEDIATE takes the write lock first: the overlap check and the
         // inserts below cannot interleave with another writer's. PostgreSQL's exclusion
-        // constraint refuses an overlap whatever the interleaving.
+        // constraint refuses an overlap whatever the interleaving, and the listing lock
+        // queues this behind booking requests, so neither fails for a unit the other took.
         let mut tx = pool.begin_with(begin).await?;
+        sqlx::query(lock).bind(listing).execute(&mut *tx).await?;
         let units: Vec<(Uuid, String)> = sqlx::query_as(
             "SELECT id, label FROM listing_units WHERE listing_id = $1 AND active \
              AND ($2 IS NULL OR id = $2) ORDER BY label")

@@ -3,6 +3,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod cache;
+mod calendar;
 pub mod draft;
 #[cfg(feature = "ssr")]
 pub mod manage;

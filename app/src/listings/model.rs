@@ -1,4 +1,4 @@
-use crate::domain::{ListingPrices, Money};
+use crate::domain::{CancellationPolicy, ListingPrices, Money};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -144,6 +144,14 @@ pub struct ListingDetail {
     pub today: NaiveDate,
     /// The marketplace's service fee in basis points, applied by `domain::quote`.
     pub service_fee_bps: u32,
+    pub cancellation_policy: CancellationPolicy,
+    /// Days from `today` on in the calendar's window when every unit is taken.
+    pub unavailable: Vec<NaiveDate>,
+    /// The owner's turnaround: a rental also needs the days after its return free.
+    pub buffer_days: i64,
+    /// The booking form's idempotency key. Keys are per renter, so a page kept for visitors
+    /// may share one: each renter's first request with it is theirs alone.
+    pub booking_key: Uuid,
 }
 
 /// Where a listing stands in its owner's hands.

@@ -9,6 +9,7 @@ use super::draft::ListingForm;
 use super::model::{
     BlockRow, Category, Condition, ListingEdit, ListingStatus, OwnerListingRow, OwnerPhoto, UnitRef,
 };
+use crate::domain::CancellationPolicy;
 use crate::error::AppError;
 use crate::forms::{
     field_message, form_message, FieldError, FormAlert, Select, TextArea, TextField,
@@ -21,7 +22,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 /// Names of the listing form's fields, as the server function reads them (`form[title]`).
-const LISTING_FIELDS: [&str; 21] = [
+const LISTING_FIELDS: [&str; 22] = [
     "title",
     "description",
     "category",
@@ -43,6 +44,7 @@ const LISTING_FIELDS: [&str; 21] = [
     "max_days",
     "lead_time_days",
     "buffer_days",
+    "cancellation_policy",
 ];
 
 #[component]
@@ -224,6 +226,19 @@ fn ListingFields(
         ("GBP".to_owned(), "Pound sterling (GBP)".to_owned()),
         ("USD".to_owned(), "US dollar (USD)".to_owned()),
     ];
+    let policy_options = CancellationPolicy::ALL
+        .into_iter()
+        .map(|p| {
+            (
+                p.as_str().to_owned(),
+                format!("{}: {}", p.label(), p.summary()),
+            )
+        })
+        .collect::<Vec<_>>();
+    let policy = match form.cancellation_policy.as_str() {
+        "" => CancellationPolicy::default().as_str().to_owned(),
+        chosen => chosen.to_owned(),
+    };
     view! {
         <fieldset class="flex flex-col gap-4">
             <legend class="text-lg font-semibold text-slate-900">"The gear"</legend>
@@ -270,6 +285,8 @@ fn ListingFields(
                 <TextField label="Notice needed (days)" name="form[lead_time_days]" kind="number" value=form.lead_time_days required=false error=error("lead_time_days") hint="Days between a request and the pickup."/>
                 <TextField label="Turnaround (days)" name="form[buffer_days]" kind="number" value=form.buffer_days required=false error=error("buffer_days") hint="Days a unit stays unavailable after each return."/>
             </div>
+            <Select label="Cancellation policy" name="form[cancellation_policy]"
+                options=policy_options chosen=policy error=error("cancellation_policy")/>
         </fieldset>
     }
 }

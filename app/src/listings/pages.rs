@@ -1,6 +1,7 @@
 //! The search page, the listing page and the pieces the home page borrows from them.
 
 use super::api::{get_listing, list_categories, search_listings};
+use super::calendar::AvailabilityCalendar;
 use super::model::{Category, ListingCard, ListingDetail};
 use super::quote_panel::QuotePanel;
 use super::search::{
@@ -597,6 +598,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                         </dl>
                     </section>
                     <OwnerCard listing=listing.clone()/>
+                    <AvailabilityCalendar today=listing.today unavailable=listing.unavailable.clone()/>
                 </article>
                 <aside aria-labelledby="booking-heading">
                     <QuotePanel listing dates/>

@@ -3,7 +3,11 @@
 
 use super::model::ListingDetail;
 use super::pages::{price_lines, WantedDates};
+use crate::bookings::api::RequestBooking;
+use crate::domain::availability::touches;
 use crate::domain::{parse_iso_date, quote, Money, PeriodError, Quote, QuoteError, RateKind};
+use crate::error::AppError;
+use crate::forms::{field_message, form_message, FieldError, FormAlert};
 use leptos::prelude::*;
 
 /// Which date field a quote error belongs next to.
@@ -28,6 +32,8 @@ fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
     let (Some(from), Some(to)) = (parse_iso_date(from), parse_iso_date(to)) else {
         return QuoteState::NeedDates;
     };
+    // The unit must also be free for the owner's turnaround after the return.
+    let busy_until = to + chrono::Days::new(listing.buffer_days.clamp(0, 30) as u64);
     match quote(
         &listing.prices,
         from,
@@ -35,6 +41,12 @@ fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
         listing.today,
         listing.service_fee_bps,
     ) {
+        Ok(_) if touches(&listing.unavailable, from, busy_until) => QuoteState::Invalid {
+            field: Some(DateField::From),
+            message: "Some of those days, or the owner's turnaround after them, are fully \
+                      booked: pick free days in the calendar."
+                .to_owned(),
+        },
         Ok(quote) => QuoteState::Priced(quote),
         Err(error) => {
             let field = match error {
@@ -66,11 +78,25 @@ fn rental_line(quote: &Quote) -> String {
 
 #[component]
 pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
+    let request = ServerAction::<RequestBooking>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = request.value().get() {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate(&format!("/bookings/{id}"), Default::default());
+        }
+    });
     // `value` puts the dates from the URL into the server-rendered HTML; `prop:value` keeps
     // the fields in step with the signals once hydrated.
     let (initial_from, initial_to) = (dates.from.clone(), dates.to.clone());
     let from = RwSignal::new(dates.from);
     let to = RwSignal::new(dates.to);
+    // New dates make the server's last answer about the old ones stale.
+    let pick = move |field: RwSignal<String>, ev: leptos::ev::Event| {
+        field.set(event_target_value(&ev));
+        if request.value().with_untracked(Option::is_some) {
+            request.value().set(None);
+        }
+    };
     let lead_time = chrono::Days::new(listing.prices.lead_time_days.clamp(0, 366) as u64);
     let earliest = listing
         .today
@@ -81,23 +107,36 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         Memo::new(move |_| quote_state(&listing, &from.read(), &to.read()))
     };
     let error_for = move |field: DateField| {
-        move || match state.get() {
-            QuoteState::Invalid {
-                field: Some(f),
-                message,
-            } if f == field => Some(message),
-            _ => None,
+        move || {
+            let name = match field {
+                DateField::From => "from",
+                DateField::To => "to",
+            };
+            field_message(&request.value().get(), name).or_else(|| match state.get() {
+                QuoteState::Invalid {
+                    field: Some(f),
+                    message,
+                } if f == field => Some(message),
+                _ => None,
+            })
         }
     };
     let described_by =
-        move |field: DateField| move || error_for(field)().map(|_| "quote-error".to_owned());
+        move |field: DateField, id: &'static str| move || error_for(field)().map(|_| id.to_owned());
     let action = if listing.instant_booking {
         "Book now"
     } else {
         "Request to book"
     };
+    let note = if listing.instant_booking {
+        "Instant booking: the dates are yours as soon as you book."
+    } else {
+        "Your request holds the dates until the owner answers."
+    };
     let prices = price_lines(&listing);
     let deposit = Money::new(listing.prices.deposit_minor, listing.prices.currency);
+    let login = format!("/login?next=/gear/{}", listing.id);
+    let needs_login = move || matches!(request.value().get(), Some(Err(AppError::Unauthorized)));
     view! {
         <div class="sticky top-4 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
             <h2 id="booking-heading" class="text-lg font-semibold text-slate-900">"Book this gear"</h2>
@@ -107,7 +146,9 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                 }).collect_view()}
                 <li class="text-sm">{format!("Refundable deposit {deposit}")}</li>
             </ul>
-            <form class="mt-5 space-y-4" on:submit=|ev| ev.prevent_default()>
+            <ActionForm action=request attr:class="mt-5 space-y-4">
+                <input type="hidden" name="listing" value=listing.id.to_string()/>
+                <input type="hidden" name="key" value=listing.booking_key.to_string()/>
                 <div class="grid grid-cols-2 gap-3">
                     <div class="field">
                         <label for="quote-from">"From"</label>
@@ -115,9 +156,10 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                             min=earliest.to_string()
                             value=initial_from
                             prop:value=from
-                            on:input=move |ev| from.set(event_target_value(&ev))
+                            on:input=move |ev| pick(from, ev)
                             aria-invalid=move || error_for(DateField::From)().map(|_| "true")
-                            aria-describedby=described_by(DateField::From)/>
+                            aria-describedby=described_by(DateField::From, "quote-from-error")/>
+                        {move || view! { <FieldError id="quote-from-error" message=error_for(DateField::From)()/> }}
                     </div>
                     <div class="field">
                         <label for="quote-to">"To"</label>
@@ -126,19 +168,24 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                                 .and_then(|d| d.succ_opt()).map(|d| d.to_string())
                             value=initial_to
                             prop:value=to
-                            on:input=move |ev| to.set(event_target_value(&ev))
+                            on:input=move |ev| pick(to, ev)
                             aria-invalid=move || error_for(DateField::To)().map(|_| "true")
-                            aria-describedby=described_by(DateField::To)/>
+                            aria-describedby=described_by(DateField::To, "quote-to-error")/>
+                        {move || view! { <FieldError id="quote-to-error" message=error_for(DateField::To)()/> }}
                     </div>
                 </div>
                 <QuoteSummary state/>
-                <button type="submit" class="btn-primary w-full" disabled=true aria-describedby="booking-note">
+                <FormAlert message=Signal::derive(move || request.value().with(|r| form_message(r, &["from", "to"])))/>
+                {move || needs_login().then(|| view! {
+                    <p><a href=login.clone() class="link">"Log in to book"</a></p>
+                })}
+                <button type="submit" class="btn-primary w-full" aria-describedby="booking-note"
+                    disabled=move || request.pending().get()>
                     {action}
                 </button>
-                <p id="booking-note" class="text-xs text-slate-600">
-                    "Booking requests open soon: accounts and payments are on their way."
-                </p>
-            </form>
+                <p id="booking-note" class="text-xs text-slate-600">{note}</p>
+                <p class="text-xs text-slate-600">{format!("Cancellation policy: {}. {}", listing.cancellation_policy.label(), listing.cancellation_policy.summary())}</p>
+            </ActionForm>
         </div>
     }
     .into_any()
@@ -154,7 +201,9 @@ fn QuoteSummary(state: Memo<QuoteState>) -> impl IntoView {
             </p>
         }
         .into_any(),
-        QuoteState::Invalid { message, .. } => view! {
+        // A date's refusal is shown next to that date's field.
+        QuoteState::Invalid { field: Some(_), .. } => ().into_any(),
+        QuoteState::Invalid { field: None, message } => view! {
             <p id="quote-error" role="alert" class="rounded-lg bg-red-50 p-3 text-sm font-medium text-red-900">
                 {message}
             </p>
@@ -212,6 +261,10 @@ mod tests {
             },
             today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
             service_fee_bps: 1_000,
+            cancellation_policy: Default::default(),
+            unavailable: vec![NaiveDate::from_ymd_opt(2026, 6, 20).unwrap()],
+            buffer_days: 1,
+            booking_key: uuid::Uuid::nil(),
         }
     }
 
@@ -234,6 +287,27 @@ mod tests {
                 field: Some(DateField::To),
                 ..
             }
+        ));
+        let booked = quote_state(&l, "2026-06-18", "2026-06-21");
+        assert!(matches!(
+            booked,
+            QuoteState::Invalid {
+                field: Some(DateField::From),
+                ..
+            }
+        ));
+        assert!(matches!(
+            quote_state(&l, "2026-06-21", "2026-06-23"),
+            QuoteState::Priced(_)
+        ));
+        // The turnaround after the return runs into the booked day.
+        assert!(matches!(
+            quote_state(&l, "2026-06-18", "2026-06-20"),
+            QuoteState::Invalid { .. }
+        ));
+        assert!(matches!(
+            quote_state(&l, "2026-06-17", "2026-06-19"),
+            QuoteState::Priced(_)
         ));
         let soon = quote_state(&l, "2026-06-01", "2026-06-04");
         assert!(matches!(

@@ -521,6 +521,8 @@ struct DetailRow {
     owner_rating_sum: i64,
     owner_since: DateTime<Utc>,
     time_zone: String,
+    cancellation_policy: String,
+    buffer_days: i64,
 }
 
 /// The date it is at `now` where the listing is: rental days are the owner's local days.
@@ -547,19 +549,42 @@ pub async fn detail(
             (SELECT COUNT(*) FROM listing_units lu WHERE lu.listing_id = l.id AND lu.active) \
                 AS unit_count, \
             u.name AS owner_name, u.city AS owner_city, u.rating_count AS owner_rating_count, \
-            u.rating_sum AS owner_rating_sum, u.created_at AS owner_since, l.time_zone \
+            u.rating_sum AS owner_rating_sum, u.created_at AS owner_since, l.time_zone, \
+            l.cancellation_policy, l.buffer_days \
          FROM listings l \
          JOIN categories c ON c.slug = l.category_slug \
          JOIN users u ON u.id = l.owner_id \
          WHERE l.id = $1 AND l.status = 'active'";
     const PHOTOS_SQL: &str = "SELECT storage_key, alt_text, variants FROM listing_photos \
          WHERE listing_id = $1 ORDER BY position";
-    let (row, photos): (Option<DetailRow>, Vec<(String, String, String)>) = on_pool!(db, pool => {
+    // Every reservation of an active unit that touches the calendar's window.
+    const TAKEN_SQL: &str = "SELECT r.unit_id, r.starts_on, r.ends_on FROM reservations r \
+         JOIN listing_units u ON u.id = r.unit_id AND u.active \
+         WHERE r.listing_id = $1 AND r.ends_on > $2 AND r.starts_on < $3";
+    // Before the zone is known, a window wide enough for today anywhere.
+    let first = now.date_naive() - chrono::Days::new(1);
+    let last = first + chrono::Days::new(crate::domain::availability::CALENDAR_DAYS + 2);
+    type Photo = (String, String, String);
+    type Taken = (Uuid, NaiveDate, NaiveDate);
+    let (row, photos, taken): (Option<DetailRow>, Vec<Photo>, Vec<Taken>) = on_pool!(db, pool => {
         let row = sqlx::query_as(LISTING_SQL).bind(id).fetch_optional(pool).await?;
         let photos = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
-        (row, photos)
+        let taken = sqlx::query_as(TAKEN_SQL).bind(id).bind(first).bind(last).fetch_all(pool).await?;
+        (row, photos, taken)
     });
     let row = row.ok_or(AppError::NotFound)?;
+    let today = local_today(now, &row.time_zone);
+    let taken: Vec<crate::domain::availability::Taken> = taken
+        .into_iter()
+        .map(|(unit, from, to)| crate::domain::availability::Taken { unit, from, to })
+        .collect();
+    let units = usize::try_from(row.unit_count).unwrap_or(0);
+    let unavailable = crate::domain::availability::fully_taken_days(
+        &taken,
+        units,
+        today,
+        crate::domain::availability::CALENDAR_DAYS,
+    );
     let condition = Condition::parse(&row.condition).ok_or_else(|| {
         AppError::internal(
             "listing condition",
@@ -601,8 +626,13 @@ pub async fn detail(
             },
             member_since: row.owner_since.year(),
         },
-        today: local_today(now, &row.time_zone),
+        today,
         service_fee_bps,
+        cancellation_policy: crate::domain::CancellationPolicy::parse(&row.cancellation_policy)
+            .unwrap_or_default(),
+        unavailable,
+        buffer_days: row.buffer_days,
+        booking_key: Uuid::new_v4(),
     })
 }
 
@@ -631,6 +661,7 @@ struct EditRow {
     max_days: Option<i64>,
     lead_time_days: i64,
     buffer_days: i64,
+    cancellation_policy: String,
 }
 
 /// Minor units as the form shows them: "25" or "25.50".
@@ -673,6 +704,7 @@ impl EditRow {
             max_days: self.max_days.map(|d| d.to_string()).unwrap_or_default(),
             lead_time_days: self.lead_time_days.to_string(),
             buffer_days: self.buffer_days.to_string(),
+            cancellation_policy: self.cancellation_policy,
         }
     }
 }
@@ -685,7 +717,7 @@ pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdi
             l.monthly_price_minor, l.deposit_minor, \
             (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) AS units, \
             l.city, l.latitude, l.longitude, l.pickup_instructions, l.instant_booking, l.min_days, \
-            l.max_days, l.lead_time_days, l.buffer_days \
+            l.max_days, l.lead_time_days, l.buffer_days, l.cancellation_policy \
          FROM listings l WHERE l.id = $1";
     const UNITS_SQL: &str =
         "SELECT id, label FROM listing_units WHERE listing_id = $1 AND active ORDER BY created_at, label";

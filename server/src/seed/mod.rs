@@ -385,7 +385,7 @@ pub async fn seed(
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         if options.reset {
-            for table in ["listing_photos", "listing_units", "listings", "users"] {
+            for table in ["jobs", "booking_events", "reservations", "bookings", "listing_photos", "listing_units", "listings", "users"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
         }
@@ -443,6 +443,36 @@ async fn write_photos(media_dir: &Path, photos: &[Photo], reset: bool) -> Result
     .await
     .map_err(|e| media_error(e.to_string()))?
     .map_err(|e| media_error(e.to_string()))
+}
+
+/// Creates an account named `name` with a signed-in session, as logging in would leave it,
+/// and returns the account's id and the session cookie's value. For tests and benchmarks
+/// that need many members at once: signing up goes through per-address limits and argon2.
+/// The account has no password, so nobody can log in to it.
+pub async fn member_with_session(
+    db: &Db,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(Uuid, String), sqlx::Error> {
+    let id = Uuid::new_v4();
+    let email = format!("{}@members.test", id.simple());
+    let session = tower_sessions::session::Id::default().to_string();
+    let data = serde_json::json!({
+        "signed_in": { "user_id": id, "since": now.timestamp(), "seen": now.timestamp() }
+    })
+    .to_string();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("INSERT INTO users (id, email, name, time_zone, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 'Europe/Berlin', $4, $4)")
+            .bind(id).bind(&email).bind(name).bind(now)
+            .execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(&session).bind(id).bind(&data).bind(now.timestamp() + 12 * 3600)
+            .execute(&mut *tx).await?;
+        tx.commit().await?;
+    });
+    Ok((id, session))
 }
 
 #[cfg(test)]

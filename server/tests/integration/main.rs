@@ -5,6 +5,7 @@
 mod common;
 mod accounts;
 mod authz;
+mod bookings;
 mod listings_manage;
 mod listings_repo;
 mod pages;

@@ -28,6 +28,8 @@ const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The database's URL, for server processes started beside the in-process router.
+    pub url: String,
     pub media_dir: PathBuf,
     _cleanup: Cleanup,
 }
@@ -169,6 +171,7 @@ impl TestApp {
         TestApp {
             router,
             db,
+            url,
             media_dir,
             _cleanup: cleanup,
         }
@@ -371,4 +374,12 @@ pub async fn audit_count(db: &Db, kind: &str) -> i64 {
         .fetch_one(pool)
         .await)
     .unwrap()
+}
+
+/// A member signed in through a session written straight into the database (see
+/// `gearshare::seed::member_with_session`): for tests that need many members at once.
+pub async fn signed_in_member(db: &Db, name: &str) -> (Uuid, String) {
+    gearshare::seed::member_with_session(db, name, chrono::Utc::now())
+        .await
+        .expect("create a member")
 }

@@ -1,0 +1,111 @@
+//! Server functions of bookings. Every one needs a signed-in member; who may do what to a
+//! booking is the state machine's call (`domain::booking::decide`), made in the service.
+
+use super::model::{BookingLine, BookingView, RequestsOverview};
+#[cfg(feature = "ssr")]
+use crate::domain::booking::Command;
+#[cfg(feature = "ssr")]
+use crate::error::with_status;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::listings::api::member_change;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive).
+/// `key` identifies the form: sending it again returns the same booking.
+#[server(endpoint = "request_booking")]
+pub async fn request_booking(
+    listing: Uuid,
+    from: String,
+    to: String,
+    key: Uuid,
+) -> Result<Uuid, AppError> {
+    member_change(|state, actor| async move {
+        let period = super::form::period_from_form(&from, &to)?;
+        let request = super::service::BookingRequest {
+            listing,
+            period,
+            key,
+        };
+        super::service::request(
+            &state.db,
+            &actor.user,
+            &request,
+            state.booking_rules(),
+            actor.now,
+        )
+        .await
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn command(id: Uuid, command: Command) -> Result<(), AppError> {
+    member_change(|state, actor| async move {
+        let who = super::service::actor_of(&actor.user);
+        super::service::act(&state.db, id, &command, who, actor.now).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The owner (or an admin) accepts a request.
+#[server(endpoint = "accept_booking")]
+pub async fn accept_booking(id: Uuid) -> Result<(), AppError> {
+    command(id, Command::Accept).await
+}
+
+/// The owner (or an admin) declines a request, saying why.
+#[server(endpoint = "decline_booking")]
+pub async fn decline_booking(id: Uuid, reason: String) -> Result<(), AppError> {
+    command(id, Command::Decline { reason }).await
+}
+
+/// The renter, the owner or an admin cancels a request or an accepted booking.
+#[server(endpoint = "cancel_booking")]
+pub async fn cancel_booking(id: Uuid, reason: String) -> Result<(), AppError> {
+    command(id, Command::Cancel { reason }).await
+}
+
+/// The signed-in member's bookings as a renter.
+#[server(endpoint = "my_bookings", input = server_fn::codec::GetUrl)]
+pub async fn my_bookings() -> Result<Vec<BookingLine>, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            super::queries::renter_bookings(&state.db, user.id).await
+        }
+        .await,
+    )
+}
+
+/// One booking, for its renter, its owner or an admin.
+#[server(endpoint = "booking", input = server_fn::codec::GetUrl)]
+pub async fn booking(id: Uuid) -> Result<BookingView, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            super::queries::view(&state.db, &user, id, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// The signed-in owner's requests to answer and bookings to come.
+#[server(endpoint = "owner_requests", input = server_fn::codec::GetUrl)]
+pub async fn owner_requests() -> Result<RequestsOverview, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            // Listings may be anywhere: keep bookings until their return day has passed
+            // everywhere on Earth.
+            let today = (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive();
+            super::queries::owner_requests(&state.db, user.id, today).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,11 @@
+//! Bookings: a renter's request for a listing's dates, the owner's answer, and everything
+//! after. The rules are `domain::booking`; this feature stores, shows and serves them.
+
+pub mod api;
+pub mod form;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod service;

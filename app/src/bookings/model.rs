@@ -1,0 +1,75 @@
+//! What the booking pages show, as it crosses from server to browser.
+
+use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The message CONTRACT.md promises when someone else took the dates first.
+pub const NO_LONGER_AVAILABLE: &str = "Those dates are no longer available: no unit is free \
+     for them and the owner's turnaround after them. Pick other dates.";
+
+/// One line of a list of bookings (the renter's, or an owner's upcoming ones).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingLine {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub listing_title: String,
+    pub period: RentalPeriod,
+    pub status: BookingStatus,
+    pub total: Money,
+    /// The other side: the owner for a renter's list, the renter for an owner's.
+    pub counterpart: String,
+}
+
+/// A request waiting for its owner's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub booking: BookingLine,
+    pub unit_label: String,
+    pub rental: Money,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The owner's requests page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestsOverview {
+    pub pending: Vec<PendingRequest>,
+    pub upcoming: Vec<BookingLine>,
+}
+
+/// One entry of a booking's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// What the person looking at a booking may do with it now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BookingAction {
+    Accept,
+    Decline,
+    Cancel,
+}
+
+/// One booking as its renter, its owner or an admin sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingView {
+    pub line: BookingLine,
+    /// How the viewer takes part.
+    pub viewer: Party,
+    pub renter_name: String,
+    pub owner_name: String,
+    pub unit_label: String,
+    pub rental: Money,
+    pub service_fee: Money,
+    pub deposit: Money,
+    pub policy_summary: String,
+    /// Shown once the owner has accepted.
+    pub pickup_instructions: Option<String>,
+    pub decline_reason: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub timeline: Vec<TimelineEntry>,
+    pub actions: Vec<BookingAction>,
+}

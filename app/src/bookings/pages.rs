@@ -1,0 +1,401 @@
+//! The renter's bookings, one booking with its timeline and actions, and the owner's requests.
+//! Every page shows only the actions the state machine allows the viewer now.
+
+use super::api::{
+    booking, my_bookings, owner_requests, AcceptBooking, CancelBooking, DeclineBooking,
+};
+use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
+use crate::domain::{day_text, Party};
+use crate::error::AppError;
+use crate::forms::{field_message, form_message, FieldError, FormAlert};
+use crate::shell::gate;
+use chrono::{DateTime, Timelike, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+/// "24 Nov 2026, 09:30 UTC", without chrono's formatter (see `parse_iso_date`).
+pub fn moment_text(at: DateTime<Utc>) -> String {
+    format!(
+        "{}, {:02}:{:02} UTC",
+        day_text(at.date_naive()),
+        at.hour(),
+        at.minute()
+    )
+}
+
+/// The three booking actions of a page, and a counter that moves when any of them succeeds.
+#[derive(Clone, Copy)]
+struct Actions {
+    accept: ServerAction<AcceptBooking>,
+    decline: ServerAction<DeclineBooking>,
+    cancel: ServerAction<CancelBooking>,
+    /// The booking whose form was sent last: on a page of several requests, a refused reason
+    /// belongs next to that one's field only.
+    target: RwSignal<Option<Uuid>>,
+    /// Counts the actions that succeeded. A refused one leaves the page as it is, so what
+    /// the person typed stays (an action's version counts refusals too).
+    succeeded: RwSignal<usize>,
+}
+
+impl Actions {
+    fn new() -> Self {
+        let actions = Self {
+            accept: ServerAction::new(),
+            decline: ServerAction::new(),
+            cancel: ServerAction::new(),
+            target: RwSignal::new(None),
+            succeeded: RwSignal::new(0),
+        };
+        let succeeded = actions.succeeded;
+        let count = move |ok: bool| {
+            if ok {
+                succeeded.update(|n| *n += 1);
+            }
+        };
+        let (accept, decline, cancel) = (actions.accept, actions.decline, actions.cancel);
+        Effect::new(move |_| count(matches!(accept.value().get(), Some(Ok(())))));
+        Effect::new(move |_| count(matches!(decline.value().get(), Some(Ok(())))));
+        Effect::new(move |_| count(matches!(cancel.value().get(), Some(Ok(())))));
+        actions
+    }
+
+    /// `problem` (a refused reason) when it is about booking `id`.
+    fn reason_problem(&self, id: Uuid, problem: Signal<Option<String>>) -> Signal<Option<String>> {
+        let target = self.target;
+        Signal::derive(move || problem.get().filter(|_| target.get() == Some(id)))
+    }
+
+    /// Changes whenever an action succeeded, so resources keyed on it load again.
+    fn done(&self) -> usize {
+        self.succeeded.get()
+    }
+
+    /// Why the last action was refused, unless a field shows it.
+    fn problem(&self) -> Option<String> {
+        [
+            self.accept.value().with(|r| form_message(r, &[])),
+            self.decline.value().with(|r| form_message(r, &["reason"])),
+            self.cancel.value().with(|r| form_message(r, &["reason"])),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+}
+
+#[component]
+fn BookingTable(lines: Vec<BookingLine>, counterpart: &'static str) -> impl IntoView {
+    view! {
+        <table class="mt-6 w-full text-left text-sm">
+            <thead>
+                <tr class="border-b border-slate-300 text-slate-700">
+                    <th scope="col" class="py-2">"Gear"</th>
+                    <th scope="col" class="py-2">"Dates"</th>
+                    <th scope="col" class="py-2">"Status"</th>
+                    <th scope="col" class="py-2">"Total"</th>
+                    <th scope="col" class="py-2">{counterpart}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {lines.into_iter().map(|line| view! {
+                    <tr class="border-b border-slate-200">
+                        <td class="py-2 font-medium">
+                            <A href=format!("/bookings/{}", line.id) attr:class="link">{line.listing_title}</A>
+                        </td>
+                        <td class="py-2">{line.period.describe()}</td>
+                        <td class="py-2">{line.status.label()}</td>
+                        <td class="py-2">{line.total.to_string()}</td>
+                        <td class="py-2">{line.counterpart}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+pub fn BookingsPage() -> impl IntoView {
+    let bookings = Resource::new(|| (), |_| my_bookings());
+    view! {
+        <Title text="Your bookings"/>
+        <div class="mx-auto max-w-5xl px-4 py-8">
+            <Suspense fallback=|| view! { <p>"Loading your bookings…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(bookings.await, |lines| view! {
+                        <h1 class="text-3xl font-bold text-slate-900">"Your bookings"</h1>
+                        {if lines.is_empty() {
+                            view! {
+                                <p class="mt-4 text-slate-700">"You have no bookings yet. Requests you send to owners will appear here."</p>
+                                <A href="/search" attr:class="btn-primary mt-6">"Browse gear"</A>
+                            }.into_any()
+                        } else {
+                            view! { <BookingTable lines counterpart="Owner"/> }.into_any()
+                        }}
+                    })
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// "Accept", for one request.
+#[component]
+fn AcceptButton(
+    id: Uuid,
+    action: ServerAction<AcceptBooking>,
+    #[prop(into)] about: String,
+) -> impl IntoView {
+    view! {
+        <ActionForm action attr:class="inline">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <button type="submit" class="btn-primary" aria-describedby=about>"Accept"</button>
+        </ActionForm>
+    }
+}
+
+/// A reason field and a button: declining needs a reason, cancelling takes one if given.
+#[component]
+fn ReasonField(
+    id: Uuid,
+    label: &'static str,
+    required: bool,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let control = format!(
+        "reason-{}-{id}",
+        if required { "decline" } else { "cancel" }
+    );
+    let error_id = format!("{control}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.get().map(|_| error_id.clone())
+    };
+    view! {
+        <div class="field">
+            <label for=control.clone()>{label}</label>
+            <textarea id=control name="reason" rows="2" maxlength="500" required=required
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described_by></textarea>
+            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+        </div>
+    }
+}
+
+#[component]
+fn DeclineForm(id: Uuid, actions: Actions, #[prop(into)] about: String) -> impl IntoView {
+    let decline = actions.decline;
+    let error = actions.reason_problem(
+        id,
+        Signal::derive(move || field_message(&decline.value().get(), "reason")),
+    );
+    view! {
+        <ActionForm action=actions.decline attr:class="space-y-2">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <ReasonField id label="Reason for declining" required=true error/>
+            <button type="submit" class="btn-secondary" aria-describedby=about
+                on:click=move |_| actions.target.set(Some(id))>"Decline"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn CancelForm(id: Uuid, actions: Actions) -> impl IntoView {
+    let cancel = actions.cancel;
+    let error = actions.reason_problem(
+        id,
+        Signal::derive(move || field_message(&cancel.value().get(), "reason")),
+    );
+    view! {
+        <ActionForm action=actions.cancel attr:class="space-y-2">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <ReasonField id label="Reason for cancelling (optional)" required=false error/>
+            <button type="submit" class="btn-secondary"
+                on:click=move |_| actions.target.set(Some(id))>"Cancel booking"</button>
+        </ActionForm>
+    }
+}
+
+fn booking_id_from_path() -> Memo<Option<Uuid>> {
+    let params = use_params_map();
+    Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+    })
+}
+
+#[component]
+pub fn BookingPage() -> impl IntoView {
+    let id = booking_id_from_path();
+    let actions = Actions::new();
+    let view = Resource::new(
+        move || (id.get(), actions.done()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => booking(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Booking"/>
+        <div class="mx-auto max-w-4xl px-4 py-8">
+            <Transition fallback=|| view! { <p>"Loading the booking…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(view.await, move |booking| view! { <BookingDetail booking actions/> })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
+    let id = booking.line.id;
+    let (other_label, other_name) = match booking.viewer {
+        Party::Renter => ("Owner", booking.owner_name.clone()),
+        _ => ("Renter", booking.renter_name.clone()),
+    };
+    let facts = [
+        ("Dates", booking.line.period.describe()),
+        ("Unit", booking.unit_label.clone()),
+        (other_label, other_name),
+        ("Rental", booking.rental.to_string()),
+        ("Service fee", booking.service_fee.to_string()),
+        (
+            "Deposit (refunded after return)",
+            booking.deposit.to_string(),
+        ),
+        ("Total", booking.line.total.to_string()),
+        ("Cancellation policy", booking.policy_summary.clone()),
+    ];
+    let deadline = booking.expires_at.map(|at| {
+        let who = if booking.viewer == Party::Renter { "The owner has" } else { "You have" };
+        view! { <p class="mt-2 text-slate-700">{format!("{who} until {} to answer.", moment_text(at))}</p> }
+    });
+    let listing_href = format!("/gear/{}", booking.line.listing_id);
+    view! {
+        <Title text=format!("Booking: {}", booking.line.listing_title)/>
+        <p class="text-sm"><A href="/bookings" attr:class="link">"Your bookings"</A></p>
+        <h1 class="mt-2 text-3xl font-bold text-slate-900">
+            {booking.line.listing_title.clone()}
+        </h1>
+        <p class="mt-3 text-lg">"Status: "<strong>{booking.line.status.label()}</strong></p>
+        {deadline}
+        {booking.decline_reason.clone().map(|reason| view! {
+            <p class="mt-2 text-slate-700">{format!("The owner's reason: {reason}")}</p>
+        })}
+        <FormAlert message=Signal::derive(move || actions.problem())/>
+        <ActionPanel id actions allowed=booking.actions.clone()/>
+        <section class="mt-8" aria-labelledby="details-heading">
+            <h2 id="details-heading" class="text-xl font-semibold">"Details"</h2>
+            <dl class="mt-3 grid gap-3 sm:grid-cols-2">
+                {facts.into_iter().map(|(term, value)| view! {
+                    <div class="rounded-lg bg-white p-3 ring-1 ring-slate-200">
+                        <dt class="text-sm text-slate-600">{term}</dt>
+                        <dd class="mt-1 font-medium text-slate-900">{value}</dd>
+                    </div>
+                }).collect_view()}
+            </dl>
+            <p class="mt-3"><A href=listing_href attr:class="link">"See the listing"</A></p>
+            {booking.pickup_instructions.clone().filter(|text| !text.is_empty()).map(|text| view! {
+                <h3 class="mt-4 font-semibold">"Pickup instructions"</h3>
+                <p class="mt-1 whitespace-pre-line text-slate-800">{text}</p>
+            })}
+        </section>
+        <section class="mt-8" aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading" class="text-xl font-semibold">"Timeline"</h2>
+            <ol class="mt-3 space-y-2 border-l-2 border-slate-300 pl-4">
+                {booking.timeline.into_iter().map(|entry| view! {
+                    <li>
+                        <time datetime=entry.at.to_rfc3339() class="block text-sm text-slate-600">{moment_text(entry.at)}</time>
+                        <span class="text-slate-900">{entry.text}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// The buttons the viewer may press now; nothing when there are none.
+#[component]
+fn ActionPanel(id: Uuid, actions: Actions, allowed: Vec<BookingAction>) -> impl IntoView {
+    if allowed.is_empty() {
+        return ().into_any();
+    }
+    let has = |action| allowed.contains(&action);
+    view! {
+        <section class="mt-6 space-y-4 rounded-xl bg-white p-4 ring-1 ring-slate-200" aria-labelledby="actions-heading">
+            <h2 id="actions-heading" class="text-lg font-semibold">"What you can do"</h2>
+            {has(BookingAction::Accept).then(|| view! { <AcceptButton id action=actions.accept about="actions-heading"/> })}
+            {has(BookingAction::Decline).then(|| view! { <DeclineForm id actions about="actions-heading"/> })}
+            {has(BookingAction::Cancel).then(|| view! { <CancelForm id actions/> })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn OwnerRequestsPage() -> impl IntoView {
+    let actions = Actions::new();
+    let requests = Resource::new(move || actions.done(), |_| owner_requests());
+    view! {
+        <Title text="Requests"/>
+        <div class="mx-auto max-w-4xl px-4 py-8">
+            <Transition fallback=|| view! { <p>"Loading your requests…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(requests.await, move |requests| view! {
+                        <h1 class="text-3xl font-bold text-slate-900">"Requests"</h1>
+                        <FormAlert message=Signal::derive(move || actions.problem())/>
+                        <section class="mt-6" aria-labelledby="pending-heading">
+                            <h2 id="pending-heading" class="text-xl font-semibold">
+                                {format!("Waiting for your answer ({})", requests.pending.len())}
+                            </h2>
+                            {if requests.pending.is_empty() {
+                                view! { <p class="mt-2 text-slate-700">"No requests are waiting for you."</p> }.into_any()
+                            } else {
+                                requests.pending.into_iter()
+                                    .map(|request| view! { <RequestCard request actions/> })
+                                    .collect_view().into_any()
+                            }}
+                        </section>
+                        <section class="mt-10" aria-labelledby="upcoming-heading">
+                            <h2 id="upcoming-heading" class="text-xl font-semibold">"Upcoming bookings"</h2>
+                            {if requests.upcoming.is_empty() {
+                                view! { <p class="mt-2 text-slate-700">"No accepted bookings to come."</p> }.into_any()
+                            } else {
+                                view! { <BookingTable lines=requests.upcoming counterpart="Renter"/> }.into_any()
+                            }}
+                        </section>
+                    })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn RequestCard(request: PendingRequest, actions: Actions) -> impl IntoView {
+    let line = request.booking;
+    let heading = format!("request-{}", line.id);
+    view! {
+        <article class="mt-4 rounded-xl bg-white p-4 ring-1 ring-slate-200" aria-labelledby=heading.clone()>
+            <h3 id=heading.clone() class="font-semibold text-slate-900">
+                {format!("{} wants {}", line.counterpart, line.listing_title)}
+            </h3>
+            <p class="mt-1 text-slate-700">
+                {format!("{} · {} · rental {} (total {})", line.period.describe(), request.unit_label, request.rental, line.total)}
+            </p>
+            <p class="text-sm text-slate-600">{format!("Answer by {}.", moment_text(request.expires_at))}</p>
+            <p class="text-sm"><A href=format!("/bookings/{}", line.id) attr:class="link">"Open the booking"</A></p>
+            <div class="mt-3 flex flex-wrap items-start gap-4">
+                <AcceptButton id=line.id action=actions.accept about=heading.clone()/>
+                <DeclineForm id=line.id actions about=heading.clone()/>
+            </div>
+        </article>
+    }
+}

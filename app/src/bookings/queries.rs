@@ -1,0 +1,207 @@
+//! What the booking pages read (server only). Lists read the bookings table; one booking's
+//! page reads its events too, because the actions it offers are the state machine's answer.
+
+use super::model::{
+    BookingAction, BookingLine, BookingView, PendingRequest, RequestsOverview, TimelineEntry,
+};
+use super::service::{actor_of, events_of};
+use crate::accounts::model::CurrentUser;
+use crate::db::Db;
+use crate::domain::booking::{allowed, replay, Command};
+use crate::domain::{BookingStatus, Currency, Money, RentalPeriod};
+use crate::error::AppError;
+use crate::on_pool;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+/// Pairs of reservations that hold one unit on a shared day. Always 0: the contention test,
+/// the benchmark and `gearshare replay` check it.
+pub async fn overlapping_reservations(db: &Db) -> Result<i64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query_scalar(OVERLAPS_SQL).fetch_one(pool).await)
+}
+
+pub const OVERLAPS_SQL: &str = "SELECT COUNT(*) FROM reservations a JOIN reservations b \
+     ON a.unit_id = b.unit_id AND a.id < b.id \
+     AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on";
+
+/// Lists show the most recent bookings; nobody has hundreds of current ones.
+const LIST_LIMIT: i64 = 200;
+
+#[derive(FromRow)]
+struct LineRow {
+    id: Uuid,
+    listing_id: Uuid,
+    listing_title: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    status: String,
+    currency: String,
+    total_minor: i64,
+    counterpart: String,
+}
+
+impl LineRow {
+    fn into_line(self) -> Result<BookingLine, AppError> {
+        let currency = currency(&self.currency)?;
+        Ok(BookingLine {
+            id: self.id,
+            listing_id: self.listing_id,
+            listing_title: self.listing_title,
+            period: RentalPeriod::new(self.starts_on, self.ends_on)
+                .map_err(|e| AppError::internal("booking period", e))?,
+            status: BookingStatus::parse(&self.status)
+                .ok_or_else(|| AppError::internal("booking status", &self.status))?,
+            total: Money::new(self.total_minor, currency),
+            counterpart: self.counterpart,
+        })
+    }
+}
+
+fn currency(code: &str) -> Result<Currency, AppError> {
+    Currency::parse(code).ok_or_else(|| AppError::internal("booking currency", code))
+}
+
+const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.starts_on, \
+     b.ends_on, b.status, b.currency, b.total_minor";
+
+/// The renter's bookings, the latest pickup first.
+pub async fn renter_bookings(db: &Db, renter: Uuid) -> Result<Vec<BookingLine>, AppError> {
+    let sql = format!(
+        "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
+         JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.owner_id \
+         WHERE b.renter_id = $1 ORDER BY b.starts_on DESC, b.created_at DESC LIMIT $2"
+    );
+    let rows: Vec<LineRow> = on_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(renter).bind(LIST_LIMIT).fetch_all(pool).await)?;
+    rows.into_iter().map(LineRow::into_line).collect()
+}
+
+#[derive(FromRow)]
+struct PendingRow {
+    #[sqlx(flatten)]
+    line: LineRow,
+    unit_label: String,
+    rental_minor: i64,
+    expires_at: DateTime<Utc>,
+}
+
+/// The owner's unanswered requests (soonest deadline first) and accepted bookings to come.
+pub async fn owner_requests(
+    db: &Db,
+    owner: Uuid,
+    today: NaiveDate,
+) -> Result<RequestsOverview, AppError> {
+    let pending_sql = format!(
+        "SELECT {LINE_COLUMNS}, u.name AS counterpart, lu.label AS unit_label, b.rental_minor, \
+             b.expires_at FROM bookings b \
+         JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
+         JOIN listing_units lu ON lu.id = b.unit_id \
+         WHERE b.owner_id = $1 AND b.status = 'requested' ORDER BY b.expires_at LIMIT $2"
+    );
+    let upcoming_sql = format!(
+        "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
+         JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
+         WHERE b.owner_id = $1 AND b.status = 'accepted' AND b.ends_on >= $3 \
+         ORDER BY b.starts_on LIMIT $2"
+    );
+    let (pending, upcoming): (Vec<PendingRow>, Vec<LineRow>) = on_pool!(db, pool => {
+        let pending = sqlx::query_as(&pending_sql).bind(owner).bind(LIST_LIMIT)
+            .fetch_all(pool).await?;
+        let upcoming = sqlx::query_as(&upcoming_sql).bind(owner).bind(LIST_LIMIT).bind(today)
+            .fetch_all(pool).await?;
+        (pending, upcoming)
+    });
+    Ok(RequestsOverview {
+        pending: pending
+            .into_iter()
+            .map(|row| {
+                let currency = currency(&row.line.currency)?;
+                Ok(PendingRequest {
+                    booking: row.line.into_line()?,
+                    unit_label: row.unit_label,
+                    rental: Money::new(row.rental_minor, currency),
+                    expires_at: row.expires_at,
+                })
+            })
+            .collect::<Result<_, AppError>>()?,
+        upcoming: upcoming
+            .into_iter()
+            .map(LineRow::into_line)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+#[derive(FromRow)]
+struct ViewRow {
+    #[sqlx(flatten)]
+    line: LineRow,
+    renter_name: String,
+    unit_label: String,
+    pickup_instructions: String,
+}
+
+/// Booking `id` as `viewer` sees it; `Forbidden` unless they rent it, own it or are an admin.
+pub async fn view(
+    db: &Db,
+    viewer: &CurrentUser,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<BookingView, AppError> {
+    let sql = format!(
+        "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
+             lu.label AS unit_label, l.pickup_instructions FROM bookings b \
+         JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
+         JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \
+         WHERE b.id = $1"
+    );
+    let row: ViewRow =
+        on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?
+            .ok_or(AppError::NotFound)?;
+    let events = events_of(db, id).await?;
+    let booking = replay(&events.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>())
+        .map_err(|e| AppError::internal("booking events", e))?;
+    let actor = actor_of(viewer);
+    let viewer_party = actor.party(&booking).ok_or(AppError::Forbidden)?;
+    let actions = allowed(&booking, actor, now)
+        .into_iter()
+        .map(|command| match command {
+            Command::Accept => BookingAction::Accept,
+            Command::Decline { .. } => BookingAction::Decline,
+            _ => BookingAction::Cancel,
+        })
+        .collect();
+    let owner_name = row.line.counterpart.clone();
+    let mut line = row.line.into_line()?;
+    // The events decide; the row is their projection, written in the same transaction.
+    line.status = booking.status;
+    let quote = &booking.terms.quote;
+    let shows_pickup = booking.status.holds_unit() && booking.status != BookingStatus::Requested;
+    Ok(BookingView {
+        line,
+        viewer: viewer_party,
+        renter_name: row.renter_name,
+        owner_name,
+        unit_label: row.unit_label,
+        rental: quote.rental,
+        service_fee: quote.service_fee,
+        deposit: quote.deposit,
+        policy_summary: format!(
+            "{}: {}",
+            booking.terms.policy.label(),
+            booking.terms.policy.summary()
+        ),
+        pickup_instructions: shows_pickup.then_some(row.pickup_instructions),
+        decline_reason: booking.decline_reason.clone(),
+        expires_at: (booking.status == BookingStatus::Requested)
+            .then_some(booking.terms.expires_at),
+        timeline: events
+            .iter()
+            .map(|(at, event)| TimelineEntry {
+                at: *at,
+                text: event.describe(),
+            })
+            .collect(),
+        actions,
+    })
+}

@@ -1,0 +1,547 @@
+//! Booking requests and every later change (server only). Each change is one write
+//! transaction that reads the booking's events, asks `domain::booking::decide`, and writes the
+//! new events, the bookings row they imply and the unit's reservation together.
+//!
+//! The guarantee that a unit is never booked twice rests on the database: PostgreSQL's
+//! exclusion constraint on `reservations`, and on SQLite a `BEGIN IMMEDIATE` transaction in
+//! which the free-unit check and the insert cannot interleave with another writer. On
+//! PostgreSQL a request also locks its listing row first, so concurrent requests for one
+//! listing queue instead of both picking the same free unit and one failing needlessly.
+
+use super::model::NO_LONGER_AVAILABLE;
+use crate::accounts::model::CurrentUser;
+use crate::db::{Arg, Db};
+use crate::domain::booking::{
+    decide, evolve, open, replay, Actor, Booking, BookingEvent, Command, NewBooking, Refusal,
+};
+use crate::domain::{
+    quote, CancellationPolicy, ListingPrices, PeriodError, QuoteError, RentalPeriod,
+};
+use crate::error::AppError;
+use crate::jobs::NewJob;
+use crate::{bind_args, insert_job, on_pool};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+/// The job that expires an unanswered request; its payload is the booking id.
+pub const EXPIRE_JOB: &str = "expire_booking";
+
+/// What the marketplace charges and how long owners have to answer.
+#[derive(Clone, Copy, Debug)]
+pub struct BookingRules {
+    pub service_fee_bps: u32,
+    pub request_expiry: Duration,
+}
+
+/// A renter's request, as the form sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct BookingRequest {
+    pub listing: Uuid,
+    pub period: RentalPeriod,
+    /// The form's idempotency key: the same key from the same renter is the same booking.
+    pub key: Uuid,
+}
+
+/// The acting member as the booking rules see them. An admin acts as one only with two-factor
+/// authentication on, as everywhere in the admin area.
+pub fn actor_of(user: &CurrentUser) -> Actor {
+    Actor::Member {
+        user: user.id,
+        is_admin: user.is_admin() && user.two_factor_on,
+    }
+}
+
+#[derive(FromRow)]
+struct ListingTerms {
+    owner_id: Uuid,
+    status: String,
+    currency: String,
+    daily_price_minor: i64,
+    weekly_price_minor: Option<i64>,
+    monthly_price_minor: Option<i64>,
+    deposit_minor: i64,
+    min_days: i64,
+    max_days: Option<i64>,
+    lead_time_days: i64,
+    buffer_days: i64,
+    instant_booking: bool,
+    time_zone: String,
+    cancellation_policy: String,
+}
+
+const TERMS_SQL: &str =
+    "SELECT owner_id, status, currency, daily_price_minor, weekly_price_minor, \
+     monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
+     instant_booking, time_zone, cancellation_policy FROM listings WHERE id = $1";
+
+impl ListingTerms {
+    fn prices(&self) -> Result<ListingPrices, AppError> {
+        Ok(ListingPrices {
+            currency: crate::domain::Currency::parse(&self.currency)
+                .ok_or_else(|| AppError::internal("listing currency", &self.currency))?,
+            daily_minor: self.daily_price_minor,
+            weekly_minor: self.weekly_price_minor,
+            monthly_minor: self.monthly_price_minor,
+            deposit_minor: self.deposit_minor,
+            min_days: self.min_days,
+            max_days: self.max_days,
+            lead_time_days: self.lead_time_days,
+        })
+    }
+}
+
+/// The field of the booking form a quote error belongs to.
+fn quote_problem(error: QuoteError) -> AppError {
+    let field = match error {
+        QuoteError::StartsInPast | QuoteError::NoticeTooShort { .. } => "from",
+        QuoteError::Period(PeriodError::EndNotAfterStart | PeriodError::TooLong)
+        | QuoteError::TooShort { .. }
+        | QuoteError::TooLong { .. } => "to",
+        QuoteError::InvalidPrices => "booking",
+    };
+    AppError::validation(field, error.to_string())
+}
+
+/// The instant a local day starts in `time_zone` (UTC for an unknown zone; the first instant
+/// after a gap when midnight does not exist there).
+pub fn start_of_day(day: NaiveDate, time_zone: &str) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => zone
+            .from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(midnight + Duration::hours(1)))
+                    .earliest()
+            })
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
+        Err(_) => midnight.and_utc(),
+    }
+}
+
+/// Creates the booking `request` asks for, with a unit reserved for it, or finds the one an
+/// earlier submission of the same form created. Returns the booking's id.
+pub async fn request(
+    db: &Db,
+    renter: &CurrentUser,
+    request: &BookingRequest,
+    rules: BookingRules,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    if let Some(id) = booked_with_key(db, renter.id, request).await? {
+        return Ok(id);
+    }
+    let terms: Option<ListingTerms> = on_pool!(db, pool => sqlx::query_as(TERMS_SQL)
+        .bind(request.listing).fetch_optional(pool).await)?;
+    let terms = terms
+        .filter(|t| t.status == "active")
+        .ok_or(AppError::NotFound)?;
+    if terms.owner_id == renter.id {
+        return Err(AppError::validation(
+            "booking",
+            "This is your own listing: block dates on its edit page instead.",
+        ));
+    }
+    let period = request.period;
+    let today = crate::listings::repo::local_today(now, &terms.time_zone);
+    let quote = quote(
+        &terms.prices()?,
+        period.from(),
+        period.to(),
+        today,
+        rules.service_fee_bps,
+    )
+    .map_err(quote_problem)?;
+    let pickup_at = start_of_day(period.from(), &terms.time_zone);
+    let new = NewBooking {
+        id: Uuid::new_v4(),
+        listing: request.listing,
+        // Chosen inside the transaction.
+        unit: Uuid::nil(),
+        renter: renter.id,
+        owner: terms.owner_id,
+        period,
+        buffer_days: terms.buffer_days,
+        quote,
+        policy: CancellationPolicy::parse(&terms.cancellation_policy).unwrap_or_default(),
+        pickup_at,
+        // A request lapses after the expiry time, or at the end of its pickup day if sooner.
+        expires_at: (now + rules.request_expiry).min(pickup_at + Duration::days(1)),
+        instant: terms.instant_booking,
+    };
+    match insert_booking(db, new, request.key, renter, now).await {
+        Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
+            booked_with_key(db, renter.id, request)
+                .await?
+                .ok_or(AppError::Internal)
+        }
+        other => other,
+    }
+}
+
+/// Marks the race of two submissions of one form; never shown to anyone.
+const DUPLICATE_KEY: &str = "duplicate idempotency key";
+
+const KEYED_SQL: &str = "SELECT id, listing_id, starts_on, ends_on FROM bookings \
+     WHERE renter_id = $1 AND idempotency_key = $2";
+
+type Keyed = (Uuid, Uuid, NaiveDate, NaiveDate);
+
+/// The booking an earlier submission of this form made, if it asked for the same thing. A
+/// key reused for other dates (a stale tab, a tampered form) is refused rather than answered
+/// with a booking the person did not ask for.
+fn earlier_booking(
+    keyed: Option<Keyed>,
+    listing: Uuid,
+    period: RentalPeriod,
+) -> Result<Option<Uuid>, AppError> {
+    match keyed {
+        None => Ok(None),
+        Some((id, l, from, to)) if l == listing && from == period.from() && to == period.to() => {
+            Ok(Some(id))
+        }
+        Some(_) => Err(AppError::Conflict(FORM_USED.into())),
+    }
+}
+
+pub const FORM_USED: &str =
+    "This form already sent another request. Reload the page to make a new one.";
+
+async fn booked_with_key(
+    db: &Db,
+    renter: Uuid,
+    request: &BookingRequest,
+) -> Result<Option<Uuid>, AppError> {
+    let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
+        .bind(renter).bind(request.key).fetch_optional(pool).await)?;
+    earlier_booking(keyed, request.listing, request.period)
+}
+
+/// Serialises the writers of one listing's reservations (requests, owner blocks) on
+/// PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
+/// status inside the transaction.
+pub fn lock_listing_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "SELECT status FROM listings WHERE id = $1",
+        Db::Postgres(_) => "SELECT status FROM listings WHERE id = $1 FOR UPDATE",
+    }
+}
+
+fn lock_booking_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "SELECT id FROM bookings WHERE id = $1",
+        Db::Postgres(_) => "SELECT id FROM bookings WHERE id = $1 FOR UPDATE",
+    }
+}
+
+/// The first active unit of the listing with nothing reserved on `[$2, $3)`.
+const FREE_UNIT_SQL: &str = "SELECT u.id FROM listing_units u \
+     WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
+         SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
+         AND r.starts_on < $3 AND r.ends_on > $2) \
+     ORDER BY u.label LIMIT 1";
+
+const INSERT_BOOKING_SQL: &str = "INSERT INTO bookings (id, listing_id, unit_id, renter_id, \
+     owner_id, status, starts_on, ends_on, buffer_days, currency, days, rental_minor, \
+     service_fee_minor, deposit_minor, total_minor, cancellation_policy, instant, pickup_at, \
+     expires_at, decline_reason, cancelled_by, refund_minor, idempotency_key, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+     $16, $17, $18, $19, $20, $21, $22, $23, $24, $24)";
+
+const UPDATE_BOOKING_SQL: &str = "UPDATE bookings SET status = $2, decline_reason = $3, \
+     cancelled_by = $4, refund_minor = $5, updated_at = $6 WHERE id = $1";
+
+const INSERT_RESERVATION_SQL: &str = "INSERT INTO reservations (id, listing_id, unit_id, kind, \
+     starts_on, ends_on, note, created_by, created_at, booking_id) \
+     VALUES ($1, $2, $3, 'booking', $4, $5, '', $6, $7, $8)";
+
+const INSERT_EVENT_SQL: &str = "INSERT INTO booking_events (booking_id, seq, kind, actor_id, \
+     actor_role, payload, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// The last day the unit is busy (exclusive): the return day plus the owner's turnaround.
+pub fn reserved_until(terms: &NewBooking) -> NaiveDate {
+    terms.period.to() + Duration::days(terms.buffer_days)
+}
+
+/// The columns of the bookings row that change after the request ($2..$5 of the update).
+fn changing_args(booking: &Booking) -> [Arg; 4] {
+    let (cancelled_by, refund) = match booking.cancellation {
+        Some((by, refund)) => (Some(by.as_str().to_owned()), Some(refund.total_minor())),
+        None => (None, None),
+    };
+    [
+        Arg::Text(booking.status.as_str().to_owned()),
+        Arg::OptText(booking.decline_reason.clone()),
+        Arg::OptText(cancelled_by),
+        Arg::OptInt(refund),
+    ]
+}
+
+/// The bookings row of `booking`, as [`INSERT_BOOKING_SQL`] binds it.
+fn row_args(booking: &Booking, key: Uuid, at: DateTime<Utc>) -> Vec<Arg> {
+    let t = &booking.terms;
+    let [status, decline_reason, cancelled_by, refund] = changing_args(booking);
+    vec![
+        Arg::Uuid(t.id),
+        Arg::Uuid(t.listing),
+        Arg::Uuid(t.unit),
+        Arg::Uuid(t.renter),
+        Arg::Uuid(t.owner),
+        status,
+        Arg::Date(t.period.from()),
+        Arg::Date(t.period.to()),
+        Arg::Int(t.buffer_days),
+        Arg::Text(t.quote.total.currency.code().to_owned()),
+        Arg::Int(t.quote.days),
+        Arg::Int(t.quote.rental.minor),
+        Arg::Int(t.quote.service_fee.minor),
+        Arg::Int(t.quote.deposit.minor),
+        Arg::Int(t.quote.total.minor),
+        Arg::Text(t.policy.as_str().to_owned()),
+        Arg::Bool(t.instant),
+        Arg::Time(t.pickup_at),
+        Arg::Time(t.expires_at),
+        decline_reason,
+        cancelled_by,
+        refund,
+        Arg::Uuid(key),
+        Arg::Time(at),
+    ]
+}
+
+/// The rows of `events`, numbered after the `already` events the booking has.
+fn event_rows(
+    booking: &Booking,
+    events: &[BookingEvent],
+    already: usize,
+    actor: Actor,
+    at: DateTime<Utc>,
+) -> Result<Vec<Vec<Arg>>, AppError> {
+    let actor_id = match actor {
+        Actor::Member { user, .. } => Some(user),
+        Actor::System => None,
+    };
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| {
+            // Instant confirmation is GearShare's doing, whoever asked.
+            let role = match event {
+                BookingEvent::Accepted { by } | BookingEvent::Cancelled { by, .. } => *by,
+                BookingEvent::Requested { .. } => crate::domain::Party::Renter,
+                BookingEvent::Declined { .. } => {
+                    actor.party(booking).unwrap_or(crate::domain::Party::Owner)
+                }
+                BookingEvent::Expired => crate::domain::Party::System,
+            };
+            let actor_id = if role == crate::domain::Party::System {
+                None
+            } else {
+                actor_id
+            };
+            let payload =
+                serde_json::to_string(event).map_err(|e| AppError::internal("booking event", e))?;
+            Ok(vec![
+                Arg::Uuid(booking.terms.id),
+                Arg::Int((already + i + 1) as i64),
+                Arg::Text(event.kind().to_owned()),
+                Arg::OptUuid(actor_id),
+                Arg::Text(role.as_str().to_owned()),
+                Arg::Text(payload),
+                Arg::Time(at),
+            ])
+        })
+        .collect()
+}
+
+/// Is `error` PostgreSQL's exclusion constraint, or the renter's key taken meanwhile?
+fn classify(error: sqlx::Error) -> AppError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.code().as_deref() == Some("23P01") {
+            return AppError::Conflict(NO_LONGER_AVAILABLE.into());
+        }
+        if db.is_unique_violation() && db.message().contains("idempotency_key") {
+            return AppError::Conflict(DUPLICATE_KEY.into());
+        }
+    }
+    error.into()
+}
+
+async fn insert_booking(
+    db: &Db,
+    mut new: NewBooking,
+    key: Uuid,
+    renter: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    let begin = db.write_transaction_sql();
+    let lock = lock_listing_sql(db);
+    let id = new.id;
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_with(begin).await?;
+        let status: Option<String> = sqlx::query_scalar(lock)
+            .bind(new.listing).fetch_optional(&mut *tx).await?;
+        if status.as_deref() != Some("active") {
+            return Err(AppError::NotFound);
+        }
+        // A second submission that waited for the first one's transaction finds its booking
+        // here, rather than a unit the first one just took.
+        let keyed: Option<Keyed> = sqlx::query_as(KEYED_SQL)
+            .bind(renter.id).bind(key).fetch_optional(&mut *tx).await?;
+        if let Some(earlier) = earlier_booking(keyed, new.listing, new.period)? {
+            return Ok(earlier);
+        }
+        let unit: Option<Uuid> = sqlx::query_scalar(FREE_UNIT_SQL)
+            .bind(new.listing).bind(new.period.from()).bind(reserved_until(&new))
+            .fetch_optional(&mut *tx).await?;
+        new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
+        let events = open(new.clone());
+        let booking = replay(&events).map_err(|e| AppError::internal("new booking", e))?;
+        let row = row_args(&booking, key, now);
+        bind_args!(sqlx::query(INSERT_BOOKING_SQL), &row)
+            .execute(&mut *tx).await.map_err(classify)?;
+        sqlx::query(INSERT_RESERVATION_SQL)
+            .bind(Uuid::new_v4()).bind(new.listing).bind(new.unit)
+            .bind(new.period.from()).bind(reserved_until(&new))
+            .bind(renter.id).bind(now).bind(id)
+            .execute(&mut *tx).await.map_err(classify)?;
+        let actor = actor_of(renter);
+        for row in event_rows(&booking, &events, 0, actor, now)? {
+            bind_args!(sqlx::query(INSERT_EVENT_SQL), &row).execute(&mut *tx).await?;
+        }
+        if !new.instant {
+            let job = NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at);
+            insert_job!(&mut *tx, &job, now).await?;
+        }
+        tx.commit().await?;
+    });
+    Ok(id)
+}
+
+/// What a refusal means to the person: not theirs to do, or not possible any more.
+fn refused(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::NotAllowed => AppError::Forbidden,
+        Refusal::Reason(message) => AppError::validation("reason", message),
+        other => AppError::Conflict(other.to_string()),
+    }
+}
+
+fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, AppError> {
+    payloads
+        .iter()
+        .map(|p| serde_json::from_str(p).map_err(|e| AppError::internal("booking event", e)))
+        .collect()
+}
+
+/// Applies `command` from `actor` at `now` to booking `id`; returns the booking after it.
+pub async fn act(
+    db: &Db,
+    id: Uuid,
+    command: &Command,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Booking, AppError> {
+    let begin = db.write_transaction_sql();
+    let lock = lock_booking_sql(db);
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_with(begin).await?;
+        let found: Option<Uuid> = sqlx::query_scalar(lock).bind(id).fetch_optional(&mut *tx).await?;
+        found.ok_or(AppError::NotFound)?;
+        let payloads: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
+            .bind(id).fetch_all(&mut *tx).await?;
+        let before = replay(&parse_events(&payloads)?)
+            .map_err(|e| AppError::internal("booking events", e))?;
+        let events = decide(&before, command, actor, now).map_err(refused)?;
+        let after = events.iter().try_fold(before.clone(), |b, e| evolve(Some(b), e))
+            .map_err(|e| AppError::internal("booking decision", e))?;
+        let mut update = vec![Arg::Uuid(id)];
+        update.extend(changing_args(&after));
+        update.push(Arg::Time(now));
+        bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
+        if before.status.holds_unit() && !after.status.holds_unit() {
+            sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
+                .bind(id).execute(&mut *tx).await?;
+        }
+        for row in event_rows(&before, &events, payloads.len(), actor, now)? {
+            bind_args!(sqlx::query(INSERT_EVENT_SQL), &row).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(after)
+    })
+}
+
+/// Writes what its events say over booking `id`'s row and reservation (`gearshare replay
+/// --apply`), in one transaction that holds the booking as `act` does. A booking that holds a
+/// unit gets its reservation back as the events describe it; if another reservation took
+/// those days meanwhile, that is a conflict for a person to resolve, and nothing is written.
+pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
+    let begin = db.write_transaction_sql();
+    let lock = lock_booking_sql(db);
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_with(begin).await?;
+        let found: Option<Uuid> = sqlx::query_scalar(lock).bind(id).fetch_optional(&mut *tx).await?;
+        found.ok_or(AppError::NotFound)?;
+        let payloads: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
+            .bind(id).fetch_all(&mut *tx).await?;
+        let booking = replay(&parse_events(&payloads)?)
+            .map_err(|e| AppError::internal("booking events", e))?;
+        let mut update = vec![Arg::Uuid(id)];
+        update.extend(changing_args(&booking));
+        update.push(Arg::Time(now));
+        bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
+            .bind(id).execute(&mut *tx).await?;
+        if booking.status.holds_unit() {
+            let t = &booking.terms;
+            let clashes: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reservations WHERE unit_id = $1 AND starts_on < $2 AND ends_on > $3")
+                .bind(t.unit).bind(reserved_until(t)).bind(t.period.from())
+                .fetch_one(&mut *tx).await?;
+            if clashes > 0 {
+                return Err(AppError::Conflict(format!(
+                    "booking {id}: its unit was reserved by someone else meanwhile"
+                )));
+            }
+            sqlx::query(INSERT_RESERVATION_SQL)
+                .bind(Uuid::new_v4()).bind(t.listing).bind(t.unit)
+                .bind(t.period.from()).bind(reserved_until(t))
+                .bind(t.renter).bind(now).bind(id)
+                .execute(&mut *tx).await.map_err(classify)?;
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// The expiry job: lapses booking `id` if it is still unanswered. A request that was answered
+/// meanwhile needs nothing, so a job that runs twice or late does no harm; one that runs
+/// early fails, so that the queue tries again later.
+pub async fn expire(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<bool, AppError> {
+    match act(db, id, &Command::Expire, Actor::System, now).await {
+        Ok(_) => Ok(true),
+        Err(AppError::Conflict(message)) if message == Refusal::NotDue.to_string() => {
+            Err(AppError::Conflict(message))
+        }
+        Err(AppError::Conflict(_) | AppError::NotFound) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// Every booking's events in order, for `replay` and the timeline.
+pub async fn events_of(db: &Db, id: Uuid) -> Result<Vec<(DateTime<Utc>, BookingEvent)>, AppError> {
+    let rows: Vec<(DateTime<Utc>, String)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT at, payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
+        .bind(id).fetch_all(pool).await)?;
+    rows.into_iter()
+        .map(|(at, payload)| {
+            serde_json::from_str(&payload)
+                .map(|event| (at, event))
+                .map_err(|e| AppError::internal("booking event", e))
+        })
+        .collect()
+}

@@ -1,0 +1,224 @@
+//! A persistent job queue in the app's own database (server only): work that must happen
+//! later, such as expiring a request nobody answered.
+//!
+//! Why not a queue crate (apalis was the candidate): a job must exist exactly when the change
+//! that needs it commits, so it is written in that change's transaction ([`insert_job!`]).
+//! apalis's SQL storages enqueue through their own pool, and we choose the backend at run
+//! time, which its typed storages do not. The queue here is small on purpose:
+//! - jobs survive restarts (they are rows);
+//! - a worker claims a due job with one atomic UPDATE (`FOR UPDATE SKIP LOCKED` on
+//!   PostgreSQL, SQLite's single writer), so with several instances each job runs once;
+//! - a claim is a lease: a job whose worker died is due again once the lease runs out;
+//! - a failed job is retried with exponential backoff, up to its maximum attempts, and then
+//!   kept as `failed` with its last error for an operator to read.
+//!
+//! Handlers must still tolerate a second run (a lease can run out under a slow handler);
+//! expiring a booking does, because the state machine refuses to expire an answered request.
+
+use crate::db::Db;
+use crate::on_pool;
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+/// Attempts before a job is given up on; with the backoff below, about 21 minutes in all.
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 8;
+const FIRST_RETRY: Duration = Duration::seconds(10);
+const LONGEST_RETRY: Duration = Duration::hours(1);
+/// Jobs one `run_due` call takes on at most, so a backlog cannot starve a shutdown.
+const BATCH: usize = 100;
+
+/// A job to write with the change that needs it.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub payload: String,
+    pub run_at: DateTime<Utc>,
+    pub max_attempts: i64,
+}
+
+impl NewJob {
+    pub fn once(kind: &'static str, payload: String, run_at: DateTime<Utc>) -> Self {
+        Self {
+            kind,
+            payload,
+            run_at,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+}
+
+pub const INSERT_SQL: &str =
+    "INSERT INTO jobs (id, kind, payload, run_at, max_attempts, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Writes `$job` with `$executor` (a pool or an open transaction) on either backend.
+#[macro_export]
+macro_rules! insert_job {
+    ($executor:expr, $job:expr, $now:expr) => {{
+        let job: &$crate::jobs::NewJob = $job;
+        // Rounded up: a job never becomes due before its time.
+        let run_at = (job.run_at.timestamp_micros() + 999).div_euclid(1000);
+        sqlx::query($crate::jobs::INSERT_SQL)
+            .bind(uuid::Uuid::new_v4())
+            .bind(job.kind)
+            .bind(job.payload.as_str())
+            .bind(run_at)
+            .bind(job.max_attempts)
+            .bind($now.timestamp_millis())
+            .execute($executor)
+    }};
+}
+
+/// A job a worker holds until its lease runs out.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ClaimedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: String,
+    /// Including this one.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+fn claim_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => {
+            "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM jobs WHERE outcome IS NULL AND run_at <= $3 \
+                 AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at LIMIT 1) \
+             RETURNING id, kind, payload, attempts, max_attempts"
+        }
+        Db::Postgres(_) => {
+            "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM jobs WHERE outcome IS NULL AND run_at <= $3 \
+                 AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at LIMIT 1 \
+                 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, kind, payload, attempts, max_attempts"
+        }
+    }
+}
+
+/// Takes the next due job for `worker` until `now + lease`, if there is one.
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<ClaimedJob>, sqlx::Error> {
+    let sql = claim_sql(db);
+    on_pool!(db, pool => sqlx::query_as(sql)
+        .bind((now + lease).timestamp_millis())
+        .bind(worker)
+        .bind(now.timestamp_millis())
+        .fetch_optional(pool)
+        .await)
+}
+
+/// The wait before attempt `attempts + 1`: 10 s, 20 s, 40 s… up to an hour.
+pub fn backoff(attempts: i64) -> Duration {
+    let doublings = attempts.clamp(1, 20) - 1;
+    (FIRST_RETRY * 2i32.pow(doublings as u32)).min(LONGEST_RETRY)
+}
+
+/// Records `job`'s outcome: done, due again after its backoff, or failed for good. Only the
+/// worker that holds the job may: one whose lease ran out and was claimed again writes nothing.
+pub async fn settle(
+    db: &Db,
+    job: &ClaimedJob,
+    worker: &str,
+    now: DateTime<Utc>,
+    result: Result<(), String>,
+) -> Result<Settled, sqlx::Error> {
+    let now_ms = now.timestamp_millis();
+    let (settled, sql, run_at, error) = match result {
+        Ok(()) => (
+            Settled::Done,
+            "UPDATE jobs SET outcome = 'done', finished_at = $3, locked_until = NULL, last_error = $4 \
+             WHERE id = $1 AND locked_by = $2 AND outcome IS NULL",
+            now_ms,
+            None,
+        ),
+        Err(error) if job.attempts >= job.max_attempts => (
+            Settled::Failed,
+            "UPDATE jobs SET outcome = 'failed', finished_at = $3, locked_until = NULL, last_error = $4 \
+             WHERE id = $1 AND locked_by = $2 AND outcome IS NULL",
+            now_ms,
+            Some(error),
+        ),
+        Err(error) => (
+            Settled::Retry,
+            "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $4 \
+             WHERE id = $1 AND locked_by = $2 AND outcome IS NULL",
+            (now + backoff(job.attempts)).timestamp_millis(),
+            Some(error),
+        ),
+    };
+    on_pool!(db, pool => sqlx::query(sql)
+        .bind(job.id).bind(worker).bind(run_at).bind(error)
+        .execute(pool).await.map(|_| ()))?;
+    Ok(settled)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    Done,
+    Retry,
+    Failed,
+}
+
+/// What one pass over the due jobs did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub done: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Runs every job due (up to a batch) through `handle`, as worker `worker`. `clock` is read
+/// afresh for every claim and outcome, so a long batch never takes a lease that has already
+/// run out; tests pass a clock that stands still in the future.
+pub async fn run_due<C, H, F>(
+    db: &Db,
+    worker: &str,
+    clock: C,
+    lease: Duration,
+    handle: H,
+) -> Result<Pass, sqlx::Error>
+where
+    C: Fn() -> DateTime<Utc>,
+    H: Fn(ClaimedJob, DateTime<Utc>) -> F,
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let mut pass = Pass::default();
+    for _ in 0..BATCH {
+        let Some(job) = claim(db, worker, clock(), lease).await? else {
+            break;
+        };
+        let result = handle(job.clone(), clock()).await;
+        if let Err(error) = &result {
+            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
+        }
+        match settle(db, &job, worker, clock(), result).await? {
+            Settled::Done => pass.done += 1,
+            Settled::Retry => pass.retried += 1,
+            Settled::Failed => pass.failed += 1,
+        }
+    }
+    Ok(pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(10));
+        assert_eq!(backoff(2), Duration::seconds(20));
+        assert_eq!(backoff(4), Duration::seconds(80));
+        assert_eq!(backoff(12), Duration::hours(1));
+        assert_eq!(backoff(1_000), Duration::hours(1));
+        let total: Duration = (1..DEFAULT_MAX_ATTEMPTS).map(backoff).sum();
+        assert!(total < Duration::minutes(25), "{total}");
+    }
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from "node:crypto";
+import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
+import { test, expect, waitForHydration } from "./fixtures";
+
+const PASSWORD = "kayak tripod lantern";
+
+// A day `days` from today as a date input wants it.
+function isoDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+// What the people of the running test saw go wrong in their browsers. Each person has a
+// browser context of their own, which the `page` fixture's console check does not watch.
+const ALLOWED = /the server responded with a status of (400|409)/;
+let contexts: BrowserContext[] = [];
+let problems: string[] = [];
+
+test.beforeEach(() => {
+  contexts = [];
+  problems = [];
+});
+
+test.afterEach(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  expect(problems, "console errors and warnings").toEqual([]);
+});
+
+// Someone with an account, in a browser of their own. Each person comes from an address of
+// their own (the e2e server trusts X-Forwarded-For): sign-ups are limited per address.
+async function person(browser: Browser, name: string): Promise<Page> {
+  const [a, b, c] = randomBytes(3);
+  const context = await browser.newContext({
+    extraHTTPHeaders: { "x-forwarded-for": `10.${a}.${b}.${c}` },
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on("console", (message: ConsoleMessage) => {
+    if ((message.type() === "error" || message.type() === "warning") && !ALLOWED.test(message.text())) {
+      problems.push(`${name}: ${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`${name}: page error: ${error.message}`));
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill(name);
+  const handle = name.split(" ")[0].toLowerCase();
+  await page.getByLabel("Email").fill(`${handle}-${randomBytes(4).toString("hex")}@example.com`);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
+  return page;
+}
+
+// The owner publishes a listing and returns its id.
+async function publish(owner: Page, title: string, { instant = false, quantity = 1 } = {}): Promise<string> {
+  await owner.goto("/owner/listings/new");
+  await waitForHydration(owner);
+  await owner.getByLabel("Title").fill(title);
+  await owner.getByLabel("Description").fill("Clean, complete and checked after every single rental.");
+  await owner.getByLabel("Category").selectOption({ label: "Camping" });
+  await owner.getByLabel("Condition").selectOption({ label: "Good" });
+  await owner.getByLabel("Price per day").fill("20");
+  await owner.getByLabel("Deposit").fill("100");
+  await owner.getByLabel("Quantity").fill(String(quantity));
+  await owner.getByLabel("City").fill("Lisbon");
+  if (instant) await owner.getByLabel("Instant booking").check();
+  await owner.getByRole("button", { name: "Publish listing" }).click();
+  await expect(owner.getByText("Your listing is live.")).toBeVisible();
+  const match = owner.url().match(/listings\/([0-9a-f-]{36})\/edit/);
+  expect(match).not.toBeNull();
+  return match![1];
+}
+
+// The renter opens the listing and fills in the dates; the live quote answers.
+async function pickDates(renter: Page, listing: string, from: number, to: number): Promise<void> {
+  await renter.goto(`/gear/${listing}`);
+  await waitForHydration(renter);
+  await renter.getByLabel("From", { exact: true }).fill(isoDay(from));
+  await renter.getByLabel("To", { exact: true }).fill(isoDay(to));
+  await expect(renter.getByRole("definition").filter({ hasText: "€" }).last()).toBeVisible();
+  await expect(renter.getByText("Total", { exact: true })).toBeVisible();
+}
+
+test("a request is accepted by the owner and the unit's days show as booked", async ({ browser }) => {
+  test.slow();
+  const title = `Trekking tent ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title);
+  const renter = await person(browser, "Rita Renter");
+
+  await pickDates(renter, listing, 20, 23);
+  await renter.getByRole("button", { name: "Request to book" }).click();
+  await expect(renter.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
+  await expect(renter.getByRole("button", { name: "Cancel booking" })).toBeVisible();
+  await expect(renter.getByRole("button", { name: "Accept" })).toHaveCount(0);
+
+  await owner.goto("/owner");
+  await owner.getByRole("link", { name: "Requests" }).click();
+  await waitForHydration(owner);
+  const card = owner.getByRole("article", { name: `Rita Renter wants ${title}` });
+  await card.getByRole("button", { name: "Accept" }).click();
+  await expect(owner.getByText("No requests are waiting for you.")).toBeVisible();
+  await expect(owner.getByRole("link", { name: title })).toBeVisible();
+
+  await renter.reload();
+  await expect(renter.getByText("Status: Accepted")).toBeVisible();
+  await expect(renter.getByRole("list").filter({ hasText: "Accepted by the owner" })).toBeVisible();
+  await renter.getByRole("link", { name: "Your bookings" }).click();
+  await expect(renter.getByRole("row").filter({ hasText: title })).toContainText("Accepted");
+
+  // The only unit is taken: the calendar marks the days, and the quote says so.
+  await renter.goto(`/gear/${listing}`);
+  await expect(renter.getByRole("cell", { name: /\(booked\)/ }).first()).toBeVisible();
+  await waitForHydration(renter);
+  await renter.getByLabel("From", { exact: true }).fill(isoDay(21));
+  await renter.getByLabel("To", { exact: true }).fill(isoDay(22));
+  await expect(renter.getByText(/^Some of those days/)).toBeVisible();
+});
+
+test("a declined request shows the owner's reason and frees the dates", async ({ browser }) => {
+  test.slow();
+  const title = `Camping stove ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title);
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 12, 14);
+  await renter.getByRole("button", { name: "Request to book" }).click();
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
+  const bookingUrl = renter.url();
+
+  await owner.goto("/owner/requests");
+  await waitForHydration(owner);
+  const card = owner.getByRole("article", { name: `Rita Renter wants ${title}` });
+  // A decline needs a reason; the refusal is shown next to the field.
+  await card.getByLabel("Reason for declining").fill(" ");
+  await card.getByRole("button", { name: "Decline" }).click();
+  await expect(card.getByText("Tell the renter why you decline.")).toBeVisible();
+  await card.getByLabel("Reason for declining").fill("The stove is being serviced that week.");
+  await card.getByRole("button", { name: "Decline" }).click();
+  await expect(owner.getByText("No requests are waiting for you.")).toBeVisible();
+
+  await renter.goto(bookingUrl);
+  await expect(renter.getByText("Status: Declined")).toBeVisible();
+  await expect(renter.getByText("The stove is being serviced that week.").first()).toBeVisible();
+  await expect(renter.getByRole("button", { name: "Cancel booking" })).toHaveCount(0);
+
+  // The dates are free again.
+  await pickDates(renter, listing, 12, 14);
+  await renter.getByRole("button", { name: "Request to book" }).click();
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
+});
+
+test("instant booking confirms at once", async ({ browser }) => {
+  const title = `Paddle board ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title, { instant: true });
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 9, 11);
+  await renter.getByRole("button", { name: "Book now" }).click();
+  await expect(renter.getByText("Status: Accepted")).toBeVisible();
+  await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
+});
+
+test("two renters race for the last unit: one books, the other is told and keeps the dates", async ({ browser }) => {
+  test.slow();
+  const title = `Climbing rope ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title);
+  const [first, second] = [await person(browser, "Ada First"), await person(browser, "Bo Second")];
+  await pickDates(first, listing, 30, 33);
+  await pickDates(second, listing, 31, 34);
+  await Promise.all([
+    first.getByRole("button", { name: "Request to book" }).click(),
+    second.getByRole("button", { name: "Request to book" }).click(),
+  ]);
+  const winners: Page[] = [];
+  const losers: Page[] = [];
+  for (const page of [first, second]) {
+    const outcome = page
+      .getByText("Status: Requested")
+      .or(page.getByText("Those dates are no longer available"));
+    await expect(outcome).toBeVisible();
+    ((await page.getByText("Status: Requested").count()) > 0 ? winners : losers).push(page);
+  }
+  expect(winners).toHaveLength(1);
+  expect(losers).toHaveLength(1);
+  const loser = losers[0];
+  await expect(loser.getByRole("alert").filter({ hasText: "Those dates are no longer available" })).toBeVisible();
+  // The form keeps what the renter picked.
+  const expected = loser === first ? [30, 33] : [31, 34];
+  await expect(loser.getByLabel("From", { exact: true })).toHaveValue(isoDay(expected[0]));
+  await expect(loser.getByLabel("To", { exact: true })).toHaveValue(isoDay(expected[1]));
+});

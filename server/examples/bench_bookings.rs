@@ -1,0 +1,274 @@
+//! Booking requests per second through HTTP at 64-way contention, next to the same database
+//! doing bare insert transactions, for SQLite and PostgreSQL (scripts/bench-bookings.sh).
+//!
+//! A benchmark, not a test: it prints figures. It fails only when something breaks, or when
+//! a unit ends up reserved twice (it never may).
+//!
+//!   cargo run --release -p server --example bench_bookings -- sqlite|postgres [seconds]
+
+use app::db::Db;
+use app::on_pool;
+use chrono::{Duration, Utc};
+use gearshare::config::Config;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use uuid::Uuid;
+
+const CLIENTS: usize = 64;
+/// Listings the clients fight over, with 1 or 3 units each.
+const LISTINGS: usize = 8;
+/// Pickup days are drawn from this many days ahead: enough that most requests succeed
+/// at first and conflicts grow as the calendar fills.
+const WINDOW_DAYS: i64 = 120;
+/// The pool size the server runs with by default (DB_MAX_CONNECTIONS).
+const CONNECTIONS: u32 = 16;
+
+struct Tally {
+    booked: AtomicU64,
+    refused: AtomicU64,
+    failed: AtomicU64,
+    latencies_us: std::sync::Mutex<Vec<u64>>,
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let backend = args.next().unwrap_or_else(|| "sqlite".into());
+    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(15);
+    let url = database(&backend).await;
+    let db = Db::connect(&url, CONNECTIONS).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let options = gearshare::seed::SeedOptions {
+        listings: 200,
+        seed: 3,
+        reset: false,
+        if_empty: false,
+    };
+    let media = std::env::temp_dir().join(format!("gs-bench-media-{}", Uuid::new_v4().simple()));
+    gearshare::seed::seed(&db, &media, &options)
+        .await
+        .expect("seed");
+    let listings = contested_listings(&db).await;
+
+    let config = Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "MEDIA_DIR" => Some(media.display().to_string()),
+        "LOG_FORMAT" => Some("json".into()),
+        _ => None,
+    })
+    .expect("config");
+    let router = gearshare::http::router(
+        gearshare::app_state(&config, db.clone()).expect("state"),
+        &config,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+
+    let mut cookies = Vec::new();
+    for n in 0..CLIENTS {
+        cookies.push(
+            gearshare::seed::member_with_session(&db, &format!("Bench renter {n}"), Utc::now())
+                .await
+                .unwrap()
+                .1,
+        );
+    }
+    let tally = Arc::new(Tally {
+        booked: AtomicU64::new(0),
+        refused: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+        latencies_us: Default::default(),
+    });
+    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    let tasks: Vec<_> = cookies
+        .into_iter()
+        .enumerate()
+        .map(|(n, cookie)| {
+            let (client, base, listings, tally) = (
+                client.clone(),
+                base.clone(),
+                listings.clone(),
+                tally.clone(),
+            );
+            tokio::spawn(async move {
+                let mut state = n as u64 + 1;
+                while Instant::now() < deadline {
+                    let listing = listings[(next(&mut state) % LISTINGS as u64) as usize];
+                    let from = Utc::now().date_naive()
+                        + Duration::days(7 + (next(&mut state) % WINDOW_DAYS as u64) as i64);
+                    let to = from + Duration::days(1 + (next(&mut state) % 4) as i64);
+                    let sent = Instant::now();
+                    let response = client
+                        .post(format!("{base}/api/request_booking"))
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("accept", "application/json")
+                        .header("origin", &base)
+                        .header("cookie", format!("gearshare_session={cookie}"))
+                        .body(format!(
+                            "listing={listing}&from={from}&to={to}&key={}",
+                            Uuid::new_v4()
+                        ))
+                        .send()
+                        .await;
+                    let status = response.map(|r| r.status().as_u16()).unwrap_or(0);
+                    let counter = match status {
+                        200 => &tally.booked,
+                        409 => &tally.refused,
+                        _ => &tally.failed,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    tally
+                        .latencies_us
+                        .lock()
+                        .unwrap()
+                        .push(sent.elapsed().as_micros() as u64);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (booked, refused, failed) = (
+        tally.booked.load(Ordering::Relaxed),
+        tally.refused.load(Ordering::Relaxed),
+        tally.failed.load(Ordering::Relaxed),
+    );
+    let booking_rate = (booked + refused) as f64 / elapsed;
+    let mut latencies = tally.latencies_us.lock().unwrap().clone();
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    let overbooked = app::bookings::queries::overlapping_reservations(&db)
+        .await
+        .unwrap();
+    let insert_rate = bare_inserts(&db, seconds).await;
+
+    println!("backend {backend}: {CLIENTS} clients, {LISTINGS} listings with 1 or 3 units, {seconds} s each");
+    println!(
+        "  booking requests through HTTP: {booking_rate:.0} req/s ({booked} booked, {refused} refused as taken, {failed} failed), p50 {:.1} ms, p99 {:.1} ms",
+        percentile(0.5),
+        percentile(0.99)
+    );
+    println!("  bare insert transactions ({CLIENTS} tasks, {CONNECTIONS} connections): {insert_rate:.0} tx/s");
+    println!("  ratio: {:.3} (target >= 0.5)", booking_rate / insert_rate);
+    println!("  overbooking: {overbooked} overlapping reservations (must be 0)");
+    let _ = std::fs::remove_dir_all(&media);
+    if overbooked != 0 || failed != 0 {
+        std::process::exit(1);
+    }
+}
+
+/// A fresh database of `backend`.
+async fn database(backend: &str) -> String {
+    match backend {
+        "sqlite" => {
+            let dir = std::path::Path::new(".gs-tmp/bench");
+            std::fs::create_dir_all(dir).unwrap();
+            let file = dir.join("bookings.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+            format!("sqlite://{}", file.display())
+        }
+        "postgres" => {
+            let admin = std::env::var("TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let Db::Postgres(pool) = Db::connect(&admin, 1).await.expect("PostgreSQL") else {
+                panic!("TEST_POSTGRES_URL must be postgres://")
+            };
+            sqlx::query("DROP DATABASE IF EXISTS gs_bench_bookings WITH (FORCE)")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("CREATE DATABASE gs_bench_bookings")
+                .execute(&pool)
+                .await
+                .unwrap();
+            format!("{}/gs_bench_bookings", admin.rsplit_once('/').unwrap().0)
+        }
+        other => panic!("unknown backend {other}: sqlite or postgres"),
+    }
+}
+
+/// Eight listings everyone books: instant and on request, 1 and 3 units, no rental rules
+/// that would refuse a request for other reasons than a clash.
+async fn contested_listings(db: &Db) -> Vec<Uuid> {
+    let ids: Vec<Uuid> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1")
+        .bind(LISTINGS as i64).fetch_all(pool).await)
+    .unwrap();
+    for (n, id) in ids.iter().enumerate() {
+        let units = if n % 2 == 0 { 1 } else { 3 };
+        on_pool!(db, pool => {
+            sqlx::query("UPDATE listings SET min_days = 1, max_days = NULL, lead_time_days = 0, \
+                         instant_booking = $2 WHERE id = $1")
+                .bind(id).bind(n % 4 < 2).execute(pool).await.unwrap();
+            sqlx::query("DELETE FROM reservations WHERE listing_id = $1").bind(id).execute(pool).await.unwrap();
+            sqlx::query("UPDATE listing_units SET active = FALSE WHERE listing_id = $1")
+                .bind(id).execute(pool).await.unwrap();
+            for label in 1..=units {
+                sqlx::query("INSERT INTO listing_units (id, listing_id, label, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(Uuid::new_v4()).bind(id).bind(format!("Bench unit {label}")).bind(Utc::now())
+                    .execute(pool).await.unwrap();
+            }
+        });
+    }
+    ids
+}
+
+/// Transactions per second of `CLIENTS` tasks each inserting one row per transaction, opened
+/// the way booking requests open theirs.
+async fn bare_inserts(db: &Db, seconds: u64) -> f64 {
+    on_pool!(db, pool => sqlx::query("CREATE TABLE IF NOT EXISTS bench_inserts (id TEXT PRIMARY KEY, at BIGINT NOT NULL)")
+        .execute(pool).await.map(|_| ())).unwrap();
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (db, done) = (db.clone(), done.clone());
+            tokio::spawn(async move {
+                let begin = db.write_transaction_sql();
+                while Instant::now() < deadline {
+                    on_pool!(&db, pool => {
+                        let mut tx = pool.begin_with(begin).await.unwrap();
+                        sqlx::query("INSERT INTO bench_inserts (id, at) VALUES ($1, $2)")
+                            .bind(Uuid::new_v4().to_string()).bind(Utc::now().timestamp_millis())
+                            .execute(&mut *tx).await.unwrap();
+                        tx.commit().await.unwrap();
+                    });
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn next(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}

@@ -1,0 +1,64 @@
+//! The job worker every instance runs (`serve`): it claims due jobs from the shared queue
+//! (`app::jobs`), so with several instances each job still runs once.
+
+use app::bookings::service::{self, EXPIRE_JOB};
+use app::db::Db;
+use app::jobs::{self, ClaimedJob, Pass};
+use app::state::Answers;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How long a claimed job is this worker's; far longer than any handler takes.
+const LEASE: Duration = Duration::minutes(5);
+
+/// Runs due jobs every `poll` until the process stops.
+pub async fn run(db: Db, answers: Arc<Answers>, poll: std::time::Duration) {
+    let worker = format!("worker-{}", Uuid::new_v4().simple());
+    let mut every = tokio::time::interval(poll);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match run_once(&db, &answers, &worker, Utc::now).await {
+            Ok(pass) if pass != Pass::default() => tracing::info!(?pass, "jobs run"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "could not read the job queue"),
+        }
+    }
+}
+
+/// One pass over the jobs due by `clock` (`Utc::now`, or a fixed time in tests).
+pub async fn run_once(
+    db: &Db,
+    answers: &Answers,
+    worker: &str,
+    clock: impl Fn() -> DateTime<Utc>,
+) -> Result<Pass, sqlx::Error> {
+    jobs::run_due(db, worker, clock, LEASE, |job, now| {
+        handle(db, answers, job, now)
+    })
+    .await
+}
+
+async fn handle(
+    db: &Db,
+    answers: &Answers,
+    job: ClaimedJob,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    match job.kind.as_str() {
+        EXPIRE_JOB => {
+            let id = Uuid::parse_str(&job.payload).map_err(|e| format!("bad booking id: {e}"))?;
+            // The cause of an internal error is logged where it happened; the job keeps the gist.
+            let expired = service::expire(db, id, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            if expired {
+                tracing::info!(booking = %id, "request expired unanswered");
+                answers.forget();
+            }
+            Ok(())
+        }
+        other => Err(format!("no handler for jobs of kind {other:?}")),
+    }
+}

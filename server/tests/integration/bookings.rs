@@ -1,0 +1,800 @@
+//! Booking requests through the real server functions on both backends: the unit a request
+//! reserves, answers and who may give them, idempotency, expiry jobs, the event log and
+//! replay, and many renters racing for the same dates.
+
+use crate::common::{signed_in_member, Backend, Response, TestApp, Visitor};
+use app::bookings::model::NO_LONGER_AVAILABLE;
+use app::on_pool;
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// A listing an owner publishes for these tests.
+struct Gear {
+    quantity: u32,
+    instant: bool,
+    buffer_days: u32,
+}
+
+async fn publish(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> Uuid {
+    let quantity = gear.quantity.to_string();
+    let buffer = gear.buffer_days.to_string();
+    let mut fields = vec![
+        ("form[title]", title),
+        (
+            "form[description]",
+            "Checked and cleaned after every rental.",
+        ),
+        ("form[category]", "camping"),
+        ("form[condition]", "good"),
+        ("form[daily_price]", "12"),
+        ("form[deposit]", "50"),
+        ("form[quantity]", quantity.as_str()),
+        ("form[city]", "Munich"),
+        ("form[buffer_days]", buffer.as_str()),
+        ("form[cancellation_policy]", "flexible"),
+    ];
+    if gear.instant {
+        fields.push(("form[instant_booking]", "on"));
+    }
+    let response = owner.post("/api/create_listing", &fields).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// A day `offset` days from now: far enough ahead for any notice, and inside the calendar.
+fn day(offset: i64) -> NaiveDate {
+    Utc::now().date_naive() + Duration::days(offset)
+}
+
+async fn request(
+    renter: &mut Visitor<'_>,
+    listing: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    key: Uuid,
+) -> Response {
+    renter
+        .post(
+            "/api/request_booking",
+            &[
+                ("listing", &listing.to_string()),
+                ("from", &from.to_string()),
+                ("to", &to.to_string()),
+                ("key", &key.to_string()),
+            ],
+        )
+        .await
+}
+
+async fn booked(renter: &mut Visitor<'_>, listing: Uuid, from: NaiveDate, to: NaiveDate) -> Uuid {
+    let response = request(renter, listing, from, to, Uuid::new_v4()).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+async fn status_of(app: &TestApp, booking: Uuid) -> String {
+    on_pool!(&app.db, pool => sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
+        .bind(booking).fetch_one(pool).await)
+    .unwrap()
+}
+
+async fn event_kinds(app: &TestApp, booking: Uuid) -> Vec<String> {
+    on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT kind FROM booking_events WHERE booking_id = $1 ORDER BY seq")
+        .bind(booking).fetch_all(pool).await)
+    .unwrap()
+}
+
+/// The reservation holding the booking's unit, as `(starts_on, ends_on)`.
+async fn reservation_of(app: &TestApp, booking: Uuid) -> Option<(NaiveDate, NaiveDate)> {
+    on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT starts_on, ends_on FROM reservations WHERE booking_id = $1")
+        .bind(booking).fetch_optional(pool).await)
+    .unwrap()
+}
+
+async fn member<'a>(app: &'a TestApp, name: &str) -> (Uuid, Visitor<'a>) {
+    let (id, cookie) = signed_in_member(&app.db, name).await;
+    (id, app.visitor_with_cookie(&cookie))
+}
+
+async fn replay_is_clean(app: &TestApp) {
+    let report = gearshare::replay::check(&app.db).await.unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+async fn a_request_reserves_a_unit_until_the_owner_accepts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let (_, mut stranger) = member(&app, "Sam Stranger").await;
+    let tent = publish(
+        &mut owner,
+        "Two-person tent",
+        Gear {
+            quantity: 1,
+            instant: false,
+            buffer_days: 1,
+        },
+    )
+    .await;
+    let id = booked(&mut renter, tent, day(20), day(23)).await;
+
+    assert_eq!(status_of(&app, id).await, "requested");
+    assert_eq!(
+        reservation_of(&app, id).await,
+        Some((day(20), day(24))),
+        "the turnaround is reserved too"
+    );
+    assert_eq!(event_kinds(&app, id).await, ["requested"]);
+    let jobs: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'expire_booking' AND payload = $1")
+        .bind(id.to_string()).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(jobs, 1, "an expiry job is written with the request");
+
+    // The same dates are gone, even the turnaround day; the day after is free.
+    let clash = request(&mut stranger, tent, day(23), day(25), Uuid::new_v4()).await;
+    assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
+    assert!(
+        clash.body.contains("Those dates are no longer available"),
+        "{}",
+        clash.body
+    );
+    booked(&mut stranger, tent, day(24), day(26)).await;
+
+    // Only the owner answers.
+    for visitor in [&mut renter, &mut stranger] {
+        let refused = visitor
+            .post("/api/accept_booking", &[("id", &id.to_string())])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    }
+    let page = stranger.get(&format!("/bookings/{id}")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let accepted = owner
+        .post("/api/accept_booking", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert_eq!(status_of(&app, id).await, "accepted");
+    assert_eq!(event_kinds(&app, id).await, ["requested", "accepted"]);
+    let again = owner
+        .post(
+            "/api/decline_booking",
+            &[("id", &id.to_string()), ("reason", "No")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(
+        again.body.contains("can't be declined now: it is accepted"),
+        "{}",
+        again.body
+    );
+
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Accepted by the owner"),
+        "the timeline shows the answer"
+    );
+    assert!(page.body.contains("Cancel booking"));
+    assert!(
+        !page.body.contains(">Accept<"),
+        "a renter is never offered the owner's buttons"
+    );
+    replay_is_clean(&app).await;
+}
+
+async fn a_decline_needs_a_reason_and_gives_the_unit_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let stove = publish(
+        &mut owner,
+        "Camping stove",
+        Gear {
+            quantity: 1,
+            instant: false,
+            buffer_days: 0,
+        },
+    )
+    .await;
+    let id = booked(&mut renter, stove, day(10), day(12)).await;
+
+    let requests = owner.get("/owner/requests").await;
+    assert!(
+        requests.body.contains("Rita Renter wants Camping stove"),
+        "{}",
+        requests.body
+    );
+    let blank = owner
+        .post(
+            "/api/decline_booking",
+            &[("id", &id.to_string()), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST);
+    assert!(blank.body.contains("Tell the renter why"), "{}", blank.body);
+    assert_eq!(
+        status_of(&app, id).await,
+        "requested",
+        "a refused decline changes nothing"
+    );
+
+    let declined = owner
+        .post(
+            "/api/decline_booking",
+            &[("id", &id.to_string()), ("reason", "It is being repaired")],
+        )
+        .await;
+    assert_eq!(declined.status, StatusCode::OK, "{}", declined.body);
+    assert_eq!(status_of(&app, id).await, "declined");
+    assert_eq!(
+        reservation_of(&app, id).await,
+        None,
+        "the unit is free again"
+    );
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert!(page.body.contains("It is being repaired"));
+    assert!(
+        !page.body.contains("Cancel booking"),
+        "nothing is left to do"
+    );
+    booked(&mut renter, stove, day(10), day(12)).await;
+    replay_is_clean(&app).await;
+}
+
+async fn instant_booking_is_accepted_at_once_and_cancellation_refunds_by_policy(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let kayak = publish(
+        &mut owner,
+        "Touring kayak",
+        Gear {
+            quantity: 2,
+            instant: true,
+            buffer_days: 0,
+        },
+    )
+    .await;
+    let id = booked(&mut renter, kayak, day(30), day(33)).await;
+    assert_eq!(status_of(&app, id).await, "accepted");
+    assert_eq!(event_kinds(&app, id).await, ["requested", "accepted"]);
+    let jobs: i64 = on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(jobs, 0, "nothing waits for an answer");
+
+    let cancelled = renter
+        .post(
+            "/api/cancel_booking",
+            &[("id", &id.to_string()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let (status, refund, total): (String, Option<i64>, i64) =
+        on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT status, refund_minor, total_minor FROM bookings WHERE id = $1")
+        .bind(id).fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(status, "cancelled");
+    // Flexible and a month ahead: rental and fee back (the deposit was only ever held).
+    assert_eq!(refund, Some(total - 5_000));
+    assert_eq!(reservation_of(&app, id).await, None);
+    replay_is_clean(&app).await;
+}
+
+async fn a_resubmitted_form_never_makes_a_second_booking(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, renter_cookie) = signed_in_member(&app.db, "Rita Renter").await;
+    let lamp = publish(
+        &mut owner,
+        "Lantern set",
+        Gear {
+            quantity: 1,
+            instant: false,
+            buffer_days: 0,
+        },
+    )
+    .await;
+    let key = Uuid::new_v4();
+    // A double click: the same form many times at once, for the listing's only unit.
+    let answers = futures_util::future::join_all((0..6).map(|_| {
+        let mut renter = app.visitor_with_cookie(&renter_cookie);
+        async move { request(&mut renter, lamp, day(5), day(7), key).await }
+    }))
+    .await;
+    let ids: Vec<Uuid> = answers
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            serde_json::from_str(&r.body).unwrap()
+        })
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+    let count: i64 = on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(count, 1);
+    // A new form (a new key) is a new request, and the unit is taken.
+    let mut renter = app.visitor_with_cookie(&renter_cookie);
+    let second = request(&mut renter, lamp, day(5), day(7), Uuid::new_v4()).await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    // The old form's key sent with other dates is refused, not answered with the first booking.
+    let reused = request(&mut renter, lamp, day(8), day(9), key).await;
+    assert_eq!(reused.status, StatusCode::CONFLICT);
+    assert!(
+        reused.body.contains("already sent another request"),
+        "{}",
+        reused.body
+    );
+}
+
+async fn bad_dates_are_explained_next_to_their_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(
+        &mut owner,
+        "Family tent",
+        Gear {
+            quantity: 1,
+            instant: false,
+            buffer_days: 0,
+        },
+    )
+    .await;
+    let cases = [
+        (
+            day(5),
+            day(5),
+            "to",
+            "Pick a return date after the pickup date.",
+        ),
+        (day(-3), day(2), "from", "The pickup date is in the past."),
+    ];
+    for (from, to, field, message) in cases {
+        let response = request(&mut renter, tent, from, to, Uuid::new_v4()).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            response.body
+        );
+        let error: app::error::AppError = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(error.message_for(field).as_deref(), Some(message));
+    }
+    let own = request(&mut owner, tent, day(5), day(6), Uuid::new_v4()).await;
+    assert_eq!(
+        own.status,
+        StatusCode::BAD_REQUEST,
+        "owners cannot book their own gear"
+    );
+    let visitor = request(&mut app.visitor(), tent, day(5), day(6), Uuid::new_v4()).await;
+    assert_eq!(visitor.status, StatusCode::UNAUTHORIZED);
+    let count: i64 = on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(count, 0);
+}
+
+async fn unanswered_requests_expire_once_even_with_two_workers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let bike = publish(
+        &mut owner,
+        "Gravel bike",
+        Gear {
+            quantity: 1,
+            instant: false,
+            buffer_days: 0,
+        },
+    )
+    .await;
+    let id = booked(&mut renter, bike, day(10), day(12)).await;
+    let answers = app::state::Answers::default();
+
+    // Not due yet: nothing happens.
+    let early = gearshare::worker::run_once(&app.db, &answers, "early", Utc::now)
+        .await
+        .unwrap();
+    assert_eq!(early, app::jobs::Pass::default());
+    assert_eq!(status_of(&app, id).await, "requested");
+
+    // A day later two instances look at once; the request expires once.
+    let later = Utc::now() + Duration::hours(25);
+    let (a, b) = tokio::join!(
+        gearshare::worker::run_once(&app.db, &answers, "one", || later),
+        gearshare::worker::run_once(&app.db, &answers, "two", || later),
+    );
+    assert_eq!(a.unwrap().done + b.unwrap().done, 1);
+    assert_eq!(status_of(&app, id).await, "expired");
+    assert_eq!(event_kinds(&app, id).await, ["requested", "expired"]);
+    assert_eq!(reservation_of(&app, id).await, None);
+    let late = owner
+        .post("/api/accept_booking", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    replay_is_clean(&app).await;
+}
+
+async fn a_failing_job_is_retried_with_backoff_then_kept_as_failed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let answers = app::state::Answers::default();
+    let now = Utc::now();
+    let job = app::jobs::NewJob {
+        kind: "no_such_kind",
+        payload: String::new(),
+        run_at: now,
+        max_attempts: 3,
+    };
+    on_pool!(&app.db, pool => app::insert_job!(pool, &job, now).await.map(|_| ())).unwrap();
+    let run = |at| gearshare::worker::run_once(&app.db, &answers, "w", move || at);
+    // A job's time is kept in whole milliseconds, rounded up.
+    let now = now + Duration::milliseconds(1);
+    assert_eq!(run(now).await.unwrap().retried, 1);
+    assert_eq!(
+        run(now + Duration::seconds(9)).await.unwrap(),
+        app::jobs::Pass::default(),
+        "backing off"
+    );
+    assert_eq!(run(now + Duration::seconds(10)).await.unwrap().retried, 1);
+    assert_eq!(run(now + Duration::seconds(40)).await.unwrap().failed, 1);
+    let (attempts, outcome, error): (i64, String, String) =
+        on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT attempts, outcome, last_error FROM jobs").fetch_one(pool).await)
+        .unwrap();
+    assert_eq!((attempts, outcome.as_str()), (3, "failed"));
+    assert!(error.contains("no_such_kind"), "{error}");
+    assert_eq!(
+        run(now + Duration::hours(2)).await.unwrap(),
+        app::jobs::Pass::default()
+    );
+}
+
+async fn replay_finds_a_planted_difference_and_repairs_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let saw = publish(
+        &mut owner,
+        "Circular saw",
+        Gear {
+            quantity: 1,
+            instant: false,
+            buffer_days: 0,
+        },
+    )
+    .await;
+    let id = booked(&mut renter, saw, day(8), day(9)).await;
+    let second = booked(&mut renter, saw, day(9), day(10)).await;
+    replay_is_clean(&app).await;
+
+    on_pool!(&app.db, pool => sqlx::query("UPDATE bookings SET status = 'accepted' WHERE id = $1")
+        .bind(id).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let report = gearshare::replay::check(&app.db).await.unwrap();
+    assert_eq!(report.bookings, 2);
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    let difference = &report.differences[0];
+    assert_eq!((difference.booking, difference.what), (id, "status"));
+    assert_eq!(
+        (difference.stored.as_str(), difference.rebuilt.as_str()),
+        ("accepted", "requested")
+    );
+    assert_eq!(
+        gearshare::replay::apply(&app.db, &report).await,
+        (1, vec![])
+    );
+    replay_is_clean(&app).await;
+
+    // A booking that lost its reservation behind the log's back gets it back.
+    on_pool!(&app.db, pool => sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
+        .bind(second).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let report = gearshare::replay::check(&app.db).await.unwrap();
+    let whats: Vec<_> = report
+        .differences
+        .iter()
+        .map(|d| (d.booking, d.what))
+        .collect();
+    assert_eq!(whats, [(second, "reservation")]);
+    assert_eq!(
+        gearshare::replay::apply(&app.db, &report).await,
+        (1, vec![])
+    );
+    assert_eq!(reservation_of(&app, second).await, Some((day(9), day(10))));
+    replay_is_clean(&app).await;
+}
+
+/// How `many` clients fare against listings of 1 and 3 units, asking for overlapping dates.
+struct Race {
+    listings: Vec<(Uuid, i64)>,
+    /// (listing, from, to, booking id or None for a refusal)
+    outcomes: Vec<(Uuid, NaiveDate, NaiveDate, Option<Uuid>)>,
+}
+
+/// A small deterministic generator, so a failing race can be run again exactly.
+fn next(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}
+
+/// The request client `client` sends in round `round`: a listing and a short stay in a
+/// two-week window, so that many requests overlap.
+fn wish(client: u64, round: u64, listings: &[(Uuid, i64)]) -> (Uuid, NaiveDate, NaiveDate) {
+    let mut state = client * 1_000 + round;
+    next(&mut state);
+    let listing = listings[(next(&mut state) % listings.len() as u64) as usize].0;
+    let from = day(20 + (next(&mut state) % 14) as i64);
+    let to = from + Duration::days(1 + (next(&mut state) % 3) as i64);
+    (listing, from, to)
+}
+
+const CLIENTS: u64 = 64;
+const ROUNDS: u64 = 3;
+
+async fn race_listings(app: &TestApp) -> Vec<(Uuid, i64)> {
+    let (_, mut owner) = member(app, "Olga Owner").await;
+    let mut listings = Vec::new();
+    for (i, (quantity, instant, buffer)) in
+        [(1, false, 0), (1, true, 1), (3, false, 1), (3, true, 0)]
+            .into_iter()
+            .enumerate()
+    {
+        let id = publish(
+            &mut owner,
+            &format!("Race kit {i}"),
+            Gear {
+                quantity,
+                instant,
+                buffer_days: buffer,
+            },
+        )
+        .await;
+        listings.push((id, i64::from(buffer)));
+    }
+    listings
+}
+
+/// Sends every client's requests through `send`, all clients at once.
+async fn race<F, Fut>(listings: Vec<(Uuid, i64)>, cookies: Vec<String>, send: F) -> Race
+where
+    F: Fn(usize, String, Uuid, NaiveDate, NaiveDate) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (u16, String)> + Send,
+{
+    let mut tasks = Vec::new();
+    for (client, cookie) in cookies.into_iter().enumerate() {
+        let (send, listings) = (send.clone(), listings.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            for round in 0..ROUNDS {
+                let (listing, from, to) = wish(client as u64, round, &listings);
+                let (status, body) = send(client, cookie.clone(), listing, from, to).await;
+                let outcome = match status {
+                    200 => Some(serde_json::from_str::<Uuid>(&body).unwrap()),
+                    409 if body.contains(NO_LONGER_AVAILABLE) => None,
+                    other => panic!("request answered {other}: {body}"),
+                };
+                outcomes.push((listing, from, to, outcome));
+            }
+            outcomes
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.extend(task.await.unwrap());
+    }
+    Race { listings, outcomes }
+}
+
+/// No unit is reserved twice, every success is a booking with its events and reservation,
+/// and every refusal was for dates on which no unit of the listing was free.
+async fn check_race(db: &app::db::Db, race: &Race) {
+    let overlaps = app::bookings::queries::overlapping_reservations(db)
+        .await
+        .unwrap();
+    assert_eq!(overlaps, 0, "a unit was reserved twice");
+    let successes: Vec<Uuid> = race.outcomes.iter().filter_map(|o| o.3).collect();
+    let refusals = race.outcomes.len() - successes.len();
+    assert!(
+        !successes.is_empty() && refusals > 0,
+        "the race had winners ({}) and losers ({refusals})",
+        successes.len()
+    );
+    let (bookings, events, held): (i64, i64, i64) = on_pool!(db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM bookings), (SELECT COUNT(DISTINCT booking_id) FROM booking_events), \
+                (SELECT COUNT(*) FROM reservations WHERE kind = 'booking')")
+        .fetch_one(pool).await).unwrap();
+    assert_eq!(
+        (bookings, events, held),
+        (
+            successes.len() as i64,
+            successes.len() as i64,
+            successes.len() as i64
+        )
+    );
+    for (listing, from, to, outcome) in &race.outcomes {
+        if outcome.is_some() {
+            continue;
+        }
+        let buffer = race.listings.iter().find(|l| l.0 == *listing).unwrap().1;
+        let until = *to + Duration::days(buffer);
+        let free_units: i64 = on_pool!(db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS \
+             (SELECT 1 FROM reservations r WHERE r.unit_id = u.id AND r.starts_on < $3 AND r.ends_on > $2)")
+            .bind(listing).bind(from).bind(until).fetch_one(pool).await).unwrap();
+        assert_eq!(
+            free_units, 0,
+            "a request for {from}..{to} was refused while a unit was free"
+        );
+    }
+}
+
+async fn sixty_four_renters_racing_never_overbook(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let listings = race_listings(&app).await;
+    let mut cookies = Vec::new();
+    for client in 0..CLIENTS {
+        cookies.push(
+            signed_in_member(&app.db, &format!("Racer {client}"))
+                .await
+                .1,
+        );
+    }
+    let router = app.router.clone();
+    let result = race(listings, cookies, move |_, cookie, listing, from, to| {
+        let router = router.clone();
+        async move {
+            use tower::ServiceExt;
+            let body = crate::common::form_body(&[
+                ("listing", &listing.to_string()),
+                ("from", &from.to_string()),
+                ("to", &to.to_string()),
+                ("key", &Uuid::new_v4().to_string()),
+            ]);
+            let request = axum::http::Request::post("/api/request_booking")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("origin", "http://127.0.0.1:3000")
+                .header("host", "127.0.0.1:3000")
+                .header(
+                    "cookie",
+                    format!("{}={cookie}", crate::common::SESSION_COOKIE),
+                )
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    })
+    .await;
+    check_race(&app.db, &result).await;
+    replay_is_clean(&app).await;
+}
+
+on_both_backends!(
+    a_request_reserves_a_unit_until_the_owner_accepts,
+    a_decline_needs_a_reason_and_gives_the_unit_back,
+    instant_booking_is_accepted_at_once_and_cancellation_refunds_by_policy,
+    a_resubmitted_form_never_makes_a_second_booking,
+    bad_dates_are_explained_next_to_their_field,
+    unanswered_requests_expire_once_even_with_two_workers,
+    a_failing_job_is_retried_with_backoff_then_kept_as_failed,
+    replay_finds_a_planted_difference_and_repairs_it,
+    sixty_four_renters_racing_never_overbook,
+);
+
+/// A `gearshare serve` process on its own port over the test's database.
+struct ServerProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(app: &TestApp, url: &str) -> ServerProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_gearshare"))
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("GEARSHARE_ADDR", format!("127.0.0.1:{port}"))
+        .env("MEDIA_DIR", &app.media_dir)
+        .env(
+            "LEPTOS_SITE_ROOT",
+            std::env::temp_dir().join("gs-test-no-site"),
+        )
+        .env("DB_MAX_CONNECTIONS", "8")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start gearshare");
+    let server = ServerProcess {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{}/readyz", server.base)).send().await {
+            if response.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("gearshare did not become ready at {}", server.base);
+}
+
+/// On PostgreSQL, two server processes share the database: the exclusion constraint and the
+/// listing lock hold across them, not only inside one process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_racing_on_postgres_never_overbook() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let url = app.url.clone();
+    let listings = race_listings(&app).await;
+    let servers = [
+        start_server(&app, &url).await,
+        start_server(&app, &url).await,
+    ];
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let mut cookies = Vec::new();
+    for client in 0..CLIENTS {
+        cookies.push(
+            signed_in_member(&app.db, &format!("Racer {client}"))
+                .await
+                .1,
+        );
+    }
+    let client = reqwest::Client::new();
+    let result = race(listings, cookies, move |n, cookie, listing, from, to| {
+        let (client, base) = (client.clone(), bases[n % 2].clone());
+        async move {
+            let response = client
+                .post(format!("{base}/api/request_booking"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("origin", &base)
+                .header(
+                    "cookie",
+                    format!("{}={cookie}", crate::common::SESSION_COOKIE),
+                )
+                .body(crate::common::form_body(&[
+                    ("listing", &listing.to_string()),
+                    ("from", &from.to_string()),
+                    ("to", &to.to_string()),
+                    ("key", &Uuid::new_v4().to_string()),
+                ]))
+                .send()
+                .await
+                .expect("the server answers");
+            (
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default(),
+            )
+        }
+    })
+    .await;
+    check_race(&app.db, &result).await;
+    replay_is_clean(&app).await;
+    drop(servers);
+}
