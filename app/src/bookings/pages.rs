@@ -13,7 +13,6 @@ use chrono::{DateTime, Timelike, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 /// "24 Nov 2026, 09:30 UTC", without chrono's formatter (see `parse_iso_date`).
@@ -218,19 +217,9 @@ fn CancelForm(id: Uuid, actions: Actions) -> impl IntoView {
     }
 }
 
-fn booking_id_from_path() -> Memo<Option<Uuid>> {
-    let params = use_params_map();
-    Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| Uuid::parse_str(&id).ok())
-    })
-}
-
 #[component]
 pub fn BookingPage() -> impl IntoView {
-    let id = booking_id_from_path();
+    let id = crate::url::id_from_path();
     let actions = Actions::new();
     let view = Resource::new(
         move || (id.get(), actions.done()),

@@ -14,11 +14,10 @@ use crate::db::{Arg, Db};
 use crate::domain::booking::{
     decide, evolve, open, replay, Actor, Booking, BookingEvent, Command, NewBooking, Refusal,
 };
-use crate::domain::{
-    quote, CancellationPolicy, ListingPrices, PeriodError, QuoteError, RentalPeriod,
-};
+use crate::domain::{quote, CancellationPolicy, PeriodError, QuoteError, RentalPeriod};
 use crate::error::AppError;
 use crate::jobs::NewJob;
+use crate::listings::repo::PriceColumns;
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -56,14 +55,8 @@ pub fn actor_of(user: &CurrentUser) -> Actor {
 struct ListingTerms {
     owner_id: Uuid,
     status: String,
-    currency: String,
-    daily_price_minor: i64,
-    weekly_price_minor: Option<i64>,
-    monthly_price_minor: Option<i64>,
-    deposit_minor: i64,
-    min_days: i64,
-    max_days: Option<i64>,
-    lead_time_days: i64,
+    #[sqlx(flatten)]
+    prices: PriceColumns,
     buffer_days: i64,
     instant_booking: bool,
     time_zone: String,
@@ -74,22 +67,6 @@ const TERMS_SQL: &str =
     "SELECT owner_id, status, currency, daily_price_minor, weekly_price_minor, \
      monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
      instant_booking, time_zone, cancellation_policy FROM listings WHERE id = $1";
-
-impl ListingTerms {
-    fn prices(&self) -> Result<ListingPrices, AppError> {
-        Ok(ListingPrices {
-            currency: crate::domain::Currency::parse(&self.currency)
-                .ok_or_else(|| AppError::internal("listing currency", &self.currency))?,
-            daily_minor: self.daily_price_minor,
-            weekly_minor: self.weekly_price_minor,
-            monthly_minor: self.monthly_price_minor,
-            deposit_minor: self.deposit_minor,
-            min_days: self.min_days,
-            max_days: self.max_days,
-            lead_time_days: self.lead_time_days,
-        })
-    }
-}
 
 /// The field of the booking form a quote error belongs to.
 fn quote_problem(error: QuoteError) -> AppError {
@@ -147,7 +124,7 @@ pub async fn request(
     let period = request.period;
     let today = crate::listings::repo::local_today(now, &terms.time_zone);
     let quote = quote(
-        &terms.prices()?,
+        &terms.prices.prices()?,
         period.from(),
         period.to(),
         today,
@@ -436,6 +413,35 @@ fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, AppError> {
         .collect()
 }
 
+/// Inside a write transaction: holds booking `$id` (`lock_booking_sql`) and rebuilds it from
+/// its events. Evaluates to how many events it has and the booking; returns `NotFound` early.
+macro_rules! held_booking {
+    ($tx:ident, $lock:expr, $id:expr) => {{
+        let found: Option<Uuid> = sqlx::query_scalar($lock)
+            .bind($id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        found.ok_or(AppError::NotFound)?;
+        let payloads: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq",
+        )
+        .bind($id)
+        .fetch_all(&mut *$tx)
+        .await?;
+        let booking = replay(&parse_events(&payloads)?)
+            .map_err(|e| AppError::internal("booking events", e))?;
+        (payloads.len(), booking)
+    }};
+}
+
+/// The arguments of [`UPDATE_BOOKING_SQL`] for `booking` changed at `now`.
+fn update_args(booking: &Booking, now: DateTime<Utc>) -> Vec<Arg> {
+    let mut update = vec![Arg::Uuid(booking.terms.id)];
+    update.extend(changing_args(booking));
+    update.push(Arg::Time(now));
+    update
+}
+
 /// Applies `command` from `actor` at `now` to booking `id`; returns the booking after it.
 pub async fn act(
     db: &Db,
@@ -448,25 +454,17 @@ pub async fn act(
     let lock = lock_booking_sql(db);
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
-        let found: Option<Uuid> = sqlx::query_scalar(lock).bind(id).fetch_optional(&mut *tx).await?;
-        found.ok_or(AppError::NotFound)?;
-        let payloads: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
-            .bind(id).fetch_all(&mut *tx).await?;
-        let before = replay(&parse_events(&payloads)?)
-            .map_err(|e| AppError::internal("booking events", e))?;
+        let (logged, before) = held_booking!(tx, lock, id);
         let events = decide(&before, command, actor, now).map_err(refused)?;
         let after = events.iter().try_fold(before.clone(), |b, e| evolve(Some(b), e))
             .map_err(|e| AppError::internal("booking decision", e))?;
-        let mut update = vec![Arg::Uuid(id)];
-        update.extend(changing_args(&after));
-        update.push(Arg::Time(now));
+        let update = update_args(&after, now);
         bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
         if before.status.holds_unit() && !after.status.holds_unit() {
             sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
                 .bind(id).execute(&mut *tx).await?;
         }
-        for row in event_rows(&before, &events, payloads.len(), actor, now)? {
+        for row in event_rows(&before, &events, logged, actor, now)? {
             bind_args!(sqlx::query(INSERT_EVENT_SQL), &row).execute(&mut *tx).await?;
         }
         tx.commit().await?;
@@ -483,16 +481,8 @@ pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), 
     let lock = lock_booking_sql(db);
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
-        let found: Option<Uuid> = sqlx::query_scalar(lock).bind(id).fetch_optional(&mut *tx).await?;
-        found.ok_or(AppError::NotFound)?;
-        let payloads: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
-            .bind(id).fetch_all(&mut *tx).await?;
-        let booking = replay(&parse_events(&payloads)?)
-            .map_err(|e| AppError::internal("booking events", e))?;
-        let mut update = vec![Arg::Uuid(id)];
-        update.extend(changing_args(&booking));
-        update.push(Arg::Time(now));
+        let (_, booking) = held_booking!(tx, lock, id);
+        let update = update_args(&booking, now);
         bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
             .bind(id).execute(&mut *tx).await?;

@@ -293,7 +293,7 @@ fn ListingFields(
 
 #[component]
 pub fn EditListingPage() -> impl IntoView {
-    let id = super::pages::listing_id_from_path();
+    let id = crate::url::id_from_path();
     let listing = Resource::new(
         move || id.get(),
         |id| async move {

@@ -16,8 +16,7 @@ use crate::url::query_string;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
-use uuid::Uuid;
+use leptos_router::hooks::use_query_map;
 
 /// Dates the renter is looking for, carried from the search form to the listing's quote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -516,22 +515,10 @@ fn Pagination(
     })
 }
 
-/// The listing id of a `/…/{id}/…` path; `None` for one that is not a UUID (the page then
-/// shows "Page not found").
-pub(super) fn listing_id_from_path() -> Memo<Option<Uuid>> {
-    let params = use_params_map();
-    Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| Uuid::parse_str(&id).ok())
-    })
-}
-
 #[component]
 pub fn ListingPage() -> impl IntoView {
     let dates = WantedDates::from_query();
-    let id = listing_id_from_path();
+    let id = crate::url::id_from_path();
     let listing = Resource::new(
         move || id.get(),
         |id| async move {

@@ -494,6 +494,35 @@ async fn facets(
     Ok((total, categories, prices))
 }
 
+/// A listing's price and rental-rule columns, as the quote reads them (the listing page and
+/// a booking request both select them).
+#[derive(FromRow)]
+pub struct PriceColumns {
+    currency: String,
+    daily_price_minor: i64,
+    weekly_price_minor: Option<i64>,
+    monthly_price_minor: Option<i64>,
+    deposit_minor: i64,
+    min_days: i64,
+    max_days: Option<i64>,
+    lead_time_days: i64,
+}
+
+impl PriceColumns {
+    pub fn prices(&self) -> Result<ListingPrices, AppError> {
+        Ok(ListingPrices {
+            currency: currency(&self.currency)?,
+            daily_minor: self.daily_price_minor,
+            weekly_minor: self.weekly_price_minor,
+            monthly_minor: self.monthly_price_minor,
+            deposit_minor: self.deposit_minor,
+            min_days: self.min_days,
+            max_days: self.max_days,
+            lead_time_days: self.lead_time_days,
+        })
+    }
+}
+
 #[derive(FromRow)]
 struct DetailRow {
     id: Uuid,
@@ -505,14 +534,8 @@ struct DetailRow {
     category_slug: String,
     category_name: String,
     city: String,
-    currency: String,
-    daily_price_minor: i64,
-    weekly_price_minor: Option<i64>,
-    monthly_price_minor: Option<i64>,
-    deposit_minor: i64,
-    min_days: i64,
-    max_days: Option<i64>,
-    lead_time_days: i64,
+    #[sqlx(flatten)]
+    prices: PriceColumns,
     instant_booking: bool,
     unit_count: i64,
     owner_name: String,
@@ -593,16 +616,7 @@ pub async fn detail(
     })?;
     Ok(ListingDetail {
         id: row.id,
-        prices: ListingPrices {
-            currency: currency(&row.currency)?,
-            daily_minor: row.daily_price_minor,
-            weekly_minor: row.weekly_price_minor,
-            monthly_minor: row.monthly_price_minor,
-            deposit_minor: row.deposit_minor,
-            min_days: row.min_days,
-            max_days: row.max_days,
-            lead_time_days: row.lead_time_days,
-        },
+        prices: row.prices.prices()?,
         title: row.title,
         description: row.description,
         brand: row.brand,

@@ -16,6 +16,14 @@ struct Gear {
     buffer_days: u32,
 }
 
+fn gear(quantity: u32, instant: bool, buffer_days: u32) -> Gear {
+    Gear {
+        quantity,
+        instant,
+        buffer_days,
+    }
+}
+
 async fn publish(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> Uuid {
     let quantity = gear.quantity.to_string();
     let buffer = gear.buffer_days.to_string();
@@ -99,6 +107,13 @@ async fn member<'a>(app: &'a TestApp, name: &str) -> (Uuid, Visitor<'a>) {
     (id, app.visitor_with_cookie(&cookie))
 }
 
+/// Olga, who lists gear, and Rita, who rents it.
+async fn owner_and_renter(app: &TestApp) -> (Visitor<'_>, Visitor<'_>) {
+    let (_, owner) = member(app, "Olga Owner").await;
+    let (_, renter) = member(app, "Rita Renter").await;
+    (owner, renter)
+}
+
 async fn replay_is_clean(app: &TestApp) {
     let report = gearshare::replay::check(&app.db).await.unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
@@ -106,19 +121,9 @@ async fn replay_is_clean(app: &TestApp) {
 
 async fn a_request_reserves_a_unit_until_the_owner_accepts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
-    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let (mut owner, mut renter) = owner_and_renter(&app).await;
     let (_, mut stranger) = member(&app, "Sam Stranger").await;
-    let tent = publish(
-        &mut owner,
-        "Two-person tent",
-        Gear {
-            quantity: 1,
-            instant: false,
-            buffer_days: 1,
-        },
-    )
-    .await;
+    let tent = publish(&mut owner, "Two-person tent", gear(1, false, 1)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
 
     assert_eq!(status_of(&app, id).await, "requested");
@@ -188,18 +193,8 @@ async fn a_request_reserves_a_unit_until_the_owner_accepts(backend: Backend) {
 
 async fn a_decline_needs_a_reason_and_gives_the_unit_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
-    let (_, mut renter) = member(&app, "Rita Renter").await;
-    let stove = publish(
-        &mut owner,
-        "Camping stove",
-        Gear {
-            quantity: 1,
-            instant: false,
-            buffer_days: 0,
-        },
-    )
-    .await;
+    let (mut owner, mut renter) = owner_and_renter(&app).await;
+    let stove = publish(&mut owner, "Camping stove", gear(1, false, 0)).await;
     let id = booked(&mut renter, stove, day(10), day(12)).await;
 
     let requests = owner.get("/owner/requests").await;
@@ -247,18 +242,8 @@ async fn a_decline_needs_a_reason_and_gives_the_unit_back(backend: Backend) {
 
 async fn instant_booking_is_accepted_at_once_and_cancellation_refunds_by_policy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
-    let (_, mut renter) = member(&app, "Rita Renter").await;
-    let kayak = publish(
-        &mut owner,
-        "Touring kayak",
-        Gear {
-            quantity: 2,
-            instant: true,
-            buffer_days: 0,
-        },
-    )
-    .await;
+    let (mut owner, mut renter) = owner_and_renter(&app).await;
+    let kayak = publish(&mut owner, "Touring kayak", gear(2, true, 0)).await;
     let id = booked(&mut renter, kayak, day(30), day(33)).await;
     assert_eq!(status_of(&app, id).await, "accepted");
     assert_eq!(event_kinds(&app, id).await, ["requested", "accepted"]);
@@ -290,16 +275,7 @@ async fn a_resubmitted_form_never_makes_a_second_booking(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, mut owner) = member(&app, "Olga Owner").await;
     let (_, renter_cookie) = signed_in_member(&app.db, "Rita Renter").await;
-    let lamp = publish(
-        &mut owner,
-        "Lantern set",
-        Gear {
-            quantity: 1,
-            instant: false,
-            buffer_days: 0,
-        },
-    )
-    .await;
+    let lamp = publish(&mut owner, "Lantern set", gear(1, false, 0)).await;
     let key = Uuid::new_v4();
     // A double click: the same form many times at once, for the listing's only unit.
     let answers = futures_util::future::join_all((0..6).map(|_| {
@@ -335,18 +311,8 @@ async fn a_resubmitted_form_never_makes_a_second_booking(backend: Backend) {
 
 async fn bad_dates_are_explained_next_to_their_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
-    let (_, mut renter) = member(&app, "Rita Renter").await;
-    let tent = publish(
-        &mut owner,
-        "Family tent",
-        Gear {
-            quantity: 1,
-            instant: false,
-            buffer_days: 0,
-        },
-    )
-    .await;
+    let (mut owner, mut renter) = owner_and_renter(&app).await;
+    let tent = publish(&mut owner, "Family tent", gear(1, false, 0)).await;
     let cases = [
         (
             day(5),
@@ -383,18 +349,8 @@ async fn bad_dates_are_explained_next_to_their_field(backend: Backend) {
 
 async fn unanswered_requests_expire_once_even_with_two_workers(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
-    let (_, mut renter) = member(&app, "Rita Renter").await;
-    let bike = publish(
-        &mut owner,
-        "Gravel bike",
-        Gear {
-            quantity: 1,
-            instant: false,
-            buffer_days: 0,
-        },
-    )
-    .await;
+    let (mut owner, mut renter) = owner_and_renter(&app).await;
+    let bike = publish(&mut owner, "Gravel bike", gear(1, false, 0)).await;
     let id = booked(&mut renter, bike, day(10), day(12)).await;
     let answers = app::state::Answers::default();
 
@@ -458,18 +414,8 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_failed(backend: Back
 
 async fn replay_finds_a_planted_difference_and_repairs_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
-    let (_, mut renter) = member(&app, "Rita Renter").await;
-    let saw = publish(
-        &mut owner,
-        "Circular saw",
-        Gear {
-            quantity: 1,
-            instant: false,
-            buffer_days: 0,
-        },
-    )
-    .await;
+    let (mut owner, mut renter) = owner_and_renter(&app).await;
+    let saw = publish(&mut owner, "Circular saw", gear(1, false, 0)).await;
     let id = booked(&mut renter, saw, day(8), day(9)).await;
     let second = booked(&mut renter, saw, day(9), day(10)).await;
     replay_is_clean(&app).await;
