@@ -18,18 +18,8 @@ use uuid::Uuid;
 const CLIENTS: usize = 64;
 /// Listings the clients fight over, with 1 or 3 units each.
 const LISTINGS: usize = 8;
-/// Pickup days are drawn from this many days ahead: enough that most requests succeed
-/// at first and conflicts grow as the calendar fills.
-const WINDOW_DAYS: i64 = 120;
 /// The pool size the server runs with by default (DB_MAX_CONNECTIONS).
 const CONNECTIONS: u32 = 16;
-
-struct Tally {
-    booked: AtomicU64,
-    refused: AtomicU64,
-    failed: AtomicU64,
-    latencies_us: std::sync::Mutex<Vec<u64>>,
-}
 
 #[tokio::main]
 async fn main() {
@@ -49,7 +39,6 @@ async fn main() {
     gearshare::seed::seed(&db, &media, &options)
         .await
         .expect("seed");
-    let listings = contested_listings(&db).await;
 
     let config = Config::from_lookup(|name| match name {
         "DATABASE_URL" => Some(url.clone()),
@@ -82,97 +71,139 @@ async fn main() {
                 .1,
         );
     }
-    let tally = Arc::new(Tally {
-        booked: AtomicU64::new(0),
-        refused: AtomicU64::new(0),
-        failed: AtomicU64::new(0),
-        latencies_us: Default::default(),
-    });
-    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
-    let started = Instant::now();
-    let client = reqwest::Client::new();
-    let tasks: Vec<_> = cookies
-        .into_iter()
-        .enumerate()
-        .map(|(n, cookie)| {
-            let (client, base, listings, tally) = (
-                client.clone(),
-                base.clone(),
-                listings.clone(),
-                tally.clone(),
-            );
-            tokio::spawn(async move {
-                let mut state = n as u64 + 1;
-                while Instant::now() < deadline {
-                    let listing = listings[(next(&mut state) % LISTINGS as u64) as usize];
-                    let from = Utc::now().date_naive()
-                        + Duration::days(7 + (next(&mut state) % WINDOW_DAYS as u64) as i64);
-                    let to = from + Duration::days(1 + (next(&mut state) % 4) as i64);
-                    let sent = Instant::now();
-                    let response = client
-                        .post(format!("{base}/api/request_booking"))
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .header("accept", "application/json")
-                        .header("origin", &base)
-                        .header("cookie", format!("gearshare_session={cookie}"))
-                        .body(format!(
-                            "listing={listing}&from={from}&to={to}&key={}",
-                            Uuid::new_v4()
-                        ))
-                        .send()
-                        .await;
-                    let status = response.map(|r| r.status().as_u16()).unwrap_or(0);
-                    let counter = match status {
-                        200 => &tally.booked,
-                        409 => &tally.refused,
-                        _ => &tally.failed,
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    tally
-                        .latencies_us
-                        .lock()
-                        .unwrap()
-                        .push(sent.elapsed().as_micros() as u64);
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
+    let insert_rate = bare_inserts(&db, seconds).await;
+    println!("backend {backend}: {CLIENTS} clients, {LISTINGS} listings with 1 or 3 units each, {seconds} s per run");
+    println!("  bare insert transactions ({CLIENTS} tasks, {CONNECTIONS} connections): {insert_rate:.0} tx/s");
+    let mut failures = 0;
+    for (offset, (name, window)) in [
+        ("crowded: stays within 120 days, the calendars fill up", 120),
+        ("open: stays within 10 years, most requests book", 3650),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let listings = contested_listings(&db, offset * LISTINGS).await;
+        let run = Run {
+            base: base.clone(),
+            cookies: cookies.clone(),
+            listings,
+            window_days: window,
+            seconds,
+        };
+        let tally = run.go().await;
+        let rate = tally.requests() as f64 / tally.elapsed;
+        println!("  {name}");
+        println!(
+            "    booking requests through HTTP: {rate:.0} req/s ({} booked, {} refused as taken, {} failed), p50 {:.1} ms, p99 {:.1} ms",
+            tally.booked, tally.refused, tally.failed, tally.percentile(0.5), tally.percentile(0.99)
+        );
+        println!(
+            "    ratio to bare inserts: {:.3} (target >= 0.5)",
+            rate / insert_rate
+        );
+        failures += tally.failed;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let (booked, refused, failed) = (
-        tally.booked.load(Ordering::Relaxed),
-        tally.refused.load(Ordering::Relaxed),
-        tally.failed.load(Ordering::Relaxed),
-    );
-    let booking_rate = (booked + refused) as f64 / elapsed;
-    let mut latencies = tally.latencies_us.lock().unwrap().clone();
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p) as usize)
-            .copied()
-            .unwrap_or(0) as f64
-            / 1000.0
-    };
     let overbooked = app::bookings::queries::overlapping_reservations(&db)
         .await
         .unwrap();
-    let insert_rate = bare_inserts(&db, seconds).await;
-
-    println!("backend {backend}: {CLIENTS} clients, {LISTINGS} listings with 1 or 3 units, {seconds} s each");
-    println!(
-        "  booking requests through HTTP: {booking_rate:.0} req/s ({booked} booked, {refused} refused as taken, {failed} failed), p50 {:.1} ms, p99 {:.1} ms",
-        percentile(0.5),
-        percentile(0.99)
-    );
-    println!("  bare insert transactions ({CLIENTS} tasks, {CONNECTIONS} connections): {insert_rate:.0} tx/s");
-    println!("  ratio: {:.3} (target >= 0.5)", booking_rate / insert_rate);
     println!("  overbooking: {overbooked} overlapping reservations (must be 0)");
     let _ = std::fs::remove_dir_all(&media);
-    if overbooked != 0 || failed != 0 {
+    if overbooked != 0 || failures != 0 {
         std::process::exit(1);
+    }
+}
+
+/// One timed run: every client asks for random stays on `listings` until the time is up.
+struct Run {
+    base: String,
+    cookies: Vec<String>,
+    listings: Vec<Uuid>,
+    window_days: u64,
+    seconds: u64,
+}
+
+struct Tally {
+    booked: u64,
+    refused: u64,
+    failed: u64,
+    elapsed: f64,
+    latencies_us: Vec<u64>,
+}
+
+impl Tally {
+    fn requests(&self) -> u64 {
+        self.booked + self.refused + self.failed
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        let index = ((self.latencies_us.len() as f64 - 1.0) * p) as usize;
+        self.latencies_us.get(index).copied().unwrap_or(0) as f64 / 1000.0
+    }
+}
+
+impl Run {
+    async fn go(self) -> Tally {
+        let deadline = Instant::now() + std::time::Duration::from_secs(self.seconds);
+        let started = Instant::now();
+        let client = reqwest::Client::new();
+        let listings = Arc::new(self.listings);
+        let tasks: Vec<_> = self
+            .cookies
+            .into_iter()
+            .enumerate()
+            .map(|(n, cookie)| {
+                let (client, base, listings) =
+                    (client.clone(), self.base.clone(), listings.clone());
+                let window = self.window_days;
+                tokio::spawn(async move {
+                    let mut state = n as u64 + 1;
+                    let mut mine = (0u64, 0u64, 0u64, Vec::new());
+                    while Instant::now() < deadline {
+                        let listing = listings[(next(&mut state) % listings.len() as u64) as usize];
+                        let from = Utc::now().date_naive()
+                            + Duration::days(7 + (next(&mut state) % window) as i64);
+                        let to = from + Duration::days(1 + (next(&mut state) % 4) as i64);
+                        let sent = Instant::now();
+                        let response = client
+                            .post(format!("{base}/api/request_booking"))
+                            .header("content-type", "application/x-www-form-urlencoded")
+                            .header("accept", "application/json")
+                            .header("origin", &base)
+                            .header("cookie", format!("gearshare_session={cookie}"))
+                            .body(format!(
+                                "listing={listing}&from={from}&to={to}&key={}",
+                                Uuid::new_v4()
+                            ))
+                            .send()
+                            .await;
+                        match response.map(|r| r.status().as_u16()).unwrap_or(0) {
+                            200 => mine.0 += 1,
+                            409 => mine.1 += 1,
+                            _ => mine.2 += 1,
+                        }
+                        mine.3.push(sent.elapsed().as_micros() as u64);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut tally = Tally {
+            booked: 0,
+            refused: 0,
+            failed: 0,
+            elapsed: 0.0,
+            latencies_us: Vec::new(),
+        };
+        for task in tasks {
+            let (booked, refused, failed, latencies) = task.await.unwrap();
+            tally.booked += booked;
+            tally.refused += refused;
+            tally.failed += failed;
+            tally.latencies_us.extend(latencies);
+        }
+        tally.elapsed = started.elapsed().as_secs_f64();
+        tally.latencies_us.sort_unstable();
+        tally
     }
 }
 
@@ -210,10 +241,10 @@ async fn database(backend: &str) -> String {
 
 /// Eight listings everyone books: instant and on request, 1 and 3 units, no rental rules
 /// that would refuse a request for other reasons than a clash.
-async fn contested_listings(db: &Db) -> Vec<Uuid> {
+async fn contested_listings(db: &Db, skip: usize) -> Vec<Uuid> {
     let ids: Vec<Uuid> = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1")
-        .bind(LISTINGS as i64).fetch_all(pool).await)
+        "SELECT id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1 OFFSET $2")
+        .bind(LISTINGS as i64).bind(skip as i64).fetch_all(pool).await)
     .unwrap();
     for (n, id) in ids.iter().enumerate() {
         let units = if n % 2 == 0 { 1 } else { 3 };

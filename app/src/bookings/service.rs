@@ -63,10 +63,48 @@ struct ListingTerms {
     cancellation_policy: String,
 }
 
-const TERMS_SQL: &str =
-    "SELECT owner_id, status, currency, daily_price_minor, weekly_price_minor, \
-     monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
-     instant_booking, time_zone, cancellation_policy FROM listings WHERE id = $1";
+/// The columns of [`ListingTerms`] for listing $1.
+macro_rules! terms_select {
+    () => {
+        concat!("SELECT ", terms_columns!(), " FROM listings WHERE id = $1")
+    };
+}
+
+macro_rules! terms_columns {
+    () => {
+        "owner_id, status, currency, daily_price_minor, weekly_price_minor, \
+         monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
+         instant_booking, time_zone, cancellation_policy"
+    };
+}
+
+/// Listing $1's terms, renter $2's booking made with key $3, and a unit free on `[$4, $5)`,
+/// in one statement: the first look of a request, before any lock.
+const GLANCE_SQL: &str = concat!(
+    "SELECT ",
+    terms_columns!(),
+    ", (SELECT b.id FROM bookings b WHERE b.renter_id = $2 AND b.idempotency_key = $3) AS earlier, \
+     (SELECT u.id FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
+         SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
+         AND r.starts_on < $5 AND r.ends_on > $4) LIMIT 1) AS unit \
+     FROM listings WHERE id = $1"
+);
+
+#[derive(FromRow)]
+struct Glance {
+    #[sqlx(flatten)]
+    terms: ListingTerms,
+    earlier: Option<Uuid>,
+    unit: Option<Uuid>,
+}
+
+/// The listing's terms, read under its lock on PostgreSQL (see [`lock_listing_sql`]).
+fn terms_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => terms_select!(),
+        Db::Postgres(_) => concat!(terms_select!(), " FOR UPDATE"),
+    }
+}
 
 /// The field of the booking form a quote error belongs to.
 fn quote_problem(error: QuoteError) -> AppError {
@@ -107,11 +145,26 @@ pub async fn request(
     rules: BookingRules,
     now: DateTime<Utc>,
 ) -> Result<Uuid, AppError> {
-    if let Some(id) = booked_with_key(db, renter.id, request).await? {
-        return Ok(id);
+    match insert_booking(db, renter, request, rules, now).await {
+        Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
+            let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
+                .bind(renter.id).bind(request.key).fetch_optional(pool).await)?;
+            earlier_booking(keyed, request.listing, request.period)?.ok_or(AppError::Internal)
+        }
+        other => other,
     }
-    let terms: Option<ListingTerms> = on_pool!(db, pool => sqlx::query_as(TERMS_SQL)
-        .bind(request.listing).fetch_optional(pool).await)?;
+}
+
+/// The booking `request` asks for, priced by the listing's `terms` as they are now, before a
+/// unit is chosen; or why it cannot be made (a listing that is not bookable, the renter's own,
+/// dates its rules refuse).
+fn new_booking(
+    terms: Option<ListingTerms>,
+    renter: &CurrentUser,
+    request: &BookingRequest,
+    rules: BookingRules,
+    now: DateTime<Utc>,
+) -> Result<NewBooking, AppError> {
     let terms = terms
         .filter(|t| t.status == "active")
         .ok_or(AppError::NotFound)?;
@@ -132,7 +185,7 @@ pub async fn request(
     )
     .map_err(quote_problem)?;
     let pickup_at = start_of_day(period.from(), &terms.time_zone);
-    let new = NewBooking {
+    Ok(NewBooking {
         id: Uuid::new_v4(),
         listing: request.listing,
         // Chosen inside the transaction.
@@ -147,15 +200,7 @@ pub async fn request(
         // A request lapses after the expiry time, or at the end of its pickup day if sooner.
         expires_at: (now + rules.request_expiry).min(pickup_at + Duration::days(1)),
         instant: terms.instant_booking,
-    };
-    match insert_booking(db, new, request.key, renter, now).await {
-        Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
-            booked_with_key(db, renter.id, request)
-                .await?
-                .ok_or(AppError::Internal)
-        }
-        other => other,
-    }
+    })
 }
 
 /// Marks the race of two submissions of one form; never shown to anyone.
@@ -186,16 +231,6 @@ fn earlier_booking(
 pub const FORM_USED: &str =
     "This form already sent another request. Reload the page to make a new one.";
 
-async fn booked_with_key(
-    db: &Db,
-    renter: Uuid,
-    request: &BookingRequest,
-) -> Result<Option<Uuid>, AppError> {
-    let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
-        .bind(renter).bind(request.key).fetch_optional(pool).await)?;
-    earlier_booking(keyed, request.listing, request.period)
-}
-
 /// Serialises the writers of one listing's reservations (requests, owner blocks) on
 /// PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
 /// status inside the transaction.
@@ -213,12 +248,15 @@ fn lock_booking_sql(db: &Db) -> &'static str {
     }
 }
 
-/// The first active unit of the listing with nothing reserved on `[$2, $3)`.
-const FREE_UNIT_SQL: &str = "SELECT u.id FROM listing_units u \
-     WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
-         SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
-         AND r.starts_on < $3 AND r.ends_on > $2) \
-     ORDER BY u.label LIMIT 1";
+/// The booking the renter ($1) already made with this form's key ($2), and the first active
+/// unit of listing $3 with nothing reserved on `[$4, $5)`.
+const KEY_AND_UNIT_SQL: &str = "SELECT \
+     (SELECT b.id FROM bookings b WHERE b.renter_id = $1 AND b.idempotency_key = $2) AS earlier, \
+     (SELECT u.id FROM listing_units u \
+      WHERE u.listing_id = $3 AND u.active AND NOT EXISTS ( \
+          SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
+          AND r.starts_on < $5 AND r.ends_on > $4) \
+      ORDER BY u.label LIMIT 1) AS unit";
 
 const INSERT_BOOKING_SQL: &str = "INSERT INTO bookings (id, listing_id, unit_id, renter_id, \
      owner_id, status, starts_on, ends_on, buffer_days, currency, days, rental_minor, \
@@ -234,8 +272,21 @@ const INSERT_RESERVATION_SQL: &str = "INSERT INTO reservations (id, listing_id, 
      starts_on, ends_on, note, created_by, created_at, booking_id) \
      VALUES ($1, $2, $3, 'booking', $4, $5, '', $6, $7, $8)";
 
-const INSERT_EVENT_SQL: &str = "INSERT INTO booking_events (booking_id, seq, kind, actor_id, \
-     actor_role, payload, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// Inserts `events` rows of booking events at once.
+fn insert_events_sql(events: usize) -> String {
+    let rows: Vec<String> = (0..events)
+        .map(|row| {
+            let first = row * 7 + 1;
+            let params: Vec<String> = (first..first + 7).map(|n| format!("${n}")).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO booking_events (booking_id, seq, kind, actor_id, actor_role, payload, at) \
+         VALUES {}",
+        rows.join(", ")
+    )
+}
 
 /// The last day the unit is busy (exclusive): the return day plus the owner's turnaround.
 pub fn reserved_until(terms: &NewBooking) -> NaiveDate {
@@ -346,37 +397,57 @@ fn classify(error: sqlx::Error) -> AppError {
     error.into()
 }
 
+/// A plain read first, which refuses taken dates and bad input without the write lock; then
+/// one write transaction, in as few round trips as the guarantee allows: the listing's terms
+/// read under its lock; the form's earlier booking and a free unit in one statement, read
+/// after the lock so it sees every booking committed before; then the writes.
 async fn insert_booking(
     db: &Db,
-    mut new: NewBooking,
-    key: Uuid,
     renter: &CurrentUser,
+    request: &BookingRequest,
+    rules: BookingRules,
     now: DateTime<Utc>,
 ) -> Result<Uuid, AppError> {
+    // Most requests for taken dates are answered from one plain read, without waiting for
+    // the write lock: the dates were taken at that moment, which is all a refusal claims. (It
+    // looks at the rental days only; the transaction also checks the turnaround.)
+    let glance: Option<Glance> = on_pool!(db, pool => sqlx::query_as(GLANCE_SQL)
+        .bind(request.listing).bind(renter.id).bind(request.key)
+        .bind(request.period.from()).bind(request.period.to())
+        .fetch_optional(pool).await)?;
+    let (earlier, unit) = glance
+        .as_ref()
+        .map_or((None, None), |g| (g.earlier, g.unit));
+    new_booking(glance.map(|g| g.terms), renter, request, rules, now)?;
+    if earlier.is_none() && unit.is_none() {
+        return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
+    }
+    // Then the decision, in the write transaction.
     let begin = db.write_transaction_sql();
-    let lock = lock_listing_sql(db);
-    let id = new.id;
+    let terms_sql = terms_sql(db);
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
-        let status: Option<String> = sqlx::query_scalar(lock)
-            .bind(new.listing).fetch_optional(&mut *tx).await?;
-        if status.as_deref() != Some("active") {
-            return Err(AppError::NotFound);
-        }
+        let terms: Option<ListingTerms> = sqlx::query_as(terms_sql)
+            .bind(request.listing).fetch_optional(&mut *tx).await?;
+        let mut new = new_booking(terms, renter, request, rules, now)?;
+        let (earlier, unit): (Option<Uuid>, Option<Uuid>) = sqlx::query_as(KEY_AND_UNIT_SQL)
+            .bind(renter.id).bind(request.key).bind(new.listing)
+            .bind(new.period.from()).bind(reserved_until(&new))
+            .fetch_one(&mut *tx).await?;
         // A second submission that waited for the first one's transaction finds its booking
         // here, rather than a unit the first one just took.
-        let keyed: Option<Keyed> = sqlx::query_as(KEYED_SQL)
-            .bind(renter.id).bind(key).fetch_optional(&mut *tx).await?;
-        if let Some(earlier) = earlier_booking(keyed, new.listing, new.period)? {
-            return Ok(earlier);
+        if earlier.is_some() {
+            let keyed: Option<Keyed> = sqlx::query_as(KEYED_SQL)
+                .bind(renter.id).bind(request.key).fetch_optional(&mut *tx).await?;
+            if let Some(earlier) = earlier_booking(keyed, new.listing, new.period)? {
+                return Ok(earlier);
+            }
         }
-        let unit: Option<Uuid> = sqlx::query_scalar(FREE_UNIT_SQL)
-            .bind(new.listing).bind(new.period.from()).bind(reserved_until(&new))
-            .fetch_optional(&mut *tx).await?;
         new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
+        let id = new.id;
         let events = open(new.clone());
         let booking = replay(&events).map_err(|e| AppError::internal("new booking", e))?;
-        let row = row_args(&booking, key, now);
+        let row = row_args(&booking, request.key, now);
         bind_args!(sqlx::query(INSERT_BOOKING_SQL), &row)
             .execute(&mut *tx).await.map_err(classify)?;
         sqlx::query(INSERT_RESERVATION_SQL)
@@ -384,17 +455,16 @@ async fn insert_booking(
             .bind(new.period.from()).bind(reserved_until(&new))
             .bind(renter.id).bind(now).bind(id)
             .execute(&mut *tx).await.map_err(classify)?;
-        let actor = actor_of(renter);
-        for row in event_rows(&booking, &events, 0, actor, now)? {
-            bind_args!(sqlx::query(INSERT_EVENT_SQL), &row).execute(&mut *tx).await?;
-        }
+        let rows = event_rows(&booking, &events, 0, actor_of(renter), now)?;
+        let sql = insert_events_sql(rows.len());
+        bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
         if !new.instant {
             let job = NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at);
             insert_job!(&mut *tx, &job, now).await?;
         }
         tx.commit().await?;
-    });
-    Ok(id)
+        Ok(id)
+    })
 }
 
 /// What a refusal means to the person: not theirs to do, or not possible any more.
@@ -464,9 +534,9 @@ pub async fn act(
             sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
                 .bind(id).execute(&mut *tx).await?;
         }
-        for row in event_rows(&before, &events, logged, actor, now)? {
-            bind_args!(sqlx::query(INSERT_EVENT_SQL), &row).execute(&mut *tx).await?;
-        }
+        let rows = event_rows(&before, &events, logged, actor, now)?;
+        let sql = insert_events_sql(rows.len());
+        bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(after)
     })
