@@ -1,21 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, waitForHydration } from "./fixtures";
 
 // Refused input answers 400 by design (a search with a bad price, an empty listing form);
 // Chromium logs such responses as console errors.
 test.use({ allowedConsole: [/the server responded with a status of 400/] });
-
-// axe-core's WCAG 2.1 A and AA rules (labels, contrast, landmarks, heading order, ...) on each
-// page of the slice, after hydration.
-async function expectNoViolations(page: import("@playwright/test").Page): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"])
-    .analyze();
-  const found = results.violations.map(
-    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
-  );
-  expect(found).toEqual([]);
-}
 
 for (const path of [
   "/",

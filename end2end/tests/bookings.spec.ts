@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -94,11 +94,14 @@ test("a request is accepted by the owner and the unit's days show as booked", as
   await expect(renter.getByText("Status: Requested")).toBeVisible();
   await expect(renter.getByRole("button", { name: "Cancel booking" })).toBeVisible();
   await expect(renter.getByRole("button", { name: "Accept" })).toHaveCount(0);
+  await waitForHydration(renter);
+  await expectNoViolations(renter);
 
   await owner.goto("/owner");
   await owner.getByRole("link", { name: "Requests" }).click();
   await waitForHydration(owner);
   const card = owner.getByRole("article", { name: `Rita Renter wants ${title}` });
+  await expectNoViolations(owner);
   await card.getByRole("button", { name: "Accept" }).click();
   await expect(owner.getByText("No requests are waiting for you.")).toBeVisible();
   await expect(owner.getByRole("link", { name: title })).toBeVisible();
@@ -108,6 +111,7 @@ test("a request is accepted by the owner and the unit's days show as booked", as
   await expect(renter.getByRole("list").filter({ hasText: "Accepted by the owner" })).toBeVisible();
   await renter.getByRole("link", { name: "Your bookings" }).click();
   await expect(renter.getByRole("row").filter({ hasText: title })).toContainText("Accepted");
+  await expectNoViolations(renter);
 
   // The only unit is taken: the calendar marks the days, and the quote says so.
   await renter.goto(`/gear/${listing}`);

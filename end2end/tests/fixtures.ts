@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type ConsoleMessage } from "@playwright/test";
 
 // Every test fails on a console error or warning (hydration mismatches are reported as
@@ -28,4 +29,16 @@ export { expect };
 // which only runs in the browser after hydration).
 export async function waitForHydration(page: import("@playwright/test").Page): Promise<void> {
   await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
+}
+
+// axe-core's WCAG 2.1 A and AA rules (labels, contrast, landmarks, heading order, ...) on each
+// page of the slice, after hydration.
+export async function expectNoViolations(page: import("@playwright/test").Page): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"])
+    .analyze();
+  const found = results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+  );
+  expect(found).toEqual([]);
 }

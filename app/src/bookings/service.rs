@@ -149,7 +149,12 @@ pub async fn request(
         Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
             let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
                 .bind(renter.id).bind(request.key).fetch_optional(pool).await)?;
-            earlier_booking(keyed, request.listing, request.period)?.ok_or(AppError::Internal)
+            earlier_booking(keyed, request.listing, request.period)?.ok_or_else(|| {
+                AppError::internal(
+                    "booking request",
+                    "a duplicate key with no booking behind it",
+                )
+            })
         }
         other => other,
     }
