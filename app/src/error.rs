@@ -109,14 +109,27 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// Only for server-function requests: while a page renders (leptos_axum provides its
-/// `RequestUrl` then), the page decides its own status (`NotFound`, `ErrorPanel`), and a
-/// section that degrades gracefully must not turn the whole page into an error.
+/// Only for server-function requests: while a page renders, the page decides its own status
+/// (`NotFound`, `ErrorPanel`), and a section that degrades gracefully must not turn the whole
+/// page into an error.
+///
+/// The request is told by its own path, from the `Parts` nearest in context. (It used to be
+/// "no `RequestUrl` in context", but a server function's owner can be created as the child of
+/// a page's owner that another task left current on the thread, and then inherits the page's
+/// `RequestUrl`: the error kept the default status 500. That was seen once, under concurrent
+/// page renders, as an unexplained 500 for a lost booking race.)
 #[cfg(feature = "ssr")]
 fn set_response_status(error: &AppError) {
-    if leptos::prelude::use_context::<leptos_router::location::RequestUrl>().is_none() {
+    if serving_a_server_function() {
         crate::shell::set_status(error.status());
     }
+}
+
+/// Server functions are mounted under `/api/` (leptos's default prefix, `server/src/http.rs`).
+#[cfg(feature = "ssr")]
+fn serving_a_server_function() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"))
 }
 
 impl FromServerFnError for AppError {
@@ -164,6 +177,40 @@ mod tests {
         ));
         assert_eq!(err, AppError::Internal);
         assert!(!err.to_string().contains("listings"));
+    }
+
+    /// A server function whose owner hangs below a page's owner (see `set_response_status`)
+    /// still answers with its error's status.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_server_function_below_a_page_owner_gets_its_status() {
+        use leptos::prelude::{provide_context, Owner};
+        let page = Owner::new();
+        page.set();
+        provide_context(leptos_router::location::RequestUrl::new("/gear/1"));
+        let function = Owner::new();
+        function.set();
+        let (parts, ()) = http::Request::post("/api/request_booking")
+            .body(())
+            .unwrap()
+            .into_parts();
+        provide_context(parts);
+        let response = leptos_axum::ResponseOptions::default();
+        provide_context(response.clone());
+        let _ = with_status::<()>(Err(AppError::Conflict("taken".into())));
+        assert_eq!(
+            response.0.read().unwrap().status,
+            Some(http::StatusCode::CONFLICT)
+        );
+        // A page's own data loads leave the page's status alone.
+        let render = Owner::new();
+        render.set();
+        let (parts, ()) = http::Request::get("/gear/1").body(()).unwrap().into_parts();
+        provide_context(parts);
+        let page_response = leptos_axum::ResponseOptions::default();
+        provide_context(page_response.clone());
+        let _ = with_status::<()>(Err(AppError::NotFound));
+        assert_eq!(page_response.0.read().unwrap().status, None);
     }
 
     #[test]
