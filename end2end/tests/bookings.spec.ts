@@ -1,13 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
-import { test, expect, expectNoViolations, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
-
-// A day `days` from today as a date input wants it.
-function isoDay(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 // What the people of the running test saw go wrong in their browsers. Each person has a
 // browser context of their own, which the `page` fixture's console check does not watch.

@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, isoDay, waitForHydration } from "./fixtures";
 
 // The renter's path of the first slice: search, open a listing, pick dates, read the quote.
 
@@ -10,12 +10,6 @@ async function quoteAmounts(page: import("@playwright/test").Page) {
     return Math.round(Number(text.replace(/[^0-9.]/g, "")) * 100);
   };
   return { rental: await amount(0), fee: await amount(1), deposit: await amount(2), total: await amount(3) };
-}
-
-function isoDate(daysFromToday: number): string {
-  const date = new Date();
-  date.setUTCDate(date.getUTCDate() + daysFromToday);
-  return date.toISOString().slice(0, 10);
 }
 
 test("home offers the search form and the categories", async ({ page }) => {
@@ -58,13 +52,13 @@ test("a search from the home page lands on shareable results", async ({ page }) 
 test("dates picked on the home page follow the renter to the listing's quote", async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);
-  await page.getByLabel("From", { exact: true }).fill(isoDate(20));
-  await page.getByLabel("To", { exact: true }).fill(isoDate(24));
+  await page.getByLabel("From", { exact: true }).fill(isoDay(20));
+  await page.getByLabel("To", { exact: true }).fill(isoDay(24));
   await page.getByRole("button", { name: "Search" }).click();
-  await expect(page).toHaveURL(new RegExp(`from=${isoDate(20)}&to=${isoDate(24)}`));
+  await expect(page).toHaveURL(new RegExp(`from=${isoDay(20)}&to=${isoDay(24)}`));
   await page.getByRole("list", { name: "Search results" }).getByRole("link").first().click();
-  await expect(page.getByLabel("From", { exact: true })).toHaveValue(isoDate(20));
-  await expect(page.getByLabel("To", { exact: true })).toHaveValue(isoDate(24));
+  await expect(page.getByLabel("From", { exact: true })).toHaveValue(isoDay(20));
+  await expect(page.getByLabel("To", { exact: true })).toHaveValue(isoDay(24));
   await expect(page.getByText(/× 4 days|^4 days at the/)).toBeVisible();
   await expect(page.getByText("Total", { exact: true })).toBeVisible();
 });
@@ -88,20 +82,20 @@ test("browse, open a listing and see the quote follow the dates without a page l
   const to = page.getByLabel("To", { exact: true });
   await expect(page.getByText("Pick your dates to see the total price.")).toBeVisible();
 
-  await from.fill(isoDate(10));
-  await to.fill(isoDate(13));
+  await from.fill(isoDay(10));
+  await to.fill(isoDay(13));
   await expect(page.getByText(/× 3 days|3 days at the/)).toBeVisible();
   const threeDays = await quoteAmounts(page);
   expect(threeDays.total).toBe(threeDays.rental + threeDays.fee + threeDays.deposit);
 
-  await to.fill(isoDate(16));
+  await to.fill(isoDay(16));
   await expect(page.getByText(/× 6 days|6 days at the/)).toBeVisible();
   const sixDays = await quoteAmounts(page);
   expect(sixDays.total).toBe(sixDays.rental + sixDays.fee + sixDays.deposit);
   expect(sixDays.rental).toBeGreaterThanOrEqual(threeDays.rental);
   expect(sixDays.deposit).toBe(threeDays.deposit);
 
-  await to.fill(isoDate(10));
+  await to.fill(isoDay(10));
   await expect(page.getByRole("alert")).toHaveText("Pick a return date after the pickup date.");
   await expect(to).toHaveAttribute("aria-invalid", "true");
 

@@ -25,6 +25,11 @@ export const test = base.extend<{ allowedConsole: RegExp[]; consoleProblems: str
 
 export { expect };
 
+// A day `days` from today (UTC) as a date input wants it.
+export function isoDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 // Resolves once the wasm bundle has hydrated the page (the app marks <body> from an effect,
 // which only runs in the browser after hydration).
 export async function waitForHydration(page: import("@playwright/test").Page): Promise<void> {

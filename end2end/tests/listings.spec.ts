@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import type { Page } from "@playwright/test";
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, isoDay, waitForHydration } from "./fixtures";
 
 // Refused input answers 400 and a clashing save 409, by design; Chromium logs such responses
 // as console errors.
@@ -48,12 +48,6 @@ function photo(hue: number): Buffer {
     chunk("IDAT", deflateSync(rows)),
     chunk("IEND", Buffer.alloc(0)),
   ]);
-}
-
-// A day `days` from today as a date input wants it.
-function isoDay(days: number): string {
-  const date = new Date(Date.now() + days * 86_400_000);
-  return date.toISOString().slice(0, 10);
 }
 
 async function signUp(page: Page): Promise<void> {

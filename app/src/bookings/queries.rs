@@ -8,8 +8,9 @@ use super::service::{actor_of, events_of};
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
 use crate::domain::booking::{allowed, replay, Command};
-use crate::domain::{BookingStatus, Currency, Money, RentalPeriod};
+use crate::domain::{BookingStatus, Money, RentalPeriod};
 use crate::error::AppError;
+use crate::listings::repo::currency;
 use crate::on_pool;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -56,10 +57,6 @@ impl LineRow {
             counterpart: self.counterpart,
         })
     }
-}
-
-fn currency(code: &str) -> Result<Currency, AppError> {
-    Currency::parse(code).ok_or_else(|| AppError::internal("booking currency", code))
 }
 
 const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.starts_on, \

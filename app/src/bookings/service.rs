@@ -14,7 +14,8 @@ use crate::db::{Arg, Db};
 use crate::domain::booking::{
     decide, evolve, open, replay, Actor, Booking, BookingEvent, Command, NewBooking, Refusal,
 };
-use crate::domain::{quote, CancellationPolicy, PeriodError, QuoteError, RentalPeriod};
+use crate::domain::pricing::DateField;
+use crate::domain::{quote, CancellationPolicy, QuoteError, RentalPeriod};
 use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
@@ -106,15 +107,9 @@ fn terms_sql(db: &Db) -> &'static str {
     }
 }
 
-/// The field of the booking form a quote error belongs to.
+/// A quote's refusal, next to the booking form's field it is about.
 fn quote_problem(error: QuoteError) -> AppError {
-    let field = match error {
-        QuoteError::StartsInPast | QuoteError::NoticeTooShort { .. } => "from",
-        QuoteError::Period(PeriodError::EndNotAfterStart | PeriodError::TooLong)
-        | QuoteError::TooShort { .. }
-        | QuoteError::TooLong { .. } => "to",
-        QuoteError::InvalidPrices => "booking",
-    };
+    let field = error.field().map_or("booking", DateField::name);
     AppError::validation(field, error.to_string())
 }
 
@@ -481,11 +476,12 @@ fn refused(refusal: Refusal) -> AppError {
     }
 }
 
+fn parse_event(payload: &str) -> Result<BookingEvent, AppError> {
+    serde_json::from_str(payload).map_err(|e| AppError::internal("booking event", e))
+}
+
 fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, AppError> {
-    payloads
-        .iter()
-        .map(|p| serde_json::from_str(p).map_err(|e| AppError::internal("booking event", e)))
-        .collect()
+    payloads.iter().map(|p| parse_event(p)).collect()
 }
 
 /// Inside a write transaction: holds booking `$id` (`lock_booking_sql`) and rebuilds it from
@@ -603,10 +599,6 @@ pub async fn events_of(db: &Db, id: Uuid) -> Result<Vec<(DateTime<Utc>, BookingE
         "SELECT at, payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
         .bind(id).fetch_all(pool).await)?;
     rows.into_iter()
-        .map(|(at, payload)| {
-            serde_json::from_str(&payload)
-                .map(|event| (at, event))
-                .map_err(|e| AppError::internal("booking event", e))
-        })
+        .map(|(at, payload)| Ok((at, parse_event(&payload)?)))
         .collect()
 }

@@ -443,10 +443,12 @@ pub fn replay(events: &[BookingEvent]) -> Result<Booking, ReplayError> {
     state.ok_or(ReplayError::NotStartedByRequest)
 }
 
-/// What `party` may ask of a booking in `status` at `now`: the buttons a page shows.
+/// What `actor` may ask of `booking` at `now`: the buttons a page shows.
 pub fn allowed(booking: &Booking, actor: Actor, now: DateTime<Utc>) -> Vec<Command> {
     let candidates = [
         Command::Accept,
+        // Any non-empty reason: the page asks for the real one; only whether a decline is
+        // allowed at all matters here.
         Command::Decline { reason: "-".into() },
         Command::Cancel {
             reason: String::new(),

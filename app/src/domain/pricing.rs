@@ -88,6 +88,34 @@ impl fmt::Display for QuoteError {
     }
 }
 
+/// Which date of a booking form a refusal is about, so it is shown next to that field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateField {
+    From,
+    To,
+}
+
+impl DateField {
+    /// The field's name in the booking form.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::From => "from",
+            Self::To => "to",
+        }
+    }
+}
+
+impl QuoteError {
+    /// The date the refusal is about; `None` when it is about the listing itself.
+    pub fn field(self) -> Option<DateField> {
+        match self {
+            Self::StartsInPast | Self::NoticeTooShort { .. } => Some(DateField::From),
+            Self::Period(_) | Self::TooShort { .. } | Self::TooLong { .. } => Some(DateField::To),
+            Self::InvalidPrices => None,
+        }
+    }
+}
+
 pub fn plural_days(n: i64) -> String {
     if n == 1 {
         "1 day".to_owned()

@@ -5,17 +5,11 @@ use super::model::ListingDetail;
 use super::pages::{price_lines, WantedDates};
 use crate::bookings::api::RequestBooking;
 use crate::domain::availability::touches;
-use crate::domain::{parse_iso_date, quote, Money, PeriodError, Quote, QuoteError, RateKind};
+use crate::domain::pricing::DateField;
+use crate::domain::{parse_iso_date, quote, Money, Quote, RateKind};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
 use leptos::prelude::*;
-
-/// Which date field a quote error belongs next to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DateField {
-    From,
-    To,
-}
 
 #[derive(Clone, PartialEq)]
 enum QuoteState {
@@ -48,22 +42,10 @@ fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
                 .to_owned(),
         },
         Ok(quote) => QuoteState::Priced(quote),
-        Err(error) => {
-            let field = match error {
-                QuoteError::StartsInPast | QuoteError::NoticeTooShort { .. } => {
-                    Some(DateField::From)
-                }
-                QuoteError::Period(PeriodError::EndNotAfterStart)
-                | QuoteError::Period(PeriodError::TooLong)
-                | QuoteError::TooShort { .. }
-                | QuoteError::TooLong { .. } => Some(DateField::To),
-                QuoteError::InvalidPrices => None,
-            };
-            QuoteState::Invalid {
-                field,
-                message: error.to_string(),
-            }
-        }
+        Err(error) => QuoteState::Invalid {
+            field: error.field(),
+            message: error.to_string(),
+        },
     }
 }
 
@@ -108,11 +90,7 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     };
     let error_for = move |field: DateField| {
         move || {
-            let name = match field {
-                DateField::From => "from",
-                DateField::To => "to",
-            };
-            field_message(&request.value().get(), name).or_else(|| match state.get() {
+            field_message(&request.value().get(), field.name()).or_else(|| match state.get() {
                 QuoteState::Invalid {
                     field: Some(f),
                     message,
