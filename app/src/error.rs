@@ -31,6 +31,11 @@ pub enum AppError {
     RateLimited { retry_after_minutes: u32 },
     #[error("GearShare could not be reached. Check your connection and try again.")]
     Unreachable,
+    /// The card provider did not answer; whatever was asked of it did not happen.
+    #[error(
+        "Payment is unavailable right now, and nothing was charged. Try again in a few minutes."
+    )]
+    PaymentUnavailable,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
 }
@@ -65,6 +70,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,
             Self::Unreachable => 502,
+            Self::PaymentUnavailable => 503,
             Self::Internal => 500,
         }
     }

@@ -12,6 +12,7 @@ pub mod forms;
 mod home;
 pub mod listings;
 mod member_pages;
+pub mod payments;
 pub mod shell;
 pub mod url;
 
@@ -24,6 +25,7 @@ pub mod state;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{AdminAuditPage, AdminPage, AdminUsersPage};
+use bookings::checkout::CheckoutPage;
 use bookings::pages::{BookingPage, BookingsPage, OwnerRequestsPage};
 use home::HomePage;
 use leptos::prelude::*;
@@ -77,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("gear"), ParamSegment("id")) view=ListingPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("gear"), ParamSegment("id"), StaticSegment("checkout")) view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>

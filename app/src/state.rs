@@ -10,6 +10,8 @@ use leptos::prelude::LeptosOptions;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    /// The card provider (the sandbox), behind retries and a circuit breaker.
+    pub payments: std::sync::Arc<crate::payments::Payments>,
     /// Where listing photos are stored.
     pub media: crate::listings::photos::MediaStore,
     /// Recent search answers and category counts; cleared by every listing change.

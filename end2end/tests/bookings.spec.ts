@@ -76,6 +76,25 @@ async function pickDates(renter: Page, listing: string, from: number, to: number
   await expect(renter.getByText("Total", { exact: true })).toBeVisible();
 }
 
+// From the listing's booking form through the checkout: the card pays, the booking opens.
+async function checkout(
+  renter: Page,
+  { instant = false, card = "4242 4242 4242 4242", submit = true } = {},
+): Promise<void> {
+  await renter.getByRole("button", { name: instant ? "Book now" : "Request to book" }).click();
+  await expect(renter.getByRole("heading", { level: 1, name: "Check out" })).toBeVisible();
+  await waitForHydration(renter);
+  await renter.getByLabel("Card number").fill(card);
+  await renter.getByLabel("Expiry (MM/YY)").fill("12/30");
+  await renter.getByLabel("Security code (CVC)").fill("123");
+  if (submit) await pay(renter, instant);
+}
+
+function pay(renter: Page, instant = false): Promise<void> {
+  const name = instant ? "Pay and book now" : "Pay and request to book";
+  return renter.getByRole("button", { name }).click();
+}
+
 test("a request is accepted by the owner and the unit's days show as booked", async ({ browser }) => {
   test.slow();
   const title = `Trekking tent ${randomBytes(3).toString("hex")}`;
@@ -84,7 +103,7 @@ test("a request is accepted by the owner and the unit's days show as booked", as
   const renter = await person(browser, "Rita Renter");
 
   await pickDates(renter, listing, 20, 23);
-  await renter.getByRole("button", { name: "Request to book" }).click();
+  await checkout(renter);
   await expect(renter.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(renter.getByText("Status: Requested")).toBeVisible();
   await expect(renter.getByRole("button", { name: "Cancel booking" })).toBeVisible();
@@ -101,11 +120,14 @@ test("a request is accepted by the owner and the unit's days show as booked", as
   await expect(owner.getByText("No requests are waiting for you.")).toBeVisible();
   await expect(owner.getByRole("link", { name: title })).toBeVisible();
 
+  // Accepting captured the payment at once.
   await renter.reload();
-  await expect(renter.getByText("Status: Accepted")).toBeVisible();
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
   await expect(renter.getByRole("list").filter({ hasText: "Accepted by the owner" })).toBeVisible();
+  await expect(renter.getByRole("row").filter({ hasText: "Card charged" })).toContainText("€66.00");
+  await expect(renter.getByText("Card ending 4242")).toBeVisible();
   await renter.getByRole("link", { name: "Your bookings" }).click();
-  await expect(renter.getByRole("row").filter({ hasText: title })).toContainText("Accepted");
+  await expect(renter.getByRole("row").filter({ hasText: title })).toContainText("Paid");
   await expectNoViolations(renter);
 
   // The only unit is taken: the calendar marks the days, and the quote says so.
@@ -124,7 +146,7 @@ test("a declined request shows the owner's reason and frees the dates", async ({
   const listing = await publish(owner, title);
   const renter = await person(browser, "Rita Renter");
   await pickDates(renter, listing, 12, 14);
-  await renter.getByRole("button", { name: "Request to book" }).click();
+  await checkout(renter);
   await expect(renter.getByText("Status: Requested")).toBeVisible();
   const bookingUrl = renter.url();
 
@@ -143,10 +165,14 @@ test("a declined request shows the owner's reason and frees the dates", async ({
   await expect(renter.getByText("Status: Declined")).toBeVisible();
   await expect(renter.getByText("The stove is being serviced that week.").first()).toBeVisible();
   await expect(renter.getByRole("button", { name: "Cancel booking" })).toHaveCount(0);
+  // Nothing was taken: the authorisation and the deposit hold were released.
+  await expect(renter.getByRole("row").filter({ hasText: "Authorisation released" })).toBeVisible();
+  await expect(renter.getByRole("row").filter({ hasText: "Deposit released" })).toBeVisible();
+  await expect(renter.getByRole("row").filter({ hasText: "Card charged" })).toHaveCount(0);
 
   // The dates are free again.
   await pickDates(renter, listing, 12, 14);
-  await renter.getByRole("button", { name: "Request to book" }).click();
+  await checkout(renter);
   await expect(renter.getByText("Status: Requested")).toBeVisible();
 });
 
@@ -156,9 +182,26 @@ test("instant booking confirms at once", async ({ browser }) => {
   const listing = await publish(owner, title, { instant: true });
   const renter = await person(browser, "Rita Renter");
   await pickDates(renter, listing, 9, 11);
-  await renter.getByRole("button", { name: "Book now" }).click();
-  await expect(renter.getByText("Status: Accepted")).toBeVisible();
+  await checkout(renter, { instant: true });
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
   await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
+});
+
+test("a declined card is explained next to the card number and books nothing", async ({ browser }) => {
+  const title = `Head torch ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title);
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 15, 17);
+  await checkout(renter, { card: "4000 0000 0000 0002" });
+  const number = renter.getByLabel("Card number");
+  await expect(number).toHaveAttribute("aria-invalid", "true");
+  await expect(renter.getByRole("alert").filter({ hasText: "Your card was declined" })).toBeVisible();
+  await expect(number).toHaveValue("4000 0000 0000 0002");
+  await expectNoViolations(renter);
+  await number.fill("4242 4242 4242 4242");
+  await pay(renter);
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
 });
 
 test("two renters race for the last unit: one books, the other is told and keeps the dates", async ({ browser }) => {
@@ -168,11 +211,10 @@ test("two renters race for the last unit: one books, the other is told and keeps
   const listing = await publish(owner, title);
   const [first, second] = [await person(browser, "Ada First"), await person(browser, "Bo Second")];
   await pickDates(first, listing, 30, 33);
+  await checkout(first, { submit: false });
   await pickDates(second, listing, 31, 34);
-  await Promise.all([
-    first.getByRole("button", { name: "Request to book" }).click(),
-    second.getByRole("button", { name: "Request to book" }).click(),
-  ]);
+  await checkout(second, { submit: false });
+  await Promise.all([pay(first), pay(second)]);
   const winners: Page[] = [];
   const losers: Page[] = [];
   for (const page of [first, second]) {
@@ -186,8 +228,10 @@ test("two renters race for the last unit: one books, the other is told and keeps
   expect(losers).toHaveLength(1);
   const loser = losers[0];
   await expect(loser.getByRole("alert").filter({ hasText: "Those dates are no longer available" })).toBeVisible();
-  // The form keeps what the renter picked.
+  // The checkout keeps what the renter typed, and leads back to the dates they picked.
   const expected = loser === first ? [30, 33] : [31, 34];
+  await expect(loser.getByLabel("Card number")).toHaveValue("4242 4242 4242 4242");
+  await loser.getByRole("link", { name: "Change dates" }).click();
   await expect(loser.getByLabel("From", { exact: true })).toHaveValue(isoDay(expected[0]));
   await expect(loser.getByLabel("To", { exact: true })).toHaveValue(isoDay(expected[1]));
 });

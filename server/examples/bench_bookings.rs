@@ -171,7 +171,8 @@ impl Run {
                             .header("origin", &base)
                             .header("cookie", format!("gearshare_session={cookie}"))
                             .body(format!(
-                                "listing={listing}&from={from}&to={to}&key={}",
+                                "listing={listing}&from={from}&to={to}&key={}\
+                                 &card_number=4242424242424242&card_expiry=12%2F30&card_cvc=123",
                                 Uuid::new_v4()
                             ))
                             .send()

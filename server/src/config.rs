@@ -38,6 +38,12 @@ pub struct Config {
     pub request_expiry_minutes: i64,
     /// How often each instance looks for due jobs (request expiry).
     pub job_poll_ms: u64,
+    /// The payment sandbox's delay per call, to test a slow provider.
+    pub payment_sandbox_latency_ms: u64,
+    /// While true, every payment call fails: a provider outage, for fault tests.
+    pub payment_sandbox_outage: bool,
+    /// How long after a return the deposit is released if the owner claims nothing.
+    pub deposit_release_hours: i64,
     /// Keep public pages that visitors ask for for a moment (`page_cache`); off only to
     /// measure the rendering path (scripts/bench-search.sh).
     pub page_cache: bool,
@@ -150,6 +156,24 @@ impl Config {
                 &var("JOB_POLL_MS", "1000"),
                 |ms: &u64| (50..=60_000).contains(ms),
                 "milliseconds from 50 to 60000",
+            )?,
+            payment_sandbox_latency_ms: parse(
+                "PAYMENT_SANDBOX_LATENCY_MS",
+                &var("PAYMENT_SANDBOX_LATENCY_MS", "0"),
+                |ms: &u64| *ms <= 60_000,
+                "milliseconds from 0 to 60000",
+            )?,
+            payment_sandbox_outage: parse(
+                "PAYMENT_SANDBOX_OUTAGE",
+                &var("PAYMENT_SANDBOX_OUTAGE", "false"),
+                |_| true,
+                "true or false",
+            )?,
+            deposit_release_hours: parse(
+                "DEPOSIT_RELEASE_HOURS",
+                &var("DEPOSIT_RELEASE_HOURS", "48"),
+                |h: &i64| (1..=24 * 30).contains(h),
+                "hours from 1 to 720",
             )?,
             page_cache: match var("PAGE_CACHE", "on").as_str() {
                 "on" => true,

@@ -6,6 +6,7 @@ pub mod http;
 pub mod metrics;
 pub mod page_cache;
 pub mod photos;
+pub mod reconcile;
 pub mod replay;
 pub mod security;
 pub mod seed;
@@ -42,9 +43,18 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         Some(url) => MediaStore::from_url(url)?,
         None => MediaStore::local(&config.media_dir)?,
     };
+    let sandbox = app::payments::sandbox::Sandbox::new(db.clone());
+    sandbox
+        .faults()
+        .set_latency(std::time::Duration::from_millis(
+            config.payment_sandbox_latency_ms,
+        ));
+    sandbox.faults().set_outage(config.payment_sandbox_outage);
+    let payments = app::payments::resilient::Resilient::new(sandbox, Default::default());
     Ok(AppState {
         leptos_options: leptos_options(config),
         db,
+        payments: std::sync::Arc::new(payments),
         media,
         answers: Default::default(),
         service_fee_bps: config.service_fee_bps,

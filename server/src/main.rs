@@ -43,6 +43,9 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Check the ledger against booking statuses and the payment provider's records; prints
+    /// each discrepancy and fails if there is one.
+    Reconcile,
     /// Create an admin account, or make an existing account an admin. The password of a new
     /// account is read from GEARSHARE_ADMIN_PASSWORD, or else from the first line of stdin.
     CreateAdmin {
@@ -117,9 +120,35 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::CreateAdmin { email, name } => create_admin(&db, &email, &name).await,
         Command::Replay { apply } => replay(&db, apply).await,
+        Command::Reconcile => reconcile(&db).await,
     };
     db.close().await;
     result
+}
+
+async fn reconcile(db: &Db) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let report = gearshare::reconcile::check(db)
+        .await
+        .map_err(|e| format!("cannot read the ledger: {e}"))?;
+    for discrepancy in &report.discrepancies {
+        println!("{discrepancy}");
+    }
+    println!(
+        "reconciled {} bookings, {} ledger entries and {} provider payments in {:.3} s: \
+         {} discrepancies ({} bookings still settling)",
+        report.bookings,
+        report.entries,
+        report.payments,
+        started.elapsed().as_secs_f64(),
+        report.discrepancies.len(),
+        report.settling
+    );
+    if report.discrepancies.is_empty() {
+        Ok(())
+    } else {
+        Err("the ledger does not explain every booking and payment".into())
+    }
 }
 
 async fn replay(db: &Db, apply: bool) -> Result<(), String> {
@@ -192,14 +221,12 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
     let state = app_state(config, db.clone()).map_err(|e| {
         format!("cannot open the media store: {e}. Check MEDIA_DIR and MEDIA_STORE")
     })?;
-    let state_answers = state.answers.clone();
-    let router = http::router(state, config);
-    tokio::spawn(sweep_sessions(db.clone()));
     tokio::spawn(gearshare::worker::run(
-        db,
-        state_answers,
+        state.clone(),
         std::time::Duration::from_millis(config.job_poll_ms),
     ));
+    let router = http::router(state, config);
+    tokio::spawn(sweep_sessions(db));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(
             "cannot listen on {}: {e}; set GEARSHARE_ADDR to a free address",

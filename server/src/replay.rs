@@ -112,14 +112,36 @@ fn compare(row: &StoredRow, booking: &Booking) -> Vec<(&'static str, String, Str
     ]
 }
 
+/// Every booking's events, in order.
+pub type Logs = BTreeMap<Uuid, Vec<BookingEvent>>;
+
+/// Each booking's events, from `(booking, payload)` rows in order; and the payloads that
+/// could not be read, with why.
+pub fn group_events(rows: Vec<(Uuid, String)>) -> (Logs, Vec<(Uuid, String)>) {
+    let mut logs: BTreeMap<Uuid, Vec<BookingEvent>> = BTreeMap::new();
+    let mut unreadable = Vec::new();
+    for (booking, payload) in rows {
+        match serde_json::from_str(&payload) {
+            Ok(event) => logs.entry(booking).or_default().push(event),
+            Err(error) => unreadable.push((booking, error.to_string())),
+        }
+    }
+    (logs, unreadable)
+}
+
+/// The statement that opens one consistent, read-only view of the database.
+pub fn snapshot_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "BEGIN",
+        Db::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    }
+}
+
 /// Rebuilds every booking from its events and lists where the stored state differs.
 pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
     // One snapshot, so that a booking changed by a running server between two reads is not
     // reported as a difference.
-    let snapshot = match db {
-        Db::Sqlite(_) => "BEGIN",
-        Db::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    };
+    let snapshot = snapshot_sql(db);
     let (events, rows, overlaps): (Vec<(Uuid, String)>, Vec<StoredRow>, i64) = on_pool!(db, pool => {
         let mut tx = pool.begin_with(snapshot).await?;
         let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
@@ -135,14 +157,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
         overlaps,
         ..Report::default()
     };
-    let mut logs: BTreeMap<Uuid, Vec<BookingEvent>> = BTreeMap::new();
-    let mut unreadable = Vec::new();
-    for (booking, payload) in events {
-        match serde_json::from_str(&payload) {
-            Ok(event) => logs.entry(booking).or_default().push(event),
-            Err(error) => unreadable.push((booking, error.to_string())),
-        }
-    }
+    let (logs, unreadable) = group_events(events);
     for (booking, error) in unreadable {
         report.differences.push(Difference {
             booking,

@@ -2,24 +2,23 @@
 //! (`app::jobs`), so with several instances each job still runs once.
 
 use app::bookings::service::{self, EXPIRE_JOB};
-use app::db::Db;
 use app::jobs::{self, ClaimedJob, Pass};
-use app::state::Answers;
+use app::payments::settle::{settle, SETTLE_JOB};
+use app::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// How long a claimed job is this worker's; far longer than any handler takes.
 const LEASE: Duration = Duration::minutes(5);
 
 /// Runs due jobs every `poll` until the process stops.
-pub async fn run(db: Db, answers: Arc<Answers>, poll: std::time::Duration) {
+pub async fn run(state: AppState, poll: std::time::Duration) {
     let worker = format!("worker-{}", Uuid::new_v4().simple());
     let mut every = tokio::time::interval(poll);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match run_once(&db, &answers, &worker, Utc::now).await {
+        match run_once(&state, &worker, Utc::now).await {
             Ok(pass) if pass != Pass::default() => tracing::info!(?pass, "jobs run"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not read the job queue"),
@@ -29,34 +28,41 @@ pub async fn run(db: Db, answers: Arc<Answers>, poll: std::time::Duration) {
 
 /// One pass over the jobs due by `clock` (`Utc::now`, or a fixed time in tests).
 pub async fn run_once(
-    db: &Db,
-    answers: &Answers,
+    state: &AppState,
     worker: &str,
     clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<Pass, sqlx::Error> {
-    jobs::run_due(db, worker, clock, LEASE, |job, now| {
-        handle(db, answers, job, now)
+    jobs::run_due(&state.db, worker, clock, LEASE, |job, now| {
+        handle(state, job, now)
     })
     .await
 }
 
-async fn handle(
-    db: &Db,
-    answers: &Answers,
-    job: ClaimedJob,
-    now: DateTime<Utc>,
-) -> Result<(), String> {
+fn booking_id(job: &ClaimedJob) -> Result<Uuid, String> {
+    Uuid::parse_str(&job.payload).map_err(|e| format!("bad booking id: {e}"))
+}
+
+// The cause of an internal error is logged where it happened; the job keeps the gist.
+async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result<(), String> {
+    let db = &state.db;
     match job.kind.as_str() {
         EXPIRE_JOB => {
-            let id = Uuid::parse_str(&job.payload).map_err(|e| format!("bad booking id: {e}"))?;
-            // The cause of an internal error is logged where it happened; the job keeps the gist.
+            let id = booking_id(&job)?;
             let expired = service::expire(db, id, now)
                 .await
                 .map_err(|e| e.to_string())?;
             if expired {
                 tracing::info!(booking = %id, "request expired unanswered");
-                answers.forget();
+                state.answers.forget();
             }
+            Ok(())
+        }
+        SETTLE_JOB => {
+            let id = booking_id(&job)?;
+            settle(db, &*state.payments, id, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            state.answers.forget();
             Ok(())
         }
         other => Err(format!("no handler for jobs of kind {other:?}")),

@@ -12,32 +12,52 @@ use crate::listings::api::member_change;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-/// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive).
-/// `key` identifies the form: sending it again returns the same booking.
+/// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive),
+/// paying with the card in the checkout form. `key` identifies the form: sending it again
+/// returns the same booking and charges nothing more.
 #[server(endpoint = "request_booking")]
 pub async fn request_booking(
     listing: Uuid,
     from: String,
     to: String,
     key: Uuid,
+    card_number: String,
+    card_expiry: String,
+    card_cvc: String,
 ) -> Result<Uuid, AppError> {
     member_change(|state, actor| async move {
-        let period = super::form::period_from_form(&from, &to)?;
+        let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
+        let period = super::form::period_from_form(&from, &to);
+        let (card, period) = super::form::both(card, period)?;
         let request = super::service::BookingRequest {
             listing,
             period,
             key,
         };
-        super::service::request(
+        let id = super::service::request(
             &state.db,
+            &*state.payments,
             &actor.user,
             &request,
+            &card,
             state.booking_rules(),
             actor.now,
         )
-        .await
+        .await?;
+        settle_now(&state, id, actor.now).await;
+        Ok(id)
     })
     .await
+}
+
+/// Moves a booking's money right after a change, so the page shows it moved. If the provider
+/// is down, the settlement job written with the change moves it later.
+#[cfg(feature = "ssr")]
+async fn settle_now(state: &crate::state::AppState, id: Uuid, now: chrono::DateTime<chrono::Utc>) {
+    let settled = crate::payments::settle::settle(&state.db, &*state.payments, id, now).await;
+    if let Err(error) = settled {
+        tracing::info!(booking = %id, %error, "settlement left to the job queue");
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -45,6 +65,7 @@ async fn command(id: Uuid, command: Command) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         let who = super::service::actor_of(&actor.user);
         super::service::act(&state.db, id, &command, who, actor.now).await?;
+        settle_now(&state, id, actor.now).await;
         Ok(())
     })
     .await

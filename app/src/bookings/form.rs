@@ -1,7 +1,9 @@
 //! The booking form's input, checked the same way in the browser and on the server.
 
+use crate::domain::card::Card;
 use crate::domain::{parse_iso_date, RentalPeriod};
 use crate::error::{AppError, FieldProblem};
+use chrono::{DateTime, Utc};
 
 /// The rental period the form's "From" and "To" fields ask for, or why they don't.
 pub fn period_from_form(from: &str, to: &str) -> Result<RentalPeriod, AppError> {
@@ -25,9 +27,69 @@ pub fn period_from_form(from: &str, to: &str) -> Result<RentalPeriod, AppError> 
     RentalPeriod::new(from_day, to_day).map_err(|e| AppError::validation("to", e.to_string()))
 }
 
+/// The checkout form's card, or every field's problem. The card's expiry is checked against
+/// the date on Earth where it is latest, so a card still valid somewhere is not refused.
+pub fn card_from_form(
+    number: &str,
+    expiry: &str,
+    cvc: &str,
+    now: DateTime<Utc>,
+) -> Result<Card, AppError> {
+    let today = (now - chrono::Duration::hours(12)).date_naive();
+    Card::parse(number, expiry, cvc, today).map_err(|problems| {
+        AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    field: p.field.name().to_owned(),
+                    message: p.message.to_owned(),
+                })
+                .collect(),
+        )
+    })
+}
+
+fn problems(error: AppError) -> Result<Vec<FieldProblem>, AppError> {
+    match error {
+        AppError::Validation { field, message } => Ok(vec![FieldProblem { field, message }]),
+        AppError::Invalid(problems) => Ok(problems),
+        other => Err(other),
+    }
+}
+
+/// Both results, or the field problems of both together: a form shows every reason at once.
+pub fn both<A, B>(a: Result<A, AppError>, b: Result<B, AppError>) -> Result<(A, B), AppError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(first), Err(second)) => {
+            let mut all = problems(first)?;
+            all.extend(problems(second)?);
+            Err(AppError::Invalid(all))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_card_and_bad_dates_are_reported_together() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 12, 0, 0).unwrap();
+        let card = card_from_form("1234", "12/30", "123", now);
+        let error = both(card, period_from_form("", "2026-12-01")).unwrap_err();
+        assert!(error.message_for("card_number").is_some());
+        assert_eq!(
+            error.message_for("from").as_deref(),
+            Some("Pick a pickup date.")
+        );
+        assert!(both(
+            card_from_form("4242424242424242", "12/30", "123", now),
+            period_from_form("2026-12-01", "2026-12-03")
+        )
+        .is_ok());
+    }
 
     #[test]
     fn missing_dates_are_named_and_a_backwards_period_is_refused() {

@@ -2,6 +2,7 @@
 //! after. The rules are `domain::booking`; this feature stores, shows and serves them.
 
 pub mod api;
+pub mod checkout;
 pub mod form;
 pub mod model;
 pub mod pages;

@@ -72,4 +72,8 @@ pub struct BookingView {
     pub expires_at: Option<DateTime<Utc>>,
     pub timeline: Vec<TimelineEntry>,
     pub actions: Vec<BookingAction>,
+    /// Every movement of the booking's money; the owner and admins also see the split.
+    pub payments: Vec<crate::payments::model::PaymentLine>,
+    /// The renter's card, for the renter and admins only.
+    pub card_last4: Option<String>,
 }

@@ -5,9 +5,10 @@ use super::api::{
     booking, my_bookings, owner_requests, AcceptBooking, CancelBooking, DeclineBooking,
 };
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
-use crate::domain::{day_text, Party};
+use crate::domain::{day_text, BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
+use crate::payments::model::PaymentLine;
 use crate::shell::gate;
 use chrono::{DateTime, Timelike, Utc};
 use leptos::prelude::*;
@@ -296,6 +297,8 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
                 <p class="mt-1 whitespace-pre-line text-slate-800">{text}</p>
             })}
         </section>
+        <PaymentsSection lines=booking.payments.clone() card_last4=booking.card_last4.clone()
+            capturing=booking.line.status == BookingStatus::Accepted/>
         <section class="mt-8" aria-labelledby="timeline-heading">
             <h2 id="timeline-heading" class="text-xl font-semibold">"Timeline"</h2>
             <ol class="mt-3 space-y-2 border-l-2 border-slate-300 pl-4">
@@ -306,6 +309,37 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
+        </section>
+    }
+}
+
+/// The booking's money: each movement, and the card it moved on.
+#[component]
+fn PaymentsSection(
+    lines: Vec<PaymentLine>,
+    card_last4: Option<String>,
+    /// Accepted and not yet charged: the capture is under way or waiting for the provider.
+    capturing: bool,
+) -> impl IntoView {
+    view! {
+        <section class="mt-8" aria-labelledby="payments-heading">
+            <h2 id="payments-heading" class="text-xl font-semibold">"Payments"</h2>
+            {card_last4.map(|last4| view! { <p class="mt-2 text-slate-700">{format!("Card ending {last4}")}</p> })}
+            {capturing.then(|| view! {
+                <p class="mt-2 text-slate-700">"The payment is being taken; it shows here once the card is charged."</p>
+            })}
+            <table class="mt-3 w-full text-left text-sm">
+                <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col" class="text-right">"Amount"</th></tr></thead>
+                <tbody>
+                    {lines.into_iter().map(|line| view! {
+                        <tr class="border-t border-slate-200">
+                            <td class="py-2"><time datetime=line.at.to_rfc3339()>{moment_text(line.at)}</time></td>
+                            <td class="py-2">{line.label}</td>
+                            <td class="py-2 text-right">{line.amount.to_string()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
         </section>
     }
 }

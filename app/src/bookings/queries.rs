@@ -8,7 +8,7 @@ use super::service::{actor_of, events_of};
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
 use crate::domain::booking::{allowed, replay, Command};
-use crate::domain::{BookingStatus, Money, RentalPeriod};
+use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use crate::listings::repo::currency;
 use crate::on_pool;
@@ -136,6 +136,7 @@ struct ViewRow {
     renter_name: String,
     unit_label: String,
     pickup_instructions: String,
+    card_last4: Option<String>,
 }
 
 /// Booking `id` as `viewer` sees it; `Forbidden` unless they rent it, own it or are an admin.
@@ -147,7 +148,7 @@ pub async fn view(
 ) -> Result<BookingView, AppError> {
     let sql = format!(
         "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
-             lu.label AS unit_label, l.pickup_instructions FROM bookings b \
+             lu.label AS unit_label, l.pickup_instructions, b.card_last4 FROM bookings b \
          JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
          JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \
          WHERE b.id = $1"
@@ -200,5 +201,12 @@ pub async fn view(
             })
             .collect(),
         actions,
+        payments: crate::payments::settle::lines(
+            &crate::payments::ledger::entries(db, id).await?,
+            viewer_party != Party::Renter,
+        ),
+        card_last4: matches!(viewer_party, Party::Renter | Party::Admin)
+            .then_some(row.card_last4)
+            .flatten(),
     })
 }

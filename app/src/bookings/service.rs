@@ -14,11 +14,16 @@ use crate::db::{Arg, Db};
 use crate::domain::booking::{
     decide, evolve, open, replay, Actor, Booking, BookingEvent, Command, NewBooking, Refusal,
 };
+use crate::domain::card::Card;
+use crate::domain::ledger::{target, EntryKind};
 use crate::domain::pricing::DateField;
-use crate::domain::{quote, CancellationPolicy, QuoteError, RentalPeriod};
+use crate::domain::{quote, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod};
 use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
+use crate::payments::gateway::PaymentGateway;
+use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
+use crate::payments::settle::{authorize_request, release_quietly, Authorized, SETTLE_JOB};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -131,28 +136,88 @@ pub fn start_of_day(day: NaiveDate, time_zone: &str) -> DateTime<Utc> {
     }
 }
 
-/// Creates the booking `request` asks for, with a unit reserved for it, or finds the one an
-/// earlier submission of the same form created. Returns the booking's id.
-pub async fn request(
+/// Creates the booking `request` asks for, with a unit reserved for it and `card` authorised
+/// for its rental and fee and held for its deposit, or finds the one an earlier submission of
+/// the same form created. Returns the booking's id.
+///
+/// A plain read first refuses taken dates and bad input before the card is touched. The card
+/// is authorised before the write transaction, which must not wait on the provider; if the
+/// transaction then refuses (someone took the last unit meanwhile), the authorisations are
+/// released again.
+#[allow(clippy::too_many_arguments)]
+pub async fn request<G: PaymentGateway>(
     db: &Db,
+    gateway: &G,
     renter: &CurrentUser,
     request: &BookingRequest,
+    card: &Card,
     rules: BookingRules,
     now: DateTime<Utc>,
 ) -> Result<Uuid, AppError> {
-    match insert_booking(db, renter, request, rules, now).await {
+    // Most requests for taken dates are answered from one plain read, without waiting for
+    // the write lock: the dates were taken at that moment, which is all a refusal claims. (It
+    // looks at the rental days only; the transaction also checks the turnaround.)
+    let glance: Option<Glance> = on_pool!(db, pool => sqlx::query_as(GLANCE_SQL)
+        .bind(request.listing).bind(renter.id).bind(request.key)
+        .bind(request.period.from()).bind(request.period.to())
+        .fetch_optional(pool).await)?;
+    let (earlier, unit) = glance
+        .as_ref()
+        .map_or((None, None), |g| (g.earlier, g.unit));
+    let priced = new_booking(glance.map(|g| g.terms), renter, request, rules, now)?;
+    if earlier.is_some() {
+        if let Some(id) = keyed_booking(db, renter, request).await? {
+            return Ok(id);
+        }
+    }
+    if unit.is_none() {
+        return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
+    }
+    let authorized =
+        authorize_request(gateway, renter.id, request.key, &priced.quote, card).await?;
+    match insert_booking(
+        db,
+        renter,
+        request,
+        rules,
+        now,
+        (&priced.quote, &authorized),
+    )
+    .await
+    {
+        Ok(id) => Ok(id),
+        // A second submission of the form won the race: its booking holds these same
+        // authorisations (the provider answered the same keys with the same payments).
         Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
-            let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
-                .bind(renter.id).bind(request.key).fetch_optional(pool).await)?;
-            earlier_booking(keyed, request.listing, request.period)?.ok_or_else(|| {
+            keyed_booking(db, renter, request).await?.ok_or_else(|| {
                 AppError::internal(
                     "booking request",
                     "a duplicate key with no booking behind it",
                 )
             })
         }
-        other => other,
+        Err(AppError::Conflict(message)) if message == FORM_USED => {
+            Err(AppError::Conflict(message))
+        }
+        Err(error) => {
+            release_quietly(gateway, &authorized.charge).await;
+            if let Some(deposit) = &authorized.deposit {
+                release_quietly(gateway, deposit).await;
+            }
+            Err(error)
+        }
     }
+}
+
+/// The booking an earlier submission of this form made, if it asked for the same thing.
+async fn keyed_booking(
+    db: &Db,
+    renter: &CurrentUser,
+    request: &BookingRequest,
+) -> Result<Option<Uuid>, AppError> {
+    let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
+        .bind(renter.id).bind(request.key).fetch_optional(pool).await)?;
+    earlier_booking(keyed, request.listing, request.period)
 }
 
 /// The booking `request` asks for, priced by the listing's `terms` as they are now, before a
@@ -228,6 +293,10 @@ fn earlier_booking(
     }
 }
 
+/// The owner changed the prices between the card's authorisation and the booking.
+pub const PRICE_CHANGED: &str =
+    "The owner changed the price while you were booking, and nothing was charged. Check the new total and try again.";
+
 pub const FORM_USED: &str =
     "This form already sent another request. Reload the page to make a new one.";
 
@@ -262,8 +331,8 @@ const INSERT_BOOKING_SQL: &str = "INSERT INTO bookings (id, listing_id, unit_id,
      owner_id, status, starts_on, ends_on, buffer_days, currency, days, rental_minor, \
      service_fee_minor, deposit_minor, total_minor, cancellation_policy, instant, pickup_at, \
      expires_at, decline_reason, cancelled_by, refund_minor, idempotency_key, created_at, \
-     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-     $16, $17, $18, $19, $20, $21, $22, $23, $24, $24)";
+     updated_at, card_last4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+     $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25)";
 
 const UPDATE_BOOKING_SQL: &str = "UPDATE bookings SET status = $2, decline_reason = $3, \
      cancelled_by = $4, refund_minor = $5, updated_at = $6 WHERE id = $1";
@@ -362,7 +431,7 @@ fn event_rows(
                 BookingEvent::Declined { .. } => {
                     actor.party(booking).unwrap_or(crate::domain::Party::Owner)
                 }
-                BookingEvent::Expired => crate::domain::Party::System,
+                BookingEvent::Expired | BookingEvent::Paid { .. } => crate::domain::Party::System,
             };
             let actor_id = if role == crate::domain::Party::System {
                 None
@@ -397,32 +466,18 @@ fn classify(error: sqlx::Error) -> AppError {
     error.into()
 }
 
-/// A plain read first, which refuses taken dates and bad input without the write lock; then
-/// one write transaction, in as few round trips as the guarantee allows: the listing's terms
-/// read under its lock; the form's earlier booking and a free unit in one statement, read
-/// after the lock so it sees every booking committed before; then the writes.
+/// The write transaction of a request, in as few round trips as the guarantee allows: the
+/// listing's terms read under its lock; the form's earlier booking and a free unit in one
+/// statement, read after the lock so it sees every booking committed before; then the
+/// booking, its reservation, events, ledger entries and expiry job.
 async fn insert_booking(
     db: &Db,
     renter: &CurrentUser,
     request: &BookingRequest,
     rules: BookingRules,
     now: DateTime<Utc>,
+    (authorized_quote, authorized): (&Quote, &Authorized),
 ) -> Result<Uuid, AppError> {
-    // Most requests for taken dates are answered from one plain read, without waiting for
-    // the write lock: the dates were taken at that moment, which is all a refusal claims. (It
-    // looks at the rental days only; the transaction also checks the turnaround.)
-    let glance: Option<Glance> = on_pool!(db, pool => sqlx::query_as(GLANCE_SQL)
-        .bind(request.listing).bind(renter.id).bind(request.key)
-        .bind(request.period.from()).bind(request.period.to())
-        .fetch_optional(pool).await)?;
-    let (earlier, unit) = glance
-        .as_ref()
-        .map_or((None, None), |g| (g.earlier, g.unit));
-    new_booking(glance.map(|g| g.terms), renter, request, rules, now)?;
-    if earlier.is_none() && unit.is_none() {
-        return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
-    }
-    // Then the decision, in the write transaction.
     let begin = db.write_transaction_sql();
     let terms_sql = terms_sql(db);
     on_pool!(db, pool => {
@@ -444,10 +499,14 @@ async fn insert_booking(
             }
         }
         new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
+        if &new.quote != authorized_quote {
+            return Err(AppError::Conflict(PRICE_CHANGED.into()));
+        }
         let id = new.id;
         let events = open(new.clone());
         let booking = replay(&events).map_err(|e| AppError::internal("new booking", e))?;
-        let row = row_args(&booking, request.key, now);
+        let mut row = row_args(&booking, request.key, now);
+        row.push(Arg::OptText(Some(authorized.card_last4.clone())));
         bind_args!(sqlx::query(INSERT_BOOKING_SQL), &row)
             .execute(&mut *tx).await.map_err(classify)?;
         sqlx::query(INSERT_RESERVATION_SQL)
@@ -458,13 +517,51 @@ async fn insert_booking(
         let rows = event_rows(&booking, &events, 0, actor_of(renter), now)?;
         let sql = insert_events_sql(rows.len());
         bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
+        for args in authorization_entries(&new, authorized, now) {
+            bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+        }
         if !new.instant {
             let job = NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at);
+            insert_job!(&mut *tx, &job, now).await?;
+        } else {
+            let job = NewJob::once(SETTLE_JOB, id.to_string(), now);
             insert_job!(&mut *tx, &job, now).await?;
         }
         tx.commit().await?;
         Ok(id)
     })
+}
+
+/// The ledger's first entries of a new booking: its authorisation and its deposit hold.
+fn authorization_entries(
+    new: &NewBooking,
+    authorized: &Authorized,
+    at: DateTime<Utc>,
+) -> Vec<Vec<Arg>> {
+    let quote = &new.quote;
+    let charge = Money::new(
+        quote.rental.minor + quote.service_fee.minor,
+        quote.total.currency,
+    );
+    let mut entries = vec![entry_args(
+        new.id,
+        EntryKind::Authorization,
+        charge,
+        &authorized.charge,
+        &format!("authorization:{}", new.id),
+        at,
+    )];
+    if let Some(deposit) = &authorized.deposit {
+        entries.push(entry_args(
+            new.id,
+            EntryKind::DepositHold,
+            quote.deposit,
+            deposit,
+            &format!("deposit_hold:{}", new.id),
+            at,
+        ));
+    }
+    entries
 }
 
 /// What a refusal means to the person: not theirs to do, or not possible any more.
@@ -538,6 +635,11 @@ pub async fn act(
         let rows = event_rows(&before, &events, logged, actor, now)?;
         let sql = insert_events_sql(rows.len());
         bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
+        // Money follows the status: a settlement job, written with the change, moves it.
+        if target(&before) != target(&after) {
+            let job = NewJob::once(SETTLE_JOB, id.to_string(), now);
+            insert_job!(&mut *tx, &job, now).await?;
+        }
         tx.commit().await?;
         Ok(after)
     })

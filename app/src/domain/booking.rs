@@ -3,8 +3,9 @@
 //! record or a typed refusal. [`evolve`] folds events into the state, so the bookings table
 //! is a cache of the event log and `replay` can rebuild it.
 //!
-//! Statuses reached by payment and handover (Paid, Picked up, Returned, Completed, Disputed)
-//! exist already; no command leads to them yet. Adding them means adding transitions here.
+//! A booking becomes Paid when GearShare has captured its charge (`ConfirmPayment`, given by
+//! the payment settlement, never by a person). The handover statuses (Picked up, Returned,
+//! Completed, Disputed) exist already; no command leads to them yet.
 
 use super::cancellation::{renter_refund, CancellationPolicy, Charged, Refund};
 use super::period::RentalPeriod;
@@ -170,9 +171,15 @@ pub struct Booking {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Accept,
-    Decline { reason: String },
-    Cancel { reason: String },
+    Decline {
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
     Expire,
+    /// GearShare records that the accepted booking's charge was captured.
+    ConfirmPayment,
 }
 
 impl Command {
@@ -182,6 +189,7 @@ impl Command {
             Command::Decline { .. } => "declined",
             Command::Cancel { .. } => "cancelled",
             Command::Expire => "expired",
+            Command::ConfirmPayment => "paid",
         }
     }
 }
@@ -205,6 +213,10 @@ pub enum BookingEvent {
         reason: String,
         refund: Refund,
     },
+    /// The rental and service fee were taken from the renter's card.
+    Paid {
+        amount: super::Money,
+    },
 }
 
 impl BookingEvent {
@@ -215,6 +227,7 @@ impl BookingEvent {
             Self::Declined { .. } => "declined",
             Self::Expired => "expired",
             Self::Cancelled { .. } => "cancelled",
+            Self::Paid { .. } => "paid",
         }
     }
 
@@ -249,6 +262,7 @@ impl BookingEvent {
                     refund.service_fee
                 )
             }
+            Self::Paid { amount } => format!("Paid: {amount} charged to the renter's card"),
         }
     }
 }
@@ -326,11 +340,7 @@ pub fn decide(
             reason: checked_reason(reason, true)?,
         }]),
         Command::Cancel { .. } if party == Party::System => Err(Refusal::NotAllowed),
-        Command::Cancel { .. }
-            if !matches!(status, BookingStatus::Requested | BookingStatus::Accepted) =>
-        {
-            Err(not_now())
-        }
+        Command::Cancel { .. } if !cancellable(status) => Err(not_now()),
         Command::Cancel { reason } => Ok(vec![BookingEvent::Cancelled {
             by: party,
             reason: checked_reason(reason, false)?,
@@ -340,7 +350,25 @@ pub fn decide(
         Command::Expire if status != BookingStatus::Requested => Err(not_now()),
         Command::Expire if now < booking.terms.expires_at => Err(Refusal::NotDue),
         Command::Expire => Ok(vec![BookingEvent::Expired]),
+        Command::ConfirmPayment if party != Party::System => Err(Refusal::NotAllowed),
+        Command::ConfirmPayment if status != BookingStatus::Accepted => Err(not_now()),
+        Command::ConfirmPayment => Ok(vec![BookingEvent::Paid {
+            amount: booking
+                .terms
+                .quote
+                .rental
+                .checked_add(booking.terms.quote.service_fee)
+                .unwrap_or(booking.terms.quote.rental),
+        }]),
     }
+}
+
+/// A booking can be called off until the gear is picked up.
+fn cancellable(status: BookingStatus) -> bool {
+    matches!(
+        status,
+        BookingStatus::Requested | BookingStatus::Accepted | BookingStatus::Paid
+    )
 }
 
 fn checked_reason(reason: &str, required: bool) -> Result<String, Refusal> {
@@ -362,7 +390,11 @@ fn cancellation_refund(booking: &Booking, party: Party, now: DateTime<Utc>) -> R
         rental: quote.rental,
         service_fee: quote.service_fee,
     };
-    if party == Party::Renter && booking.status == BookingStatus::Accepted {
+    let accepted = matches!(
+        booking.status,
+        BookingStatus::Accepted | BookingStatus::Paid
+    );
+    if party == Party::Renter && accepted {
         renter_refund(booking.terms.policy, charged, booking.terms.pickup_at, now)
     } else {
         Refund::full(charged)
@@ -417,10 +449,9 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
         BookingEvent::Accepted { .. } if requested => BookingStatus::Accepted,
         BookingEvent::Declined { .. } if requested => BookingStatus::Declined,
         BookingEvent::Expired if requested => BookingStatus::Expired,
-        BookingEvent::Cancelled { .. }
-            if requested || booking.status == BookingStatus::Accepted =>
-        {
-            BookingStatus::Cancelled
+        BookingEvent::Cancelled { .. } if cancellable(booking.status) => BookingStatus::Cancelled,
+        BookingEvent::Paid { .. } if booking.status == BookingStatus::Accepted => {
+            BookingStatus::Paid
         }
         _ => return Err(impossible()),
     };
@@ -647,6 +678,36 @@ mod tests {
     }
 
     #[test]
+    fn only_gearshare_confirms_a_payment_and_a_paid_booking_can_still_be_cancelled() {
+        let accepted = run(&requested(), Command::Accept, member(OWNER), at(10, 9));
+        assert_eq!(
+            decide(
+                &accepted,
+                &Command::ConfirmPayment,
+                member(OWNER),
+                at(10, 9)
+            ),
+            Err(Refusal::NotAllowed)
+        );
+        let paid = run(&accepted, Command::ConfirmPayment, Actor::System, at(10, 9));
+        assert_eq!(paid.status, BookingStatus::Paid);
+        assert!(matches!(
+            decide(
+                &requested(),
+                &Command::ConfirmPayment,
+                Actor::System,
+                at(10, 9)
+            ),
+            Err(Refusal::NotNow { .. })
+        ));
+        let cancel = Command::Cancel {
+            reason: String::new(),
+        };
+        let late = run(&paid, cancel, member(RENTER), at(18, 0));
+        assert_eq!(late.cancellation.unwrap().1.rental.minor, 3_000);
+    }
+
+    #[test]
     fn the_page_offers_only_what_decide_allows() {
         let booking = requested();
         let now = at(10, 9);
@@ -703,6 +764,7 @@ mod tests {
                 reason: String::new()
             }),
             Just(Command::Expire),
+            Just(Command::ConfirmPayment),
         ]
     }
 
@@ -731,8 +793,8 @@ mod tests {
                 match decide(&booking, &command, actor, now) {
                     Ok(new_events) => {
                         prop_assert!(!new_events.is_empty());
-                        // Only a requested or accepted booking changes; an ended one never does.
-                        prop_assert!(matches!(before, BookingStatus::Requested | BookingStatus::Accepted));
+                        // Only a booking not yet picked up changes; an ended one never does.
+                        prop_assert!(cancellable(before));
                         for event in new_events {
                             booking = evolve(Some(booking), &event).unwrap();
                             events.push(event);
@@ -746,7 +808,7 @@ mod tests {
                 prop_assert_eq!(&replay(&events).unwrap(), &booking);
                 prop_assert!(matches!(booking.status,
                     BookingStatus::Requested | BookingStatus::Accepted | BookingStatus::Declined
-                    | BookingStatus::Expired | BookingStatus::Cancelled));
+                    | BookingStatus::Expired | BookingStatus::Cancelled | BookingStatus::Paid));
                 if let Some((_, refund)) = booking.cancellation {
                     let quote = &booking.terms.quote;
                     prop_assert!(refund.rental.minor >= 0 && refund.rental.minor <= quote.rental.minor);

@@ -4,6 +4,8 @@
 pub mod availability;
 pub mod booking;
 pub mod cancellation;
+pub mod card;
+pub mod ledger;
 pub mod money;
 pub mod period;
 pub mod places;

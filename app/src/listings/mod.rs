@@ -12,7 +12,7 @@ pub mod owner_pages;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod photos;
-mod quote_panel;
+pub(crate) mod quote_panel;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;

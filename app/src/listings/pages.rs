@@ -517,6 +517,13 @@ fn Pagination(
 
 #[component]
 pub fn ListingPage() -> impl IntoView {
+    view! { <WithListing render=|listing, dates| view! { <ListingView listing dates/> }.into_any()/> }
+}
+
+/// Loads the listing the path names, with the dates the query asks for, and shows `render`
+/// of it; or "Page not found", or the error.
+#[component]
+pub fn WithListing(render: fn(ListingDetail, WantedDates) -> AnyView) -> impl IntoView {
     let dates = WantedDates::from_query();
     let id = crate::url::id_from_path();
     let listing = Resource::new(
@@ -532,7 +539,7 @@ pub fn ListingPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match listing.await {
-                    Ok(listing) => view! { <ListingView listing dates=dates.get_untracked()/> }.into_any(),
+                    Ok(listing) => render(listing, dates.get_untracked()),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(error) => view! {
                         <div class="mx-auto max-w-6xl px-4 py-8"><ErrorPanel error/></div>

@@ -1,18 +1,17 @@
 //! The booking form of a listing: the renter picks dates and the quote updates at once, in
-//! the browser, from the same `domain::quote` the server charges with.
+//! the browser, from the same `domain::quote` the server charges with. The form leads to the
+//! checkout (`bookings::checkout`), where the card is entered.
 
 use super::model::ListingDetail;
 use super::pages::{price_lines, WantedDates};
-use crate::bookings::api::RequestBooking;
 use crate::domain::availability::touches;
 use crate::domain::pricing::DateField;
 use crate::domain::{parse_iso_date, quote, Money, Quote, RateKind};
-use crate::error::AppError;
-use crate::forms::{field_message, form_message, FieldError, FormAlert};
+use crate::forms::FieldError;
 use leptos::prelude::*;
 
 #[derive(Clone, PartialEq)]
-enum QuoteState {
+pub(crate) enum QuoteState {
     NeedDates,
     /// `field` is the date input the message belongs to, if any.
     Invalid {
@@ -22,7 +21,7 @@ enum QuoteState {
     Priced(Quote),
 }
 
-fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
+pub(crate) fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
     let (Some(from), Some(to)) = (parse_iso_date(from), parse_iso_date(to)) else {
         return QuoteState::NeedDates;
     };
@@ -58,26 +57,25 @@ fn rental_line(quote: &Quote) -> String {
     }
 }
 
+/// The label of the button that books: the listing page's, and (with "Pay and") the
+/// checkout's.
+pub(crate) fn book_action(instant: bool) -> &'static str {
+    if instant {
+        "Book now"
+    } else {
+        "Request to book"
+    }
+}
+
 #[component]
 pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
-    let request = ServerAction::<RequestBooking>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = request.value().get() {
-            let navigate = leptos_router::hooks::use_navigate();
-            navigate(&format!("/bookings/{id}"), Default::default());
-        }
-    });
     // `value` puts the dates from the URL into the server-rendered HTML; `prop:value` keeps
     // the fields in step with the signals once hydrated.
     let (initial_from, initial_to) = (dates.from.clone(), dates.to.clone());
     let from = RwSignal::new(dates.from);
     let to = RwSignal::new(dates.to);
-    // New dates make the server's last answer about the old ones stale.
     let pick = move |field: RwSignal<String>, ev: leptos::ev::Event| {
         field.set(event_target_value(&ev));
-        if request.value().with_untracked(Option::is_some) {
-            request.value().set(None);
-        }
     };
     let lead_time = chrono::Days::new(listing.prices.lead_time_days.clamp(0, 366) as u64);
     let earliest = listing
@@ -89,32 +87,25 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         Memo::new(move |_| quote_state(&listing, &from.read(), &to.read()))
     };
     let error_for = move |field: DateField| {
-        move || {
-            field_message(&request.value().get(), field.name()).or_else(|| match state.get() {
-                QuoteState::Invalid {
-                    field: Some(f),
-                    message,
-                } if f == field => Some(message),
-                _ => None,
-            })
+        move || match state.get() {
+            QuoteState::Invalid {
+                field: Some(f),
+                message,
+            } if f == field => Some(message),
+            _ => None,
         }
     };
     let described_by =
         move |field: DateField, id: &'static str| move || error_for(field)().map(|_| id.to_owned());
-    let action = if listing.instant_booking {
-        "Book now"
-    } else {
-        "Request to book"
-    };
+    let action = book_action(listing.instant_booking);
     let note = if listing.instant_booking {
-        "Instant booking: the dates are yours as soon as you book."
+        "Instant booking: the dates are yours as soon as you pay at the next step."
     } else {
-        "Your request holds the dates until the owner answers."
+        "Your card is entered at the next step and charged only if the owner accepts."
     };
     let prices = price_lines(&listing);
     let deposit = Money::new(listing.prices.deposit_minor, listing.prices.currency);
-    let login = format!("/login?next=/gear/{}", listing.id);
-    let needs_login = move || matches!(request.value().get(), Some(Err(AppError::Unauthorized)));
+    let checkout = format!("/gear/{}/checkout", listing.id);
     view! {
         <div class="sticky top-4 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
             <h2 id="booking-heading" class="text-lg font-semibold text-slate-900">"Book this gear"</h2>
@@ -124,9 +115,7 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                 }).collect_view()}
                 <li class="text-sm">{format!("Refundable deposit {deposit}")}</li>
             </ul>
-            <ActionForm action=request attr:class="mt-5 space-y-4">
-                <input type="hidden" name="listing" value=listing.id.to_string()/>
-                <input type="hidden" name="key" value=listing.booking_key.to_string()/>
+            <form method="get" action=checkout class="mt-5 space-y-4">
                 <div class="grid grid-cols-2 gap-3">
                     <div class="field">
                         <label for="quote-from">"From"</label>
@@ -153,24 +142,19 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     </div>
                 </div>
                 <QuoteSummary state/>
-                <FormAlert message=Signal::derive(move || request.value().with(|r| form_message(r, &["from", "to"])))/>
-                {move || needs_login().then(|| view! {
-                    <p><a href=login.clone() class="link">"Log in to book"</a></p>
-                })}
-                <button type="submit" class="btn-primary w-full" aria-describedby="booking-note"
-                    disabled=move || request.pending().get()>
+                <button type="submit" class="btn-primary w-full" aria-describedby="booking-note">
                     {action}
                 </button>
                 <p id="booking-note" class="text-xs text-slate-600">{note}</p>
                 <p class="text-xs text-slate-600">{format!("Cancellation policy: {}. {}", listing.cancellation_policy.label(), listing.cancellation_policy.summary())}</p>
-            </ActionForm>
+            </form>
         </div>
     }
     .into_any()
 }
 
 #[component]
-fn QuoteSummary(state: Memo<QuoteState>) -> impl IntoView {
+pub(crate) fn QuoteSummary(state: Memo<QuoteState>) -> impl IntoView {
     move || {
         match state.get() {
         QuoteState::NeedDates => view! {

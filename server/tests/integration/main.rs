@@ -9,3 +9,4 @@ mod bookings;
 mod listings_manage;
 mod listings_repo;
 mod pages;
+mod payments;

@@ -25,9 +25,16 @@ pub const SEEDED_LISTINGS: usize = 80;
 /// its URI rather than hang the test run.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// The checkout form's fields for the sandbox's card that always pays.
+pub const CARD_NUMBER: (&str, &str) = ("card_number", "4242 4242 4242 4242");
+pub const CARD_EXPIRY: (&str, &str) = ("card_expiry", "12/30");
+pub const CARD_CVC: (&str, &str) = ("card_cvc", "123");
+
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The state the router serves with: its payment sandbox, caches and settings.
+    pub state: app::state::AppState,
     /// The database's URL, for server processes started beside the in-process router.
     pub url: String,
     pub media_dir: PathBuf,
@@ -164,12 +171,11 @@ impl TestApp {
             _ => None,
         })
         .expect("test configuration");
-        let router = gearshare::http::router(
-            gearshare::app_state(&config, db.clone()).expect("media store"),
-            &config,
-        );
+        let state = gearshare::app_state(&config, db.clone()).expect("media store");
+        let router = gearshare::http::router(state.clone(), &config);
         TestApp {
             router,
+            state,
             db,
             url,
             media_dir,

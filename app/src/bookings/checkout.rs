@@ -1,0 +1,135 @@
+//! The checkout: the step between a listing's dates and its booking, where the renter reviews
+//! the quote and enters the card that pays for it (`/gear/{id}/checkout?from=&to=`).
+
+use super::api::RequestBooking;
+use crate::domain::card::CardField;
+use crate::error::AppError;
+use crate::forms::{field_message, form_message, FormAlert, TextField};
+use crate::listings::model::ListingDetail;
+use crate::listings::pages::{WantedDates, WithListing};
+use crate::listings::quote_panel::{book_action, quote_state, QuoteState, QuoteSummary};
+use crate::url::query_string;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The form's fields that are not on this page: a refusal of them sends the renter back.
+const DATE_FIELDS: [&str; 2] = ["from", "to"];
+const CARD_FIELDS: [&str; 3] = ["card_number", "card_expiry", "card_cvc"];
+
+#[component]
+pub fn CheckoutPage() -> impl IntoView {
+    view! { <WithListing render=|listing, dates| view! { <Checkout listing dates/> }.into_any()/> }
+}
+
+#[component]
+fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
+    let dated = query_string(&[("from", &dates.from), ("to", &dates.to)]);
+    let back = format!("/gear/{}{dated}", listing.id);
+    let here = format!("/gear/{}/checkout{dated}", listing.id);
+    let state = quote_state(&listing, &dates.from, &dates.to);
+    let priced = matches!(state, QuoteState::Priced(_));
+    let period = crate::domain::parse_iso_date(&dates.from)
+        .zip(crate::domain::parse_iso_date(&dates.to))
+        .and_then(|(from, to)| crate::domain::RentalPeriod::new(from, to).ok())
+        .map(|p| p.describe());
+    let policy = format!(
+        "Cancellation policy: {}. {}",
+        listing.cancellation_policy.label(),
+        listing.cancellation_policy.summary()
+    );
+    let title = listing.title.clone();
+    view! {
+        <Title text="Check out"/>
+        <div class="mx-auto max-w-3xl px-4 py-8">
+            <h1 class="text-3xl font-bold tracking-tight text-slate-900">"Check out"</h1>
+            <p class="mt-2"><a href=back.clone() class="link">"Change dates"</a></p>
+            <div class="mt-6 grid gap-8 md:grid-cols-2">
+                <section aria-labelledby="summary-heading" class="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+                    <h2 id="summary-heading" class="text-lg font-semibold">"Your booking"</h2>
+                    <p class="mt-2 font-medium">{title}</p>
+                    {period.map(|period| view! { <p class="text-slate-700">{period}</p> })}
+                    <div class="mt-4"><QuoteSummary state=Memo::new(move |_| state.clone())/></div>
+                    <p class="mt-4 text-xs text-slate-600">{policy}</p>
+                </section>
+                {if priced {
+                    view! { <PaymentForm listing dates here/> }.into_any()
+                } else {
+                    view! {
+                        <p class="text-slate-800">
+                            <a href=back class="link">"Pick other dates"</a>" to see the total and pay."
+                        </p>
+                    }.into_any()
+                }}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl IntoView {
+    let request = ServerAction::<RequestBooking>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = request.value().get() {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate(&format!("/bookings/{id}"), Default::default());
+        }
+    });
+    let error = move |field: CardField| {
+        Signal::derive(move || field_message(&request.value().get(), field.name()))
+    };
+    // The dates are fixed on this page: their refusal is said here, with the way back.
+    let date_problem = move || {
+        let answer = request.value().get();
+        DATE_FIELDS
+            .iter()
+            .find_map(|field| field_message(&answer, field))
+    };
+    let fields: Vec<&str> = CARD_FIELDS.iter().chain(&DATE_FIELDS).copied().collect();
+    let alert = Signal::derive(move || request.value().with(|r| form_message(r, &fields)));
+    let login = format!("/login{}", query_string(&[("next", &here)]));
+    let needs_login = move || matches!(request.value().get(), Some(Err(AppError::Unauthorized)));
+    let action = format!(
+        "Pay and {}",
+        book_action(listing.instant_booking).to_lowercase()
+    );
+    let when = if listing.instant_booking {
+        "Your card is charged the rental and service fee now."
+    } else {
+        "Your card is authorised now and charged only if the owner accepts."
+    };
+    view! {
+        <section aria-labelledby="payment-heading" class="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+            <h2 id="payment-heading" class="text-lg font-semibold">"Payment"</h2>
+            <p class="mt-2 text-sm text-slate-700">
+                {when}" The deposit is held on the card and released after you return the gear."
+            </p>
+            <ActionForm action=request attr:class="mt-4 space-y-4">
+                <input type="hidden" name="listing" value=listing.id.to_string()/>
+                <input type="hidden" name="from" value=dates.from/>
+                <input type="hidden" name="to" value=dates.to/>
+                <input type="hidden" name="key" value=listing.booking_key.to_string()/>
+                <TextField label="Card number" name="card_number" autocomplete="cc-number"
+                    error=error(CardField::Number)/>
+                <div class="grid grid-cols-2 gap-3">
+                    <TextField label="Expiry (MM/YY)" name="card_expiry" autocomplete="cc-exp"
+                        error=error(CardField::Expiry)/>
+                    <TextField label="Security code (CVC)" name="card_cvc" autocomplete="cc-csc"
+                        error=error(CardField::Cvc)/>
+                </div>
+                <FormAlert message=Signal::derive(date_problem)/>
+                <FormAlert message=alert/>
+                {move || needs_login().then(|| view! {
+                    <p><a href=login.clone() class="link">"Log in to book"</a></p>
+                })}
+                <button type="submit" class="btn-primary w-full" disabled=move || request.pending().get()>
+                    {action}
+                </button>
+                <p class="text-xs text-slate-600">
+                    "GearShare keeps only the last four digits of your card. This is the payment "
+                    "sandbox: 4242 4242 4242 4242 pays, a number ending 0002 is declined and one "
+                    "ending 9995 has insufficient funds."
+                </p>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,105 @@
+//! The ledger's rows (server only): reading a booking's entries and recording movements.
+//! A movement is recorded under its idempotency key, so recording it again changes nothing.
+
+use crate::db::{Arg, Db};
+use crate::domain::ledger::{EntryKind, Position};
+use crate::domain::{Currency, Money};
+use crate::error::AppError;
+use crate::{bind_args, on_pool};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, amount_minor, \
+     currency, payment_ref, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (idempotency_key) DO NOTHING";
+
+/// One row of the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: EntryKind,
+    pub amount: Money,
+    pub payment_ref: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The arguments of [`INSERT_ENTRY_SQL`]: `amount` of `kind` for `booking`, named `key`.
+pub fn entry_args(
+    booking: Uuid,
+    kind: EntryKind,
+    amount: Money,
+    payment_ref: &str,
+    key: &str,
+    at: DateTime<Utc>,
+) -> Vec<Arg> {
+    vec![
+        Arg::Uuid(booking),
+        Arg::Text(kind.as_str().to_owned()),
+        Arg::Int(amount.minor),
+        Arg::Text(amount.currency.code().to_owned()),
+        Arg::Text(payment_ref.to_owned()),
+        Arg::Text(key.to_owned()),
+        Arg::Time(at),
+    ]
+}
+
+type EntryRow = (String, i64, String, String, DateTime<Utc>);
+
+fn entry(row: EntryRow) -> Result<Entry, AppError> {
+    let (kind, minor, currency, payment_ref, at) = row;
+    let kind = EntryKind::parse(&kind)
+        .ok_or_else(|| AppError::internal("ledger", format!("unknown entry kind {kind:?}")))?;
+    let currency = Currency::parse(&currency)
+        .ok_or_else(|| AppError::internal("ledger", format!("unknown currency {currency:?}")))?;
+    Ok(Entry {
+        kind,
+        amount: Money::new(minor, currency),
+        payment_ref,
+        at,
+    })
+}
+
+/// Booking `id`'s entries, oldest first.
+pub async fn entries(db: &Db, id: Uuid) -> Result<Vec<Entry>, AppError> {
+    let rows: Vec<EntryRow> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT kind, amount_minor, currency, payment_ref, at FROM ledger_entries \
+         WHERE booking_id = $1 ORDER BY id")
+        .bind(id).fetch_all(pool).await)?;
+    rows.into_iter().map(entry).collect()
+}
+
+pub fn position(entries: &[Entry]) -> Position {
+    Position::of(entries.iter().map(|e| (e.kind, e.amount.minor)))
+}
+
+/// The provider's reference of the booking's first entry of `kind` (its authorisation or
+/// its deposit hold).
+pub fn reference(entries: &[Entry], kind: EntryKind) -> Option<&str> {
+    entries
+        .iter()
+        .find(|e| e.kind == kind)
+        .map(|e| e.payment_ref.as_str())
+}
+
+/// Records what one provider call did: `moved` entries (zero amounts left out), the first
+/// under `key`, each later one under `key` and its kind.
+pub async fn record(
+    db: &Db,
+    booking: Uuid,
+    currency: Currency,
+    payment_ref: &str,
+    key: &str,
+    moved: &[(EntryKind, i64)],
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let begin = db.write_transaction_sql();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_with(begin).await?;
+        for (index, (kind, amount)) in moved.iter().enumerate().filter(|(_, (_, a))| *a > 0) {
+            let key = if index == 0 { key.to_owned() } else { format!("{key}:{}", kind.as_str()) };
+            let args = entry_args(booking, *kind, Money::new(*amount, currency), payment_ref, &key, at);
+            bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}

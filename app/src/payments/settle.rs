@@ -1,0 +1,234 @@
+//! Settlement (server only): makes a booking's money follow its status. A status change
+//! writes a settlement job in its own transaction, so the money moves even when the provider
+//! is down at that moment; the person's request also tries it at once, so usually it has
+//! moved by the time the page reloads. Each provider call has a key of its own per booking
+//! (one capture, one void, one refund, ...), so two settlements running at once, or one run
+//! again after its answer was lost, move the money once.
+
+use super::gateway::{GatewayError, PaymentGateway, Purpose};
+use super::ledger::{self, Entry};
+use crate::bookings::service::{act, events_of};
+use crate::db::Db;
+use crate::domain::booking::{replay, Actor, Booking, BookingEvent, Command};
+use crate::domain::card::Card;
+use crate::domain::ledger::{plan, target, EntryKind, Step};
+use crate::domain::{BookingStatus, Money, Quote};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// The job that settles a booking's money; its payload is the booking id.
+pub const SETTLE_JOB: &str = "settle_payment";
+
+/// A provider error, as the person who caused the call should read it.
+pub fn payment_problem(error: GatewayError) -> AppError {
+    match error {
+        GatewayError::Declined(decline) => AppError::validation("card_number", decline.message()),
+        GatewayError::Unavailable(cause) => {
+            tracing::warn!(%cause, "payment provider unavailable");
+            AppError::PaymentUnavailable
+        }
+        GatewayError::Rejected(cause) => AppError::internal("payment provider", cause),
+        // A form sent again with other details; or two settlements that planned differently,
+        // and the job's next try plans again from what the ledger says.
+        GatewayError::KeyReused(_) => {
+            AppError::Conflict(crate::bookings::service::FORM_USED.into())
+        }
+    }
+}
+
+/// The authorisations a request made: the rental and fee, and the deposit hold if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorized {
+    pub charge: String,
+    pub deposit: Option<String>,
+    pub card_last4: String,
+}
+
+/// Authorises `quote`'s rental and fee and holds its deposit on `card`. The keys come from
+/// the renter's form, so a form sent twice authorises once. If the hold fails after the
+/// charge was authorised, the charge is released again: nothing stays authorised.
+pub async fn authorize_request<G: PaymentGateway>(
+    gateway: &G,
+    renter: Uuid,
+    form_key: Uuid,
+    quote: &Quote,
+    card: &Card,
+) -> Result<Authorized, AppError> {
+    let charge_amount = quote
+        .rental
+        .checked_add(quote.service_fee)
+        .ok_or_else(|| AppError::internal("quote", "rental and fee overflow"))?;
+    let charge = gateway
+        .authorize(
+            &format!("authorize:{renter}:{form_key}"),
+            Purpose::Rental,
+            charge_amount,
+            card,
+        )
+        .await
+        .map_err(payment_problem)?;
+    let deposit = if quote.deposit.minor > 0 {
+        let hold = gateway
+            .hold_deposit(&format!("hold:{renter}:{form_key}"), quote.deposit, card)
+            .await;
+        match hold {
+            Ok(reference) => Some(reference),
+            Err(error) => {
+                release_quietly(gateway, &charge).await;
+                return Err(payment_problem(error));
+            }
+        }
+    } else {
+        None
+    };
+    Ok(Authorized {
+        charge,
+        deposit,
+        card_last4: card.last4().to_owned(),
+    })
+}
+
+/// Releases an authorisation no booking will use. If the provider cannot be reached, the
+/// authorisation lapses at the provider after some days anyway; the failure is logged and
+/// `gearshare reconcile` lists it.
+pub async fn release_quietly<G: PaymentGateway>(gateway: &G, reference: &str) {
+    if let Err(error) = gateway
+        .void(&format!("release:{reference}"), reference)
+        .await
+    {
+        tracing::warn!(%error, reference, "could not release an unused authorisation");
+    }
+}
+
+/// The booking and its ledger as they are now.
+async fn load(db: &Db, id: Uuid) -> Result<(Booking, Vec<Entry>), AppError> {
+    let events: Vec<BookingEvent> = events_of(db, id)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    if events.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let booking = replay(&events).map_err(|e| AppError::internal("booking events", e))?;
+    Ok((booking, ledger::entries(db, id).await?))
+}
+
+/// Brings booking `id`'s money to where its status says, and marks an accepted booking Paid
+/// once its charge is captured. An error leaves the rest for the settlement job's next try.
+pub async fn settle<G: PaymentGateway>(
+    db: &Db,
+    gateway: &G,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    // Money steps first; the fee and payout are planned only once they are done, so a
+    // second round records them.
+    for _ in 0..2 {
+        let (booking, entries) = load(db, id).await?;
+        let steps = plan(&ledger::position(&entries), &target(&booking));
+        for step in steps {
+            perform(db, gateway, &booking, &entries, step, now).await?;
+        }
+    }
+    let (booking, entries) = load(db, id).await?;
+    let full = booking.terms.quote.rental.minor + booking.terms.quote.service_fee.minor;
+    if booking.status == BookingStatus::Accepted && ledger::position(&entries).captured == full {
+        match act(db, id, &Command::ConfirmPayment, Actor::System, now).await {
+            // Cancelled meanwhile: the next settlement refunds.
+            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+async fn perform<G: PaymentGateway>(
+    db: &Db,
+    gateway: &G,
+    booking: &Booking,
+    entries: &[Entry],
+    step: Step,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let id = booking.terms.id;
+    let currency = booking.terms.quote.total.currency;
+    let missing = || AppError::internal("settlement", format!("booking {id} has no authorisation"));
+    let charge = || ledger::reference(entries, EntryKind::Authorization).ok_or_else(missing);
+    let deposit = || ledger::reference(entries, EntryKind::DepositHold).ok_or_else(missing);
+    let (reference, key, moved) = match step {
+        Step::Capture { amount, .. } => {
+            let (reference, key) = (charge()?, format!("capture:{id}"));
+            let done = gateway
+                .capture(&key, reference, amount)
+                .await
+                .map_err(payment_problem)?;
+            (
+                reference,
+                key,
+                vec![
+                    (EntryKind::Capture, done.captured),
+                    (EntryKind::Void, done.released),
+                ],
+            )
+        }
+        Step::Void { .. } => {
+            let (reference, key) = (charge()?, format!("void:{id}"));
+            let released = gateway
+                .void(&key, reference)
+                .await
+                .map_err(payment_problem)?;
+            (reference, key, vec![(EntryKind::Void, released)])
+        }
+        Step::Refund { amount } => {
+            let (reference, key) = (charge()?, format!("refund:{id}"));
+            let refunded = gateway
+                .refund(&key, reference, amount)
+                .await
+                .map_err(payment_problem)?;
+            (reference, key, vec![(EntryKind::Refund, refunded)])
+        }
+        Step::CaptureDeposit { amount, .. } => {
+            let (reference, key) = (deposit()?, format!("deposit-capture:{id}"));
+            let done = gateway
+                .capture_deposit(&key, reference, amount)
+                .await
+                .map_err(payment_problem)?;
+            (
+                reference,
+                key,
+                vec![
+                    (EntryKind::DepositCapture, done.captured),
+                    (EntryKind::DepositRelease, done.released),
+                ],
+            )
+        }
+        Step::ReleaseDeposit { .. } => {
+            let (reference, key) = (deposit()?, format!("deposit-release:{id}"));
+            let released = gateway
+                .release_deposit(&key, reference)
+                .await
+                .map_err(payment_problem)?;
+            (reference, key, vec![(EntryKind::DepositRelease, released)])
+        }
+        Step::Record { kind, amount } => {
+            let key = format!("{}:{id}", kind.as_str());
+            ("", key, vec![(kind, amount)])
+        }
+    };
+    ledger::record(db, id, currency, reference, &key, &moved, now).await
+}
+
+/// The booking page's lines for `entries`, without GearShare's internal split for the renter.
+pub fn lines(entries: &[Entry], show_split: bool) -> Vec<super::model::PaymentLine> {
+    entries
+        .iter()
+        .filter(|e| show_split || !matches!(e.kind, EntryKind::ServiceFee | EntryKind::OwnerPayout))
+        .map(|e| super::model::PaymentLine {
+            at: e.at,
+            label: e.kind.label().to_owned(),
+            amount: Money::new(e.amount.minor, e.amount.currency),
+        })
+        .collect()
+}

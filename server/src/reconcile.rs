@@ -1,0 +1,179 @@
+//! `gearshare reconcile`: checks the ledger two ways, in one snapshot of the database.
+//! - Against the bookings: every booking's entries must explain its status exactly
+//!   (`domain::ledger::check`): a cancelled booking refunded what its policy gives, a
+//!   completed one paid its owner, nothing moved on a request still waiting.
+//! - Against the payment provider's own records (the sandbox's): each provider payment's
+//!   authorised, captured, released and refunded amounts must equal the sums of the entries
+//!   that name it, and every payment an entry names must exist.
+//!
+//! A booking whose settlement job is still queued may lag behind its status; it is counted
+//! as settling, not reported.
+
+use crate::replay::{group_events, snapshot_sql};
+use app::db::Db;
+use app::domain::booking::replay;
+use app::domain::ledger::{check as check_booking, EntryKind, Position};
+use app::on_pool;
+use app::payments::settle::SETTLE_JOB;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use uuid::Uuid;
+
+/// One thing the ledger does not explain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discrepancy {
+    /// "booking …" or "payment …".
+    pub subject: String,
+    pub what: String,
+}
+
+impl fmt::Display for Discrepancy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.what)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub bookings: usize,
+    pub entries: usize,
+    pub payments: usize,
+    /// Bookings whose settlement is still queued.
+    pub settling: usize,
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+type EntryRow = (Uuid, String, i64, String);
+type PaymentRow = (String, String, i64, i64, i64, i64, String);
+/// Events, ledger entries, provider payments and the bookings whose settlement is queued.
+type Snapshot = (
+    Vec<(Uuid, String)>,
+    Vec<EntryRow>,
+    Vec<PaymentRow>,
+    Vec<String>,
+);
+
+/// What the provider's record of one payment should say, by the ledger.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Sums {
+    authorized: i64,
+    captured: i64,
+    released: i64,
+    refunded: i64,
+}
+
+fn add(sums: &mut Sums, kind: EntryKind, amount: i64) {
+    match kind {
+        EntryKind::Authorization | EntryKind::DepositHold => sums.authorized += amount,
+        EntryKind::Capture | EntryKind::DepositCapture => sums.captured += amount,
+        EntryKind::Void | EntryKind::DepositRelease => sums.released += amount,
+        EntryKind::Refund => sums.refunded += amount,
+        EntryKind::ServiceFee | EntryKind::OwnerPayout => {}
+    }
+}
+
+pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
+    let snapshot = snapshot_sql(db);
+    let (events, entries, payments, settling): Snapshot = on_pool!(db, pool => {
+        let mut tx = pool.begin_with(snapshot).await?;
+        let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
+            .fetch_all(&mut *tx).await?;
+        let entries = sqlx::query_as("SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries")
+            .fetch_all(&mut *tx).await?;
+        let payments = sqlx::query_as("SELECT reference, purpose, amount_minor, captured_minor, \
+             released_minor, refunded_minor, status FROM sandbox_payments")
+            .fetch_all(&mut *tx).await?;
+        let settling = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL")
+            .bind(SETTLE_JOB).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        (events, entries, payments, settling)
+    });
+    let settling: HashSet<String> = settling.into_iter().collect();
+    let mut report = Report {
+        entries: entries.len(),
+        payments: payments.len(),
+        ..Report::default()
+    };
+    let mut wrong =
+        |subject: String, what: String| report.discrepancies.push(Discrepancy { subject, what });
+    let mut positions: BTreeMap<Uuid, Vec<(EntryKind, i64)>> = BTreeMap::new();
+    let mut by_payment: BTreeMap<String, Sums> = BTreeMap::new();
+    for (booking, kind, amount, reference) in entries {
+        let Some(kind) = EntryKind::parse(&kind) else {
+            wrong(
+                format!("booking {booking}"),
+                format!("an entry of unknown kind {kind:?}"),
+            );
+            continue;
+        };
+        positions.entry(booking).or_default().push((kind, amount));
+        if !reference.is_empty() {
+            add(by_payment.entry(reference).or_default(), kind, amount);
+        }
+    }
+    let (logs, unreadable) = group_events(events);
+    for (booking, error) in unreadable {
+        wrong(
+            format!("booking {booking}"),
+            format!("an unreadable event: {error}"),
+        );
+    }
+    let mut settling_count = 0;
+    for (id, log) in &logs {
+        let booking = match replay(log) {
+            Ok(booking) => booking,
+            Err(error) => {
+                wrong(
+                    format!("booking {id}"),
+                    format!("events that do not replay: {error}"),
+                );
+                continue;
+            }
+        };
+        let queued = settling.contains(&id.to_string());
+        settling_count += usize::from(queued);
+        let position = Position::of(positions.remove(id).unwrap_or_default());
+        for mismatch in check_booking(&booking, &position, queued) {
+            wrong(
+                format!("booking {id} ({})", booking.status.as_str()),
+                mismatch.0,
+            );
+        }
+    }
+    for id in positions.into_keys() {
+        wrong(
+            format!("booking {id}"),
+            "ledger entries but no events".into(),
+        );
+    }
+    for (reference, purpose, amount, captured, released, refunded, status) in payments {
+        let provider = Sums {
+            authorized: amount,
+            captured,
+            released,
+            refunded,
+        };
+        match by_payment.remove(&reference) {
+            Some(ledger) if ledger == provider => {}
+            Some(ledger) => wrong(
+                format!("payment {reference} ({purpose})"),
+                format!("the provider has {provider:?}, the ledger {ledger:?}"),
+            ),
+            // A request whose booking was refused after its card was authorised: released.
+            None if status == "voided" => {}
+            None => wrong(
+                format!("payment {reference} ({purpose})"),
+                format!("{status} at the provider, and no booking records it"),
+            ),
+        }
+    }
+    for reference in by_payment.into_keys() {
+        wrong(
+            format!("payment {reference}"),
+            "in the ledger, unknown to the provider".into(),
+        );
+    }
+    report.bookings = logs.len();
+    report.settling = settling_count;
+    Ok(report)
+}

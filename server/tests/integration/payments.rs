@@ -1,0 +1,393 @@
+//! Money through the real server functions on both backends, against the payment sandbox:
+//! what a request authorises and holds, the capture on acceptance, declines, outages before
+//! and during a capture, a form sent twice, the refunds of declines and cancellations, and
+//! `reconcile` finding what does not add up.
+
+use crate::bookings::{booked, day, event_kinds, gear, member, pay, publish, status_of};
+use crate::common::{Backend, Response, TestApp, Visitor};
+use app::domain::ledger::Position;
+use app::on_pool;
+use app::payments::gateway::Operation;
+use app::payments::sandbox::Fault;
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+/// The listing the tests book: 12 a day, a deposit of 50, a flexible policy (`publish`).
+const DAILY: i64 = 1_200;
+const DEPOSIT: i64 = 5_000;
+
+/// Rental plus the 10 % service fee for `days`.
+fn charge(days: i64) -> i64 {
+    DAILY * days + DAILY * days / 10
+}
+
+async fn position(app: &TestApp, booking: Uuid) -> Position {
+    let entries = app::payments::ledger::entries(&app.db, booking)
+        .await
+        .unwrap();
+    app::payments::ledger::position(&entries)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    on_pool!(&app.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
+}
+
+async fn reconciled(app: &TestApp) -> gearshare::reconcile::Report {
+    gearshare::reconcile::check(&app.db).await.unwrap()
+}
+
+async fn assert_reconciled(app: &TestApp) {
+    let report = reconciled(app).await;
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+}
+
+async fn accept(owner: &mut Visitor<'_>, id: Uuid) -> Response {
+    owner
+        .post("/api/accept_booking", &[("id", &id.to_string())])
+        .await
+}
+
+async fn a_request_authorises_and_acceptance_captures(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let id = booked(&mut renter, tent, day(20), day(23)).await;
+
+    let held = position(&app, id).await;
+    assert_eq!(
+        (held.authorized, held.held, held.captured),
+        (charge(3), DEPOSIT, 0)
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
+        )
+        .await,
+        2,
+        "the charge and the deposit hold"
+    );
+    let last4: Option<String> = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT card_last4 FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(last4.as_deref(), Some("4242"));
+    assert_reconciled(&app).await;
+
+    let accepted = accept(&mut owner, id).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(
+        event_kinds(&app, id).await,
+        ["requested", "accepted", "paid"]
+    );
+    let paid = position(&app, id).await;
+    assert_eq!((paid.captured, paid.open_hold()), (charge(3), DEPOSIT));
+    assert_reconciled(&app).await;
+
+    // The renter sees the card; the owner sees the money, not the card.
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert!(page.body.contains("Card ending 4242"), "{}", page.body);
+    assert!(page.body.contains("Card charged"));
+    let owners = owner.get(&format!("/bookings/{id}")).await;
+    assert!(owners.body.contains("Card charged"));
+    assert!(!owners.body.contains("4242"));
+    // No card number anywhere it could leak.
+    let stored = count(
+        &app,
+        "SELECT COUNT(*) FROM sandbox_requests WHERE fingerprint LIKE '%42424242%' \
+         OR answer LIKE '%42424242%'",
+    )
+    .await;
+    assert_eq!(stored, 0);
+}
+
+async fn declined_cards_and_bad_numbers_book_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let dates = (day(20), day(23));
+    for (card, says) in [
+        ("4000 0000 0000 0002", "Your card was declined"),
+        ("4000 0000 0000 9995", "insufficient funds"),
+        ("4242 4242 4242 4241", "Enter the card number as printed"),
+    ] {
+        let refused = pay(&mut renter, tent, dates, Uuid::new_v4(), card).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert!(refused.body.contains(says), "{}", refused.body);
+        assert!(refused.body.contains("card_number"), "{}", refused.body);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM reservations WHERE booking_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
+        )
+        .await,
+        0,
+        "nothing stays authorised"
+    );
+    assert_reconciled(&app).await;
+}
+
+async fn an_outage_charges_nothing_and_says_so(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    app.state.payments.inner().faults().set_outage(true);
+    let refused = pay(
+        &mut renter,
+        tent,
+        (day(20), day(23)),
+        Uuid::new_v4(),
+        "4242424242424242",
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    // The page shows the error's message; no internal text crosses.
+    let error: app::error::AppError = serde_json::from_str(&refused.body).unwrap();
+    assert_eq!(error, app::error::AppError::PaymentUnavailable);
+    assert!(error.to_string().contains("nothing was charged"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sandbox_payments").await,
+        0
+    );
+    // The provider is back: the same form books.
+    app.state.payments.inner().faults().set_outage(false);
+    let key = Uuid::new_v4();
+    let booked = pay(
+        &mut renter,
+        tent,
+        (day(20), day(23)),
+        key,
+        "4242424242424242",
+    )
+    .await;
+    assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
+    assert_reconciled(&app).await;
+}
+
+async fn an_answer_lost_mid_capture_is_retried_and_captures_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(2, false, 0)).await;
+    let faults = app.state.payments.inner().faults();
+
+    // The provider captures, and its answer is lost: the retry gets the first answer.
+    let first = booked(&mut renter, tent, day(20), day(22)).await;
+    faults.fail_next(Operation::Capture, Fault::After, 1);
+    assert_eq!(accept(&mut owner, first).await.status, StatusCode::OK);
+    assert_eq!(status_of(&app, first).await, "paid");
+    assert_eq!(position(&app, first).await.captured, charge(2));
+
+    // The provider is down through the whole accept: accepted now, charged by the job later.
+    let second = booked(&mut renter, tent, day(30), day(33)).await;
+    faults.set_outage(true);
+    assert_eq!(accept(&mut owner, second).await.status, StatusCode::OK);
+    assert_eq!(status_of(&app, second).await, "accepted");
+    assert_eq!(position(&app, second).await.captured, 0);
+    let report = reconciled(&app).await;
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+    // Both accepts queued a settlement; the lagging one is settling, not wrong.
+    assert_eq!(report.settling, 2);
+    faults.set_outage(false);
+    let later = Utc::now() + Duration::minutes(5);
+    let pass = gearshare::worker::run_once(&app.state, "w", || later)
+        .await
+        .unwrap();
+    assert_eq!(pass.done, 2, "{pass:?}");
+    assert_eq!(status_of(&app, second).await, "paid");
+
+    for booking in [first, second] {
+        assert_eq!(
+            on_pool!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM ledger_entries WHERE booking_id = $1 AND kind = 'capture'")
+                .bind(booking).fetch_one(pool).await)
+            .unwrap(),
+            1
+        );
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_requests WHERE operation = 'capture'"
+        )
+        .await,
+        2,
+        "one capture per booking at the provider"
+    );
+    assert_reconciled(&app).await;
+}
+
+async fn a_payment_sent_twice_at_once_charges_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, renter) = member(&app, "Rita Renter").await;
+    let cookie = renter.cookie.clone().unwrap();
+    let lamp = publish(&mut owner, "Lantern", gear(3, false, 0)).await;
+    let key = Uuid::new_v4();
+    let answers = futures_util::future::join_all((0..5).map(|_| {
+        let mut renter = app.visitor_with_cookie(&cookie);
+        async move { pay(&mut renter, lamp, (day(5), day(7)), key, "4242424242424242").await }
+    }))
+    .await;
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sandbox_payments").await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'authorization'"
+        )
+        .await,
+        1
+    );
+    assert_reconciled(&app).await;
+}
+
+async fn declines_and_cancellations_give_the_money_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let kayak = publish(&mut owner, "Kayak", gear(3, false, 0)).await;
+
+    // Declined: the authorisation and the hold are released, nothing taken.
+    let declined = booked(&mut renter, kayak, day(20), day(22)).await;
+    let answer = owner
+        .post(
+            "/api/decline_booking",
+            &[("id", &declined.to_string()), ("reason", "In repair")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let p = position(&app, declined).await;
+    assert_eq!(
+        (p.captured, p.voided, p.released, p.payout),
+        (0, charge(2), DEPOSIT, 0)
+    );
+
+    // Paid, then cancelled by the renter on the day before pickup (flexible: half the rental
+    // back, the fee kept): the rest is refunded, the owner paid the kept half.
+    let late = booked(&mut renter, kayak, day(1), day(3)).await;
+    accept(&mut owner, late).await;
+    assert_eq!(status_of(&app, late).await, "paid");
+    let cancelled = renter
+        .post(
+            "/api/cancel_booking",
+            &[("id", &late.to_string()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let p = position(&app, late).await;
+    let rental = DAILY * 2;
+    assert_eq!(p.captured, charge(2));
+    assert_eq!(
+        p.refunded,
+        rental / 2,
+        "half the rental, by the flexible policy"
+    );
+    assert_eq!((p.open_hold(), p.released), (0, DEPOSIT));
+    assert_eq!(
+        (p.payout, p.service_fee),
+        (rental - rental / 2, charge(2) - rental)
+    );
+
+    // The owner cancels a paid booking: everything back, no payout.
+    let by_owner = booked(&mut renter, kayak, day(40), day(41)).await;
+    accept(&mut owner, by_owner).await;
+    owner
+        .post(
+            "/api/cancel_booking",
+            &[("id", &by_owner.to_string()), ("reason", "Sold it")],
+        )
+        .await;
+    let p = position(&app, by_owner).await;
+    assert_eq!((p.refunded, p.payout, p.released), (charge(1), 0, DEPOSIT));
+    assert_reconciled(&app).await;
+}
+
+async fn reconcile_finds_planted_discrepancies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(2, false, 0)).await;
+    let paid = booked(&mut renter, tent, day(20), day(23)).await;
+    accept(&mut owner, paid).await;
+    let waiting = booked(&mut renter, tent, day(30), day(31)).await;
+    assert_reconciled(&app).await;
+
+    // The provider took less than the ledger says; a waiting request lost its hold entry.
+    on_pool!(&app.db, pool => sqlx::query(
+        "UPDATE sandbox_payments SET captured_minor = captured_minor - 100 \
+         WHERE status = 'captured'").execute(pool).await.map(|_| ()))
+    .unwrap();
+    on_pool!(&app.db, pool => sqlx::query(
+        "DELETE FROM ledger_entries WHERE booking_id = $1 AND kind = 'deposit_hold'")
+        .bind(waiting).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let report = reconciled(&app).await;
+    let text: Vec<String> = report
+        .discrepancies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("payment ") && t.contains("(rental)")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("booking {waiting}")) && t.contains("deposit")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("no booking records it")),
+        "the orphaned hold: {text:?}"
+    );
+    assert!(
+        !text.iter().any(|t| t.contains(&format!("booking {paid}"))),
+        "{text:?}"
+    );
+}
+
+on_both_backends!(
+    a_request_authorises_and_acceptance_captures,
+    declined_cards_and_bad_numbers_book_nothing,
+    an_outage_charges_nothing_and_says_so,
+    an_answer_lost_mid_capture_is_retried_and_captures_once,
+    a_payment_sent_twice_at_once_charges_once,
+    declines_and_cancellations_give_the_money_back,
+    reconcile_finds_planted_discrepancies,
+);
