@@ -2,6 +2,9 @@
 # build on it and runs the Playwright suite in Debian's Chromium.
 
 E2E_PORT=${E2E_PORT:-3100}
+# The admin the browser tests log in as (a fresh database each run).
+E2E_ADMIN_EMAIL=admin@gearshare.test
+E2E_ADMIN_PASSWORD="kayak tripod lantern"
 
 e2e_run() {
   local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0 name="gearshare_e2e_$$"
@@ -18,15 +21,20 @@ e2e_run() {
   fi
   (
     export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
-      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true
+      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true DEPOSIT_RELEASE_MINUTES=1 \
+      GEARSHARE_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD"
     # errexit is off in a subshell run with `||`: check each step.
     target/release/gearshare seed --listings 300 --seed 42 || exit $?
+    target/release/gearshare create-admin --email "$E2E_ADMIN_EMAIL" --name "Ada Admin" >/dev/null \
+      || exit $?
     target/release/gearshare serve >"$dir/server.log" 2>&1 &
     server=$!
     # Stops the server however the subshell ends, keeping the subshell's exit status.
     trap 'code=$?; kill "$server" 2>/dev/null || true; exit "$code"' EXIT
     status=0
-    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" npx playwright test) \
+    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" \
+      GEARSHARE_E2E_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" GEARSHARE_E2E_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
+      npx playwright test) \
       >"$dir/playwright.log" 2>&1 || status=$?
     cat "$dir/playwright.log"
     kill -TERM "$server" && wait "$server" || true

@@ -20,6 +20,9 @@ pub struct AppState {
     pub service_fee_bps: u32,
     /// How long an owner has to answer a booking request.
     pub request_expiry: chrono::Duration,
+    /// How long after a return the owner may claim on the deposit.
+    #[from_ref(skip)]
+    pub claim_window: chrono::Duration,
     pub sessions: crate::accounts::guard::SessionSettings,
 }
 
@@ -28,6 +31,7 @@ impl AppState {
         crate::bookings::service::BookingRules {
             service_fee_bps: self.service_fee_bps,
             request_expiry: self.request_expiry,
+            claim_window: self.claim_window,
         }
     }
 }

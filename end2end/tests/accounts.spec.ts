@@ -1,6 +1,6 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, enrolTwoFactor, totp, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -10,23 +10,6 @@ test.use({ allowedConsole: [/the server responded with a status of (400|403)/] }
 
 function uniqueEmail(who: string): string {
   return `${who}-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`;
-}
-
-// RFC 6238 with the parameters GearShare enrols (SHA-1, 6 digits, 30 s), computed here the
-// way an authenticator app would, from the key the account page shows.
-function totp(base32Secret: string, unixSeconds: number): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const char of base32Secret.replace(/=+$/, "")) {
-    bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
-  }
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return value.toString().padStart(6, "0");
 }
 
 async function signUp(page: Page, email: string): Promise<void> {
@@ -98,17 +81,9 @@ test("a private page sends a visitor to log in and back", async ({ page }) => {
 test("two-factor authentication: enrol, then log in with a code", async ({ page }) => {
   const email = uniqueEmail("totp");
   await signUp(page, email);
-  await page.goto("/account");
-  await waitForHydration(page);
-  await page.getByLabel("Password, to set up two-factor").fill(PASSWORD);
-  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
-  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
-  const secret = (await page.getByText("Can't scan it?").locator("code").textContent())!.trim();
+  const secret = await enrolTwoFactor(page, PASSWORD);
   const now = Math.floor(Date.now() / 1000);
-  await page.getByLabel("Authentication code").fill(totp(secret, now));
-  await page.getByRole("button", { name: "Turn on two-factor" }).click();
   await expect(page.getByRole("list", { name: "Backup codes" }).getByRole("listitem")).toHaveCount(10);
-  await expect(page.getByText("Two-factor authentication is on.")).toBeVisible();
 
   await logOut(page);
   await page.goto("/login");

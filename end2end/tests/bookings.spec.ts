@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
-import { test, expect, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
+import { test, expect, enrolTwoFactor, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -47,7 +47,11 @@ async function person(browser: Browser, name: string): Promise<Page> {
 }
 
 // The owner publishes a listing and returns its id.
-async function publish(owner: Page, title: string, { instant = false, quantity = 1 } = {}): Promise<string> {
+async function publish(
+  owner: Page,
+  title: string,
+  { instant = false, quantity = 1, included = "" } = {},
+): Promise<string> {
   await owner.goto("/owner/listings/new");
   await waitForHydration(owner);
   await owner.getByLabel("Title").fill(title);
@@ -58,6 +62,7 @@ async function publish(owner: Page, title: string, { instant = false, quantity =
   await owner.getByLabel("Deposit").fill("100");
   await owner.getByLabel("Quantity").fill(String(quantity));
   await owner.getByLabel("City").fill("Lisbon");
+  if (included) await owner.getByLabel("Included items").fill(included);
   if (instant) await owner.getByLabel("Instant booking").check();
   await owner.getByRole("button", { name: "Publish listing" }).click();
   await expect(owner.getByText("Your listing is live.")).toBeVisible();
@@ -234,4 +239,89 @@ test("two renters race for the last unit: one books, the other is told and keeps
   await loser.getByRole("link", { name: "Change dates" }).click();
   await expect(loser.getByLabel("From", { exact: true })).toHaveValue(isoDay(expected[0]));
   await expect(loser.getByLabel("To", { exact: true })).toHaveValue(isoDay(expected[1]));
+});
+
+// One side's handover: tick the checklist, note the condition, confirm.
+async function confirm(page: Page, step: "pickup" | "return", note = ""): Promise<void> {
+  await waitForHydration(page);
+  await page.getByLabel("Everything on the checklist is there").check();
+  if (note) await page.getByLabel("Condition notes").fill(note);
+  await page.getByRole("button", { name: `Confirm ${step}` }).click();
+}
+
+// An instant booking from today, paid, picked up and returned: both sides confirm each step.
+async function rentAndReturn(browser: Browser, title: string): Promise<{ owner: Page; renter: Page; url: string }> {
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title, { instant: true, included: "Camera\nTwo batteries\nChest mount" });
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 0, 2);
+  await checkout(renter, { instant: true });
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
+  const url = renter.url();
+
+  await expect(renter.getByRole("list", { name: "Checklist" })).toContainText("Two batteries");
+  await confirm(renter, "pickup", "Small scratch on the lens hood.");
+  await expect(renter.getByText("Waiting for the owner to confirm the pickup.")).toBeVisible();
+  await owner.goto(url);
+  await expect(owner.getByText("Small scratch on the lens hood.")).toBeVisible();
+  await confirm(owner, "pickup");
+  await expect(owner.getByText("Status: Picked up")).toBeVisible();
+
+  await confirm(owner, "return");
+  await expect(owner.getByText("Waiting for the renter to confirm the return.")).toBeVisible();
+  await renter.goto(url);
+  await confirm(renter, "return");
+  await expect(renter.getByText("Status: Returned")).toBeVisible();
+  return { owner, renter, url };
+}
+
+test("pickup and return are confirmed by both sides, then the deposit is released", async ({ browser }) => {
+  // The e2e server releases deposits a minute after the return.
+  test.setTimeout(180_000);
+  const { renter } = await rentAndReturn(browser, `Action camera ${randomBytes(3).toString("hex")}`);
+  await expectNoViolations(renter);
+  await expect(renter.getByRole("list").filter({ hasText: "Pickup confirmed by the renter" })).toBeVisible();
+  await expect(async () => {
+    await renter.reload();
+    await expect(renter.getByText("Status: Completed")).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 120_000, intervals: [3_000] });
+  await expect(renter.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€100.00");
+});
+
+test("an owner's damage claim is resolved by an admin, and both sides see the outcome", async ({ browser }) => {
+  test.slow();
+  const { owner, renter, url } = await rentAndReturn(browser, `Drone ${randomBytes(3).toString("hex")}`);
+  await owner.goto(url);
+  await waitForHydration(owner);
+  await owner.getByLabel("What is damaged").fill("The chest mount came back cracked.");
+  await owner.getByLabel("Amount to keep from the deposit").fill("40");
+  await owner.getByRole("button", { name: "Open a damage claim" }).click();
+  await expect(owner.getByText("Status: Disputed")).toBeVisible();
+
+  const context = await browser.newContext();
+  contexts.push(context);
+  const admin = await context.newPage();
+  await admin.goto("/login");
+  await waitForHydration(admin);
+  await admin.getByLabel("Email").fill(process.env.GEARSHARE_E2E_ADMIN_EMAIL ?? "admin@gearshare.test");
+  await admin.getByLabel("Password").fill(process.env.GEARSHARE_E2E_ADMIN_PASSWORD ?? PASSWORD);
+  await admin.getByRole("button", { name: "Log in" }).click();
+  await expect(admin.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
+  await enrolTwoFactor(admin, process.env.GEARSHARE_E2E_ADMIN_PASSWORD ?? PASSWORD);
+  await admin.goto(url);
+  await expect(admin.getByText("The chest mount came back cracked.")).toBeVisible();
+  await waitForHydration(admin);
+  await admin.getByLabel("Amount to keep from the deposit").fill("30");
+  await admin.getByLabel("Decision").fill("The mount was already worn: the renter pays part of it.");
+  await admin.getByRole("button", { name: "Resolve dispute" }).click();
+  await expect(admin.getByText("Status: Completed")).toBeVisible();
+  await expectNoViolations(admin);
+
+  for (const side of [renter, owner]) {
+    await side.goto(url);
+    await expect(side.getByText("Status: Completed")).toBeVisible();
+    await expect(side.getByText("The mount was already worn: the renter pays part of it.").first()).toBeVisible();
+    await expect(side.getByRole("row").filter({ hasText: "Deposit kept" })).toContainText("€30.00");
+    await expect(side.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€70.00");
+  }
 });

@@ -1,4 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
+import { createHmac } from "node:crypto";
 import { test as base, expect, type ConsoleMessage } from "@playwright/test";
 
 // Every test fails on a console error or warning (hydration mismatches are reported as
@@ -46,4 +47,36 @@ export async function expectNoViolations(page: import("@playwright/test").Page):
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
   );
   expect(found).toEqual([]);
+}
+
+// RFC 6238 with the parameters GearShare enrols (SHA-1, 6 digits, 30 s), computed here the
+// way an authenticator app would, from the key the account page shows.
+export function totp(base32Secret: string, unixSeconds: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of base32Secret.replace(/=+$/, "")) {
+    bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, "0");
+}
+
+// Turns on two-factor authentication for the signed-in `page`, whose password is `password`;
+// returns the key, for later codes.
+export async function enrolTwoFactor(page: import("@playwright/test").Page, password: string): Promise<string> {
+  await page.goto("/account");
+  await waitForHydration(page);
+  await page.getByLabel("Password, to set up two-factor").fill(password);
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+  const secret = (await page.getByText("Can't scan it?").locator("code").textContent())!.trim();
+  await page.getByLabel("Authentication code").fill(totp(secret, Math.floor(Date.now() / 1000)));
+  await page.getByRole("button", { name: "Turn on two-factor" }).click();
+  await expect(page.getByText("Two-factor authentication is on.")).toBeVisible();
+  return secret;
 }

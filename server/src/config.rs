@@ -43,7 +43,7 @@ pub struct Config {
     /// While true, every payment call fails: a provider outage, for fault tests.
     pub payment_sandbox_outage: bool,
     /// How long after a return the deposit is released if the owner claims nothing.
-    pub deposit_release_hours: i64,
+    pub deposit_release_minutes: i64,
     /// Keep public pages that visitors ask for for a moment (`page_cache`); off only to
     /// measure the rendering path (scripts/bench-search.sh).
     pub page_cache: bool,
@@ -169,11 +169,11 @@ impl Config {
                 |_| true,
                 "true or false",
             )?,
-            deposit_release_hours: parse(
-                "DEPOSIT_RELEASE_HOURS",
-                &var("DEPOSIT_RELEASE_HOURS", "48"),
-                |h: &i64| (1..=24 * 30).contains(h),
-                "hours from 1 to 720",
+            deposit_release_minutes: parse(
+                "DEPOSIT_RELEASE_MINUTES",
+                &var("DEPOSIT_RELEASE_MINUTES", "2880"),
+                |m: &i64| (1..=30 * 24 * 60).contains(m),
+                "minutes from 1 to 43200 (2880 = 48 hours)",
             )?,
             page_cache: match var("PAGE_CACHE", "on").as_str() {
                 "on" => true,

@@ -59,6 +59,7 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         answers: Default::default(),
         service_fee_bps: config.service_fee_bps,
         request_expiry: chrono::Duration::minutes(config.request_expiry_minutes),
+        claim_window: chrono::Duration::minutes(config.deposit_release_minutes),
         sessions: app::accounts::guard::SessionSettings {
             idle_seconds: config.session_idle_minutes * 60,
             absolute_seconds: config.session_max_hours * 60 * 60,

@@ -36,6 +36,10 @@ enum Command {
         /// Leave a database that already has listings as it is.
         #[arg(long, conflicts_with = "reset")]
         if_empty: bool,
+        /// Then rent listings this many times from request to completion, through the real
+        /// services and the payment sandbox, on a clock a year back.
+        #[arg(long, default_value_t = 0)]
+        completed_rentals: usize,
     },
     /// Rebuild every booking from its events and print where the bookings table differs.
     Replay {
@@ -99,6 +103,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             seed,
             reset,
             if_empty,
+            completed_rentals,
         } => {
             let options = SeedOptions {
                 listings,
@@ -116,6 +121,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                     println!("kept the {listings} listings already in the database")
                 }
             }
+            if completed_rentals > 0 {
+                seed_rentals(&config, &db, completed_rentals).await?;
+            }
             Ok(())
         }
         Command::CreateAdmin { email, name } => create_admin(&db, &email, &name).await,
@@ -124,6 +132,18 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     };
     db.close().await;
     result
+}
+
+async fn seed_rentals(config: &Config, db: &Db, count: usize) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let state = gearshare::app_state(config, db.clone()).map_err(|e| e.to_string())?;
+    let year_ago = chrono::Utc::now() - chrono::Duration::days(365);
+    let made = seed::rentals::completed_rentals(&state, count, year_ago).await?;
+    println!(
+        "made {made} completed rentals in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn reconcile(db: &Db) -> Result<(), String> {

@@ -1,7 +1,8 @@
 //! The job worker every instance runs (`serve`): it claims due jobs from the shared queue
 //! (`app::jobs`), so with several instances each job still runs once.
 
-use app::bookings::service::{self, EXPIRE_JOB};
+use app::bookings::service::{self, EXPIRE_JOB, RELEASE_JOB};
+use app::domain::booking::Command;
 use app::jobs::{self, ClaimedJob, Pass};
 use app::payments::settle::{settle, SETTLE_JOB};
 use app::state::AppState;
@@ -46,13 +47,17 @@ fn booking_id(job: &ClaimedJob) -> Result<Uuid, String> {
 async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result<(), String> {
     let db = &state.db;
     match job.kind.as_str() {
-        EXPIRE_JOB => {
+        EXPIRE_JOB | RELEASE_JOB => {
             let id = booking_id(&job)?;
-            let expired = service::expire(db, id, now)
+            let command = match job.kind.as_str() {
+                EXPIRE_JOB => Command::Expire,
+                _ => Command::ReleaseDeposit,
+            };
+            let done = service::run_due_command(db, id, &command, now)
                 .await
                 .map_err(|e| e.to_string())?;
-            if expired {
-                tracing::info!(booking = %id, "request expired unanswered");
+            if done {
+                tracing::info!(booking = %id, job = job.kind, "booking moved on by the clock");
                 state.answers.forget();
             }
             Ok(())

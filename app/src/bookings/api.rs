@@ -1,9 +1,13 @@
 //! Server functions of bookings. Every one needs a signed-in member; who may do what to a
 //! booking is the state machine's call (`domain::booking::decide`), made in the service.
+// The checkout's fields are flat, as people and browser tests fill them by name; the
+// server-function macro also writes a client function for the browser, which an item's own
+// allow does not reach.
+#![allow(clippy::too_many_arguments)]
 
 use super::model::{BookingLine, BookingView, RequestsOverview};
 #[cfg(feature = "ssr")]
-use crate::domain::booking::Command;
+use crate::domain::booking::{Command, Step};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
@@ -14,7 +18,8 @@ use uuid::Uuid;
 
 /// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive),
 /// paying with the card in the checkout form. `key` identifies the form: sending it again
-/// returns the same booking and charges nothing more.
+/// returns the same booking and charges nothing more. `declined` counts the cards declined
+/// on this form so far (none when absent).
 #[server(endpoint = "request_booking")]
 pub async fn request_booking(
     listing: Uuid,
@@ -24,6 +29,7 @@ pub async fn request_booking(
     card_number: String,
     card_expiry: String,
     card_cvc: String,
+    declined: Option<u32>,
 ) -> Result<Uuid, AppError> {
     member_change(|state, actor| async move {
         let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
@@ -33,6 +39,7 @@ pub async fn request_booking(
             listing,
             period,
             key,
+            declined_before: declined.unwrap_or(0),
         };
         let id = super::service::request(
             &state.db,
@@ -87,6 +94,60 @@ pub async fn decline_booking(id: Uuid, reason: String) -> Result<(), AppError> {
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(id: Uuid, reason: String) -> Result<(), AppError> {
     command(id, Command::Cancel { reason }).await
+}
+
+/// The renter or the owner confirms the pickup or the return (`step`), ticking the checklist
+/// (`checked` is "on" when ticked) and noting the gear's condition.
+#[server(endpoint = "confirm_handover")]
+pub async fn confirm_handover(
+    id: Uuid,
+    step: String,
+    checked: Option<String>,
+    note: String,
+) -> Result<(), AppError> {
+    let step = match step.as_str() {
+        "pickup" => Step::Pickup,
+        "return" => Step::Return,
+        _ => return Err(AppError::NotFound),
+    };
+    let checked = checked.is_some_and(|value| value == "on");
+    command(
+        id,
+        Command::ConfirmHandover {
+            step,
+            checked,
+            note,
+        },
+    )
+    .await
+}
+
+/// An amount field of the deposit forms, in minor units.
+#[cfg(feature = "ssr")]
+fn deposit_amount(field: &str, text: &str) -> Result<i64, AppError> {
+    crate::listings::draft::parse_amount(text)
+        .ok_or_else(|| AppError::validation(field, "Enter an amount like 40 or 40.50."))
+}
+
+/// The owner claims part or all of the deposit for damage, after the return.
+#[server(endpoint = "claim_damage")]
+pub async fn claim_damage(id: Uuid, description: String, amount: String) -> Result<(), AppError> {
+    let amount_minor = deposit_amount("amount", &amount)?;
+    command(
+        id,
+        Command::ClaimDamage {
+            description,
+            amount_minor,
+        },
+    )
+    .await
+}
+
+/// An admin decides a claim: how much of the deposit the owner keeps, and why.
+#[server(endpoint = "resolve_dispute")]
+pub async fn resolve_dispute(id: Uuid, kept: String, note: String) -> Result<(), AppError> {
+    let kept_minor = deposit_amount("kept", &kept)?;
+    command(id, Command::ResolveDispute { kept_minor, note }).await
 }
 
 /// The signed-in member's bookings as a renter.

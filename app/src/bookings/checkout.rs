@@ -74,6 +74,16 @@ fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl
             navigate(&format!("/bookings/{id}"), Default::default());
         }
     });
+    // A declined card needs provider keys of its own for the next try (`declined`).
+    let declined = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let refused_card = request
+            .value()
+            .with(|answer| field_message(answer, CardField::Number.name()).is_some());
+        if refused_card {
+            declined.update(|n| *n += 1);
+        }
+    });
     let error = move |field: CardField| {
         Signal::derive(move || field_message(&request.value().get(), field.name()))
     };
@@ -108,6 +118,7 @@ fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl
                 <input type="hidden" name="from" value=dates.from/>
                 <input type="hidden" name="to" value=dates.to/>
                 <input type="hidden" name="key" value=listing.booking_key.to_string()/>
+                <input type="hidden" name="declined" value="0" prop:value=move || declined.get().to_string()/>
                 <TextField label="Card number" name="card_number" autocomplete="cc-number"
                     error=error(CardField::Number)/>
                 <div class="grid grid-cols-2 gap-3">

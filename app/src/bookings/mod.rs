@@ -4,6 +4,7 @@
 pub mod api;
 pub mod checkout;
 pub mod form;
+mod handover;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -51,6 +51,10 @@ pub enum BookingAction {
     Accept,
     Decline,
     Cancel,
+    ConfirmPickup,
+    ConfirmReturn,
+    ClaimDamage,
+    ResolveDispute,
 }
 
 /// One booking as its renter, its owner or an admin sees it.
@@ -76,4 +80,12 @@ pub struct BookingView {
     pub payments: Vec<crate::payments::model::PaymentLine>,
     /// The renter's card, for the renter and admins only.
     pub card_last4: Option<String>,
+    /// What is handed over and back, while the handover is to come or under way.
+    pub checklist: Vec<String>,
+    /// What the handover waits for, in a sentence.
+    pub waiting_for: Option<String>,
+    /// Until when the owner may claim on the deposit, once the gear is back.
+    pub claim_deadline: Option<DateTime<Utc>>,
+    pub claim: Option<crate::domain::booking::Claim>,
+    pub resolution: Option<crate::domain::booking::Resolution>,
 }

@@ -2,9 +2,12 @@
 //! Every page shows only the actions the state machine allows the viewer now.
 
 use super::api::{
-    booking, my_bookings, owner_requests, AcceptBooking, CancelBooking, DeclineBooking,
+    booking, my_bookings, owner_requests, AcceptBooking, CancelBooking, ClaimDamage,
+    ConfirmHandover, DeclineBooking, ResolveDispute,
 };
+use super::handover::{ClaimForm, HandoverForm, HandoverSection, ResolveForm};
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
+use crate::domain::booking::Step;
 use crate::domain::{day_text, BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
@@ -26,12 +29,15 @@ pub fn moment_text(at: DateTime<Utc>) -> String {
     )
 }
 
-/// The three booking actions of a page, and a counter that moves when any of them succeeds.
+/// The booking actions of a page, and a counter that moves when any of them succeeds.
 #[derive(Clone, Copy)]
-struct Actions {
+pub(super) struct Actions {
     accept: ServerAction<AcceptBooking>,
     decline: ServerAction<DeclineBooking>,
     cancel: ServerAction<CancelBooking>,
+    pub(super) confirm: ServerAction<ConfirmHandover>,
+    pub(super) claim: ServerAction<ClaimDamage>,
+    pub(super) resolve: ServerAction<ResolveDispute>,
     /// The booking whose form was sent last: on a page of several requests, a refused reason
     /// belongs next to that one's field only.
     target: RwSignal<Option<Uuid>>,
@@ -46,6 +52,9 @@ impl Actions {
             accept: ServerAction::new(),
             decline: ServerAction::new(),
             cancel: ServerAction::new(),
+            confirm: ServerAction::new(),
+            claim: ServerAction::new(),
+            resolve: ServerAction::new(),
             target: RwSignal::new(None),
             succeeded: RwSignal::new(0),
         };
@@ -59,6 +68,10 @@ impl Actions {
         Effect::new(move |_| count(matches!(accept.value().get(), Some(Ok(())))));
         Effect::new(move |_| count(matches!(decline.value().get(), Some(Ok(())))));
         Effect::new(move |_| count(matches!(cancel.value().get(), Some(Ok(())))));
+        let (confirm, claim, resolve) = (actions.confirm, actions.claim, actions.resolve);
+        Effect::new(move |_| count(matches!(confirm.value().get(), Some(Ok(())))));
+        Effect::new(move |_| count(matches!(claim.value().get(), Some(Ok(())))));
+        Effect::new(move |_| count(matches!(resolve.value().get(), Some(Ok(())))));
         actions
     }
 
@@ -79,6 +92,15 @@ impl Actions {
             self.accept.value().with(|r| form_message(r, &[])),
             self.decline.value().with(|r| form_message(r, &["reason"])),
             self.cancel.value().with(|r| form_message(r, &["reason"])),
+            self.confirm
+                .value()
+                .with(|r| form_message(r, &["checked", "note"])),
+            self.claim
+                .value()
+                .with(|r| form_message(r, &["description", "amount"])),
+            self.resolve
+                .value()
+                .with(|r| form_message(r, &["kept", "note"])),
         ]
         .into_iter()
         .flatten()
@@ -297,6 +319,7 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
                 <p class="mt-1 whitespace-pre-line text-slate-800">{text}</p>
             })}
         </section>
+        <HandoverSection booking=booking.clone()/>
         <PaymentsSection lines=booking.payments.clone() card_last4=booking.card_last4.clone()
             capturing=booking.line.status == BookingStatus::Accepted/>
         <section class="mt-8" aria-labelledby="timeline-heading">
@@ -356,6 +379,10 @@ fn ActionPanel(id: Uuid, actions: Actions, allowed: Vec<BookingAction>) -> impl 
             <h2 id="actions-heading" class="text-lg font-semibold">"What you can do"</h2>
             {has(BookingAction::Accept).then(|| view! { <AcceptButton id action=actions.accept about="actions-heading"/> })}
             {has(BookingAction::Decline).then(|| view! { <DeclineForm id actions about="actions-heading"/> })}
+            {has(BookingAction::ConfirmPickup).then(|| view! { <HandoverForm id step=Step::Pickup actions/> })}
+            {has(BookingAction::ConfirmReturn).then(|| view! { <HandoverForm id step=Step::Return actions/> })}
+            {has(BookingAction::ClaimDamage).then(|| view! { <ClaimForm id actions/> })}
+            {has(BookingAction::ResolveDispute).then(|| view! { <ResolveForm id actions/> })}
             {has(BookingAction::Cancel).then(|| view! { <CancelForm id actions/> })}
         </section>
     }

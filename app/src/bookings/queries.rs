@@ -7,7 +7,7 @@ use super::model::{
 use super::service::{actor_of, events_of};
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
-use crate::domain::booking::{allowed, replay, Command};
+use crate::domain::booking::{allowed, replay, Booking, Command, Step};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use crate::listings::repo::currency;
@@ -83,7 +83,8 @@ struct PendingRow {
     expires_at: DateTime<Utc>,
 }
 
-/// The owner's unanswered requests (soonest deadline first) and accepted bookings to come.
+/// The owner's unanswered requests (soonest deadline first), and accepted bookings not yet
+/// returned.
 pub async fn owner_requests(
     db: &Db,
     owner: Uuid,
@@ -99,7 +100,8 @@ pub async fn owner_requests(
     let upcoming_sql = format!(
         "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
          JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
-         WHERE b.owner_id = $1 AND b.status = 'accepted' AND b.ends_on >= $3 \
+         WHERE b.owner_id = $1 AND b.status IN ('accepted', 'paid', 'picked_up') \
+         AND b.ends_on >= $3 \
          ORDER BY b.starts_on LIMIT $2"
     );
     let (pending, upcoming): (Vec<PendingRow>, Vec<LineRow>) = on_pool!(db, pool => {
@@ -139,6 +141,21 @@ struct ViewRow {
     card_last4: Option<String>,
 }
 
+/// "Waiting for the owner to confirm the pickup.", when one side has confirmed a handover.
+fn waiting_for(booking: &Booking) -> Option<String> {
+    let (step, confirmed) = match booking.status {
+        BookingStatus::Paid => ("pickup", &booking.handover.pickup_by),
+        BookingStatus::PickedUp => ("return", &booking.handover.return_by),
+        _ => return None,
+    };
+    let other = match confirmed.as_slice() {
+        [Party::Renter] => "the owner",
+        [Party::Owner] => "the renter",
+        _ => return None,
+    };
+    Some(format!("Waiting for {other} to confirm the {step}."))
+}
+
 /// Booking `id` as `viewer` sees it; `Forbidden` unless they rent it, own it or are an admin.
 pub async fn view(
     db: &Db,
@@ -166,9 +183,24 @@ pub async fn view(
         .map(|command| match command {
             Command::Accept => BookingAction::Accept,
             Command::Decline { .. } => BookingAction::Decline,
+            Command::ConfirmHandover {
+                step: Step::Pickup, ..
+            } => BookingAction::ConfirmPickup,
+            Command::ConfirmHandover { .. } => BookingAction::ConfirmReturn,
+            Command::ClaimDamage { .. } => BookingAction::ClaimDamage,
+            Command::ResolveDispute { .. } => BookingAction::ResolveDispute,
             _ => BookingAction::Cancel,
         })
         .collect();
+    let handing_over = matches!(
+        booking.status,
+        BookingStatus::Paid | BookingStatus::PickedUp
+    );
+    let checklist = match booking.terms.included.is_empty() {
+        _ if !handing_over => Vec::new(),
+        true => vec!["The gear as the listing describes it".to_owned()],
+        false => booking.terms.included.clone(),
+    };
     let owner_name = row.line.counterpart.clone();
     let mut line = row.line.into_line()?;
     // The events decide; the row is their projection, written in the same transaction.
@@ -208,5 +240,12 @@ pub async fn view(
         card_last4: matches!(viewer_party, Party::Renter | Party::Admin)
             .then_some(row.card_last4)
             .flatten(),
+        checklist,
+        waiting_for: waiting_for(&booking),
+        claim_deadline: (booking.status == BookingStatus::Returned)
+            .then(|| booking.claim_deadline())
+            .flatten(),
+        claim: booking.handover.claim.clone(),
+        resolution: booking.handover.resolution.clone(),
     })
 }

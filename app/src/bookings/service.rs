@@ -23,7 +23,9 @@ use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
-use crate::payments::settle::{authorize_request, release_quietly, Authorized, SETTLE_JOB};
+use crate::payments::settle::{
+    authorize_request, release_quietly, Attempt, Authorized, SETTLE_JOB,
+};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -31,12 +33,16 @@ use uuid::Uuid;
 
 /// The job that expires an unanswered request; its payload is the booking id.
 pub const EXPIRE_JOB: &str = "expire_booking";
+/// The job that releases a returned booking's deposit when the claim window closes.
+pub const RELEASE_JOB: &str = "release_deposit";
 
 /// What the marketplace charges and how long owners have to answer.
 #[derive(Clone, Copy, Debug)]
 pub struct BookingRules {
     pub service_fee_bps: u32,
     pub request_expiry: Duration,
+    /// How long after the return the owner may claim on the deposit.
+    pub claim_window: Duration,
 }
 
 /// A renter's request, as the form sent it.
@@ -46,6 +52,8 @@ pub struct BookingRequest {
     pub period: RentalPeriod,
     /// The form's idempotency key: the same key from the same renter is the same booking.
     pub key: Uuid,
+    /// How many cards the form saw declined before this submission.
+    pub declined_before: u32,
 }
 
 /// The acting member as the booking rules see them. An admin acts as one only with two-factor
@@ -67,6 +75,7 @@ struct ListingTerms {
     instant_booking: bool,
     time_zone: String,
     cancellation_policy: String,
+    included_items: String,
 }
 
 /// The columns of [`ListingTerms`] for listing $1.
@@ -80,7 +89,7 @@ macro_rules! terms_columns {
     () => {
         "owner_id, status, currency, daily_price_minor, weekly_price_minor, \
          monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
-         instant_booking, time_zone, cancellation_policy"
+         instant_booking, time_zone, cancellation_policy, included_items"
     };
 }
 
@@ -173,8 +182,11 @@ pub async fn request<G: PaymentGateway>(
     if unit.is_none() {
         return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
     }
-    let authorized =
-        authorize_request(gateway, renter.id, request.key, &priced.quote, card).await?;
+    let attempt = Attempt {
+        form_key: request.key,
+        declined_before: request.declined_before,
+    };
+    let authorized = authorize_request(gateway, renter.id, attempt, &priced.quote, card).await?;
     match insert_booking(
         db,
         renter,
@@ -265,6 +277,14 @@ fn new_booking(
         // A request lapses after the expiry time, or at the end of its pickup day if sooner.
         expires_at: (now + rules.request_expiry).min(pickup_at + Duration::days(1)),
         instant: terms.instant_booking,
+        claim_window_minutes: rules.claim_window.num_minutes(),
+        included: terms
+            .included_items
+            .lines()
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -431,7 +451,14 @@ fn event_rows(
                 BookingEvent::Declined { .. } => {
                     actor.party(booking).unwrap_or(crate::domain::Party::Owner)
                 }
-                BookingEvent::Expired | BookingEvent::Paid { .. } => crate::domain::Party::System,
+                BookingEvent::HandoverConfirmed { by, .. } => *by,
+                BookingEvent::DamageClaimed { .. } => crate::domain::Party::Owner,
+                BookingEvent::DisputeResolved { .. } => crate::domain::Party::Admin,
+                BookingEvent::Expired
+                | BookingEvent::Paid { .. }
+                | BookingEvent::PickedUp
+                | BookingEvent::Returned { .. }
+                | BookingEvent::DepositReleased => crate::domain::Party::System,
             };
             let actor_id = if role == crate::domain::Party::System {
                 None
@@ -569,6 +596,7 @@ fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::NotAllowed => AppError::Forbidden,
         Refusal::Reason(message) => AppError::validation("reason", message),
+        Refusal::Input { field, message } => AppError::validation(field, message),
         other => AppError::Conflict(other.to_string()),
     }
 }
@@ -640,6 +668,11 @@ pub async fn act(
             let job = NewJob::once(SETTLE_JOB, id.to_string(), now);
             insert_job!(&mut *tx, &job, now).await?;
         }
+        // Back: the deposit is released when the claim window closes, unless claimed.
+        if let (false, Some(deadline)) = (before.claim_deadline().is_some(), after.claim_deadline()) {
+            let job = NewJob::once(RELEASE_JOB, id.to_string(), deadline);
+            insert_job!(&mut *tx, &job, now).await?;
+        }
         tx.commit().await?;
         Ok(after)
     })
@@ -681,11 +714,17 @@ pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), 
     Ok(())
 }
 
-/// The expiry job: lapses booking `id` if it is still unanswered. A request that was answered
-/// meanwhile needs nothing, so a job that runs twice or late does no harm; one that runs
-/// early fails, so that the queue tries again later.
-pub async fn expire(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<bool, AppError> {
-    match act(db, id, &Command::Expire, Actor::System, now).await {
+/// A job's command: expiry lapses booking `id` if it is still unanswered, release gives its
+/// deposit back if it is still unclaimed. A booking that moved on meanwhile needs nothing, so
+/// a job that runs twice or late does no harm; one that runs early fails, so that the queue
+/// tries again later. Answers whether the command took effect.
+pub async fn run_due_command(
+    db: &Db,
+    id: Uuid,
+    command: &Command,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    match act(db, id, command, Actor::System, now).await {
         Ok(_) => Ok(true),
         Err(AppError::Conflict(message)) if message == Refusal::NotDue.to_string() => {
             Err(AppError::Conflict(message))

@@ -4,13 +4,17 @@
 //! is a cache of the event log and `replay` can rebuild it.
 //!
 //! A booking becomes Paid when GearShare has captured its charge (`ConfirmPayment`, given by
-//! the payment settlement, never by a person). The handover statuses (Picked up, Returned,
-//! Completed, Disputed) exist already; no command leads to them yet.
+//! the payment settlement, never by a person). Then the handover: renter and owner each
+//! confirm the pickup (Picked up once both have) and the return (Returned). The owner may
+//! claim on the deposit within the claim window after the return (Disputed, until an admin
+//! resolves it); otherwise GearShare releases the deposit when the window closes. Either way
+//! the booking ends Completed.
 
 use super::cancellation::{renter_refund, CancellationPolicy, Charged, Refund};
 use super::period::RentalPeriod;
 use super::pricing::Quote;
-use chrono::{DateTime, Utc};
+use super::Money;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -97,6 +101,16 @@ pub enum Party {
 }
 
 impl Party {
+    /// The party as a sentence names them.
+    pub fn who(self) -> &'static str {
+        match self {
+            Self::Renter => "the renter",
+            Self::Owner => "the owner",
+            Self::Admin => "an admin",
+            Self::System => "GearShare",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Renter => "renter",
@@ -152,6 +166,56 @@ pub struct NewBooking {
     /// When an unanswered request lapses (ignored for instant bookings).
     pub expires_at: DateTime<Utc>,
     pub instant: bool,
+    /// How long after the return the owner may claim on the deposit.
+    #[serde(default = "default_claim_window_minutes")]
+    pub claim_window_minutes: i64,
+    /// The listing's checklist when the booking was made: what is handed over and back.
+    #[serde(default)]
+    pub included: Vec<String>,
+}
+
+fn default_claim_window_minutes() -> i64 {
+    48 * 60
+}
+
+/// An owner's claim on the deposit after the return.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub description: String,
+    pub amount: Money,
+}
+
+/// An admin's decision on a claim: how much of the deposit the owner keeps, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub kept: Money,
+    pub note: String,
+}
+
+/// The handover so far: who confirmed the pickup and the return, and what came of the deposit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    pub pickup_by: Vec<Party>,
+    pub return_by: Vec<Party>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub claim: Option<Claim>,
+    pub resolution: Option<Resolution>,
+}
+
+/// Pickup or return: the two handovers, confirmed the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    Pickup,
+    Return,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pickup => "pickup",
+            Self::Return => "return",
+        }
+    }
 }
 
 /// A booking as the rules need it: what was agreed and where it stands.
@@ -165,6 +229,16 @@ pub struct Booking {
     pub decline_reason: Option<String>,
     /// Who cancelled, and what went back to the renter.
     pub cancellation: Option<(Party, Refund)>,
+    pub handover: Handover,
+}
+
+impl Booking {
+    /// When the owner's time to claim on the deposit ends, once the gear is back.
+    pub fn claim_deadline(&self) -> Option<DateTime<Utc>> {
+        self.handover
+            .returned_at
+            .map(|at| at + Duration::minutes(self.terms.claim_window_minutes))
+    }
 }
 
 /// What someone asks of a booking.
@@ -180,6 +254,24 @@ pub enum Command {
     Expire,
     /// GearShare records that the accepted booking's charge was captured.
     ConfirmPayment,
+    /// Renter or owner confirms a handover; `checked` is their tick on the checklist.
+    ConfirmHandover {
+        step: Step,
+        checked: bool,
+        note: String,
+    },
+    /// The owner claims `amount_minor` of the deposit for damage.
+    ClaimDamage {
+        description: String,
+        amount_minor: i64,
+    },
+    /// GearShare gives the deposit back when the claim window closes unclaimed.
+    ReleaseDeposit,
+    /// An admin decides a claim: the owner keeps `kept_minor` of the deposit.
+    ResolveDispute {
+        kept_minor: i64,
+        note: String,
+    },
 }
 
 impl Command {
@@ -190,6 +282,12 @@ impl Command {
             Command::Cancel { .. } => "cancelled",
             Command::Expire => "expired",
             Command::ConfirmPayment => "paid",
+            Command::ConfirmHandover {
+                step: Step::Pickup, ..
+            } => "picked up",
+            Command::ConfirmHandover { .. } => "returned",
+            Command::ClaimDamage { .. } => "disputed",
+            Command::ReleaseDeposit | Command::ResolveDispute { .. } => "completed",
         }
     }
 }
@@ -215,7 +313,27 @@ pub enum BookingEvent {
     },
     /// The rental and service fee were taken from the renter's card.
     Paid {
-        amount: super::Money,
+        amount: Money,
+    },
+    HandoverConfirmed {
+        step: Step,
+        by: Party,
+        note: String,
+    },
+    /// Both sides confirmed the pickup.
+    PickedUp,
+    /// Both sides confirmed the return, at `at`: the claim window starts.
+    Returned {
+        at: DateTime<Utc>,
+    },
+    DamageClaimed {
+        description: String,
+        amount: Money,
+    },
+    DepositReleased,
+    DisputeResolved {
+        kept: Money,
+        note: String,
     },
 }
 
@@ -228,6 +346,12 @@ impl BookingEvent {
             Self::Expired => "expired",
             Self::Cancelled { .. } => "cancelled",
             Self::Paid { .. } => "paid",
+            Self::HandoverConfirmed { .. } => "handover_confirmed",
+            Self::PickedUp => "picked_up",
+            Self::Returned { .. } => "returned",
+            Self::DamageClaimed { .. } => "damage_claimed",
+            Self::DepositReleased => "deposit_released",
+            Self::DisputeResolved { .. } => "dispute_resolved",
         }
     }
 
@@ -244,12 +368,7 @@ impl BookingEvent {
             Self::Declined { reason } => format!("Declined by the owner: {reason}"),
             Self::Expired => "Expired: the owner did not answer in time".into(),
             Self::Cancelled { by, reason, refund } => {
-                let who = match by {
-                    Party::Renter => "the renter",
-                    Party::Owner => "the owner",
-                    Party::Admin => "an admin",
-                    Party::System => "GearShare",
-                };
+                let who = by.who();
                 let reason = if reason.is_empty() {
                     String::new()
                 } else {
@@ -257,12 +376,32 @@ impl BookingEvent {
                 };
                 format!(
                     "Cancelled by {who}{reason}. Refund {} (rental {}, service fee {})",
-                    super::Money::new(refund.total_minor(), refund.rental.currency),
+                    Money::new(refund.total_minor(), refund.rental.currency),
                     refund.rental,
                     refund.service_fee
                 )
             }
             Self::Paid { amount } => format!("Paid: {amount} charged to the renter's card"),
+            Self::HandoverConfirmed { step, by, note } => {
+                let step = match step {
+                    Step::Pickup => "Pickup",
+                    Step::Return => "Return",
+                };
+                match note.is_empty() {
+                    true => format!("{step} confirmed by {}", by.who()),
+                    false => format!("{step} confirmed by {}: {note}", by.who()),
+                }
+            }
+            Self::PickedUp => "Picked up: both sides confirmed".into(),
+            Self::Returned { .. } => "Returned: both sides confirmed".into(),
+            Self::DamageClaimed {
+                description,
+                amount,
+            } => format!("The owner claimed {amount} of the deposit: {description}"),
+            Self::DepositReleased => "Deposit released: no claim was made".into(),
+            Self::DisputeResolved { kept, note } => {
+                format!("Claim resolved by an admin, the owner keeps {kept}: {note}")
+            }
         }
     }
 }
@@ -283,6 +422,13 @@ pub enum Refusal {
     NotDue,
     /// A decline needs a reason, of at most [`MAX_REASON_CHARS`].
     Reason(&'static str),
+    /// A form field the command carries is not acceptable.
+    Input {
+        field: &'static str,
+        message: String,
+    },
+    /// The command comes too early or too late, or was already given.
+    Timing(&'static str),
 }
 
 pub const MAX_REASON_CHARS: usize = 500;
@@ -300,7 +446,8 @@ impl fmt::Display for Refusal {
                 "This request expired before it was answered; the renter can ask again.",
             ),
             Self::NotDue => f.write_str("This request has not expired yet."),
-            Self::Reason(message) => f.write_str(message),
+            Self::Reason(message) | Self::Timing(message) => f.write_str(message),
+            Self::Input { message, .. } => f.write_str(message),
         }
     }
 }
@@ -352,6 +499,22 @@ pub fn decide(
         Command::Expire => Ok(vec![BookingEvent::Expired]),
         Command::ConfirmPayment if party != Party::System => Err(Refusal::NotAllowed),
         Command::ConfirmPayment if status != BookingStatus::Accepted => Err(not_now()),
+        Command::ConfirmHandover {
+            step,
+            checked,
+            note,
+        } => handover(booking, party, *step, *checked, note, now),
+        Command::ClaimDamage {
+            description,
+            amount_minor,
+        } => claim(booking, party, description, *amount_minor, now),
+        Command::ReleaseDeposit if party != Party::System => Err(Refusal::NotAllowed),
+        Command::ReleaseDeposit if status != BookingStatus::Returned => Err(not_now()),
+        Command::ReleaseDeposit if booking.claim_deadline().is_some_and(|d| now < d) => {
+            Err(Refusal::NotDue)
+        }
+        Command::ReleaseDeposit => Ok(vec![BookingEvent::DepositReleased]),
+        Command::ResolveDispute { kept_minor, note } => resolve(booking, party, *kept_minor, note),
         Command::ConfirmPayment => Ok(vec![BookingEvent::Paid {
             amount: booking
                 .terms
@@ -361,6 +524,156 @@ pub fn decide(
                 .unwrap_or(booking.terms.quote.rental),
         }]),
     }
+}
+
+pub const MAX_NOTE_CHARS: usize = 2_000;
+
+/// A free text of at most [`MAX_NOTE_CHARS`]: condition notes, claims, decisions.
+fn note_text(field: &'static str, text: &str, required: Option<&str>) -> Result<String, Refusal> {
+    let text = text.trim();
+    let refuse = |message: String| Refusal::Input { field, message };
+    match required {
+        Some(message) if text.is_empty() => Err(refuse(message.to_owned())),
+        _ if text.chars().count() > MAX_NOTE_CHARS => Err(refuse(format!(
+            "Keep it under {MAX_NOTE_CHARS} characters."
+        ))),
+        _ => Ok(text.to_owned()),
+    }
+}
+
+/// One side's confirmation of a pickup or a return; the second one completes the step.
+fn handover(
+    booking: &Booking,
+    party: Party,
+    step: Step,
+    checked: bool,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<BookingEvent>, Refusal> {
+    if !matches!(party, Party::Renter | Party::Owner) {
+        return Err(Refusal::NotAllowed);
+    }
+    let (from, confirmed) = match step {
+        Step::Pickup => (BookingStatus::Paid, &booking.handover.pickup_by),
+        Step::Return => (BookingStatus::PickedUp, &booking.handover.return_by),
+    };
+    if booking.status != from {
+        return Err(Refusal::NotNow {
+            status: booking.status,
+            wanted: if step == Step::Pickup {
+                "picked up"
+            } else {
+                "returned"
+            },
+        });
+    }
+    // Gear is often collected the evening before.
+    if step == Step::Pickup && now < booking.terms.pickup_at - Duration::days(1) {
+        return Err(Refusal::Timing(
+            "The pickup can be confirmed from the day before the pickup date.",
+        ));
+    }
+    if confirmed.contains(&party) {
+        return Err(Refusal::Timing("You have confirmed this already."));
+    }
+    if !checked {
+        return Err(Refusal::Input {
+            field: "checked",
+            message: "Tick the checklist once everything on it is there.".into(),
+        });
+    }
+    let mut events = vec![BookingEvent::HandoverConfirmed {
+        step,
+        by: party,
+        note: note_text("note", note, None)?,
+    }];
+    if !confirmed.is_empty() {
+        events.push(match step {
+            Step::Pickup => BookingEvent::PickedUp,
+            Step::Return => BookingEvent::Returned { at: now },
+        });
+    }
+    Ok(events)
+}
+
+/// The owner's claim on the deposit, within the claim window.
+fn claim(
+    booking: &Booking,
+    party: Party,
+    description: &str,
+    amount_minor: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<BookingEvent>, Refusal> {
+    let deposit = booking.terms.quote.deposit;
+    if party != Party::Owner {
+        return Err(Refusal::NotAllowed);
+    }
+    if booking.status != BookingStatus::Returned {
+        return Err(Refusal::NotNow {
+            status: booking.status,
+            wanted: "disputed",
+        });
+    }
+    if booking
+        .claim_deadline()
+        .is_some_and(|deadline| now >= deadline)
+    {
+        return Err(Refusal::Timing(
+            "The time to claim on the deposit has passed.",
+        ));
+    }
+    if deposit.minor == 0 {
+        return Err(Refusal::Timing("This booking has no deposit to claim on."));
+    }
+    let description = note_text("description", description, Some("Say what is damaged."))?;
+    if !(1..=deposit.minor).contains(&amount_minor) {
+        return Err(Refusal::Input {
+            field: "amount",
+            message: format!("Claim an amount up to the deposit, {deposit}."),
+        });
+    }
+    Ok(vec![BookingEvent::DamageClaimed {
+        description,
+        amount: Money::new(amount_minor, deposit.currency),
+    }])
+}
+
+/// An admin's decision on a disputed deposit.
+fn resolve(
+    booking: &Booking,
+    party: Party,
+    kept_minor: i64,
+    note: &str,
+) -> Result<Vec<BookingEvent>, Refusal> {
+    if party != Party::Admin {
+        return Err(Refusal::NotAllowed);
+    }
+    let Some(claim) = booking
+        .handover
+        .claim
+        .as_ref()
+        .filter(|_| booking.status == BookingStatus::Disputed)
+    else {
+        return Err(Refusal::NotNow {
+            status: booking.status,
+            wanted: "completed",
+        });
+    };
+    if !(0..=claim.amount.minor).contains(&kept_minor) {
+        return Err(Refusal::Input {
+            field: "kept",
+            message: format!("Keep between nothing and the claimed {}.", claim.amount),
+        });
+    }
+    let note = note_text(
+        "note",
+        note,
+        Some("Give both sides the reason for the decision."),
+    )?;
+    Ok(vec![BookingEvent::DisputeResolved {
+        kept: Money::new(kept_minor, claim.amount.currency),
+        note,
+    }])
 }
 
 /// A booking can be called off until the gear is picked up.
@@ -435,6 +748,7 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
                 status: BookingStatus::Requested,
                 decline_reason: None,
                 cancellation: None,
+                handover: Handover::default(),
             })
         }
         (Some(booking), event) if !matches!(event, BookingEvent::Requested { .. }) => booking,
@@ -453,13 +767,61 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
         BookingEvent::Paid { .. } if booking.status == BookingStatus::Accepted => {
             BookingStatus::Paid
         }
+        BookingEvent::HandoverConfirmed {
+            step: Step::Pickup, ..
+        }
+        | BookingEvent::PickedUp
+            if booking.status == BookingStatus::Paid =>
+        {
+            if matches!(event, BookingEvent::PickedUp) {
+                BookingStatus::PickedUp
+            } else {
+                BookingStatus::Paid
+            }
+        }
+        BookingEvent::HandoverConfirmed {
+            step: Step::Return, ..
+        } if booking.status == BookingStatus::PickedUp => BookingStatus::PickedUp,
+        BookingEvent::Returned { .. } if booking.status == BookingStatus::PickedUp => {
+            BookingStatus::Returned
+        }
+        BookingEvent::DamageClaimed { .. } if booking.status == BookingStatus::Returned => {
+            BookingStatus::Disputed
+        }
+        BookingEvent::DepositReleased if booking.status == BookingStatus::Returned => {
+            BookingStatus::Completed
+        }
+        BookingEvent::DisputeResolved { .. } if booking.status == BookingStatus::Disputed => {
+            BookingStatus::Completed
+        }
         _ => return Err(impossible()),
     };
     let mut booking = booking;
     booking.status = next;
+    let handover = &mut booking.handover;
     match event {
         BookingEvent::Declined { reason } => booking.decline_reason = Some(reason.clone()),
         BookingEvent::Cancelled { by, refund, .. } => booking.cancellation = Some((*by, *refund)),
+        BookingEvent::HandoverConfirmed { step, by, .. } => match step {
+            Step::Pickup => handover.pickup_by.push(*by),
+            Step::Return => handover.return_by.push(*by),
+        },
+        BookingEvent::Returned { at } => handover.returned_at = Some(*at),
+        BookingEvent::DamageClaimed {
+            description,
+            amount,
+        } => {
+            handover.claim = Some(Claim {
+                description: description.clone(),
+                amount: *amount,
+            })
+        }
+        BookingEvent::DisputeResolved { kept, note } => {
+            handover.resolution = Some(Resolution {
+                kept: *kept,
+                note: note.clone(),
+            })
+        }
         _ => {}
     }
     Ok(booking)
@@ -483,6 +845,24 @@ pub fn allowed(booking: &Booking, actor: Actor, now: DateTime<Utc>) -> Vec<Comma
         Command::Decline { reason: "-".into() },
         Command::Cancel {
             reason: String::new(),
+        },
+        Command::ConfirmHandover {
+            step: Step::Pickup,
+            checked: true,
+            note: String::new(),
+        },
+        Command::ConfirmHandover {
+            step: Step::Return,
+            checked: true,
+            note: String::new(),
+        },
+        Command::ClaimDamage {
+            description: "-".into(),
+            amount_minor: 1,
+        },
+        Command::ResolveDispute {
+            kept_minor: 0,
+            note: "-".into(),
         },
     ];
     candidates
@@ -542,6 +922,8 @@ mod tests {
             pickup_at: at(20, 0),
             expires_at: at(11, 12),
             instant,
+            claim_window_minutes: 48 * 60,
+            included: vec!["Tent".into(), "Poles".into()],
         }
     }
 
@@ -707,6 +1089,143 @@ mod tests {
         assert_eq!(late.cancellation.unwrap().1.rental.minor, 3_000);
     }
 
+    fn paid() -> Booking {
+        let accepted = run(&requested(), Command::Accept, member(OWNER), at(10, 9));
+        run(&accepted, Command::ConfirmPayment, Actor::System, at(10, 9))
+    }
+
+    fn confirm(step: Step) -> Command {
+        Command::ConfirmHandover {
+            step,
+            checked: true,
+            note: String::new(),
+        }
+    }
+
+    fn returned() -> Booking {
+        let mut booking = paid();
+        for (step, hour) in [(Step::Pickup, 10), (Step::Return, 12)] {
+            booking = run(&booking, confirm(step), member(RENTER), at(20, hour));
+            booking = run(&booking, confirm(step), member(OWNER), at(20, hour));
+        }
+        booking
+    }
+
+    #[test]
+    fn both_sides_confirm_each_handover_once_and_the_second_completes_it() {
+        let booking = paid();
+        assert_eq!(
+            decide(&booking, &confirm(Step::Pickup), member(RENTER), at(18, 0)),
+            Err(Refusal::Timing(
+                "The pickup can be confirmed from the day before the pickup date."
+            ))
+        );
+        let unticked = Command::ConfirmHandover {
+            step: Step::Pickup,
+            checked: false,
+            note: String::new(),
+        };
+        assert!(matches!(
+            decide(&booking, &unticked, member(RENTER), at(20, 9)),
+            Err(Refusal::Input {
+                field: "checked",
+                ..
+            })
+        ));
+        assert_eq!(
+            decide(&booking, &confirm(Step::Pickup), member(ADMIN), at(20, 9)),
+            Err(Refusal::NotAllowed)
+        );
+        let half = run(&booking, confirm(Step::Pickup), member(RENTER), at(20, 9));
+        assert_eq!(half.status, BookingStatus::Paid);
+        assert_eq!(
+            decide(&half, &confirm(Step::Pickup), member(RENTER), at(20, 9)),
+            Err(Refusal::Timing("You have confirmed this already."))
+        );
+        let both = run(&half, confirm(Step::Pickup), member(OWNER), at(20, 10));
+        assert_eq!(both.status, BookingStatus::PickedUp);
+        assert!(matches!(
+            decide(
+                &both,
+                &Command::Cancel {
+                    reason: String::new()
+                },
+                member(RENTER),
+                at(20, 11)
+            ),
+            Err(Refusal::NotNow { .. })
+        ));
+        let back = returned();
+        assert_eq!(back.status, BookingStatus::Returned);
+        assert_eq!(back.handover.returned_at, Some(at(20, 12)));
+    }
+
+    #[test]
+    fn the_deposit_is_released_when_the_claim_window_closes_unclaimed() {
+        let back = returned();
+        assert_eq!(
+            decide(&back, &Command::ReleaseDeposit, Actor::System, at(22, 11)),
+            Err(Refusal::NotDue)
+        );
+        let done = run(&back, Command::ReleaseDeposit, Actor::System, at(22, 12));
+        assert_eq!(done.status, BookingStatus::Completed);
+        let late_claim = Command::ClaimDamage {
+            description: "Scratched".into(),
+            amount_minor: 100,
+        };
+        assert_eq!(
+            decide(&back, &late_claim, member(OWNER), at(22, 12)),
+            Err(Refusal::Timing(
+                "The time to claim on the deposit has passed."
+            ))
+        );
+    }
+
+    #[test]
+    fn a_claim_up_to_the_deposit_is_decided_by_an_admin_within_the_claim() {
+        let back = returned();
+        let claim = |amount_minor| Command::ClaimDamage {
+            description: "The flysheet is torn".into(),
+            amount_minor,
+        };
+        assert!(matches!(
+            decide(&back, &claim(10_001), member(OWNER), at(21, 0)),
+            Err(Refusal::Input {
+                field: "amount",
+                ..
+            })
+        ));
+        assert_eq!(
+            decide(&back, &claim(500), member(RENTER), at(21, 0)),
+            Err(Refusal::NotAllowed)
+        );
+        let disputed = run(&back, claim(4_000), member(OWNER), at(21, 0));
+        assert_eq!(disputed.status, BookingStatus::Disputed);
+        // A disputed deposit is not released by the clock.
+        assert!(decide(
+            &disputed,
+            &Command::ReleaseDeposit,
+            Actor::System,
+            at(25, 0)
+        )
+        .is_err());
+        let resolve = |kept_minor| Command::ResolveDispute {
+            kept_minor,
+            note: "Repair costs 30".into(),
+        };
+        assert_eq!(
+            decide(&disputed, &resolve(3_000), member(OWNER), at(23, 0)),
+            Err(Refusal::NotAllowed)
+        );
+        assert!(matches!(
+            decide(&disputed, &resolve(4_001), member(ADMIN), at(23, 0)),
+            Err(Refusal::Input { field: "kept", .. })
+        ));
+        let done = run(&disputed, resolve(3_000), member(ADMIN), at(23, 0));
+        assert_eq!(done.status, BookingStatus::Completed);
+        assert_eq!(done.handover.resolution.unwrap().kept.minor, 3_000);
+    }
+
     #[test]
     fn the_page_offers_only_what_decide_allows() {
         let booking = requested();
@@ -765,6 +1284,20 @@ mod tests {
             }),
             Just(Command::Expire),
             Just(Command::ConfirmPayment),
+            (any::<bool>(), any::<bool>()).prop_map(|(pickup, checked)| Command::ConfirmHandover {
+                step: if pickup { Step::Pickup } else { Step::Return },
+                checked,
+                note: String::new(),
+            }),
+            (0i64..20_000).prop_map(|amount_minor| Command::ClaimDamage {
+                description: "Torn".into(),
+                amount_minor,
+            }),
+            Just(Command::ReleaseDeposit),
+            (0i64..20_000).prop_map(|kept_minor| Command::ResolveDispute {
+                kept_minor,
+                note: "Decided".into(),
+            }),
         ]
     }
 
@@ -793,8 +1326,9 @@ mod tests {
                 match decide(&booking, &command, actor, now) {
                     Ok(new_events) => {
                         prop_assert!(!new_events.is_empty());
-                        // Only a booking not yet picked up changes; an ended one never does.
-                        prop_assert!(cancellable(before));
+                        // An ended booking never changes.
+                        prop_assert!(!matches!(before, BookingStatus::Declined | BookingStatus::Expired
+                            | BookingStatus::Cancelled | BookingStatus::Completed));
                         for event in new_events {
                             booking = evolve(Some(booking), &event).unwrap();
                             events.push(event);
@@ -806,9 +1340,23 @@ mod tests {
                 }
                 // The table is always what the log says.
                 prop_assert_eq!(&replay(&events).unwrap(), &booking);
-                prop_assert!(matches!(booking.status,
-                    BookingStatus::Requested | BookingStatus::Accepted | BookingStatus::Declined
-                    | BookingStatus::Expired | BookingStatus::Cancelled | BookingStatus::Paid));
+                let h = &booking.handover;
+                for confirmed in [&h.pickup_by, &h.return_by] {
+                    prop_assert!(confirmed.len() <= 2);
+                    prop_assert!(confirmed.iter().all(|p| matches!(p, Party::Renter | Party::Owner)));
+                    prop_assert!(confirmed.len() < 2 || confirmed[0] != confirmed[1]);
+                }
+                let picked_up = matches!(booking.status, BookingStatus::PickedUp
+                    | BookingStatus::Returned | BookingStatus::Disputed | BookingStatus::Completed);
+                prop_assert_eq!(picked_up, h.pickup_by.len() == 2);
+                prop_assert_eq!(h.returned_at.is_some(), h.return_by.len() == 2);
+                prop_assert_eq!(h.claim.is_some(), booking.status == BookingStatus::Disputed || h.resolution.is_some());
+                if let Some(claim) = &h.claim {
+                    prop_assert!(claim.amount.minor >= 1 && claim.amount.minor <= booking.terms.quote.deposit.minor);
+                    if let Some(resolution) = &h.resolution {
+                        prop_assert!(resolution.kept.minor >= 0 && resolution.kept.minor <= claim.amount.minor);
+                    }
+                }
                 if let Some((_, refund)) = booking.cancellation {
                     let quote = &booking.terms.quote;
                     prop_assert!(refund.rental.minor >= 0 && refund.rental.minor <= quote.rental.minor);

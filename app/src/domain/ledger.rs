@@ -181,14 +181,22 @@ pub fn target(booking: &Booking) -> Target {
                 }),
             }
         }
-        BookingStatus::Completed => Target {
-            charge: Some(full),
-            deposit_kept: Some(0),
-            split: Some(Split {
-                service_fee: quote.service_fee.minor,
-                payout: quote.rental.minor,
-            }),
-        },
+        BookingStatus::Completed => {
+            // What an admin let the owner keep of the deposit is paid out to them too.
+            let kept = booking
+                .handover
+                .resolution
+                .as_ref()
+                .map_or(0, |r| r.kept.minor);
+            Target {
+                charge: Some(full),
+                deposit_kept: Some(kept),
+                split: Some(Split {
+                    service_fee: quote.service_fee.minor,
+                    payout: quote.rental.minor + kept,
+                }),
+            }
+        }
     }
 }
 

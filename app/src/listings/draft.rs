@@ -37,6 +37,8 @@ pub struct ListingForm {
     pub latitude: String,
     pub longitude: String,
     pub pickup_instructions: String,
+    /// What the renter gets and brings back, one item per line: the handover checklist.
+    pub included_items: String,
     pub instant_booking: String,
     pub min_days: String,
     pub max_days: String,
@@ -66,6 +68,7 @@ pub struct ListingDraft {
     /// The zone of a city we know; otherwise the owner's own.
     pub time_zone: Option<&'static str>,
     pub pickup_instructions: String,
+    pub included_items: String,
     pub instant_booking: bool,
     pub min_days: i64,
     pub max_days: Option<i64>,
@@ -223,6 +226,7 @@ impl ListingForm {
         let position = self.position(&mut checks, place.map(|p| p.position));
         let pickup_instructions =
             checks.text("pickup_instructions", &self.pickup_instructions, (0, 1000));
+        let included_items = checks.text("included_items", &self.included_items, (0, 2000));
         let min_days = checks.whole("min_days", &self.min_days, (1, MAX_RENTAL_DAYS), Some(1));
         let max_days = match self.max_days.trim() {
             "" => None,
@@ -301,6 +305,7 @@ impl ListingForm {
                 position,
                 time_zone: place.map(|p| p.time_zone),
                 pickup_instructions,
+                included_items,
                 instant_booking: matches!(self.instant_booking.as_str(), "on" | "true" | "1"),
                 min_days,
                 max_days,

@@ -46,7 +46,7 @@ fn audit(
 }
 
 /// The columns a draft sets, in the order of [`draft_args`].
-const DRAFT_COLUMNS: [&str; 22] = [
+const DRAFT_COLUMNS: [&str; 23] = [
     "title",
     "description",
     "category_slug",
@@ -69,6 +69,7 @@ const DRAFT_COLUMNS: [&str; 22] = [
     "pickup_instructions",
     "time_zone",
     "cancellation_policy",
+    "included_items",
 ];
 
 fn draft_args(draft: &ListingDraft, time_zone: &str) -> Vec<Arg> {
@@ -95,6 +96,7 @@ fn draft_args(draft: &ListingDraft, time_zone: &str) -> Vec<Arg> {
         Arg::Text(draft.pickup_instructions.clone()),
         Arg::Text(time_zone.to_owned()),
         Arg::Text(draft.cancellation_policy.as_str().to_owned()),
+        Arg::Text(draft.included_items.clone()),
     ]
 }
 

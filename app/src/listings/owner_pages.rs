@@ -22,7 +22,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 /// Names of the listing form's fields, as the server function reads them (`form[title]`).
-const LISTING_FIELDS: [&str; 22] = [
+const LISTING_FIELDS: [&str; 23] = [
     "title",
     "description",
     "category",
@@ -39,6 +39,7 @@ const LISTING_FIELDS: [&str; 22] = [
     "latitude",
     "longitude",
     "pickup_instructions",
+    "included_items",
     "instant_booking",
     "min_days",
     "max_days",
@@ -272,6 +273,8 @@ fn ListingFields(
             </div>
             <TextArea label="Pickup instructions" name="form[pickup_instructions]" value=form.pickup_instructions error=error("pickup_instructions") rows=3
                 required=false hint="Only renters whose booking is confirmed see this."/>
+            <TextArea label="Included items" name="form[included_items]" value=form.included_items error=error("included_items") rows=3
+                required=false hint="One per line: what the renter gets and brings back. Both sides tick it off at pickup and return."/>
         </fieldset>
         <fieldset class="flex flex-col gap-4">
             <legend class="text-lg font-semibold text-slate-900">"Rental rules"</legend>

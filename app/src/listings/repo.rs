@@ -670,6 +670,7 @@ struct EditRow {
     latitude: f64,
     longitude: f64,
     pickup_instructions: String,
+    included_items: String,
     instant_booking: bool,
     min_days: i64,
     max_days: Option<i64>,
@@ -709,6 +710,7 @@ impl EditRow {
             latitude: self.latitude.to_string(),
             longitude: self.longitude.to_string(),
             pickup_instructions: self.pickup_instructions,
+            included_items: self.included_items,
             instant_booking: if self.instant_booking {
                 "on".into()
             } else {
@@ -731,7 +733,7 @@ pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdi
             l.monthly_price_minor, l.deposit_minor, \
             (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) AS units, \
             l.city, l.latitude, l.longitude, l.pickup_instructions, l.instant_booking, l.min_days, \
-            l.max_days, l.lead_time_days, l.buffer_days, l.cancellation_policy \
+            l.max_days, l.lead_time_days, l.buffer_days, l.cancellation_policy, l.included_items \
          FROM listings l WHERE l.id = $1";
     const UNITS_SQL: &str =
         "SELECT id, label FROM listing_units WHERE listing_id = $1 AND active ORDER BY created_at, label";

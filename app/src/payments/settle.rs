@@ -45,23 +45,33 @@ pub struct Authorized {
     pub card_last4: String,
 }
 
+/// Which submission of a checkout form: its key, and how many times a card was declined on it
+/// before (a provider answers a key with its first answer, a decline included, so another
+/// card, or the same one again, needs a key of its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub form_key: Uuid,
+    pub declined_before: u32,
+}
+
 /// Authorises `quote`'s rental and fee and holds its deposit on `card`. The keys come from
 /// the renter's form, so a form sent twice authorises once. If the hold fails after the
 /// charge was authorised, the charge is released again: nothing stays authorised.
 pub async fn authorize_request<G: PaymentGateway>(
     gateway: &G,
     renter: Uuid,
-    form_key: Uuid,
+    attempt: Attempt,
     quote: &Quote,
     card: &Card,
 ) -> Result<Authorized, AppError> {
+    let form = format!("{renter}:{}:{}", attempt.form_key, attempt.declined_before);
     let charge_amount = quote
         .rental
         .checked_add(quote.service_fee)
         .ok_or_else(|| AppError::internal("quote", "rental and fee overflow"))?;
     let charge = gateway
         .authorize(
-            &format!("authorize:{renter}:{form_key}"),
+            &format!("authorize:{form}"),
             Purpose::Rental,
             charge_amount,
             card,
@@ -70,7 +80,7 @@ pub async fn authorize_request<G: PaymentGateway>(
         .map_err(payment_problem)?;
     let deposit = if quote.deposit.minor > 0 {
         let hold = gateway
-            .hold_deposit(&format!("hold:{renter}:{form_key}"), quote.deposit, card)
+            .hold_deposit(&format!("hold:{form}"), quote.deposit, card)
             .await;
         match hold {
             Ok(reference) => Some(reference),

@@ -2,6 +2,7 @@
 
 mod art;
 mod catalog;
+pub mod rentals;
 
 use app::db::{Arg, Db};
 use app::domain::{Place, PLACES};

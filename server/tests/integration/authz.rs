@@ -317,6 +317,40 @@ const MATRIX: &[Entry] = &[
         ],
         Members,
     ),
+    entry(
+        "POST",
+        "/api/confirm_handover",
+        "/api/confirm_handover",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("step", "pickup"),
+            ("checked", "on"),
+            ("note", ""),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/claim_damage",
+        "/api/claim_damage",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("description", "Torn"),
+            ("amount", "10"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/resolve_dispute",
+        "/api/resolve_dispute",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("kept", "10"),
+            ("note", "Decided"),
+        ],
+        Members,
+    ),
     entry("GET", "/api/my_bookings", "/api/my_bookings", &[], Members),
     entry(
         "GET",

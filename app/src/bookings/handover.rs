@@ -1,0 +1,122 @@
+//! The handover part of a booking's page: the checklist, what the handover waits for, each
+//! side's confirmation of the pickup and the return, the owner's claim on the deposit and an
+//! admin's decision on it.
+
+use super::model::BookingView;
+use super::pages::{moment_text, Actions};
+use crate::domain::booking::Step;
+use crate::forms::{field_message, FieldError, TextArea, TextField};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// The checklist, the handover's progress, and the claim and its outcome.
+#[component]
+pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
+    if booking.checklist.is_empty() && booking.claim.is_none() {
+        return ().into_any();
+    }
+    let deadline = booking.claim_deadline.map(|at| {
+        let text = format!(
+            "The owner can claim on the deposit until {}; then it is released.",
+            moment_text(at)
+        );
+        view! { <p class="mt-2 text-slate-700">{text}</p> }
+    });
+    view! {
+        <section class="mt-8" aria-labelledby="handover-heading">
+            <h2 id="handover-heading" class="text-xl font-semibold">"Handover"</h2>
+            {(!booking.checklist.is_empty()).then(|| view! {
+                <ul aria-label="Checklist" class="mt-2 list-disc pl-6 text-slate-800">
+                    {booking.checklist.iter().map(|item| view! { <li>{item.clone()}</li> }).collect_view()}
+                </ul>
+            })}
+            {booking.waiting_for.clone().map(|text| view! { <p class="mt-2 font-medium">{text}</p> })}
+            {deadline}
+            {booking.claim.clone().map(|claim| view! {
+                <h3 class="mt-4 font-semibold">"Damage claim"</h3>
+                <p class="mt-1 whitespace-pre-line text-slate-800">{claim.description}</p>
+                <p class="text-slate-700">{format!("Claimed from the deposit: {}", claim.amount)}</p>
+            })}
+            {booking.resolution.clone().map(|resolution| view! {
+                <h3 class="mt-4 font-semibold">"Decision"</h3>
+                <p class="mt-1 whitespace-pre-line text-slate-800">{resolution.note}</p>
+                <p class="text-slate-700">{format!("The owner keeps {} of the deposit.", resolution.kept)}</p>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// One side's confirmation of the pickup or the return.
+#[component]
+pub(super) fn HandoverForm(id: Uuid, step: Step, actions: Actions) -> impl IntoView {
+    let confirm = actions.confirm;
+    let error = move |field: &'static str| {
+        Signal::derive(move || field_message(&confirm.value().get(), field))
+    };
+    let checked_error = error("checked");
+    let control = format!("handover-{}-checked", step.name());
+    let error_id = format!("{control}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || checked_error.get().map(|_| error_id.clone())
+    };
+    let button = match step {
+        Step::Pickup => "Confirm pickup",
+        Step::Return => "Confirm return",
+    };
+    view! {
+        <ActionForm action=confirm attr:class="space-y-3">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <input type="hidden" name="step" value=step.name()/>
+            <div class="flex items-center gap-2">
+                <input type="checkbox" id=control.clone() name="checked" value="on" class="h-5 w-5"
+                    aria-invalid=move || checked_error.get().map(|_| "true")
+                    aria-describedby=described_by/>
+                <label for=control>"Everything on the checklist is there"</label>
+            </div>
+            {move || view! { <FieldError id=error_id.clone() message=checked_error.get()/> }}
+            <TextArea label="Condition notes" name="note" value=String::new() rows=2 required=false
+                hint="Optional: scratches, wear, anything the other side should know."
+                error=error("note")/>
+            <button type="submit" class="btn-primary">{button}</button>
+        </ActionForm>
+    }
+}
+
+/// The owner's claim on the deposit, after the return.
+#[component]
+pub(super) fn ClaimForm(id: Uuid, actions: Actions) -> impl IntoView {
+    let claim = actions.claim;
+    let error = move |field: &'static str| {
+        Signal::derive(move || field_message(&claim.value().get(), field))
+    };
+    view! {
+        <ActionForm action=claim attr:class="space-y-3">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <TextArea label="What is damaged" name="description" value=String::new() rows=3
+                error=error("description")/>
+            <TextField label="Amount to keep from the deposit" name="amount"
+                hint="Up to the deposit; an admin decides what you keep." error=error("amount")/>
+            <button type="submit" class="btn-secondary">"Open a damage claim"</button>
+        </ActionForm>
+    }
+}
+
+/// An admin's decision on a claim.
+#[component]
+pub(super) fn ResolveForm(id: Uuid, actions: Actions) -> impl IntoView {
+    let resolve = actions.resolve;
+    let error = move |field: &'static str| {
+        Signal::derive(move || field_message(&resolve.value().get(), field))
+    };
+    view! {
+        <ActionForm action=resolve attr:class="space-y-3">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <TextField label="Amount to keep from the deposit" name="kept"
+                hint="Up to the amount claimed; the rest goes back to the renter." error=error("kept")/>
+            <TextArea label="Decision" name="note" value=String::new() rows=3 error=error("note")/>
+            <button type="submit" class="btn-primary">"Resolve dispute"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,186 @@
+//! Completed rentals for a demo or a benchmark database (`gearshare seed
+//! --completed-rentals N`): each one goes the whole way through the real services, on a
+//! clock set in the past: a request paid with the sandbox's good card, the owner's answer, the
+//! capture, both sides' pickup and return, and the deposit released when the claim window
+//! closes. Every tenth has a damage claim that an admin decides instead. The queued jobs are
+//! then run, so the ledger and the provider's records are as a live marketplace leaves them.
+
+use app::accounts::model::{CurrentUser, Role};
+use app::bookings::service::{self, actor_of, BookingRequest};
+use app::domain::booking::{Actor, Command, Step};
+use app::domain::card::Card;
+use app::domain::{BookingStatus, RentalPeriod};
+use app::on_pool;
+use app::payments::settle::settle;
+use app::state::AppState;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// Renters taking turns; each listing is rented back to back, a stay every five days.
+const RENTERS: usize = 40;
+const DAYS_BETWEEN_STAYS: i64 = 5;
+
+fn member(id: Uuid, name: String, role: Role) -> CurrentUser {
+    CurrentUser {
+        id,
+        name,
+        email: String::new(),
+        role,
+        two_factor_on: role == Role::Admin,
+    }
+}
+
+/// Makes `count` completed rentals of the active listings, starting `start`; answers how many.
+pub async fn completed_rentals(
+    state: &AppState,
+    count: usize,
+    start: DateTime<Utc>,
+) -> Result<usize, String> {
+    let db = &state.db;
+    let fail = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
+    let listings: Vec<(Uuid, Uuid)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, owner_id FROM listings WHERE status = 'active' ORDER BY id LIMIT 500")
+        .fetch_all(pool).await)
+    .map_err(|e| fail("read the listings", &e))?;
+    if listings.is_empty() {
+        return Err("seed some listings first".into());
+    }
+    let mut renters = Vec::new();
+    for n in 0..RENTERS {
+        let name = format!("Demo renter {n}");
+        let (id, _) = crate::seed::member_with_session(db, &name, start)
+            .await
+            .map_err(|e| fail("add a renter", &e))?;
+        renters.push(member(id, name, Role::Member));
+    }
+    let (admin_id, _) = crate::seed::member_with_session(db, "Demo admin", start)
+        .await
+        .map_err(|e| fail("add an admin", &e))?;
+    let admin = member(admin_id, "Demo admin".into(), Role::Admin);
+    let card = Card::parse("4242 4242 4242 4242", "12/99", "123", start.date_naive())
+        .map_err(|_| "the sandbox card".to_owned())?;
+    let mut done = 0;
+    for n in 0..count {
+        let (listing, owner) = listings[n % listings.len()];
+        let round = (n / listings.len()) as i64;
+        let renter = &renters[n % RENTERS];
+        let owner = member(owner, String::new(), Role::Member);
+        // Requested two days ahead of the stay, so every lead time up to a day is met.
+        let now = start + Duration::days(round * DAYS_BETWEEN_STAYS);
+        let from = now.date_naive() + Duration::days(2);
+        let claim = (n % 10 == 9).then_some(&admin);
+        match rental(state, listing, (renter, &owner), from, &card, now, claim).await {
+            Ok(true) => done += 1,
+            // A listing whose rules refuse the stay (a longer minimum, a longer lead time).
+            Ok(false) => {}
+            Err(e) => return Err(fail("a rental", &e)),
+        }
+    }
+    drain_jobs(state, start + Duration::days(3650)).await?;
+    Ok(done)
+}
+
+/// One rental from request to completion; `Ok(false)` if the listing refuses the dates.
+async fn rental(
+    state: &AppState,
+    listing: Uuid,
+    (renter, owner): (&CurrentUser, &CurrentUser),
+    from: NaiveDate,
+    card: &Card,
+    now: DateTime<Utc>,
+    claim_decided_by: Option<&CurrentUser>,
+) -> Result<bool, app::error::AppError> {
+    let db = &state.db;
+    let gateway = &*state.payments;
+    let period = RentalPeriod::new(from, from + Duration::days(2)).expect("two days");
+    let request = BookingRequest {
+        listing,
+        period,
+        key: Uuid::new_v4(),
+        declined_before: 0,
+    };
+    let id = match service::request(
+        db,
+        gateway,
+        renter,
+        &request,
+        card,
+        state.booking_rules(),
+        now,
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(app::error::AppError::Validation { .. } | app::error::AppError::Invalid(_)) => {
+            return Ok(false)
+        }
+        Err(error) => return Err(error),
+    };
+    let step = |command: Command, who: &CurrentUser, at: DateTime<Utc>| {
+        let actor = actor_of(who);
+        async move { service::act(db, id, &command, actor, at).await.map(|_| ()) }
+    };
+    let answered = now + Duration::hours(1);
+    let booking = service::act(db, id, &Command::Accept, actor_of(owner), answered).await;
+    if let Err(error) = booking {
+        // Instant booking: already accepted.
+        if !matches!(error, app::error::AppError::Conflict(_)) {
+            return Err(error);
+        }
+    }
+    settle(db, gateway, id, answered).await?;
+    let pickup = service::start_of_day(from, "UTC") + Duration::hours(10);
+    let back = pickup + Duration::days(2);
+    for (kind, at) in [(Step::Pickup, pickup), (Step::Return, back)] {
+        for who in [renter, owner] {
+            let confirm = Command::ConfirmHandover {
+                step: kind,
+                checked: true,
+                note: String::new(),
+            };
+            step(confirm, who, at).await?;
+        }
+    }
+    let after_window = back + state.claim_window;
+    match claim_decided_by {
+        Some(admin) => {
+            let claim = Command::ClaimDamage {
+                description: "A scratch that was not there before.".into(),
+                amount_minor: 1_000,
+            };
+            step(claim, owner, back + Duration::hours(1)).await?;
+            let resolve = Command::ResolveDispute {
+                kept_minor: 500,
+                note: "Half: the scratch is small.".into(),
+            };
+            step(resolve, admin, back + Duration::hours(5)).await?;
+            settle(db, gateway, id, back + Duration::hours(5)).await?;
+        }
+        None => {
+            let released = service::act(
+                db,
+                id,
+                &Command::ReleaseDeposit,
+                Actor::System,
+                after_window,
+            )
+            .await?;
+            debug_assert_eq!(released.status, BookingStatus::Completed);
+            settle(db, gateway, id, after_window).await?;
+        }
+    }
+    Ok(true)
+}
+
+/// Runs every job due by `until` (settlements that already happened, expiries and releases
+/// that no longer apply), as a worker would.
+async fn drain_jobs(state: &AppState, until: DateTime<Utc>) -> Result<(), String> {
+    loop {
+        let pass = crate::worker::run_once(state, "seed", || until)
+            .await
+            .map_err(|e| format!("run the jobs: {e}"))?;
+        if pass.done + pass.retried + pass.failed == 0 {
+            return Ok(());
+        }
+    }
+}

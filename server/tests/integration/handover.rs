@@ -1,0 +1,259 @@
+//! The handover through the real server functions on both backends: both sides confirm the
+//! pickup and the return, the deposit is released by the clock when the claim window closes,
+//! an owner's claim is decided by an admin, and the ledger ends explaining all of it.
+
+use crate::bookings::{
+    booked, day, event_kinds, gear, member, publish, replay_is_clean, status_of,
+};
+use crate::common::{Response, TestApp, Visitor};
+use app::on_pool;
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+const DEPOSIT: i64 = 5_000;
+
+async fn handover(side: &mut Visitor<'_>, id: Uuid, step: &str, checked: bool) -> Response {
+    let mut fields = vec![
+        ("id", id.to_string()),
+        ("step", step.to_owned()),
+        ("note", "All there.".to_owned()),
+    ];
+    if checked {
+        fields.push(("checked", "on".to_owned()));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    side.post("/api/confirm_handover", &fields).await
+}
+
+async fn confirmed(side: &mut Visitor<'_>, id: Uuid, step: &str) {
+    let answer = handover(side, id, step, true).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+/// An instant booking from today, so it is paid at once and the pickup is due.
+async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Uuid) {
+    let (_, mut owner) = member(app, "Olga Owner").await;
+    let (_, mut renter) = member(app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
+    let id = booked(&mut renter, tent, day(0), day(2)).await;
+    assert_eq!(status_of(app, id).await, "paid");
+    (owner, renter, id)
+}
+
+async fn returned_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Uuid) {
+    let (mut owner, mut renter, id) = paid_booking(app).await;
+    for step in ["pickup", "return"] {
+        confirmed(&mut renter, id, step).await;
+        confirmed(&mut owner, id, step).await;
+    }
+    assert_eq!(status_of(app, id).await, "returned");
+    (owner, renter, id)
+}
+
+async fn claim(owner: &mut Visitor<'_>, id: Uuid, amount: &str) -> Response {
+    let id = id.to_string();
+    let fields = [
+        ("id", id.as_str()),
+        ("description", "The flysheet is torn."),
+        ("amount", amount),
+    ];
+    owner.post("/api/claim_damage", &fields).await
+}
+
+async fn resolve(admin: &mut Visitor<'_>, id: Uuid, kept: &str) -> Response {
+    let id = id.to_string();
+    let fields = [
+        ("id", id.as_str()),
+        ("kept", kept),
+        ("note", "Repair costs 30."),
+    ];
+    admin.post("/api/resolve_dispute", &fields).await
+}
+
+async fn ledger_sums(app: &TestApp, id: Uuid) -> app::domain::ledger::Position {
+    let entries = app::payments::ledger::entries(&app.db, id).await.unwrap();
+    app::payments::ledger::position(&entries)
+}
+
+async fn run_jobs_at(app: &TestApp, at: chrono::DateTime<Utc>) {
+    // A release queues a settlement, due when it was queued; a second pass a moment later
+    // runs it.
+    for later in [at, at + Duration::seconds(1)] {
+        gearshare::worker::run_once(&app.state, "w", || later)
+            .await
+            .unwrap();
+    }
+}
+
+async fn both_sides_confirm_each_handover_and_the_clock_releases_the_deposit(
+    backend: crate::common::Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = paid_booking(&app).await;
+    let (_, mut stranger) = member(&app, "Sam Stranger").await;
+
+    let unticked = handover(&mut renter, id, "pickup", false).await;
+    assert_eq!(unticked.status, StatusCode::BAD_REQUEST);
+    assert!(unticked.body.contains("checked"), "{}", unticked.body);
+    assert_eq!(
+        handover(&mut stranger, id, "pickup", true).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let early_return = handover(&mut renter, id, "return", true).await;
+    assert_eq!(
+        early_return.status,
+        StatusCode::CONFLICT,
+        "{}",
+        early_return.body
+    );
+
+    confirmed(&mut renter, id, "pickup").await;
+    let again = handover(&mut renter, id, "pickup", true).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert!(
+        page.body
+            .contains("Waiting for the owner to confirm the pickup."),
+        "{}",
+        page.body
+    );
+    confirmed(&mut owner, id, "pickup").await;
+    assert_eq!(status_of(&app, id).await, "picked_up");
+    let cancel = renter
+        .post(
+            "/api/cancel_booking",
+            &[("id", &id.to_string()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(
+        cancel.status,
+        StatusCode::CONFLICT,
+        "no cancelling once picked up"
+    );
+
+    confirmed(&mut owner, id, "return").await;
+    confirmed(&mut renter, id, "return").await;
+    assert_eq!(status_of(&app, id).await, "returned");
+    let release_jobs: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'release_deposit' AND payload = $1")
+        .bind(id.to_string()).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(release_jobs, 1);
+
+    // Within the claim window nothing happens; after it the deposit goes back.
+    run_jobs_at(&app, Utc::now() + Duration::hours(47)).await;
+    assert_eq!(status_of(&app, id).await, "returned");
+    assert_eq!(ledger_sums(&app, id).await.open_hold(), DEPOSIT);
+    run_jobs_at(&app, Utc::now() + Duration::hours(49)).await;
+    assert_eq!(status_of(&app, id).await, "completed");
+    let sums = ledger_sums(&app, id).await;
+    let rental = 1_200 * 2;
+    assert_eq!((sums.released, sums.deposit_captured), (DEPOSIT, 0));
+    assert_eq!((sums.payout, sums.service_fee), (rental, rental / 10));
+    assert_eq!(
+        event_kinds(&app, id).await,
+        [
+            "requested",
+            "accepted",
+            "paid",
+            "handover_confirmed",
+            "handover_confirmed",
+            "picked_up",
+            "handover_confirmed",
+            "handover_confirmed",
+            "returned",
+            "deposit_released"
+        ]
+    );
+    // Too late to claim.
+    let late = owner
+        .post(
+            "/api/claim_damage",
+            &[
+                ("id", &id.to_string()),
+                ("description", "Torn"),
+                ("amount", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    replay_is_clean(&app).await;
+    let report = gearshare::reconcile::check(&app.db).await.unwrap();
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+}
+
+async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
+    backend: crate::common::Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = returned_booking(&app).await;
+    let (admin_id, mut admin) = member(&app, "Ada Admin").await;
+    on_pool!(&app.db, pool => sqlx::query(
+        "UPDATE users SET role = 'admin', totp_enabled_at = $1 WHERE id = $2")
+        .bind(Utc::now()).bind(admin_id).execute(pool).await.map(|_| ()))
+    .unwrap();
+
+    let too_much = claim(&mut owner, id, "50.01").await;
+    assert_eq!(
+        too_much.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        too_much.body
+    );
+    assert!(too_much.body.contains("amount"));
+    let by_renter = claim(&mut renter, id, "10").await;
+    assert_eq!(by_renter.status, StatusCode::FORBIDDEN);
+    let claimed = claim(&mut owner, id, "40").await;
+    assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.body);
+    assert_eq!(status_of(&app, id).await, "disputed");
+    // The claim window passing does not release a disputed deposit.
+    run_jobs_at(&app, Utc::now() + Duration::hours(49)).await;
+    assert_eq!(status_of(&app, id).await, "disputed");
+
+    assert_eq!(
+        resolve(&mut owner, id, "40").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        resolve(&mut admin, id, "41").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let resolved = resolve(&mut admin, id, "30").await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+    assert_eq!(status_of(&app, id).await, "completed");
+    let sums = ledger_sums(&app, id).await;
+    assert_eq!(
+        (sums.deposit_captured, sums.released),
+        (3_000, DEPOSIT - 3_000)
+    );
+    assert_eq!(
+        sums.payout,
+        1_200 * 2 + 3_000,
+        "the rental and what the owner keeps"
+    );
+    for side in [&mut renter, &mut owner] {
+        let page = side.get(&format!("/bookings/{id}")).await;
+        assert!(
+            page.body.contains("Repair costs 30."),
+            "both sides see the decision"
+        );
+        assert!(page.body.contains("Deposit kept"));
+    }
+    replay_is_clean(&app).await;
+    let report = gearshare::reconcile::check(&app.db).await.unwrap();
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+}
+
+on_both_backends!(
+    both_sides_confirm_each_handover_and_the_clock_releases_the_deposit,
+    a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep,
+);
