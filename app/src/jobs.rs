@@ -23,6 +23,7 @@ use uuid::Uuid;
 /// Attempts before a job is given up on; with the backoff below, about 21 minutes in all.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 8;
 const FIRST_RETRY: Duration = Duration::seconds(10);
+const PERSISTENT_MAX_ATTEMPTS: i64 = 24 * 30;
 const LONGEST_RETRY: Duration = Duration::hours(1);
 /// Jobs one `run_due` call takes on at most, so a backlog cannot starve a shutdown.
 const BATCH: usize = 100;
@@ -37,6 +38,15 @@ pub struct NewJob {
 }
 
 impl NewJob {
+    /// A job that must not give up while its work is still owed, such as moving money: tried
+    /// for about a month at the longest backoff.
+    pub fn persistent(kind: &'static str, payload: String, run_at: DateTime<Utc>) -> Self {
+        Self {
+            max_attempts: PERSISTENT_MAX_ATTEMPTS,
+            ..Self::once(kind, payload, run_at)
+        }
+    }
+
     pub fn once(kind: &'static str, payload: String, run_at: DateTime<Utc>) -> Self {
         Self {
             kind,

@@ -309,7 +309,7 @@ test("an owner's damage claim is resolved by an admin, and both sides see the ou
   await expect(admin.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
   await enrolTwoFactor(admin, process.env.GEARSHARE_E2E_ADMIN_PASSWORD ?? PASSWORD);
   await admin.goto(url);
-  await expect(admin.getByText("The chest mount came back cracked.")).toBeVisible();
+  await expect(admin.getByText("The chest mount came back cracked.", { exact: true })).toBeVisible();
   await waitForHydration(admin);
   await admin.getByLabel("Amount to keep from the deposit").fill("30");
   await admin.getByLabel("Decision").fill("The mount was already worn: the renter pays part of it.");

@@ -47,3 +47,14 @@ CREATE TABLE sandbox_requests (
     answer          TEXT NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL
 );
+
+-- A provider call under way: written before the call, deleted with the entries its answer
+-- records. A settlement first sends every call it finds here again, unchanged and under the
+-- same key, so an answer lost on the way is fetched whatever the booking became meanwhile.
+CREATE TABLE payment_calls (
+    idempotency_key TEXT PRIMARY KEY,
+    booking_id      UUID NOT NULL REFERENCES bookings(id),
+    step            TEXT NOT NULL,   -- JSON of domain::ledger::Step
+    created_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX payment_calls_booking ON payment_calls (booking_id);

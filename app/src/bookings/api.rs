@@ -1,9 +1,5 @@
 //! Server functions of bookings. Every one needs a signed-in member; who may do what to a
 //! booking is the state machine's call (`domain::booking::decide`), made in the service.
-// The checkout's fields are flat, as people and browser tests fill them by name; the
-// server-function macro also writes a client function for the browser, which an item's own
-// allow does not reach.
-#![allow(clippy::too_many_arguments)]
 
 use super::model::{BookingLine, BookingView, RequestsOverview};
 #[cfg(feature = "ssr")]
@@ -18,8 +14,7 @@ use uuid::Uuid;
 
 /// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive),
 /// paying with the card in the checkout form. `key` identifies the form: sending it again
-/// returns the same booking and charges nothing more. `declined` counts the cards declined
-/// on this form so far (none when absent).
+/// returns the same booking and charges nothing more.
 #[server(endpoint = "request_booking")]
 pub async fn request_booking(
     listing: Uuid,
@@ -29,7 +24,6 @@ pub async fn request_booking(
     card_number: String,
     card_expiry: String,
     card_cvc: String,
-    declined: Option<u32>,
 ) -> Result<Uuid, AppError> {
     member_change(|state, actor| async move {
         let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
@@ -39,7 +33,6 @@ pub async fn request_booking(
             listing,
             period,
             key,
-            declined_before: declined.unwrap_or(0),
         };
         let id = super::service::request(
             &state.db,

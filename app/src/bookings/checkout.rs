@@ -28,6 +28,14 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let here = format!("/gear/{}/checkout{dated}", listing.id);
     let state = quote_state(&listing, &dates.from, &dates.to);
     let priced = matches!(state, QuoteState::Priced(_));
+    // The summary shows no refusal that belongs to a date field: this page has none.
+    let refusal = match &state {
+        QuoteState::Invalid {
+            field: Some(_),
+            message,
+        } => Some(message.clone()),
+        _ => None,
+    };
     let period = crate::domain::parse_iso_date(&dates.from)
         .zip(crate::domain::parse_iso_date(&dates.to))
         .and_then(|(from, to)| crate::domain::RentalPeriod::new(from, to).ok())
@@ -55,9 +63,12 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     view! { <PaymentForm listing dates here/> }.into_any()
                 } else {
                     view! {
-                        <p class="text-slate-800">
-                            <a href=back class="link">"Pick other dates"</a>" to see the total and pay."
-                        </p>
+                        <div class="space-y-2">
+                            {refusal.map(|message| view! { <p role="alert" class="font-medium text-red-900">{message}</p> })}
+                            <p class="text-slate-800">
+                                <a href=back class="link">"Pick other dates"</a>" to see the total and pay."
+                            </p>
+                        </div>
                     }.into_any()
                 }}
             </div>
@@ -72,16 +83,6 @@ fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl
         if let Some(Ok(id)) = request.value().get() {
             let navigate = leptos_router::hooks::use_navigate();
             navigate(&format!("/bookings/{id}"), Default::default());
-        }
-    });
-    // A declined card needs provider keys of its own for the next try (`declined`).
-    let declined = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        let refused_card = request
-            .value()
-            .with(|answer| field_message(answer, CardField::Number.name()).is_some());
-        if refused_card {
-            declined.update(|n| *n += 1);
         }
     });
     let error = move |field: CardField| {
@@ -118,7 +119,6 @@ fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl
                 <input type="hidden" name="from" value=dates.from/>
                 <input type="hidden" name="to" value=dates.to/>
                 <input type="hidden" name="key" value=listing.booking_key.to_string()/>
-                <input type="hidden" name="declined" value="0" prop:value=move || declined.get().to_string()/>
                 <TextField label="Card number" name="card_number" autocomplete="cc-number"
                     error=error(CardField::Number)/>
                 <div class="grid grid-cols-2 gap-3">

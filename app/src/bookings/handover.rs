@@ -9,10 +9,12 @@ use crate::forms::{field_message, FieldError, TextArea, TextField};
 use leptos::prelude::*;
 use uuid::Uuid;
 
+const CHECKLIST_ID: &str = "handover-checklist";
+
 /// The checklist, the handover's progress, and the claim and its outcome.
 #[component]
 pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
-    if booking.checklist.is_empty() && booking.claim.is_none() {
+    if booking.checklist.is_empty() && booking.claim.is_none() && booking.claim_deadline.is_none() {
         return ().into_any();
     }
     let deadline = booking.claim_deadline.map(|at| {
@@ -26,7 +28,7 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
         <section class="mt-8" aria-labelledby="handover-heading">
             <h2 id="handover-heading" class="text-xl font-semibold">"Handover"</h2>
             {(!booking.checklist.is_empty()).then(|| view! {
-                <ul aria-label="Checklist" class="mt-2 list-disc pl-6 text-slate-800">
+                <ul id=CHECKLIST_ID aria-label="Checklist" class="mt-2 list-disc pl-6 text-slate-800">
                     {booking.checklist.iter().map(|item| view! { <li>{item.clone()}</li> }).collect_view()}
                 </ul>
             })}
@@ -57,9 +59,13 @@ pub(super) fn HandoverForm(id: Uuid, step: Step, actions: Actions) -> impl IntoV
     let checked_error = error("checked");
     let control = format!("handover-{}-checked", step.name());
     let error_id = format!("{control}-error");
+    // The tick is about the checklist shown under "Handover".
     let described_by = {
         let error_id = error_id.clone();
-        move || checked_error.get().map(|_| error_id.clone())
+        move || match checked_error.get() {
+            Some(_) => format!("{CHECKLIST_ID} {error_id}"),
+            None => CHECKLIST_ID.to_owned(),
+        }
     };
     let button = match step {
         Step::Pickup => "Confirm pickup",

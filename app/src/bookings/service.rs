@@ -23,9 +23,7 @@ use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
-use crate::payments::settle::{
-    authorize_request, release_quietly, Attempt, Authorized, SETTLE_JOB,
-};
+use crate::payments::settle::{authorize_request, release_quietly, Authorized, SETTLE_JOB};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -52,8 +50,6 @@ pub struct BookingRequest {
     pub period: RentalPeriod,
     /// The form's idempotency key: the same key from the same renter is the same booking.
     pub key: Uuid,
-    /// How many cards the form saw declined before this submission.
-    pub declined_before: u32,
 }
 
 /// The acting member as the booking rules see them. An admin acts as one only with two-factor
@@ -182,12 +178,11 @@ pub async fn request<G: PaymentGateway>(
     if unit.is_none() {
         return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
     }
-    let attempt = Attempt {
-        form_key: request.key,
-        declined_before: request.declined_before,
-    };
-    let authorized = authorize_request(gateway, renter.id, attempt, &priced.quote, card).await?;
-    match insert_booking(
+    // Keys of this call's own: a form sent again after a failure authorises afresh, never on
+    // an authorisation released meanwhile. Two submissions at once both authorise; the one
+    // that finds the other's booking releases its own.
+    let authorized = authorize_request(gateway, priced.id, &priced.quote, card).await?;
+    let outcome = insert_booking(
         db,
         renter,
         request,
@@ -195,11 +190,16 @@ pub async fn request<G: PaymentGateway>(
         now,
         (&priced.quote, &authorized),
     )
-    .await
-    {
-        Ok(id) => Ok(id),
-        // A second submission of the form won the race: its booking holds these same
-        // authorisations (the provider answered the same keys with the same payments).
+    .await;
+    if !matches!(outcome, Ok(Inserted::New(_))) {
+        release_quietly(gateway, &authorized.charge).await;
+        if let Some(deposit) = &authorized.deposit {
+            release_quietly(gateway, deposit).await;
+        }
+    }
+    match outcome {
+        Ok(Inserted::New(id) | Inserted::Earlier(id)) => Ok(id),
+        // A second submission of the form won the race to insert.
         Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
             keyed_booking(db, renter, request).await?.ok_or_else(|| {
                 AppError::internal(
@@ -208,17 +208,15 @@ pub async fn request<G: PaymentGateway>(
                 )
             })
         }
-        Err(AppError::Conflict(message)) if message == FORM_USED => {
-            Err(AppError::Conflict(message))
-        }
-        Err(error) => {
-            release_quietly(gateway, &authorized.charge).await;
-            if let Some(deposit) = &authorized.deposit {
-                release_quietly(gateway, deposit).await;
-            }
-            Err(error)
-        }
+        Err(error) => Err(error),
     }
+}
+
+/// What a request's write transaction did: made the booking, or found the one an earlier
+/// submission of the same form made.
+enum Inserted {
+    New(Uuid),
+    Earlier(Uuid),
 }
 
 /// The booking an earlier submission of this form made, if it asked for the same thing.
@@ -504,7 +502,7 @@ async fn insert_booking(
     rules: BookingRules,
     now: DateTime<Utc>,
     (authorized_quote, authorized): (&Quote, &Authorized),
-) -> Result<Uuid, AppError> {
+) -> Result<Inserted, AppError> {
     let begin = db.write_transaction_sql();
     let terms_sql = terms_sql(db);
     on_pool!(db, pool => {
@@ -522,7 +520,7 @@ async fn insert_booking(
             let keyed: Option<Keyed> = sqlx::query_as(KEYED_SQL)
                 .bind(renter.id).bind(request.key).fetch_optional(&mut *tx).await?;
             if let Some(earlier) = earlier_booking(keyed, new.listing, new.period)? {
-                return Ok(earlier);
+                return Ok(Inserted::Earlier(earlier));
             }
         }
         new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
@@ -551,11 +549,11 @@ async fn insert_booking(
             let job = NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at);
             insert_job!(&mut *tx, &job, now).await?;
         } else {
-            let job = NewJob::once(SETTLE_JOB, id.to_string(), now);
+            let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
             insert_job!(&mut *tx, &job, now).await?;
         }
         tx.commit().await?;
-        Ok(id)
+        Ok(Inserted::New(id))
     })
 }
 
@@ -665,12 +663,12 @@ pub async fn act(
         bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
         // Money follows the status: a settlement job, written with the change, moves it.
         if target(&before) != target(&after) {
-            let job = NewJob::once(SETTLE_JOB, id.to_string(), now);
+            let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
             insert_job!(&mut *tx, &job, now).await?;
         }
         // Back: the deposit is released when the claim window closes, unless claimed.
         if let (false, Some(deadline)) = (before.claim_deadline().is_some(), after.claim_deadline()) {
-            let job = NewJob::once(RELEASE_JOB, id.to_string(), deadline);
+            let job = NewJob::persistent(RELEASE_JOB, id.to_string(), deadline);
             insert_job!(&mut *tx, &job, now).await?;
         }
         tx.commit().await?;

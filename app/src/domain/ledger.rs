@@ -202,7 +202,7 @@ pub fn target(booking: &Booking) -> Target {
 
 /// One movement to make. A capture names what it leaves for the provider to release, so the
 /// ledger can record both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     Capture { amount: i64, rest: i64 },
     Void { amount: i64 },

@@ -2,7 +2,7 @@
 //! A movement is recorded under its idempotency key, so recording it again changes nothing.
 
 use crate::db::{Arg, Db};
-use crate::domain::ledger::{EntryKind, Position};
+use crate::domain::ledger::{EntryKind, Position, Step};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::{bind_args, on_pool};
@@ -80,8 +80,35 @@ pub fn reference(entries: &[Entry], kind: EntryKind) -> Option<&str> {
         .map(|e| e.payment_ref.as_str())
 }
 
+/// Notes that the call `key` making `step` for `booking` is about to go to the provider.
+pub async fn begin_call(
+    db: &Db,
+    booking: Uuid,
+    key: &str,
+    step: Step,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let step = serde_json::to_string(&step).map_err(|e| AppError::internal("payment call", e))?;
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO payment_calls (idempotency_key, booking_id, step, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING")
+        .bind(key).bind(booking).bind(step).bind(at).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The calls of `booking` that went to the provider and whose answer was never recorded.
+pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<Step>, AppError> {
+    let steps: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT step FROM payment_calls WHERE booking_id = $1 ORDER BY created_at")
+        .bind(booking).fetch_all(pool).await)?;
+    steps
+        .iter()
+        .map(|s| serde_json::from_str(s).map_err(|e| AppError::internal("payment call", e)))
+        .collect()
+}
+
 /// Records what one provider call did: `moved` entries (zero amounts left out), the first
-/// under `key`, each later one under `key` and its kind.
+/// under `key`, each later one under `key` and its kind; and that the call is answered.
 pub async fn record(
     db: &Db,
     booking: Uuid,
@@ -99,6 +126,8 @@ pub async fn record(
             let args = entry_args(booking, *kind, Money::new(*amount, currency), payment_ref, &key, at);
             bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
         }
+        sqlx::query("DELETE FROM payment_calls WHERE idempotency_key = $1")
+            .bind(key).execute(&mut *tx).await?;
         tx.commit().await?;
     });
     Ok(())

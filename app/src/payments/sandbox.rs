@@ -18,11 +18,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// When a planned failure strikes: before the provider acts (nothing happened), or after
-/// (it acted, and its answer was lost on the way back).
+/// (it acted, and its answer was lost on the way back). `Pass` lets its call through, to plan
+/// a failure of a later call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     Before,
     After,
+    Pass,
 }
 
 /// How the sandbox misbehaves; changed at run time by configuration or by tests.
@@ -94,6 +96,16 @@ impl Action<'_> {
             Self::Capture { .. } => Operation::Capture,
             Self::Void { .. } => Operation::Void,
             Self::Refund { .. } => Operation::Refund,
+        }
+    }
+
+    /// The payment the call acts on, if it acts on one.
+    fn reference(&self) -> Option<&str> {
+        match self {
+            Self::Authorize { .. } => None,
+            Self::Capture { reference, .. }
+            | Self::Refund { reference, .. }
+            | Self::Void { reference } => Some(reference),
         }
     }
 
@@ -197,6 +209,13 @@ impl Sandbox {
         let now = chrono::Utc::now();
         on_pool!(&self.db, pool => {
             let mut tx = pool.begin_with(begin).await.map_err(down)?;
+            // The payment is locked before the key is looked up, so a call that waited for
+            // another one with its key finds that one's answer.
+            let row: Option<PaymentRow> = match action.reference() {
+                Some(reference) => sqlx::query_as(&payment_sql).bind(reference)
+                    .fetch_optional(&mut *tx).await.map_err(down)?,
+                None => None,
+            };
             let earlier: Option<(String, String, String)> = sqlx::query_as(
                 "SELECT operation, fingerprint, answer FROM sandbox_requests \
                  WHERE idempotency_key = $1")
@@ -207,9 +226,6 @@ impl Sandbox {
                 }
                 return serde_json::from_str(&answer).map_err(down);
             }
-            let payment = |reference: &str| {
-                sqlx::query_as::<_, PaymentRow>(&payment_sql).bind(reference.to_owned())
-            };
             let answer = match *action {
                 Action::Authorize { purpose, amount, card } => match decline_for(card) {
                     Some(decline) => Answer::Declined(decline),
@@ -227,8 +243,7 @@ impl Sandbox {
                     }
                 },
                 Action::Capture { reference, amount } => {
-                    let row = payment(reference).fetch_optional(&mut *tx).await.map_err(down)?;
-                    match row {
+                    match row.clone() {
                         Some((authorized, _, _, _, status)) if status == "authorized"
                             && amount > 0 && amount <= authorized => {
                             sqlx::query("UPDATE sandbox_payments SET captured_minor = $2, \
@@ -241,8 +256,7 @@ impl Sandbox {
                     }
                 }
                 Action::Void { reference } => {
-                    let row = payment(reference).fetch_optional(&mut *tx).await.map_err(down)?;
-                    match row {
+                    match row.clone() {
                         Some((authorized, _, _, _, status)) if status == "authorized" => {
                             sqlx::query("UPDATE sandbox_payments SET released_minor = amount_minor, \
                                  status = 'voided' WHERE reference = $1")
@@ -253,8 +267,7 @@ impl Sandbox {
                     }
                 }
                 Action::Refund { reference, amount } => {
-                    let row = payment(reference).fetch_optional(&mut *tx).await.map_err(down)?;
-                    match row {
+                    match row.clone() {
                         Some((_, captured, _, refunded, status)) if status == "captured"
                             && amount > 0 && refunded + amount <= captured => {
                             sqlx::query("UPDATE sandbox_payments SET refunded_minor = \

@@ -45,26 +45,17 @@ pub struct Authorized {
     pub card_last4: String,
 }
 
-/// Which submission of a checkout form: its key, and how many times a card was declined on it
-/// before (a provider answers a key with its first answer, a decline included, so another
-/// card, or the same one again, needs a key of its own).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attempt {
-    pub form_key: Uuid,
-    pub declined_before: u32,
-}
-
-/// Authorises `quote`'s rental and fee and holds its deposit on `card`. The keys come from
-/// the renter's form, so a form sent twice authorises once. If the hold fails after the
-/// charge was authorised, the charge is released again: nothing stays authorised.
+/// Authorises `quote`'s rental and fee and holds its deposit on `card`, under keys of the
+/// call `attempt` (the retries of one call share them; a new call gets new ones). If the hold
+/// fails after the charge was authorised, the charge is released again: nothing stays
+/// authorised.
 pub async fn authorize_request<G: PaymentGateway>(
     gateway: &G,
-    renter: Uuid,
-    attempt: Attempt,
+    attempt: Uuid,
     quote: &Quote,
     card: &Card,
 ) -> Result<Authorized, AppError> {
-    let form = format!("{renter}:{}:{}", attempt.form_key, attempt.declined_before);
+    let form = attempt.simple();
     let charge_amount = quote
         .rental
         .checked_add(quote.service_fee)
@@ -133,11 +124,17 @@ pub async fn settle<G: PaymentGateway>(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    // Money steps first; the fee and payout are planned only once they are done, so a
-    // second round records them.
-    for _ in 0..2 {
+    // Calls whose answer was lost go again first, as they were; then what the status asks.
+    // The fee and payout are planned only once the money steps are done: a later round.
+    for _ in 0..3 {
         let (booking, entries) = load(db, id).await?;
-        let steps = plan(&ledger::position(&entries), &target(&booking));
+        let mut steps = ledger::unanswered_calls(db, id).await?;
+        if steps.is_empty() {
+            steps = plan(&ledger::position(&entries), &target(&booking));
+        }
+        if steps.is_empty() {
+            break;
+        }
         for step in steps {
             perform(db, gateway, &booking, &entries, step, now).await?;
         }
@@ -154,6 +151,19 @@ pub async fn settle<G: PaymentGateway>(
     Ok(())
 }
 
+/// The provider key of `step` for booking `id`: each kind of call happens once per booking.
+fn call_key(id: Uuid, step: Step) -> String {
+    let kind = match step {
+        Step::Capture { .. } => "capture",
+        Step::Void { .. } => "void",
+        Step::Refund { .. } => "refund",
+        Step::CaptureDeposit { .. } => "deposit-capture",
+        Step::ReleaseDeposit { .. } => "deposit-release",
+        Step::Record { kind, .. } => kind.as_str(),
+    };
+    format!("{kind}:{id}")
+}
+
 async fn perform<G: PaymentGateway>(
     db: &Db,
     gateway: &G,
@@ -167,16 +177,19 @@ async fn perform<G: PaymentGateway>(
     let missing = || AppError::internal("settlement", format!("booking {id} has no authorisation"));
     let charge = || ledger::reference(entries, EntryKind::Authorization).ok_or_else(missing);
     let deposit = || ledger::reference(entries, EntryKind::DepositHold).ok_or_else(missing);
-    let (reference, key, moved) = match step {
+    let key = call_key(id, step);
+    if !matches!(step, Step::Record { .. }) {
+        ledger::begin_call(db, id, &key, step, now).await?;
+    }
+    let (reference, moved) = match step {
         Step::Capture { amount, .. } => {
-            let (reference, key) = (charge()?, format!("capture:{id}"));
+            let reference = charge()?;
             let done = gateway
                 .capture(&key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
             (
                 reference,
-                key,
                 vec![
                     (EntryKind::Capture, done.captured),
                     (EntryKind::Void, done.released),
@@ -184,30 +197,29 @@ async fn perform<G: PaymentGateway>(
             )
         }
         Step::Void { .. } => {
-            let (reference, key) = (charge()?, format!("void:{id}"));
+            let reference = charge()?;
             let released = gateway
                 .void(&key, reference)
                 .await
                 .map_err(payment_problem)?;
-            (reference, key, vec![(EntryKind::Void, released)])
+            (reference, vec![(EntryKind::Void, released)])
         }
         Step::Refund { amount } => {
-            let (reference, key) = (charge()?, format!("refund:{id}"));
+            let reference = charge()?;
             let refunded = gateway
                 .refund(&key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
-            (reference, key, vec![(EntryKind::Refund, refunded)])
+            (reference, vec![(EntryKind::Refund, refunded)])
         }
         Step::CaptureDeposit { amount, .. } => {
-            let (reference, key) = (deposit()?, format!("deposit-capture:{id}"));
+            let reference = deposit()?;
             let done = gateway
                 .capture_deposit(&key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
             (
                 reference,
-                key,
                 vec![
                     (EntryKind::DepositCapture, done.captured),
                     (EntryKind::DepositRelease, done.released),
@@ -215,17 +227,14 @@ async fn perform<G: PaymentGateway>(
             )
         }
         Step::ReleaseDeposit { .. } => {
-            let (reference, key) = (deposit()?, format!("deposit-release:{id}"));
+            let reference = deposit()?;
             let released = gateway
                 .release_deposit(&key, reference)
                 .await
                 .map_err(payment_problem)?;
-            (reference, key, vec![(EntryKind::DepositRelease, released)])
+            (reference, vec![(EntryKind::DepositRelease, released)])
         }
-        Step::Record { kind, amount } => {
-            let key = format!("{}:{id}", kind.as_str());
-            ("", key, vec![(kind, amount)])
-        }
+        Step::Record { kind, amount } => ("", vec![(kind, amount)]),
     };
     ledger::record(db, id, currency, reference, &key, &moved, now).await
 }

@@ -91,6 +91,15 @@ pub(crate) async fn pay(
         .await
 }
 
+pub(crate) async fn cancel(side: &mut Visitor<'_>, id: Uuid, reason: &str) -> Response {
+    let id = id.to_string();
+    side.post(
+        "/api/cancel_booking",
+        &[("id", id.as_str()), ("reason", reason)],
+    )
+    .await
+}
+
 pub(crate) async fn booked(
     renter: &mut Visitor<'_>,
     listing: Uuid,

@@ -3,7 +3,7 @@
 //! an owner's claim is decided by an admin, and the ledger ends explaining all of it.
 
 use crate::bookings::{
-    booked, day, event_kinds, gear, member, publish, replay_is_clean, status_of,
+    booked, cancel, day, event_kinds, gear, member, publish, replay_is_clean, status_of,
 };
 use crate::common::{Response, TestApp, Visitor};
 use app::on_pool;
@@ -120,12 +120,7 @@ async fn both_sides_confirm_each_handover_and_the_clock_releases_the_deposit(
     );
     confirmed(&mut owner, id, "pickup").await;
     assert_eq!(status_of(&app, id).await, "picked_up");
-    let cancel = renter
-        .post(
-            "/api/cancel_booking",
-            &[("id", &id.to_string()), ("reason", "")],
-        )
-        .await;
+    let cancel = cancel(&mut renter, id, "").await;
     assert_eq!(
         cancel.status,
         StatusCode::CONFLICT,

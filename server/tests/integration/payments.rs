@@ -3,7 +3,7 @@
 //! and during a capture, a form sent twice, the refunds of declines and cancellations, and
 //! `reconcile` finding what does not add up.
 
-use crate::bookings::{booked, day, event_kinds, gear, member, pay, publish, status_of};
+use crate::bookings::{booked, cancel, day, event_kinds, gear, member, pay, publish, status_of};
 use crate::common::{Backend, Response, TestApp, Visitor};
 use app::domain::ledger::Position;
 use app::on_pool;
@@ -245,6 +245,78 @@ async fn an_answer_lost_mid_capture_is_retried_and_captures_once(backend: Backen
     assert_reconciled(&app).await;
 }
 
+async fn a_checkout_sent_again_after_a_failed_hold_books_on_a_live_authorisation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let faults = app.state.payments.inner().faults();
+    // The charge is authorised, then every try of the deposit hold gets no answer.
+    faults.fail_next(Operation::Authorize, Fault::Pass, 1);
+    faults.fail_next(Operation::Authorize, Fault::Before, 3);
+    let key = Uuid::new_v4();
+    let dates = (day(20), day(23));
+    let failed = pay(&mut renter, tent, dates, key, "4242424242424242").await;
+    assert_eq!(
+        failed.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        failed.body
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
+        )
+        .await,
+        0,
+        "the charge was released again"
+    );
+    // The renter sends the same form again.
+    let booked = pay(&mut renter, tent, dates, key, "4242424242424242").await;
+    assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
+    let id: Uuid = serde_json::from_str(&booked.body).unwrap();
+    assert_eq!(accept(&mut owner, id).await.status, StatusCode::OK);
+    assert_eq!(status_of(&app, id).await, "paid");
+    assert_reconciled(&app).await;
+}
+
+async fn a_capture_whose_answer_was_lost_is_recorded_before_a_cancellation_refunds_it(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let id = booked(&mut renter, tent, day(20), day(22)).await;
+    // The provider captures but its answer is lost, and it stays silent through the retries.
+    let faults = app.state.payments.inner().faults();
+    faults.fail_next(Operation::Capture, Fault::After, 1);
+    faults.fail_next(Operation::Capture, Fault::Before, 2);
+    assert_eq!(accept(&mut owner, id).await.status, StatusCode::OK);
+    assert_eq!(status_of(&app, id).await, "accepted");
+    assert_eq!(
+        position(&app, id).await.captured,
+        0,
+        "the ledger has not heard yet"
+    );
+    // The renter cancels meanwhile, three weeks ahead: everything goes back.
+    let cancelled = cancel(&mut renter, id, "").await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let p = position(&app, id).await;
+    assert_eq!(
+        (p.captured, p.refunded, p.released),
+        (charge(2), charge(2), DEPOSIT)
+    );
+    let provider: (i64, i64) = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT captured_minor, refunded_minor FROM sandbox_payments WHERE purpose = 'rental'")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(provider, (charge(2), charge(2)));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payment_calls").await, 0);
+    assert_reconciled(&app).await;
+}
+
 async fn a_payment_sent_twice_at_once_charges_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, mut owner) = member(&app, "Olga Owner").await;
@@ -261,9 +333,24 @@ async fn a_payment_sent_twice_at_once_charges_once(backend: Backend) {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
+    // Each submission authorised under keys of its own; those that found the booking made
+    // released theirs.
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM sandbox_payments").await,
-        2
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
+        )
+        .await,
+        2,
+        "one charge and one deposit hold stay"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'captured'"
+        )
+        .await,
+        0
     );
     assert_eq!(
         count(
@@ -302,12 +389,7 @@ async fn declines_and_cancellations_give_the_money_back(backend: Backend) {
     let late = booked(&mut renter, kayak, day(1), day(3)).await;
     accept(&mut owner, late).await;
     assert_eq!(status_of(&app, late).await, "paid");
-    let cancelled = renter
-        .post(
-            "/api/cancel_booking",
-            &[("id", &late.to_string()), ("reason", "")],
-        )
-        .await;
+    let cancelled = cancel(&mut renter, late, "").await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let p = position(&app, late).await;
     let rental = DAILY * 2;
@@ -326,12 +408,7 @@ async fn declines_and_cancellations_give_the_money_back(backend: Backend) {
     // The owner cancels a paid booking: everything back, no payout.
     let by_owner = booked(&mut renter, kayak, day(40), day(41)).await;
     accept(&mut owner, by_owner).await;
-    owner
-        .post(
-            "/api/cancel_booking",
-            &[("id", &by_owner.to_string()), ("reason", "Sold it")],
-        )
-        .await;
+    cancel(&mut owner, by_owner, "Sold it").await;
     let p = position(&app, by_owner).await;
     assert_eq!((p.refunded, p.payout, p.released), (charge(1), 0, DEPOSIT));
     assert_reconciled(&app).await;
@@ -387,6 +464,8 @@ on_both_backends!(
     declined_cards_and_bad_numbers_book_nothing,
     an_outage_charges_nothing_and_says_so,
     an_answer_lost_mid_capture_is_retried_and_captures_once,
+    a_checkout_sent_again_after_a_failed_hold_books_on_a_live_authorisation,
+    a_capture_whose_answer_was_lost_is_recorded_before_a_cancellation_refunds_it,
     a_payment_sent_twice_at_once_charges_once,
     declines_and_cancellations_give_the_money_back,
     reconcile_finds_planted_discrepancies,
