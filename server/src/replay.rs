@@ -52,6 +52,7 @@ struct StoredRow {
     decline_reason: Option<String>,
     cancelled_by: Option<String>,
     refund_minor: Option<i64>,
+    overdue: bool,
     /// The reservation holding the booking's unit, if any (at most one: a unique index).
     held_unit: Option<Uuid>,
     held_from: Option<NaiveDate>,
@@ -59,7 +60,7 @@ struct StoredRow {
 }
 
 const ROWS_SQL: &str = "SELECT b.id, b.listing_id, b.unit_id, b.renter_id, b.status, \
-     b.starts_on, b.ends_on, b.total_minor, b.decline_reason, b.cancelled_by, b.refund_minor, \
+     b.starts_on, b.ends_on, b.total_minor, b.decline_reason, b.cancelled_by, b.refund_minor, b.overdue, \
      r.unit_id AS held_unit, r.starts_on AS held_from, r.ends_on AS held_until \
      FROM bookings b LEFT JOIN reservations r ON r.booking_id = b.id";
 
@@ -100,6 +101,11 @@ fn compare(row: &StoredRow, booking: &Booking) -> Vec<(&'static str, String, Str
         ),
         ("cancelled by", text(&row.cancelled_by), text(&cancelled_by)),
         ("refund", text(row.refund_minor), text(refund)),
+        (
+            "overdue",
+            row.overdue.to_string(),
+            booking.handover.overdue.to_string(),
+        ),
         (
             "reservation",
             text((row.held_unit, row.held_from, row.held_until)),

@@ -1,7 +1,7 @@
 //! The job worker every instance runs (`serve`): it claims due jobs from the shared queue
 //! (`app::jobs`), so with several instances each job still runs once.
 
-use app::bookings::service::{self, EXPIRE_JOB, RELEASE_JOB};
+use app::bookings::service::{self, EXPIRE_JOB, OVERDUE_JOB, RELEASE_JOB};
 use app::domain::booking::Command;
 use app::jobs::{self, ClaimedJob, Pass};
 use app::payments::settle::{settle, SETTLE_JOB};
@@ -47,11 +47,12 @@ fn booking_id(job: &ClaimedJob) -> Result<Uuid, String> {
 async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result<(), String> {
     let db = &state.db;
     match job.kind.as_str() {
-        EXPIRE_JOB | RELEASE_JOB => {
+        EXPIRE_JOB | RELEASE_JOB | OVERDUE_JOB => {
             let id = booking_id(&job)?;
             let command = match job.kind.as_str() {
                 EXPIRE_JOB => Command::Expire,
-                _ => Command::ReleaseDeposit,
+                RELEASE_JOB => Command::ReleaseDeposit,
+                _ => Command::MarkOverdue,
             };
             let done = service::run_due_command(db, id, &command, now)
                 .await

@@ -2,7 +2,7 @@
 //! side's confirmation of the pickup and the return, the owner's claim on the deposit and an
 //! admin's decision on it.
 
-use super::model::BookingView;
+use super::model::{BookingView, LateNotice};
 use super::pages::{moment_text, Actions};
 use crate::domain::booking::Step;
 use crate::forms::{field_message, FieldError, TextArea, TextField};
@@ -14,7 +14,12 @@ const CHECKLIST_ID: &str = "handover-checklist";
 /// The checklist, the handover's progress, and the claim and its outcome.
 #[component]
 pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
-    if booking.checklist.is_empty() && booking.claim.is_none() && booking.claim_deadline.is_none() {
+    let nothing = booking.checklist.is_empty()
+        && booking.claim.is_none()
+        && booking.claim_deadline.is_none()
+        && booking.late.is_none()
+        && !booking.at_risk;
+    if nothing {
         return ().into_any();
     }
     let deadline = booking.claim_deadline.map(|at| {
@@ -33,6 +38,12 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
                 </ul>
             })}
             {booking.waiting_for.clone().map(|text| view! { <p class="mt-2 font-medium">{text}</p> })}
+            {booking.late.clone().map(|late| view! { <p class="mt-2 font-medium text-red-900">{late_text(&late)}</p> })}
+            {booking.at_risk.then(|| view! {
+                <p class="mt-2 font-medium text-red-900">
+                    "At risk: the renter before you has not brought this unit back yet. The owner will tell you if the pickup has to move."
+                </p>
+            })}
             {deadline}
             {booking.claim.clone().map(|claim| view! {
                 <h3 class="mt-4 font-semibold">"Damage claim"</h3>
@@ -47,6 +58,22 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+fn late_text(late: &LateNotice) -> String {
+    if late.still_out {
+        format!(
+            "Overdue: the gear was due back by {}. A late fee of {} a day is taken from the deposit: {} so far.",
+            moment_text(late.due_at),
+            late.per_day,
+            late.fee
+        )
+    } else {
+        format!(
+            "Returned late: a late fee of {} is taken from the deposit.",
+            late.fee
+        )
+    }
 }
 
 /// One side's confirmation of the pickup or the return.

@@ -88,4 +88,18 @@ pub struct BookingView {
     pub claim_deadline: Option<DateTime<Utc>>,
     pub claim: Option<crate::domain::booking::Claim>,
     pub resolution: Option<crate::domain::booking::Resolution>,
+    /// A late return: said to both sides while the gear is overdue, and once it is back late.
+    pub late: Option<LateNotice>,
+    /// The unit's previous renter is overdue: this booking's pickup may slip.
+    pub at_risk: bool,
+}
+
+/// What a late return costs so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateNotice {
+    pub due_at: DateTime<Utc>,
+    pub per_day: Money,
+    pub fee: Money,
+    /// Still out (overdue), or back late.
+    pub still_out: bool,
 }

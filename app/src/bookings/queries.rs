@@ -2,7 +2,8 @@
 //! page reads its events too, because the actions it offers are the state machine's answer.
 
 use super::model::{
-    BookingAction, BookingLine, BookingView, PendingRequest, RequestsOverview, TimelineEntry,
+    BookingAction, BookingLine, BookingView, LateNotice, PendingRequest, RequestsOverview,
+    TimelineEntry,
 };
 use super::service::{actor_of, events_of};
 use crate::accounts::model::CurrentUser;
@@ -139,6 +140,19 @@ struct ViewRow {
     unit_label: String,
     pickup_instructions: String,
     card_last4: Option<String>,
+    at_risk: bool,
+}
+
+/// The late fee so far, while the gear is overdue or once it came back late.
+fn late_notice(booking: &Booking, now: DateTime<Utc>) -> Option<LateNotice> {
+    let still_out = booking.handover.overdue && booking.status == BookingStatus::PickedUp;
+    let fee = booking.late_fee(now);
+    (still_out || (booking.handover.returned_at.is_some() && fee.minor > 0)).then(|| LateNotice {
+        due_at: booking.due_at(),
+        per_day: Money::new(booking.terms.late_fee_per_day_minor, fee.currency),
+        fee,
+        still_out,
+    })
 }
 
 /// "Waiting for the owner to confirm the pickup.", when one side has confirmed a handover.
@@ -165,7 +179,10 @@ pub async fn view(
 ) -> Result<BookingView, AppError> {
     let sql = format!(
         "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
-             lu.label AS unit_label, l.pickup_instructions, b.card_last4 FROM bookings b \
+             lu.label AS unit_label, l.pickup_instructions, b.card_last4, \
+             EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
+                 AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on) \
+             AS at_risk FROM bookings b \
          JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
          JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \
          WHERE b.id = $1"
@@ -247,5 +264,11 @@ pub async fn view(
             .flatten(),
         claim: booking.handover.claim.clone(),
         resolution: booking.handover.resolution.clone(),
+        late: late_notice(&booking, now),
+        at_risk: row.at_risk
+            && matches!(
+                booking.status,
+                BookingStatus::Accepted | BookingStatus::Paid
+            ),
     })
 }

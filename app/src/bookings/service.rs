@@ -15,9 +15,12 @@ use crate::domain::booking::{
     decide, evolve, open, replay, Actor, Booking, BookingEvent, Command, NewBooking, Refusal,
 };
 use crate::domain::card::Card;
+use crate::domain::late::GRACE;
 use crate::domain::ledger::{target, EntryKind};
 use crate::domain::pricing::DateField;
-use crate::domain::{quote, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod};
+use crate::domain::{
+    quote, BookingStatus, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod,
+};
 use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
@@ -33,6 +36,8 @@ use uuid::Uuid;
 pub const EXPIRE_JOB: &str = "expire_booking";
 /// The job that releases a returned booking's deposit when the claim window closes.
 pub const RELEASE_JOB: &str = "release_deposit";
+/// The job that marks gear overdue when it is not back by its due time and grace.
+pub const OVERDUE_JOB: &str = "mark_overdue";
 
 /// What the marketplace charges and how long owners have to answer.
 #[derive(Clone, Copy, Debug)]
@@ -72,6 +77,7 @@ struct ListingTerms {
     time_zone: String,
     cancellation_policy: String,
     included_items: String,
+    late_fee_minor: i64,
 }
 
 /// The columns of [`ListingTerms`] for listing $1.
@@ -85,7 +91,7 @@ macro_rules! terms_columns {
     () => {
         "owner_id, status, currency, daily_price_minor, weekly_price_minor, \
          monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
-         instant_booking, time_zone, cancellation_policy, included_items"
+         instant_booking, time_zone, cancellation_policy, included_items, late_fee_minor"
     };
 }
 
@@ -283,6 +289,7 @@ fn new_booking(
             .filter(|item| !item.is_empty())
             .map(str::to_owned)
             .collect(),
+        late_fee_per_day_minor: terms.late_fee_minor,
     })
 }
 
@@ -353,7 +360,7 @@ const INSERT_BOOKING_SQL: &str = "INSERT INTO bookings (id, listing_id, unit_id,
      $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25)";
 
 const UPDATE_BOOKING_SQL: &str = "UPDATE bookings SET status = $2, decline_reason = $3, \
-     cancelled_by = $4, refund_minor = $5, updated_at = $6 WHERE id = $1";
+     cancelled_by = $4, refund_minor = $5, updated_at = $6, overdue = $7 WHERE id = $1";
 
 const INSERT_RESERVATION_SQL: &str = "INSERT INTO reservations (id, listing_id, unit_id, kind, \
      starts_on, ends_on, note, created_by, created_at, booking_id) \
@@ -456,7 +463,8 @@ fn event_rows(
                 | BookingEvent::Paid { .. }
                 | BookingEvent::PickedUp
                 | BookingEvent::Returned { .. }
-                | BookingEvent::DepositReleased => crate::domain::Party::System,
+                | BookingEvent::DepositReleased
+                | BookingEvent::Overdue => crate::domain::Party::System,
             };
             let actor_id = if role == crate::domain::Party::System {
                 None
@@ -633,6 +641,7 @@ fn update_args(booking: &Booking, now: DateTime<Utc>) -> Vec<Arg> {
     let mut update = vec![Arg::Uuid(booking.terms.id)];
     update.extend(changing_args(booking));
     update.push(Arg::Time(now));
+    update.push(Arg::Bool(booking.handover.overdue));
     update
 }
 
@@ -664,6 +673,11 @@ pub async fn act(
         // Money follows the status: a settlement job, written with the change, moves it.
         if target(&before) != target(&after) {
             let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
+            insert_job!(&mut *tx, &job, now).await?;
+        }
+        // Out: the gear is marked overdue if it is not back by its due time and grace.
+        if before.status == BookingStatus::Paid && after.status == BookingStatus::PickedUp {
+            let job = NewJob::persistent(OVERDUE_JOB, id.to_string(), after.due_at() + GRACE);
             insert_job!(&mut *tx, &job, now).await?;
         }
         // Back: the deposit is released when the claim window closes, unless claimed.

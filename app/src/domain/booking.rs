@@ -172,6 +172,9 @@ pub struct NewBooking {
     /// The listing's checklist when the booking was made: what is handed over and back.
     #[serde(default)]
     pub included: Vec<String>,
+    /// The listing's fee per day late, minor units, taken from the deposit.
+    #[serde(default)]
+    pub late_fee_per_day_minor: i64,
 }
 
 fn default_claim_window_minutes() -> i64 {
@@ -198,6 +201,8 @@ pub struct Handover {
     pub pickup_by: Vec<Party>,
     pub return_by: Vec<Party>,
     pub returned_at: Option<DateTime<Utc>>,
+    /// Marked by GearShare when the gear was not back by its due time and the grace after it.
+    pub overdue: bool,
     pub claim: Option<Claim>,
     pub resolution: Option<Resolution>,
 }
@@ -233,6 +238,30 @@ pub struct Booking {
 }
 
 impl Booking {
+    /// When the gear is due back: the end of the return day (in the listing's zone, give or
+    /// take a daylight-saving hour).
+    pub fn due_at(&self) -> DateTime<Utc> {
+        self.terms.pickup_at + Duration::days(self.terms.period.days() + 1)
+    }
+
+    /// The late fee of this rental: so far (`now`) while out, or final once returned.
+    pub fn late_fee(&self, now: DateTime<Utc>) -> Money {
+        let quote = &self.terms.quote;
+        let per_day = Money::new(self.terms.late_fee_per_day_minor, quote.deposit.currency);
+        let back = self.handover.returned_at.unwrap_or(now);
+        super::late::late_fee(per_day, quote.deposit, self.due_at(), back)
+    }
+
+    /// What is left of the deposit to claim once the late fee is taken.
+    pub fn claimable(&self) -> Money {
+        let deposit = self.terms.quote.deposit;
+        let fee = self
+            .handover
+            .returned_at
+            .map_or(0, |at| self.late_fee(at).minor);
+        Money::new(deposit.minor - fee, deposit.currency)
+    }
+
     /// When the owner's time to claim on the deposit ends, once the gear is back.
     pub fn claim_deadline(&self) -> Option<DateTime<Utc>> {
         self.handover
@@ -272,6 +301,8 @@ pub enum Command {
         kept_minor: i64,
         note: String,
     },
+    /// GearShare marks gear not back by its due time and grace.
+    MarkOverdue,
 }
 
 impl Command {
@@ -288,6 +319,7 @@ impl Command {
             Command::ConfirmHandover { .. } => "returned",
             Command::ClaimDamage { .. } => "disputed",
             Command::ReleaseDeposit | Command::ResolveDispute { .. } => "completed",
+            Command::MarkOverdue => "marked overdue",
         }
     }
 }
@@ -297,7 +329,8 @@ impl Command {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BookingEvent {
     Requested {
-        booking: NewBooking,
+        // Boxed: it is much larger than the other events.
+        booking: Box<NewBooking>,
     },
     Accepted {
         by: Party,
@@ -335,6 +368,8 @@ pub enum BookingEvent {
         kept: Money,
         note: String,
     },
+    /// The gear was not back by its due time and grace: the late fee runs.
+    Overdue,
 }
 
 impl BookingEvent {
@@ -352,6 +387,7 @@ impl BookingEvent {
             Self::DamageClaimed { .. } => "damage_claimed",
             Self::DepositReleased => "deposit_released",
             Self::DisputeResolved { .. } => "dispute_resolved",
+            Self::Overdue => "overdue",
         }
     }
 
@@ -402,6 +438,7 @@ impl BookingEvent {
             Self::DisputeResolved { kept, note } => {
                 format!("Claim resolved by an admin, the owner keeps {kept}: {note}")
             }
+            Self::Overdue => "Overdue: the gear was not back in time; the late fee runs".into(),
         }
     }
 }
@@ -455,7 +492,9 @@ impl fmt::Display for Refusal {
 /// The events of a new booking: a request, or with instant booking a request confirmed at once.
 pub fn open(booking: NewBooking) -> Vec<BookingEvent> {
     let instant = booking.instant;
-    let mut events = vec![BookingEvent::Requested { booking }];
+    let mut events = vec![BookingEvent::Requested {
+        booking: Box::new(booking),
+    }];
     if instant {
         events.push(BookingEvent::Accepted { by: Party::System });
     }
@@ -508,6 +547,14 @@ pub fn decide(
             description,
             amount_minor,
         } => claim(booking, party, description, *amount_minor, now),
+        Command::MarkOverdue if party != Party::System => Err(Refusal::NotAllowed),
+        Command::MarkOverdue if status != BookingStatus::PickedUp || booking.handover.overdue => {
+            Err(not_now())
+        }
+        Command::MarkOverdue if !super::late::overdue(booking.due_at(), now) => {
+            Err(Refusal::NotDue)
+        }
+        Command::MarkOverdue => Ok(vec![BookingEvent::Overdue]),
         Command::ReleaseDeposit if party != Party::System => Err(Refusal::NotAllowed),
         Command::ReleaseDeposit if status != BookingStatus::Returned => Err(not_now()),
         Command::ReleaseDeposit if booking.claim_deadline().is_some_and(|d| now < d) => {
@@ -604,7 +651,7 @@ fn claim(
     amount_minor: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<BookingEvent>, Refusal> {
-    let deposit = booking.terms.quote.deposit;
+    let deposit = booking.claimable();
     if party != Party::Owner {
         return Err(Refusal::NotAllowed);
     }
@@ -629,7 +676,7 @@ fn claim(
     if !(1..=deposit.minor).contains(&amount_minor) {
         return Err(Refusal::Input {
             field: "amount",
-            message: format!("Claim an amount up to the deposit, {deposit}."),
+            message: format!("Claim an amount up to what is left of the deposit, {deposit}."),
         });
     }
     Ok(vec![BookingEvent::DamageClaimed {
@@ -744,7 +791,7 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
             return Ok(Booking {
                 renter: booking.renter,
                 owner: booking.owner,
-                terms: booking.clone(),
+                terms: booking.as_ref().clone(),
                 status: BookingStatus::Requested,
                 decline_reason: None,
                 cancellation: None,
@@ -794,6 +841,11 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
         BookingEvent::DisputeResolved { .. } if booking.status == BookingStatus::Disputed => {
             BookingStatus::Completed
         }
+        BookingEvent::Overdue
+            if booking.status == BookingStatus::PickedUp && !booking.handover.overdue =>
+        {
+            BookingStatus::PickedUp
+        }
         _ => return Err(impossible()),
     };
     let mut booking = booking;
@@ -807,6 +859,7 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
             Step::Return => handover.return_by.push(*by),
         },
         BookingEvent::Returned { at } => handover.returned_at = Some(*at),
+        BookingEvent::Overdue => handover.overdue = true,
         BookingEvent::DamageClaimed {
             description,
             amount,
@@ -924,6 +977,7 @@ mod tests {
             instant,
             claim_window_minutes: 48 * 60,
             included: vec!["Tent".into(), "Poles".into()],
+            late_fee_per_day_minor: 1_500,
         }
     }
 
@@ -1227,6 +1281,41 @@ mod tests {
     }
 
     #[test]
+    fn late_gear_is_marked_overdue_and_its_fee_comes_off_what_can_be_claimed() {
+        let mut booking = paid();
+        for who in [RENTER, OWNER] {
+            booking = run(&booking, confirm(Step::Pickup), member(who), at(20, 10));
+        }
+        // Three days from the 20th: due by the end of the 23rd, plus two hours of grace.
+        assert_eq!(booking.due_at(), at(24, 0));
+        assert_eq!(
+            decide(&booking, &Command::MarkOverdue, Actor::System, at(24, 1)),
+            Err(Refusal::NotDue)
+        );
+        let late = run(&booking, Command::MarkOverdue, Actor::System, at(24, 2));
+        assert!(late.handover.overdue);
+        assert!(decide(&late, &Command::MarkOverdue, Actor::System, at(25, 0)).is_err());
+        let mut back = late;
+        for who in [OWNER, RENTER] {
+            back = run(&back, confirm(Step::Return), member(who), at(25, 3));
+        }
+        // 25 hours past the grace: two started days at 15.00.
+        assert_eq!(back.late_fee(at(30, 0)).minor, 3_000);
+        assert_eq!(back.claimable().minor, 10_000 - 3_000);
+        let too_much = Command::ClaimDamage {
+            description: "Dented".into(),
+            amount_minor: 7_001,
+        };
+        assert!(matches!(
+            decide(&back, &too_much, member(OWNER), at(25, 4)),
+            Err(Refusal::Input {
+                field: "amount",
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn the_page_offers_only_what_decide_allows() {
         let booking = requested();
         let now = at(10, 9);
@@ -1294,6 +1383,7 @@ mod tests {
                 amount_minor,
             }),
             Just(Command::ReleaseDeposit),
+            Just(Command::MarkOverdue),
             (0i64..20_000).prop_map(|kept_minor| Command::ResolveDispute {
                 kept_minor,
                 note: "Decided".into(),
@@ -1351,8 +1441,10 @@ mod tests {
                 prop_assert_eq!(picked_up, h.pickup_by.len() == 2);
                 prop_assert_eq!(h.returned_at.is_some(), h.return_by.len() == 2);
                 prop_assert_eq!(h.claim.is_some(), booking.status == BookingStatus::Disputed || h.resolution.is_some());
+                prop_assert!(!h.overdue || picked_up);
                 if let Some(claim) = &h.claim {
-                    prop_assert!(claim.amount.minor >= 1 && claim.amount.minor <= booking.terms.quote.deposit.minor);
+                    // A claim and the late fee together never exceed the deposit.
+                    prop_assert!(claim.amount.minor >= 1 && claim.amount.minor <= booking.claimable().minor);
                     if let Some(resolution) = &h.resolution {
                         prop_assert!(resolution.kept.minor >= 0 && resolution.kept.minor <= claim.amount.minor);
                     }

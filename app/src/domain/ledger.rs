@@ -182,12 +182,17 @@ pub fn target(booking: &Booking) -> Target {
             }
         }
         BookingStatus::Completed => {
-            // What an admin let the owner keep of the deposit is paid out to them too.
-            let kept = booking
+            // The late fee and what an admin let the owner keep of the deposit go to the owner.
+            let decided = booking
                 .handover
                 .resolution
                 .as_ref()
                 .map_or(0, |r| r.kept.minor);
+            let late = booking
+                .handover
+                .returned_at
+                .map_or(0, |at| booking.late_fee(at).minor);
+            let kept = (decided + late).min(quote.deposit.minor);
             Target {
                 charge: Some(full),
                 deposit_kept: Some(kept),

@@ -32,6 +32,8 @@ pub struct ListingForm {
     pub weekly_price: String,
     pub monthly_price: String,
     pub deposit: String,
+    /// Taken from the deposit for each day or part of a day the gear comes back late.
+    pub late_fee: String,
     pub quantity: String,
     pub city: String,
     pub latitude: String,
@@ -62,6 +64,7 @@ pub struct ListingDraft {
     pub weekly_minor: Option<i64>,
     pub monthly_minor: Option<i64>,
     pub deposit_minor: i64,
+    pub late_fee_minor: i64,
     pub units: i64,
     pub city: String,
     pub position: GeoPoint,
@@ -222,6 +225,9 @@ impl ListingForm {
         let deposit = checks
             .amount("deposit", &self.deposit, false, 0)
             .unwrap_or(0);
+        let late_fee_minor = checks
+            .amount("late_fee", &self.late_fee, false, 0)
+            .unwrap_or(0);
         let units = checks.whole("quantity", &self.quantity, (1, MAX_UNITS), Some(1));
         let position = self.position(&mut checks, place.map(|p| p.position));
         let pickup_instructions =
@@ -300,6 +306,7 @@ impl ListingForm {
                 weekly_minor: weekly,
                 monthly_minor: monthly,
                 deposit_minor: deposit,
+                late_fee_minor,
                 units,
                 city,
                 position,

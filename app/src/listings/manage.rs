@@ -46,7 +46,7 @@ fn audit(
 }
 
 /// The columns a draft sets, in the order of [`draft_args`].
-const DRAFT_COLUMNS: [&str; 23] = [
+const DRAFT_COLUMNS: [&str; 24] = [
     "title",
     "description",
     "category_slug",
@@ -70,6 +70,7 @@ const DRAFT_COLUMNS: [&str; 23] = [
     "time_zone",
     "cancellation_policy",
     "included_items",
+    "late_fee_minor",
 ];
 
 fn draft_args(draft: &ListingDraft, time_zone: &str) -> Vec<Arg> {
@@ -97,6 +98,7 @@ fn draft_args(draft: &ListingDraft, time_zone: &str) -> Vec<Arg> {
         Arg::Text(time_zone.to_owned()),
         Arg::Text(draft.cancellation_policy.as_str().to_owned()),
         Arg::Text(draft.included_items.clone()),
+        Arg::Int(draft.late_fee_minor),
     ]
 }
 

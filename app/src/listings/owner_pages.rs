@@ -22,7 +22,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 /// Names of the listing form's fields, as the server function reads them (`form[title]`).
-const LISTING_FIELDS: [&str; 23] = [
+const LISTING_FIELDS: [&str; 24] = [
     "title",
     "description",
     "category",
@@ -34,6 +34,7 @@ const LISTING_FIELDS: [&str; 23] = [
     "weekly_price",
     "monthly_price",
     "deposit",
+    "late_fee",
     "quantity",
     "city",
     "latitude",
@@ -261,6 +262,7 @@ fn ListingFields(
                 <TextField label="Price per week" name="form[weekly_price]" value=form.weekly_price required=false error=error("weekly_price") hint="Optional; used when cheaper than daily."/>
                 <TextField label="Price per 30 days" name="form[monthly_price]" value=form.monthly_price required=false error=error("monthly_price") hint="Optional."/>
                 <TextField label="Deposit" name="form[deposit]" value=form.deposit required=false error=error("deposit") hint="Held during the rental, released after return."/>
+                <TextField label="Late fee per day" name="form[late_fee]" value=form.late_fee required=false error=error("late_fee") hint="Taken from the deposit for each day or part of a day the gear comes back late, after two hours' grace."/>
                 <TextField label="Quantity" name="form[quantity]" kind="number" value=form.quantity error=error("quantity") hint="How many identical items you have."/>
             </div>
         </fieldset>

@@ -665,6 +665,7 @@ struct EditRow {
     weekly_price_minor: Option<i64>,
     monthly_price_minor: Option<i64>,
     deposit_minor: i64,
+    late_fee_minor: i64,
     units: i64,
     city: String,
     latitude: f64,
@@ -705,6 +706,10 @@ impl EditRow {
                 .map(amount_text)
                 .unwrap_or_default(),
             deposit: amount_text(self.deposit_minor),
+            late_fee: match self.late_fee_minor {
+                0 => String::new(),
+                fee => amount_text(fee),
+            },
             quantity: self.units.to_string(),
             city: self.city,
             latitude: self.latitude.to_string(),
@@ -730,7 +735,7 @@ impl EditRow {
 pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdit, AppError> {
     const LISTING_SQL: &str = "SELECT l.version, l.status, l.title, l.description, l.category_slug, \
             l.condition, l.brand, l.model, l.currency, l.daily_price_minor, l.weekly_price_minor, \
-            l.monthly_price_minor, l.deposit_minor, \
+            l.monthly_price_minor, l.deposit_minor, l.late_fee_minor, \
             (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) AS units, \
             l.city, l.latitude, l.longitude, l.pickup_instructions, l.instant_booking, l.min_days, \
             l.max_days, l.lead_time_days, l.buffer_days, l.cancellation_policy, l.included_items \

@@ -248,7 +248,106 @@ async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
     );
 }
 
+async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_renter_warned(
+    backend: crate::common::Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let (_, mut next) = member(&app, "Nina Next").await;
+    let fields = [
+        ("form[title]", "Touring bike"),
+        (
+            "form[description]",
+            "Serviced after every rental, lights included.",
+        ),
+        ("form[category]", "bikes"),
+        ("form[condition]", "good"),
+        ("form[daily_price]", "12"),
+        ("form[deposit]", "50"),
+        ("form[late_fee]", "15"),
+        ("form[quantity]", "1"),
+        ("form[city]", "Munich"),
+        ("form[instant_booking]", "on"),
+    ];
+    let created = owner.post("/api/create_listing", &fields).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let bike: Uuid = serde_json::from_str(&created.body).unwrap();
+    let id = booked(&mut renter, bike, day(0), day(2)).await;
+    let after = booked(&mut next, bike, day(4), day(6)).await;
+    for side in [&mut renter, &mut owner] {
+        confirmed(side, id, "pickup").await;
+    }
+    assert_eq!(status_of(&app, id).await, "picked_up");
+    // Due by the end of the return day, two days on; two hours of grace.
+    let due = Utc::now().date_naive() + Duration::days(3);
+    let due = due.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    run_jobs_at(&app, due - Duration::hours(12)).await;
+    let overdue: bool = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT overdue FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
+    .unwrap();
+    assert!(!overdue, "not yet due");
+    run_jobs_at(&app, due + Duration::hours(26)).await;
+    assert!(event_kinds(&app, id).await.contains(&"overdue".to_owned()));
+    for side in [&mut renter, &mut owner] {
+        let page = side.get(&format!("/bookings/{id}")).await;
+        assert!(
+            page.body.contains("Overdue: the gear was due back by"),
+            "{}",
+            page.body
+        );
+    }
+    let warned = next.get(&format!("/bookings/{after}")).await;
+    assert!(
+        warned.body.contains("At risk: the renter before you"),
+        "{}",
+        warned.body
+    );
+
+    // Back a day and a half late (days started after the grace: 2 at 15.00, from a 50.00 deposit).
+    let back = due + Duration::hours(2) + Duration::hours(36);
+    // The return is confirmed at that time, through the service (the HTTP clock is now).
+    let parties: (Uuid, Uuid) = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT owner_id, renter_id FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
+    .unwrap();
+    for user in [parties.0, parties.1] {
+        let actor = app::domain::booking::Actor::Member {
+            user,
+            is_admin: false,
+        };
+        let confirm = app::domain::booking::Command::ConfirmHandover {
+            step: app::domain::booking::Step::Return,
+            checked: true,
+            note: String::new(),
+        };
+        app::bookings::service::act(&app.db, id, &confirm, actor, back)
+            .await
+            .unwrap();
+    }
+    assert_eq!(status_of(&app, id).await, "returned");
+    run_jobs_at(&app, back + Duration::hours(49)).await;
+    assert_eq!(status_of(&app, id).await, "completed");
+    let sums = ledger_sums(&app, id).await;
+    assert_eq!(
+        (sums.deposit_captured, sums.released),
+        (3_000, DEPOSIT - 3_000)
+    );
+    assert_eq!(
+        sums.payout,
+        1_200 * 2 + 3_000,
+        "the late fee goes to the owner"
+    );
+    replay_is_clean(&app).await;
+    let report = gearshare::reconcile::check(&app.db).await.unwrap();
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+}
+
 on_both_backends!(
     both_sides_confirm_each_handover_and_the_clock_releases_the_deposit,
     a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep,
+    late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_renter_warned,
 );
