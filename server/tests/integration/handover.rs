@@ -76,6 +76,18 @@ async fn ledger_sums(app: &TestApp, id: Uuid) -> app::domain::ledger::Position {
     app::payments::ledger::position(&entries)
 }
 
+/// The booking is completed: the owner kept `kept` of the deposit, paid out with the rental,
+/// and the rest went back.
+async fn owner_kept_from_the_deposit(app: &TestApp, id: Uuid, kept: i64) {
+    assert_eq!(status_of(app, id).await, "completed");
+    let sums = ledger_sums(app, id).await;
+    assert_eq!(
+        (sums.deposit_captured, sums.released),
+        (kept, DEPOSIT - kept)
+    );
+    assert_eq!(sums.payout, 1_200 * 2 + kept);
+}
+
 async fn run_jobs_at(app: &TestApp, at: chrono::DateTime<Utc>) {
     // A release queues a settlement, due when it was queued; a second pass a moment later
     // runs it.
@@ -220,17 +232,7 @@ async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
     );
     let resolved = resolve(&mut admin, id, "30").await;
     assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
-    assert_eq!(status_of(&app, id).await, "completed");
-    let sums = ledger_sums(&app, id).await;
-    assert_eq!(
-        (sums.deposit_captured, sums.released),
-        (3_000, DEPOSIT - 3_000)
-    );
-    assert_eq!(
-        sums.payout,
-        1_200 * 2 + 3_000,
-        "the rental and what the owner keeps"
-    );
+    owner_kept_from_the_deposit(&app, id, 3_000).await;
     for side in [&mut renter, &mut owner] {
         let page = side.get(&format!("/bookings/{id}")).await;
         assert!(
@@ -326,17 +328,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     }
     assert_eq!(status_of(&app, id).await, "returned");
     run_jobs_at(&app, back + Duration::hours(49)).await;
-    assert_eq!(status_of(&app, id).await, "completed");
-    let sums = ledger_sums(&app, id).await;
-    assert_eq!(
-        (sums.deposit_captured, sums.released),
-        (3_000, DEPOSIT - 3_000)
-    );
-    assert_eq!(
-        sums.payout,
-        1_200 * 2 + 3_000,
-        "the late fee goes to the owner"
-    );
+    owner_kept_from_the_deposit(&app, id, 3_000).await;
     replay_is_clean(&app).await;
     let report = gearshare::reconcile::check(&app.db).await.unwrap();
     assert!(
