@@ -23,6 +23,9 @@ pub struct AppState {
     /// How long after a return the owner may claim on the deposit.
     #[from_ref(skip)]
     pub claim_window: chrono::Duration,
+    /// The origin people reach GearShare at, for addresses used outside it (calendar feeds).
+    #[from_ref(skip)]
+    pub public_url: String,
     pub sessions: crate::accounts::guard::SessionSettings,
 }
 

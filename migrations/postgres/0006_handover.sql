@@ -7,3 +7,7 @@ ALTER TABLE listings ADD COLUMN included_items TEXT NOT NULL DEFAULT '';
 -- projection of a booking's overdue mark (its `overdue` event).
 ALTER TABLE listings ADD COLUMN late_fee_minor BIGINT NOT NULL DEFAULT 0 CHECK (late_fee_minor >= 0);
 ALTER TABLE bookings ADD COLUMN overdue BOOLEAN NOT NULL DEFAULT false;
+
+-- Calendar sync: the secret in a listing's feed address (made when the owner first asks).
+ALTER TABLE listings ADD COLUMN calendar_token TEXT;
+CREATE UNIQUE INDEX listings_calendar_token ON listings (calendar_token);

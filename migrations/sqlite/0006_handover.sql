@@ -7,3 +7,7 @@ ALTER TABLE listings ADD COLUMN included_items TEXT NOT NULL DEFAULT '';
 -- projection of a booking's overdue mark (its `overdue` event).
 ALTER TABLE listings ADD COLUMN late_fee_minor INTEGER NOT NULL DEFAULT 0 CHECK (late_fee_minor >= 0);
 ALTER TABLE bookings ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
+
+-- Calendar sync: the secret in a listing's feed address (made when the owner first asks).
+ALTER TABLE listings ADD COLUMN calendar_token TEXT;
+CREATE UNIQUE INDEX listings_calendar_token ON listings (calendar_token);

@@ -59,6 +59,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
             "/owner/listings/{id}/photos",
             post(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
         )
+        .route(
+            "/owner/listings/{id}/calendar",
+            post(crate::calendar::import)
+                .layer(DefaultBodyLimit::max(crate::calendar::MAX_CALENDAR_BYTES)),
+        )
+        .route("/calendar/{file}", get(crate::calendar::feed))
         .leptos_routes_with_context(&state, route_list(), use_page_nonce, {
             let options = options.clone();
             move || shell(options.clone())

@@ -1,6 +1,7 @@
 //! The GearShare server: configuration, wiring, HTTP and the command-line tasks.
 #![recursion_limit = "256"]
 
+pub mod calendar;
 pub mod config;
 pub mod http;
 pub mod metrics;
@@ -60,6 +61,7 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         service_fee_bps: config.service_fee_bps,
         request_expiry: chrono::Duration::minutes(config.request_expiry_minutes),
         claim_window: chrono::Duration::minutes(config.deposit_release_minutes),
+        public_url: config.public_url.clone(),
         sessions: app::accounts::guard::SessionSettings {
             idle_seconds: config.session_idle_minutes * 60,
             absolute_seconds: config.session_max_hours * 60 * 60,

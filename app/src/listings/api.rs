@@ -110,6 +110,18 @@ pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
     )
 }
 
+/// The owner's secret address of the listing's calendar feed (made on first request).
+#[server(endpoint = "calendar_address")]
+pub async fn calendar_address(id: Uuid) -> Result<String, AppError> {
+    with_status(
+        async {
+            let (state, actor) = member().await?;
+            super::calendar_feed::address(&state.db, &actor, id, &state.public_url).await
+        }
+        .await,
+    )
+}
+
 /// Any member may publish a listing; they become its owner.
 #[server(endpoint = "create_listing")]
 pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {

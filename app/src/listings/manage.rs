@@ -272,7 +272,7 @@ fn plan_units(units: &[(Uuid, String, bool, i64)], wanted: i64) -> Result<UnitPl
 
 /// The listing's owner and status, once `user` is known to be allowed to change it (its
 /// owner, or an admin).
-async fn owned(
+pub(crate) async fn owned(
     db: &Db,
     user: &CurrentUser,
     listing: Uuid,

@@ -4,7 +4,12 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod cache;
 mod calendar;
+#[cfg(feature = "ssr")]
+pub mod calendar_feed;
+mod calendar_sync;
 pub mod draft;
+#[cfg(feature = "ssr")]
+pub mod ical;
 #[cfg(feature = "ssr")]
 pub mod manage;
 pub mod model;

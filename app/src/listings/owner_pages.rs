@@ -363,6 +363,7 @@ fn EditListing(
         </ActionForm>
         <PhotoSection listing=id photos=edit.photos reload/>
         <BlockSection listing=id units=edit.units blocks=edit.blocks reload/>
+        <super::calendar_sync::CalendarSync listing=id/>
     }
 }
 

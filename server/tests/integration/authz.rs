@@ -353,6 +353,13 @@ const MATRIX: &[Entry] = &[
     ),
     entry("GET", "/api/my_bookings", "/api/my_bookings", &[], Members),
     entry(
+        "POST",
+        "/api/calendar_address",
+        "/api/calendar_address",
+        &[("id", "00000000-0000-4000-8000-000000000000")],
+        Members,
+    ),
+    entry(
         "GET",
         "/api/booking",
         "/api/booking?id=00000000-0000-4000-8000-000000000000",
@@ -427,6 +434,21 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry(
+        "POST",
+        "/owner/listings/{id}/calendar",
+        "/owner/listings/00000000-0000-4000-8000-000000000000/calendar",
+        &[],
+        Members,
+    ),
+    // The secret in the address is the access: anyone holding it may read the busy days.
+    entry(
+        "GET",
+        "/calendar/{file}",
+        "/calendar/unknown.ics",
+        &[],
+        Public,
+    ),
 ];
 
 /// Every server function and page the app registers, as "METHOD path".
@@ -451,6 +473,8 @@ async fn every_endpoint_is_in_the_matrix() {
         "GET /metrics",
         "GET /account/data",
         "POST /owner/listings/{id}/photos",
+        "POST /owner/listings/{id}/calendar",
+        "GET /calendar/{file}",
     ];
     let missing: Vec<_> = registered_endpoints()
         .difference(&listed)

@@ -308,34 +308,12 @@ async fn upload(
     listing: Uuid,
     files: &[(&str, Vec<u8>)],
 ) -> crate::common::Response {
-    let boundary = "gearshare-test-boundary";
-    let mut body = Vec::new();
-    for (name, bytes) in files {
-        body.extend(format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n"
-        ).as_bytes());
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").as_bytes());
-    let request = axum::http::Request::post(format!("/owner/listings/{listing}/photos"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("origin", "http://127.0.0.1:3000")
-        .header("host", "127.0.0.1:3000")
-        .header(
-            "cookie",
-            format!(
-                "{}={}",
-                crate::common::SESSION_COOKIE,
-                visitor.cookie.as_deref().unwrap()
-            ),
-        )
-        .body(axum::body::Body::from(body))
-        .unwrap();
-    app.request(request).await
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (*name, "image/png", bytes.as_slice()))
+        .collect();
+    let uri = format!("/owner/listings/{listing}/photos");
+    crate::common::post_files(app, visitor, &uri, "photos", &files).await
 }
 
 async fn photos_of(app: &TestApp, listing: Uuid) -> Vec<(Uuid, i64, String, String)> {

@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod authz;
 mod bookings;
+mod calendar;
 mod handover;
 mod listings_manage;
 mod listings_repo;

@@ -365,6 +365,39 @@ impl Visitor<'_> {
 }
 
 /// The id of the account with `email`.
+/// Posts `files` (name, content type, bytes) as the multipart field `field` of the form at
+/// `uri`, as `visitor`'s browser would.
+pub async fn post_files(
+    app: &TestApp,
+    visitor: &Visitor<'_>,
+    uri: &str,
+    field: &str,
+    files: &[(&str, &str, &[u8])],
+) -> Response {
+    let boundary = "gearshare-test-boundary";
+    let mut body = Vec::new();
+    for (name, content_type, bytes) in files {
+        body.extend(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        ).as_bytes());
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    let request = Request::post(uri)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("origin", "http://127.0.0.1:3000")
+        .header("host", "127.0.0.1:3000");
+    let request = match &visitor.cookie {
+        Some(cookie) => request.header("cookie", format!("{SESSION_COOKIE}={cookie}")),
+        None => request,
+    };
+    app.request(request.body(Body::from(body)).unwrap()).await
+}
+
 pub async fn user_id(db: &Db, email: &str) -> Uuid {
     app::on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)

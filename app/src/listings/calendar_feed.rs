@@ -1,0 +1,119 @@
+//! Calendar sync (server only): a listing's secret feed address, the feed itself, and busy
+//! days imported from an owner's `.ics` file as blocks. The format is `ical`'s business.
+
+use super::ical::{busy_days, feed, ranges};
+use super::manage::{block, owned, Actor, BlockRequest};
+use crate::db::Db;
+use crate::domain::availability::{fully_taken_days, Taken};
+use crate::domain::period::MAX_RENTAL_DAYS;
+use crate::domain::RentalPeriod;
+use crate::error::AppError;
+use crate::on_pool;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// The feed covers a month back and a year ahead.
+const FEED_PAST_DAYS: i64 = 31;
+const FEED_DAYS: u64 = 31 + 366;
+
+/// The note of an imported block, as the owner's block list shows it.
+pub const IMPORTED_NOTE: &str = "Imported from a calendar";
+
+/// The feed address of `listing` for its owner; the secret in it is made the first time.
+pub async fn address(
+    db: &Db,
+    actor: &Actor,
+    listing: Uuid,
+    public_url: &str,
+) -> Result<String, AppError> {
+    owned(db, &actor.user, listing).await?;
+    let fresh = Uuid::new_v4().simple().to_string();
+    let token: Option<String> = on_pool!(db, pool => {
+        sqlx::query("UPDATE listings SET calendar_token = $2 WHERE id = $1 AND calendar_token IS NULL")
+            .bind(listing).bind(&fresh).execute(pool).await?;
+        sqlx::query_scalar("SELECT calendar_token FROM listings WHERE id = $1")
+            .bind(listing).fetch_one(pool).await?
+    });
+    let token =
+        token.ok_or_else(|| AppError::internal("calendar", "no token after setting one"))?;
+    Ok(format!("{public_url}/calendar/{token}.ics"))
+}
+
+/// The feed of the listing whose secret is `token`: the days on which every active unit is
+/// taken (booked or blocked). `None` for an unknown token or an archived listing.
+pub async fn feed_for(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    let listing: Option<(Uuid, String, String)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, time_zone, status FROM listings WHERE calendar_token = $1")
+        .bind(token).fetch_optional(pool).await)?;
+    let Some((id, zone, _)) = listing.filter(|(_, _, status)| status != "archived") else {
+        return Ok(None);
+    };
+    let first = super::repo::local_today(now, &zone) - Duration::days(FEED_PAST_DAYS);
+    let last = first + Duration::days(FEED_DAYS as i64);
+    let (units, taken): (i64, Vec<(Uuid, NaiveDate, NaiveDate)>) = on_pool!(db, pool => {
+        let units = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM listing_units WHERE listing_id = $1 AND active")
+            .bind(id).fetch_one(pool).await?;
+        let taken = sqlx::query_as(
+            "SELECT r.unit_id, r.starts_on, r.ends_on FROM reservations r \
+             JOIN listing_units u ON u.id = r.unit_id \
+             WHERE r.listing_id = $1 AND u.active AND r.ends_on > $2 AND r.starts_on < $3")
+            .bind(id).bind(first).bind(last).fetch_all(pool).await?;
+        (units, taken)
+    });
+    let taken: Vec<Taken> = taken
+        .into_iter()
+        .map(|(unit, from, to)| Taken { unit, from, to })
+        .collect();
+    let days = fully_taken_days(&taken, units as usize, first, FEED_DAYS);
+    Ok(Some(feed(id, &ranges(&days), now)))
+}
+
+/// What an import did: stretches blocked, and stretches skipped because a booking or a block
+/// already holds some unit on some of their days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub blocked: usize,
+    pub skipped: usize,
+}
+
+/// Blocks every unit of `listing` on the busy days of `ics` from today on.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    listing: Uuid,
+    ics: &str,
+) -> Result<Imported, AppError> {
+    owned(db, &actor.user, listing).await?;
+    let zone: String = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT time_zone FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)?;
+    let tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    let busy = busy_days(ics, tz).map_err(|e| AppError::validation("calendar", e.0))?;
+    let today = super::repo::local_today(actor.now, &zone);
+    let mut done = Imported::default();
+    for days in busy.into_iter().filter(|d| d.to > today) {
+        let mut from = days.from.max(today);
+        // A block is at most as long as a rental; a longer absence is several blocks.
+        while from < days.to {
+            let to = days.to.min(from + Duration::days(MAX_RENTAL_DAYS));
+            let period = RentalPeriod::new(from, to)
+                .map_err(|e| AppError::internal("calendar import", e))?;
+            let request = BlockRequest {
+                unit: None,
+                period,
+                note: IMPORTED_NOTE.into(),
+            };
+            match block(db, actor, listing, &request).await {
+                Ok(_) => done.blocked += 1,
+                Err(AppError::Conflict(_)) => done.skipped += 1,
+                Err(error) => return Err(error),
+            }
+            from = to;
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,74 @@
+//! The edit page's "Calendar sync": the listing's feed address to paste into a calendar app,
+//! and an `.ics` upload whose busy days become blocks (the server's calendar routes).
+
+use super::api::calendar_address;
+use crate::forms::FieldError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+/// What the upload route said, from the edit page's query.
+fn import_outcome() -> (Option<String>, Option<&'static str>) {
+    use_query_map().with_untracked(|q| {
+        let count = |key: &str| q.get(key).and_then(|n| n.parse::<usize>().ok());
+        let done = count("calendar_blocked").map(|blocked| {
+            match count("calendar_skipped").unwrap_or(0) {
+                0 => format!("Imported {blocked} busy stretches as blocks."),
+                skipped => format!(
+                    "Imported {blocked} busy stretches as blocks; {skipped} clashed with a booking or a block and were skipped."
+                ),
+            }
+        });
+        let problem = q
+            .get("calendar_error")
+            .map(|_| "We couldn't read that file as a calendar (.ics). Export it again and retry.");
+        (done, problem)
+    })
+}
+
+#[component]
+pub fn CalendarSync(listing: Uuid) -> impl IntoView {
+    let address = Resource::new(move || listing, calendar_address);
+    let (done, problem) = import_outcome();
+    let described_by = if problem.is_some() {
+        "field-calendar-hint field-calendar-error"
+    } else {
+        "field-calendar-hint"
+    };
+    view! {
+        <section class="mt-10" aria-labelledby="calendar-heading">
+            <h2 id="calendar-heading" class="text-xl font-semibold text-slate-900">"Calendar sync"</h2>
+            <p class="mt-2 text-slate-700">
+                "Subscribe to this address in Google Calendar or Apple Calendar to see the days this listing is fully booked. "
+                "It shows busy days only, never who booked; keep the address to yourself."
+            </p>
+            <Suspense fallback=|| view! { <p>"Loading the feed address…"</p> }>
+                {move || Suspend::new(async move {
+                    match address.await {
+                        Ok(url) => view! {
+                            <div class="field mt-3">
+                                <label for="calendar-feed">"Calendar feed address"</label>
+                                <input id="calendar-feed" type="text" readonly value=url class="font-mono text-sm"/>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <p role="alert" class="mt-3 text-red-900">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {done.map(|text| view! { <p role="status" class="mt-3 text-emerald-900">{text}</p> })}
+            <form method="post" action=format!("/owner/listings/{listing}/calendar") enctype="multipart/form-data"
+                class="mt-4 flex flex-col gap-3">
+                <div class="field">
+                    <label for="field-calendar">"Calendar file (.ics)"</label>
+                    <input id="field-calendar" name="calendar" type="file" accept=".ics,text/calendar" required
+                        aria-describedby=described_by aria-invalid=problem.is_some().then_some("true")/>
+                    <p id="field-calendar-hint" class="text-sm text-slate-600">
+                        "Busy days in the file, from today on, become blocks on every unit. Stretches that clash with a booking are skipped."
+                    </p>
+                    <FieldError id="field-calendar-error" message=problem.map(str::to_owned)/>
+                </div>
+                <button type="submit" class="btn-secondary self-start">"Import busy dates"</button>
+            </form>
+        </section>
+    }
+}

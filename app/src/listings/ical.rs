@@ -1,0 +1,409 @@
+//! Calendar sync (server only): a listing's busy days as an iCalendar feed (RFC 5545) that
+//! Google or Apple Calendar can subscribe to, and busy days read from an `.ics` file an owner
+//! uploads. The feed holds no personal data: every event is "Unavailable".
+//!
+//! Days are the listing's local days. An event with a time is read in its own zone (`TZID`),
+//! in UTC (`Z`), or, without either, in the listing's zone; it makes busy every local day it
+//! touches. chrono-tz resolves the zones, daylight-saving changes included: a local time that
+//! a change skips is taken as the first instant after it, and one it repeats as the first.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Busy local days `[from, to)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusyDays {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// Why an uploaded file could not be read, in words for the owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcsError(pub String);
+
+/// At most this many events are read from one file.
+pub const MAX_EVENTS: usize = 500;
+
+/// The feed of `busy` days for `listing` (its id makes each event's UID stable), stamped
+/// `now`.
+pub fn feed(listing: uuid::Uuid, busy: &[BusyDays], now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| fold(&mut out, &text);
+    line("BEGIN:VCALENDAR".into());
+    line("VERSION:2.0".into());
+    line("PRODID:-//GearShare//Availability//EN".into());
+    line("CALSCALE:GREGORIAN".into());
+    line("METHOD:PUBLISH".into());
+    line("X-WR-CALNAME:GearShare availability".into());
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    for days in busy {
+        line("BEGIN:VEVENT".into());
+        line(format!(
+            "UID:{}-{}@gearshare",
+            days.from.format("%Y%m%d"),
+            listing.simple()
+        ));
+        line(format!("DTSTAMP:{stamp}"));
+        line(format!("DTSTART;VALUE=DATE:{}", days.from.format("%Y%m%d")));
+        line(format!("DTEND;VALUE=DATE:{}", days.to.format("%Y%m%d")));
+        line("SUMMARY:Unavailable".into());
+        line("TRANSP:OPAQUE".into());
+        line("END:VEVENT".into());
+    }
+    line("END:VCALENDAR".into());
+    out
+}
+
+/// Writes `text` as content lines of at most 75 octets, continuation lines starting with a
+/// space, each ended by CRLF.
+fn fold(out: &mut String, text: &str) {
+    let mut width = 0;
+    for c in text.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+/// The busy local days of the events in `ics`, for a listing in `zone`, merged and sorted.
+pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
+    let lines = unfold(ics);
+    if !lines
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case("BEGIN:VCALENDAR"))
+    {
+        return Err(IcsError("This is not an iCalendar (.ics) file.".into()));
+    }
+    let mut busy = Vec::new();
+    let mut event: Option<(Option<Moment>, Option<Moment>, bool)> = None;
+    for line in &lines {
+        let (name, params, value) = split(line);
+        match (name.as_str(), event.as_mut()) {
+            ("BEGIN", None) if value.eq_ignore_ascii_case("VEVENT") => {
+                event = Some((None, None, false))
+            }
+            ("DTSTART", Some(e)) => e.0 = Some(moment(&params, value, zone)?),
+            ("DTEND", Some(e)) => e.1 = Some(moment(&params, value, zone)?),
+            // A free ("transparent") event does not make anyone busy.
+            ("TRANSP", Some(e)) => e.2 = value.eq_ignore_ascii_case("TRANSPARENT"),
+            ("END", Some(_)) if value.eq_ignore_ascii_case("VEVENT") => {
+                if let Some((Some(start), end, false)) = event.take() {
+                    busy.push(days_of(start, end, zone)?);
+                }
+                event = None;
+                if busy.len() > MAX_EVENTS {
+                    return Err(IcsError(format!(
+                        "The file has more than {MAX_EVENTS} events; import a shorter stretch."
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(merge(busy))
+}
+
+/// A DTSTART or DTEND: a whole day, or an instant.
+#[derive(Clone, Copy, Debug)]
+enum Moment {
+    Day(NaiveDate),
+    At(DateTime<Utc>),
+}
+
+/// Lines with their continuations joined (RFC 5545 §3.1), empty ones dropped.
+fn unfold(ics: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for raw in ics.split('\n') {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        match (raw.strip_prefix([' ', '\t']), lines.last_mut()) {
+            (Some(rest), Some(last)) => last.push_str(rest),
+            _ if !raw.is_empty() => lines.push(raw.to_owned()),
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// `NAME;PARAM=V;…:value` as (upper-case name, params, value).
+fn split(line: &str) -> (String, Vec<(String, String)>, &str) {
+    let (head, value) = line.split_once(':').unwrap_or((line, ""));
+    let mut parts = head.split(';');
+    let name = parts.next().unwrap_or("").to_ascii_uppercase();
+    let params = parts
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_ascii_uppercase(), v.trim_matches('"').to_owned()))
+        .collect();
+    (name, params, value.trim())
+}
+
+fn moment(params: &[(String, String)], value: &str, zone: Tz) -> Result<Moment, IcsError> {
+    let bad = || {
+        IcsError(format!(
+            "A date in the file is not one we can read: {value:?}."
+        ))
+    };
+    let param = |key: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    if param("VALUE") == Some("DATE") || value.len() == 8 {
+        return NaiveDate::parse_from_str(value, "%Y%m%d")
+            .map(Moment::Day)
+            .map_err(|_| bad());
+    }
+    if let Some(utc) = value.strip_suffix('Z') {
+        let local = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
+        return Ok(Moment::At(local.and_utc()));
+    }
+    let local = NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
+    let zone = match param("TZID") {
+        Some(id) => id
+            .parse::<Tz>()
+            .map_err(|_| IcsError(format!("The file uses a time zone we don't know: {id}.")))?,
+        None => zone,
+    };
+    Ok(Moment::At(instant(zone, local)))
+}
+
+/// The instant of a local time: the earlier of a repeated one, the first after a skipped one.
+fn instant(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    (0..=3)
+        .find_map(|hours| {
+            zone.from_local_datetime(&(local + Duration::hours(hours)))
+                .earliest()
+        })
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// The local days `[from, to)` an event covers. An event without an end lasts its start day
+/// (RFC 5545: a day for a date, nothing for an instant, which still touches its day).
+fn days_of(start: Moment, end: Option<Moment>, zone: Tz) -> Result<BusyDays, IcsError> {
+    let local_day = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
+    let from = match start {
+        Moment::Day(day) => day,
+        Moment::At(at) => local_day(at),
+    };
+    let to = match end {
+        None => from + Duration::days(1),
+        Some(Moment::Day(day)) => day,
+        // An instant ends the day it falls in, unless it is that day's first instant.
+        Some(Moment::At(at)) => {
+            let local = at.with_timezone(&zone);
+            let day = local.date_naive();
+            if local.time() == chrono::NaiveTime::MIN {
+                day
+            } else {
+                day + Duration::days(1)
+            }
+        }
+    };
+    if to < from {
+        return Err(IcsError(
+            "An event in the file ends before it starts.".into(),
+        ));
+    }
+    Ok(BusyDays {
+        from,
+        to: to.max(from + Duration::days(1)),
+    })
+}
+
+/// Sorted, with overlapping and touching ranges joined.
+fn merge(mut busy: Vec<BusyDays>) -> Vec<BusyDays> {
+    busy.sort_by_key(|b| b.from);
+    let mut merged: Vec<BusyDays> = Vec::new();
+    for days in busy {
+        match merged.last_mut() {
+            Some(last) if days.from <= last.to => last.to = last.to.max(days.to),
+            _ => merged.push(days),
+        }
+    }
+    merged
+}
+
+/// Days, as ranges of consecutive days.
+pub fn ranges(days: &[NaiveDate]) -> Vec<BusyDays> {
+    merge(
+        days.iter()
+            .map(|&from| BusyDays {
+                from,
+                to: from + Duration::days(1),
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn calendar(events: &[&str]) -> String {
+        let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+        for e in events {
+            ics.push_str("BEGIN:VEVENT\r\n");
+            ics.push_str(e);
+            ics.push_str("END:VEVENT\r\n");
+        }
+        ics.push_str("END:VCALENDAR\r\n");
+        ics
+    }
+
+    #[test]
+    fn all_day_events_are_their_days_and_overlaps_merge() {
+        let ics = calendar(&[
+            "DTSTART;VALUE=DATE:20261201\r\nDTEND;VALUE=DATE:20261204\r\n",
+            "DTSTART;VALUE=DATE:20261203\r\nDTEND;VALUE=DATE:20261206\r\n",
+            "DTSTART;VALUE=DATE:20261210\r\n",
+            "DTSTART;VALUE=DATE:20261212\r\nDTEND;VALUE=DATE:20261213\r\nTRANSP:TRANSPARENT\r\n",
+        ]);
+        let busy = busy_days(&ics, chrono_tz::Europe::Berlin).unwrap();
+        assert_eq!(
+            busy,
+            [
+                BusyDays {
+                    from: d(2026, 12, 1),
+                    to: d(2026, 12, 6)
+                },
+                BusyDays {
+                    from: d(2026, 12, 10),
+                    to: d(2026, 12, 11)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_autumn_daylight_saving_weekend_in_berlin_and_new_york() {
+        // Berlin leaves summer time on 25 Oct 2026 at 03:00 (to 02:00): the hour 02:00-03:00
+        // happens twice. An event from 02:30 on the 25th to 00:30 on the 26th, Berlin time.
+        let berlin = calendar(&[
+            "DTSTART;TZID=Europe/Berlin:20261025T023000\r\nDTEND;TZID=Europe/Berlin:20261026T003000\r\n",
+        ]);
+        assert_eq!(
+            busy_days(&berlin, chrono_tz::Europe::Berlin).unwrap(),
+            [BusyDays {
+                from: d(2026, 10, 25),
+                to: d(2026, 10, 27)
+            }]
+        );
+        // New York leaves daylight time on 1 Nov 2026. 23:30 UTC on 31 Oct is 19:30 in New
+        // York (EDT) and 00:30 on 1 Nov in Berlin (CET): the same instant is another day.
+        let utc = calendar(&["DTSTART:20261031T233000Z\r\nDTEND:20261101T060000Z\r\n"]);
+        assert_eq!(
+            busy_days(&utc, chrono_tz::America::New_York).unwrap(),
+            [BusyDays {
+                from: d(2026, 10, 31),
+                to: d(2026, 11, 2)
+            }]
+        );
+        assert_eq!(
+            busy_days(&utc, chrono_tz::Europe::Berlin).unwrap(),
+            [BusyDays {
+                from: d(2026, 11, 1),
+                to: d(2026, 11, 2)
+            }]
+        );
+        // 01:30 on 1 Nov happens twice in New York; the earlier is taken. Until midnight.
+        let repeated = calendar(&[
+            "DTSTART;TZID=America/New_York:20261101T013000\r\nDTEND;TZID=America/New_York:20261102T000000\r\n",
+        ]);
+        assert_eq!(
+            busy_days(&repeated, chrono_tz::America::New_York).unwrap(),
+            [BusyDays {
+                from: d(2026, 11, 1),
+                to: d(2026, 11, 2)
+            }]
+        );
+    }
+
+    #[test]
+    fn the_spring_daylight_saving_gap_is_read_as_the_first_instant_after_it() {
+        // 02:30 on 29 Mar 2026 does not exist in Berlin, nor 02:30 on 8 Mar 2026 in New York.
+        for (zone, day) in [
+            (chrono_tz::Europe::Berlin, "20260329"),
+            (chrono_tz::America::New_York, "20260308"),
+        ] {
+            let name = zone.name();
+            let ics = calendar(&[&format!(
+                "DTSTART;TZID={name}:{day}T023000\r\nDTEND;TZID={name}:{day}T040000\r\n"
+            )]);
+            let busy = busy_days(&ics, zone).unwrap();
+            let date = NaiveDate::parse_from_str(day, "%Y%m%d").unwrap();
+            assert_eq!(
+                busy,
+                [BusyDays {
+                    from: date,
+                    to: date + Duration::days(1)
+                }],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn folded_lines_unknown_zones_and_other_files_are_handled() {
+        let folded = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:2026\r\n 1201\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert_eq!(
+            busy_days(folded, chrono_tz::UTC).unwrap(),
+            [BusyDays {
+                from: d(2026, 12, 1),
+                to: d(2026, 12, 2)
+            }]
+        );
+        let unknown = calendar(&["DTSTART;TZID=Mars/Olympus:20261201T100000\r\n"]);
+        assert!(busy_days(&unknown, chrono_tz::UTC)
+            .unwrap_err()
+            .0
+            .contains("Mars/Olympus"));
+        assert!(busy_days("hello", chrono_tz::UTC).is_err());
+    }
+
+    #[test]
+    fn the_feed_is_valid_folded_icalendar_that_reads_back_the_same() {
+        let listing = uuid::Uuid::from_u128(7);
+        let busy = [
+            BusyDays {
+                from: d(2026, 12, 1),
+                to: d(2026, 12, 4),
+            },
+            BusyDays {
+                from: d(2026, 12, 24),
+                to: d(2026, 12, 27),
+            },
+        ];
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let ics = feed(listing, &busy, now);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+        assert!(ics.split("\r\n").all(|l| l.len() <= 75));
+        assert!(!ics.contains('@') || ics.contains("@gearshare"));
+        assert_eq!(busy_days(&ics, chrono_tz::Europe::Berlin).unwrap(), busy);
+    }
+
+    #[test]
+    fn consecutive_days_make_one_range() {
+        let days = [d(2026, 12, 3), d(2026, 12, 4), d(2026, 12, 9)];
+        assert_eq!(
+            ranges(&days),
+            [
+                BusyDays {
+                    from: d(2026, 12, 3),
+                    to: d(2026, 12, 5)
+                },
+                BusyDays {
+                    from: d(2026, 12, 9),
+                    to: d(2026, 12, 10)
+                },
+            ]
+        );
+    }
+}

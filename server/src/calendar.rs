@@ -1,0 +1,100 @@
+//! Calendar sync over HTTP: the feed at a listing's secret address, and the owner's `.ics`
+//! upload (a plain multipart form, like photos, so it works before the page's wasm has
+//! loaded). The work is `app::listings::calendar`.
+
+use crate::security::{ErrorResponse, SignedIn};
+use app::accounts::audit::Client;
+use app::error::AppError;
+use app::listings::calendar_feed::{feed_for, import as import_busy_days};
+use app::listings::manage::Actor;
+use app::state::AppState;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+/// The largest calendar file taken: a few thousand events.
+pub const MAX_CALENDAR_BYTES: usize = 1024 * 1024;
+
+/// `GET /calendar/{token}.ics`: the listing's busy days, for calendar apps to subscribe to.
+pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(token) = file.strip_suffix(".ics") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match feed_for(&state.db, token, chrono::Utc::now()).await {
+        Ok(Some(body)) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                // Calendar apps poll; a few minutes old is fresh enough and spares the database.
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => ErrorResponse(error).into_response(),
+    }
+}
+
+/// `POST /owner/listings/{id}/calendar`: blocks the busy days of the uploaded "calendar" file
+/// and goes back to the edit page, which says what was imported or (by code) why nothing was.
+pub async fn import(
+    State(state): State<AppState>,
+    user: Result<SignedIn, ErrorResponse>,
+    Path(listing): Path<Uuid>,
+    client: Option<axum::Extension<Client>>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let edit = format!("/owner/listings/{listing}/edit");
+    let SignedIn(user) = match user {
+        Ok(user) => user,
+        Err(ErrorResponse(AppError::Unauthorized)) => {
+            let next = app::url::query_string(&[("next", &edit)]);
+            return Redirect::to(&format!("/login{next}")).into_response();
+        }
+        Err(error) => return error.into_response(),
+    };
+    let Ok(multipart) = multipart else {
+        return back(&edit, &[("calendar_error", "unreadable")]);
+    };
+    let Some(text) = read_calendar(multipart).await else {
+        return back(&edit, &[("calendar_error", "unreadable")]);
+    };
+    let actor = Actor {
+        user,
+        client: client.map(|c| c.0).unwrap_or_default(),
+        now: chrono::Utc::now(),
+    };
+    match import_busy_days(&state.db, &actor, listing, &text).await {
+        Ok(done) => {
+            state.answers.forget();
+            let (blocked, skipped) = (done.blocked.to_string(), done.skipped.to_string());
+            back(
+                &edit,
+                &[
+                    ("calendar_blocked", &blocked),
+                    ("calendar_skipped", &skipped),
+                ],
+            )
+        }
+        Err(AppError::Validation { .. }) => back(&edit, &[("calendar_error", "unreadable")]),
+        Err(error) => ErrorResponse(error).into_response(),
+    }
+}
+
+/// The text of the form's "calendar" file, if there is one.
+async fn read_calendar(mut multipart: Multipart) -> Option<String> {
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("calendar") {
+            let bytes = field.bytes().await.ok()?;
+            return (!bytes.is_empty()).then(|| String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    None
+}
+
+fn back(edit: &str, outcome: &[(&str, &str)]) -> Response {
+    let query = app::url::query_string(outcome);
+    Redirect::to(&format!("{edit}{query}#calendar-heading")).into_response()
+}

@@ -1,0 +1,103 @@
+//! Calendar sync on both backends: a listing's feed at its secret address shows the days its
+//! units are all taken and nothing about who took them; an owner's `.ics` upload blocks its
+//! busy days and skips those that clash with a booking; nobody else may do either.
+
+use crate::bookings::{booked, day, gear, member, publish};
+use crate::common::{post_files, Backend, TestApp};
+use app::on_pool;
+use axum::http::StatusCode;
+use uuid::Uuid;
+
+fn ics_day(offset: i64) -> String {
+    day(offset).format("%Y%m%d").to_string()
+}
+
+async fn feed_address(owner: &mut crate::common::Visitor<'_>, listing: Uuid) -> String {
+    let answer = owner
+        .post("/api/calendar_address", &[("id", &listing.to_string())])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let url: String = serde_json::from_str(&answer.body).unwrap();
+    url.split_once("/calendar/")
+        .map(|(_, file)| format!("/calendar/{file}"))
+        .unwrap()
+}
+
+async fn a_feed_shows_busy_days_and_an_upload_blocks_free_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let (_, mut stranger) = member(&app, "Sam Stranger").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    booked(&mut renter, tent, day(10), day(13)).await;
+
+    let path = feed_address(&mut owner, tent).await;
+    assert_eq!(
+        feed_address(&mut owner, tent).await,
+        path,
+        "the address stays the same"
+    );
+    let feed = app.get(&path).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(feed.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(
+        feed.body
+            .contains(&format!("DTSTART;VALUE=DATE:{}", ics_day(10))),
+        "{}",
+        feed.body
+    );
+    assert!(feed
+        .body
+        .contains(&format!("DTEND;VALUE=DATE:{}", ics_day(13))));
+    assert!(!feed.body.contains("Rita"), "no personal data");
+    assert_eq!(
+        app.get("/calendar/not-a-token.ics").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let theirs = stranger
+        .post("/api/calendar_address", &[("id", &tent.to_string())])
+        .await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+
+    // Two busy stretches and one that clashes with the booking.
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
+         BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Away\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nDTSTART;TZID=Europe/Berlin:{}T180000\r\nDTEND;TZID=Europe/Berlin:{}T090000\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+        ics_day(20), ics_day(22), ics_day(30), ics_day(31), ics_day(11), ics_day(12)
+    );
+    let uri = format!("/owner/listings/{tent}/calendar");
+    let file = [("busy.ics", "text/calendar", ics.as_bytes())];
+    let refused = post_files(&app, &stranger, &uri, "calendar", &file).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let imported = post_files(&app, &owner, &uri, "calendar", &file).await;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+    let location = imported.headers["location"].to_str().unwrap();
+    assert!(
+        location.contains("calendar_blocked=2&calendar_skipped=1"),
+        "{location}"
+    );
+    let blocks: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT starts_on, ends_on FROM reservations WHERE listing_id = $1 AND kind = 'block' ORDER BY starts_on")
+        .bind(tent).fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(blocks, [(day(20), day(22)), (day(30), day(32))]);
+    let feed = app.get(&path).await;
+    assert!(feed
+        .body
+        .contains(&format!("DTSTART;VALUE=DATE:{}", ics_day(30))));
+
+    let junk = [("busy.ics", "text/calendar", b"not a calendar".as_slice())];
+    let unreadable = post_files(&app, &owner, &uri, "calendar", &junk).await;
+    assert!(unreadable.headers["location"]
+        .to_str()
+        .unwrap()
+        .contains("calendar_error=unreadable"));
+}
+
+on_both_backends!(a_feed_shows_busy_days_and_an_upload_blocks_free_ones);
