@@ -2,7 +2,7 @@
 //! upload (a plain multipart form, like photos, so it works before the page's wasm has
 //! loaded). The work is `app::listings::calendar`.
 
-use crate::security::{ErrorResponse, SignedIn};
+use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
 use app::error::AppError;
 use app::listings::calendar_feed::{feed_for, import as import_busy_days};
@@ -47,13 +47,9 @@ pub async fn import(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let edit = format!("/owner/listings/{listing}/edit");
-    let SignedIn(user) = match user {
+    let user = match member_or_login(user, &edit) {
         Ok(user) => user,
-        Err(ErrorResponse(AppError::Unauthorized)) => {
-            let next = app::url::query_string(&[("next", &edit)]);
-            return Redirect::to(&format!("/login{next}")).into_response();
-        }
-        Err(error) => return error.into_response(),
+        Err(response) => return *response,
     };
     let Ok(multipart) = multipart else {
         return back(&edit, &[("calendar_error", "unreadable")]);

@@ -2,7 +2,7 @@
 //! before the page's wasm has loaded, and carries files as browsers send them); the work is
 //! `app::listings::manage::add_photos`.
 
-use crate::security::{ErrorResponse, SignedIn};
+use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
 use app::accounts::limits::UPLOADS_PER_ACCOUNT;
 use app::error::AppError;
@@ -28,13 +28,9 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let edit = format!("/owner/listings/{listing}/edit");
-    let SignedIn(user) = match user {
+    let user = match member_or_login(user, &edit) {
         Ok(user) => user,
-        Err(ErrorResponse(AppError::Unauthorized)) => {
-            let next = app::url::query_string(&[("next", &edit)]);
-            return Redirect::to(&format!("/login{next}")).into_response();
-        }
-        Err(error) => return error.into_response(),
+        Err(response) => return *response,
     };
     let now = chrono::Utc::now();
     let counted = UPLOADS_PER_ACCOUNT

@@ -174,6 +174,23 @@ impl FromRequestParts<AppState> for SignedIn {
 /// An `AppError` as a JSON response with its status; internal causes are already logged.
 pub struct ErrorResponse(pub AppError);
 
+/// The member behind a plain form post, or the response for anyone else: a visitor is sent
+/// to log in and then back to `page`, a refusal answers as such.
+pub fn member_or_login(
+    user: Result<SignedIn, ErrorResponse>,
+    page: &str,
+) -> Result<CurrentUser, Box<Response>> {
+    match user {
+        Ok(SignedIn(user)) => Ok(user),
+        Err(ErrorResponse(AppError::Unauthorized)) => {
+            let next = app::url::query_string(&[("next", page)]);
+            let login = axum::response::Redirect::to(&format!("/login{next}"));
+            Err(Box::new(login.into_response()))
+        }
+        Err(error) => Err(Box::new(error.into_response())),
+    }
+}
+
 impl IntoResponse for ErrorResponse {
     fn into_response(self) -> Response {
         let status =
