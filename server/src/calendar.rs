@@ -92,5 +92,5 @@ async fn read_calendar(mut multipart: Multipart) -> Option<String> {
 
 fn back(edit: &str, outcome: &[(&str, &str)]) -> Response {
     let query = app::url::query_string(outcome);
-    Redirect::to(&format!("{edit}{query}#calendar-heading")).into_response()
+    Redirect::to(&format!("{edit}{query}#calendar-sync-heading")).into_response()
 }

@@ -36,8 +36,8 @@ pub fn CalendarSync(listing: Uuid) -> impl IntoView {
         "field-calendar-hint"
     };
     view! {
-        <section class="mt-10" aria-labelledby="calendar-heading">
-            <h2 id="calendar-heading" class="text-xl font-semibold text-slate-900">"Calendar sync"</h2>
+        <section class="mt-10" aria-labelledby="calendar-sync-heading">
+            <h2 id="calendar-sync-heading" class="text-xl font-semibold text-slate-900">"Calendar sync"</h2>
             <p class="mt-2 text-slate-700">
                 "Subscribe to this address in Google Calendar or Apple Calendar to see the days this listing is fully booked. "
                 "It shows busy days only, never who booked; keep the address to yourself."
