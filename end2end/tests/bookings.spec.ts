@@ -249,15 +249,23 @@ async function confirm(page: Page, step: "pickup" | "return", note = ""): Promis
   await page.getByRole("button", { name: `Confirm ${step}` }).click();
 }
 
-// An instant booking from today, paid, picked up and returned: both sides confirm each step.
+// A booking from today: requested and paid for at the checkout, accepted by the owner (which
+// takes the payment), picked up and returned, both sides confirming each step.
 async function rentAndReturn(browser: Browser, title: string): Promise<{ owner: Page; renter: Page; url: string }> {
   const owner = await person(browser, "Olga Owner");
-  const listing = await publish(owner, title, { instant: true, included: "Camera\nTwo batteries\nChest mount" });
+  const listing = await publish(owner, title, { included: "Camera\nTwo batteries\nChest mount" });
   const renter = await person(browser, "Rita Renter");
   await pickDates(renter, listing, 0, 2);
-  await checkout(renter, { instant: true });
-  await expect(renter.getByText("Status: Paid")).toBeVisible();
+  await checkout(renter);
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
+  await expect(renter.getByRole("row").filter({ hasText: "Card authorised" })).toBeVisible();
   const url = renter.url();
+  await owner.goto("/owner/requests");
+  await waitForHydration(owner);
+  await owner.getByRole("article", { name: `Rita Renter wants ${title}` }).getByRole("button", { name: "Accept" }).click();
+  await expect(owner.getByText("No requests are waiting for you.")).toBeVisible();
+  await renter.reload();
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
 
   await expect(renter.getByRole("list", { name: "Checklist" })).toContainText("Two batteries");
   await confirm(renter, "pickup", "Small scratch on the lens hood.");
