@@ -132,7 +132,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
                         "request",
                         request_id = %id,
                         method = %request.method(),
-                        path = %request.uri().path(),
+                        path = %logged_path(request.uri().path()),
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
@@ -166,6 +166,15 @@ fn public_files(state: &AppState) -> ServeDir<axum::routing::RouterIntoService<a
         >(use_page_nonce, shell))
         .with_state(state.clone());
     ServeDir::new(state.leptos_options.site_root.as_ref()).fallback(not_found.into_service())
+}
+
+/// The path as logs may keep it: a calendar feed's address is its secret.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/calendar/") {
+        "/calendar/{token}.ics"
+    } else {
+        path
+    }
 }
 
 /// `/bench/baseline`, only when BENCH_BASELINE_FILE is set: the file's bytes from memory, so a

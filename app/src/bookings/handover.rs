@@ -41,7 +41,7 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
             {booking.late.clone().map(|late| view! { <p class="mt-2 font-medium text-red-900">{late_text(&late)}</p> })}
             {booking.at_risk.then(|| view! {
                 <p class="mt-2 font-medium text-red-900">
-                    "At risk: the renter before you has not brought this unit back yet. The owner will tell you if the pickup has to move."
+                    "At risk: the renter before has not brought this unit back yet, so the pickup may have to move."
                 </p>
             })}
             {deadline}
@@ -61,6 +61,13 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
 }
 
 fn late_text(late: &LateNotice) -> String {
+    if late.per_day.minor == 0 {
+        let due = moment_text(late.due_at);
+        return match late.still_out {
+            true => format!("Overdue: the gear was due back by {due}."),
+            false => format!("Returned late: the gear was due back by {due}."),
+        };
+    }
     if late.still_out {
         format!(
             "Overdue: the gear was due back by {}. A late fee of {} a day is taken from the deposit: {} so far.",

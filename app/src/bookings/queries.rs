@@ -181,7 +181,10 @@ pub async fn view(
         "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
              lu.label AS unit_label, l.pickup_instructions, b.card_last4, \
              EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
-                 AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on) \
+                 AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
+                 AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
+                     AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
+                     AND m.starts_on < b.starts_on)) \
              AS at_risk FROM bookings b \
          JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
          JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \

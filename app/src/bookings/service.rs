@@ -290,6 +290,10 @@ fn new_booking(
             .map(str::to_owned)
             .collect(),
         late_fee_per_day_minor: terms.late_fee_minor,
+        due_at: Some(start_of_day(
+            period.to() + Duration::days(1),
+            &terms.time_zone,
+        )),
     })
 }
 

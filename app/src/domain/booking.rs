@@ -175,6 +175,9 @@ pub struct NewBooking {
     /// The listing's fee per day late, minor units, taken from the deposit.
     #[serde(default)]
     pub late_fee_per_day_minor: i64,
+    /// The end of the return day in the listing's zone.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 fn default_claim_window_minutes() -> i64 {
@@ -201,6 +204,9 @@ pub struct Handover {
     pub pickup_by: Vec<Party>,
     pub return_by: Vec<Party>,
     pub returned_at: Option<DateTime<Utc>>,
+    /// When the first side confirmed the return: the late fee stops there, so a side that
+    /// confirms late cannot make it grow.
+    pub return_started_at: Option<DateTime<Utc>>,
     /// Marked by GearShare when the gear was not back by its due time and the grace after it.
     pub overdue: bool,
     pub claim: Option<Claim>,
@@ -238,27 +244,33 @@ pub struct Booking {
 }
 
 impl Booking {
-    /// When the gear is due back: the end of the return day (in the listing's zone, give or
-    /// take a daylight-saving hour).
+    /// When the gear is due back: the end of the return day in the listing's zone (older
+    /// bookings, from before it was recorded: give or take a daylight-saving hour).
     pub fn due_at(&self) -> DateTime<Utc> {
-        self.terms.pickup_at + Duration::days(self.terms.period.days() + 1)
+        self.terms
+            .due_at
+            .unwrap_or(self.terms.pickup_at + Duration::days(self.terms.period.days() + 1))
+    }
+
+    /// When the return began: the first side's confirmation, or both sides' for older logs.
+    fn back_at(&self) -> Option<DateTime<Utc>> {
+        self.handover
+            .return_started_at
+            .or(self.handover.returned_at)
     }
 
     /// The late fee of this rental: so far (`now`) while out, or final once returned.
     pub fn late_fee(&self, now: DateTime<Utc>) -> Money {
         let quote = &self.terms.quote;
         let per_day = Money::new(self.terms.late_fee_per_day_minor, quote.deposit.currency);
-        let back = self.handover.returned_at.unwrap_or(now);
+        let back = self.back_at().unwrap_or(now);
         super::late::late_fee(per_day, quote.deposit, self.due_at(), back)
     }
 
     /// What is left of the deposit to claim once the late fee is taken.
     pub fn claimable(&self) -> Money {
         let deposit = self.terms.quote.deposit;
-        let fee = self
-            .handover
-            .returned_at
-            .map_or(0, |at| self.late_fee(at).minor);
+        let fee = self.back_at().map_or(0, |at| self.late_fee(at).minor);
         Money::new(deposit.minor - fee, deposit.currency)
     }
 
@@ -352,6 +364,9 @@ pub enum BookingEvent {
         step: Step,
         by: Party,
         note: String,
+        /// When; the first return confirmation stops the late fee.
+        #[serde(default)]
+        at: Option<DateTime<Utc>>,
     },
     /// Both sides confirmed the pickup.
     PickedUp,
@@ -418,7 +433,7 @@ impl BookingEvent {
                 )
             }
             Self::Paid { amount } => format!("Paid: {amount} charged to the renter's card"),
-            Self::HandoverConfirmed { step, by, note } => {
+            Self::HandoverConfirmed { step, by, note, .. } => {
                 let step = match step {
                     Step::Pickup => "Pickup",
                     Step::Return => "Return",
@@ -548,7 +563,11 @@ pub fn decide(
             amount_minor,
         } => claim(booking, party, description, *amount_minor, now),
         Command::MarkOverdue if party != Party::System => Err(Refusal::NotAllowed),
-        Command::MarkOverdue if status != BookingStatus::PickedUp || booking.handover.overdue => {
+        Command::MarkOverdue
+            if status != BookingStatus::PickedUp
+                || booking.handover.overdue
+                || !booking.handover.return_by.is_empty() =>
+        {
             Err(not_now())
         }
         Command::MarkOverdue if !super::late::overdue(booking.due_at(), now) => {
@@ -633,6 +652,7 @@ fn handover(
         step,
         by: party,
         note: note_text("note", note, None)?,
+        at: Some(now),
     }];
     if !confirmed.is_empty() {
         events.push(match step {
@@ -854,9 +874,12 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
     match event {
         BookingEvent::Declined { reason } => booking.decline_reason = Some(reason.clone()),
         BookingEvent::Cancelled { by, refund, .. } => booking.cancellation = Some((*by, *refund)),
-        BookingEvent::HandoverConfirmed { step, by, .. } => match step {
+        BookingEvent::HandoverConfirmed { step, by, at, .. } => match step {
             Step::Pickup => handover.pickup_by.push(*by),
-            Step::Return => handover.return_by.push(*by),
+            Step::Return => {
+                handover.return_by.push(*by);
+                handover.return_started_at = handover.return_started_at.or(*at);
+            }
         },
         BookingEvent::Returned { at } => handover.returned_at = Some(*at),
         BookingEvent::Overdue => handover.overdue = true,
@@ -978,6 +1001,7 @@ mod tests {
             claim_window_minutes: 48 * 60,
             included: vec!["Tent".into(), "Poles".into()],
             late_fee_per_day_minor: 1_500,
+            due_at: None,
         }
     }
 
@@ -1302,6 +1326,12 @@ mod tests {
         // 25 hours past the grace: two started days at 15.00.
         assert_eq!(back.late_fee(at(30, 0)).minor, 3_000);
         assert_eq!(back.claimable().minor, 10_000 - 3_000);
+        // Brought back on time by the renter; the owner confirming days later costs nothing.
+        let mut on_time = booking.clone();
+        on_time = run(&on_time, confirm(Step::Return), member(RENTER), at(23, 18));
+        assert!(decide(&on_time, &Command::MarkOverdue, Actor::System, at(24, 3)).is_err());
+        on_time = run(&on_time, confirm(Step::Return), member(OWNER), at(27, 0));
+        assert_eq!(on_time.late_fee(at(30, 0)).minor, 0);
         let too_much = Command::ClaimDamage {
             description: "Dented".into(),
             amount_minor: 7_001,

@@ -94,12 +94,18 @@ pub async fn import(
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
     let busy = busy_days(ics, tz).map_err(|e| AppError::validation("calendar", e.0))?;
     let today = super::repo::local_today(actor.now, &zone);
+    // As far ahead as the feed shows: a typo'd year must not block centuries.
+    let horizon = today + Duration::days(FEED_DAYS as i64);
     let mut done = Imported::default();
-    for days in busy.into_iter().filter(|d| d.to > today) {
+    for days in busy
+        .into_iter()
+        .filter(|d| d.to > today && d.from < horizon)
+    {
         let mut from = days.from.max(today);
+        let until = days.to.min(horizon);
         // A block is at most as long as a rental; a longer absence is several blocks.
-        while from < days.to {
-            let to = days.to.min(from + Duration::days(MAX_RENTAL_DAYS));
+        while from < until {
+            let to = until.min(from + Duration::days(MAX_RENTAL_DAYS));
             let period = RentalPeriod::new(from, to)
                 .map_err(|e| AppError::internal("calendar import", e))?;
             let request = BlockRequest {

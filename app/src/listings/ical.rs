@@ -71,7 +71,7 @@ fn fold(out: &mut String, text: &str) {
 
 /// The busy local days of the events in `ics`, for a listing in `zone`, merged and sorted.
 pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
-    let lines = unfold(ics);
+    let lines = unfold(ics.trim_start_matches('\u{feff}'));
     if !lines
         .iter()
         .any(|l| l.eq_ignore_ascii_case("BEGIN:VCALENDAR"))
@@ -79,19 +79,28 @@ pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
         return Err(IcsError("This is not an iCalendar (.ics) file.".into()));
     }
     let mut busy = Vec::new();
-    let mut event: Option<(Option<Moment>, Option<Moment>, bool)> = None;
+    let mut event: Option<Event> = None;
     for line in &lines {
         let (name, params, value) = split(line);
         match (name.as_str(), event.as_mut()) {
             ("BEGIN", None) if value.eq_ignore_ascii_case("VEVENT") => {
-                event = Some((None, None, false))
+                event = Some(Event::default())
             }
-            ("DTSTART", Some(e)) => e.0 = Some(moment(&params, value, zone)?),
-            ("DTEND", Some(e)) => e.1 = Some(moment(&params, value, zone)?),
-            // A free ("transparent") event does not make anyone busy.
-            ("TRANSP", Some(e)) => e.2 = value.eq_ignore_ascii_case("TRANSPARENT"),
+            ("DTSTART", Some(e)) => e.start = Some(moment(&params, value, zone)?),
+            ("DTEND", Some(e)) => e.end = Some(moment(&params, value, zone)?),
+            ("DURATION", Some(e)) => e.length = duration(value),
+            // Free ("transparent") and cancelled events keep no one busy.
+            ("TRANSP", Some(e)) => e.free |= value.eq_ignore_ascii_case("TRANSPARENT"),
+            ("STATUS", Some(e)) => e.free |= value.eq_ignore_ascii_case("CANCELLED"),
             ("END", Some(_)) if value.eq_ignore_ascii_case("VEVENT") => {
-                if let Some((Some(start), end, false)) = event.take() {
+                if let Some(Event {
+                    start: Some(start),
+                    end,
+                    length,
+                    free: false,
+                }) = event.take()
+                {
+                    let end = end.or_else(|| length.map(|l| start.plus(l)));
                     busy.push(days_of(start, end, zone)?);
                 }
                 event = None;
@@ -107,11 +116,59 @@ pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
     Ok(merge(busy))
 }
 
+/// One VEVENT as read so far: its start, its end or else its length, and whether it keeps no
+/// one busy (free or cancelled).
+#[derive(Default)]
+struct Event {
+    start: Option<Moment>,
+    end: Option<Moment>,
+    length: Option<Duration>,
+    free: bool,
+}
+
 /// A DTSTART or DTEND: a whole day, or an instant.
 #[derive(Clone, Copy, Debug)]
 enum Moment {
     Day(NaiveDate),
     At(DateTime<Utc>),
+}
+
+impl Moment {
+    fn plus(self, length: Duration) -> Moment {
+        match self {
+            Moment::Day(day) => Moment::Day(day + Duration::days(length.num_days().max(1))),
+            Moment::At(at) => Moment::At(at + length),
+        }
+    }
+}
+
+/// A DURATION such as `P7D`, `P1W`, `PT2H30M` or `P1DT12H` (RFC 5545 §3.3.6).
+fn duration(value: &str) -> Option<Duration> {
+    let rest = value.strip_prefix('+').unwrap_or(value).strip_prefix('P')?;
+    let (mut total, mut number, mut in_time) = (Duration::zero(), 0i64, false);
+    for c in rest.chars() {
+        let unit = match c {
+            '0'..='9' => {
+                number = number
+                    .checked_mul(10)?
+                    .checked_add(i64::from(c as u8 - b'0'))?;
+                continue;
+            }
+            'T' => {
+                in_time = true;
+                continue;
+            }
+            'W' => Duration::weeks(number),
+            'D' => Duration::days(number),
+            'H' if in_time => Duration::hours(number),
+            'M' if in_time => Duration::minutes(number),
+            'S' if in_time => Duration::seconds(number),
+            _ => return None,
+        };
+        total += unit;
+        number = 0;
+    }
+    Some(total)
 }
 
 /// Lines with their continuations joined (RFC 5545 §3.1), empty ones dropped.
@@ -128,9 +185,19 @@ fn unfold(ics: &str) -> Vec<String> {
     lines
 }
 
-/// `NAME;PARAM=V;…:value` as (upper-case name, params, value).
+/// `NAME;PARAM=V;…:value` as (upper-case name, params, value). The value starts at the first
+/// colon outside quotes: a quoted parameter may hold colons of its own.
 fn split(line: &str) -> (String, Vec<(String, String)>, &str) {
-    let (head, value) = line.split_once(':').unwrap_or((line, ""));
+    let mut quoted = false;
+    let colon = line.char_indices().find_map(|(i, c)| match c {
+        '"' => {
+            quoted = !quoted;
+            None
+        }
+        ':' if !quoted => Some(i),
+        _ => None,
+    });
+    let (head, value) = colon.map_or((line, ""), |i| (&line[..i], &line[i + 1..]));
     let mut parts = head.split(';');
     let name = parts.next().unwrap_or("").to_ascii_uppercase();
     let params = parts
@@ -162,12 +229,11 @@ fn moment(params: &[(String, String)], value: &str, zone: Tz) -> Result<Moment, 
         return Ok(Moment::At(local.and_utc()));
     }
     let local = NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").map_err(|_| bad())?;
-    let zone = match param("TZID") {
-        Some(id) => id
-            .parse::<Tz>()
-            .map_err(|_| IcsError(format!("The file uses a time zone we don't know: {id}.")))?,
-        None => zone,
-    };
+    // A zone chrono-tz does not know (Outlook's Windows names) is read as the listing's:
+    // the owner's calendar is almost always kept where the gear is.
+    let zone = param("TZID")
+        .and_then(|id| id.trim_start_matches('/').parse::<Tz>().ok())
+        .unwrap_or(zone);
     Ok(Moment::At(instant(zone, local)))
 }
 
@@ -360,11 +426,27 @@ mod tests {
                 to: d(2026, 12, 2)
             }]
         );
-        let unknown = calendar(&["DTSTART;TZID=Mars/Olympus:20261201T100000\r\n"]);
-        assert!(busy_days(&unknown, chrono_tz::UTC)
-            .unwrap_err()
-            .0
-            .contains("Mars/Olympus"));
+        // An unknown zone is read as the listing's; a quoted one may hold colons.
+        let unknown = calendar(&[
+            "DTSTART;TZID=\"W. Europe Standard Time (UTC+01:00)\":20261201T230000\r\nDURATION:PT2H\r\n",
+        ]);
+        assert_eq!(
+            busy_days(&unknown, chrono_tz::Europe::Berlin).unwrap(),
+            [BusyDays {
+                from: d(2026, 12, 1),
+                to: d(2026, 12, 3)
+            }]
+        );
+        let cancelled = calendar(&["DTSTART;VALUE=DATE:20261201\r\nSTATUS:CANCELLED\r\n"]);
+        assert!(busy_days(&cancelled, chrono_tz::UTC).unwrap().is_empty());
+        let week = calendar(&["DTSTART;VALUE=DATE:20261201\r\nDURATION:P1W\r\n"]);
+        assert_eq!(
+            busy_days(&format!("\u{feff}{week}"), chrono_tz::UTC).unwrap(),
+            [BusyDays {
+                from: d(2026, 12, 1),
+                to: d(2026, 12, 8)
+            }]
+        );
         assert!(busy_days("hello", chrono_tz::UTC).is_err());
     }
 

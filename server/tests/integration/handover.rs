@@ -301,7 +301,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     }
     let warned = next.get(&format!("/bookings/{after}")).await;
     assert!(
-        warned.body.contains("At risk: the renter before you"),
+        warned.body.contains("At risk: the renter before has not"),
         "{}",
         warned.body
     );
