@@ -144,9 +144,11 @@ impl Db {
         result.map_err(|e| ConnectError::Migrate(e.to_string()))
     }
 
-    /// The statement that opens a transaction which will write after reading: SQLite's
-    /// `BEGIN IMMEDIATE` takes the write lock at once, so no other writer can slip between
-    /// this transaction's checks and its writes (and it never fails to upgrade a read lock).
+    /// The statement that opens every transaction that writes: SQLite's `BEGIN IMMEDIATE`
+    /// takes the write lock at once, so no other writer can slip between this transaction's
+    /// checks and its writes. A deferred transaction that has to wait for the lock finds its
+    /// snapshot stale once it gets it and fails with "database is locked" at once, whatever
+    /// the busy timeout (seen in a browser test creating a listing while jobs wrote).
     pub fn write_transaction_sql(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "BEGIN IMMEDIATE",

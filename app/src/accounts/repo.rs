@@ -88,7 +88,7 @@ async fn audited(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         for (position, (sql, args)) in statements.iter().enumerate() {
             let changed = bind_args!(sqlx::query(sql), args)
                 .execute(&mut *tx)

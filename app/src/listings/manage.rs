@@ -143,7 +143,7 @@ pub async fn create(db: &Db, actor: &Actor, draft: &ListingDraft) -> Result<Uuid
     );
     let event = audit(AuditKind::ListingCreated, owner, owner.id, id, client);
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         bind_args!(sqlx::query(&insert), &args).execute(&mut *tx).await?;
         for n in 1..=draft.units {
             sqlx::query("INSERT INTO listing_units (id, listing_id, label, active, created_at) VALUES ($1, $2, $3, TRUE, $4)")
@@ -192,7 +192,7 @@ pub async fn update(
     let event = audit(AuditKind::ListingUpdated, user, owner, id, client)
         .with_detail(json!({ "listing": id, "version": version.saturating_add(1) }));
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let changed = bind_args!(sqlx::query(&update), &args).execute(&mut *tx).await?.rows_affected();
         if changed != 1 {
             return Err(AppError::Conflict(CHANGED_ELSEWHERE.into()));
@@ -316,7 +316,7 @@ pub async fn set_status(
     let event = audit(AuditKind::ListingStatusChanged, user, owner, id, client)
         .with_detail(json!({ "listing": id, "from": current.as_str(), "to": wanted.as_str() }));
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let changed = sqlx::query("UPDATE listings SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(wanted.as_str()).bind(now).bind(id).bind(current.as_str())
             .execute(&mut *tx).await?.rows_affected();
@@ -466,7 +466,7 @@ pub async fn unblock(db: &Db, actor: &Actor, listing: Uuid, block: Uuid) -> Resu
     let event = audit(AuditKind::BlockRemoved, user, owner, listing, client)
         .with_detail(json!({ "listing": listing, "block": block }));
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let removed = sqlx::query("DELETE FROM reservations WHERE id = $1 AND listing_id = $2 AND kind = 'block'")
             .bind(block).bind(listing).execute(&mut *tx).await?.rows_affected();
         if removed != 1 {
@@ -613,7 +613,7 @@ pub async fn remove_photo(
     let event = audit(AuditKind::PhotoRemoved, user, owner, listing, client)
         .with_detail(json!({ "listing": listing, "photo": photo }));
     let (key, variants): (String, String) = on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let row: Option<(String, String, i64)> = sqlx::query_as(
             "DELETE FROM listing_photos WHERE id = $1 AND listing_id = $2 RETURNING storage_key, variants, position")
             .bind(photo).bind(listing).fetch_optional(&mut *tx).await?;
