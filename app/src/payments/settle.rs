@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::domain::booking::{replay, Actor, Booking, BookingEvent, Command};
 use crate::domain::card::Card;
 use crate::domain::ledger::{plan, target, EntryKind, Step};
-use crate::domain::{BookingStatus, Money, Quote};
+use crate::domain::{BookingStatus, Quote};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -247,7 +247,7 @@ pub fn lines(entries: &[Entry], show_split: bool) -> Vec<super::model::PaymentLi
         .map(|e| super::model::PaymentLine {
             at: e.at,
             label: e.kind.label().to_owned(),
-            amount: Money::new(e.amount.minor, e.amount.currency),
+            amount: e.amount,
         })
         .collect()
 }

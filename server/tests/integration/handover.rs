@@ -6,6 +6,7 @@ use crate::bookings::{
     booked, cancel, day, event_kinds, gear, member, publish, replay_is_clean, status_of,
 };
 use crate::common::{Response, TestApp, Visitor};
+use crate::payments::assert_reconciled;
 use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
@@ -186,12 +187,7 @@ async fn both_sides_confirm_each_handover_and_the_clock_releases_the_deposit(
         .await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
     replay_is_clean(&app).await;
-    let report = gearshare::reconcile::check(&app.db).await.unwrap();
-    assert!(
-        report.discrepancies.is_empty(),
-        "{:?}",
-        report.discrepancies
-    );
+    assert_reconciled(&app).await;
 }
 
 async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
@@ -242,12 +238,7 @@ async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
         assert!(page.body.contains("Deposit kept"));
     }
     replay_is_clean(&app).await;
-    let report = gearshare::reconcile::check(&app.db).await.unwrap();
-    assert!(
-        report.discrepancies.is_empty(),
-        "{:?}",
-        report.discrepancies
-    );
+    assert_reconciled(&app).await;
 }
 
 async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_renter_warned(
@@ -330,12 +321,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     run_jobs_at(&app, back + Duration::hours(49)).await;
     owner_kept_from_the_deposit(&app, id, 3_000).await;
     replay_is_clean(&app).await;
-    let report = gearshare::reconcile::check(&app.db).await.unwrap();
-    assert!(
-        report.discrepancies.is_empty(),
-        "{:?}",
-        report.discrepancies
-    );
+    assert_reconciled(&app).await;
 }
 
 on_both_backends!(

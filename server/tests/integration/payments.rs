@@ -37,7 +37,7 @@ async fn reconciled(app: &TestApp) -> gearshare::reconcile::Report {
     gearshare::reconcile::check(&app.db).await.unwrap()
 }
 
-async fn assert_reconciled(app: &TestApp) {
+pub(crate) async fn assert_reconciled(app: &TestApp) {
     let report = reconciled(app).await;
     assert!(
         report.discrepancies.is_empty(),
