@@ -57,6 +57,12 @@ impl NewJob {
     }
 }
 
+/// A job's `run_at` for a time: in milliseconds, rounded up, so that a job never becomes due
+/// before its time.
+pub fn due_millis(at: DateTime<Utc>) -> i64 {
+    (at.timestamp_micros() + 999).div_euclid(1000)
+}
+
 pub const INSERT_SQL: &str =
     "INSERT INTO jobs (id, kind, payload, run_at, max_attempts, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
@@ -66,8 +72,7 @@ pub const INSERT_SQL: &str =
 macro_rules! insert_job {
     ($executor:expr, $job:expr, $now:expr) => {{
         let job: &$crate::jobs::NewJob = $job;
-        // Rounded up: a job never becomes due before its time.
-        let run_at = (job.run_at.timestamp_micros() + 999).div_euclid(1000);
+        let run_at = $crate::jobs::due_millis(job.run_at);
         sqlx::query($crate::jobs::INSERT_SQL)
             .bind(uuid::Uuid::new_v4())
             .bind(job.kind)

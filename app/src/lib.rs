@@ -26,6 +26,7 @@ pub mod state;
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{AdminAuditPage, AdminPage, AdminUsersPage};
 use bookings::checkout::CheckoutPage;
+use bookings::extend_page::ExtendBookingPage;
 use bookings::pages::{BookingPage, BookingsPage, OwnerRequestsPage};
 use home::HomePage;
 use leptos::prelude::*;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("bookings") view=BookingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("bookings"), ParamSegment("id")) view=BookingPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("bookings"), ParamSegment("id"), StaticSegment("extend")) view=ExtendBookingPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("messages") view=MessagesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view=OwnerDashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view=OwnerListingsPage ssr=SsrMode::Async/>

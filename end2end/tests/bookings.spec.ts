@@ -192,6 +192,42 @@ test("instant booking confirms at once", async ({ browser }) => {
   await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
 });
 
+test("a renter extends a paid booking on the same unit, told first where the next booking begins", async ({ browser }) => {
+  test.slow();
+  const title = `Camp stove ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title, { instant: true });
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 30, 32);
+  await checkout(renter, { instant: true });
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
+  const booking = renter.url();
+  const next = await person(browser, "Nina Next");
+  await pickDates(next, listing, 36, 38);
+  await checkout(next, { instant: true });
+  await expect(next.getByText("Status: Paid")).toBeVisible();
+
+  await renter.goto(booking);
+  await renter.getByRole("link", { name: "Extend this booking" }).click();
+  await expect(renter.getByRole("heading", { level: 1, name: "Extend your booking" })).toBeVisible();
+  await renter.getByLabel("New return date").fill(isoDay(37));
+  await renter.getByRole("button", { name: "See the price" }).click();
+  await expect(renter.getByRole("alert").filter({ hasText: "Your unit is booked by someone else from" })).toBeVisible();
+  await renter.getByLabel("New return date").fill(isoDay(34));
+  await renter.getByRole("button", { name: "See the price" }).click();
+  await expect(renter.getByRole("heading", { name: "Your extension" })).toBeVisible();
+  await expectNoViolations(renter);
+  await waitForHydration(renter);
+  await renter.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await renter.getByLabel("Expiry (MM/YY)").fill("12/30");
+  await renter.getByLabel("Security code (CVC)").fill("123");
+  // Two more days at 20 and the 10 % service fee.
+  await renter.getByRole("button", { name: "Pay €44.00 and extend" }).click();
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
+  await expect(renter.getByText(/Extended by the renter until .*: €44\.00 more charged/)).toBeVisible();
+  await expect(renter.getByRole("row").filter({ hasText: "Card charged" })).toHaveCount(2);
+});
+
 test("a declined card is explained next to the card number and books nothing", async ({ browser }) => {
   const title = `Head torch ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");

@@ -12,7 +12,7 @@
 use crate::replay::{group_events, snapshot_sql};
 use app::db::Db;
 use app::domain::booking::replay;
-use app::domain::ledger::{check as check_booking, EntryKind, Position};
+use app::domain::ledger::{by_payment, check as check_booking, EntryKind, Position};
 use app::on_pool;
 use app::payments::settle::SETTLE_JOB;
 use std::collections::{BTreeMap, HashSet};
@@ -78,7 +78,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
         let mut tx = pool.begin_with(snapshot).await?;
         let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
             .fetch_all(&mut *tx).await?;
-        let entries = sqlx::query_as("SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries")
+        let entries = sqlx::query_as("SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries ORDER BY id")
             .fetch_all(&mut *tx).await?;
         let payments = sqlx::query_as("SELECT reference, purpose, amount_minor, captured_minor, \
              released_minor, refunded_minor, status FROM sandbox_payments")
@@ -96,8 +96,8 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
     };
     let mut wrong =
         |subject: String, what: String| report.discrepancies.push(Discrepancy { subject, what });
-    let mut positions: BTreeMap<Uuid, Vec<(EntryKind, i64)>> = BTreeMap::new();
-    let mut by_payment: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut positions: BTreeMap<Uuid, Vec<(String, EntryKind, i64)>> = BTreeMap::new();
+    let mut sums_by_payment: BTreeMap<String, Sums> = BTreeMap::new();
     for (booking, kind, amount, reference) in entries {
         let Some(kind) = EntryKind::parse(&kind) else {
             wrong(
@@ -106,10 +106,17 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             );
             continue;
         };
-        positions.entry(booking).or_default().push((kind, amount));
         if !reference.is_empty() {
-            add(by_payment.entry(reference).or_default(), kind, amount);
+            add(
+                sums_by_payment.entry(reference.clone()).or_default(),
+                kind,
+                amount,
+            );
         }
+        positions
+            .entry(booking)
+            .or_default()
+            .push((reference, kind, amount));
     }
     let (logs, unreadable) = group_events(events);
     for (booking, error) in unreadable {
@@ -132,8 +139,13 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
         };
         let queued = settling.contains(&id.to_string());
         settling_count += usize::from(queued);
-        let position = Position::of(positions.remove(id).unwrap_or_default());
-        for mismatch in check_booking(&booking, &position, queued) {
+        let entries = positions.remove(id).unwrap_or_default();
+        let payments: Vec<Position> =
+            by_payment(entries.iter().map(|(r, k, a)| (r.as_str(), *k, *a)))
+                .into_iter()
+                .map(|(_, position)| position)
+                .collect();
+        for mismatch in check_booking(&booking, &payments, queued) {
             wrong(
                 format!("booking {id} ({})", booking.status.as_str()),
                 mismatch.0,
@@ -153,7 +165,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             released,
             refunded,
         };
-        match by_payment.remove(&reference) {
+        match sums_by_payment.remove(&reference) {
             Some(ledger) if ledger == provider => {}
             Some(ledger) => wrong(
                 format!("payment {reference} ({purpose})"),
@@ -167,7 +179,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             ),
         }
     }
-    for reference in by_payment.into_keys() {
+    for reference in sums_by_payment.into_keys() {
         wrong(
             format!("payment {reference}"),
             "in the ledger, unknown to the provider".into(),

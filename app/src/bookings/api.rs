@@ -1,7 +1,7 @@
 //! Server functions of bookings. Every one needs a signed-in member; who may do what to a
 //! booking is the state machine's call (`domain::booking::decide`), made in the service.
 
-use super::model::{BookingLine, BookingView, RequestsOverview};
+use super::model::{BookingLine, BookingView, ExtensionPage, RequestsOverview};
 #[cfg(feature = "ssr")]
 use crate::domain::booking::{Command, Step};
 #[cfg(feature = "ssr")]
@@ -141,6 +141,64 @@ pub async fn claim_damage(id: Uuid, description: String, amount: String) -> Resu
 pub async fn resolve_dispute(id: Uuid, kept: String, note: String) -> Result<(), AppError> {
     let kept_minor = deposit_amount("kept", &kept)?;
     command(id, Command::ResolveDispute { kept_minor, note }).await
+}
+
+/// The extend page of booking `id` for its renter, with the new return day `to` (an ISO
+/// date; empty until one is picked) priced.
+#[server(endpoint = "extension_quote", input = server_fn::codec::GetUrl)]
+pub async fn extension_quote(id: Uuid, to: String) -> Result<ExtensionPage, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            let rules = state.booking_rules();
+            super::extension::page(&state.db, &user, id, &to, rules, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// The renter extends booking `id` to the return day `to`, paying the difference with the
+/// card in the form (left empty when the extension costs nothing). `key` identifies the form:
+/// sending it again extends once.
+#[server(endpoint = "extend_booking")]
+pub async fn extend_booking(
+    id: Uuid,
+    to: String,
+    key: Uuid,
+    card_number: Option<String>,
+    card_expiry: Option<String>,
+    card_cvc: Option<String>,
+) -> Result<(), AppError> {
+    member_change(|state, actor| async move {
+        let to = crate::domain::parse_iso_date(&to)
+            .ok_or_else(|| AppError::validation("to", "Pick the new return date."))?;
+        let fields = [card_number, card_expiry, card_cvc].map(Option::unwrap_or_default);
+        let card = match fields.iter().all(|f| f.trim().is_empty()) {
+            true => None,
+            false => Some(super::form::card_from_form(
+                &fields[0], &fields[1], &fields[2], actor.now,
+            )?),
+        };
+        let request = super::extension::ExtensionRequest {
+            booking: id,
+            to,
+            key,
+        };
+        super::extension::extend(
+            &state.db,
+            &*state.payments,
+            &actor.user,
+            &request,
+            card.as_ref(),
+            state.booking_rules(),
+            actor.now,
+        )
+        .await?;
+        settle_now(&state, id, actor.now).await;
+        Ok(())
+    })
+    .await
 }
 
 /// The signed-in member's bookings as a renter.

@@ -76,6 +76,21 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     }
 }
 
+/// The card's three fields; `error` gives each one's refusal.
+#[component]
+pub(super) fn CardFields(error: impl Fn(CardField) -> Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <TextField label="Card number" name="card_number" autocomplete="cc-number"
+            error=error(CardField::Number)/>
+        <div class="grid grid-cols-2 gap-3">
+            <TextField label="Expiry (MM/YY)" name="card_expiry" autocomplete="cc-exp"
+                error=error(CardField::Expiry)/>
+            <TextField label="Security code (CVC)" name="card_cvc" autocomplete="cc-csc"
+                error=error(CardField::Cvc)/>
+        </div>
+    }
+}
+
 #[component]
 fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl IntoView {
     let request = ServerAction::<RequestBooking>::new();
@@ -119,14 +134,7 @@ fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl
                 <input type="hidden" name="from" value=dates.from/>
                 <input type="hidden" name="to" value=dates.to/>
                 <input type="hidden" name="key" value=listing.booking_key.to_string()/>
-                <TextField label="Card number" name="card_number" autocomplete="cc-number"
-                    error=error(CardField::Number)/>
-                <div class="grid grid-cols-2 gap-3">
-                    <TextField label="Expiry (MM/YY)" name="card_expiry" autocomplete="cc-exp"
-                        error=error(CardField::Expiry)/>
-                    <TextField label="Security code (CVC)" name="card_cvc" autocomplete="cc-csc"
-                        error=error(CardField::Cvc)/>
-                </div>
+                <CardFields error/>
                 <FormAlert message=Signal::derive(date_problem)/>
                 <FormAlert message=alert/>
                 {move || needs_login().then(|| view! {

@@ -3,6 +3,9 @@
 
 pub mod api;
 pub mod checkout;
+pub mod extend_page;
+#[cfg(feature = "ssr")]
+pub mod extension;
 pub mod form;
 mod handover;
 pub mod model;

@@ -1,6 +1,7 @@
 //! What the booking pages show, as it crosses from server to browser.
 
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -55,6 +56,7 @@ pub enum BookingAction {
     ConfirmReturn,
     ClaimDamage,
     ResolveDispute,
+    Extend,
 }
 
 /// One booking as its renter, its owner or an admin sees it.
@@ -102,4 +104,30 @@ pub struct LateNotice {
     pub fee: Money,
     /// Still out (overdue), or back late.
     pub still_out: bool,
+}
+
+/// The extend page: the booking as it stands, and the new return day asked for, priced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionPage {
+    pub booking: Uuid,
+    pub listing_title: String,
+    pub current: RentalPeriod,
+    /// Why the booking can't be extended now, if it can't.
+    pub closed: Option<String>,
+    /// The return day asked for, priced; or why it can't be had.
+    pub offer: Option<Result<ExtensionOffer, AppError>>,
+    /// The payment form's idempotency key.
+    pub key: Uuid,
+}
+
+/// What extending to a new return day costs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionOffer {
+    pub extended: RentalPeriod,
+    /// The booking's rental and service fee once extended, in all.
+    pub rental: Money,
+    pub service_fee: Money,
+    /// What the card pays now.
+    pub charge: Money,
+    pub deposit: Money,
 }

@@ -383,6 +383,9 @@ fn ActionPanel(id: Uuid, actions: Actions, allowed: Vec<BookingAction>) -> impl 
             {has(BookingAction::ConfirmReturn).then(|| view! { <HandoverForm id step=Step::Return actions/> })}
             {has(BookingAction::ClaimDamage).then(|| view! { <ClaimForm id actions/> })}
             {has(BookingAction::ResolveDispute).then(|| view! { <ResolveForm id actions/> })}
+            {has(BookingAction::Extend).then(|| view! {
+                <p><a href=format!("/bookings/{id}/extend") class="btn-secondary inline-block">"Extend this booking"</a></p>
+            })}
             {has(BookingAction::Cancel).then(|| view! { <CancelForm id actions/> })}
         </section>
     }

@@ -8,7 +8,7 @@ use super::model::{
 use super::service::{actor_of, events_of};
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
-use crate::domain::booking::{allowed, replay, Booking, Command, Step};
+use crate::domain::booking::{allowed, extendable, replay, Booking, Command, Step};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use crate::listings::repo::currency;
@@ -211,6 +211,10 @@ pub async fn view(
             Command::ResolveDispute { .. } => BookingAction::ResolveDispute,
             _ => BookingAction::Cancel,
         })
+        .chain(
+            (viewer_party == Party::Renter && extendable(&booking, now).is_ok())
+                .then_some(BookingAction::Extend),
+        )
         .collect();
     let handing_over = matches!(
         booking.status,

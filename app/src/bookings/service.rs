@@ -67,17 +67,17 @@ pub fn actor_of(user: &CurrentUser) -> Actor {
 }
 
 #[derive(FromRow)]
-struct ListingTerms {
-    owner_id: Uuid,
-    status: String,
+pub(super) struct ListingTerms {
+    pub(super) owner_id: Uuid,
+    pub(super) status: String,
     #[sqlx(flatten)]
-    prices: PriceColumns,
-    buffer_days: i64,
-    instant_booking: bool,
-    time_zone: String,
-    cancellation_policy: String,
-    included_items: String,
-    late_fee_minor: i64,
+    pub(super) prices: PriceColumns,
+    pub(super) buffer_days: i64,
+    pub(super) instant_booking: bool,
+    pub(super) time_zone: String,
+    pub(super) cancellation_policy: String,
+    pub(super) included_items: String,
+    pub(super) late_fee_minor: i64,
 }
 
 /// The columns of [`ListingTerms`] for listing $1.
@@ -115,10 +115,13 @@ struct Glance {
     unit: Option<Uuid>,
 }
 
+/// The listing's terms, for a plain read.
+pub(super) const TERMS_SQL: &str = terms_select!();
+
 /// The listing's terms, read under its lock on PostgreSQL (see [`lock_listing_sql`]).
-fn terms_sql(db: &Db) -> &'static str {
+pub(super) fn terms_sql(db: &Db) -> &'static str {
     match db {
-        Db::Sqlite(_) => terms_select!(),
+        Db::Sqlite(_) => TERMS_SQL,
         Db::Postgres(_) => concat!(terms_select!(), " FOR UPDATE"),
     }
 }
@@ -145,6 +148,11 @@ pub fn start_of_day(day: NaiveDate, time_zone: &str) -> DateTime<Utc> {
             .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
         Err(_) => midnight.and_utc(),
     }
+}
+
+/// When gear returned on `to` is due: the end of that day in the listing's `time_zone`.
+pub(super) fn due_at(to: NaiveDate, time_zone: &str) -> DateTime<Utc> {
+    start_of_day(to + Duration::days(1), time_zone)
 }
 
 /// Creates the booking `request` asks for, with a unit reserved for it and `card` authorised
@@ -290,10 +298,7 @@ fn new_booking(
             .map(str::to_owned)
             .collect(),
         late_fee_per_day_minor: terms.late_fee_minor,
-        due_at: Some(start_of_day(
-            period.to() + Duration::days(1),
-            &terms.time_zone,
-        )),
+        due_at: Some(due_at(period.to(), &terms.time_zone)),
     })
 }
 
@@ -339,7 +344,7 @@ pub fn lock_listing_sql(db: &Db) -> &'static str {
     }
 }
 
-fn lock_booking_sql(db: &Db) -> &'static str {
+pub(super) fn lock_booking_sql(db: &Db) -> &'static str {
     match db {
         Db::Sqlite(_) => "SELECT id FROM bookings WHERE id = $1",
         Db::Postgres(_) => "SELECT id FROM bookings WHERE id = $1 FOR UPDATE",
@@ -363,15 +368,17 @@ const INSERT_BOOKING_SQL: &str = "INSERT INTO bookings (id, listing_id, unit_id,
      updated_at, card_last4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
      $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25)";
 
-const UPDATE_BOOKING_SQL: &str = "UPDATE bookings SET status = $2, decline_reason = $3, \
-     cancelled_by = $4, refund_minor = $5, updated_at = $6, overdue = $7 WHERE id = $1";
+pub(super) const UPDATE_BOOKING_SQL: &str =
+    "UPDATE bookings SET status = $2, decline_reason = $3, \
+     cancelled_by = $4, refund_minor = $5, updated_at = $6, overdue = $7, ends_on = $8, \
+     days = $9, rental_minor = $10, service_fee_minor = $11, total_minor = $12 WHERE id = $1";
 
 const INSERT_RESERVATION_SQL: &str = "INSERT INTO reservations (id, listing_id, unit_id, kind, \
      starts_on, ends_on, note, created_by, created_at, booking_id) \
      VALUES ($1, $2, $3, 'booking', $4, $5, '', $6, $7, $8)";
 
 /// Inserts `events` rows of booking events at once.
-fn insert_events_sql(events: usize) -> String {
+pub(super) fn insert_events_sql(events: usize) -> String {
     let rows: Vec<String> = (0..events)
         .map(|row| {
             let first = row * 7 + 1;
@@ -438,7 +445,7 @@ fn row_args(booking: &Booking, key: Uuid, at: DateTime<Utc>) -> Vec<Arg> {
 }
 
 /// The rows of `events`, numbered after the `already` events the booking has.
-fn event_rows(
+pub(super) fn event_rows(
     booking: &Booking,
     events: &[BookingEvent],
     already: usize,
@@ -456,7 +463,9 @@ fn event_rows(
             // Instant confirmation is GearShare's doing, whoever asked.
             let role = match event {
                 BookingEvent::Accepted { by } | BookingEvent::Cancelled { by, .. } => *by,
-                BookingEvent::Requested { .. } => crate::domain::Party::Renter,
+                BookingEvent::Requested { .. } | BookingEvent::Extended { .. } => {
+                    crate::domain::Party::Renter
+                }
                 BookingEvent::Declined { .. } => {
                     actor.party(booking).unwrap_or(crate::domain::Party::Owner)
                 }
@@ -602,7 +611,7 @@ fn authorization_entries(
 }
 
 /// What a refusal means to the person: not theirs to do, or not possible any more.
-fn refused(refusal: Refusal) -> AppError {
+pub(super) fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::NotAllowed => AppError::Forbidden,
         Refusal::Reason(message) => AppError::validation("reason", message),
@@ -615,7 +624,7 @@ fn parse_event(payload: &str) -> Result<BookingEvent, AppError> {
     serde_json::from_str(payload).map_err(|e| AppError::internal("booking event", e))
 }
 
-fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, AppError> {
+pub(super) fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, AppError> {
     payloads.iter().map(|p| parse_event(p)).collect()
 }
 
@@ -639,13 +648,23 @@ macro_rules! held_booking {
         (payloads.len(), booking)
     }};
 }
+pub(super) use held_booking;
 
 /// The arguments of [`UPDATE_BOOKING_SQL`] for `booking` changed at `now`.
-fn update_args(booking: &Booking, now: DateTime<Utc>) -> Vec<Arg> {
+pub(super) fn update_args(booking: &Booking, now: DateTime<Utc>) -> Vec<Arg> {
     let mut update = vec![Arg::Uuid(booking.terms.id)];
     update.extend(changing_args(booking));
-    update.push(Arg::Time(now));
-    update.push(Arg::Bool(booking.handover.overdue));
+    let t = &booking.terms;
+    update.extend([
+        Arg::Time(now),
+        Arg::Bool(booking.handover.overdue),
+        // An extension moves the return day and the price.
+        Arg::Date(t.period.to()),
+        Arg::Int(t.quote.days),
+        Arg::Int(t.quote.rental.minor),
+        Arg::Int(t.quote.service_fee.minor),
+        Arg::Int(t.quote.total.minor),
+    ]);
     update
 }
 
@@ -748,6 +767,19 @@ pub async fn run_due_command(
         Err(AppError::Conflict(_) | AppError::NotFound) => Ok(false),
         Err(error) => Err(error),
     }
+}
+
+/// Booking `id` rebuilt from its events; `NotFound` when it has none.
+pub async fn booking_of(db: &Db, id: Uuid) -> Result<Booking, AppError> {
+    let events: Vec<BookingEvent> = events_of(db, id)
+        .await?
+        .into_iter()
+        .map(|(_, event)| event)
+        .collect();
+    if events.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    replay(&events).map_err(|e| AppError::internal("booking events", e))
 }
 
 /// Every booking's events in order, for `replay` and the timeline.

@@ -11,10 +11,11 @@
 //! the booking ends Completed.
 
 use super::cancellation::{renter_refund, CancellationPolicy, Charged, Refund};
-use super::period::RentalPeriod;
+use super::extension::Extension;
+use super::period::{day_text, RentalPeriod};
 use super::pricing::Quote;
 use super::Money;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -241,6 +242,9 @@ pub struct Booking {
     /// Who cancelled, and what went back to the renter.
     pub cancellation: Option<(Party, Refund)>,
     pub handover: Handover,
+    /// The form keys of the renter's extensions, in order: a form sent twice extends once.
+    #[serde(default)]
+    pub extensions: Vec<Uuid>,
 }
 
 impl Booking {
@@ -295,6 +299,13 @@ pub enum Command {
     Expire,
     /// GearShare records that the accepted booking's charge was captured.
     ConfirmPayment,
+    /// The renter keeps the gear until `extension.to`, due back at `due_at` (the end of that
+    /// day in the listing's zone); `key` is the form's.
+    Extend {
+        extension: Extension,
+        due_at: DateTime<Utc>,
+        key: Uuid,
+    },
     /// Renter or owner confirms a handover; `checked` is their tick on the checklist.
     ConfirmHandover {
         step: Step,
@@ -332,6 +343,7 @@ impl Command {
             Command::ClaimDamage { .. } => "disputed",
             Command::ReleaseDeposit | Command::ResolveDispute { .. } => "completed",
             Command::MarkOverdue => "marked overdue",
+            Command::Extend { .. } => "extended",
         }
     }
 }
@@ -385,6 +397,15 @@ pub enum BookingEvent {
     },
     /// The gear was not back by its due time and grace: the late fee runs.
     Overdue,
+    /// The renter extended the booking to `to` on the same unit, paying `charge` more; the
+    /// booking's quote is now `quote`.
+    Extended {
+        to: NaiveDate,
+        quote: Quote,
+        charge: Money,
+        due_at: DateTime<Utc>,
+        key: Uuid,
+    },
 }
 
 impl BookingEvent {
@@ -403,6 +424,7 @@ impl BookingEvent {
             Self::DepositReleased => "deposit_released",
             Self::DisputeResolved { .. } => "dispute_resolved",
             Self::Overdue => "overdue",
+            Self::Extended { .. } => "extended",
         }
     }
 
@@ -454,6 +476,16 @@ impl BookingEvent {
                 format!("Claim resolved by an admin, the owner keeps {kept}: {note}")
             }
             Self::Overdue => "Overdue: the gear was not back in time; the late fee runs".into(),
+            Self::Extended { to, charge, .. } if charge.minor == 0 => {
+                format!(
+                    "Extended by the renter until {}, at no extra cost",
+                    day_text(*to)
+                )
+            }
+            Self::Extended { to, charge, .. } => format!(
+                "Extended by the renter until {}: {charge} more charged",
+                day_text(*to)
+            ),
         }
     }
 }
@@ -581,6 +613,11 @@ pub fn decide(
         }
         Command::ReleaseDeposit => Ok(vec![BookingEvent::DepositReleased]),
         Command::ResolveDispute { kept_minor, note } => resolve(booking, party, *kept_minor, note),
+        Command::Extend {
+            extension,
+            due_at,
+            key,
+        } => extend(booking, party, extension, *due_at, *key, now),
         Command::ConfirmPayment => Ok(vec![BookingEvent::Paid {
             amount: booking
                 .terms
@@ -743,6 +780,71 @@ fn resolve(
     }])
 }
 
+/// Accepted and not yet back: the bookings an extension applies to.
+fn holds_gear(status: BookingStatus) -> bool {
+    matches!(
+        status,
+        BookingStatus::Accepted | BookingStatus::Paid | BookingStatus::PickedUp
+    )
+}
+
+/// Whether the renter may extend `booking` at `now`: once it is accepted and until the gear
+/// is due back. An overdue rental is the owner's to settle, not an extension's.
+pub fn extendable(booking: &Booking, now: DateTime<Utc>) -> Result<(), Refusal> {
+    if !holds_gear(booking.status) {
+        return Err(Refusal::NotNow {
+            status: booking.status,
+            wanted: "extended",
+        });
+    }
+    if !booking.handover.return_by.is_empty() {
+        return Err(Refusal::Timing(
+            "The return has begun, so this booking can't be extended.",
+        ));
+    }
+    if booking.handover.overdue || now >= booking.due_at() {
+        return Err(Refusal::Timing(
+            "The gear is due back already, so this booking can't be extended. Return it, or ask the owner.",
+        ));
+    }
+    Ok(())
+}
+
+/// The renter's extension, priced by the caller (`domain::extension`) from today's prices.
+fn extend(
+    booking: &Booking,
+    party: Party,
+    extension: &Extension,
+    due_at: DateTime<Utc>,
+    key: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<BookingEvent>, Refusal> {
+    if party != Party::Renter {
+        return Err(Refusal::NotAllowed);
+    }
+    extendable(booking, now)?;
+    if booking.extensions.contains(&key) {
+        return Err(Refusal::Timing("This form extended the booking already."));
+    }
+    let current = booking.terms.period.to();
+    if extension.to <= current {
+        return Err(Refusal::Input {
+            field: "to",
+            message: format!(
+                "Pick a return date after the current one, {}.",
+                day_text(current)
+            ),
+        });
+    }
+    Ok(vec![BookingEvent::Extended {
+        to: extension.to,
+        quote: extension.quote.clone(),
+        charge: extension.charge,
+        due_at,
+        key,
+    }])
+}
+
 /// A booking can be called off until the gear is picked up.
 fn cancellable(status: BookingStatus) -> bool {
     matches!(
@@ -816,13 +918,15 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
                 decline_reason: None,
                 cancellation: None,
                 handover: Handover::default(),
+                extensions: Vec::new(),
             })
         }
         (Some(booking), event) if !matches!(event, BookingEvent::Requested { .. }) => booking,
         _ => return Err(ReplayError::NotStartedByRequest),
     };
+    let status = booking.status;
     let impossible = || ReplayError::Impossible {
-        status: booking.status,
+        status,
         kind: event.kind(),
     };
     let requested = booking.status == BookingStatus::Requested;
@@ -866,9 +970,24 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
         {
             BookingStatus::PickedUp
         }
+        BookingEvent::Extended { .. } if holds_gear(booking.status) => booking.status,
         _ => return Err(impossible()),
     };
     let mut booking = booking;
+    if let BookingEvent::Extended {
+        to,
+        quote,
+        due_at,
+        key,
+        ..
+    } = event
+    {
+        let terms = &mut booking.terms;
+        terms.period = RentalPeriod::new(terms.period.from(), *to).map_err(|_| impossible())?;
+        terms.quote = quote.clone();
+        terms.due_at = Some(*due_at);
+        booking.extensions.push(*key);
+    }
     booking.status = next;
     let handover = &mut booking.handover;
     match event {
@@ -970,8 +1089,9 @@ mod tests {
         }
     }
 
-    fn new_booking(instant: bool) -> NewBooking {
-        let prices = ListingPrices {
+    /// The test listing's prices: 20 a day, a deposit of 100.
+    fn prices() -> ListingPrices {
+        ListingPrices {
             currency: Currency::Eur,
             daily_minor: 2_000,
             weekly_minor: None,
@@ -980,7 +1100,11 @@ mod tests {
             min_days: 1,
             max_days: None,
             lead_time_days: 0,
-        };
+        }
+    }
+
+    fn new_booking(instant: bool) -> NewBooking {
+        let prices = prices();
         let (from, to) = (
             NaiveDate::from_ymd_opt(2026, 7, 20).unwrap(),
             NaiveDate::from_ymd_opt(2026, 7, 23).unwrap(),
@@ -1170,6 +1294,65 @@ mod tests {
     fn paid() -> Booking {
         let accepted = run(&requested(), Command::Accept, member(OWNER), at(10, 9));
         run(&accepted, Command::ConfirmPayment, Actor::System, at(10, 9))
+    }
+
+    /// The renter's extension by `more` days at the test listing's prices, sent with form `key`.
+    fn extension(more: i64, key: u128) -> Command {
+        let terms = new_booking(false);
+        let to = terms.period.to() + Duration::days(more);
+        let extension = crate::domain::extension::price_extension(
+            &terms.quote,
+            terms.period,
+            to,
+            &prices(),
+            1_000,
+        )
+        .unwrap();
+        Command::Extend {
+            extension,
+            due_at: Utc.from_utc_datetime(&(to + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap()),
+            key: Uuid::from_u128(key),
+        }
+    }
+
+    #[test]
+    fn the_renter_extends_an_accepted_booking_until_the_gear_is_due_back() {
+        let paid = paid();
+        assert!(matches!(
+            decide(&requested(), &extension(2, 1), member(RENTER), at(12, 0)),
+            Err(Refusal::NotNow { .. })
+        ));
+        assert_eq!(
+            decide(&paid, &extension(2, 1), member(OWNER), at(12, 0)),
+            Err(Refusal::NotAllowed)
+        );
+        let extended = run(&paid, extension(2, 1), member(RENTER), at(12, 0));
+        assert_eq!(extended.status, BookingStatus::Paid);
+        assert_eq!(extended.terms.period.days(), 5);
+        assert_eq!(extended.terms.quote.rental.minor, 10_000);
+        assert_eq!(extended.terms.quote.deposit, paid.terms.quote.deposit);
+        assert_eq!(extended.due_at(), at(26, 0));
+        // The same form again, and a day that is not later, are refused.
+        assert!(matches!(
+            decide(&extended, &extension(2, 1), member(RENTER), at(12, 0)),
+            Err(Refusal::Timing(_))
+        ));
+        assert!(matches!(
+            decide(&extended, &extension(1, 2), member(RENTER), at(12, 0)),
+            Err(Refusal::Input { field: "to", .. })
+        ));
+        // Out with the gear, it can be extended again until it is due back.
+        let mut out = extended;
+        for party in [RENTER, OWNER] {
+            out = run(&out, confirm(Step::Pickup), member(party), at(20, 9));
+        }
+        let longer = run(&out, extension(4, 2), member(RENTER), at(25, 23));
+        assert_eq!(longer.status, BookingStatus::PickedUp);
+        assert_eq!(longer.extensions.len(), 2);
+        assert!(matches!(
+            decide(&longer, &extension(6, 3), member(RENTER), at(28, 0)),
+            Err(Refusal::Timing(_))
+        ));
     }
 
     fn confirm(step: Step) -> Command {
@@ -1414,6 +1597,7 @@ mod tests {
             }),
             Just(Command::ReleaseDeposit),
             Just(Command::MarkOverdue),
+            (1i64..6, 0u128..3).prop_map(|(more, key)| extension(more, key)),
             (0i64..20_000).prop_map(|kept_minor| Command::ResolveDispute {
                 kept_minor,
                 note: "Decided".into(),
@@ -1484,6 +1668,12 @@ mod tests {
                     prop_assert!(refund.rental.minor >= 0 && refund.rental.minor <= quote.rental.minor);
                     prop_assert!(refund.service_fee.minor >= 0 && refund.service_fee.minor <= quote.service_fee.minor);
                 }
+                // Extensions only lengthen the stay, and never touch the deposit.
+                let first = new_booking(instant);
+                prop_assert!(booking.terms.period.to() >= first.period.to());
+                prop_assert_eq!(booking.terms.period.from(), first.period.from());
+                prop_assert_eq!(booking.terms.quote.deposit, first.quote.deposit);
+                prop_assert_eq!(booking.terms.quote.days, booking.terms.period.days());
                 prop_assert_eq!(booking.decline_reason.is_some(), booking.status == BookingStatus::Declined);
                 prop_assert_eq!(booking.cancellation.is_some(), booking.status == BookingStatus::Cancelled);
             }

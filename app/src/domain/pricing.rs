@@ -135,6 +135,16 @@ pub fn quote(
 ) -> Result<Quote, QuoteError> {
     let period = RentalPeriod::new(from, to).map_err(QuoteError::Period)?;
     check_rules(prices, &period, today)?;
+    price(prices, &period, fee_bps)
+}
+
+/// Prices `period` by the listing's prices alone, without its booking rules (an extension of
+/// a stay that has begun is not refused for short notice).
+pub fn price(
+    prices: &ListingPrices,
+    period: &RentalPeriod,
+    fee_bps: u32,
+) -> Result<Quote, QuoteError> {
     if !prices_are_valid(prices) {
         return Err(QuoteError::InvalidPrices);
     }

@@ -2,7 +2,7 @@
 //! A movement is recorded under its idempotency key, so recording it again changes nothing.
 
 use crate::db::{Arg, Db};
-use crate::domain::ledger::{EntryKind, Position, Step};
+use crate::domain::ledger::{by_payment, EntryKind, Position, Step};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::{bind_args, on_pool};
@@ -71,24 +71,33 @@ pub fn position(entries: &[Entry]) -> Position {
     Position::of(entries.iter().map(|e| (e.kind, e.amount.minor)))
 }
 
-/// The provider's reference of the booking's first entry of `kind` (its authorisation or
-/// its deposit hold).
-pub fn reference(entries: &[Entry], kind: EntryKind) -> Option<&str> {
-    entries
-        .iter()
-        .find(|e| e.kind == kind)
-        .map(|e| e.payment_ref.as_str())
+/// The booking's provider payments (its authorisations and its deposit hold) with their
+/// sums, in the order they were made.
+pub fn payments(entries: &[Entry]) -> Vec<(&str, Position)> {
+    by_payment(
+        entries
+            .iter()
+            .map(|e| (e.payment_ref.as_str(), e.kind, e.amount.minor)),
+    )
 }
 
-/// Notes that the call `key` making `step` for `booking` is about to go to the provider.
+/// One step for the provider, on the payment it names (none for the split, which is only
+/// recorded): what the write-ahead log of calls keeps.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Call {
+    pub payment_ref: String,
+    pub step: Step,
+}
+
+/// Notes that the call `key` making `call` for `booking` is about to go to the provider.
 pub async fn begin_call(
     db: &Db,
     booking: Uuid,
     key: &str,
-    step: Step,
+    call: &Call,
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let step = serde_json::to_string(&step).map_err(|e| AppError::internal("payment call", e))?;
+    let step = serde_json::to_string(call).map_err(|e| AppError::internal("payment call", e))?;
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO payment_calls (idempotency_key, booking_id, step, created_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING")
@@ -97,7 +106,7 @@ pub async fn begin_call(
 }
 
 /// The calls of `booking` that went to the provider and whose answer was never recorded.
-pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<Step>, AppError> {
+pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<Call>, AppError> {
     let steps: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(
         "SELECT step FROM payment_calls WHERE booking_id = $1 ORDER BY created_at")
         .bind(booking).fetch_all(pool).await)?;

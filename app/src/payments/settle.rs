@@ -1,18 +1,18 @@
 //! Settlement (server only): makes a booking's money follow its status. A status change
 //! writes a settlement job in its own transaction, so the money moves even when the provider
 //! is down at that moment; the person's request also tries it at once, so usually it has
-//! moved by the time the page reloads. Each provider call has a key of its own per booking
+//! moved by the time the page reloads. Each provider call has a key of its own per payment
 //! (one capture, one void, one refund, ...), so two settlements running at once, or one run
 //! again after its answer was lost, move the money once.
 
 use super::gateway::{GatewayError, PaymentGateway, Purpose};
-use super::ledger::{self, Entry};
-use crate::bookings::service::{act, events_of};
+use super::ledger::{self, Call, Entry};
+use crate::bookings::service::{act, booking_of};
 use crate::db::Db;
-use crate::domain::booking::{replay, Actor, Booking, BookingEvent, Command};
+use crate::domain::booking::{Actor, Booking, Command};
 use crate::domain::card::Card;
-use crate::domain::ledger::{plan, target, EntryKind, Step};
-use crate::domain::{BookingStatus, Quote};
+use crate::domain::ledger::{plan, target, EntryKind, Position, Step};
+use crate::domain::{BookingStatus, Money, Quote};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -55,23 +55,14 @@ pub async fn authorize_request<G: PaymentGateway>(
     quote: &Quote,
     card: &Card,
 ) -> Result<Authorized, AppError> {
-    let form = attempt.simple();
     let charge_amount = quote
         .rental
         .checked_add(quote.service_fee)
         .ok_or_else(|| AppError::internal("quote", "rental and fee overflow"))?;
-    let charge = gateway
-        .authorize(
-            &format!("authorize:{form}"),
-            Purpose::Rental,
-            charge_amount,
-            card,
-        )
-        .await
-        .map_err(payment_problem)?;
+    let charge = authorize_charge(gateway, attempt, charge_amount, card).await?;
     let deposit = if quote.deposit.minor > 0 {
         let hold = gateway
-            .hold_deposit(&format!("hold:{form}"), quote.deposit, card)
+            .hold_deposit(&format!("hold:{}", attempt.simple()), quote.deposit, card)
             .await;
         match hold {
             Ok(reference) => Some(reference),
@@ -90,6 +81,25 @@ pub async fn authorize_request<G: PaymentGateway>(
     })
 }
 
+/// Authorises `amount` of rental and fee on `card` under the key of the call `attempt`: a
+/// request's charge, or an extension's.
+pub async fn authorize_charge<G: PaymentGateway>(
+    gateway: &G,
+    attempt: Uuid,
+    amount: Money,
+    card: &Card,
+) -> Result<String, AppError> {
+    gateway
+        .authorize(
+            &format!("authorize:{}", attempt.simple()),
+            Purpose::Rental,
+            amount,
+            card,
+        )
+        .await
+        .map_err(payment_problem)
+}
+
 /// Releases an authorisation no booking will use. If the provider cannot be reached, the
 /// authorisation lapses at the provider after some days anyway; the failure is logged and
 /// `gearshare reconcile` lists it.
@@ -104,16 +114,7 @@ pub async fn release_quietly<G: PaymentGateway>(gateway: &G, reference: &str) {
 
 /// The booking and its ledger as they are now.
 async fn load(db: &Db, id: Uuid) -> Result<(Booking, Vec<Entry>), AppError> {
-    let events: Vec<BookingEvent> = events_of(db, id)
-        .await?
-        .into_iter()
-        .map(|(_, e)| e)
-        .collect();
-    if events.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let booking = replay(&events).map_err(|e| AppError::internal("booking events", e))?;
-    Ok((booking, ledger::entries(db, id).await?))
+    Ok((booking_of(db, id).await?, ledger::entries(db, id).await?))
 }
 
 /// Brings booking `id`'s money to where its status says, and marks an accepted booking Paid
@@ -128,15 +129,15 @@ pub async fn settle<G: PaymentGateway>(
     // The fee and payout are planned only once the money steps are done: a later round.
     for _ in 0..3 {
         let (booking, entries) = load(db, id).await?;
-        let mut steps = ledger::unanswered_calls(db, id).await?;
-        if steps.is_empty() {
-            steps = plan(&ledger::position(&entries), &target(&booking));
+        let mut calls = ledger::unanswered_calls(db, id).await?;
+        if calls.is_empty() {
+            calls = planned_calls(&booking, &entries);
         }
-        if steps.is_empty() {
+        if calls.is_empty() {
             break;
         }
-        for step in steps {
-            perform(db, gateway, &booking, &entries, step, now).await?;
+        for call in calls {
+            perform(db, gateway, &booking, call, now).await?;
         }
     }
     let (booking, entries) = load(db, id).await?;
@@ -151,90 +152,93 @@ pub async fn settle<G: PaymentGateway>(
     Ok(())
 }
 
-/// The provider key of `step` for booking `id`: each kind of call happens once per booking.
-fn call_key(id: Uuid, step: Step) -> String {
-    let kind = match step {
+/// What the booking's status asks of its payments, as calls on them.
+fn planned_calls(booking: &Booking, entries: &[Entry]) -> Vec<Call> {
+    let payments = ledger::payments(entries);
+    let positions: Vec<Position> = payments.iter().map(|(_, p)| *p).collect();
+    plan(&positions, &target(booking))
+        .into_iter()
+        .map(|planned| Call {
+            payment_ref: planned
+                .payment
+                .map_or_else(String::new, |index| payments[index].0.to_owned()),
+            step: planned.step,
+        })
+        .collect()
+}
+
+/// The provider key of `call`: each kind of call happens once per payment, and each record
+/// once per booking (`id`).
+fn call_key(id: Uuid, call: &Call) -> String {
+    let kind = match call.step {
         Step::Capture { .. } => "capture",
         Step::Void { .. } => "void",
         Step::Refund { .. } => "refund",
         Step::CaptureDeposit { .. } => "deposit-capture",
         Step::ReleaseDeposit { .. } => "deposit-release",
-        Step::Record { kind, .. } => kind.as_str(),
+        Step::Record { kind, .. } => return format!("{}:{id}", kind.as_str()),
     };
-    format!("{kind}:{id}")
+    format!("{kind}:{}", call.payment_ref)
 }
 
 async fn perform<G: PaymentGateway>(
     db: &Db,
     gateway: &G,
     booking: &Booking,
-    entries: &[Entry],
-    step: Step,
+    call: Call,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let id = booking.terms.id;
     let currency = booking.terms.quote.total.currency;
-    let missing = || AppError::internal("settlement", format!("booking {id} has no authorisation"));
-    let charge = || ledger::reference(entries, EntryKind::Authorization).ok_or_else(missing);
-    let deposit = || ledger::reference(entries, EntryKind::DepositHold).ok_or_else(missing);
-    let key = call_key(id, step);
+    let key = call_key(id, &call);
+    let step = call.step;
+    let reference = call.payment_ref.as_str();
     if !matches!(step, Step::Record { .. }) {
-        ledger::begin_call(db, id, &key, step, now).await?;
+        ledger::begin_call(db, id, &key, &call, now).await?;
     }
-    let (reference, moved) = match step {
+    let moved = match step {
         Step::Capture { amount, .. } => {
-            let reference = charge()?;
             let done = gateway
                 .capture(&key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
-            (
-                reference,
-                vec![
-                    (EntryKind::Capture, done.captured),
-                    (EntryKind::Void, done.released),
-                ],
-            )
+            vec![
+                (EntryKind::Capture, done.captured),
+                (EntryKind::Void, done.released),
+            ]
         }
         Step::Void { .. } => {
-            let reference = charge()?;
             let released = gateway
                 .void(&key, reference)
                 .await
                 .map_err(payment_problem)?;
-            (reference, vec![(EntryKind::Void, released)])
+            vec![(EntryKind::Void, released)]
         }
         Step::Refund { amount } => {
-            let reference = charge()?;
             let refunded = gateway
                 .refund(&key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
-            (reference, vec![(EntryKind::Refund, refunded)])
+            vec![(EntryKind::Refund, refunded)]
         }
         Step::CaptureDeposit { amount, .. } => {
-            let reference = deposit()?;
             let done = gateway
                 .capture_deposit(&key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
-            (
-                reference,
-                vec![
-                    (EntryKind::DepositCapture, done.captured),
-                    (EntryKind::DepositRelease, done.released),
-                ],
-            )
+            vec![
+                (EntryKind::DepositCapture, done.captured),
+                (EntryKind::DepositRelease, done.released),
+            ]
         }
         Step::ReleaseDeposit { .. } => {
-            let reference = deposit()?;
             let released = gateway
                 .release_deposit(&key, reference)
                 .await
                 .map_err(payment_problem)?;
-            (reference, vec![(EntryKind::DepositRelease, released)])
+            vec![(EntryKind::DepositRelease, released)]
         }
-        Step::Record { kind, amount } => ("", vec![(kind, amount)]),
+        Step::Record { kind, amount } => vec![(kind, amount)],
     };
     ledger::record(db, id, currency, reference, &key, &moved, now).await
 }

@@ -351,6 +351,24 @@ const MATRIX: &[Entry] = &[
         ],
         Members,
     ),
+    entry(
+        "GET",
+        "/api/extension_quote",
+        "/api/extension_quote?id=00000000-0000-4000-8000-000000000000&to=2030-01-01",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/extend_booking",
+        "/api/extend_booking",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("to", "2030-01-01"),
+            ("key", "00000000-0000-4000-8000-000000000001"),
+        ],
+        Members,
+    ),
     entry("GET", "/api/my_bookings", "/api/my_bookings", &[], Members),
     entry(
         "POST",
@@ -398,6 +416,13 @@ const MATRIX: &[Entry] = &[
         "GET",
         "/bookings/{id}",
         "/bookings/00000000-0000-4000-8000-000000000000",
+        &[],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/bookings/{id}/extend",
+        "/bookings/00000000-0000-4000-8000-000000000000/extend",
         &[],
         Members,
     ),

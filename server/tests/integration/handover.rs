@@ -27,7 +27,7 @@ async fn handover(side: &mut Visitor<'_>, id: Uuid, step: &str, checked: bool) -
     side.post("/api/confirm_handover", &fields).await
 }
 
-async fn confirmed(side: &mut Visitor<'_>, id: Uuid, step: &str) {
+pub(crate) async fn confirmed(side: &mut Visitor<'_>, id: Uuid, step: &str) {
     let answer = handover(side, id, step, true).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
@@ -89,7 +89,7 @@ async fn owner_kept_from_the_deposit(app: &TestApp, id: Uuid, kept: i64) {
     assert_eq!(sums.payout, 1_200 * 2 + kept);
 }
 
-async fn run_jobs_at(app: &TestApp, at: chrono::DateTime<Utc>) {
+pub(crate) async fn run_jobs_at(app: &TestApp, at: chrono::DateTime<Utc>) {
     // A release queues a settlement, due when it was queued; a second pass a moment later
     // runs it.
     for later in [at, at + Duration::seconds(1)] {

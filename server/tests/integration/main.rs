@@ -7,6 +7,7 @@ mod accounts;
 mod authz;
 mod bookings;
 mod calendar;
+mod extensions;
 mod handover;
 mod listings_manage;
 mod listings_repo;

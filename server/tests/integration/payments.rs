@@ -22,7 +22,7 @@ fn charge(days: i64) -> i64 {
     DAILY * days + DAILY * days / 10
 }
 
-async fn position(app: &TestApp, booking: Uuid) -> Position {
+pub(crate) async fn position(app: &TestApp, booking: Uuid) -> Position {
     let entries = app::payments::ledger::entries(&app.db, booking)
         .await
         .unwrap();

@@ -1,0 +1,343 @@
+//! Extensions (server only): the renter keeps the gear longer, on the same unit. The booking's
+//! reservation grows in place, so the unit's other bookings and blocks decide: on PostgreSQL
+//! the exclusion constraint refuses the grown row, on SQLite the check inside the
+//! `BEGIN IMMEDIATE` transaction (one writer at a time) does. Like a request, the card is
+//! authorised for the difference before the write transaction and released if it refuses.
+
+use super::model::{ExtensionOffer, ExtensionPage};
+use super::service::{
+    actor_of, due_at, event_rows, held_booking, insert_events_sql, lock_booking_sql,
+    lock_listing_sql, parse_events, refused, terms_sql, update_args, BookingRules, ListingTerms,
+    OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL, UPDATE_BOOKING_SQL,
+};
+use crate::accounts::model::CurrentUser;
+use crate::db::Db;
+use crate::domain::booking::{decide, evolve, extendable, replay, Booking, Command};
+use crate::domain::card::Card;
+use crate::domain::extension::{price_extension, Extension, ExtensionError};
+use crate::domain::ledger::{target, EntryKind};
+use crate::domain::{day_text, Party};
+use crate::error::AppError;
+use crate::jobs::NewJob;
+use crate::payments::gateway::PaymentGateway;
+use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
+use crate::payments::settle::{authorize_charge, release_quietly, SETTLE_JOB};
+use crate::{bind_args, insert_job, on_pool};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// The renter's extension, as the form sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtensionRequest {
+    pub booking: Uuid,
+    /// The new return day.
+    pub to: NaiveDate,
+    /// The form's idempotency key: sent twice, it extends once.
+    pub key: Uuid,
+}
+
+/// The first day another reservation holds the booking's unit within `[$3, $4)`, the booking
+/// (`$2`) itself aside.
+const FIRST_TAKEN_SQL: &str = "SELECT starts_on FROM reservations WHERE unit_id = $1 \
+     AND (booking_id IS NULL OR booking_id <> $2) AND starts_on < $4 AND ends_on > $3 \
+     ORDER BY starts_on LIMIT 1";
+
+/// The booking's reservation, grown to its new end (with the owner's turnaround).
+const GROW_RESERVATION_SQL: &str = "UPDATE reservations SET ends_on = $2 WHERE booking_id = $1";
+
+/// Moves the overdue job of gear already out to the new due time.
+const MOVE_OVERDUE_SQL: &str =
+    "UPDATE jobs SET run_at = $3 WHERE kind = $1 AND payload = $2 AND outcome IS NULL";
+
+/// The days the unit would be held to return it on `to`: after the current reservation, up to
+/// the new return day and the turnaround.
+fn wanted_days(booking: &Booking, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (
+        booking.terms.period.from(),
+        to + Duration::days(booking.terms.buffer_days),
+    )
+}
+
+/// The refusal when someone else holds the unit from `first_taken`, with the latest return
+/// day that would still fit.
+fn taken(booking: &Booking, first_taken: NaiveDate) -> AppError {
+    let latest = first_taken - Duration::days(booking.terms.buffer_days);
+    let from = day_text(first_taken);
+    AppError::Conflict(if latest > booking.terms.period.to() {
+        format!(
+            "Your unit is booked by someone else from {from}, so you can extend until {} at the latest.",
+            day_text(latest)
+        )
+    } else {
+        format!(
+            "Your unit is booked by someone else from {from}, so this booking can't be extended."
+        )
+    })
+}
+
+fn extension_problem(error: ExtensionError) -> AppError {
+    AppError::validation(error.field().unwrap_or("booking"), error.to_string())
+}
+
+/// The booking the renter wants to extend, if `renter` is its renter: its other parties may
+/// look at it but not extend it, and anyone else learns nothing.
+async fn renters_booking(db: &Db, renter: &CurrentUser, id: Uuid) -> Result<Booking, AppError> {
+    let booking = super::service::booking_of(db, id).await?;
+    match actor_of(renter).party(&booking) {
+        Some(Party::Renter) => Ok(booking),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The listing's terms of today, if it still takes bookings.
+fn open_terms(terms: Option<ListingTerms>) -> Result<ListingTerms, AppError> {
+    match terms {
+        Some(terms) if terms.status == "active" => Ok(terms),
+        Some(_) => Err(AppError::Conflict(
+            "The owner has paused this listing, so it can't be extended now. Ask the owner.".into(),
+        )),
+        None => Err(AppError::NotFound),
+    }
+}
+
+fn priced(
+    booking: &Booking,
+    terms: &ListingTerms,
+    to: NaiveDate,
+    rules: BookingRules,
+) -> Result<Extension, AppError> {
+    price_extension(
+        &booking.terms.quote,
+        booking.terms.period,
+        to,
+        &terms.prices.prices()?,
+        rules.service_fee_bps,
+    )
+    .map_err(extension_problem)
+}
+
+/// What extending the renter's `booking` to `to` costs now, by the listing's prices of
+/// today; or why it can't be extended (not now, dates the listing's rules refuse, the unit
+/// taken). A plain read: the extension's transaction checks all of it again.
+async fn price_now(
+    db: &Db,
+    booking: &Booking,
+    to: NaiveDate,
+    rules: BookingRules,
+    now: DateTime<Utc>,
+) -> Result<Extension, AppError> {
+    let id = booking.terms.id;
+    extendable(booking, now).map_err(refused)?;
+    let terms: Option<ListingTerms> = on_pool!(db, pool => sqlx::query_as(TERMS_SQL)
+        .bind(booking.terms.listing).fetch_optional(pool).await)?;
+    let extension = priced(booking, &open_terms(terms)?, to, rules)?;
+    let (from, until) = wanted_days(booking, to);
+    let first_taken: Option<NaiveDate> = on_pool!(db, pool => sqlx::query_scalar(FIRST_TAKEN_SQL)
+        .bind(booking.terms.unit).bind(id).bind(from).bind(until)
+        .fetch_optional(pool).await)?;
+    match first_taken {
+        Some(day) => Err(taken(booking, day)),
+        None => Ok(extension),
+    }
+}
+
+/// Extends booking `request.booking` to `request.to`, charging the difference to `card` (not
+/// needed when the extension costs nothing). A form sent again changes nothing more.
+pub async fn extend<G: PaymentGateway>(
+    db: &Db,
+    gateway: &G,
+    renter: &CurrentUser,
+    request: &ExtensionRequest,
+    card: Option<&Card>,
+    rules: BookingRules,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let booking = renters_booking(db, renter, request.booking).await?;
+    if booking.extensions.contains(&request.key) {
+        return Ok(());
+    }
+    let extension = price_now(db, &booking, request.to, rules, now).await?;
+    let authorized = match (extension.charge.minor, card) {
+        (0, _) => None,
+        (_, None) => {
+            return Err(AppError::validation(
+                "card_number",
+                "Enter the card that pays for the extra days.",
+            ))
+        }
+        // Keys of this call's own, as for a request: a form sent twice authorises twice, and
+        // the submission that finds the extension made releases its own.
+        (_, Some(card)) => {
+            Some(authorize_charge(gateway, Uuid::new_v4(), extension.charge, card).await?)
+        }
+    };
+    let outcome = write(
+        db,
+        renter,
+        request,
+        rules,
+        now,
+        (&extension, authorized.as_deref()),
+    )
+    .await;
+    if !matches!(outcome, Ok(Written::New)) {
+        if let Some(reference) = &authorized {
+            release_quietly(gateway, reference).await;
+        }
+    }
+    match outcome {
+        Ok(_) => Ok(()),
+        // PostgreSQL's constraint refused the grown reservation: say from when, as a read
+        // now sees it.
+        Err(AppError::Conflict(message)) if message == CLASH => {
+            let again = price_now(db, &booking, request.to, rules, now).await;
+            Err(again
+                .err()
+                .unwrap_or_else(|| AppError::Conflict(CLASH.into())))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// What the write transaction did: extended the booking, or found this form's extension.
+enum Written {
+    New,
+    Earlier,
+}
+
+/// Another reservation of the unit overlaps the grown one (PostgreSQL's exclusion constraint).
+const CLASH: &str =
+    "Your unit is booked by someone else within those days, so this booking can't be extended.";
+
+fn classify(error: sqlx::Error) -> AppError {
+    match &error {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01") => {
+            AppError::Conflict(CLASH.into())
+        }
+        _ => error.into(),
+    }
+}
+
+/// The extension's write transaction: the listing held as every writer of its reservations
+/// holds it; the booking held and decided on; the reservation grown; the row, events, the
+/// authorisation's ledger entry and the jobs written together.
+async fn write(
+    db: &Db,
+    renter: &CurrentUser,
+    request: &ExtensionRequest,
+    rules: BookingRules,
+    now: DateTime<Utc>,
+    (extension, authorization): (&Extension, Option<&str>),
+) -> Result<Written, AppError> {
+    let begin = db.write_transaction_sql();
+    let (lock_listing, lock_booking, terms_sql) =
+        (lock_listing_sql(db), lock_booking_sql(db), terms_sql(db));
+    let checks_overlap = matches!(db, Db::Sqlite(_));
+    let id = request.booking;
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_with(begin).await?;
+        let listing: Option<Uuid> = sqlx::query_scalar(
+            "SELECT listing_id FROM bookings WHERE id = $1")
+            .bind(id).fetch_optional(&mut *tx).await?;
+        let listing = listing.ok_or(AppError::NotFound)?;
+        sqlx::query(lock_listing).bind(listing).execute(&mut *tx).await?;
+        let (logged, before) = held_booking!(tx, lock_booking, id);
+        if before.extensions.contains(&request.key) {
+            return Ok(Written::Earlier);
+        }
+        let terms: Option<ListingTerms> = sqlx::query_as(terms_sql)
+            .bind(listing).fetch_optional(&mut *tx).await?;
+        let terms = open_terms(terms)?;
+        if priced(&before, &terms, request.to, rules)? != *extension {
+            return Err(AppError::Conflict(PRICE_CHANGED.into()));
+        }
+        let command = Command::Extend {
+            extension: extension.clone(),
+            due_at: due_at(request.to, &terms.time_zone),
+            key: request.key,
+        };
+        let events = decide(&before, &command, actor_of(renter), now).map_err(refused)?;
+        let after = events.iter().try_fold(before.clone(), |b, e| evolve(Some(b), e))
+            .map_err(|e| AppError::internal("booking decision", e))?;
+        let (from, until) = wanted_days(&before, request.to);
+        if checks_overlap {
+            let first_taken: Option<NaiveDate> = sqlx::query_scalar(FIRST_TAKEN_SQL)
+                .bind(before.terms.unit).bind(id).bind(from).bind(until)
+                .fetch_optional(&mut *tx).await?;
+            if let Some(day) = first_taken {
+                return Err(taken(&before, day));
+            }
+        }
+        sqlx::query(GROW_RESERVATION_SQL).bind(id).bind(until)
+            .execute(&mut *tx).await.map_err(classify)?;
+        let update = update_args(&after, now);
+        bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
+        let rows = event_rows(&before, &events, logged, actor_of(renter), now)?;
+        let sql = insert_events_sql(rows.len());
+        bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
+        if let Some(reference) = authorization {
+            let args = entry_args(id, EntryKind::Authorization, extension.charge, reference,
+                &format!("authorization:{id}:{}", request.key), now);
+            bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+        }
+        if target(&before) != target(&after) {
+            let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
+            insert_job!(&mut *tx, &job, now).await?;
+        }
+        let overdue_at = after.due_at() + crate::domain::late::GRACE;
+        sqlx::query(MOVE_OVERDUE_SQL).bind(OVERDUE_JOB).bind(id.to_string())
+            .bind(crate::jobs::due_millis(overdue_at))
+            .execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Written::New)
+    })
+}
+
+/// The extend page for the renter of booking `id`, with the return day `to` (an ISO date, or
+/// empty before one is picked) priced.
+pub async fn page(
+    db: &Db,
+    renter: &CurrentUser,
+    id: Uuid,
+    to: &str,
+    rules: BookingRules,
+    now: DateTime<Utc>,
+) -> Result<ExtensionPage, AppError> {
+    let booking = renters_booking(db, renter, id).await?;
+    let listing_title: String = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT title FROM listings WHERE id = $1")
+        .bind(booking.terms.listing).fetch_one(pool).await)?;
+    let closed = extendable(&booking, now)
+        .err()
+        .map(|refusal| refusal.to_string());
+    let offer = match (closed.is_some(), to.trim()) {
+        (true, _) | (false, "") => None,
+        (false, to) => Some(match crate::domain::parse_iso_date(to) {
+            None => Err(AppError::validation("to", "Pick the new return date.")),
+            Some(to) => price_now(db, &booking, to, rules, now)
+                .await
+                .map(|extension| offer(&booking, &extension)),
+        }),
+    };
+    Ok(ExtensionPage {
+        booking: id,
+        listing_title,
+        current: booking.terms.period,
+        closed,
+        offer,
+        key: Uuid::new_v4(),
+    })
+}
+
+fn offer(booking: &Booking, extension: &Extension) -> ExtensionOffer {
+    let quote = &extension.quote;
+    ExtensionOffer {
+        extended: crate::domain::RentalPeriod::new(booking.terms.period.from(), extension.to)
+            .unwrap_or(booking.terms.period),
+        rental: quote.rental,
+        service_fee: quote.service_fee,
+        charge: extension.charge,
+        deposit: quote.deposit,
+    }
+}

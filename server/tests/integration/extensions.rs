@@ -1,0 +1,362 @@
+//! Extensions through the real server functions on both backends: the difference charged on a
+//! payment of its own, the reservation grown on the same unit, a form sent twice, a clash
+//! with the next booking (before the card is touched, and in a race the database decides),
+//! who may extend and when, and the overdue time moving with the gear that is out.
+
+use crate::bookings::{
+    booked, cancel, day, event_kinds, gear, member, publish, replay_is_clean, request,
+    reservation_of, status_of,
+};
+use crate::common::{Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER};
+use crate::handover::{confirmed, run_jobs_at};
+use crate::payments::{assert_reconciled, position};
+use app::on_pool;
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate};
+use uuid::Uuid;
+
+/// The listing's price (`publish`): 12 a day, a deposit of 50.
+const DAILY: i64 = 1_200;
+const DEPOSIT: i64 = 5_000;
+
+/// Rental plus the 10 % service fee for `days`.
+fn charge(days: i64) -> i64 {
+    DAILY * days + DAILY * days / 10
+}
+
+async fn extend_with(
+    renter: &mut Visitor<'_>,
+    id: Uuid,
+    to: NaiveDate,
+    key: Uuid,
+    number: &str,
+) -> Response {
+    renter
+        .post(
+            "/api/extend_booking",
+            &[
+                ("id", &id.to_string()),
+                ("to", &to.to_string()),
+                ("key", &key.to_string()),
+                ("card_number", number),
+                CARD_EXPIRY,
+                CARD_CVC,
+            ],
+        )
+        .await
+}
+
+async fn extend(renter: &mut Visitor<'_>, id: Uuid, to: NaiveDate, key: Uuid) -> Response {
+    extend_with(renter, id, to, key, CARD_NUMBER.1).await
+}
+
+async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
+    on_pool!(&app.db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await).unwrap()
+}
+
+/// A count over the whole database.
+async fn count_all(app: &TestApp, sql: &str) -> i64 {
+    on_pool!(&app.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
+}
+
+const PROVIDER_PAYMENTS: &str = "SELECT COUNT(*) FROM sandbox_payments";
+
+/// The booking's authorisations in the ledger: the stay's, and one per paid extension.
+async fn authorisations(app: &TestApp, id: Uuid) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) FROM ledger_entries WHERE booking_id = $1 AND kind = 'authorization'",
+        id,
+    )
+    .await
+}
+
+async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, true, 1)).await;
+    let id = booked(&mut renter, tent, day(20), day(23)).await;
+    assert_eq!(status_of(&app, id).await, "paid");
+
+    let key = Uuid::new_v4();
+    let extended = extend(&mut renter, id, day(25), key).await;
+    assert_eq!(extended.status, StatusCode::OK, "{}", extended.body);
+    assert_eq!(status_of(&app, id).await, "paid");
+    // The same unit, two more days and the turnaround after them.
+    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(26))));
+    let sums = position(&app, id).await;
+    assert_eq!((sums.authorized, sums.captured), (charge(5), charge(5)));
+    assert_eq!(sums.held, DEPOSIT, "the deposit stays as it was");
+    assert_eq!(authorisations(&app, id).await, 2);
+    let total: i64 = count(&app, "SELECT total_minor FROM bookings WHERE id = $1", id).await;
+    assert_eq!(total, charge(5) + DEPOSIT);
+    assert!(event_kinds(&app, id).await.contains(&"extended".to_owned()));
+
+    // The form sent again changes nothing more.
+    let again = extend(&mut renter, id, day(25), key).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(authorisations(&app, id).await, 2);
+    assert_eq!(position(&app, id).await.captured, charge(5));
+
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert!(
+        page.body.contains("Extended by the renter until"),
+        "{}",
+        page.body
+    );
+    replay_is_clean(&app).await;
+    assert_reconciled(&app).await;
+
+    // Cancelled weeks ahead: everything back, from both payments.
+    let cancelled = cancel(&mut renter, id, "Plans changed").await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let sums = position(&app, id).await;
+    assert_eq!(sums.refunded, charge(5));
+    let refunded_payments = count(
+        &app,
+        "SELECT COUNT(DISTINCT payment_ref) FROM ledger_entries WHERE booking_id = $1 AND kind = 'refund'",
+        id,
+    )
+    .await;
+    assert_eq!(refunded_payments, 2);
+    assert_eq!(reservation_of(&app, id).await, None);
+    replay_is_clean(&app).await;
+    assert_reconciled(&app).await;
+}
+
+async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let (_, mut next) = member(&app, "Nina Next").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, true, 1)).await;
+    let id = booked(&mut renter, tent, day(20), day(23)).await;
+    booked(&mut next, tent, day(26), day(28)).await;
+    let payments_before = count_all(&app, PROVIDER_PAYMENTS).await;
+
+    // Returned on the 27th with a day's turnaround, the unit would be busy into the next
+    // booking: refused, with the latest day that fits.
+    let clash = extend(&mut renter, id, day(27), Uuid::new_v4()).await;
+    assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
+    assert!(
+        clash
+            .body
+            .contains("Your unit is booked by someone else from")
+            && clash.body.contains("at the latest"),
+        "{}",
+        clash.body
+    );
+    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(24))));
+    assert_eq!(authorisations(&app, id).await, 1);
+    assert_eq!(
+        count_all(&app, PROVIDER_PAYMENTS).await,
+        payments_before,
+        "the card was not touched"
+    );
+
+    // The day that fits does.
+    let fits = extend(&mut renter, id, day(25), Uuid::new_v4()).await;
+    assert_eq!(fits.status, StatusCode::OK, "{}", fits.body);
+    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(26))));
+    let full = extend(&mut renter, id, day(26), Uuid::new_v4()).await;
+    assert_eq!(full.status, StatusCode::CONFLICT, "{}", full.body);
+    assert!(full.body.contains("can't be extended"), "{}", full.body);
+
+    // An extension and a request for the same free days at once: the database lets one in.
+    let (_, mut rival) = member(&app, "Rob Rival").await;
+    let later = booked(&mut renter, tent, day(40), day(42)).await;
+    let (extension, rival_request) = tokio::join!(
+        extend(&mut renter, later, day(45), Uuid::new_v4()),
+        request(&mut rival, tent, day(44), day(46), Uuid::new_v4()),
+    );
+    let won = [extension.status, rival_request.status];
+    assert_eq!(
+        won.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{} / {}",
+        extension.body,
+        rival_request.body
+    );
+    assert!(won.contains(&StatusCode::CONFLICT), "{won:?}");
+    let overlaps = count_all(
+        &app,
+        "SELECT COUNT(*) FROM reservations a JOIN reservations b ON a.unit_id = b.unit_id \
+         AND a.id < b.id AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on",
+    )
+    .await;
+    assert_eq!(overlaps, 0);
+    // Whatever the loser authorised was released.
+    let dangling = count_all(
+        &app,
+        "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized' AND purpose = 'rental'",
+    )
+    .await;
+    assert_eq!(dangling, 0);
+    replay_is_clean(&app).await;
+    assert_reconciled(&app).await;
+}
+
+/// Days taken after the plain read and before the write transaction: only the database can
+/// refuse the extension then (PostgreSQL's exclusion constraint, SQLite's check under its one
+/// writer). A slow provider holds the extension between the two while the owner blocks.
+async fn days_taken_while_the_card_is_authorised_are_refused_by_the_database(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
+    let id = booked(&mut renter, tent, day(20), day(23)).await;
+    let voided = "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'voided'";
+    let voided_before = count_all(&app, voided).await;
+
+    let faults = app.state.payments.inner().faults();
+    faults.set_latency(std::time::Duration::from_millis(600));
+    let block = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let (tent, first) = (tent.to_string(), day(25).to_string());
+        let fields = [
+            ("id", tent.as_str()),
+            ("unit", ""),
+            ("first_day", first.as_str()),
+            ("last_day", first.as_str()),
+            ("note", "Service"),
+        ];
+        owner.post("/api/block_dates", &fields).await
+    };
+    let (extension, blocked) =
+        tokio::join!(extend(&mut renter, id, day(26), Uuid::new_v4()), block);
+    faults.set_latency(std::time::Duration::ZERO);
+
+    assert_eq!(blocked.status, StatusCode::OK, "{}", blocked.body);
+    assert_eq!(extension.status, StatusCode::CONFLICT, "{}", extension.body);
+    assert!(
+        extension.body.contains("so you can extend until"),
+        "{}",
+        extension.body
+    );
+    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(23))));
+    assert_eq!(authorisations(&app, id).await, 1);
+    assert_eq!(
+        count_all(&app, voided).await,
+        voided_before + 1,
+        "the extension's authorisation was released"
+    );
+    replay_is_clean(&app).await;
+    assert_reconciled(&app).await;
+}
+
+async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let (_, mut stranger) = member(&app, "Sam Stranger").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let id = booked(&mut renter, tent, day(20), day(23)).await;
+
+    let early = extend(&mut renter, id, day(25), Uuid::new_v4()).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(
+        early.body.contains("can't be extended now"),
+        "{}",
+        early.body
+    );
+    let accepted = owner
+        .post("/api/accept_booking", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert_eq!(status_of(&app, id).await, "paid");
+
+    let by_owner = extend(&mut owner, id, day(25), Uuid::new_v4()).await;
+    assert_eq!(by_owner.status, StatusCode::FORBIDDEN, "{}", by_owner.body);
+    let by_stranger = extend(&mut stranger, id, day(25), Uuid::new_v4()).await;
+    assert_eq!(
+        by_stranger.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        by_stranger.body
+    );
+    let not_later = extend(&mut renter, id, day(23), Uuid::new_v4()).await;
+    assert_eq!(
+        not_later.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        not_later.body
+    );
+    assert!(
+        not_later
+            .body
+            .contains("Pick a return date after the current one"),
+        "{}",
+        not_later.body
+    );
+    let declined = extend_with(
+        &mut renter,
+        id,
+        day(25),
+        Uuid::new_v4(),
+        "4000 0000 0000 0002",
+    )
+    .await;
+    assert_eq!(
+        declined.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        declined.body
+    );
+    assert!(declined.body.contains("card_number"), "{}", declined.body);
+    let no_card = extend_with(&mut renter, id, day(25), Uuid::new_v4(), "").await;
+    assert_eq!(no_card.status, StatusCode::BAD_REQUEST, "{}", no_card.body);
+    // Refused every time: nothing changed.
+    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(23))));
+    assert!(!event_kinds(&app, id).await.contains(&"extended".to_owned()));
+    assert_eq!(authorisations(&app, id).await, 1);
+
+    let path = format!("/bookings/{id}/extend?to={}", day(25));
+    let page = renter.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Your extension") && page.body.contains("To pay now"),
+        "{}",
+        page.body
+    );
+    // Two more days at 12 and their 10 % fee.
+    assert!(page.body.contains("Pay €26.40 and extend"), "{}", page.body);
+    assert_eq!(owner.get(&path).await.status, StatusCode::FORBIDDEN);
+    assert_reconciled(&app).await;
+}
+
+async fn gear_that_is_out_is_due_back_at_the_new_time(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
+    let id = booked(&mut renter, tent, day(0), day(2)).await;
+    for side in [&mut renter, &mut owner] {
+        confirmed(side, id, "pickup").await;
+    }
+    assert_eq!(status_of(&app, id).await, "picked_up");
+    let extended = extend(&mut renter, id, day(4), Uuid::new_v4()).await;
+    assert_eq!(extended.status, StatusCode::OK, "{}", extended.body);
+    assert_eq!(status_of(&app, id).await, "picked_up");
+
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    // A day after the old due time, and its grace: not overdue, it is due two days later.
+    run_jobs_at(&app, midnight(day(3)) + Duration::hours(26)).await;
+    assert!(!event_kinds(&app, id).await.contains(&"overdue".to_owned()));
+    run_jobs_at(&app, midnight(day(5)) + Duration::hours(26)).await;
+    assert!(event_kinds(&app, id).await.contains(&"overdue".to_owned()));
+    // Once overdue, it can't be extended.
+    let late = extend(&mut renter, id, day(6), Uuid::new_v4()).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    assert!(late.body.contains("due back already"), "{}", late.body);
+    replay_is_clean(&app).await;
+    assert_reconciled(&app).await;
+}
+
+on_both_backends!(
+    an_extension_charges_the_difference_on_a_payment_of_its_own,
+    an_extension_that_clashes_is_refused_and_charges_nothing,
+    days_taken_while_the_card_is_authorised_are_refused_by_the_database,
+    only_the_renter_extends_and_only_a_booking_that_is_on,
+    gear_that_is_out_is_due_back_at_the_new_time,
+);
