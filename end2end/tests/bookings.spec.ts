@@ -212,7 +212,7 @@ test("a renter extends a paid booking on the same unit, told first where the nex
   await expect(renter.getByRole("heading", { level: 1, name: "Extend your booking" })).toBeVisible();
   await renter.getByLabel("New return date").fill(isoDay(37));
   await renter.getByRole("button", { name: "See the price" }).click();
-  await expect(renter.getByRole("alert").filter({ hasText: "Your unit is booked by someone else from" })).toBeVisible();
+  await expect(renter.getByRole("alert").filter({ hasText: "Your unit is not available from" })).toBeVisible();
   await renter.getByLabel("New return date").fill(isoDay(34));
   await renter.getByRole("button", { name: "See the price" }).click();
   await expect(renter.getByRole("heading", { name: "Your extension" })).toBeVisible();

@@ -115,8 +115,8 @@ fn Offer(offer: ExtensionOffer, booking: uuid::Uuid, key: uuid::Uuid) -> impl In
             <h2 id="extension-heading" class="text-lg font-semibold">"Your extension"</h2>
             <p class="mt-2 text-slate-800">{format!("New dates: {}", offer.extended.describe())}</p>
             <p class="mt-1 text-sm text-slate-700">
-                {format!("The longer stay costs {total} in all at today's prices, less what you paid already. \
-                    Your deposit of {} stays held as it is.", offer.deposit)}
+                {format!("With it the booking costs {total} in all (rental and service fee): you pay the \
+                    difference to what you paid already. Your deposit of {} stays held as it is.", offer.deposit)}
             </p>
             <dl class="mt-4 grid grid-cols-2 gap-y-2 text-sm">
                 {rows.into_iter().map(|(label, amount)| view! {

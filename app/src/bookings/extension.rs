@@ -6,13 +6,14 @@
 
 use super::model::{ExtensionOffer, ExtensionPage};
 use super::service::{
-    actor_of, due_at, event_rows, held_booking, insert_events_sql, lock_booking_sql,
-    lock_listing_sql, parse_events, refused, terms_sql, update_args, BookingRules, ListingTerms,
-    OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL, UPDATE_BOOKING_SQL,
+    actor_of, due_at, event_rows, held_booking, held_listing_of, insert_events_sql,
+    lock_booking_sql, lock_listing_sql, parse_events, refused, terms_sql, update_args,
+    BookingRules, ListingTerms, FORM_USED, OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL,
+    UPDATE_BOOKING_SQL,
 };
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
-use crate::domain::booking::{decide, evolve, extendable, replay, Booking, Command};
+use crate::domain::booking::{decide, evolve, extendable, replay, Booking, Command, ExtensionMark};
 use crate::domain::card::Card;
 use crate::domain::extension::{price_extension, Extension, ExtensionError};
 use crate::domain::ledger::{target, EntryKind};
@@ -49,8 +50,9 @@ const GROW_RESERVATION_SQL: &str = "UPDATE reservations SET ends_on = $2 WHERE b
 const MOVE_OVERDUE_SQL: &str =
     "UPDATE jobs SET run_at = $3 WHERE kind = $1 AND payload = $2 AND outcome IS NULL";
 
-/// The days the unit would be held to return it on `to`: after the current reservation, up to
-/// the new return day and the turnaround.
+/// The days the unit would be held to return it on `to`: from the pickup day to the new
+/// return day and the turnaround after it (the booking's own reservation aside, see
+/// [`FIRST_TAKEN_SQL`]).
 fn wanted_days(booking: &Booking, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     (
         booking.terms.period.from(),
@@ -58,22 +60,32 @@ fn wanted_days(booking: &Booking, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     )
 }
 
-/// The refusal when someone else holds the unit from `first_taken`, with the latest return
-/// day that would still fit.
+/// The refusal when another booking or an owner's block holds the unit from `first_taken`,
+/// with the latest return day that would still fit.
 fn taken(booking: &Booking, first_taken: NaiveDate) -> AppError {
     let latest = first_taken - Duration::days(booking.terms.buffer_days);
     let from = day_text(first_taken);
     AppError::Conflict(if latest > booking.terms.period.to() {
         format!(
-            "Your unit is booked by someone else from {from}, so you can extend until {} at the latest.",
+            "Your unit is not available from {from}, so you can extend until {} at the latest.",
             day_text(latest)
         )
     } else {
-        format!(
-            "Your unit is booked by someone else from {from}, so this booking can't be extended."
-        )
+        format!("Your unit is not available from {from}, so this booking can't be extended.")
     })
 }
+
+/// The form's key came back with another day: a stale or altered form, answered no.
+fn form_used_for(mark: &ExtensionMark, request: &ExtensionRequest) -> Result<(), AppError> {
+    if mark.to == request.to {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(FORM_USED.into()))
+    }
+}
+
+/// Another window extended the booking between this one's price and its payment.
+const EXTENDED_MEANWHILE: &str = "This booking was extended meanwhile, in another window, and nothing was charged. Reload to see its dates and price.";
 
 fn extension_problem(error: ExtensionError) -> AppError {
     AppError::validation(error.field().unwrap_or("booking"), error.to_string())
@@ -154,8 +166,8 @@ pub async fn extend<G: PaymentGateway>(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let booking = renters_booking(db, renter, request.booking).await?;
-    if booking.extensions.contains(&request.key) {
-        return Ok(());
+    if let Some(mark) = booking.extensions.iter().find(|m| m.key == request.key) {
+        return form_used_for(mark, request);
     }
     let extension = price_now(db, &booking, request.to, rules, now).await?;
     let authorized = match (extension.charge.minor, card) {
@@ -178,7 +190,7 @@ pub async fn extend<G: PaymentGateway>(
         request,
         rules,
         now,
-        (&extension, authorized.as_deref()),
+        (booking.terms.period.to(), &extension, authorized.as_deref()),
     )
     .await;
     if !matches!(outcome, Ok(Written::New)) {
@@ -207,8 +219,7 @@ enum Written {
 }
 
 /// Another reservation of the unit overlaps the grown one (PostgreSQL's exclusion constraint).
-const CLASH: &str =
-    "Your unit is booked by someone else within those days, so this booking can't be extended.";
+const CLASH: &str = "Your unit is not available on those days, so this booking can't be extended.";
 
 fn classify(error: sqlx::Error) -> AppError {
     match &error {
@@ -221,14 +232,15 @@ fn classify(error: sqlx::Error) -> AppError {
 
 /// The extension's write transaction: the listing held as every writer of its reservations
 /// holds it; the booking held and decided on; the reservation grown; the row, events, the
-/// authorisation's ledger entry and the jobs written together.
+/// authorisation's ledger entry and the jobs written together. `seen` is the return day the
+/// renter's price was made for.
 async fn write(
     db: &Db,
     renter: &CurrentUser,
     request: &ExtensionRequest,
     rules: BookingRules,
     now: DateTime<Utc>,
-    (extension, authorization): (&Extension, Option<&str>),
+    (seen, extension, authorization): (NaiveDate, &Extension, Option<&str>),
 ) -> Result<Written, AppError> {
     let begin = db.write_transaction_sql();
     let (lock_listing, lock_booking, terms_sql) =
@@ -237,14 +249,14 @@ async fn write(
     let id = request.booking;
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
-        let listing: Option<Uuid> = sqlx::query_scalar(
-            "SELECT listing_id FROM bookings WHERE id = $1")
-            .bind(id).fetch_optional(&mut *tx).await?;
-        let listing = listing.ok_or(AppError::NotFound)?;
-        sqlx::query(lock_listing).bind(listing).execute(&mut *tx).await?;
+        let listing = held_listing_of!(tx, lock_listing, id);
         let (logged, before) = held_booking!(tx, lock_booking, id);
-        if before.extensions.contains(&request.key) {
+        if let Some(mark) = before.extensions.iter().find(|m| m.key == request.key) {
+            form_used_for(mark, request)?;
             return Ok(Written::Earlier);
+        }
+        if before.terms.period.to() != seen {
+            return Err(AppError::Conflict(EXTENDED_MEANWHILE.into()));
         }
         let terms: Option<ListingTerms> = sqlx::query_as(terms_sql)
             .bind(listing).fetch_optional(&mut *tx).await?;
@@ -254,6 +266,8 @@ async fn write(
         }
         let command = Command::Extend {
             extension: extension.clone(),
+            // In the listing's zone of today: bookings do not record the zone they were made
+            // in (an owner who moves a listing's zone meanwhile shifts this due time).
             due_at: due_at(request.to, &terms.time_zone),
             key: request.key,
         };

@@ -334,8 +334,9 @@ pub const PRICE_CHANGED: &str =
 pub const FORM_USED: &str =
     "This form already sent another request. Reload the page to make a new one.";
 
-/// Serialises the writers of one listing's reservations (requests, owner blocks) on
-/// PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
+/// Serialises the writers of one listing's reservations (requests, extensions, owner blocks,
+/// replay's rewrite) on PostgreSQL; a writer that also holds a booking takes the listing
+/// first; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
 /// status inside the transaction.
 pub fn lock_listing_sql(db: &Db) -> &'static str {
     match db {
@@ -650,6 +651,22 @@ macro_rules! held_booking {
 }
 pub(super) use held_booking;
 
+/// Inside a write transaction: holds the listing of booking `$id` (`lock_listing_sql`), before
+/// the booking itself, in the order every writer of a listing's reservations takes them.
+macro_rules! held_listing_of {
+    ($tx:ident, $lock:expr, $id:expr) => {{
+        let listing: Option<Uuid> =
+            sqlx::query_scalar("SELECT listing_id FROM bookings WHERE id = $1")
+                .bind($id)
+                .fetch_optional(&mut *$tx)
+                .await?;
+        let listing = listing.ok_or(AppError::NotFound)?;
+        sqlx::query($lock).bind(listing).execute(&mut *$tx).await?;
+        listing
+    }};
+}
+pub(super) use held_listing_of;
+
 /// The arguments of [`UPDATE_BOOKING_SQL`] for `booking` changed at `now`.
 pub(super) fn update_args(booking: &Booking, now: DateTime<Utc>) -> Vec<Arg> {
     let mut update = vec![Arg::Uuid(booking.terms.id)];
@@ -719,9 +736,10 @@ pub async fn act(
 /// those days meanwhile, that is a conflict for a person to resolve, and nothing is written.
 pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
     let begin = db.write_transaction_sql();
-    let lock = lock_booking_sql(db);
+    let (lock_listing, lock) = (lock_listing_sql(db), lock_booking_sql(db));
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
+        held_listing_of!(tx, lock_listing, id);
         let (_, booking) = held_booking!(tx, lock, id);
         let update = update_args(&booking, now);
         bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;

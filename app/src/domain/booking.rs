@@ -214,6 +214,13 @@ pub struct Handover {
     pub resolution: Option<Resolution>,
 }
 
+/// One extension as the booking remembers it: the form that asked, and the return day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionMark {
+    pub key: Uuid,
+    pub to: NaiveDate,
+}
+
 /// Pickup or return: the two handovers, confirmed the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
@@ -242,9 +249,9 @@ pub struct Booking {
     /// Who cancelled, and what went back to the renter.
     pub cancellation: Option<(Party, Refund)>,
     pub handover: Handover,
-    /// The form keys of the renter's extensions, in order: a form sent twice extends once.
+    /// The renter's extensions, in order: a form sent twice extends once.
     #[serde(default)]
-    pub extensions: Vec<Uuid>,
+    pub extensions: Vec<ExtensionMark>,
 }
 
 impl Booking {
@@ -278,6 +285,15 @@ impl Booking {
         Money::new(deposit.minor - fee, deposit.currency)
     }
 
+    /// What the renter's card pays: the rental and the service fee, extensions included.
+    pub fn charge(&self) -> Money {
+        let quote = &self.terms.quote;
+        Money::new(
+            quote.rental.minor + quote.service_fee.minor,
+            quote.rental.currency,
+        )
+    }
+
     /// When the owner's time to claim on the deposit ends, once the gear is back.
     pub fn claim_deadline(&self) -> Option<DateTime<Utc>> {
         self.handover
@@ -297,8 +313,11 @@ pub enum Command {
         reason: String,
     },
     Expire,
-    /// GearShare records that the accepted booking's charge was captured.
-    ConfirmPayment,
+    /// GearShare records that the accepted booking's charge was captured: `captured_minor`
+    /// so far, which must be all of it.
+    ConfirmPayment {
+        captured_minor: i64,
+    },
     /// The renter keeps the gear until `extension.to`, due back at `due_at` (the end of that
     /// day in the listing's zone); `key` is the form's.
     Extend {
@@ -335,7 +354,7 @@ impl Command {
             Command::Decline { .. } => "declined",
             Command::Cancel { .. } => "cancelled",
             Command::Expire => "expired",
-            Command::ConfirmPayment => "paid",
+            Command::ConfirmPayment { .. } => "paid",
             Command::ConfirmHandover {
                 step: Step::Pickup, ..
             } => "picked up",
@@ -583,8 +602,11 @@ pub fn decide(
         Command::Expire if status != BookingStatus::Requested => Err(not_now()),
         Command::Expire if now < booking.terms.expires_at => Err(Refusal::NotDue),
         Command::Expire => Ok(vec![BookingEvent::Expired]),
-        Command::ConfirmPayment if party != Party::System => Err(Refusal::NotAllowed),
-        Command::ConfirmPayment if status != BookingStatus::Accepted => Err(not_now()),
+        Command::ConfirmPayment { .. } if party != Party::System => Err(Refusal::NotAllowed),
+        Command::ConfirmPayment { .. } if status != BookingStatus::Accepted => Err(not_now()),
+        Command::ConfirmPayment { captured_minor } if *captured_minor < booking.charge().minor => {
+            Err(Refusal::Timing("The charge is not captured in full yet."))
+        }
         Command::ConfirmHandover {
             step,
             checked,
@@ -618,13 +640,8 @@ pub fn decide(
             due_at,
             key,
         } => extend(booking, party, extension, *due_at, *key, now),
-        Command::ConfirmPayment => Ok(vec![BookingEvent::Paid {
-            amount: booking
-                .terms
-                .quote
-                .rental
-                .checked_add(booking.terms.quote.service_fee)
-                .unwrap_or(booking.terms.quote.rental),
+        Command::ConfirmPayment { .. } => Ok(vec![BookingEvent::Paid {
+            amount: booking.charge(),
         }]),
     }
 }
@@ -823,7 +840,7 @@ fn extend(
         return Err(Refusal::NotAllowed);
     }
     extendable(booking, now)?;
-    if booking.extensions.contains(&key) {
+    if booking.extensions.iter().any(|mark| mark.key == key) {
         return Err(Refusal::Timing("This form extended the booking already."));
     }
     let current = booking.terms.period.to();
@@ -986,7 +1003,9 @@ pub fn evolve(state: Option<Booking>, event: &BookingEvent) -> Result<Booking, R
         terms.period = RentalPeriod::new(terms.period.from(), *to).map_err(|_| impossible())?;
         terms.quote = quote.clone();
         terms.due_at = Some(*due_at);
-        booking.extensions.push(*key);
+        booking
+            .extensions
+            .push(ExtensionMark { key: *key, to: *to });
     }
     booking.status = next;
     let handover = &mut booking.handover;
@@ -1267,21 +1286,29 @@ mod tests {
         assert_eq!(
             decide(
                 &accepted,
-                &Command::ConfirmPayment,
+                &Command::ConfirmPayment {
+                    captured_minor: 6_600
+                },
                 member(OWNER),
                 at(10, 9)
             ),
             Err(Refusal::NotAllowed)
         );
-        let paid = run(&accepted, Command::ConfirmPayment, Actor::System, at(10, 9));
-        assert_eq!(paid.status, BookingStatus::Paid);
         assert!(matches!(
             decide(
-                &requested(),
-                &Command::ConfirmPayment,
+                &accepted,
+                &Command::ConfirmPayment {
+                    captured_minor: 6_599
+                },
                 Actor::System,
                 at(10, 9)
             ),
+            Err(Refusal::Timing(_))
+        ));
+        let paid = run(&accepted, captured(), Actor::System, at(10, 9));
+        assert_eq!(paid.status, BookingStatus::Paid);
+        assert!(matches!(
+            decide(&requested(), &captured(), Actor::System, at(10, 9)),
             Err(Refusal::NotNow { .. })
         ));
         let cancel = Command::Cancel {
@@ -1293,7 +1320,14 @@ mod tests {
 
     fn paid() -> Booking {
         let accepted = run(&requested(), Command::Accept, member(OWNER), at(10, 9));
-        run(&accepted, Command::ConfirmPayment, Actor::System, at(10, 9))
+        run(&accepted, captured(), Actor::System, at(10, 9))
+    }
+
+    /// The settlement's word that the whole charge (60 and its 10 % fee) was captured.
+    fn captured() -> Command {
+        Command::ConfirmPayment {
+            captured_minor: 6_600,
+        }
     }
 
     /// The renter's extension by `more` days at the test listing's prices, sent with form `key`.
@@ -1585,7 +1619,7 @@ mod tests {
                 reason: String::new()
             }),
             Just(Command::Expire),
-            Just(Command::ConfirmPayment),
+            (6_000i64..7_000).prop_map(|captured_minor| Command::ConfirmPayment { captured_minor }),
             (any::<bool>(), any::<bool>()).prop_map(|(pickup, checked)| Command::ConfirmHandover {
                 step: if pickup { Step::Pickup } else { Step::Return },
                 checked,

@@ -463,6 +463,15 @@ pub fn check(booking: &Booking, payments: &[Position], settling: bool) -> Vec<Mi
         ),
         Some(_) => {}
     }
+    if let (Some(keep), false) = (target.charge, settling) {
+        expect(
+            total.net_charge() == keep,
+            format!(
+                "took {} net from the card where the booking keeps {keep}",
+                total.net_charge()
+            ),
+        );
+    }
     if !settling {
         let outstanding: Vec<Step> = plan(payments, &target).iter().map(|p| p.step).collect();
         expect(

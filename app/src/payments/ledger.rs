@@ -105,14 +105,19 @@ pub async fn begin_call(
     Ok(())
 }
 
-/// The calls of `booking` that went to the provider and whose answer was never recorded.
-pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<Call>, AppError> {
-    let steps: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT step FROM payment_calls WHERE booking_id = $1 ORDER BY created_at")
+/// The calls of `booking` that went to the provider and whose answer was never recorded,
+/// with the keys they went under. (The `step` column holds a [`Call`]; before extensions it
+/// held a bare step, and such a row, unanswered across the upgrade, is refused here.)
+pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<(String, Call)>, AppError> {
+    let rows: Vec<(String, String)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT idempotency_key, step FROM payment_calls WHERE booking_id = $1 ORDER BY created_at")
         .bind(booking).fetch_all(pool).await)?;
-    steps
-        .iter()
-        .map(|s| serde_json::from_str(s).map_err(|e| AppError::internal("payment call", e)))
+    rows.into_iter()
+        .map(|(key, call)| {
+            let call =
+                serde_json::from_str(&call).map_err(|e| AppError::internal("payment call", e))?;
+            Ok((key, call))
+        })
         .collect()
 }
 

@@ -112,9 +112,13 @@ pub async fn release_quietly<G: PaymentGateway>(gateway: &G, reference: &str) {
     }
 }
 
-/// The booking and its ledger as they are now.
+/// The booking and its ledger as they are now. The entries are read first: a change that
+/// adds an authorisation (an extension) writes its entry with its event, so the events read
+/// after are at least as new, and a settlement never sees a payment its booking does not yet
+/// ask for (and voids it).
 async fn load(db: &Db, id: Uuid) -> Result<(Booking, Vec<Entry>), AppError> {
-    Ok((booking_of(db, id).await?, ledger::entries(db, id).await?))
+    let entries = ledger::entries(db, id).await?;
+    Ok((booking_of(db, id).await?, entries))
 }
 
 /// Brings booking `id`'s money to where its status says, and marks an accepted booking Paid
@@ -131,20 +135,32 @@ pub async fn settle<G: PaymentGateway>(
         let (booking, entries) = load(db, id).await?;
         let mut calls = ledger::unanswered_calls(db, id).await?;
         if calls.is_empty() {
-            calls = planned_calls(&booking, &entries);
+            calls = planned_calls(&booking, &entries)
+                .into_iter()
+                .map(|call| (call_key(id, &call), call))
+                .collect();
         }
         if calls.is_empty() {
             break;
         }
-        for call in calls {
-            perform(db, gateway, &booking, call, now).await?;
+        for (key, call) in calls {
+            perform(db, gateway, &booking, &key, call, now).await?;
         }
     }
     let (booking, entries) = load(db, id).await?;
-    let full = booking.terms.quote.rental.minor + booking.terms.quote.service_fee.minor;
-    if booking.status == BookingStatus::Accepted && ledger::position(&entries).captured == full {
-        match act(db, id, &Command::ConfirmPayment, Actor::System, now).await {
-            // Cancelled meanwhile: the next settlement refunds.
+    if booking.status == BookingStatus::Accepted {
+        let captured_minor = ledger::position(&entries).captured;
+        match act(
+            db,
+            id,
+            &Command::ConfirmPayment { captured_minor },
+            Actor::System,
+            now,
+        )
+        .await
+        {
+            // Not all captured yet (an extension came meanwhile), or cancelled meanwhile: a
+            // later settlement captures or refunds.
             Ok(_) | Err(AppError::Conflict(_)) => {}
             Err(error) => return Err(error),
         }
@@ -185,21 +201,21 @@ async fn perform<G: PaymentGateway>(
     db: &Db,
     gateway: &G,
     booking: &Booking,
+    key: &str,
     call: Call,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let id = booking.terms.id;
     let currency = booking.terms.quote.total.currency;
-    let key = call_key(id, &call);
     let step = call.step;
     let reference = call.payment_ref.as_str();
     if !matches!(step, Step::Record { .. }) {
-        ledger::begin_call(db, id, &key, &call, now).await?;
+        ledger::begin_call(db, id, key, &call, now).await?;
     }
     let moved = match step {
         Step::Capture { amount, .. } => {
             let done = gateway
-                .capture(&key, reference, amount)
+                .capture(key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
             vec![
@@ -209,21 +225,21 @@ async fn perform<G: PaymentGateway>(
         }
         Step::Void { .. } => {
             let released = gateway
-                .void(&key, reference)
+                .void(key, reference)
                 .await
                 .map_err(payment_problem)?;
             vec![(EntryKind::Void, released)]
         }
         Step::Refund { amount } => {
             let refunded = gateway
-                .refund(&key, reference, amount)
+                .refund(key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
             vec![(EntryKind::Refund, refunded)]
         }
         Step::CaptureDeposit { amount, .. } => {
             let done = gateway
-                .capture_deposit(&key, reference, amount)
+                .capture_deposit(key, reference, amount)
                 .await
                 .map_err(payment_problem)?;
             vec![
@@ -233,14 +249,14 @@ async fn perform<G: PaymentGateway>(
         }
         Step::ReleaseDeposit { .. } => {
             let released = gateway
-                .release_deposit(&key, reference)
+                .release_deposit(key, reference)
                 .await
                 .map_err(payment_problem)?;
             vec![(EntryKind::DepositRelease, released)]
         }
         Step::Record { kind, amount } => vec![(kind, amount)],
     };
-    ledger::record(db, id, currency, reference, &key, &moved, now).await
+    ledger::record(db, id, currency, reference, key, &moved, now).await
 }
 
 /// The booking page's lines for `entries`, without GearShare's internal split for the renter.

@@ -78,6 +78,8 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 1)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
     assert_eq!(status_of(&app, id).await, "paid");
+    // The renter's second window, on the same session.
+    let mut again_renter = app.visitor_with_cookie(renter.cookie.as_deref().unwrap());
 
     let key = Uuid::new_v4();
     let extended = extend(&mut renter, id, day(25), key).await;
@@ -93,11 +95,32 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     assert_eq!(total, charge(5) + DEPOSIT);
     assert!(event_kinds(&app, id).await.contains(&"extended".to_owned()));
 
-    // The form sent again changes nothing more.
+    // The form sent again changes nothing more; sent again for another day, it is refused.
     let again = extend(&mut renter, id, day(25), key).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let other_day = extend(&mut renter, id, day(26), key).await;
+    assert_eq!(other_day.status, StatusCode::CONFLICT, "{}", other_day.body);
     assert_eq!(authorisations(&app, id).await, 2);
     assert_eq!(position(&app, id).await.captured, charge(5));
+
+    // Sent twice at once (a double click): one extension, one charge, nothing left authorised.
+    let twice = Uuid::new_v4();
+    let (first, second) = tokio::join!(
+        extend(&mut renter, id, day(27), twice),
+        extend(&mut again_renter, id, day(27), twice),
+    );
+    assert_eq!(
+        (first.status, second.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{} / {}",
+        first.body,
+        second.body
+    );
+    assert_eq!(authorisations(&app, id).await, 3);
+    assert_eq!(position(&app, id).await.captured, charge(7));
+    let open =
+        "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized' AND purpose = 'rental'";
+    assert_eq!(count_all(&app, open).await, 0);
 
     let page = renter.get(&format!("/bookings/{id}")).await;
     assert!(
@@ -108,18 +131,18 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     replay_is_clean(&app).await;
     assert_reconciled(&app).await;
 
-    // Cancelled weeks ahead: everything back, from both payments.
+    // Cancelled weeks ahead: everything back, from all three payments.
     let cancelled = cancel(&mut renter, id, "Plans changed").await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let sums = position(&app, id).await;
-    assert_eq!(sums.refunded, charge(5));
+    assert_eq!(sums.refunded, charge(7));
     let refunded_payments = count(
         &app,
         "SELECT COUNT(DISTINCT payment_ref) FROM ledger_entries WHERE booking_id = $1 AND kind = 'refund'",
         id,
     )
     .await;
-    assert_eq!(refunded_payments, 2);
+    assert_eq!(refunded_payments, 3);
     assert_eq!(reservation_of(&app, id).await, None);
     replay_is_clean(&app).await;
     assert_reconciled(&app).await;
@@ -140,9 +163,7 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
     let clash = extend(&mut renter, id, day(27), Uuid::new_v4()).await;
     assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
     assert!(
-        clash
-            .body
-            .contains("Your unit is booked by someone else from")
+        clash.body.contains("Your unit is not available from")
             && clash.body.contains("at the latest"),
         "{}",
         clash.body
@@ -340,6 +361,18 @@ async fn gear_that_is_out_is_due_back_at_the_new_time(backend: Backend) {
     assert_eq!(status_of(&app, id).await, "picked_up");
 
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    // One overdue job, moved to the new due time (the end of the new return day in Munich,
+    // and two hours of grace), not left at the old one's.
+    let run_at: Vec<i64> = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT run_at FROM jobs WHERE kind = 'mark_overdue' AND payload = $1 AND outcome IS NULL")
+        .bind(id.to_string()).fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(run_at.len(), 1);
+    let (earliest, latest) = (midnight(day(4)), midnight(day(6)));
+    assert!(
+        (earliest.timestamp_millis()..latest.timestamp_millis()).contains(&run_at[0]),
+        "{run_at:?}"
+    );
     // A day after the old due time, and its grace: not overdue, it is due two days later.
     run_jobs_at(&app, midnight(day(3)) + Duration::hours(26)).await;
     assert!(!event_kinds(&app, id).await.contains(&"overdue".to_owned()));
