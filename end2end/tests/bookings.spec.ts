@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
-import { test, expect, enrolTwoFactor, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
+import { test, expect, enrolTwoFactor, expectNoViolations, isoDay, photo, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -336,6 +336,12 @@ test("an owner's damage claim is resolved by an admin, and both sides see the ou
   test.slow();
   const { owner, renter, url } = await rentAndReturn(browser, `Drone ${randomBytes(3).toString("hex")}`);
   await owner.goto(url);
+  // A photo of the damage, kept with the booking for the renter and the admin to see.
+  await owner.getByLabel("Photos of the gear").setInputFiles({ name: "crack.png", mimeType: "image/png", buffer: photo(40) });
+  await owner.getByRole("button", { name: "Add photos" }).click();
+  await expect(owner.getByText("Photos added: 1.")).toBeVisible();
+  const evidence = { name: "Damage claim, photo 1 by the owner" };
+  await expect(owner.getByRole("img", evidence)).toBeVisible();
   await waitForHydration(owner);
   await owner.getByLabel("What is damaged").fill("The chest mount came back cracked.");
   await owner.getByLabel("Amount to keep from the deposit").fill("40");
@@ -354,6 +360,8 @@ test("an owner's damage claim is resolved by an admin, and both sides see the ou
   await enrolTwoFactor(admin, process.env.GEARSHARE_E2E_ADMIN_PASSWORD ?? PASSWORD);
   await admin.goto(url);
   await expect(admin.getByText("The chest mount came back cracked.", { exact: true })).toBeVisible();
+  await expect(admin.getByRole("img", evidence)).toBeVisible();
+  expect(await admin.getByRole("img", evidence).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await waitForHydration(admin);
   await admin.getByLabel("Amount to keep from the deposit").fill("30");
   await admin.getByLabel("Decision").fill("The mount was already worn: the renter pays part of it.");

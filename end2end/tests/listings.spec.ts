@@ -1,54 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { deflateSync } from "node:zlib";
 import type { Page } from "@playwright/test";
-import { test, expect, isoDay, waitForHydration } from "./fixtures";
+import { test, expect, isoDay, photo, waitForHydration } from "./fixtures";
 
 // Refused input answers 400 and a clashing save 409, by design; Chromium logs such responses
 // as console errors.
 test.use({ allowedConsole: [/the server responded with a status of (400|409)/] });
 
 const PASSWORD = "kayak tripod lantern";
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-// A real 640x480 RGB PNG with a gradient in `hue`, as a camera export would be: big enough
-// to pass the server's minimum size, made here so the test needs no fixture files.
-function photo(hue: number): Buffer {
-  const [width, height] = [640, 480];
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    for (let x = 0; x < width; x++) {
-      rows.set([(x + hue) % 256, (y + hue) % 256, hue % 256], row + 1 + x * 3);
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 async function signUp(page: Page): Promise<void> {
   await page.goto("/signup");

@@ -65,17 +65,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 .layer(DefaultBodyLimit::max(crate::calendar::MAX_CALENDAR_BYTES)),
         )
         .route("/calendar/{file}", get(crate::calendar::feed))
+        .route(
+            "/bookings/{id}/photos",
+            post(photos::booking_upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
+        )
+        .route("/bookings/{id}/photos/{photo}", get(photos::booking_photo))
         .leptos_routes_with_context(&state, route_list(), use_page_nonce, {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .nest_service(
-            "/media",
-            cached(
-                ServeDir::new(media_dir).fallback(stored_media(&state)),
-                MEDIA_CACHE,
-            ),
-        )
+        .nest_service("/media", public_media(media_dir, &state))
         .merge(bench_baseline(config))
         .fallback_service(public_files(&state));
     let page_cache = page_cache::PageCache {
@@ -199,6 +198,23 @@ fn bench_baseline(config: &Config) -> Router<AppState> {
             Router::new()
         }
     }
+}
+
+/// `/media`: listing photos and illustrations, from MEDIA_DIR or else the photo store; never
+/// the store's private part (a booking's evidence), which has routes of its own that check
+/// who asks.
+fn public_media(
+    media_dir: &std::path::Path,
+    state: &AppState,
+) -> axum::routing::RouterIntoService<axum::body::Body> {
+    let private = format!("/{}{{*key}}", app::listings::photos::PRIVATE_PREFIX);
+    Router::new()
+        .route(&private, get(|| async { StatusCode::NOT_FOUND }))
+        .fallback_service(cached(
+            ServeDir::new(media_dir).fallback(stored_media(state)),
+            MEDIA_CACHE,
+        ))
+        .into_service()
 }
 
 /// What `/media` finds nowhere under MEDIA_DIR (seeded illustrations, and uploads with the

@@ -1,18 +1,21 @@
 //! Photo uploads and photo files over HTTP. Uploads are a plain multipart form (it works
 //! before the page's wasm has loaded, and carries files as browsers send them); the work is
-//! `app::listings::manage::add_photos`.
+//! `app::listings::manage::add_photos` for a listing's photos and `app::bookings::photos` for
+//! a booking's evidence, whose files are served here to the booking's people only.
 
 use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
 use app::accounts::limits::UPLOADS_PER_ACCOUNT;
+use app::accounts::model::CurrentUser;
 use app::error::AppError;
 use app::listings::manage::{add_photos, Actor};
-use app::listings::photos::{content_type_for, MAX_UPLOAD_BYTES};
+use app::listings::photos::{content_type_for, MAX_UPLOAD_BYTES, PRIVATE_PREFIX};
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// A whole upload request: a few photos at the largest size, plus the form's own bytes.
@@ -28,26 +31,9 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let edit = format!("/owner/listings/{listing}/edit");
-    let user = match member_or_login(user, &edit) {
-        Ok(user) => user,
+    let (user, uploads, now) = match received(&state, user, &edit, multipart).await {
+        Ok(received) => received,
         Err(response) => return *response,
-    };
-    let now = chrono::Utc::now();
-    let counted = UPLOADS_PER_ACCOUNT
-        .take(&state.db, &user.id.to_string(), now.timestamp())
-        .await;
-    match counted {
-        Ok(attempt) => attempt.keep(),
-        Err(AppError::RateLimited { .. }) => return refused(&edit, "too_often"),
-        Err(_) => return refused(&edit, "failed"),
-    }
-    // Checked after the caller: a visitor learns nothing from the shape of the request.
-    let Ok(multipart) = multipart else {
-        return refused(&edit, "failed");
-    };
-    let uploads = match read_photos(multipart).await {
-        Ok(uploads) => uploads,
-        Err(code) => return refused(&edit, code),
     };
     let actor = Actor {
         user,
@@ -74,9 +60,94 @@ pub async fn upload(
     }
 }
 
-/// Back to the edit page, which explains the refusal named by `code`.
-fn refused(edit: &str, code: &str) -> Response {
-    Redirect::to(&format!("{edit}?photo_error={code}#photos-heading")).into_response()
+/// The member who uploads, their files and the time; or the answer for a visitor (log in, then
+/// back to `page`), for too many uploads, or for a form that can't be read.
+async fn received(
+    state: &AppState,
+    user: Result<SignedIn, ErrorResponse>,
+    page: &str,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(CurrentUser, Vec<Vec<u8>>, DateTime<Utc>), Box<Response>> {
+    let user = member_or_login(user, page)?;
+    let now = chrono::Utc::now();
+    let counted = UPLOADS_PER_ACCOUNT
+        .take(&state.db, &user.id.to_string(), now.timestamp())
+        .await;
+    match counted {
+        Ok(attempt) => attempt.keep(),
+        Err(AppError::RateLimited { .. }) => return Err(Box::new(refused(page, "too_often"))),
+        Err(_) => return Err(Box::new(refused(page, "failed"))),
+    }
+    // Checked after the caller: a visitor learns nothing from the shape of the request.
+    let Ok(multipart) = multipart else {
+        return Err(Box::new(refused(page, "failed")));
+    };
+    match read_photos(multipart).await {
+        Ok(uploads) => Ok((user, uploads, now)),
+        Err(code) => Err(Box::new(refused(page, code))),
+    }
+}
+
+/// Back to the page (the listing's edit page, the booking's page), which explains the refusal
+/// named by `code`.
+fn refused(page: &str, code: &str) -> Response {
+    Redirect::to(&format!("{page}?photo_error={code}#photos-heading")).into_response()
+}
+
+/// `POST /bookings/{id}/photos`: adds the files of the "photos" field as the caller's photos of
+/// the moment the booking is at, and goes back to the booking's page, which says how many were
+/// added or (by code) why none were.
+pub async fn booking_upload(
+    State(state): State<AppState>,
+    user: Result<SignedIn, ErrorResponse>,
+    Path(booking): Path<Uuid>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let page = format!("/bookings/{booking}");
+    let (user, uploads, now) = match received(&state, user, &page, multipart).await {
+        Ok(received) => received,
+        Err(response) => return *response,
+    };
+    let added =
+        app::bookings::photos::add(&state.db, &state.media, &user, booking, uploads, now).await;
+    match added {
+        Ok(count) => {
+            Redirect::to(&format!("{page}?photos_added={count}#photos-heading")).into_response()
+        }
+        Err(AppError::Validation { field, message }) if field == "photos" => {
+            refused(&page, &message)
+        }
+        // Not a moment for photos (the booking ended, or has not begun).
+        Err(AppError::Conflict(_)) => refused(&page, "not_now"),
+        Err(error @ (AppError::Forbidden | AppError::NotFound)) => {
+            ErrorResponse(error).into_response()
+        }
+        Err(_) => refused(&page, "failed"),
+    }
+}
+
+/// `GET /bookings/{id}/photos/{photo}`: one evidence photo, for the booking's renter, owner or
+/// an admin; kept only in the viewer's own browser cache.
+pub async fn booking_photo(
+    State(state): State<AppState>,
+    user: Result<SignedIn, ErrorResponse>,
+    Path((booking, photo)): Path<(Uuid, Uuid)>,
+) -> Response {
+    let SignedIn(user) = match user {
+        Ok(user) => user,
+        Err(refusal) => return refusal.into_response(),
+    };
+    match app::bookings::photos::file(&state.db, &state.media, &user, booking, photo).await {
+        Ok((bytes, content_type)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => ErrorResponse(error).into_response(),
+    }
 }
 
 /// The non-empty files of the "photos" field; an error code when one is too large or the
@@ -114,7 +185,8 @@ async fn read_photos(mut multipart: Multipart) -> Result<Vec<Vec<u8>>, &'static 
 
 /// `GET /media/{key}` for a file the photo store holds but MEDIA_DIR does not.
 pub async fn stored_media(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let Some(content_type) = content_type_for(&key) else {
+    let Some(content_type) = content_type_for(&key).filter(|_| !key.starts_with(PRIVATE_PREFIX))
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match state.media.get(&key).await {

@@ -1,10 +1,11 @@
 //! The handover part of a booking's page: the checklist, what the handover waits for, each
-//! side's confirmation of the pickup and the return, the owner's claim on the deposit and an
-//! admin's decision on it.
+//! side's confirmation of the pickup and the return, the photos both sides take, the owner's
+//! claim on the deposit and an admin's decision on it.
 
-use super::model::{BookingView, LateNotice};
+use super::model::{BookingView, EvidencePhoto, LateNotice};
 use super::pages::{moment_text, Actions};
 use crate::domain::booking::Step;
+use crate::domain::evidence::PhotoStage;
 use crate::forms::{field_message, FieldError, TextArea, TextField};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -58,6 +59,90 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The photos of the pickup, the return and a damage claim, and a form to add the viewer's
+/// own for the moment the booking is at (a plain multipart form, handled by the server's
+/// booking photo route, which comes back here).
+#[component]
+pub(super) fn PhotosSection(
+    booking: Uuid,
+    photos: Vec<EvidencePhoto>,
+    stage: Option<PhotoStage>,
+) -> impl IntoView {
+    if photos.is_empty() && stage.is_none() {
+        return ().into_any();
+    }
+    let query = leptos_router::hooks::use_query_map();
+    let problem = query.with_untracked(|q| q.get("photo_error"));
+    // A count from the upload route; anything else in the URL is not shown.
+    let added = query.with_untracked(|q| q.get("photos_added")?.parse::<u32>().ok());
+    let groups: Vec<(PhotoStage, Vec<EvidencePhoto>)> = PhotoStage::ALL
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                photos
+                    .iter()
+                    .filter(|p| p.stage == s)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, group)| !group.is_empty())
+        .collect();
+    view! {
+        <section class="mt-8" aria-labelledby="photos-heading">
+            <h2 id="photos-heading" class="text-xl font-semibold">"Photos"</h2>
+            {added.map(|n| view! { <p role="status" class="mt-2 text-emerald-900">{format!("Photos added: {n}.")}</p> })}
+            {groups.into_iter().map(|(group_stage, group)| view! {
+                <h3 class="mt-4 font-semibold">{group_stage.label()}</h3>
+                <ul class="mt-2 grid grid-cols-2 gap-3 sm:grid-cols-3">
+                    {group.into_iter().enumerate().map(|(n, photo)| {
+                        let alt = format!("{}, photo {} by {}", group_stage.label(), n + 1, photo.by.who());
+                        view! {
+                            <li>
+                                <img src=format!("/bookings/{booking}/photos/{}", photo.id) alt=alt
+                                    width=photo.width height=photo.height loading="lazy"
+                                    class="h-auto w-full rounded-lg ring-1 ring-slate-200"/>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }).collect_view()}
+            {stage.map(|stage| {
+                let hint = format!(
+                    "Kept with the booking under “{}”, seen only by the renter, the owner and GearShare. JPEG, PNG or WebP, up to 12 MB each; location data is removed.",
+                    stage.label()
+                );
+                view! {
+                    <form method="post" action=format!("/bookings/{booking}/photos") enctype="multipart/form-data"
+                        class="mt-4 flex flex-col gap-3">
+                        <div class="field">
+                            <label for="field-booking-photos">"Photos of the gear"</label>
+                            <input id="field-booking-photos" name="photos" type="file" multiple
+                                accept="image/jpeg,image/png,image/webp"
+                                aria-describedby=if problem.is_some() { "field-booking-photos-hint field-booking-photos-error" } else { "field-booking-photos-hint" }
+                                aria-invalid=problem.is_some().then_some("true")/>
+                            <p id="field-booking-photos-hint" class="text-sm text-slate-600">{hint}</p>
+                            <FieldError id="field-booking-photos-error"
+                                message=problem.clone().map(|code| photo_problem(&code).to_owned())/>
+                        </div>
+                        <button type="submit" class="btn-secondary self-start">"Add photos"</button>
+                    </form>
+                }
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// A refused upload's code, in words.
+fn photo_problem(code: &str) -> &'static str {
+    match code {
+        "not_now" => "Photos can be added from the pickup until the deposit is settled.",
+        code => crate::listings::model::photo_problem_text(code),
+    }
 }
 
 fn late_text(late: &LateNotice) -> String {

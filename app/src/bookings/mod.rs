@@ -11,6 +11,8 @@ mod handover;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod photos;
+#[cfg(feature = "ssr")]
 pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -1,5 +1,6 @@
 //! What the booking pages show, as it crosses from server to browser.
 
+use crate::domain::evidence::PhotoStage;
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -94,6 +95,20 @@ pub struct BookingView {
     pub late: Option<LateNotice>,
     /// The unit's previous renter is overdue: this booking's pickup may slip.
     pub at_risk: bool,
+    /// The handover's and the claim's photos, oldest first.
+    pub photos: Vec<EvidencePhoto>,
+    /// The moment the viewer's photos would document now, if they may add some.
+    pub photo_stage: Option<PhotoStage>,
+}
+
+/// One evidence photo of a booking; its file is `/bookings/{booking}/photos/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidencePhoto {
+    pub id: Uuid,
+    pub stage: PhotoStage,
+    pub by: Party,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// What a late return costs so far.

@@ -5,7 +5,7 @@ use super::api::{
     booking, my_bookings, owner_requests, AcceptBooking, CancelBooking, ClaimDamage,
     ConfirmHandover, DeclineBooking, ResolveDispute,
 };
-use super::handover::{ClaimForm, HandoverForm, HandoverSection, ResolveForm};
+use super::handover::{ClaimForm, HandoverForm, HandoverSection, PhotosSection, ResolveForm};
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
 use crate::domain::booking::Step;
 use crate::domain::{day_text, BookingStatus, Party};
@@ -320,6 +320,7 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
             })}
         </section>
         <HandoverSection booking=booking.clone()/>
+        <PhotosSection booking=id photos=booking.photos.clone() stage=booking.photo_stage/>
         <PaymentsSection lines=booking.payments.clone() card_last4=booking.card_last4.clone()
             capturing=booking.line.status == BookingStatus::Accepted/>
         <section class="mt-8" aria-labelledby="timeline-heading">

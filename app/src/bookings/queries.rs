@@ -277,5 +277,7 @@ pub async fn view(
                 booking.status,
                 BookingStatus::Accepted | BookingStatus::Paid
             ),
+        photos: super::photos::photos_of(db, id).await?,
+        photo_stage: crate::domain::evidence::photo_stage(&booking, viewer_party).ok(),
     })
 }

@@ -1088,7 +1088,7 @@ pub fn allowed(booking: &Booking, actor: Actor, now: DateTime<Utc>) -> Vec<Comma
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{quote, Currency, ListingPrices};
+    use crate::domain::quote;
     use chrono::{Duration, NaiveDate, TimeZone};
     use proptest::prelude::*;
 
@@ -1108,19 +1108,7 @@ mod tests {
         }
     }
 
-    /// The test listing's prices: 20 a day, a deposit of 100.
-    fn prices() -> ListingPrices {
-        ListingPrices {
-            currency: Currency::Eur,
-            daily_minor: 2_000,
-            weekly_minor: None,
-            monthly_minor: None,
-            deposit_minor: 10_000,
-            min_days: 1,
-            max_days: None,
-            lead_time_days: 0,
-        }
-    }
+    use crate::domain::pricing::sample_prices as prices;
 
     fn new_booking(instant: bool) -> NewBooking {
         let prices = prices();

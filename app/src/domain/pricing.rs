@@ -26,6 +26,22 @@ pub struct ListingPrices {
     pub lead_time_days: i64,
 }
 
+/// A listing's prices for tests of the rules built on quotes: 20.00 a day, a deposit of 100,
+/// no other price and no rules to speak of.
+#[cfg(test)]
+pub(crate) fn sample_prices() -> ListingPrices {
+    ListingPrices {
+        currency: Currency::Eur,
+        daily_minor: 2_000,
+        weekly_minor: None,
+        monthly_minor: None,
+        deposit_minor: 10_000,
+        min_days: 1,
+        max_days: None,
+        lead_time_days: 0,
+    }
+}
+
 /// Which of the listing's prices produced the rental amount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RateKind {

@@ -484,7 +484,7 @@ pub const MAX_PHOTOS: usize = 12;
 /// Held while a photo is decoded and re-encoded (see `add_photos`).
 static PROCESSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn photo_refusal(code: &str) -> AppError {
+pub(crate) fn photo_refusal(code: &str) -> AppError {
     AppError::validation("photos", code)
 }
 
@@ -509,30 +509,9 @@ pub async fn add_photos(
     if count as usize + uploads.len() > MAX_PHOTOS {
         return Err(photo_refusal("too_many_photos"));
     }
-    let mut processed = Vec::with_capacity(uploads.len());
-    for bytes in uploads {
-        let photo = tokio::task::spawn_blocking(move || {
-            // One photo at a time in the whole process: decoding a large photo takes hundreds
-            // of megabytes and seconds of a core, and uploads must not add up to more.
-            let _one_at_a_time = PROCESSING.lock().unwrap_or_else(|e| e.into_inner());
-            photos::process(&bytes)
-        })
-        .await
-        .map_err(|e| AppError::internal("photo processing", e))?
-        .map_err(|problem| photo_refusal(problem.code()))?;
-        processed.push(photo);
-    }
-    let mut stored: Vec<(Uuid, photos::StoredPhoto)> = Vec::new();
-    for photo in &processed {
-        let id = Uuid::new_v4();
-        match photos::store(media, listing, id, photo).await {
-            Ok(files) => stored.push((id, files)),
-            Err(error) => {
-                forget_files(media, &stored).await;
-                return Err(AppError::internal("photo storage", error));
-            }
-        }
-    }
+    let processed = process_uploads(uploads).await?;
+    let folder = photos::listing_folder(listing);
+    let stored = store_all(media, &folder, &processed).await?;
     let event = audit(AuditKind::PhotoAdded, user, owner, listing, client)
         .with_detail(json!({ "listing": listing, "photos": stored.len() }));
     // Uploads to one listing at the same time are serialised here: SQLite's write lock at
@@ -554,7 +533,7 @@ pub async fn add_photos(
         }
         for (n, (id, files)) in stored.iter().enumerate() {
             let position = next + n as i64;
-            let shown = files.variants.iter().rev().find(|v| v.width <= 960).unwrap_or(&files.original);
+            let shown = files.shown();
             sqlx::query(
                 "INSERT INTO listing_photos (id, listing_id, position, storage_key, content_type, width, height, alt_text, variants, created_at) \
                  VALUES ($1, $2, $3, $4, 'image/jpeg', $5, $6, $7, $8, $9)")
@@ -568,16 +547,24 @@ pub async fn add_photos(
         tx.commit().await?;
         Ok(true)
     }.await);
+    kept_or_forgotten(media, &stored, saved, "too_many_photos").await
+}
+
+/// How many `stored` photos were kept by the transaction that recorded them (`saved`); if it
+/// refused (`Ok(false)`: the limit, refused as `limit_code`) or failed, their files go again.
+pub(crate) async fn kept_or_forgotten(
+    media: &MediaStore,
+    stored: &[(Uuid, photos::StoredPhoto)],
+    saved: Result<bool, sqlx::Error>,
+    limit_code: &str,
+) -> Result<usize, AppError> {
+    if matches!(saved, Ok(true)) {
+        return Ok(stored.len());
+    }
+    forget_files(media, stored).await;
     match saved {
-        Ok(true) => Ok(stored.len()),
-        Ok(false) => {
-            forget_files(media, &stored).await;
-            Err(photo_refusal("too_many_photos"))
-        }
-        Err(error) => {
-            forget_files(media, &stored).await;
-            Err(error.into())
-        }
+        Err(error) => Err(error.into()),
+        _ => Err(photo_refusal(limit_code)),
     }
 }
 
@@ -591,6 +578,47 @@ fn variants_text(files: &photos::StoredPhoto) -> String {
         .map(|f| format!("{} {}", f.key, f.width))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// Checks and re-encodes every upload; one bad file refuses them all (`Validation` on
+/// "photos" with the problem's code).
+pub(crate) async fn process_uploads(
+    uploads: Vec<Vec<u8>>,
+) -> Result<Vec<photos::ProcessedPhoto>, AppError> {
+    let mut processed = Vec::with_capacity(uploads.len());
+    for bytes in uploads {
+        let photo = tokio::task::spawn_blocking(move || {
+            // One photo at a time in the whole process: decoding a large photo takes hundreds
+            // of megabytes and seconds of a core, and uploads must not add up to more.
+            let _one_at_a_time = PROCESSING.lock().unwrap_or_else(|e| e.into_inner());
+            photos::process(&bytes)
+        })
+        .await
+        .map_err(|e| AppError::internal("photo processing", e))?
+        .map_err(|problem| photo_refusal(problem.code()))?;
+        processed.push(photo);
+    }
+    Ok(processed)
+}
+
+/// Stores every photo under `folder`, each with a new id; if one fails, none stays.
+pub(crate) async fn store_all(
+    media: &MediaStore,
+    folder: &str,
+    processed: &[photos::ProcessedPhoto],
+) -> Result<Vec<(Uuid, photos::StoredPhoto)>, AppError> {
+    let mut stored: Vec<(Uuid, photos::StoredPhoto)> = Vec::new();
+    for photo in processed {
+        let id = Uuid::new_v4();
+        match photos::store_in(media, folder, id, photo).await {
+            Ok(files) => stored.push((id, files)),
+            Err(error) => {
+                forget_files(media, &stored).await;
+                return Err(AppError::internal("photo storage", error));
+            }
+        }
+    }
+    Ok(stored)
 }
 
 async fn forget_files(media: &MediaStore, stored: &[(Uuid, photos::StoredPhoto)]) {

@@ -464,8 +464,21 @@ fn store_path(key: &str) -> Result<StorePath, MediaError> {
 
 /// `listings/{listing_id}/{photo_id}/{name}`; names are `original.{ext}` and `w{width}.jpg`.
 pub fn photo_key(listing: Uuid, photo: Uuid, name: &str) -> String {
-    format!("listings/{listing}/{photo}/{name}")
+    format!("{}/{photo}/{name}", listing_folder(listing))
 }
+
+/// Where a listing's photos are kept.
+pub fn listing_folder(listing: Uuid) -> String {
+    format!("listings/{listing}")
+}
+
+/// Where a booking's evidence photos are kept: under `private/`, which `/media` never serves.
+pub fn booking_folder(booking: Uuid) -> String {
+    format!("{PRIVATE_PREFIX}bookings/{booking}")
+}
+
+/// The part of the store that is served only through routes that check who asks.
+pub const PRIVATE_PREFIX: &str = "private/";
 
 /// One stored file; width and height let the page write `srcset` and reserve layout space.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -483,6 +496,15 @@ pub struct StoredPhoto {
 }
 
 impl StoredPhoto {
+    /// The size a page shows: the largest variant up to 960 pixels wide.
+    pub fn shown(&self) -> &StoredFile {
+        self.variants
+            .iter()
+            .rev()
+            .find(|v| v.width <= 960)
+            .unwrap_or(&self.original)
+    }
+
     /// Every key, for `remove`.
     pub fn keys(&self) -> Vec<String> {
         std::iter::once(&self.original)
@@ -492,19 +514,20 @@ impl StoredPhoto {
     }
 }
 
-/// Writes the original and every variant. If any write fails, whatever was written is deleted
+/// Writes the original and every variant under `folder` (a listing's, or a booking's private
+/// one). If any write fails, whatever was written is deleted
 /// again, so a failed upload leaves nothing behind to leak storage or show half a photo.
-pub async fn store(
+pub async fn store_in(
     media: &MediaStore,
-    listing: Uuid,
+    folder: &str,
     photo_id: Uuid,
     photo: &ProcessedPhoto,
 ) -> Result<StoredPhoto, MediaError> {
-    let original = stored_file(listing, photo_id, &photo.original, "original");
+    let original = stored_file(folder, photo_id, &photo.original, "original");
     let variants: Vec<StoredFile> = photo
         .variants
         .iter()
-        .map(|variant| stored_file(listing, photo_id, variant, &format!("w{}", variant.width)))
+        .map(|variant| stored_file(folder, photo_id, variant, &format!("w{}", variant.width)))
         .collect();
     let files =
         std::iter::once((&original, &photo.original)).chain(variants.iter().zip(&photo.variants));
@@ -521,9 +544,9 @@ pub async fn store(
     Ok(StoredPhoto { original, variants })
 }
 
-fn stored_file(listing: Uuid, photo_id: Uuid, encoded: &Encoded, stem: &str) -> StoredFile {
+fn stored_file(folder: &str, photo_id: Uuid, encoded: &Encoded, stem: &str) -> StoredFile {
     StoredFile {
-        key: photo_key(listing, photo_id, &format!("{stem}.{}", encoded.extension)),
+        key: format!("{folder}/{photo_id}/{stem}.{}", encoded.extension),
         width: encoded.width,
         height: encoded.height,
     }
@@ -912,7 +935,9 @@ mod tests {
         assert!(media.is_local());
         let photo = process(&jpeg_bytes(&photo_like(1000, 750))).unwrap();
 
-        let stored = store(&media, LISTING, PHOTO, &photo).await.unwrap();
+        let stored = store_in(&media, &listing_folder(LISTING), PHOTO, &photo)
+            .await
+            .unwrap();
 
         let base = format!("listings/{LISTING}/{PHOTO}");
         assert_eq!(stored.original.key, format!("{base}/original.jpg"));
@@ -943,7 +968,9 @@ mod tests {
         let blocker = dir.0.join(photo_key(LISTING, PHOTO, "w960.jpg"));
         std::fs::create_dir_all(&blocker).unwrap();
 
-        assert!(store(&media, LISTING, PHOTO, &photo).await.is_err());
+        assert!(store_in(&media, &listing_folder(LISTING), PHOTO, &photo)
+            .await
+            .is_err());
 
         assert_eq!(files_under(&dir.0), Vec::<PathBuf>::new());
     }

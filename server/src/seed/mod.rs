@@ -386,7 +386,7 @@ pub async fn seed(
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         if options.reset {
-            for table in ["jobs", "ledger_entries", "sandbox_requests", "sandbox_payments", "booking_events", "reservations", "bookings", "listing_photos", "listing_units", "listings", "users"] {
+            for table in ["jobs", "payment_calls", "ledger_entries", "sandbox_requests", "sandbox_payments", "booking_photos", "booking_events", "reservations", "bookings", "listing_photos", "listing_units", "listings", "users"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
         }

@@ -466,6 +466,20 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry(
+        "POST",
+        "/bookings/{id}/photos",
+        "/bookings/00000000-0000-4000-8000-000000000000/photos",
+        &[],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/bookings/{id}/photos/{photo}",
+        "/bookings/00000000-0000-4000-8000-000000000000/photos/00000000-0000-4000-8000-000000000001",
+        &[],
+        Members,
+    ),
     // The secret in the address is the access: anyone holding it may read the busy days.
     entry(
         "GET",
@@ -499,6 +513,8 @@ async fn every_endpoint_is_in_the_matrix() {
         "GET /account/data",
         "POST /owner/listings/{id}/photos",
         "POST /owner/listings/{id}/calendar",
+        "POST /bookings/{id}/photos",
+        "GET /bookings/{id}/photos/{photo}",
         "GET /calendar/{file}",
     ];
     let missing: Vec<_> = registered_endpoints()

@@ -5,7 +5,7 @@
 use crate::bookings::{
     booked, cancel, day, event_kinds, gear, member, publish, replay_is_clean, status_of,
 };
-use crate::common::{Response, TestApp, Visitor};
+use crate::common::{png, post_files, Response, TestApp, Visitor};
 use crate::payments::assert_reconciled;
 use app::on_pool;
 use axum::http::StatusCode;
@@ -324,7 +324,122 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     assert_reconciled(&app).await;
 }
 
+async fn upload_photo(app: &TestApp, side: &Visitor<'_>, id: Uuid) -> Response {
+    let photo = png(640, 480);
+    let uri = format!("/bookings/{id}/photos");
+    let files = [("gear.png", "image/png", photo.as_slice())];
+    post_files(app, side, &uri, "photos", &files).await
+}
+
+fn location(response: &Response) -> String {
+    let location = response.headers.get("location").expect("a redirect");
+    location.to_str().unwrap().to_owned()
+}
+
+/// Each side photographs the moment the booking is at; only the booking's people see the
+/// photos, never through `/media`.
+async fn both_sides_photograph_the_handover_and_only_they_see_the_photos(
+    backend: crate::common::Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = paid_booking(&app).await;
+    let (_, stranger) = member(&app, "Sam Stranger").await;
+
+    let added = upload_photo(&app, &renter, id).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert!(
+        location(&added).ends_with("?photos_added=1#photos-heading"),
+        "{}",
+        location(&added)
+    );
+    assert_eq!(
+        upload_photo(&app, &stranger, id).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let visitor = upload_photo(&app, &app.visitor(), id).await;
+    assert!(
+        location(&visitor).starts_with("/login"),
+        "{}",
+        location(&visitor)
+    );
+    let junk = [("notes.png", "image/png", b"not a photo".as_slice())];
+    let unreadable = post_files(
+        &app,
+        &renter,
+        &format!("/bookings/{id}/photos"),
+        "photos",
+        &junk,
+    )
+    .await;
+    assert!(
+        location(&unreadable).contains("photo_error="),
+        "{}",
+        location(&unreadable)
+    );
+
+    let page = owner.get(&format!("/bookings/{id}")).await;
+    assert!(
+        page.body.contains("At pickup, photo 1 by the renter"),
+        "{}",
+        page.body
+    );
+    let (photo, key): (Uuid, String) = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT id, storage_key FROM booking_photos WHERE booking_id = $1")
+        .bind(id).fetch_one(pool).await)
+    .unwrap();
+    let path = format!("/bookings/{id}/photos/{photo}");
+    for side in [&mut owner, &mut renter] {
+        let file = side.get(&path).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(file.headers["content-type"], "image/jpeg");
+        assert!(file.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("private"));
+    }
+    let mut stranger = stranger;
+    assert_eq!(stranger.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.visitor().get(&path).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(key.starts_with("private/"), "{key}");
+    assert_eq!(
+        app.visitor().get(&format!("/media/{key}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Out with the gear, photos document the return; once back, the owner's back a claim.
+    for side in [&mut renter, &mut owner] {
+        confirmed(side, id, "pickup").await;
+    }
+    upload_photo(&app, &owner, id).await;
+    for side in [&mut renter, &mut owner] {
+        confirmed(side, id, "return").await;
+    }
+    upload_photo(&app, &owner, id).await;
+    upload_photo(&app, &renter, id).await;
+    let stages: Vec<(String, String)> = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT party, stage FROM booking_photos WHERE booking_id = $1 ORDER BY created_at, id")
+        .bind(id).fetch_all(pool).await)
+    .unwrap();
+    let stages: Vec<(&str, &str)> = stages
+        .iter()
+        .map(|(p, s)| (p.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("renter", "pickup"),
+            ("owner", "return"),
+            ("owner", "claim"),
+            ("renter", "return")
+        ]
+    );
+}
+
 on_both_backends!(
+    both_sides_photograph_the_handover_and_only_they_see_the_photos,
     both_sides_confirm_each_handover_and_the_clock_releases_the_deposit,
     a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep,
     late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_renter_warned,

@@ -1,7 +1,7 @@
 //! Owners managing listings through the real server functions: validation, optimistic
 //! locking, units and bookings, who may change what.
 
-use crate::common::{Backend, TestApp, Visitor};
+use crate::common::{png, Backend, TestApp, Visitor};
 use app::listings::manage::CHANGED_ELSEWHERE;
 use app::on_pool;
 use axum::http::StatusCode;
@@ -291,14 +291,6 @@ async fn pausing_hides_a_listing_and_archiving_is_final(backend: Backend) {
         )
         .await;
     assert_eq!(revived.status, StatusCode::CONFLICT);
-}
-
-/// A real PNG photo, `width` by `height`.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
-    bytes.into_inner()
 }
 
 /// Posts `files` as the "photos" field of the edit page's upload form.

@@ -365,6 +365,14 @@ impl Visitor<'_> {
 }
 
 /// The id of the account with `email`.
+/// A real PNG photo, `width` by `height`.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
 /// Posts `files` (name, content type, bytes) as the multipart field `field` of the form at
 /// `uri`, as `visitor`'s browser would.
 pub async fn post_files(

@@ -1,0 +1,119 @@
+//! A booking's evidence photos (server only): the renter's and the owner's at the pickup and
+//! the return, and the owner's of a damage claim (`domain::evidence` says which moment a
+//! photo documents). They are kept in the private part of the photo store and reach only the
+//! booking's renter, owner and admins, through [`file`].
+
+use super::model::EvidencePhoto;
+use super::service::{actor_of, booking_of, lock_booking_sql, refused};
+use crate::accounts::model::CurrentUser;
+use crate::db::Db;
+use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
+use crate::domain::Party;
+use crate::error::AppError;
+use crate::listings::manage::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
+use crate::listings::photos::{booking_folder, content_type_for, MediaStore};
+use crate::on_pool;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+const COUNT_SQL: &str =
+    "SELECT COUNT(*) FROM booking_photos WHERE booking_id = $1 AND party = $2 AND stage = $3";
+
+/// Adds `uploads` to booking `id` as `user`'s photos of the moment the booking is at; every
+/// file is checked and re-encoded first (location data dropped), so one bad file refuses
+/// them all. Answers how many were added; a refusal of the files is `Validation` on
+/// "photos" with a code for `listings::model::photo_problem_text`.
+pub async fn add(
+    db: &Db,
+    media: &MediaStore,
+    user: &CurrentUser,
+    id: Uuid,
+    uploads: Vec<Vec<u8>>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let booking = booking_of(db, id).await?;
+    let party = actor_of(user).party(&booking).ok_or(AppError::NotFound)?;
+    let stage = photo_stage(&booking, party).map_err(refused)?;
+    if uploads.is_empty() {
+        return Err(photo_refusal("none"));
+    }
+    let taken: i64 = on_pool!(db, pool => sqlx::query_scalar(COUNT_SQL)
+        .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(pool).await)?;
+    if taken as usize + uploads.len() > MAX_PHOTOS_PER_STAGE {
+        return Err(photo_refusal("too_many_evidence"));
+    }
+    let processed = process_uploads(uploads).await?;
+    let stored = store_all(media, &booking_folder(id), &processed).await?;
+    // Counted again under the booking's lock: two uploads at once must not pass the limit.
+    let begin = db.write_transaction_sql();
+    let lock = lock_booking_sql(db);
+    let saved: Result<bool, sqlx::Error> = on_pool!(db, pool => async {
+        let mut tx = pool.begin_with(begin).await?;
+        sqlx::query(lock).bind(id).execute(&mut *tx).await?;
+        let taken: i64 = sqlx::query_scalar(COUNT_SQL)
+            .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(&mut *tx).await?;
+        if taken as usize + stored.len() > MAX_PHOTOS_PER_STAGE {
+            return Ok(false);
+        }
+        for (photo, files) in &stored {
+            let shown = files.shown();
+            sqlx::query(
+                "INSERT INTO booking_photos (id, booking_id, party, stage, storage_key, width, \
+                 height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(photo).bind(id).bind(party.as_str()).bind(stage.as_str())
+                .bind(&shown.key).bind(i64::from(shown.width)).bind(i64::from(shown.height))
+                .bind(now)
+                .execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }.await);
+    kept_or_forgotten(media, &stored, saved, "too_many_evidence").await
+}
+
+type PhotoRow = (Uuid, String, String, i64, i64);
+
+/// Booking `id`'s photos, oldest first, for a page its viewer may already see.
+pub async fn photos_of(db: &Db, id: Uuid) -> Result<Vec<EvidencePhoto>, AppError> {
+    let rows: Vec<PhotoRow> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, party, stage, width, height FROM booking_photos WHERE booking_id = $1 \
+         ORDER BY created_at, id")
+        .bind(id).fetch_all(pool).await)?;
+    rows.into_iter()
+        .map(|(id, party, stage, width, height)| {
+            let unknown = || AppError::internal("booking photo", format!("row {id}"));
+            Ok(EvidencePhoto {
+                id,
+                by: Party::parse(&party).ok_or_else(unknown)?,
+                stage: PhotoStage::parse(&stage).ok_or_else(unknown)?,
+                width: u32::try_from(width).map_err(|_| unknown())?,
+                height: u32::try_from(height).map_err(|_| unknown())?,
+            })
+        })
+        .collect()
+}
+
+/// The file of photo `photo` of booking `id`, with its content type, for the booking's renter,
+/// owner or an admin; anyone else learns nothing (`NotFound`).
+pub async fn file(
+    db: &Db,
+    media: &MediaStore,
+    user: &CurrentUser,
+    id: Uuid,
+    photo: Uuid,
+) -> Result<(Bytes, &'static str), AppError> {
+    let booking = booking_of(db, id).await?;
+    actor_of(user).party(&booking).ok_or(AppError::NotFound)?;
+    let key: Option<String> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT storage_key FROM booking_photos WHERE id = $1 AND booking_id = $2")
+        .bind(photo).bind(id).fetch_optional(pool).await)?;
+    let key = key.ok_or(AppError::NotFound)?;
+    let content_type = content_type_for(&key).ok_or(AppError::NotFound)?;
+    let bytes = media
+        .get(&key)
+        .await
+        .map_err(|e| AppError::internal("photo store", e))?
+        .ok_or(AppError::NotFound)?;
+    Ok((bytes, content_type))
+}

@@ -1,0 +1,15 @@
+-- Photos as evidence: what the renter and the owner photograph at the pickup and the return,
+-- and what the owner shows of a damage claim. Only the booking's renter, owner and admins see
+-- them: the files live under `private/` in the photo store, which `/media` never serves, and
+-- reach the booking page through `/bookings/{id}/photos/{photo}`, which checks who asks.
+CREATE TABLE booking_photos (
+    id           UUID PRIMARY KEY,
+    booking_id   UUID NOT NULL REFERENCES bookings(id),
+    party        TEXT NOT NULL CHECK (party IN ('renter', 'owner')),
+    stage        TEXT NOT NULL CHECK (stage IN ('pickup', 'return', 'claim')),
+    storage_key  TEXT NOT NULL UNIQUE,
+    width        BIGINT NOT NULL CHECK (width > 0),
+    height       BIGINT NOT NULL CHECK (height > 0),
+    created_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX booking_photos_booking ON booking_photos (booking_id, created_at);
