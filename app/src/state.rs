@@ -14,6 +14,9 @@ pub struct AppState {
     pub payments: std::sync::Arc<crate::payments::Payments>,
     /// Where listing photos are stored.
     pub media: crate::listings::photos::MediaStore,
+    /// Where bookings' evidence photos are stored: apart from `media`, which `/media` serves.
+    #[from_ref(skip)]
+    pub evidence: crate::listings::photos::MediaStore,
     /// Recent search answers and category counts; cleared by every listing change.
     pub answers: std::sync::Arc<Answers>,
     /// The marketplace's service fee in basis points (1000 = 10 %), quoted on every listing.

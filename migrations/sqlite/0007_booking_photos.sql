@@ -1,7 +1,8 @@
 -- Photos as evidence: what the renter and the owner photograph at the pickup and the return,
 -- and what the owner shows of a damage claim. Only the booking's renter, owner and admins see
--- them: the files live under `private/` in the photo store, which `/media` never serves, and
--- reach the booking page through `/bookings/{id}/photos/{photo}`, which checks who asks.
+-- them: the files live in a photo store of their own (EVIDENCE_DIR / EVIDENCE_STORE), which no
+-- file route serves, and reach the booking page through `/bookings/{id}/photos/{photo}`, which
+-- checks who asks.
 CREATE TABLE booking_photos (
     id           BLOB PRIMARY KEY NOT NULL,
     booking_id   BLOB NOT NULL REFERENCES bookings(id),

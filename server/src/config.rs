@@ -23,6 +23,11 @@ pub struct Config {
     /// Where uploaded photos are kept instead of `media_dir`: `s3://bucket[/prefix]` (with
     /// the usual AWS_* variables) or `file:///absolute/path`.
     pub media_store: Option<String>,
+    /// Bookings' evidence photos: never served as files, only through a route that checks who
+    /// asks, so kept apart from `media_dir`; `evidence_store` as `media_store`, and it must not
+    /// be publicly readable.
+    pub evidence_dir: PathBuf,
+    pub evidence_store: Option<String>,
     /// Benchmarks only (scripts/bench-search.sh): a file served as-is at `/bench/baseline`,
     /// the same bytes as a real page with none of the work.
     pub bench_baseline: Option<PathBuf>,
@@ -98,17 +103,9 @@ impl Config {
             bench_baseline: lookup("BENCH_BASELINE_FILE")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
-            media_store: match lookup("MEDIA_STORE").filter(|v| !v.is_empty()) {
-                Some(url) if url.starts_with("s3://") || url.starts_with("file:///") => Some(url),
-                Some(url) => {
-                    return Err(invalid(
-                        "MEDIA_STORE",
-                        &url,
-                        "s3://bucket[/prefix] or file:///absolute/path",
-                    ))
-                }
-                None => None,
-            },
+            media_store: store_url(&lookup, "MEDIA_STORE")?,
+            evidence_dir: PathBuf::from(var("EVIDENCE_DIR", "data/evidence")),
+            evidence_store: store_url(&lookup, "EVIDENCE_STORE")?,
             service_fee_bps: parse(
                 "SERVICE_FEE_BPS",
                 &var("SERVICE_FEE_BPS", "1000"),
@@ -181,6 +178,22 @@ impl Config {
                 other => return Err(invalid("PAGE_CACHE", other, "on or off")),
             },
         })
+    }
+}
+
+/// A photo store's address from `name`, if set: `s3://bucket[/prefix]` or `file:///path`.
+fn store_url(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match lookup(name).filter(|v| !v.is_empty()) {
+        Some(url) if url.starts_with("s3://") || url.starts_with("file:///") => Ok(Some(url)),
+        Some(url) => Err(invalid(
+            name,
+            &url,
+            "s3://bucket[/prefix] or file:///absolute/path",
+        )),
+        None => Ok(None),
     }
 }
 

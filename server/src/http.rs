@@ -74,7 +74,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .nest_service("/media", public_media(media_dir, &state))
+        .nest_service(
+            "/media",
+            cached(
+                ServeDir::new(media_dir).fallback(stored_media(&state)),
+                MEDIA_CACHE,
+            ),
+        )
         .merge(bench_baseline(config))
         .fallback_service(public_files(&state));
     let page_cache = page_cache::PageCache {
@@ -198,23 +204,6 @@ fn bench_baseline(config: &Config) -> Router<AppState> {
             Router::new()
         }
     }
-}
-
-/// `/media`: listing photos and illustrations, from MEDIA_DIR or else the photo store; never
-/// the store's private part (a booking's evidence), which has routes of its own that check
-/// who asks.
-fn public_media(
-    media_dir: &std::path::Path,
-    state: &AppState,
-) -> axum::routing::RouterIntoService<axum::body::Body> {
-    let private = format!("/{}{{*key}}", app::listings::photos::PRIVATE_PREFIX);
-    Router::new()
-        .route(&private, get(|| async { StatusCode::NOT_FOUND }))
-        .fallback_service(cached(
-            ServeDir::new(media_dir).fallback(stored_media(state)),
-            MEDIA_CACHE,
-        ))
-        .into_service()
 }
 
 /// What `/media` finds nowhere under MEDIA_DIR (seeded illustrations, and uploads with the

@@ -40,10 +40,12 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The app's shared state; fails only when the media store cannot be opened.
 pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
-    let media = match &config.media_store {
-        Some(url) => MediaStore::from_url(url)?,
-        None => MediaStore::local(&config.media_dir)?,
+    let store = |url: &Option<String>, dir| match url {
+        Some(url) => MediaStore::from_url(url),
+        None => MediaStore::local(dir),
     };
+    let media = store(&config.media_store, &config.media_dir)?;
+    let evidence = store(&config.evidence_store, &config.evidence_dir)?;
     let sandbox = app::payments::sandbox::Sandbox::new(db.clone());
     sandbox
         .faults()
@@ -57,6 +59,7 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         db,
         payments: std::sync::Arc::new(payments),
         media,
+        evidence,
         answers: Default::default(),
         service_fee_bps: config.service_fee_bps,
         request_expiry: chrono::Duration::minutes(config.request_expiry_minutes),

@@ -9,7 +9,7 @@ use app::accounts::limits::UPLOADS_PER_ACCOUNT;
 use app::accounts::model::CurrentUser;
 use app::error::AppError;
 use app::listings::manage::{add_photos, Actor};
-use app::listings::photos::{content_type_for, MAX_UPLOAD_BYTES, PRIVATE_PREFIX};
+use app::listings::photos::{content_type_for, MAX_UPLOAD_BYTES};
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -109,7 +109,7 @@ pub async fn booking_upload(
         Err(response) => return *response,
     };
     let added =
-        app::bookings::photos::add(&state.db, &state.media, &user, booking, uploads, now).await;
+        app::bookings::photos::add(&state.db, &state.evidence, &user, booking, uploads, now).await;
     match added {
         Ok(count) => {
             Redirect::to(&format!("{page}?photos_added={count}#photos-heading")).into_response()
@@ -119,9 +119,9 @@ pub async fn booking_upload(
         }
         // Not a moment for photos (the booking ended, or has not begun).
         Err(AppError::Conflict(_)) => refused(&page, "not_now"),
-        Err(error @ (AppError::Forbidden | AppError::NotFound)) => {
-            ErrorResponse(error).into_response()
-        }
+        // An admin looks at a booking's photos but takes none.
+        Err(AppError::Forbidden) => refused(&page, "admins_look"),
+        Err(AppError::NotFound) => ErrorResponse(AppError::NotFound).into_response(),
         Err(_) => refused(&page, "failed"),
     }
 }
@@ -137,7 +137,7 @@ pub async fn booking_photo(
         Ok(user) => user,
         Err(refusal) => return refusal.into_response(),
     };
-    match app::bookings::photos::file(&state.db, &state.media, &user, booking, photo).await {
+    match app::bookings::photos::file(&state.db, &state.evidence, &user, booking, photo).await {
         Ok((bytes, content_type)) => (
             [
                 (header::CONTENT_TYPE, content_type),
@@ -185,8 +185,7 @@ async fn read_photos(mut multipart: Multipart) -> Result<Vec<Vec<u8>>, &'static 
 
 /// `GET /media/{key}` for a file the photo store holds but MEDIA_DIR does not.
 pub async fn stored_media(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let Some(content_type) = content_type_for(&key).filter(|_| !key.starts_with(PRIVATE_PREFIX))
-    else {
+    let Some(content_type) = content_type_for(&key) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match state.media.get(&key).await {

@@ -7,6 +7,7 @@ use super::pages::{moment_text, Actions};
 use crate::domain::booking::Step;
 use crate::domain::evidence::PhotoStage;
 use crate::forms::{field_message, FieldError, TextArea, TextField};
+use crate::listings::model::photo_problem_text;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -70,11 +71,16 @@ pub(super) fn PhotosSection(
     photos: Vec<EvidencePhoto>,
     stage: Option<PhotoStage>,
 ) -> impl IntoView {
-    if photos.is_empty() && stage.is_none() {
-        return ().into_any();
-    }
     let query = leptos_router::hooks::use_query_map();
     let problem = query.with_untracked(|q| q.get("photo_error"));
+    if photos.is_empty() && stage.is_none() && problem.is_none() {
+        return ().into_any();
+    }
+    // Refused because the booking moved on: there is no form left to show it next to.
+    let closed = problem
+        .clone()
+        .filter(|_| stage.is_none())
+        .map(|code| photo_problem_text(&code));
     // A count from the upload route; anything else in the URL is not shown.
     let added = query.with_untracked(|q| q.get("photos_added")?.parse::<u32>().ok());
     let groups: Vec<(PhotoStage, Vec<EvidencePhoto>)> = PhotoStage::ALL
@@ -95,6 +101,7 @@ pub(super) fn PhotosSection(
         <section class="mt-8" aria-labelledby="photos-heading">
             <h2 id="photos-heading" class="text-xl font-semibold">"Photos"</h2>
             {added.map(|n| view! { <p role="status" class="mt-2 text-emerald-900">{format!("Photos added: {n}.")}</p> })}
+            {closed.map(|text| view! { <p role="alert" class="mt-2 font-medium text-red-900">{text}</p> })}
             {groups.into_iter().map(|(group_stage, group)| view! {
                 <h3 class="mt-4 font-semibold">{group_stage.label()}</h3>
                 <ul class="mt-2 grid grid-cols-2 gap-3 sm:grid-cols-3">
@@ -126,7 +133,7 @@ pub(super) fn PhotosSection(
                                 aria-invalid=problem.is_some().then_some("true")/>
                             <p id="field-booking-photos-hint" class="text-sm text-slate-600">{hint}</p>
                             <FieldError id="field-booking-photos-error"
-                                message=problem.clone().map(|code| photo_problem(&code).to_owned())/>
+                                message=problem.clone().map(|code| photo_problem_text(&code).to_owned())/>
                         </div>
                         <button type="submit" class="btn-secondary self-start">"Add photos"</button>
                     </form>
@@ -135,14 +142,6 @@ pub(super) fn PhotosSection(
         </section>
     }
     .into_any()
-}
-
-/// A refused upload's code, in words.
-fn photo_problem(code: &str) -> &'static str {
-    match code {
-        "not_now" => "Photos can be added from the pickup until the deposit is settled.",
-        code => crate::listings::model::photo_problem_text(code),
-    }
 }
 
 fn late_text(late: &LateNotice) -> String {

@@ -1,12 +1,14 @@
 //! A booking's evidence photos (server only): the renter's and the owner's at the pickup and
 //! the return, and the owner's of a damage claim (`domain::evidence` says which moment a
-//! photo documents). They are kept in the private part of the photo store and reach only the
-//! booking's renter, owner and admins, through [`file`].
+//! photo documents). They are kept in a photo store of their own (`AppState::evidence`),
+//! which no file route serves, and reach only the booking's renter, owner and admins, through
+//! [`file`].
 
 use super::model::EvidencePhoto;
-use super::service::{actor_of, booking_of, lock_booking_sql, refused};
+use super::service::{actor_of, booking_of, held_booking, lock_booking_sql, parse_events, refused};
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
+use crate::domain::booking::replay;
 use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
 use crate::domain::Party;
 use crate::error::AppError;
@@ -45,16 +47,21 @@ pub async fn add(
     }
     let processed = process_uploads(uploads).await?;
     let stored = store_all(media, &booking_folder(id), &processed).await?;
-    // Counted again under the booking's lock: two uploads at once must not pass the limit.
+    // Checked again under the booking's lock, since processing takes seconds: the booking may
+    // have moved on (a pickup confirmed, the deposit settled), and two uploads at once must not
+    // pass the limit.
     let begin = db.write_transaction_sql();
     let lock = lock_booking_sql(db);
-    let saved: Result<bool, sqlx::Error> = on_pool!(db, pool => async {
+    let saved: Result<Option<&'static str>, AppError> = on_pool!(db, pool => async {
         let mut tx = pool.begin_with(begin).await?;
-        sqlx::query(lock).bind(id).execute(&mut *tx).await?;
+        let (_, now_booking) = held_booking!(tx, lock, id);
+        if photo_stage(&now_booking, party) != Ok(stage) {
+            return Ok(Some("not_now"));
+        }
         let taken: i64 = sqlx::query_scalar(COUNT_SQL)
             .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(&mut *tx).await?;
         if taken as usize + stored.len() > MAX_PHOTOS_PER_STAGE {
-            return Ok(false);
+            return Ok(Some("too_many_evidence"));
         }
         for (photo, files) in &stored {
             let shown = files.shown();
@@ -67,9 +74,9 @@ pub async fn add(
                 .execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(None)
     }.await);
-    kept_or_forgotten(media, &stored, saved, "too_many_evidence").await
+    kept_or_forgotten(media, &stored, saved).await
 }
 
 type PhotoRow = (Uuid, String, String, i64, i64);

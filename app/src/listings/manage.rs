@@ -547,24 +547,25 @@ pub async fn add_photos(
         tx.commit().await?;
         Ok(true)
     }.await);
-    kept_or_forgotten(media, &stored, saved, "too_many_photos").await
+    let saved = saved.map(|kept| (!kept).then_some("too_many_photos"));
+    kept_or_forgotten(media, &stored, saved).await
 }
 
 /// How many `stored` photos were kept by the transaction that recorded them (`saved`); if it
-/// refused (`Ok(false)`: the limit, refused as `limit_code`) or failed, their files go again.
-pub(crate) async fn kept_or_forgotten(
+/// refused them (`Ok(Some(code))`, a code for `model::photo_problem_text`) or failed, their
+/// files go again.
+pub(crate) async fn kept_or_forgotten<E: Into<AppError>>(
     media: &MediaStore,
     stored: &[(Uuid, photos::StoredPhoto)],
-    saved: Result<bool, sqlx::Error>,
-    limit_code: &str,
+    saved: Result<Option<&'static str>, E>,
 ) -> Result<usize, AppError> {
-    if matches!(saved, Ok(true)) {
+    if matches!(saved, Ok(None)) {
         return Ok(stored.len());
     }
     forget_files(media, stored).await;
     match saved {
         Err(error) => Err(error.into()),
-        _ => Err(photo_refusal(limit_code)),
+        Ok(code) => Err(photo_refusal(code.unwrap_or("failed"))),
     }
 }
 

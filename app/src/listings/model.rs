@@ -260,6 +260,8 @@ pub fn photo_problem_text(code: &str) -> &'static str {
         "too_many_pixels" => "That photo has too many pixels (over 50 megapixels).",
         "too_many_photos" => "A listing can have at most 12 photos.",
         "too_many_evidence" => "Each side can add at most 8 photos at each step of a booking.",
+        "not_now" => "Photos can be added from the payment until the deposit is settled.",
+        "admins_look" => "Admins see a booking's photos but don't add any.",
         "none" => "Choose one or more photos first.",
         "too_often" => "You have uploaded photos 30 times in the last hour. Try again later.",
         _ => "The upload failed. Please try again.",

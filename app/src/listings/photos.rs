@@ -351,7 +351,7 @@ pub struct MediaStore {
 
 impl MediaStore {
     /// `dir` is created if missing. Keys map to files under it, so a plain static file server
-    /// over `dir` serves them at `/media/{key}`.
+    /// over `dir` serves them (`/media/{key}` for MEDIA_DIR; nothing serves EVIDENCE_DIR).
     pub fn local(dir: &Path) -> Result<Self, MediaError> {
         std::fs::create_dir_all(dir).map_err(|source| MediaError::Dir {
             path: dir.to_path_buf(),
@@ -472,13 +472,10 @@ pub fn listing_folder(listing: Uuid) -> String {
     format!("listings/{listing}")
 }
 
-/// Where a booking's evidence photos are kept: under `private/`, which `/media` never serves.
+/// Where a booking's evidence photos are kept, in the evidence store.
 pub fn booking_folder(booking: Uuid) -> String {
-    format!("{PRIVATE_PREFIX}bookings/{booking}")
+    format!("bookings/{booking}")
 }
-
-/// The part of the store that is served only through routes that check who asks.
-pub const PRIVATE_PREFIX: &str = "private/";
 
 /// One stored file; width and height let the page write `srcset` and reserve layout space.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -514,9 +511,9 @@ impl StoredPhoto {
     }
 }
 
-/// Writes the original and every variant under `folder` (a listing's, or a booking's private
-/// one). If any write fails, whatever was written is deleted
-/// again, so a failed upload leaves nothing behind to leak storage or show half a photo.
+/// Writes the original and every variant under `folder` (a listing's, or a booking's in the
+/// evidence store). If any write fails, whatever was written is deleted again, so a failed
+/// upload leaves nothing behind to leak storage or show half a photo.
 pub async fn store_in(
     media: &MediaStore,
     folder: &str,

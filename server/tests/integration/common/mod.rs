@@ -69,7 +69,8 @@ enum Cleanup {
     Database {
         admin_url: String,
         name: String,
-        media: PathBuf,
+        /// The photo folders.
+        media: Vec<PathBuf>,
     },
 }
 
@@ -87,7 +88,9 @@ impl Drop for Cleanup {
                 name,
                 media,
             } => {
-                let _ = std::fs::remove_dir_all(&*media);
+                for folder in media {
+                    let _ = std::fs::remove_dir_all(&*folder);
+                }
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
                 let _ = std::thread::spawn(move || {
@@ -114,10 +117,11 @@ impl TestApp {
         let id = Uuid::new_v4().simple().to_string();
         let tmp = std::env::temp_dir();
         let media_dir = tmp.join(format!("gs-test-media-{id}"));
+        let evidence_dir = tmp.join(format!("gs-test-evidence-{id}"));
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let file = tmp.join(format!("gs-test-{id}.db"));
-                let mut files = vec![media_dir.clone(), file.clone()];
+                let mut files = vec![media_dir.clone(), evidence_dir.clone(), file.clone()];
                 files.extend(
                     ["-wal", "-shm"].map(|s| PathBuf::from(format!("{}{s}", file.display()))),
                 );
@@ -146,7 +150,7 @@ impl TestApp {
                     Cleanup::Database {
                         admin_url,
                         name,
-                        media: media_dir.clone(),
+                        media: vec![media_dir.clone(), evidence_dir.clone()],
                     },
                 )
             }
@@ -167,6 +171,7 @@ impl TestApp {
         let config = Config::from_lookup(|name| match name {
             "DATABASE_URL" => Some(url.clone()),
             "MEDIA_DIR" => Some(media_dir.display().to_string()),
+            "EVIDENCE_DIR" => Some(evidence_dir.display().to_string()),
             "LEPTOS_SITE_ROOT" => Some(tmp.join("gs-test-no-site").display().to_string()),
             _ => None,
         })
@@ -364,7 +369,6 @@ impl Visitor<'_> {
     }
 }
 
-/// The id of the account with `email`.
 /// A real PNG photo, `width` by `height`.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]));
