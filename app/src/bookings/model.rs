@@ -22,6 +22,8 @@ pub struct BookingLine {
     pub total: Money,
     /// The other side: the owner for a renter's list, the renter for an owner's.
     pub counterpart: String,
+    /// Accepted or paid, and the unit's previous renter is overdue: the pickup may slip.
+    pub at_risk: bool,
 }
 
 /// A request waiting for its owner's answer.

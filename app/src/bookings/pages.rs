@@ -128,7 +128,10 @@ fn BookingTable(lines: Vec<BookingLine>, counterpart: &'static str) -> impl Into
                             <A href=format!("/bookings/{}", line.id) attr:class="link">{line.listing_title}</A>
                         </td>
                         <td class="py-2">{line.period.describe()}</td>
-                        <td class="py-2">{line.status.label()}</td>
+                        <td class="py-2">
+                            {line.status.label()}
+                            {line.at_risk.then(|| view! { <span class="ml-2 font-medium text-red-900">"At risk"</span> })}
+                        </td>
                         <td class="py-2">{line.total.to_string()}</td>
                         <td class="py-2">{line.counterpart}</td>
                     </tr>

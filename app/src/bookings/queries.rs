@@ -41,27 +41,39 @@ struct LineRow {
     currency: String,
     total_minor: i64,
     counterpart: String,
+    at_risk: bool,
 }
 
 impl LineRow {
     fn into_line(self) -> Result<BookingLine, AppError> {
         let currency = currency(&self.currency)?;
+        let status = BookingStatus::parse(&self.status)
+            .ok_or_else(|| AppError::internal("booking status", &self.status))?;
         Ok(BookingLine {
             id: self.id,
             listing_id: self.listing_id,
             listing_title: self.listing_title,
             period: RentalPeriod::new(self.starts_on, self.ends_on)
                 .map_err(|e| AppError::internal("booking period", e))?,
-            status: BookingStatus::parse(&self.status)
-                .ok_or_else(|| AppError::internal("booking status", &self.status))?,
+            status,
             total: Money::new(self.total_minor, currency),
             counterpart: self.counterpart,
+            at_risk: self.at_risk
+                && matches!(status, BookingStatus::Accepted | BookingStatus::Paid),
         })
     }
 }
 
+/// A booking line's columns, `b` being the booking: whether its unit's previous renter is
+/// overdue (out with the gear, marked overdue, and no booking of the unit in between) says it
+/// is at risk.
 const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.starts_on, \
-     b.ends_on, b.status, b.currency, b.total_minor";
+     b.ends_on, b.status, b.currency, b.total_minor, \
+     EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
+         AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
+         AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
+             AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
+             AND m.starts_on < b.starts_on)) AS at_risk";
 
 /// The renter's bookings, the latest pickup first.
 pub async fn renter_bookings(db: &Db, renter: Uuid) -> Result<Vec<BookingLine>, AppError> {
@@ -140,7 +152,6 @@ struct ViewRow {
     unit_label: String,
     pickup_instructions: String,
     card_last4: Option<String>,
-    at_risk: bool,
 }
 
 /// The late fee so far, while the gear is overdue or once it came back late.
@@ -179,13 +190,7 @@ pub async fn view(
 ) -> Result<BookingView, AppError> {
     let sql = format!(
         "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
-             lu.label AS unit_label, l.pickup_instructions, b.card_last4, \
-             EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
-                 AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
-                 AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
-                     AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
-                     AND m.starts_on < b.starts_on)) \
-             AS at_risk FROM bookings b \
+             lu.label AS unit_label, l.pickup_instructions, b.card_last4 FROM bookings b \
          JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
          JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \
          WHERE b.id = $1"
@@ -226,6 +231,7 @@ pub async fn view(
         false => booking.terms.included.clone(),
     };
     let owner_name = row.line.counterpart.clone();
+    let at_risk = row.line.at_risk;
     let mut line = row.line.into_line()?;
     // The events decide; the row is their projection, written in the same transaction.
     line.status = booking.status;
@@ -272,7 +278,7 @@ pub async fn view(
         claim: booking.handover.claim.clone(),
         resolution: booking.handover.resolution.clone(),
         late: late_notice(&booking, now),
-        at_risk: row.at_risk
+        at_risk: at_risk
             && matches!(
                 booking.status,
                 BookingStatus::Accepted | BookingStatus::Paid

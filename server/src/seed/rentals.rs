@@ -2,10 +2,13 @@
 //! --completed-rentals N`): each one goes the whole way through the real services, on a
 //! clock set in the past: a request paid with the sandbox's good card, the owner's answer, the
 //! capture, both sides' pickup and return, and the deposit released when the claim window
-//! closes. Every tenth has a damage claim that an admin decides instead. The queued jobs are
-//! then run, so the ledger and the provider's records are as a live marketplace leaves them.
+//! closes. Every fifth is extended by a day before the pickup (a second payment), when the
+//! unit is free for it; every tenth has a damage claim that an admin decides instead. The
+//! queued jobs are then run, so the ledger and the provider's records are as a live
+//! marketplace leaves them.
 
 use app::accounts::model::{CurrentUser, Role};
+use app::bookings::extension::{extend, ExtensionRequest};
 use app::bookings::service::{self, actor_of, BookingRequest};
 use app::domain::booking::{Actor, Command, Step};
 use app::domain::card::Card;
@@ -77,7 +80,12 @@ pub async fn completed_rentals(
         let now = start + Duration::days(round * DAYS_BETWEEN_STAYS);
         let from = now.date_naive() + Duration::days(2);
         let claim = (done % 10 == 9).then_some(&admin);
-        match rental(state, listing, (renter, &owner), from, &card, now, claim).await {
+        let plan = Plan {
+            from,
+            extend: done % 5 == 4,
+            claim_decided_by: claim,
+        };
+        match rental(state, listing, (renter, &owner), &plan, &card, now).await {
             Ok(true) => done += 1,
             Ok(false) => {}
             Err(e) => return Err(fail("a rental", &e)),
@@ -87,16 +95,24 @@ pub async fn completed_rentals(
     Ok(done)
 }
 
+/// What happens in one rental: its pickup day, whether the renter extends it, and who
+/// decides a damage claim, if there is one.
+struct Plan<'a> {
+    from: NaiveDate,
+    extend: bool,
+    claim_decided_by: Option<&'a CurrentUser>,
+}
+
 /// One rental from request to completion; `Ok(false)` if the listing refuses the dates.
 async fn rental(
     state: &AppState,
     listing: Uuid,
     (renter, owner): (&CurrentUser, &CurrentUser),
-    from: NaiveDate,
+    plan: &Plan<'_>,
     card: &Card,
     now: DateTime<Utc>,
-    claim_decided_by: Option<&CurrentUser>,
 ) -> Result<bool, app::error::AppError> {
+    let from = plan.from;
     let db = &state.db;
     let gateway = &*state.payments;
     let period = RentalPeriod::new(from, from + Duration::days(2)).expect("two days");
@@ -135,8 +151,24 @@ async fn rental(
         }
     }
     settle(db, gateway, id, answered).await?;
+    let mut days = 2;
+    if plan.extend {
+        let request = ExtensionRequest {
+            booking: id,
+            to: from + Duration::days(3),
+            key: Uuid::new_v4(),
+        };
+        let rules = state.booking_rules();
+        match extend(db, gateway, renter, &request, Some(card), rules, answered).await {
+            Ok(()) => days = 3,
+            // The unit is taken the day after, or the listing's rules refuse three days.
+            Err(app::error::AppError::Conflict(_) | app::error::AppError::Validation { .. }) => {}
+            Err(error) => return Err(error),
+        }
+        settle(db, gateway, id, answered).await?;
+    }
     let pickup = service::start_of_day(from, "UTC") + Duration::hours(10);
-    let back = pickup + Duration::days(2);
+    let back = pickup + Duration::days(days);
     for (kind, at) in [(Step::Pickup, pickup), (Step::Return, back)] {
         for who in [renter, owner] {
             let confirm = Command::ConfirmHandover {
@@ -148,7 +180,7 @@ async fn rental(
         }
     }
     let after_window = back + state.claim_window;
-    match claim_decided_by {
+    match plan.claim_decided_by {
         Some(admin) => {
             let claim = Command::ClaimDamage {
                 description: "A scratch that was not there before.".into(),

@@ -200,12 +200,9 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
         rival_request.body
     );
     assert!(won.contains(&StatusCode::CONFLICT), "{won:?}");
-    let overlaps = count_all(
-        &app,
-        "SELECT COUNT(*) FROM reservations a JOIN reservations b ON a.unit_id = b.unit_id \
-         AND a.id < b.id AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on",
-    )
-    .await;
+    let overlaps = app::bookings::queries::overlapping_reservations(&app.db)
+        .await
+        .unwrap();
     assert_eq!(overlaps, 0);
     // Whatever the loser authorised was released.
     let dangling = count_all(

@@ -296,6 +296,16 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
         "{}",
         warned.body
     );
+    // The lists say it too: the next renter's bookings and the owner's upcoming ones.
+    for (side, list) in [(&mut next, "/bookings"), (&mut owner, "/owner/requests")] {
+        let page = side.get(list).await;
+        assert_eq!(
+            page.body.matches(">At risk<").count(),
+            1,
+            "{list}: {}",
+            page.body
+        );
+    }
 
     // Back a day and a half late (days started after the grace: 2 at 15.00, from a 50.00 deposit).
     let back = due + Duration::hours(2) + Duration::hours(36);

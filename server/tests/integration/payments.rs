@@ -459,7 +459,33 @@ async fn reconcile_finds_planted_discrepancies(backend: Backend) {
     );
 }
 
+/// The demo and benchmark rentals (`gearshare seed --completed-rentals`) go through the real
+/// services, extensions and claims included, and leave a ledger that reconciles.
+async fn seeded_rentals_reconcile(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let year_ago = Utc::now() - Duration::days(365);
+    let made = gearshare::seed::rentals::completed_rentals(&app.state, 12, year_ago)
+        .await
+        .unwrap();
+    assert_eq!(made, 12);
+    let completed = count(
+        &app,
+        "SELECT COUNT(*) FROM bookings WHERE status = 'completed'",
+    )
+    .await;
+    assert_eq!(completed, 12);
+    let extended = count(
+        &app,
+        "SELECT COUNT(*) FROM (SELECT booking_id FROM ledger_entries WHERE kind = 'authorization' \
+         GROUP BY booking_id HAVING COUNT(*) > 1) AS twice",
+    )
+    .await;
+    assert!(extended >= 1, "no rental was extended");
+    assert_reconciled(&app).await;
+}
+
 on_both_backends!(
+    seeded_rentals_reconcile,
     a_request_authorises_and_acceptance_captures,
     declined_cards_and_bad_numbers_book_nothing,
     an_outage_charges_nothing_and_says_so,
