@@ -92,10 +92,14 @@ pub async fn import(
     let zone: String = on_pool!(db, pool => sqlx::query_scalar(
         "SELECT time_zone FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)?;
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    let busy = busy_days(ics, tz).map_err(|e| AppError::validation("calendar", e.0))?;
     let today = super::repo::local_today(actor.now, &zone);
     // As far ahead as the feed shows: a typo'd year must not block centuries.
     let horizon = today + Duration::days(FEED_DAYS as i64);
+    let window = super::ical::BusyDays {
+        from: today,
+        to: horizon,
+    };
+    let busy = busy_days(ics, tz, window).map_err(|e| AppError::validation("calendar", e.0))?;
     let mut done = Imported::default();
     for days in busy
         .into_iter()

@@ -4,7 +4,8 @@
 //!
 //! Days are the listing's local days. An event with a time is read in its own zone (`TZID`),
 //! in UTC (`Z`), or, without either, in the listing's zone; it makes busy every local day it
-//! touches. chrono-tz resolves the zones, daylight-saving changes included: a local time that
+//! touches. A repeating event (`RRULE`, less its `EXDATE`s) makes each occurrence's days busy
+//! (`recurrence`). chrono-tz resolves the zones, daylight-saving changes included: a local time that
 //! a change skips is taken as the first instant after it, and one it repeats as the first.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -69,8 +70,9 @@ fn fold(out: &mut String, text: &str) {
     out.push_str("\r\n");
 }
 
-/// The busy local days of the events in `ics`, for a listing in `zone`, merged and sorted.
-pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
+/// The busy local days of the events in `ics` that touch `window`, for a listing in `zone`,
+/// merged and sorted.
+pub fn busy_days(ics: &str, zone: Tz, window: BusyDays) -> Result<Vec<BusyDays>, IcsError> {
     let lines = unfold(ics.trim_start_matches('\u{feff}'));
     if !lines
         .iter()
@@ -89,6 +91,15 @@ pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
             ("DTSTART", Some(e)) => e.start = Some(moment(&params, value, zone)?),
             ("DTEND", Some(e)) => e.end = Some(moment(&params, value, zone)?),
             ("DURATION", Some(e)) => e.length = duration(value),
+            ("RRULE", Some(e)) => e.rule = Some(value.to_owned()),
+            ("EXDATE", Some(e)) => {
+                for one in value.split(',') {
+                    e.excluded.push(match moment(&params, one, zone)? {
+                        Moment::Day(day) => day,
+                        Moment::At(at) => at.with_timezone(&zone).date_naive(),
+                    });
+                }
+            }
             // Free ("transparent") and cancelled events keep no one busy.
             ("TRANSP", Some(e)) => e.free |= value.eq_ignore_ascii_case("TRANSPARENT"),
             ("STATUS", Some(e)) => e.free |= value.eq_ignore_ascii_case("CANCELLED"),
@@ -98,12 +109,23 @@ pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
                     end,
                     length,
                     free: false,
+                    rule,
+                    excluded,
                 }) = event.take()
                 {
                     let end = end.or_else(|| length.map(|l| start.plus(l)));
-                    busy.push(days_of(start, end, zone)?);
+                    let first = days_of(start, end, zone)?;
+                    busy.extend(
+                        occurrences(first, rule.as_deref(), &excluded, window.to)?
+                            .into_iter()
+                            .filter(|d| d.to > window.from && d.from < window.to),
+                    );
                 }
                 event = None;
+                if busy.len() > MAX_EVENTS {
+                    // Repeats add many: neighbouring days first become one stretch.
+                    busy = merge(busy);
+                }
                 if busy.len() > MAX_EVENTS {
                     return Err(IcsError(format!(
                         "The file has more than {MAX_EVENTS} events; import a shorter stretch."
@@ -116,14 +138,49 @@ pub fn busy_days(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
     Ok(merge(busy))
 }
 
-/// One VEVENT as read so far: its start, its end or else its length, and whether it keeps no
-/// one busy (free or cancelled).
+/// One VEVENT as read so far: its start, its end or else its length, whether it keeps no
+/// one busy (free or cancelled), and its repeat with the days it leaves out.
 #[derive(Default)]
 struct Event {
     start: Option<Moment>,
     end: Option<Moment>,
     length: Option<Duration>,
     free: bool,
+    rule: Option<String>,
+    excluded: Vec<NaiveDate>,
+}
+
+/// The days of each occurrence of an event whose first occurrence is `first`, through
+/// `through`: just `first` without a repeat `rule`.
+fn occurrences(
+    first: BusyDays,
+    rule: Option<&str>,
+    excluded: &[NaiveDate],
+    through: NaiveDate,
+) -> Result<Vec<BusyDays>, IcsError> {
+    let Some(rule) = rule else {
+        return Ok(vec![first]);
+    };
+    let rule = super::recurrence::parse(rule).map_err(|part| {
+        IcsError(format!(
+            "A repeating event uses a rule we can't read ({part}). Export its days as single events and import again."
+        ))
+    })?;
+    let span = first.to - first.from;
+    let starts =
+        super::recurrence::starts(first.from, &rule, excluded, through).ok_or_else(|| {
+            IcsError(
+                "A repeating event starts too long ago to import; end it and start a new one."
+                    .into(),
+            )
+        })?;
+    Ok(starts
+        .into_iter()
+        .map(|from| BusyDays {
+            from,
+            to: from + span,
+        })
+        .collect())
 }
 
 /// A DTSTART or DTEND: a whole day, or an instant.
@@ -313,6 +370,46 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    /// The busy days of `ics` over any window these tests look at.
+    fn read(ics: &str, zone: Tz) -> Result<Vec<BusyDays>, IcsError> {
+        let window = BusyDays {
+            from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
+        };
+        busy_days(ics, zone, window)
+    }
+
+    #[test]
+    fn a_repeating_event_is_busy_on_each_occurrence_within_the_window() {
+        let weekends = calendar(&[
+            "DTSTART;VALUE=DATE:20261205\r\nDTEND;VALUE=DATE:20261207\r\nRRULE:FREQ=WEEKLY\r\nEXDATE;VALUE=DATE:20261212\r\n",
+        ]);
+        let window = BusyDays {
+            from: d(2026, 12, 1),
+            to: d(2027, 1, 1),
+        };
+        let busy = busy_days(&weekends, chrono_tz::Europe::Berlin, window).unwrap();
+        let weekend = |n| BusyDays {
+            from: d(2026, 12, n),
+            to: d(2026, 12, n + 2),
+        };
+        assert_eq!(busy, [weekend(5), weekend(19), weekend(26)]);
+        // A timed weekly meeting in New York, across the change back to winter time.
+        let meeting = calendar(&[
+            "DTSTART;TZID=America/New_York:20261025T233000\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n",
+        ]);
+        let window = BusyDays {
+            from: d(2026, 10, 1),
+            to: d(2026, 12, 1),
+        };
+        let busy = busy_days(&meeting, chrono_tz::America::New_York, window).unwrap();
+        let starts: Vec<NaiveDate> = busy.iter().map(|b| b.from).collect();
+        assert_eq!(starts, [d(2026, 10, 25), d(2026, 11, 1), d(2026, 11, 8)]);
+        let unread = calendar(&["DTSTART;VALUE=DATE:20261201\r\nRRULE:FREQ=MONTHLY;BYDAY=1MO\r\n"]);
+        let refused = busy_days(&unread, chrono_tz::UTC, window).unwrap_err();
+        assert!(refused.0.contains("BYDAY=1MO"), "{}", refused.0);
+    }
+
     fn calendar(events: &[&str]) -> String {
         let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
         for e in events {
@@ -332,7 +429,7 @@ mod tests {
             "DTSTART;VALUE=DATE:20261210\r\n",
             "DTSTART;VALUE=DATE:20261212\r\nDTEND;VALUE=DATE:20261213\r\nTRANSP:TRANSPARENT\r\n",
         ]);
-        let busy = busy_days(&ics, chrono_tz::Europe::Berlin).unwrap();
+        let busy = read(&ics, chrono_tz::Europe::Berlin).unwrap();
         assert_eq!(
             busy,
             [
@@ -356,7 +453,7 @@ mod tests {
             "DTSTART;TZID=Europe/Berlin:20261025T023000\r\nDTEND;TZID=Europe/Berlin:20261026T003000\r\n",
         ]);
         assert_eq!(
-            busy_days(&berlin, chrono_tz::Europe::Berlin).unwrap(),
+            read(&berlin, chrono_tz::Europe::Berlin).unwrap(),
             [BusyDays {
                 from: d(2026, 10, 25),
                 to: d(2026, 10, 27)
@@ -366,14 +463,14 @@ mod tests {
         // York (EDT) and 00:30 on 1 Nov in Berlin (CET): the same instant is another day.
         let utc = calendar(&["DTSTART:20261031T233000Z\r\nDTEND:20261101T060000Z\r\n"]);
         assert_eq!(
-            busy_days(&utc, chrono_tz::America::New_York).unwrap(),
+            read(&utc, chrono_tz::America::New_York).unwrap(),
             [BusyDays {
                 from: d(2026, 10, 31),
                 to: d(2026, 11, 2)
             }]
         );
         assert_eq!(
-            busy_days(&utc, chrono_tz::Europe::Berlin).unwrap(),
+            read(&utc, chrono_tz::Europe::Berlin).unwrap(),
             [BusyDays {
                 from: d(2026, 11, 1),
                 to: d(2026, 11, 2)
@@ -384,7 +481,7 @@ mod tests {
             "DTSTART;TZID=America/New_York:20261101T013000\r\nDTEND;TZID=America/New_York:20261102T000000\r\n",
         ]);
         assert_eq!(
-            busy_days(&repeated, chrono_tz::America::New_York).unwrap(),
+            read(&repeated, chrono_tz::America::New_York).unwrap(),
             [BusyDays {
                 from: d(2026, 11, 1),
                 to: d(2026, 11, 2)
@@ -403,7 +500,7 @@ mod tests {
             let ics = calendar(&[&format!(
                 "DTSTART;TZID={name}:{day}T023000\r\nDTEND;TZID={name}:{day}T040000\r\n"
             )]);
-            let busy = busy_days(&ics, zone).unwrap();
+            let busy = read(&ics, zone).unwrap();
             let date = NaiveDate::parse_from_str(day, "%Y%m%d").unwrap();
             assert_eq!(
                 busy,
@@ -420,7 +517,7 @@ mod tests {
     fn folded_lines_unknown_zones_and_other_files_are_handled() {
         let folded = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:2026\r\n 1201\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         assert_eq!(
-            busy_days(folded, chrono_tz::UTC).unwrap(),
+            read(folded, chrono_tz::UTC).unwrap(),
             [BusyDays {
                 from: d(2026, 12, 1),
                 to: d(2026, 12, 2)
@@ -431,23 +528,23 @@ mod tests {
             "DTSTART;TZID=\"W. Europe Standard Time (UTC+01:00)\":20261201T230000\r\nDURATION:PT2H\r\n",
         ]);
         assert_eq!(
-            busy_days(&unknown, chrono_tz::Europe::Berlin).unwrap(),
+            read(&unknown, chrono_tz::Europe::Berlin).unwrap(),
             [BusyDays {
                 from: d(2026, 12, 1),
                 to: d(2026, 12, 3)
             }]
         );
         let cancelled = calendar(&["DTSTART;VALUE=DATE:20261201\r\nSTATUS:CANCELLED\r\n"]);
-        assert!(busy_days(&cancelled, chrono_tz::UTC).unwrap().is_empty());
+        assert!(read(&cancelled, chrono_tz::UTC).unwrap().is_empty());
         let week = calendar(&["DTSTART;VALUE=DATE:20261201\r\nDURATION:P1W\r\n"]);
         assert_eq!(
-            busy_days(&format!("\u{feff}{week}"), chrono_tz::UTC).unwrap(),
+            read(&format!("\u{feff}{week}"), chrono_tz::UTC).unwrap(),
             [BusyDays {
                 from: d(2026, 12, 1),
                 to: d(2026, 12, 8)
             }]
         );
-        assert!(busy_days("hello", chrono_tz::UTC).is_err());
+        assert!(read("hello", chrono_tz::UTC).is_err());
     }
 
     #[test]
@@ -468,7 +565,7 @@ mod tests {
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
         assert!(ics.split("\r\n").all(|l| l.len() <= 75));
         assert!(!ics.contains('@') || ics.contains("@gearshare"));
-        assert_eq!(busy_days(&ics, chrono_tz::Europe::Berlin).unwrap(), busy);
+        assert_eq!(read(&ics, chrono_tz::Europe::Berlin).unwrap(), busy);
     }
 
     #[test]

@@ -19,5 +19,7 @@ pub mod pages;
 pub mod photos;
 pub(crate) mod quote_panel;
 #[cfg(feature = "ssr")]
+pub mod recurrence;
+#[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;
