@@ -70,6 +70,20 @@ test("an owner lists gear with photos; renters find it until its dates are block
   await expect(page.getByRole("list", { name: "Photos in order" }).getByRole("img")).toHaveCount(2);
   const editUrl = page.url().split("?")[0];
 
+  // The calendar feed's secret address, and a new one when the old was shared by mistake.
+  const feedField = page.getByLabel("Calendar feed address");
+  await expect(feedField).toHaveValue(/\/calendar\/[0-9a-f]{32}\.ics$/);
+  const oldFeed = await feedField.inputValue();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Get a new address" }).click();
+  await expect(page.getByText("A new address is ready; the old one no longer works.")).toBeVisible();
+  await expect(feedField).not.toHaveValue(oldFeed);
+  const path = (url: string) => new URL(url).pathname;
+  expect((await page.request.get(path(oldFeed))).status()).toBe(404);
+  const fresh = await page.request.get(path(await feedField.inputValue()));
+  expect(fresh.status()).toBe(200);
+  expect(fresh.headers()["content-type"]).toContain("text/calendar");
+
   const results = page.getByRole("list", { name: "Search results" });
   const card = results.getByRole("link", { name: title });
   await search(page, { "What are you looking for?": word });

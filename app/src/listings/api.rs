@@ -113,10 +113,21 @@ pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
 /// The owner's secret address of the listing's calendar feed (made on first request).
 #[server(endpoint = "calendar_address")]
 pub async fn calendar_address(id: Uuid) -> Result<String, AppError> {
+    feed_address(id, false).await
+}
+
+/// A new secret address for the listing's calendar feed; the old one stops working.
+#[server(endpoint = "renew_calendar_address")]
+pub async fn renew_calendar_address(id: Uuid) -> Result<String, AppError> {
+    feed_address(id, true).await
+}
+
+#[cfg(feature = "ssr")]
+async fn feed_address(id: Uuid, renew: bool) -> Result<String, AppError> {
     with_status(
         async {
             let (state, actor) = member().await?;
-            super::calendar_feed::address(&state.db, &actor, id, &state.public_url).await
+            super::calendar_feed::address(&state.db, &actor, id, &state.public_url, renew).await
         }
         .await,
     )

@@ -19,18 +19,25 @@ const FEED_DAYS: u64 = 31 + 366;
 /// The note of an imported block, as the owner's block list shows it.
 pub const IMPORTED_NOTE: &str = "Imported from a calendar";
 
-/// The feed address of `listing` for its owner; the secret in it is made the first time.
+/// The feed address of `listing` for its owner; the secret in it is made the first time, and
+/// made anew when `renew` (the old address then stops working at once: for an address that
+/// was shared by mistake).
 pub async fn address(
     db: &Db,
     actor: &Actor,
     listing: Uuid,
     public_url: &str,
+    renew: bool,
 ) -> Result<String, AppError> {
     owned(db, &actor.user, listing).await?;
     let fresh = Uuid::new_v4().simple().to_string();
+    let set = if renew {
+        "UPDATE listings SET calendar_token = $2 WHERE id = $1"
+    } else {
+        "UPDATE listings SET calendar_token = $2 WHERE id = $1 AND calendar_token IS NULL"
+    };
     let token: Option<String> = on_pool!(db, pool => {
-        sqlx::query("UPDATE listings SET calendar_token = $2 WHERE id = $1 AND calendar_token IS NULL")
-            .bind(listing).bind(&fresh).execute(pool).await?;
+        sqlx::query(set).bind(listing).bind(&fresh).execute(pool).await?;
         sqlx::query_scalar("SELECT calendar_token FROM listings WHERE id = $1")
             .bind(listing).fetch_one(pool).await?
     });

@@ -1,7 +1,7 @@
 //! The edit page's "Calendar sync": the listing's feed address to paste into a calendar app,
 //! and an `.ics` upload whose busy days become blocks (the server's calendar routes).
 
-use super::api::calendar_address;
+use super::api::{calendar_address, RenewCalendarAddress};
 use crate::forms::FieldError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -28,7 +28,10 @@ fn import_outcome() -> (Option<String>, Option<&'static str>) {
 
 #[component]
 pub fn CalendarSync(listing: Uuid) -> impl IntoView {
+    let renew = ServerAction::<RenewCalendarAddress>::new();
+    // A renewed address answers the renewal itself; until then, the current one.
     let address = Resource::new(move || listing, calendar_address);
+    let shown = move |current: String| renew.value().get().and_then(Result::ok).unwrap_or(current);
     let (done, problem) = import_outcome();
     let described_by = if problem.is_some() {
         "field-calendar-hint field-calendar-error"
@@ -48,8 +51,22 @@ pub fn CalendarSync(listing: Uuid) -> impl IntoView {
                         Ok(url) => view! {
                             <div class="field mt-3">
                                 <label for="calendar-feed">"Calendar feed address"</label>
-                                <input id="calendar-feed" type="text" readonly value=url class="font-mono text-sm"/>
+                                <input id="calendar-feed" type="text" readonly value=url.clone() prop:value=move || shown(url.clone())
+                                    class="font-mono text-sm"/>
                             </div>
+                            <ActionForm action=renew attr:class="mt-2 flex flex-wrap items-center gap-3">
+                                <input type="hidden" name="id" value=listing.to_string()/>
+                                <button type="submit" class="btn-secondary" disabled=move || renew.pending().get()>
+                                    "Get a new address"
+                                </button>
+                                <span class="text-sm text-slate-600">
+                                    "The old address stops working at once; give calendars the new one."
+                                </span>
+                            </ActionForm>
+                            {move || renew.value().get().map(|answer| match answer {
+                                Ok(_) => view! { <p role="status" class="mt-2 text-emerald-900">"A new address is ready; the old one no longer works."</p> }.into_any(),
+                                Err(error) => view! { <p role="alert" class="mt-2 text-red-900">{error.to_string()}</p> }.into_any(),
+                            })}
                         }.into_any(),
                         Err(error) => view! { <p role="alert" class="mt-3 text-red-900">{error.to_string()}</p> }.into_any(),
                     }

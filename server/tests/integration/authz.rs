@@ -378,6 +378,13 @@ const MATRIX: &[Entry] = &[
         Members,
     ),
     entry(
+        "POST",
+        "/api/renew_calendar_address",
+        "/api/renew_calendar_address",
+        &[("id", "00000000-0000-4000-8000-000000000000")],
+        Members,
+    ),
+    entry(
         "GET",
         "/api/booking",
         "/api/booking?id=00000000-0000-4000-8000-000000000000",

@@ -61,6 +61,23 @@ async fn a_feed_shows_busy_days_and_an_upload_blocks_free_ones(backend: Backend)
         .post("/api/calendar_address", &[("id", &tent.to_string())])
         .await;
     assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+    let not_theirs = stranger
+        .post("/api/renew_calendar_address", &[("id", &tent.to_string())])
+        .await;
+    assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&path).await.status, StatusCode::OK, "unchanged");
+
+    // A new address: the old one stops working at once.
+    let renewed = owner
+        .post("/api/renew_calendar_address", &[("id", &tent.to_string())])
+        .await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+    let new_path = feed_address(&mut owner, tent).await;
+    assert_ne!(new_path, path);
+    assert!(renewed.body.contains(&new_path), "{}", renewed.body);
+    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&new_path).await.status, StatusCode::OK);
+    let path = new_path;
 
     // Two busy stretches and one that clashes with the booking.
     let ics = format!(
