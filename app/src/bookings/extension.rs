@@ -266,9 +266,11 @@ async fn write(
         }
         let command = Command::Extend {
             extension: extension.clone(),
-            // In the listing's zone of today: bookings do not record the zone they were made
-            // in (an owner who moves a listing's zone meanwhile shifts this due time).
-            due_at: due_at(request.to, &terms.time_zone),
+            // In the zone the booking was made in (older bookings: the listing's of today).
+            due_at: due_at(
+                request.to,
+                before.terms.time_zone.as_deref().unwrap_or(&terms.time_zone),
+            ),
             key: request.key,
         };
         let events = decide(&before, &command, actor_of(renter), now).map_err(refused)?;

@@ -299,6 +299,7 @@ fn new_booking(
             .collect(),
         late_fee_per_day_minor: terms.late_fee_minor,
         due_at: Some(due_at(period.to(), &terms.time_zone)),
+        time_zone: Some(terms.time_zone.clone()),
     })
 }
 

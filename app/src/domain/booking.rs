@@ -179,6 +179,10 @@ pub struct NewBooking {
     /// The end of the return day in the listing's zone.
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+    /// The listing's time zone when booked (an IANA name), for due times set later (an
+    /// extension's); older bookings did not record it.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 fn default_claim_window_minutes() -> i64 {
@@ -1133,6 +1137,7 @@ mod tests {
             included: vec!["Tent".into(), "Poles".into()],
             late_fee_per_day_minor: 1_500,
             due_at: None,
+            time_zone: None,
         }
     }
 

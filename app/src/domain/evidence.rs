@@ -94,6 +94,7 @@ mod tests {
             included: Vec::new(),
             late_fee_per_day_minor: 0,
             due_at: None,
+            time_zone: None,
         }))
         .unwrap();
         booking.status = status;
