@@ -48,14 +48,8 @@ fn Extend(page: ExtensionPage, to: String) -> impl IntoView {
     let back = format!("/bookings/{}", page.booking);
     let current = format!("{}: {}", page.listing_title, page.current.describe());
     let earliest = (page.current.to() + Duration::days(1)).to_string();
-    let date_error = page
-        .offer
-        .as_ref()
-        .and_then(|offer| field_message(&Some(offer.clone()), "to"));
-    let refusal = page
-        .offer
-        .as_ref()
-        .and_then(|offer| form_message(&Some(offer.clone()), &["to"]));
+    let date_error = field_message(&page.offer, "to");
+    let refusal = form_message(&page.offer, &["to"]);
     let priced = page.offer.clone().and_then(Result::ok);
     view! {
         <h1 class="text-3xl font-bold tracking-tight text-slate-900">"Extend your booking"</h1>

@@ -8,7 +8,7 @@ use super::model::EvidencePhoto;
 use super::service::{actor_of, booking_of, held_booking, lock_booking_sql, parse_events, refused};
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
-use crate::domain::booking::replay;
+use crate::domain::booking::{replay, Actor};
 use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
 use crate::domain::Party;
 use crate::error::AppError;
@@ -110,12 +110,17 @@ pub async fn file(
     id: Uuid,
     photo: Uuid,
 ) -> Result<(Bytes, &'static str), AppError> {
-    let booking = booking_of(db, id).await?;
-    actor_of(user).party(&booking).ok_or(AppError::NotFound)?;
-    let key: Option<String> = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT storage_key FROM booking_photos WHERE id = $1 AND booking_id = $2")
+    // One statement per image, since a page asks for each of its photos: the booking's
+    // parties come from its row, not from replaying its events.
+    let found: Option<(String, Uuid, Uuid)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT p.storage_key, b.renter_id, b.owner_id FROM booking_photos p \
+         JOIN bookings b ON b.id = p.booking_id WHERE p.id = $1 AND p.booking_id = $2")
         .bind(photo).bind(id).fetch_optional(pool).await)?;
-    let key = key.ok_or(AppError::NotFound)?;
+    let (key, renter, owner) = found.ok_or(AppError::NotFound)?;
+    let admin = matches!(actor_of(user), Actor::Member { is_admin: true, .. });
+    if !(admin || user.id == renter || user.id == owner) {
+        return Err(AppError::NotFound);
+    }
     let content_type = content_type_for(&key).ok_or(AppError::NotFound)?;
     let bytes = media
         .get(&key)

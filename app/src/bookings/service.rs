@@ -18,9 +18,7 @@ use crate::domain::card::Card;
 use crate::domain::late::GRACE;
 use crate::domain::ledger::{target, EntryKind};
 use crate::domain::pricing::DateField;
-use crate::domain::{
-    quote, BookingStatus, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod,
-};
+use crate::domain::{quote, BookingStatus, CancellationPolicy, Quote, QuoteError, RentalPeriod};
 use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
@@ -587,14 +585,10 @@ fn authorization_entries(
     at: DateTime<Utc>,
 ) -> Vec<Vec<Arg>> {
     let quote = &new.quote;
-    let charge = Money::new(
-        quote.rental.minor + quote.service_fee.minor,
-        quote.total.currency,
-    );
     let mut entries = vec![entry_args(
         new.id,
         EntryKind::Authorization,
-        charge,
+        quote.charge(),
         &authorized.charge,
         &format!("authorization:{}", new.id),
         at,

@@ -289,15 +289,6 @@ impl Booking {
         Money::new(deposit.minor - fee, deposit.currency)
     }
 
-    /// What the renter's card pays: the rental and the service fee, extensions included.
-    pub fn charge(&self) -> Money {
-        let quote = &self.terms.quote;
-        Money::new(
-            quote.rental.minor + quote.service_fee.minor,
-            quote.rental.currency,
-        )
-    }
-
     /// When the owner's time to claim on the deposit ends, once the gear is back.
     pub fn claim_deadline(&self) -> Option<DateTime<Utc>> {
         self.handover
@@ -608,7 +599,9 @@ pub fn decide(
         Command::Expire => Ok(vec![BookingEvent::Expired]),
         Command::ConfirmPayment { .. } if party != Party::System => Err(Refusal::NotAllowed),
         Command::ConfirmPayment { .. } if status != BookingStatus::Accepted => Err(not_now()),
-        Command::ConfirmPayment { captured_minor } if *captured_minor < booking.charge().minor => {
+        Command::ConfirmPayment { captured_minor }
+            if *captured_minor < booking.terms.quote.charge().minor =>
+        {
             Err(Refusal::Timing("The charge is not captured in full yet."))
         }
         Command::ConfirmHandover {
@@ -645,7 +638,7 @@ pub fn decide(
             key,
         } => extend(booking, party, extension, *due_at, *key, now),
         Command::ConfirmPayment { .. } => Ok(vec![BookingEvent::Paid {
-            amount: booking.charge(),
+            amount: booking.terms.quote.charge(),
         }]),
     }
 }

@@ -175,7 +175,7 @@ pub struct Split {
 /// What the booking's status demands of its money.
 pub fn target(booking: &Booking) -> Target {
     let quote = &booking.terms.quote;
-    let full = quote.rental.minor + quote.service_fee.minor;
+    let full = quote.charge().minor;
     let untouched = Target {
         charge: None,
         deposit_kept: None,
@@ -390,7 +390,7 @@ pub fn check(booking: &Booking, payments: &[Position], settling: bool) -> Vec<Mi
     let total = Position::total(payments);
     let position = &total;
     let quote = &booking.terms.quote;
-    let full = quote.rental.minor + quote.service_fee.minor;
+    let full = quote.charge().minor;
     let mut wrong = Vec::new();
     let mut expect = |ok: bool, what: String| {
         if !ok {

@@ -121,6 +121,17 @@ impl DateField {
     }
 }
 
+impl Quote {
+    /// What the renter's card is charged: the rental and the service fee (the deposit is only
+    /// held). It fits: the quote's total, which adds the deposit, does.
+    pub fn charge(&self) -> Money {
+        Money::new(
+            self.rental.minor + self.service_fee.minor,
+            self.rental.currency,
+        )
+    }
+}
+
 impl QuoteError {
     /// The date the refusal is about; `None` when it is about the listing itself.
     pub fn field(self) -> Option<DateField> {

@@ -55,11 +55,7 @@ pub async fn authorize_request<G: PaymentGateway>(
     quote: &Quote,
     card: &Card,
 ) -> Result<Authorized, AppError> {
-    let charge_amount = quote
-        .rental
-        .checked_add(quote.service_fee)
-        .ok_or_else(|| AppError::internal("quote", "rental and fee overflow"))?;
-    let charge = authorize_charge(gateway, attempt, charge_amount, card).await?;
+    let charge = authorize_charge(gateway, attempt, quote.charge(), card).await?;
     let deposit = if quote.deposit.minor > 0 {
         let hold = gateway
             .hold_deposit(&format!("hold:{}", attempt.simple()), quote.deposit, card)
@@ -148,8 +144,12 @@ pub async fn settle<G: PaymentGateway>(
         }
     }
     let (booking, entries) = load(db, id).await?;
-    if booking.status == BookingStatus::Accepted {
-        let captured_minor = ledger::position(&entries).captured;
+    let captured_minor = ledger::position(&entries).captured;
+    // Checked here first so that a capture still waiting (an outage) costs no write; the state
+    // machine checks it again under the booking's lock.
+    if booking.status == BookingStatus::Accepted
+        && captured_minor >= booking.terms.quote.charge().minor
+    {
         match act(
             db,
             id,
@@ -159,8 +159,8 @@ pub async fn settle<G: PaymentGateway>(
         )
         .await
         {
-            // Not all captured yet (an extension came meanwhile), or cancelled meanwhile: a
-            // later settlement captures or refunds.
+            // An extension or a cancellation came meanwhile: a later settlement captures or
+            // refunds.
             Ok(_) | Err(AppError::Conflict(_)) => {}
             Err(error) => return Err(error),
         }

@@ -9,7 +9,7 @@ use crate::bookings::{
 };
 use crate::common::{Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER};
 use crate::handover::{confirmed, run_jobs_at};
-use crate::payments::{assert_reconciled, position};
+use crate::payments::{assert_reconciled, count as count_all, position};
 use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
@@ -52,11 +52,6 @@ async fn extend(renter: &mut Visitor<'_>, id: Uuid, to: NaiveDate, key: Uuid) ->
 
 async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
     on_pool!(&app.db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await).unwrap()
-}
-
-/// A count over the whole database.
-async fn count_all(app: &TestApp, sql: &str) -> i64 {
-    on_pool!(&app.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
 }
 
 const PROVIDER_PAYMENTS: &str = "SELECT COUNT(*) FROM sandbox_payments";

@@ -29,7 +29,7 @@ pub(crate) async fn position(app: &TestApp, booking: Uuid) -> Position {
     app::payments::ledger::position(&entries)
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     on_pool!(&app.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
 }
 
