@@ -52,6 +52,30 @@ pub struct Config {
     /// Keep public pages that visitors ask for for a moment (`page_cache`); off only to
     /// measure the rendering path (scripts/bench-search.sh).
     pub page_cache: bool,
+    /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
+    pub metrics_token: Option<Secret>,
+    /// How long a connection may take to send a request's headers.
+    pub header_read_timeout_secs: u64,
+    /// How long a request may take to be answered (open streams are exempt).
+    pub request_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+}
+
+/// A setting that must stay out of logs: `Debug` shows none of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl Config {
@@ -79,7 +103,7 @@ impl Config {
         let addr_text = lookup("GEARSHARE_ADDR")
             .or_else(|| lookup("LEPTOS_SITE_ADDR"))
             .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
-        Ok(Config {
+        let config = Config {
             database_url: var("DATABASE_URL", "sqlite://data/gearshare.db"),
             db_max_connections: parse(
                 "DB_MAX_CONNECTIONS",
@@ -177,8 +201,122 @@ impl Config {
                 "off" => false,
                 other => return Err(invalid("PAGE_CACHE", other, "on or off")),
             },
-        })
+            metrics_token: match lookup("METRICS_TOKEN").filter(|v| !v.is_empty()) {
+                Some(token) if !(16..=256).contains(&token.len()) => {
+                    return Err(invalid(
+                        "METRICS_TOKEN",
+                        "(hidden)",
+                        "a secret of 16 to 256 characters",
+                    ))
+                }
+                token => token.map(Secret),
+            },
+            header_read_timeout_secs: parse(
+                "HEADER_READ_TIMEOUT_SECS",
+                &var("HEADER_READ_TIMEOUT_SECS", "10"),
+                |s: &u64| (1..=300).contains(s),
+                "seconds from 1 to 300",
+            )?,
+            request_timeout_secs: parse(
+                "REQUEST_TIMEOUT_SECS",
+                &var("REQUEST_TIMEOUT_SECS", "60"),
+                |s: &u64| (1..=3600).contains(s),
+                "seconds from 1 to 3600",
+            )?,
+            max_connections: parse(
+                "MAX_CONNECTIONS",
+                &var("MAX_CONNECTIONS", "1024"),
+                |n: &usize| (1..=100_000).contains(n),
+                "a number of connections from 1 to 100000",
+            )?,
+        };
+        evidence_kept_apart(&config)?;
+        Ok(config)
     }
+}
+
+/// Refuses an evidence store inside the public media store: `/media` serves every file under
+/// MEDIA_DIR and every key of MEDIA_STORE, so private handover photos there would be public.
+fn evidence_kept_apart(config: &Config) -> Result<(), ConfigError> {
+    let evidence = match &config.evidence_store {
+        Some(url) => Location::of_url(url),
+        None => Location::Folder(absolute(&config.evidence_dir)),
+    };
+    let mut public = vec![Location::Folder(absolute(&config.media_dir))];
+    public.extend(config.media_store.as_deref().map(Location::of_url));
+    if public.iter().any(|place| place.holds(&evidence)) {
+        let (name, value) = match &config.evidence_store {
+            Some(url) => ("EVIDENCE_STORE", url.clone()),
+            None => ("EVIDENCE_DIR", config.evidence_dir.display().to_string()),
+        };
+        return Err(ConfigError {
+            name,
+            value,
+            expected: "a place outside MEDIA_DIR and MEDIA_STORE, which /media serves to anyone",
+        });
+    }
+    Ok(())
+}
+
+/// Where a store keeps its files, as far as containment goes.
+enum Location {
+    Folder(PathBuf),
+    Bucket(String),
+}
+
+impl Location {
+    fn of_url(url: &str) -> Location {
+        match url.strip_prefix("file://") {
+            Some(path) => Location::Folder(absolute(std::path::Path::new(path))),
+            None => {
+                let rest = url.strip_prefix("s3://").unwrap_or(url);
+                Location::Bucket(rest.split('/').next().unwrap_or_default().to_owned())
+            }
+        }
+    }
+
+    /// Whether `other` lies inside this place (a folder tree, or the same bucket).
+    fn holds(&self, other: &Location) -> bool {
+        match (self, other) {
+            (Location::Folder(outer), Location::Folder(inner)) => inner.starts_with(outer),
+            (Location::Bucket(a), Location::Bucket(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// The path made absolute and free of `.` and `..`, as far as the folders exist also with
+/// symbolic links resolved, so two spellings of one folder compare equal.
+fn absolute(path: &std::path::Path) -> PathBuf {
+    let joined = std::env::current_dir().unwrap_or_default().join(path);
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    // Resolve links through the longest part of the path that exists.
+    let mut existing = clean.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_owned()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return clean,
+        }
+    }
+    let mut resolved = std::fs::canonicalize(&existing).unwrap_or(existing);
+    resolved.extend(rest.into_iter().rev());
+    resolved
 }
 
 /// A photo store's address from `name`, if set: `s3://bucket[/prefix]` or `file:///path`.
@@ -265,6 +403,64 @@ mod tests {
         assert!(config(&[("PUBLIC_URL", "https://gearshare.example")])
             .unwrap()
             .https());
+    }
+
+    #[test]
+    fn an_evidence_store_inside_the_public_media_is_refused() {
+        for vars in [
+            &[
+                ("MEDIA_DIR", "/srv/gs/media"),
+                ("EVIDENCE_DIR", "/srv/gs/media/evidence"),
+            ][..],
+            &[
+                ("MEDIA_DIR", "/srv/gs/media"),
+                ("EVIDENCE_DIR", "/srv/gs/x/../media/./ev"),
+            ],
+            &[
+                ("MEDIA_DIR", "/srv/gs/media"),
+                ("EVIDENCE_STORE", "file:///srv/gs/media/e"),
+            ],
+            &[
+                ("MEDIA_STORE", "s3://photos/public"),
+                ("EVIDENCE_STORE", "s3://photos/private"),
+            ],
+            &[
+                ("MEDIA_STORE", "file:///srv/up"),
+                ("EVIDENCE_DIR", "/srv/up/private"),
+            ],
+        ] {
+            let err = config(vars).unwrap_err().to_string();
+            assert!(err.starts_with("EVIDENCE_"), "{vars:?}: {err}");
+            assert!(err.contains("/media serves to anyone"), "{err}");
+        }
+        for vars in [
+            &[
+                ("MEDIA_DIR", "/srv/gs/media"),
+                ("EVIDENCE_DIR", "/srv/gs/evidence"),
+            ][..],
+            &[
+                ("MEDIA_DIR", "/srv/gs/media"),
+                ("EVIDENCE_DIR", "/srv/gs/media-private"),
+            ],
+            &[
+                ("MEDIA_STORE", "s3://photos"),
+                ("EVIDENCE_STORE", "s3://evidence"),
+            ],
+        ] {
+            assert!(config(vars).is_ok(), "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn the_metrics_token_is_long_and_never_shown() {
+        assert!(config(&[("METRICS_TOKEN", "short")]).is_err());
+        let c = config(&[("METRICS_TOKEN", "a-long-enough-scrape-token")]).unwrap();
+        assert_eq!(
+            c.metrics_token.as_ref().unwrap().expose(),
+            "a-long-enough-scrape-token"
+        );
+        assert!(!format!("{c:?}").contains("scrape-token"));
+        assert!(config(&[]).unwrap().metrics_token.is_none());
     }
 
     #[test]

@@ -11,8 +11,8 @@ use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::http::{header, HeaderName, HeaderValue, Request, Response, StatusCode};
-use axum::routing::{get, post};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::path::Path;
@@ -31,13 +31,74 @@ const HASHED_ASSET_CACHE: &str = "public, max-age=31536000, immutable";
 const UNHASHED_ASSET_CACHE: &str = "no-cache";
 const MEDIA_CACHE: &str = "public, max-age=86400";
 
+/// A plain axum route beside Leptos's pages and server functions.
+pub struct PlainRoute {
+    pub method: Method,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn plain(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> PlainRoute {
+    PlainRoute {
+        method,
+        path,
+        handler,
+    }
+}
+
+/// Every plain route the router serves. `router` builds them from this list and the
+/// authorization matrix test enumerates it, so a route cannot exist without a rule there.
+pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
+    let token = config.metrics_token.clone();
+    let metrics_route = get(
+        move |State(state): State<AppState>, headers: axum::http::HeaderMap| async move {
+            metrics::serve(
+                &metrics,
+                &state.db,
+                token.as_ref().map(|t| t.expose()),
+                &headers,
+            )
+        },
+    );
+    let mut routes = vec![
+        plain(Method::GET, "/healthz", get(healthz)),
+        plain(Method::GET, "/readyz", get(readyz)),
+        plain(Method::GET, "/metrics", metrics_route),
+        plain(
+            Method::GET,
+            "/account/data",
+            get(security::download_my_data),
+        ),
+        plain(
+            Method::POST,
+            "/owner/listings/{id}/photos",
+            post(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
+        ),
+        plain(
+            Method::POST,
+            "/owner/listings/{id}/calendar",
+            post(crate::calendar::import)
+                .layer(DefaultBodyLimit::max(crate::calendar::MAX_CALENDAR_BYTES)),
+        ),
+        plain(Method::GET, "/calendar/{file}", get(crate::calendar::feed)),
+        plain(
+            Method::POST,
+            "/bookings/{id}/photos",
+            post(photos::booking_upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
+        ),
+        plain(
+            Method::GET,
+            "/bookings/{id}/photos/{photo}",
+            get(photos::booking_photo),
+        ),
+    ];
+    routes.extend(bench_baseline(config));
+    routes
+}
+
 pub fn router(state: AppState, config: &Config) -> Router {
     let media_dir = config.media_dir.as_path();
     let metrics = Arc::new(Metrics::default());
-    let metrics_route = {
-        let (metrics, db) = (metrics.clone(), state.db.clone());
-        get(move || async move { metrics::exposition(&metrics, &db) })
-    };
     let options = state.leptos_options.clone();
     let pkg_dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let pkg_cache = if options.hash_files {
@@ -46,30 +107,15 @@ pub fn router(state: AppState, config: &Config) -> Router {
         UNHASHED_ASSET_CACHE
     };
     let request_id = HeaderName::from_static("x-request-id");
-    let pages = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", metrics_route)
-        .route("/account/data", get(security::download_my_data))
+    let pages = plain_routes(config, metrics.clone())
+        .into_iter()
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, route.handler)
+        })
         .nest_service(
             "/pkg",
             cached(ServeDir::new(pkg_dir).precompressed_br(), pkg_cache),
         )
-        .route(
-            "/owner/listings/{id}/photos",
-            post(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
-        )
-        .route(
-            "/owner/listings/{id}/calendar",
-            post(crate::calendar::import)
-                .layer(DefaultBodyLimit::max(crate::calendar::MAX_CALENDAR_BYTES)),
-        )
-        .route("/calendar/{file}", get(crate::calendar::feed))
-        .route(
-            "/bookings/{id}/photos",
-            post(photos::booking_upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
-        )
-        .route("/bookings/{id}/photos/{photo}", get(photos::booking_photo))
         .leptos_routes_with_context(&state, route_list(), use_page_nonce, {
             let options = options.clone();
             move || shell(options.clone())
@@ -81,7 +127,6 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 MEDIA_CACHE,
             ),
         )
-        .merge(bench_baseline(config))
         .fallback_service(public_files(&state));
     let page_cache = page_cache::PageCache {
         answers: state.answers.clone(),
@@ -93,7 +138,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
             page_cache,
             page_cache::serve,
         ))
-        .layer(axum::middleware::from_fn(security::page_policy));
+        .layer(axum::middleware::from_fn(security::page_policy))
+        .layer(axum::middleware::from_fn(security::real_redirects));
     let mut headers = SECURITY_HEADERS.to_vec();
     if config.https() {
         headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));
@@ -123,6 +169,11 @@ pub fn router(state: AppState, config: &Config) -> Router {
             metrics,
             metrics::record,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::time::Duration::from_secs(config.request_timeout_secs),
+            crate::serving::request_deadline,
+        ))
+        .layer(axum::middleware::from_fn(crate::serving::catch_panics))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
@@ -174,7 +225,7 @@ fn public_files(state: &AppState) -> ServeDir<axum::routing::RouterIntoService<a
 }
 
 /// The path as logs may keep it: a calendar feed's address is its secret.
-fn logged_path(path: &str) -> &str {
+pub(crate) fn logged_path(path: &str) -> &str {
     if path.starts_with("/calendar/") {
         "/calendar/{token}.ics"
     } else {
@@ -184,24 +235,23 @@ fn logged_path(path: &str) -> &str {
 
 /// `/bench/baseline`, only when BENCH_BASELINE_FILE is set: the file's bytes from memory, so a
 /// benchmark can compare a real page with the cost of the HTTP stack alone.
-fn bench_baseline(config: &Config) -> Router<AppState> {
-    let Some(path) = &config.bench_baseline else {
-        return Router::new();
-    };
+fn bench_baseline(config: &Config) -> Option<PlainRoute> {
+    let path = config.bench_baseline.as_ref()?;
     match std::fs::read(path) {
         Ok(bytes) => {
             let body = axum::body::Bytes::from(bytes);
-            Router::new().route(
+            Some(plain(
+                Method::GET,
                 "/bench/baseline",
                 get(move || {
                     let body = body.clone();
                     async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body) }
                 }),
-            )
+            ))
         }
         Err(error) => {
             tracing::warn!(path = %path.display(), %error, "BENCH_BASELINE_FILE not readable; no baseline route");
-            Router::new()
+            None
         }
     }
 }

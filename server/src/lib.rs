@@ -11,6 +11,7 @@ pub mod reconcile;
 pub mod replay;
 pub mod security;
 pub mod seed;
+pub mod serving;
 pub mod telemetry;
 pub mod worker;
 

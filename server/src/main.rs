@@ -254,13 +254,12 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
         )
     })?;
     tracing::info!(addr = %config.addr, "GearShare is serving on http://{}", config.addr);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| format!("server error: {e}"))?;
+    let limits = gearshare::serving::Limits {
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+        max_connections: config.max_connections,
+        drain: std::time::Duration::from_secs(config.request_timeout_secs),
+    };
+    gearshare::serving::serve(listener, router, limits, shutdown_signal()).await;
     tracing::info!("stopped after finishing in-flight requests");
     Ok(())
 }

@@ -104,7 +104,45 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next:
 }
 
 /// The `/metrics` response.
-pub fn exposition(metrics: &Metrics, db: &Db) -> impl IntoResponse {
+/// `GET /metrics`: only with `Authorization: Bearer <METRICS_TOKEN>`. Without a token set,
+/// the address answers 404, so the figures are never public by default.
+pub fn serve(
+    metrics: &Metrics,
+    db: &Db,
+    token: Option<&str>,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    use axum::http::{header, StatusCode};
+    let Some(token) = token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let offered = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if same_secret(offered, token) {
+        exposition(metrics, db).into_response()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response()
+    }
+}
+
+/// Compares digests of both in time that does not depend on where they differ.
+fn same_secret(offered: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(offered), Sha256::digest(expected));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+fn exposition(metrics: &Metrics, db: &Db) -> impl IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,

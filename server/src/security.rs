@@ -149,6 +149,32 @@ pub async fn page_policy(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// A page that redirects (a private page's `<Redirect/>` for a visitor) answers with a real
+/// 302 whatever the client accepts. leptos_axum sets the status only when the request's
+/// `Accept` names `text/html` and otherwise leaves 200 with a `Location` that no client
+/// follows, so curl, crawlers and scripts got a blank page. Server functions (`/api/…`) keep
+/// leptos' own redirect header, which their browser client reads.
+pub async fn real_redirects(request: Request, next: Next) -> Response {
+    let server_function = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if server_function
+        || !response.status().is_success()
+        || !response.headers().contains_key(header::LOCATION)
+    {
+        return response;
+    }
+    let location = response.headers()[header::LOCATION].clone();
+    let mut redirect = StatusCode::FOUND.into_response();
+    redirect.headers_mut().insert(header::LOCATION, location);
+    // A session cookie set while rendering must still reach the browser.
+    for value in response.headers().get_all(header::SET_COOKIE) {
+        redirect
+            .headers_mut()
+            .append(header::SET_COOKIE, value.clone());
+    }
+    redirect
+}
+
 /// The signed-in person, for REST handlers: what `resolve_viewer` found, as server functions
 /// see it too.
 pub struct SignedIn(pub CurrentUser);

@@ -130,12 +130,13 @@ pub async fn require_admin() -> Result<CurrentUser, AppError> {
     }
 }
 
-/// Only the owner of a thing (or an admin) may change it.
+/// Only the owner of a thing (or an admin with two-factor on, as in the admin area) may
+/// change it.
 pub fn ensure_owner(user: &CurrentUser, owner_id: Uuid) -> Result<(), AppError> {
-    if user.id == owner_id || user.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+    match (user.id == owner_id, user.is_admin(), user.two_factor_on) {
+        (true, _, _) | (false, true, true) => Ok(()),
+        (false, true, false) => Err(AppError::SecondFactorRequired),
+        (false, false, _) => Err(AppError::Forbidden),
     }
 }
 

@@ -454,7 +454,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/admin", "/admin", &[], Admins),
     entry("GET", "/admin/users", "/admin/users", &[], Admins),
     entry("GET", "/admin/audit", "/admin/audit", &[], Admins),
-    // Plain axum routes (server/src/http.rs); not enumerable, kept in step by hand.
+    // Plain axum routes (`gearshare::http::plain_routes`).
     entry("GET", "/healthz", "/healthz", &[], Public),
     entry("GET", "/readyz", "/readyz", &[], Public),
     entry("GET", "/metrics", "/metrics", &[], Public),
@@ -497,14 +497,18 @@ const MATRIX: &[Entry] = &[
     ),
 ];
 
-/// Every server function and page the app registers, as "METHOD path".
+/// Every server function, page and plain route the app registers, as "METHOD path".
 fn registered_endpoints() -> BTreeSet<String> {
     let functions =
         leptos::server_fn::axum::server_fn_paths().map(|(path, method)| format!("{method} {path}"));
     let pages = leptos_axum::generate_route_list(app::App)
         .into_iter()
         .map(|route| format!("GET {}", route.path()));
-    functions.chain(pages).collect()
+    let config = gearshare::config::Config::from_lookup(|_| None).unwrap();
+    let plain = gearshare::http::plain_routes(&config, Default::default())
+        .into_iter()
+        .map(|route| format!("{} {}", route.method, route.path));
+    functions.chain(pages).chain(plain).collect()
 }
 
 #[tokio::test]
@@ -513,34 +517,67 @@ async fn every_endpoint_is_in_the_matrix() {
         .iter()
         .map(|e| format!("{} {}", e.method, e.route))
         .collect();
-    let plain = [
-        "GET /healthz",
-        "GET /readyz",
-        "GET /metrics",
-        "GET /account/data",
-        "POST /owner/listings/{id}/photos",
-        "POST /owner/listings/{id}/calendar",
-        "POST /bookings/{id}/photos",
-        "GET /bookings/{id}/photos/{photo}",
-        "GET /calendar/{file}",
-    ];
-    let missing: Vec<_> = registered_endpoints()
-        .difference(&listed)
-        .cloned()
-        .collect();
+    let registered = registered_endpoints();
+    assert!(
+        registered.contains("GET /healthz") && registered.contains("POST /bookings/{id}/photos"),
+        "plain routes are enumerated: {registered:?}"
+    );
+    let missing: Vec<_> = registered.difference(&listed).cloned().collect();
     assert!(
         missing.is_empty(),
         "endpoints without an authorization rule: {missing:?}"
     );
-    let stale: Vec<_> = listed
-        .difference(&registered_endpoints())
-        .filter(|e| !plain.contains(&e.as_str()))
-        .cloned()
-        .collect();
+    let stale: Vec<_> = listed.difference(&registered).cloned().collect();
     assert!(
         stale.is_empty(),
         "rules for endpoints that no longer exist: {stale:?}"
     );
+}
+
+/// Private pages answer visitors with a real redirect to log in, whatever the client
+/// accepts: curl and scripts send `*/*` or nothing, and got a blank 200 before.
+async fn private_pages_redirect_every_client(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let private = MATRIX
+        .iter()
+        .filter(|e| e.method == "GET" && e.access != Public)
+        .filter(|e| !e.route.starts_with("/api/"))
+        // A booking's photo is an image, not a page: it answers a visitor 401.
+        .filter(|e| !e.route.contains("/photos/"));
+    let mut checked = 0;
+    for entry in private {
+        for accept in [None, Some("*/*"), Some("text/html")] {
+            let request = axum::http::Request::get(entry.call);
+            let request = match accept {
+                Some(accept) => request.header("accept", accept),
+                None => request,
+            };
+            let answer = app
+                .request(request.body(axum::body::Body::empty()).unwrap())
+                .await;
+            let location = answer
+                .headers
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            assert!(
+                matches!(answer.status, StatusCode::FOUND | StatusCode::SEE_OTHER),
+                "{} with accept {accept:?}: {}",
+                entry.call,
+                answer.status
+            );
+            assert!(
+                location.starts_with("/login?next="),
+                "{}: {location}",
+                entry.call
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3 * 10, "{checked} private pages checked");
+    // Server functions keep leptos's own redirect signal for their browser client.
+    let me = app.get("/api/me").await;
+    assert_eq!(me.status, StatusCode::OK);
 }
 
 async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
@@ -666,4 +703,7 @@ async fn every_endpoint_allows_and_denies_as_the_matrix_says(backend: Backend) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-crate::on_both_backends!(every_endpoint_allows_and_denies_as_the_matrix_says);
+crate::on_both_backends!(
+    every_endpoint_allows_and_denies_as_the_matrix_says,
+    private_pages_redirect_every_client,
+);

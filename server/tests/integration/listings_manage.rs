@@ -252,6 +252,53 @@ async fn only_the_owner_changes_a_listing(backend: Backend) {
     assert!(mine.body.contains("Petzl Grigri belay device"));
 }
 
+async fn admins_change_others_listings_only_with_two_factor(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let id_text = id.to_string();
+    let mut admin = signed_up(&app, "ada@example.com").await;
+    on_pool!(&app.db, pool => sqlx::query("UPDATE users SET role = 'admin' WHERE email = $1")
+        .bind("ada@example.com").execute(pool).await.map(|_| ()))
+    .unwrap();
+    let refused = post_listing(
+        &mut admin,
+        "/api/update_listing",
+        &[("id", &id_text), ("version", "1")],
+        &[("title", "Edited by an admin")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let edit = admin.get(&format!("/owner/listings/{id}/edit")).await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    let pause = admin
+        .post(
+            "/api/listing_status",
+            &[("id", &id_text), ("status", "paused")],
+        )
+        .await;
+    assert_eq!(pause.status, StatusCode::FORBIDDEN);
+    let ics = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20300101\r\nDTEND;VALUE=DATE:20300102\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let uri = format!("/owner/listings/{id}/calendar");
+    let file = [("busy.ics", "text/calendar", &ics[..])];
+    let import = crate::common::post_files(&app, &admin, &uri, "calendar", &file).await;
+    assert_eq!(import.status, StatusCode::FORBIDDEN, "{}", import.body);
+    on_pool!(&app.db, pool => sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE email = $2")
+        .bind(chrono::Utc::now()).bind("ada@example.com").execute(pool).await.map(|_| ()))
+    .unwrap();
+    let allowed = post_listing(
+        &mut admin,
+        "/api/update_listing",
+        &[("id", &id_text), ("version", "1")],
+        &[("title", "Edited by an admin")],
+    )
+    .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    let edit = admin.get(&format!("/owner/listings/{id}/edit")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("Edited by an admin"));
+}
+
 async fn pausing_hides_a_listing_and_archiving_is_final(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut owner = signed_up(&app, "olga@example.com").await;
@@ -452,6 +499,7 @@ on_both_backends!(
     a_second_save_of_the_same_version_is_refused,
     units_with_upcoming_bookings_stay,
     only_the_owner_changes_a_listing,
+    admins_change_others_listings_only_with_two_factor,
     pausing_hides_a_listing_and_archiving_is_final,
     photos_are_checked_resized_and_stored_or_not_at_all,
     uploads_per_account_are_limited,

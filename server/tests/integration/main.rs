@@ -9,6 +9,7 @@ mod bookings;
 mod calendar;
 mod extensions;
 mod handover;
+mod hardening;
 mod listings_manage;
 mod listings_repo;
 mod pages;

@@ -239,11 +239,23 @@ async fn a_page_past_the_last_points_back(backend: Backend) {
     assert!(!page.body.contains("No gear matches your search"));
 }
 
+const METRICS_TOKEN: &str = "scrape-token-for-the-tests";
+
+async fn metrics(app: &TestApp, authorization: Option<&str>) -> crate::common::Response {
+    let request = axum::http::Request::get("/metrics");
+    let request = match authorization {
+        Some(value) => request.header("authorization", value),
+        None => request,
+    };
+    app.request(request.body(axum::body::Body::empty()).unwrap())
+        .await
+}
+
 async fn metrics_count_requests_by_status(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, &[("METRICS_TOKEN", METRICS_TOKEN)]).await;
     app.get("/search").await;
     app.get("/no-such-page").await;
-    let metrics = app.get("/metrics").await;
+    let metrics = metrics(&app, Some(&format!("Bearer {METRICS_TOKEN}"))).await;
     assert_eq!(metrics.status, StatusCode::OK);
     let value = |series: &str| -> u64 {
         let line = metrics
@@ -263,6 +275,20 @@ async fn metrics_count_requests_by_status(backend: Backend) {
     assert!(metrics
         .body
         .contains("gearshare_db_connections{state=\"idle\"}"));
+}
+
+async fn metrics_need_their_token_and_are_off_without_one(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("METRICS_TOKEN", METRICS_TOKEN)]).await;
+    for refused in [None, Some("Bearer not-the-token"), Some(METRICS_TOKEN)] {
+        let answer = metrics(&app, refused).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{refused:?}");
+        assert!(!answer.body.contains("gearshare_http_requests_total"));
+    }
+    let allowed = metrics(&app, Some(&format!("Bearer {METRICS_TOKEN}"))).await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    let off = TestApp::spawn(backend).await;
+    let answer = metrics(&off, Some(&format!("Bearer {METRICS_TOKEN}"))).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
 
 /// The nonce a page's scripts carry, and the one its policy names.
@@ -346,4 +372,5 @@ on_both_backends!(
     a_page_past_the_last_points_back,
     a_refused_search_field_is_explained_next_to_it,
     metrics_count_requests_by_status,
+    metrics_need_their_token_and_are_off_without_one,
 );

@@ -114,6 +114,11 @@ impl Drop for Cleanup {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// As `spawn`, with settings of the test's own (name, value) on top of the defaults.
+    pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
         let id = Uuid::new_v4().simple().to_string();
         let tmp = std::env::temp_dir();
         let media_dir = tmp.join(format!("gs-test-media-{id}"));
@@ -169,6 +174,10 @@ impl TestApp {
             .await
             .expect("seed the test database");
         let config = Config::from_lookup(|name| match name {
+            _ if settings.iter().any(|(key, _)| *key == name) => settings
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned()),
             "DATABASE_URL" => Some(url.clone()),
             "MEDIA_DIR" => Some(media_dir.display().to_string()),
             "EVIDENCE_DIR" => Some(evidence_dir.display().to_string()),
