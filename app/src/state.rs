@@ -30,6 +30,9 @@ pub struct AppState {
     #[from_ref(skip)]
     pub public_url: String,
     pub sessions: crate::accounts::guard::SessionSettings,
+    /// Login attempts per address, counted in this process before any database work.
+    #[from_ref(skip)]
+    pub login_gate: std::sync::Arc<crate::accounts::limits::LoginGate>,
 }
 
 impl AppState {

@@ -4,9 +4,11 @@
 
 use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
+use app::accounts::limits::CALENDAR_IMPORTS_PER_ACCOUNT;
 use app::error::AppError;
-use app::listings::calendar_feed::{feed_for, import as import_busy_days};
+use app::listings::calendar_feed::{feed_for, import as import_busy_days, ImportError};
 use app::listings::manage::Actor;
+use app::listings::model::CalendarImportProblem;
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -51,18 +53,30 @@ pub async fn import(
         Ok(user) => user,
         Err(response) => return *response,
     };
+    let refused =
+        |problem: CalendarImportProblem| back(&edit, &[("calendar_error", problem.code())]);
+    let now = chrono::Utc::now();
+    let counted = CALENDAR_IMPORTS_PER_ACCOUNT
+        .take(&state.db, &user.id.to_string(), now.timestamp())
+        .await;
+    match counted {
+        Ok(attempt) => attempt.keep(),
+        Err(AppError::RateLimited { .. }) => return refused(CalendarImportProblem::TooOften),
+        Err(error) => return ErrorResponse(error).into_response(),
+    }
     let Ok(multipart) = multipart else {
-        return back(&edit, &[("calendar_error", "unreadable")]);
+        return refused(CalendarImportProblem::Unreadable);
     };
-    let Some(text) = read_calendar(multipart).await else {
-        return back(&edit, &[("calendar_error", "unreadable")]);
+    let text = match read_calendar(multipart).await {
+        Ok(text) => text,
+        Err(problem) => return refused(problem),
     };
     let actor = Actor {
         user,
         client: client.map(|c| c.0).unwrap_or_default(),
-        now: chrono::Utc::now(),
+        now,
     };
-    match import_busy_days(&state.db, &actor, listing, &text).await {
+    match import_busy_days(&state.db, &actor, listing, text).await {
         Ok(done) => {
             state.answers.forget();
             let (blocked, skipped) = (done.blocked.to_string(), done.skipped.to_string());
@@ -74,20 +88,31 @@ pub async fn import(
                 ],
             )
         }
-        Err(AppError::Validation { .. }) => back(&edit, &[("calendar_error", "unreadable")]),
-        Err(error) => ErrorResponse(error).into_response(),
+        Err(ImportError::Refused(problem)) => refused(problem),
+        Err(ImportError::Failed(error)) => ErrorResponse(error).into_response(),
     }
 }
 
-/// The text of the form's "calendar" file, if there is one.
-async fn read_calendar(mut multipart: Multipart) -> Option<String> {
-    while let Ok(Some(field)) = multipart.next_field().await {
+/// The text of the form's "calendar" file, or why there is none: a file past the body limit
+/// is too large, anything else unreadable.
+async fn read_calendar(mut multipart: Multipart) -> Result<String, CalendarImportProblem> {
+    let failed = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            CalendarImportProblem::TooLarge
+        } else {
+            CalendarImportProblem::Unreadable
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(failed)? {
         if field.name() == Some("calendar") {
-            let bytes = field.bytes().await.ok()?;
-            return (!bytes.is_empty()).then(|| String::from_utf8_lossy(&bytes).into_owned());
+            let bytes = field.bytes().await.map_err(failed)?;
+            if bytes.is_empty() {
+                break;
+            }
+            return Ok(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
-    None
+    Err(CalendarImportProblem::Unreadable)
 }
 
 fn back(edit: &str, outcome: &[(&str, &str)]) -> Response {

@@ -60,6 +60,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Audit records older than this are deleted.
+    pub audit_retention_days: i64,
+    /// Login attempts one address (an IPv6 /64) may make per minute at one instance.
+    pub login_attempts_per_minute: u32,
 }
 
 /// A setting that must stay out of logs: `Debug` shows none of it.
@@ -228,6 +232,18 @@ impl Config {
                 &var("MAX_CONNECTIONS", "1024"),
                 |n: &usize| (1..=100_000).contains(n),
                 "a number of connections from 1 to 100000",
+            )?,
+            audit_retention_days: parse(
+                "AUDIT_RETENTION_DAYS",
+                &var("AUDIT_RETENTION_DAYS", "400"),
+                |d: &i64| (30..=3650).contains(d),
+                "days from 30 to 3650",
+            )?,
+            login_attempts_per_minute: parse(
+                "LOGIN_ATTEMPTS_PER_MINUTE",
+                &var("LOGIN_ATTEMPTS_PER_MINUTE", "20"),
+                |n: &u32| (1..=10_000).contains(n),
+                "a number of attempts from 1 to 10000",
             )?,
         };
         evidence_kept_apart(&config)?;

@@ -70,5 +70,8 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
             idle_seconds: config.session_idle_minutes * 60,
             absolute_seconds: config.session_max_hours * 60 * 60,
         },
+        login_gate: std::sync::Arc::new(app::accounts::limits::LoginGate::new(
+            config.login_attempts_per_minute,
+        )),
     })
 }

@@ -246,7 +246,10 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
         std::time::Duration::from_millis(config.job_poll_ms),
     ));
     let router = http::router(state, config);
-    tokio::spawn(sweep_sessions(db));
+    tokio::spawn(sweep_sessions(
+        db,
+        chrono::Duration::days(config.audit_retention_days),
+    ));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(
             "cannot listen on {}: {e}; set GEARSHARE_ADDR to a free address",
@@ -264,14 +267,19 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
     Ok(())
 }
 
-/// Deletes expired sessions and old login attempts every ten minutes.
-async fn sweep_sessions(db: Db) {
+/// Deletes expired sessions, old login attempts and audit records past their retention
+/// every ten minutes.
+async fn sweep_sessions(db: Db, audit_retention: chrono::Duration) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
         match app::accounts::session::sweep(&db, chrono::Utc::now().timestamp()).await {
             Ok(removed) => tracing::debug!(removed, "swept expired sessions and attempts"),
             Err(error) => tracing::warn!(%error, "could not sweep expired sessions"),
+        }
+        match app::accounts::session::sweep_audit(&db, chrono::Utc::now(), audit_retention).await {
+            Ok(removed) => tracing::debug!(removed, "swept old audit records"),
+            Err(error) => tracing::warn!(%error, "could not sweep old audit records"),
         }
     }
 }

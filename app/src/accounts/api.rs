@@ -54,7 +54,16 @@ pub async fn log_in(email: String, password: String, next: String) -> Result<Log
             let session = guard::current_session().await?;
             let now = Utc::now();
             let next = safe_next(&next);
-            match service::log_in(&state.db, &Client::current(), &email, &password, now).await? {
+            match service::log_in(
+                &state.db,
+                &state.login_gate,
+                &Client::current(),
+                &email,
+                &password,
+                now,
+            )
+            .await?
+            {
                 service::PasswordAccepted::SignedIn(user) => {
                     guard::begin_session(&session, user.id, now.timestamp()).await?;
                     Ok(LoginStep::SignedIn { next })

@@ -19,9 +19,22 @@ impl Client {
             .unwrap_or_default()
     }
 
-    /// Keys rate limits by address; requests whose address is unknown share one bucket.
-    pub fn ip_key(&self) -> &str {
-        self.ip.as_deref().unwrap_or("unknown")
+    /// Keys rate limits by address; requests whose address is unknown share one bucket. An
+    /// IPv6 address counts by its /64, the block one subscriber is usually given.
+    pub fn ip_key(&self) -> String {
+        let Some(ip) = self.ip.as_deref() else {
+            return "unknown".to_owned();
+        };
+        match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Ok(std::net::IpAddr::V6(v6)) => v6
+                .to_ipv4_mapped()
+                .map_or(ip.to_owned(), |v4| v4.to_string()),
+            _ => ip.to_owned(),
+        }
     }
 }
 
@@ -140,4 +153,26 @@ macro_rules! insert_audit {
             .bind(event.detail.to_string())
             .execute($executor)
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_share_a_bucket_per_64() {
+        let key = |ip: &str| {
+            Client {
+                ip: Some(ip.to_owned()),
+                user_agent: None,
+            }
+            .ip_key()
+        };
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(Client::default().ip_key(), "unknown");
+    }
 }

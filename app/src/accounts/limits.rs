@@ -15,12 +15,34 @@ pub struct Limit {
 
 const FIFTEEN_MINUTES: i64 = 15 * 60;
 
-/// Five wrong passwords for one email lock logging in to it for up to 15 minutes.
-pub const LOGIN_PER_ACCOUNT: Limit = Limit {
-    name: "login:account",
+/// Five wrong passwords for one account from one address hold that address back from it for
+/// up to 15 minutes; the account's owner, coming from elsewhere, still gets in.
+pub const LOGIN_PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
+    name: "login:account-address",
     max_attempts: 5,
     window_seconds: FIFTEEN_MINUTES,
 };
+/// Wrong passwords for one account from anywhere: past `ACCOUNT_DELAY_AFTER` in the window,
+/// each further attempt waits a delay that doubles with every failure (up to a minute), so
+/// guessing from many addresses slows to a crawl while the owner is only ever kept waiting.
+pub const LOGIN_PER_ACCOUNT: Limit = Limit {
+    name: "login:account",
+    max_attempts: i64::MAX,
+    window_seconds: FIFTEEN_MINUTES,
+};
+const ACCOUNT_DELAY_AFTER: i64 = 10;
+const ACCOUNT_DELAY_MAX_SECONDS: i64 = 60;
+
+/// The wait an account's `failures` in the window ask for after the latest one.
+pub fn account_delay_seconds(failures: i64) -> i64 {
+    match failures - ACCOUNT_DELAY_AFTER {
+        ..0 => 0,
+        over => 1i64
+            .checked_shl(u32::try_from(over.min(20)).unwrap_or(20))
+            .unwrap_or(i64::MAX)
+            .min(ACCOUNT_DELAY_MAX_SECONDS),
+    }
+}
 /// Twenty wrong passwords from one address in 15 minutes, whichever emails they name.
 pub const LOGIN_PER_IP: Limit = Limit {
     name: "login:ip",
@@ -52,6 +74,14 @@ pub const REAUTH_PER_ACCOUNT: Limit = Limit {
 pub const UPLOADS_PER_ACCOUNT: Limit = Limit {
     name: "upload:account",
     max_attempts: 30,
+    window_seconds: 60 * 60,
+};
+
+/// Calendar imports per account and hour, successful or not: a sync by hand now and then,
+/// and a bound on the parsing one account can ask of the server.
+pub const CALENDAR_IMPORTS_PER_ACCOUNT: Limit = Limit {
+    name: "calendar-import:account",
+    max_attempts: 20,
     window_seconds: 60 * 60,
 };
 
@@ -116,6 +146,24 @@ impl Limit {
         })
     }
 
+    /// Refuses while `key`'s failures in the window ask for a delay since the latest one
+    /// ([`account_delay_seconds`]); reads only.
+    pub async fn wait_out_delay(&self, db: &Db, key: &str, now: i64) -> Result<(), AppError> {
+        let (failures, latest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
+            "SELECT COUNT(*), MAX(at) FROM auth_attempts WHERE bucket = $1 AND at > $2")
+            .bind(self.bucket(key))
+            .bind(now - self.window_seconds)
+            .fetch_one(pool)
+            .await)?;
+        let delay = account_delay_seconds(failures);
+        match latest {
+            Some(latest) if delay > 0 && now < latest + delay => Err(AppError::RateLimited {
+                retry_after_minutes: 1,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Forgets the failures of `key` after a success (an account's, never an address's).
     pub async fn clear(&self, db: &Db, key: &str) -> Result<(), AppError> {
         on_pool!(db, pool => sqlx::query("DELETE FROM auth_attempts WHERE bucket = $1")
@@ -147,4 +195,119 @@ impl Attempt {
 
     /// Keeps the attempt counted: it failed.
     pub fn keep(self) {}
+}
+
+/// The per-process gate in front of the database counters: login attempts per address
+/// bucket per minute, counted in memory, so a flood is refused without a single write. It
+/// also remembers which rate-limit refusals were audited lately, so a flood leaves one audit
+/// record per subject and window rather than one per request. Several instances each keep
+/// their own; the database counters behind it are the ones that hold across instances.
+#[derive(Debug)]
+pub struct LoginGate {
+    per_minute: u32,
+    attempts: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+    audited: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+/// Entries kept before the expired ones are swept out (a flood from many addresses).
+const GATE_ENTRIES: usize = 100_000;
+const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Default for LoginGate {
+    fn default() -> Self {
+        Self::new(20)
+    }
+}
+
+impl LoginGate {
+    pub fn new(per_minute: u32) -> Self {
+        LoginGate {
+            per_minute,
+            attempts: Default::default(),
+            audited: Default::default(),
+        }
+    }
+
+    /// Counts an attempt from `address`; `RateLimited` past the minute's allowance.
+    pub fn admit(&self, address: &str, now: std::time::Instant) -> Result<(), AppError> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if attempts.len() >= GATE_ENTRIES {
+            attempts.retain(|_, (since, _)| now.duration_since(*since) < MINUTE);
+            if attempts.len() >= GATE_ENTRIES {
+                // Still full: start over rather than grow; the database counters remain.
+                attempts.clear();
+            }
+        }
+        let key: String = address.chars().take(64).collect();
+        let entry = attempts.entry(key).or_insert((now, 0));
+        if now.duration_since(entry.0) >= MINUTE {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        if entry.1 > self.per_minute {
+            return Err(AppError::RateLimited {
+                retry_after_minutes: 1,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a refusal by `limit` for `subject` should be audited: the first in the limit's
+    /// window.
+    pub fn first_refusal(&self, limit: &Limit, subject: &str, now: std::time::Instant) -> bool {
+        let window = std::time::Duration::from_secs(limit.window_seconds.unsigned_abs());
+        let mut audited = self.audited.lock().unwrap_or_else(|e| e.into_inner());
+        if audited.len() >= GATE_ENTRIES {
+            audited.retain(|_, at| now.duration_since(*at) < window);
+            if audited.len() >= GATE_ENTRIES {
+                audited.clear();
+            }
+        }
+        let key = limit.bucket(subject);
+        match audited.get(&key) {
+            Some(at) if now.duration_since(*at) < window => false,
+            _ => {
+                audited.insert(key, now);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_account_delay_grows_and_stays_bounded() {
+        assert_eq!(account_delay_seconds(0), 0);
+        assert_eq!(account_delay_seconds(9), 0);
+        assert_eq!(account_delay_seconds(10), 1);
+        assert_eq!(account_delay_seconds(12), 4);
+        assert_eq!(account_delay_seconds(16), 60);
+        assert_eq!(account_delay_seconds(i64::MAX), 60);
+    }
+
+    #[test]
+    fn the_gate_counts_per_address_and_minute() {
+        let gate = LoginGate::new(3);
+        let t = Instant::now();
+        for _ in 0..3 {
+            assert!(gate.admit("192.0.2.1", t).is_ok());
+        }
+        assert!(gate.admit("192.0.2.1", t).is_err());
+        assert!(gate.admit("192.0.2.2", t).is_ok(), "another address");
+        assert!(gate.admit("192.0.2.1", t + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_is_audited_once_per_window() {
+        let gate = LoginGate::default();
+        let t = Instant::now();
+        assert!(gate.first_refusal(&LOGIN_PER_IP, "192.0.2.1", t));
+        assert!(!gate.first_refusal(&LOGIN_PER_IP, "192.0.2.1", t + Duration::from_secs(60)));
+        assert!(gate.first_refusal(&LOGIN_PER_ACCOUNT, "192.0.2.1", t));
+        assert!(gate.first_refusal(&LOGIN_PER_IP, "192.0.2.1", t + Duration::from_secs(901)));
+    }
 }

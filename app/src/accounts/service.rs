@@ -5,7 +5,8 @@
 
 use super::audit::{AuditEvent, AuditKind, Client};
 use super::limits::{
-    Limit, CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT, LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
+    Limit, LoginGate, CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT, LOGIN_PER_ACCOUNT_AND_ADDRESS,
+    LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
 };
 use super::model::{
     AccountOverview, CurrentUser, DisplayName, Email, NewPassword, OneTimeCode, Role,
@@ -35,7 +36,7 @@ pub async fn sign_up(
     // Every sign-up counts, refused ones too: "this email exists" must not be a free oracle,
     // and each attempt costs a password hash.
     SIGNUP_PER_IP
-        .take(db, client.ip_key(), unix(now))
+        .take(db, &client.ip_key(), unix(now))
         .await?
         .keep();
     let id = Uuid::new_v4();
@@ -94,33 +95,63 @@ fn wrong_credentials() -> AppError {
 /// an unknown email costs the same time as a wrong password and gets the same answer.
 pub async fn log_in(
     db: &Db,
+    gate: &LoginGate,
     client: &Client,
     email: &str,
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<PasswordAccepted, AppError> {
     let email = Email::parse(email)?;
+    let address = client.ip_key();
+    // A flood is turned away here, before anything is read or written.
+    gate.admit(&address, std::time::Instant::now())?;
     let record = repo::find_by_email(db, &email).await?;
     let subject = record.as_ref().map(|r| r.user.id);
-    let limited = |limit: Limit| {
-        AuditEvent::new(AuditKind::RateLimited, None, subject, client)
-            .with_detail(json!({ "limit": limit.name }))
+    // One audit record per subject and window, however many refusals.
+    let audit_refusal = |limit: Limit, key: String| async move {
+        if gate.first_refusal(&limit, &key, std::time::Instant::now()) {
+            let event = AuditEvent::new(AuditKind::RateLimited, None, subject, client)
+                .with_detail(json!({ "limit": limit.name }));
+            repo::record(db, &event, now).await?;
+        }
+        Ok::<(), AppError>(())
     };
-    let ip_attempt = match LOGIN_PER_IP.take(db, client.ip_key(), unix(now)).await {
+    let ip_attempt = match LOGIN_PER_IP.take(db, &address, unix(now)).await {
         Ok(attempt) => attempt,
         Err(error) => {
-            repo::record(db, &limited(LOGIN_PER_IP), now).await?;
+            audit_refusal(LOGIN_PER_IP, address.clone()).await?;
             return Err(error);
         }
     };
-    if let Err(error) = LOGIN_PER_ACCOUNT.take(db, email.as_str(), unix(now)).await {
+    let pair = format!("{}|{address}", email.as_str());
+    let pair_attempt = match LOGIN_PER_ACCOUNT_AND_ADDRESS
+        .take(db, &pair, unix(now))
+        .await
+    {
+        Ok(attempt) => attempt,
+        Err(error) => {
+            ip_attempt.give_back(db).await?;
+            audit_refusal(LOGIN_PER_ACCOUNT_AND_ADDRESS, pair.clone()).await?;
+            return Err(error);
+        }
+    };
+    if let Err(error) = LOGIN_PER_ACCOUNT
+        .wait_out_delay(db, email.as_str(), unix(now))
+        .await
+    {
         ip_attempt.give_back(db).await?;
-        repo::record(db, &limited(LOGIN_PER_ACCOUNT), now).await?;
+        pair_attempt.give_back(db).await?;
+        audit_refusal(LOGIN_PER_ACCOUNT, email.as_str().to_owned()).await?;
         return Err(error);
     }
     let stored = record.as_ref().and_then(|r| r.password_hash.as_ref());
     if !password::verify(password, stored).await? {
         ip_attempt.keep();
+        pair_attempt.keep();
+        LOGIN_PER_ACCOUNT
+            .take(db, email.as_str(), unix(now))
+            .await?
+            .keep();
         let audit = AuditEvent::new(AuditKind::LoginFailed, None, subject, client).with_detail(
             json!({ "reason": if subject.is_some() { "password" } else { "unknown email" } }),
         );
@@ -128,8 +159,10 @@ pub async fn log_in(
         return Err(wrong_credentials());
     }
     // The password was right: the attempts are not held against the account or address.
+    // The account-wide count stays: a success must not reset a guesser spread over addresses.
     ip_attempt.give_back(db).await?;
-    LOGIN_PER_ACCOUNT.clear(db, email.as_str()).await?;
+    pair_attempt.give_back(db).await?;
+    LOGIN_PER_ACCOUNT_AND_ADDRESS.clear(db, &pair).await?;
     let Some(LoginRecord {
         user,
         active,
@@ -176,7 +209,7 @@ async fn check_code(
         .take(db, &user_id.to_string(), unix(now))
         .await?
         .keep();
-    let ip_attempt = LOGIN_PER_IP.take(db, client.ip_key(), unix(now)).await?;
+    let ip_attempt = LOGIN_PER_IP.take(db, &client.ip_key(), unix(now)).await?;
     let code = OneTimeCode::parse(code)?;
     let accepted = if code.is_authenticator_code() {
         match repo::two_factor_state(db, user_id).await?.secret {

@@ -159,6 +159,20 @@ pub async fn other_sessions(
 }
 
 /// Removes expired sessions and old attempt counts; the server runs it every few minutes.
+/// Deletes audit records older than `retention`: the log answers for a year or so, and
+/// does not grow forever.
+pub async fn sweep_audit(
+    db: &Db,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+) -> Result<u64, sqlx::Error> {
+    on_pool!(db, pool => sqlx::query("DELETE FROM audit_events WHERE at < $1")
+        .bind(now - retention)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))
+}
+
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     on_pool!(db, pool => {
         let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")

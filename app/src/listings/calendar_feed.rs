@@ -3,6 +3,7 @@
 
 use super::ical::{busy_days, feed, ranges};
 use super::manage::{block, owned, Actor, BlockRequest};
+use super::model::CalendarImportProblem;
 use crate::db::Db;
 use crate::domain::availability::{fully_taken_days, Taken};
 use crate::domain::period::MAX_RENTAL_DAYS;
@@ -88,16 +89,36 @@ pub struct Imported {
     pub skipped: usize,
 }
 
-/// Blocks every unit of `listing` on the busy days of `ics` from today on.
+/// Why an import did nothing.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file was refused: over a bound, or not read; the page says which.
+    Refused(CalendarImportProblem),
+    Failed(AppError),
+}
+
+impl From<AppError> for ImportError {
+    fn from(error: AppError) -> Self {
+        ImportError::Failed(error)
+    }
+}
+
+/// How long reading one file may take; the bounds in `ical` keep it far below this, and a
+/// file that still takes longer is refused as too complex.
+const READ_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Blocks every unit of `listing` on the busy days of `ics` from today on. The file is read
+/// on a blocking thread, so a heavy one never holds up the async workers.
 pub async fn import(
     db: &Db,
     actor: &Actor,
     listing: Uuid,
-    ics: &str,
-) -> Result<Imported, AppError> {
+    ics: String,
+) -> Result<Imported, ImportError> {
     owned(db, &actor.user, listing).await?;
     let zone: String = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT time_zone FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)?;
+        "SELECT time_zone FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)
+    .map_err(AppError::from)?;
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
     let today = super::repo::local_today(actor.now, &zone);
     // As far ahead as the feed shows: a typo'd year must not block centuries.
@@ -106,7 +127,19 @@ pub async fn import(
         from: today,
         to: horizon,
     };
-    let busy = busy_days(ics, tz, window).map_err(|e| AppError::validation("calendar", e.0))?;
+    let reading = tokio::task::spawn_blocking(move || busy_days(&ics, tz, window));
+    let busy = match tokio::time::timeout(READ_TIME_BUDGET, reading).await {
+        Ok(Ok(Ok(busy))) => busy,
+        Ok(Ok(Err(refused))) => {
+            tracing::info!(listing.id = %listing, problem = refused.problem.code(), detail = %refused.detail, "calendar file refused");
+            return Err(ImportError::Refused(refused.problem));
+        }
+        Ok(Err(join)) => return Err(AppError::internal("reading a calendar file", join).into()),
+        Err(_) => {
+            tracing::warn!(listing.id = %listing, "calendar file took too long to read");
+            return Err(ImportError::Refused(CalendarImportProblem::TooComplex));
+        }
+    };
     let mut done = Imported::default();
     for days in busy
         .into_iter()
@@ -127,7 +160,7 @@ pub async fn import(
             match block(db, actor, listing, &request).await {
                 Ok(_) => done.blocked += 1,
                 Err(AppError::Conflict(_)) => done.skipped += 1,
-                Err(error) => return Err(error),
+                Err(error) => return Err(error.into()),
             }
             from = to;
         }

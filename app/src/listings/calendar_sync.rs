@@ -21,7 +21,7 @@ fn import_outcome() -> (Option<String>, Option<&'static str>) {
         });
         let problem = q
             .get("calendar_error")
-            .map(|_| "We couldn't read that file as a calendar (.ics). Export it again and retry.");
+            .map(|code| super::model::CalendarImportProblem::from_code(&code).message());
         (done, problem)
     })
 }

@@ -8,6 +8,8 @@
 //! (`recurrence`). chrono-tz resolves the zones, daylight-saving changes included: a local time that
 //! a change skips is taken as the first instant after it, and one it repeats as the first.
 
+use super::model::CalendarImportProblem;
+use super::recurrence::Refusal;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -18,12 +20,39 @@ pub struct BusyDays {
     pub to: NaiveDate,
 }
 
-/// Why an uploaded file could not be read, in words for the owner.
+/// Why an uploaded file could not be read: what the owner is told, and the detail for the
+/// logs and tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IcsError(pub String);
+pub struct IcsError {
+    pub problem: CalendarImportProblem,
+    pub detail: String,
+}
 
-/// At most this many events are read from one file.
+impl IcsError {
+    fn new(problem: CalendarImportProblem, detail: impl Into<String>) -> Self {
+        IcsError {
+            problem,
+            detail: detail.into(),
+        }
+    }
+
+    fn unreadable(detail: impl Into<String>) -> Self {
+        Self::new(CalendarImportProblem::Unreadable, detail)
+    }
+}
+
+/// At most this many busy stretches come from one file (neighbouring days merged).
 pub const MAX_EVENTS: usize = 500;
+/// At most this many VEVENTs are read from one file.
+pub const MAX_VEVENTS: usize = 2_000;
+/// The longest line (after unfolding) read; real ones are well under a thousand.
+pub const MAX_LINE_CHARS: usize = 10_000;
+/// Dates one event may exclude (`EXDATE`).
+pub const MAX_EXCLUDED: usize = 1_000;
+/// Candidate days the repeats of one file may take to work out.
+pub const MAX_OCCURRENCES_EXAMINED: u64 = 200_000;
+/// The longest event read: a `DURATION` or an end further away is not an absence.
+const MAX_EVENT_DAYS: i64 = 3 * 366;
 
 /// The feed of `busy` days for `listing` (its id makes each event's UID stable), stamped
 /// `now`.
@@ -73,27 +102,42 @@ fn fold(out: &mut String, text: &str) {
 /// The busy local days of the events in `ics` that touch `window`, for a listing in `zone`,
 /// merged and sorted.
 pub fn busy_days(ics: &str, zone: Tz, window: BusyDays) -> Result<Vec<BusyDays>, IcsError> {
-    let lines = unfold(ics.trim_start_matches('\u{feff}'));
+    let lines = unfold(ics.trim_start_matches('\u{feff}'))?;
     if !lines
         .iter()
         .any(|l| l.eq_ignore_ascii_case("BEGIN:VCALENDAR"))
     {
-        return Err(IcsError("This is not an iCalendar (.ics) file.".into()));
+        return Err(IcsError::unreadable("no BEGIN:VCALENDAR"));
     }
     let mut busy = Vec::new();
     let mut event: Option<Event> = None;
+    let mut events = 0;
+    let mut budget = MAX_OCCURRENCES_EXAMINED;
     for line in &lines {
         let (name, params, value) = split(line);
         match (name.as_str(), event.as_mut()) {
             ("BEGIN", None) if value.eq_ignore_ascii_case("VEVENT") => {
+                events += 1;
+                if events > MAX_VEVENTS {
+                    return Err(IcsError::new(
+                        CalendarImportProblem::TooLarge,
+                        format!("more than {MAX_VEVENTS} events"),
+                    ));
+                }
                 event = Some(Event::default())
             }
             ("DTSTART", Some(e)) => e.start = Some(moment(&params, value, zone)?),
             ("DTEND", Some(e)) => e.end = Some(moment(&params, value, zone)?),
-            ("DURATION", Some(e)) => e.length = duration(value),
+            ("DURATION", Some(e)) => e.length = Some(duration(value)?),
             ("RRULE", Some(e)) => e.rule = Some(value.to_owned()),
             ("EXDATE", Some(e)) => {
                 for one in value.split(',') {
+                    if e.excluded.len() >= MAX_EXCLUDED {
+                        return Err(IcsError::new(
+                            CalendarImportProblem::TooLarge,
+                            format!("more than {MAX_EXCLUDED} excluded dates"),
+                        ));
+                    }
                     e.excluded.push(match moment(&params, one, zone)? {
                         Moment::Day(day) => day,
                         Moment::At(at) => at.with_timezone(&zone).date_naive(),
@@ -113,10 +157,16 @@ pub fn busy_days(ics: &str, zone: Tz, window: BusyDays) -> Result<Vec<BusyDays>,
                     excluded,
                 }) = event.take()
                 {
-                    let end = end.or_else(|| length.map(|l| start.plus(l)));
+                    let end = match (end, length) {
+                        (Some(end), _) => Some(end),
+                        (None, Some(length)) => Some(start.plus(length)?),
+                        (None, None) => None,
+                    };
                     let first = days_of(start, end, zone)?;
+                    let mut excluded = excluded;
+                    excluded.sort();
                     busy.extend(
-                        occurrences(first, rule.as_deref(), &excluded, window.to)?
+                        occurrences(first, rule.as_deref(), &excluded, window, &mut budget)?
                             .into_iter()
                             .filter(|d| d.to > window.from && d.from < window.to),
                     );
@@ -127,9 +177,10 @@ pub fn busy_days(ics: &str, zone: Tz, window: BusyDays) -> Result<Vec<BusyDays>,
                     busy = merge(busy);
                 }
                 if busy.len() > MAX_EVENTS {
-                    return Err(IcsError(format!(
-                        "The file has more than {MAX_EVENTS} events; import a shorter stretch."
-                    )));
+                    return Err(IcsError::new(
+                        CalendarImportProblem::TooLarge,
+                        format!("more than {MAX_EVENTS} busy stretches"),
+                    ));
                 }
             }
             _ => {}
@@ -150,35 +201,41 @@ struct Event {
     excluded: Vec<NaiveDate>,
 }
 
-/// The days of each occurrence of an event whose first occurrence is `first`, through
-/// `through`: just `first` without a repeat `rule`.
+/// The days of each occurrence of an event whose first occurrence is `first` that may touch
+/// `window`: just `first` without a repeat `rule`. Repeats take from the file's `budget`.
 fn occurrences(
     first: BusyDays,
     rule: Option<&str>,
     excluded: &[NaiveDate],
-    through: NaiveDate,
+    window: BusyDays,
+    budget: &mut u64,
 ) -> Result<Vec<BusyDays>, IcsError> {
     let Some(rule) = rule else {
         return Ok(vec![first]);
     };
-    let rule = super::recurrence::parse(rule).map_err(|part| {
-        IcsError(format!(
-            "A repeating event uses a rule we can't read ({part}). Export its days as single events and import again."
-        ))
-    })?;
+    let rule = super::recurrence::parse(rule)
+        .map_err(|part| IcsError::new(CalendarImportProblem::UnsupportedRule, part))?;
     let span = first.to - first.from;
-    let starts =
-        super::recurrence::starts(first.from, &rule, excluded, through).ok_or_else(|| {
-            IcsError(
-                "A repeating event starts too long ago to import; end it and start a new one."
-                    .into(),
-            )
+    // An occurrence that starts up to a span before the window still reaches into it.
+    let from = window
+        .from
+        .checked_sub_signed(span)
+        .unwrap_or(NaiveDate::MIN);
+    let starts = super::recurrence::starts(first.from, &rule, excluded, from, window.to, budget)
+        .map_err(|refusal| match refusal {
+            Refusal::Unread(part) => IcsError::new(CalendarImportProblem::UnsupportedRule, part),
+            Refusal::TooMuchWork => IcsError::new(
+                CalendarImportProblem::TooComplex,
+                "the repeats need too many days worked out",
+            ),
         })?;
     Ok(starts
         .into_iter()
-        .map(|from| BusyDays {
-            from,
-            to: from + span,
+        .filter_map(|from| {
+            Some(BusyDays {
+                from,
+                to: from.checked_add_signed(span)?,
+            })
         })
         .collect())
 }
@@ -191,45 +248,64 @@ enum Moment {
 }
 
 impl Moment {
-    fn plus(self, length: Duration) -> Moment {
-        match self {
-            Moment::Day(day) => Moment::Day(day + Duration::days(length.num_days().max(1))),
-            Moment::At(at) => Moment::At(at + length),
-        }
+    fn plus(self, length: Duration) -> Result<Moment, IcsError> {
+        let moved = match self {
+            Moment::Day(day) => Duration::try_days(length.num_days().max(1))
+                .and_then(|days| day.checked_add_signed(days))
+                .map(Moment::Day),
+            Moment::At(at) => at.checked_add_signed(length).map(Moment::At),
+        };
+        moved.ok_or_else(|| IcsError::unreadable("an event ends past the calendar's end"))
     }
 }
 
-/// A DURATION such as `P7D`, `P1W`, `PT2H30M` or `P1DT12H` (RFC 5545 §3.3.6).
-fn duration(value: &str) -> Option<Duration> {
-    let rest = value.strip_prefix('+').unwrap_or(value).strip_prefix('P')?;
+/// A DURATION such as `P7D`, `P1W`, `PT2H30M` or `P1DT12H` (RFC 5545 §3.3.6), of at most
+/// [`MAX_EVENT_DAYS`].
+fn duration(value: &str) -> Result<Duration, IcsError> {
+    let bad = || IcsError::unreadable(format!("a DURATION of {} characters", value.len()));
+    let rest = value
+        .strip_prefix('+')
+        .unwrap_or(value)
+        .strip_prefix('P')
+        .ok_or_else(bad)?;
     let (mut total, mut number, mut in_time) = (Duration::zero(), 0i64, false);
     for c in rest.chars() {
         let unit = match c {
             '0'..='9' => {
                 number = number
-                    .checked_mul(10)?
-                    .checked_add(i64::from(c as u8 - b'0'))?;
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(i64::from(c as u8 - b'0')))
+                    .ok_or_else(bad)?;
                 continue;
             }
             'T' => {
                 in_time = true;
                 continue;
             }
-            'W' => Duration::weeks(number),
-            'D' => Duration::days(number),
-            'H' if in_time => Duration::hours(number),
-            'M' if in_time => Duration::minutes(number),
-            'S' if in_time => Duration::seconds(number),
-            _ => return None,
+            'W' => Duration::try_weeks(number),
+            'D' => Duration::try_days(number),
+            'H' if in_time => Duration::try_hours(number),
+            'M' if in_time => Duration::try_minutes(number),
+            'S' if in_time => Duration::try_seconds(number),
+            _ => None,
         };
-        total += unit;
+        total = unit
+            .and_then(|unit| total.checked_add(&unit))
+            .ok_or_else(bad)?;
         number = 0;
     }
-    Some(total)
+    if total.num_days() > MAX_EVENT_DAYS {
+        return Err(IcsError::new(
+            CalendarImportProblem::TooLarge,
+            "an event longer than three years",
+        ));
+    }
+    Ok(total)
 }
 
-/// Lines with their continuations joined (RFC 5545 §3.1), empty ones dropped.
-fn unfold(ics: &str) -> Vec<String> {
+/// Lines with their continuations joined (RFC 5545 §3.1), empty ones dropped; a line longer
+/// than [`MAX_LINE_CHARS`] refuses the file.
+fn unfold(ics: &str) -> Result<Vec<String>, IcsError> {
     let mut lines: Vec<String> = Vec::new();
     for raw in ics.split('\n') {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
@@ -238,8 +314,14 @@ fn unfold(ics: &str) -> Vec<String> {
             _ if !raw.is_empty() => lines.push(raw.to_owned()),
             _ => {}
         }
+        if lines.last().is_some_and(|l| l.len() > MAX_LINE_CHARS) {
+            return Err(IcsError::new(
+                CalendarImportProblem::TooLarge,
+                format!("a line longer than {MAX_LINE_CHARS} characters"),
+            ));
+        }
     }
-    lines
+    Ok(lines)
 }
 
 /// `NAME;PARAM=V;…:value` as (upper-case name, params, value). The value starts at the first
@@ -265,11 +347,7 @@ fn split(line: &str) -> (String, Vec<(String, String)>, &str) {
 }
 
 fn moment(params: &[(String, String)], value: &str, zone: Tz) -> Result<Moment, IcsError> {
-    let bad = || {
-        IcsError(format!(
-            "A date in the file is not one we can read: {value:?}."
-        ))
-    };
+    let bad = || IcsError::unreadable(format!("a date of {} characters", value.len()));
     let param = |key: &str| {
         params
             .iter()
@@ -298,8 +376,8 @@ fn moment(params: &[(String, String)], value: &str, zone: Tz) -> Result<Moment, 
 fn instant(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     (0..=3)
         .find_map(|hours| {
-            zone.from_local_datetime(&(local + Duration::hours(hours)))
-                .earliest()
+            let shifted = local.checked_add_signed(Duration::try_hours(hours)?)?;
+            zone.from_local_datetime(&shifted).earliest()
         })
         .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
@@ -312,8 +390,10 @@ fn days_of(start: Moment, end: Option<Moment>, zone: Tz) -> Result<BusyDays, Ics
         Moment::Day(day) => day,
         Moment::At(at) => local_day(at),
     };
+    let past_the_end = || IcsError::unreadable("an event ends past the calendar's end");
+    let next = |day: NaiveDate| day.succ_opt().ok_or_else(past_the_end);
     let to = match end {
-        None => from + Duration::days(1),
+        None => next(from)?,
         Some(Moment::Day(day)) => day,
         // An instant ends the day it falls in, unless it is that day's first instant.
         Some(Moment::At(at)) => {
@@ -322,18 +402,22 @@ fn days_of(start: Moment, end: Option<Moment>, zone: Tz) -> Result<BusyDays, Ics
             if local.time() == chrono::NaiveTime::MIN {
                 day
             } else {
-                day + Duration::days(1)
+                next(day)?
             }
         }
     };
     if to < from {
-        return Err(IcsError(
-            "An event in the file ends before it starts.".into(),
+        return Err(IcsError::unreadable("an event ends before it starts"));
+    }
+    if (to - from).num_days() > MAX_EVENT_DAYS {
+        return Err(IcsError::new(
+            CalendarImportProblem::TooLarge,
+            "an event longer than three years",
         ));
     }
     Ok(BusyDays {
         from,
-        to: to.max(from + Duration::days(1)),
+        to: to.max(next(from)?),
     })
 }
 
@@ -407,7 +491,65 @@ mod tests {
         assert_eq!(starts, [d(2026, 10, 25), d(2026, 11, 1), d(2026, 11, 8)]);
         let unread = calendar(&["DTSTART;VALUE=DATE:20261201\r\nRRULE:FREQ=MONTHLY;BYDAY=1MO\r\n"]);
         let refused = busy_days(&unread, chrono_tz::UTC, window).unwrap_err();
-        assert!(refused.0.contains("BYDAY=1MO"), "{}", refused.0);
+        assert_eq!(refused.problem, CalendarImportProblem::UnsupportedRule);
+        assert!(refused.detail.contains("BYDAY=1MO"), "{}", refused.detail);
+    }
+
+    /// The feed's window from 1 December 2026: what an import reads.
+    fn import_window() -> BusyDays {
+        BusyDays {
+            from: d(2026, 12, 1),
+            to: d(2026, 12, 1) + Duration::days(397),
+        }
+    }
+
+    #[test]
+    fn crafted_files_are_refused_by_name_or_read_without_panicking() {
+        let window = import_window();
+        let read = |events: &[&str]| busy_days(&calendar(events), chrono_tz::UTC, window);
+        let refusal = |events: &[&str]| read(events).unwrap_err().problem;
+        // Every day listed many times, started in 1900: the window alone is worked out.
+        let days = vec!["MO,TU,WE,TH,FR,SA,SU"; 20].join(",");
+        let old = format!("DTSTART;VALUE=DATE:19000101\r\nRRULE:FREQ=WEEKLY;BYDAY={days}\r\n");
+        let busy = read(&[&old]).unwrap();
+        assert_eq!(busy, [window]);
+        for huge in [
+            "DTSTART;VALUE=DATE:20261201\r\nRRULE:FREQ=DAILY;INTERVAL=4294967295\r\n",
+            "DTSTART;VALUE=DATE:20261201\r\nRRULE:FREQ=WEEKLY;COUNT=18446744073709551615\r\n",
+            "DTSTART;VALUE=DATE:99991231\r\nRRULE:FREQ=DAILY\r\n",
+            "DTSTART:99991231T235959Z\r\nDURATION:PT23H\r\nRRULE:FREQ=YEARLY;INTERVAL=4294967295\r\n",
+        ] {
+            assert!(read(&[huge]).is_ok(), "{huge}");
+        }
+        let overflow = "DTSTART;VALUE=DATE:20261201\r\nDURATION:P9999999999999W\r\n";
+        assert_eq!(refusal(&[overflow]), CalendarImportProblem::Unreadable);
+        let digits = format!(
+            "DTSTART;VALUE=DATE:20261201\r\nDURATION:P{}D\r\n",
+            "9".repeat(40)
+        );
+        assert_eq!(refusal(&[&digits]), CalendarImportProblem::Unreadable);
+        let long = "DTSTART;VALUE=DATE:20261201\r\nDURATION:P5000D\r\n";
+        assert_eq!(refusal(&[long]), CalendarImportProblem::TooLarge);
+        let far_end = "DTSTART;VALUE=DATE:20261201\r\nDTEND;VALUE=DATE:99991231\r\n";
+        assert_eq!(refusal(&[far_end]), CalendarImportProblem::TooLarge);
+        let line = format!(
+            "DTSTART;VALUE=DATE:20261201\r\nSUMMARY:{}\r\n",
+            "x".repeat(MAX_LINE_CHARS)
+        );
+        assert_eq!(refusal(&[&line]), CalendarImportProblem::TooLarge);
+        let one_day = "DTSTART;VALUE=DATE:20261201\r\n";
+        assert_eq!(
+            refusal(&vec![one_day; MAX_VEVENTS + 1]),
+            CalendarImportProblem::TooLarge
+        );
+        assert!(read(&vec![one_day; MAX_VEVENTS]).is_ok());
+        // Each a daily repeat over the whole window: the file's budget runs out.
+        let daily = "DTSTART;VALUE=DATE:20261201\r\nRRULE:FREQ=DAILY\r\n";
+        assert_eq!(
+            refusal(&vec![daily; 600]),
+            CalendarImportProblem::TooComplex
+        );
+        assert_eq!(read(&vec![daily; 400]).unwrap(), [window]);
     }
 
     fn calendar(events: &[&str]) -> String {

@@ -589,7 +589,126 @@ async fn private_pages_send_visitors_to_log_in_and_back(backend: Backend) {
     );
 }
 
+async fn audit_records_are_swept_after_their_retention(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut bo = app.visitor();
+    bo.sign_up("Bo", "bo@example.com", PASSWORD).await;
+    let now = chrono::Utc::now();
+    let old = now - chrono::Duration::days(401);
+    let ada_id = user_id(&app.db, "ada@example.com").await;
+    app::on_pool!(&app.db, pool => sqlx::query("UPDATE audit_events SET at = $1 WHERE subject_id = $2")
+        .bind(old).bind(ada_id).execute(pool).await.map(|_| ())).unwrap();
+    assert_eq!(audit_count(&app.db, "account.signed_up").await, 2);
+    let removed = app::accounts::session::sweep_audit(&app.db, now, chrono::Duration::days(400))
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(
+        audit_count(&app.db, "account.signed_up").await,
+        1,
+        "the recent record stays"
+    );
+}
+
+async fn a_flood_of_refused_logins_stops_writing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let mut statuses = Vec::new();
+    for _ in 0..60 {
+        let answer = app
+            .visitor()
+            .log_in("ada@example.com", "not the password")
+            .await;
+        statuses.push(answer.status);
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused, 55, "five wrong passwords, then refusals");
+    let attempts: i64 =
+        on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM auth_attempts")
+        .fetch_one(pool).await)
+        .unwrap();
+    // The sign-up's, and five each for the address, the account at the address, the account.
+    assert_eq!(attempts, 16, "attempt rows for 60 logins");
+    assert_eq!(audit_count(&app.db, "session.login_failed").await, 5);
+    assert_eq!(
+        audit_count(&app.db, "session.rate_limited").await,
+        1,
+        "one audit record for the whole flood"
+    );
+    // Past the gate's allowance even the right password waits: the flood's address is out.
+    let right = app.visitor().log_in("ada@example.com", PASSWORD).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn a_stranger_guessing_elsewhere_does_not_lock_the_owner_out(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("TRUST_PROXY", "true")]).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    for _ in 0..8 {
+        app.visitor()
+            .coming_from("203.0.113.9")
+            .log_in("ada@example.com", "not the password")
+            .await;
+    }
+    let stranger = app
+        .visitor()
+        .coming_from("203.0.113.9")
+        .log_in("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(
+        stranger.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessing address is held back"
+    );
+    let owner = app
+        .visitor()
+        .coming_from("198.51.100.7")
+        .log_in("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
+    // Guesses spread over many addresses: each failure past ten doubles the wait.
+    for n in 0..12 {
+        app.visitor()
+            .coming_from(&format!("2001:db8:{n}::1"))
+            .log_in("ada@example.com", "not the password")
+            .await;
+    }
+    // Six more failures from elsewhere just now (written directly: the delay would slow
+    // the loop down), so sixteen ask for the longest wait.
+    let now = chrono::Utc::now().timestamp();
+    for _ in 0..6 {
+        on_pool!(&app.db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ('login:account:ada@example.com', $1)")
+            .bind(now).execute(pool).await.map(|_| ())).unwrap();
+    }
+    let waiting = app
+        .visitor()
+        .coming_from("198.51.100.7")
+        .log_in("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
+    // A few seconds later (the clock moved back in the records), the owner gets in.
+    on_pool!(&app.db, pool => sqlx::query("UPDATE auth_attempts SET at = at - 70 WHERE bucket = 'login:account:ada@example.com'")
+        .execute(pool).await.map(|_| ())).unwrap();
+    let later = app
+        .visitor()
+        .coming_from("198.51.100.7")
+        .log_in("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(later.status, StatusCode::OK, "{}", later.body);
+}
+
 crate::on_both_backends!(
+    a_stranger_guessing_elsewhere_does_not_lock_the_owner_out,
+    a_flood_of_refused_logins_stops_writing,
+    audit_records_are_swept_after_their_retention,
     sign_up_signs_in_and_refuses_duplicates_and_weak_passwords,
     login_rotates_the_session_and_logout_ends_it,
     wrong_passwords_lock_the_account_for_a_while,

@@ -117,4 +117,130 @@ async fn a_feed_shows_busy_days_and_an_upload_blocks_free_ones(backend: Backend)
         .contains("calendar_error=unreadable"));
 }
 
-on_both_backends!(a_feed_shows_busy_days_and_an_upload_blocks_free_ones);
+fn calendar_of(events: &[String]) -> Vec<u8> {
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    for event in events {
+        ics.push_str(&format!("BEGIN:VEVENT\r\n{event}END:VEVENT\r\n"));
+    }
+    ics.push_str("END:VCALENDAR\r\n");
+    ics.into_bytes()
+}
+
+/// Files made to stall or crash the reader are refused with a sentence by the file field and
+/// import nothing; imports per account are limited.
+async fn crafted_calendars_are_refused_quickly_and_import_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner_visitor) = member(&app, "Olga Owner").await;
+    let tent = publish(&mut owner_visitor, "Dome tent", gear(1, false, 0)).await;
+    let uri = format!("/owner/listings/{tent}/calendar");
+    let start = ics_day(5);
+    let weekdays = vec!["MO,TU,WE,TH,FR,SA,SU"; 40_000].join(",");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "an enormous weekday list started thousands of weeks ago",
+            calendar_of(&[format!(
+                "DTSTART;VALUE=DATE:19000101\r\nRRULE:FREQ=WEEKLY;BYDAY={weekdays}\r\n"
+            )]),
+            "too_large",
+        ),
+        (
+            "six hundred daily repeats",
+            calendar_of(&vec![
+                format!(
+                    "DTSTART;VALUE=DATE:{start}\r\nRRULE:FREQ=DAILY\r\n"
+                );
+                600
+            ]),
+            "too_complex",
+        ),
+        (
+            "a duration past the end of time",
+            calendar_of(&[format!(
+                "DTSTART;VALUE=DATE:{start}\r\nDURATION:P9999999999999W\r\n"
+            )]),
+            "unreadable",
+        ),
+        (
+            "a rule that is not read",
+            calendar_of(&[format!(
+                "DTSTART;VALUE=DATE:{start}\r\nRRULE:FREQ=MONTHLY;BYSETPOS=1\r\n"
+            )]),
+            "rule",
+        ),
+        (
+            "a file over the size limit",
+            calendar_of(&vec![
+                format!(
+                    "DTSTART;VALUE=DATE:{start}\r\nSUMMARY:{}\r\n",
+                    "x".repeat(900)
+                );
+                1300
+            ]),
+            "too_large",
+        ),
+    ];
+    for (what, file, code) in &cases {
+        assert!(file.len() < 2 * 1024 * 1024, "{what}: {} bytes", file.len());
+        let asked = std::time::Instant::now();
+        let files = [("busy.ics", "text/calendar", file.as_slice())];
+        let answer = post_files(&app, &owner_visitor, &uri, "calendar", &files).await;
+        println!(
+            "{what}: {} bytes, answered in {:?}",
+            file.len(),
+            asked.elapsed()
+        );
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "{what}: {}",
+            answer.body
+        );
+        let location = answer.headers["location"].to_str().unwrap();
+        assert!(
+            location.contains(&format!("calendar_error={code}")),
+            "{what}: {location}"
+        );
+    }
+    let blocks: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reservations WHERE listing_id = $1 AND kind = 'block'")
+        .bind(tent).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(blocks, 0, "nothing imported from a refused file");
+    // Huge numbers that overflowed date arithmetic read as the one occurrence they mean.
+    let huge = calendar_of(&[format!(
+        "DTSTART;VALUE=DATE:{start}\r\nRRULE:FREQ=DAILY;INTERVAL=4294967295;COUNT=18446744073709551615\r\n"
+    )]);
+    let files = [("busy.ics", "text/calendar", huge.as_slice())];
+    let answer = post_files(&app, &owner_visitor, &uri, "calendar", &files).await;
+    let location = answer.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("calendar_blocked=1"), "{location}");
+    // The edit page says why next to the file field.
+    let page = owner_visitor
+        .get(&format!(
+            "/owner/listings/{tent}/edit?calendar_error=too_complex"
+        ))
+        .await;
+    assert!(
+        page.body.contains("id=\"field-calendar-error\""),
+        "the field's error"
+    );
+    assert!(page
+        .body
+        .contains("repeating events make too many days to work out"));
+    // Twenty imports an hour: six so far.
+    let small = calendar_of(&[format!("DTSTART;VALUE=DATE:{start}\r\n")]);
+    let files = [("busy.ics", "text/calendar", small.as_slice())];
+    for n in 7..=20 {
+        let answer = post_files(&app, &owner_visitor, &uri, "calendar", &files).await;
+        let location = answer.headers["location"].to_str().unwrap();
+        assert!(!location.contains("too_often"), "import {n}: {location}");
+    }
+    let answer = post_files(&app, &owner_visitor, &uri, "calendar", &files).await;
+    let location = answer.headers["location"].to_str().unwrap();
+    assert!(location.contains("calendar_error=too_often"), "{location}");
+}
+
+on_both_backends!(
+    a_feed_shows_busy_days_and_an_upload_blocks_free_ones,
+    crafted_calendars_are_refused_quickly_and_import_nothing,
+);

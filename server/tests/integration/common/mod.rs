@@ -253,6 +253,8 @@ pub const SESSION_COOKIE: &str = "gearshare_session";
 pub struct Visitor<'a> {
     pub app: &'a TestApp,
     pub cookie: Option<String>,
+    /// Sent as X-Forwarded-For (read only by an app spawned with TRUST_PROXY=true).
+    pub address: Option<String>,
 }
 
 impl TestApp {
@@ -260,6 +262,7 @@ impl TestApp {
         Visitor {
             app: self,
             cookie: None,
+            address: None,
         }
     }
 
@@ -268,6 +271,7 @@ impl TestApp {
         Visitor {
             app: self,
             cookie: Some(cookie.to_owned()),
+            address: None,
         }
     }
 }
@@ -323,7 +327,17 @@ impl Visitor<'_> {
         response
     }
 
+    /// The same visitor, coming from `ip` (through the trusted proxy).
+    pub fn coming_from(mut self, ip: &str) -> Self {
+        self.address = Some(ip.to_owned());
+        self
+    }
+
     fn with_cookie(&self, builder: axum::http::request::Builder) -> axum::http::request::Builder {
+        let builder = match &self.address {
+            Some(ip) => builder.header("x-forwarded-for", ip),
+            None => builder,
+        };
         match &self.cookie {
             Some(id) => builder.header("cookie", format!("{SESSION_COOKIE}={id}")),
             None => builder,
