@@ -156,7 +156,8 @@ pub async fn update_profile(
         async {
             let user = guard::require_user().await?;
             let state = expect_context::<AppState>();
-            service::update_profile(
+            let session = guard::current_session().await?;
+            let updated = service::update_profile(
                 &state.db,
                 &Client::current(),
                 &user,
@@ -164,7 +165,12 @@ pub async fn update_profile(
                 &profile_password,
                 Utc::now(),
             )
-            .await
+            .await?;
+            // A new email is a new way into the account: sessions elsewhere end.
+            if updated.email != user.email {
+                end_other_sessions(&state, &session, user.id).await?;
+            }
+            Ok(updated)
         }
         .await,
     )
@@ -191,14 +197,24 @@ pub async fn change_password(
                 Utc::now(),
             )
             .await?;
-            // Every stored session of the person ends, this one's old id included; this
-            // session carries on under the new id, written when the response goes out.
-            guard::rotate_session(&session).await?;
-            session::end_sessions_of(&state.db, user.id).await?;
-            Ok(())
+            end_other_sessions(&state, &session, user.id).await
         }
         .await,
     )
+}
+
+/// Every stored session of the person ends, this one's old id included; this session
+/// carries on under a new id, written when the response goes out. After a change of
+/// password, email or two-factor, whoever held another session must log in again.
+#[cfg(feature = "ssr")]
+async fn end_other_sessions(
+    state: &AppState,
+    current: &tower_sessions::Session,
+    user: Uuid,
+) -> Result<(), AppError> {
+    guard::rotate_session(current).await?;
+    session::end_sessions_of(&state.db, user).await?;
+    Ok(())
 }
 
 /// Signed in: ends every session of one's account, this one included.
@@ -252,7 +268,7 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
                 Utc::now(),
             )
             .await?;
-            guard::rotate_session(&session).await?;
+            end_other_sessions(&state, &session, user.id).await?;
             Ok(codes)
         }
         .await,
@@ -269,7 +285,7 @@ pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
             let session = guard::current_session().await?;
             service::disable_two_factor(&state.db, &Client::current(), &user, &code, Utc::now())
                 .await?;
-            guard::rotate_session(&session).await
+            end_other_sessions(&state, &session, user.id).await
         }
         .await,
     )

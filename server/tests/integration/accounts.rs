@@ -183,6 +183,9 @@ async fn two_factor_guards_login_and_backup_codes_work_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut ada = app.visitor();
     ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut phone = app.visitor();
+    phone.log_in("ada@example.com", PASSWORD).await;
+    assert_eq!(phone.whoami().await.as_deref(), Some("ada@example.com"));
     let unconfirmed = ada
         .post("/api/two_factor_start", &[("setup_password", "guess")])
         .await;
@@ -213,6 +216,12 @@ async fn two_factor_guards_login_and_backup_codes_work_once(backend: Backend) {
     let backup: Vec<String> = serde_json::from_str(&confirmed.body).unwrap();
     assert_eq!(backup.len(), 10);
     assert_eq!(audit_count(&app.db, "two_factor.enabled").await, 1);
+    assert_eq!(
+        phone.whoami().await,
+        None,
+        "turning two-factor on ends other sessions"
+    );
+    assert_eq!(ada.whoami().await.as_deref(), Some("ada@example.com"));
 
     // The password alone no longer signs in.
     let mut browser = app.visitor();
@@ -335,6 +344,8 @@ async fn a_new_email_needs_the_current_password(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut ada = app.visitor();
     ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut phone = app.visitor();
+    phone.log_in("ada@example.com", PASSWORD).await;
     let renamed = ada
         .post(
             "/api/profile",
@@ -349,6 +360,11 @@ async fn a_new_email_needs_the_current_password(backend: Backend) {
         renamed.status,
         StatusCode::OK,
         "a name alone needs no password"
+    );
+    assert_eq!(
+        phone.whoami().await.as_deref(),
+        Some("ada@example.com"),
+        "a new name alone ends nothing"
     );
     let fields = [
         ("name", "Ada L."),
@@ -367,6 +383,11 @@ async fn a_new_email_needs_the_current_password(backend: Backend) {
         StatusCode::OK
     );
     assert_eq!(ada.whoami().await.as_deref(), Some("ada@new.example"));
+    assert_eq!(
+        phone.whoami().await,
+        None,
+        "a new email ends other sessions"
+    );
 }
 
 async fn data_export_holds_what_we_know_and_only_for_its_owner(backend: Backend) {
