@@ -27,7 +27,7 @@ pub enum AppError {
     Forbidden,
     #[error("Turn on two-factor authentication on your account page to use the admin area.")]
     SecondFactorRequired,
-    #[error("Too many attempts, try again in {retry_after_minutes} minutes.")]
+    #[error("Too many attempts, try again in {}.", minutes(*.retry_after_minutes))]
     RateLimited { retry_after_minutes: u32 },
     #[error("GearShare could not be reached. Check your connection and try again.")]
     Unreachable,
@@ -38,6 +38,14 @@ pub enum AppError {
     PaymentUnavailable,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+}
+
+/// "1 minute", "15 minutes".
+fn minutes(count: u32) -> String {
+    match count {
+        1 => "1 minute".to_owned(),
+        n => format!("{n} minutes"),
+    }
 }
 
 /// Why one field of a form was refused.
@@ -175,6 +183,18 @@ impl From<sqlx::Error> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_reads_in_minutes_singular_or_plural() {
+        let wait = |m| {
+            AppError::RateLimited {
+                retry_after_minutes: m,
+            }
+            .to_string()
+        };
+        assert_eq!(wait(1), "Too many attempts, try again in 1 minute.");
+        assert_eq!(wait(15), "Too many attempts, try again in 15 minutes.");
+    }
 
     #[test]
     fn plumbing_errors_never_carry_their_internal_text() {

@@ -25,15 +25,15 @@ impl Client {
         let Some(ip) = self.ip.as_deref() else {
             return "unknown".to_owned();
         };
-        match ip.parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+        let Ok(std::net::IpAddr::V6(v6)) = ip.parse::<std::net::IpAddr>() else {
+            return ip.to_owned();
+        };
+        match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
-            Ok(std::net::IpAddr::V6(v6)) => v6
-                .to_ipv4_mapped()
-                .map_or(ip.to_owned(), |v4| v4.to_string()),
-            _ => ip.to_owned(),
         }
     }
 }

@@ -213,12 +213,6 @@ pub struct LoginGate {
 const GATE_ENTRIES: usize = 100_000;
 const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
 
-impl Default for LoginGate {
-    fn default() -> Self {
-        Self::new(20)
-    }
-}
-
 impl LoginGate {
     pub fn new(per_minute: u32) -> Self {
         LoginGate {
@@ -231,13 +225,9 @@ impl LoginGate {
     /// Counts an attempt from `address`; `RateLimited` past the minute's allowance.
     pub fn admit(&self, address: &str, now: std::time::Instant) -> Result<(), AppError> {
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        if attempts.len() >= GATE_ENTRIES {
-            attempts.retain(|_, (since, _)| now.duration_since(*since) < MINUTE);
-            if attempts.len() >= GATE_ENTRIES {
-                // Still full: start over rather than grow; the database counters remain.
-                attempts.clear();
-            }
-        }
+        keep_bounded(&mut attempts, |(since, _)| {
+            now.duration_since(*since) < MINUTE
+        });
         let key: String = address.chars().take(64).collect();
         let entry = attempts.entry(key).or_insert((now, 0));
         if now.duration_since(entry.0) >= MINUTE {
@@ -257,12 +247,7 @@ impl LoginGate {
     pub fn first_refusal(&self, limit: &Limit, subject: &str, now: std::time::Instant) -> bool {
         let window = std::time::Duration::from_secs(limit.window_seconds.unsigned_abs());
         let mut audited = self.audited.lock().unwrap_or_else(|e| e.into_inner());
-        if audited.len() >= GATE_ENTRIES {
-            audited.retain(|_, at| now.duration_since(*at) < window);
-            if audited.len() >= GATE_ENTRIES {
-                audited.clear();
-            }
-        }
+        keep_bounded(&mut audited, |at| now.duration_since(*at) < window);
         let key = limit.bucket(subject);
         match audited.get(&key) {
             Some(at) if now.duration_since(*at) < window => false,
@@ -270,6 +255,18 @@ impl LoginGate {
                 audited.insert(key, now);
                 true
             }
+        }
+    }
+}
+
+/// Keeps a gate's map under [`GATE_ENTRIES`]: first drops the entries that no longer `live`,
+/// then, if a flood from many addresses still fills it, starts over rather than grow (the
+/// database counters remain behind the gate).
+fn keep_bounded<V>(map: &mut std::collections::HashMap<String, V>, live: impl Fn(&V) -> bool) {
+    if map.len() >= GATE_ENTRIES {
+        map.retain(|_, value| live(value));
+        if map.len() >= GATE_ENTRIES {
+            map.clear();
         }
     }
 }
@@ -303,7 +300,7 @@ mod gate_tests {
 
     #[test]
     fn a_refusal_is_audited_once_per_window() {
-        let gate = LoginGate::default();
+        let gate = LoginGate::new(20);
         let t = Instant::now();
         assert!(gate.first_refusal(&LOGIN_PER_IP, "192.0.2.1", t));
         assert!(!gate.first_refusal(&LOGIN_PER_IP, "192.0.2.1", t + Duration::from_secs(60)));

@@ -158,7 +158,6 @@ pub async fn other_sessions(
     .await)
 }
 
-/// Removes expired sessions and old attempt counts; the server runs it every few minutes.
 /// Deletes audit records older than `retention`: the log answers for a year or so, and
 /// does not grow forever.
 pub async fn sweep_audit(
@@ -173,6 +172,7 @@ pub async fn sweep_audit(
         .map(|done| done.rows_affected()))
 }
 
+/// Removes expired sessions and old attempt counts; the server runs it every few minutes.
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     on_pool!(db, pool => {
         let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")

@@ -9,7 +9,6 @@
 //! a change skips is taken as the first instant after it, and one it repeats as the first.
 
 use super::model::CalendarImportProblem;
-use super::recurrence::Refusal;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -222,12 +221,11 @@ fn occurrences(
         .checked_sub_signed(span)
         .unwrap_or(NaiveDate::MIN);
     let starts = super::recurrence::starts(first.from, &rule, excluded, from, window.to, budget)
-        .map_err(|refusal| match refusal {
-            Refusal::Unread(part) => IcsError::new(CalendarImportProblem::UnsupportedRule, part),
-            Refusal::TooMuchWork => IcsError::new(
+        .map_err(|_| {
+            IcsError::new(
                 CalendarImportProblem::TooComplex,
                 "the repeats need too many days worked out",
-            ),
+            )
         })?;
     Ok(starts
         .into_iter()

@@ -33,14 +33,10 @@ enum Freq {
     Yearly,
 }
 
-/// Why a rule was not expanded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// A part of the rule that is not read, as written.
-    Unread(String),
-    /// The file's budget of candidate days ran out.
-    TooMuchWork,
-}
+/// A rule was not expanded: the file's budget of candidate days ran out, or the window
+/// needs more than [`MAX_STEPS`] steps of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooMuchWork;
 
 /// Longest `RRULE` value read; real ones are a few dozen characters.
 const MAX_RULE_CHARS: usize = 500;
@@ -127,7 +123,7 @@ fn weekday(code: &str) -> Option<Weekday> {
 
 /// The days in `[from, through]` on which occurrences of an event first on `first` start,
 /// in order, without the `excluded` ones (sorted). Each candidate day examined takes one from
-/// `budget`; `TooMuchWork` when it runs out or the window needs more than [`MAX_STEPS`].
+/// `budget`; `TooMuchWork` when it runs out or the window needs more than [`MAX_STEPS`] steps.
 pub fn starts(
     first: NaiveDate,
     rule: &Rule,
@@ -135,14 +131,14 @@ pub fn starts(
     from: NaiveDate,
     through: NaiveDate,
     budget: &mut u64,
-) -> Result<Vec<NaiveDate>, Refusal> {
+) -> Result<Vec<NaiveDate>, TooMuchWork> {
     let last = rule.until.map_or(through, |until| until.min(through));
     let mut days = Vec::new();
     let (skipped, mut counted) = skip_to(first, rule, from);
     // COUNT counts every occurrence, excluded ones too (RFC 5545 §3.8.5.1).
     for step in skipped.. {
         if step - skipped >= MAX_STEPS {
-            return Err(Refusal::TooMuchWork);
+            return Err(TooMuchWork);
         }
         let Some(candidates) = occurrences_of_step(first, rule, step) else {
             // Past the end of the calendar: nothing later exists.
@@ -156,7 +152,7 @@ pub fn starts(
             break;
         }
         for day in candidates.into_iter().filter(|d| *d >= first && *d <= last) {
-            *budget = budget.checked_sub(1).ok_or(Refusal::TooMuchWork)?;
+            *budget = budget.checked_sub(1).ok_or(TooMuchWork)?;
             if rule.count.is_some_and(|count| counted >= count) {
                 return Ok(days);
             }
@@ -419,7 +415,7 @@ mod tests {
             day(2026, 12, 31),
             &mut budget,
         );
-        assert_eq!(refused, Err(Refusal::TooMuchWork));
+        assert_eq!(refused, Err(TooMuchWork));
     }
 
     proptest::proptest! {
