@@ -63,7 +63,7 @@ LUA
 
 serve() { # serve DATABASE_URL [extra env...]: starts the server, waits until it answers
   local url=$1; shift
-  env DATABASE_URL="$url" MEDIA_DIR="$dir/media" GEARSHARE_ADDR="127.0.0.1:$PORT" \
+  env DATABASE_URL="$url" MEDIA_DIR="$dir/media" SECRET_KEY_FILE="$dir/secret-keys" GEARSHARE_ADDR="127.0.0.1:$PORT" \
     LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json RUST_LOG=warn DB_MAX_CONNECTIONS=16 "$@" \
     target/release/gearshare serve >"$dir/server.log" 2>&1 &
   server=$!
@@ -107,7 +107,7 @@ bench() {
   fi
   rm -rf "$dir/media"
   local started=$SECONDS
-  DATABASE_URL="$url" MEDIA_DIR="$dir/media" LOG_FORMAT=json RUST_LOG=warn \
+  DATABASE_URL="$url" MEDIA_DIR="$dir/media" SECRET_KEY_FILE="$dir/secret-keys" LOG_FORMAT=json RUST_LOG=warn \
     target/release/gearshare seed --listings "$LISTINGS" --seed 1 >/dev/null
   echo "$backend: seeded $LISTINGS listings in $((SECONDS - started)) s"
 

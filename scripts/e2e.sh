@@ -20,7 +20,7 @@ e2e_run() {
     db_url="sqlite://$dir/gearshare.db"
   fi
   (
-    export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
+    export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" SECRET_KEY_FILE="$dir/secret-keys" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
       LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true DEPOSIT_RELEASE_MINUTES=1 \
       GEARSHARE_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD"
     # errexit is off in a subshell run with `||`: check each step.

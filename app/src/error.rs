@@ -29,6 +29,10 @@ pub enum AppError {
     SecondFactorRequired,
     #[error("Too many attempts, try again in {}.", minutes(*.retry_after_minutes))]
     RateLimited { retry_after_minutes: u32 },
+    /// A bound on what one account or address may do at once or per hour was reached; the
+    /// sentence says which and what to do.
+    #[error("{0}")]
+    LimitReached(String),
     #[error("GearShare could not be reached. Check your connection and try again.")]
     Unreachable,
     /// The card provider did not answer; whatever was asked of it did not happen.
@@ -41,7 +45,7 @@ pub enum AppError {
 }
 
 /// "1 minute", "15 minutes".
-fn minutes(count: u32) -> String {
+pub fn minutes(count: u32) -> String {
     match count {
         1 => "1 minute".to_owned(),
         n => format!("{n} minutes"),
@@ -76,7 +80,7 @@ impl AppError {
             Self::Forbidden | Self::SecondFactorRequired => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::LimitReached(_) => 429,
             Self::Unreachable => 502,
             Self::PaymentUnavailable => 503,
             Self::Internal => 500,

@@ -21,6 +21,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]
+pub mod secrets;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};

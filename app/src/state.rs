@@ -33,6 +33,18 @@ pub struct AppState {
     /// Login attempts per address, counted in this process before any database work.
     #[from_ref(skip)]
     pub login_gate: std::sync::Arc<crate::accounts::limits::LoginGate>,
+    /// What one renter may ask for at once and per hour.
+    #[from_ref(skip)]
+    pub request_limits: crate::bookings::limits::RequestLimits,
+    /// Booking requests per account and address, counted in this process.
+    #[from_ref(skip)]
+    pub request_gate: std::sync::Arc<crate::bookings::limits::RequestGate>,
+    /// Listings one owner may publish per day.
+    #[from_ref(skip)]
+    pub listings_per_day: u32,
+    /// The keys that seal secrets at rest (authenticator secrets, backup codes).
+    #[from_ref(skip)]
+    pub secrets: std::sync::Arc<crate::secrets::Keys>,
 }
 
 impl AppState {
@@ -41,6 +53,7 @@ impl AppState {
             service_fee_bps: self.service_fee_bps,
             request_expiry: self.request_expiry,
             claim_window: self.claim_window,
+            limits: self.request_limits,
         }
     }
 }

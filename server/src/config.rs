@@ -64,6 +64,18 @@ pub struct Config {
     pub audit_retention_days: i64,
     /// Login attempts one address (an IPv6 /64) may make per minute at one instance.
     pub login_attempts_per_minute: u32,
+    /// Booking requests one renter may have waiting for owners' answers at once.
+    pub open_requests_per_renter: u32,
+    /// Booking requests one account may send per hour (an address three times as many).
+    pub booking_requests_per_hour: u32,
+    /// Declined cards one account may have per hour (an address three times as many).
+    pub declined_cards_per_hour: u32,
+    /// Listings one owner may publish per day.
+    pub listings_per_day: u32,
+    /// The keys that seal secrets at rest, when given as a setting (else the key file).
+    pub secret_keys: Option<Secret>,
+    /// The key file, created with one new key on first start when `secret_keys` is unset.
+    pub secret_key_file: PathBuf,
 }
 
 /// A setting that must stay out of logs: `Debug` shows none of it.
@@ -215,6 +227,17 @@ impl Config {
                 }
                 token => token.map(Secret),
             },
+            secret_keys: match lookup("SECRET_KEYS").filter(|v| !v.is_empty()) {
+                Some(keys) if app::secrets::KeyRing::parse_setting(&keys).is_err() => {
+                    return Err(invalid(
+                        "SECRET_KEYS",
+                        "(hidden)",
+                        "comma-separated `<id> <64 hex digits>` keys, the newest last",
+                    ))
+                }
+                keys => keys.map(Secret),
+            },
+            secret_key_file: PathBuf::from(var("SECRET_KEY_FILE", "data/secret-keys")),
             header_read_timeout_secs: parse(
                 "HEADER_READ_TIMEOUT_SECS",
                 &var("HEADER_READ_TIMEOUT_SECS", "10"),
@@ -244,6 +267,30 @@ impl Config {
                 &var("LOGIN_ATTEMPTS_PER_MINUTE", "20"),
                 |n: &u32| (1..=10_000).contains(n),
                 "a number of attempts from 1 to 10000",
+            )?,
+            open_requests_per_renter: parse(
+                "OPEN_REQUESTS_PER_RENTER",
+                &var("OPEN_REQUESTS_PER_RENTER", "5"),
+                |n: &u32| (1..=1000).contains(n),
+                "a number of requests from 1 to 1000",
+            )?,
+            booking_requests_per_hour: parse(
+                "BOOKING_REQUESTS_PER_HOUR",
+                &var("BOOKING_REQUESTS_PER_HOUR", "30"),
+                |n: &u32| (1..=100_000).contains(n),
+                "a number of requests from 1 to 100000",
+            )?,
+            declined_cards_per_hour: parse(
+                "DECLINED_CARDS_PER_HOUR",
+                &var("DECLINED_CARDS_PER_HOUR", "5"),
+                |n: &u32| (1..=1000).contains(n),
+                "a number of declines from 1 to 1000",
+            )?,
+            listings_per_day: parse(
+                "LISTINGS_PER_DAY",
+                &var("LISTINGS_PER_DAY", "20"),
+                |n: &u32| (1..=10_000).contains(n),
+                "a number of listings from 1 to 10000",
             )?,
         };
         evidence_kept_apart(&config)?;

@@ -39,8 +39,28 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// The app's shared state; fails only when the media store cannot be opened.
-pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
+/// Why the shared state could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot open the media store: {0}. Check MEDIA_DIR and MEDIA_STORE")]
+    Media(#[from] MediaError),
+    #[error("cannot read the secret keys: {0}. Check SECRET_KEYS or SECRET_KEY_FILE")]
+    Keys(#[from] app::secrets::KeyError),
+}
+
+/// The keys that seal secrets at rest: from `SECRET_KEYS`, else from the key file (made on
+/// first start, mode 0600).
+pub fn secret_keys(config: &Config) -> Result<app::secrets::Keys, app::secrets::KeyError> {
+    match &config.secret_keys {
+        Some(keys) => Ok(app::secrets::Keys::fixed(
+            app::secrets::KeyRing::parse_setting(keys.expose())?,
+        )),
+        None => app::secrets::Keys::from_file(&config.secret_key_file),
+    }
+}
+
+/// The app's shared state; fails when the media store or the secret keys cannot be opened.
+pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
     let store = |url: &Option<String>, dir| match url {
         Some(url) => MediaStore::from_url(url),
         None => MediaStore::local(dir),
@@ -55,6 +75,11 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         ));
     sandbox.faults().set_outage(config.payment_sandbox_outage);
     let payments = app::payments::resilient::Resilient::new(sandbox, Default::default());
+    let request_limits = app::bookings::limits::RequestLimits {
+        open_requests: config.open_requests_per_renter,
+        requests_per_hour: config.booking_requests_per_hour,
+        declines_per_hour: config.declined_cards_per_hour,
+    };
     Ok(AppState {
         leptos_options: leptos_options(config),
         db,
@@ -73,5 +98,9 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, MediaError> {
         login_gate: std::sync::Arc::new(app::accounts::limits::LoginGate::new(
             config.login_attempts_per_minute,
         )),
+        request_limits,
+        request_gate: std::sync::Arc::new(app::bookings::limits::RequestGate::new(request_limits)),
+        listings_per_day: config.listings_per_day,
+        secrets: std::sync::Arc::new(secret_keys(config)?),
     })
 }

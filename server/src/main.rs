@@ -50,6 +50,9 @@ enum Command {
     /// Check the ledger against booking statuses and the payment provider's records; prints
     /// each discrepancy and fails if there is one.
     Reconcile,
+    /// Add a new secret key (to the key file; with SECRET_KEYS, add it there first and give
+    /// every instance the new setting) and re-seal every authenticator secret with it.
+    RotateKey,
     /// Create an admin account, or make an existing account an admin. The password of a new
     /// account is read from GEARSHARE_ADMIN_PASSWORD, or else from the first line of stdin.
     CreateAdmin {
@@ -94,10 +97,10 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     db.migrate().await.map_err(|e| e.to_string())?;
     let result = match command {
         Command::Serve => serve(&config, db.clone()).await,
-        Command::Migrate => {
+        Command::Migrate => seal_at_rest(&config, &db).await.map(|_| {
             tracing::info!("migrations applied");
-            Ok(())
-        }
+        }),
+        Command::RotateKey => rotate_key(&config, &db).await,
         Command::Seed {
             listings,
             seed,
@@ -237,10 +240,64 @@ async fn create_admin(db: &Db, email: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(config: &Config, db: Db) -> Result<(), String> {
-    let state = app_state(config, db.clone()).map_err(|e| {
-        format!("cannot open the media store: {e}. Check MEDIA_DIR and MEDIA_STORE")
+/// Seals what an older GearShare kept in clear (authenticator secrets, bare backup-code
+/// digests) before anything is served.
+async fn seal_at_rest(config: &Config, db: &Db) -> Result<app::secrets::Keys, String> {
+    let keys = gearshare::secret_keys(config).map_err(|e| {
+        format!("cannot read the secret keys: {e}. Check SECRET_KEYS or SECRET_KEY_FILE")
     })?;
+    let sealed = app::accounts::repo::seal_clear_secrets(db, &keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    if sealed != Default::default() {
+        tracing::info!(
+            authenticator_secrets = sealed.authenticator_secrets,
+            backup_codes = sealed.backup_codes,
+            "sealed secrets an older version kept in clear"
+        );
+    }
+    Ok(keys)
+}
+
+async fn rotate_key(config: &Config, db: &Db) -> Result<(), String> {
+    let keys = match &config.secret_keys {
+        Some(_) => {
+            println!("SECRET_KEYS is set: re-sealing with its last key (add new keys there)");
+            seal_at_rest(config, db).await?
+        }
+        None => {
+            let file = &config.secret_key_file;
+            let mut ring =
+                app::secrets::KeyRing::load_or_create(file).map_err(|e| e.to_string())?;
+            let id = ring.add_key();
+            ring.save(file).map_err(|e| e.to_string())?;
+            println!("added key {} to {}", id.0, file.display());
+            gearshare::secret_keys(config).map_err(|e| e.to_string())?
+        }
+    };
+    let started = std::time::Instant::now();
+    let done = app::accounts::repo::reseal_secrets(db, &keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "re-sealed {} authenticator secrets with key {} in {:.2} s",
+        done.authenticator_secrets,
+        keys.current().0,
+        started.elapsed().as_secs_f64()
+    );
+    if done.backup_codes_on_old_keys > 0 {
+        println!(
+            "{} unused backup codes are hashed with older keys: keep those keys until their \
+             owners make new codes",
+            done.backup_codes_on_old_keys
+        );
+    }
+    Ok(())
+}
+
+async fn serve(config: &Config, db: Db) -> Result<(), String> {
+    seal_at_rest(config, &db).await?;
+    let state = app_state(config, db.clone()).map_err(|e| e.to_string())?;
     tokio::spawn(gearshare::worker::run(
         state.clone(),
         std::time::Duration::from_millis(config.job_poll_ms),

@@ -95,6 +95,7 @@ pub async fn verify_login_code(code: String) -> Result<String, AppError> {
                 })?;
             let user = service::verify_login_code(
                 &state.db,
+                &state.secrets,
                 &Client::current(),
                 pending.user_id,
                 &code,
@@ -246,7 +247,14 @@ pub async fn start_two_factor(setup_password: String) -> Result<TwoFactorSetup, 
         async {
             let user = guard::require_user().await?;
             let state = expect_context::<AppState>();
-            service::start_two_factor(&state.db, &user, &setup_password, Utc::now()).await
+            service::start_two_factor(
+                &state.db,
+                &state.secrets,
+                &user,
+                &setup_password,
+                Utc::now(),
+            )
+            .await
         }
         .await,
     )
@@ -262,6 +270,7 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
             let session = guard::current_session().await?;
             let codes = service::confirm_two_factor(
                 &state.db,
+                &state.secrets,
                 &Client::current(),
                 &user,
                 &code,
@@ -283,8 +292,15 @@ pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
             let user = guard::require_user().await?;
             let state = expect_context::<AppState>();
             let session = guard::current_session().await?;
-            service::disable_two_factor(&state.db, &Client::current(), &user, &code, Utc::now())
-                .await?;
+            service::disable_two_factor(
+                &state.db,
+                &state.secrets,
+                &Client::current(),
+                &user,
+                &code,
+                Utc::now(),
+            )
+            .await?;
             end_other_sessions(&state, &session, user.id).await
         }
         .await,

@@ -164,6 +164,41 @@ impl Limit {
         }
     }
 
+    /// The wait before `key` may try again when its attempts in the window already use up
+    /// the limit, else `None`; reads only. For limits whose attempts are written only when
+    /// they fail ([`Self::record`]), so that a success costs no write.
+    pub async fn wait(
+        &self,
+        db: &Db,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<std::time::Duration>, AppError> {
+        let (count, oldest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
+            "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2")
+            .bind(self.bucket(key))
+            .bind(now - self.window_seconds)
+            .fetch_one(pool)
+            .await)?;
+        Ok(match oldest {
+            Some(oldest) if count >= self.max_attempts => {
+                let wait = (oldest + self.window_seconds - now).max(1);
+                Some(std::time::Duration::from_secs(wait.unsigned_abs()))
+            }
+            _ => None,
+        })
+    }
+
+    /// Counts one failed attempt for `key` (see [`Self::wait`]).
+    pub async fn record(&self, db: &Db, key: &str, now: i64) -> Result<(), AppError> {
+        on_pool!(db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2)")
+            .bind(self.bucket(key))
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
     /// Forgets the failures of `key` after a success (an account's, never an address's).
     pub async fn clear(&self, db: &Db, key: &str) -> Result<(), AppError> {
         on_pool!(db, pool => sqlx::query("DELETE FROM auth_attempts WHERE bucket = $1")
@@ -197,6 +232,53 @@ impl Attempt {
     pub fn keep(self) {}
 }
 
+/// Attempts per key counted in this process's memory over a fixed window that starts at a
+/// key's first attempt: refusing a flood costs no database work. Several instances each keep
+/// their own count, so an allowance holds per instance.
+#[derive(Debug)]
+pub struct WindowGate {
+    allowance: u32,
+    window: std::time::Duration,
+    counts: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+}
+
+impl WindowGate {
+    pub fn new(allowance: u32, window: std::time::Duration) -> Self {
+        WindowGate {
+            allowance,
+            window,
+            counts: Default::default(),
+        }
+    }
+
+    /// Counts an attempt for `key`; past the window's allowance, refuses with the time until
+    /// the window starts over.
+    pub fn admit(&self, key: &str, now: std::time::Instant) -> Result<(), std::time::Duration> {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let window = self.window;
+        keep_bounded(&mut counts, |(since, _)| {
+            now.duration_since(*since) < window
+        });
+        let key: String = key.chars().take(64).collect();
+        let entry = counts.entry(key).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        if entry.1 > self.allowance {
+            return Err(window.saturating_sub(now.duration_since(entry.0)));
+        }
+        Ok(())
+    }
+}
+
+/// Whole minutes (at least one) a person waits out `wait`.
+pub fn minutes_to_wait(wait: std::time::Duration) -> u32 {
+    u32::try_from(wait.as_secs().div_ceil(60))
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
+
 /// The per-process gate in front of the database counters: login attempts per address
 /// bucket per minute, counted in memory, so a flood is refused without a single write. It
 /// also remembers which rate-limit refusals were audited lately, so a flood leaves one audit
@@ -204,8 +286,7 @@ impl Attempt {
 /// their own; the database counters behind it are the ones that hold across instances.
 #[derive(Debug)]
 pub struct LoginGate {
-    per_minute: u32,
-    attempts: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+    attempts: WindowGate,
     audited: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
@@ -216,30 +297,18 @@ const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
 impl LoginGate {
     pub fn new(per_minute: u32) -> Self {
         LoginGate {
-            per_minute,
-            attempts: Default::default(),
+            attempts: WindowGate::new(per_minute, MINUTE),
             audited: Default::default(),
         }
     }
 
     /// Counts an attempt from `address`; `RateLimited` past the minute's allowance.
     pub fn admit(&self, address: &str, now: std::time::Instant) -> Result<(), AppError> {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        keep_bounded(&mut attempts, |(since, _)| {
-            now.duration_since(*since) < MINUTE
-        });
-        let key: String = address.chars().take(64).collect();
-        let entry = attempts.entry(key).or_insert((now, 0));
-        if now.duration_since(entry.0) >= MINUTE {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        if entry.1 > self.per_minute {
-            return Err(AppError::RateLimited {
+        self.attempts
+            .admit(address, now)
+            .map_err(|_| AppError::RateLimited {
                 retry_after_minutes: 1,
-            });
-        }
-        Ok(())
+            })
     }
 
     /// Whether a refusal by `limit` for `subject` should be audited: the first in the limit's
@@ -296,6 +365,21 @@ mod gate_tests {
         assert!(gate.admit("192.0.2.1", t).is_err());
         assert!(gate.admit("192.0.2.2", t).is_ok(), "another address");
         assert!(gate.admit("192.0.2.1", t + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn a_window_gate_says_how_long_to_wait() {
+        let gate = WindowGate::new(2, Duration::from_secs(3600));
+        let t = Instant::now();
+        assert!(gate.admit("renter", t).is_ok());
+        assert!(gate.admit("renter", t + Duration::from_secs(60)).is_ok());
+        let wait = gate
+            .admit("renter", t + Duration::from_secs(600))
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_secs(3000));
+        assert_eq!(minutes_to_wait(wait), 50);
+        assert_eq!(minutes_to_wait(Duration::from_secs(1)), 1);
+        assert!(gate.admit("renter", t + Duration::from_secs(3600)).is_ok());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 use super::audit::AuditEvent;
 use super::model::{AdminOverview, AuditEntry, CurrentUser, DisplayName, Email, Role, UserRow};
 use super::password::PasswordHashText;
-use super::two_factor::TotpSecret;
+use super::two_factor::{BackupCodeDigest, TotpSecret};
 use crate::db::{Arg, Db};
 use crate::error::AppError;
+use crate::secrets::{KeyId, Keys, Sealed};
 use crate::{bind_args, insert_audit, on_pool};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -155,26 +156,67 @@ pub struct TwoFactorState {
     pub on: bool,
 }
 
-pub async fn two_factor_state(db: &Db, id: Uuid) -> Result<TwoFactorState, AppError> {
-    let (secret, on): (Option<Vec<u8>>, bool) = on_pool!(db, pool => sqlx::query_as(
-        "SELECT totp_secret, totp_enabled_at IS NOT NULL FROM users WHERE id = $1",
+/// Why an authenticator secret is bound to its account: a sealed value copied into another
+/// row does not open there.
+fn secret_context(id: Uuid) -> [u8; 16] {
+    *id.as_bytes()
+}
+
+pub async fn two_factor_state(db: &Db, keys: &Keys, id: Uuid) -> Result<TwoFactorState, AppError> {
+    let (secret, key, on): (Option<Vec<u8>>, Option<i64>, bool) = on_pool!(db, pool => sqlx::query_as(
+        "SELECT totp_secret, totp_key_id, totp_enabled_at IS NOT NULL FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_one(pool)
     .await)?;
-    Ok(TwoFactorState {
-        secret: secret.map(TotpSecret::from_db),
-        on,
-    })
+    let secret = match (secret, key) {
+        (Some(bytes), Some(key)) => {
+            let sealed = Sealed {
+                key: KeyId(key),
+                bytes,
+            };
+            let plain = keys
+                .open(&sealed, &secret_context(id))
+                .map_err(|e| AppError::internal("authenticator secret", e))?;
+            Some(TotpSecret::from_db(plain))
+        }
+        // Start-up seals every clear secret before serving (`seal_clear_secrets`).
+        (Some(_), None) => {
+            return Err(AppError::internal(
+                "authenticator secret",
+                "stored unsealed",
+            ));
+        }
+        (None, _) => None,
+    };
+    Ok(TwoFactorState { secret, on })
+}
+
+pub async fn two_factor_on(db: &Db, id: Uuid) -> Result<bool, AppError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?)
 }
 
 /// Keeps a new secret while the person confirms it; an active secret is never replaced.
-pub async fn start_enrolment(db: &Db, id: Uuid, secret: &TotpSecret) -> Result<bool, AppError> {
+pub async fn start_enrolment(
+    db: &Db,
+    keys: &Keys,
+    id: Uuid,
+    secret: &TotpSecret,
+) -> Result<bool, AppError> {
+    let sealed = keys
+        .seal(secret.as_db(), &secret_context(id))
+        .map_err(|e| AppError::internal("authenticator secret", e))?;
     let updated = on_pool!(db, pool => sqlx::query(
-        "UPDATE users SET totp_secret = $2 WHERE id = $1 AND totp_enabled_at IS NULL",
+        "UPDATE users SET totp_secret = $2, totp_key_id = $3 WHERE id = $1 AND totp_enabled_at IS NULL",
     )
     .bind(id)
-    .bind(secret.as_db())
+    .bind(sealed.bytes.as_slice())
+    .bind(sealed.key.0)
     .execute(pool)
     .await
     .map(|done| done.rows_affected()))?;
@@ -198,9 +240,10 @@ pub async fn accept_totp_step(db: &Db, id: Uuid, step: i64) -> Result<bool, AppE
 /// Turns two-factor on with fresh backup codes; false when enrolment was not started.
 pub async fn enable_two_factor(
     db: &Db,
+    keys: &Keys,
     id: Uuid,
     step: i64,
-    backup_hashes: &[Vec<u8>],
+    backup_codes: &[BackupCodeDigest],
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<bool, AppError> {
@@ -215,12 +258,16 @@ pub async fn enable_two_factor(
             vec![Arg::Uuid(id)],
         ),
     ];
-    statements.extend(backup_hashes.iter().map(|hash| {
-        (
-            "INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)",
-            vec![Arg::Uuid(id), Arg::Bytes(hash.clone())],
-        )
-    }));
+    let key = keys.current();
+    for code in backup_codes {
+        let hash = keys
+            .keyed_hash(key, code.as_bytes())
+            .map_err(|e| AppError::internal("backup code", e))?;
+        statements.push((
+            "INSERT INTO backup_codes (user_id, code_hash, key_id) VALUES ($1, $2, $3)",
+            vec![Arg::Uuid(id), Arg::Bytes(hash), Arg::Int(key.0)],
+        ));
+    }
     Ok(audited(db, &statements, Expect::FirstChangesOne, audit, now).await?)
 }
 
@@ -232,8 +279,8 @@ pub async fn disable_two_factor(
 ) -> Result<(), AppError> {
     let statements = [
         (
-            "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, \
-             updated_at = $2 WHERE id = $1",
+            "UPDATE users SET totp_secret = NULL, totp_key_id = NULL, totp_enabled_at = NULL, \
+             totp_last_step = NULL, updated_at = $2 WHERE id = $1",
             vec![Arg::Uuid(id), Arg::Time(now)],
         ),
         (
@@ -245,23 +292,41 @@ pub async fn disable_two_factor(
     Ok(())
 }
 
-/// Marks a backup code used; false when it does not exist or was used before.
+/// Marks a backup code used; false when it does not exist or was used before. Codes are
+/// stored as keyed hashes, each under the key current when it was made.
 pub async fn use_backup_code(
     db: &Db,
+    keys: &Keys,
     id: Uuid,
-    hash: &[u8],
+    code: &BackupCodeDigest,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let updated = on_pool!(db, pool => sqlx::query(
-        "UPDATE backup_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+    let key_ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT key_id FROM backup_codes WHERE user_id = $1 AND used_at IS NULL AND key_id IS NOT NULL",
     )
     .bind(id)
-    .bind(hash)
-    .bind(now)
-    .execute(pool)
-    .await
-    .map(|done| done.rows_affected()))?;
-    Ok(updated == 1)
+    .fetch_all(pool)
+    .await)?;
+    for key in key_ids {
+        let Ok(hash) = keys.keyed_hash(KeyId(key), code.as_bytes()) else {
+            continue;
+        };
+        let updated = on_pool!(db, pool => sqlx::query(
+            "UPDATE backup_codes SET used_at = $3 \
+             WHERE user_id = $1 AND code_hash = $2 AND key_id = $4 AND used_at IS NULL",
+        )
+        .bind(id)
+        .bind(hash.as_slice())
+        .bind(now)
+        .bind(key)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+        if updated == 1 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub async fn backup_codes_left(db: &Db, id: Uuid) -> Result<i64, AppError> {
@@ -387,7 +452,7 @@ pub async fn erase(
     let statements = [
         (
             "UPDATE users SET name = 'Deleted user', email = $2, password_hash = NULL, \
-             totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, city = NULL, \
+             totp_secret = NULL, totp_key_id = NULL, totp_enabled_at = NULL, totp_last_step = NULL, city = NULL, \
              bio = '', status = 'deleted', role = 'member', deleted_at = $3, updated_at = $3 \
              WHERE id = $1",
             vec![Arg::Uuid(id), Arg::Text(placeholder_email), Arg::Time(now)],
@@ -550,4 +615,82 @@ pub async fn admin_overview(db: &Db) -> Result<AdminOverview, AppError> {
         accounts,
         suspended,
     })
+}
+
+/// What sealing or re-sealing secrets at rest changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    pub authenticator_secrets: u64,
+    pub backup_codes: u64,
+    /// Unused backup codes hashed under an older key: hashes cannot be re-keyed, so that key
+    /// must stay in the ring until their owners make new codes or use them up.
+    pub backup_codes_on_old_keys: i64,
+}
+
+/// Seals what an older GearShare stored in clear: authenticator secrets, and backup codes
+/// kept as bare SHA-256 digests (hashed again with the current key, which is what a code
+/// typed now is compared against). Run at every start before serving; a no-op once done.
+pub async fn seal_clear_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppError> {
+    let mut done = Resealed::default();
+    let clear: Vec<(Uuid, Vec<u8>)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_key_id IS NULL")
+        .fetch_all(pool).await)?;
+    for (id, secret) in clear {
+        let sealed = keys
+            .seal(&secret, &secret_context(id))
+            .map_err(|e| AppError::internal("authenticator secret", e))?;
+        done.authenticator_secrets += on_pool!(db, pool => sqlx::query(
+            "UPDATE users SET totp_secret = $2, totp_key_id = $3 \
+             WHERE id = $1 AND totp_key_id IS NULL AND totp_secret = $4")
+            .bind(id).bind(sealed.bytes.as_slice()).bind(sealed.key.0).bind(secret.as_slice())
+            .execute(pool).await.map(|d| d.rows_affected()))?;
+    }
+    let bare: Vec<(Uuid, Vec<u8>)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT user_id, code_hash FROM backup_codes WHERE key_id IS NULL")
+        .fetch_all(pool).await)?;
+    let key = keys.current();
+    for (user, digest) in bare {
+        let hash = keys
+            .keyed_hash(key, &digest)
+            .map_err(|e| AppError::internal("backup code", e))?;
+        done.backup_codes += on_pool!(db, pool => sqlx::query(
+            "UPDATE backup_codes SET code_hash = $3, key_id = $4 \
+             WHERE user_id = $1 AND code_hash = $2 AND key_id IS NULL")
+            .bind(user).bind(digest.as_slice()).bind(hash.as_slice()).bind(key.0)
+            .execute(pool).await.map(|d| d.rows_affected()))?;
+    }
+    Ok(done)
+}
+
+/// Moves every authenticator secret sealed under an older key to the current one
+/// (`gearshare rotate-key`), one row at a time so that a sign-in meanwhile always finds a
+/// value some key in the ring opens.
+pub async fn reseal_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppError> {
+    let mut done = seal_clear_secrets(db, keys).await?;
+    let current = keys.current();
+    let old: Vec<(Uuid, Vec<u8>, i64)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, totp_secret, totp_key_id FROM users \
+         WHERE totp_secret IS NOT NULL AND totp_key_id <> $1")
+        .bind(current.0).fetch_all(pool).await)?;
+    for (id, bytes, key) in old {
+        let context = secret_context(id);
+        let sealed = Sealed {
+            key: KeyId(key),
+            bytes,
+        };
+        let fresh = keys
+            .open(&sealed, &context)
+            .and_then(|plain| keys.seal(&plain, &context))
+            .map_err(|e| AppError::internal("authenticator secret", e))?;
+        done.authenticator_secrets += on_pool!(db, pool => sqlx::query(
+            "UPDATE users SET totp_secret = $2, totp_key_id = $3 \
+             WHERE id = $1 AND totp_key_id = $4 AND totp_secret = $5")
+            .bind(id).bind(fresh.bytes.as_slice()).bind(fresh.key.0).bind(key)
+            .bind(sealed.bytes.as_slice())
+            .execute(pool).await.map(|d| d.rows_affected()))?;
+    }
+    done.backup_codes_on_old_keys = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM backup_codes WHERE used_at IS NULL AND key_id <> $1")
+        .bind(current.0).fetch_one(pool).await)?;
+    Ok(done)
 }

@@ -14,9 +14,10 @@ use super::model::{
 };
 use super::password;
 use super::repo::{self, LoginRecord, NewAccount};
-use super::two_factor::{backup_code_hash, new_backup_codes, TotpSecret};
+use super::two_factor::{new_backup_codes, BackupCodeDigest, TotpSecret};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::secrets::Keys;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -200,6 +201,7 @@ pub enum CodeKind {
 /// works once) or an unused backup code. Wrong codes count against the account.
 async fn check_code(
     db: &Db,
+    keys: &Keys,
     client: &Client,
     user_id: Uuid,
     code: &str,
@@ -212,7 +214,7 @@ async fn check_code(
     let ip_attempt = LOGIN_PER_IP.take(db, &client.ip_key(), unix(now)).await?;
     let code = OneTimeCode::parse(code)?;
     let accepted = if code.is_authenticator_code() {
-        match repo::two_factor_state(db, user_id).await?.secret {
+        match repo::two_factor_state(db, keys, user_id).await?.secret {
             Some(secret) => match secret.check(code.expose(), now.timestamp().max(0) as u64)? {
                 Some(step) => repo::accept_totp_step(db, user_id, step as i64)
                     .await?
@@ -222,7 +224,7 @@ async fn check_code(
             None => None,
         }
     } else {
-        repo::use_backup_code(db, user_id, &backup_code_hash(code.expose()), now)
+        repo::use_backup_code(db, keys, user_id, &BackupCodeDigest::of(code.expose()), now)
             .await?
             .then_some(CodeKind::BackupCode)
     };
@@ -256,12 +258,13 @@ async fn check_code(
 /// The second step of logging in.
 pub async fn verify_login_code(
     db: &Db,
+    keys: &Keys,
     client: &Client,
     user_id: Uuid,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
-    let kind = check_code(db, client, user_id, code, now).await?;
+    let kind = check_code(db, keys, client, user_id, code, now).await?;
     let user = repo::active_user(db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
@@ -280,7 +283,7 @@ pub async fn overview(
     user: CurrentUser,
     other_sessions: i64,
 ) -> Result<AccountOverview, AppError> {
-    let two_factor_on = repo::two_factor_state(db, user.id).await?.on;
+    let two_factor_on = repo::two_factor_on(db, user.id).await?;
     let backup_codes_left = repo::backup_codes_left(db, user.id).await?;
     Ok(AccountOverview {
         user,
@@ -295,13 +298,14 @@ pub async fn overview(
 /// their own authenticator and lock the owner out.
 pub async fn start_two_factor(
     db: &Db,
+    keys: &Keys,
     user: &CurrentUser,
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<TwoFactorSetup, AppError> {
     confirm_password(db, user, "setup_password", password, now).await?;
     let secret = TotpSecret::generate();
-    if !repo::start_enrolment(db, user.id, &secret).await? {
+    if !repo::start_enrolment(db, keys, user.id, &secret).await? {
         return Err(AppError::Conflict(
             "Two-factor authentication is already on.".into(),
         ));
@@ -316,6 +320,7 @@ pub async fn start_two_factor(
 /// codes, which are shown this once and stored only as hashes.
 pub async fn confirm_two_factor(
     db: &Db,
+    keys: &Keys,
     client: &Client,
     user: &CurrentUser,
     code: &str,
@@ -326,7 +331,7 @@ pub async fn confirm_two_factor(
         .await?
         .keep();
     let code = OneTimeCode::parse(code)?;
-    let state = repo::two_factor_state(db, user.id).await?;
+    let state = repo::two_factor_state(db, keys, user.id).await?;
     if state.on {
         return Err(AppError::Conflict(
             "Two-factor authentication is already on.".into(),
@@ -355,7 +360,7 @@ pub async fn confirm_two_factor(
         Some(user.id),
         client,
     );
-    if !repo::enable_two_factor(db, user.id, step as i64, &hashes, now, &audit).await? {
+    if !repo::enable_two_factor(db, keys, user.id, step as i64, &hashes, now, &audit).await? {
         return Err(AppError::Conflict(
             "Start the setup again: scan a new QR code.".into(),
         ));
@@ -366,17 +371,18 @@ pub async fn confirm_two_factor(
 /// Turns two-factor off, only with a fresh code (authenticator or backup code).
 pub async fn disable_two_factor(
     db: &Db,
+    keys: &Keys,
     client: &Client,
     user: &CurrentUser,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    if !repo::two_factor_state(db, user.id).await?.on {
+    if !repo::two_factor_on(db, user.id).await? {
         return Err(AppError::Conflict(
             "Two-factor authentication is already off.".into(),
         ));
     }
-    check_code(db, client, user.id, code, now).await?;
+    check_code(db, keys, client, user.id, code, now).await?;
     let audit = AuditEvent::new(
         AuditKind::TwoFactorDisabled,
         Some(user.id),

@@ -81,8 +81,29 @@ impl std::fmt::Debug for TotpSecret {
     }
 }
 
+/// A backup code as typed, digested (SHA-256) before it is hashed again with the server's
+/// key for storage; the database never sees the code itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackupCodeDigest([u8; 32]);
+
+impl BackupCodeDigest {
+    pub fn of(code: &str) -> Self {
+        Self(Sha256::digest(code.as_bytes()).into())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BackupCodeDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackupCodeDigest(***)")
+    }
+}
+
 /// Ten fresh backup codes: what to show once, and what to store.
-pub fn new_backup_codes() -> (Vec<String>, Vec<Vec<u8>>) {
+pub fn new_backup_codes() -> (Vec<String>, Vec<BackupCodeDigest>) {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = OsRng;
     let codes: Vec<String> = (0..BACKUP_CODE_COUNT)
@@ -92,18 +113,15 @@ pub fn new_backup_codes() -> (Vec<String>, Vec<Vec<u8>>) {
                 .collect()
         })
         .collect();
-    let hashes = codes.iter().map(|code| backup_code_hash(code)).collect();
+    let digests = codes
+        .iter()
+        .map(|code| BackupCodeDigest::of(code))
+        .collect();
     let shown = codes
         .iter()
         .map(|code| format!("{}-{}", &code[..5], &code[5..]))
         .collect();
-    (shown, hashes)
-}
-
-/// Backup codes carry about 49 bits of randomness and are tried a handful of times at most
-/// (rate limits), so a plain SHA-256 suffices where a password would need argon2.
-pub fn backup_code_hash(code: &str) -> Vec<u8> {
-    Sha256::digest(code.as_bytes()).to_vec()
+    (shown, digests)
 }
 
 #[cfg(test)]
@@ -135,8 +153,9 @@ mod tests {
         let unique: std::collections::HashSet<_> = shown.iter().collect();
         assert_eq!(unique.len(), BACKUP_CODE_COUNT);
         let typed = shown[0].replace('-', "");
-        assert_eq!(backup_code_hash(&typed), hashes[0]);
+        assert_eq!(BackupCodeDigest::of(&typed), hashes[0]);
         assert!(!hashes[0]
+            .as_bytes()
             .windows(typed.len())
             .any(|w| w == typed.as_bytes()));
     }

@@ -29,6 +29,10 @@ pub async fn request_booking(
         let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
         let period = super::form::period_from_form(&from, &to);
         let (card, period) = super::form::both(card, period)?;
+        let address = actor.client.ip_key();
+        state
+            .request_gate
+            .admit(actor.user.id, &address, std::time::Instant::now())?;
         let request = super::service::BookingRequest {
             listing,
             period,
@@ -38,6 +42,7 @@ pub async fn request_booking(
             &state.db,
             &*state.payments,
             &actor.user,
+            &address,
             &request,
             &card,
             state.booking_rules(),

@@ -8,6 +8,8 @@ pub mod extend_page;
 pub mod extension;
 pub mod form;
 mod handover;
+#[cfg(feature = "ssr")]
+pub mod limits;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -8,7 +8,9 @@
 //! PostgreSQL a request also locks its listing row first, so concurrent requests for one
 //! listing queue instead of both picking the same free unit and one failing needlessly.
 
+use super::limits::{decline_limits, RequestLimits, RequestRefusal};
 use super::model::NO_LONGER_AVAILABLE;
+use crate::accounts::limits::minutes_to_wait;
 use crate::accounts::model::CurrentUser;
 use crate::db::{Arg, Db};
 use crate::domain::booking::{
@@ -22,9 +24,11 @@ use crate::domain::{quote, BookingStatus, CancellationPolicy, Quote, QuoteError,
 use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
-use crate::payments::gateway::PaymentGateway;
+use crate::payments::gateway::{GatewayError, PaymentGateway};
 use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
-use crate::payments::settle::{authorize_request, release_quietly, Authorized, SETTLE_JOB};
+use crate::payments::settle::{
+    authorize_request, payment_problem, release_quietly, Authorized, SETTLE_JOB,
+};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -44,6 +48,7 @@ pub struct BookingRules {
     pub request_expiry: Duration,
     /// How long after the return the owner may claim on the deposit.
     pub claim_window: Duration,
+    pub limits: RequestLimits,
 }
 
 /// A renter's request, as the form sent it.
@@ -99,6 +104,8 @@ const GLANCE_SQL: &str = concat!(
     "SELECT ",
     terms_columns!(),
     ", (SELECT b.id FROM bookings b WHERE b.renter_id = $2 AND b.idempotency_key = $3) AS earlier, \
+     (SELECT COUNT(*) FROM bookings b WHERE b.renter_id = $2 AND b.status = 'requested') \
+       AS open_requests, \
      (SELECT u.id FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
          SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
          AND r.starts_on < $5 AND r.ends_on > $4) LIMIT 1) AS unit \
@@ -111,6 +118,7 @@ struct Glance {
     terms: ListingTerms,
     earlier: Option<Uuid>,
     unit: Option<Uuid>,
+    open_requests: i64,
 }
 
 /// The listing's terms, for a plain read.
@@ -166,6 +174,7 @@ pub async fn request<G: PaymentGateway>(
     db: &Db,
     gateway: &G,
     renter: &CurrentUser,
+    address: &str,
     request: &BookingRequest,
     card: &Card,
     rules: BookingRules,
@@ -178,9 +187,9 @@ pub async fn request<G: PaymentGateway>(
         .bind(request.listing).bind(renter.id).bind(request.key)
         .bind(request.period.from()).bind(request.period.to())
         .fetch_optional(pool).await)?;
-    let (earlier, unit) = glance
+    let (earlier, unit, open_requests) = glance
         .as_ref()
-        .map_or((None, None), |g| (g.earlier, g.unit));
+        .map_or((None, None, 0), |g| (g.earlier, g.unit, g.open_requests));
     let priced = new_booking(glance.map(|g| g.terms), renter, request, rules, now)?;
     if earlier.is_some() {
         if let Some(id) = keyed_booking(db, renter, request).await? {
@@ -190,10 +199,31 @@ pub async fn request<G: PaymentGateway>(
     if unit.is_none() {
         return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
     }
+    if !priced.instant {
+        within_open_requests(open_requests, rules.limits)?;
+    }
+    let declines = decline_limits(rules.limits);
+    let decline_keys = [renter.id.to_string(), address.to_owned()];
+    for (limit, key) in declines.iter().zip(&decline_keys) {
+        if let Some(wait) = limit.wait(db, key, now.timestamp()).await? {
+            let minutes = minutes_to_wait(wait);
+            return Err(RequestRefusal::TooManyDeclines { minutes }.into());
+        }
+    }
     // Keys of this call's own: a form sent again after a failure authorises afresh, never on
     // an authorisation released meanwhile. Two submissions at once both authorise; the one
     // that finds the other's booking releases its own.
-    let authorized = authorize_request(gateway, priced.id, &priced.quote, card).await?;
+    let authorized = match authorize_request(gateway, priced.id, &priced.quote, card).await {
+        Ok(authorized) => authorized,
+        Err(error) => {
+            if matches!(error, GatewayError::Declined(_)) {
+                for (limit, key) in declines.iter().zip(&decline_keys) {
+                    limit.record(db, key, now.timestamp()).await?;
+                }
+            }
+            return Err(payment_problem(error));
+        }
+    };
     let outcome = insert_booking(
         db,
         renter,
@@ -223,6 +253,29 @@ pub async fn request<G: PaymentGateway>(
         Err(error) => Err(error),
     }
 }
+
+/// Refuses a request that would wait for an answer beside `open` others of the renter's.
+fn within_open_requests(open: i64, limits: RequestLimits) -> Result<(), RequestRefusal> {
+    let most = limits.open_requests;
+    match u32::try_from(open) {
+        Ok(open) if open < most => Ok(()),
+        _ => Err(RequestRefusal::OpenRequests(most)),
+    }
+}
+
+/// Serialises one renter's requests on PostgreSQL (two for different listings hold different
+/// listing locks), so the count of their open requests cannot be passed by two at once; it
+/// is taken after the listing's lock, in the one order every writer takes them. SQLite's
+/// `BEGIN IMMEDIATE` already serialises every writer.
+fn renter_lock_sql(db: &Db) -> Option<&'static str> {
+    match db {
+        Db::Sqlite(_) => None,
+        Db::Postgres(_) => Some("SELECT pg_advisory_xact_lock(hashtext('renter:' || $1::text))"),
+    }
+}
+
+const OPEN_REQUESTS_SQL: &str =
+    "SELECT COUNT(*) FROM bookings WHERE renter_id = $1 AND status = 'requested'";
 
 /// What a request's write transaction did: made the booking, or found the one an earlier
 /// submission of the same form made.
@@ -545,6 +598,14 @@ async fn insert_booking(
             }
         }
         new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
+        if !new.instant {
+            if let Some(lock) = renter_lock_sql(db) {
+                sqlx::query(lock).bind(renter.id).execute(&mut *tx).await?;
+            }
+            let open: i64 = sqlx::query_scalar(OPEN_REQUESTS_SQL)
+                .bind(renter.id).fetch_one(&mut *tx).await?;
+            within_open_requests(open, rules.limits)?;
+        }
         if &new.quote != authorized_quote {
             return Err(AppError::Conflict(PRICE_CHANGED.into()));
         }

@@ -138,7 +138,7 @@ async fn feed_address(id: Uuid, renew: bool) -> Result<String, AppError> {
 pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {
     member_change(|state, actor| async move {
         let draft = form.check()?;
-        super::manage::create(&state.db, &actor, &draft).await
+        super::manage::create(&state.db, &actor, &draft, state.listings_per_day).await
     })
     .await
 }

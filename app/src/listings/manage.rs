@@ -120,8 +120,50 @@ async fn check_category(db: &Db, slug: &str) -> Result<(), AppError> {
         .ok_or_else(|| invalid("category", "Choose a category from the list."))
 }
 
-/// Publishes a new listing with its units; returns its id.
-pub async fn create(db: &Db, actor: &Actor, draft: &ListingDraft) -> Result<Uuid, AppError> {
+/// Refuses a listing past the `per_day` an owner may publish: `published` in the last day, the
+/// oldest of them at `oldest`. A bound on what one account can put in front of every visitor.
+fn within_daily_listings(
+    published: i64,
+    oldest: Option<DateTime<Utc>>,
+    per_day: u32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if published < i64::from(per_day) {
+        return Ok(());
+    }
+    let wait = oldest.map_or(chrono::Duration::days(1), |oldest| {
+        oldest + chrono::Duration::days(1) - now
+    });
+    let when = match wait.num_minutes() {
+        ..=59 => crate::error::minutes(u32::try_from(wait.num_minutes().max(1)).unwrap_or(1)),
+        minutes => match (minutes + 59) / 60 {
+            1 => "1 hour".to_owned(),
+            hours => format!("{hours} hours"),
+        },
+    };
+    Err(AppError::LimitReached(format!(
+        "You have published {per_day} listings in the last 24 hours, the most one owner can. \
+         Try again in {when}."
+    )))
+}
+
+/// Serialises one owner's new listings on PostgreSQL so that the daily count cannot be passed
+/// by two at once; SQLite's `BEGIN IMMEDIATE` already serialises every writer.
+fn owner_lock_sql(db: &Db) -> Option<&'static str> {
+    match db {
+        Db::Sqlite(_) => None,
+        Db::Postgres(_) => Some("SELECT pg_advisory_xact_lock(hashtext('owner:' || $1::text))"),
+    }
+}
+
+/// Publishes a new listing with its units, if the owner has published fewer than `per_day`
+/// in the last day; returns its id.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    draft: &ListingDraft,
+    per_day: u32,
+) -> Result<Uuid, AppError> {
     let (owner, client, now) = (&actor.user, &actor.client, actor.now);
     check_category(db, &draft.category).await?;
     let time_zone = time_zone_for(db, draft, owner.id).await?;
@@ -144,6 +186,14 @@ pub async fn create(db: &Db, actor: &Actor, draft: &ListingDraft) -> Result<Uuid
     let event = audit(AuditKind::ListingCreated, owner, owner.id, id, client);
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
+        if let Some(lock) = owner_lock_sql(db) {
+            sqlx::query(lock).bind(owner.id).execute(&mut *tx).await?;
+        }
+        let (published, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(created_at) FROM listings WHERE owner_id = $1 AND created_at > $2")
+            .bind(owner.id).bind(now - chrono::Duration::days(1))
+            .fetch_one(&mut *tx).await?;
+        within_daily_listings(published, oldest, per_day, now)?;
         bind_args!(sqlx::query(&insert), &args).execute(&mut *tx).await?;
         for n in 1..=draft.units {
             sqlx::query("INSERT INTO listing_units (id, listing_id, label, active, created_at) VALUES ($1, $2, $3, TRUE, $4)")

@@ -54,8 +54,15 @@ pub async fn authorize_request<G: PaymentGateway>(
     attempt: Uuid,
     quote: &Quote,
     card: &Card,
-) -> Result<Authorized, AppError> {
-    let charge = authorize_charge(gateway, attempt, quote.charge(), card).await?;
+) -> Result<Authorized, GatewayError> {
+    let charge = gateway
+        .authorize(
+            &format!("authorize:{}", attempt.simple()),
+            Purpose::Rental,
+            quote.charge(),
+            card,
+        )
+        .await?;
     let deposit = if quote.deposit.minor > 0 {
         let hold = gateway
             .hold_deposit(&format!("hold:{}", attempt.simple()), quote.deposit, card)
@@ -64,7 +71,7 @@ pub async fn authorize_request<G: PaymentGateway>(
             Ok(reference) => Some(reference),
             Err(error) => {
                 release_quietly(gateway, &charge).await;
-                return Err(payment_problem(error));
+                return Err(error);
             }
         }
     } else {

@@ -125,6 +125,7 @@ async fn rental(
         db,
         gateway,
         renter,
+        "seed",
         &request,
         card,
         state.booking_rules(),

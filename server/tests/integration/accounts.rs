@@ -2,7 +2,7 @@
 //! two-factor, data export, deletion, suspension, and the checks around every request.
 
 use crate::common::{audit_count, user_id, Backend, TestApp, SESSION_COOKIE};
-use app::accounts::two_factor::TotpSecret;
+use app::accounts::two_factor::{BackupCodeDigest, TotpSecret};
 use app::on_pool;
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -169,10 +169,132 @@ async fn guesses_sent_at_once_do_not_slip_under_the_limit(backend: Backend) {
 
 async fn totp_secret(app: &TestApp, email: &str) -> TotpSecret {
     let id = user_id(&app.db, email).await;
-    let bytes: Vec<u8> = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT totp_secret FROM users WHERE id = $1").bind(id).fetch_one(pool).await)
+    app::accounts::repo::two_factor_state(&app.db, &app.state.secrets, id)
+        .await
+        .unwrap()
+        .secret
+        .expect("enrolment started")
+}
+
+/// The stored authenticator secret and its key id, as the database holds them.
+async fn stored_secret(app: &TestApp, id: uuid::Uuid) -> (Vec<u8>, Option<i64>) {
+    on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT totp_secret, totp_key_id FROM users WHERE id = $1").bind(id).fetch_one(pool).await)
+    .unwrap()
+}
+
+async fn signs_in_with(app: &TestApp, email: &str, code: &str) -> StatusCode {
+    let mut browser = app.visitor();
+    let step = browser.log_in(email, PASSWORD).await;
+    assert_eq!(json(&step.body), Value::String("NeedsCode".into()));
+    browser
+        .post("/api/login_code", &[("code", code)])
+        .await
+        .status
+}
+
+async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let setup = ada
+        .post("/api/two_factor_start", &[("setup_password", PASSWORD)])
+        .await;
+    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+    let secret = totp_secret(&app, "ada@example.com").await;
+    assert_eq!(json(&setup.body)["secret"], secret.to_base32());
+    let code = secret.code_at(now()).unwrap();
+    let confirmed = ada
+        .post("/api/two_factor_confirm", &[("code", &code)])
+        .await;
+    let backup: Vec<String> = serde_json::from_str(&confirmed.body).unwrap();
+    let id = user_id(&app.db, "ada@example.com").await;
+    let (sealed, key) = stored_secret(&app, id).await;
+    assert_eq!(key, Some(1));
+    assert!(
+        !sealed
+            .windows(secret.as_db().len())
+            .any(|w| w == secret.as_db()),
+        "the authenticator secret is not stored in clear"
+    );
+    let digest = BackupCodeDigest::of(&backup[0].replace('-', ""));
+    let codes: Vec<(Vec<u8>, Option<i64>)> = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT code_hash, key_id FROM backup_codes WHERE user_id = $1").bind(id).fetch_all(pool).await)
     .unwrap();
-    TotpSecret::from_db(bytes)
+    assert_eq!(codes.len(), 10);
+    assert!(
+        codes
+            .iter()
+            .all(|(hash, key)| hash.as_slice() != digest.as_bytes() && *key == Some(1)),
+        "backup codes are keyed hashes, not bare digests"
+    );
+
+    // `gearshare rotate-key` adds key 2 to the file and re-seals with it; the running server
+    // reads the file again when it meets the new key.
+    let rotated = std::process::Command::new(env!("CARGO_BIN_EXE_gearshare"))
+        .arg("rotate-key")
+        .env("DATABASE_URL", &app.url)
+        .env("SECRET_KEY_FILE", &app.key_file)
+        .env("MEDIA_DIR", &app.media_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run gearshare rotate-key");
+    let printed = String::from_utf8_lossy(&rotated.stdout);
+    assert!(
+        rotated.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    assert!(
+        printed.contains("re-sealed 1 authenticator secrets with key 2"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("10 unused backup codes are hashed with older keys"),
+        "{printed}"
+    );
+    let (resealed, key) = stored_secret(&app, id).await;
+    assert_eq!(key, Some(2));
+    assert_ne!(resealed, sealed);
+    let next = secret.code_at(now() + 30).unwrap();
+    assert_eq!(
+        signs_in_with(&app, "ada@example.com", &next).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        signs_in_with(&app, "ada@example.com", &backup[0]).await,
+        StatusCode::OK
+    );
+
+    // What an older version kept in clear is sealed at start and still signs in.
+    app.visitor()
+        .sign_up("Bea", "bea@example.com", PASSWORD)
+        .await;
+    let bea = user_id(&app.db, "bea@example.com").await;
+    let clear = TotpSecret::generate();
+    on_pool!(&app.db, pool => sqlx::query(
+        "UPDATE users SET totp_secret = $2, totp_key_id = NULL, totp_enabled_at = $3 WHERE id = $1")
+        .bind(bea).bind(clear.as_db()).bind(chrono::Utc::now()).execute(pool).await.map(|_| ()))
+    .unwrap();
+    on_pool!(&app.db, pool => sqlx::query(
+        "INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)")
+        .bind(bea).bind(BackupCodeDigest::of("abcdefghjk").as_bytes()).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let done = app::accounts::repo::seal_clear_secrets(&app.db, &app.state.secrets)
+        .await
+        .unwrap();
+    assert_eq!((done.authenticator_secrets, done.backup_codes), (1, 1));
+    let (stored, key) = stored_secret(&app, bea).await;
+    assert!(key.is_some() && stored != clear.as_db());
+    let code = clear.code_at(now()).unwrap();
+    assert_eq!(
+        signs_in_with(&app, "bea@example.com", &code).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        signs_in_with(&app, "bea@example.com", "abcde-fghjk").await,
+        StatusCode::OK
+    );
 }
 
 fn now() -> u64 {
@@ -735,6 +857,7 @@ crate::on_both_backends!(
     wrong_passwords_lock_the_account_for_a_while,
     guesses_sent_at_once_do_not_slip_under_the_limit,
     two_factor_guards_login_and_backup_codes_work_once,
+    secrets_at_rest_are_sealed_and_move_to_a_new_key,
     log_out_everywhere_ends_every_session,
     password_change_needs_the_current_one_and_ends_other_sessions,
     data_export_holds_what_we_know_and_only_for_its_owner,

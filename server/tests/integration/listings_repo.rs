@@ -89,7 +89,9 @@ async fn publish(db: &Db, owner: &CurrentUser, change: impl FnOnce(&mut ListingF
     };
     change(&mut form);
     let draft = form.check().expect("a valid listing");
-    manage::create(db, &actor(owner), &draft).await.unwrap()
+    manage::create(db, &actor(owner), &draft, 1000)
+        .await
+        .unwrap()
 }
 
 async fn pages_cover_every_listing_once_in_each_order(backend: Backend) {

@@ -10,6 +10,7 @@ mod calendar;
 mod extensions;
 mod handover;
 mod hardening;
+mod limits;
 mod listings_manage;
 mod listings_repo;
 mod pages;

@@ -38,6 +38,8 @@ pub struct TestApp {
     /// The database's URL, for server processes started beside the in-process router.
     pub url: String,
     pub media_dir: PathBuf,
+    /// The secret key file, for server processes started beside the in-process router.
+    pub key_file: PathBuf,
     _cleanup: Cleanup,
 }
 
@@ -88,8 +90,9 @@ impl Drop for Cleanup {
                 name,
                 media,
             } => {
-                for folder in media {
-                    let _ = std::fs::remove_dir_all(&*folder);
+                for path in media {
+                    let _ = std::fs::remove_file(&*path);
+                    let _ = std::fs::remove_dir_all(&*path);
                 }
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
@@ -123,10 +126,16 @@ impl TestApp {
         let tmp = std::env::temp_dir();
         let media_dir = tmp.join(format!("gs-test-media-{id}"));
         let evidence_dir = tmp.join(format!("gs-test-evidence-{id}"));
+        let key_file = tmp.join(format!("gs-test-keys-{id}"));
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let file = tmp.join(format!("gs-test-{id}.db"));
-                let mut files = vec![media_dir.clone(), evidence_dir.clone(), file.clone()];
+                let mut files = vec![
+                    media_dir.clone(),
+                    evidence_dir.clone(),
+                    key_file.clone(),
+                    file.clone(),
+                ];
                 files.extend(
                     ["-wal", "-shm"].map(|s| PathBuf::from(format!("{}{s}", file.display()))),
                 );
@@ -155,7 +164,7 @@ impl TestApp {
                     Cleanup::Database {
                         admin_url,
                         name,
-                        media: vec![media_dir.clone(), evidence_dir.clone()],
+                        media: vec![media_dir.clone(), evidence_dir.clone(), key_file.clone()],
                     },
                 )
             }
@@ -180,6 +189,7 @@ impl TestApp {
                 .map(|(_, value)| (*value).to_owned()),
             "DATABASE_URL" => Some(url.clone()),
             "MEDIA_DIR" => Some(media_dir.display().to_string()),
+            "SECRET_KEY_FILE" => Some(key_file.display().to_string()),
             "EVIDENCE_DIR" => Some(evidence_dir.display().to_string()),
             "LEPTOS_SITE_ROOT" => Some(tmp.join("gs-test-no-site").display().to_string()),
             _ => None,
@@ -193,6 +203,7 @@ impl TestApp {
             db,
             url,
             media_dir,
+            key_file,
             _cleanup: cleanup,
         }
     }
