@@ -240,8 +240,8 @@ async fn create_admin(db: &Db, email: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Seals what an older GearShare kept in clear (authenticator secrets, bare backup-code
-/// digests) before anything is served.
+/// Brings what an older GearShare stored up to date before anything is served: seals the
+/// secrets it kept in clear and gives its listings a public position.
 async fn seal_at_rest(config: &Config, db: &Db) -> Result<app::secrets::Keys, String> {
     let keys = gearshare::secret_keys(config).map_err(|e| {
         format!("cannot read the secret keys: {e}. Check SECRET_KEYS or SECRET_KEY_FILE")
@@ -249,6 +249,15 @@ async fn seal_at_rest(config: &Config, db: &Db) -> Result<app::secrets::Keys, St
     let sealed = app::accounts::repo::seal_clear_secrets(db, &keys)
         .await
         .map_err(|e| e.to_string())?;
+    let placed = app::listings::manage::place_unplaced(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if placed > 0 {
+        tracing::info!(
+            listings = placed,
+            "gave older listings their public position"
+        );
+    }
     if sealed != Default::default() {
         tracing::info!(
             authenticator_secrets = sealed.authenticator_secrets,

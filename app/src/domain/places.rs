@@ -135,6 +135,19 @@ pub fn find_place(name: &str) -> Option<&'static Place> {
     PLACES.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
+/// How far the public position of a listing lies from the owner's exact one, in metres.
+pub const PUBLIC_OFFSET_METRES: (f64, f64) = (200.0, 500.0);
+
+/// A distance as the public may see it: to 100 m under 10 km, to the kilometre beyond; the
+/// position it is measured to is approximate anyway ([`GeoPoint::approximate`]).
+pub fn rounded_distance_km(km: f64) -> f64 {
+    if km < 10.0 {
+        (km * 10.0).round() / 10.0
+    } else {
+        km.round()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GeoPoint {
     pub latitude: f64,
@@ -165,6 +178,35 @@ impl GeoPoint {
         let d_lon = (other.longitude - self.longitude).to_radians();
         let a = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+    }
+
+    /// Where the public sees a listing at this point: moved `metres` (clamped to
+    /// [`PUBLIC_OFFSET_METRES`]) towards `bearing_degrees`. Chosen once per listing and stored,
+    /// so repeated searches from chosen points find the same wrong place and cannot average
+    /// it away; the owner's exact place is never in a page or a search.
+    pub fn approximate(&self, bearing_degrees: f64, metres: f64) -> GeoPoint {
+        let (least, most) = PUBLIC_OFFSET_METRES;
+        let metres = if metres.is_finite() {
+            metres.clamp(least, most)
+        } else {
+            least
+        };
+        let bearing = bearing_degrees.to_radians();
+        let d_lat = metres * bearing.cos() / 1000.0 / KM_PER_DEGREE;
+        // Near the poles a metre east is many degrees: the cosine is kept away from zero.
+        let cos = self.latitude.to_radians().cos().max(0.01);
+        let d_lon = metres * bearing.sin() / 1000.0 / (KM_PER_DEGREE * cos);
+        let longitude = self.longitude + d_lon;
+        GeoPoint {
+            latitude: (self.latitude + d_lat).clamp(-90.0, 90.0),
+            longitude: if longitude > 180.0 {
+                longitude - 360.0
+            } else if longitude < -180.0 {
+                longitude + 360.0
+            } else {
+                longitude
+            },
+        }
     }
 
     /// The latitude/longitude box holding every point within `radius_km`: the index-friendly
@@ -210,6 +252,27 @@ impl BoundingBox {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_public_position_is_a_few_hundred_metres_away(
+            lat in -80.0f64..80.0, lon in -180.0f64..180.0, bearing in 0.0f64..360.0,
+            metres in -1000.0f64..2000.0,
+        ) {
+            let exact = GeoPoint { latitude: lat, longitude: lon };
+            let public = exact.approximate(bearing, metres);
+            let km = exact.distance_km(&public);
+            prop_assert!((0.199..=0.501).contains(&km), "{km}");
+            prop_assert!(GeoPoint::new(public.latitude, public.longitude).is_some());
+        }
+    }
+
+    #[test]
+    fn distances_are_rounded_for_the_public() {
+        assert_eq!(rounded_distance_km(0.04), 0.0);
+        assert_eq!(rounded_distance_km(3.26), 3.3);
+        assert_eq!(rounded_distance_km(12.6), 13.0);
+    }
 
     #[test]
     fn known_distances() {

@@ -8,7 +8,7 @@ use super::photos::{self, MediaStore};
 use crate::accounts::audit::{AuditEvent, AuditKind, Client};
 use crate::accounts::model::CurrentUser;
 use crate::db::{Arg, Db};
-use crate::domain::{Money, RentalPeriod};
+use crate::domain::{GeoPoint, Money, RentalPeriod};
 use crate::error::{AppError, FieldProblem};
 use crate::{bind_args, insert_audit, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -156,6 +156,35 @@ fn owner_lock_sql(db: &Db) -> Option<&'static str> {
     }
 }
 
+/// A fresh public position for a listing at `exact` (see [`GeoPoint::approximate`]).
+pub fn public_position(exact: GeoPoint) -> GeoPoint {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let (least, most) = crate::domain::places::PUBLIC_OFFSET_METRES;
+    exact.approximate(rng.gen_range(0.0..360.0), rng.gen_range(least..=most))
+}
+
+/// Gives every listing an older version stored without a public position one; run at every
+/// start before serving. Returns how many were placed.
+pub async fn place_unplaced(db: &Db) -> Result<u64, AppError> {
+    let unplaced: Vec<(Uuid, f64, f64)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, latitude, longitude FROM listings WHERE public_latitude IS NULL")
+        .fetch_all(pool).await)?;
+    let mut placed = 0;
+    for (id, latitude, longitude) in unplaced {
+        let public = public_position(GeoPoint {
+            latitude,
+            longitude,
+        });
+        placed += on_pool!(db, pool => sqlx::query(
+            "UPDATE listings SET public_latitude = $2, public_longitude = $3 \
+             WHERE id = $1 AND public_latitude IS NULL")
+            .bind(id).bind(public.latitude).bind(public.longitude)
+            .execute(pool).await.map(|done| done.rows_affected()))?;
+    }
+    Ok(placed)
+}
+
 /// Publishes a new listing with its units, if the owner has published fewer than `per_day`
 /// in the last day; returns its id.
 pub async fn create(
@@ -171,10 +200,20 @@ pub async fn create(
     let mut args = vec![Arg::Uuid(id), Arg::Uuid(owner.id)];
     args.extend(draft_args(draft, &time_zone));
     args.extend([Arg::Time(now), Arg::Time(now)]);
+    let public = public_position(draft.position);
+    args.extend([Arg::Float(public.latitude), Arg::Float(public.longitude)]);
     let columns = ["id", "owner_id"]
         .iter()
         .chain(DRAFT_COLUMNS.iter())
-        .chain(["created_at", "updated_at"].iter())
+        .chain(
+            [
+                "created_at",
+                "updated_at",
+                "public_latitude",
+                "public_longitude",
+            ]
+            .iter(),
+        )
         .copied()
         .collect::<Vec<_>>();
     let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("${n}")).collect();
@@ -227,16 +266,42 @@ pub async fn update(
         .map(|(i, column)| format!("{column} = ${}", i + 1))
         .collect();
     let n = args.len();
-    args.extend([Arg::Time(now), Arg::Uuid(id), Arg::Int(version)]);
+    let public = public_position(draft.position);
+    args.extend([
+        Arg::Time(now),
+        Arg::Uuid(id),
+        Arg::Int(version),
+        Arg::Float(public.latitude),
+        Arg::Float(public.longitude),
+    ]);
     // The version check is the first statement of the transaction, so on SQLite it takes the
     // write lock before anything is read, and two saves of one version cannot both pass.
+    // The public position moves only when the exact one does (the right-hand sides read the
+    // row as it was), so saving other fields never gives searchers a fresh sample.
+    let (lat, lon) = (
+        DRAFT_COLUMNS
+            .iter()
+            .position(|c| *c == "latitude")
+            .unwrap_or(0)
+            + 1,
+        DRAFT_COLUMNS
+            .iter()
+            .position(|c| *c == "longitude")
+            .unwrap_or(0)
+            + 1,
+    );
+    let moved = format!("public_latitude IS NULL OR latitude <> ${lat} OR longitude <> ${lon}");
     let update = format!(
-        "UPDATE listings SET {}, version = version + 1, updated_at = ${} \
-         WHERE id = ${} AND version = ${} AND status <> 'archived'",
-        sets.join(", "),
-        n + 1,
-        n + 2,
-        n + 3
+        "UPDATE listings SET {sets}, version = version + 1, updated_at = ${now}, \
+         public_latitude = CASE WHEN {moved} THEN ${plat} ELSE public_latitude END, \
+         public_longitude = CASE WHEN {moved} THEN ${plon} ELSE public_longitude END \
+         WHERE id = ${id} AND version = ${version} AND status <> 'archived'",
+        sets = sets.join(", "),
+        now = n + 1,
+        id = n + 2,
+        version = n + 3,
+        plat = n + 4,
+        plon = n + 5,
     );
     let today = now.date_naive();
     let event = audit(AuditKind::ListingUpdated, user, owner, id, client)

@@ -10,6 +10,7 @@ use super::search::{
     PRICE_EDGES,
 };
 use crate::db::{Arg, Db};
+use crate::domain::places::rounded_distance_km;
 use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
 use crate::{bind_args, on_pool};
@@ -165,7 +166,8 @@ impl Filters {
         let distance = self.distance(near);
         let r2 = self.bind(Arg::Float(near.radius_squared_degrees()));
         self.clauses.push(format!(
-            "l.latitude BETWEEN {min_lat} AND {max_lat} AND l.longitude BETWEEN {min_lon} AND {max_lon} \
+            "l.public_latitude BETWEEN {min_lat} AND {max_lat} \
+             AND l.public_longitude BETWEEN {min_lon} AND {max_lon} \
              AND {distance} <= {r2}"
         ));
     }
@@ -176,9 +178,9 @@ impl Filters {
         let [lat0, lon0, cos0, slope] = [near.point.latitude, near.point.longitude, cos0, slope]
             .map(|v| self.bind(Arg::Float(v)));
         format!(
-            "(((l.longitude - {lon0}) * ({cos0} - {slope} * (l.latitude - {lat0}))) \
-               * ((l.longitude - {lon0}) * ({cos0} - {slope} * (l.latitude - {lat0}))) \
-             + (l.latitude - {lat0}) * (l.latitude - {lat0}))"
+            "(((l.public_longitude - {lon0}) * ({cos0} - {slope} * (l.public_latitude - {lat0}))) \
+               * ((l.public_longitude - {lon0}) * ({cos0} - {slope} * (l.public_latitude - {lat0}))) \
+             + (l.public_latitude - {lat0}) * (l.public_latitude - {lat0}))"
         )
     }
 
@@ -268,8 +270,9 @@ struct CardRow {
     photo_variants: Option<String>,
     rating_count: i64,
     rating_sum: i64,
-    latitude: f64,
-    longitude: f64,
+    /// The public position (`None` only before start-up has placed an older listing).
+    latitude: Option<f64>,
+    longitude: Option<f64>,
     created_at: DateTime<Utc>,
     sort_key: Option<f64>,
 }
@@ -285,10 +288,13 @@ impl CardRow {
     }
 
     fn into_card(self, near: Option<&Near>) -> Result<ListingCard, AppError> {
-        let position = GeoPoint {
-            latitude: self.latitude,
-            longitude: self.longitude,
-        };
+        let position = self
+            .latitude
+            .zip(self.longitude)
+            .map(|(latitude, longitude)| GeoPoint {
+                latitude,
+                longitude,
+            });
         Ok(ListingCard {
             id: self.id,
             title: self.title,
@@ -303,7 +309,9 @@ impl CardRow {
                 count: self.rating_count,
                 sum: self.rating_sum,
             },
-            distance_km: near.map(|near| near.point.distance_km(&position)),
+            distance_km: near
+                .zip(position)
+                .map(|(near, at)| rounded_distance_km(near.point.distance_km(&at))),
         })
     }
 }
@@ -412,7 +420,7 @@ async fn card_rows(
         "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
                 l.daily_price_minor, l.instant_booking, \
                 p.storage_key AS photo_key, p.alt_text AS photo_alt, p.variants AS photo_variants, \
-                u.rating_count, u.rating_sum, l.latitude, l.longitude, l.created_at, \
+                u.rating_count, u.rating_sum, l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, \
                 {sort_key} AS sort_key \
          FROM listings l \
          JOIN categories c ON c.slug = l.category_slug \

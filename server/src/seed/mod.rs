@@ -5,7 +5,7 @@ mod catalog;
 pub mod rentals;
 
 use app::db::{Arg, Db};
-use app::domain::{Place, PLACES};
+use app::domain::{GeoPoint, Place, PLACES};
 use app::{bind_args, on_pool};
 use catalog::{CategoryGear, Gear, CATEGORIES, FIRST_NAMES, LAST_NAMES};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -111,6 +111,8 @@ const LISTING_COLUMNS: &[&str] = &[
     "pickup_instructions",
     "created_at",
     "updated_at",
+    "public_latitude",
+    "public_longitude",
 ];
 const UNIT_COLUMNS: &[&str] = &["id", "listing_id", "label", "created_at"];
 const PHOTO_COLUMNS: &[&str] = &[
@@ -282,6 +284,17 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
         Arg::Time(created),
         Arg::Time(created),
     ]);
+    let row = data.listings.last_mut().expect("the row just added");
+    if let [.., Arg::Float(latitude), Arg::Float(longitude), _, _, _, _] = row.as_slice() {
+        let public = public_position(
+            id,
+            GeoPoint {
+                latitude: *latitude,
+                longitude: *longitude,
+            },
+        );
+        row.extend([Arg::Float(public.latitude), Arg::Float(public.longitude)]);
+    }
     for n in 1..=weighted(rng, &[(1, 60), (2, 28), (3, 12)]) {
         data.units.push(vec![
             Arg::Uuid(uuid(rng)),
@@ -324,6 +337,14 @@ struct TableRows<'a> {
     table: &'static str,
     columns: &'static [&'static str],
     rows: &'a [Vec<Arg>],
+}
+
+/// A listing's public position, from a generator of its own seeded by its id, so that the
+/// rest of the demo data stays as the seed value made it before public positions existed.
+fn public_position(id: Uuid, exact: GeoPoint) -> GeoPoint {
+    let mut rng = ChaCha8Rng::seed_from_u64(id.as_u64_pair().0);
+    let (least, most) = app::domain::places::PUBLIC_OFFSET_METRES;
+    exact.approximate(rng.gen_range(0.0..360.0), rng.gen_range(least..=most))
 }
 
 /// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.

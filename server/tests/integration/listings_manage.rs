@@ -2,6 +2,7 @@
 //! locking, units and bookings, who may change what.
 
 use crate::common::{png, Backend, TestApp, Visitor};
+use app::domain::GeoPoint;
 use app::listings::manage::CHANGED_ELSEWHERE;
 use app::on_pool;
 use axum::http::StatusCode;
@@ -494,7 +495,142 @@ async fn found(app: &TestApp, id: Uuid) -> bool {
         .contains(&format!("/gear/{id}"))
 }
 
+/// The exact and the public position of a listing, as stored.
+async fn positions(app: &TestApp, id: Uuid) -> (GeoPoint, GeoPoint) {
+    let (lat, lon, plat, plon): (f64, f64, f64, f64) = on_pool!(&app.db, pool => sqlx::query_as(
+        "SELECT latitude, longitude, public_latitude, public_longitude FROM listings WHERE id = $1")
+        .bind(id).fetch_one(pool).await)
+    .unwrap();
+    (
+        GeoPoint {
+            latitude: lat,
+            longitude: lon,
+        },
+        GeoPoint {
+            latitude: plat,
+            longitude: plon,
+        },
+    )
+}
+
+/// The distance search reports for listing `id` from `point`, and the JSON it came in.
+async fn searched_distance(app: &TestApp, id: Uuid, point: GeoPoint) -> (f64, String) {
+    let near = format!("{:.5}, {:.5}", point.latitude, point.longitude);
+    let query = format!(
+        "/api/search?params[near]={}&params[radius_km]=25&params[sort]=distance&params[q]=grigri",
+        near.replace(' ', "%20").replace(',', "%2C")
+    );
+    let response = app.visitor().get(&query).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let body = response.body;
+    let results: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let card = results["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("listing {id} found from {near}: {body}"));
+    (card["distance_km"].as_f64().unwrap(), body)
+}
+
+/// The point whose distances to `from` best match `measured` (a grid search over 3 km).
+fn trilaterate(from: &[GeoPoint], measured: &[f64], around: GeoPoint) -> GeoPoint {
+    let mut best = (f64::MAX, around);
+    for i in -150..=150 {
+        for j in -150..=150 {
+            let candidate = GeoPoint {
+                latitude: around.latitude + f64::from(i) * 0.0001,
+                longitude: around.longitude + f64::from(j) * 0.00015,
+            };
+            let error: f64 = from
+                .iter()
+                .zip(measured)
+                .map(|(p, d)| (p.distance_km(&candidate) - d).powi(2))
+                .sum();
+            if error < best.0 {
+                best = (error, candidate);
+            }
+        }
+    }
+    best.1
+}
+
+async fn search_shows_only_an_approximate_position(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let exact_fields = [("latitude", "48.13743"), ("longitude", "11.57549")];
+    let id = create(&mut owner, &exact_fields).await;
+    let (exact, public) = positions(&app, id).await;
+    assert_eq!((exact.latitude, exact.longitude), (48.13743, 11.57549));
+    let offset = exact.distance_km(&public);
+    assert!(
+        (0.199..=0.501).contains(&offset),
+        "public position {offset} km away"
+    );
+
+    // Three searches from chosen points, as someone locating the gear would make them.
+    let from: Vec<GeoPoint> = [(0.03, 0.0), (0.0, 0.045), (-0.02, -0.03)]
+        .iter()
+        .map(|(dlat, dlon)| GeoPoint {
+            latitude: exact.latitude + dlat,
+            longitude: exact.longitude + dlon,
+        })
+        .collect();
+    let mut measured = Vec::new();
+    for point in &from {
+        let (km, body) = searched_distance(&app, id, *point).await;
+        assert_eq!(km, (km * 10.0).round() / 10.0, "rounded to 100 m: {km}");
+        assert!(
+            !body.contains("48.13743") && !body.contains("11.57549"),
+            "{body}"
+        );
+        measured.push(km);
+    }
+    let found = trilaterate(&from, &measured, exact);
+    eprintln!(
+        "trilaterated {:.0} m from the exact place, {:.0} m from the public one (offset {:.0} m)",
+        found.distance_km(&exact) * 1000.0,
+        found.distance_km(&public) * 1000.0,
+        offset * 1000.0
+    );
+    assert!(
+        found.distance_km(&exact) > 0.1,
+        "three searches put the gear {:.0} m from the owner's exact place",
+        found.distance_km(&exact) * 1000.0
+    );
+    let page = app.visitor().get("/search?q=grigri&near=Munich").await.body;
+    assert!(!page.contains("48.13743") && !page.contains("11.57549"));
+
+    // Saving other fields keeps the public position; moving the gear chooses a new one.
+    let id_text = id.to_string();
+    let retitled = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &[("id", id_text.as_str()), ("version", "1")],
+        &[
+            ("title", "Grigri, serviced"),
+            exact_fields[0],
+            exact_fields[1],
+        ],
+    )
+    .await;
+    assert_eq!(retitled.status, StatusCode::OK, "{}", retitled.body);
+    assert_eq!(positions(&app, id).await.1, public);
+    let moved = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &[("id", id_text.as_str()), ("version", "2")],
+        &[("latitude", "48.2"), ("longitude", "11.6")],
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let (exact, public) = positions(&app, id).await;
+    assert_eq!((exact.latitude, exact.longitude), (48.2, 11.6));
+    assert!((0.199..=0.501).contains(&exact.distance_km(&public)));
+}
+
 on_both_backends!(
+    search_shows_only_an_approximate_position,
     bad_input_is_explained_per_field_and_saves_nothing,
     a_second_save_of_the_same_version_is_refused,
     units_with_upcoming_bookings_stay,

@@ -333,7 +333,7 @@ async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
 async fn radius_search_finds_what_is_near_closest_first(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let rows: Vec<(Uuid, f64, f64)> = on_pool!(&app.db, pool =>
-        sqlx::query_as("SELECT id, latitude, longitude FROM listings").fetch_all(pool).await)
+        sqlx::query_as("SELECT id, public_latitude, public_longitude FROM listings").fetch_all(pool).await)
     .unwrap();
     for (place, radius) in [("Berlin", "25"), ("London", "100"), ("52.37, 4.90", "50")] {
         let params = SearchParams {
