@@ -40,6 +40,12 @@ pub enum AppError {
         "Payment is unavailable right now, and nothing was charged. Try again in a few minutes."
     )]
     PaymentUnavailable,
+    /// The database did not answer (restarting, unreachable, out of connections): nothing
+    /// was changed, and the same request may succeed when sent again.
+    #[error(
+        "GearShare is briefly unavailable, and nothing was changed. Please try again in a moment."
+    )]
+    Unavailable,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
 }
@@ -82,7 +88,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } | Self::LimitReached(_) => 429,
             Self::Unreachable => 502,
-            Self::PaymentUnavailable => 503,
+            Self::PaymentUnavailable | Self::Unavailable => 503,
             Self::Internal => 500,
         }
     }
@@ -179,14 +185,53 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::RowNotFound => Self::NotFound,
+            other if database_away(&other) => {
+                tracing::warn!(error = %other, "the database did not answer");
+                Self::Unavailable
+            }
             other => Self::internal("database", other),
         }
+    }
+}
+
+/// Errors that say the database is away (restarting, unreachable, out of connections) rather
+/// than that a query was wrong. PostgreSQL's class 08 is "connection exception" and 57P01–03
+/// are its shutdown and start-up refusals.
+#[cfg(feature = "ssr")]
+fn database_away(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_database_that_is_away_is_a_try_again_not_an_internal_error() {
+        for away in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+        ] {
+            let error = AppError::from(away);
+            assert_eq!(error, AppError::Unavailable);
+            assert_eq!(error.status(), 503);
+        }
+        let wrong = AppError::from(sqlx::Error::ColumnNotFound("nope".into()));
+        assert_eq!(wrong, AppError::Internal);
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::NotFound);
+    }
 
     #[test]
     fn a_wait_reads_in_minutes_singular_or_plural() {

@@ -180,6 +180,13 @@ pub fn set_status(status: u16) {
         http::StatusCode::from_u16(status),
     ) {
         response.set_status(code);
+        // A 503 says "try again": tell clients and proxies when.
+        if code == http::StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            );
+        }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = status;
