@@ -33,8 +33,19 @@ impl Default for SessionSettings {
 /// "Seen" is written back at most this often; each write also slides the idle expiry.
 const SEEN_RESOLUTION_SECONDS: i64 = 60;
 
+/// The session store is the database, and every failure of its queries is reported as the
+/// store's backend failing: that is taken as the database being away (a try-again, logged with
+/// its cause), while a record that does not encode or decode is a fault of ours.
 fn session_error(error: tower_sessions::session::Error) -> AppError {
-    AppError::internal("session", error)
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as StoreError;
+    match error {
+        Error::Store(StoreError::Backend(cause)) => {
+            tracing::warn!(cause, "the session store did not answer");
+            AppError::Unavailable
+        }
+        other => AppError::internal("session", other),
+    }
 }
 
 /// The signed-in person of `session`, or `None`. A session past its absolute lifetime, or of
