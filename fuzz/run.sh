@@ -20,7 +20,6 @@
 #   FUZZ_KEEP_GOING  1: after a crash, start the target again until its SECONDS are used up,
 #                    counting every crash (for long runs that should not end at the first one)
 #   FUZZ_ARGS        more libFuzzer flags, e.g. "-max_len=65536"
-#   FUZZ_IGNORE_KNOWN=1  search_params looks past the finding docs/fuzzing.md reports
 #   FUZZ_VERBOSE=1   photo_headers prints what each upload came to (for single inputs)
 set -euo pipefail
 

@@ -10,8 +10,8 @@
 #![no_main]
 
 use app::listings::photos::{
-    content_type_for, process, Encoded, PhotoProblem, MAX_PIXELS, MAX_SIDE, MIN_LONG_SIDE,
-    MIN_SHORT_SIDE, VARIANT_WIDTHS,
+    content_type_for, process, Encoded, PhotoProblem, MAX_JPEG_PIXELS_PER_BYTE, MAX_PIXELS,
+    MAX_SIDE, MIN_LONG_SIDE, MIN_SHORT_SIDE, VARIANT_WIDTHS,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -85,6 +85,14 @@ fuzz_target!(|data: &[u8]| {
     );
     if original.content_type == "image/png" {
         assert!(data.starts_with(PNG), "a PNG original from another format");
+    }
+    // A JPEG with fewer blocks than its header claims would be filled with grey.
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        assert!(
+            u64::from(w) * u64::from(h) <= data.len() as u64 * MAX_JPEG_PIXELS_PER_BYTE,
+            "{w}x{h} accepted from {} bytes",
+            data.len()
+        );
     }
 
     assert!(!photo.variants.is_empty() && photo.variants.len() <= VARIANT_WIDTHS.len());

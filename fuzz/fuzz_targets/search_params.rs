@@ -63,13 +63,6 @@ fn lookup(pairs: &[(String, String)]) -> impl Fn(&str) -> String + '_ {
     }
 }
 
-/// `FUZZ_IGNORE_KNOWN=1` looks past findings already reported in docs/fuzzing.md, so a run
-/// can find others before those are fixed.
-fn ignoring_known() -> bool {
-    static IGNORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *IGNORE.get_or_init(|| std::env::var_os("FUZZ_IGNORE_KNOWN").is_some_and(|v| v == "1"))
-}
-
 fn check_cursor(cursor: &Cursor) {
     let encoded = cursor.encode();
     let again = Cursor::parse(&encoded)
@@ -109,10 +102,8 @@ fuzz_target!(|data: &[u8]| {
     assert!(terms.len() <= MAX_TERMS);
     for (i, term) in terms.iter().enumerate() {
         assert!(term.chars().count() >= 2, "a one-letter term {term:?}");
-        // Known (docs/fuzzing.md): "İ" lower-cases to "i" and U+0307, which is no letter.
-        let known = ignoring_known() && term.contains('\u{307}');
         assert!(
-            known || term.chars().all(char::is_alphanumeric),
+            term.chars().all(char::is_alphanumeric),
             "term {term:?} has syntax"
         );
         assert_eq!(term, &term.to_lowercase(), "term {term:?} not lower case");

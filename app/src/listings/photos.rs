@@ -42,6 +42,10 @@ pub const MIN_SHORT_SIDE: u32 = 240;
 
 const ORIGINAL_JPEG_QUALITY: u8 = 90;
 const VARIANT_JPEG_QUALITY: u8 = 80;
+/// A JPEG's pixels per byte of file, at most. A flat grey 7000×7000 JPEG, the best case for
+/// the encoder, is about 170 pixels a byte (progressive); a JPEG far past that holds fewer
+/// blocks than its header claims, which the decoder would fill with grey at full cost.
+pub const MAX_JPEG_PIXELS_PER_BYTE: u64 = 1_024;
 /// 16-bit RGBA (8 bytes a pixel) is the widest pixel a decoder produces, so this cap never
 /// refuses an image that passes `MAX_PIXELS`, yet stops a decoder that lies about its size.
 const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 8;
@@ -179,6 +183,9 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, PhotoProble
     // Only headers are read here, so the pixel budget is enforced before any pixel buffer exists.
     let mut decoder = reader.into_decoder().map_err(decode_problem)?;
     check_pixel_budget(decoder.dimensions())?;
+    if format == ImageFormat::Jpeg {
+        check_jpeg_density(decoder.dimensions(), bytes.len())?;
+    }
     // A damaged EXIF block should not cost the seller a photo that otherwise decodes.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(decode_problem)?;
@@ -207,6 +214,15 @@ fn decode_problem(error: ImageError) -> PhotoProblem {
 fn check_pixel_budget((width, height): (u32, u32)) -> Result<(), PhotoProblem> {
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         Err(PhotoProblem::TooManyPixels)
+    } else {
+        Ok(())
+    }
+}
+
+fn check_jpeg_density((width, height): (u32, u32), len: usize) -> Result<(), PhotoProblem> {
+    let bytes = u64::try_from(len).unwrap_or(u64::MAX);
+    if u64::from(width) * u64::from(height) > bytes.saturating_mul(MAX_JPEG_PIXELS_PER_BYTE) {
+        Err(PhotoProblem::Unreadable)
     } else {
         Ok(())
     }
@@ -783,6 +799,32 @@ mod tests {
             process(&png[..png.len() / 2]).err(),
             Some(PhotoProblem::Unreadable)
         );
+    }
+
+    /// `jpeg` with its frame header claiming `width`×`height`.
+    fn claiming_size(jpeg: &[u8], width: u16, height: u16) -> Vec<u8> {
+        let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        let mut bytes = jpeg.to_vec();
+        bytes[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+        bytes[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+        bytes
+    }
+
+    #[test]
+    fn a_small_jpeg_claiming_a_huge_size_is_unreadable() {
+        let jpeg = jpeg_bytes(&photo_like(320, 240));
+        assert!(process(&jpeg).is_ok());
+        let bomb = claiming_size(&jpeg, 7000, 7000);
+        assert!(jpeg_is_complete(&bomb), "its markers are all there");
+        assert_eq!(process(&bomb).err(), Some(PhotoProblem::Unreadable));
+        // The flattest photo there is stays far under the bound.
+        let grey = jpeg_bytes(&RgbImage::from_pixel(1024, 768, Rgb([128, 128, 128])));
+        let density = 1024 * 768 / grey.len() as u64;
+        assert!(
+            density < MAX_JPEG_PIXELS_PER_BYTE / 4,
+            "{density} pixels a byte"
+        );
+        assert!(process(&grey).is_ok());
     }
 
     #[test]

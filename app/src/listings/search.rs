@@ -254,12 +254,18 @@ fn price(field: &str, text: &str) -> Result<Option<i64>, AppError> {
 }
 
 /// The words of a query, lower-cased, letters and digits only, two characters or more, at
-/// most [`MAX_TERMS`], each once. Everything else separates words, so no character of the query reaches a full-text
-/// query's syntax.
+/// most [`MAX_TERMS`], each once. Everything else separates words, so no character of the
+/// query reaches a full-text query's syntax.
 pub fn terms_of(text: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for word in text.split(|c: char| !c.is_alphanumeric()) {
-        let word = word.to_lowercase();
+        // Lower case can add marks ("İ" becomes "i" and a combining dot), which are not
+        // letters: they go, so "İstanbul" is "istanbul" and "İ" alone one letter.
+        let word: String = word
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
         // Single letters match nearly everything as a prefix and cost the most.
         if word.chars().count() >= 2 && !terms.contains(&word) && terms.len() < MAX_TERMS {
             terms.push(word);
@@ -525,6 +531,8 @@ mod tests {
         assert_eq!(terms_of("Zürich zürich"), ["zürich"]);
         assert_eq!(terms_of("aa bb cc dd ee ff gg hh ii jj").len(), MAX_TERMS);
         assert!(terms_of("a b c").is_empty());
+        // Lower case adds a combining dot to "İ"; it is not a letter and does not count.
+        assert_eq!(terms_of("İstanbul İ"), ["istanbul"]);
         assert!(terms_of("%_*\"()").is_empty());
     }
 
