@@ -3,7 +3,10 @@
 # through, the server is killed with SIGKILL and started again while the load goes on. Then:
 # every request that got a success answer is in the database with its events and
 # reservation, `gearshare replay` finds no difference and no unit reserved twice, and
-# `gearshare reconcile` finds the ledger in order. Prints the figures; exits 1 on a loss.
+# `gearshare reconcile` finds the ledger in order. Cards authorised for requests the kill cut
+# off are released by their guards (payments::unused) once due: the drill waits for that, with
+# a request timeout of 10 s, which makes them due after a minute. Prints the figures; exits 1
+# on a loss.
 #   scripts/drill-kill.sh [sqlite|postgres|both] [seconds, default 20] [renters, default 16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +37,8 @@ drill() {
   fi
   export MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" SECRET_KEY_FILE="$dir/secret-keys" \
     GEARSHARE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json RUST_LOG=warn \
-    TRUST_PROXY=true OPEN_REQUESTS_PER_RENTER=1000 BOOKING_REQUESTS_PER_HOUR=100000
+    TRUST_PROXY=true OPEN_REQUESTS_PER_RENTER=1000 BOOKING_REQUESTS_PER_HOUR=100000 \
+    REQUEST_TIMEOUT_SECS=10
   "$BIN" seed --listings 40 --seed 9 >/dev/null
   if [ "$backend" = sqlite ]; then
     python3 -c "import sqlite3,uuid,sys; db=sqlite3.connect(sys.argv[1]); [print(uuid.UUID(bytes=r[0])) for r in db.execute(\"SELECT id FROM listings WHERE status = 'active'\")]" \
@@ -64,7 +68,12 @@ drill() {
   sleep "$((SECONDS_EACH / 2))"
   touch "$dir/stop"
   wait "$load"
+  releasing() { "$BIN" reconcile | tail -n 1 | sed -nE 's/.* ([0-9]+) unused authorisations releasing.*/\1/p'; }
+  local left waited=0
+  left=$(releasing || true)
+  while [ "$(releasing || true)" != 0 ] && [ "$waited" -lt 120 ]; do sleep 2; waited=$((waited + 2)); done
   kill -TERM "$server" && wait "$server" || true
+  echo "$backend: ${left:-?} cards authorised for requests no booking recorded; released by their guards ${waited}s after the load"
   echo "$backend: killed with SIGKILL after $before acknowledged bookings; serving again within ${down}s"
   echo "$backend: load $(cat "$dir/load.json")"
   python3 scripts/drill_check.py "$DATABASE_URL" "$dir/acked" | sed "s/^/$backend: /" || status=1

@@ -70,11 +70,19 @@ pub const INSERT_SQL: &str =
 /// Writes `$job` with `$executor` (a pool or an open transaction) on either backend.
 #[macro_export]
 macro_rules! insert_job {
-    ($executor:expr, $job:expr, $now:expr) => {{
+    ($executor:expr, $job:expr, $now:expr) => {
+        $crate::insert_job_with_id!($executor, uuid::Uuid::new_v4(), $job, $now)
+    };
+}
+
+/// [`insert_job!`] with the job's id chosen by the caller, who can then delete it by id.
+#[macro_export]
+macro_rules! insert_job_with_id {
+    ($executor:expr, $id:expr, $job:expr, $now:expr) => {{
         let job: &$crate::jobs::NewJob = $job;
         let run_at = $crate::jobs::due_millis(job.run_at);
         sqlx::query($crate::jobs::INSERT_SQL)
-            .bind(uuid::Uuid::new_v4())
+            .bind($id)
             .bind(job.kind)
             .bind(job.payload.as_str())
             .bind(run_at)

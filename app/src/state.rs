@@ -42,6 +42,13 @@ pub struct AppState {
     /// Listings one owner may publish per day.
     #[from_ref(skip)]
     pub listings_per_day: u32,
+    /// How long a payment's guard waits before it releases an authorisation no booking
+    /// recorded (`payments::unused`): longer than any request may run.
+    #[from_ref(skip)]
+    pub payment_guard: chrono::Duration,
+    /// Photo uploads under way, and the folder they wait in.
+    #[from_ref(skip)]
+    pub uploads: std::sync::Arc<crate::listings::uploads::UploadGate>,
     /// The keys that seal secrets at rest (authenticator secrets, backup codes).
     #[from_ref(skip)]
     pub secrets: std::sync::Arc<crate::secrets::Keys>,
@@ -54,6 +61,7 @@ impl AppState {
             request_expiry: self.request_expiry,
             claim_window: self.claim_window,
             limits: self.request_limits,
+            payment_guard: self.payment_guard,
         }
     }
 }

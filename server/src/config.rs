@@ -72,6 +72,11 @@ pub struct Config {
     pub declined_cards_per_hour: u32,
     /// Listings one owner may publish per day.
     pub listings_per_day: u32,
+    /// Where photo uploads wait, as temporary files, for the processing slot.
+    pub upload_dir: PathBuf,
+    /// Photo upload requests under way at once, in all and per account.
+    pub uploads_at_once: usize,
+    pub uploads_at_once_per_account: usize,
     /// The keys that seal secrets at rest, when given as a setting (else the key file).
     pub secret_keys: Option<Secret>,
     /// The key file, created with one new key on first start when `secret_keys` is unset.
@@ -291,6 +296,22 @@ impl Config {
                 &var("LISTINGS_PER_DAY", "20"),
                 |n: &u32| (1..=10_000).contains(n),
                 "a number of listings from 1 to 10000",
+            )?,
+            upload_dir: lookup("UPLOAD_DIR").filter(|v| !v.is_empty()).map_or_else(
+                || std::env::temp_dir().join("gearshare-uploads"),
+                PathBuf::from,
+            ),
+            uploads_at_once: parse(
+                "UPLOADS_AT_ONCE",
+                &var("UPLOADS_AT_ONCE", "16"),
+                |n: &usize| (1..=1000).contains(n),
+                "a number of uploads from 1 to 1000",
+            )?,
+            uploads_at_once_per_account: parse(
+                "UPLOADS_AT_ONCE_PER_ACCOUNT",
+                &var("UPLOADS_AT_ONCE_PER_ACCOUNT", "2"),
+                |n: &usize| (1..=100).contains(n),
+                "a number of uploads from 1 to 100",
             )?,
         };
         evidence_kept_apart(&config)?;

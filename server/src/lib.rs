@@ -46,6 +46,8 @@ pub enum StateError {
     Media(#[from] MediaError),
     #[error("cannot read the secret keys: {0}. Check SECRET_KEYS or SECRET_KEY_FILE")]
     Keys(#[from] app::secrets::KeyError),
+    #[error("cannot use the upload folder: {0}. Check UPLOAD_DIR")]
+    Uploads(#[from] std::io::Error),
 }
 
 /// The keys that seal secrets at rest: from `SECRET_KEYS`, else from the key file (made on
@@ -60,6 +62,13 @@ pub fn secret_keys(config: &Config) -> Result<app::secrets::Keys, app::secrets::
 }
 
 /// The app's shared state; fails when the media store or the secret keys cannot be opened.
+/// Twice the request timeout, and at least a minute: no request that authorised a card can
+/// still be running to record it when its guard looks.
+fn payment_guard(request_timeout_secs: u64) -> chrono::Duration {
+    let secs = i64::try_from(request_timeout_secs).unwrap_or(i64::MAX / 4);
+    chrono::Duration::seconds(secs.saturating_mul(2).max(60))
+}
+
 pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
     let store = |url: &Option<String>, dir| match url {
         Some(url) => MediaStore::from_url(url),
@@ -101,6 +110,12 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         request_limits,
         request_gate: std::sync::Arc::new(app::bookings::limits::RequestGate::new(request_limits)),
         listings_per_day: config.listings_per_day,
+        payment_guard: payment_guard(config.request_timeout_secs),
+        uploads: std::sync::Arc::new(app::listings::uploads::UploadGate::new(
+            config.upload_dir.clone(),
+            config.uploads_at_once,
+            config.uploads_at_once_per_account,
+        )?),
         secrets: std::sync::Arc::new(secret_keys(config)?),
     })
 }

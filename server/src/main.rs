@@ -159,13 +159,14 @@ async fn reconcile(db: &Db) -> Result<(), String> {
     }
     println!(
         "reconciled {} bookings, {} ledger entries and {} provider payments in {:.3} s: \
-         {} discrepancies ({} bookings still settling)",
+         {} discrepancies ({} bookings still settling, {} unused authorisations releasing)",
         report.bookings,
         report.entries,
         report.payments,
         started.elapsed().as_secs_f64(),
         report.discrepancies.len(),
-        report.settling
+        report.settling,
+        report.releasing
     );
     if report.discrepancies.is_empty() {
         Ok(())

@@ -10,6 +10,7 @@ use app::accounts::model::CurrentUser;
 use app::error::AppError;
 use app::listings::manage::{add_photos, Actor};
 use app::listings::photos::{content_type_for, MAX_UPLOAD_BYTES};
+use app::listings::uploads::{Busy, ReceiveError, Upload, UploadGate, UploadTicket};
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -31,7 +32,8 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let edit = format!("/owner/listings/{listing}/edit");
-    let (user, uploads, now) = match received(&state, user, &edit, multipart).await {
+    let most = app::listings::manage::MAX_PHOTOS;
+    let (user, uploads, _ticket, now) = match received(&state, user, &edit, multipart, most).await {
         Ok(received) => received,
         Err(response) => return *response,
     };
@@ -60,6 +62,11 @@ pub async fn upload(
     }
 }
 
+/// What an upload request brought: the member, their files (at most `most_files` and one
+/// more, so the caller can say there are too many), their place among the uploads under way
+/// (hold it until the files are processed) and the time.
+type Received = (CurrentUser, Vec<Upload>, UploadTicket, DateTime<Utc>);
+
 /// The member who uploads, their files and the time; or the answer for a visitor (log in, then
 /// back to `page`), for too many uploads, or for a form that can't be read.
 async fn received(
@@ -67,8 +74,15 @@ async fn received(
     user: Result<SignedIn, ErrorResponse>,
     page: &str,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(CurrentUser, Vec<Vec<u8>>, DateTime<Utc>), Box<Response>> {
+    most_files: usize,
+) -> Result<Received, Box<Response>> {
     let user = member_or_login(user, page)?;
+    // Before anything is read or counted: a refused request costs neither memory nor disk.
+    let ticket = match state.uploads.enter(user.id) {
+        Ok(ticket) => ticket,
+        Err(Busy::Everyone) => return Err(Box::new(refused(page, "busy"))),
+        Err(Busy::Account) => return Err(Box::new(refused(page, "busy_account"))),
+    };
     let now = chrono::Utc::now();
     let counted = UPLOADS_PER_ACCOUNT
         .take(&state.db, &user.id.to_string(), now.timestamp())
@@ -82,8 +96,8 @@ async fn received(
     let Ok(multipart) = multipart else {
         return Err(Box::new(refused(page, "failed")));
     };
-    match read_photos(multipart).await {
-        Ok(uploads) => Ok((user, uploads, now)),
+    match read_photos(&state.uploads, multipart, most_files).await {
+        Ok(uploads) => Ok((user, uploads, ticket, now)),
         Err(code) => Err(Box::new(refused(page, code))),
     }
 }
@@ -104,7 +118,8 @@ pub async fn booking_upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let page = format!("/bookings/{booking}");
-    let (user, uploads, now) = match received(&state, user, &page, multipart).await {
+    let most = app::domain::evidence::MAX_PHOTOS_PER_STAGE;
+    let (user, uploads, _ticket, now) = match received(&state, user, &page, multipart, most).await {
         Ok(received) => received,
         Err(response) => return *response,
     };
@@ -150,9 +165,13 @@ pub async fn booking_photo(
     }
 }
 
-/// The non-empty files of the "photos" field; an error code when one is too large or the
-/// form cannot be read.
-async fn read_photos(mut multipart: Multipart) -> Result<Vec<Vec<u8>>, &'static str> {
+/// The non-empty files of the "photos" field, each in a temporary file, up to `most` and one
+/// more; an error code when one is too large or the form cannot be read.
+async fn read_photos(
+    gate: &UploadGate,
+    mut multipart: Multipart,
+    most: usize,
+) -> Result<Vec<Upload>, &'static str> {
     let mut uploads = Vec::new();
     loop {
         let field = match multipart.next_field().await {
@@ -166,19 +185,21 @@ async fn read_photos(mut multipart: Multipart) -> Result<Vec<Vec<u8>>, &'static 
         if field.name() != Some("photos") {
             continue;
         }
-        let bytes = match field.bytes().await {
-            Ok(bytes) => bytes,
-            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err("too_large")
+        let upload = match gate.receive(field, MAX_UPLOAD_BYTES).await {
+            Ok(upload) => upload,
+            Err(ReceiveError::TooLarge(_)) => return Err("too_large"),
+            Err(ReceiveError::Body(_)) => return Err("failed"),
+            Err(ReceiveError::Disk(error)) => {
+                tracing::error!(%error, "cannot write an upload to UPLOAD_DIR");
+                return Err("failed");
             }
-            Err(_) => return Err("failed"),
         };
-        if bytes.len() > MAX_UPLOAD_BYTES {
-            return Err("too_large");
-        }
         // A file input left empty still sends a part, with no bytes.
-        if !bytes.is_empty() {
-            uploads.push(bytes.to_vec());
+        if !upload.is_empty() {
+            uploads.push(upload);
+        }
+        if uploads.len() > most {
+            return Ok(uploads);
         }
     }
 }

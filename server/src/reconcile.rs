@@ -7,14 +7,17 @@
 //!   that name it, and every payment an entry names must exist.
 //!
 //! A booking whose settlement job is still queued may lag behind its status; it is counted
-//! as settling, not reported.
+//! as settling, not reported. An authorisation no booking records whose guard is still
+//! queued (`payments::unused`) is counted as releasing, not reported.
 
 use crate::replay::{group_events, snapshot_sql};
 use app::db::Db;
 use app::domain::booking::replay;
 use app::domain::ledger::{by_payment, check as check_booking, EntryKind, Position};
 use app::on_pool;
+use app::payments::sandbox::authorized_reference;
 use app::payments::settle::SETTLE_JOB;
+use app::payments::unused::{authorize_key, hold_key, RELEASE_UNUSED_JOB};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use uuid::Uuid;
@@ -40,16 +43,20 @@ pub struct Report {
     pub payments: usize,
     /// Bookings whose settlement is still queued.
     pub settling: usize,
+    /// Authorisations no booking records, waiting for their guard to release them.
+    pub releasing: usize,
     pub discrepancies: Vec<Discrepancy>,
 }
 
 type EntryRow = (Uuid, String, i64, String);
 type PaymentRow = (String, String, i64, i64, i64, i64, String);
-/// Events, ledger entries, provider payments and the bookings whose settlement is queued.
+/// Events, ledger entries, provider payments, the bookings whose settlement is queued and
+/// the attempts whose guard is.
 type Snapshot = (
     Vec<(Uuid, String)>,
     Vec<EntryRow>,
     Vec<PaymentRow>,
+    Vec<String>,
     Vec<String>,
 );
 
@@ -74,7 +81,7 @@ fn add(sums: &mut Sums, kind: EntryKind, amount: i64) {
 
 pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
     let snapshot = snapshot_sql(db);
-    let (events, entries, payments, settling): Snapshot = on_pool!(db, pool => {
+    let (events, entries, payments, settling, guarded): Snapshot = on_pool!(db, pool => {
         let mut tx = pool.begin_with(snapshot).await?;
         let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
             .fetch_all(&mut *tx).await?;
@@ -85,15 +92,26 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             .fetch_all(&mut *tx).await?;
         let settling = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL")
             .bind(SETTLE_JOB).fetch_all(&mut *tx).await?;
+        let guards: Vec<String> = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL")
+            .bind(RELEASE_UNUSED_JOB).fetch_all(&mut *tx).await?;
+        let mut guarded = Vec::new();
+        for attempt in guards.iter().filter_map(|g| Uuid::parse_str(g).ok()) {
+            let answers: Vec<String> = sqlx::query_scalar("SELECT answer FROM sandbox_requests \
+                 WHERE idempotency_key IN ($1, $2) AND operation = 'authorize'")
+                .bind(authorize_key(attempt)).bind(hold_key(attempt)).fetch_all(&mut *tx).await?;
+            guarded.extend(answers.iter().filter_map(|a| authorized_reference(a)));
+        }
         tx.commit().await?;
-        (events, entries, payments, settling)
+        (events, entries, payments, settling, guarded)
     });
+    let guarded: HashSet<String> = guarded.into_iter().collect();
     let settling: HashSet<String> = settling.into_iter().collect();
     let mut report = Report {
         entries: entries.len(),
         payments: payments.len(),
         ..Report::default()
     };
+    let mut releasing = 0;
     let mut wrong =
         |subject: String, what: String| report.discrepancies.push(Discrepancy { subject, what });
     let mut positions: BTreeMap<Uuid, Vec<(String, EntryKind, i64)>> = BTreeMap::new();
@@ -173,6 +191,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             ),
             // A request whose booking was refused after its card was authorised: released.
             None if status == "voided" => {}
+            None if guarded.contains(&reference) => releasing += 1,
             None => wrong(
                 format!("payment {reference} ({purpose})"),
                 format!("{status} at the provider, and no booking records it"),
@@ -187,5 +206,6 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
     }
     report.bookings = logs.len();
     report.settling = settling_count;
+    report.releasing = releasing;
     Ok(report)
 }

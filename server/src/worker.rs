@@ -5,6 +5,7 @@ use app::bookings::service::{self, EXPIRE_JOB, OVERDUE_JOB, RELEASE_JOB};
 use app::domain::booking::Command;
 use app::jobs::{self, ClaimedJob, Pass};
 use app::payments::settle::{settle, SETTLE_JOB};
+use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
 use app::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -70,6 +71,14 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                 .map_err(|e| e.to_string())?;
             state.answers.forget();
             Ok(())
+        }
+        RELEASE_UNUSED_JOB => {
+            let attempt =
+                Uuid::parse_str(&job.payload).map_err(|e| format!("bad attempt id: {e}"))?;
+            release_unused(db, &*state.payments, attempt)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         }
         other => Err(format!("no handler for jobs of kind {other:?}")),
     }

@@ -23,6 +23,7 @@ use crate::jobs::NewJob;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
 use crate::payments::settle::{authorize_charge, release_quietly, SETTLE_JOB};
+use crate::payments::unused::{guard, DROP_GUARD_SQL};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -181,7 +182,10 @@ pub async fn extend<G: PaymentGateway>(
         // Keys of this call's own, as for a request: a form sent twice authorises twice, and
         // the submission that finds the extension made releases its own.
         (_, Some(card)) => {
-            Some(authorize_charge(gateway, Uuid::new_v4(), extension.charge, card).await?)
+            let attempt = Uuid::new_v4();
+            guard(db, attempt, now, rules.payment_guard).await?;
+            let reference = authorize_charge(gateway, attempt, extension.charge, card).await?;
+            Some((attempt, reference))
         }
     };
     let outcome = write(
@@ -190,11 +194,15 @@ pub async fn extend<G: PaymentGateway>(
         request,
         rules,
         now,
-        (booking.terms.period.to(), &extension, authorized.as_deref()),
+        (
+            booking.terms.period.to(),
+            &extension,
+            authorized.as_ref().map(|(a, r)| (*a, r.as_str())),
+        ),
     )
     .await;
     if !matches!(outcome, Ok(Written::New)) {
-        if let Some(reference) = &authorized {
+        if let Some((_, reference)) = &authorized {
             release_quietly(gateway, reference).await;
         }
     }
@@ -240,7 +248,7 @@ async fn write(
     request: &ExtensionRequest,
     rules: BookingRules,
     now: DateTime<Utc>,
-    (seen, extension, authorization): (NaiveDate, &Extension, Option<&str>),
+    (seen, extension, authorization): (NaiveDate, &Extension, Option<(Uuid, &str)>),
 ) -> Result<Written, AppError> {
     let begin = db.write_transaction_sql();
     let (lock_listing, lock_booking, terms_sql) =
@@ -292,10 +300,11 @@ async fn write(
         let rows = event_rows(&before, &events, logged, actor_of(renter), now)?;
         let sql = insert_events_sql(rows.len());
         bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
-        if let Some(reference) = authorization {
+        if let Some((attempt, reference)) = authorization {
             let args = entry_args(id, EntryKind::Authorization, extension.charge, reference,
                 &format!("authorization:{id}:{}", request.key), now);
             bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+            sqlx::query(DROP_GUARD_SQL).bind(attempt).execute(&mut *tx).await?;
         }
         if target(&before) != target(&after) {
             let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);

@@ -14,6 +14,7 @@ use crate::domain::Party;
 use crate::error::AppError;
 use crate::listings::manage::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
 use crate::listings::photos::{booking_folder, content_type_for, MediaStore};
+use crate::listings::uploads::Upload;
 use crate::on_pool;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -31,7 +32,7 @@ pub async fn add(
     media: &MediaStore,
     user: &CurrentUser,
     id: Uuid,
-    uploads: Vec<Vec<u8>>,
+    uploads: Vec<Upload>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let booking = booking_of(db, id).await?;

@@ -29,6 +29,7 @@ use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
 use crate::payments::settle::{
     authorize_request, payment_problem, release_quietly, Authorized, SETTLE_JOB,
 };
+use crate::payments::unused::{guard, DROP_GUARD_SQL};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -49,6 +50,8 @@ pub struct BookingRules {
     /// How long after the return the owner may claim on the deposit.
     pub claim_window: Duration,
     pub limits: RequestLimits,
+    /// How long a payment's guard waits (`payments::unused`).
+    pub payment_guard: Duration,
 }
 
 /// A renter's request, as the form sent it.
@@ -213,6 +216,9 @@ pub async fn request<G: PaymentGateway>(
     // Keys of this call's own: a form sent again after a failure authorises afresh, never on
     // an authorisation released meanwhile. Two submissions at once both authorise; the one
     // that finds the other's booking releases its own.
+    // Written before the card is touched: if this process dies before the booking commits,
+    // the guard releases what was authorised.
+    guard(db, priced.id, now, rules.payment_guard).await?;
     let authorized = match authorize_request(gateway, priced.id, &priced.quote, card).await {
         Ok(authorized) => authorized,
         Err(error) => {
@@ -230,7 +236,7 @@ pub async fn request<G: PaymentGateway>(
         request,
         rules,
         now,
-        (&priced.quote, &authorized),
+        (priced.id, &priced.quote, &authorized),
     )
     .await;
     if !matches!(outcome, Ok(Inserted::New(_))) {
@@ -575,7 +581,7 @@ async fn insert_booking(
     request: &BookingRequest,
     rules: BookingRules,
     now: DateTime<Utc>,
-    (authorized_quote, authorized): (&Quote, &Authorized),
+    (attempt, authorized_quote, authorized): (Uuid, &Quote, &Authorized),
 ) -> Result<Inserted, AppError> {
     let begin = db.write_transaction_sql();
     let terms_sql = terms_sql(db);
@@ -627,6 +633,7 @@ async fn insert_booking(
         for args in authorization_entries(&new, authorized, now) {
             bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
         }
+        sqlx::query(DROP_GUARD_SQL).bind(attempt).execute(&mut *tx).await?;
         if !new.instant {
             let job = NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at);
             insert_job!(&mut *tx, &job, now).await?;

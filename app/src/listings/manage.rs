@@ -5,6 +5,7 @@
 use super::draft::ListingDraft;
 use super::model::{photo_variants, ListingEdit, ListingStatus, OwnerListingRow, PhotoRef};
 use super::photos::{self, MediaStore};
+use super::uploads::Upload;
 use crate::accounts::audit::{AuditEvent, AuditKind, Client};
 use crate::accounts::model::CurrentUser;
 use crate::db::{Arg, Db};
@@ -611,7 +612,7 @@ pub async fn add_photos(
     media: &MediaStore,
     actor: &Actor,
     listing: Uuid,
-    uploads: Vec<Vec<u8>>,
+    uploads: Vec<Upload>,
 ) -> Result<usize, AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let owner = owned_unarchived(db, user, listing).await?;
@@ -699,18 +700,20 @@ fn variants_text(files: &photos::StoredPhoto) -> String {
 /// Checks and re-encodes every upload; one bad file refuses them all (`Validation` on
 /// "photos" with the problem's code).
 pub(crate) async fn process_uploads(
-    uploads: Vec<Vec<u8>>,
+    uploads: Vec<Upload>,
 ) -> Result<Vec<photos::ProcessedPhoto>, AppError> {
     let mut processed = Vec::with_capacity(uploads.len());
-    for bytes in uploads {
+    for upload in uploads {
         let photo = tokio::task::spawn_blocking(move || {
             // One photo at a time in the whole process: decoding a large photo takes hundreds
-            // of megabytes and seconds of a core, and uploads must not add up to more.
+            // of megabytes and seconds of a core, and uploads must not add up to more. The
+            // file is read only once the slot is this one's.
             let _one_at_a_time = PROCESSING.lock().unwrap_or_else(|e| e.into_inner());
-            photos::process(&bytes)
+            upload.read().map(|bytes| photos::process(&bytes))
         })
         .await
         .map_err(|e| AppError::internal("photo processing", e))?
+        .map_err(|e| AppError::internal("reading an upload", e))?
         .map_err(|problem| photo_refusal(problem.code()))?;
         processed.push(photo);
     }

@@ -23,3 +23,5 @@ pub mod recurrence;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;
+#[cfg(feature = "ssr")]
+pub mod uploads;

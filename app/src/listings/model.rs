@@ -264,6 +264,10 @@ pub fn photo_problem_text(code: &str) -> &'static str {
         "admins_look" => "Admins see a booking's photos but don't add any.",
         "none" => "Choose one or more photos first.",
         "too_often" => "You have uploaded photos 30 times in the last hour. Try again later.",
+        "busy" => "Many photos are being uploaded right now. Nothing was added: try again in a minute.",
+        "busy_account" => {
+            "Your other photos are still being uploaded. Nothing was added: send these once they are in."
+        }
         _ => "The upload failed. Please try again.",
     }
 }

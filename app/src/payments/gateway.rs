@@ -128,6 +128,15 @@ pub trait PaymentGateway: Send + Sync {
         amount: i64,
     ) -> impl Future<Output = Result<i64, GatewayError>> + Send;
 
+    /// The payment an authorisation sent under `key` made, if it made one: how an
+    /// authorisation whose answer never arrived (the caller died, or the answer was lost) is
+    /// found again. A real provider answers it from the metadata its payments carry (Stripe's
+    /// payment search by metadata, Adyen's merchant reference).
+    fn authorized_under(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<String>, GatewayError>> + Send;
+
     /// A deposit is an authorisation that is normally released, not captured.
     fn hold_deposit(
         &self,

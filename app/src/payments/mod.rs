@@ -14,6 +14,8 @@ pub mod resilient;
 pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod settle;
+#[cfg(feature = "ssr")]
+pub mod unused;
 
 /// The gateway every instance uses: the sandbox, with retries and a circuit breaker.
 #[cfg(feature = "ssr")]

@@ -148,6 +148,13 @@ impl<G: PaymentGateway> PaymentGateway for Resilient<G> {
     ) -> impl Future<Output = Result<i64, GatewayError>> + Send {
         self.call(move || self.inner.refund(key, reference, amount))
     }
+
+    fn authorized_under(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<String>, GatewayError>> + Send {
+        self.call(move || self.inner.authorized_under(key))
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +193,9 @@ mod tests {
             Err(GatewayError::Rejected("spent".into()))
         }
         async fn refund(&self, _: &str, _: &str, _: i64) -> Result<i64, GatewayError> {
+            unreachable!("not used")
+        }
+        async fn authorized_under(&self, _: &str) -> Result<Option<String>, GatewayError> {
             unreachable!("not used")
         }
     }

@@ -70,6 +70,14 @@ enum Answer {
     Refunded(i64),
 }
 
+/// The payment a stored answer says an authorisation made, if it made one.
+pub fn authorized_reference(answer: &str) -> Option<String> {
+    match serde_json::from_str(answer) {
+        Ok(Answer::Authorized(reference)) => Some(reference),
+        _ => None,
+    }
+}
+
 enum Action<'a> {
     Authorize {
         purpose: Purpose,
@@ -356,5 +364,17 @@ impl PaymentGateway for Sandbox {
             Answer::Refunded(amount) => Ok(amount),
             other => Err(unexpected(other)),
         }
+    }
+
+    async fn authorized_under(&self, key: &str) -> Result<Option<String>, GatewayError> {
+        if self.faults.outage.load(Ordering::Relaxed) {
+            return Err(GatewayError::Unavailable("sandbox outage".into()));
+        }
+        let answer: Option<String> = on_pool!(&self.db, pool => sqlx::query_scalar(
+                "SELECT answer FROM sandbox_requests \
+                 WHERE idempotency_key = $1 AND operation = 'authorize'")
+            .bind(key).fetch_optional(pool).await)
+        .map_err(down)?;
+        Ok(answer.as_deref().and_then(authorized_reference))
     }
 }

@@ -7,6 +7,7 @@
 
 use super::gateway::{GatewayError, PaymentGateway, Purpose};
 use super::ledger::{self, Call, Entry};
+use super::unused::{authorize_key, hold_key};
 use crate::bookings::service::{act, booking_of};
 use crate::db::Db;
 use crate::domain::booking::{Actor, Booking, Command};
@@ -57,7 +58,7 @@ pub async fn authorize_request<G: PaymentGateway>(
 ) -> Result<Authorized, GatewayError> {
     let charge = gateway
         .authorize(
-            &format!("authorize:{}", attempt.simple()),
+            &authorize_key(attempt),
             Purpose::Rental,
             quote.charge(),
             card,
@@ -65,7 +66,7 @@ pub async fn authorize_request<G: PaymentGateway>(
         .await?;
     let deposit = if quote.deposit.minor > 0 {
         let hold = gateway
-            .hold_deposit(&format!("hold:{}", attempt.simple()), quote.deposit, card)
+            .hold_deposit(&hold_key(attempt), quote.deposit, card)
             .await;
         match hold {
             Ok(reference) => Some(reference),
@@ -93,12 +94,7 @@ pub async fn authorize_charge<G: PaymentGateway>(
     card: &Card,
 ) -> Result<String, AppError> {
     gateway
-        .authorize(
-            &format!("authorize:{}", attempt.simple()),
-            Purpose::Rental,
-            amount,
-            card,
-        )
+        .authorize(&authorize_key(attempt), Purpose::Rental, amount, card)
         .await
         .map_err(payment_problem)
 }
@@ -107,12 +103,16 @@ pub async fn authorize_charge<G: PaymentGateway>(
 /// authorisation lapses at the provider after some days anyway; the failure is logged and
 /// `gearshare reconcile` lists it.
 pub async fn release_quietly<G: PaymentGateway>(gateway: &G, reference: &str) {
-    if let Err(error) = gateway
-        .void(&format!("release:{reference}"), reference)
-        .await
-    {
+    if let Err(error) = release(gateway, reference).await {
         tracing::warn!(%error, reference, "could not release an unused authorisation");
     }
+}
+
+/// Voids `reference` under the one key its release has, whoever asks for it.
+pub async fn release<G: PaymentGateway>(gateway: &G, reference: &str) -> Result<i64, GatewayError> {
+    gateway
+        .void(&format!("release:{reference}"), reference)
+        .await
 }
 
 /// The booking and its ledger as they are now. The entries are read first: a change that

@@ -629,6 +629,75 @@ async fn search_shows_only_an_approximate_position(backend: Backend) {
     assert!((0.199..=0.501).contains(&exact.distance_km(&public)));
 }
 
+/// Upload requests under way are bounded per account and in all; a refused one reads and
+/// stores nothing, and every upload's temporary file is gone once it has been processed.
+/// The gate counts in memory, so one backend is enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_under_way_are_bounded_and_leave_no_files() {
+    let upload_dir =
+        std::env::temp_dir().join(format!("gs-test-uploads-{}", Uuid::new_v4().simple()));
+    let dir_text = upload_dir.display().to_string();
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            ("UPLOADS_AT_ONCE", "2"),
+            ("UPLOADS_AT_ONCE_PER_ACCOUNT", "1"),
+            ("UPLOAD_DIR", &dir_text),
+        ],
+    )
+    .await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let owner_id = crate::common::user_id(&app.db, "olga@example.com").await;
+
+    // The owner's first upload is still being processed.
+    let first = app.state.uploads.enter(owner_id).unwrap();
+    let refused = upload(&app, &owner, id, &[("a.png", png(640, 480))]).await;
+    assert!(
+        location(&refused).contains("photo_error=busy_account"),
+        "{}",
+        location(&refused)
+    );
+    let page = owner
+        .get(location(&refused).split('#').next().unwrap())
+        .await;
+    assert!(
+        page.body
+            .contains("Your other photos are still being uploaded"),
+        "{}",
+        page.body
+    );
+    drop(first);
+    let added = upload(&app, &owner, id, &[("a.png", png(640, 480))]).await;
+    assert!(
+        location(&added).contains("photos_added=1"),
+        "{}",
+        location(&added)
+    );
+
+    // Two other accounts' uploads fill every place.
+    let (one, two) = (
+        app.state.uploads.enter(Uuid::new_v4()).unwrap(),
+        app.state.uploads.enter(Uuid::new_v4()).unwrap(),
+    );
+    let refused = upload(&app, &owner, id, &[("b.png", png(640, 480))]).await;
+    assert!(
+        location(&refused).contains("photo_error=busy"),
+        "{}",
+        location(&refused)
+    );
+    drop((one, two));
+    assert_eq!(
+        photos_of(&app, id).await.len(),
+        1,
+        "the refused uploads stored nothing"
+    );
+    assert_eq!(app.state.uploads.under_way(), 0);
+    let left = std::fs::read_dir(&upload_dir).unwrap().count();
+    assert_eq!(left, 0, "no temporary file outlives its upload");
+    let _ = std::fs::remove_dir_all(&upload_dir);
+}
+
 on_both_backends!(
     search_shows_only_an_approximate_position,
     bad_input_is_explained_per_field_and_saves_nothing,

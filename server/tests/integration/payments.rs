@@ -484,8 +484,104 @@ async fn seeded_rentals_reconcile(backend: Backend) {
     assert_reconciled(&app).await;
 }
 
+/// Guards still waiting to release an authorisation no booking recorded.
+async fn guards(app: &TestApp) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'release_unused_payment' AND outcome IS NULL",
+    )
+    .await
+}
+
+async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(2, false, 0)).await;
+    // A booking that goes through takes its guard with it.
+    booked(&mut renter, tent, day(20), day(22)).await;
+    assert_eq!(guards(&app).await, 0);
+
+    // The provider authorises the charge, and every answer to it is lost: the request fails
+    // with the card authorised and nothing in the ledger, as when the process dies there.
+    let faults = app.state.payments.inner().faults();
+    faults.fail_next(Operation::Authorize, Fault::After, 3);
+    let lost = pay(
+        &mut renter,
+        tent,
+        (day(30), day(32)),
+        Uuid::new_v4(),
+        "4242424242424242",
+    )
+    .await;
+    assert_eq!(
+        lost.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        lost.body
+    );
+    let open = "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'";
+    assert_eq!(
+        count(&app, open).await,
+        3,
+        "two for the booking, one nobody records"
+    );
+    assert_eq!(guards(&app).await, 1);
+    let report = reconciled(&app).await;
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+    assert_eq!(report.releasing, 1);
+
+    // Not before its time: the request could still be running.
+    let soon = Utc::now() + Duration::seconds(30);
+    gearshare::worker::run_once(&app.state, "w", || soon)
+        .await
+        .unwrap();
+    assert_eq!(count(&app, open).await, 3);
+    let later = Utc::now() + app.state.payment_guard + Duration::seconds(1);
+    let pass = gearshare::worker::run_once(&app.state, "w", || later)
+        .await
+        .unwrap();
+    assert_eq!(pass.done, 1, "{pass:?}");
+    assert_eq!(
+        count(&app, open).await,
+        2,
+        "the booking's two stay authorised"
+    );
+    assert_eq!(guards(&app).await, 0);
+    let report = reconciled(&app).await;
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+    assert_eq!(report.releasing, 0);
+
+    // A guard that runs again (a lease ran out) releases nothing twice.
+    let attempt: Uuid = on_pool!(&app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE kind = 'release_unused_payment'").fetch_one(pool).await)
+    .unwrap();
+    let again = app::payments::unused::release_unused(&app.db, &*app.state.payments, attempt)
+        .await
+        .unwrap();
+    assert_eq!(again.0.len(), 1, "the same payment, answered as before");
+    assert_eq!(count(&app, open).await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sandbox_requests WHERE operation = 'void'"
+        )
+        .await,
+        1
+    );
+}
+
 on_both_backends!(
     seeded_rentals_reconcile,
+    an_authorisation_no_booking_records_is_released_by_its_guard,
     a_request_authorises_and_acceptance_captures,
     declined_cards_and_bad_numbers_book_nothing,
     an_outage_charges_nothing_and_says_so,
