@@ -4,13 +4,13 @@
 # the default bound on uploads under way (16), and with every upload admitted
 # (UPLOADS_AT_ONCE=UPLOADS), so the second shows memory when all of them wait at once. Prints
 # one JSON line per run and exits 1 when a run's peak resident memory passes LIMIT_MB.
-#   scripts/measure-uploads.sh [uploads, default 30] [owners, default 15] [LIMIT_MB, default 400]
+#   scripts/measure-uploads.sh [uploads, default 30] [owners, default 15] [LIMIT_MB, default 300]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 UPLOADS=${1:-30}
 OWNERS=${2:-15}
-LIMIT_MB=${3:-400}
+LIMIT_MB=${3:-300}
 BIN=target/release/gearshare
 [ -x "$BIN" ] || cargo leptos build --release
 dir=.gs-tmp/measure-uploads

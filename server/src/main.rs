@@ -65,6 +65,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    gearshare::memory::return_large_buffers();
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(config) => config,

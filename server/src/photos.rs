@@ -77,11 +77,21 @@ async fn received(
     most_files: usize,
 ) -> Result<Received, Box<Response>> {
     let user = member_or_login(user, page)?;
-    // Before anything is read or counted: a refused request costs neither memory nor disk.
+    // Before anything is stored or counted: a refused request costs neither memory nor
+    // disk. Its body is read and dropped, since a browser whose upload is cut off shows a
+    // broken connection instead of the answer.
     let ticket = match state.uploads.enter(user.id) {
         Ok(ticket) => ticket,
-        Err(Busy::Everyone) => return Err(Box::new(refused(page, "busy"))),
-        Err(Busy::Account) => return Err(Box::new(refused(page, "busy_account"))),
+        Err(busy) => {
+            if let Ok(multipart) = multipart {
+                discard(multipart).await;
+            }
+            let code = match busy {
+                Busy::Everyone => "busy",
+                Busy::Account => "busy_account",
+            };
+            return Err(Box::new(refused(page, code)));
+        }
     };
     let now = chrono::Utc::now();
     let counted = UPLOADS_PER_ACCOUNT
@@ -99,6 +109,13 @@ async fn received(
     match read_photos(&state.uploads, multipart, most_files).await {
         Ok(uploads) => Ok((user, uploads, ticket, now)),
         Err(code) => Err(Box::new(refused(page, code))),
+    }
+}
+
+/// Reads a refused upload's body to its end (within the route's body limit), keeping none.
+async fn discard(mut multipart: Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
     }
 }
 
