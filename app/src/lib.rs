@@ -6,11 +6,13 @@
 pub mod accounts;
 mod admin;
 pub mod bookings;
+pub mod calendar;
 pub mod domain;
 pub mod error;
 pub mod forms;
 mod home;
 pub mod listings;
+pub mod media;
 mod member_pages;
 pub mod payments;
 pub mod shell;
@@ -18,6 +20,8 @@ pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod events;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]

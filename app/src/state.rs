@@ -13,10 +13,10 @@ pub struct AppState {
     /// The card provider (the sandbox), behind retries and a circuit breaker.
     pub payments: std::sync::Arc<crate::payments::Payments>,
     /// Where listing photos are stored.
-    pub media: crate::listings::photos::MediaStore,
+    pub media: crate::media::photos::MediaStore,
     /// Where bookings' evidence photos are stored: apart from `media`, which `/media` serves.
     #[from_ref(skip)]
-    pub evidence: crate::listings::photos::MediaStore,
+    pub evidence: crate::media::photos::MediaStore,
     /// Recent search answers and category counts; cleared by every listing change.
     pub answers: std::sync::Arc<Answers>,
     /// The marketplace's service fee in basis points (1000 = 10 %), quoted on every listing.
@@ -48,7 +48,10 @@ pub struct AppState {
     pub payment_guard: chrono::Duration,
     /// Photo uploads under way, and the folder they wait in.
     #[from_ref(skip)]
-    pub uploads: std::sync::Arc<crate::listings::uploads::UploadGate>,
+    pub uploads: std::sync::Arc<crate::media::uploads::UploadGate>,
+    /// Committed changes, in order, for whoever subscribes (`events`).
+    #[from_ref(skip)]
+    pub events: std::sync::Arc<crate::events::bus::EventBus>,
     /// The keys that seal secrets at rest (authenticator secrets, backup codes).
     #[from_ref(skip)]
     pub secrets: std::sync::Arc<crate::secrets::Keys>,

@@ -1,7 +1,7 @@
-//! Calendar import: an owner's uploaded `.ics` file read by `app::listings::ical::busy_days`
+//! Calendar import: an owner's uploaded `.ics` file read by `app::calendar::ical::busy_days`
 //! (RFC 5545 unfolding, properties, DTSTART/DTEND/DURATION in zones, EXDATE, and repeats
-//! expanded by `app::listings::recurrence`), then the feed the app publishes
-//! (`app::listings::ical::feed`) read back.
+//! expanded by `app::calendar::recurrence`), then the feed the app publishes
+//! (`app::calendar::ical::feed`) read back.
 //!
 //! Input: 4 header bytes, then the file.
 //! - bytes 0-1: the listing's zone (below 16: a zone picked for its daylight-saving or offset
@@ -11,7 +11,7 @@
 //! - the rest: the file, as UTF-8 (the upload handler takes it as a `String`).
 #![no_main]
 
-use app::listings::ical::{busy_days, feed, ranges, BusyDays, MAX_EVENTS};
+use app::calendar::ical::{busy_days, feed, ranges, BusyDays, MAX_EVENTS};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use libfuzzer_sys::fuzz_target;

@@ -1,15 +1,15 @@
-//! Listing photo uploads: `app::listings::photos::process` on the uploaded bytes. It sniffs
+//! Listing photo uploads: `app::media::photos::process` on the uploaded bytes. It sniffs
 //! the format from the magic bytes (JPEG, PNG, WebP), walks a JPEG's markers to its
 //! end-of-image, reads the header's dimensions against the pixel budget before decoding,
 //! applies the EXIF orientation, and re-encodes the original and the resized variants.
-//! `app::listings::photos::content_type_for` names the stored files.
+//! `app::media::photos::content_type_for` names the stored files.
 //!
 //! Invariants: an accepted photo is within the size bounds, its original is a JPEG (or a PNG
 //! for a PNG upload) whose bytes say so, its variants are JPEGs of ascending width no wider
 //! than the original, in the original's proportions; a refusal has a code the page explains.
 #![no_main]
 
-use app::listings::photos::{
+use app::media::photos::{
     content_type_for, process, Encoded, PhotoProblem, MAX_JPEG_PIXELS_PER_BYTE, MAX_PIXELS,
     MAX_SIDE, MIN_LONG_SIDE, MIN_SHORT_SIDE, VARIANT_WIDTHS,
 };

@@ -1,5 +1,5 @@
-//! Repeating events: `app::listings::recurrence::parse` on an `RRULE` value, then
-//! `app::listings::recurrence::starts` expanding it over a window, with exclusions and a
+//! Repeating events: `app::calendar::recurrence::parse` on an `RRULE` value, then
+//! `app::calendar::recurrence::starts` expanding it over a window, with exclusions and a
 //! budget, for first days anywhere in chrono's calendar.
 //!
 //! Invariants: parsing ignores ASCII case; the days found are sorted, distinct, inside the
@@ -8,7 +8,7 @@
 //! exactly the days that expanding from the first occurrence finds in the window.
 #![no_main]
 
-use app::listings::recurrence::{parse, starts};
+use app::calendar::recurrence::{parse, starts};
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use libfuzzer_sys::fuzz_target;
 

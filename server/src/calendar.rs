@@ -5,10 +5,10 @@
 use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
 use app::accounts::limits::CALENDAR_IMPORTS_PER_ACCOUNT;
+use app::calendar::CalendarImportProblem;
 use app::error::AppError;
 use app::listings::calendar_feed::{feed_for, import as import_busy_days, ImportError};
 use app::listings::manage::Actor;
-use app::listings::model::CalendarImportProblem;
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};

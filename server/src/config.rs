@@ -72,6 +72,8 @@ pub struct Config {
     pub declined_cards_per_hour: u32,
     /// Listings one owner may publish per day.
     pub listings_per_day: u32,
+    /// How long the event outbox keeps events for subscribers that resume.
+    pub event_retention_hours: i64,
     /// Where photo uploads wait, as temporary files, for the processing slot.
     pub upload_dir: PathBuf,
     /// Photo upload requests under way at once, in all and per account.
@@ -296,6 +298,12 @@ impl Config {
                 &var("LISTINGS_PER_DAY", "20"),
                 |n: &u32| (1..=10_000).contains(n),
                 "a number of listings from 1 to 10000",
+            )?,
+            event_retention_hours: parse(
+                "EVENT_RETENTION_HOURS",
+                &var("EVENT_RETENTION_HOURS", "72"),
+                |h: &i64| (1..=8760).contains(h),
+                "hours from 1 to 8760",
             )?,
             upload_dir: lookup("UPLOAD_DIR").filter(|v| !v.is_empty()).map_or_else(
                 || std::env::temp_dir().join("gearshare-uploads"),

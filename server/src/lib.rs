@@ -17,7 +17,7 @@ pub mod telemetry;
 pub mod worker;
 
 use app::db::Db;
-use app::listings::photos::{MediaError, MediaStore};
+use app::media::photos::{MediaError, MediaStore};
 use app::state::AppState;
 use config::Config;
 use leptos::config::LeptosOptions;
@@ -63,6 +63,9 @@ pub fn secret_keys(config: &Config) -> Result<app::secrets::Keys, app::secrets::
 }
 
 /// The app's shared state; fails when the media store or the secret keys cannot be opened.
+/// Events a subscriber may fall behind the dispatcher before it is told to resynchronise.
+const EVENTS_BUFFERED: usize = 1024;
+
 /// Twice the request timeout, and at least a minute: no request that authorised a card can
 /// still be running to record it when its guard looks.
 fn payment_guard(request_timeout_secs: u64) -> chrono::Duration {
@@ -112,7 +115,8 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         request_gate: std::sync::Arc::new(app::bookings::limits::RequestGate::new(request_limits)),
         listings_per_day: config.listings_per_day,
         payment_guard: payment_guard(config.request_timeout_secs),
-        uploads: std::sync::Arc::new(app::listings::uploads::UploadGate::new(
+        events: app::events::bus::EventBus::new(EVENTS_BUFFERED),
+        uploads: std::sync::Arc::new(app::media::uploads::UploadGate::new(
             config.upload_dir.clone(),
             config.uploads_at_once,
             config.uploads_at_once_per_account,

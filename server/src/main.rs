@@ -313,10 +313,21 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
         state.clone(),
         std::time::Duration::from_millis(config.job_poll_ms),
     ));
+    // Only events committed from now on go out; a subscriber resuming asks the outbox.
+    let head = app::events::bus::head(&db)
+        .await
+        .map_err(|e| format!("cannot read the event outbox: {e}"))?;
+    state.events.start_after(head);
+    tokio::spawn(app::events::bus::run(
+        db.clone(),
+        state.events.clone(),
+        std::time::Duration::from_secs(1),
+    ));
     let router = http::router(state, config);
     tokio::spawn(sweep_sessions(
         db,
         chrono::Duration::days(config.audit_retention_days),
+        chrono::Duration::hours(config.event_retention_hours),
     ));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(
@@ -335,9 +346,13 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
     Ok(())
 }
 
-/// Deletes expired sessions, old login attempts and audit records past their retention
-/// every ten minutes.
-async fn sweep_sessions(db: Db, audit_retention: chrono::Duration) {
+/// Deletes expired sessions, old login attempts, and audit records and events past their
+/// retention, every ten minutes.
+async fn sweep_sessions(
+    db: Db,
+    audit_retention: chrono::Duration,
+    event_retention: chrono::Duration,
+) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
@@ -348,6 +363,10 @@ async fn sweep_sessions(db: Db, audit_retention: chrono::Duration) {
         match app::accounts::session::sweep_audit(&db, chrono::Utc::now(), audit_retention).await {
             Ok(removed) => tracing::debug!(removed, "swept old audit records"),
             Err(error) => tracing::warn!(%error, "could not sweep old audit records"),
+        }
+        match app::events::sweep(&db, chrono::Utc::now() - event_retention).await {
+            Ok(removed) => tracing::debug!(removed, "swept old events"),
+            Err(error) => tracing::warn!(%error, "could not sweep old events"),
         }
     }
 }

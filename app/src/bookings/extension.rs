@@ -7,8 +7,8 @@
 use super::model::{ExtensionOffer, ExtensionPage};
 use super::service::{
     actor_of, due_at, event_rows, held_booking, held_listing_of, insert_events_sql,
-    lock_booking_sql, lock_listing_sql, parse_events, refused, terms_sql, update_args,
-    BookingRules, ListingTerms, FORM_USED, OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL,
+    lock_booking_sql, lock_listing_sql, outbox_events, parse_events, refused, terms_sql,
+    update_args, BookingRules, ListingTerms, FORM_USED, OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL,
     UPDATE_BOOKING_SQL,
 };
 use crate::accounts::model::CurrentUser;
@@ -314,7 +314,10 @@ async fn write(
         sqlx::query(MOVE_OVERDUE_SQL).bind(OVERDUE_JOB).bind(id.to_string())
             .bind(crate::jobs::due_millis(overdue_at))
             .execute(&mut *tx).await?;
+        let outbox = outbox_events(&after, &events, logged, actor_of(renter), true);
+        crate::events::append(&mut tx, &outbox, now).await?;
         tx.commit().await?;
+        crate::events::bus::appended();
         Ok(Written::New)
     })
 }

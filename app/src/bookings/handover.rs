@@ -7,7 +7,7 @@ use super::pages::{moment_text, Actions};
 use crate::domain::booking::Step;
 use crate::domain::evidence::PhotoStage;
 use crate::forms::{field_message, FieldError, TextArea, TextField};
-use crate::listings::model::photo_problem_text;
+use crate::media::photo_problem_text;
 use leptos::prelude::*;
 use uuid::Uuid;
 

@@ -12,9 +12,9 @@ use crate::domain::booking::{replay, Actor};
 use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
 use crate::domain::Party;
 use crate::error::AppError;
-use crate::listings::manage::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
-use crate::listings::photos::{booking_folder, content_type_for, MediaStore};
-use crate::listings::uploads::Upload;
+use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
+use crate::media::photos::{booking_folder, content_type_for, MediaStore};
+use crate::media::uploads::Upload;
 use crate::on_pool;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -26,7 +26,7 @@ const COUNT_SQL: &str =
 /// Adds `uploads` to booking `id` as `user`'s photos of the moment the booking is at; every
 /// file is checked and re-encoded first (location data dropped), so one bad file refuses
 /// them all. Answers how many were added; a refusal of the files is `Validation` on
-/// "photos" with a code for `listings::model::photo_problem_text`.
+/// "photos" with a code for `media::photo_problem_text`.
 pub async fn add(
     db: &Db,
     media: &MediaStore,

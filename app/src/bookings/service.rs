@@ -22,6 +22,7 @@ use crate::domain::ledger::{target, EntryKind};
 use crate::domain::pricing::DateField;
 use crate::domain::{quote, BookingStatus, CancellationPolicy, Quote, QuoteError, RentalPeriod};
 use crate::error::AppError;
+use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
 use crate::listings::repo::PriceColumns;
 use crate::payments::gateway::{GatewayError, PaymentGateway};
@@ -571,6 +572,42 @@ fn classify(error: sqlx::Error) -> AppError {
     error.into()
 }
 
+/// What a booking change tells the event stream: each event on the booking's own stream
+/// (its kind and the status after it, for the booking's people), and, when the days its unit
+/// is held for changed, one on the listing's stream that says which days and nothing of who.
+pub(super) fn outbox_events(
+    after: &Booking,
+    events: &[BookingEvent],
+    already: usize,
+    actor: Actor,
+    holds_changed: bool,
+) -> Vec<NewEvent> {
+    let actor = match actor {
+        Actor::Member { user, .. } => Some(user),
+        Actor::System => None,
+    };
+    let t = &after.terms;
+    let mut outbox: Vec<NewEvent> = events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| NewEvent {
+            stream: Stream::Booking(t.id),
+            kind: event.kind(),
+            payload: serde_json::json!({ "seq": already + i + 1, "status": after.status.as_str() }),
+            actor,
+        })
+        .collect();
+    if holds_changed {
+        outbox.push(NewEvent {
+            stream: Stream::Listing(t.listing),
+            kind: "availability",
+            payload: serde_json::json!({ "from": t.period.from(), "to": reserved_until(t) }),
+            actor,
+        });
+    }
+    outbox
+}
+
 /// The write transaction of a request, in as few round trips as the guarantee allows: the
 /// listing's terms read under its lock; the form's earlier booking and a free unit in one
 /// statement, read after the lock so it sees every booking committed before; then the
@@ -641,7 +678,10 @@ async fn insert_booking(
             let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
             insert_job!(&mut *tx, &job, now).await?;
         }
+        let outbox = outbox_events(&booking, &events, 0, actor_of(renter), true);
+        events::append(&mut tx, &outbox, now).await?;
         tx.commit().await?;
+        events::bus::appended();
         Ok(Inserted::New(id))
     })
 }
@@ -788,7 +828,11 @@ pub async fn act(
             let job = NewJob::persistent(RELEASE_JOB, id.to_string(), deadline);
             insert_job!(&mut *tx, &job, now).await?;
         }
+        let holds_changed = before.status.holds_unit() != after.status.holds_unit();
+        let outbox = outbox_events(&after, &events, logged, actor, holds_changed);
+        events::append(&mut tx, &outbox, now).await?;
         tx.commit().await?;
+        events::bus::appended();
         Ok(after)
     })
 }

@@ -1,9 +1,9 @@
 //! Calendar sync (server only): a listing's secret feed address, the feed itself, and busy
 //! days imported from an owner's `.ics` file as blocks. The format is `ical`'s business.
 
-use super::ical::{busy_days, feed, ranges};
 use super::manage::{block, owned, Actor, BlockRequest};
-use super::model::CalendarImportProblem;
+use crate::calendar::ical::{busy_days, feed, ranges};
+use crate::calendar::CalendarImportProblem;
 use crate::db::Db;
 use crate::domain::availability::{fully_taken_days, Taken};
 use crate::domain::period::MAX_RENTAL_DAYS;
@@ -123,7 +123,7 @@ pub async fn import(
     let today = super::repo::local_today(actor.now, &zone);
     // As far ahead as the feed shows: a typo'd year must not block centuries.
     let horizon = today + Duration::days(FEED_DAYS as i64);
-    let window = super::ical::BusyDays {
+    let window = crate::calendar::ical::BusyDays {
         from: today,
         to: horizon,
     };

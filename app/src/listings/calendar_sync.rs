@@ -21,7 +21,7 @@ fn import_outcome() -> (Option<String>, Option<&'static str>) {
         });
         let problem = q
             .get("calendar_error")
-            .map(|code| super::model::CalendarImportProblem::from_code(&code).message());
+            .map(|code| crate::calendar::CalendarImportProblem::from_code(&code).message());
         (done, problem)
     })
 }

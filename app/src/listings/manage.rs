@@ -4,13 +4,14 @@
 
 use super::draft::ListingDraft;
 use super::model::{photo_variants, ListingEdit, ListingStatus, OwnerListingRow, PhotoRef};
-use super::photos::{self, MediaStore};
-use super::uploads::Upload;
 use crate::accounts::audit::{AuditEvent, AuditKind, Client};
 use crate::accounts::model::CurrentUser;
 use crate::db::{Arg, Db};
 use crate::domain::{GeoPoint, Money, RentalPeriod};
 use crate::error::{AppError, FieldProblem};
+use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
+use crate::media::photos::{self, MediaStore};
+use crate::media::uploads::Upload;
 use crate::{bind_args, insert_audit, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -597,16 +598,9 @@ pub async fn unblock(db: &Db, actor: &Actor, listing: Uuid, block: Uuid) -> Resu
 /// Photos a listing may have.
 pub const MAX_PHOTOS: usize = 12;
 
-/// Held while a photo is decoded and re-encoded (see `add_photos`).
-static PROCESSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-pub(crate) fn photo_refusal(code: &str) -> AppError {
-    AppError::validation("photos", code)
-}
-
 /// Adds uploaded photos after the listing's last one: every file is checked and re-encoded
 /// first, so one bad file refuses the whole upload and nothing is stored. A refusal is
-/// `Validation` on "photos" with a code for `model::photo_problem_text`.
+/// `Validation` on "photos" with a code for `media::photo_problem_text`.
 pub async fn add_photos(
     db: &Db,
     media: &MediaStore,
@@ -667,24 +661,6 @@ pub async fn add_photos(
     kept_or_forgotten(media, &stored, saved).await
 }
 
-/// How many `stored` photos were kept by the transaction that recorded them (`saved`); if it
-/// refused them (`Ok(Some(code))`, a code for `model::photo_problem_text`) or failed, their
-/// files go again.
-pub(crate) async fn kept_or_forgotten<E: Into<AppError>>(
-    media: &MediaStore,
-    stored: &[(Uuid, photos::StoredPhoto)],
-    saved: Result<Option<&'static str>, E>,
-) -> Result<usize, AppError> {
-    if matches!(saved, Ok(None)) {
-        return Ok(stored.len());
-    }
-    forget_files(media, stored).await;
-    match saved {
-        Err(error) => Err(error.into()),
-        Ok(code) => Err(photo_refusal(code.unwrap_or("failed"))),
-    }
-}
-
 /// `key width` pairs of every size, smallest first, as `srcset` wants them; the original is
 /// the largest choice.
 fn variants_text(files: &photos::StoredPhoto) -> String {
@@ -695,56 +671,6 @@ fn variants_text(files: &photos::StoredPhoto) -> String {
         .map(|f| format!("{} {}", f.key, f.width))
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// Checks and re-encodes every upload; one bad file refuses them all (`Validation` on
-/// "photos" with the problem's code).
-pub(crate) async fn process_uploads(
-    uploads: Vec<Upload>,
-) -> Result<Vec<photos::ProcessedPhoto>, AppError> {
-    let mut processed = Vec::with_capacity(uploads.len());
-    for upload in uploads {
-        let photo = tokio::task::spawn_blocking(move || {
-            // One photo at a time in the whole process: decoding a large photo takes hundreds
-            // of megabytes and seconds of a core, and uploads must not add up to more. The
-            // file is read only once the slot is this one's.
-            let _one_at_a_time = PROCESSING.lock().unwrap_or_else(|e| e.into_inner());
-            upload.read().map(|bytes| photos::process(&bytes))
-        })
-        .await
-        .map_err(|e| AppError::internal("photo processing", e))?
-        .map_err(|e| AppError::internal("reading an upload", e))?
-        .map_err(|problem| photo_refusal(problem.code()))?;
-        processed.push(photo);
-    }
-    Ok(processed)
-}
-
-/// Stores every photo under `folder`, each with a new id; if one fails, none stays.
-pub(crate) async fn store_all(
-    media: &MediaStore,
-    folder: &str,
-    processed: &[photos::ProcessedPhoto],
-) -> Result<Vec<(Uuid, photos::StoredPhoto)>, AppError> {
-    let mut stored: Vec<(Uuid, photos::StoredPhoto)> = Vec::new();
-    for photo in processed {
-        let id = Uuid::new_v4();
-        match photos::store_in(media, folder, id, photo).await {
-            Ok(files) => stored.push((id, files)),
-            Err(error) => {
-                forget_files(media, &stored).await;
-                return Err(AppError::internal("photo storage", error));
-            }
-        }
-    }
-    Ok(stored)
-}
-
-async fn forget_files(media: &MediaStore, stored: &[(Uuid, photos::StoredPhoto)]) {
-    for (_, files) in stored {
-        // Best effort: the caller reports the failure that brought us here.
-        let _ = photos::remove(media, &files.keys()).await;
-    }
 }
 
 /// Removes a photo and its files; the photos after it move up one place.

@@ -9,19 +9,11 @@ pub mod calendar_feed;
 mod calendar_sync;
 pub mod draft;
 #[cfg(feature = "ssr")]
-pub mod ical;
-#[cfg(feature = "ssr")]
 pub mod manage;
 pub mod model;
 pub mod owner_pages;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod photos;
 pub(crate) mod quote_panel;
-#[cfg(feature = "ssr")]
-pub mod recurrence;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;
-#[cfg(feature = "ssr")]
-pub mod uploads;

@@ -389,7 +389,7 @@ fn PhotoSection(
                         aria-describedby=if problem.is_some() { "field-photos-hint field-photos-error" } else { "field-photos-hint" }
                         aria-invalid=problem.is_some().then_some("true")/>
                     <p id="field-photos-hint" class="text-sm text-slate-600">"JPEG, PNG or WebP, up to 12 MB each. Location data is removed."</p>
-                    <FieldError id="field-photos-error" message=problem.map(|code| super::model::photo_problem_text(&code).to_owned())/>
+                    <FieldError id="field-photos-error" message=problem.map(|code| crate::media::photo_problem_text(&code).to_owned())/>
                 </div>
                 <button type="submit" class="btn-secondary self-start">"Upload photos"</button>
             </form>

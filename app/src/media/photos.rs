@@ -67,7 +67,7 @@ pub enum PhotoProblem {
 }
 
 impl PhotoProblem {
-    /// The code the edit page explains (`model::photo_problem_text`): the page never shows
+    /// The code the edit page explains (`media::photo_problem_text`): the page never shows
     /// text that came from the server in its URL.
     pub fn code(&self) -> &'static str {
         match self {
@@ -920,12 +920,8 @@ mod tests {
             PhotoProblem::TooManyPixels,
         ];
         for problem in problems {
-            let text = crate::listings::model::photo_problem_text(problem.code());
-            assert_ne!(
-                text,
-                crate::listings::model::photo_problem_text("?"),
-                "{problem:?}"
-            );
+            let text = crate::media::photo_problem_text(problem.code());
+            assert_ne!(text, crate::media::photo_problem_text("?"), "{problem:?}");
         }
     }
 

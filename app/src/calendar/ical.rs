@@ -8,7 +8,7 @@
 //! (`recurrence`). chrono-tz resolves the zones, daylight-saving changes included: a local time that
 //! a change skips is taken as the first instant after it, and one it repeats as the first.
 
-use super::model::CalendarImportProblem;
+use super::CalendarImportProblem;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 

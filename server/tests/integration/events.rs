@@ -1,0 +1,230 @@
+//! The event outbox and bus on both backends: events commit with their change and only with
+//! it, positions follow commit order without gaps (two transactions committing out of
+//! order), a dispatcher restarted mid-stream resumes where it stopped, a subscriber that
+//! falls behind is told to resynchronise, and a resume past the retention window too.
+
+use crate::bookings::{booked, cancel, day, gear, member, publish};
+use crate::common::{Backend, TestApp};
+use app::db::Db;
+use app::events::bus::{self, Catchup, Delivery, EventBus};
+use app::events::{append, Event, NewEvent, Stream};
+use app::on_pool;
+use chrono::Utc;
+use std::time::Duration;
+use uuid::Uuid;
+
+fn note(stream: Stream, n: usize) -> NewEvent {
+    NewEvent {
+        stream,
+        kind: "test",
+        payload: serde_json::json!({ "n": n }),
+        actor: None,
+    }
+}
+
+async fn all_events(db: &Db) -> Vec<Event> {
+    match bus::EventBus::after(db, 0).await.unwrap() {
+        Catchup::Events(events) => events,
+        Catchup::Resync => panic!("nothing was swept"),
+    }
+}
+
+/// Appends `events` in a transaction of its own and commits (or rolls back).
+async fn write(db: &Db, events: &[NewEvent], commit: bool) -> Option<i64> {
+    let begin = db.write_transaction_sql();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin_with(begin).await.unwrap();
+        let last = append(&mut tx, events, Utc::now()).await.unwrap();
+        if commit { tx.commit().await.unwrap() } else { tx.rollback().await.unwrap() }
+        last
+    })
+}
+
+async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (renter_id, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let id = booked(&mut renter, tent, day(20), day(22)).await;
+    let cancelled = cancel(&mut renter, id, "Plans changed").await;
+    assert_eq!(
+        cancelled.status,
+        axum::http::StatusCode::OK,
+        "{}",
+        cancelled.body
+    );
+
+    let events = all_events(&app.db).await;
+    let seen: Vec<(String, String)> = events
+        .iter()
+        .map(|e| (e.stream.clone(), e.kind.clone()))
+        .collect();
+    let (booking, listing) = (Stream::Booking(id).key(), Stream::Listing(tent).key());
+    assert_eq!(
+        seen,
+        [
+            (booking.clone(), "requested".to_owned()),
+            (listing.clone(), "availability".to_owned()),
+            (booking, "cancelled".to_owned()),
+            (listing, "availability".to_owned()),
+        ]
+    );
+    let positions: Vec<i64> = events.iter().map(|e| e.position).collect();
+    assert_eq!(positions, [1, 2, 3, 4], "gapless, in commit order");
+    assert_eq!(events[0].actor_id, Some(renter_id));
+    // The listing's stream says which days, never who.
+    assert!(
+        !events[1].payload.contains(&renter_id.to_string()),
+        "{}",
+        events[1].payload
+    );
+
+    // A change that rolls back leaves no event and takes its positions back.
+    assert_eq!(
+        write(&app.db, &[note(Stream::Listing(tent), 1)], false).await,
+        Some(5)
+    );
+    assert_eq!(all_events(&app.db).await.len(), 4);
+    assert_eq!(
+        write(&app.db, &[note(Stream::Listing(tent), 2)], true).await,
+        Some(5)
+    );
+}
+
+async fn positions_follow_commit_order_when_transactions_overlap(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.db.clone();
+    let stream = Stream::User(Uuid::new_v4());
+    let bus = EventBus::new(64);
+    let mut subscriber = bus.subscribe();
+    // A takes its position and holds its transaction open; B appends meanwhile and commits
+    // first. A dispatcher reading in between must not deliver past A, and then must not skip it.
+    let begin = db.write_transaction_sql();
+    let (a_started, a_go) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
+    let first = async {
+        on_pool!(&db, pool => {
+            let mut tx = pool.begin_with(begin).await.unwrap();
+            let last = append(&mut tx, &[note(stream, 1)], Utc::now()).await.unwrap();
+            a_started.notify_one();
+            a_go.notified().await;
+            tx.commit().await.unwrap();
+            last
+        })
+    };
+    let second = async {
+        a_started.notified().await;
+        let started = tokio::spawn({
+            let db = db.clone();
+            async move { write(&db, &[note(stream, 2)], true).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // B waits for A's head: nothing new is readable yet.
+        assert_eq!(bus.dispatch(&db).await.unwrap(), 0);
+        a_go.notify_one();
+        started.await.unwrap()
+    };
+    let (a, b) = tokio::join!(first, second);
+    assert_eq!((a, b), (Some(1), Some(2)), "positions in commit order");
+    assert_eq!(bus.dispatch(&db).await.unwrap(), 2);
+    for n in [1, 2] {
+        match subscriber.next().await {
+            Some(Delivery::Event(event)) => {
+                assert_eq!(event.position, n);
+                assert!(event.payload.contains(&format!("\"n\":{n}")));
+            }
+            other => panic!("expected event {n}, got {other:?}"),
+        }
+    }
+}
+
+async fn a_restarted_dispatcher_resumes_and_a_lagging_subscriber_resyncs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.db.clone();
+    let stream = Stream::Listing(Uuid::new_v4());
+    let first = EventBus::new(64);
+    let mut early = first.subscribe();
+    for n in 0..3 {
+        write(&db, &[note(stream, n)], true).await;
+    }
+    assert_eq!(first.dispatch(&db).await.unwrap(), 3);
+    let stopped_at = first.delivered();
+    drop(first);
+    for n in 3..5 {
+        write(&db, &[note(stream, n)], true).await;
+    }
+    // A new dispatcher started where the last one stopped delivers exactly the rest.
+    let second = EventBus::new(2);
+    second.start_after(stopped_at);
+    let mut slow = second.subscribe();
+    assert_eq!(second.dispatch(&db).await.unwrap(), 2);
+    for n in 4..=5 {
+        match slow.next().await {
+            Some(Delivery::Event(event)) => assert_eq!(event.position, n),
+            other => panic!("expected event {n}, got {other:?}"),
+        }
+    }
+    // The first bus's subscriber got its three and then the end of its bus.
+    for _ in 0..3 {
+        assert!(matches!(early.next().await, Some(Delivery::Event(_))));
+    }
+    assert_eq!(early.next().await, None);
+
+    // Three more than the buffer holds: the subscriber is told to resync, not skipped past.
+    for n in 5..8 {
+        write(&db, &[note(stream, n)], true).await;
+    }
+    assert_eq!(second.dispatch(&db).await.unwrap(), 3);
+    assert_eq!(slow.next().await, Some(Delivery::Resync));
+    match EventBus::after(&db, 5).await.unwrap() {
+        Catchup::Events(events) => assert_eq!(events.len(), 3),
+        Catchup::Resync => panic!("all of it is kept"),
+    }
+    // Past the retention window: what is asked for is gone.
+    app::events::sweep(&db, Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(EventBus::after(&db, 5).await.unwrap(), Catchup::Resync);
+    assert_eq!(
+        EventBus::after(&db, 8).await.unwrap(),
+        Catchup::Events(vec![])
+    );
+}
+
+async fn the_running_dispatcher_delivers_within_moments(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.db.clone();
+    let bus = EventBus::new(64);
+    bus.start_after(bus::head(&db).await.unwrap());
+    let mut subscriber = bus.subscribe();
+    // Polling only every minute: delivery comes from the wake (SQLite) or NOTIFY (PostgreSQL).
+    let dispatcher = tokio::spawn(bus::run(db.clone(), bus.clone(), Duration::from_secs(60)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stream = Stream::Booking(Uuid::new_v4());
+    match &db {
+        // Another process's write: only the notification tells this one.
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            append(&mut tx, &[note(stream, 1)], Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        Db::Sqlite(_) => {
+            write(&db, &[note(stream, 1)], true).await;
+            bus::appended();
+        }
+    }
+    let got = tokio::time::timeout(Duration::from_secs(5), subscriber.next()).await;
+    dispatcher.abort();
+    assert!(
+        matches!(got, Ok(Some(Delivery::Event(ref e))) if e.stream == stream.key()),
+        "{got:?}"
+    );
+}
+
+on_both_backends!(
+    booking_changes_append_events_in_their_transaction,
+    positions_follow_commit_order_when_transactions_overlap,
+    a_restarted_dispatcher_resumes_and_a_lagging_subscriber_resyncs,
+    the_running_dispatcher_delivers_within_moments,
+);
