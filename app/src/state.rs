@@ -97,6 +97,54 @@ impl Answers {
         self.categories.clear();
         self.pages.clear();
     }
+
+    /// Forgets what `event` made stale. A listing's change: its page, the home page, every
+    /// search (any could include it) and the category counts; its availability: its page and
+    /// the searches. An account's suspension, return or deletion shows or hides all its
+    /// listings: everything. A booking's own events (an answer, a payment) change no public
+    /// page; what they do to availability comes on the listing's stream.
+    pub fn forget_for(&self, event: &crate::events::Event) {
+        use crate::events::Stream;
+        match event.stream() {
+            Some(Stream::Listing(id)) => {
+                let page = format!("/gear/{id}");
+                let availability = event.kind == "availability";
+                self.searches.clear();
+                if !availability {
+                    self.categories.clear();
+                }
+                self.pages.forget_where(|key| {
+                    key.starts_with("/search")
+                        || key.split(['?', '#']).next() == Some(page.as_str())
+                        || (!availability && (key == "/" || key.starts_with("/?")))
+                });
+            }
+            Some(Stream::User(_)) => {
+                if matches!(
+                    event.kind.as_str(),
+                    "account.suspended"
+                        | "account.reinstated"
+                        | "account.deleted"
+                        | "account.profile_changed"
+                ) {
+                    self.forget();
+                }
+            }
+            Some(Stream::Booking(_)) => {}
+            None => self.forget(),
+        }
+    }
+
+    /// Follows the bus until it ends, forgetting by event; after a gap (`Resync`), everything.
+    pub async fn follow(self: std::sync::Arc<Self>, mut events: crate::events::bus::Subscription) {
+        use crate::events::bus::Delivery;
+        while let Some(delivery) = events.next().await {
+            match delivery {
+                Delivery::Event(event) => self.forget_for(&event),
+                Delivery::Resync => self.forget(),
+            }
+        }
+    }
 }
 
 /// A rendered page cut at every occurrence of its script nonce, so that each later copy can

@@ -318,6 +318,8 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot read the event outbox: {e}"))?;
     state.events.start_after(head);
+    // Kept pages and answers follow every instance's changes, not only this one's.
+    tokio::spawn(state.answers.clone().follow(state.events.subscribe()));
     tokio::spawn(app::events::bus::run(
         db.clone(),
         state.events.clone(),

@@ -11,7 +11,9 @@
 //!   (`app::shell::or_partial`) are kept, keyed by path and query;
 //! - every copy carries the script nonce of its own request (`RenderedPage`), which
 //!   `security::page_policy`, outside this layer, names in the copy's policy;
-//! - every change to listings clears it with the other answers (`Answers::forget`).
+//! - every change to listings clears it with the other answers (`Answers::forget`), and a
+//!   change on another instance forgets what it made stale through the event bus
+//!   (`Answers::forget_for`).
 
 use app::accounts::guard::Viewer;
 use app::listings::search::QUERY_NAMES;

@@ -7,6 +7,7 @@ use super::password::PasswordHashText;
 use super::two_factor::{BackupCodeDigest, TotpSecret};
 use crate::db::{Arg, Db};
 use crate::error::AppError;
+use crate::events::{self, NewEvent, Stream};
 use crate::secrets::{KeyId, Keys, Sealed};
 use crate::{bind_args, insert_audit, on_pool};
 use chrono::{DateTime, Utc};
@@ -100,8 +101,23 @@ async fn audited(
             }
         }
         insert_audit!(&mut *tx, audit, now).await?;
+        let change = account_event(audit);
+        events::append(&mut tx, change.as_slice(), now).await?;
         tx.commit().await?;
+        events::bus::appended();
         Ok(true)
+    })
+}
+
+/// The account's stream hears of each audited change to it, by kind only: the detail, the
+/// address and the browser stay in the audit record.
+fn account_event(audit: &AuditEvent) -> Option<NewEvent> {
+    let subject = audit.subject?;
+    Some(NewEvent {
+        stream: Stream::User(subject),
+        kind: audit.kind.as_str(),
+        payload: serde_json::json!({}),
+        actor: audit.actor,
     })
 }
 

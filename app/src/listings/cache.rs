@@ -1,8 +1,9 @@
 //! Recent answers of the busiest questions, kept for a moment (server only). Search pages
 //! ask the same few things over and over; answering a repeat from memory keeps the database
 //! free for the rest. Every change to listings made through this process clears it at once;
-//! a change made by another instance (PostgreSQL with several app servers) shows within
-//! two [`TTL`]s (an expired answer is served while one request computes the next).
+//! a change made by another instance (PostgreSQL with several app servers) reaches this one
+//! through the event bus, which forgets what it made stale (`state::Answers::forget_for`),
+//! within about a second at most; [`TTL`] bounds staleness should the bus be behind.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,6 +93,14 @@ impl<T: Clone> AnswerCache<T> {
         let mut entries = self.lock();
         self.generation.fetch_add(1, Ordering::SeqCst);
         entries.clear();
+    }
+
+    /// Forgets the answers to the questions `stale` picks.
+    pub fn forget_where(&self, stale: impl Fn(&str) -> bool) {
+        let mut entries = self.lock();
+        // An answer computed across this may have read what changed: it is not kept.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.retain(|question, _| !stale(question));
     }
 
     /// Drops the entry of `question` if its time is still `renewed_at` (nobody kept a newer

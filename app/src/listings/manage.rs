@@ -9,6 +9,7 @@ use crate::accounts::model::CurrentUser;
 use crate::db::{Arg, Db};
 use crate::domain::{GeoPoint, Money, RentalPeriod};
 use crate::error::{AppError, FieldProblem};
+use crate::events::{self, NewEvent, Stream};
 use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
 use crate::media::photos::{self, MediaStore};
 use crate::media::uploads::Upload;
@@ -242,7 +243,10 @@ pub async fn create(
                 .execute(&mut *tx).await?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(id, "created", serde_json::json!({}), owner);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
     });
     Ok(id)
 }
@@ -331,7 +335,10 @@ pub async fn update(
                 .execute(&mut *tx).await?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(id, "changed", serde_json::json!({ "version": version.saturating_add(1) }), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
     });
     Ok(version.saturating_add(1))
 }
@@ -389,6 +396,31 @@ fn plan_units(units: &[(Uuid, String, bool, i64)], wanted: i64) -> Result<UnitPl
 
 /// The listing's owner and status, once `user` is known to be allowed to change it (its
 /// owner, or an admin).
+/// What the listing's stream hears of a change to it: the kind, and no more than anyone
+/// may see on the listing's page.
+fn listing_event(
+    listing: Uuid,
+    kind: &'static str,
+    payload: serde_json::Value,
+    user: &CurrentUser,
+) -> NewEvent {
+    NewEvent {
+        stream: Stream::Listing(listing),
+        kind,
+        payload,
+        actor: Some(user.id),
+    }
+}
+
+fn status_kind(status: ListingStatus) -> &'static str {
+    match status {
+        ListingStatus::Draft => "drafted",
+        ListingStatus::Active => "published",
+        ListingStatus::Paused => "paused",
+        ListingStatus::Archived => "archived",
+    }
+}
+
 pub(crate) async fn owned(
     db: &Db,
     user: &CurrentUser,
@@ -441,7 +473,10 @@ pub async fn set_status(
             return Err(AppError::Conflict(CHANGED_ELSEWHERE.into()));
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(id, status_kind(wanted), serde_json::json!({ "status": wanted.as_str() }), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
     });
     Ok(())
 }
@@ -560,7 +595,10 @@ pub async fn block(
                 .execute(&mut *tx).await.map_err(overlap_is_conflict)?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(listing, "availability", serde_json::json!({ "from": period.from(), "to": period.to() }), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
         units.len()
     });
     Ok(blocked)
@@ -590,7 +628,10 @@ pub async fn unblock(db: &Db, actor: &Actor, listing: Uuid, block: Uuid) -> Resu
             return Err(AppError::NotFound);
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(listing, "availability", serde_json::json!({}), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
     });
     Ok(())
 }
@@ -654,7 +695,10 @@ pub async fn add_photos(
                 .execute(&mut *tx).await?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(listing, "photos", serde_json::json!({}), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
         Ok(true)
     }.await);
     let saved = saved.map(|kept| (!kept).then_some("too_many_photos"));
@@ -700,7 +744,10 @@ pub async fn remove_photo(
                 .bind(id).execute(&mut *tx).await?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(listing, "photos", serde_json::json!({}), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
         (key, variants)
     });
     let mut keys: Vec<String> = photo_variants(&variants)
@@ -740,7 +787,10 @@ pub async fn move_photo_earlier(
                 .bind(to).bind(listing).bind(from).execute(&mut *tx).await?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
+        let change = listing_event(listing, "photos", serde_json::json!({}), user);
+        events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
+        events::bus::appended();
     });
     Ok(())
 }

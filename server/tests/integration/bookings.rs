@@ -691,9 +691,9 @@ on_both_backends!(
 );
 
 /// A `gearshare serve` process on its own port over the test's database.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: std::process::Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for ServerProcess {
@@ -703,7 +703,7 @@ impl Drop for ServerProcess {
     }
 }
 
-async fn start_server(app: &TestApp, url: &str) -> ServerProcess {
+pub(crate) async fn start_server(app: &TestApp, url: &str) -> ServerProcess {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
