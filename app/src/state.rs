@@ -108,7 +108,7 @@ impl Answers {
         match event.stream() {
             Some(Stream::Listing(id)) => {
                 let page = format!("/gear/{id}");
-                let availability = event.kind == "availability";
+                let availability = event.kind == crate::events::AVAILABILITY;
                 self.searches.clear();
                 if !availability {
                     self.categories.clear();
@@ -120,13 +120,17 @@ impl Answers {
                 });
             }
             Some(Stream::User(_)) => {
-                if matches!(
-                    event.kind.as_str(),
-                    "account.suspended"
-                        | "account.reinstated"
-                        | "account.deleted"
-                        | "account.profile_changed"
-                ) {
+                use crate::accounts::audit::AuditKind;
+                let shows_or_hides_listings = [
+                    AuditKind::Suspended,
+                    AuditKind::Reinstated,
+                    AuditKind::AccountDeleted,
+                    AuditKind::ProfileChanged,
+                ];
+                if shows_or_hides_listings
+                    .iter()
+                    .any(|k| k.as_str() == event.kind)
+                {
                     self.forget();
                 }
             }

@@ -600,7 +600,7 @@ pub(super) fn outbox_events(
     if holds_changed {
         outbox.push(NewEvent {
             stream: Stream::Listing(t.listing),
-            kind: "availability",
+            kind: events::AVAILABILITY,
             payload: serde_json::json!({ "from": t.period.from(), "to": reserved_until(t) }),
             actor,
         });

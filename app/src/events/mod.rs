@@ -43,6 +43,10 @@ impl Stream {
     }
 }
 
+/// The kind of a listing's event that says the days its units are held changed (a booking,
+/// a block, a cancellation): readers that show availability act on it, others need not.
+pub const AVAILABILITY: &str = "availability";
+
 /// A change to record with the transaction that makes it. The payload is for whoever may
 /// read the stream: never a secret, and on a listing's stream nothing about who booked.
 #[derive(Clone, Debug)]

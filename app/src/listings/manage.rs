@@ -595,7 +595,7 @@ pub async fn block(
                 .execute(&mut *tx).await.map_err(overlap_is_conflict)?;
         }
         insert_audit!(&mut *tx, &event, now).await?;
-        let change = listing_event(listing, "availability", serde_json::json!({ "from": period.from(), "to": period.to() }), user);
+        let change = listing_event(listing, events::AVAILABILITY, serde_json::json!({ "from": period.from(), "to": period.to() }), user);
         events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
         events::bus::appended();
@@ -628,7 +628,7 @@ pub async fn unblock(db: &Db, actor: &Actor, listing: Uuid, block: Uuid) -> Resu
             return Err(AppError::NotFound);
         }
         insert_audit!(&mut *tx, &event, now).await?;
-        let change = listing_event(listing, "availability", serde_json::json!({}), user);
+        let change = listing_event(listing, events::AVAILABILITY, serde_json::json!({}), user);
         events::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
         events::bus::appended();

@@ -5,7 +5,7 @@
 //! bound is refused before its body is read.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -155,10 +155,6 @@ impl UploadGate {
     /// Upload requests under way now, in all.
     pub fn under_way(&self) -> usize {
         self.counts().0
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 
