@@ -17,9 +17,4 @@ SECONDS_EACH=${2:-15}
 if [ "$BACKENDS" != sqlite ]; then
   source scripts/postgres.sh
 fi
-cargo build --release -q -p server --example bench_bookings
-for backend in sqlite postgres; do
-  if [ "$BACKENDS" = both ] || [ "$BACKENDS" = "$backend" ]; then
-    RUST_LOG=error target/release/examples/bench_bookings "$backend" "$SECONDS_EACH"
-  fi
-done
+run_bench_example bench_bookings "$BACKENDS" "$SECONDS_EACH"

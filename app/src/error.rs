@@ -123,6 +123,27 @@ impl AppError {
     }
 }
 
+/// Sets the HTTP status of the response being made on the server (a page, or a server
+/// function through `error::with_status`); no-op in the browser.
+pub fn set_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(code)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(status),
+    ) {
+        response.set_status(code);
+        // A 503 says "try again": tell clients and proxies when.
+        if code == http::StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            );
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
 /// Gives a server function's HTTP response the status of its error (server functions answer
 /// 500 for every error otherwise). Call it on the result a server function returns.
 #[cfg(feature = "ssr")]
@@ -145,7 +166,7 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 #[cfg(feature = "ssr")]
 fn set_response_status(error: &AppError) {
     if serving_a_server_function() {
-        crate::shell::set_status(error.status());
+        set_status(error.status());
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::listings::api::{list_categories, search_listings};
 use crate::listings::pages::{CardGrid, SearchForm, WantedDates};
 use crate::listings::search::SearchParams;
-use crate::shell::or_partial;
+use crate::page::or_partial;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -11,9 +11,12 @@ pub mod domain;
 pub mod error;
 pub mod forms;
 mod home;
+#[cfg(test)]
+mod layers;
 pub mod listings;
 pub mod media;
 mod member_pages;
+pub mod page;
 pub mod payments;
 pub mod shell;
 pub mod url;
@@ -24,6 +27,8 @@ pub mod db;
 pub mod events;
 #[cfg(feature = "ssr")]
 pub mod jobs;
+#[cfg(feature = "ssr")]
+pub mod request;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]
@@ -42,7 +47,8 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
 use member_pages::{MessagesPage, OwnerDashboardPage};
-use shell::{NotFound, SiteFooter, SiteHeader};
+use page::NotFound;
+use shell::{SiteFooter, SiteHeader};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,7 +84,7 @@ pub fn App() -> impl IntoView {
     // Pages that load data render in full before the response starts, so a missing listing
     // is a real 404 and crawlers see complete HTML.
     view! {
-        <Title formatter=|title: String| format!("{} · GearShare", shell::title_text(&title))/>
+        <Title formatter=|title: String| format!("{} · GearShare", page::title_text(&title))/>
         <Router>
             <SiteHeader/>
             <main id="main" tabindex="-1">

@@ -4,7 +4,7 @@
 
 use crate::accounts::api::current_account;
 use crate::error::AppError;
-use crate::shell::gate;
+use crate::page::gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

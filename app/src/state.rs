@@ -42,10 +42,10 @@ pub struct AppState {
     /// Listings one owner may publish per day.
     #[from_ref(skip)]
     pub listings_per_day: u32,
-    /// How long a payment's guard waits before it releases an authorisation no booking
-    /// recorded (`payments::unused`): longer than any request may run.
+    /// The guards that release an authorisation no booking recorded (`payments::unused`),
+    /// due longer after they are written than any request may run.
     #[from_ref(skip)]
-    pub payment_guard: chrono::Duration,
+    pub payment_guards: std::sync::Arc<crate::payments::unused::Guards>,
     /// Photo uploads under way, and the folder they wait in.
     #[from_ref(skip)]
     pub uploads: std::sync::Arc<crate::media::uploads::UploadGate>,
@@ -64,7 +64,6 @@ impl AppState {
             request_expiry: self.request_expiry,
             claim_window: self.claim_window,
             limits: self.request_limits,
-            payment_guard: self.payment_guard,
         }
     }
 }
@@ -78,6 +77,8 @@ pub struct Answers {
     pub categories: AnswerCache<Vec<crate::listings::model::Category>>,
     /// Whole public pages as visitors see them (the server's `page_cache` middleware).
     pub pages: AnswerCache<std::sync::Arc<RenderedPage>>,
+    /// The last outbox position [`Answers::follow`] has acted on; `None` while nothing follows.
+    followed: tokio::sync::watch::Sender<Option<i64>>,
 }
 
 impl Default for Answers {
@@ -86,12 +87,17 @@ impl Default for Answers {
             searches: AnswerCache::default(),
             categories: AnswerCache::default(),
             pages: AnswerCache::with_capacity(PAGES_KEPT),
+            followed: tokio::sync::watch::Sender::new(None),
         }
     }
 }
 
+/// How long a change waits for the bus to bring its own events before it forgets everything
+/// instead.
+const FOLLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Answers {
-    /// Called after every change to listings, units, photos or reservations.
+    /// Forgets everything kept.
     pub fn forget(&self) {
         self.searches.clear();
         self.categories.clear();
@@ -140,13 +146,37 @@ impl Answers {
     }
 
     /// Follows the bus until it ends, forgetting by event; after a gap (`Resync`), everything.
-    pub async fn follow(self: std::sync::Arc<Self>, mut events: crate::events::bus::Subscription) {
+    /// `from`: the position the bus delivers after.
+    pub async fn follow(
+        self: std::sync::Arc<Self>,
+        mut events: crate::events::bus::Subscription,
+        from: i64,
+    ) {
         use crate::events::bus::Delivery;
+        self.followed.send_replace(Some(from));
         while let Some(delivery) = events.next().await {
             match delivery {
-                Delivery::Event(event) => self.forget_for(&event),
+                Delivery::Event(event) => {
+                    self.forget_for(&event);
+                    self.followed.send_replace(Some(event.position));
+                }
                 Delivery::Resync => self.forget(),
             }
+        }
+        self.followed.send_replace(None);
+    }
+
+    /// Makes sure nothing kept predates the changes committed up to outbox position `head`,
+    /// so the member who made one sees it on their next page: waits until [`Answers::follow`]
+    /// has acted on `head`, and forgets everything when nothing follows the bus or it is late.
+    pub async fn caught_up_with(&self, head: i64) {
+        let mut followed = self.followed.subscribe();
+        let reached = async {
+            let at = followed.wait_for(|at| at.is_none_or(|at| at >= head)).await;
+            at.is_ok_and(|at| at.is_some())
+        };
+        if !matches!(tokio::time::timeout(FOLLOW_WAIT, reached).await, Ok(true)) {
+            self.forget();
         }
     }
 }

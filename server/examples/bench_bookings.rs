@@ -6,6 +6,9 @@
 //!
 //!   cargo run --release -p server --example bench_bookings -- sqlite|postgres [seconds]
 
+#[path = "support/database.rs"]
+mod database;
+
 use app::db::Db;
 use app::on_pool;
 use chrono::{Duration, Utc};
@@ -16,6 +19,14 @@ use std::time::Instant;
 use uuid::Uuid;
 
 const CLIENTS: usize = 64;
+
+/// `BENCH_CLIENTS` overrides [`CLIENTS`] (to see one request's cost alone, say).
+fn clients() -> usize {
+    std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CLIENTS)
+}
 /// Listings the clients fight over, with 1 or 3 units each.
 const LISTINGS: usize = 8;
 /// The pool size the server runs with by default (DB_MAX_CONNECTIONS).
@@ -26,7 +37,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let backend = args.next().unwrap_or_else(|| "sqlite".into());
     let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(15);
-    let url = database(&backend).await;
+    let url = database::fresh(&backend, "bookings").await;
     let db = Db::connect(&url, CONNECTIONS).await.expect("connect");
     db.migrate().await.expect("migrate");
     let options = gearshare::seed::SeedOptions {
@@ -51,10 +62,13 @@ async fn main() {
         _ => None,
     })
     .expect("config");
-    let router = gearshare::http::router(
-        gearshare::app_state(&config, db.clone()).expect("state"),
-        &config,
-    );
+    if std::env::var_os("BENCH_LOG").is_some() {
+        gearshare::telemetry::init(&config.log_format);
+    }
+    let state = gearshare::app_state(&config, db.clone()).expect("state");
+    // As `gearshare serve` runs: the bus and the caches that follow it.
+    gearshare::follow_events(&state).await.expect("events");
+    let router = gearshare::http::router(state, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -67,7 +81,7 @@ async fn main() {
     });
 
     let mut cookies = Vec::new();
-    for n in 0..CLIENTS {
+    for n in 0..clients() {
         cookies.push(
             gearshare::seed::member_with_session(&db, &format!("Bench renter {n}"), Utc::now())
                 .await
@@ -76,7 +90,7 @@ async fn main() {
         );
     }
     let insert_rate = bare_inserts(&db, seconds).await;
-    println!("backend {backend}: {CLIENTS} clients, {LISTINGS} listings with 1 or 3 units each, {seconds} s per run");
+    println!("backend {backend}: {} clients, {LISTINGS} listings with 1 or 3 units each, {seconds} s per run", clients());
     println!("  bare insert transactions ({CLIENTS} tasks, {CONNECTIONS} connections): {insert_rate:.0} tx/s");
     let mut failures = 0;
     for (offset, (name, window)) in [
@@ -209,38 +223,6 @@ impl Run {
         tally.elapsed = started.elapsed().as_secs_f64();
         tally.latencies_us.sort_unstable();
         tally
-    }
-}
-
-/// A fresh database of `backend`.
-async fn database(backend: &str) -> String {
-    match backend {
-        "sqlite" => {
-            let dir = std::path::Path::new(".gs-tmp/bench");
-            std::fs::create_dir_all(dir).unwrap();
-            let file = dir.join("bookings.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-            format!("sqlite://{}", file.display())
-        }
-        "postgres" => {
-            let admin = std::env::var("TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let Db::Postgres(pool) = Db::connect(&admin, 1).await.expect("PostgreSQL") else {
-                panic!("TEST_POSTGRES_URL must be postgres://")
-            };
-            sqlx::query("DROP DATABASE IF EXISTS gs_bench_bookings WITH (FORCE)")
-                .execute(&pool)
-                .await
-                .unwrap();
-            sqlx::query("CREATE DATABASE gs_bench_bookings")
-                .execute(&pool)
-                .await
-                .unwrap();
-            format!("{}/gs_bench_bookings", admin.rsplit_once('/').unwrap().0)
-        }
-        other => panic!("unknown backend {other}: sqlite or postgres"),
     }
 }
 

@@ -8,7 +8,7 @@ use app::accounts::limits::CALENDAR_IMPORTS_PER_ACCOUNT;
 use app::calendar::CalendarImportProblem;
 use app::error::AppError;
 use app::listings::calendar_feed::{feed_for, import as import_busy_days, ImportError};
-use app::listings::manage::Actor;
+use app::request::Caller;
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -71,7 +71,7 @@ pub async fn import(
         Ok(text) => text,
         Err(problem) => return refused(problem),
     };
-    let actor = Actor {
+    let actor = Caller {
         user,
         client: client.map(|c| c.0).unwrap_or_default(),
         now,

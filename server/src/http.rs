@@ -6,7 +6,7 @@ use crate::metrics::{self, Metrics};
 use crate::page_cache;
 use crate::photos;
 use crate::security;
-use app::shell::use_page_nonce;
+use app::page::use_page_nonce;
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
@@ -278,7 +278,7 @@ fn cached<S, B>(
 }
 
 /// Headers every response carries unless it set its own. Pages set a content security
-/// policy with their script nonce (`app::shell::set_content_security_policy`); everything
+/// policy with their script nonce (`app::page::use_page_nonce`); everything
 /// else (JSON, files, errors) may load nothing. Responses are personal once people sign in,
 /// so only files that say otherwise (`/pkg`, `/media`) may be stored.
 const SECURITY_HEADERS: [(HeaderName, &str); 5] = [

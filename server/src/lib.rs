@@ -73,6 +73,21 @@ fn payment_guard(request_timeout_secs: u64) -> chrono::Duration {
     chrono::Duration::seconds(secs.saturating_mul(2).max(60))
 }
 
+/// Starts the event bus's dispatcher and the caches that follow it, from the outbox's head:
+/// only events committed from now on go out (a subscriber resuming asks the outbox).
+pub async fn follow_events(state: &AppState) -> Result<(), sqlx::Error> {
+    let head = app::events::bus::head(&state.db).await?;
+    state.events.start_after(head);
+    // Kept pages and answers follow every instance's changes, not only this one's.
+    tokio::spawn(state.answers.clone().follow(state.events.subscribe(), head));
+    tokio::spawn(app::events::bus::run(
+        state.db.clone(),
+        state.events.clone(),
+        std::time::Duration::from_secs(1),
+    ));
+    Ok(())
+}
+
 pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
     let store = |url: &Option<String>, dir| match url {
         Some(url) => MediaStore::from_url(url),
@@ -93,6 +108,10 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         requests_per_hour: config.booking_requests_per_hour,
         declines_per_hour: config.declined_cards_per_hour,
     };
+    let payment_guards = std::sync::Arc::new(app::payments::unused::Guards::new(
+        db.clone(),
+        payment_guard(config.request_timeout_secs),
+    ));
     Ok(AppState {
         leptos_options: leptos_options(config),
         db,
@@ -114,7 +133,7 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         request_limits,
         request_gate: std::sync::Arc::new(app::bookings::limits::RequestGate::new(request_limits)),
         listings_per_day: config.listings_per_day,
-        payment_guard: payment_guard(config.request_timeout_secs),
+        payment_guards,
         events: app::events::bus::EventBus::new(EVENTS_BUFFERED),
         uploads: std::sync::Arc::new(app::media::uploads::UploadGate::new(
             config.upload_dir.clone(),

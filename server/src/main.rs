@@ -313,18 +313,9 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
         state.clone(),
         std::time::Duration::from_millis(config.job_poll_ms),
     ));
-    // Only events committed from now on go out; a subscriber resuming asks the outbox.
-    let head = app::events::bus::head(&db)
+    gearshare::follow_events(&state)
         .await
         .map_err(|e| format!("cannot read the event outbox: {e}"))?;
-    state.events.start_after(head);
-    // Kept pages and answers follow every instance's changes, not only this one's.
-    tokio::spawn(state.answers.clone().follow(state.events.subscribe()));
-    tokio::spawn(app::events::bus::run(
-        db.clone(),
-        state.events.clone(),
-        std::time::Duration::from_secs(1),
-    ));
     let router = http::router(state, config);
     tokio::spawn(sweep_sessions(
         db,

@@ -8,7 +8,7 @@
 //!   whose query holds nothing but what the page reads (junk parameters would otherwise fill
 //!   the cache with copies of one page);
 //! - only complete 200 HTML answers that set no cookie and lack no section
-//!   (`app::shell::or_partial`) are kept, keyed by path and query;
+//!   (`app::page::or_partial`) are kept, keyed by path and query;
 //! - every copy carries the script nonce of its own request (`RenderedPage`), which
 //!   `security::page_policy`, outside this layer, names in the copy's policy;
 //! - every change to listings clears it with the other answers (`Answers::forget`), and a
@@ -17,7 +17,7 @@
 
 use app::accounts::guard::Viewer;
 use app::listings::search::QUERY_NAMES;
-use app::shell::{PageNonce, PARTIAL_PAGE_HEADER};
+use app::page::{PageNonce, PARTIAL_PAGE_HEADER};
 use app::state::{Answers, RenderedPage};
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -8,9 +8,10 @@ use app::accounts::audit::Client;
 use app::accounts::limits::UPLOADS_PER_ACCOUNT;
 use app::accounts::model::CurrentUser;
 use app::error::AppError;
-use app::listings::manage::{add_photos, Actor};
+use app::listings::manage::add_photos;
 use app::media::photos::{content_type_for, MAX_UPLOAD_BYTES};
 use app::media::uploads::{Busy, ReceiveError, Upload, UploadGate, UploadTicket};
+use app::request::Caller;
 use app::state::AppState;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -37,7 +38,7 @@ pub async fn upload(
         Ok(received) => received,
         Err(response) => return *response,
     };
-    let actor = Actor {
+    let actor = Caller {
         user,
         client: client.map(|c| c.0).unwrap_or_default(),
         now,

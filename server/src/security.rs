@@ -7,7 +7,7 @@ use app::accounts::model::CurrentUser;
 use app::accounts::session::DbSessionStore;
 use app::db::Db;
 use app::error::AppError;
-use app::shell::PageNonce;
+use app::page::PageNonce;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;

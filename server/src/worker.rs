@@ -2,9 +2,9 @@
 //! (`app::jobs`), so with several instances each job still runs once.
 
 use app::bookings::service::{self, EXPIRE_JOB, OVERDUE_JOB, RELEASE_JOB};
+use app::bookings::settle::{settle, SETTLE_JOB};
 use app::domain::booking::Command;
 use app::jobs::{self, ClaimedJob, Pass};
-use app::payments::settle::{settle, SETTLE_JOB};
 use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
 use app::state::AppState;
 use chrono::{DateTime, Duration, Utc};

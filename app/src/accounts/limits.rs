@@ -110,6 +110,7 @@ impl Limit {
         };
         let begin = db.write_transaction_sql();
         let (id, count, oldest): (i64, i64, Option<i64>) = on_pool!(db, pool => {
+            let _writer = db.writer().await?;
             let mut tx = pool.begin_with(begin).await?;
             let mut locking = sqlx::query(lock);
             if matches!(db, Db::Postgres(_)) {

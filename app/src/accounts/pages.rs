@@ -6,7 +6,7 @@ use super::api::{
 };
 use super::model::{AccountOverview, LoginStep, MIN_PASSWORD_CHARS};
 use crate::forms::{field_message, form_message, reload_at, FormAlert, TextField};
-use crate::shell::gate;
+use crate::page::gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -90,6 +90,7 @@ async fn audited(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         for (position, (sql, args)) in statements.iter().enumerate() {
             let changed = bind_args!(sqlx::query(sql), args)

@@ -6,7 +6,7 @@ use crate::accounts::api::{
 };
 use crate::accounts::model::{AuditEntry, UserRow};
 use crate::forms::{form_message, FormAlert};
-use crate::shell::gate;
+use crate::page::gate;
 use crate::url::query_string;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -8,7 +8,7 @@ use crate::domain::booking::{Command, Step};
 use crate::error::with_status;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::listings::api::member_change;
+use crate::request::member_change;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ pub async fn request_booking(
         };
         let id = super::service::request(
             &state.db,
-            &*state.payments,
+            (&*state.payments, &state.payment_guards),
             &actor.user,
             &address,
             &request,
@@ -59,7 +59,7 @@ pub async fn request_booking(
 /// is down, the settlement job written with the change moves it later.
 #[cfg(feature = "ssr")]
 async fn settle_now(state: &crate::state::AppState, id: Uuid, now: chrono::DateTime<chrono::Utc>) {
-    let settled = crate::payments::settle::settle(&state.db, &*state.payments, id, now).await;
+    let settled = super::settle::settle(&state.db, &*state.payments, id, now).await;
     if let Err(error) = settled {
         tracing::info!(booking = %id, %error, "settlement left to the job queue");
     }
@@ -192,7 +192,7 @@ pub async fn extend_booking(
         };
         super::extension::extend(
             &state.db,
-            &*state.payments,
+            (&*state.payments, &state.payment_guards),
             &actor.user,
             &request,
             card.as_ref(),

@@ -8,7 +8,7 @@ use crate::domain::card::CardField;
 use crate::domain::{day_text, Money};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
-use crate::shell::gate;
+use crate::page::gate;
 use chrono::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -7,10 +7,10 @@
 use super::model::{ExtensionOffer, ExtensionPage};
 use super::service::{
     actor_of, due_at, event_rows, held_booking, held_listing_of, insert_events_sql,
-    lock_booking_sql, lock_listing_sql, outbox_events, parse_events, refused, terms_sql,
-    update_args, BookingRules, ListingTerms, FORM_USED, OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL,
-    UPDATE_BOOKING_SQL,
+    lock_booking_sql, outbox_events, parse_events, refused, terms_sql, update_args, BookingRules,
+    ListingTerms, FORM_USED, OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL, UPDATE_BOOKING_SQL,
 };
+use super::settle::SETTLE_JOB;
 use crate::accounts::model::CurrentUser;
 use crate::db::Db;
 use crate::domain::booking::{decide, evolve, extendable, replay, Booking, Command, ExtensionMark};
@@ -20,10 +20,11 @@ use crate::domain::ledger::{target, EntryKind};
 use crate::domain::{day_text, Party};
 use crate::error::AppError;
 use crate::jobs::NewJob;
+use crate::listings::repo::lock_listing_sql;
 use crate::payments::gateway::PaymentGateway;
-use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
-use crate::payments::settle::{authorize_charge, release_quietly, SETTLE_JOB};
-use crate::payments::unused::{guard, DROP_GUARD_SQL};
+use crate::payments::ledger::{entry_args, movement_event, INSERT_ENTRY_SQL};
+use crate::payments::settle::{authorize_charge, release_quietly};
+use crate::payments::unused::{Guards, DROP_GUARD_SQL};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -159,7 +160,7 @@ async fn price_now(
 /// needed when the extension costs nothing). A form sent again changes nothing more.
 pub async fn extend<G: PaymentGateway>(
     db: &Db,
-    gateway: &G,
+    (gateway, guards): (&G, &Guards),
     renter: &CurrentUser,
     request: &ExtensionRequest,
     card: Option<&Card>,
@@ -183,7 +184,7 @@ pub async fn extend<G: PaymentGateway>(
         // the submission that finds the extension made releases its own.
         (_, Some(card)) => {
             let attempt = Uuid::new_v4();
-            guard(db, attempt, now, rules.payment_guard).await?;
+            guards.guard(attempt, now).await?;
             let reference = authorize_charge(gateway, attempt, extension.charge, card).await?;
             Some((attempt, reference))
         }
@@ -256,6 +257,7 @@ async fn write(
     let checks_overlap = matches!(db, Db::Sqlite(_));
     let id = request.booking;
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         let listing = held_listing_of!(tx, lock_listing, id);
         let (logged, before) = held_booking!(tx, lock_booking, id);
@@ -300,11 +302,14 @@ async fn write(
         let rows = event_rows(&before, &events, logged, actor_of(renter), now)?;
         let sql = insert_events_sql(rows.len());
         bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
+        let mut movements = Vec::new();
         if let Some((attempt, reference)) = authorization {
             let args = entry_args(id, EntryKind::Authorization, extension.charge, reference,
                 &format!("authorization:{id}:{}", request.key), now);
             bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
             sqlx::query(DROP_GUARD_SQL).bind(attempt).execute(&mut *tx).await?;
+            movements.push(movement_event(id, EntryKind::Authorization, extension.charge,
+                Some(renter.id)));
         }
         if target(&before) != target(&after) {
             let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
@@ -314,7 +319,8 @@ async fn write(
         sqlx::query(MOVE_OVERDUE_SQL).bind(OVERDUE_JOB).bind(id.to_string())
             .bind(crate::jobs::due_millis(overdue_at))
             .execute(&mut *tx).await?;
-        let outbox = outbox_events(&after, &events, logged, actor_of(renter), true);
+        let mut outbox = outbox_events(&after, &events, logged, actor_of(renter), true);
+        outbox.append(&mut movements);
         crate::events::append(&mut tx, &outbox, now).await?;
         tx.commit().await?;
         crate::events::bus::appended();

@@ -18,3 +18,5 @@ pub mod photos;
 pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod settle;

@@ -54,6 +54,7 @@ pub async fn add(
     let begin = db.write_transaction_sql();
     let lock = lock_booking_sql(db);
     let saved: Result<Option<&'static str>, AppError> = on_pool!(db, pool => async {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         let (_, now_booking) = held_booking!(tx, lock, id);
         if photo_stage(&now_booking, party) != Ok(stage) {

@@ -10,6 +10,7 @@
 
 use super::limits::{decline_limits, RequestLimits, RequestRefusal};
 use super::model::NO_LONGER_AVAILABLE;
+use super::settle::SETTLE_JOB;
 use crate::accounts::limits::minutes_to_wait;
 use crate::accounts::model::CurrentUser;
 use crate::db::{Arg, Db};
@@ -24,13 +25,11 @@ use crate::domain::{quote, BookingStatus, CancellationPolicy, Quote, QuoteError,
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
-use crate::listings::repo::PriceColumns;
+use crate::listings::repo::{lock_listing_sql, PriceColumns};
 use crate::payments::gateway::{GatewayError, PaymentGateway};
-use crate::payments::ledger::{entry_args, INSERT_ENTRY_SQL};
-use crate::payments::settle::{
-    authorize_request, payment_problem, release_quietly, Authorized, SETTLE_JOB,
-};
-use crate::payments::unused::{guard, DROP_GUARD_SQL};
+use crate::payments::ledger::{entry_args, movement_event, INSERT_ENTRY_SQL};
+use crate::payments::settle::{authorize_request, payment_problem, release_quietly, Authorized};
+use crate::payments::unused::{Guards, DROP_GUARD_SQL};
 use crate::{bind_args, insert_job, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -51,8 +50,6 @@ pub struct BookingRules {
     /// How long after the return the owner may claim on the deposit.
     pub claim_window: Duration,
     pub limits: RequestLimits,
-    /// How long a payment's guard waits (`payments::unused`).
-    pub payment_guard: Duration,
 }
 
 /// A renter's request, as the form sent it.
@@ -176,7 +173,7 @@ pub(super) fn due_at(to: NaiveDate, time_zone: &str) -> DateTime<Utc> {
 #[allow(clippy::too_many_arguments)]
 pub async fn request<G: PaymentGateway>(
     db: &Db,
-    gateway: &G,
+    (gateway, guards): (&G, &Guards),
     renter: &CurrentUser,
     address: &str,
     request: &BookingRequest,
@@ -219,7 +216,7 @@ pub async fn request<G: PaymentGateway>(
     // that finds the other's booking releases its own.
     // Written before the card is touched: if this process dies before the booking commits,
     // the guard releases what was authorised.
-    guard(db, priced.id, now, rules.payment_guard).await?;
+    guards.guard(priced.id, now).await?;
     let authorized = match authorize_request(gateway, priced.id, &priced.quote, card).await {
         Ok(authorized) => authorized,
         Err(error) => {
@@ -390,19 +387,7 @@ fn earlier_booking(
 pub const PRICE_CHANGED: &str =
     "The owner changed the price while you were booking, and nothing was charged. Check the new total and try again.";
 
-pub const FORM_USED: &str =
-    "This form already sent another request. Reload the page to make a new one.";
-
-/// Serialises the writers of one listing's reservations (requests, extensions, owner blocks,
-/// replay's rewrite) on PostgreSQL; a writer that also holds a booking takes the listing
-/// first; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
-/// status inside the transaction.
-pub fn lock_listing_sql(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => "SELECT status FROM listings WHERE id = $1",
-        Db::Postgres(_) => "SELECT status FROM listings WHERE id = $1 FOR UPDATE",
-    }
-}
+pub use crate::payments::settle::FORM_USED;
 
 pub(super) fn lock_booking_sql(db: &Db) -> &'static str {
     match db {
@@ -623,6 +608,7 @@ async fn insert_booking(
     let begin = db.write_transaction_sql();
     let terms_sql = terms_sql(db);
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         let terms: Option<ListingTerms> = sqlx::query_as(terms_sql)
             .bind(request.listing).fetch_optional(&mut *tx).await?;
@@ -667,8 +653,10 @@ async fn insert_booking(
         let rows = event_rows(&booking, &events, 0, actor_of(renter), now)?;
         let sql = insert_events_sql(rows.len());
         bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
-        for args in authorization_entries(&new, authorized, now) {
+        let mut movements = Vec::new();
+        for (args, movement) in authorization_entries(&new, authorized, now) {
             bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+            movements.push(movement);
         }
         sqlx::query(DROP_GUARD_SQL).bind(attempt).execute(&mut *tx).await?;
         if !new.instant {
@@ -678,7 +666,8 @@ async fn insert_booking(
             let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
             insert_job!(&mut *tx, &job, now).await?;
         }
-        let outbox = outbox_events(&booking, &events, 0, actor_of(renter), true);
+        let mut outbox = outbox_events(&booking, &events, 0, actor_of(renter), true);
+        outbox.append(&mut movements);
         events::append(&mut tx, &outbox, now).await?;
         tx.commit().await?;
         events::bus::appended();
@@ -686,32 +675,35 @@ async fn insert_booking(
     })
 }
 
-/// The ledger's first entries of a new booking: its authorisation and its deposit hold.
+/// The ledger's first entries of a new booking, its authorisation and its deposit hold, each
+/// with its event.
 fn authorization_entries(
     new: &NewBooking,
     authorized: &Authorized,
     at: DateTime<Utc>,
-) -> Vec<Vec<Arg>> {
+) -> Vec<(Vec<Arg>, NewEvent)> {
     let quote = &new.quote;
-    let mut entries = vec![entry_args(
-        new.id,
+    let mut moved = vec![(
         EntryKind::Authorization,
         quote.charge(),
         &authorized.charge,
-        &format!("authorization:{}", new.id),
-        at,
+        format!("authorization:{}", new.id),
     )];
     if let Some(deposit) = &authorized.deposit {
-        entries.push(entry_args(
-            new.id,
+        moved.push((
             EntryKind::DepositHold,
             quote.deposit,
             deposit,
-            &format!("deposit_hold:{}", new.id),
-            at,
+            format!("deposit_hold:{}", new.id),
         ));
     }
-    entries
+    moved
+        .into_iter()
+        .map(|(kind, amount, reference, key)| {
+            let args = entry_args(new.id, kind, amount, reference, &key, at);
+            (args, movement_event(new.id, kind, amount, Some(new.renter)))
+        })
+        .collect()
 }
 
 /// What a refusal means to the person: not theirs to do, or not possible any more.
@@ -799,6 +791,7 @@ pub async fn act(
     let begin = db.write_transaction_sql();
     let lock = lock_booking_sql(db);
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         let (logged, before) = held_booking!(tx, lock, id);
         let events = decide(&before, command, actor, now).map_err(refused)?;
@@ -845,6 +838,7 @@ pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), 
     let begin = db.write_transaction_sql();
     let (lock_listing, lock) = (lock_listing_sql(db), lock_booking_sql(db));
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         held_listing_of!(tx, lock_listing, id);
         let (_, booking) = held_booking!(tx, lock, id);

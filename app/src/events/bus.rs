@@ -171,7 +171,9 @@ pub async fn run(db: Db, bus: Arc<EventBus>, poll: Duration) {
         let lost_listener = {
             let notified = async {
                 match listener.as_mut() {
-                    Some(listener) => listener.recv().await.map(|_| ()),
+                    // `Ok(None)`: the connection was lost and is listening again; what was
+                    // notified meanwhile is gone, so read the outbox now.
+                    Some(listener) => listener.try_recv().await.map(|_| ()),
                     None => std::future::pending().await,
                 }
             };

@@ -75,44 +75,72 @@ impl Event {
     }
 }
 
-/// What differs between the backends in appending: PostgreSQL also wakes every instance's
-/// listener, with a notification sent at commit (it carries only the position: the table
-/// is the truth). SQLite has one process per database file; the writer wakes its own bus.
+/// What differs between the backends in appending. SQLite has one process per database
+/// file and one writer at a time: it takes the positions, then inserts (two statements), and
+/// the writer wakes its own bus. On PostgreSQL the head's row lock is held from the append to
+/// the commit and every appending transaction waits for it, so the append is one statement
+/// (a data-modifying `WITH`: take the positions, insert, notify), leaving only the commit
+/// under the lock. The notification, sent at commit, wakes every instance's listener and
+/// carries only the last position: the table is the truth.
 pub trait Outbox: sqlx::Database {
-    const NOTIFY_SQL: Option<&'static str>;
+    /// The statement that appends `rows` events: its first value is the count, then for each
+    /// event its number (1 to `rows`), stream, kind, payload, actor and time. It answers the
+    /// last position, or `None` when positions are taken by [`TAKE_POSITIONS_SQL`] first.
+    fn append_sql(rows: usize) -> (Option<&'static str>, String);
 }
 
 impl Outbox for sqlx::Sqlite {
-    const NOTIFY_SQL: Option<&'static str> = None;
+    fn append_sql(rows: usize) -> (Option<&'static str>, String) {
+        let values = placeholders(rows, 1, |_| "");
+        let sql = format!(
+            "INSERT INTO events (position, stream, kind, payload, actor_id, at) \
+             SELECT $1 + column1, column2, column3, column4, column5, column6 FROM (VALUES {values})"
+        );
+        (Some(TAKE_POSITIONS_SQL), sql)
+    }
 }
 
 impl Outbox for sqlx::Postgres {
-    const NOTIFY_SQL: Option<&'static str> = Some("SELECT pg_notify('gearshare_events', $1)");
+    fn append_sql(rows: usize) -> (Option<&'static str>, String) {
+        // The first row's casts give the VALUES list its column types.
+        let values = placeholders(rows, 1, |column| match column {
+            0 => "::bigint",
+            1..=3 => "::text",
+            4 => "::uuid",
+            _ => "::timestamptz",
+        });
+        let sql = format!(
+            "WITH head AS (UPDATE event_head SET position = position + $1 WHERE id = 1 \
+                 RETURNING position), \
+             added AS (INSERT INTO events (position, stream, kind, payload, actor_id, at) \
+                 SELECT head.position - $1 + v.n, v.stream, v.kind, v.payload, v.actor_id, v.at \
+                 FROM head, (VALUES {values}) AS v (n, stream, kind, payload, actor_id, at)) \
+             SELECT head.position FROM head \
+             CROSS JOIN LATERAL (SELECT pg_notify('{CHANNEL}', head.position::text)) AS notified"
+        );
+        (None, sql)
+    }
 }
 
-/// The channel the notifications of [`Outbox::NOTIFY_SQL`] go to.
+/// The channel PostgreSQL's append notifies.
 pub const CHANNEL: &str = "gearshare_events";
 
-/// The insert of `rows` events, six values each.
-fn insert_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
+/// `rows` groups of six placeholders from `$2` (after the count), `(…), (…)`; `cast` gives
+/// the first row's casts by column.
+fn placeholders(rows: usize, after: usize, cast: impl Fn(usize) -> &'static str) -> String {
+    (0..rows)
         .map(|row| {
-            let n = row * 6;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            )
+            let columns: Vec<String> = (0..6)
+                .map(|column| {
+                    let n = after + row * 6 + column + 1;
+                    let cast = if row == 0 { cast(column) } else { "" };
+                    format!("${n}{cast}")
+                })
+                .collect();
+            format!("({})", columns.join(", "))
         })
-        .collect();
-    format!(
-        "INSERT INTO events (position, stream, kind, payload, actor_id, at) VALUES {}",
-        values.join(", ")
-    )
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const TAKE_POSITIONS_SQL: &str =
@@ -142,30 +170,35 @@ where
     }
     let conn: &mut DB::Connection = tx;
     let count = events.len() as i64;
-    let last: i64 = sqlx::query_scalar(TAKE_POSITIONS_SQL)
-        .bind(count)
-        .fetch_one(&mut *conn)
-        .await?;
-    let first = last - count + 1;
-    let sql = insert_sql(events.len());
-    let mut insert = sqlx::query(&sql);
-    for (event, position) in events.iter().zip(first..) {
+    let (take, sql) = DB::append_sql(events.len());
+    // SQLite: the positions first; the insert adds the event's number to the one before them.
+    let before = match take {
+        Some(take) => {
+            let last: i64 = sqlx::query_scalar(take)
+                .bind(count)
+                .fetch_one(&mut *conn)
+                .await?;
+            Some(last - count)
+        }
+        None => None,
+    };
+    let mut insert = sqlx::query_scalar::<DB, i64>(&sql).bind(before.unwrap_or(count));
+    for (event, n) in events.iter().zip(1i64..) {
         insert = insert
-            .bind(position)
+            .bind(n)
             .bind(event.stream.key())
             .bind(event.kind.to_owned())
             .bind(event.payload.to_string())
             .bind(event.actor)
             .bind(now);
     }
-    insert.execute(&mut *conn).await?;
-    if let Some(notify) = DB::NOTIFY_SQL {
-        sqlx::query(notify)
-            .bind(last.to_string())
-            .execute(&mut *conn)
-            .await?;
+    match before {
+        Some(before) => {
+            insert.fetch_optional(&mut *conn).await?;
+            Ok(Some(before + count))
+        }
+        None => insert.fetch_one(&mut *conn).await.map(Some),
     }
-    Ok(Some(last))
 }
 
 /// Deletes the events older than `before`; answers how many. A subscriber that asks for what

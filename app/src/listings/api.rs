@@ -7,6 +7,8 @@ use super::search::{SearchParams, SearchResults};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::request::member_change;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -51,40 +53,6 @@ pub async fn get_listing(id: Uuid) -> Result<ListingDetail, AppError> {
     with_status(super::repo::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await)
 }
 
-/// Runs a change for the signed-in member: `change` gets the app state and the actor. Every
-/// such change can alter what public pages show (listings, photos, availability), so cached
-/// answers and pages are forgotten once it succeeds; the response carries the status of its
-/// error.
-#[cfg(feature = "ssr")]
-pub(crate) async fn member_change<T, F, Fut>(change: F) -> Result<T, AppError>
-where
-    F: FnOnce(crate::state::AppState, super::manage::Actor) -> Fut,
-    Fut: std::future::Future<Output = Result<T, AppError>>,
-{
-    let result = async {
-        let (state, actor) = member().await?;
-        let answers = state.answers.clone();
-        let result = change(state, actor).await;
-        if result.is_ok() {
-            answers.forget();
-        }
-        result
-    }
-    .await;
-    with_status(result)
-}
-
-/// The signed-in member calling, as the owner's services want them.
-#[cfg(feature = "ssr")]
-async fn member() -> Result<(crate::state::AppState, super::manage::Actor), AppError> {
-    let actor = super::manage::Actor {
-        user: crate::accounts::guard::require_user().await?,
-        client: crate::accounts::audit::Client::current(),
-        now: chrono::Utc::now(),
-    };
-    Ok((expect_context::<crate::state::AppState>(), actor))
-}
-
 /// The signed-in owner's listings.
 #[server(endpoint = "owner_listings", input = server_fn::codec::GetUrl)]
 pub async fn my_listings() -> Result<Vec<OwnerListingRow>, AppError> {
@@ -103,7 +71,7 @@ pub async fn my_listings() -> Result<Vec<OwnerListingRow>, AppError> {
 pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
     with_status(
         async {
-            let (state, actor) = member().await?;
+            let (state, actor) = crate::request::member().await?;
             super::manage::for_edit(&state.db, &actor, id, actor.now.date_naive()).await
         }
         .await,
@@ -126,7 +94,7 @@ pub async fn renew_calendar_address(id: Uuid) -> Result<String, AppError> {
 async fn feed_address(id: Uuid, renew: bool) -> Result<String, AppError> {
     with_status(
         async {
-            let (state, actor) = member().await?;
+            let (state, actor) = crate::request::member().await?;
             super::calendar_feed::address(&state.db, &actor, id, &state.public_url, renew).await
         }
         .await,

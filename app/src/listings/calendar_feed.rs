@@ -1,7 +1,7 @@
 //! Calendar sync (server only): a listing's secret feed address, the feed itself, and busy
 //! days imported from an owner's `.ics` file as blocks. The format is `ical`'s business.
 
-use super::manage::{block, owned, Actor, BlockRequest};
+use super::manage::{block, owned, BlockRequest};
 use crate::calendar::ical::{busy_days, feed, ranges};
 use crate::calendar::CalendarImportProblem;
 use crate::db::Db;
@@ -10,6 +10,7 @@ use crate::domain::period::MAX_RENTAL_DAYS;
 use crate::domain::RentalPeriod;
 use crate::error::AppError;
 use crate::on_pool;
+use crate::request::Caller;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ pub const IMPORTED_NOTE: &str = "Imported from a calendar";
 /// was shared by mistake).
 pub async fn address(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     listing: Uuid,
     public_url: &str,
     renew: bool,
@@ -111,7 +112,7 @@ const READ_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 /// on a blocking thread, so a heavy one never holds up the async workers.
 pub async fn import(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     listing: Uuid,
     ics: String,
 ) -> Result<Imported, ImportError> {

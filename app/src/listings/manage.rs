@@ -13,6 +13,7 @@ use crate::events::{self, NewEvent, Stream};
 use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
 use crate::media::photos::{self, MediaStore};
 use crate::media::uploads::Upload;
+use crate::request::Caller;
 use crate::{bind_args, insert_audit, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -22,13 +23,6 @@ use uuid::Uuid;
 pub const CHANGED_ELSEWHERE: &str =
     "This listing was changed elsewhere (another tab or device) after you opened it. \
      Your typed changes are still in the form: copy what you need, then reload the page.";
-
-/// Who is changing a listing, from where, and when: what every change checks and records.
-pub struct Actor {
-    pub user: CurrentUser,
-    pub client: Client,
-    pub now: DateTime<Utc>,
-}
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(vec![FieldProblem {
@@ -192,7 +186,7 @@ pub async fn place_unplaced(db: &Db) -> Result<u64, AppError> {
 /// in the last day; returns its id.
 pub async fn create(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     draft: &ListingDraft,
     per_day: u32,
 ) -> Result<Uuid, AppError> {
@@ -227,6 +221,7 @@ pub async fn create(
     );
     let event = audit(AuditKind::ListingCreated, owner, owner.id, id, client);
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         if let Some(lock) = owner_lock_sql(db) {
             sqlx::query(lock).bind(owner.id).execute(&mut *tx).await?;
@@ -256,7 +251,7 @@ pub async fn create(
 /// than upcoming bookings need.
 pub async fn update(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     id: Uuid,
     version: i64,
     draft: &ListingDraft,
@@ -313,6 +308,7 @@ pub async fn update(
     let event = audit(AuditKind::ListingUpdated, user, owner, id, client)
         .with_detail(json!({ "listing": id, "version": version.saturating_add(1) }));
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let changed = bind_args!(sqlx::query(&update), &args).execute(&mut *tx).await?.rows_affected();
         if changed != 1 {
@@ -449,7 +445,7 @@ async fn owned_unarchived(db: &Db, user: &CurrentUser, listing: Uuid) -> Result<
 /// bookings; an archived one is gone for good.
 pub async fn set_status(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     id: Uuid,
     wanted: ListingStatus,
 ) -> Result<(), AppError> {
@@ -465,6 +461,7 @@ pub async fn set_status(
     let event = audit(AuditKind::ListingStatusChanged, user, owner, id, client)
         .with_detail(json!({ "listing": id, "from": current.as_str(), "to": wanted.as_str() }));
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let changed = sqlx::query("UPDATE listings SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(wanted.as_str()).bind(now).bind(id).bind(current.as_str())
@@ -531,7 +528,7 @@ pub async fn owned_by(db: &Db, owner: Uuid) -> Result<Vec<OwnerListingRow>, AppE
 /// Everything the edit page shows, for the owner (or an admin) only.
 pub async fn for_edit(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     id: Uuid,
     today: NaiveDate,
 ) -> Result<ListingEdit, AppError> {
@@ -550,7 +547,7 @@ pub struct BlockRequest {
 /// is already taken on one of those days.
 pub async fn block(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     listing: Uuid,
     request: &BlockRequest,
 ) -> Result<usize, AppError> {
@@ -562,12 +559,13 @@ pub async fn block(
         "listing": listing, "unit": unit, "from": period.from(), "to": period.to(),
     }));
     let begin = db.write_transaction_sql();
-    let lock = crate::bookings::service::lock_listing_sql(db);
+    let lock = super::repo::lock_listing_sql(db);
     let blocked = on_pool!(db, pool => {
         // On SQLite, BEGIN IMMEDIATE takes the write lock first: the overlap check and the
         // inserts below cannot interleave with another writer's. PostgreSQL's exclusion
         // constraint refuses an overlap whatever the interleaving, and the listing lock
         // queues this behind booking requests, so neither fails for a unit the other took.
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         sqlx::query(lock).bind(listing).execute(&mut *tx).await?;
         let units: Vec<(Uuid, String)> = sqlx::query_as(
@@ -615,12 +613,13 @@ fn overlap_is_conflict(error: sqlx::Error) -> AppError {
 }
 
 /// Removes one of the listing's blocks (never a booking).
-pub async fn unblock(db: &Db, actor: &Actor, listing: Uuid, block: Uuid) -> Result<(), AppError> {
+pub async fn unblock(db: &Db, actor: &Caller, listing: Uuid, block: Uuid) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let (owner, _) = owned(db, user, listing).await?;
     let event = audit(AuditKind::BlockRemoved, user, owner, listing, client)
         .with_detail(json!({ "listing": listing, "block": block }));
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let removed = sqlx::query("DELETE FROM reservations WHERE id = $1 AND listing_id = $2 AND kind = 'block'")
             .bind(block).bind(listing).execute(&mut *tx).await?.rows_affected();
@@ -645,7 +644,7 @@ pub const MAX_PHOTOS: usize = 12;
 pub async fn add_photos(
     db: &Db,
     media: &MediaStore,
-    actor: &Actor,
+    actor: &Caller,
     listing: Uuid,
     uploads: Vec<Upload>,
 ) -> Result<usize, AppError> {
@@ -674,6 +673,7 @@ pub async fn add_photos(
         Db::Postgres(_) => "SELECT 1 FROM listings WHERE id = $1 FOR UPDATE",
     };
     let saved: Result<bool, sqlx::Error> = on_pool!(db, pool => async {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         sqlx::query(lock).bind(listing).execute(&mut *tx).await?;
         let (count, next): (i64, i64) = sqlx::query_as(
@@ -721,7 +721,7 @@ fn variants_text(files: &photos::StoredPhoto) -> String {
 pub async fn remove_photo(
     db: &Db,
     media: &MediaStore,
-    actor: &Actor,
+    actor: &Caller,
     listing: Uuid,
     photo: Uuid,
 ) -> Result<(), AppError> {
@@ -730,6 +730,7 @@ pub async fn remove_photo(
     let event = audit(AuditKind::PhotoRemoved, user, owner, listing, client)
         .with_detail(json!({ "listing": listing, "photo": photo }));
     let (key, variants): (String, String) = on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
         let row: Option<(String, String, i64)> = sqlx::query_as(
             "DELETE FROM listing_photos WHERE id = $1 AND listing_id = $2 RETURNING storage_key, variants, position")
@@ -764,7 +765,7 @@ pub async fn remove_photo(
 /// Moves a photo one place earlier (its first place makes it the cover on cards).
 pub async fn move_photo_earlier(
     db: &Db,
-    actor: &Actor,
+    actor: &Caller,
     listing: Uuid,
     photo: Uuid,
 ) -> Result<(), AppError> {
@@ -774,6 +775,7 @@ pub async fn move_photo_earlier(
         .with_detail(json!({ "listing": listing, "photo": photo }));
     let begin = db.write_transaction_sql();
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         let position: i64 = sqlx::query_scalar("SELECT position FROM listing_photos WHERE id = $1 AND listing_id = $2")
             .bind(photo).bind(listing).fetch_optional(&mut *tx).await?.ok_or(AppError::NotFound)?;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::forms::{
     field_message, form_message, FieldError, FormAlert, Select, TextArea, TextField,
 };
-use crate::shell::gate;
+use crate::page::gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

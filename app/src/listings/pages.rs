@@ -9,9 +9,10 @@ use super::search::{
     RADIUS_CHOICES_KM,
 };
 use crate::domain::{pricing::plural_days, Money, PLACES};
+use crate::error::set_status;
 use crate::error::AppError;
 use crate::forms::{FieldError, Select};
-use crate::shell::{or_partial, set_status, ErrorPanel, NotFound};
+use crate::page::{or_partial, ErrorPanel, NotFound};
 use crate::url::query_string;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};

@@ -556,6 +556,17 @@ struct DetailRow {
     buffer_days: i64,
 }
 
+/// Serialises the writers of one listing's reservations (requests, extensions, owner blocks,
+/// replay's rewrite) on PostgreSQL; a writer that also holds a booking takes the listing
+/// first; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
+/// status inside the transaction.
+pub fn lock_listing_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "SELECT status FROM listings WHERE id = $1",
+        Db::Postgres(_) => "SELECT status FROM listings WHERE id = $1 FOR UPDATE",
+    }
+}
+
 /// The date it is at `now` where the listing is: rental days are the owner's local days.
 /// An unknown zone name (none is stored, but the column is free text) counts as UTC.
 pub fn local_today(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {

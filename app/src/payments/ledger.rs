@@ -5,6 +5,7 @@ use crate::db::{Arg, Db};
 use crate::domain::ledger::{by_payment, EntryKind, Position, Step};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
+use crate::events::{NewEvent, Stream};
 use crate::{bind_args, on_pool};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -12,6 +13,29 @@ use uuid::Uuid;
 pub const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, amount_minor, \
      currency, payment_ref, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (idempotency_key) DO NOTHING";
+
+/// The event of a movement the ledger recorded, on its booking's stream: what moved and how
+/// much, never the provider's reference. `actor`: who caused it, when a member did.
+pub fn movement_event(
+    booking: Uuid,
+    kind: EntryKind,
+    amount: Money,
+    actor: Option<Uuid>,
+) -> NewEvent {
+    NewEvent {
+        stream: Stream::Booking(booking),
+        kind: MOVEMENT,
+        payload: serde_json::json!({
+            "entry": kind.as_str(),
+            "amount_minor": amount.minor,
+            "currency": amount.currency.code(),
+        }),
+        actor,
+    }
+}
+
+/// The kind of [`movement_event`]s.
+pub const MOVEMENT: &str = "ledger_movement";
 
 /// One row of the ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,15 +158,26 @@ pub async fn record(
 ) -> Result<(), AppError> {
     let begin = db.write_transaction_sql();
     on_pool!(db, pool => {
+        let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
+        let mut outbox = Vec::new();
         for (index, (kind, amount)) in moved.iter().enumerate().filter(|(_, (_, a))| *a > 0) {
             let key = if index == 0 { key.to_owned() } else { format!("{key}:{}", kind.as_str()) };
-            let args = entry_args(booking, *kind, Money::new(*amount, currency), payment_ref, &key, at);
-            bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+            let amount = Money::new(*amount, currency);
+            let args = entry_args(booking, *kind, amount, payment_ref, &key, at);
+            let done = bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
+            // Recorded before: its event went with it.
+            if done.rows_affected() == 1 {
+                outbox.push(movement_event(booking, *kind, amount, None));
+            }
         }
         sqlx::query("DELETE FROM payment_calls WHERE idempotency_key = $1")
             .bind(key).execute(&mut *tx).await?;
+        let appended = crate::events::append(&mut tx, &outbox, at).await?;
         tx.commit().await?;
+        if appended.is_some() {
+            crate::events::bus::appended();
+        }
     });
     Ok(())
 }

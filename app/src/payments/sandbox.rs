@@ -216,6 +216,7 @@ impl Sandbox {
         let fingerprint = action.fingerprint();
         let now = chrono::Utc::now();
         on_pool!(&self.db, pool => {
+            let _writer = self.db.writer().await.map_err(down)?;
             let mut tx = pool.begin_with(begin).await.map_err(down)?;
             // The payment is locked before the key is looked up, so a call that waited for
             // another one with its key finds that one's answer.

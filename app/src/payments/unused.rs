@@ -12,6 +12,8 @@ use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::{insert_job_with_id, on_pool};
 use chrono::{DateTime, Duration, Utc};
+use std::sync::OnceLock;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 /// The guard's job; its payload is the attempt's id.
@@ -30,19 +32,102 @@ pub fn hold_key(attempt: Uuid) -> String {
     format!("hold:{}", attempt.simple())
 }
 
-/// Writes attempt `attempt`'s guard, due `wait` after `now`, before its first provider call.
-/// `wait` must be longer than the call can still be running (see `AppState::payment_guard`),
-/// or the guard could release what the call is about to record. The job's id is the
-/// attempt's, so the recording transaction can delete it without a search.
-pub async fn guard(
-    db: &Db,
+/// Guards one write transaction takes at most.
+const GUARDS_PER_WRITE: usize = 256;
+
+/// Calls waiting for their guard, beyond which a caller waits to queue.
+const GUARDS_QUEUED: usize = 1024;
+
+/// Writes guards, many calls' at once: every request that authorises writes one, and on
+/// SQLite each write transaction waits for the one before, so calls that arrive while a
+/// batch is being written share the next transaction instead of queueing one each.
+#[derive(Debug)]
+pub struct Guards {
+    db: Db,
+    wait: Duration,
+    queue: OnceLock<mpsc::Sender<Pending>>,
+}
+
+struct Pending {
     attempt: Uuid,
     now: DateTime<Utc>,
-    wait: Duration,
-) -> Result<(), AppError> {
-    let job = NewJob::persistent(RELEASE_UNUSED_JOB, attempt.to_string(), now + wait);
-    on_pool!(db, pool => insert_job_with_id!(pool, attempt, &job, now).await.map(|_| ()))?;
-    Ok(())
+    written: oneshot::Sender<bool>,
+}
+
+impl Guards {
+    /// Guards on `db` that come due `wait` after they are written. `wait` must be longer
+    /// than a call can still be running (see `AppState::payment_guards`), or a guard could
+    /// release what its call is about to record.
+    pub fn new(db: Db, wait: Duration) -> Self {
+        Self {
+            db,
+            wait,
+            queue: OnceLock::new(),
+        }
+    }
+
+    pub fn wait(&self) -> Duration {
+        self.wait
+    }
+
+    /// Writes attempt `attempt`'s guard, due `wait` after `now`, before its first provider
+    /// call; answers once it is committed. The job's id is the attempt's, so the recording
+    /// transaction can delete it without a search.
+    pub async fn guard(&self, attempt: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
+        // The writer starts with the first guard, on the runtime that serves it.
+        let queue = self.queue.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(GUARDS_QUEUED);
+            tokio::spawn(write_guards(self.db.clone(), self.wait, receiver));
+            sender
+        });
+        let (written, answer) = oneshot::channel();
+        let pending = Pending {
+            attempt,
+            now,
+            written,
+        };
+        let stopped = || AppError::internal("writing a payment guard", "the writer stopped");
+        queue.send(pending).await.map_err(|_| stopped())?;
+        match answer.await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(AppError::internal(
+                "writing a payment guard",
+                "the database refused it",
+            )),
+            Err(_) => Err(stopped()),
+        }
+    }
+}
+
+/// Takes whatever guards are waiting, writes them in one transaction and tells each caller.
+async fn write_guards(db: Db, wait: Duration, mut queue: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(GUARDS_PER_WRITE);
+    while queue.recv_many(&mut batch, GUARDS_PER_WRITE).await > 0 {
+        let written = write_batch(&db, wait, &batch).await;
+        if let Err(error) = &written {
+            tracing::warn!(%error, guards = batch.len(), "could not write payment guards");
+        }
+        for pending in batch.drain(..) {
+            let _ = pending.written.send(written.is_ok());
+        }
+    }
+}
+
+async fn write_batch(db: &Db, wait: Duration, batch: &[Pending]) -> Result<(), sqlx::Error> {
+    let begin = db.write_transaction_sql();
+    on_pool!(db, pool => {
+        let _writer = db.writer().await?;
+        let mut tx = pool.begin_with(begin).await?;
+        for pending in batch {
+            let job = NewJob::persistent(
+                RELEASE_UNUSED_JOB,
+                pending.attempt.to_string(),
+                pending.now + wait,
+            );
+            insert_job_with_id!(&mut *tx, pending.attempt, &job, pending.now).await?;
+        }
+        tx.commit().await
+    })
 }
 
 /// What a guard did: the payments it released.

@@ -10,11 +10,11 @@
 use app::accounts::model::{CurrentUser, Role};
 use app::bookings::extension::{extend, ExtensionRequest};
 use app::bookings::service::{self, actor_of, BookingRequest};
+use app::bookings::settle::settle;
 use app::domain::booking::{Actor, Command, Step};
 use app::domain::card::Card;
 use app::domain::{BookingStatus, RentalPeriod};
 use app::on_pool;
-use app::payments::settle::settle;
 use app::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -123,7 +123,7 @@ async fn rental(
     };
     let id = match service::request(
         db,
-        gateway,
+        (gateway, &state.payment_guards),
         renter,
         "seed",
         &request,
@@ -160,7 +160,17 @@ async fn rental(
             key: Uuid::new_v4(),
         };
         let rules = state.booking_rules();
-        match extend(db, gateway, renter, &request, Some(card), rules, answered).await {
+        match extend(
+            db,
+            (gateway, &state.payment_guards),
+            renter,
+            &request,
+            Some(card),
+            rules,
+            answered,
+        )
+        .await
+        {
             Ok(()) => days = 3,
             // The unit is taken the day after, or the listing's rules refuse three days.
             Err(app::error::AppError::Conflict(_) | app::error::AppError::Validation { .. }) => {}

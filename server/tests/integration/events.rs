@@ -9,6 +9,7 @@ use app::db::Db;
 use app::events::bus::{self, Catchup, Delivery, EventBus};
 use app::events::{append, Event, NewEvent, Stream};
 use app::on_pool;
+use app::payments::ledger::MOVEMENT;
 use chrono::Utc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -70,6 +71,7 @@ async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
     );
     let about_booking: Vec<&Event> = events
         .iter()
+        .filter(|e| e.kind != MOVEMENT)
         .filter(|e| e.stream == booking || (e.stream == listing && e.kind == "availability"))
         .collect();
     let seen: Vec<(String, String)> = about_booking
@@ -81,7 +83,7 @@ async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
         [
             (booking.clone(), "requested".to_owned()),
             (listing.clone(), "availability".to_owned()),
-            (booking, "cancelled".to_owned()),
+            (booking.clone(), "cancelled".to_owned()),
             (listing, "availability".to_owned()),
         ]
     );
@@ -92,6 +94,32 @@ async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
         "{}",
         about_booking[1].payload
     );
+
+    // Every ledger row has its event, in the ledger's order, with the amount and no reference.
+    let ledger = app::payments::ledger::entries(&app.db, id).await.unwrap();
+    let moved: Vec<serde_json::Value> = events
+        .iter()
+        .filter(|e| e.stream == booking && e.kind == MOVEMENT)
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect();
+    let expected: Vec<serde_json::Value> = ledger
+        .iter()
+        .map(|entry| {
+            serde_json::json!({
+                "entry": entry.kind.as_str(),
+                "amount_minor": entry.amount.minor,
+                "currency": entry.amount.currency.code(),
+            })
+        })
+        .collect();
+    assert_eq!(moved, expected);
+    assert!(
+        ledger.len() >= 2,
+        "an authorisation and its release: {ledger:?}"
+    );
+    assert!(events
+        .iter()
+        .all(|e| ledger.iter().all(|l| !e.payload.contains(&l.payment_ref))));
 
     // A change that rolls back leaves no event and takes its positions back.
     let next = Some(count + 1);
@@ -235,6 +263,70 @@ async fn the_running_dispatcher_delivers_within_moments(backend: Backend) {
         matches!(got, Ok(Some(Delivery::Event(ref e))) if e.stream == stream.key()),
         "{got:?}"
     );
+}
+
+/// The listener's connection is killed (`pg_terminate_backend`, waiting for it to end) by
+/// the transaction that then commits events, so their notification goes to nobody: the
+/// dispatcher, polling only every minute, still delivers them at once and in order, because
+/// a lost connection makes it read the outbox; and what comes after arrives as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_listener_connection_loses_no_event() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let db = app.db.clone();
+    let Db::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let bus = EventBus::new(64);
+    bus.start_after(bus::head(&db).await.unwrap());
+    let mut subscriber = bus.subscribe();
+    let dispatcher = tokio::spawn(bus::run(db.clone(), bus.clone(), Duration::from_secs(60)));
+    let listening = "SELECT pid FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'";
+    let started = std::time::Instant::now();
+    let killed: Vec<i32> = loop {
+        let pids: Vec<i32> = sqlx::query_scalar(listening).fetch_all(pool).await.unwrap();
+        if !pids.is_empty() || started.elapsed() > Duration::from_secs(5) {
+            break pids;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(!killed.is_empty(), "the dispatcher never listened");
+    let stream = Stream::Booking(Uuid::new_v4());
+    let mut tx = pool.begin().await.unwrap();
+    append(&mut tx, &[note(stream, 1), note(stream, 2)], Utc::now())
+        .await
+        .unwrap();
+    for pid in &killed {
+        let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
+            .bind(pid)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert!(ended);
+    }
+    tx.commit().await.unwrap();
+    let mut seen = Vec::new();
+    for n in 1..=3 {
+        if n == 3 {
+            let mut tx = pool.begin().await.unwrap();
+            append(&mut tx, &[note(stream, 3)], Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let got = tokio::time::timeout(Duration::from_secs(5), subscriber.next()).await;
+        match got {
+            Ok(Some(Delivery::Event(event))) => seen.push(event.payload.clone()),
+            other => panic!("event {n}: {other:?}"),
+        }
+    }
+    dispatcher.abort();
+    let expected: Vec<String> = (1..=3)
+        .map(|n| serde_json::json!({ "n": n }).to_string())
+        .collect();
+    assert_eq!(seen, expected);
+    let relistened: Vec<i32> = sqlx::query_scalar(listening).fetch_all(pool).await.unwrap();
+    assert!(relistened.iter().all(|pid| !killed.contains(pid)));
 }
 
 /// Two instances on one PostgreSQL database: a listing paused through one makes the other's

@@ -68,8 +68,8 @@ async fn some_owner(db: &Db) -> CurrentUser {
     }
 }
 
-fn actor(user: &CurrentUser) -> manage::Actor {
-    manage::Actor {
+fn actor(user: &CurrentUser) -> app::request::Caller {
+    app::request::Caller {
         user: user.clone(),
         client: Default::default(),
         now: Utc::now(),

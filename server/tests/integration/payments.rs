@@ -541,7 +541,7 @@ async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: B
         .await
         .unwrap();
     assert_eq!(count(&app, open).await, 3);
-    let later = Utc::now() + app.state.payment_guard + Duration::seconds(1);
+    let later = Utc::now() + app.state.payment_guards.wait() + Duration::seconds(1);
     let pass = gearshare::worker::run_once(&app.state, "w", || later)
         .await
         .unwrap();

@@ -1,0 +1,191 @@
+//! Keeps the crate's layers apart, from the `crate::` paths in its sources (docs/architecture.md
+//! draws them):
+//! - the foundation (domain, storage, errors, events, media, calendars, shared page pieces)
+//!   names no feature;
+//! - features (accounts, listings, bookings, payments, and the pages of admin, home and the
+//!   member area) use the foundation, the app's context and each other without a cycle;
+//! - the context (`state`, the app's handles; `request`, the member calling) may name the
+//!   features whose handles it carries;
+//! - the frame (`shell` and the routes in `lib`) puts pages together, and nothing names it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+const FOUNDATION: &[&str] = &[
+    "calendar", "db", "domain", "error", "events", "forms", "jobs", "media", "page", "secrets",
+    "url",
+];
+const FEATURES: &[&str] = &[
+    "accounts",
+    "admin",
+    "bookings",
+    "home",
+    "listings",
+    "member_pages",
+    "payments",
+];
+const CONTEXT: &[&str] = &["request", "state"];
+const FRAME: &[&str] = &["lib", "shell"];
+
+/// Which top-level module of the crate each of its files belongs to, with its text.
+fn sources() -> BTreeMap<String, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules: BTreeMap<String, String> = BTreeMap::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let relative = path.strip_prefix(&root).unwrap();
+            let first = relative.components().next().unwrap().as_os_str();
+            let module = first.to_str().unwrap().trim_end_matches(".rs").to_owned();
+            // This check, whose strings name modules without using them.
+            if module == "layers" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            modules.entry(module).or_default().push_str(&text);
+        }
+    }
+    modules
+}
+
+/// The top-level modules `text` names through `crate::` (in `use` lines and paths alike),
+/// leaving out comments.
+fn named(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut names = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                names.insert(first_segment(item.trim()));
+            }
+        } else {
+            names.insert(first_segment(rest));
+        }
+    }
+    names.retain(|name| !name.is_empty());
+    names
+}
+
+fn first_segment(path: &str) -> String {
+    path.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// A cycle in `edges` (module → the modules it names), if there is one, as the modules on it.
+fn cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|n| n == node) {
+            return Some(path[start..].to_vec());
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(found) = visit(next, edges, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn every_module_has_a_layer_and_keeps_to_it() {
+    let layer_of = |module: &str| {
+        [
+            ("foundation", FOUNDATION),
+            ("feature", FEATURES),
+            ("context", CONTEXT),
+            ("frame", FRAME),
+        ]
+        .into_iter()
+        .find(|(_, members)| members.contains(&module))
+        .map(|(layer, _)| layer)
+    };
+    let sources = sources();
+    let mut features: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for (module, text) in &sources {
+        let layer = layer_of(module)
+            .unwrap_or_else(|| panic!("module `{module}` has no layer: add it to src/layers.rs"));
+        // Names that are no module (the crate's exported macros) are left out.
+        let names: BTreeSet<String> = named(text)
+            .into_iter()
+            .filter(|name| name != module && sources.contains_key(name))
+            .collect();
+        for name in &names {
+            let allowed = match (layer, layer_of(name).unwrap()) {
+                (_, "frame") => false,
+                ("foundation", other) => other == "foundation",
+                _ => true,
+            };
+            if !allowed {
+                wrong.push(format!("{module} ({layer}) names {name}"));
+            }
+        }
+        if layer == "feature" {
+            let among: BTreeSet<String> = names
+                .into_iter()
+                .filter(|name| FEATURES.contains(&name.as_str()))
+                .collect();
+            features.insert(module.clone(), among);
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert_eq!(
+        cycle(&features),
+        None,
+        "features naming each other: {features:#?}"
+    );
+    // The check sees the crate: the features it knows name each other somewhere.
+    assert!(features["bookings"].contains("listings"), "{features:#?}");
+}
+
+#[test]
+fn the_reader_finds_paths_groups_and_cycles() {
+    let text = "use crate::db::{Arg, Db};\nuse crate::{bind_args, on_pool};\n\
+                // crate::shell in a comment\nlet x = crate::events::bus::appended();";
+    let names: Vec<String> = named(text).into_iter().collect();
+    assert_eq!(names, ["bind_args", "db", "events", "on_pool"]);
+    let graph = |pairs: &[(&str, &str)]| {
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, to) in pairs {
+            edges
+                .entry((*from).into())
+                .or_default()
+                .insert((*to).into());
+            edges.entry((*to).into()).or_default();
+        }
+        edges
+    };
+    let looped = cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]));
+    assert_eq!(looped, Some(vec!["a".into(), "b".into(), "c".into()]));
+    assert_eq!(cycle(&graph(&[("a", "b"), ("b", "c"), ("a", "c")])), None);
+}

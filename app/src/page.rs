@@ -1,0 +1,138 @@
+//! What every page shares, whatever its feature: the sign-in gate of private pages, the
+//! pages for "not found", "no access" and errors, partial pages, titles and script nonces.
+
+use crate::error::set_status;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_location;
+
+/// Shows a private page's content, or what its loader's refusal means for a person: a
+/// visitor is sent to log in (and back here afterwards), a signed-in person without the right
+/// sees the 403 page.
+pub fn gate<T, V: IntoView + 'static>(
+    result: Result<T, AppError>,
+    render: impl FnOnce(T) -> V,
+) -> AnyView {
+    match result {
+        Ok(value) => render(value).into_any(),
+        Err(AppError::Unauthorized) => view! { <LoginRedirect/> }.into_any(),
+        Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
+        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+    }
+}
+
+#[component]
+fn LoginRedirect() -> impl IntoView {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let search = search.trim_start_matches('?');
+    let here = match search {
+        "" => location.pathname.get_untracked(),
+        query => format!("{}?{query}", location.pathname.get_untracked()),
+    };
+    let path = format!("/login{}", crate::url::query_string(&[("next", &here)]));
+    view! { <Redirect path/> }
+}
+
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    set_status(403);
+    view! {
+        <Title text="No access"/>
+        <section class="mx-auto max-w-xl px-4 py-24 text-center">
+            <p class="text-sm font-semibold uppercase tracking-wide text-emerald-800">"403"</p>
+            <h1 class="mt-2 text-3xl font-bold text-slate-900">"You don't have access to this page"</h1>
+            <p class="mt-4 text-slate-700">"This page is for GearShare's admins."</p>
+            <div class="mt-8 flex justify-center gap-3">
+                <A href="/" attr:class="btn-primary">"Go to the home page"</A>
+            </div>
+        </section>
+    }
+}
+
+/// Page titles carry user text (listing titles). leptos_meta 0.8 writes the server-rendered
+/// `<title>` without escaping, so a title containing `</title><script>` would inject markup:
+/// escape it there. In the browser the title is set through `document.title`, which takes
+/// plain text, so it stays as typed.
+pub fn title_text(title: &str) -> String {
+    if cfg!(feature = "ssr") {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        title.to_owned()
+    }
+}
+
+/// The script nonce of a page response. The server's middleware picks it and names it in
+/// the response's content security policy (`server::security::page_policy`); every inline
+/// script Leptos writes carries it, so scripts need no 'unsafe-inline'.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct PageNonce(pub String);
+
+/// Makes Leptos use the request's `PageNonce` (leptos_axum would otherwise invent its own,
+/// which only a header set through `ResponseOptions` could name, and such headers were
+/// occasionally lost). Given to leptos_axum as additional context.
+#[cfg(feature = "ssr")]
+pub fn use_page_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_status(404);
+    view! {
+        <Title text="Page not found"/>
+        <section class="mx-auto max-w-xl px-4 py-24 text-center">
+            <p class="text-sm font-semibold uppercase tracking-wide text-emerald-800">"404"</p>
+            <h1 class="mt-2 text-3xl font-bold text-slate-900">"Page not found"</h1>
+            <p class="mt-4 text-slate-700">
+                "The page you asked for isn't here. It may have been moved, or the gear is no longer listed."
+            </p>
+            <div class="mt-8 flex justify-center gap-3">
+                <A href="/" attr:class="btn-primary">"Go to the home page"</A>
+                <A href="/search" attr:class="btn-secondary">"Browse gear"</A>
+            </div>
+        </section>
+    }
+}
+
+/// The response header that marks a page drawn without one of its sections; the server's
+/// page cache never keeps such a page, and removes the header.
+pub const PARTIAL_PAGE_HEADER: &str = "x-gearshare-partial";
+
+/// A section's data, or its default when loading failed: the page still shows (without the
+/// section's content) but is marked partial, so no other visitor is served it.
+pub fn or_partial<T: Default>(loaded: Result<T, AppError>) -> T {
+    loaded.unwrap_or_else(|_| {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                http::HeaderName::from_static(PARTIAL_PAGE_HEADER),
+                http::HeaderValue::from_static("1"),
+            );
+        }
+        T::default()
+    })
+}
+
+/// What a page shows when its data could not be loaded.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    set_status(error.status());
+    view! {
+        <div role="alert" class="rounded-lg border border-red-200 bg-red-50 p-4 text-red-900">
+            <p class="font-semibold">"We couldn't show this page."</p>
+            <p class="mt-1">{error.to_string()}</p>
+        </div>
+    }
+}

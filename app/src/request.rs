@@ -1,0 +1,49 @@
+//! What a member's server function shares, whatever its feature (server only): the member
+//! calling (who, from where, when) and the wrapper that runs their change. The status a
+//! response carries is `error::with_status`, which every server function uses.
+
+use crate::error::with_status;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Who is changing something, from where, and when: what every change checks and records.
+pub struct Caller {
+    pub user: crate::accounts::model::CurrentUser,
+    pub client: crate::accounts::audit::Client,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Runs a change for the signed-in member: `change` gets the app state and the actor. Once it
+/// succeeds, the kept answers and pages it made stale are gone before the response (they
+/// follow the event stream: the change's own events are waited for); the response carries
+/// the status of its error.
+pub async fn member_change<T, F, Fut>(change: F) -> Result<T, AppError>
+where
+    F: FnOnce(crate::state::AppState, Caller) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let (state, actor) = member().await?;
+        let (answers, db) = (state.answers.clone(), state.db.clone());
+        let result = change(state, actor).await;
+        if result.is_ok() {
+            match crate::events::bus::head(&db).await {
+                Ok(head) => answers.caught_up_with(head).await,
+                Err(_) => answers.forget(),
+            }
+        }
+        result
+    }
+    .await;
+    with_status(result)
+}
+
+/// The signed-in member calling, as the owner's services want them.
+pub async fn member() -> Result<(crate::state::AppState, Caller), AppError> {
+    let actor = Caller {
+        user: crate::accounts::guard::require_user().await?,
+        client: crate::accounts::audit::Client::current(),
+        now: chrono::Utc::now(),
+    };
+    Ok((expect_context::<crate::state::AppState>(), actor))
+}
