@@ -208,10 +208,10 @@ pub async fn extend<G: PaymentGateway>(
         }
     }
     match outcome {
-        Ok(_) => Ok(()),
+        Ok(Written::New | Written::Earlier) => Ok(()),
         // PostgreSQL's constraint refused the grown reservation: say from when, as a read
         // now sees it.
-        Err(AppError::Conflict(message)) if message == CLASH => {
+        Ok(Written::Clashed) => {
             let again = price_now(db, &booking, request.to, rules, now).await;
             Err(again
                 .err()
@@ -221,22 +221,21 @@ pub async fn extend<G: PaymentGateway>(
     }
 }
 
-/// What the write transaction did: extended the booking, or found this form's extension.
+/// What the write transaction did: extended the booking, found this form's extension, or
+/// met another reservation of the unit on the new days (PostgreSQL's exclusion constraint;
+/// nothing was written).
 enum Written {
     New,
     Earlier,
+    Clashed,
 }
 
 /// Another reservation of the unit overlaps the grown one (PostgreSQL's exclusion constraint).
 const CLASH: &str = "Your unit is not available on those days, so this booking can't be extended.";
 
-fn classify(error: sqlx::Error) -> AppError {
-    match &error {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01") => {
-            AppError::Conflict(CLASH.into())
-        }
-        _ => error.into(),
-    }
+/// Whether `error` is PostgreSQL's exclusion constraint refusing an overlapping reservation.
+fn is_overlap(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01"))
 }
 
 /// The extension's write transaction: the listing held as every writer of its reservations
@@ -295,8 +294,12 @@ async fn write(
                 return Err(taken(&before, day));
             }
         }
-        sqlx::query(GROW_RESERVATION_SQL).bind(id).bind(until)
-            .execute(&mut *tx).await.map_err(classify)?;
+        let grown = sqlx::query(GROW_RESERVATION_SQL).bind(id).bind(until)
+            .execute(&mut *tx).await;
+        match grown {
+            Err(error) if is_overlap(&error) => return Ok(Written::Clashed),
+            grown => grown?,
+        };
         let update = update_args(&after, now);
         bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
         let rows = event_rows(&before, &events, logged, actor_of(renter), now)?;

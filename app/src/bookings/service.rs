@@ -245,15 +245,12 @@ pub async fn request<G: PaymentGateway>(
     }
     match outcome {
         Ok(Inserted::New(id) | Inserted::Earlier(id)) => Ok(id),
-        // A second submission of the form won the race to insert.
-        Err(AppError::Conflict(message)) if message == DUPLICATE_KEY => {
-            keyed_booking(db, renter, request).await?.ok_or_else(|| {
-                AppError::internal(
-                    "booking request",
-                    "a duplicate key with no booking behind it",
-                )
-            })
-        }
+        Ok(Inserted::Raced) => keyed_booking(db, renter, request).await?.ok_or_else(|| {
+            AppError::internal(
+                "booking request",
+                "a duplicate key with no booking behind it",
+            )
+        }),
         Err(error) => Err(error),
     }
 }
@@ -281,11 +278,13 @@ fn renter_lock_sql(db: &Db) -> Option<&'static str> {
 const OPEN_REQUESTS_SQL: &str =
     "SELECT COUNT(*) FROM bookings WHERE renter_id = $1 AND status = 'requested'";
 
-/// What a request's write transaction did: made the booking, or found the one an earlier
-/// submission of the same form made.
+/// What a request's write transaction did: made the booking, found the one an earlier
+/// submission of the same form made, or lost the race to insert to it.
 enum Inserted {
     New(Uuid),
     Earlier(Uuid),
+    /// A second submission of the form committed its booking first; nothing was written.
+    Raced,
 }
 
 /// The booking an earlier submission of this form made, if it asked for the same thing.
@@ -357,9 +356,6 @@ fn new_booking(
         time_zone: Some(terms.time_zone.clone()),
     })
 }
-
-/// Marks the race of two submissions of one form; never shown to anyone.
-const DUPLICATE_KEY: &str = "duplicate idempotency key";
 
 const KEYED_SQL: &str = "SELECT id, listing_id, starts_on, ends_on FROM bookings \
      WHERE renter_id = $1 AND idempotency_key = $2";
@@ -550,9 +546,6 @@ fn classify(error: sqlx::Error) -> AppError {
         if db.code().as_deref() == Some("23P01") {
             return AppError::Conflict(NO_LONGER_AVAILABLE.into());
         }
-        if db.is_unique_violation() && db.message().contains("idempotency_key") {
-            return AppError::Conflict(DUPLICATE_KEY.into());
-        }
     }
     error.into()
 }
@@ -643,8 +636,12 @@ async fn insert_booking(
         let booking = replay(&events).map_err(|e| AppError::internal("new booking", e))?;
         let mut row = row_args(&booking, request.key, now);
         row.push(Arg::OptText(Some(authorized.card_last4.clone())));
-        bind_args!(sqlx::query(INSERT_BOOKING_SQL), &row)
-            .execute(&mut *tx).await.map_err(classify)?;
+        // The booking's one unique key besides its random id is the renter's form key.
+        let inserted = bind_args!(sqlx::query(INSERT_BOOKING_SQL), &row).execute(&mut *tx).await;
+        match inserted {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(Inserted::Raced),
+            inserted => inserted.map_err(classify)?,
+        };
         sqlx::query(INSERT_RESERVATION_SQL)
             .bind(Uuid::new_v4()).bind(new.listing).bind(new.unit)
             .bind(new.period.from()).bind(reserved_until(&new))
@@ -788,13 +785,27 @@ pub async fn act(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Booking, AppError> {
+    try_act(db, id, command, actor, now).await?.map_err(refused)
+}
+
+/// [`act`], with the rules' refusal as it is (nothing written), for callers that decide by it.
+async fn try_act(
+    db: &Db,
+    id: Uuid,
+    command: &Command,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<Booking, Refusal>, AppError> {
     let begin = db.write_transaction_sql();
     let lock = lock_booking_sql(db);
     on_pool!(db, pool => {
         let _writer = db.writer().await?;
         let mut tx = pool.begin_with(begin).await?;
         let (logged, before) = held_booking!(tx, lock, id);
-        let events = decide(&before, command, actor, now).map_err(refused)?;
+        let events = match decide(&before, command, actor, now) {
+            Ok(events) => events,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let after = events.iter().try_fold(before.clone(), |b, e| evolve(Some(b), e))
             .map_err(|e| AppError::internal("booking decision", e))?;
         let update = update_args(&after, now);
@@ -826,7 +837,7 @@ pub async fn act(
         events::append(&mut tx, &outbox, now).await?;
         tx.commit().await?;
         events::bus::appended();
-        Ok(after)
+        Ok(Ok(after))
     })
 }
 
@@ -878,12 +889,15 @@ pub async fn run_due_command(
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    match act(db, id, command, Actor::System, now).await {
-        Ok(_) => Ok(true),
-        Err(AppError::Conflict(message)) if message == Refusal::NotDue.to_string() => {
-            Err(AppError::Conflict(message))
-        }
-        Err(AppError::Conflict(_) | AppError::NotFound) => Ok(false),
+    match try_act(db, id, command, Actor::System, now).await {
+        Ok(Ok(_)) => Ok(true),
+        Ok(Err(Refusal::NotDue)) => Err(refused(Refusal::NotDue)),
+        // Moved on meanwhile; a refusal of another kind (not allowed, bad input) is a fault.
+        Ok(Err(refusal)) => match refused(refusal) {
+            AppError::Conflict(_) => Ok(false),
+            fault => Err(fault),
+        },
+        Err(AppError::NotFound) => Ok(false),
         Err(error) => Err(error),
     }
 }

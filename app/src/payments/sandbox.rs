@@ -158,6 +158,19 @@ fn down(error: impl std::fmt::Display) -> GatewayError {
     GatewayError::Unavailable(format!("sandbox storage: {error}"))
 }
 
+/// Why one call's transaction gave no answer.
+enum Failed {
+    /// Another call with the same key recorded its answer first: the next try reads it.
+    Raced,
+    Gateway(GatewayError),
+}
+
+impl From<GatewayError> for Failed {
+    fn from(error: GatewayError) -> Self {
+        Self::Gateway(error)
+    }
+}
+
 fn rejected(message: String) -> Result<Answer, GatewayError> {
     Err(GatewayError::Rejected(message))
 }
@@ -193,9 +206,13 @@ impl Sandbox {
         // Two calls with one key at once: the second one's record clashes with the first
         // one's; it reads the first answer on its second try.
         let mut answer = self.once(key, &action).await;
-        if matches!(&answer, Err(GatewayError::Unavailable(m)) if m.contains("sandbox_requests")) {
+        if matches!(answer, Err(Failed::Raced)) {
             answer = self.once(key, &action).await;
         }
+        let answer = answer.map_err(|failed| match failed {
+            Failed::Gateway(error) => error,
+            Failed::Raced => GatewayError::Unavailable("the sandbox kept losing a race".into()),
+        });
         if fault == Some(Fault::After) && answer.is_ok() {
             return Err(GatewayError::Unavailable(
                 "injected failure: the provider acted but its answer was lost".into(),
@@ -206,7 +223,7 @@ impl Sandbox {
 
     /// One call in one transaction: the first answer for a known key, or the action and its
     /// answer recorded under the key.
-    async fn once(&self, key: &str, action: &Action<'_>) -> Result<Answer, GatewayError> {
+    async fn once(&self, key: &str, action: &Action<'_>) -> Result<Answer, Failed> {
         let begin = self.db.write_transaction_sql();
         let payment_sql = match &self.db {
             Db::Sqlite(_) => PAYMENT_SQL.to_owned(),
@@ -231,9 +248,9 @@ impl Sandbox {
                 .bind(key).fetch_optional(&mut *tx).await.map_err(down)?;
             if let Some((op, print, answer)) = earlier {
                 if op != operation || print != fingerprint {
-                    return Err(GatewayError::KeyReused(key.to_owned()));
+                    return Err(GatewayError::KeyReused(key.to_owned()).into());
                 }
-                return serde_json::from_str(&answer).map_err(down);
+                return serde_json::from_str(&answer).map_err(|e| down(e).into());
             }
             let answer = match *action {
                 Action::Authorize { purpose, amount, card } => match decline_for(card) {
@@ -261,7 +278,7 @@ impl Sandbox {
                                 .execute(&mut *tx).await.map_err(down)?;
                             Answer::Captured(Captured { captured: amount, released: authorized - amount })
                         }
-                        other => return rejected(refusal(reference, "capture", other)),
+                        other => return rejected(refusal(reference, "capture", other)).map_err(Failed::from),
                     }
                 }
                 Action::Void { reference } => {
@@ -272,7 +289,7 @@ impl Sandbox {
                                 .bind(reference).execute(&mut *tx).await.map_err(down)?;
                             Answer::Released(authorized)
                         }
-                        other => return rejected(refusal(reference, "void", other)),
+                        other => return rejected(refusal(reference, "void", other)).map_err(Failed::from),
                     }
                 }
                 Action::Refund { reference, amount } => {
@@ -285,15 +302,20 @@ impl Sandbox {
                                 .execute(&mut *tx).await.map_err(down)?;
                             Answer::Refunded(amount)
                         }
-                        other => return rejected(refusal(reference, "refund", other)),
+                        other => return rejected(refusal(reference, "refund", other)).map_err(Failed::from),
                     }
                 }
             };
             let stored = serde_json::to_string(&answer).map_err(down)?;
-            sqlx::query("INSERT INTO sandbox_requests (idempotency_key, operation, fingerprint, \
+            let recorded = sqlx::query("INSERT INTO sandbox_requests (idempotency_key, operation, fingerprint, \
                  answer, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(key).bind(operation).bind(&fingerprint).bind(stored).bind(now)
-                .execute(&mut *tx).await.map_err(down)?;
+                .execute(&mut *tx).await;
+            match recorded {
+                // The key's one row: another call with it recorded its answer first.
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(Failed::Raced),
+                recorded => recorded.map_err(down)?,
+            };
             tx.commit().await.map_err(down)?;
             Ok(answer)
         })
