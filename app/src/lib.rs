@@ -22,8 +22,6 @@ pub mod shell;
 pub mod url;
 
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
 pub mod events;
 #[cfg(feature = "ssr")]
 pub mod jobs;
@@ -33,6 +31,8 @@ pub mod request;
 pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{AdminAuditPage, AdminPage, AdminUsersPage};

@@ -1,8 +1,8 @@
 //! What every request handler and server function can reach, provided as Leptos context by
 //! the server (`leptos_routes`) and read with `expect_context::<AppState>()`.
 
-use crate::db::Db;
 use crate::listings::cache::AnswerCache;
+use crate::store::Db;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 

@@ -9,8 +9,8 @@
 #[path = "support/database.rs"]
 mod database;
 
-use app::db::Db;
 use app::on_pool;
+use app::store::Db;
 use chrono::{Duration, Utc};
 use gearshare::config::Config;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -121,9 +121,7 @@ async fn main() {
         );
         failures += tally.failed;
     }
-    let overbooked = app::bookings::queries::overlapping_reservations(&db)
-        .await
-        .unwrap();
+    let overbooked = db.overlapping_reservations().await.unwrap();
     println!("  overbooking: {overbooked} overlapping reservations (must be 0)");
     let _ = std::fs::remove_dir_all(&media);
     if overbooked != 0 || failures != 0 {

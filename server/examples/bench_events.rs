@@ -15,10 +15,9 @@
 #[path = "support/database.rs"]
 mod database;
 
-use app::db::Db;
 use app::events::bus::{self, Delivery, EventBus};
-use app::events::{append, NewEvent, Stream};
-use app::on_pool;
+use app::events::{NewEvent, Stream};
+use app::store::Db;
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -170,13 +169,14 @@ async fn measure(
 
 /// Appends `event` in a write transaction of its own; answers its position.
 async fn write(db: &Db, event: &NewEvent) -> i64 {
-    let begin = db.write_transaction_sql();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_with(begin).await.unwrap();
-        let last = append(&mut tx, std::slice::from_ref(event), Utc::now()).await.unwrap();
-        tx.commit().await.unwrap();
-        last.unwrap()
-    })
+    let mut tx = db.begin_write().await.unwrap();
+    let last = tx
+        .append(std::slice::from_ref(event), Utc::now())
+        .await
+        .unwrap();
+    // The caller wakes this process's dispatcher when it plays this instance.
+    tx.commit_unannounced().await.unwrap();
+    last.unwrap()
 }
 
 /// A broadcast send to its receiver on another task: what delivery in process cannot beat.

@@ -16,9 +16,9 @@ pub mod serving;
 pub mod telemetry;
 pub mod worker;
 
-use app::db::Db;
 use app::media::photos::{MediaError, MediaStore};
 use app::state::AppState;
+use app::store::Db;
 use config::Config;
 use leptos::config::LeptosOptions;
 

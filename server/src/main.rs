@@ -1,4 +1,4 @@
-use app::db::Db;
+use app::store::Db;
 use clap::{Parser, Subcommand};
 use gearshare::config::Config;
 use gearshare::seed::{self, SeedOptions, SeedOutcome};
@@ -248,7 +248,7 @@ async fn seal_at_rest(config: &Config, db: &Db) -> Result<app::secrets::Keys, St
     let keys = gearshare::secret_keys(config).map_err(|e| {
         format!("cannot read the secret keys: {e}. Check SECRET_KEYS or SECRET_KEY_FILE")
     })?;
-    let sealed = app::accounts::repo::seal_clear_secrets(db, &keys)
+    let sealed = app::accounts::store::seal_clear_secrets(db, &keys)
         .await
         .map_err(|e| e.to_string())?;
     let placed = app::listings::manage::place_unplaced(db)
@@ -287,7 +287,7 @@ async fn rotate_key(config: &Config, db: &Db) -> Result<(), String> {
         }
     };
     let started = std::time::Instant::now();
-    let done = app::accounts::repo::reseal_secrets(db, &keys)
+    let done = app::accounts::store::reseal_secrets(db, &keys)
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -357,7 +357,7 @@ async fn sweep_sessions(
             Ok(removed) => tracing::debug!(removed, "swept old audit records"),
             Err(error) => tracing::warn!(%error, "could not sweep old audit records"),
         }
-        match app::events::sweep(&db, chrono::Utc::now() - event_retention).await {
+        match db.sweep_events(chrono::Utc::now() - event_retention).await {
             Ok(removed) => tracing::debug!(removed, "swept old events"),
             Err(error) => tracing::warn!(%error, "could not sweep old events"),
         }

@@ -2,8 +2,8 @@
 //! histogram and the database pool's connections. Plain atomics: a handful of series does not
 //! need an exporter crate.
 
-use app::db::Db;
 use app::on_pool;
+use app::store::Db;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};

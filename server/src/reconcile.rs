@@ -12,12 +12,12 @@
 
 use crate::replay::{group_events, snapshot_sql};
 use app::bookings::settle::SETTLE_JOB;
-use app::db::Db;
 use app::domain::booking::replay;
 use app::domain::ledger::{by_payment, check as check_booking, EntryKind, Position};
 use app::on_pool;
 use app::payments::sandbox::authorized_reference;
 use app::payments::unused::{authorize_key, hold_key, RELEASE_UNUSED_JOB};
+use app::store::Db;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use uuid::Uuid;

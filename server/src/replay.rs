@@ -3,9 +3,9 @@
 //! difference; `--apply` writes the rebuilt values over the stored ones.
 
 use app::bookings::service::reserved_until;
-use app::db::Db;
 use app::domain::booking::{replay, Booking, BookingEvent};
 use app::on_pool;
+use app::store::Db;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -137,10 +137,7 @@ pub fn group_events(rows: Vec<(Uuid, String)>) -> (Logs, Vec<(Uuid, String)>) {
 
 /// The statement that opens one consistent, read-only view of the database.
 pub fn snapshot_sql(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => "BEGIN",
-        Db::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    }
+    db.dialect().begin_snapshot()
 }
 
 /// Rebuilds every booking from its events and lists where the stored state differs.
@@ -153,7 +150,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
         let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
             .fetch_all(&mut *tx).await?;
         let rows = sqlx::query_as(ROWS_SQL).fetch_all(&mut *tx).await?;
-        let overlaps = sqlx::query_scalar(app::bookings::queries::OVERLAPS_SQL)
+        let overlaps = sqlx::query_scalar(app::bookings::store::OVERLAPS_SQL)
             .fetch_one(&mut *tx).await?;
         tx.commit().await?;
         (events, rows, overlaps)

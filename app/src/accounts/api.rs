@@ -5,7 +5,7 @@ use super::model::{
     AccountOverview, AdminOverview, AuditEntry, CurrentUser, LoginStep, TwoFactorSetup, UserRow,
 };
 #[cfg(feature = "ssr")]
-use super::{audit::Client, guard, model::safe_next, repo, service, session};
+use super::{audit::Client, guard, model::safe_next, service, session, store};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
@@ -123,7 +123,7 @@ pub async fn log_out() -> Result<(), AppError> {
                     Some(user.id),
                     &Client::current(),
                 );
-                repo::record(&state.db, &audit, Utc::now()).await?;
+                store::record(&state.db, &audit, Utc::now()).await?;
             }
             guard::end_session(&session).await
         }
@@ -232,7 +232,7 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
                 Some(user.id),
                 &Client::current(),
             );
-            repo::record(&state.db, &audit, Utc::now()).await?;
+            store::record(&state.db, &audit, Utc::now()).await?;
             session::end_sessions_of(&state.db, user.id).await?;
             guard::end_session(&session).await
         }
@@ -339,7 +339,7 @@ pub async fn admin_list_users(q: String, offset: i64) -> Result<Vec<UserRow>, Ap
             guard::require_admin().await?;
             let state = expect_context::<AppState>();
             let q: String = q.trim().chars().take(100).collect();
-            repo::list_users(&state.db, &q, offset.clamp(0, 1_000_000)).await
+            store::list_users(&state.db, &q, offset.clamp(0, 1_000_000)).await
         }
         .await,
     )
@@ -373,7 +373,7 @@ pub async fn admin_audit_log(before: Option<i64>) -> Result<Vec<AuditEntry>, App
         async {
             guard::require_admin().await?;
             let state = expect_context::<AppState>();
-            repo::audit_log(&state.db, before).await
+            store::audit_log(&state.db, before).await
         }
         .await,
     )
@@ -386,7 +386,7 @@ pub async fn load_admin_overview() -> Result<AdminOverview, AppError> {
         async {
             guard::require_admin().await?;
             let state = expect_context::<AppState>();
-            repo::admin_overview(&state.db).await
+            store::admin_overview(&state.db).await
         }
         .await,
     )

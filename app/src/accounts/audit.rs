@@ -130,31 +130,6 @@ impl AuditEvent {
     }
 }
 
-pub const INSERT_SQL: &str =
-    "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
-
-/// Writes `$event` with `$executor` (a pool or an open transaction) on either backend.
-#[macro_export]
-macro_rules! insert_audit {
-    ($executor:expr, $event:expr, $now:expr) => {{
-        let event: &$crate::accounts::audit::AuditEvent = $event;
-        let truncate = |text: &Option<String>, max: usize| {
-            text.as_ref()
-                .map(|t| t.chars().take(max).collect::<String>())
-        };
-        sqlx::query($crate::accounts::audit::INSERT_SQL)
-            .bind($now)
-            .bind(event.actor)
-            .bind(event.subject)
-            .bind(event.kind.as_str())
-            .bind(truncate(&event.client.ip, 64))
-            .bind(truncate(&event.client.user_agent, 400))
-            .bind(event.detail.to_string())
-            .execute($executor)
-    }};
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

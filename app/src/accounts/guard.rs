@@ -3,11 +3,11 @@
 //! and out (server only).
 
 use super::model::CurrentUser;
-use super::repo;
 use super::session::{PendingLogin, SignedIn, PENDING_LOGIN, PENDING_LOGIN_SECONDS, SIGNED_IN};
-use crate::db::Db;
+use super::store;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::Db;
 use leptos::prelude::expect_context;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -66,7 +66,7 @@ pub async fn user_of_session(
     let user = if now - signed_in.since > settings.absolute_seconds {
         None
     } else {
-        repo::active_user(db, signed_in.user_id).await?
+        store::active_user(db, signed_in.user_id).await?
     };
     let Some(user) = user else {
         session.flush().await.map_err(session_error)?;

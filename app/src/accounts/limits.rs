@@ -2,9 +2,8 @@
 //! per IP address (server only). Attempts are rows in the database, so every app instance
 //! counts the same attempts, and a limit outlives a restart.
 
-use crate::db::Db;
 use crate::error::AppError;
-use crate::on_pool;
+use crate::store::Db;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limit {
@@ -104,37 +103,9 @@ impl Limit {
         // BEGIN IMMEDIATE, a PostgreSQL advisory lock on the bucket. Without it, two guesses
         // whose ids were handed out in one order but committed in the other could each count
         // without the other and both slip under the limit (seen once in the PostgreSQL test).
-        let lock = match db {
-            Db::Sqlite(_) => "SELECT 1",
-            Db::Postgres(_) => "SELECT pg_advisory_xact_lock(hashtext($1))",
-        };
-        let begin = db.write_transaction_sql();
-        let (id, count, oldest): (i64, i64, Option<i64>) = on_pool!(db, pool => {
-            let _writer = db.writer().await?;
-            let mut tx = pool.begin_with(begin).await?;
-            let mut locking = sqlx::query(lock);
-            if matches!(db, Db::Postgres(_)) {
-                locking = locking.bind(&bucket);
-            }
-            locking.execute(&mut *tx).await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2) RETURNING id",
-            )
-            .bind(&bucket)
-            .bind(now)
-            .fetch_one(&mut *tx)
+        let (id, count, oldest) = db
+            .count_attempt(&bucket, now, now - self.window_seconds)
             .await?;
-            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
-                "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2 AND id <= $3",
-            )
-            .bind(&bucket)
-            .bind(now - self.window_seconds)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            (id, count, oldest)
-        });
         let attempt = Attempt { id };
         if count <= self.max_attempts {
             return Ok(attempt);
@@ -150,12 +121,9 @@ impl Limit {
     /// Refuses while `key`'s failures in the window ask for a delay since the latest one
     /// ([`account_delay_seconds`]); reads only.
     pub async fn wait_out_delay(&self, db: &Db, key: &str, now: i64) -> Result<(), AppError> {
-        let (failures, latest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
-            "SELECT COUNT(*), MAX(at) FROM auth_attempts WHERE bucket = $1 AND at > $2")
-            .bind(self.bucket(key))
-            .bind(now - self.window_seconds)
-            .fetch_one(pool)
-            .await)?;
+        let (failures, _, latest) = db
+            .attempts_since(&self.bucket(key), now - self.window_seconds)
+            .await?;
         let delay = account_delay_seconds(failures);
         match latest {
             Some(latest) if delay > 0 && now < latest + delay => Err(AppError::RateLimited {
@@ -174,12 +142,9 @@ impl Limit {
         key: &str,
         now: i64,
     ) -> Result<Option<std::time::Duration>, AppError> {
-        let (count, oldest): (i64, Option<i64>) = on_pool!(db, pool => sqlx::query_as(
-            "SELECT COUNT(*), MIN(at) FROM auth_attempts WHERE bucket = $1 AND at > $2")
-            .bind(self.bucket(key))
-            .bind(now - self.window_seconds)
-            .fetch_one(pool)
-            .await)?;
+        let (count, oldest, _) = db
+            .attempts_since(&self.bucket(key), now - self.window_seconds)
+            .await?;
         Ok(match oldest {
             Some(oldest) if count >= self.max_attempts => {
                 let wait = (oldest + self.window_seconds - now).max(1);
@@ -191,22 +156,13 @@ impl Limit {
 
     /// Counts one failed attempt for `key` (see [`Self::wait`]).
     pub async fn record(&self, db: &Db, key: &str, now: i64) -> Result<(), AppError> {
-        on_pool!(db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2)")
-            .bind(self.bucket(key))
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
+        db.record_attempt(&self.bucket(key), now).await?;
         Ok(())
     }
 
     /// Forgets the failures of `key` after a success (an account's, never an address's).
     pub async fn clear(&self, db: &Db, key: &str) -> Result<(), AppError> {
-        on_pool!(db, pool => sqlx::query("DELETE FROM auth_attempts WHERE bucket = $1")
-            .bind(self.bucket(key))
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
+        db.clear_attempts(&self.bucket(key)).await?;
         Ok(())
     }
 }
@@ -221,11 +177,7 @@ pub struct Attempt {
 impl Attempt {
     /// Uncounts the attempt: it succeeded (or was refused before doing anything).
     pub async fn give_back(self, db: &Db) -> Result<(), AppError> {
-        on_pool!(db, pool => sqlx::query("DELETE FROM auth_attempts WHERE id = $1")
-            .bind(self.id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected()))?;
+        db.forget_attempt(self.id).await?;
         Ok(())
     }
 

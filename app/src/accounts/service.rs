@@ -13,11 +13,11 @@ use super::model::{
     TwoFactorSetup,
 };
 use super::password;
-use super::repo::{self, LoginRecord, NewAccount};
+use super::store::{self, LoginRecord, NewAccount};
 use super::two_factor::{new_backup_codes, BackupCodeDigest, TotpSecret};
-use crate::db::Db;
 use crate::error::AppError;
 use crate::secrets::Keys;
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -68,7 +68,7 @@ async fn create_account(
         password_hash: &hash,
         role,
     };
-    repo::create(db, &account, now, audit).await?;
+    store::create(db, &account, now, audit).await?;
     Ok(CurrentUser {
         id,
         name: name.as_str().to_owned(),
@@ -106,14 +106,14 @@ pub async fn log_in(
     let address = client.ip_key();
     // A flood is turned away here, before anything is read or written.
     gate.admit(&address, std::time::Instant::now())?;
-    let record = repo::find_by_email(db, &email).await?;
+    let record = store::find_by_email(db, &email).await?;
     let subject = record.as_ref().map(|r| r.user.id);
     // One audit record per subject and window, however many refusals.
     let audit_refusal = |limit: Limit, key: String| async move {
         if gate.first_refusal(&limit, &key, std::time::Instant::now()) {
             let event = AuditEvent::new(AuditKind::RateLimited, None, subject, client)
                 .with_detail(json!({ "limit": limit.name }));
-            repo::record(db, &event, now).await?;
+            store::record(db, &event, now).await?;
         }
         Ok::<(), AppError>(())
     };
@@ -156,7 +156,7 @@ pub async fn log_in(
         let audit = AuditEvent::new(AuditKind::LoginFailed, None, subject, client).with_detail(
             json!({ "reason": if subject.is_some() { "password" } else { "unknown email" } }),
         );
-        repo::record(db, &audit, now).await?;
+        store::record(db, &audit, now).await?;
         return Err(wrong_credentials());
     }
     // The password was right: the attempts are not held against the account or address.
@@ -176,7 +176,7 @@ pub async fn log_in(
     if !active {
         let audit = AuditEvent::new(AuditKind::LoginFailed, None, Some(user.id), client)
             .with_detail(json!({ "reason": "suspended" }));
-        repo::record(db, &audit, now).await?;
+        store::record(db, &audit, now).await?;
         return Err(AppError::validation(
             "email",
             "This account is suspended. Contact GearShare support to find out why.",
@@ -186,7 +186,7 @@ pub async fn log_in(
         return Ok(PasswordAccepted::NeedsCode(user.id));
     }
     let audit = AuditEvent::new(AuditKind::LoggedIn, Some(user.id), Some(user.id), client);
-    repo::record(db, &audit, now).await?;
+    store::record(db, &audit, now).await?;
     Ok(PasswordAccepted::SignedIn(user))
 }
 
@@ -214,9 +214,9 @@ async fn check_code(
     let ip_attempt = LOGIN_PER_IP.take(db, &client.ip_key(), unix(now)).await?;
     let code = OneTimeCode::parse(code)?;
     let accepted = if code.is_authenticator_code() {
-        match repo::two_factor_state(db, keys, user_id).await?.secret {
+        match store::two_factor_state(db, keys, user_id).await?.secret {
             Some(secret) => match secret.check(code.expose(), now.timestamp().max(0) as u64)? {
-                Some(step) => repo::accept_totp_step(db, user_id, step as i64)
+                Some(step) => store::accept_totp_step(db, user_id, step as i64)
                     .await?
                     .then_some(CodeKind::Authenticator),
                 None => None,
@@ -224,7 +224,7 @@ async fn check_code(
             None => None,
         }
     } else {
-        repo::use_backup_code(db, keys, user_id, &BackupCodeDigest::of(code.expose()), now)
+        store::use_backup_code(db, keys, user_id, &BackupCodeDigest::of(code.expose()), now)
             .await?
             .then_some(CodeKind::BackupCode)
     };
@@ -239,14 +239,14 @@ async fn check_code(
                     Some(user_id),
                     client,
                 );
-                repo::record(db, &audit, now).await?;
+                store::record(db, &audit, now).await?;
             }
             Ok(kind)
         }
         None => {
             ip_attempt.keep();
             let audit = AuditEvent::new(AuditKind::TwoFactorFailed, None, Some(user_id), client);
-            repo::record(db, &audit, now).await?;
+            store::record(db, &audit, now).await?;
             Err(AppError::validation(
                 "code",
                 "That code didn't work. Enter the current code from your app, or an unused backup code.",
@@ -265,7 +265,7 @@ pub async fn verify_login_code(
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
     let kind = check_code(db, keys, client, user_id, code, now).await?;
-    let user = repo::active_user(db, user_id)
+    let user = store::active_user(db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     let second_factor = match kind {
@@ -274,7 +274,7 @@ pub async fn verify_login_code(
     };
     let audit = AuditEvent::new(AuditKind::LoggedIn, Some(user_id), Some(user_id), client)
         .with_detail(json!({ "second_factor": second_factor }));
-    repo::record(db, &audit, now).await?;
+    store::record(db, &audit, now).await?;
     Ok(user)
 }
 
@@ -283,8 +283,8 @@ pub async fn overview(
     user: CurrentUser,
     other_sessions: i64,
 ) -> Result<AccountOverview, AppError> {
-    let two_factor_on = repo::two_factor_on(db, user.id).await?;
-    let backup_codes_left = repo::backup_codes_left(db, user.id).await?;
+    let two_factor_on = store::two_factor_on(db, user.id).await?;
+    let backup_codes_left = store::backup_codes_left(db, user.id).await?;
     Ok(AccountOverview {
         user,
         two_factor_on,
@@ -305,7 +305,7 @@ pub async fn start_two_factor(
 ) -> Result<TwoFactorSetup, AppError> {
     confirm_password(db, user, "setup_password", password, now).await?;
     let secret = TotpSecret::generate();
-    if !repo::start_enrolment(db, keys, user.id, &secret).await? {
+    if !store::start_enrolment(db, keys, user.id, &secret).await? {
         return Err(AppError::Conflict(
             "Two-factor authentication is already on.".into(),
         ));
@@ -331,7 +331,7 @@ pub async fn confirm_two_factor(
         .await?
         .keep();
     let code = OneTimeCode::parse(code)?;
-    let state = repo::two_factor_state(db, keys, user.id).await?;
+    let state = store::two_factor_state(db, keys, user.id).await?;
     if state.on {
         return Err(AppError::Conflict(
             "Two-factor authentication is already on.".into(),
@@ -360,7 +360,7 @@ pub async fn confirm_two_factor(
         Some(user.id),
         client,
     );
-    if !repo::enable_two_factor(db, keys, user.id, step as i64, &hashes, now, &audit).await? {
+    if !store::enable_two_factor(db, keys, user.id, step as i64, &hashes, now, &audit).await? {
         return Err(AppError::Conflict(
             "Start the setup again: scan a new QR code.".into(),
         ));
@@ -377,7 +377,7 @@ pub async fn disable_two_factor(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    if !repo::two_factor_on(db, user.id).await? {
+    if !store::two_factor_on(db, user.id).await? {
         return Err(AppError::Conflict(
             "Two-factor authentication is already off.".into(),
         ));
@@ -389,7 +389,7 @@ pub async fn disable_two_factor(
         Some(user.id),
         client,
     );
-    repo::disable_two_factor(db, user.id, now, &audit).await
+    store::disable_two_factor(db, user.id, now, &audit).await
 }
 
 /// Changes the name and email; a new email (the login name) needs the current password.
@@ -413,7 +413,7 @@ pub async fn update_profile(
         client,
     )
     .with_detail(json!({ "email_changed": email.as_str() != user.email }));
-    repo::update_profile(db, user.id, &name, &email, now, &audit).await?;
+    store::update_profile(db, user.id, &name, &email, now, &audit).await?;
     Ok(CurrentUser {
         name: name.as_str().to_owned(),
         email: email.as_str().to_owned(),
@@ -431,7 +431,7 @@ async fn confirm_password(
 ) -> Result<(), AppError> {
     let key = user.id.to_string();
     REAUTH_PER_ACCOUNT.take(db, &key, unix(now)).await?.keep();
-    let stored = repo::find_by_id(db, user.id)
+    let stored = store::find_by_id(db, user.id)
         .await?
         .and_then(|r| r.password_hash);
     if password::verify(password, stored.as_ref()).await? {
@@ -463,7 +463,7 @@ pub async fn change_password(
         Some(user.id),
         client,
     );
-    repo::set_password(db, user.id, &hash, now, &audit).await
+    store::set_password(db, user.id, &hash, now, &audit).await
 }
 
 fn rename_field(error: AppError, field: &str) -> AppError {
@@ -473,8 +473,8 @@ fn rename_field(error: AppError, field: &str) -> AppError {
     }
 }
 
-/// Erases the account after checking the password. Bookings do not exist yet; once they do,
-/// an account with a booking in progress will be refused here.
+/// Erases the account after checking the password; an account with a rental in progress is
+/// refused.
 pub async fn delete_account(
     db: &Db,
     client: &Client,
@@ -484,11 +484,7 @@ pub async fn delete_account(
 ) -> Result<(), AppError> {
     confirm_password(db, user, "delete_password", password, now).await?;
     // The other side of a rental in progress must still be able to reach this person.
-    let in_progress: i64 = crate::on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bookings WHERE (renter_id = $1 OR owner_id = $1) \
-         AND status NOT IN ('declined', 'expired', 'cancelled', 'completed')")
-        .bind(user.id).fetch_one(pool).await)?;
-    if in_progress > 0 {
+    if db.rentals_in_progress(user.id).await? > 0 {
         return Err(AppError::Conflict(
             "You have bookings in progress. Cancel them, or wait until they are over, \
              before you delete your account."
@@ -501,15 +497,15 @@ pub async fn delete_account(
         Some(user.id),
         client,
     );
-    repo::erase(db, user.id, now, &audit).await
+    store::erase(db, user.id, now, &audit).await
 }
 
 pub async fn export(
     db: &Db,
     user: &CurrentUser,
     now: DateTime<Utc>,
-) -> Result<repo::DataExport, AppError> {
-    repo::export(db, user.id, now).await
+) -> Result<store::DataExport, AppError> {
+    store::export(db, user.id, now).await
 }
 
 /// An admin suspends or reinstates an account; suspension ends its sessions at once.
@@ -532,9 +528,9 @@ pub async fn set_suspended(
         AuditKind::Reinstated
     };
     let audit = AuditEvent::new(kind, Some(admin.id), Some(target), client);
-    if repo::set_suspended(db, target, suspended, now, &audit).await? {
+    if store::set_suspended(db, target, suspended, now, &audit).await? {
         Ok(())
-    } else if repo::find_by_id(db, target).await?.is_none() {
+    } else if store::find_by_id(db, target).await?.is_none() {
         Err(AppError::NotFound)
     } else {
         Err(AppError::Conflict(
@@ -564,7 +560,7 @@ pub async fn create_admin(
         ip: None,
         user_agent: Some("gearshare create-admin".into()),
     };
-    if let Some(existing) = repo::find_by_email(db, &email).await? {
+    if let Some(existing) = store::find_by_email(db, &email).await? {
         let audit = AuditEvent::new(
             AuditKind::RoleChanged,
             None,
@@ -572,7 +568,7 @@ pub async fn create_admin(
             &client,
         )
         .with_detail(json!({ "from": existing.user.role.as_str(), "to": "admin" }));
-        repo::set_role(db, existing.user.id, Role::Admin, now, &audit).await?;
+        store::set_role(db, existing.user.id, Role::Admin, now, &audit).await?;
         return Ok(AdminCreated::Promoted(existing.user.id));
     }
     let id = Uuid::new_v4();

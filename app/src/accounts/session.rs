@@ -1,8 +1,8 @@
 //! Server-side sessions: a tower-sessions store on our database (both backends), and what a
 //! session holds about the person (server only).
 
-use crate::db::Db;
-use crate::on_pool;
+use super::store::SessionWrite;
+use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
@@ -33,12 +33,6 @@ pub struct PendingLogin {
 
 pub const PENDING_LOGIN_SECONDS: i64 = 5 * 60;
 
-const INSERT_NEW: &str = "INSERT INTO sessions (id, user_id, data, expires_at) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
-/// Saving only updates: a session ended meanwhile (log out everywhere, suspension, password
-/// change) stays ended even if a request that was already running writes it back.
-const UPDATE: &str = "UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1";
-
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: Db,
@@ -67,19 +61,16 @@ fn owner_of(record: &Record) -> Option<Uuid> {
 }
 
 impl DbSessionStore {
-    /// Runs `sql` (binding id, user_id, data, expires_at) for `record`; the rows written.
-    async fn write(&self, sql: &str, record: &Record) -> session_store::Result<u64> {
+    /// Writes `record` as `how` says; the rows written.
+    async fn write(&self, how: SessionWrite, record: &Record) -> session_store::Result<u64> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        on_pool!(&self.db, pool => sqlx::query(sql)
-            .bind(record.id.to_string())
-            .bind(owner_of(record))
-            .bind(data)
-            .bind(record.expiry_date.unix_timestamp())
-            .execute(pool)
+        let id = record.id.to_string();
+        let expires_at = record.expiry_date.unix_timestamp();
+        self.db
+            .write_session(how, &id, owner_of(record), &data, expires_at)
             .await
-            .map(|done| done.rows_affected()))
-        .map_err(backend)
+            .map_err(backend)
     }
 }
 
@@ -87,27 +78,24 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits; a collision is next to impossible, but is not overwritten.
-        while self.write(INSERT_NEW, record).await? != 1 {
+        while self.write(SessionWrite::New, record).await? != 1 {
             record.id = Id::default();
         }
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.write(UPDATE, record).await?;
+        self.write(SessionWrite::Update, record).await?;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let row: Option<(String, i64)> = on_pool!(&self.db, pool => sqlx::query_as(
-            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
-        )
-        .bind(id.to_string())
-        .bind(now)
-        .fetch_optional(pool)
-        .await)
-        .map_err(backend)?;
+        let row = self
+            .db
+            .session(&id.to_string(), now)
+            .await
+            .map_err(backend)?;
         let Some((data, expires_at)) = row else {
             return Ok(None);
         };
@@ -121,23 +109,17 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        on_pool!(&self.db, pool => sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(pool)
+        self.db
+            .delete_session(&id.to_string())
             .await
-            .map(|done| done.rows_affected()))
-        .map_err(backend)?;
+            .map_err(backend)?;
         Ok(())
     }
 }
 
 /// Ends every stored session of `user_id`.
 pub async fn end_sessions_of(db: &Db, user_id: Uuid) -> Result<u64, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))
+    db.end_sessions_of(user_id).await
 }
 
 /// How many unexpired sessions `user_id` has besides `current`.
@@ -148,14 +130,7 @@ pub async fn other_sessions(
 ) -> Result<i64, sqlx::Error> {
     let current = current.map(|id| id.to_string()).unwrap_or_default();
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND id <> $2 AND expires_at > $3",
-    )
-    .bind(user_id)
-    .bind(current)
-    .bind(now)
-    .fetch_one(pool)
-    .await)
+    db.other_sessions(user_id, &current, now).await
 }
 
 /// Deletes audit records older than `retention`: the log answers for a year or so, and
@@ -165,26 +140,11 @@ pub async fn sweep_audit(
     now: chrono::DateTime<chrono::Utc>,
     retention: chrono::Duration,
 ) -> Result<u64, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query("DELETE FROM audit_events WHERE at < $1")
-        .bind(now - retention)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))
+    db.delete_audit_before(now - retention).await
 }
 
 /// Removes expired sessions and old attempt counts; the server runs it every few minutes.
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    on_pool!(db, pool => {
-        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected();
-        let attempts = sqlx::query("DELETE FROM auth_attempts WHERE at < $1")
-            .bind(now - super::limits::LONGEST_WINDOW_SECONDS)
-            .execute(pool)
-            .await?
-            .rows_affected();
-        Ok(sessions + attempts)
-    })
+    db.sweep_sessions(now, now - super::limits::LONGEST_WINDOW_SECONDS)
+        .await
 }

@@ -6,26 +6,24 @@
 
 use super::model::{ExtensionOffer, ExtensionPage};
 use super::service::{
-    actor_of, due_at, event_rows, held_booking, held_listing_of, insert_events_sql,
-    lock_booking_sql, outbox_events, parse_events, refused, terms_sql, update_args, BookingRules,
-    ListingTerms, FORM_USED, OVERDUE_JOB, PRICE_CHANGED, TERMS_SQL, UPDATE_BOOKING_SQL,
+    actor_of, due_at, event_rows, hold, outbox_events, refused, BookingRules, ListingTerms,
+    FORM_USED, OVERDUE_JOB, PRICE_CHANGED,
 };
 use super::settle::SETTLE_JOB;
+use super::store::Reserved;
 use crate::accounts::model::CurrentUser;
-use crate::db::Db;
-use crate::domain::booking::{decide, evolve, extendable, replay, Booking, Command, ExtensionMark};
+use crate::domain::booking::{decide, evolve, extendable, Booking, Command, ExtensionMark};
 use crate::domain::card::Card;
 use crate::domain::extension::{price_extension, Extension, ExtensionError};
 use crate::domain::ledger::{target, EntryKind};
 use crate::domain::{day_text, Party};
 use crate::error::AppError;
 use crate::jobs::NewJob;
-use crate::listings::repo::lock_listing_sql;
 use crate::payments::gateway::PaymentGateway;
-use crate::payments::ledger::{entry_args, movement_event, INSERT_ENTRY_SQL};
+use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_charge, release_quietly};
-use crate::payments::unused::{Guards, DROP_GUARD_SQL};
-use crate::{bind_args, insert_job, on_pool};
+use crate::payments::unused::Guards;
+use crate::store::Db;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -39,22 +37,8 @@ pub struct ExtensionRequest {
     pub key: Uuid,
 }
 
-/// The first day another reservation holds the booking's unit within `[$3, $4)`, the booking
-/// (`$2`) itself aside.
-const FIRST_TAKEN_SQL: &str = "SELECT starts_on FROM reservations WHERE unit_id = $1 \
-     AND (booking_id IS NULL OR booking_id <> $2) AND starts_on < $4 AND ends_on > $3 \
-     ORDER BY starts_on LIMIT 1";
-
-/// The booking's reservation, grown to its new end (with the owner's turnaround).
-const GROW_RESERVATION_SQL: &str = "UPDATE reservations SET ends_on = $2 WHERE booking_id = $1";
-
-/// Moves the overdue job of gear already out to the new due time.
-const MOVE_OVERDUE_SQL: &str =
-    "UPDATE jobs SET run_at = $3 WHERE kind = $1 AND payload = $2 AND outcome IS NULL";
-
 /// The days the unit would be held to return it on `to`: from the pickup day to the new
-/// return day and the turnaround after it (the booking's own reservation aside, see
-/// [`FIRST_TAKEN_SQL`]).
+/// return day and the turnaround after it (the booking's own reservation aside).
 fn wanted_days(booking: &Booking, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     (
         booking.terms.period.from(),
@@ -143,13 +127,12 @@ async fn price_now(
 ) -> Result<Extension, AppError> {
     let id = booking.terms.id;
     extendable(booking, now).map_err(refused)?;
-    let terms: Option<ListingTerms> = on_pool!(db, pool => sqlx::query_as(TERMS_SQL)
-        .bind(booking.terms.listing).fetch_optional(pool).await)?;
+    let terms = db.listing_terms(booking.terms.listing).await?;
     let extension = priced(booking, &open_terms(terms)?, to, rules)?;
     let (from, until) = wanted_days(booking, to);
-    let first_taken: Option<NaiveDate> = on_pool!(db, pool => sqlx::query_scalar(FIRST_TAKEN_SQL)
-        .bind(booking.terms.unit).bind(id).bind(from).bind(until)
-        .fetch_optional(pool).await)?;
+    let first_taken = db
+        .first_taken_day(booking.terms.unit, id, (from, until))
+        .await?;
     match first_taken {
         Some(day) => Err(taken(booking, day)),
         None => Ok(extension),
@@ -233,11 +216,6 @@ enum Written {
 /// Another reservation of the unit overlaps the grown one (PostgreSQL's exclusion constraint).
 const CLASH: &str = "Your unit is not available on those days, so this booking can't be extended.";
 
-/// Whether `error` is PostgreSQL's exclusion constraint refusing an overlapping reservation.
-fn is_overlap(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23P01"))
-}
-
 /// The extension's write transaction: the listing held as every writer of its reservations
 /// holds it; the booking held and decided on; the reservation grown; the row, events, the
 /// authorisation's ledger entry and the jobs written together. `seen` is the return day the
@@ -250,85 +228,87 @@ async fn write(
     now: DateTime<Utc>,
     (seen, extension, authorization): (NaiveDate, &Extension, Option<(Uuid, &str)>),
 ) -> Result<Written, AppError> {
-    let begin = db.write_transaction_sql();
-    let (lock_listing, lock_booking, terms_sql) =
-        (lock_listing_sql(db), lock_booking_sql(db), terms_sql(db));
-    let checks_overlap = matches!(db, Db::Sqlite(_));
     let id = request.booking;
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        let listing = held_listing_of!(tx, lock_listing, id);
-        let (logged, before) = held_booking!(tx, lock_booking, id);
-        if let Some(mark) = before.extensions.iter().find(|m| m.key == request.key) {
-            form_used_for(mark, request)?;
-            return Ok(Written::Earlier);
-        }
-        if before.terms.period.to() != seen {
-            return Err(AppError::Conflict(EXTENDED_MEANWHILE.into()));
-        }
-        let terms: Option<ListingTerms> = sqlx::query_as(terms_sql)
-            .bind(listing).fetch_optional(&mut *tx).await?;
-        let terms = open_terms(terms)?;
-        if priced(&before, &terms, request.to, rules)? != *extension {
-            return Err(AppError::Conflict(PRICE_CHANGED.into()));
-        }
-        let command = Command::Extend {
-            extension: extension.clone(),
-            // In the zone the booking was made in (older bookings: the listing's of today).
-            due_at: due_at(
-                request.to,
-                before.terms.time_zone.as_deref().unwrap_or(&terms.time_zone),
-            ),
-            key: request.key,
-        };
-        let events = decide(&before, &command, actor_of(renter), now).map_err(refused)?;
-        let after = events.iter().try_fold(before.clone(), |b, e| evolve(Some(b), e))
-            .map_err(|e| AppError::internal("booking decision", e))?;
-        let (from, until) = wanted_days(&before, request.to);
-        if checks_overlap {
-            let first_taken: Option<NaiveDate> = sqlx::query_scalar(FIRST_TAKEN_SQL)
-                .bind(before.terms.unit).bind(id).bind(from).bind(until)
-                .fetch_optional(&mut *tx).await?;
-            if let Some(day) = first_taken {
-                return Err(taken(&before, day));
-            }
-        }
-        let grown = sqlx::query(GROW_RESERVATION_SQL).bind(id).bind(until)
-            .execute(&mut *tx).await;
-        match grown {
-            Err(error) if is_overlap(&error) => return Ok(Written::Clashed),
-            grown => grown?,
-        };
-        let update = update_args(&after, now);
-        bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
-        let rows = event_rows(&before, &events, logged, actor_of(renter), now)?;
-        let sql = insert_events_sql(rows.len());
-        bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
-        let mut movements = Vec::new();
-        if let Some((attempt, reference)) = authorization {
-            let args = entry_args(id, EntryKind::Authorization, extension.charge, reference,
-                &format!("authorization:{id}:{}", request.key), now);
-            bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
-            sqlx::query(DROP_GUARD_SQL).bind(attempt).execute(&mut *tx).await?;
-            movements.push(movement_event(id, EntryKind::Authorization, extension.charge,
-                Some(renter.id)));
-        }
-        if target(&before) != target(&after) {
-            let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
-            insert_job!(&mut *tx, &job, now).await?;
-        }
-        let overdue_at = after.due_at() + crate::domain::late::GRACE;
-        sqlx::query(MOVE_OVERDUE_SQL).bind(OVERDUE_JOB).bind(id.to_string())
-            .bind(crate::jobs::due_millis(overdue_at))
-            .execute(&mut *tx).await?;
-        let mut outbox = outbox_events(&after, &events, logged, actor_of(renter), true);
-        outbox.append(&mut movements);
-        crate::events::append(&mut tx, &outbox, now).await?;
-        tx.commit().await?;
-        crate::events::bus::appended();
-        Ok(Written::New)
-    })
+    let mut tx = db.begin_write().await?;
+    let listing = tx.hold_listing_of(id).await?.ok_or(AppError::NotFound)?;
+    let (logged, before) = hold(&mut tx, id).await?;
+    if let Some(mark) = before.extensions.iter().find(|m| m.key == request.key) {
+        form_used_for(mark, request)?;
+        return Ok(Written::Earlier);
+    }
+    if before.terms.period.to() != seen {
+        return Err(AppError::Conflict(EXTENDED_MEANWHILE.into()));
+    }
+    let terms = open_terms(tx.listing_terms(listing).await?)?;
+    if priced(&before, &terms, request.to, rules)? != *extension {
+        return Err(AppError::Conflict(PRICE_CHANGED.into()));
+    }
+    let command = Command::Extend {
+        extension: extension.clone(),
+        // In the zone the booking was made in (older bookings: the listing's of today).
+        due_at: due_at(
+            request.to,
+            before
+                .terms
+                .time_zone
+                .as_deref()
+                .unwrap_or(&terms.time_zone),
+        ),
+        key: request.key,
+    };
+    let events = decide(&before, &command, actor_of(renter), now).map_err(refused)?;
+    let after = events
+        .iter()
+        .try_fold(before.clone(), |b, e| evolve(Some(b), e))
+        .map_err(|e| AppError::internal("booking decision", e))?;
+    let (from, until) = wanted_days(&before, request.to);
+    // The same refusal, naming the first taken day, on both backends: every writer of this
+    // unit's reservations holds the listing, so the check cannot be overtaken; PostgreSQL's
+    // exclusion constraint stays the last word.
+    let first_taken = tx
+        .first_taken_day(before.terms.unit, id, (from, until))
+        .await?;
+    if let Some(day) = first_taken {
+        return Err(taken(&before, day));
+    }
+    if tx.grow_reservation(id, until).await? == Reserved::Clashed {
+        return Ok(Written::Clashed);
+    }
+    tx.update_booking(&after, now).await?;
+    tx.add_booking_events(&event_rows(
+        &before,
+        &events,
+        logged,
+        actor_of(renter),
+        now,
+    )?)
+    .await?;
+    let mut movements = Vec::new();
+    if let Some((attempt, reference)) = authorization {
+        let key = format!("authorization:{id}:{}", request.key);
+        let charge = extension.charge;
+        tx.record_entry(id, EntryKind::Authorization, charge, reference, &key, now)
+            .await?;
+        tx.drop_job(attempt).await?;
+        movements.push(movement_event(
+            id,
+            EntryKind::Authorization,
+            charge,
+            Some(renter.id),
+        ));
+    }
+    if target(&before) != target(&after) {
+        let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
+        tx.enqueue(&job, now).await?;
+    }
+    let overdue_at = after.due_at() + crate::domain::late::GRACE;
+    tx.reschedule(OVERDUE_JOB, &id.to_string(), overdue_at)
+        .await?;
+    let mut outbox = outbox_events(&after, &events, logged, actor_of(renter), true);
+    outbox.append(&mut movements);
+    tx.append(&outbox, now).await?;
+    tx.commit().await?;
+    Ok(Written::New)
 }
 
 /// The extend page for the renter of booking `id`, with the return day `to` (an ISO date, or
@@ -342,9 +322,10 @@ pub async fn page(
     now: DateTime<Utc>,
 ) -> Result<ExtensionPage, AppError> {
     let booking = renters_booking(db, renter, id).await?;
-    let listing_title: String = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT title FROM listings WHERE id = $1")
-        .bind(booking.terms.listing).fetch_one(pool).await)?;
+    let listing_title = db
+        .listing_title(booking.terms.listing)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let closed = extendable(&booking, now)
         .err()
         .map(|refusal| refusal.to_string());

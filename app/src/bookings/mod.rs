@@ -20,3 +20,5 @@ pub mod queries;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod settle;
+#[cfg(feature = "ssr")]
+pub mod store;

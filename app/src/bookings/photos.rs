@@ -5,23 +5,19 @@
 //! [`file`].
 
 use super::model::EvidencePhoto;
-use super::service::{actor_of, booking_of, held_booking, lock_booking_sql, parse_events, refused};
+use super::service::{actor_of, booking_of, hold, refused};
 use crate::accounts::model::CurrentUser;
-use crate::db::Db;
-use crate::domain::booking::{replay, Actor};
+use crate::domain::booking::Actor;
 use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
 use crate::domain::Party;
 use crate::error::AppError;
 use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
 use crate::media::photos::{booking_folder, content_type_for, MediaStore};
 use crate::media::uploads::Upload;
-use crate::on_pool;
+use crate::store::Db;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-
-const COUNT_SQL: &str =
-    "SELECT COUNT(*) FROM booking_photos WHERE booking_id = $1 AND party = $2 AND stage = $3";
 
 /// Adds `uploads` to booking `id` as `user`'s photos of the moment the booking is at; every
 /// file is checked and re-encoded first (location data dropped), so one bad file refuses
@@ -41,8 +37,7 @@ pub async fn add(
     if uploads.is_empty() {
         return Err(photo_refusal("none"));
     }
-    let taken: i64 = on_pool!(db, pool => sqlx::query_scalar(COUNT_SQL)
-        .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(pool).await)?;
+    let taken = db.evidence_count(id, party, stage).await?;
     if taken as usize + uploads.len() > MAX_PHOTOS_PER_STAGE {
         return Err(photo_refusal("too_many_evidence"));
     }
@@ -51,45 +46,34 @@ pub async fn add(
     // Checked again under the booking's lock, since processing takes seconds: the booking may
     // have moved on (a pickup confirmed, the deposit settled), and two uploads at once must not
     // pass the limit.
-    let begin = db.write_transaction_sql();
-    let lock = lock_booking_sql(db);
-    let saved: Result<Option<&'static str>, AppError> = on_pool!(db, pool => async {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        let (_, now_booking) = held_booking!(tx, lock, id);
+    let saved: Result<Option<&'static str>, AppError> = async {
+        let mut tx = db.begin_write().await?;
+        let (_, now_booking) = hold(&mut tx, id).await?;
         if photo_stage(&now_booking, party) != Ok(stage) {
             return Ok(Some("not_now"));
         }
-        let taken: i64 = sqlx::query_scalar(COUNT_SQL)
-            .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(&mut *tx).await?;
+        let taken = tx.evidence_count(id, party, stage).await?;
         if taken as usize + stored.len() > MAX_PHOTOS_PER_STAGE {
             return Ok(Some("too_many_evidence"));
         }
         for (photo, files) in &stored {
             let shown = files.shown();
-            sqlx::query(
-                "INSERT INTO booking_photos (id, booking_id, party, stage, storage_key, width, \
-                 height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(photo).bind(id).bind(party.as_str()).bind(stage.as_str())
-                .bind(&shown.key).bind(i64::from(shown.width)).bind(i64::from(shown.height))
-                .bind(now)
-                .execute(&mut *tx).await?;
+            let size = (shown.width, shown.height);
+            tx.add_evidence_photo(*photo, id, (party, stage), &shown.key, size, now)
+                .await?;
         }
         tx.commit().await?;
         Ok(None)
-    }.await);
+    }
+    .await;
     kept_or_forgotten(media, &stored, saved).await
 }
 
-type PhotoRow = (Uuid, String, String, i64, i64);
-
 /// Booking `id`'s photos, oldest first, for a page its viewer may already see.
 pub async fn photos_of(db: &Db, id: Uuid) -> Result<Vec<EvidencePhoto>, AppError> {
-    let rows: Vec<PhotoRow> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, party, stage, width, height FROM booking_photos WHERE booking_id = $1 \
-         ORDER BY created_at, id")
-        .bind(id).fetch_all(pool).await)?;
-    rows.into_iter()
+    db.evidence_rows(id)
+        .await?
+        .into_iter()
         .map(|(id, party, stage, width, height)| {
             let unknown = || AppError::internal("booking photo", format!("row {id}"));
             Ok(EvidencePhoto {
@@ -114,11 +98,10 @@ pub async fn file(
 ) -> Result<(Bytes, &'static str), AppError> {
     // One statement per image, since a page asks for each of its photos: the booking's
     // parties come from its row, not from replaying its events.
-    let found: Option<(String, Uuid, Uuid)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT p.storage_key, b.renter_id, b.owner_id FROM booking_photos p \
-         JOIN bookings b ON b.id = p.booking_id WHERE p.id = $1 AND p.booking_id = $2")
-        .bind(photo).bind(id).fetch_optional(pool).await)?;
-    let (key, renter, owner) = found.ok_or(AppError::NotFound)?;
+    let (key, renter, owner) = db
+        .evidence_file(id, photo)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let admin = matches!(actor_of(user), Actor::Member { is_admin: true, .. });
     if !(admin || user.id == renter || user.id == owner) {
         return Err(AppError::NotFound);

@@ -6,43 +6,15 @@ use super::model::{
     TimelineEntry,
 };
 use super::service::{actor_of, events_of};
+use super::store::LineRow;
 use crate::accounts::model::CurrentUser;
-use crate::db::Db;
 use crate::domain::booking::{allowed, extendable, replay, Booking, Command, Step};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use crate::listings::repo::currency;
-use crate::on_pool;
+use crate::store::Db;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::FromRow;
 use uuid::Uuid;
-
-/// Pairs of reservations that hold one unit on a shared day. Always 0: the contention test,
-/// the benchmark and `gearshare replay` check it.
-pub async fn overlapping_reservations(db: &Db) -> Result<i64, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_scalar(OVERLAPS_SQL).fetch_one(pool).await)
-}
-
-pub const OVERLAPS_SQL: &str = "SELECT COUNT(*) FROM reservations a JOIN reservations b \
-     ON a.unit_id = b.unit_id AND a.id < b.id \
-     AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on";
-
-/// Lists show the most recent bookings; nobody has hundreds of current ones.
-const LIST_LIMIT: i64 = 200;
-
-#[derive(FromRow)]
-struct LineRow {
-    id: Uuid,
-    listing_id: Uuid,
-    listing_title: String,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    status: String,
-    currency: String,
-    total_minor: i64,
-    counterpart: String,
-    at_risk: bool,
-}
 
 impl LineRow {
     fn into_line(self) -> Result<BookingLine, AppError> {
@@ -64,36 +36,10 @@ impl LineRow {
     }
 }
 
-/// A booking line's columns, `b` being the booking: whether its unit's previous renter is
-/// overdue (out with the gear, marked overdue, and no booking of the unit in between) says it
-/// is at risk.
-const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.starts_on, \
-     b.ends_on, b.status, b.currency, b.total_minor, \
-     EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
-         AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
-         AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
-             AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
-             AND m.starts_on < b.starts_on)) AS at_risk";
-
 /// The renter's bookings, the latest pickup first.
 pub async fn renter_bookings(db: &Db, renter: Uuid) -> Result<Vec<BookingLine>, AppError> {
-    let sql = format!(
-        "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
-         JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.owner_id \
-         WHERE b.renter_id = $1 ORDER BY b.starts_on DESC, b.created_at DESC LIMIT $2"
-    );
-    let rows: Vec<LineRow> = on_pool!(db, pool => sqlx::query_as(&sql)
-        .bind(renter).bind(LIST_LIMIT).fetch_all(pool).await)?;
+    let rows = db.renter_booking_rows(renter).await?;
     rows.into_iter().map(LineRow::into_line).collect()
-}
-
-#[derive(FromRow)]
-struct PendingRow {
-    #[sqlx(flatten)]
-    line: LineRow,
-    unit_label: String,
-    rental_minor: i64,
-    expires_at: DateTime<Utc>,
 }
 
 /// The owner's unanswered requests (soonest deadline first), and accepted bookings not yet
@@ -103,27 +49,7 @@ pub async fn owner_requests(
     owner: Uuid,
     today: NaiveDate,
 ) -> Result<RequestsOverview, AppError> {
-    let pending_sql = format!(
-        "SELECT {LINE_COLUMNS}, u.name AS counterpart, lu.label AS unit_label, b.rental_minor, \
-             b.expires_at FROM bookings b \
-         JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
-         JOIN listing_units lu ON lu.id = b.unit_id \
-         WHERE b.owner_id = $1 AND b.status = 'requested' ORDER BY b.expires_at LIMIT $2"
-    );
-    let upcoming_sql = format!(
-        "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
-         JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
-         WHERE b.owner_id = $1 AND b.status IN ('accepted', 'paid', 'picked_up') \
-         AND b.ends_on >= $3 \
-         ORDER BY b.starts_on LIMIT $2"
-    );
-    let (pending, upcoming): (Vec<PendingRow>, Vec<LineRow>) = on_pool!(db, pool => {
-        let pending = sqlx::query_as(&pending_sql).bind(owner).bind(LIST_LIMIT)
-            .fetch_all(pool).await?;
-        let upcoming = sqlx::query_as(&upcoming_sql).bind(owner).bind(LIST_LIMIT).bind(today)
-            .fetch_all(pool).await?;
-        (pending, upcoming)
-    });
+    let (pending, upcoming) = db.owner_request_rows(owner, today).await?;
     Ok(RequestsOverview {
         pending: pending
             .into_iter()
@@ -142,16 +68,6 @@ pub async fn owner_requests(
             .map(LineRow::into_line)
             .collect::<Result<_, _>>()?,
     })
-}
-
-#[derive(FromRow)]
-struct ViewRow {
-    #[sqlx(flatten)]
-    line: LineRow,
-    renter_name: String,
-    unit_label: String,
-    pickup_instructions: String,
-    card_last4: Option<String>,
 }
 
 /// The late fee so far, while the gear is overdue or once it came back late.
@@ -188,16 +104,7 @@ pub async fn view(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<BookingView, AppError> {
-    let sql = format!(
-        "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
-             lu.label AS unit_label, l.pickup_instructions, b.card_last4 FROM bookings b \
-         JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
-         JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \
-         WHERE b.id = $1"
-    );
-    let row: ViewRow =
-        on_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?
-            .ok_or(AppError::NotFound)?;
+    let row = db.booking_view_row(id).await?.ok_or(AppError::NotFound)?;
     let events = events_of(db, id).await?;
     let booking = replay(&events.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>())
         .map_err(|e| AppError::internal("booking events", e))?;

@@ -11,9 +11,9 @@
 use super::limits::{decline_limits, RequestLimits, RequestRefusal};
 use super::model::NO_LONGER_AVAILABLE;
 use super::settle::SETTLE_JOB;
+use super::store::{self, EventRow, Keyed, Reserved};
 use crate::accounts::limits::minutes_to_wait;
 use crate::accounts::model::CurrentUser;
-use crate::db::{Arg, Db};
 use crate::domain::booking::{
     decide, evolve, open, replay, Actor, Booking, BookingEvent, Command, NewBooking, Refusal,
 };
@@ -21,16 +21,18 @@ use crate::domain::card::Card;
 use crate::domain::late::GRACE;
 use crate::domain::ledger::{target, EntryKind};
 use crate::domain::pricing::DateField;
-use crate::domain::{quote, BookingStatus, CancellationPolicy, Quote, QuoteError, RentalPeriod};
+use crate::domain::{
+    quote, BookingStatus, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod,
+};
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
-use crate::listings::repo::{lock_listing_sql, PriceColumns};
+use crate::listings::repo::PriceColumns;
 use crate::payments::gateway::{GatewayError, PaymentGateway};
-use crate::payments::ledger::{entry_args, movement_event, INSERT_ENTRY_SQL};
+use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_request, payment_problem, release_quietly, Authorized};
-use crate::payments::unused::{Guards, DROP_GUARD_SQL};
-use crate::{bind_args, insert_job, on_pool};
+use crate::payments::unused::Guards;
+use crate::store::{Db, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -84,55 +86,6 @@ pub(super) struct ListingTerms {
     pub(super) late_fee_minor: i64,
 }
 
-/// The columns of [`ListingTerms`] for listing $1.
-macro_rules! terms_select {
-    () => {
-        concat!("SELECT ", terms_columns!(), " FROM listings WHERE id = $1")
-    };
-}
-
-macro_rules! terms_columns {
-    () => {
-        "owner_id, status, currency, daily_price_minor, weekly_price_minor, \
-         monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
-         instant_booking, time_zone, cancellation_policy, included_items, late_fee_minor"
-    };
-}
-
-/// Listing $1's terms, renter $2's booking made with key $3, and a unit free on `[$4, $5)`,
-/// in one statement: the first look of a request, before any lock.
-const GLANCE_SQL: &str = concat!(
-    "SELECT ",
-    terms_columns!(),
-    ", (SELECT b.id FROM bookings b WHERE b.renter_id = $2 AND b.idempotency_key = $3) AS earlier, \
-     (SELECT COUNT(*) FROM bookings b WHERE b.renter_id = $2 AND b.status = 'requested') \
-       AS open_requests, \
-     (SELECT u.id FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
-         SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
-         AND r.starts_on < $5 AND r.ends_on > $4) LIMIT 1) AS unit \
-     FROM listings WHERE id = $1"
-);
-
-#[derive(FromRow)]
-struct Glance {
-    #[sqlx(flatten)]
-    terms: ListingTerms,
-    earlier: Option<Uuid>,
-    unit: Option<Uuid>,
-    open_requests: i64,
-}
-
-/// The listing's terms, for a plain read.
-pub(super) const TERMS_SQL: &str = terms_select!();
-
-/// The listing's terms, read under its lock on PostgreSQL (see [`lock_listing_sql`]).
-pub(super) fn terms_sql(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => TERMS_SQL,
-        Db::Postgres(_) => concat!(terms_select!(), " FOR UPDATE"),
-    }
-}
-
 /// A quote's refusal, next to the booking form's field it is about.
 fn quote_problem(error: QuoteError) -> AppError {
     let field = error.field().map_or("booking", DateField::name);
@@ -184,10 +137,14 @@ pub async fn request<G: PaymentGateway>(
     // Most requests for taken dates are answered from one plain read, without waiting for
     // the write lock: the dates were taken at that moment, which is all a refusal claims. (It
     // looks at the rental days only; the transaction also checks the turnaround.)
-    let glance: Option<Glance> = on_pool!(db, pool => sqlx::query_as(GLANCE_SQL)
-        .bind(request.listing).bind(renter.id).bind(request.key)
-        .bind(request.period.from()).bind(request.period.to())
-        .fetch_optional(pool).await)?;
+    let glance = db
+        .glance(
+            request.listing,
+            renter.id,
+            request.key,
+            (request.period.from(), request.period.to()),
+        )
+        .await?;
     let (earlier, unit, open_requests) = glance
         .as_ref()
         .map_or((None, None, 0), |g| (g.earlier, g.unit, g.open_requests));
@@ -264,20 +221,6 @@ fn within_open_requests(open: i64, limits: RequestLimits) -> Result<(), RequestR
     }
 }
 
-/// Serialises one renter's requests on PostgreSQL (two for different listings hold different
-/// listing locks), so the count of their open requests cannot be passed by two at once; it
-/// is taken after the listing's lock, in the one order every writer takes them. SQLite's
-/// `BEGIN IMMEDIATE` already serialises every writer.
-fn renter_lock_sql(db: &Db) -> Option<&'static str> {
-    match db {
-        Db::Sqlite(_) => None,
-        Db::Postgres(_) => Some("SELECT pg_advisory_xact_lock(hashtext('renter:' || $1::text))"),
-    }
-}
-
-const OPEN_REQUESTS_SQL: &str =
-    "SELECT COUNT(*) FROM bookings WHERE renter_id = $1 AND status = 'requested'";
-
 /// What a request's write transaction did: made the booking, found the one an earlier
 /// submission of the same form made, or lost the race to insert to it.
 enum Inserted {
@@ -293,8 +236,7 @@ async fn keyed_booking(
     renter: &CurrentUser,
     request: &BookingRequest,
 ) -> Result<Option<Uuid>, AppError> {
-    let keyed: Option<Keyed> = on_pool!(db, pool => sqlx::query_as(KEYED_SQL)
-        .bind(renter.id).bind(request.key).fetch_optional(pool).await)?;
+    let keyed = db.keyed_booking(renter.id, request.key).await?;
     earlier_booking(keyed, request.listing, request.period)
 }
 
@@ -357,11 +299,6 @@ fn new_booking(
     })
 }
 
-const KEYED_SQL: &str = "SELECT id, listing_id, starts_on, ends_on FROM bookings \
-     WHERE renter_id = $1 AND idempotency_key = $2";
-
-type Keyed = (Uuid, Uuid, NaiveDate, NaiveDate);
-
 /// The booking an earlier submission of this form made, if it asked for the same thing. A
 /// key reused for other dates (a stale tab, a tampered form) is refused rather than answered
 /// with a booking the person did not ask for.
@@ -385,104 +322,9 @@ pub const PRICE_CHANGED: &str =
 
 pub use crate::payments::settle::FORM_USED;
 
-pub(super) fn lock_booking_sql(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => "SELECT id FROM bookings WHERE id = $1",
-        Db::Postgres(_) => "SELECT id FROM bookings WHERE id = $1 FOR UPDATE",
-    }
-}
-
-/// The booking the renter ($1) already made with this form's key ($2), and the first active
-/// unit of listing $3 with nothing reserved on `[$4, $5)`.
-const KEY_AND_UNIT_SQL: &str = "SELECT \
-     (SELECT b.id FROM bookings b WHERE b.renter_id = $1 AND b.idempotency_key = $2) AS earlier, \
-     (SELECT u.id FROM listing_units u \
-      WHERE u.listing_id = $3 AND u.active AND NOT EXISTS ( \
-          SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
-          AND r.starts_on < $5 AND r.ends_on > $4) \
-      ORDER BY u.label LIMIT 1) AS unit";
-
-const INSERT_BOOKING_SQL: &str = "INSERT INTO bookings (id, listing_id, unit_id, renter_id, \
-     owner_id, status, starts_on, ends_on, buffer_days, currency, days, rental_minor, \
-     service_fee_minor, deposit_minor, total_minor, cancellation_policy, instant, pickup_at, \
-     expires_at, decline_reason, cancelled_by, refund_minor, idempotency_key, created_at, \
-     updated_at, card_last4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-     $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25)";
-
-pub(super) const UPDATE_BOOKING_SQL: &str =
-    "UPDATE bookings SET status = $2, decline_reason = $3, \
-     cancelled_by = $4, refund_minor = $5, updated_at = $6, overdue = $7, ends_on = $8, \
-     days = $9, rental_minor = $10, service_fee_minor = $11, total_minor = $12 WHERE id = $1";
-
-const INSERT_RESERVATION_SQL: &str = "INSERT INTO reservations (id, listing_id, unit_id, kind, \
-     starts_on, ends_on, note, created_by, created_at, booking_id) \
-     VALUES ($1, $2, $3, 'booking', $4, $5, '', $6, $7, $8)";
-
-/// Inserts `events` rows of booking events at once.
-pub(super) fn insert_events_sql(events: usize) -> String {
-    let rows: Vec<String> = (0..events)
-        .map(|row| {
-            let first = row * 7 + 1;
-            let params: Vec<String> = (first..first + 7).map(|n| format!("${n}")).collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO booking_events (booking_id, seq, kind, actor_id, actor_role, payload, at) \
-         VALUES {}",
-        rows.join(", ")
-    )
-}
-
 /// The last day the unit is busy (exclusive): the return day plus the owner's turnaround.
 pub fn reserved_until(terms: &NewBooking) -> NaiveDate {
     terms.period.to() + Duration::days(terms.buffer_days)
-}
-
-/// The columns of the bookings row that change after the request ($2..$5 of the update).
-fn changing_args(booking: &Booking) -> [Arg; 4] {
-    let (cancelled_by, refund) = match booking.cancellation {
-        Some((by, refund)) => (Some(by.as_str().to_owned()), Some(refund.total_minor())),
-        None => (None, None),
-    };
-    [
-        Arg::Text(booking.status.as_str().to_owned()),
-        Arg::OptText(booking.decline_reason.clone()),
-        Arg::OptText(cancelled_by),
-        Arg::OptInt(refund),
-    ]
-}
-
-/// The bookings row of `booking`, as [`INSERT_BOOKING_SQL`] binds it.
-fn row_args(booking: &Booking, key: Uuid, at: DateTime<Utc>) -> Vec<Arg> {
-    let t = &booking.terms;
-    let [status, decline_reason, cancelled_by, refund] = changing_args(booking);
-    vec![
-        Arg::Uuid(t.id),
-        Arg::Uuid(t.listing),
-        Arg::Uuid(t.unit),
-        Arg::Uuid(t.renter),
-        Arg::Uuid(t.owner),
-        status,
-        Arg::Date(t.period.from()),
-        Arg::Date(t.period.to()),
-        Arg::Int(t.buffer_days),
-        Arg::Text(t.quote.total.currency.code().to_owned()),
-        Arg::Int(t.quote.days),
-        Arg::Int(t.quote.rental.minor),
-        Arg::Int(t.quote.service_fee.minor),
-        Arg::Int(t.quote.deposit.minor),
-        Arg::Int(t.quote.total.minor),
-        Arg::Text(t.policy.as_str().to_owned()),
-        Arg::Bool(t.instant),
-        Arg::Time(t.pickup_at),
-        Arg::Time(t.expires_at),
-        decline_reason,
-        cancelled_by,
-        refund,
-        Arg::Uuid(key),
-        Arg::Time(at),
-    ]
 }
 
 /// The rows of `events`, numbered after the `already` events the booking has.
@@ -492,7 +334,7 @@ pub(super) fn event_rows(
     already: usize,
     actor: Actor,
     at: DateTime<Utc>,
-) -> Result<Vec<Vec<Arg>>, AppError> {
+) -> Result<Vec<EventRow>, AppError> {
     let actor_id = match actor {
         Actor::Member { user, .. } => Some(user),
         Actor::System => None,
@@ -527,27 +369,17 @@ pub(super) fn event_rows(
             };
             let payload =
                 serde_json::to_string(event).map_err(|e| AppError::internal("booking event", e))?;
-            Ok(vec![
-                Arg::Uuid(booking.terms.id),
-                Arg::Int((already + i + 1) as i64),
-                Arg::Text(event.kind().to_owned()),
-                Arg::OptUuid(actor_id),
-                Arg::Text(role.as_str().to_owned()),
-                Arg::Text(payload),
-                Arg::Time(at),
-            ])
+            Ok(EventRow {
+                booking: booking.terms.id,
+                seq: (already + i + 1) as i64,
+                kind: event.kind(),
+                actor: actor_id,
+                role,
+                payload,
+                at,
+            })
         })
         .collect()
-}
-
-/// Is `error` PostgreSQL's exclusion constraint, or the renter's key taken meanwhile?
-fn classify(error: sqlx::Error) -> AppError {
-    if let sqlx::Error::Database(db) = &error {
-        if db.code().as_deref() == Some("23P01") {
-            return AppError::Conflict(NO_LONGER_AVAILABLE.into());
-        }
-    }
-    error.into()
 }
 
 /// What a booking change tells the event stream: each event on the booking's own stream
@@ -598,109 +430,88 @@ async fn insert_booking(
     now: DateTime<Utc>,
     (attempt, authorized_quote, authorized): (Uuid, &Quote, &Authorized),
 ) -> Result<Inserted, AppError> {
-    let begin = db.write_transaction_sql();
-    let terms_sql = terms_sql(db);
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        let terms: Option<ListingTerms> = sqlx::query_as(terms_sql)
-            .bind(request.listing).fetch_optional(&mut *tx).await?;
-        let mut new = new_booking(terms, renter, request, rules, now)?;
-        let (earlier, unit): (Option<Uuid>, Option<Uuid>) = sqlx::query_as(KEY_AND_UNIT_SQL)
-            .bind(renter.id).bind(request.key).bind(new.listing)
-            .bind(new.period.from()).bind(reserved_until(&new))
-            .fetch_one(&mut *tx).await?;
-        // A second submission that waited for the first one's transaction finds its booking
-        // here, rather than a unit the first one just took.
-        if earlier.is_some() {
-            let keyed: Option<Keyed> = sqlx::query_as(KEYED_SQL)
-                .bind(renter.id).bind(request.key).fetch_optional(&mut *tx).await?;
-            if let Some(earlier) = earlier_booking(keyed, new.listing, new.period)? {
-                return Ok(Inserted::Earlier(earlier));
-            }
+    let mut tx = db.begin_write().await?;
+    let terms = tx.listing_terms(request.listing).await?;
+    let mut new = new_booking(terms, renter, request, rules, now)?;
+    let days = (new.period.from(), reserved_until(&new));
+    let (earlier, unit) = tx
+        .earlier_and_free_unit((renter.id, request.key), new.listing, days)
+        .await?;
+    // A second submission that waited for the first one's transaction finds its booking
+    // here, rather than a unit the first one just took.
+    if earlier.is_some() {
+        let keyed = tx.keyed_booking(renter.id, request.key).await?;
+        if let Some(earlier) = earlier_booking(keyed, new.listing, new.period)? {
+            return Ok(Inserted::Earlier(earlier));
         }
-        new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
-        if !new.instant {
-            if let Some(lock) = renter_lock_sql(db) {
-                sqlx::query(lock).bind(renter.id).execute(&mut *tx).await?;
-            }
-            let open: i64 = sqlx::query_scalar(OPEN_REQUESTS_SQL)
-                .bind(renter.id).fetch_one(&mut *tx).await?;
-            within_open_requests(open, rules.limits)?;
-        }
-        if &new.quote != authorized_quote {
-            return Err(AppError::Conflict(PRICE_CHANGED.into()));
-        }
-        let id = new.id;
-        let events = open(new.clone());
-        let booking = replay(&events).map_err(|e| AppError::internal("new booking", e))?;
-        let mut row = row_args(&booking, request.key, now);
-        row.push(Arg::OptText(Some(authorized.card_last4.clone())));
-        // The booking's one unique key besides its random id is the renter's form key.
-        let inserted = bind_args!(sqlx::query(INSERT_BOOKING_SQL), &row).execute(&mut *tx).await;
-        match inserted {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(Inserted::Raced),
-            inserted => inserted.map_err(classify)?,
-        };
-        sqlx::query(INSERT_RESERVATION_SQL)
-            .bind(Uuid::new_v4()).bind(new.listing).bind(new.unit)
-            .bind(new.period.from()).bind(reserved_until(&new))
-            .bind(renter.id).bind(now).bind(id)
-            .execute(&mut *tx).await.map_err(classify)?;
-        let rows = event_rows(&booking, &events, 0, actor_of(renter), now)?;
-        let sql = insert_events_sql(rows.len());
-        bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
-        let mut movements = Vec::new();
-        for (args, movement) in authorization_entries(&new, authorized, now) {
-            bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
-            movements.push(movement);
-        }
-        sqlx::query(DROP_GUARD_SQL).bind(attempt).execute(&mut *tx).await?;
-        if !new.instant {
-            let job = NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at);
-            insert_job!(&mut *tx, &job, now).await?;
-        } else {
-            let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
-            insert_job!(&mut *tx, &job, now).await?;
-        }
-        let mut outbox = outbox_events(&booking, &events, 0, actor_of(renter), true);
-        outbox.append(&mut movements);
-        events::append(&mut tx, &outbox, now).await?;
-        tx.commit().await?;
-        events::bus::appended();
-        Ok(Inserted::New(id))
-    })
+    }
+    new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
+    if !new.instant {
+        // One renter's requests for different listings hold different listing locks: their
+        // count is taken under a lock of the renter's, after the listing's, in the one
+        // order every writer takes them.
+        tx.lock_name(&format!("renter:{}", renter.id)).await?;
+        within_open_requests(tx.open_requests(renter.id).await?, rules.limits)?;
+    }
+    if &new.quote != authorized_quote {
+        return Err(AppError::Conflict(PRICE_CHANGED.into()));
+    }
+    let id = new.id;
+    let events = open(new.clone());
+    let booking = replay(&events).map_err(|e| AppError::internal("new booking", e))?;
+    let inserted = tx
+        .insert_booking(&booking, request.key, &authorized.card_last4, now)
+        .await?;
+    if inserted == store::Inserted::KeyTaken {
+        return Ok(Inserted::Raced);
+    }
+    if tx.reserve(&new, days, renter.id, now).await? == Reserved::Clashed {
+        return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
+    }
+    tx.add_booking_events(&event_rows(&booking, &events, 0, actor_of(renter), now)?)
+        .await?;
+    let mut movements = Vec::new();
+    for (kind, amount, reference, key) in authorization_entries(&new, authorized) {
+        tx.record_entry(id, kind, amount, reference, &key, now)
+            .await?;
+        movements.push(movement_event(id, kind, amount, Some(new.renter)));
+    }
+    tx.drop_job(attempt).await?;
+    let job = if new.instant {
+        NewJob::persistent(SETTLE_JOB, id.to_string(), now)
+    } else {
+        NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at)
+    };
+    tx.enqueue(&job, now).await?;
+    let mut outbox = outbox_events(&booking, &events, 0, actor_of(renter), true);
+    outbox.append(&mut movements);
+    tx.append(&outbox, now).await?;
+    tx.commit().await?;
+    Ok(Inserted::New(id))
 }
 
-/// The ledger's first entries of a new booking, its authorisation and its deposit hold, each
-/// with its event.
-fn authorization_entries(
+/// The ledger's first entries of a new booking, its authorisation and its deposit hold: kind,
+/// amount, the provider's reference and the entry's key.
+fn authorization_entries<'a>(
     new: &NewBooking,
-    authorized: &Authorized,
-    at: DateTime<Utc>,
-) -> Vec<(Vec<Arg>, NewEvent)> {
+    authorized: &'a Authorized,
+) -> Vec<(EntryKind, Money, &'a str, String)> {
     let quote = &new.quote;
     let mut moved = vec![(
         EntryKind::Authorization,
         quote.charge(),
-        &authorized.charge,
+        authorized.charge.as_str(),
         format!("authorization:{}", new.id),
     )];
     if let Some(deposit) = &authorized.deposit {
         moved.push((
             EntryKind::DepositHold,
             quote.deposit,
-            deposit,
+            deposit.as_str(),
             format!("deposit_hold:{}", new.id),
         ));
     }
     moved
-        .into_iter()
-        .map(|(kind, amount, reference, key)| {
-            let args = entry_args(new.id, kind, amount, reference, &key, at);
-            (args, movement_event(new.id, kind, amount, Some(new.renter)))
-        })
-        .collect()
 }
 
 /// What a refusal means to the person: not theirs to do, or not possible any more.
@@ -721,60 +532,13 @@ pub(super) fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, App
     payloads.iter().map(|p| parse_event(p)).collect()
 }
 
-/// Inside a write transaction: holds booking `$id` (`lock_booking_sql`) and rebuilds it from
-/// its events. Evaluates to how many events it has and the booking; returns `NotFound` early.
-macro_rules! held_booking {
-    ($tx:ident, $lock:expr, $id:expr) => {{
-        let found: Option<Uuid> = sqlx::query_scalar($lock)
-            .bind($id)
-            .fetch_optional(&mut *$tx)
-            .await?;
-        found.ok_or(AppError::NotFound)?;
-        let payloads: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq",
-        )
-        .bind($id)
-        .fetch_all(&mut *$tx)
-        .await?;
-        let booking = replay(&parse_events(&payloads)?)
-            .map_err(|e| AppError::internal("booking events", e))?;
-        (payloads.len(), booking)
-    }};
-}
-pub(super) use held_booking;
-
-/// Inside a write transaction: holds the listing of booking `$id` (`lock_listing_sql`), before
-/// the booking itself, in the order every writer of a listing's reservations takes them.
-macro_rules! held_listing_of {
-    ($tx:ident, $lock:expr, $id:expr) => {{
-        let listing: Option<Uuid> =
-            sqlx::query_scalar("SELECT listing_id FROM bookings WHERE id = $1")
-                .bind($id)
-                .fetch_optional(&mut *$tx)
-                .await?;
-        let listing = listing.ok_or(AppError::NotFound)?;
-        sqlx::query($lock).bind(listing).execute(&mut *$tx).await?;
-        listing
-    }};
-}
-pub(super) use held_listing_of;
-
-/// The arguments of [`UPDATE_BOOKING_SQL`] for `booking` changed at `now`.
-pub(super) fn update_args(booking: &Booking, now: DateTime<Utc>) -> Vec<Arg> {
-    let mut update = vec![Arg::Uuid(booking.terms.id)];
-    update.extend(changing_args(booking));
-    let t = &booking.terms;
-    update.extend([
-        Arg::Time(now),
-        Arg::Bool(booking.handover.overdue),
-        // An extension moves the return day and the price.
-        Arg::Date(t.period.to()),
-        Arg::Int(t.quote.days),
-        Arg::Int(t.quote.rental.minor),
-        Arg::Int(t.quote.service_fee.minor),
-        Arg::Int(t.quote.total.minor),
-    ]);
-    update
+/// Holds booking `id` in `tx` and rebuilds it from its events: how many events it has and the
+/// booking; `NotFound` when there is none.
+pub(super) async fn hold(tx: &mut Tx, id: Uuid) -> Result<(usize, Booking), AppError> {
+    let payloads = tx.hold_booking(id).await?.ok_or(AppError::NotFound)?;
+    let booking =
+        replay(&parse_events(&payloads)?).map_err(|e| AppError::internal("booking events", e))?;
+    Ok((payloads.len(), booking))
 }
 
 /// Applies `command` from `actor` at `now` to booking `id`; returns the booking after it.
@@ -796,49 +560,42 @@ async fn try_act(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Result<Booking, Refusal>, AppError> {
-    let begin = db.write_transaction_sql();
-    let lock = lock_booking_sql(db);
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        let (logged, before) = held_booking!(tx, lock, id);
-        let events = match decide(&before, command, actor, now) {
-            Ok(events) => events,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let after = events.iter().try_fold(before.clone(), |b, e| evolve(Some(b), e))
-            .map_err(|e| AppError::internal("booking decision", e))?;
-        let update = update_args(&after, now);
-        bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
-        if before.status.holds_unit() && !after.status.holds_unit() {
-            sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
-                .bind(id).execute(&mut *tx).await?;
-        }
-        let rows = event_rows(&before, &events, logged, actor, now)?;
-        let sql = insert_events_sql(rows.len());
-        bind_args!(sqlx::query(&sql), rows.iter().flatten()).execute(&mut *tx).await?;
-        // Money follows the status: a settlement job, written with the change, moves it.
-        if target(&before) != target(&after) {
-            let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
-            insert_job!(&mut *tx, &job, now).await?;
-        }
-        // Out: the gear is marked overdue if it is not back by its due time and grace.
-        if before.status == BookingStatus::Paid && after.status == BookingStatus::PickedUp {
-            let job = NewJob::persistent(OVERDUE_JOB, id.to_string(), after.due_at() + GRACE);
-            insert_job!(&mut *tx, &job, now).await?;
-        }
-        // Back: the deposit is released when the claim window closes, unless claimed.
-        if let (false, Some(deadline)) = (before.claim_deadline().is_some(), after.claim_deadline()) {
-            let job = NewJob::persistent(RELEASE_JOB, id.to_string(), deadline);
-            insert_job!(&mut *tx, &job, now).await?;
-        }
-        let holds_changed = before.status.holds_unit() != after.status.holds_unit();
-        let outbox = outbox_events(&after, &events, logged, actor, holds_changed);
-        events::append(&mut tx, &outbox, now).await?;
-        tx.commit().await?;
-        events::bus::appended();
-        Ok(Ok(after))
-    })
+    let mut tx = db.begin_write().await?;
+    let (logged, before) = hold(&mut tx, id).await?;
+    let events = match decide(&before, command, actor, now) {
+        Ok(events) => events,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let after = events
+        .iter()
+        .try_fold(before.clone(), |b, e| evolve(Some(b), e))
+        .map_err(|e| AppError::internal("booking decision", e))?;
+    tx.update_booking(&after, now).await?;
+    if before.status.holds_unit() && !after.status.holds_unit() {
+        tx.release_unit(id).await?;
+    }
+    tx.add_booking_events(&event_rows(&before, &events, logged, actor, now)?)
+        .await?;
+    // Money follows the status: a settlement job, written with the change, moves it.
+    if target(&before) != target(&after) {
+        let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);
+        tx.enqueue(&job, now).await?;
+    }
+    // Out: the gear is marked overdue if it is not back by its due time and grace.
+    if before.status == BookingStatus::Paid && after.status == BookingStatus::PickedUp {
+        let job = NewJob::persistent(OVERDUE_JOB, id.to_string(), after.due_at() + GRACE);
+        tx.enqueue(&job, now).await?;
+    }
+    // Back: the deposit is released when the claim window closes, unless claimed.
+    if let (false, Some(deadline)) = (before.claim_deadline().is_some(), after.claim_deadline()) {
+        let job = NewJob::persistent(RELEASE_JOB, id.to_string(), deadline);
+        tx.enqueue(&job, now).await?;
+    }
+    let holds_changed = before.status.holds_unit() != after.status.holds_unit();
+    let outbox = outbox_events(&after, &events, logged, actor, holds_changed);
+    tx.append(&outbox, now).await?;
+    tx.commit().await?;
+    Ok(Ok(after))
 }
 
 /// Writes what its events say over booking `id`'s row and reservation (`gearshare replay
@@ -846,36 +603,22 @@ async fn try_act(
 /// unit gets its reservation back as the events describe it; if another reservation took
 /// those days meanwhile, that is a conflict for a person to resolve, and nothing is written.
 pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
-    let begin = db.write_transaction_sql();
-    let (lock_listing, lock) = (lock_listing_sql(db), lock_booking_sql(db));
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        held_listing_of!(tx, lock_listing, id);
-        let (_, booking) = held_booking!(tx, lock, id);
-        let update = update_args(&booking, now);
-        bind_args!(sqlx::query(UPDATE_BOOKING_SQL), &update).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
-            .bind(id).execute(&mut *tx).await?;
-        if booking.status.holds_unit() {
-            let t = &booking.terms;
-            let clashes: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM reservations WHERE unit_id = $1 AND starts_on < $2 AND ends_on > $3")
-                .bind(t.unit).bind(reserved_until(t)).bind(t.period.from())
-                .fetch_one(&mut *tx).await?;
-            if clashes > 0 {
-                return Err(AppError::Conflict(format!(
-                    "booking {id}: its unit was reserved by someone else meanwhile"
-                )));
-            }
-            sqlx::query(INSERT_RESERVATION_SQL)
-                .bind(Uuid::new_v4()).bind(t.listing).bind(t.unit)
-                .bind(t.period.from()).bind(reserved_until(t))
-                .bind(t.renter).bind(now).bind(id)
-                .execute(&mut *tx).await.map_err(classify)?;
+    let mut tx = db.begin_write().await?;
+    tx.hold_listing_of(id).await?.ok_or(AppError::NotFound)?;
+    let (_, booking) = hold(&mut tx, id).await?;
+    tx.update_booking(&booking, now).await?;
+    tx.release_unit(id).await?;
+    if booking.status.holds_unit() {
+        let t = &booking.terms;
+        let days = (t.period.from(), reserved_until(t));
+        let taken = tx.reservations_of_unit(t.unit, days).await? > 0;
+        if taken || tx.reserve(t, days, t.renter, now).await? == Reserved::Clashed {
+            return Err(AppError::Conflict(format!(
+                "booking {id}: its unit was reserved by someone else meanwhile"
+            )));
         }
-        tx.commit().await?;
-    });
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -917,10 +660,9 @@ pub async fn booking_of(db: &Db, id: Uuid) -> Result<Booking, AppError> {
 
 /// Every booking's events in order, for `replay` and the timeline.
 pub async fn events_of(db: &Db, id: Uuid) -> Result<Vec<(DateTime<Utc>, BookingEvent)>, AppError> {
-    let rows: Vec<(DateTime<Utc>, String)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT at, payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
-        .bind(id).fetch_all(pool).await)?;
-    rows.into_iter()
+    db.booking_event_rows(id)
+        .await?
+        .into_iter()
         .map(|(at, payload)| Ok((at, parse_event(&payload)?)))
         .collect()
 }

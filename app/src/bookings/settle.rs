@@ -6,7 +6,6 @@
 //! again after its answer was lost, move the money once.
 
 use super::service::{act, booking_of};
-use crate::db::Db;
 use crate::domain::booking::{Actor, Booking, Command};
 use crate::domain::ledger::{plan, target, EntryKind, Position, Step};
 use crate::domain::BookingStatus;
@@ -14,6 +13,7 @@ use crate::error::AppError;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::ledger::{self, Call, Entry};
 use crate::payments::settle::payment_problem;
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

@@ -10,8 +10,7 @@
 //! with [`EventBus::after`] as long as the outbox still keeps it.
 
 use super::{Event, CHANNEL};
-use crate::db::Db;
-use crate::on_pool;
+use crate::store::Db;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,9 +77,7 @@ impl EventBus {
 
     /// The events after `position`, or `Resync` when the outbox no longer keeps all of them.
     pub async fn after(db: &Db, position: i64) -> Result<Catchup, sqlx::Error> {
-        let (oldest, head): (Option<i64>, i64) = on_pool!(db, pool => sqlx::query_as(
-                "SELECT (SELECT MIN(position) FROM events), position FROM event_head WHERE id = 1")
-            .fetch_one(pool).await)?;
+        let (head, oldest) = db.outbox_bounds().await?;
         let kept_from = oldest.unwrap_or(head + 1);
         if position + 1 < kept_from {
             return Ok(Catchup::Resync);
@@ -121,15 +118,11 @@ impl EventBus {
 
 /// The outbox's head now: where a dispatcher starting fresh begins.
 pub async fn head(db: &Db) -> Result<i64, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_scalar("SELECT position FROM event_head WHERE id = 1")
-        .fetch_one(pool).await)
+    Ok(db.outbox_bounds().await?.0)
 }
 
 async fn read_after(db: &Db, position: i64) -> Result<Vec<Event>, sqlx::Error> {
-    on_pool!(db, pool => sqlx::query_as(
-            "SELECT position, stream, kind, payload, actor_id, at FROM events \
-             WHERE position > $1 ORDER BY position LIMIT $2")
-        .bind(position).bind(BATCH).fetch_all(pool).await)
+    db.events_after(position, BATCH).await
 }
 
 /// One subscriber's place on the bus.
@@ -154,8 +147,8 @@ impl Subscription {
 pub async fn run(db: Db, bus: Arc<EventBus>, poll: Duration) {
     let mut listener = None;
     loop {
-        if let (Db::Postgres(pool), None) = (&db, &listener) {
-            listener = listen(pool).await;
+        if listener.is_none() {
+            listener = listen(&db).await;
         }
         // Registered before the count is read, so an append between the two still wakes it.
         let woken = WAKE.notified();
@@ -190,14 +183,11 @@ pub async fn run(db: Db, bus: Arc<EventBus>, poll: Duration) {
     }
 }
 
-async fn listen(pool: &sqlx::PgPool) -> Option<sqlx::postgres::PgListener> {
-    let connected = async {
-        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
-        Ok::<_, sqlx::Error>(listener)
-    };
-    match connected.await {
-        Ok(listener) => Some(listener),
+/// A listener for other instances' appends; `None` on SQLite, where every writer is in this
+/// process, or when it cannot connect now (the next turn of the loop tries again).
+async fn listen(db: &Db) -> Option<sqlx::postgres::PgListener> {
+    match db.listen(CHANNEL).await {
+        Ok(listener) => listener,
         Err(error) => {
             tracing::warn!(%error, "cannot listen for events; polling instead");
             None

@@ -4,14 +4,13 @@
 use super::manage::{block, owned, BlockRequest};
 use crate::calendar::ical::{busy_days, feed, ranges};
 use crate::calendar::CalendarImportProblem;
-use crate::db::Db;
 use crate::domain::availability::{fully_taken_days, Taken};
 use crate::domain::period::MAX_RENTAL_DAYS;
 use crate::domain::RentalPeriod;
 use crate::error::AppError;
-use crate::on_pool;
 use crate::request::Caller;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use crate::store::Db;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 /// The feed covers a month back and a year ahead.
@@ -33,16 +32,7 @@ pub async fn address(
 ) -> Result<String, AppError> {
     owned(db, &actor.user, listing).await?;
     let fresh = Uuid::new_v4().simple().to_string();
-    let set = if renew {
-        "UPDATE listings SET calendar_token = $2 WHERE id = $1"
-    } else {
-        "UPDATE listings SET calendar_token = $2 WHERE id = $1 AND calendar_token IS NULL"
-    };
-    let token: Option<String> = on_pool!(db, pool => {
-        sqlx::query(set).bind(listing).bind(&fresh).execute(pool).await?;
-        sqlx::query_scalar("SELECT calendar_token FROM listings WHERE id = $1")
-            .bind(listing).fetch_one(pool).await?
-    });
+    let token = db.calendar_token(listing, &fresh, renew).await?;
     let token =
         token.ok_or_else(|| AppError::internal("calendar", "no token after setting one"))?;
     Ok(format!("{public_url}/calendar/{token}.ics"))
@@ -55,25 +45,13 @@ pub async fn feed_for(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
-    let listing: Option<(Uuid, String, String)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, time_zone, status FROM listings WHERE calendar_token = $1")
-        .bind(token).fetch_optional(pool).await)?;
+    let listing = db.listing_of_calendar(token).await?;
     let Some((id, zone, _)) = listing.filter(|(_, _, status)| status != "archived") else {
         return Ok(None);
     };
     let first = super::repo::local_today(now, &zone) - Duration::days(FEED_PAST_DAYS);
     let last = first + Duration::days(FEED_DAYS as i64);
-    let (units, taken): (i64, Vec<(Uuid, NaiveDate, NaiveDate)>) = on_pool!(db, pool => {
-        let units = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM listing_units WHERE listing_id = $1 AND active")
-            .bind(id).fetch_one(pool).await?;
-        let taken = sqlx::query_as(
-            "SELECT r.unit_id, r.starts_on, r.ends_on FROM reservations r \
-             JOIN listing_units u ON u.id = r.unit_id \
-             WHERE r.listing_id = $1 AND u.active AND r.ends_on > $2 AND r.starts_on < $3")
-            .bind(id).bind(first).bind(last).fetch_all(pool).await?;
-        (units, taken)
-    });
+    let (units, taken) = db.held_days(id, (first, last)).await?;
     let taken: Vec<Taken> = taken
         .into_iter()
         .map(|(unit, from, to)| Taken { unit, from, to })
@@ -117,9 +95,11 @@ pub async fn import(
     ics: String,
 ) -> Result<Imported, ImportError> {
     owned(db, &actor.user, listing).await?;
-    let zone: String = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT time_zone FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)
-    .map_err(AppError::from)?;
+    let zone = db
+        .listing_time_zone(listing)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?;
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
     let today = super::repo::local_today(actor.now, &zone);
     // As far ahead as the feed shows: a typo'd year must not block centuries.

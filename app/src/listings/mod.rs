@@ -17,3 +17,5 @@ pub(crate) mod quote_panel;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;
+#[cfg(feature = "ssr")]
+pub mod store;

@@ -1,4 +1,4 @@
-//! Listing queries. One text per query serves SQLite and PostgreSQL (see `crate::db`).
+//! Listing queries. One text per query serves SQLite and PostgreSQL (see `crate::store`).
 
 use super::draft::ListingForm;
 use super::model::{
@@ -9,10 +9,10 @@ use super::search::{
     CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
     PRICE_EDGES,
 };
-use crate::db::{Arg, Db};
 use crate::domain::places::rounded_distance_km;
 use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
+use crate::store::{Arg, Db, Dialect};
 use crate::{bind_args, on_pool};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -35,38 +35,6 @@ pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
             listing_count,
         })
         .collect())
-}
-
-/// The SQL dialect a query is assembled for; only a few expressions differ.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    fn of(db: &Db) -> Self {
-        match db {
-            Db::Sqlite(_) => Dialect::Sqlite,
-            Db::Postgres(_) => Dialect::Postgres,
-        }
-    }
-
-    /// Position of `needle` in `haystack`, 0 when absent.
-    fn position(self, haystack: &str, needle: &str) -> String {
-        match self {
-            Dialect::Sqlite => format!("instr({haystack}, {needle})"),
-            Dialect::Postgres => format!("strpos({haystack}, {needle})"),
-        }
-    }
-
-    /// The day `days` (an integer column) after the date parameter `date`.
-    fn date_plus(self, date: &str, days: &str) -> String {
-        match self {
-            Dialect::Sqlite => format!("date({date}, '+' || {days} || ' days')"),
-            Dialect::Postgres => format!("({date}::date + {days}::int)"),
-        }
-    }
 }
 
 /// How the words of a query are matched.
@@ -108,25 +76,13 @@ impl Filters {
         if terms.is_empty() {
             return;
         }
-        let clause = match (self.dialect, how) {
-            (Dialect::Sqlite, _) => {
-                // Each word quoted (it holds only letters and digits) and matched as a prefix.
-                let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
-                let p = self.bind(Arg::Text(query.join(" ")));
-                format!(
-                    "l.id IN (SELECT k.listing_id FROM listings_fts JOIN listing_search_keys k \
-                     ON k.key = listings_fts.rowid WHERE listings_fts MATCH {p})"
-                )
-            }
-            (Dialect::Postgres, TextMatch::Words) => {
-                let query: Vec<String> = terms.iter().map(|t| format!("{t}:*")).collect();
-                let p = self.bind(Arg::Text(query.join(" & ")));
-                format!("l.search_vector @@ to_tsquery('english', {p})")
-            }
-            (Dialect::Postgres, TextMatch::CloseSpelling) => {
-                let p = self.bind(Arg::Text(terms.join(" ")));
-                format!("{p} <% lower(l.title)")
-            }
+        let close_spelling = how == TextMatch::CloseSpelling && self.dialect.has_close_spelling();
+        let clause = if close_spelling {
+            let p = self.bind(Arg::Text(terms.join(" ")));
+            self.dialect.spelled_like(&p)
+        } else {
+            let p = self.bind(Arg::Text(self.dialect.words_query(terms)));
+            self.dialect.has_words(&p)
         };
         self.clauses.push(clause);
     }
@@ -325,9 +281,9 @@ pub(crate) fn currency(code: &str) -> Result<Currency, AppError> {
 /// facets: two queries, whatever the page. On PostgreSQL, words that match nothing are tried
 /// once more as close spellings.
 pub async fn search(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
-    let dialect = Dialect::of(db);
+    let dialect = db.dialect();
     let results = search_with(db, dialect, search, TextMatch::Words).await?;
-    if results.total == 0 && !search.terms.is_empty() && dialect == Dialect::Postgres {
+    if results.total == 0 && !search.terms.is_empty() && dialect.has_close_spelling() {
         let close = search_with(db, dialect, search, TextMatch::CloseSpelling).await?;
         if close.total > 0 {
             return Ok(SearchResults {
@@ -554,17 +510,6 @@ struct DetailRow {
     time_zone: String,
     cancellation_policy: String,
     buffer_days: i64,
-}
-
-/// Serialises the writers of one listing's reservations (requests, extensions, owner blocks,
-/// replay's rewrite) on PostgreSQL; a writer that also holds a booking takes the listing
-/// first; SQLite's `BEGIN IMMEDIATE` already serialises every writer. Both re-read the
-/// status inside the transaction.
-pub fn lock_listing_sql(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => "SELECT status FROM listings WHERE id = $1",
-        Db::Postgres(_) => "SELECT status FROM listings WHERE id = $1 FOR UPDATE",
-    }
 }
 
 /// The date it is at `now` where the listing is: rental days are the owner's local days.

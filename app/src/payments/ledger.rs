@@ -1,18 +1,14 @@
 //! The ledger's rows (server only): reading a booking's entries and recording movements.
 //! A movement is recorded under its idempotency key, so recording it again changes nothing.
 
-use crate::db::{Arg, Db};
+use super::store::EntryRow;
 use crate::domain::ledger::{by_payment, EntryKind, Position, Step};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::events::{NewEvent, Stream};
-use crate::{bind_args, on_pool};
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-
-pub const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, amount_minor, \
-     currency, payment_ref, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (idempotency_key) DO NOTHING";
 
 /// The event of a movement the ledger recorded, on its booking's stream: what moved and how
 /// much, never the provider's reference. `actor`: who caused it, when a member did.
@@ -46,28 +42,6 @@ pub struct Entry {
     pub at: DateTime<Utc>,
 }
 
-/// The arguments of [`INSERT_ENTRY_SQL`]: `amount` of `kind` for `booking`, named `key`.
-pub fn entry_args(
-    booking: Uuid,
-    kind: EntryKind,
-    amount: Money,
-    payment_ref: &str,
-    key: &str,
-    at: DateTime<Utc>,
-) -> Vec<Arg> {
-    vec![
-        Arg::Uuid(booking),
-        Arg::Text(kind.as_str().to_owned()),
-        Arg::Int(amount.minor),
-        Arg::Text(amount.currency.code().to_owned()),
-        Arg::Text(payment_ref.to_owned()),
-        Arg::Text(key.to_owned()),
-        Arg::Time(at),
-    ]
-}
-
-type EntryRow = (String, i64, String, String, DateTime<Utc>);
-
 fn entry(row: EntryRow) -> Result<Entry, AppError> {
     let (kind, minor, currency, payment_ref, at) = row;
     let kind = EntryKind::parse(&kind)
@@ -84,11 +58,7 @@ fn entry(row: EntryRow) -> Result<Entry, AppError> {
 
 /// Booking `id`'s entries, oldest first.
 pub async fn entries(db: &Db, id: Uuid) -> Result<Vec<Entry>, AppError> {
-    let rows: Vec<EntryRow> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT kind, amount_minor, currency, payment_ref, at FROM ledger_entries \
-         WHERE booking_id = $1 ORDER BY id")
-        .bind(id).fetch_all(pool).await)?;
-    rows.into_iter().map(entry).collect()
+    db.ledger_rows(id).await?.into_iter().map(entry).collect()
 }
 
 pub fn position(entries: &[Entry]) -> Position {
@@ -122,10 +92,7 @@ pub async fn begin_call(
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let step = serde_json::to_string(call).map_err(|e| AppError::internal("payment call", e))?;
-    on_pool!(db, pool => sqlx::query(
-        "INSERT INTO payment_calls (idempotency_key, booking_id, step, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING")
-        .bind(key).bind(booking).bind(step).bind(at).execute(pool).await.map(|_| ()))?;
+    db.note_payment_call(booking, key, &step, at).await?;
     Ok(())
 }
 
@@ -133,10 +100,9 @@ pub async fn begin_call(
 /// with the keys they went under. (The `step` column holds a [`Call`]; before extensions it
 /// held a bare step, and such a row, unanswered across the upgrade, is refused here.)
 pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<(String, Call)>, AppError> {
-    let rows: Vec<(String, String)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT idempotency_key, step FROM payment_calls WHERE booking_id = $1 ORDER BY created_at")
-        .bind(booking).fetch_all(pool).await)?;
-    rows.into_iter()
+    db.unanswered_payment_calls(booking)
+        .await?
+        .into_iter()
         .map(|(key, call)| {
             let call =
                 serde_json::from_str(&call).map_err(|e| AppError::internal("payment call", e))?;
@@ -156,28 +122,25 @@ pub async fn record(
     moved: &[(EntryKind, i64)],
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let begin = db.write_transaction_sql();
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        let mut outbox = Vec::new();
-        for (index, (kind, amount)) in moved.iter().enumerate().filter(|(_, (_, a))| *a > 0) {
-            let key = if index == 0 { key.to_owned() } else { format!("{key}:{}", kind.as_str()) };
-            let amount = Money::new(*amount, currency);
-            let args = entry_args(booking, *kind, amount, payment_ref, &key, at);
-            let done = bind_args!(sqlx::query(INSERT_ENTRY_SQL), &args).execute(&mut *tx).await?;
-            // Recorded before: its event went with it.
-            if done.rows_affected() == 1 {
-                outbox.push(movement_event(booking, *kind, amount, None));
-            }
+    let mut tx = db.begin_write().await?;
+    let mut outbox = Vec::new();
+    for (index, (kind, amount)) in moved.iter().enumerate().filter(|(_, (_, a))| *a > 0) {
+        let key = if index == 0 {
+            key.to_owned()
+        } else {
+            format!("{key}:{}", kind.as_str())
+        };
+        let amount = Money::new(*amount, currency);
+        // Recorded before: its event went with it.
+        if tx
+            .record_entry(booking, *kind, amount, payment_ref, &key, at)
+            .await?
+        {
+            outbox.push(movement_event(booking, *kind, amount, None));
         }
-        sqlx::query("DELETE FROM payment_calls WHERE idempotency_key = $1")
-            .bind(key).execute(&mut *tx).await?;
-        let appended = crate::events::append(&mut tx, &outbox, at).await?;
-        tx.commit().await?;
-        if appended.is_some() {
-            crate::events::bus::appended();
-        }
-    });
+    }
+    tx.answer_payment_call(key).await?;
+    tx.append(&outbox, at).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -15,6 +15,8 @@ pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod settle;
 #[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
 pub mod unused;
 
 /// The gateway every instance uses: the sandbox, with retries and a circuit breaker.

@@ -8,10 +8,10 @@
 //! has insufficient funds; every other valid number, such as 4242 4242 4242 4242, pays.
 
 use super::gateway::{Captured, Decline, GatewayError, Operation, PaymentGateway, Purpose};
-use crate::db::Db;
 use crate::domain::card::Card;
 use crate::domain::Money;
 use crate::on_pool;
+use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -225,10 +225,7 @@ impl Sandbox {
     /// answer recorded under the key.
     async fn once(&self, key: &str, action: &Action<'_>) -> Result<Answer, Failed> {
         let begin = self.db.write_transaction_sql();
-        let payment_sql = match &self.db {
-            Db::Sqlite(_) => PAYMENT_SQL.to_owned(),
-            Db::Postgres(_) => format!("{PAYMENT_SQL} FOR UPDATE"),
-        };
+        let payment_sql = format!("{PAYMENT_SQL}{}", self.db.dialect().lock_rows());
         let operation = action.operation().as_str();
         let fingerprint = action.fingerprint();
         let now = chrono::Utc::now();

@@ -7,10 +7,9 @@
 
 use super::gateway::{GatewayError, PaymentGateway};
 use super::settle::release;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::jobs::NewJob;
-use crate::{insert_job_with_id, on_pool};
+use crate::store::Db;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
@@ -18,9 +17,6 @@ use uuid::Uuid;
 
 /// The guard's job; its payload is the attempt's id.
 pub const RELEASE_UNUSED_JOB: &str = "release_unused_payment";
-
-/// Deletes attempt `$1`'s guard, inside the transaction that records its payments.
-pub const DROP_GUARD_SQL: &str = "DELETE FROM jobs WHERE id = $1";
 
 /// The key an attempt's rental authorisation is sent under.
 pub fn authorize_key(attempt: Uuid) -> String {
@@ -114,20 +110,16 @@ async fn write_guards(db: Db, wait: Duration, mut queue: mpsc::Receiver<Pending>
 }
 
 async fn write_batch(db: &Db, wait: Duration, batch: &[Pending]) -> Result<(), sqlx::Error> {
-    let begin = db.write_transaction_sql();
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(begin).await?;
-        for pending in batch {
-            let job = NewJob::persistent(
-                RELEASE_UNUSED_JOB,
-                pending.attempt.to_string(),
-                pending.now + wait,
-            );
-            insert_job_with_id!(&mut *tx, pending.attempt, &job, pending.now).await?;
-        }
-        tx.commit().await
-    })
+    let mut tx = db.begin_write().await?;
+    for pending in batch {
+        let job = NewJob::persistent(
+            RELEASE_UNUSED_JOB,
+            pending.attempt.to_string(),
+            pending.now + wait,
+        );
+        tx.enqueue_as(pending.attempt, &job, pending.now).await?;
+    }
+    tx.commit().await
 }
 
 /// What a guard did: the payments it released.
@@ -148,10 +140,7 @@ pub async fn release_unused<G: PaymentGateway>(
             .await
             .map_err(|e| AppError::internal("finding an unused authorisation", e))?;
         let Some(reference) = found else { continue };
-        let recorded: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
-                "SELECT 1 FROM ledger_entries WHERE payment_ref = $1 LIMIT 1")
-            .bind(&reference).fetch_optional(pool).await)?;
-        if recorded.is_some() {
+        if db.payment_recorded(&reference).await? {
             continue;
         }
         match release(gateway, &reference).await {

@@ -1,6 +1,6 @@
 //! What the benchmark examples share: a fresh database to measure on.
 
-use app::db::Db;
+use app::store::Db;
 
 /// A fresh database of `backend` named after `name`: a new SQLite file under
 /// `.gs-tmp/bench/`, or a new PostgreSQL database `gs_bench_{name}` on `TEST_POSTGRES_URL`.

@@ -4,8 +4,8 @@ mod art;
 mod catalog;
 pub mod rentals;
 
-use app::db::{Arg, Db};
 use app::domain::{GeoPoint, Place, PLACES};
+use app::store::{Arg, Db};
 use app::{bind_args, on_pool};
 use catalog::{CategoryGear, Gear, CATEGORIES, FIRST_NAMES, LAST_NAMES};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -420,10 +420,7 @@ pub async fn seed(
         tx.commit().await?;
     });
     // Fresh statistics, so the planner picks the search indexes at once.
-    let analyze = match db {
-        Db::Sqlite(_) => "PRAGMA optimize=0x10002",
-        Db::Postgres(_) => "ANALYZE",
-    };
+    let analyze = db.dialect().analyze();
     on_pool!(db, pool => sqlx::query(analyze).execute(pool).await.map(|_| ()))?;
     write_photos(media_dir, &data.photos, options.reset).await?;
     Ok(SeedOutcome::Seeded {

@@ -169,7 +169,7 @@ async fn guesses_sent_at_once_do_not_slip_under_the_limit(backend: Backend) {
 
 async fn totp_secret(app: &TestApp, email: &str) -> TotpSecret {
     let id = user_id(&app.db, email).await;
-    app::accounts::repo::two_factor_state(&app.db, &app.state.secrets, id)
+    app::accounts::store::two_factor_state(&app.db, &app.state.secrets, id)
         .await
         .unwrap()
         .secret
@@ -280,7 +280,7 @@ async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
         "INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)")
         .bind(bea).bind(BackupCodeDigest::of("abcdefghjk").as_bytes()).execute(pool).await.map(|_| ()))
     .unwrap();
-    let done = app::accounts::repo::seal_clear_secrets(&app.db, &app.state.secrets)
+    let done = app::accounts::store::seal_clear_secrets(&app.db, &app.state.secrets)
         .await
         .unwrap();
     assert_eq!((done.authenticator_secrets, done.backup_codes), (1, 1));

@@ -587,7 +587,7 @@ async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
     let id = Uuid::new_v4();
     let email = app::accounts::model::Email::parse(email).unwrap();
     let name = app::accounts::model::DisplayName::parse("Matrix").unwrap();
-    let new = app::accounts::repo::NewAccount {
+    let new = app::accounts::store::NewAccount {
         id,
         email: &email,
         name: &name,
@@ -600,7 +600,7 @@ async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
         Some(id),
         &Default::default(),
     );
-    app::accounts::repo::create(&app.db, &new, now, &audit)
+    app::accounts::store::create(&app.db, &new, now, &audit)
         .await
         .unwrap();
     if role == Role::Admin {

@@ -58,8 +58,10 @@ pub(crate) async fn create_listing(owner: &mut Visitor<'_>, title: &str, gear: G
 }
 
 /// A day `offset` days from now: far enough ahead for any notice, and inside the calendar.
+/// The day `offset` days from today where the test gear is (Munich): rental days are the
+/// listing's local days, so between local and UTC midnight "today" in UTC is yesterday there.
 pub(crate) fn day(offset: i64) -> NaiveDate {
-    Utc::now().date_naive() + Duration::days(offset)
+    app::listings::repo::local_today(Utc::now(), "Europe/Berlin") + Duration::days(offset)
 }
 
 pub(crate) async fn request(
@@ -430,7 +432,9 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_failed(backend: Back
         run_at: now,
         max_attempts: 3,
     };
-    on_pool!(&app.db, pool => app::insert_job!(pool, &job, now).await.map(|_| ())).unwrap();
+    let mut tx = app.db.begin_write().await.unwrap();
+    tx.enqueue(&job, now).await.unwrap();
+    tx.commit().await.unwrap();
     let run = |at| gearshare::worker::run_once(&app.state, "w", move || at);
     // A job's time is kept in whole milliseconds, rounded up.
     let now = now + Duration::milliseconds(1);
@@ -584,10 +588,8 @@ where
 
 /// No unit is reserved twice, every success is a booking with its events and reservation,
 /// and every refusal was for dates on which no unit of the listing was free.
-async fn check_race(db: &app::db::Db, race: &Race) {
-    let overlaps = app::bookings::queries::overlapping_reservations(db)
-        .await
-        .unwrap();
+async fn check_race(db: &app::store::Db, race: &Race) {
+    let overlaps = db.overlapping_reservations().await.unwrap();
     assert_eq!(overlaps, 0, "a unit was reserved twice");
     let successes: Vec<Uuid> = race.outcomes.iter().filter_map(|o| o.3).collect();
     let refusals = race.outcomes.len() - successes.len();

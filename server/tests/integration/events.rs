@@ -5,11 +5,10 @@
 
 use crate::bookings::{booked, cancel, day, gear, member, publish};
 use crate::common::{Backend, TestApp};
-use app::db::Db;
 use app::events::bus::{self, Catchup, Delivery, EventBus};
-use app::events::{append, Event, NewEvent, Stream};
-use app::on_pool;
+use app::events::{Event, NewEvent, Stream};
 use app::payments::ledger::MOVEMENT;
+use app::store::Db;
 use chrono::Utc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -32,13 +31,14 @@ async fn all_events(db: &Db) -> Vec<Event> {
 
 /// Appends `events` in a transaction of its own and commits (or rolls back).
 async fn write(db: &Db, events: &[NewEvent], commit: bool) -> Option<i64> {
-    let begin = db.write_transaction_sql();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin_with(begin).await.unwrap();
-        let last = append(&mut tx, events, Utc::now()).await.unwrap();
-        if commit { tx.commit().await.unwrap() } else { tx.rollback().await.unwrap() }
-        last
-    })
+    let mut tx = db.begin_write().await.unwrap();
+    let last = tx.append(events, Utc::now()).await.unwrap();
+    if commit {
+        tx.commit().await.unwrap()
+    } else {
+        tx.rollback().await.unwrap()
+    }
+    last
 }
 
 async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
@@ -142,17 +142,14 @@ async fn positions_follow_commit_order_when_transactions_overlap(backend: Backen
     let mut subscriber = bus.subscribe();
     // A takes its position and holds its transaction open; B appends meanwhile and commits
     // first. A dispatcher reading in between must not deliver past A, and then must not skip it.
-    let begin = db.write_transaction_sql();
     let (a_started, a_go) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
     let first = async {
-        on_pool!(&db, pool => {
-            let mut tx = pool.begin_with(begin).await.unwrap();
-            let last = append(&mut tx, &[note(stream, 1)], Utc::now()).await.unwrap();
-            a_started.notify_one();
-            a_go.notified().await;
-            tx.commit().await.unwrap();
-            last
-        })
+        let mut tx = db.begin_write().await.unwrap();
+        let last = tx.append(&[note(stream, 1)], Utc::now()).await.unwrap();
+        a_started.notify_one();
+        a_go.notified().await;
+        tx.commit().await.unwrap();
+        last
     };
     let second = async {
         a_started.notified().await;
@@ -223,7 +220,7 @@ async fn a_restarted_dispatcher_resumes_and_a_lagging_subscriber_resyncs(backend
         Catchup::Resync => panic!("all of it is kept"),
     }
     // Past the retention window: what is asked for is gone.
-    app::events::sweep(&db, Utc::now() + chrono::Duration::seconds(1))
+    db.sweep_events(Utc::now() + chrono::Duration::seconds(1))
         .await
         .unwrap();
     assert_eq!(EventBus::after(&db, 5).await.unwrap(), Catchup::Resync);
@@ -245,16 +242,14 @@ async fn the_running_dispatcher_delivers_within_moments(backend: Backend) {
     let stream = Stream::Booking(Uuid::new_v4());
     match &db {
         // Another process's write: only the notification tells this one.
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await.unwrap();
-            append(&mut tx, &[note(stream, 1)], Utc::now())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
+        Db::Postgres(_) => {
+            let mut tx = db.begin_write().await.unwrap();
+            tx.append(&[note(stream, 1)], Utc::now()).await.unwrap();
+            tx.commit_unannounced().await.unwrap();
         }
+        // The writer's commit wakes this process's dispatcher.
         Db::Sqlite(_) => {
             write(&db, &[note(stream, 1)], true).await;
-            bus::appended();
         }
     }
     let got = tokio::time::timeout(Duration::from_secs(5), subscriber.next()).await;
@@ -292,27 +287,26 @@ async fn a_killed_listener_connection_loses_no_event() {
     };
     assert!(!killed.is_empty(), "the dispatcher never listened");
     let stream = Stream::Booking(Uuid::new_v4());
-    let mut tx = pool.begin().await.unwrap();
-    append(&mut tx, &[note(stream, 1), note(stream, 2)], Utc::now())
+    let mut tx = db.begin_write().await.unwrap();
+    tx.append(&[note(stream, 1), note(stream, 2)], Utc::now())
         .await
         .unwrap();
     for pid in &killed {
         let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
             .bind(pid)
-            .fetch_one(&mut *tx)
+            .fetch_one(pool)
             .await
             .unwrap();
         assert!(ended);
     }
-    tx.commit().await.unwrap();
+    // As another instance would: only the (lost) notification could tell the dispatcher.
+    tx.commit_unannounced().await.unwrap();
     let mut seen = Vec::new();
     for n in 1..=3 {
         if n == 3 {
-            let mut tx = pool.begin().await.unwrap();
-            append(&mut tx, &[note(stream, 3)], Utc::now())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
+            let mut tx = db.begin_write().await.unwrap();
+            tx.append(&[note(stream, 3)], Utc::now()).await.unwrap();
+            tx.commit_unannounced().await.unwrap();
         }
         let got = tokio::time::timeout(Duration::from_secs(5), subscriber.next()).await;
         match got {

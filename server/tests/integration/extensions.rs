@@ -195,9 +195,7 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
         rival_request.body
     );
     assert!(won.contains(&StatusCode::CONFLICT), "{won:?}");
-    let overlaps = app::bookings::queries::overlapping_reservations(&app.db)
-        .await
-        .unwrap();
+    let overlaps = app.db.overlapping_reservations().await.unwrap();
     assert_eq!(overlaps, 0);
     // Whatever the loser authorised was released.
     let dangling = count_all(

@@ -273,7 +273,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     }
     assert_eq!(status_of(&app, id).await, "picked_up");
     // Due by the end of the return day, two days on; two hours of grace.
-    let due = Utc::now().date_naive() + Duration::days(3);
+    let due = day(3);
     let due = due.and_hms_opt(0, 0, 0).unwrap().and_utc();
     run_jobs_at(&app, due - Duration::hours(12)).await;
     let overdue: bool = on_pool!(&app.db, pool => sqlx::query_scalar(

@@ -2,7 +2,6 @@
 
 use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use app::accounts::model::{CurrentUser, Role};
-use app::db::Db;
 use app::domain::{GeoPoint, RentalPeriod};
 use app::error::AppError;
 use app::listings::draft::ListingForm;
@@ -11,6 +10,7 @@ use app::listings::model::ListingCard;
 use app::listings::repo;
 use app::listings::search::{Search, SearchParams, Sort, PAGE_SIZE};
 use app::on_pool;
+use app::store::Db;
 use chrono::{DateTime, NaiveDate, Utc};
 use gearshare::seed::{self, SeedError, SeedOptions, SeedOutcome};
 use std::collections::HashSet;

@@ -1,8 +1,8 @@
 //! The real router, page by page, on both backends.
 
 use crate::common::{Backend, TestApp};
-use app::db::Db;
 use app::on_pool;
+use app::store::Db;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! `TestApp`: the real router over a fresh database of either backend, seeded with demo data,
 //! called in-process. Each test gets its own SQLite file or PostgreSQL database.
 
-use app::db::Db;
+use app::store::Db;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;

@@ -1,6 +1,18 @@
-//! The database handle: SQLite (the embedded default) or PostgreSQL, chosen by the URL's
-//! scheme. Repositories write one query body for both through [`on_pool!`]; where the
-//! dialects differ, a repository matches on the `Db` variant.
+//! The storage layer (server only). [`Db`] is the read handle: SQLite (the embedded default)
+//! or PostgreSQL, chosen by the URL's scheme; [`Tx`] is a write transaction on it. Each
+//! feature's storage module (`accounts::store`, `bookings::store`, ...) alone holds the SQL of
+//! its tables, as typed methods on `Db` and `Tx`, written once for both backends through
+//! [`on_pool!`] and [`on_tx!`]; every difference between the backends is a [`Dialect`]
+//! method in `backend.rs`. Nothing outside a storage module names a pool, a connection or a
+//! backend (`crate::layers` checks it).
+
+mod backend;
+mod tx;
+
+pub use backend::{Backend, Dialect};
+#[doc(hidden)]
+pub use tx::Open;
+pub use tx::Tx;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -34,13 +46,14 @@ pub enum ConnectError {
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool, so one query text and its bindings
-/// serve both backends (sqlx accepts `$1` placeholders on SQLite as well).
+/// serve both backends (sqlx accepts `$1` placeholders on SQLite as well). For storage
+/// modules only.
 #[macro_export]
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
         }
     };
 }
@@ -69,17 +82,17 @@ macro_rules! bind_args {
         let mut query = $query;
         for arg in $args {
             query = match arg {
-                $crate::db::Arg::Text(v) => query.bind(v.as_str()),
-                $crate::db::Arg::OptText(v) => query.bind(v.as_deref()),
-                $crate::db::Arg::Int(v) => query.bind(*v),
-                $crate::db::Arg::OptInt(v) => query.bind(*v),
-                $crate::db::Arg::Float(v) => query.bind(*v),
-                $crate::db::Arg::Bool(v) => query.bind(*v),
-                $crate::db::Arg::Uuid(v) => query.bind(*v),
-                $crate::db::Arg::OptUuid(v) => query.bind(*v),
-                $crate::db::Arg::Time(v) => query.bind(*v),
-                $crate::db::Arg::Date(v) => query.bind(*v),
-                $crate::db::Arg::Bytes(v) => query.bind(v.as_slice()),
+                $crate::store::Arg::Text(v) => query.bind(v.as_str()),
+                $crate::store::Arg::OptText(v) => query.bind(v.as_deref()),
+                $crate::store::Arg::Int(v) => query.bind(*v),
+                $crate::store::Arg::OptInt(v) => query.bind(*v),
+                $crate::store::Arg::Float(v) => query.bind(*v),
+                $crate::store::Arg::Bool(v) => query.bind(*v),
+                $crate::store::Arg::Uuid(v) => query.bind(*v),
+                $crate::store::Arg::OptUuid(v) => query.bind(*v),
+                $crate::store::Arg::Time(v) => query.bind(*v),
+                $crate::store::Arg::Date(v) => query.bind(*v),
+                $crate::store::Arg::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query
@@ -144,16 +157,16 @@ impl Db {
         result.map_err(|e| ConnectError::Migrate(e.to_string()))
     }
 
-    /// The statement that opens every transaction that writes: SQLite's `BEGIN IMMEDIATE`
-    /// takes the write lock at once, so no other writer can slip between this transaction's
-    /// checks and its writes. A deferred transaction that has to wait for the lock finds its
-    /// snapshot stale once it gets it and fails with "database is locked" at once, whatever
-    /// the busy timeout (seen in a browser test creating a listing while jobs wrote).
-    pub fn write_transaction_sql(&self) -> &'static str {
+    pub fn dialect(&self) -> Dialect {
         match self {
-            Db::Sqlite(_) => "BEGIN IMMEDIATE",
-            Db::Postgres(_) => "BEGIN",
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
         }
+    }
+
+    /// The statement that opens every transaction that writes ([`Dialect::begin_write`]).
+    pub fn write_transaction_sql(&self) -> &'static str {
+        self.dialect().begin_write()
     }
 
     /// The right to open a write transaction, for as long as it is held: on SQLite, one
@@ -183,6 +196,20 @@ impl Db {
         tokio::time::timeout(Duration::from_secs(1), answer)
             .await
             .unwrap_or(false)
+    }
+
+    /// A connection that hears `channel`'s notifications: PostgreSQL's, from every instance.
+    /// `None` on SQLite, where every writer is in this process and wakes its readers itself.
+    pub async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<Option<sqlx::postgres::PgListener>, sqlx::Error> {
+        let Db::Postgres(pool) = self else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(channel).await?;
+        Ok(Some(listener))
     }
 
     pub async fn close(&self) {

@@ -2,7 +2,7 @@
 //! later, such as expiring a request nobody answered.
 //!
 //! Why not a queue crate (apalis was the candidate): a job must exist exactly when the change
-//! that needs it commits, so it is written in that change's transaction ([`insert_job!`]).
+//! that needs it commits, so it is written in that change's transaction ([`Tx::enqueue`]).
 //! apalis's SQL storages enqueue through their own pool, and we choose the backend at run
 //! time, which its typed storages do not. The queue here is small on purpose:
 //! - jobs survive restarts (they are rows);
@@ -15,8 +15,11 @@
 //! Handlers must still tolerate a second run (a lease can run out under a slow handler);
 //! expiring a booking does, because the state machine refuses to expire an answered request.
 
-use crate::db::Db;
-use crate::on_pool;
+pub mod store;
+
+use crate::store::Db;
+#[cfg(doc)]
+use crate::store::Tx;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -63,35 +66,6 @@ pub fn due_millis(at: DateTime<Utc>) -> i64 {
     (at.timestamp_micros() + 999).div_euclid(1000)
 }
 
-pub const INSERT_SQL: &str =
-    "INSERT INTO jobs (id, kind, payload, run_at, max_attempts, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
-
-/// Writes `$job` with `$executor` (a pool or an open transaction) on either backend.
-#[macro_export]
-macro_rules! insert_job {
-    ($executor:expr, $job:expr, $now:expr) => {
-        $crate::insert_job_with_id!($executor, uuid::Uuid::new_v4(), $job, $now)
-    };
-}
-
-/// [`insert_job!`] with the job's id chosen by the caller, who can then delete it by id.
-#[macro_export]
-macro_rules! insert_job_with_id {
-    ($executor:expr, $id:expr, $job:expr, $now:expr) => {{
-        let job: &$crate::jobs::NewJob = $job;
-        let run_at = $crate::jobs::due_millis(job.run_at);
-        sqlx::query($crate::jobs::INSERT_SQL)
-            .bind($id)
-            .bind(job.kind)
-            .bind(job.payload.as_str())
-            .bind(run_at)
-            .bind(job.max_attempts)
-            .bind($now.timestamp_millis())
-            .execute($executor)
-    }};
-}
-
 /// A job a worker holds until its lease runs out.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClaimedJob {
@@ -103,24 +77,6 @@ pub struct ClaimedJob {
     pub max_attempts: i64,
 }
 
-fn claim_sql(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => {
-            "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM jobs WHERE outcome IS NULL AND run_at <= $3 \
-                 AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at LIMIT 1) \
-             RETURNING id, kind, payload, attempts, max_attempts"
-        }
-        Db::Postgres(_) => {
-            "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM jobs WHERE outcome IS NULL AND run_at <= $3 \
-                 AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at LIMIT 1 \
-                 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, kind, payload, attempts, max_attempts"
-        }
-    }
-}
-
 /// Takes the next due job for `worker` until `now + lease`, if there is one.
 pub async fn claim(
     db: &Db,
@@ -128,13 +84,7 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<ClaimedJob>, sqlx::Error> {
-    let sql = claim_sql(db);
-    on_pool!(db, pool => sqlx::query_as(sql)
-        .bind((now + lease).timestamp_millis())
-        .bind(worker)
-        .bind(now.timestamp_millis())
-        .fetch_optional(pool)
-        .await)
+    db.claim_job(worker, now, now + lease).await
 }
 
 /// The wait before attempt `attempts + 1`: 10 s, 20 s, 40 s… up to an hour.
@@ -152,33 +102,14 @@ pub async fn settle(
     now: DateTime<Utc>,
     result: Result<(), String>,
 ) -> Result<Settled, sqlx::Error> {
-    let now_ms = now.timestamp_millis();
-    let (settled, sql, run_at, error) = match result {
-        Ok(()) => (
-            Settled::Done,
-            "UPDATE jobs SET outcome = 'done', finished_at = $3, locked_until = NULL, last_error = $4 \
-             WHERE id = $1 AND locked_by = $2 AND outcome IS NULL",
-            now_ms,
-            None,
-        ),
-        Err(error) if job.attempts >= job.max_attempts => (
-            Settled::Failed,
-            "UPDATE jobs SET outcome = 'failed', finished_at = $3, locked_until = NULL, last_error = $4 \
-             WHERE id = $1 AND locked_by = $2 AND outcome IS NULL",
-            now_ms,
-            Some(error),
-        ),
-        Err(error) => (
-            Settled::Retry,
-            "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $4 \
-             WHERE id = $1 AND locked_by = $2 AND outcome IS NULL",
-            (now + backoff(job.attempts)).timestamp_millis(),
-            Some(error),
-        ),
+    let settled = match &result {
+        Ok(()) => Settled::Done,
+        Err(_) if job.attempts >= job.max_attempts => Settled::Failed,
+        Err(_) => Settled::Retry,
     };
-    on_pool!(db, pool => sqlx::query(sql)
-        .bind(job.id).bind(worker).bind(run_at).bind(error)
-        .execute(pool).await.map(|_| ()))?;
+    let retry_at = now + backoff(job.attempts);
+    db.settle_job(job.id, worker, settled, now, retry_at, result.err())
+        .await?;
     Ok(settled)
 }
 

@@ -1,18 +1,56 @@
-//! Account queries. One text per query serves SQLite and PostgreSQL (see `crate::db`); a
+//! Account queries. One text per query serves SQLite and PostgreSQL (see `crate::store`); a
 //! change and its audit record are written in one transaction.
 
 use super::audit::AuditEvent;
 use super::model::{AdminOverview, AuditEntry, CurrentUser, DisplayName, Email, Role, UserRow};
 use super::password::PasswordHashText;
 use super::two_factor::{BackupCodeDigest, TotpSecret};
-use crate::db::{Arg, Db};
 use crate::error::AppError;
-use crate::events::{self, NewEvent, Stream};
+use crate::events::{NewEvent, Stream};
 use crate::secrets::{KeyId, Keys, Sealed};
-use crate::{bind_args, insert_audit, on_pool};
+use crate::store::{Arg, Db, Tx};
+use crate::{bind_args, on_pool, on_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
+
+pub const INSERT_AUDIT_SQL: &str =
+    "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Writes `$event` with `$executor` (a pool or an open transaction) on either backend, for
+/// the listings transactions that still hold their own SQL; others call [`Tx::record_audit`].
+#[macro_export]
+macro_rules! insert_audit {
+    ($executor:expr, $event:expr, $now:expr) => {{
+        let event: &$crate::accounts::audit::AuditEvent = $event;
+        let truncate = |text: &Option<String>, max: usize| {
+            text.as_ref()
+                .map(|t| t.chars().take(max).collect::<String>())
+        };
+        sqlx::query($crate::accounts::store::INSERT_AUDIT_SQL)
+            .bind($now)
+            .bind(event.actor)
+            .bind(event.subject)
+            .bind(event.kind.as_str())
+            .bind(truncate(&event.client.ip, 64))
+            .bind(truncate(&event.client.user_agent, 400))
+            .bind(event.detail.to_string())
+            .execute($executor)
+    }};
+}
+
+impl Tx {
+    /// Writes the audit record `event` at `now`, in this transaction.
+    pub async fn record_audit(
+        &mut self,
+        event: &AuditEvent,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => insert_audit!(conn, event, now).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+}
 
 /// What logging in needs to know about an account.
 #[derive(Debug)]
@@ -89,25 +127,19 @@ async fn audited(
     audit: &AuditEvent,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    on_pool!(db, pool => {
-        let _writer = db.writer().await?;
-        let mut tx = pool.begin_with(db.write_transaction_sql()).await?;
-        for (position, (sql, args)) in statements.iter().enumerate() {
-            let changed = bind_args!(sqlx::query(sql), args)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if position == 0 && expect == Expect::FirstChangesOne && changed != 1 {
-                return Ok(false);
-            }
+    let mut tx = db.begin_write().await?;
+    for (position, (sql, args)) in statements.iter().enumerate() {
+        let changed = on_tx!(tx, conn => bind_args!(sqlx::query(sql), args)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        if position == 0 && expect == Expect::FirstChangesOne && changed != 1 {
+            return Ok(false);
         }
-        insert_audit!(&mut *tx, audit, now).await?;
-        let change = account_event(audit);
-        events::append(&mut tx, change.as_slice(), now).await?;
-        tx.commit().await?;
-        events::bus::appended();
-        Ok(true)
-    })
+    }
+    tx.record_audit(audit, now).await?;
+    let change = account_event(audit);
+    tx.append(change.as_slice(), now).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The account's stream hears of each audited change to it, by kind only: the detail, the
@@ -710,4 +742,166 @@ pub async fn reseal_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppError> 
         "SELECT COUNT(*) FROM backup_codes WHERE used_at IS NULL AND key_id <> $1")
         .bind(current.0).fetch_one(pool).await)?;
     Ok(done)
+}
+
+/// How a session record is written: a new one never overwrites another's id; saving only
+/// updates, so a session ended meanwhile (log out everywhere, suspension, password change)
+/// stays ended even if a request that was already running writes it back.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum SessionWrite {
+    New,
+    Update,
+}
+
+impl Db {
+    /// Writes session `id`; answers the rows written (0: a new id was taken, or the session
+    /// to update is gone).
+    pub(super) async fn write_session(
+        &self,
+        how: SessionWrite,
+        id: &str,
+        user_id: Option<Uuid>,
+        data: &str,
+        expires_at: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let sql = match how {
+            SessionWrite::New => {
+                "INSERT INTO sessions (id, user_id, data, expires_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING"
+            }
+            SessionWrite::Update => {
+                "UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1"
+            }
+        };
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(id).bind(user_id).bind(data).bind(expires_at)
+            .execute(pool).await.map(|done| done.rows_affected()))
+    }
+
+    /// Session `id`'s data and expiry, unless it expired by `now`.
+    pub(super) async fn session(
+        &self,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<(String, i64)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+            .bind(id).bind(now).fetch_optional(pool).await)
+    }
+
+    pub(super) async fn delete_session(&self, id: &str) -> Result<u64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id).execute(pool).await.map(|done| done.rows_affected()))
+    }
+
+    pub(super) async fn end_sessions_of(&self, user_id: Uuid) -> Result<u64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id).execute(pool).await.map(|done| done.rows_affected()))
+    }
+
+    /// How many sessions of `user_id` other than `current` are alive at `now`.
+    pub(super) async fn other_sessions(
+        &self,
+        user_id: Uuid,
+        current: &str,
+        now: i64,
+    ) -> Result<i64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND id <> $2 AND expires_at > $3")
+            .bind(user_id).bind(current).bind(now).fetch_one(pool).await)
+    }
+
+    /// How many bookings `user` rents or lends that are not over. It reads the bookings'
+    /// table from here because bookings build on accounts, not the other way round.
+    pub(super) async fn rentals_in_progress(&self, user: Uuid) -> Result<i64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings WHERE (renter_id = $1 OR owner_id = $1) \
+             AND status NOT IN ('declined', 'expired', 'cancelled', 'completed')")
+            .bind(user).fetch_one(pool).await)
+    }
+
+    pub(super) async fn delete_audit_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<u64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM audit_events WHERE at < $1")
+            .bind(before).execute(pool).await.map(|done| done.rows_affected()))
+    }
+
+    /// Deletes sessions expired by `now` and login attempts counted before `attempts_before`.
+    pub(super) async fn sweep_sessions(
+        &self,
+        now: i64,
+        attempts_before: i64,
+    ) -> Result<u64, sqlx::Error> {
+        on_pool!(self, pool => {
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now).execute(pool).await?.rows_affected();
+            let attempts = sqlx::query("DELETE FROM auth_attempts WHERE at < $1")
+                .bind(attempts_before).execute(pool).await?.rows_affected();
+            Ok(sessions + attempts)
+        })
+    }
+}
+
+/// Counted attempts (`auth_attempts`), by bucket: a limit's name and its key.
+impl Db {
+    /// Counts an attempt in `bucket` at `now`; answers its id, and the count and oldest time
+    /// of the bucket's attempts after `since` up to and including it. Attempts on one bucket
+    /// are counted one after another (SQLite's one writer, a name lock on PostgreSQL):
+    /// without that, two attempts whose ids were handed out in one order but committed in
+    /// the other could each count without the other and both slip under the limit.
+    pub(super) async fn count_attempt(
+        &self,
+        bucket: &str,
+        now: i64,
+        since: i64,
+    ) -> Result<(i64, i64, Option<i64>), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let lock = tx.dialect().name_lock();
+        let counted = on_tx!(tx, conn => {
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(bucket).execute(&mut *conn).await?;
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2) RETURNING id")
+                .bind(bucket).bind(now).fetch_one(&mut *conn).await?;
+            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(at) FROM auth_attempts \
+                 WHERE bucket = $1 AND at > $2 AND id <= $3")
+                .bind(bucket).bind(since).bind(id).fetch_one(&mut *conn).await?;
+            Ok::<_, sqlx::Error>((id, count, oldest))
+        })?;
+        tx.commit().await?;
+        Ok(counted)
+    }
+
+    /// The count, oldest and latest time of `bucket`'s attempts after `since`.
+    pub(super) async fn attempts_since(
+        &self,
+        bucket: &str,
+        since: i64,
+    ) -> Result<(i64, Option<i64>, Option<i64>), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*), MIN(at), MAX(at) FROM auth_attempts WHERE bucket = $1 AND at > $2")
+            .bind(bucket).bind(since).fetch_one(pool).await)
+    }
+
+    pub(super) async fn record_attempt(&self, bucket: &str, at: i64) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2)")
+            .bind(bucket).bind(at).execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    pub(super) async fn clear_attempts(&self, bucket: &str) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM auth_attempts WHERE bucket = $1")
+            .bind(bucket).execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    pub(super) async fn forget_attempt(&self, id: i64) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM auth_attempts WHERE id = $1")
+            .bind(id).execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
 }

@@ -1,0 +1,587 @@
+//! The SQL of the bookings' tables: `bookings`, `booking_events`, `reservations` and
+//! `booking_photos`. Rows are read as they are stored; `queries` and `service` make them
+//! the marketplace's types.
+
+use super::service::ListingTerms;
+use crate::domain::booking::{Booking, NewBooking};
+use crate::domain::evidence::PhotoStage;
+use crate::domain::Party;
+use crate::store::{Db, Tx};
+use crate::{on_pool, on_tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+/// Pairs of reservations that hold one unit on a shared day. Always 0: the contention test,
+/// the benchmark and `gearshare replay` check it.
+pub const OVERLAPS_SQL: &str = "SELECT COUNT(*) FROM reservations a JOIN reservations b \
+     ON a.unit_id = b.unit_id AND a.id < b.id \
+     AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on";
+
+/// Lists show the most recent bookings; nobody has hundreds of current ones.
+const LIST_LIMIT: i64 = 200;
+
+#[derive(FromRow)]
+pub(super) struct LineRow {
+    pub(super) id: Uuid,
+    pub(super) listing_id: Uuid,
+    pub(super) listing_title: String,
+    pub(super) starts_on: NaiveDate,
+    pub(super) ends_on: NaiveDate,
+    pub(super) status: String,
+    pub(super) currency: String,
+    pub(super) total_minor: i64,
+    pub(super) counterpart: String,
+    pub(super) at_risk: bool,
+}
+
+/// A booking line's columns, `b` being the booking: whether its unit's previous renter is
+/// overdue (out with the gear, marked overdue, and no booking of the unit in between) says it
+/// is at risk.
+const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.starts_on, \
+     b.ends_on, b.status, b.currency, b.total_minor, \
+     EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
+         AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
+         AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
+             AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
+             AND m.starts_on < b.starts_on)) AS at_risk";
+
+#[derive(FromRow)]
+pub(super) struct PendingRow {
+    #[sqlx(flatten)]
+    pub(super) line: LineRow,
+    pub(super) unit_label: String,
+    pub(super) rental_minor: i64,
+    pub(super) expires_at: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+pub(super) struct ViewRow {
+    #[sqlx(flatten)]
+    pub(super) line: LineRow,
+    pub(super) renter_name: String,
+    pub(super) unit_label: String,
+    pub(super) pickup_instructions: String,
+    pub(super) card_last4: Option<String>,
+}
+
+impl Db {
+    /// Pairs of reservations that hold one unit on a shared day. Always 0: the contention
+    /// test, the benchmark and `gearshare replay` check it.
+    pub async fn overlapping_reservations(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(OVERLAPS_SQL).fetch_one(pool).await)
+    }
+
+    /// The renter's bookings, the latest pickup first.
+    pub(super) async fn renter_booking_rows(
+        &self,
+        renter: Uuid,
+    ) -> Result<Vec<LineRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
+             JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.owner_id \
+             WHERE b.renter_id = $1 ORDER BY b.starts_on DESC, b.created_at DESC LIMIT $2"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(renter).bind(LIST_LIMIT).fetch_all(pool).await)
+    }
+
+    /// The owner's unanswered requests (soonest deadline first), and accepted bookings not
+    /// yet returned by `today`.
+    pub(super) async fn owner_request_rows(
+        &self,
+        owner: Uuid,
+        today: NaiveDate,
+    ) -> Result<(Vec<PendingRow>, Vec<LineRow>), sqlx::Error> {
+        let pending_sql = format!(
+            "SELECT {LINE_COLUMNS}, u.name AS counterpart, lu.label AS unit_label, \
+                 b.rental_minor, b.expires_at FROM bookings b \
+             JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
+             JOIN listing_units lu ON lu.id = b.unit_id \
+             WHERE b.owner_id = $1 AND b.status = 'requested' ORDER BY b.expires_at LIMIT $2"
+        );
+        let upcoming_sql = format!(
+            "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
+             JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
+             WHERE b.owner_id = $1 AND b.status IN ('accepted', 'paid', 'picked_up') \
+             AND b.ends_on >= $3 \
+             ORDER BY b.starts_on LIMIT $2"
+        );
+        on_pool!(self, pool => {
+            let pending = sqlx::query_as(&pending_sql).bind(owner).bind(LIST_LIMIT)
+                .fetch_all(pool).await?;
+            let upcoming = sqlx::query_as(&upcoming_sql).bind(owner).bind(LIST_LIMIT)
+                .bind(today).fetch_all(pool).await?;
+            Ok((pending, upcoming))
+        })
+    }
+
+    /// What booking `id`'s page shows of its row and the people and unit around it.
+    pub(super) async fn booking_view_row(&self, id: Uuid) -> Result<Option<ViewRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
+                 lu.label AS unit_label, l.pickup_instructions, b.card_last4 FROM bookings b \
+             JOIN listings l ON l.id = b.listing_id JOIN users uo ON uo.id = b.owner_id \
+             JOIN users ur ON ur.id = b.renter_id JOIN listing_units lu ON lu.id = b.unit_id \
+             WHERE b.id = $1"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+    }
+}
+
+const EVIDENCE_COUNT_SQL: &str =
+    "SELECT COUNT(*) FROM booking_photos WHERE booking_id = $1 AND party = $2 AND stage = $3";
+
+/// An evidence photo as stored: id, party, stage, width, height.
+pub(super) type EvidenceRow = (Uuid, String, String, i64, i64);
+
+impl Db {
+    /// How many photos `party` added to booking `id` at `stage`.
+    pub(super) async fn evidence_count(
+        &self,
+        id: Uuid,
+        party: Party,
+        stage: PhotoStage,
+    ) -> Result<i64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(EVIDENCE_COUNT_SQL)
+            .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(pool).await)
+    }
+
+    /// Booking `id`'s photos, oldest first.
+    pub(super) async fn evidence_rows(&self, id: Uuid) -> Result<Vec<EvidenceRow>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, party, stage, width, height FROM booking_photos WHERE booking_id = $1 \
+             ORDER BY created_at, id")
+            .bind(id).fetch_all(pool).await)
+    }
+
+    /// Photo `photo` of booking `id`: its storage key and the booking's renter and owner, in
+    /// one statement (a page asks for each of its photos; no replay of events per image).
+    pub(super) async fn evidence_file(
+        &self,
+        id: Uuid,
+        photo: Uuid,
+    ) -> Result<Option<(String, Uuid, Uuid)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT p.storage_key, b.renter_id, b.owner_id FROM booking_photos p \
+             JOIN bookings b ON b.id = p.booking_id WHERE p.id = $1 AND p.booking_id = $2")
+            .bind(photo).bind(id).fetch_optional(pool).await)
+    }
+}
+
+impl Tx {
+    /// Holds booking `id` until the transaction ends (on PostgreSQL its row lock; SQLite's
+    /// writer holds everything) and reads its events' payloads, oldest first; `None` when
+    /// there is no such booking.
+    pub(super) async fn hold_booking(
+        &mut self,
+        id: Uuid,
+    ) -> Result<Option<Vec<String>>, sqlx::Error> {
+        let lock = format!(
+            "SELECT id FROM bookings WHERE id = $1{}",
+            self.dialect().lock_rows()
+        );
+        on_tx!(self, conn => {
+            let found: Option<Uuid> = sqlx::query_scalar(&lock)
+                .bind(id).fetch_optional(&mut *conn).await?;
+            if found.is_none() {
+                return Ok(None);
+            }
+            sqlx::query_scalar(
+                "SELECT payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
+                .bind(id).fetch_all(&mut *conn).await.map(Some)
+        })
+    }
+
+    pub(super) async fn evidence_count(
+        &mut self,
+        id: Uuid,
+        party: Party,
+        stage: PhotoStage,
+    ) -> Result<i64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(EVIDENCE_COUNT_SQL)
+            .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(conn).await)
+    }
+
+    /// Records photo `photo` of booking `id`, stored under `key`, `(width, height)` pixels.
+    pub(super) async fn add_evidence_photo(
+        &mut self,
+        photo: Uuid,
+        id: Uuid,
+        (party, stage): (Party, PhotoStage),
+        key: &str,
+        (width, height): (u32, u32),
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+            "INSERT INTO booking_photos (id, booking_id, party, stage, storage_key, width, \
+             height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(photo).bind(id).bind(party.as_str()).bind(stage.as_str())
+            .bind(key).bind(i64::from(width)).bind(i64::from(height)).bind(now)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+}
+
+/// A row of `booking_events`: the event's number in its booking, its kind, who did it and
+/// as which party, and the event itself as JSON.
+#[derive(Clone, Debug)]
+pub(super) struct EventRow {
+    pub(super) booking: Uuid,
+    pub(super) seq: i64,
+    pub(super) kind: &'static str,
+    pub(super) actor: Option<Uuid>,
+    pub(super) role: Party,
+    pub(super) payload: String,
+    pub(super) at: DateTime<Utc>,
+}
+
+/// What inserting a new booking's row did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Inserted {
+    Done,
+    /// The renter's form key is taken: a second submission of the form committed first.
+    KeyTaken,
+}
+
+/// What holding a unit's days did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reserved {
+    Done,
+    /// Another reservation holds some of the days (PostgreSQL's exclusion constraint).
+    Clashed,
+}
+
+/// Whether `error` is PostgreSQL's exclusion constraint on reservations (`23P01`).
+fn is_clash(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("23P01"))
+}
+
+const TERMS_COLUMNS: &str = "owner_id, status, currency, daily_price_minor, weekly_price_minor, \
+     monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
+     instant_booking, time_zone, cancellation_policy, included_items, late_fee_minor";
+
+/// The columns of the bookings row that change after the request.
+const UPDATE_BOOKING_SQL: &str = "UPDATE bookings SET status = $2, decline_reason = $3, \
+     cancelled_by = $4, refund_minor = $5, updated_at = $6, overdue = $7, ends_on = $8, \
+     days = $9, rental_minor = $10, service_fee_minor = $11, total_minor = $12 WHERE id = $1";
+
+const INSERT_RESERVATION_SQL: &str = "INSERT INTO reservations (id, listing_id, unit_id, kind, \
+     starts_on, ends_on, note, created_by, created_at, booking_id) \
+     VALUES ($1, $2, $3, 'booking', $4, $5, '', $6, $7, $8)";
+
+/// Who cancelled and what was refunded, as the row keeps them.
+fn cancellation(booking: &Booking) -> (Option<&'static str>, Option<i64>) {
+    match booking.cancellation {
+        Some((by, refund)) => (Some(by.as_str()), Some(refund.total_minor())),
+        None => (None, None),
+    }
+}
+
+impl Db {
+    /// Listing `listing`'s terms, as a plain read.
+    pub(super) async fn listing_terms(
+        &self,
+        listing: Uuid,
+    ) -> Result<Option<ListingTerms>, sqlx::Error> {
+        let sql = format!("SELECT {TERMS_COLUMNS} FROM listings WHERE id = $1");
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(listing).fetch_optional(pool).await)
+    }
+
+    /// A request's first look, in one statement before any lock: listing `listing`'s terms,
+    /// the renter's booking made with form key `key`, how many requests they have waiting,
+    /// and a unit free on the rental days.
+    pub(super) async fn glance(
+        &self,
+        listing: Uuid,
+        renter: Uuid,
+        key: Uuid,
+        (from, to): (NaiveDate, NaiveDate),
+    ) -> Result<Option<Glance>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {TERMS_COLUMNS}, \
+             (SELECT b.id FROM bookings b WHERE b.renter_id = $2 AND b.idempotency_key = $3) \
+               AS earlier, \
+             (SELECT COUNT(*) FROM bookings b WHERE b.renter_id = $2 AND b.status = 'requested') \
+               AS open_requests, \
+             (SELECT u.id FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
+                 SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
+                 AND r.starts_on < $5 AND r.ends_on > $4) LIMIT 1) AS unit \
+             FROM listings WHERE id = $1"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(listing).bind(renter).bind(key).bind(from).bind(to)
+            .fetch_optional(pool).await)
+    }
+
+    /// The booking renter `renter` made with form key `key`: id, listing and days.
+    pub(super) async fn keyed_booking(
+        &self,
+        renter: Uuid,
+        key: Uuid,
+    ) -> Result<Option<Keyed>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(KEYED_SQL)
+            .bind(renter).bind(key).fetch_optional(pool).await)
+    }
+
+    /// Booking `id`'s events as stored, oldest first: when, and the event as JSON.
+    pub(super) async fn booking_event_rows(
+        &self,
+        id: Uuid,
+    ) -> Result<Vec<(DateTime<Utc>, String)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT at, payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
+            .bind(id).fetch_all(pool).await)
+    }
+}
+
+const KEYED_SQL: &str = "SELECT id, listing_id, starts_on, ends_on FROM bookings \
+     WHERE renter_id = $1 AND idempotency_key = $2";
+
+/// A booking found by its form key: id, listing, first and last day.
+pub(super) type Keyed = (Uuid, Uuid, NaiveDate, NaiveDate);
+
+/// A request's first look ([`Db::glance`]).
+#[derive(FromRow)]
+pub(super) struct Glance {
+    #[sqlx(flatten)]
+    pub(super) terms: ListingTerms,
+    pub(super) earlier: Option<Uuid>,
+    pub(super) unit: Option<Uuid>,
+    pub(super) open_requests: i64,
+}
+
+impl Tx {
+    /// Holds the listing of booking `id` (see `Tx::lock_listing`), as every writer of a
+    /// listing's reservations does before it holds a booking; answers the listing.
+    pub(super) async fn hold_listing_of(&mut self, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        let listing: Option<Uuid> = on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT listing_id FROM bookings WHERE id = $1")
+            .bind(id).fetch_optional(conn).await)?;
+        let Some(listing) = listing else {
+            return Ok(None);
+        };
+        self.lock_listing(listing).await?;
+        Ok(Some(listing))
+    }
+
+    /// Listing `listing`'s terms, held until the transaction ends.
+    pub(super) async fn listing_terms(
+        &mut self,
+        listing: Uuid,
+    ) -> Result<Option<ListingTerms>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {TERMS_COLUMNS} FROM listings WHERE id = $1{}",
+            self.dialect().lock_rows()
+        );
+        on_tx!(self, conn => sqlx::query_as(&sql).bind(listing).fetch_optional(conn).await)
+    }
+
+    /// The renter's booking made with form key `key`, and the first active unit of
+    /// `listing` with nothing reserved on `[from, until)`.
+    pub(super) async fn earlier_and_free_unit(
+        &mut self,
+        (renter, key): (Uuid, Uuid),
+        listing: Uuid,
+        (from, until): (NaiveDate, NaiveDate),
+    ) -> Result<(Option<Uuid>, Option<Uuid>), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as("SELECT \
+             (SELECT b.id FROM bookings b WHERE b.renter_id = $1 AND b.idempotency_key = $2) \
+               AS earlier, \
+             (SELECT u.id FROM listing_units u \
+              WHERE u.listing_id = $3 AND u.active AND NOT EXISTS ( \
+                  SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
+                  AND r.starts_on < $5 AND r.ends_on > $4) \
+              ORDER BY u.label LIMIT 1) AS unit")
+            .bind(renter).bind(key).bind(listing).bind(from).bind(until)
+            .fetch_one(conn).await)
+    }
+
+    pub(super) async fn keyed_booking(
+        &mut self,
+        renter: Uuid,
+        key: Uuid,
+    ) -> Result<Option<Keyed>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(KEYED_SQL)
+            .bind(renter).bind(key).fetch_optional(conn).await)
+    }
+
+    /// How many of `renter`'s requests wait for an answer.
+    pub(super) async fn open_requests(&mut self, renter: Uuid) -> Result<i64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bookings WHERE renter_id = $1 AND status = 'requested'")
+            .bind(renter).fetch_one(conn).await)
+    }
+
+    /// Inserts the row of the new `booking`, made with form key `key` and paid with the card
+    /// ending `card_last4`.
+    pub(super) async fn insert_booking(
+        &mut self,
+        booking: &Booking,
+        key: Uuid,
+        card_last4: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Inserted, sqlx::Error> {
+        let t = &booking.terms;
+        let (cancelled_by, refund) = cancellation(booking);
+        let inserted = on_tx!(self, conn => sqlx::query(
+            "INSERT INTO bookings (id, listing_id, unit_id, renter_id, \
+             owner_id, status, starts_on, ends_on, buffer_days, currency, days, rental_minor, \
+             service_fee_minor, deposit_minor, total_minor, cancellation_policy, instant, \
+             pickup_at, expires_at, decline_reason, cancelled_by, refund_minor, idempotency_key, \
+             created_at, updated_at, card_last4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25)")
+            .bind(t.id).bind(t.listing).bind(t.unit).bind(t.renter).bind(t.owner)
+            .bind(booking.status.as_str()).bind(t.period.from()).bind(t.period.to())
+            .bind(t.buffer_days).bind(t.quote.total.currency.code()).bind(t.quote.days)
+            .bind(t.quote.rental.minor).bind(t.quote.service_fee.minor)
+            .bind(t.quote.deposit.minor).bind(t.quote.total.minor).bind(t.policy.as_str())
+            .bind(t.instant).bind(t.pickup_at).bind(t.expires_at)
+            .bind(booking.decline_reason.as_deref()).bind(cancelled_by).bind(refund)
+            .bind(key).bind(at).bind(card_last4)
+            .execute(conn).await.map(|done| done.rows_affected()));
+        match inserted {
+            // The booking's one unique key besides its random id is the renter's form key.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Inserted::KeyTaken),
+            Err(error) => Err(error),
+            Ok(_) => Ok(Inserted::Done),
+        }
+    }
+
+    /// Writes `booking`'s changing columns as they are after a change at `at`.
+    pub(super) async fn update_booking(
+        &mut self,
+        booking: &Booking,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        let t = &booking.terms;
+        let (cancelled_by, refund) = cancellation(booking);
+        on_tx!(self, conn => sqlx::query(UPDATE_BOOKING_SQL)
+            .bind(t.id).bind(booking.status.as_str()).bind(booking.decline_reason.as_deref())
+            .bind(cancelled_by).bind(refund).bind(at).bind(booking.handover.overdue)
+            // An extension moves the return day and the price.
+            .bind(t.period.to()).bind(t.quote.days).bind(t.quote.rental.minor)
+            .bind(t.quote.service_fee.minor).bind(t.quote.total.minor)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Holds booking `booking`'s unit for `[from, until)`, recorded as made by `by` at `at`.
+    pub(super) async fn reserve(
+        &mut self,
+        booking: &NewBooking,
+        (from, until): (NaiveDate, NaiveDate),
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Reserved, sqlx::Error> {
+        let reserved = on_tx!(self, conn => sqlx::query(INSERT_RESERVATION_SQL)
+            .bind(Uuid::new_v4()).bind(booking.listing).bind(booking.unit)
+            .bind(from).bind(until).bind(by).bind(at).bind(booking.id)
+            .execute(conn).await.map(|done| done.rows_affected()));
+        match reserved {
+            Err(error) if is_clash(&error) => Ok(Reserved::Clashed),
+            Err(error) => Err(error),
+            Ok(_) => Ok(Reserved::Done),
+        }
+    }
+
+    /// Frees the unit booking `id` holds.
+    pub(super) async fn release_unit(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
+            .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// How many reservations hold `unit` on a day of `[from, until)`.
+    pub(super) async fn reservations_of_unit(
+        &mut self,
+        unit: Uuid,
+        (from, until): (NaiveDate, NaiveDate),
+    ) -> Result<i64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reservations WHERE unit_id = $1 AND starts_on < $2 \
+                 AND ends_on > $3")
+            .bind(unit).bind(until).bind(from).fetch_one(conn).await)
+    }
+
+    /// Adds booking events, all at once.
+    pub(super) async fn add_booking_events(
+        &mut self,
+        rows: &[EventRow],
+    ) -> Result<(), sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        on_tx!(self, conn => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO booking_events (booking_id, seq, kind, actor_id, actor_role, \
+                 payload, at) ");
+            insert.push_values(rows, |mut row, event| {
+                row.push_bind(event.booking)
+                    .push_bind(event.seq)
+                    .push_bind(event.kind)
+                    .push_bind(event.actor)
+                    .push_bind(event.role.as_str())
+                    .push_bind(event.payload.as_str())
+                    .push_bind(event.at);
+            });
+            insert.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+}
+
+/// The first day another reservation holds unit `$1` within `[$3, $4)`, booking `$2`'s own
+/// aside.
+const FIRST_TAKEN_SQL: &str = "SELECT starts_on FROM reservations WHERE unit_id = $1 \
+     AND (booking_id IS NULL OR booking_id <> $2) AND starts_on < $4 AND ends_on > $3 \
+     ORDER BY starts_on LIMIT 1";
+
+impl Db {
+    /// The first day another reservation than booking `booking`'s holds `unit` within
+    /// `[from, until)`.
+    pub(super) async fn first_taken_day(
+        &self,
+        unit: Uuid,
+        booking: Uuid,
+        (from, until): (NaiveDate, NaiveDate),
+    ) -> Result<Option<NaiveDate>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(FIRST_TAKEN_SQL)
+            .bind(unit).bind(booking).bind(from).bind(until).fetch_optional(pool).await)
+    }
+
+    /// The title of listing `listing`, for a booking's pages.
+    pub(super) async fn listing_title(&self, listing: Uuid) -> Result<Option<String>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT title FROM listings WHERE id = $1")
+            .bind(listing).fetch_optional(pool).await)
+    }
+}
+
+impl Tx {
+    /// [`Db::first_taken_day`], inside the transaction.
+    pub(super) async fn first_taken_day(
+        &mut self,
+        unit: Uuid,
+        booking: Uuid,
+        (from, until): (NaiveDate, NaiveDate),
+    ) -> Result<Option<NaiveDate>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(FIRST_TAKEN_SQL)
+            .bind(unit).bind(booking).bind(from).bind(until).fetch_optional(conn).await)
+    }
+
+    /// Grows booking `id`'s reservation to end at `until` (with the owner's turnaround).
+    pub(super) async fn grow_reservation(
+        &mut self,
+        id: Uuid,
+        until: NaiveDate,
+    ) -> Result<Reserved, sqlx::Error> {
+        let grown = on_tx!(self, conn => sqlx::query(
+                "UPDATE reservations SET ends_on = $2 WHERE booking_id = $1")
+            .bind(id).bind(until).execute(conn).await.map(|done| done.rows_affected()));
+        match grown {
+            Err(error) if is_clash(&error) => Ok(Reserved::Clashed),
+            Err(error) => Err(error),
+            Ok(_) => Ok(Reserved::Done),
+        }
+    }
+}

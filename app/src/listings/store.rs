@@ -1,0 +1,527 @@
+//! The SQL of the listings' tables: `listings`, `listing_units`, `listing_photos` and the
+//! owners' blocks in `reservations`. (The search and the owner's pages still read through
+//! `repo` and write through `manage`, which move here next.)
+
+use super::draft::ListingDraft;
+use crate::domain::{GeoPoint, RentalPeriod};
+use crate::store::{Db, Tx};
+use crate::{on_pool, on_tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+impl Tx {
+    /// Holds listing `id` until the transaction ends and answers its status (`None`: no such
+    /// listing). Every writer of the listing's reservations holds it first (requests, owner
+    /// blocks, extensions, replay's rewrite), so on PostgreSQL they queue on its row instead
+    /// of racing for the same free unit; a writer that also holds a booking takes the listing
+    /// first. SQLite's one writer at a time holds everything already.
+    pub async fn lock_listing(&mut self, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+        let sql = format!(
+            "SELECT status FROM listings WHERE id = $1{}",
+            self.dialect().lock_rows()
+        );
+        on_tx!(self, conn => sqlx::query_scalar(&sql).bind(id).fetch_optional(conn).await)
+    }
+}
+
+/// The columns a draft sets, in the order [`bind_draft`] binds them.
+const DRAFT_COLUMNS: [&str; 24] = [
+    "title",
+    "description",
+    "category_slug",
+    "condition",
+    "brand",
+    "model",
+    "currency",
+    "daily_price_minor",
+    "weekly_price_minor",
+    "monthly_price_minor",
+    "deposit_minor",
+    "min_days",
+    "max_days",
+    "lead_time_days",
+    "buffer_days",
+    "instant_booking",
+    "city",
+    "latitude",
+    "longitude",
+    "pickup_instructions",
+    "time_zone",
+    "cancellation_policy",
+    "included_items",
+    "late_fee_minor",
+];
+
+/// Binds `draft`'s values (with its `time_zone`) in the order of [`DRAFT_COLUMNS`].
+fn bind_draft<'q, DB: sqlx::Database>(
+    values: &mut sqlx::query_builder::Separated<'_, 'q, DB, &'static str>,
+    draft: &'q ListingDraft,
+    time_zone: &'q str,
+) where
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    values
+        .push_bind(draft.title.as_str())
+        .push_bind(draft.description.as_str())
+        .push_bind(draft.category.as_str())
+        .push_bind(draft.condition.as_str())
+        .push_bind(draft.brand.as_str())
+        .push_bind(draft.model.as_str())
+        .push_bind(draft.currency.code())
+        .push_bind(draft.daily_minor)
+        .push_bind(draft.weekly_minor)
+        .push_bind(draft.monthly_minor)
+        .push_bind(draft.deposit_minor)
+        .push_bind(draft.min_days)
+        .push_bind(draft.max_days)
+        .push_bind(draft.lead_time_days)
+        .push_bind(draft.buffer_days)
+        .push_bind(draft.instant_booking)
+        .push_bind(draft.city.as_str())
+        .push_bind(draft.position.latitude)
+        .push_bind(draft.position.longitude)
+        .push_bind(draft.pickup_instructions.as_str())
+        .push_bind(time_zone)
+        .push_bind(draft.cancellation_policy.as_str())
+        .push_bind(draft.included_items.as_str())
+        .push_bind(draft.late_fee_minor);
+}
+
+/// A unit of a listing as its edit plans it: id, label, active, upcoming bookings.
+pub(super) type UnitRow = (Uuid, String, bool, i64);
+
+/// One of the owner's listings as their list shows it.
+#[derive(FromRow)]
+pub(super) struct OwnerRow {
+    pub(super) id: Uuid,
+    pub(super) title: String,
+    pub(super) status: String,
+    pub(super) currency: String,
+    pub(super) daily_price_minor: i64,
+    pub(super) units: i64,
+    pub(super) photo_key: Option<String>,
+    pub(super) photo_alt: Option<String>,
+    pub(super) photo_variants: Option<String>,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
+/// A photo to record: its id, where its shown size is stored, its size, alt text and every
+/// size as `srcset` wants them.
+pub(super) struct NewPhoto<'a> {
+    pub(super) id: Uuid,
+    pub(super) key: &'a str,
+    pub(super) width: u32,
+    pub(super) height: u32,
+    pub(super) alt: String,
+    pub(super) variants: String,
+}
+
+/// What recording an owner's block did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Blocked {
+    Done,
+    /// Another reservation holds some of the days (PostgreSQL's exclusion constraint).
+    Clashed,
+}
+
+impl Db {
+    /// Listings an older version stored without a public position: id and exact position.
+    pub(super) async fn unplaced_listings(&self) -> Result<Vec<(Uuid, f64, f64)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, latitude, longitude FROM listings WHERE public_latitude IS NULL")
+            .fetch_all(pool).await)
+    }
+
+    /// Gives listing `id` its public position, unless it has one; answers whether it did.
+    pub(super) async fn place_listing(
+        &self,
+        id: Uuid,
+        public: GeoPoint,
+    ) -> Result<bool, sqlx::Error> {
+        let placed = on_pool!(self, pool => sqlx::query(
+            "UPDATE listings SET public_latitude = $2, public_longitude = $3 \
+             WHERE id = $1 AND public_latitude IS NULL")
+            .bind(id).bind(public.latitude).bind(public.longitude)
+            .execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(placed == 1)
+    }
+
+    /// The time zone of `owner`'s account.
+    pub(super) async fn owner_time_zone(&self, owner: Uuid) -> Result<Option<String>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
+            .bind(owner).fetch_optional(pool).await)
+    }
+
+    pub(super) async fn category_exists(&self, slug: &str) -> Result<bool, sqlx::Error> {
+        let known: Option<String> = on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT slug FROM categories WHERE slug = $1")
+            .bind(slug).fetch_optional(pool).await)?;
+        Ok(known.is_some())
+    }
+
+    /// Listing `id`'s owner and status.
+    pub(super) async fn owner_and_status(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as("SELECT owner_id, status FROM listings WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
+    /// The owner's listings, archived ones last, newest first within each group.
+    pub(super) async fn owner_rows(&self, owner: Uuid) -> Result<Vec<OwnerRow>, sqlx::Error> {
+        const SQL: &str = "SELECT l.id, l.title, l.status, l.currency, l.daily_price_minor, \
+                (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) \
+                    AS units, \
+                p.storage_key AS photo_key, p.alt_text AS photo_alt, \
+                p.variants AS photo_variants, l.updated_at \
+             FROM listings l \
+             LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
+             WHERE l.owner_id = $1 \
+             ORDER BY CASE WHEN l.status = 'archived' THEN 1 ELSE 0 END, l.created_at DESC, \
+                 l.id DESC";
+        on_pool!(self, pool => sqlx::query_as(SQL).bind(owner).fetch_all(pool).await)
+    }
+
+    /// How many photos listing `id` has, and its title.
+    pub(super) async fn photo_count_and_title(
+        &self,
+        id: Uuid,
+    ) -> Result<(i64, String), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM listing_photos WHERE listing_id = $1), title \
+             FROM listings WHERE id = $1")
+            .bind(id).fetch_one(pool).await)
+    }
+}
+
+impl Tx {
+    /// How many listings `owner` published after `since`, and when the oldest of them was.
+    pub(super) async fn published_since(
+        &mut self,
+        owner: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, Option<DateTime<Utc>>), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+            "SELECT COUNT(*), MIN(created_at) FROM listings WHERE owner_id = $1 AND created_at > $2")
+            .bind(owner).bind(since).fetch_one(conn).await)
+    }
+
+    /// Inserts listing `id` of `owner` from `draft`, published, at `public` for searchers.
+    pub(super) async fn insert_listing(
+        &mut self,
+        (id, owner): (Uuid, Uuid),
+        draft: &ListingDraft,
+        time_zone: &str,
+        public: GeoPoint,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => {
+            let mut insert = sqlx::QueryBuilder::new("INSERT INTO listings (id, owner_id, ");
+            insert.push(DRAFT_COLUMNS.join(", "));
+            insert.push(", created_at, updated_at, public_latitude, public_longitude, status, \
+                         version) VALUES (");
+            let mut values = insert.separated(", ");
+            values.push_bind(id).push_bind(owner);
+            bind_draft(&mut values, draft, time_zone);
+            values.push_bind(now).push_bind(now).push_bind(public.latitude)
+                .push_bind(public.longitude);
+            insert.push(", 'active', 1)");
+            insert.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Saves `draft` over version `version` of listing `id`, which must not be archived;
+    /// false when that version is not the current one (nothing written). The public position
+    /// moves only when the exact one does (the right-hand sides read the row as it was), so
+    /// saving other fields never gives searchers a fresh sample.
+    pub(super) async fn update_listing(
+        &mut self,
+        (id, version): (Uuid, i64),
+        draft: &ListingDraft,
+        time_zone: &str,
+        public: GeoPoint,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let (latitude, longitude) = (draft.position.latitude, draft.position.longitude);
+        let changed = on_tx!(self, conn => {
+            let mut update = sqlx::QueryBuilder::new("UPDATE listings SET (");
+            update.push(DRAFT_COLUMNS.join(", ")).push(") = (");
+            bind_draft(&mut update.separated(", "), draft, time_zone);
+            update.push("), version = version + 1, updated_at = ").push_bind(now);
+            for (column, exact) in [("public_latitude", "latitude"), ("public_longitude", "longitude")] {
+                let value = if exact == "latitude" { public.latitude } else { public.longitude };
+                update.push(format!(", {column} = CASE WHEN public_latitude IS NULL OR latitude <> "))
+                    .push_bind(latitude).push(" OR longitude <> ").push_bind(longitude)
+                    .push(" THEN ").push_bind(value).push(format!(" ELSE {column} END"));
+            }
+            update.push(" WHERE id = ").push_bind(id).push(" AND version = ").push_bind(version)
+                .push(" AND status <> 'archived'");
+            update.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Listing `id`'s units, each with its bookings not over by `today`.
+    pub(super) async fn units_of(
+        &mut self,
+        id: Uuid,
+        today: NaiveDate,
+    ) -> Result<Vec<UnitRow>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+            "SELECT u.id, u.label, u.active, \
+                    (SELECT COUNT(*) FROM reservations r WHERE r.unit_id = u.id \
+                        AND r.kind = 'booking' AND r.ends_on > $2) AS upcoming \
+             FROM listing_units u WHERE u.listing_id = $1")
+            .bind(id).bind(today).fetch_all(conn).await)
+    }
+
+    pub(super) async fn set_unit_active(
+        &mut self,
+        unit: Uuid,
+        active: bool,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query("UPDATE listing_units SET active = $1 WHERE id = $2")
+            .bind(active).bind(unit).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    pub(super) async fn add_unit(
+        &mut self,
+        listing: Uuid,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+                "INSERT INTO listing_units (id, listing_id, label, active, created_at) \
+                 VALUES ($1, $2, $3, TRUE, $4)")
+            .bind(Uuid::new_v4()).bind(listing).bind(label).bind(now)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Moves listing `id` from status `from` to `to`; false when it was no longer `from`.
+    pub(super) async fn change_listing_status(
+        &mut self,
+        id: Uuid,
+        (from, to): (&str, &str),
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let changed = on_tx!(self, conn => sqlx::query(
+                "UPDATE listings SET status = $1, version = version + 1, updated_at = $2 \
+                 WHERE id = $3 AND status = $4")
+            .bind(to).bind(now).bind(id).bind(from)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(changed == 1)
+    }
+
+    /// The active units of `listing` (only `unit` when given): id and label.
+    pub(super) async fn active_units(
+        &mut self,
+        listing: Uuid,
+        unit: Option<Uuid>,
+    ) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+                "SELECT id, label FROM listing_units WHERE listing_id = $1 AND active \
+                 AND ($2 IS NULL OR id = $2) ORDER BY label")
+            .bind(listing).bind(unit).fetch_all(conn).await)
+    }
+
+    /// How many reservations hold `unit` on a day of `period`.
+    pub(super) async fn reservations_on(
+        &mut self,
+        unit: Uuid,
+        period: RentalPeriod,
+    ) -> Result<i64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reservations WHERE unit_id = $1 AND starts_on < $2 \
+                 AND ends_on > $3")
+            .bind(unit).bind(period.to()).bind(period.from()).fetch_one(conn).await)
+    }
+
+    /// Blocks `period` on `unit` of `listing`, with the owner's `note`.
+    pub(super) async fn add_block(
+        &mut self,
+        (listing, unit): (Uuid, Uuid),
+        period: RentalPeriod,
+        note: &str,
+        (by, now): (Uuid, DateTime<Utc>),
+    ) -> Result<Blocked, sqlx::Error> {
+        let added = on_tx!(self, conn => sqlx::query(
+                "INSERT INTO reservations (id, listing_id, unit_id, kind, starts_on, ends_on, \
+                 note, created_by, created_at) VALUES ($1, $2, $3, 'block', $4, $5, $6, $7, $8)")
+            .bind(Uuid::new_v4()).bind(listing).bind(unit).bind(period.from()).bind(period.to())
+            .bind(note).bind(by).bind(now)
+            .execute(conn).await.map(|done| done.rows_affected()));
+        match added {
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23P01") => {
+                Ok(Blocked::Clashed)
+            }
+            Err(error) => Err(error),
+            Ok(_) => Ok(Blocked::Done),
+        }
+    }
+
+    /// Removes block `block` of `listing` (never a booking); false when there is none.
+    pub(super) async fn remove_block(
+        &mut self,
+        listing: Uuid,
+        block: Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let removed = on_tx!(self, conn => sqlx::query(
+                "DELETE FROM reservations WHERE id = $1 AND listing_id = $2 AND kind = 'block'")
+            .bind(block).bind(listing).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(removed == 1)
+    }
+
+    /// How many photos `listing` has, and the position after its last.
+    pub(super) async fn photo_count_and_next(
+        &mut self,
+        listing: Uuid,
+    ) -> Result<(i64, i64), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(MAX(position) + 1, 0) FROM listing_photos \
+                 WHERE listing_id = $1")
+            .bind(listing).fetch_one(conn).await)
+    }
+
+    /// Records `photo` of `listing` at `position`.
+    pub(super) async fn add_photo(
+        &mut self,
+        listing: Uuid,
+        position: i64,
+        photo: &NewPhoto<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+                "INSERT INTO listing_photos (id, listing_id, position, storage_key, content_type, \
+                 width, height, alt_text, variants, created_at) \
+                 VALUES ($1, $2, $3, $4, 'image/jpeg', $5, $6, $7, $8, $9)")
+            .bind(photo.id).bind(listing).bind(position).bind(photo.key)
+            .bind(i64::from(photo.width)).bind(i64::from(photo.height))
+            .bind(photo.alt.as_str()).bind(photo.variants.as_str()).bind(now)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Removes photo `photo` of `listing`, the photos after it moving up one place; answers
+    /// its storage key and variants, or `None` when there is no such photo.
+    pub(super) async fn remove_photo(
+        &mut self,
+        listing: Uuid,
+        photo: Uuid,
+    ) -> Result<Option<(String, String)>, sqlx::Error> {
+        on_tx!(self, conn => {
+            let row: Option<(String, String, i64)> = sqlx::query_as(
+                "DELETE FROM listing_photos WHERE id = $1 AND listing_id = $2 \
+                 RETURNING storage_key, variants, position")
+                .bind(photo).bind(listing).fetch_optional(&mut *conn).await?;
+            let Some((key, variants, position)) = row else {
+                return Ok(None);
+            };
+            // One row at a time, lowest first, so (listing, position) stays unique throughout.
+            let later: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM listing_photos WHERE listing_id = $1 AND position > $2 \
+                 ORDER BY position")
+                .bind(listing).bind(position).fetch_all(&mut *conn).await?;
+            for id in later {
+                sqlx::query("UPDATE listing_photos SET position = position - 1 WHERE id = $1")
+                    .bind(id).execute(&mut *conn).await?;
+            }
+            Ok(Some((key, variants)))
+        })
+    }
+
+    /// Moves photo `photo` of `listing` one place earlier: `Some(false)` when it is first
+    /// already, `None` when there is no such photo.
+    pub(super) async fn move_photo_earlier(
+        &mut self,
+        listing: Uuid,
+        photo: Uuid,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        on_tx!(self, conn => {
+            let position: Option<i64> = sqlx::query_scalar(
+                "SELECT position FROM listing_photos WHERE id = $1 AND listing_id = $2")
+                .bind(photo).bind(listing).fetch_optional(&mut *conn).await?;
+            let Some(position) = position else {
+                return Ok(None);
+            };
+            if position > 0 {
+                // Through a free position: (listing, position) is unique at every step.
+                let parked = 1_000_000 + position;
+                for (from, to) in [(position, parked), (position - 1, position), (parked, position - 1)] {
+                    sqlx::query(
+                        "UPDATE listing_photos SET position = $1 WHERE listing_id = $2 \
+                         AND position = $3")
+                        .bind(to).bind(listing).bind(from).execute(&mut *conn).await?;
+                }
+            }
+            Ok(Some(position > 0))
+        })
+    }
+}
+
+/// A unit's held days as the calendar feed reads them: unit, first day, day after the last.
+pub(super) type HeldDays = (Uuid, NaiveDate, NaiveDate);
+
+impl Db {
+    /// The secret of listing `id`'s calendar feed: `fresh` when it had none, or always when
+    /// `renew` (the old address then stops working at once).
+    pub(super) async fn calendar_token(
+        &self,
+        id: Uuid,
+        fresh: &str,
+        renew: bool,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let set = if renew {
+            "UPDATE listings SET calendar_token = $2 WHERE id = $1"
+        } else {
+            "UPDATE listings SET calendar_token = $2 WHERE id = $1 AND calendar_token IS NULL"
+        };
+        on_pool!(self, pool => {
+            sqlx::query(set).bind(id).bind(fresh).execute(pool).await?;
+            sqlx::query_scalar("SELECT calendar_token FROM listings WHERE id = $1")
+                .bind(id).fetch_one(pool).await
+        })
+    }
+
+    /// The listing whose feed secret is `token`: id, time zone and status.
+    pub(super) async fn listing_of_calendar(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Uuid, String, String)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+                "SELECT id, time_zone, status FROM listings WHERE calendar_token = $1")
+            .bind(token).fetch_optional(pool).await)
+    }
+
+    pub(super) async fn listing_time_zone(&self, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT time_zone FROM listings WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
+    /// How many active units listing `id` has, and what holds them on `[first, last)`.
+    pub(super) async fn held_days(
+        &self,
+        id: Uuid,
+        (first, last): (NaiveDate, NaiveDate),
+    ) -> Result<(i64, Vec<HeldDays>), sqlx::Error> {
+        on_pool!(self, pool => {
+            let units = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM listing_units WHERE listing_id = $1 AND active")
+                .bind(id).fetch_one(pool).await?;
+            let taken = sqlx::query_as(
+                "SELECT r.unit_id, r.starts_on, r.ends_on FROM reservations r \
+                 JOIN listing_units u ON u.id = r.unit_id \
+                 WHERE r.listing_id = $1 AND u.active AND r.ends_on > $2 AND r.starts_on < $3")
+                .bind(id).bind(first).bind(last).fetch_all(pool).await?;
+            Ok((units, taken))
+        })
+    }
+}

@@ -1,0 +1,94 @@
+//! The SQL of the payments tables this app writes: the ledger (`ledger_entries`) and the
+//! write-ahead log of provider calls (`payment_calls`). The sandbox provider keeps its own
+//! tables in `sandbox.rs`, as a real provider keeps its own database.
+
+use crate::domain::ledger::EntryKind;
+use crate::domain::Money;
+use crate::store::{Db, Tx};
+use crate::{on_pool, on_tx};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Writes a ledger row, once per idempotency key.
+const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, amount_minor, \
+     currency, payment_ref, idempotency_key, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (idempotency_key) DO NOTHING";
+
+/// A ledger row as stored: kind, amount, currency, the provider's reference, time.
+pub(super) type EntryRow = (String, i64, String, String, DateTime<Utc>);
+
+impl Db {
+    /// Booking `id`'s ledger rows, oldest first.
+    pub(super) async fn ledger_rows(&self, id: Uuid) -> Result<Vec<EntryRow>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT kind, amount_minor, currency, payment_ref, at FROM ledger_entries \
+             WHERE booking_id = $1 ORDER BY id")
+            .bind(id).fetch_all(pool).await)
+    }
+
+    /// Whether any ledger row names the provider's payment `reference`.
+    pub(super) async fn payment_recorded(&self, reference: &str) -> Result<bool, sqlx::Error> {
+        let found: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT 1 FROM ledger_entries WHERE payment_ref = $1 LIMIT 1")
+            .bind(reference).fetch_optional(pool).await)?;
+        Ok(found.is_some())
+    }
+
+    /// Notes the call `key` (its `step`, JSON) for `booking` before it goes to the provider.
+    pub(super) async fn note_payment_call(
+        &self,
+        booking: Uuid,
+        key: &str,
+        step: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO payment_calls (idempotency_key, booking_id, step, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING")
+            .bind(key).bind(booking).bind(step).bind(at).execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The calls of `booking` noted and not yet answered: their keys and steps (JSON).
+    pub(super) async fn unanswered_payment_calls(
+        &self,
+        booking: Uuid,
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT idempotency_key, step FROM payment_calls WHERE booking_id = $1 \
+             ORDER BY created_at")
+            .bind(booking).fetch_all(pool).await)
+    }
+}
+
+impl Tx {
+    /// Writes `amount` of `kind` for `booking` under `key`; false when a row with that key
+    /// was written before (and nothing changed).
+    pub async fn record_entry(
+        &mut self,
+        booking: Uuid,
+        kind: EntryKind,
+        amount: Money,
+        payment_ref: &str,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let done = on_tx!(self, conn => sqlx::query(INSERT_ENTRY_SQL)
+            .bind(booking)
+            .bind(kind.as_str())
+            .bind(amount.minor)
+            .bind(amount.currency.code())
+            .bind(payment_ref)
+            .bind(key)
+            .bind(at)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// Marks the provider call `key` answered.
+    pub async fn answer_payment_call(&mut self, key: &str) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query("DELETE FROM payment_calls WHERE idempotency_key = $1")
+            .bind(key).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+}
