@@ -2,7 +2,6 @@
 //! histogram and the database pool's connections. Plain atomics: a handful of series does not
 //! need an exporter crate.
 
-use app::on_pool;
 use app::store::Db;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -66,7 +65,7 @@ impl Metrics {
         sample(&mut out, &bucket, ("le", "+Inf"), count);
         let sum = load(&self.duration_micros) as f64 / 1e6;
         let _ = writeln!(out, "{duration}_sum {sum}\n{duration}_count {count}");
-        let (size, idle) = on_pool!(db, pool => (pool.size(), pool.num_idle()));
+        let (size, idle) = db.connections();
         let connections = "gearshare_db_connections";
         family(
             &mut out,

@@ -10,11 +10,10 @@
 //! as settling, not reported. An authorisation no booking records whose guard is still
 //! queued (`payments::unused`) is counted as releasing, not reported.
 
-use crate::replay::{group_events, snapshot_sql};
+use crate::replay::group_events;
 use app::bookings::settle::SETTLE_JOB;
 use app::domain::booking::replay;
 use app::domain::ledger::{by_payment, check as check_booking, EntryKind, Position};
-use app::on_pool;
 use app::payments::sandbox::authorized_reference;
 use app::payments::unused::{authorize_key, hold_key, RELEASE_UNUSED_JOB};
 use app::store::Db;
@@ -48,18 +47,6 @@ pub struct Report {
     pub discrepancies: Vec<Discrepancy>,
 }
 
-type EntryRow = (Uuid, String, i64, String);
-type PaymentRow = (String, String, i64, i64, i64, i64, String);
-/// Events, ledger entries, provider payments, the bookings whose settlement is queued and
-/// the attempts whose guard is.
-type Snapshot = (
-    Vec<(Uuid, String)>,
-    Vec<EntryRow>,
-    Vec<PaymentRow>,
-    Vec<String>,
-    Vec<String>,
-);
-
 /// What the provider's record of one payment should say, by the ledger.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Sums {
@@ -80,30 +67,19 @@ fn add(sums: &mut Sums, kind: EntryKind, amount: i64) {
 }
 
 pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
-    let snapshot = snapshot_sql(db);
-    let (events, entries, payments, settling, guarded): Snapshot = on_pool!(db, pool => {
-        let mut tx = pool.begin_with(snapshot).await?;
-        let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
-            .fetch_all(&mut *tx).await?;
-        let entries = sqlx::query_as("SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries ORDER BY id")
-            .fetch_all(&mut *tx).await?;
-        let payments = sqlx::query_as("SELECT reference, purpose, amount_minor, captured_minor, \
-             released_minor, refunded_minor, status FROM sandbox_payments")
-            .fetch_all(&mut *tx).await?;
-        let settling = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL")
-            .bind(SETTLE_JOB).fetch_all(&mut *tx).await?;
-        let guards: Vec<String> = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL")
-            .bind(RELEASE_UNUSED_JOB).fetch_all(&mut *tx).await?;
-        let mut guarded = Vec::new();
-        for attempt in guards.iter().filter_map(|g| Uuid::parse_str(g).ok()) {
-            let answers: Vec<String> = sqlx::query_scalar("SELECT answer FROM sandbox_requests \
-                 WHERE idempotency_key IN ($1, $2) AND operation = 'authorize'")
-                .bind(authorize_key(attempt)).bind(hold_key(attempt)).fetch_all(&mut *tx).await?;
-            guarded.extend(answers.iter().filter_map(|a| authorized_reference(a)));
-        }
-        tx.commit().await?;
-        (events, entries, payments, settling, guarded)
-    });
+    let mut tx = db.begin_snapshot().await?;
+    let events = tx.all_booking_events().await?;
+    let entries = tx.all_ledger_rows().await?;
+    let payments = tx.sandbox_payment_rows().await?;
+    let settling = tx.pending_payloads(SETTLE_JOB).await?;
+    let guards = tx.pending_payloads(RELEASE_UNUSED_JOB).await?;
+    let mut guarded = Vec::new();
+    for attempt in guards.iter().filter_map(|g| Uuid::parse_str(g).ok()) {
+        let keys = [authorize_key(attempt), hold_key(attempt)];
+        let answers = tx.sandbox_authorizations(&keys).await?;
+        guarded.extend(answers.iter().filter_map(|a| authorized_reference(a)));
+    }
+    tx.commit().await?;
     let guarded: HashSet<String> = guarded.into_iter().collect();
     let settling: HashSet<String> = settling.into_iter().collect();
     let mut report = Report {

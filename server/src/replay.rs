@@ -3,10 +3,9 @@
 //! difference; `--apply` writes the rebuilt values over the stored ones.
 
 use app::bookings::service::reserved_until;
+use app::bookings::store::StoredBooking;
 use app::domain::booking::{replay, Booking, BookingEvent};
-use app::on_pool;
 use app::store::Db;
-use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::fmt;
 use uuid::Uuid;
@@ -39,37 +38,12 @@ pub struct Report {
     pub overlaps: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredRow {
-    id: Uuid,
-    listing_id: Uuid,
-    unit_id: Uuid,
-    renter_id: Uuid,
-    status: String,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    total_minor: i64,
-    decline_reason: Option<String>,
-    cancelled_by: Option<String>,
-    refund_minor: Option<i64>,
-    overdue: bool,
-    /// The reservation holding the booking's unit, if any (at most one: a unique index).
-    held_unit: Option<Uuid>,
-    held_from: Option<NaiveDate>,
-    held_until: Option<NaiveDate>,
-}
-
-const ROWS_SQL: &str = "SELECT b.id, b.listing_id, b.unit_id, b.renter_id, b.status, \
-     b.starts_on, b.ends_on, b.total_minor, b.decline_reason, b.cancelled_by, b.refund_minor, b.overdue, \
-     r.unit_id AS held_unit, r.starts_on AS held_from, r.ends_on AS held_until \
-     FROM bookings b LEFT JOIN reservations r ON r.booking_id = b.id";
-
 fn text<T: fmt::Debug>(value: T) -> String {
     format!("{value:?}")
 }
 
 /// The columns a booking row should hold, as (name, stored, rebuilt).
-fn compare(row: &StoredRow, booking: &Booking) -> Vec<(&'static str, String, String)> {
+fn compare(row: &StoredBooking, booking: &Booking) -> Vec<(&'static str, String, String)> {
     let t = &booking.terms;
     let (cancelled_by, refund) = match booking.cancellation {
         Some((by, refund)) => (Some(by.as_str().to_owned()), Some(refund.total_minor())),
@@ -135,26 +109,15 @@ pub fn group_events(rows: Vec<(Uuid, String)>) -> (Logs, Vec<(Uuid, String)>) {
     (logs, unreadable)
 }
 
-/// The statement that opens one consistent, read-only view of the database.
-pub fn snapshot_sql(db: &Db) -> &'static str {
-    db.dialect().begin_snapshot()
-}
-
 /// Rebuilds every booking from its events and lists where the stored state differs.
 pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
     // One snapshot, so that a booking changed by a running server between two reads is not
     // reported as a difference.
-    let snapshot = snapshot_sql(db);
-    let (events, rows, overlaps): (Vec<(Uuid, String)>, Vec<StoredRow>, i64) = on_pool!(db, pool => {
-        let mut tx = pool.begin_with(snapshot).await?;
-        let events = sqlx::query_as("SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
-            .fetch_all(&mut *tx).await?;
-        let rows = sqlx::query_as(ROWS_SQL).fetch_all(&mut *tx).await?;
-        let overlaps = sqlx::query_scalar(app::bookings::store::OVERLAPS_SQL)
-            .fetch_one(&mut *tx).await?;
-        tx.commit().await?;
-        (events, rows, overlaps)
-    });
+    let mut tx = db.begin_snapshot().await?;
+    let events = tx.all_booking_events().await?;
+    let rows = tx.stored_bookings().await?;
+    let overlaps = tx.overlapping_reservations().await?;
+    tx.commit().await?;
     let mut report = Report {
         events: events.len(),
         overlaps,
@@ -169,7 +132,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             rebuilt: "a readable event".into(),
         });
     }
-    let mut rows: BTreeMap<Uuid, StoredRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+    let mut rows: BTreeMap<Uuid, StoredBooking> = rows.into_iter().map(|r| (r.id, r)).collect();
     report.bookings = logs.len().max(rows.len());
     for (id, log) in &logs {
         let rebuilt = match replay(log) {

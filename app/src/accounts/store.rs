@@ -2,14 +2,16 @@
 //! change and its audit record are written in one transaction.
 
 use super::audit::AuditEvent;
-use super::model::{AdminOverview, AuditEntry, CurrentUser, DisplayName, Email, Role, UserRow};
+use super::model::{
+    AccountStatus, AdminOverview, AuditEntry, CurrentUser, DisplayName, Email, Role, UserRow,
+};
 use super::password::PasswordHashText;
 use super::two_factor::{BackupCodeDigest, TotpSecret};
 use crate::error::AppError;
 use crate::events::{NewEvent, Stream};
 use crate::secrets::{KeyId, Keys, Sealed};
-use crate::store::{Arg, Db, Tx};
-use crate::{bind_args, on_pool, on_tx};
+use crate::store::{Db, Tx};
+use crate::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -75,7 +77,7 @@ fn login_record((id, name, email, role, status, hash, two_factor_on): LoginRow) 
             role: Role::from_db(&role),
             two_factor_on,
         },
-        active: status == "active",
+        active: AccountStatus::parse(&status) == Some(AccountStatus::Active),
         password_hash: hash.map(PasswordHashText::from_db),
         two_factor_on,
     }
@@ -110,36 +112,30 @@ fn email_taken(error: sqlx::Error) -> AppError {
     }
 }
 
-/// Whether `audited` commits whatever the statements changed, or only when the first one
-/// changed exactly one row (a conditional update that lost a race changes nothing).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    Any,
-    FirstChangesOne,
-}
-
-/// Runs `statements` and then writes `audit`, all in one transaction, so a change never
-/// lands without its audit record. False when `expect` was not met (nothing is committed).
-async fn audited(
-    db: &Db,
-    statements: &[(&str, Vec<Arg>)],
-    expect: Expect,
+/// Ends an account change that `tx` wrote: its audit record and the account's event go in
+/// the same transaction, so a change never lands without them.
+async fn commit_audited(
+    mut tx: Tx,
     audit: &AuditEvent,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    for (position, (sql, args)) in statements.iter().enumerate() {
-        let changed = on_tx!(tx, conn => bind_args!(sqlx::query(sql), args)
-            .execute(conn).await.map(|done| done.rows_affected()))?;
-        if position == 0 && expect == Expect::FirstChangesOne && changed != 1 {
-            return Ok(false);
-        }
-    }
+) -> Result<(), sqlx::Error> {
     tx.record_audit(audit, now).await?;
-    let change = account_event(audit);
-    tx.append(change.as_slice(), now).await?;
-    tx.commit().await?;
-    Ok(true)
+    tx.append(account_event(audit).as_slice(), now).await?;
+    tx.commit().await
+}
+
+impl Tx {
+    async fn end_sessions(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
+    async fn delete_backup_codes(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
+            .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
 }
 
 /// The account's stream hears of each audited change to it, by kind only: the detail, the
@@ -168,21 +164,15 @@ pub async fn create(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    let insert = (
-        "INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        vec![
-            Arg::Uuid(account.id),
-            Arg::Text(account.email.as_str().into()),
-            Arg::Text(account.name.as_str().into()),
-            Arg::Text(account.password_hash.as_db().into()),
-            Arg::Text(account.role.as_str().into()),
-            Arg::Time(now),
-        ],
-    );
-    audited(db, &[insert], Expect::Any, audit, now)
-        .await
-        .map_err(email_taken)?;
+    let mut tx = db.begin_write().await?;
+    on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6)")
+        .bind(account.id).bind(account.email.as_str()).bind(account.name.as_str())
+        .bind(account.password_hash.as_db()).bind(account.role.as_str()).bind(now)
+        .execute(conn).await.map(|done| done.rows_affected()))
+    .map_err(email_taken)?;
+    commit_audited(tx, audit, now).await?;
     Ok(())
 }
 
@@ -286,7 +276,6 @@ pub async fn accept_totp_step(db: &Db, id: Uuid, step: i64) -> Result<bool, AppE
     Ok(updated == 1)
 }
 
-/// Turns two-factor on with fresh backup codes; false when enrolment was not started.
 pub async fn enable_two_factor(
     db: &Db,
     keys: &Keys,
@@ -296,28 +285,29 @@ pub async fn enable_two_factor(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<bool, AppError> {
-    let mut statements = vec![
-        (
-            "UPDATE users SET totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
-             WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL",
-            vec![Arg::Uuid(id), Arg::Time(now), Arg::Int(step)],
-        ),
-        (
-            "DELETE FROM backup_codes WHERE user_id = $1",
-            vec![Arg::Uuid(id)],
-        ),
-    ];
     let key = keys.current();
-    for code in backup_codes {
-        let hash = keys
-            .keyed_hash(key, code.as_bytes())
-            .map_err(|e| AppError::internal("backup code", e))?;
-        statements.push((
-            "INSERT INTO backup_codes (user_id, code_hash, key_id) VALUES ($1, $2, $3)",
-            vec![Arg::Uuid(id), Arg::Bytes(hash), Arg::Int(key.0)],
-        ));
+    let hashes = backup_codes
+        .iter()
+        .map(|code| keys.keyed_hash(key, code.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::internal("backup code", e))?;
+    let mut tx = db.begin_write().await?;
+    let enabled = on_tx!(tx, conn => sqlx::query(
+            "UPDATE users SET totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
+             WHERE id = $1 AND totp_secret IS NOT NULL AND totp_enabled_at IS NULL")
+        .bind(id).bind(now).bind(step).execute(conn).await.map(|done| done.rows_affected()))?;
+    if enabled != 1 {
+        return Ok(false);
     }
-    Ok(audited(db, &statements, Expect::FirstChangesOne, audit, now).await?)
+    tx.delete_backup_codes(id).await?;
+    for hash in &hashes {
+        on_tx!(tx, conn => sqlx::query(
+                "INSERT INTO backup_codes (user_id, code_hash, key_id) VALUES ($1, $2, $3)")
+            .bind(id).bind(hash.as_slice()).bind(key.0)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+    }
+    commit_audited(tx, audit, now).await?;
+    Ok(true)
 }
 
 pub async fn disable_two_factor(
@@ -326,18 +316,13 @@ pub async fn disable_two_factor(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    let statements = [
-        (
+    let mut tx = db.begin_write().await?;
+    on_tx!(tx, conn => sqlx::query(
             "UPDATE users SET totp_secret = NULL, totp_key_id = NULL, totp_enabled_at = NULL, \
-             totp_last_step = NULL, updated_at = $2 WHERE id = $1",
-            vec![Arg::Uuid(id), Arg::Time(now)],
-        ),
-        (
-            "DELETE FROM backup_codes WHERE user_id = $1",
-            vec![Arg::Uuid(id)],
-        ),
-    ];
-    audited(db, &statements, Expect::Any, audit, now).await?;
+             totp_last_step = NULL, updated_at = $2 WHERE id = $1")
+        .bind(id).bind(now).execute(conn).await.map(|done| done.rows_affected()))?;
+    tx.delete_backup_codes(id).await?;
+    commit_audited(tx, audit, now).await?;
     Ok(())
 }
 
@@ -395,18 +380,13 @@ pub async fn update_profile(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    let update = (
-        "UPDATE users SET name = $2, email = $3, updated_at = $4 WHERE id = $1",
-        vec![
-            Arg::Uuid(id),
-            Arg::Text(name.as_str().into()),
-            Arg::Text(email.as_str().into()),
-            Arg::Time(now),
-        ],
-    );
-    audited(db, &[update], Expect::Any, audit, now)
-        .await
-        .map_err(email_taken)?;
+    let mut tx = db.begin_write().await?;
+    on_tx!(tx, conn => sqlx::query(
+            "UPDATE users SET name = $2, email = $3, updated_at = $4 WHERE id = $1")
+        .bind(id).bind(name.as_str()).bind(email.as_str()).bind(now)
+        .execute(conn).await.map(|done| done.rows_affected()))
+    .map_err(email_taken)?;
+    commit_audited(tx, audit, now).await?;
     Ok(())
 }
 
@@ -417,15 +397,12 @@ pub async fn set_password(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    let update = (
-        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
-        vec![
-            Arg::Uuid(id),
-            Arg::Text(hash.as_db().into()),
-            Arg::Time(now),
-        ],
-    );
-    audited(db, &[update], Expect::Any, audit, now).await?;
+    let mut tx = db.begin_write().await?;
+    on_tx!(tx, conn => sqlx::query(
+            "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        .bind(id).bind(hash.as_db()).bind(now)
+        .execute(conn).await.map(|done| done.rows_affected()))?;
+    commit_audited(tx, audit, now).await?;
     Ok(())
 }
 
@@ -439,26 +416,23 @@ pub async fn set_suspended(
     audit: &AuditEvent,
 ) -> Result<bool, AppError> {
     let (to, from) = if suspended {
-        ("suspended", "active")
+        (AccountStatus::Suspended, AccountStatus::Active)
     } else {
-        ("active", "suspended")
+        (AccountStatus::Active, AccountStatus::Suspended)
     };
-    let mut statements = vec![(
-        "UPDATE users SET status = $2, updated_at = $4 WHERE id = $1 AND status = $3",
-        vec![
-            Arg::Uuid(id),
-            Arg::Text(to.into()),
-            Arg::Text(from.into()),
-            Arg::Time(now),
-        ],
-    )];
-    if suspended {
-        statements.push((
-            "DELETE FROM sessions WHERE user_id = $1",
-            vec![Arg::Uuid(id)],
-        ));
+    let mut tx = db.begin_write().await?;
+    let changed = on_tx!(tx, conn => sqlx::query(
+            "UPDATE users SET status = $2, updated_at = $4 WHERE id = $1 AND status = $3")
+        .bind(id).bind(to.as_str()).bind(from.as_str()).bind(now)
+        .execute(conn).await.map(|done| done.rows_affected()))?;
+    if changed != 1 {
+        return Ok(false);
     }
-    Ok(audited(db, &statements, Expect::FirstChangesOne, audit, now).await?)
+    if suspended {
+        tx.end_sessions(id).await?;
+    }
+    commit_audited(tx, audit, now).await?;
+    Ok(true)
 }
 
 /// Changes the role and ends the person's sessions, so the new rights start with a new
@@ -470,21 +444,12 @@ pub async fn set_role(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
-    let statements = [
-        (
-            "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1",
-            vec![
-                Arg::Uuid(id),
-                Arg::Text(role.as_str().into()),
-                Arg::Time(now),
-            ],
-        ),
-        (
-            "DELETE FROM sessions WHERE user_id = $1",
-            vec![Arg::Uuid(id)],
-        ),
-    ];
-    audited(db, &statements, Expect::Any, audit, now).await?;
+    let mut tx = db.begin_write().await?;
+    on_tx!(tx, conn => sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
+        .bind(id).bind(role.as_str()).bind(now)
+        .execute(conn).await.map(|done| done.rows_affected()))?;
+    tx.end_sessions(id).await?;
+    commit_audited(tx, audit, now).await?;
     Ok(())
 }
 
@@ -498,34 +463,24 @@ pub async fn erase(
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
     let placeholder_email = format!("deleted-{id}@deleted.invalid");
-    let statements = [
-        (
+    let mut tx = db.begin_write().await?;
+    on_tx!(tx, conn => {
+        sqlx::query(
             "UPDATE users SET name = 'Deleted user', email = $2, password_hash = NULL, \
-             totp_secret = NULL, totp_key_id = NULL, totp_enabled_at = NULL, totp_last_step = NULL, city = NULL, \
-             bio = '', status = 'deleted', role = 'member', deleted_at = $3, updated_at = $3 \
-             WHERE id = $1",
-            vec![Arg::Uuid(id), Arg::Text(placeholder_email), Arg::Time(now)],
-        ),
-        (
-            "UPDATE listings SET status = 'archived', updated_at = $2 WHERE owner_id = $1",
-            vec![Arg::Uuid(id), Arg::Time(now)],
-        ),
-        (
-            "DELETE FROM backup_codes WHERE user_id = $1",
-            vec![Arg::Uuid(id)],
-        ),
-        (
-            "DELETE FROM sessions WHERE user_id = $1",
-            vec![Arg::Uuid(id)],
-        ),
+             totp_secret = NULL, totp_key_id = NULL, totp_enabled_at = NULL, \
+             totp_last_step = NULL, city = NULL, bio = '', status = 'deleted', role = 'member', \
+             deleted_at = $3, updated_at = $3 WHERE id = $1")
+            .bind(id).bind(&placeholder_email).bind(now).execute(&mut *conn).await?;
+        sqlx::query("UPDATE listings SET status = 'archived', updated_at = $2 WHERE owner_id = $1")
+            .bind(id).bind(now).execute(&mut *conn).await?;
         // The audit trail keeps who did what, but no longer where from.
-        (
-            "UPDATE audit_events SET ip = NULL, user_agent = NULL \
-             WHERE subject_id = $1 OR actor_id = $1",
-            vec![Arg::Uuid(id)],
-        ),
-    ];
-    audited(db, &statements, Expect::Any, audit, now).await?;
+        sqlx::query("UPDATE audit_events SET ip = NULL, user_agent = NULL \
+                     WHERE subject_id = $1 OR actor_id = $1")
+            .bind(id).execute(&mut *conn).await.map(|done| done.rows_affected())
+    })?;
+    tx.delete_backup_codes(id).await?;
+    tx.end_sessions(id).await?;
+    commit_audited(tx, audit, now).await?;
     Ok(())
 }
 
@@ -902,6 +857,17 @@ impl Db {
     pub(super) async fn forget_attempt(&self, id: i64) -> Result<(), sqlx::Error> {
         on_pool!(self, pool => sqlx::query("DELETE FROM auth_attempts WHERE id = $1")
             .bind(id).execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Makes demo account `id` an admin with two-factor on since `at`, without an audit
+    /// record: for `gearshare seed` only, whose demo admin has no authenticator.
+    pub async fn seed_admin(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query(
+                "UPDATE users SET role = 'admin', totp_enabled_at = $1 WHERE id = $2")
+            .bind(at).bind(id).execute(pool).await.map(|done| done.rows_affected()))?;
         Ok(())
     }
 }

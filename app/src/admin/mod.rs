@@ -4,7 +4,7 @@
 use crate::accounts::api::{
     admin_audit_log, admin_list_users, load_admin_overview, AdminSetSuspended,
 };
-use crate::accounts::model::{AuditEntry, UserRow};
+use crate::accounts::model::{AccountStatus, AuditEntry, UserRow};
 use crate::forms::{form_message, FormAlert};
 use crate::page::gate;
 use crate::url::query_string;
@@ -81,7 +81,7 @@ fn UserTable(users: Vec<UserRow>, suspend: ServerAction<AdminSetSuspended>) -> i
     let rows = users
         .into_iter()
         .map(|user| {
-            let suspended = user.status == "suspended";
+            let suspended = AccountStatus::parse(&user.status) == Some(AccountStatus::Suspended);
             let (label, to) = if suspended { ("Reinstate", "false") } else { ("Suspend", "true") };
             view! {
                 <tr class="border-t border-slate-200">

@@ -91,7 +91,7 @@ async fn renters_booking(db: &Db, renter: &CurrentUser, id: Uuid) -> Result<Book
 /// The listing's terms of today, if it still takes bookings.
 fn open_terms(terms: Option<ListingTerms>) -> Result<ListingTerms, AppError> {
     match terms {
-        Some(terms) if terms.status == "active" => Ok(terms),
+        Some(terms) if terms.is_bookable() => Ok(terms),
         Some(_) => Err(AppError::Conflict(
             "The owner has paused this listing, so it can't be extended now. Ask the owner.".into(),
         )),

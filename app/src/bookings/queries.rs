@@ -11,7 +11,7 @@ use crate::accounts::model::CurrentUser;
 use crate::domain::booking::{allowed, extendable, replay, Booking, Command, Step};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
-use crate::listings::repo::currency;
+use crate::listings::store::read::currency;
 use crate::store::Db;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;

@@ -27,7 +27,8 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
-use crate::listings::repo::PriceColumns;
+use crate::listings::model::ListingStatus;
+use crate::listings::store::read::PriceColumns;
 use crate::payments::gateway::{GatewayError, PaymentGateway};
 use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_request, payment_problem, release_quietly, Authorized};
@@ -84,6 +85,13 @@ pub(super) struct ListingTerms {
     pub(super) cancellation_policy: String,
     pub(super) included_items: String,
     pub(super) late_fee_minor: i64,
+}
+
+impl ListingTerms {
+    /// Whether the listing takes bookings now (published, not paused or archived).
+    pub(super) fn is_bookable(&self) -> bool {
+        ListingStatus::parse(&self.status) == Some(ListingStatus::Active)
+    }
 }
 
 /// A quote's refusal, next to the booking form's field it is about.
@@ -251,7 +259,7 @@ fn new_booking(
     now: DateTime<Utc>,
 ) -> Result<NewBooking, AppError> {
     let terms = terms
-        .filter(|t| t.status == "active")
+        .filter(ListingTerms::is_bookable)
         .ok_or(AppError::NotFound)?;
     if terms.owner_id == renter.id {
         return Err(AppError::validation(
@@ -260,7 +268,7 @@ fn new_booking(
         ));
     }
     let period = request.period;
-    let today = crate::listings::repo::local_today(now, &terms.time_zone);
+    let today = crate::listings::store::read::local_today(now, &terms.time_zone);
     let quote = quote(
         &terms.prices.prices()?,
         period.from(),

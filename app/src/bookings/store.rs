@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// Pairs of reservations that hold one unit on a shared day. Always 0: the contention test,
 /// the benchmark and `gearshare replay` check it.
-pub const OVERLAPS_SQL: &str = "SELECT COUNT(*) FROM reservations a JOIN reservations b \
+const OVERLAPS_SQL: &str = "SELECT COUNT(*) FROM reservations a JOIN reservations b \
      ON a.unit_id = b.unit_id AND a.id < b.id \
      AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on";
 
@@ -583,5 +583,52 @@ impl Tx {
             Err(error) => Err(error),
             Ok(_) => Ok(Reserved::Done),
         }
+    }
+}
+
+/// A booking's row and the reservation holding its unit, as stored: what `gearshare replay`
+/// compares with what the booking's events say.
+#[derive(Debug, FromRow)]
+pub struct StoredBooking {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub unit_id: Uuid,
+    pub renter_id: Uuid,
+    pub status: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub total_minor: i64,
+    pub decline_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub refund_minor: Option<i64>,
+    pub overdue: bool,
+    /// The reservation holding the booking's unit, if any (at most one: a unique index).
+    pub held_unit: Option<Uuid>,
+    pub held_from: Option<NaiveDate>,
+    pub held_until: Option<NaiveDate>,
+}
+
+/// Reads over every booking, for the operator's checks (in a snapshot, `Db::begin_snapshot`).
+impl Tx {
+    /// Every booking's events as `(booking, payload)`, each booking's in order.
+    pub async fn all_booking_events(&mut self) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+                "SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
+            .fetch_all(conn).await)
+    }
+
+    pub async fn stored_bookings(&mut self) -> Result<Vec<StoredBooking>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+                "SELECT b.id, b.listing_id, b.unit_id, b.renter_id, b.status, \
+                 b.starts_on, b.ends_on, b.total_minor, b.decline_reason, b.cancelled_by, \
+                 b.refund_minor, b.overdue, r.unit_id AS held_unit, r.starts_on AS held_from, \
+                 r.ends_on AS held_until \
+                 FROM bookings b LEFT JOIN reservations r ON r.booking_id = b.id")
+            .fetch_all(conn).await)
+    }
+
+    /// [`Db::overlapping_reservations`], in this transaction's view.
+    pub async fn overlapping_reservations(&mut self) -> Result<i64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(OVERLAPS_SQL).fetch_one(conn).await)
     }
 }

@@ -41,6 +41,13 @@ impl Tx {
         Ok(())
     }
 
+    /// The payloads of the jobs of `kind` that have not finished.
+    pub async fn pending_payloads(&mut self, kind: &str) -> Result<Vec<String>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL")
+            .bind(kind).fetch_all(conn).await)
+    }
+
     /// Deletes job `id` before it runs, with the change that made it unnecessary.
     pub async fn drop_job(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(conn).await.map(|done| done.rows_affected()))?;

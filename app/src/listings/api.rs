@@ -19,7 +19,7 @@ pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     let answer = state
         .answers
         .categories
-        .get_or_compute(String::new(), super::repo::categories(&state.db))
+        .get_or_compute(String::new(), super::store::read::categories(&state.db))
         .await;
     with_status(answer)
 }
@@ -34,7 +34,7 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
     let result = match params.validate(today) {
         Ok(search) => {
             let question = format!("{search:?}");
-            let answer = super::repo::search(&state.db, &search);
+            let answer = super::store::read::search(&state.db, &search);
             state
                 .answers
                 .searches
@@ -50,7 +50,9 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
 #[server(endpoint = "listing", input = server_fn::codec::GetUrl)]
 pub async fn get_listing(id: Uuid) -> Result<ListingDetail, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    with_status(super::repo::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await)
+    with_status(
+        super::store::read::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await,
+    )
 }
 
 /// The signed-in owner's listings.

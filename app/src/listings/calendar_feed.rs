@@ -2,6 +2,7 @@
 //! days imported from an owner's `.ics` file as blocks. The format is `ical`'s business.
 
 use super::manage::{block, owned, BlockRequest};
+use super::model::ListingStatus;
 use crate::calendar::ical::{busy_days, feed, ranges};
 use crate::calendar::CalendarImportProblem;
 use crate::domain::availability::{fully_taken_days, Taken};
@@ -46,10 +47,11 @@ pub async fn feed_for(
     now: DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
     let listing = db.listing_of_calendar(token).await?;
-    let Some((id, zone, _)) = listing.filter(|(_, _, status)| status != "archived") else {
+    let archived = |status: &str| ListingStatus::parse(status) == Some(ListingStatus::Archived);
+    let Some((id, zone, _)) = listing.filter(|(_, _, status)| !archived(status)) else {
         return Ok(None);
     };
-    let first = super::repo::local_today(now, &zone) - Duration::days(FEED_PAST_DAYS);
+    let first = super::store::read::local_today(now, &zone) - Duration::days(FEED_PAST_DAYS);
     let last = first + Duration::days(FEED_DAYS as i64);
     let (units, taken) = db.held_days(id, (first, last)).await?;
     let taken: Vec<Taken> = taken
@@ -101,7 +103,7 @@ pub async fn import(
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    let today = super::repo::local_today(actor.now, &zone);
+    let today = super::store::read::local_today(actor.now, &zone);
     // As far ahead as the feed shows: a typo'd year must not block centuries.
     let horizon = today + Duration::days(FEED_DAYS as i64);
     let window = crate::calendar::ical::BusyDays {

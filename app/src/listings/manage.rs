@@ -335,7 +335,7 @@ pub async fn owned_by(db: &Db, owner: Uuid) -> Result<Vec<OwnerListingRow>, AppE
                 })?,
                 price_per_day: Money::new(
                     row.daily_price_minor,
-                    super::repo::currency(&row.currency)?,
+                    super::store::read::currency(&row.currency)?,
                 ),
                 units: row.units,
                 photo: row.photo_key.zip(row.photo_alt).map(|(key, alt)| {
@@ -355,7 +355,7 @@ pub async fn for_edit(
     today: NaiveDate,
 ) -> Result<ListingEdit, AppError> {
     owned(db, &actor.user, id).await?;
-    super::repo::edit_view(db, id, today).await
+    super::store::read::edit_view(db, id, today).await
 }
 
 /// Dates an owner takes out of rental: on one unit, or on all when `unit` is `None`.

@@ -14,8 +14,6 @@ pub mod model;
 pub mod owner_pages;
 pub mod pages;
 pub(crate) mod quote_panel;
-#[cfg(feature = "ssr")]
-pub mod repo;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod store;

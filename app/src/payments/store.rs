@@ -92,3 +92,14 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// Every ledger row as `(booking, kind, amount, payment reference)`, oldest first.
+    pub async fn all_ledger_rows(
+        &mut self,
+    ) -> Result<Vec<(Uuid, String, i64, String)>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+                "SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries ORDER BY id")
+            .fetch_all(conn).await)
+    }
+}

@@ -212,6 +212,11 @@ impl Db {
         Ok(Some(listener))
     }
 
+    /// The pool's connections: open, and idle among them.
+    pub fn connections(&self) -> (u32, usize) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }

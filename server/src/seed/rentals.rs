@@ -14,7 +14,6 @@ use app::bookings::settle::settle;
 use app::domain::booking::{Actor, Command, Step};
 use app::domain::card::Card;
 use app::domain::{BookingStatus, RentalPeriod};
-use app::on_pool;
 use app::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -41,10 +40,10 @@ pub async fn completed_rentals(
 ) -> Result<usize, String> {
     let db = &state.db;
     let fail = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
-    let listings: Vec<(Uuid, Uuid)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, owner_id FROM listings WHERE status = 'active' ORDER BY id LIMIT 500")
-        .fetch_all(pool).await)
-    .map_err(|e| fail("read the listings", &e))?;
+    let listings = db
+        .active_listings_and_owners(500)
+        .await
+        .map_err(|e| fail("read the listings", &e))?;
     if listings.is_empty() {
         return Err("seed some listings first".into());
     }
@@ -59,10 +58,9 @@ pub async fn completed_rentals(
     let (admin_id, _) = crate::seed::member_with_session(db, "Demo admin", start)
         .await
         .map_err(|e| fail("add an admin", &e))?;
-    on_pool!(db, pool => sqlx::query(
-        "UPDATE users SET role = 'admin', totp_enabled_at = $1 WHERE id = $2")
-        .bind(start).bind(admin_id).execute(pool).await.map(|_| ()))
-    .map_err(|e| fail("make the admin", &e))?;
+    db.seed_admin(admin_id, start)
+        .await
+        .map_err(|e| fail("make the admin", &e))?;
     let admin = member(admin_id, "Demo admin".into(), Role::Admin);
     let card = Card::parse("4242 4242 4242 4242", "12/99", "123", start.date_naive())
         .map_err(|_| "the sandbox card".to_owned())?;

@@ -61,7 +61,7 @@ pub(crate) async fn create_listing(owner: &mut Visitor<'_>, title: &str, gear: G
 /// The day `offset` days from today where the test gear is (Munich): rental days are the
 /// listing's local days, so between local and UTC midnight "today" in UTC is yesterday there.
 pub(crate) fn day(offset: i64) -> NaiveDate {
-    app::listings::repo::local_today(Utc::now(), "Europe/Berlin") + Duration::days(offset)
+    app::listings::store::read::local_today(Utc::now(), "Europe/Berlin") + Duration::days(offset)
 }
 
 pub(crate) async fn request(

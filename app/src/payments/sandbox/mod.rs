@@ -10,12 +10,15 @@
 use super::gateway::{Captured, Decline, GatewayError, Operation, PaymentGateway, Purpose};
 use crate::domain::card::Card;
 use crate::domain::Money;
-use crate::on_pool;
+mod store;
+
 use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+pub use store::SandboxPayment;
+use store::{PaymentRow, Recorded, AUTHORIZED, CAPTURED};
 
 /// When a planned failure strikes: before the provider acts (nothing happened), or after
 /// (it acted, and its answer was lost on the way back). `Pass` lets its call through, to plan
@@ -175,8 +178,6 @@ fn rejected(message: String) -> Result<Answer, GatewayError> {
     Err(GatewayError::Rejected(message))
 }
 
-type PaymentRow = (i64, i64, i64, i64, String);
-
 impl Sandbox {
     pub fn new(db: Db) -> Self {
         Self {
@@ -224,103 +225,88 @@ impl Sandbox {
     /// One call in one transaction: the first answer for a known key, or the action and its
     /// answer recorded under the key.
     async fn once(&self, key: &str, action: &Action<'_>) -> Result<Answer, Failed> {
-        let begin = self.db.write_transaction_sql();
-        let payment_sql = format!("{PAYMENT_SQL}{}", self.db.dialect().lock_rows());
         let operation = action.operation().as_str();
         let fingerprint = action.fingerprint();
         let now = chrono::Utc::now();
-        on_pool!(&self.db, pool => {
-            let _writer = self.db.writer().await.map_err(down)?;
-            let mut tx = pool.begin_with(begin).await.map_err(down)?;
-            // The payment is locked before the key is looked up, so a call that waited for
-            // another one with its key finds that one's answer.
-            let row: Option<PaymentRow> = match action.reference() {
-                Some(reference) => sqlx::query_as(&payment_sql).bind(reference)
-                    .fetch_optional(&mut *tx).await.map_err(down)?,
-                None => None,
-            };
-            let earlier: Option<(String, String, String)> = sqlx::query_as(
-                "SELECT operation, fingerprint, answer FROM sandbox_requests \
-                 WHERE idempotency_key = $1")
-                .bind(key).fetch_optional(&mut *tx).await.map_err(down)?;
-            if let Some((op, print, answer)) = earlier {
-                if op != operation || print != fingerprint {
-                    return Err(GatewayError::KeyReused(key.to_owned()).into());
-                }
-                return serde_json::from_str(&answer).map_err(|e| down(e).into());
+        let mut tx = self.db.begin_write().await.map_err(down)?;
+        // The payment is locked before the key is looked up, so a call that waited for
+        // another one with its key finds that one's answer.
+        let row = match action.reference() {
+            Some(reference) => tx.hold_sandbox_payment(reference).await.map_err(down)?,
+            None => None,
+        };
+        if let Some((op, print, answer)) = tx.sandbox_request(key).await.map_err(down)? {
+            if op != operation || print != fingerprint {
+                return Err(GatewayError::KeyReused(key.to_owned()).into());
             }
-            let answer = match *action {
-                Action::Authorize { purpose, amount, card } => match decline_for(card) {
-                    Some(decline) => Answer::Declined(decline),
-                    None => {
-                        let reference = format!("pay_{}", uuid::Uuid::new_v4().simple());
-                        sqlx::query(
-                            "INSERT INTO sandbox_payments (reference, purpose, currency, \
-                             amount_minor, status, card_last4, created_at) \
-                             VALUES ($1, $2, $3, $4, 'authorized', $5, $6)")
-                            .bind(&reference).bind(purpose.as_str())
-                            .bind(amount.currency.code()).bind(amount.minor)
-                            .bind(card.last4()).bind(now)
-                            .execute(&mut *tx).await.map_err(down)?;
-                        Answer::Authorized(reference)
-                    }
-                },
-                Action::Capture { reference, amount } => {
-                    match row.clone() {
-                        Some((authorized, _, _, _, status)) if status == "authorized"
-                            && amount > 0 && amount <= authorized => {
-                            sqlx::query("UPDATE sandbox_payments SET captured_minor = $2, \
-                                 released_minor = $3, status = 'captured' WHERE reference = $1")
-                                .bind(reference).bind(amount).bind(authorized - amount)
-                                .execute(&mut *tx).await.map_err(down)?;
-                            Answer::Captured(Captured { captured: amount, released: authorized - amount })
-                        }
-                        other => return rejected(refusal(reference, "capture", other)).map_err(Failed::from),
-                    }
+            return serde_json::from_str(&answer).map_err(|e| down(e).into());
+        }
+        let answer = match *action {
+            Action::Authorize {
+                purpose,
+                amount,
+                card,
+            } => match decline_for(card) {
+                Some(decline) => Answer::Declined(decline),
+                None => {
+                    let reference = format!("pay_{}", uuid::Uuid::new_v4().simple());
+                    tx.add_sandbox_payment(&reference, purpose, amount, card.last4(), now)
+                        .await
+                        .map_err(down)?;
+                    Answer::Authorized(reference)
                 }
-                Action::Void { reference } => {
-                    match row.clone() {
-                        Some((authorized, _, _, _, status)) if status == "authorized" => {
-                            sqlx::query("UPDATE sandbox_payments SET released_minor = amount_minor, \
-                                 status = 'voided' WHERE reference = $1")
-                                .bind(reference).execute(&mut *tx).await.map_err(down)?;
-                            Answer::Released(authorized)
-                        }
-                        other => return rejected(refusal(reference, "void", other)).map_err(Failed::from),
-                    }
+            },
+            Action::Capture { reference, amount } => match row {
+                Some((authorized, _, _, _, status))
+                    if status == AUTHORIZED && amount > 0 && amount <= authorized =>
+                {
+                    let released = authorized - amount;
+                    tx.capture_sandbox_payment(reference, amount, released)
+                        .await
+                        .map_err(down)?;
+                    Answer::Captured(Captured {
+                        captured: amount,
+                        released,
+                    })
                 }
-                Action::Refund { reference, amount } => {
-                    match row.clone() {
-                        Some((_, captured, _, refunded, status)) if status == "captured"
-                            && amount > 0 && refunded + amount <= captured => {
-                            sqlx::query("UPDATE sandbox_payments SET refunded_minor = \
-                                 refunded_minor + $2 WHERE reference = $1")
-                                .bind(reference).bind(amount)
-                                .execute(&mut *tx).await.map_err(down)?;
-                            Answer::Refunded(amount)
-                        }
-                        other => return rejected(refusal(reference, "refund", other)).map_err(Failed::from),
-                    }
+                other => {
+                    return rejected(refusal(reference, "capture", other)).map_err(Failed::from)
                 }
-            };
-            let stored = serde_json::to_string(&answer).map_err(down)?;
-            let recorded = sqlx::query("INSERT INTO sandbox_requests (idempotency_key, operation, fingerprint, \
-                 answer, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(key).bind(operation).bind(&fingerprint).bind(stored).bind(now)
-                .execute(&mut *tx).await;
-            match recorded {
-                // The key's one row: another call with it recorded its answer first.
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(Failed::Raced),
-                recorded => recorded.map_err(down)?,
-            };
-            tx.commit().await.map_err(down)?;
-            Ok(answer)
-        })
+            },
+            Action::Void { reference } => match row {
+                Some((authorized, _, _, _, status)) if status == AUTHORIZED => {
+                    tx.void_sandbox_payment(reference).await.map_err(down)?;
+                    Answer::Released(authorized)
+                }
+                other => return rejected(refusal(reference, "void", other)).map_err(Failed::from),
+            },
+            Action::Refund { reference, amount } => match row {
+                Some((_, captured, _, refunded, status))
+                    if status == CAPTURED && amount > 0 && refunded + amount <= captured =>
+                {
+                    tx.refund_sandbox_payment(reference, amount)
+                        .await
+                        .map_err(down)?;
+                    Answer::Refunded(amount)
+                }
+                other => {
+                    return rejected(refusal(reference, "refund", other)).map_err(Failed::from)
+                }
+            },
+        };
+        let stored = serde_json::to_string(&answer).map_err(down)?;
+        let recorded = tx
+            .record_sandbox_request(key, (operation, &fingerprint), &stored, now)
+            .await
+            .map_err(down)?;
+        // The key's one row: another call with it recorded its answer first.
+        if recorded == Recorded::Raced {
+            return Err(Failed::Raced);
+        }
+        tx.commit().await.map_err(down)?;
+        Ok(answer)
     }
 }
-
-const PAYMENT_SQL: &str = "SELECT amount_minor, captured_minor, released_minor, refunded_minor, \
-     status FROM sandbox_payments WHERE reference = $1";
 
 /// Why the sandbox refuses an operation on a payment, as a provider's error would say it.
 fn refusal(reference: &str, operation: &str, row: Option<PaymentRow>) -> String {
@@ -390,11 +376,7 @@ impl PaymentGateway for Sandbox {
         if self.faults.outage.load(Ordering::Relaxed) {
             return Err(GatewayError::Unavailable("sandbox outage".into()));
         }
-        let answer: Option<String> = on_pool!(&self.db, pool => sqlx::query_scalar(
-                "SELECT answer FROM sandbox_requests \
-                 WHERE idempotency_key = $1 AND operation = 'authorize'")
-            .bind(key).fetch_optional(pool).await)
-        .map_err(down)?;
+        let answer = self.db.sandbox_authorization(key).await.map_err(down)?;
         Ok(answer.as_deref().and_then(authorized_reference))
     }
 }

@@ -1,19 +1,20 @@
-//! Listing queries. One text per query serves SQLite and PostgreSQL (see `crate::store`).
+//! What pages and searches read of listings. One text per query serves SQLite and PostgreSQL
+//! (see `crate::store`); searches are assembled with sqlx's `QueryBuilder`.
 
-use super::draft::ListingForm;
-use super::model::{
-    BlockRow, Category, Condition, ListingCard, ListingDetail, ListingEdit, ListingStatus,
-    OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
-};
-use super::search::{
-    CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
-    PRICE_EDGES,
-};
 use crate::domain::places::rounded_distance_km;
 use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
-use crate::store::{Arg, Db, Dialect};
-use crate::{bind_args, on_pool};
+use crate::listings::draft::ListingForm;
+use crate::listings::model::{
+    BlockRow, Category, Condition, ListingCard, ListingDetail, ListingEdit, ListingStatus,
+    OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
+};
+use crate::listings::search::{
+    CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
+    PRICE_EDGES,
+};
+use crate::on_pool;
+use crate::store::{Db, Dialect};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -39,168 +40,226 @@ pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
 
 /// How the words of a query are matched.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TextMatch {
+pub(super) enum TextMatch {
     /// Every word, as a word or the start of one (full-text index).
     Words,
     /// Titles that contain words spelled closely (PostgreSQL's trigram index).
     CloseSpelling,
 }
 
-/// WHERE clauses of a search, each with its own `$n` placeholders, so the database only sees
-/// the filters that are in use and can pick the matching index.
-struct Filters {
+/// A search's SQL on either backend, assembled with sqlx's `QueryBuilder`: only the filters
+/// in use reach the database, so it can pick the matching index, and every value is bound.
+struct SearchSql<'q, DB: sqlx::Database> {
+    sql: sqlx::QueryBuilder<'q, DB>,
     dialect: Dialect,
-    clauses: Vec<String>,
-    args: Vec<Arg>,
 }
 
-impl Filters {
-    fn new(dialect: Dialect) -> Self {
-        Filters {
+impl<'q, DB: sqlx::Database> SearchSql<'q, DB>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    fn new(dialect: Dialect, start: &str) -> Self {
+        SearchSql {
+            sql: sqlx::QueryBuilder::new(start),
             dialect,
-            clauses: vec!["l.status = 'active'".into()],
-            args: vec![],
         }
     }
 
-    fn bind(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push(sql);
+        self
     }
 
-    fn sql(&self) -> String {
-        self.clauses.join(" AND ")
+    fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        self.sql.push_bind(value);
+        self
+    }
+
+    /// Every filter of `search` but the category and the price, which the facets vary; after
+    /// `l.status = 'active'`, each as `AND …`.
+    fn facet_filters(&mut self, search: &Search, how: TextMatch) {
+        self.push("l.status = 'active'");
+        self.text(&search.terms, how);
+        if let Some(near) = &search.near {
+            self.near(near);
+        }
+        self.available(search);
+        if search.instant_only {
+            self.push(" AND l.instant_booking = ").bind(true);
+        }
+    }
+
+    /// Every filter of `search`.
+    fn card_filters(&mut self, search: &Search, how: TextMatch) {
+        self.facet_filters(search, how);
+        if let Some(slug) = &search.category {
+            self.push(" AND l.category_slug = ").bind(slug.clone());
+        }
+        self.price(search);
     }
 
     fn text(&mut self, terms: &[String], how: TextMatch) {
         if terms.is_empty() {
             return;
         }
-        let close_spelling = how == TextMatch::CloseSpelling && self.dialect.has_close_spelling();
-        let clause = if close_spelling {
-            let p = self.bind(Arg::Text(terms.join(" ")));
-            self.dialect.spelled_like(&p)
-        } else {
-            let p = self.bind(Arg::Text(self.dialect.words_query(terms)));
-            self.dialect.has_words(&p)
-        };
-        self.clauses.push(clause);
-    }
-
-    fn category(&mut self, category: &Option<String>) {
-        if let Some(slug) = category {
-            let p = self.bind(Arg::Text(slug.clone()));
-            self.clauses.push(format!("l.category_slug = {p}"));
-        }
+        let dialect = self.dialect;
+        let (words, clause): (String, fn(Dialect, &str) -> String) =
+            if how == TextMatch::CloseSpelling && dialect.has_close_spelling() {
+                (terms.join(" "), Dialect::spelled_like)
+            } else {
+                (dialect.words_query(terms), Dialect::has_words)
+            };
+        // The clause names its one value where the dialect puts it.
+        let [before, after] = split_at_value(&clause(dialect, VALUE));
+        self.push(" AND ").push(&before).bind(words).push(&after);
     }
 
     fn price(&mut self, search: &Search) {
         if let Some(min) = search.min_price_minor {
-            let p = self.bind(Arg::Int(min));
-            self.clauses.push(format!("l.daily_price_minor >= {p}"));
+            self.push(" AND l.daily_price_minor >= ").bind(min);
         }
         if let Some(max) = search.max_price_minor {
-            let p = self.bind(Arg::Int(max));
-            self.clauses.push(format!("l.daily_price_minor <= {p}"));
-        }
-    }
-
-    fn instant(&mut self, instant_only: bool) {
-        if instant_only {
-            let p = self.bind(Arg::Bool(true));
-            self.clauses.push(format!("l.instant_booking = {p}"));
+            self.push(" AND l.daily_price_minor <= ").bind(max);
         }
     }
 
     /// Within the radius: the bounding box first (indexed), then the distance estimate.
-    fn near(&mut self, near: &Option<Near>) {
-        let Some(near) = near else { return };
+    fn near(&mut self, near: &Near) {
         let bbox = near.point.bounding_box(near.radius_km);
-        let [min_lat, max_lat, min_lon, max_lon] =
-            [bbox.min_lat, bbox.max_lat, bbox.min_lon, bbox.max_lon]
-                .map(|v| self.bind(Arg::Float(v)));
-        let distance = self.distance(near);
-        let r2 = self.bind(Arg::Float(near.radius_squared_degrees()));
-        self.clauses.push(format!(
-            "l.public_latitude BETWEEN {min_lat} AND {max_lat} \
-             AND l.public_longitude BETWEEN {min_lon} AND {max_lon} \
-             AND {distance} <= {r2}"
-        ));
+        self.push(" AND l.public_latitude BETWEEN ")
+            .bind(bbox.min_lat);
+        self.push(" AND ").bind(bbox.max_lat);
+        self.push(" AND l.public_longitude BETWEEN ")
+            .bind(bbox.min_lon);
+        self.push(" AND ").bind(bbox.max_lon);
+        self.push(" AND ");
+        self.distance(near);
+        self.push(" <= ").bind(near.radius_squared_degrees());
     }
 
     /// [`Near::squared_degrees`] in SQL.
-    fn distance(&mut self, near: &Near) -> String {
+    fn distance(&mut self, near: &Near) {
         let (cos0, slope) = near.lon_scale();
-        let [lat0, lon0, cos0, slope] = [near.point.latitude, near.point.longitude, cos0, slope]
-            .map(|v| self.bind(Arg::Float(v)));
-        format!(
-            "(((l.public_longitude - {lon0}) * ({cos0} - {slope} * (l.public_latitude - {lat0}))) \
-               * ((l.public_longitude - {lon0}) * ({cos0} - {slope} * (l.public_latitude - {lat0}))) \
-             + (l.public_latitude - {lat0}) * (l.public_latitude - {lat0}))"
-        )
+        let (lat0, lon0) = (near.point.latitude, near.point.longitude);
+        let scaled = |s: &mut Self| {
+            s.push("((l.public_longitude - ").bind(lon0);
+            s.push(") * (").bind(cos0);
+            s.push(" - ").bind(slope);
+            s.push(" * (l.public_latitude - ").bind(lat0);
+            s.push(")))");
+        };
+        self.push("((");
+        scaled(self);
+        self.push(" * ");
+        scaled(self);
+        self.push(") + (l.public_latitude - ").bind(lat0);
+        self.push(") * (l.public_latitude - ").bind(lat0);
+        self.push("))");
     }
 
     /// At least one active unit free for the whole period, the listing's turnaround buffer
     /// included, and the period within the listing's rental length and notice. Most listings
     /// have no reservation near the period at all, which one indexed look-up per listing
     /// shows (`reservations_listing_dates`); only the others are checked unit by unit. (Every
-    /// listing has an active unit: the quantity is at least one, and retiring units keeps that
-    /// many.)
+    /// listing has an active unit: the quantity is at least one, and retiring units keeps
+    /// that many.)
     fn available(&mut self, search: &Search) {
         let Some(period) = search.period else { return };
-        let days = self.bind(Arg::Int(period.days()));
-        let ahead = self.bind(Arg::Int((period.from() - search.today).num_days()));
-        let from = self.bind(Arg::Date(period.from()));
-        let to = self.bind(Arg::Date(period.to()));
-        let busy_until = self.dialect.date_plus(&to, "l.buffer_days");
-        self.clauses.push(format!(
-            "l.min_days <= {days} AND (l.max_days IS NULL OR l.max_days >= {days}) \
-             AND l.lead_time_days <= {ahead} \
-             AND (NOT EXISTS (SELECT 1 FROM reservations r WHERE r.listing_id = l.id \
-                     AND r.ends_on > {from} AND r.starts_on < {busy_until}) \
-                 OR EXISTS (SELECT 1 FROM listing_units lu WHERE lu.listing_id = l.id AND lu.active \
-                     AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.unit_id = lu.id \
-                         AND r.starts_on < {busy_until} AND r.ends_on > {from})))"
-        ));
-    }
-
-    /// Every filter of `search` but the category and the price, which the facets vary.
-    fn for_facets(dialect: Dialect, search: &Search, how: TextMatch) -> Self {
-        let mut filters = Filters::new(dialect);
-        filters.text(&search.terms, how);
-        filters.near(&search.near);
-        filters.available(search);
-        filters.instant(search.instant_only);
-        filters
-    }
-
-    fn for_cards(dialect: Dialect, search: &Search, how: TextMatch) -> Self {
-        let mut filters = Filters::for_facets(dialect, search, how);
-        filters.category(&search.category);
-        filters.price(search);
-        filters
+        let (days, ahead) = (period.days(), (period.from() - search.today).num_days());
+        let [to_before, to_after] = split_at_value(&self.dialect.date_plus(VALUE, "l.buffer_days"));
+        self.push(" AND l.min_days <= ").bind(days);
+        self.push(" AND (l.max_days IS NULL OR l.max_days >= ")
+            .bind(days);
+        self.push(") AND l.lead_time_days <= ").bind(ahead);
+        self.push(
+            " AND (NOT EXISTS (SELECT 1 FROM reservations r WHERE r.listing_id = l.id \
+                   AND r.ends_on > ",
+        )
+        .bind(period.from());
+        self.push(" AND r.starts_on < ")
+            .push(&to_before)
+            .bind(period.to())
+            .push(&to_after);
+        self.push(
+            ") OR EXISTS (SELECT 1 FROM listing_units lu WHERE lu.listing_id = l.id \
+                   AND lu.active AND NOT EXISTS (SELECT 1 FROM reservations r \
+                   WHERE r.unit_id = lu.id AND r.starts_on < ",
+        )
+        .push(&to_before)
+        .bind(period.to())
+        .push(&to_after);
+        self.push(" AND r.ends_on > ")
+            .bind(period.from())
+            .push(")))");
     }
 
     /// The score of "best match": points for each word found in the title (8), brand and
     /// model (4), category (2) and description (1). It depends on the listing alone, unlike
     /// bm25 or ts_rank_cd with corpus statistics, so cursors stay valid while listings
     /// change, and both databases rank alike.
-    fn relevance(&mut self, terms: &[String]) -> String {
+    fn relevance(&mut self, terms: &[String]) {
         let fields = [
             ("lower(l.title)", 8),
             ("lower(l.brand || ' ' || l.model)", 4),
             ("lower(c.name)", 2),
             ("lower(l.description)", 1),
         ];
-        let mut parts = Vec::new();
+        self.push("(");
+        let mut first = true;
         for term in terms {
-            let p = self.bind(Arg::Text(stem(term).to_owned()));
             for (field, points) in fields {
-                let found = self.dialect.position(field, &p);
-                parts.push(format!("CASE WHEN {found} > 0 THEN {points} ELSE 0 END"));
+                if !first {
+                    self.push(" + ");
+                }
+                first = false;
+                let [before, after] = split_at_value(&self.dialect.position(field, VALUE));
+                self.push("CASE WHEN ")
+                    .push(&before)
+                    .bind(stem(term).to_owned());
+                self.push(&after)
+                    .push(&format!(" > 0 THEN {points} ELSE 0 END"));
             }
         }
-        format!("({})", parts.join(" + "))
+        self.push(")");
+    }
+
+    /// The expression cards are sorted by before their age and id, if any.
+    fn sort_key(&mut self, search: &Search) -> bool {
+        match (search.sort, &search.near) {
+            (Sort::Newest, _) | (Sort::Distance, None) => false,
+            (Sort::Relevance, _) => {
+                self.relevance(&search.terms);
+                true
+            }
+            (Sort::PriceLow | Sort::PriceHigh, _) => {
+                self.push("l.daily_price_minor");
+                true
+            }
+            (Sort::Distance, Some(near)) => {
+                self.distance(near);
+                true
+            }
+        }
+    }
+}
+
+/// Where a dialect's fragment puts its value.
+const VALUE: &str = "\u{1}";
+
+/// A dialect fragment around its value: the text before it and after it.
+fn split_at_value(fragment: &str) -> [String; 2] {
+    match fragment.split_once(VALUE) {
+        Some((before, after)) => [before.to_owned(), after.to_owned()],
+        None => [fragment.to_owned(), String::new()],
     }
 }
 
@@ -210,6 +269,114 @@ fn stem(term: &str) -> &str {
         Some(stem) if stem.chars().count() >= 3 => stem,
         _ => term,
     }
+}
+
+/// One page of cards as `search` reads it (a row beyond the page says there is more).
+fn card_sql<'q, DB: sqlx::Database>(
+    dialect: Dialect,
+    search: &'q Search,
+    how: TextMatch,
+) -> sqlx::QueryBuilder<'q, DB>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    // Reading backwards (a "Previous" link) flips the comparison and the order; the rows are
+    // put back in display order by the caller.
+    let backwards = matches!(search.page, PageRequest::Before(_));
+    let ascending = search.sort.ascending() != backwards;
+    let mut q = SearchSql::new(
+        dialect,
+        "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
+                l.daily_price_minor, l.instant_booking, \
+                p.storage_key AS photo_key, p.alt_text AS photo_alt, \
+                p.variants AS photo_variants, u.rating_count, u.rating_sum, \
+                l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, \
+                CAST(",
+    );
+    if !q.sort_key(search) {
+        q.push("NULL");
+    }
+    q.push(
+        " AS DOUBLE PRECISION) AS sort_key \
+         FROM listings l \
+         JOIN categories c ON c.slug = l.category_slug \
+         JOIN users u ON u.id = l.owner_id \
+         LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
+         WHERE ",
+    );
+    q.card_filters(search, how);
+    if let PageRequest::After(cursor) | PageRequest::Before(cursor) = search.page {
+        q.push(" AND (");
+        let keyed = q.sort_key(search);
+        q.push(if keyed { ", " } else { "" });
+        q.push("l.created_at, l.id) ");
+        q.push(if ascending { "> (" } else { "< (" });
+        if keyed {
+            let value = cursor.key.unwrap_or_default();
+            match search.sort {
+                Sort::Distance => q.bind(value),
+                _ => q.bind(value as i64),
+            };
+            q.push(", ");
+        }
+        q.bind(cursor.created_at)
+            .push(", ")
+            .bind(cursor.id)
+            .push(")");
+    }
+    let direction = if ascending { " ASC, " } else { " DESC, " };
+    q.push(" ORDER BY ");
+    if q.sort_key(search) {
+        q.push(direction);
+    }
+    q.push("l.created_at").push(direction).push("l.id");
+    q.push(direction.trim_end_matches(", "));
+    q.push(" LIMIT ").bind(PAGE_SIZE as i64 + 1);
+    q.sql
+}
+
+/// The total, listings per category (every filter but the category) and per price bucket
+/// (every filter but the price), from one grouped query.
+fn facet_sql<'q, DB: sqlx::Database>(
+    dialect: Dialect,
+    search: &'q Search,
+    how: TextMatch,
+) -> sqlx::QueryBuilder<'q, DB>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let bucket = PRICE_EDGES
+        .iter()
+        .enumerate()
+        .skip(1)
+        .rev()
+        .map(|(i, edge)| format!("WHEN l.daily_price_minor >= {} THEN {i}", edge * 100))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut q = SearchSql::new(
+        dialect,
+        &format!(
+            "SELECT l.category_slug, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket, \
+             COUNT(*) AS listings, SUM(CASE WHEN l.status = 'active'"
+        ),
+    );
+    q.price(search);
+    q.push(" THEN 1 ELSE 0 END) AS in_price FROM listings l WHERE ");
+    q.facet_filters(search, how);
+    q.push(" GROUP BY 1, 2");
+    q.sql
 }
 
 #[derive(FromRow)]
@@ -332,63 +499,11 @@ async fn card_rows(
     search: &Search,
     how: TextMatch,
 ) -> Result<(Vec<CardRow>, bool), AppError> {
-    let mut filters = Filters::for_cards(dialect, search, how);
-    let key = match search.sort {
-        Sort::Newest => None,
-        Sort::Relevance => Some(filters.relevance(&search.terms)),
-        Sort::PriceLow | Sort::PriceHigh => Some("l.daily_price_minor".to_owned()),
-        Sort::Distance => search.near.as_ref().map(|near| filters.distance(near)),
-    };
-    let columns: Vec<&str> = key
-        .as_deref()
-        .into_iter()
-        .chain(["l.created_at", "l.id"])
-        .collect();
-    let tuple = format!("({})", columns.join(", "));
-    // Reading backwards (a "Previous" link) flips the comparison and the order; the rows are
-    // put back in display order below.
     let backwards = matches!(search.page, PageRequest::Before(_));
-    let ascending = search.sort.ascending() != backwards;
-    if let PageRequest::After(cursor) | PageRequest::Before(cursor) = search.page {
-        let mut values = Vec::new();
-        if key.is_some() {
-            let value = cursor.key.unwrap_or_default();
-            values.push(match search.sort {
-                Sort::Distance => filters.bind(Arg::Float(value)),
-                _ => filters.bind(Arg::Int(value as i64)),
-            });
-        }
-        values.push(filters.bind(Arg::Time(cursor.created_at)));
-        values.push(filters.bind(Arg::Uuid(cursor.id)));
-        let op = if ascending { ">" } else { "<" };
-        filters
-            .clauses
-            .push(format!("{tuple} {op} ({})", values.join(", ")));
-    }
-    let direction = if ascending { "ASC" } else { "DESC" };
-    let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
-    let sort_key = format!(
-        "CAST({} AS DOUBLE PRECISION)",
-        key.as_deref().unwrap_or("NULL")
-    );
-    let limit = filters.bind(Arg::Int(PAGE_SIZE as i64 + 1));
-    let sql = format!(
-        "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
-                l.daily_price_minor, l.instant_booking, \
-                p.storage_key AS photo_key, p.alt_text AS photo_alt, p.variants AS photo_variants, \
-                u.rating_count, u.rating_sum, l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, \
-                {sort_key} AS sort_key \
-         FROM listings l \
-         JOIN categories c ON c.slug = l.category_slug \
-         JOIN users u ON u.id = l.owner_id \
-         LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
-         WHERE {} \
-         ORDER BY {} \
-         LIMIT {limit}",
-        filters.sql(),
-        order.join(", "),
-    );
-    let mut rows: Vec<CardRow> = on_pool!(db, pool => bind_args!(sqlx::query_as(&sql), &filters.args).fetch_all(pool).await)?;
+    let mut rows: Vec<CardRow> = on_pool!(db, pool => {
+        let mut sql = card_sql(dialect, search, how);
+        sql.build_query_as().fetch_all(pool).await
+    })?;
     let has_more = rows.len() > PAGE_SIZE;
     rows.truncate(PAGE_SIZE);
     if backwards {
@@ -405,28 +520,10 @@ async fn facets(
     search: &Search,
     how: TextMatch,
 ) -> Result<(i64, Vec<CategoryCount>, Vec<PriceBucket>), AppError> {
-    let mut filters = Filters::for_facets(dialect, search, how);
-    let mut in_price = Filters::new(dialect);
-    in_price.args = std::mem::take(&mut filters.args);
-    in_price.price(search);
-    let price_clause = in_price.sql();
-    filters.args = in_price.args;
-    let bucket = PRICE_EDGES
-        .iter()
-        .enumerate()
-        .skip(1)
-        .rev()
-        .map(|(i, edge)| format!("WHEN l.daily_price_minor >= {} THEN {i}", edge * 100))
-        .collect::<Vec<_>>()
-        .join(" ");
-    // `l.status = 'active'` is the first clause of every filter set and always true here.
-    let sql = format!(
-        "SELECT l.category_slug, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket, COUNT(*) AS listings, \
-                SUM(CASE WHEN {price_clause} THEN 1 ELSE 0 END) AS in_price \
-         FROM listings l WHERE {} GROUP BY 1, 2",
-        filters.sql()
-    );
-    let rows: Vec<(String, i64, i64, i64)> = on_pool!(db, pool => bind_args!(sqlx::query_as(&sql), &filters.args).fetch_all(pool).await)?;
+    let rows: Vec<(String, i64, i64, i64)> = on_pool!(db, pool => {
+        let mut sql = facet_sql(dialect, search, how);
+        sql.build_query_as().fetch_all(pool).await
+    })?;
     let chosen = |slug: &str| search.category.as_deref().is_none_or(|c| c == slug);
     let mut total = 0;
     let mut categories: Vec<CategoryCount> = Vec::new();

@@ -1,9 +1,11 @@
 //! The SQL of the listings' tables: `listings`, `listing_units`, `listing_photos` and the
-//! owners' blocks in `reservations`. (The search and the owner's pages still read through
-//! `repo` and write through `manage`, which move here next.)
+//! owners' blocks in `reservations`. What the owner's changes write is here; what pages and
+//! searches read is in `read`.
 
-use super::draft::ListingDraft;
+pub mod read;
+
 use crate::domain::{GeoPoint, RentalPeriod};
+use crate::listings::draft::ListingDraft;
 use crate::store::{Db, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -523,5 +525,17 @@ impl Db {
                 .bind(id).bind(first).bind(last).fetch_all(pool).await?;
             Ok((units, taken))
         })
+    }
+}
+
+impl Db {
+    /// Up to `limit` active listings with their owners, by id (for demo rentals).
+    pub async fn active_listings_and_owners(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+                "SELECT id, owner_id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1")
+            .bind(limit).fetch_all(pool).await)
     }
 }
