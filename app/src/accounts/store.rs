@@ -16,32 +16,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-pub const INSERT_AUDIT_SQL: &str =
-    "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
-
-/// Writes `$event` with `$executor` (a pool or an open transaction) on either backend, for
-/// the listings transactions that still hold their own SQL; others call [`Tx::record_audit`].
-#[macro_export]
-macro_rules! insert_audit {
-    ($executor:expr, $event:expr, $now:expr) => {{
-        let event: &$crate::accounts::audit::AuditEvent = $event;
-        let truncate = |text: &Option<String>, max: usize| {
-            text.as_ref()
-                .map(|t| t.chars().take(max).collect::<String>())
-        };
-        sqlx::query($crate::accounts::store::INSERT_AUDIT_SQL)
-            .bind($now)
-            .bind(event.actor)
-            .bind(event.subject)
-            .bind(event.kind.as_str())
-            .bind(truncate(&event.client.ip, 64))
-            .bind(truncate(&event.client.user_agent, 400))
-            .bind(event.detail.to_string())
-            .execute($executor)
-    }};
-}
-
 impl Tx {
     /// Writes the audit record `event` at `now`, in this transaction.
     pub async fn record_audit(
@@ -49,7 +23,23 @@ impl Tx {
         event: &AuditEvent,
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        on_tx!(self, conn => insert_audit!(conn, event, now).await.map(|done| done.rows_affected()))?;
+        let truncate = |text: &Option<String>, max: usize| {
+            text.as_ref()
+                .map(|t| t.chars().take(max).collect::<String>())
+        };
+        on_tx!(self, conn => sqlx::query(
+                "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(now)
+            .bind(event.actor)
+            .bind(event.subject)
+            .bind(event.kind.as_str())
+            .bind(truncate(&event.client.ip, 64))
+            .bind(truncate(&event.client.user_agent, 400))
+            .bind(event.detail.to_string())
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 }
@@ -178,7 +168,9 @@ pub async fn create(
 
 /// Writes an audit record that goes with no change of its own (a login, a failure).
 pub async fn record(db: &Db, audit: &AuditEvent, now: DateTime<Utc>) -> Result<(), AppError> {
-    on_pool!(db, pool => insert_audit!(pool, audit, now).await.map(|done| done.rows_affected()))?;
+    let mut tx = db.begin_write().await?;
+    tx.record_audit(audit, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 

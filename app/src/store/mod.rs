@@ -58,47 +58,6 @@ macro_rules! on_pool {
     };
 }
 
-/// A value bound to a `$n` placeholder of SQL assembled at run time (search filters, batch
-/// inserts); see [`bind_args!`].
-#[derive(Clone, Debug)]
-pub enum Arg {
-    Text(String),
-    OptText(Option<String>),
-    Int(i64),
-    OptInt(Option<i64>),
-    Float(f64),
-    Bool(bool),
-    Uuid(uuid::Uuid),
-    OptUuid(Option<uuid::Uuid>),
-    Time(chrono::DateTime<chrono::Utc>),
-    Date(chrono::NaiveDate),
-    Bytes(Vec<u8>),
-}
-
-/// Binds every [`Arg`] of `$args` to `$query` in order.
-#[macro_export]
-macro_rules! bind_args {
-    ($query:expr, $args:expr) => {{
-        let mut query = $query;
-        for arg in $args {
-            query = match arg {
-                $crate::store::Arg::Text(v) => query.bind(v.as_str()),
-                $crate::store::Arg::OptText(v) => query.bind(v.as_deref()),
-                $crate::store::Arg::Int(v) => query.bind(*v),
-                $crate::store::Arg::OptInt(v) => query.bind(*v),
-                $crate::store::Arg::Float(v) => query.bind(*v),
-                $crate::store::Arg::Bool(v) => query.bind(*v),
-                $crate::store::Arg::Uuid(v) => query.bind(*v),
-                $crate::store::Arg::OptUuid(v) => query.bind(*v),
-                $crate::store::Arg::Time(v) => query.bind(*v),
-                $crate::store::Arg::Date(v) => query.bind(*v),
-                $crate::store::Arg::Bytes(v) => query.bind(v.as_slice()),
-            };
-        }
-        query
-    }};
-}
-
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
         let invalid = |backend, e: sqlx::Error| ConnectError::InvalidUrl {

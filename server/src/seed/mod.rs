@@ -3,16 +3,17 @@
 mod art;
 mod catalog;
 pub mod rentals;
+mod store;
 
 use app::domain::{GeoPoint, Place, PLACES};
-use app::store::{Arg, Db};
-use app::{bind_args, on_pool};
+use app::store::Db;
 use catalog::{CategoryGear, Gear, CATEGORIES, FIRST_NAMES, LAST_NAMES};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
+use store::{DemoListing, DemoOwner, DemoPhoto, DemoUnit};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -66,66 +67,12 @@ struct Photo {
 
 /// Everything one seed run writes, as rows ready to bind.
 pub struct DemoData {
-    users: Vec<Vec<Arg>>,
-    listings: Vec<Vec<Arg>>,
-    units: Vec<Vec<Arg>>,
-    photo_rows: Vec<Vec<Arg>>,
+    users: Vec<DemoOwner>,
+    listings: Vec<DemoListing>,
+    units: Vec<DemoUnit>,
+    photo_rows: Vec<DemoPhoto>,
     photos: Vec<Photo>,
 }
-
-const USER_COLUMNS: &[&str] = &[
-    "id",
-    "email",
-    "name",
-    "time_zone",
-    "city",
-    "bio",
-    "rating_count",
-    "rating_sum",
-    "created_at",
-    "updated_at",
-];
-const LISTING_COLUMNS: &[&str] = &[
-    "id",
-    "owner_id",
-    "category_slug",
-    "title",
-    "description",
-    "brand",
-    "model",
-    "condition",
-    "currency",
-    "daily_price_minor",
-    "weekly_price_minor",
-    "monthly_price_minor",
-    "deposit_minor",
-    "min_days",
-    "max_days",
-    "lead_time_days",
-    "buffer_days",
-    "instant_booking",
-    "city",
-    "latitude",
-    "longitude",
-    "time_zone",
-    "pickup_instructions",
-    "created_at",
-    "updated_at",
-    "public_latitude",
-    "public_longitude",
-];
-const UNIT_COLUMNS: &[&str] = &["id", "listing_id", "label", "created_at"];
-const PHOTO_COLUMNS: &[&str] = &[
-    "id",
-    "listing_id",
-    "position",
-    "storage_key",
-    "content_type",
-    "width",
-    "height",
-    "alt_text",
-    "created_at",
-];
 
 fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
     uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
@@ -193,25 +140,21 @@ fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner 
     let (few, many) = (rng.gen_range(1..12), rng.gen_range(12..90));
     let reviews: i64 = weighted(rng, &[(0, 15), (few, 45), (many, 40)]);
     let stars = reviews * 5 - rng.gen_range(0..=reviews / 3 + 1).min(reviews);
-    data.users.push(vec![
-        Arg::Uuid(id),
-        Arg::Text(format!(
+    data.users.push(DemoOwner {
+        id,
+        email: format!(
             "{}.{}.{index}@example.com",
             email_local_part(first),
             email_local_part(last)
-        )),
-        Arg::Text(format!("{first} {last}")),
-        Arg::Text(city.time_zone.to_owned()),
-        Arg::OptText(Some(city.name.to_owned())),
-        Arg::Text(format!(
-            "Renting out my gear in {} between projects.",
-            city.name
-        )),
-        Arg::Int(reviews),
-        Arg::Int(stars.max(reviews)),
-        Arg::Time(since),
-        Arg::Time(since),
-    ]);
+        ),
+        name: format!("{first} {last}"),
+        time_zone: city.time_zone,
+        city: city.name,
+        bio: format!("Renting out my gear in {} between projects.", city.name),
+        rating_count: reviews,
+        rating_sum: stars.max(reviews),
+        since,
+    });
     Owner { id, city, since }
 }
 
@@ -251,77 +194,70 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
         included = gear.included,
     );
     let jitter = |rng: &mut ChaCha8Rng| rng.gen_range(-0.06..0.06);
-    data.listings.push(vec![
-        Arg::Uuid(id),
-        Arg::Uuid(owner.id),
-        Arg::Text(category.slug.to_owned()),
-        Arg::Text(title.clone()),
-        Arg::Text(description),
-        Arg::Text(gear.brand.to_owned()),
-        Arg::Text(gear.model.to_owned()),
-        Arg::Text(condition.to_owned()),
-        Arg::Text(owner.city.currency.code().to_owned()),
-        Arg::Int(daily_minor),
-        Arg::OptInt(rng.gen_bool(0.6).then_some(daily_minor * 5)),
-        Arg::OptInt(rng.gen_bool(0.3).then_some(daily_minor * 15)),
-        Arg::Int(deposit_minor),
-        Arg::Int(weighted(rng, &[(1, 70), (2, 20), (3, 10)])),
-        Arg::OptInt(weighted(
+    // Fields in the order the generator has always drawn them, so a seed value keeps making
+    // the same data.
+    let mut listing = DemoListing {
+        id,
+        owner_id: owner.id,
+        category_slug: category.slug,
+        title: title.clone(),
+        description,
+        brand: gear.brand,
+        model: gear.model,
+        condition,
+        currency: owner.city.currency.code(),
+        daily_price_minor: daily_minor,
+        weekly_price_minor: rng.gen_bool(0.6).then_some(daily_minor * 5),
+        monthly_price_minor: rng.gen_bool(0.3).then_some(daily_minor * 15),
+        deposit_minor,
+        min_days: weighted(rng, &[(1, 70), (2, 20), (3, 10)]),
+        max_days: weighted(
             rng,
             &[(None, 50), (Some(14), 15), (Some(30), 20), (Some(60), 15)],
-        )),
-        Arg::Int(weighted(rng, &[(0, 50), (1, 35), (2, 15)])),
-        Arg::Int(weighted(rng, &[(0, 60), (1, 40)])),
-        Arg::Bool(rng.gen_bool(0.35)),
-        Arg::Text(owner.city.name.to_owned()),
-        Arg::Float(owner.city.position.latitude + jitter(rng)),
-        Arg::Float(owner.city.position.longitude + jitter(rng)),
-        Arg::Text(owner.city.time_zone.to_owned()),
-        Arg::Text(format!(
+        ),
+        lead_time_days: weighted(rng, &[(0, 50), (1, 35), (2, 15)]),
+        buffer_days: weighted(rng, &[(0, 60), (1, 40)]),
+        instant_booking: rng.gen_bool(0.35),
+        city: owner.city.name,
+        position: GeoPoint {
+            latitude: owner.city.position.latitude + jitter(rng),
+            longitude: owner.city.position.longitude + jitter(rng),
+        },
+        time_zone: owner.city.time_zone,
+        pickup_instructions: format!(
             "Pickup near the centre of {}; exact address after confirmation.",
             owner.city.name
-        )),
-        Arg::Time(created),
-        Arg::Time(created),
-    ]);
-    let row = data.listings.last_mut().expect("the row just added");
-    if let [.., Arg::Float(latitude), Arg::Float(longitude), _, _, _, _] = row.as_slice() {
-        let public = public_position(
-            id,
-            GeoPoint {
-                latitude: *latitude,
-                longitude: *longitude,
-            },
-        );
-        row.extend([Arg::Float(public.latitude), Arg::Float(public.longitude)]);
-    }
+        ),
+        created_at: created,
+        public_position: GeoPoint {
+            latitude: 0.0,
+            longitude: 0.0,
+        },
+    };
+    listing.public_position = public_position(id, listing.position);
+    data.listings.push(listing);
     for n in 1..=weighted(rng, &[(1, 60), (2, 28), (3, 12)]) {
-        data.units.push(vec![
-            Arg::Uuid(uuid(rng)),
-            Arg::Uuid(id),
-            Arg::Text(format!("Unit {n}")),
-            Arg::Time(created),
-        ]);
+        data.units.push(DemoUnit {
+            id: uuid(rng),
+            listing_id: id,
+            label: format!("Unit {n}"),
+            created_at: created,
+        });
     }
     let hue = rng.gen_range(0..360);
     let views = ["shown whole", "close-up", "wide view"];
     let photo_count = weighted(rng, &[(1, 30), (2, 40), (3, 30)]);
     for (shot, view) in views.iter().enumerate().take(photo_count) {
         let key = format!("listings/{id}/{shot}.svg");
-        data.photo_rows.push(vec![
-            Arg::Uuid(uuid(rng)),
-            Arg::Uuid(id),
-            Arg::Int(shot as i64),
-            Arg::Text(key.clone()),
-            Arg::Text("image/svg+xml".to_owned()),
-            Arg::Int(art::WIDTH),
-            Arg::Int(art::HEIGHT),
-            Arg::Text(format!(
-                "Illustration of the {} {}, {view}",
-                name, gear.noun
-            )),
-            Arg::Time(created),
-        ]);
+        data.photo_rows.push(DemoPhoto {
+            id: uuid(rng),
+            listing_id: id,
+            position: shot as i64,
+            storage_key: key.clone(),
+            size: (art::WIDTH, art::HEIGHT),
+            alt_text: format!("Illustration of the {} {}, {view}", name, gear.noun),
+            created_at: created,
+        });
         data.photos.push(Photo {
             key,
             category: category.slug,
@@ -332,13 +268,6 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
     }
 }
 
-/// Rows for one table, each in the order of `columns`.
-struct TableRows<'a> {
-    table: &'static str,
-    columns: &'static [&'static str],
-    rows: &'a [Vec<Arg>],
-}
-
 /// A listing's public position, from a generator of its own seeded by its id, so that the
 /// rest of the demo data stays as the seed value made it before public positions existed.
 fn public_position(id: Uuid, exact: GeoPoint) -> GeoPoint {
@@ -347,33 +276,12 @@ fn public_position(id: Uuid, exact: GeoPoint) -> GeoPoint {
     exact.approximate(rng.gen_range(0.0..360.0), rng.gen_range(least..=most))
 }
 
-/// `INSERT INTO table (columns) VALUES ($1, …), (…)` for `rows` rows.
-fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
-    let width = columns.len();
-    let tuples: Vec<String> = (0..rows)
-        .map(|row| {
-            let params: Vec<String> = (1..=width)
-                .map(|col| format!("${}", row * width + col))
-                .collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO {table} ({}) VALUES {}",
-        columns.join(", "),
-        tuples.join(", ")
-    )
-}
-
-/// Rows per INSERT: well under both backends' limits on bound parameters.
-const BATCH_ROWS: usize = 400;
-
 pub async fn seed(
     db: &Db,
     media_dir: &Path,
     options: &SeedOptions,
 ) -> Result<SeedOutcome, SeedError> {
-    let existing: i64 = on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM listings").fetch_one(pool).await)?;
+    let existing = store::listing_count(db).await?;
     if existing > 0 && !options.reset {
         return if options.if_empty {
             Ok(SeedOutcome::AlreadySeeded { listings: existing })
@@ -382,46 +290,7 @@ pub async fn seed(
         };
     }
     let data = generate(options.seed, options.listings);
-    let tables = [
-        TableRows {
-            table: "users",
-            columns: USER_COLUMNS,
-            rows: &data.users,
-        },
-        TableRows {
-            table: "listings",
-            columns: LISTING_COLUMNS,
-            rows: &data.listings,
-        },
-        TableRows {
-            table: "listing_units",
-            columns: UNIT_COLUMNS,
-            rows: &data.units,
-        },
-        TableRows {
-            table: "listing_photos",
-            columns: PHOTO_COLUMNS,
-            rows: &data.photo_rows,
-        },
-    ];
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        if options.reset {
-            for table in ["jobs", "payment_calls", "ledger_entries", "sandbox_requests", "sandbox_payments", "booking_photos", "booking_events", "reservations", "bookings", "listing_photos", "listing_units", "listings", "users"] {
-                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
-            }
-        }
-        for TableRows { table, columns, rows } in tables {
-            for batch in rows.chunks(BATCH_ROWS) {
-                let sql = insert_sql(table, columns, batch.len());
-                bind_args!(sqlx::query(&sql), batch.iter().flatten()).execute(&mut *tx).await?;
-            }
-        }
-        tx.commit().await?;
-    });
-    // Fresh statistics, so the planner picks the search indexes at once.
-    let analyze = db.dialect().analyze();
-    on_pool!(db, pool => sqlx::query(analyze).execute(pool).await.map(|_| ()))?;
+    store::load(db, &data, options.reset).await?;
     write_photos(media_dir, &data.photos, options.reset).await?;
     Ok(SeedOutcome::Seeded {
         owners: data.users.len(),
@@ -480,17 +349,7 @@ pub async fn member_with_session(
         "signed_in": { "user_id": id, "since": now.timestamp(), "seen": now.timestamp() }
     })
     .to_string();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("INSERT INTO users (id, email, name, time_zone, created_at, updated_at) \
-                     VALUES ($1, $2, $3, 'Europe/Berlin', $4, $4)")
-            .bind(id).bind(&email).bind(name).bind(now)
-            .execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(&session).bind(id).bind(&data).bind(now.timestamp() + 12 * 3600)
-            .execute(&mut *tx).await?;
-        tx.commit().await?;
-    });
+    store::member_with_session(db, (id, &email, name), (&session, &data), now).await?;
     Ok((id, session))
 }
 
@@ -498,53 +357,33 @@ pub async fn member_with_session(
 mod tests {
     use super::*;
 
-    fn text(row: &[Arg], col: usize) -> String {
-        match &row[col] {
-            Arg::Text(t) => t.clone(),
-            Arg::Uuid(u) => u.to_string(),
-            other => format!("{other:?}"),
-        }
-    }
-
     #[test]
     fn the_same_seed_gives_the_same_data_and_another_seed_differs() {
         let a = generate(7, 60);
         let b = generate(7, 60);
         let c = generate(8, 60);
-        let titles = |d: &DemoData| d.listings.iter().map(|r| text(r, 3)).collect::<Vec<_>>();
-        let ids = |d: &DemoData| d.listings.iter().map(|r| text(r, 0)).collect::<Vec<_>>();
+        let titles = |d: &DemoData| {
+            d.listings
+                .iter()
+                .map(|l| l.title.clone())
+                .collect::<Vec<_>>()
+        };
+        let ids = |d: &DemoData| d.listings.iter().map(|l| l.id).collect::<Vec<_>>();
         assert_eq!(titles(&a), titles(&b));
         assert_eq!(ids(&a), ids(&b));
         assert_ne!(ids(&a), ids(&c));
     }
 
     #[test]
-    fn every_listing_has_one_to_three_units_and_photos_and_rows_fit_their_columns() {
+    fn every_listing_has_one_to_three_units_and_photos() {
         let data = generate(1, 200);
         assert_eq!(data.listings.len(), 200);
         assert!(data.units.len() >= 200 && data.units.len() <= 600);
         assert!(data.photos.len() >= 200 && data.photos.len() <= 600);
+        assert_eq!(data.photos.len(), data.photo_rows.len());
         assert!(data
             .listings
             .iter()
-            .all(|r| r.len() == LISTING_COLUMNS.len()));
-        assert!(data.users.iter().all(|r| r.len() == USER_COLUMNS.len()));
-        assert!(data.units.iter().all(|r| r.len() == UNIT_COLUMNS.len()));
-        assert!(data
-            .photo_rows
-            .iter()
-            .all(|r| r.len() == PHOTO_COLUMNS.len()));
-        assert!(data
-            .listings
-            .iter()
-            .all(|r| (3..=120).contains(&text(r, 3).chars().count())));
-    }
-
-    #[test]
-    fn insert_sql_numbers_placeholders_row_by_row() {
-        assert_eq!(
-            insert_sql("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
+            .all(|l| (3..=120).contains(&l.title.chars().count())));
     }
 }
