@@ -16,6 +16,36 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+/// The statement that writes audit record `event` at `now`, on either backend: as a
+/// statement of its own (a login, a failure) or inside the change it records.
+fn insert_audit<'q, DB: sqlx::Database>(
+    event: &'q AuditEvent,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Uuid>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let truncate = |text: &Option<String>, max: usize| {
+        text.as_ref()
+            .map(|t| t.chars().take(max).collect::<String>())
+    };
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now)
+    .bind(event.actor)
+    .bind(event.subject)
+    .bind(event.kind.as_str())
+    .bind(truncate(&event.client.ip, 64))
+    .bind(truncate(&event.client.user_agent, 400))
+    .bind(event.detail.to_string())
+}
+
 impl Tx {
     /// Writes the audit record `event` at `now`, in this transaction.
     pub async fn record_audit(
@@ -23,22 +53,7 @@ impl Tx {
         event: &AuditEvent,
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        let truncate = |text: &Option<String>, max: usize| {
-            text.as_ref()
-                .map(|t| t.chars().take(max).collect::<String>())
-        };
-        on_tx!(self, conn => sqlx::query(
-                "INSERT INTO audit_events (at, actor_id, subject_id, kind, ip, user_agent, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(now)
-            .bind(event.actor)
-            .bind(event.subject)
-            .bind(event.kind.as_str())
-            .bind(truncate(&event.client.ip, 64))
-            .bind(truncate(&event.client.user_agent, 400))
-            .bind(event.detail.to_string())
-            .execute(conn)
-            .await
+        on_tx!(self, conn => insert_audit(event, now).execute(conn).await
             .map(|done| done.rows_affected()))?;
         Ok(())
     }
@@ -168,9 +183,8 @@ pub async fn create(
 
 /// Writes an audit record that goes with no change of its own (a login, a failure).
 pub async fn record(db: &Db, audit: &AuditEvent, now: DateTime<Utc>) -> Result<(), AppError> {
-    let mut tx = db.begin_write().await?;
-    tx.record_audit(audit, now).await?;
-    tx.commit().await?;
+    on_pool!(db, pool => insert_audit(audit, now).execute(pool).await
+        .map(|done| done.rows_affected()))?;
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! Extensions (server only): the renter keeps the gear longer, on the same unit. The booking's
-//! reservation grows in place, so the unit's other bookings and blocks decide: on PostgreSQL
-//! the exclusion constraint refuses the grown row, on SQLite the check inside the
-//! `BEGIN IMMEDIATE` transaction (one writer at a time) does. Like a request, the card is
-//! authorised for the difference before the write transaction and released if it refuses.
+//! reservation grows in place, so the unit's other bookings and blocks decide. The write
+//! transaction holds the listing, as every writer of its reservations does, and checks the
+//! unit's other reservations on both backends, so both refuse with the same sentence naming
+//! the first taken day; PostgreSQL's exclusion constraint still refuses an overlapping row
+//! should anything get past that. Like a request, the card is authorised for the difference
+//! before the write transaction and released if it refuses.
 
 use super::model::{ExtensionOffer, ExtensionPage};
 use super::service::{
@@ -192,8 +194,8 @@ pub async fn extend<G: PaymentGateway>(
     }
     match outcome {
         Ok(Written::New | Written::Earlier) => Ok(()),
-        // PostgreSQL's constraint refused the grown reservation: say from when, as a read
-        // now sees it.
+        // PostgreSQL's constraint refused the grown reservation (the check before it should
+        // have): say from when, as a read now sees it.
         Ok(Written::Clashed) => {
             let again = price_now(db, &booking, request.to, rules, now).await;
             Err(again

@@ -12,15 +12,14 @@ use crate::domain::booking::{allowed, extendable, replay, Booking, Command, Step
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use crate::listings::store::read::currency;
-use crate::store::Db;
+use crate::store::{Db, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 impl LineRow {
     fn into_line(self) -> Result<BookingLine, AppError> {
         let currency = currency(&self.currency)?;
-        let status = BookingStatus::parse(&self.status)
-            .ok_or_else(|| AppError::internal("booking status", &self.status))?;
+        let Text(status) = self.status;
         Ok(BookingLine {
             id: self.id,
             listing_id: self.listing_id,

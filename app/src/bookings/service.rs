@@ -33,7 +33,7 @@ use crate::payments::gateway::{GatewayError, PaymentGateway};
 use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_request, payment_problem, release_quietly, Authorized};
 use crate::payments::unused::Guards;
-use crate::store::{Db, Tx};
+use crate::store::{Db, Text, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -76,7 +76,7 @@ pub fn actor_of(user: &CurrentUser) -> Actor {
 #[derive(FromRow)]
 pub(super) struct ListingTerms {
     pub(super) owner_id: Uuid,
-    pub(super) status: String,
+    pub(super) status: Text<ListingStatus>,
     #[sqlx(flatten)]
     pub(super) prices: PriceColumns,
     pub(super) buffer_days: i64,
@@ -90,7 +90,7 @@ pub(super) struct ListingTerms {
 impl ListingTerms {
     /// Whether the listing takes bookings now (published, not paused or archived).
     pub(super) fn is_bookable(&self) -> bool {
-        ListingStatus::parse(&self.status) == Some(ListingStatus::Active)
+        self.status == Text(ListingStatus::Active)
     }
 }
 
@@ -98,6 +98,67 @@ impl ListingTerms {
 fn quote_problem(error: QuoteError) -> AppError {
     let field = error.field().map_or("booking", DateField::name);
     AppError::validation(field, error.to_string())
+}
+
+/// Why a booking request made no booking. Callers decide by the variant (the demo rentals
+/// pass over a listing whose rules refuse the dates); people read it as an [`AppError`].
+#[derive(Debug)]
+pub enum RequestError {
+    /// No such listing, or it takes no bookings now (paused, archived).
+    Unbookable,
+    /// The renter owns the listing.
+    OwnListing,
+    /// The dates break the listing's rules, or are past: said next to the field.
+    Dates(QuoteError),
+    /// Someone else took the last free unit for those days.
+    Taken,
+    /// The owner changed the price between the quote and the booking; nothing was charged.
+    PriceChanged,
+    /// The form's key was sent before for other dates.
+    FormUsed,
+    /// Too many requests waiting, sent in the hour, or declined cards.
+    Limit(RequestRefusal),
+    /// The card was declined or the provider failed.
+    Payment(GatewayError),
+    /// The database or something else of ours failed.
+    Failed(AppError),
+}
+
+impl From<RequestError> for AppError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Unbookable => AppError::NotFound,
+            RequestError::OwnListing => AppError::validation(
+                "booking",
+                "This is your own listing: block dates on its edit page instead.",
+            ),
+            RequestError::Dates(problem) => quote_problem(problem),
+            RequestError::Taken => AppError::Conflict(NO_LONGER_AVAILABLE.into()),
+            RequestError::PriceChanged => AppError::Conflict(PRICE_CHANGED.into()),
+            RequestError::FormUsed => AppError::Conflict(FORM_USED.into()),
+            RequestError::Limit(refusal) => refusal.into(),
+            RequestError::Payment(error) => payment_problem(error),
+            RequestError::Failed(error) => error,
+        }
+    }
+}
+
+impl From<RequestRefusal> for RequestError {
+    fn from(refusal: RequestRefusal) -> Self {
+        RequestError::Limit(refusal)
+    }
+}
+
+impl From<AppError> for RequestError {
+    fn from(error: AppError) -> Self {
+        RequestError::Failed(error)
+    }
+}
+
+impl From<sqlx::Error> for RequestError {
+    fn from(error: sqlx::Error) -> Self {
+        RequestError::Failed(error.into())
+    }
 }
 
 /// The instant a local day starts in `time_zone` (UTC for an unknown zone; the first instant
@@ -141,7 +202,7 @@ pub async fn request<G: PaymentGateway>(
     card: &Card,
     rules: BookingRules,
     now: DateTime<Utc>,
-) -> Result<Uuid, AppError> {
+) -> Result<Uuid, RequestError> {
     // Most requests for taken dates are answered from one plain read, without waiting for
     // the write lock: the dates were taken at that moment, which is all a refusal claims. (It
     // looks at the rental days only; the transaction also checks the turnaround.)
@@ -163,7 +224,7 @@ pub async fn request<G: PaymentGateway>(
         }
     }
     if unit.is_none() {
-        return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
+        return Err(RequestError::Taken);
     }
     if !priced.instant {
         within_open_requests(open_requests, rules.limits)?;
@@ -190,7 +251,7 @@ pub async fn request<G: PaymentGateway>(
                     limit.record(db, key, now.timestamp()).await?;
                 }
             }
-            return Err(payment_problem(error));
+            return Err(RequestError::Payment(error));
         }
     };
     let outcome = insert_booking(
@@ -211,10 +272,10 @@ pub async fn request<G: PaymentGateway>(
     match outcome {
         Ok(Inserted::New(id) | Inserted::Earlier(id)) => Ok(id),
         Ok(Inserted::Raced) => keyed_booking(db, renter, request).await?.ok_or_else(|| {
-            AppError::internal(
+            RequestError::Failed(AppError::internal(
                 "booking request",
                 "a duplicate key with no booking behind it",
-            )
+            ))
         }),
         Err(error) => Err(error),
     }
@@ -243,7 +304,7 @@ async fn keyed_booking(
     db: &Db,
     renter: &CurrentUser,
     request: &BookingRequest,
-) -> Result<Option<Uuid>, AppError> {
+) -> Result<Option<Uuid>, RequestError> {
     let keyed = db.keyed_booking(renter.id, request.key).await?;
     earlier_booking(keyed, request.listing, request.period)
 }
@@ -257,15 +318,12 @@ fn new_booking(
     request: &BookingRequest,
     rules: BookingRules,
     now: DateTime<Utc>,
-) -> Result<NewBooking, AppError> {
+) -> Result<NewBooking, RequestError> {
     let terms = terms
         .filter(ListingTerms::is_bookable)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(RequestError::Unbookable)?;
     if terms.owner_id == renter.id {
-        return Err(AppError::validation(
-            "booking",
-            "This is your own listing: block dates on its edit page instead.",
-        ));
+        return Err(RequestError::OwnListing);
     }
     let period = request.period;
     let today = crate::listings::store::read::local_today(now, &terms.time_zone);
@@ -276,7 +334,7 @@ fn new_booking(
         today,
         rules.service_fee_bps,
     )
-    .map_err(quote_problem)?;
+    .map_err(RequestError::Dates)?;
     let pickup_at = start_of_day(period.from(), &terms.time_zone);
     Ok(NewBooking {
         id: Uuid::new_v4(),
@@ -314,13 +372,13 @@ fn earlier_booking(
     keyed: Option<Keyed>,
     listing: Uuid,
     period: RentalPeriod,
-) -> Result<Option<Uuid>, AppError> {
+) -> Result<Option<Uuid>, RequestError> {
     match keyed {
         None => Ok(None),
         Some((id, l, from, to)) if l == listing && from == period.from() && to == period.to() => {
             Ok(Some(id))
         }
-        Some(_) => Err(AppError::Conflict(FORM_USED.into())),
+        Some(_) => Err(RequestError::FormUsed),
     }
 }
 
@@ -437,7 +495,7 @@ async fn insert_booking(
     rules: BookingRules,
     now: DateTime<Utc>,
     (attempt, authorized_quote, authorized): (Uuid, &Quote, &Authorized),
-) -> Result<Inserted, AppError> {
+) -> Result<Inserted, RequestError> {
     let mut tx = db.begin_write().await?;
     let terms = tx.listing_terms(request.listing).await?;
     let mut new = new_booking(terms, renter, request, rules, now)?;
@@ -453,7 +511,7 @@ async fn insert_booking(
             return Ok(Inserted::Earlier(earlier));
         }
     }
-    new.unit = unit.ok_or_else(|| AppError::Conflict(NO_LONGER_AVAILABLE.into()))?;
+    new.unit = unit.ok_or(RequestError::Taken)?;
     if !new.instant {
         // One renter's requests for different listings hold different listing locks: their
         // count is taken under a lock of the renter's, after the listing's, in the one
@@ -462,7 +520,7 @@ async fn insert_booking(
         within_open_requests(tx.open_requests(renter.id).await?, rules.limits)?;
     }
     if &new.quote != authorized_quote {
-        return Err(AppError::Conflict(PRICE_CHANGED.into()));
+        return Err(RequestError::PriceChanged);
     }
     let id = new.id;
     let events = open(new.clone());
@@ -474,7 +532,7 @@ async fn insert_booking(
         return Ok(Inserted::Raced);
     }
     if tx.reserve(&new, days, renter.id, now).await? == Reserved::Clashed {
-        return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
+        return Err(RequestError::Taken);
     }
     tx.add_booking_events(&event_rows(&booking, &events, 0, actor_of(renter), now)?)
         .await?;
@@ -619,11 +677,13 @@ pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), 
     if booking.status.holds_unit() {
         let t = &booking.terms;
         let days = (t.period.from(), reserved_until(t));
-        let taken = tx.reservations_of_unit(t.unit, days).await? > 0;
-        if taken || tx.reserve(t, days, t.renter, now).await? == Reserved::Clashed {
+        if tx.reservations_of_unit(t.unit, days).await? > 0 {
             return Err(AppError::Conflict(format!(
                 "booking {id}: its unit was reserved by someone else meanwhile"
             )));
+        }
+        if tx.reserve(t, days, t.renter, now).await? == Reserved::Clashed {
+            return Err(AppError::Conflict(NO_LONGER_AVAILABLE.into()));
         }
     }
     tx.commit().await?;

@@ -5,8 +5,9 @@
 use super::service::ListingTerms;
 use crate::domain::booking::{Booking, NewBooking};
 use crate::domain::evidence::PhotoStage;
+use crate::domain::BookingStatus;
 use crate::domain::Party;
-use crate::store::{Db, Tx};
+use crate::store::{Db, StoredText, Text, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -28,7 +29,7 @@ pub(super) struct LineRow {
     pub(super) listing_title: String,
     pub(super) starts_on: NaiveDate,
     pub(super) ends_on: NaiveDate,
-    pub(super) status: String,
+    pub(super) status: Text<BookingStatus>,
     pub(super) currency: String,
     pub(super) total_minor: i64,
     pub(super) counterpart: String,
@@ -432,7 +433,7 @@ impl Tx {
              created_at, updated_at, card_last4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
              $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25)")
             .bind(t.id).bind(t.listing).bind(t.unit).bind(t.renter).bind(t.owner)
-            .bind(booking.status.as_str()).bind(t.period.from()).bind(t.period.to())
+            .bind(Text(booking.status)).bind(t.period.from()).bind(t.period.to())
             .bind(t.buffer_days).bind(t.quote.total.currency.code()).bind(t.quote.days)
             .bind(t.quote.rental.minor).bind(t.quote.service_fee.minor)
             .bind(t.quote.deposit.minor).bind(t.quote.total.minor).bind(t.policy.as_str())
@@ -457,7 +458,7 @@ impl Tx {
         let t = &booking.terms;
         let (cancelled_by, refund) = cancellation(booking);
         on_tx!(self, conn => sqlx::query(UPDATE_BOOKING_SQL)
-            .bind(t.id).bind(booking.status.as_str()).bind(booking.decline_reason.as_deref())
+            .bind(t.id).bind(Text(booking.status)).bind(booking.decline_reason.as_deref())
             .bind(cancelled_by).bind(refund).bind(at).bind(booking.handover.overdue)
             // An extension moves the return day and the price.
             .bind(t.period.to()).bind(t.quote.days).bind(t.quote.rental.minor)
@@ -630,5 +631,17 @@ impl Tx {
     /// [`Db::overlapping_reservations`], in this transaction's view.
     pub async fn overlapping_reservations(&mut self) -> Result<i64, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_scalar(OVERLAPS_SQL).fetch_one(conn).await)
+    }
+}
+
+impl StoredText for BookingStatus {
+    const WHAT: &'static str = "booking status";
+
+    fn as_str(&self) -> &'static str {
+        BookingStatus::as_str(*self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        BookingStatus::parse(text)
     }
 }

@@ -7,9 +7,11 @@
 //! backend (`crate::layers` checks it).
 
 mod backend;
+mod text;
 mod tx;
 
 pub use backend::{Backend, Dialect};
+pub use text::{StoredText, Text};
 #[doc(hidden)]
 pub use tx::Open;
 pub use tx::Tx;

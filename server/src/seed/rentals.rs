@@ -132,10 +132,9 @@ async fn rental(
     .await
     {
         Ok(id) => id,
-        Err(app::error::AppError::Validation { .. } | app::error::AppError::Invalid(_)) => {
-            return Ok(false)
-        }
-        Err(error) => return Err(error),
+        // A listing whose rules refuse a two-day stay two days ahead.
+        Err(service::RequestError::Dates(_)) => return Ok(false),
+        Err(error) => return Err(error.into()),
     };
     let step = |command: Command, who: &CurrentUser, at: DateTime<Utc>| {
         let actor = actor_of(who);

@@ -6,7 +6,8 @@ pub mod read;
 
 use crate::domain::{GeoPoint, RentalPeriod};
 use crate::listings::draft::ListingDraft;
-use crate::store::{Db, Tx};
+use crate::listings::model::ListingStatus;
+use crate::store::{Db, StoredText, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -537,5 +538,17 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(
                 "SELECT id, owner_id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1")
             .bind(limit).fetch_all(pool).await)
+    }
+}
+
+impl StoredText for ListingStatus {
+    const WHAT: &'static str = "listing status";
+
+    fn as_str(&self) -> &'static str {
+        ListingStatus::as_str(*self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        ListingStatus::parse(text)
     }
 }
