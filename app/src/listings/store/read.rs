@@ -250,6 +250,88 @@ where
             }
         }
     }
+
+    /// One page of cards as `search` reads it (a row beyond the page says there is more).
+    fn cards(dialect: Dialect, search: &'q Search, how: TextMatch) -> sqlx::QueryBuilder<'q, DB> {
+        // Reading backwards (a "Previous" link) flips the comparison and the order; the rows are
+        // put back in display order by the caller.
+        let backwards = matches!(search.page, PageRequest::Before(_));
+        let ascending = search.sort.ascending() != backwards;
+        let mut q = Self::new(
+            dialect,
+            "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
+                    l.daily_price_minor, l.instant_booking, \
+                    p.storage_key AS photo_key, p.alt_text AS photo_alt, \
+                    p.variants AS photo_variants, u.rating_count, u.rating_sum, \
+                    l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, \
+                    CAST(",
+        );
+        if !q.sort_key(search) {
+            q.push("NULL");
+        }
+        q.push(
+            " AS DOUBLE PRECISION) AS sort_key \
+             FROM listings l \
+             JOIN categories c ON c.slug = l.category_slug \
+             JOIN users u ON u.id = l.owner_id \
+             LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
+             WHERE ",
+        );
+        q.card_filters(search, how);
+        if let PageRequest::After(cursor) | PageRequest::Before(cursor) = search.page {
+            q.push(" AND (");
+            let keyed = q.sort_key(search);
+            q.push(if keyed { ", " } else { "" });
+            q.push("l.created_at, l.id) ");
+            q.push(if ascending { "> (" } else { "< (" });
+            if keyed {
+                let value = cursor.key.unwrap_or_default();
+                match search.sort {
+                    Sort::Distance => q.bind(value),
+                    _ => q.bind(value as i64),
+                };
+                q.push(", ");
+            }
+            q.bind(cursor.created_at)
+                .push(", ")
+                .bind(cursor.id)
+                .push(")");
+        }
+        let direction = if ascending { " ASC, " } else { " DESC, " };
+        q.push(" ORDER BY ");
+        if q.sort_key(search) {
+            q.push(direction);
+        }
+        q.push("l.created_at").push(direction).push("l.id");
+        q.push(direction.trim_end_matches(", "));
+        q.push(" LIMIT ").bind(PAGE_SIZE as i64 + 1);
+        q.sql
+    }
+
+    /// The total, listings per category (every filter but the category) and per price bucket
+    /// (every filter but the price), from one grouped query.
+    fn facets(dialect: Dialect, search: &'q Search, how: TextMatch) -> sqlx::QueryBuilder<'q, DB> {
+        let bucket = PRICE_EDGES
+            .iter()
+            .enumerate()
+            .skip(1)
+            .rev()
+            .map(|(i, edge)| format!("WHEN l.daily_price_minor >= {} THEN {i}", edge * 100))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut q = Self::new(
+            dialect,
+            &format!(
+                "SELECT l.category_slug, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket, \
+                 COUNT(*) AS listings, SUM(CASE WHEN l.status = 'active'"
+            ),
+        );
+        q.price(search);
+        q.push(" THEN 1 ELSE 0 END) AS in_price FROM listings l WHERE ");
+        q.facet_filters(search, how);
+        q.push(" GROUP BY 1, 2");
+        q.sql
+    }
 }
 
 /// Where a dialect's fragment puts its value.
@@ -269,114 +351,6 @@ fn stem(term: &str) -> &str {
         Some(stem) if stem.chars().count() >= 3 => stem,
         _ => term,
     }
-}
-
-/// One page of cards as `search` reads it (a row beyond the page says there is more).
-fn card_sql<'q, DB: sqlx::Database>(
-    dialect: Dialect,
-    search: &'q Search,
-    how: TextMatch,
-) -> sqlx::QueryBuilder<'q, DB>
-where
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    // Reading backwards (a "Previous" link) flips the comparison and the order; the rows are
-    // put back in display order by the caller.
-    let backwards = matches!(search.page, PageRequest::Before(_));
-    let ascending = search.sort.ascending() != backwards;
-    let mut q = SearchSql::new(
-        dialect,
-        "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
-                l.daily_price_minor, l.instant_booking, \
-                p.storage_key AS photo_key, p.alt_text AS photo_alt, \
-                p.variants AS photo_variants, u.rating_count, u.rating_sum, \
-                l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, \
-                CAST(",
-    );
-    if !q.sort_key(search) {
-        q.push("NULL");
-    }
-    q.push(
-        " AS DOUBLE PRECISION) AS sort_key \
-         FROM listings l \
-         JOIN categories c ON c.slug = l.category_slug \
-         JOIN users u ON u.id = l.owner_id \
-         LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
-         WHERE ",
-    );
-    q.card_filters(search, how);
-    if let PageRequest::After(cursor) | PageRequest::Before(cursor) = search.page {
-        q.push(" AND (");
-        let keyed = q.sort_key(search);
-        q.push(if keyed { ", " } else { "" });
-        q.push("l.created_at, l.id) ");
-        q.push(if ascending { "> (" } else { "< (" });
-        if keyed {
-            let value = cursor.key.unwrap_or_default();
-            match search.sort {
-                Sort::Distance => q.bind(value),
-                _ => q.bind(value as i64),
-            };
-            q.push(", ");
-        }
-        q.bind(cursor.created_at)
-            .push(", ")
-            .bind(cursor.id)
-            .push(")");
-    }
-    let direction = if ascending { " ASC, " } else { " DESC, " };
-    q.push(" ORDER BY ");
-    if q.sort_key(search) {
-        q.push(direction);
-    }
-    q.push("l.created_at").push(direction).push("l.id");
-    q.push(direction.trim_end_matches(", "));
-    q.push(" LIMIT ").bind(PAGE_SIZE as i64 + 1);
-    q.sql
-}
-
-/// The total, listings per category (every filter but the category) and per price bucket
-/// (every filter but the price), from one grouped query.
-fn facet_sql<'q, DB: sqlx::Database>(
-    dialect: Dialect,
-    search: &'q Search,
-    how: TextMatch,
-) -> sqlx::QueryBuilder<'q, DB>
-where
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let bucket = PRICE_EDGES
-        .iter()
-        .enumerate()
-        .skip(1)
-        .rev()
-        .map(|(i, edge)| format!("WHEN l.daily_price_minor >= {} THEN {i}", edge * 100))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut q = SearchSql::new(
-        dialect,
-        &format!(
-            "SELECT l.category_slug, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket, \
-             COUNT(*) AS listings, SUM(CASE WHEN l.status = 'active'"
-        ),
-    );
-    q.price(search);
-    q.push(" THEN 1 ELSE 0 END) AS in_price FROM listings l WHERE ");
-    q.facet_filters(search, how);
-    q.push(" GROUP BY 1, 2");
-    q.sql
 }
 
 #[derive(FromRow)]
@@ -501,7 +475,7 @@ async fn card_rows(
 ) -> Result<(Vec<CardRow>, bool), AppError> {
     let backwards = matches!(search.page, PageRequest::Before(_));
     let mut rows: Vec<CardRow> = on_pool!(db, pool => {
-        let mut sql = card_sql(dialect, search, how);
+        let mut sql = SearchSql::cards(dialect, search, how);
         sql.build_query_as().fetch_all(pool).await
     })?;
     let has_more = rows.len() > PAGE_SIZE;
@@ -521,7 +495,7 @@ async fn facets(
     how: TextMatch,
 ) -> Result<(i64, Vec<CategoryCount>, Vec<PriceBucket>), AppError> {
     let rows: Vec<(String, i64, i64, i64)> = on_pool!(db, pool => {
-        let mut sql = facet_sql(dialect, search, how);
+        let mut sql = SearchSql::facets(dialect, search, how);
         sql.build_query_as().fetch_all(pool).await
     })?;
     let chosen = |slug: &str| search.category.as_deref().is_none_or(|c| c == slug);
