@@ -31,15 +31,10 @@ fn encode(text: &str) -> String {
 
 /// The `{id}` of a `/…/{id}/…` path (a listing's, a booking's); `None` for one that is not a
 /// UUID, so the page shows "Page not found".
-pub fn id_from_path() -> leptos::prelude::Memo<Option<uuid::Uuid>> {
+pub fn id_from_path<K: 'static>() -> leptos::prelude::Memo<Option<crate::domain::ids::Id<K>>> {
     use leptos::prelude::*;
     let params = leptos_router::hooks::use_params_map();
-    Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| uuid::Uuid::parse_str(&id).ok())
-    })
+    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()))
 }
 
 #[cfg(test)]

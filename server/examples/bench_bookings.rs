@@ -253,8 +253,7 @@ async fn contested_listings(db: &Db, skip: usize) -> Vec<Uuid> {
 /// Transactions per second of `CLIENTS` tasks each inserting one row per transaction, opened
 /// the way booking requests open theirs.
 async fn bare_inserts(db: &Db, seconds: u64) -> f64 {
-    on_pool!(db, pool => sqlx::query("CREATE TABLE IF NOT EXISTS bench_inserts (id TEXT PRIMARY KEY, at BIGINT NOT NULL)")
-        .execute(pool).await.map(|_| ())).unwrap();
+    db.prepare_write_probe().await.unwrap();
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
     let started = Instant::now();
@@ -262,15 +261,11 @@ async fn bare_inserts(db: &Db, seconds: u64) -> f64 {
         .map(|_| {
             let (db, done) = (db.clone(), done.clone());
             tokio::spawn(async move {
-                let begin = db.write_transaction_sql();
                 while Instant::now() < deadline {
-                    on_pool!(&db, pool => {
-                        let mut tx = pool.begin_with(begin).await.unwrap();
-                        sqlx::query("INSERT INTO bench_inserts (id, at) VALUES ($1, $2)")
-                            .bind(Uuid::new_v4().to_string()).bind(Utc::now().timestamp_millis())
-                            .execute(&mut *tx).await.unwrap();
-                        tx.commit().await.unwrap();
-                    });
+                    let id = Uuid::new_v4().to_string();
+                    db.write_probe(&id, Utc::now().timestamp_millis())
+                        .await
+                        .unwrap();
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             })

@@ -21,7 +21,6 @@ use app::store::Db;
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 /// Writers committing at once in the loaded runs.
 const WRITERS: usize = 16;
@@ -109,7 +108,7 @@ async fn measure(
     wake: bool,
 ) -> Latencies {
     let mut subscriber = bus.subscribe();
-    let run = Uuid::new_v4();
+    let run = app::domain::BookingId::new();
     // One writer waits for each event's delivery before it writes the next.
     let turn = Arc::new(tokio::sync::Semaphore::new(1));
     let committed = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));

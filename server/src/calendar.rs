@@ -6,6 +6,7 @@ use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
 use app::accounts::limits::CALENDAR_IMPORTS_PER_ACCOUNT;
 use app::calendar::CalendarImportProblem;
+use app::domain::ListingId;
 use app::error::AppError;
 use app::listings::calendar_feed::{feed_for, import as import_busy_days, ImportError};
 use app::request::Caller;
@@ -14,7 +15,6 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use uuid::Uuid;
 
 /// The largest calendar file taken: a few thousand events.
 pub const MAX_CALENDAR_BYTES: usize = 1024 * 1024;
@@ -44,7 +44,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
 pub async fn import(
     State(state): State<AppState>,
     user: Result<SignedIn, ErrorResponse>,
-    Path(listing): Path<Uuid>,
+    Path(listing): Path<ListingId>,
     client: Option<axum::Extension<Client>>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {

@@ -7,6 +7,7 @@ use crate::security::{member_or_login, ErrorResponse, SignedIn};
 use app::accounts::audit::Client;
 use app::accounts::limits::UPLOADS_PER_ACCOUNT;
 use app::accounts::model::CurrentUser;
+use app::domain::{BookingId, ListingId, PhotoId};
 use app::error::AppError;
 use app::listings::manage::add_photos;
 use app::media::photos::{content_type_for, MAX_UPLOAD_BYTES};
@@ -18,7 +19,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// A whole upload request: a few photos at the largest size, plus the form's own bytes.
 pub const MAX_REQUEST_BYTES: usize = 4 * MAX_UPLOAD_BYTES + 64 * 1024;
@@ -28,7 +28,7 @@ pub const MAX_REQUEST_BYTES: usize = 4 * MAX_UPLOAD_BYTES + 64 * 1024;
 pub async fn upload(
     State(state): State<AppState>,
     user: Result<SignedIn, ErrorResponse>,
-    Path(listing): Path<Uuid>,
+    Path(listing): Path<ListingId>,
     client: Option<axum::Extension<Client>>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
@@ -132,7 +132,7 @@ fn refused(page: &str, code: &str) -> Response {
 pub async fn booking_upload(
     State(state): State<AppState>,
     user: Result<SignedIn, ErrorResponse>,
-    Path(booking): Path<Uuid>,
+    Path(booking): Path<BookingId>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let page = format!("/bookings/{booking}");
@@ -164,7 +164,7 @@ pub async fn booking_upload(
 pub async fn booking_photo(
     State(state): State<AppState>,
     user: Result<SignedIn, ErrorResponse>,
-    Path((booking, photo)): Path<(Uuid, Uuid)>,
+    Path((booking, photo)): Path<(BookingId, PhotoId)>,
 ) -> Response {
     let SignedIn(user) = match user {
         Ok(user) => user,

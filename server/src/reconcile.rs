@@ -14,6 +14,7 @@ use crate::replay::group_events;
 use app::bookings::settle::SETTLE_JOB;
 use app::domain::booking::replay;
 use app::domain::ledger::{by_payment, check as check_booking, EntryKind, Position};
+use app::domain::BookingId;
 use app::payments::sandbox::authorized_reference;
 use app::payments::unused::{authorize_key, hold_key, RELEASE_UNUSED_JOB};
 use app::store::Db;
@@ -90,7 +91,7 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
     let mut releasing = 0;
     let mut wrong =
         |subject: String, what: String| report.discrepancies.push(Discrepancy { subject, what });
-    let mut positions: BTreeMap<Uuid, Vec<(String, EntryKind, i64)>> = BTreeMap::new();
+    let mut positions: BTreeMap<BookingId, Vec<(String, EntryKind, i64)>> = BTreeMap::new();
     let mut sums_by_payment: BTreeMap<String, Sums> = BTreeMap::new();
     for (booking, kind, amount, reference) in entries {
         let Some(kind) = EntryKind::parse(&kind) else {

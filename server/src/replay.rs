@@ -5,15 +5,15 @@
 use app::bookings::service::reserved_until;
 use app::bookings::store::StoredBooking;
 use app::domain::booking::{replay, Booking, BookingEvent};
+use app::domain::BookingId;
 use app::store::Db;
 use std::collections::BTreeMap;
 use std::fmt;
-use uuid::Uuid;
 
 /// One way the stored state disagrees with the events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Difference {
-    pub booking: Uuid,
+    pub booking: BookingId,
     pub what: &'static str,
     pub stored: String,
     pub rebuilt: String,
@@ -93,12 +93,12 @@ fn compare(row: &StoredBooking, booking: &Booking) -> Vec<(&'static str, String,
 }
 
 /// Every booking's events, in order.
-pub type Logs = BTreeMap<Uuid, Vec<BookingEvent>>;
+pub type Logs = BTreeMap<BookingId, Vec<BookingEvent>>;
 
 /// Each booking's events, from `(booking, payload)` rows in order; and the payloads that
 /// could not be read, with why.
-pub fn group_events(rows: Vec<(Uuid, String)>) -> (Logs, Vec<(Uuid, String)>) {
-    let mut logs: BTreeMap<Uuid, Vec<BookingEvent>> = BTreeMap::new();
+pub fn group_events(rows: Vec<(BookingId, String)>) -> (Logs, Vec<(BookingId, String)>) {
+    let mut logs: BTreeMap<BookingId, Vec<BookingEvent>> = BTreeMap::new();
     let mut unreadable = Vec::new();
     for (booking, payload) in rows {
         match serde_json::from_str(&payload) {
@@ -132,7 +132,8 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
             rebuilt: "a readable event".into(),
         });
     }
-    let mut rows: BTreeMap<Uuid, StoredBooking> = rows.into_iter().map(|r| (r.id, r)).collect();
+    let mut rows: BTreeMap<BookingId, StoredBooking> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
     report.bookings = logs.len().max(rows.len());
     for (id, log) in &logs {
         let rebuilt = match replay(log) {
@@ -181,8 +182,8 @@ pub async fn check(db: &Db) -> Result<Report, sqlx::Error> {
 /// Writes what the events say over every booking that differs: its row, and the reservation
 /// of its unit. Returns how many were rewritten, and why the others could not be (no
 /// readable events, or a unit someone else reserved meanwhile).
-pub async fn apply(db: &Db, report: &Report) -> (usize, Vec<(Uuid, String)>) {
-    let mut ids: Vec<Uuid> = report.differences.iter().map(|d| d.booking).collect();
+pub async fn apply(db: &Db, report: &Report) -> (usize, Vec<(BookingId, String)>) {
+    let mut ids: Vec<BookingId> = report.differences.iter().map(|d| d.booking).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut changed = 0;

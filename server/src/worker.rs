@@ -4,6 +4,7 @@
 use app::bookings::service::{self, EXPIRE_JOB, OVERDUE_JOB, RELEASE_JOB};
 use app::bookings::settle::{settle, SETTLE_JOB};
 use app::domain::booking::Command;
+use app::domain::BookingId;
 use app::jobs::{self, ClaimedJob, Pass};
 use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
 use app::state::AppState;
@@ -40,8 +41,10 @@ pub async fn run_once(
     .await
 }
 
-fn booking_id(job: &ClaimedJob) -> Result<Uuid, String> {
-    Uuid::parse_str(&job.payload).map_err(|e| format!("bad booking id: {e}"))
+fn booking_id(job: &ClaimedJob) -> Result<BookingId, String> {
+    job.payload
+        .parse()
+        .map_err(|e| format!("bad booking id: {e}"))
 }
 
 // The cause of an internal error is logged where it happened; the job keeps the gist.

@@ -6,6 +6,7 @@ use super::model::{
 };
 #[cfg(feature = "ssr")]
 use super::{audit::Client, guard, model::safe_next, service, session, store};
+use crate::domain::UserId;
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
@@ -14,7 +15,6 @@ use crate::state::AppState;
 #[cfg(feature = "ssr")]
 use chrono::Utc;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 /// Anyone: who is signed in (nobody: `None`).
 #[server(endpoint = "me", input = server_fn::codec::GetUrl)]
@@ -211,7 +211,7 @@ pub async fn change_password(
 async fn end_other_sessions(
     state: &AppState,
     current: &tower_sessions::Session,
-    user: Uuid,
+    user: UserId,
 ) -> Result<(), AppError> {
     guard::rotate_session(current).await?;
     session::end_sessions_of(&state.db, user).await?;
@@ -347,7 +347,7 @@ pub async fn admin_list_users(q: String, offset: i64) -> Result<Vec<UserRow>, Ap
 
 /// Admins: suspends or reinstates an account.
 #[server(endpoint = "admin_suspend")]
-pub async fn admin_set_suspended(user_id: Uuid, suspended: bool) -> Result<(), AppError> {
+pub async fn admin_set_suspended(user_id: UserId, suspended: bool) -> Result<(), AppError> {
     with_status(
         async {
             let admin = guard::require_admin().await?;

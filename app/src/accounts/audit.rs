@@ -1,8 +1,8 @@
 //! The audit record: who did what to which account (or to a listing of theirs), when, from
 //! where (server only). The admin audit log reads it.
 
+use crate::domain::UserId;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// Where a request came from, put into request extensions by the server's middleware.
 #[derive(Clone, Debug, Default)]
@@ -102,8 +102,8 @@ impl AuditKind {
 #[derive(Clone, Debug)]
 pub struct AuditEvent {
     pub kind: AuditKind,
-    pub actor: Option<Uuid>,
-    pub subject: Option<Uuid>,
+    pub actor: Option<UserId>,
+    pub subject: Option<UserId>,
     pub client: Client,
     pub detail: serde_json::Value,
 }
@@ -111,8 +111,8 @@ pub struct AuditEvent {
 impl AuditEvent {
     pub fn new(
         kind: AuditKind,
-        actor: Option<Uuid>,
-        subject: Option<Uuid>,
+        actor: Option<UserId>,
+        subject: Option<UserId>,
         client: &Client,
     ) -> Self {
         Self {

@@ -5,12 +5,12 @@
 use super::model::CurrentUser;
 use super::session::{PendingLogin, SignedIn, PENDING_LOGIN, PENDING_LOGIN_SECONDS, SIGNED_IN};
 use super::store;
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::Db;
 use leptos::prelude::expect_context;
 use tower_sessions::Session;
-use uuid::Uuid;
 
 /// How long sessions last (configuration: SESSION_IDLE_MINUTES, SESSION_MAX_HOURS).
 #[derive(Clone, Copy, Debug)]
@@ -143,7 +143,7 @@ pub async fn require_admin() -> Result<CurrentUser, AppError> {
 
 /// Only the owner of a thing (or an admin with two-factor on, as in the admin area) may
 /// change it.
-pub fn ensure_owner(user: &CurrentUser, owner_id: Uuid) -> Result<(), AppError> {
+pub fn ensure_owner(user: &CurrentUser, owner_id: UserId) -> Result<(), AppError> {
     match (user.id == owner_id, user.is_admin(), user.two_factor_on) {
         (true, _, _) | (false, true, true) => Ok(()),
         (false, true, false) => Err(AppError::SecondFactorRequired),
@@ -153,7 +153,7 @@ pub fn ensure_owner(user: &CurrentUser, owner_id: Uuid) -> Result<(), AppError> 
 
 /// Signs `user_id` in under a new session id, so an id known before logging in (planted by
 /// someone else, or left half-way through a login) is worth nothing after.
-pub async fn begin_session(session: &Session, user_id: Uuid, now: i64) -> Result<(), AppError> {
+pub async fn begin_session(session: &Session, user_id: UserId, now: i64) -> Result<(), AppError> {
     session
         .remove_value(PENDING_LOGIN)
         .await
@@ -182,7 +182,7 @@ pub async fn end_session(session: &Session) -> Result<(), AppError> {
 
 pub async fn remember_pending_login(
     session: &Session,
-    user_id: Uuid,
+    user_id: UserId,
     next: String,
     now: i64,
 ) -> Result<(), AppError> {

@@ -1,9 +1,9 @@
 //! Account types shared by the server and the browser: validated input and what pages show.
 //! Secrets (password hashes, TOTP secrets) never appear here; they live in server-only types.
 
+use crate::domain::UserId;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Long enough for any passphrase; bounded so hashing cannot be used to exhaust the server.
@@ -216,7 +216,7 @@ impl AccountStatus {
 /// Who is signed in, as pages and guards see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -261,9 +261,9 @@ pub struct TwoFactorSetup {
 pub struct AuditEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
-    pub subject_id: Option<Uuid>,
+    pub subject_id: Option<UserId>,
     pub subject_name: Option<String>,
     pub kind: String,
     pub ip: Option<String>,
@@ -275,7 +275,7 @@ pub struct AuditEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct UserRow {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: String,

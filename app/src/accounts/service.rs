@@ -15,12 +15,12 @@ use super::model::{
 use super::password;
 use super::store::{self, LoginRecord, NewAccount};
 use super::two_factor::{new_backup_codes, BackupCodeDigest, TotpSecret};
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::secrets::Keys;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
 fn unix(now: DateTime<Utc>) -> i64 {
     now.timestamp()
@@ -40,7 +40,7 @@ pub async fn sign_up(
         .take(db, &client.ip_key(), unix(now))
         .await?
         .keep();
-    let id = Uuid::new_v4();
+    let id = UserId::new();
     let audit = AuditEvent::new(AuditKind::SignedUp, Some(id), Some(id), client);
     let user = create_account(db, id, (name, email, password), Role::Member, now, &audit).await?;
     Ok(user)
@@ -50,7 +50,7 @@ pub async fn sign_up(
 /// the password and stores the account with its audit record.
 async fn create_account(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     (name, email, password): (&str, &str, &str),
     role: Role,
     now: DateTime<Utc>,
@@ -82,7 +82,7 @@ async fn create_account(
 #[derive(Debug)]
 pub enum PasswordAccepted {
     SignedIn(CurrentUser),
-    NeedsCode(Uuid),
+    NeedsCode(UserId),
 }
 
 fn wrong_credentials() -> AppError {
@@ -203,7 +203,7 @@ async fn check_code(
     db: &Db,
     keys: &Keys,
     client: &Client,
-    user_id: Uuid,
+    user_id: UserId,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<CodeKind, AppError> {
@@ -260,7 +260,7 @@ pub async fn verify_login_code(
     db: &Db,
     keys: &Keys,
     client: &Client,
-    user_id: Uuid,
+    user_id: UserId,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
@@ -513,7 +513,7 @@ pub async fn set_suspended(
     db: &Db,
     client: &Client,
     admin: &CurrentUser,
-    target: Uuid,
+    target: UserId,
     suspended: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -542,8 +542,8 @@ pub async fn set_suspended(
 /// What `create-admin` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AdminCreated {
-    Created(Uuid),
-    Promoted(Uuid),
+    Created(UserId),
+    Promoted(UserId),
 }
 
 /// Makes `email` an admin: a new account with `password`, or an existing one promoted (its
@@ -571,7 +571,7 @@ pub async fn create_admin(
         store::set_role(db, existing.user.id, Role::Admin, now, &audit).await?;
         return Ok(AdminCreated::Promoted(existing.user.id));
     }
-    let id = Uuid::new_v4();
+    let id = UserId::new();
     let audit = AuditEvent::new(AuditKind::SignedUp, None, Some(id), &client)
         .with_detail(json!({ "role": "admin" }));
     create_account(

@@ -2,12 +2,12 @@
 //! session holds about the person (server only).
 
 use super::store::SessionWrite;
+use crate::domain::UserId;
 use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
-use uuid::Uuid;
 
 /// The session key of a signed-in person.
 pub const SIGNED_IN: &str = "signed_in";
@@ -18,7 +18,7 @@ pub const PENDING_LOGIN: &str = "pending_login";
 /// (refreshed about once a minute, which also slides the idle expiry).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SignedIn {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub since: i64,
     pub seen: i64,
 }
@@ -26,7 +26,7 @@ pub struct SignedIn {
 /// A password was right; the person still has to give a code before `since` + 5 minutes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PendingLogin {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub since: i64,
     pub next: String,
 }
@@ -49,13 +49,13 @@ fn backend(error: sqlx::Error) -> session_store::Error {
 }
 
 /// The account a record belongs to, signed in or half-way through logging in.
-fn owner_of(record: &Record) -> Option<Uuid> {
+fn owner_of(record: &Record) -> Option<UserId> {
     let user_of = |key: &str| {
         record
             .data
             .get(key)
             .and_then(|value| value.get("user_id"))
-            .and_then(|id| serde_json::from_value::<Uuid>(id.clone()).ok())
+            .and_then(|id| serde_json::from_value::<UserId>(id.clone()).ok())
     };
     user_of(SIGNED_IN).or_else(|| user_of(PENDING_LOGIN))
 }
@@ -118,14 +118,14 @@ impl SessionStore for DbSessionStore {
 }
 
 /// Ends every stored session of `user_id`.
-pub async fn end_sessions_of(db: &Db, user_id: Uuid) -> Result<u64, sqlx::Error> {
+pub async fn end_sessions_of(db: &Db, user_id: UserId) -> Result<u64, sqlx::Error> {
     db.end_sessions_of(user_id).await
 }
 
 /// How many unexpired sessions `user_id` has besides `current`.
 pub async fn other_sessions(
     db: &Db,
-    user_id: Uuid,
+    user_id: UserId,
     current: Option<Id>,
 ) -> Result<i64, sqlx::Error> {
     let current = current.map(|id| id.to_string()).unwrap_or_default();

@@ -7,6 +7,7 @@ use super::model::{
 };
 use super::password::PasswordHashText;
 use super::two_factor::{BackupCodeDigest, TotpSecret};
+use crate::domain::{ListingId, UserId};
 use crate::error::AppError;
 use crate::events::{NewEvent, Stream};
 use crate::secrets::{KeyId, Keys, Sealed};
@@ -14,7 +15,6 @@ use crate::store::{Db, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use uuid::Uuid;
 
 /// The statement that writes audit record `event` at `now`, on either backend: as a
 /// statement of its own (a login, a failure) or inside the change it records.
@@ -24,7 +24,7 @@ fn insert_audit<'q, DB: sqlx::Database>(
 ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
 where
     DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<Uuid>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<UserId>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -68,7 +68,7 @@ pub struct LoginRecord {
     pub two_factor_on: bool,
 }
 
-type LoginRow = (Uuid, String, String, String, String, Option<String>, bool);
+type LoginRow = (UserId, String, String, String, String, Option<String>, bool);
 
 const LOGIN_COLUMNS: &str =
     "id, name, email, role, status, password_hash, totp_enabled_at IS NOT NULL";
@@ -97,7 +97,7 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<LoginRecord>
     Ok(row.map(login_record))
 }
 
-pub async fn find_by_id(db: &Db, id: Uuid) -> Result<Option<LoginRecord>, AppError> {
+pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<LoginRecord>, AppError> {
     let sql = format!("SELECT {LOGIN_COLUMNS} FROM users WHERE id = $1");
     let row: Option<LoginRow> = on_pool!(db, pool => sqlx::query_as(&sql)
         .bind(id)
@@ -130,13 +130,13 @@ async fn commit_audited(
 }
 
 impl Tx {
-    async fn end_sessions(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
+    async fn end_sessions(&mut self, id: UserId) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
     }
 
-    async fn delete_backup_codes(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
+    async fn delete_backup_codes(&mut self, id: UserId) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
             .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
@@ -156,7 +156,7 @@ fn account_event(audit: &AuditEvent) -> Option<NewEvent> {
 }
 
 pub struct NewAccount<'a> {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: &'a Email,
     pub name: &'a DisplayName,
     pub password_hash: &'a PasswordHashText,
@@ -189,7 +189,7 @@ pub async fn record(db: &Db, audit: &AuditEvent, now: DateTime<Utc>) -> Result<(
 }
 
 /// The signed-in view of an account that may use GearShare now (active, not deleted).
-pub async fn active_user(db: &Db, id: Uuid) -> Result<Option<CurrentUser>, AppError> {
+pub async fn active_user(db: &Db, id: UserId) -> Result<Option<CurrentUser>, AppError> {
     Ok(find_by_id(db, id)
         .await?
         .filter(|record| record.active)
@@ -203,11 +203,15 @@ pub struct TwoFactorState {
 
 /// Why an authenticator secret is bound to its account: a sealed value copied into another
 /// row does not open there.
-fn secret_context(id: Uuid) -> [u8; 16] {
-    *id.as_bytes()
+fn secret_context(id: UserId) -> [u8; 16] {
+    *id.uuid().as_bytes()
 }
 
-pub async fn two_factor_state(db: &Db, keys: &Keys, id: Uuid) -> Result<TwoFactorState, AppError> {
+pub async fn two_factor_state(
+    db: &Db,
+    keys: &Keys,
+    id: UserId,
+) -> Result<TwoFactorState, AppError> {
     let (secret, key, on): (Option<Vec<u8>>, Option<i64>, bool) = on_pool!(db, pool => sqlx::query_as(
         "SELECT totp_secret, totp_key_id, totp_enabled_at IS NOT NULL FROM users WHERE id = $1",
     )
@@ -237,7 +241,7 @@ pub async fn two_factor_state(db: &Db, keys: &Keys, id: Uuid) -> Result<TwoFacto
     Ok(TwoFactorState { secret, on })
 }
 
-pub async fn two_factor_on(db: &Db, id: Uuid) -> Result<bool, AppError> {
+pub async fn two_factor_on(db: &Db, id: UserId) -> Result<bool, AppError> {
     Ok(on_pool!(db, pool => sqlx::query_scalar(
         "SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = $1",
     )
@@ -250,7 +254,7 @@ pub async fn two_factor_on(db: &Db, id: Uuid) -> Result<bool, AppError> {
 pub async fn start_enrolment(
     db: &Db,
     keys: &Keys,
-    id: Uuid,
+    id: UserId,
     secret: &TotpSecret,
 ) -> Result<bool, AppError> {
     let sealed = keys
@@ -269,7 +273,7 @@ pub async fn start_enrolment(
 }
 
 /// Accepts authenticator step `step` once: a code seen before (a replay) is refused.
-pub async fn accept_totp_step(db: &Db, id: Uuid, step: i64) -> Result<bool, AppError> {
+pub async fn accept_totp_step(db: &Db, id: UserId, step: i64) -> Result<bool, AppError> {
     let updated = on_pool!(db, pool => sqlx::query(
         "UPDATE users SET totp_last_step = $2 \
          WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
@@ -285,7 +289,7 @@ pub async fn accept_totp_step(db: &Db, id: Uuid, step: i64) -> Result<bool, AppE
 pub async fn enable_two_factor(
     db: &Db,
     keys: &Keys,
-    id: Uuid,
+    id: UserId,
     step: i64,
     backup_codes: &[BackupCodeDigest],
     now: DateTime<Utc>,
@@ -318,7 +322,7 @@ pub async fn enable_two_factor(
 
 pub async fn disable_two_factor(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
@@ -337,7 +341,7 @@ pub async fn disable_two_factor(
 pub async fn use_backup_code(
     db: &Db,
     keys: &Keys,
-    id: Uuid,
+    id: UserId,
     code: &BackupCodeDigest,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -369,7 +373,7 @@ pub async fn use_backup_code(
     Ok(false)
 }
 
-pub async fn backup_codes_left(db: &Db, id: Uuid) -> Result<i64, AppError> {
+pub async fn backup_codes_left(db: &Db, id: UserId) -> Result<i64, AppError> {
     Ok(on_pool!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL",
     )
@@ -380,7 +384,7 @@ pub async fn backup_codes_left(db: &Db, id: Uuid) -> Result<i64, AppError> {
 
 pub async fn update_profile(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     name: &DisplayName,
     email: &Email,
     now: DateTime<Utc>,
@@ -398,7 +402,7 @@ pub async fn update_profile(
 
 pub async fn set_password(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     hash: &PasswordHashText,
     now: DateTime<Utc>,
     audit: &AuditEvent,
@@ -416,7 +420,7 @@ pub async fn set_password(
 /// person's sessions in the same transaction.
 pub async fn set_suspended(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     suspended: bool,
     now: DateTime<Utc>,
     audit: &AuditEvent,
@@ -445,7 +449,7 @@ pub async fn set_suspended(
 /// session id.
 pub async fn set_role(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     role: Role,
     now: DateTime<Utc>,
     audit: &AuditEvent,
@@ -464,7 +468,7 @@ pub async fn set_role(
 /// Their listings are archived; their sessions and backup codes go.
 pub async fn erase(
     db: &Db,
-    id: Uuid,
+    id: UserId,
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
@@ -502,7 +506,7 @@ pub struct DataExport {
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct ExportedAccount {
-    pub id: Uuid,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: String,
@@ -517,7 +521,7 @@ pub struct ExportedAccount {
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct ExportedListing {
-    pub id: Uuid,
+    pub id: ListingId,
     pub title: String,
     pub description: String,
     pub category: String,
@@ -539,7 +543,7 @@ const AUDIT_SELECT: &str = "SELECT e.id, e.at, e.actor_id, a.name AS actor_name,
      s.name AS subject_name, e.kind, e.ip, e.user_agent, e.detail \
      FROM audit_events e LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users s ON s.id = e.subject_id";
 
-pub async fn export(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<DataExport, AppError> {
+pub async fn export(db: &Db, id: UserId, now: DateTime<Utc>) -> Result<DataExport, AppError> {
     let audit_sql =
         format!("{AUDIT_SELECT} WHERE e.subject_id = $1 OR e.actor_id = $1 ORDER BY e.id");
     on_pool!(db, pool => {
@@ -642,7 +646,7 @@ pub struct Resealed {
 /// typed now is compared against). Run at every start before serving; a no-op once done.
 pub async fn seal_clear_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppError> {
     let mut done = Resealed::default();
-    let clear: Vec<(Uuid, Vec<u8>)> = on_pool!(db, pool => sqlx::query_as(
+    let clear: Vec<(UserId, Vec<u8>)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_key_id IS NULL")
         .fetch_all(pool).await)?;
     for (id, secret) in clear {
@@ -655,7 +659,7 @@ pub async fn seal_clear_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppErr
             .bind(id).bind(sealed.bytes.as_slice()).bind(sealed.key.0).bind(secret.as_slice())
             .execute(pool).await.map(|d| d.rows_affected()))?;
     }
-    let bare: Vec<(Uuid, Vec<u8>)> = on_pool!(db, pool => sqlx::query_as(
+    let bare: Vec<(UserId, Vec<u8>)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT user_id, code_hash FROM backup_codes WHERE key_id IS NULL")
         .fetch_all(pool).await)?;
     let key = keys.current();
@@ -678,7 +682,7 @@ pub async fn seal_clear_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppErr
 pub async fn reseal_secrets(db: &Db, keys: &Keys) -> Result<Resealed, AppError> {
     let mut done = seal_clear_secrets(db, keys).await?;
     let current = keys.current();
-    let old: Vec<(Uuid, Vec<u8>, i64)> = on_pool!(db, pool => sqlx::query_as(
+    let old: Vec<(UserId, Vec<u8>, i64)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT id, totp_secret, totp_key_id FROM users \
          WHERE totp_secret IS NOT NULL AND totp_key_id <> $1")
         .bind(current.0).fetch_all(pool).await)?;
@@ -721,7 +725,7 @@ impl Db {
         &self,
         how: SessionWrite,
         id: &str,
-        user_id: Option<Uuid>,
+        user_id: Option<UserId>,
         data: &str,
         expires_at: i64,
     ) -> Result<u64, sqlx::Error> {
@@ -755,7 +759,7 @@ impl Db {
             .bind(id).execute(pool).await.map(|done| done.rows_affected()))
     }
 
-    pub(super) async fn end_sessions_of(&self, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    pub(super) async fn end_sessions_of(&self, user_id: UserId) -> Result<u64, sqlx::Error> {
         on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id).execute(pool).await.map(|done| done.rows_affected()))
     }
@@ -763,7 +767,7 @@ impl Db {
     /// How many sessions of `user_id` other than `current` are alive at `now`.
     pub(super) async fn other_sessions(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         current: &str,
         now: i64,
     ) -> Result<i64, sqlx::Error> {
@@ -774,7 +778,7 @@ impl Db {
 
     /// How many bookings `user` rents or lends that are not over. It reads the bookings'
     /// table from here because bookings build on accounts, not the other way round.
-    pub(super) async fn rentals_in_progress(&self, user: Uuid) -> Result<i64, sqlx::Error> {
+    pub(super) async fn rentals_in_progress(&self, user: UserId) -> Result<i64, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar(
             "SELECT COUNT(*) FROM bookings WHERE (renter_id = $1 OR owner_id = $1) \
              AND status NOT IN ('declined', 'expired', 'cancelled', 'completed')")
@@ -870,7 +874,7 @@ impl Db {
 impl Db {
     /// Makes demo account `id` an admin with two-factor on since `at`, without an audit
     /// record: for `gearshare seed` only, whose demo admin has no authenticator.
-    pub async fn seed_admin(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    pub async fn seed_admin(&self, id: UserId, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
         on_pool!(self, pool => sqlx::query(
                 "UPDATE users SET role = 'admin', totp_enabled_at = $1 WHERE id = $2")
             .bind(at).bind(id).execute(pool).await.map(|done| done.rows_affected()))?;

@@ -5,6 +5,7 @@ use crate::accounts::api::{
     admin_audit_log, admin_list_users, load_admin_overview, AdminSetSuspended,
 };
 use crate::accounts::model::{AccountStatus, AuditEntry, UserRow};
+use crate::domain::UserId;
 use crate::forms::{form_message, FormAlert};
 use crate::page::gate;
 use crate::url::query_string;
@@ -139,7 +140,7 @@ fn AuditTable(events: Vec<AuditEntry>) -> impl IntoView {
         );
         view! { <A href=href attr:class="link mt-4 inline-block">"Older events"</A> }
     });
-    let who = |name: Option<String>, id: Option<uuid::Uuid>| match (name, id) {
+    let who = |name: Option<String>, id: Option<UserId>| match (name, id) {
         (Some(name), _) => name,
         (None, Some(_)) => "Unknown".to_owned(),
         (None, None) => "—".to_owned(),

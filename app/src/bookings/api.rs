@@ -4,27 +4,27 @@
 use super::model::{BookingLine, BookingView, ExtensionPage, RequestsOverview};
 #[cfg(feature = "ssr")]
 use crate::domain::booking::{Command, Step};
+use crate::domain::{BookingId, ListingId, RequestKey};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::request::member_change;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 /// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive),
 /// paying with the card in the checkout form. `key` identifies the form: sending it again
 /// returns the same booking and charges nothing more.
 #[server(endpoint = "request_booking")]
 pub async fn request_booking(
-    listing: Uuid,
+    listing: ListingId,
     from: String,
     to: String,
-    key: Uuid,
+    key: RequestKey,
     card_number: String,
     card_expiry: String,
     card_cvc: String,
-) -> Result<Uuid, AppError> {
+) -> Result<BookingId, AppError> {
     member_change(|state, actor| async move {
         let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
         let period = super::form::period_from_form(&from, &to);
@@ -58,7 +58,11 @@ pub async fn request_booking(
 /// Moves a booking's money right after a change, so the page shows it moved. If the provider
 /// is down, the settlement job written with the change moves it later.
 #[cfg(feature = "ssr")]
-async fn settle_now(state: &crate::state::AppState, id: Uuid, now: chrono::DateTime<chrono::Utc>) {
+async fn settle_now(
+    state: &crate::state::AppState,
+    id: BookingId,
+    now: chrono::DateTime<chrono::Utc>,
+) {
     let settled = super::settle::settle(&state.db, &*state.payments, id, now).await;
     if let Err(error) = settled {
         tracing::info!(booking = %id, %error, "settlement left to the job queue");
@@ -66,7 +70,7 @@ async fn settle_now(state: &crate::state::AppState, id: Uuid, now: chrono::DateT
 }
 
 #[cfg(feature = "ssr")]
-async fn command(id: Uuid, command: Command) -> Result<(), AppError> {
+async fn command(id: BookingId, command: Command) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         let who = super::service::actor_of(&actor.user);
         super::service::act(&state.db, id, &command, who, actor.now).await?;
@@ -78,19 +82,19 @@ async fn command(id: Uuid, command: Command) -> Result<(), AppError> {
 
 /// The owner (or an admin) accepts a request.
 #[server(endpoint = "accept_booking")]
-pub async fn accept_booking(id: Uuid) -> Result<(), AppError> {
+pub async fn accept_booking(id: BookingId) -> Result<(), AppError> {
     command(id, Command::Accept).await
 }
 
 /// The owner (or an admin) declines a request, saying why.
 #[server(endpoint = "decline_booking")]
-pub async fn decline_booking(id: Uuid, reason: String) -> Result<(), AppError> {
+pub async fn decline_booking(id: BookingId, reason: String) -> Result<(), AppError> {
     command(id, Command::Decline { reason }).await
 }
 
 /// The renter, the owner or an admin cancels a request or an accepted booking.
 #[server(endpoint = "cancel_booking")]
-pub async fn cancel_booking(id: Uuid, reason: String) -> Result<(), AppError> {
+pub async fn cancel_booking(id: BookingId, reason: String) -> Result<(), AppError> {
     command(id, Command::Cancel { reason }).await
 }
 
@@ -98,7 +102,7 @@ pub async fn cancel_booking(id: Uuid, reason: String) -> Result<(), AppError> {
 /// (`checked` is "on" when ticked) and noting the gear's condition.
 #[server(endpoint = "confirm_handover")]
 pub async fn confirm_handover(
-    id: Uuid,
+    id: BookingId,
     step: String,
     checked: Option<String>,
     note: String,
@@ -129,7 +133,11 @@ fn deposit_amount(field: &str, text: &str) -> Result<i64, AppError> {
 
 /// The owner claims part or all of the deposit for damage, after the return.
 #[server(endpoint = "claim_damage")]
-pub async fn claim_damage(id: Uuid, description: String, amount: String) -> Result<(), AppError> {
+pub async fn claim_damage(
+    id: BookingId,
+    description: String,
+    amount: String,
+) -> Result<(), AppError> {
     let amount_minor = deposit_amount("amount", &amount)?;
     command(
         id,
@@ -143,7 +151,7 @@ pub async fn claim_damage(id: Uuid, description: String, amount: String) -> Resu
 
 /// An admin decides a claim: how much of the deposit the owner keeps, and why.
 #[server(endpoint = "resolve_dispute")]
-pub async fn resolve_dispute(id: Uuid, kept: String, note: String) -> Result<(), AppError> {
+pub async fn resolve_dispute(id: BookingId, kept: String, note: String) -> Result<(), AppError> {
     let kept_minor = deposit_amount("kept", &kept)?;
     command(id, Command::ResolveDispute { kept_minor, note }).await
 }
@@ -151,7 +159,7 @@ pub async fn resolve_dispute(id: Uuid, kept: String, note: String) -> Result<(),
 /// The extend page of booking `id` for its renter, with the new return day `to` (an ISO
 /// date; empty until one is picked) priced.
 #[server(endpoint = "extension_quote", input = server_fn::codec::GetUrl)]
-pub async fn extension_quote(id: Uuid, to: String) -> Result<ExtensionPage, AppError> {
+pub async fn extension_quote(id: BookingId, to: String) -> Result<ExtensionPage, AppError> {
     with_status(
         async {
             let user = crate::accounts::guard::require_user().await?;
@@ -168,9 +176,9 @@ pub async fn extension_quote(id: Uuid, to: String) -> Result<ExtensionPage, AppE
 /// sending it again extends once.
 #[server(endpoint = "extend_booking")]
 pub async fn extend_booking(
-    id: Uuid,
+    id: BookingId,
     to: String,
-    key: Uuid,
+    key: RequestKey,
     card_number: Option<String>,
     card_expiry: Option<String>,
     card_cvc: Option<String>,
@@ -221,7 +229,7 @@ pub async fn my_bookings() -> Result<Vec<BookingLine>, AppError> {
 
 /// One booking, for its renter, its owner or an admin.
 #[server(endpoint = "booking", input = server_fn::codec::GetUrl)]
-pub async fn booking(id: Uuid) -> Result<BookingView, AppError> {
+pub async fn booking(id: BookingId) -> Result<BookingView, AppError> {
     with_status(
         async {
             let user = crate::accounts::guard::require_user().await?;

@@ -6,6 +6,7 @@ use super::checkout::CardFields;
 use super::model::{ExtensionOffer, ExtensionPage};
 use crate::domain::card::CardField;
 use crate::domain::{day_text, Money};
+use crate::domain::{BookingId, RequestKey};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
 use crate::page::gate;
@@ -76,7 +77,7 @@ fn Extend(page: ExtensionPage, to: String) -> impl IntoView {
 }
 
 #[component]
-fn Offer(offer: ExtensionOffer, booking: uuid::Uuid, key: uuid::Uuid) -> impl IntoView {
+fn Offer(offer: ExtensionOffer, booking: BookingId, key: RequestKey) -> impl IntoView {
     let extend = ServerAction::<ExtendBooking>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = extend.value().get() {

@@ -12,31 +12,31 @@ use super::service::{
     FORM_USED, OVERDUE_JOB, PRICE_CHANGED,
 };
 use super::settle::SETTLE_JOB;
-use super::store::Reserved;
 use crate::accounts::model::CurrentUser;
 use crate::domain::booking::{decide, evolve, extendable, Booking, Command, ExtensionMark};
 use crate::domain::card::Card;
 use crate::domain::extension::{price_extension, Extension, ExtensionError};
 use crate::domain::ledger::{target, EntryKind};
 use crate::domain::{day_text, Party};
+use crate::domain::{BookingId, RequestKey};
 use crate::error::AppError;
 use crate::jobs::NewJob;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_charge, release_quietly};
 use crate::payments::unused::Guards;
-use crate::store::Db;
+use crate::store::{Db, Reserved};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// The renter's extension, as the form sent it.
 #[derive(Clone, Copy, Debug)]
 pub struct ExtensionRequest {
-    pub booking: Uuid,
+    pub booking: BookingId,
     /// The new return day.
     pub to: NaiveDate,
     /// The form's idempotency key: sent twice, it extends once.
-    pub key: Uuid,
+    pub key: RequestKey,
 }
 
 /// The days the unit would be held to return it on `to`: from the pickup day to the new
@@ -81,7 +81,11 @@ fn extension_problem(error: ExtensionError) -> AppError {
 
 /// The booking the renter wants to extend, if `renter` is its renter: its other parties may
 /// look at it but not extend it, and anyone else learns nothing.
-async fn renters_booking(db: &Db, renter: &CurrentUser, id: Uuid) -> Result<Booking, AppError> {
+async fn renters_booking(
+    db: &Db,
+    renter: &CurrentUser,
+    id: BookingId,
+) -> Result<Booking, AppError> {
     let booking = super::service::booking_of(db, id).await?;
     match actor_of(renter).party(&booking) {
         Some(Party::Renter) => Ok(booking),
@@ -318,7 +322,7 @@ async fn write(
 pub async fn page(
     db: &Db,
     renter: &CurrentUser,
-    id: Uuid,
+    id: BookingId,
     to: &str,
     rules: BookingRules,
     now: DateTime<Utc>,
@@ -346,7 +350,7 @@ pub async fn page(
         current: booking.terms.period,
         closed,
         offer,
-        key: Uuid::new_v4(),
+        key: RequestKey::new(),
     })
 }
 

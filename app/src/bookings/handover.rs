@@ -6,10 +6,10 @@ use super::model::{BookingView, EvidencePhoto, LateNotice};
 use super::pages::{moment_text, Actions};
 use crate::domain::booking::Step;
 use crate::domain::evidence::PhotoStage;
+use crate::domain::BookingId;
 use crate::forms::{field_message, FieldError, TextArea, TextField};
 use crate::media::photo_problem_text;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 const CHECKLIST_ID: &str = "handover-checklist";
 
@@ -67,7 +67,7 @@ pub(super) fn HandoverSection(booking: BookingView) -> impl IntoView {
 /// booking photo route, which comes back here).
 #[component]
 pub(super) fn PhotosSection(
-    booking: Uuid,
+    booking: BookingId,
     photos: Vec<EvidencePhoto>,
     stage: Option<PhotoStage>,
 ) -> impl IntoView {
@@ -169,7 +169,7 @@ fn late_text(late: &LateNotice) -> String {
 
 /// One side's confirmation of the pickup or the return.
 #[component]
-pub(super) fn HandoverForm(id: Uuid, step: Step, actions: Actions) -> impl IntoView {
+pub(super) fn HandoverForm(id: BookingId, step: Step, actions: Actions) -> impl IntoView {
     let confirm = actions.confirm;
     let error = move |field: &'static str| {
         Signal::derive(move || field_message(&confirm.value().get(), field))
@@ -210,7 +210,7 @@ pub(super) fn HandoverForm(id: Uuid, step: Step, actions: Actions) -> impl IntoV
 
 /// The owner's claim on the deposit, after the return.
 #[component]
-pub(super) fn ClaimForm(id: Uuid, actions: Actions) -> impl IntoView {
+pub(super) fn ClaimForm(id: BookingId, actions: Actions) -> impl IntoView {
     let claim = actions.claim;
     let error = move |field: &'static str| {
         Signal::derive(move || field_message(&claim.value().get(), field))
@@ -229,7 +229,7 @@ pub(super) fn ClaimForm(id: Uuid, actions: Actions) -> impl IntoView {
 
 /// An admin's decision on a claim.
 #[component]
-pub(super) fn ResolveForm(id: Uuid, actions: Actions) -> impl IntoView {
+pub(super) fn ResolveForm(id: BookingId, actions: Actions) -> impl IntoView {
     let resolve = actions.resolve;
     let error = move |field: &'static str| {
         Signal::derive(move || field_message(&resolve.value().get(), field))

@@ -4,9 +4,9 @@
 //! one account could hold a shop's whole stock, or test stolen card numbers on our provider.
 
 use crate::accounts::limits::{minutes_to_wait, Limit, WindowGate};
+use crate::domain::UserId;
 use crate::error::{minutes, AppError};
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 /// The bounds, from the settings (README: OPEN_REQUESTS_PER_RENTER, BOOKING_REQUESTS_PER_HOUR,
 /// DECLINED_CARDS_PER_HOUR).
@@ -82,7 +82,7 @@ impl RequestGate {
     }
 
     /// Counts one booking request of `renter` from `address`.
-    pub fn admit(&self, renter: Uuid, address: &str, now: Instant) -> Result<(), RequestRefusal> {
+    pub fn admit(&self, renter: UserId, address: &str, now: Instant) -> Result<(), RequestRefusal> {
         self.per_account
             .admit(&renter.to_string(), now)
             .and_then(|()| self.per_address.admit(address, now))
@@ -123,7 +123,7 @@ mod tests {
     #[test]
     fn an_account_and_an_address_each_have_an_hourly_allowance() {
         let gate = RequestGate::new(LIMITS);
-        let (renter, t) = (Uuid::new_v4(), Instant::now());
+        let (renter, t) = (UserId::new(), Instant::now());
         assert!(gate.admit(renter, "192.0.2.1", t).is_ok());
         assert!(gate.admit(renter, "192.0.2.1", t).is_ok());
         assert_eq!(
@@ -131,7 +131,7 @@ mod tests {
             Err(RequestRefusal::TooManyRequests { minutes: 60 })
         );
         // Others at the same address share its larger allowance.
-        let others = [Uuid::new_v4(), Uuid::new_v4()];
+        let others = [UserId::new(), UserId::new()];
         let admitted = (0..6)
             .filter(|n| gate.admit(others[n % 2], "192.0.2.1", t).is_ok())
             .count();

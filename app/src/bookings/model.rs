@@ -1,11 +1,11 @@
 //! What the booking pages show, as it crosses from server to browser.
 
 use crate::domain::evidence::PhotoStage;
+use crate::domain::{BookingId, ListingId, PhotoId, RequestKey};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// The message CONTRACT.md promises when someone else took the dates first.
 pub const NO_LONGER_AVAILABLE: &str = "Those dates are no longer available: no unit is free \
@@ -14,8 +14,8 @@ pub const NO_LONGER_AVAILABLE: &str = "Those dates are no longer available: no u
 /// One line of a list of bookings (the renter's, or an owner's upcoming ones).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingLine {
-    pub id: Uuid,
-    pub listing_id: Uuid,
+    pub id: BookingId,
+    pub listing_id: ListingId,
     pub listing_title: String,
     pub period: RentalPeriod,
     pub status: BookingStatus,
@@ -106,7 +106,7 @@ pub struct BookingView {
 /// One evidence photo of a booking; its file is `/bookings/{booking}/photos/{id}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidencePhoto {
-    pub id: Uuid,
+    pub id: PhotoId,
     pub stage: PhotoStage,
     pub by: Party,
     pub width: u32,
@@ -126,7 +126,7 @@ pub struct LateNotice {
 /// The extend page: the booking as it stands, and the new return day asked for, priced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionPage {
-    pub booking: Uuid,
+    pub booking: BookingId,
     pub listing_title: String,
     pub current: RentalPeriod,
     /// Why the booking can't be extended now, if it can't.
@@ -134,7 +134,7 @@ pub struct ExtensionPage {
     /// The return day asked for, priced; or why it can't be had.
     pub offer: Option<Result<ExtensionOffer, AppError>>,
     /// The payment form's idempotency key.
-    pub key: Uuid,
+    pub key: RequestKey,
 }
 
 /// What extending to a new return day costs.

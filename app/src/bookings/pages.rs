@@ -8,6 +8,7 @@ use super::api::{
 use super::handover::{ClaimForm, HandoverForm, HandoverSection, PhotosSection, ResolveForm};
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
 use crate::domain::booking::Step;
+use crate::domain::BookingId;
 use crate::domain::{day_text, BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
@@ -17,7 +18,6 @@ use chrono::{DateTime, Timelike, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use uuid::Uuid;
 
 /// "24 Nov 2026, 09:30 UTC", without chrono's formatter (see `parse_iso_date`).
 pub fn moment_text(at: DateTime<Utc>) -> String {
@@ -40,7 +40,7 @@ pub(super) struct Actions {
     pub(super) resolve: ServerAction<ResolveDispute>,
     /// The booking whose form was sent last: on a page of several requests, a refused reason
     /// belongs next to that one's field only.
-    target: RwSignal<Option<Uuid>>,
+    target: RwSignal<Option<BookingId>>,
     /// Counts the actions that succeeded. A refused one leaves the page as it is, so what
     /// the person typed stays (an action's version counts refusals too).
     succeeded: RwSignal<usize>,
@@ -76,7 +76,11 @@ impl Actions {
     }
 
     /// `problem` (a refused reason) when it is about booking `id`.
-    fn reason_problem(&self, id: Uuid, problem: Signal<Option<String>>) -> Signal<Option<String>> {
+    fn reason_problem(
+        &self,
+        id: BookingId,
+        problem: Signal<Option<String>>,
+    ) -> Signal<Option<String>> {
         let target = self.target;
         Signal::derive(move || problem.get().filter(|_| target.get() == Some(id)))
     }
@@ -169,7 +173,7 @@ pub fn BookingsPage() -> impl IntoView {
 /// "Accept", for one request.
 #[component]
 fn AcceptButton(
-    id: Uuid,
+    id: BookingId,
     action: ServerAction<AcceptBooking>,
     #[prop(into)] about: String,
 ) -> impl IntoView {
@@ -184,7 +188,7 @@ fn AcceptButton(
 /// A reason field and a button: declining needs a reason, cancelling takes one if given.
 #[component]
 fn ReasonField(
-    id: Uuid,
+    id: BookingId,
     label: &'static str,
     required: bool,
     error: Signal<Option<String>>,
@@ -210,7 +214,7 @@ fn ReasonField(
 }
 
 #[component]
-fn DeclineForm(id: Uuid, actions: Actions, #[prop(into)] about: String) -> impl IntoView {
+fn DeclineForm(id: BookingId, actions: Actions, #[prop(into)] about: String) -> impl IntoView {
     let decline = actions.decline;
     let error = actions.reason_problem(
         id,
@@ -227,7 +231,7 @@ fn DeclineForm(id: Uuid, actions: Actions, #[prop(into)] about: String) -> impl 
 }
 
 #[component]
-fn CancelForm(id: Uuid, actions: Actions) -> impl IntoView {
+fn CancelForm(id: BookingId, actions: Actions) -> impl IntoView {
     let cancel = actions.cancel;
     let error = actions.reason_problem(
         id,
@@ -373,7 +377,7 @@ fn PaymentsSection(
 
 /// The buttons the viewer may press now; nothing when there are none.
 #[component]
-fn ActionPanel(id: Uuid, actions: Actions, allowed: Vec<BookingAction>) -> impl IntoView {
+fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> impl IntoView {
     if allowed.is_empty() {
         return ().into_any();
     }

@@ -10,6 +10,7 @@ use crate::accounts::model::CurrentUser;
 use crate::domain::booking::Actor;
 use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
 use crate::domain::Party;
+use crate::domain::{BookingId, PhotoId};
 use crate::error::AppError;
 use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
 use crate::media::photos::{booking_folder, content_type_for, MediaStore};
@@ -17,7 +18,6 @@ use crate::media::uploads::Upload;
 use crate::store::Db;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// Adds `uploads` to booking `id` as `user`'s photos of the moment the booking is at; every
 /// file is checked and re-encoded first (location data dropped), so one bad file refuses
@@ -27,7 +27,7 @@ pub async fn add(
     db: &Db,
     media: &MediaStore,
     user: &CurrentUser,
-    id: Uuid,
+    id: BookingId,
     uploads: Vec<Upload>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
@@ -70,7 +70,7 @@ pub async fn add(
 }
 
 /// Booking `id`'s photos, oldest first, for a page its viewer may already see.
-pub async fn photos_of(db: &Db, id: Uuid) -> Result<Vec<EvidencePhoto>, AppError> {
+pub async fn photos_of(db: &Db, id: BookingId) -> Result<Vec<EvidencePhoto>, AppError> {
     db.evidence_rows(id)
         .await?
         .into_iter()
@@ -93,8 +93,8 @@ pub async fn file(
     db: &Db,
     media: &MediaStore,
     user: &CurrentUser,
-    id: Uuid,
-    photo: Uuid,
+    id: BookingId,
+    photo: PhotoId,
 ) -> Result<(Bytes, &'static str), AppError> {
     // One statement per image, since a page asks for each of its photos: the booking's
     // parties come from its row, not from replaying its events.

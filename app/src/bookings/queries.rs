@@ -9,12 +9,12 @@ use super::service::{actor_of, events_of};
 use super::store::LineRow;
 use crate::accounts::model::CurrentUser;
 use crate::domain::booking::{allowed, extendable, replay, Booking, Command, Step};
+use crate::domain::{BookingId, UserId};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use crate::listings::store::read::currency;
 use crate::store::{Db, Text};
 use chrono::{DateTime, NaiveDate, Utc};
-use uuid::Uuid;
 
 impl LineRow {
     fn into_line(self) -> Result<BookingLine, AppError> {
@@ -36,7 +36,7 @@ impl LineRow {
 }
 
 /// The renter's bookings, the latest pickup first.
-pub async fn renter_bookings(db: &Db, renter: Uuid) -> Result<Vec<BookingLine>, AppError> {
+pub async fn renter_bookings(db: &Db, renter: UserId) -> Result<Vec<BookingLine>, AppError> {
     let rows = db.renter_booking_rows(renter).await?;
     rows.into_iter().map(LineRow::into_line).collect()
 }
@@ -45,7 +45,7 @@ pub async fn renter_bookings(db: &Db, renter: Uuid) -> Result<Vec<BookingLine>, 
 /// returned.
 pub async fn owner_requests(
     db: &Db,
-    owner: Uuid,
+    owner: UserId,
     today: NaiveDate,
 ) -> Result<RequestsOverview, AppError> {
     let (pending, upcoming) = db.owner_request_rows(owner, today).await?;
@@ -100,7 +100,7 @@ fn waiting_for(booking: &Booking) -> Option<String> {
 pub async fn view(
     db: &Db,
     viewer: &CurrentUser,
-    id: Uuid,
+    id: BookingId,
     now: DateTime<Utc>,
 ) -> Result<BookingView, AppError> {
     let row = db.booking_view_row(id).await?.ok_or(AppError::NotFound)?;

@@ -11,7 +11,7 @@
 use super::limits::{decline_limits, RequestLimits, RequestRefusal};
 use super::model::NO_LONGER_AVAILABLE;
 use super::settle::SETTLE_JOB;
-use super::store::{self, EventRow, Keyed, Reserved};
+use super::store::{self, EventRow, Keyed};
 use crate::accounts::limits::minutes_to_wait;
 use crate::accounts::model::CurrentUser;
 use crate::domain::booking::{
@@ -24,6 +24,7 @@ use crate::domain::pricing::DateField;
 use crate::domain::{
     quote, BookingStatus, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod,
 };
+use crate::domain::{BookingId, ListingId, RequestKey, UnitId, UserId};
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
@@ -33,7 +34,7 @@ use crate::payments::gateway::{GatewayError, PaymentGateway};
 use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_request, payment_problem, release_quietly, Authorized};
 use crate::payments::unused::Guards;
-use crate::store::{Db, Text, Tx};
+use crate::store::{Db, Reserved, Text, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
@@ -58,10 +59,10 @@ pub struct BookingRules {
 /// A renter's request, as the form sent it.
 #[derive(Clone, Copy, Debug)]
 pub struct BookingRequest {
-    pub listing: Uuid,
+    pub listing: ListingId,
     pub period: RentalPeriod,
     /// The form's idempotency key: the same key from the same renter is the same booking.
-    pub key: Uuid,
+    pub key: RequestKey,
 }
 
 /// The acting member as the booking rules see them. An admin acts as one only with two-factor
@@ -75,7 +76,7 @@ pub fn actor_of(user: &CurrentUser) -> Actor {
 
 #[derive(FromRow)]
 pub(super) struct ListingTerms {
-    pub(super) owner_id: Uuid,
+    pub(super) owner_id: UserId,
     pub(super) status: Text<ListingStatus>,
     #[sqlx(flatten)]
     pub(super) prices: PriceColumns,
@@ -202,7 +203,7 @@ pub async fn request<G: PaymentGateway>(
     card: &Card,
     rules: BookingRules,
     now: DateTime<Utc>,
-) -> Result<Uuid, RequestError> {
+) -> Result<BookingId, RequestError> {
     // Most requests for taken dates are answered from one plain read, without waiting for
     // the write lock: the dates were taken at that moment, which is all a refusal claims. (It
     // looks at the rental days only; the transaction also checks the turnaround.)
@@ -242,8 +243,8 @@ pub async fn request<G: PaymentGateway>(
     // that finds the other's booking releases its own.
     // Written before the card is touched: if this process dies before the booking commits,
     // the guard releases what was authorised.
-    guards.guard(priced.id, now).await?;
-    let authorized = match authorize_request(gateway, priced.id, &priced.quote, card).await {
+    guards.guard(priced.id.uuid(), now).await?;
+    let authorized = match authorize_request(gateway, priced.id.uuid(), &priced.quote, card).await {
         Ok(authorized) => authorized,
         Err(error) => {
             if matches!(error, GatewayError::Declined(_)) {
@@ -260,7 +261,7 @@ pub async fn request<G: PaymentGateway>(
         request,
         rules,
         now,
-        (priced.id, &priced.quote, &authorized),
+        (priced.id.uuid(), &priced.quote, &authorized),
     )
     .await;
     if !matches!(outcome, Ok(Inserted::New(_))) {
@@ -293,8 +294,8 @@ fn within_open_requests(open: i64, limits: RequestLimits) -> Result<(), RequestR
 /// What a request's write transaction did: made the booking, found the one an earlier
 /// submission of the same form made, or lost the race to insert to it.
 enum Inserted {
-    New(Uuid),
-    Earlier(Uuid),
+    New(BookingId),
+    Earlier(BookingId),
     /// A second submission of the form committed its booking first; nothing was written.
     Raced,
 }
@@ -304,7 +305,7 @@ async fn keyed_booking(
     db: &Db,
     renter: &CurrentUser,
     request: &BookingRequest,
-) -> Result<Option<Uuid>, RequestError> {
+) -> Result<Option<BookingId>, RequestError> {
     let keyed = db.keyed_booking(renter.id, request.key).await?;
     earlier_booking(keyed, request.listing, request.period)
 }
@@ -337,10 +338,10 @@ fn new_booking(
     .map_err(RequestError::Dates)?;
     let pickup_at = start_of_day(period.from(), &terms.time_zone);
     Ok(NewBooking {
-        id: Uuid::new_v4(),
+        id: BookingId::new(),
         listing: request.listing,
         // Chosen inside the transaction.
-        unit: Uuid::nil(),
+        unit: UnitId::from_uuid(Uuid::nil()),
         renter: renter.id,
         owner: terms.owner_id,
         period,
@@ -370,9 +371,9 @@ fn new_booking(
 /// with a booking the person did not ask for.
 fn earlier_booking(
     keyed: Option<Keyed>,
-    listing: Uuid,
+    listing: ListingId,
     period: RentalPeriod,
-) -> Result<Option<Uuid>, RequestError> {
+) -> Result<Option<BookingId>, RequestError> {
     match keyed {
         None => Ok(None),
         Some((id, l, from, to)) if l == listing && from == period.from() && to == period.to() => {
@@ -600,7 +601,7 @@ pub(super) fn parse_events(payloads: &[String]) -> Result<Vec<BookingEvent>, App
 
 /// Holds booking `id` in `tx` and rebuilds it from its events: how many events it has and the
 /// booking; `NotFound` when there is none.
-pub(super) async fn hold(tx: &mut Tx, id: Uuid) -> Result<(usize, Booking), AppError> {
+pub(super) async fn hold(tx: &mut Tx, id: BookingId) -> Result<(usize, Booking), AppError> {
     let payloads = tx.hold_booking(id).await?.ok_or(AppError::NotFound)?;
     let booking =
         replay(&parse_events(&payloads)?).map_err(|e| AppError::internal("booking events", e))?;
@@ -610,7 +611,7 @@ pub(super) async fn hold(tx: &mut Tx, id: Uuid) -> Result<(usize, Booking), AppE
 /// Applies `command` from `actor` at `now` to booking `id`; returns the booking after it.
 pub async fn act(
     db: &Db,
-    id: Uuid,
+    id: BookingId,
     command: &Command,
     actor: Actor,
     now: DateTime<Utc>,
@@ -621,7 +622,7 @@ pub async fn act(
 /// [`act`], with the rules' refusal as it is (nothing written), for callers that decide by it.
 async fn try_act(
     db: &Db,
-    id: Uuid,
+    id: BookingId,
     command: &Command,
     actor: Actor,
     now: DateTime<Utc>,
@@ -668,7 +669,7 @@ async fn try_act(
 /// --apply`), in one transaction that holds the booking as `act` does. A booking that holds a
 /// unit gets its reservation back as the events describe it; if another reservation took
 /// those days meanwhile, that is a conflict for a person to resolve, and nothing is written.
-pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn overwrite_row(db: &Db, id: BookingId, now: DateTime<Utc>) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     tx.hold_listing_of(id).await?.ok_or(AppError::NotFound)?;
     let (_, booking) = hold(&mut tx, id).await?;
@@ -696,7 +697,7 @@ pub async fn overwrite_row(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), 
 /// tries again later. Answers whether the command took effect.
 pub async fn run_due_command(
     db: &Db,
-    id: Uuid,
+    id: BookingId,
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -714,7 +715,7 @@ pub async fn run_due_command(
 }
 
 /// Booking `id` rebuilt from its events; `NotFound` when it has none.
-pub async fn booking_of(db: &Db, id: Uuid) -> Result<Booking, AppError> {
+pub async fn booking_of(db: &Db, id: BookingId) -> Result<Booking, AppError> {
     let events: Vec<BookingEvent> = events_of(db, id)
         .await?
         .into_iter()
@@ -727,7 +728,10 @@ pub async fn booking_of(db: &Db, id: Uuid) -> Result<Booking, AppError> {
 }
 
 /// Every booking's events in order, for `replay` and the timeline.
-pub async fn events_of(db: &Db, id: Uuid) -> Result<Vec<(DateTime<Utc>, BookingEvent)>, AppError> {
+pub async fn events_of(
+    db: &Db,
+    id: BookingId,
+) -> Result<Vec<(DateTime<Utc>, BookingEvent)>, AppError> {
     db.booking_event_rows(id)
         .await?
         .into_iter()

@@ -8,6 +8,7 @@
 use super::service::{act, booking_of};
 use crate::domain::booking::{Actor, Booking, Command};
 use crate::domain::ledger::{plan, target, EntryKind, Position, Step};
+use crate::domain::BookingId;
 use crate::domain::BookingStatus;
 use crate::error::AppError;
 use crate::payments::gateway::PaymentGateway;
@@ -15,7 +16,6 @@ use crate::payments::ledger::{self, Call, Entry};
 use crate::payments::settle::payment_problem;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// The job that settles a booking's money; its payload is the booking id.
 pub const SETTLE_JOB: &str = "settle_payment";
@@ -24,7 +24,7 @@ pub const SETTLE_JOB: &str = "settle_payment";
 /// adds an authorisation (an extension) writes its entry with its event, so the events read
 /// after are at least as new, and a settlement never sees a payment its booking does not yet
 /// ask for (and voids it).
-async fn load(db: &Db, id: Uuid) -> Result<(Booking, Vec<Entry>), AppError> {
+async fn load(db: &Db, id: BookingId) -> Result<(Booking, Vec<Entry>), AppError> {
     let entries = ledger::entries(db, id).await?;
     Ok((booking_of(db, id).await?, entries))
 }
@@ -34,7 +34,7 @@ async fn load(db: &Db, id: Uuid) -> Result<(Booking, Vec<Entry>), AppError> {
 pub async fn settle<G: PaymentGateway>(
     db: &Db,
     gateway: &G,
-    id: Uuid,
+    id: BookingId,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     // Calls whose answer was lost go again first, as they were; then what the status asks.
@@ -97,7 +97,7 @@ fn planned_calls(booking: &Booking, entries: &[Entry]) -> Vec<Call> {
 
 /// The provider key of `call`: each kind of call happens once per payment, and each record
 /// once per booking (`id`).
-fn call_key(id: Uuid, call: &Call) -> String {
+fn call_key(id: BookingId, call: &Call) -> String {
     let kind = match call.step {
         Step::Capture { .. } => "capture",
         Step::Void { .. } => "void",

@@ -7,7 +7,8 @@ use crate::domain::booking::{Booking, NewBooking};
 use crate::domain::evidence::PhotoStage;
 use crate::domain::BookingStatus;
 use crate::domain::Party;
-use crate::store::{Db, StoredText, Text, Tx};
+use crate::domain::{BookingId, ListingId, PhotoId, RequestKey, UnitId, UserId};
+use crate::store::{Db, Reserved, StoredText, Text, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -24,8 +25,8 @@ const LIST_LIMIT: i64 = 200;
 
 #[derive(FromRow)]
 pub(super) struct LineRow {
-    pub(super) id: Uuid,
-    pub(super) listing_id: Uuid,
+    pub(super) id: BookingId,
+    pub(super) listing_id: ListingId,
     pub(super) listing_title: String,
     pub(super) starts_on: NaiveDate,
     pub(super) ends_on: NaiveDate,
@@ -76,7 +77,7 @@ impl Db {
     /// The renter's bookings, the latest pickup first.
     pub(super) async fn renter_booking_rows(
         &self,
-        renter: Uuid,
+        renter: UserId,
     ) -> Result<Vec<LineRow>, sqlx::Error> {
         let sql = format!(
             "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
@@ -91,7 +92,7 @@ impl Db {
     /// yet returned by `today`.
     pub(super) async fn owner_request_rows(
         &self,
-        owner: Uuid,
+        owner: UserId,
         today: NaiveDate,
     ) -> Result<(Vec<PendingRow>, Vec<LineRow>), sqlx::Error> {
         let pending_sql = format!(
@@ -118,7 +119,10 @@ impl Db {
     }
 
     /// What booking `id`'s page shows of its row and the people and unit around it.
-    pub(super) async fn booking_view_row(&self, id: Uuid) -> Result<Option<ViewRow>, sqlx::Error> {
+    pub(super) async fn booking_view_row(
+        &self,
+        id: BookingId,
+    ) -> Result<Option<ViewRow>, sqlx::Error> {
         let sql = format!(
             "SELECT {LINE_COLUMNS}, uo.name AS counterpart, ur.name AS renter_name, \
                  lu.label AS unit_label, l.pickup_instructions, b.card_last4 FROM bookings b \
@@ -134,13 +138,13 @@ const EVIDENCE_COUNT_SQL: &str =
     "SELECT COUNT(*) FROM booking_photos WHERE booking_id = $1 AND party = $2 AND stage = $3";
 
 /// An evidence photo as stored: id, party, stage, width, height.
-pub(super) type EvidenceRow = (Uuid, String, String, i64, i64);
+pub(super) type EvidenceRow = (PhotoId, String, String, i64, i64);
 
 impl Db {
     /// How many photos `party` added to booking `id` at `stage`.
     pub(super) async fn evidence_count(
         &self,
-        id: Uuid,
+        id: BookingId,
         party: Party,
         stage: PhotoStage,
     ) -> Result<i64, sqlx::Error> {
@@ -149,7 +153,10 @@ impl Db {
     }
 
     /// Booking `id`'s photos, oldest first.
-    pub(super) async fn evidence_rows(&self, id: Uuid) -> Result<Vec<EvidenceRow>, sqlx::Error> {
+    pub(super) async fn evidence_rows(
+        &self,
+        id: BookingId,
+    ) -> Result<Vec<EvidenceRow>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT id, party, stage, width, height FROM booking_photos WHERE booking_id = $1 \
              ORDER BY created_at, id")
@@ -160,9 +167,9 @@ impl Db {
     /// one statement (a page asks for each of its photos; no replay of events per image).
     pub(super) async fn evidence_file(
         &self,
-        id: Uuid,
-        photo: Uuid,
-    ) -> Result<Option<(String, Uuid, Uuid)>, sqlx::Error> {
+        id: BookingId,
+        photo: PhotoId,
+    ) -> Result<Option<(String, UserId, UserId)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT p.storage_key, b.renter_id, b.owner_id FROM booking_photos p \
              JOIN bookings b ON b.id = p.booking_id WHERE p.id = $1 AND p.booking_id = $2")
@@ -176,14 +183,14 @@ impl Tx {
     /// there is no such booking.
     pub(super) async fn hold_booking(
         &mut self,
-        id: Uuid,
+        id: BookingId,
     ) -> Result<Option<Vec<String>>, sqlx::Error> {
         let lock = format!(
             "SELECT id FROM bookings WHERE id = $1{}",
             self.dialect().lock_rows()
         );
         on_tx!(self, conn => {
-            let found: Option<Uuid> = sqlx::query_scalar(&lock)
+            let found: Option<BookingId> = sqlx::query_scalar(&lock)
                 .bind(id).fetch_optional(&mut *conn).await?;
             if found.is_none() {
                 return Ok(None);
@@ -196,7 +203,7 @@ impl Tx {
 
     pub(super) async fn evidence_count(
         &mut self,
-        id: Uuid,
+        id: BookingId,
         party: Party,
         stage: PhotoStage,
     ) -> Result<i64, sqlx::Error> {
@@ -207,8 +214,8 @@ impl Tx {
     /// Records photo `photo` of booking `id`, stored under `key`, `(width, height)` pixels.
     pub(super) async fn add_evidence_photo(
         &mut self,
-        photo: Uuid,
-        id: Uuid,
+        photo: PhotoId,
+        id: BookingId,
         (party, stage): (Party, PhotoStage),
         key: &str,
         (width, height): (u32, u32),
@@ -228,10 +235,10 @@ impl Tx {
 /// as which party, and the event itself as JSON.
 #[derive(Clone, Debug)]
 pub(super) struct EventRow {
-    pub(super) booking: Uuid,
+    pub(super) booking: BookingId,
     pub(super) seq: i64,
     pub(super) kind: &'static str,
-    pub(super) actor: Option<Uuid>,
+    pub(super) actor: Option<UserId>,
     pub(super) role: Party,
     pub(super) payload: String,
     pub(super) at: DateTime<Utc>,
@@ -243,19 +250,6 @@ pub(super) enum Inserted {
     Done,
     /// The renter's form key is taken: a second submission of the form committed first.
     KeyTaken,
-}
-
-/// What holding a unit's days did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Reserved {
-    Done,
-    /// Another reservation holds some of the days (PostgreSQL's exclusion constraint).
-    Clashed,
-}
-
-/// Whether `error` is PostgreSQL's exclusion constraint on reservations (`23P01`).
-fn is_clash(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("23P01"))
 }
 
 const TERMS_COLUMNS: &str = "owner_id, status, currency, daily_price_minor, weekly_price_minor, \
@@ -283,7 +277,7 @@ impl Db {
     /// Listing `listing`'s terms, as a plain read.
     pub(super) async fn listing_terms(
         &self,
-        listing: Uuid,
+        listing: ListingId,
     ) -> Result<Option<ListingTerms>, sqlx::Error> {
         let sql = format!("SELECT {TERMS_COLUMNS} FROM listings WHERE id = $1");
         on_pool!(self, pool => sqlx::query_as(&sql).bind(listing).fetch_optional(pool).await)
@@ -294,9 +288,9 @@ impl Db {
     /// and a unit free on the rental days.
     pub(super) async fn glance(
         &self,
-        listing: Uuid,
-        renter: Uuid,
-        key: Uuid,
+        listing: ListingId,
+        renter: UserId,
+        key: RequestKey,
         (from, to): (NaiveDate, NaiveDate),
     ) -> Result<Option<Glance>, sqlx::Error> {
         let sql = format!(
@@ -318,8 +312,8 @@ impl Db {
     /// The booking renter `renter` made with form key `key`: id, listing and days.
     pub(super) async fn keyed_booking(
         &self,
-        renter: Uuid,
-        key: Uuid,
+        renter: UserId,
+        key: RequestKey,
     ) -> Result<Option<Keyed>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(KEYED_SQL)
             .bind(renter).bind(key).fetch_optional(pool).await)
@@ -328,7 +322,7 @@ impl Db {
     /// Booking `id`'s events as stored, oldest first: when, and the event as JSON.
     pub(super) async fn booking_event_rows(
         &self,
-        id: Uuid,
+        id: BookingId,
     ) -> Result<Vec<(DateTime<Utc>, String)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT at, payload FROM booking_events WHERE booking_id = $1 ORDER BY seq")
@@ -340,23 +334,26 @@ const KEYED_SQL: &str = "SELECT id, listing_id, starts_on, ends_on FROM bookings
      WHERE renter_id = $1 AND idempotency_key = $2";
 
 /// A booking found by its form key: id, listing, first and last day.
-pub(super) type Keyed = (Uuid, Uuid, NaiveDate, NaiveDate);
+pub(super) type Keyed = (BookingId, ListingId, NaiveDate, NaiveDate);
 
 /// A request's first look ([`Db::glance`]).
 #[derive(FromRow)]
 pub(super) struct Glance {
     #[sqlx(flatten)]
     pub(super) terms: ListingTerms,
-    pub(super) earlier: Option<Uuid>,
-    pub(super) unit: Option<Uuid>,
+    pub(super) earlier: Option<BookingId>,
+    pub(super) unit: Option<UnitId>,
     pub(super) open_requests: i64,
 }
 
 impl Tx {
     /// Holds the listing of booking `id` (see `Tx::lock_listing`), as every writer of a
     /// listing's reservations does before it holds a booking; answers the listing.
-    pub(super) async fn hold_listing_of(&mut self, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-        let listing: Option<Uuid> = on_tx!(self, conn => sqlx::query_scalar(
+    pub(super) async fn hold_listing_of(
+        &mut self,
+        id: BookingId,
+    ) -> Result<Option<ListingId>, sqlx::Error> {
+        let listing: Option<ListingId> = on_tx!(self, conn => sqlx::query_scalar(
                 "SELECT listing_id FROM bookings WHERE id = $1")
             .bind(id).fetch_optional(conn).await)?;
         let Some(listing) = listing else {
@@ -369,7 +366,7 @@ impl Tx {
     /// Listing `listing`'s terms, held until the transaction ends.
     pub(super) async fn listing_terms(
         &mut self,
-        listing: Uuid,
+        listing: ListingId,
     ) -> Result<Option<ListingTerms>, sqlx::Error> {
         let sql = format!(
             "SELECT {TERMS_COLUMNS} FROM listings WHERE id = $1{}",
@@ -382,10 +379,10 @@ impl Tx {
     /// `listing` with nothing reserved on `[from, until)`.
     pub(super) async fn earlier_and_free_unit(
         &mut self,
-        (renter, key): (Uuid, Uuid),
-        listing: Uuid,
+        (renter, key): (UserId, RequestKey),
+        listing: ListingId,
         (from, until): (NaiveDate, NaiveDate),
-    ) -> Result<(Option<Uuid>, Option<Uuid>), sqlx::Error> {
+    ) -> Result<(Option<BookingId>, Option<UnitId>), sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as("SELECT \
              (SELECT b.id FROM bookings b WHERE b.renter_id = $1 AND b.idempotency_key = $2) \
                AS earlier, \
@@ -400,15 +397,15 @@ impl Tx {
 
     pub(super) async fn keyed_booking(
         &mut self,
-        renter: Uuid,
-        key: Uuid,
+        renter: UserId,
+        key: RequestKey,
     ) -> Result<Option<Keyed>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(KEYED_SQL)
             .bind(renter).bind(key).fetch_optional(conn).await)
     }
 
     /// How many of `renter`'s requests wait for an answer.
-    pub(super) async fn open_requests(&mut self, renter: Uuid) -> Result<i64, sqlx::Error> {
+    pub(super) async fn open_requests(&mut self, renter: UserId) -> Result<i64, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_scalar(
                 "SELECT COUNT(*) FROM bookings WHERE renter_id = $1 AND status = 'requested'")
             .bind(renter).fetch_one(conn).await)
@@ -419,7 +416,7 @@ impl Tx {
     pub(super) async fn insert_booking(
         &mut self,
         booking: &Booking,
-        key: Uuid,
+        key: RequestKey,
         card_last4: &str,
         at: DateTime<Utc>,
     ) -> Result<Inserted, sqlx::Error> {
@@ -472,22 +469,17 @@ impl Tx {
         &mut self,
         booking: &NewBooking,
         (from, until): (NaiveDate, NaiveDate),
-        by: Uuid,
+        by: UserId,
         at: DateTime<Utc>,
     ) -> Result<Reserved, sqlx::Error> {
-        let reserved = on_tx!(self, conn => sqlx::query(INSERT_RESERVATION_SQL)
+        Reserved::of(on_tx!(self, conn => sqlx::query(INSERT_RESERVATION_SQL)
             .bind(Uuid::new_v4()).bind(booking.listing).bind(booking.unit)
             .bind(from).bind(until).bind(by).bind(at).bind(booking.id)
-            .execute(conn).await.map(|done| done.rows_affected()));
-        match reserved {
-            Err(error) if is_clash(&error) => Ok(Reserved::Clashed),
-            Err(error) => Err(error),
-            Ok(_) => Ok(Reserved::Done),
-        }
+            .execute(conn).await.map(|_| ())))
     }
 
     /// Frees the unit booking `id` holds.
-    pub(super) async fn release_unit(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
+    pub(super) async fn release_unit(&mut self, id: BookingId) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
             .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
@@ -496,7 +488,7 @@ impl Tx {
     /// How many reservations hold `unit` on a day of `[from, until)`.
     pub(super) async fn reservations_of_unit(
         &mut self,
-        unit: Uuid,
+        unit: UnitId,
         (from, until): (NaiveDate, NaiveDate),
     ) -> Result<i64, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_scalar(
@@ -543,8 +535,8 @@ impl Db {
     /// `[from, until)`.
     pub(super) async fn first_taken_day(
         &self,
-        unit: Uuid,
-        booking: Uuid,
+        unit: UnitId,
+        booking: BookingId,
         (from, until): (NaiveDate, NaiveDate),
     ) -> Result<Option<NaiveDate>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar(FIRST_TAKEN_SQL)
@@ -552,7 +544,10 @@ impl Db {
     }
 
     /// The title of listing `listing`, for a booking's pages.
-    pub(super) async fn listing_title(&self, listing: Uuid) -> Result<Option<String>, sqlx::Error> {
+    pub(super) async fn listing_title(
+        &self,
+        listing: ListingId,
+    ) -> Result<Option<String>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar("SELECT title FROM listings WHERE id = $1")
             .bind(listing).fetch_optional(pool).await)
     }
@@ -562,8 +557,8 @@ impl Tx {
     /// [`Db::first_taken_day`], inside the transaction.
     pub(super) async fn first_taken_day(
         &mut self,
-        unit: Uuid,
-        booking: Uuid,
+        unit: UnitId,
+        booking: BookingId,
         (from, until): (NaiveDate, NaiveDate),
     ) -> Result<Option<NaiveDate>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_scalar(FIRST_TAKEN_SQL)
@@ -573,17 +568,12 @@ impl Tx {
     /// Grows booking `id`'s reservation to end at `until` (with the owner's turnaround).
     pub(super) async fn grow_reservation(
         &mut self,
-        id: Uuid,
+        id: BookingId,
         until: NaiveDate,
     ) -> Result<Reserved, sqlx::Error> {
-        let grown = on_tx!(self, conn => sqlx::query(
+        Reserved::of(on_tx!(self, conn => sqlx::query(
                 "UPDATE reservations SET ends_on = $2 WHERE booking_id = $1")
-            .bind(id).bind(until).execute(conn).await.map(|done| done.rows_affected()));
-        match grown {
-            Err(error) if is_clash(&error) => Ok(Reserved::Clashed),
-            Err(error) => Err(error),
-            Ok(_) => Ok(Reserved::Done),
-        }
+            .bind(id).bind(until).execute(conn).await.map(|_| ())))
     }
 }
 
@@ -591,10 +581,10 @@ impl Tx {
 /// compares with what the booking's events say.
 #[derive(Debug, FromRow)]
 pub struct StoredBooking {
-    pub id: Uuid,
-    pub listing_id: Uuid,
-    pub unit_id: Uuid,
-    pub renter_id: Uuid,
+    pub id: BookingId,
+    pub listing_id: ListingId,
+    pub unit_id: UnitId,
+    pub renter_id: UserId,
     pub status: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -604,7 +594,7 @@ pub struct StoredBooking {
     pub refund_minor: Option<i64>,
     pub overdue: bool,
     /// The reservation holding the booking's unit, if any (at most one: a unique index).
-    pub held_unit: Option<Uuid>,
+    pub held_unit: Option<UnitId>,
     pub held_from: Option<NaiveDate>,
     pub held_until: Option<NaiveDate>,
 }
@@ -612,7 +602,7 @@ pub struct StoredBooking {
 /// Reads over every booking, for the operator's checks (in a snapshot, `Db::begin_snapshot`).
 impl Tx {
     /// Every booking's events as `(booking, payload)`, each booking's in order.
-    pub async fn all_booking_events(&mut self) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    pub async fn all_booking_events(&mut self) -> Result<Vec<(BookingId, String)>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
                 "SELECT booking_id, payload FROM booking_events ORDER BY booking_id, seq")
             .fetch_all(conn).await)

@@ -55,7 +55,7 @@ const MAX_EVENT_DAYS: i64 = 3 * 366;
 
 /// The feed of `busy` days for `listing` (its id makes each event's UID stable), stamped
 /// `now`.
-pub fn feed(listing: uuid::Uuid, busy: &[BusyDays], now: DateTime<Utc>) -> String {
+pub fn feed(listing: crate::domain::ListingId, busy: &[BusyDays], now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let mut line = |text: String| fold(&mut out, &text);
     line("BEGIN:VCALENDAR".into());
@@ -70,7 +70,7 @@ pub fn feed(listing: uuid::Uuid, busy: &[BusyDays], now: DateTime<Utc>) -> Strin
         line(format!(
             "UID:{}-{}@gearshare",
             days.from.format("%Y%m%d"),
-            listing.simple()
+            listing.uuid().simple()
         ));
         line(format!("DTSTAMP:{stamp}"));
         line(format!("DTSTART;VALUE=DATE:{}", days.from.format("%Y%m%d")));
@@ -689,7 +689,7 @@ mod tests {
 
     #[test]
     fn the_feed_is_valid_folded_icalendar_that_reads_back_the_same() {
-        let listing = uuid::Uuid::from_u128(7);
+        let listing = crate::domain::ListingId::from_u128(7);
         let busy = [
             BusyDays {
                 from: d(2026, 12, 1),

@@ -2,8 +2,8 @@
 //! page's calendar shows them; the database still decides each request (see
 //! `bookings::service`), so this is for people, not for correctness.
 
+use super::ids::UnitId;
 use chrono::{Days, NaiveDate};
-use uuid::Uuid;
 
 /// Days the listing page's calendar covers, from today: three months.
 pub const CALENDAR_DAYS: u64 = 92;
@@ -11,7 +11,7 @@ pub const CALENDAR_DAYS: u64 = 92;
 /// One unit taken for the half-open days `[from, to)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Taken {
-    pub unit: Uuid,
+    pub unit: UnitId,
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -29,7 +29,7 @@ pub fn fully_taken_days(
     (0..days)
         .filter_map(|offset| first.checked_add_days(Days::new(offset)))
         .filter(|day| {
-            let mut busy: Vec<Uuid> = taken
+            let mut busy: Vec<UnitId> = taken
                 .iter()
                 .filter(|t| t.from <= *day && *day < t.to)
                 .map(|t| t.unit)
@@ -56,7 +56,7 @@ mod tests {
 
     fn taken(unit: u128, from: u32, to: u32) -> Taken {
         Taken {
-            unit: Uuid::from_u128(unit),
+            unit: UnitId::from_u128(unit),
             from: day(from),
             to: day(to),
         }

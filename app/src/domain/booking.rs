@@ -12,13 +12,13 @@
 
 use super::cancellation::{renter_refund, CancellationPolicy, Charged, Refund};
 use super::extension::Extension;
+use super::ids::{BookingId, ListingId, RequestKey, UnitId, UserId};
 use super::period::{day_text, RentalPeriod};
 use super::pricing::Quote;
 use super::Money;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BookingStatus {
@@ -131,7 +131,7 @@ impl Party {
 /// A person (or GearShare) asking for a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Actor {
-    Member { user: Uuid, is_admin: bool },
+    Member { user: UserId, is_admin: bool },
     System,
 }
 
@@ -152,11 +152,11 @@ impl Actor {
 /// Everything fixed when the booking is requested.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewBooking {
-    pub id: Uuid,
-    pub listing: Uuid,
-    pub unit: Uuid,
-    pub renter: Uuid,
-    pub owner: Uuid,
+    pub id: BookingId,
+    pub listing: ListingId,
+    pub unit: UnitId,
+    pub renter: UserId,
+    pub owner: UserId,
     pub period: RentalPeriod,
     /// The owner's turnaround: the unit stays reserved this many days after the return.
     pub buffer_days: i64,
@@ -221,7 +221,7 @@ pub struct Handover {
 /// One extension as the booking remembers it: the form that asked, and the return day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionMark {
-    pub key: Uuid,
+    pub key: RequestKey,
     pub to: NaiveDate,
 }
 
@@ -246,8 +246,8 @@ impl Step {
 pub struct Booking {
     pub terms: NewBooking,
     pub status: BookingStatus,
-    pub renter: Uuid,
-    pub owner: Uuid,
+    pub renter: UserId,
+    pub owner: UserId,
     /// The owner's reason, once declined.
     pub decline_reason: Option<String>,
     /// Who cancelled, and what went back to the renter.
@@ -318,7 +318,7 @@ pub enum Command {
     Extend {
         extension: Extension,
         due_at: DateTime<Utc>,
-        key: Uuid,
+        key: RequestKey,
     },
     /// Renter or owner confirms a handover; `checked` is their tick on the checklist.
     ConfirmHandover {
@@ -418,7 +418,7 @@ pub enum BookingEvent {
         quote: Quote,
         charge: Money,
         due_at: DateTime<Utc>,
-        key: Uuid,
+        key: RequestKey,
     },
 }
 
@@ -830,7 +830,7 @@ fn extend(
     party: Party,
     extension: &Extension,
     due_at: DateTime<Utc>,
-    key: Uuid,
+    key: RequestKey,
     now: DateTime<Utc>,
 ) -> Result<Vec<BookingEvent>, Refusal> {
     if party != Party::Renter {
@@ -1089,16 +1089,16 @@ mod tests {
     use chrono::{Duration, NaiveDate, TimeZone};
     use proptest::prelude::*;
 
-    const RENTER: Uuid = Uuid::from_u128(1);
-    const OWNER: Uuid = Uuid::from_u128(2);
-    const ADMIN: Uuid = Uuid::from_u128(3);
-    const STRANGER: Uuid = Uuid::from_u128(4);
+    const RENTER: UserId = UserId::from_u128(1);
+    const OWNER: UserId = UserId::from_u128(2);
+    const ADMIN: UserId = UserId::from_u128(3);
+    const STRANGER: UserId = UserId::from_u128(4);
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 7, day, hour, 0, 0).unwrap()
     }
 
-    fn member(user: Uuid) -> Actor {
+    fn member(user: UserId) -> Actor {
         Actor::Member {
             user,
             is_admin: user == ADMIN,
@@ -1114,9 +1114,9 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 7, 23).unwrap(),
         );
         NewBooking {
-            id: Uuid::from_u128(9),
-            listing: Uuid::from_u128(10),
-            unit: Uuid::from_u128(11),
+            id: BookingId::from_u128(9),
+            listing: ListingId::from_u128(10),
+            unit: UnitId::from_u128(11),
             renter: RENTER,
             owner: OWNER,
             period: RentalPeriod::new(from, to).unwrap(),
@@ -1331,7 +1331,7 @@ mod tests {
         Command::Extend {
             extension,
             due_at: Utc.from_utc_datetime(&(to + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap()),
-            key: Uuid::from_u128(key),
+            key: RequestKey::from_u128(key),
         }
     }
 

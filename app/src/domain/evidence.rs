@@ -78,11 +78,11 @@ mod tests {
         );
         let pickup_at = Utc.with_ymd_and_hms(2026, 7, 20, 0, 0, 0).unwrap();
         let mut booking = replay(&open(NewBooking {
-            id: uuid::Uuid::from_u128(1),
-            listing: uuid::Uuid::from_u128(2),
-            unit: uuid::Uuid::from_u128(3),
-            renter: uuid::Uuid::from_u128(4),
-            owner: uuid::Uuid::from_u128(5),
+            id: crate::domain::ids::BookingId::from_u128(1),
+            listing: crate::domain::ids::ListingId::from_u128(2),
+            unit: crate::domain::ids::UnitId::from_u128(3),
+            renter: crate::domain::ids::UserId::from_u128(4),
+            owner: crate::domain::ids::UserId::from_u128(5),
             period: RentalPeriod::new(from, to).unwrap(),
             buffer_days: 0,
             quote: quote(&prices, from, to, from, 1_000).unwrap(),

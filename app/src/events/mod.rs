@@ -13,16 +13,16 @@ pub(crate) mod store;
 
 pub(crate) use store::append;
 
+use crate::domain::{BookingId, ListingId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// Whose events these are: the key subscribers filter by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Stream {
-    Listing(Uuid),
-    Booking(Uuid),
-    User(Uuid),
+    Listing(ListingId),
+    Booking(BookingId),
+    User(UserId),
 }
 
 impl Stream {
@@ -36,11 +36,10 @@ impl Stream {
 
     pub fn parse(key: &str) -> Option<Self> {
         let (kind, id) = key.split_once(':')?;
-        let id = Uuid::parse_str(id).ok()?;
         match kind {
-            "listing" => Some(Self::Listing(id)),
-            "booking" => Some(Self::Booking(id)),
-            "user" => Some(Self::User(id)),
+            "listing" => id.parse().ok().map(Self::Listing),
+            "booking" => id.parse().ok().map(Self::Booking),
+            "user" => id.parse().ok().map(Self::User),
             _ => None,
         }
     }
@@ -57,7 +56,7 @@ pub struct NewEvent {
     pub stream: Stream,
     pub kind: &'static str,
     pub payload: serde_json::Value,
-    pub actor: Option<Uuid>,
+    pub actor: Option<UserId>,
 }
 
 /// A committed event, as the outbox keeps it.
@@ -68,7 +67,7 @@ pub struct Event {
     pub kind: String,
     /// JSON.
     pub payload: String,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub at: DateTime<Utc>,
 }
 
@@ -87,8 +86,12 @@ mod tests {
 
     #[test]
     fn stream_keys_read_back() {
-        let id = Uuid::new_v4();
-        for stream in [Stream::Listing(id), Stream::Booking(id), Stream::User(id)] {
+        let id = uuid::Uuid::new_v4();
+        for stream in [
+            Stream::Listing(ListingId::from_uuid(id)),
+            Stream::Booking(BookingId::from_uuid(id)),
+            Stream::User(UserId::from_uuid(id)),
+        ] {
             assert_eq!(Stream::parse(&stream.key()), Some(stream));
         }
         assert_eq!(Stream::parse("listing:nope"), None);

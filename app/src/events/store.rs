@@ -1,10 +1,10 @@
 //! The SQL of the event outbox (`events`, `event_head`).
 
 use super::{Event, NewEvent, CHANNEL};
+use crate::domain::UserId;
 use crate::on_pool;
 use crate::store::{Backend, Db};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// Appends `events` in the open transaction `tx`, at `now`; answers the last position taken,
 /// or `None` when there was nothing to append. Call it last before the commit: from here the
@@ -21,7 +21,7 @@ where
     for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<Uuid>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<UserId>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
 {

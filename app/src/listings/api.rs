@@ -4,13 +4,13 @@
 use super::draft::ListingForm;
 use super::model::{Category, ListingDetail, ListingEdit, OwnerListingRow};
 use super::search::{SearchParams, SearchResults};
+use crate::domain::{BlockId, ListingId, PhotoId};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::request::member_change;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 /// Anyone may list the categories.
 #[server(endpoint = "categories", input = server_fn::codec::GetUrl)]
@@ -48,7 +48,7 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
 
 /// Anyone may open an active listing.
 #[server(endpoint = "listing", input = server_fn::codec::GetUrl)]
-pub async fn get_listing(id: Uuid) -> Result<ListingDetail, AppError> {
+pub async fn get_listing(id: ListingId) -> Result<ListingDetail, AppError> {
     let state = expect_context::<crate::state::AppState>();
     with_status(
         super::store::read::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await,
@@ -70,7 +70,7 @@ pub async fn my_listings() -> Result<Vec<OwnerListingRow>, AppError> {
 
 /// A listing as its edit form shows it: its owner (or an admin) only.
 #[server(endpoint = "owner_listing", input = server_fn::codec::GetUrl)]
-pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
+pub async fn listing_for_edit(id: ListingId) -> Result<ListingEdit, AppError> {
     with_status(
         async {
             let (state, actor) = crate::request::member().await?;
@@ -82,18 +82,18 @@ pub async fn listing_for_edit(id: Uuid) -> Result<ListingEdit, AppError> {
 
 /// The owner's secret address of the listing's calendar feed (made on first request).
 #[server(endpoint = "calendar_address")]
-pub async fn calendar_address(id: Uuid) -> Result<String, AppError> {
+pub async fn calendar_address(id: ListingId) -> Result<String, AppError> {
     feed_address(id, false).await
 }
 
 /// A new secret address for the listing's calendar feed; the old one stops working.
 #[server(endpoint = "renew_calendar_address")]
-pub async fn renew_calendar_address(id: Uuid) -> Result<String, AppError> {
+pub async fn renew_calendar_address(id: ListingId) -> Result<String, AppError> {
     feed_address(id, true).await
 }
 
 #[cfg(feature = "ssr")]
-async fn feed_address(id: Uuid, renew: bool) -> Result<String, AppError> {
+async fn feed_address(id: ListingId, renew: bool) -> Result<String, AppError> {
     with_status(
         async {
             let (state, actor) = crate::request::member().await?;
@@ -105,7 +105,7 @@ async fn feed_address(id: Uuid, renew: bool) -> Result<String, AppError> {
 
 /// Any member may publish a listing; they become its owner.
 #[server(endpoint = "create_listing")]
-pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {
+pub async fn create_listing(form: ListingForm) -> Result<ListingId, AppError> {
     member_change(|state, actor| async move {
         let draft = form.check()?;
         super::manage::create(&state.db, &actor, &draft, state.listings_per_day).await
@@ -115,7 +115,11 @@ pub async fn create_listing(form: ListingForm) -> Result<Uuid, AppError> {
 
 /// The owner saves their edits over the version they loaded; returns the new version.
 #[server(endpoint = "update_listing")]
-pub async fn update_listing(id: Uuid, version: i64, form: ListingForm) -> Result<i64, AppError> {
+pub async fn update_listing(
+    id: ListingId,
+    version: i64,
+    form: ListingForm,
+) -> Result<i64, AppError> {
     member_change(|state, actor| async move {
         let draft = form.check()?;
         super::manage::update(&state.db, &actor, id, version, &draft).await
@@ -125,7 +129,7 @@ pub async fn update_listing(id: Uuid, version: i64, form: ListingForm) -> Result
 
 /// The owner pauses, resumes ("active") or archives a listing.
 #[server(endpoint = "listing_status")]
-pub async fn change_listing_status(id: Uuid, status: String) -> Result<(), AppError> {
+pub async fn change_listing_status(id: ListingId, status: String) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         let wanted = super::model::ListingStatus::parse(&status)
             .ok_or_else(|| AppError::validation("status", "Choose pause, publish or archive."))?;
@@ -137,7 +141,7 @@ pub async fn change_listing_status(id: Uuid, status: String) -> Result<(), AppEr
 /// The owner blocks `first_day..=last_day` on one unit (`unit` its id) or all (`unit` empty).
 #[server(endpoint = "block_dates")]
 pub async fn block_dates(
-    id: Uuid,
+    id: ListingId,
     unit: String,
     first_day: String,
     last_day: String,
@@ -152,7 +156,7 @@ pub async fn block_dates(
 
 /// The owner removes one of their blocks.
 #[server(endpoint = "remove_block")]
-pub async fn remove_block(id: Uuid, block: Uuid) -> Result<(), AppError> {
+pub async fn remove_block(id: ListingId, block: BlockId) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         super::manage::unblock(&state.db, &actor, id, block).await
     })
@@ -161,7 +165,7 @@ pub async fn remove_block(id: Uuid, block: Uuid) -> Result<(), AppError> {
 
 /// The owner removes a photo of their listing.
 #[server(endpoint = "remove_photo")]
-pub async fn remove_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
+pub async fn remove_photo(id: ListingId, photo: PhotoId) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         super::manage::remove_photo(&state.db, &state.media, &actor, id, photo).await
     })
@@ -170,7 +174,7 @@ pub async fn remove_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
 
 /// The owner moves a photo one place earlier; the first is the cover.
 #[server(endpoint = "move_photo")]
-pub async fn move_photo(id: Uuid, photo: Uuid) -> Result<(), AppError> {
+pub async fn move_photo(id: ListingId, photo: PhotoId) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         super::manage::move_photo_earlier(&state.db, &actor, id, photo).await
     })

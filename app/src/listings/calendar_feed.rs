@@ -7,6 +7,7 @@ use crate::calendar::ical::{busy_days, feed, ranges};
 use crate::calendar::CalendarImportProblem;
 use crate::domain::availability::{fully_taken_days, Taken};
 use crate::domain::period::MAX_RENTAL_DAYS;
+use crate::domain::ListingId;
 use crate::domain::RentalPeriod;
 use crate::error::AppError;
 use crate::request::Caller;
@@ -27,7 +28,7 @@ pub const IMPORTED_NOTE: &str = "Imported from a calendar";
 pub async fn address(
     db: &Db,
     actor: &Caller,
-    listing: Uuid,
+    listing: ListingId,
     public_url: &str,
     renew: bool,
 ) -> Result<String, AppError> {
@@ -93,7 +94,7 @@ const READ_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 pub async fn import(
     db: &Db,
     actor: &Caller,
-    listing: Uuid,
+    listing: ListingId,
     ics: String,
 ) -> Result<Imported, ImportError> {
     owned(db, &actor.user, listing).await?;

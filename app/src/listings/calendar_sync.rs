@@ -2,10 +2,10 @@
 //! and an `.ics` upload whose busy days become blocks (the server's calendar routes).
 
 use super::api::{calendar_address, RenewCalendarAddress};
+use crate::domain::ListingId;
 use crate::forms::FieldError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use uuid::Uuid;
 
 /// What the upload route said, from the edit page's query.
 fn import_outcome() -> (Option<String>, Option<&'static str>) {
@@ -27,7 +27,7 @@ fn import_outcome() -> (Option<String>, Option<&'static str>) {
 }
 
 #[component]
-pub fn CalendarSync(listing: Uuid) -> impl IntoView {
+pub fn CalendarSync(listing: ListingId) -> impl IntoView {
     let renew = ServerAction::<RenewCalendarAddress>::new();
     // A renewed address answers the renewal itself; until then, the current one.
     let address = Resource::new(move || listing, calendar_address);

@@ -366,7 +366,7 @@ pub fn block_request(
     let mut checks = Checks::default();
     let unit = match unit.trim() {
         "" => None,
-        id => match uuid::Uuid::parse_str(id) {
+        id => match id.parse::<crate::domain::UnitId>() {
             Ok(id) => Some(id),
             Err(_) => {
                 checks.refuse("unit", "Choose a unit of this listing.");

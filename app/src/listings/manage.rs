@@ -4,9 +4,10 @@
 
 use super::draft::ListingDraft;
 use super::model::{photo_variants, ListingEdit, ListingStatus, OwnerListingRow, PhotoRef};
-use super::store::{Blocked, NewPhoto, UnitRow};
+use super::store::{NewPhoto, UnitRow};
 use crate::accounts::audit::{AuditEvent, AuditKind, Client};
 use crate::accounts::model::CurrentUser;
+use crate::domain::{BlockId, ListingId, PhotoId, UnitId, UserId};
 use crate::domain::{GeoPoint, Money, RentalPeriod};
 use crate::error::{AppError, FieldProblem};
 use crate::events::{self, NewEvent, Stream};
@@ -14,10 +15,9 @@ use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, sto
 use crate::media::photos::{self, MediaStore};
 use crate::media::uploads::Upload;
 use crate::request::Caller;
-use crate::store::Db;
+use crate::store::{Db, Reserved};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
 pub const CHANGED_ELSEWHERE: &str =
     "This listing was changed elsewhere (another tab or device) after you opened it. \
@@ -33,8 +33,8 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
 fn audit(
     kind: AuditKind,
     user: &CurrentUser,
-    owner: Uuid,
-    listing: Uuid,
+    owner: UserId,
+    listing: ListingId,
     client: &Client,
 ) -> AuditEvent {
     AuditEvent::new(kind, Some(user.id), Some(owner), client)
@@ -42,7 +42,7 @@ fn audit(
 }
 
 /// The zone of the draft's city, else the owner's own.
-async fn time_zone_for(db: &Db, draft: &ListingDraft, owner: Uuid) -> Result<String, AppError> {
+async fn time_zone_for(db: &Db, draft: &ListingDraft, owner: UserId) -> Result<String, AppError> {
     if let Some(zone) = draft.time_zone {
         return Ok(zone.to_owned());
     }
@@ -115,11 +115,11 @@ pub async fn create(
     actor: &Caller,
     draft: &ListingDraft,
     per_day: u32,
-) -> Result<Uuid, AppError> {
+) -> Result<ListingId, AppError> {
     let (owner, client, now) = (&actor.user, &actor.client, actor.now);
     check_category(db, &draft.category).await?;
     let time_zone = time_zone_for(db, draft, owner.id).await?;
-    let id = Uuid::new_v4();
+    let id = ListingId::new();
     let public = public_position(draft.position);
     let event = audit(AuditKind::ListingCreated, owner, owner.id, id, client);
     let mut tx = db.begin_write().await?;
@@ -148,7 +148,7 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     actor: &Caller,
-    id: Uuid,
+    id: ListingId,
     version: i64,
     draft: &ListingDraft,
 ) -> Result<i64, AppError> {
@@ -187,7 +187,7 @@ pub async fn update(
 /// What to change so that exactly `wanted` units are active.
 #[derive(Debug, PartialEq)]
 struct UnitPlan {
-    toggles: Vec<(Uuid, bool)>,
+    toggles: Vec<(UnitId, bool)>,
     new_labels: Vec<String>,
 }
 
@@ -240,7 +240,7 @@ fn plan_units(units: &[UnitRow], wanted: i64) -> Result<UnitPlan, AppError> {
 /// What the listing's stream hears of a change to it: the kind, and no more than anyone
 /// may see on the listing's page.
 fn listing_event(
-    listing: Uuid,
+    listing: ListingId,
     kind: &'static str,
     payload: serde_json::Value,
     user: &CurrentUser,
@@ -265,8 +265,8 @@ fn status_kind(status: ListingStatus) -> &'static str {
 pub(crate) async fn owned(
     db: &Db,
     user: &CurrentUser,
-    listing: Uuid,
-) -> Result<(Uuid, ListingStatus), AppError> {
+    listing: ListingId,
+) -> Result<(UserId, ListingStatus), AppError> {
     let (owner, status) = db
         .owner_and_status(listing)
         .await?
@@ -278,7 +278,11 @@ pub(crate) async fn owned(
 }
 
 /// The listing's owner, as [`owned`], for a change an archived listing no longer takes.
-async fn owned_unarchived(db: &Db, user: &CurrentUser, listing: Uuid) -> Result<Uuid, AppError> {
+async fn owned_unarchived(
+    db: &Db,
+    user: &CurrentUser,
+    listing: ListingId,
+) -> Result<UserId, AppError> {
     match owned(db, user, listing).await? {
         (_, ListingStatus::Archived) => Err(AppError::Conflict(
             "Archived listings can't be changed.".into(),
@@ -292,7 +296,7 @@ async fn owned_unarchived(db: &Db, user: &CurrentUser, listing: Uuid) -> Result<
 pub async fn set_status(
     db: &Db,
     actor: &Caller,
-    id: Uuid,
+    id: ListingId,
     wanted: ListingStatus,
 ) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
@@ -322,7 +326,7 @@ pub async fn set_status(
 }
 
 /// The owner's listings, archived ones last, newest first within each group.
-pub async fn owned_by(db: &Db, owner: Uuid) -> Result<Vec<OwnerListingRow>, AppError> {
+pub async fn owned_by(db: &Db, owner: UserId) -> Result<Vec<OwnerListingRow>, AppError> {
     db.owner_rows(owner)
         .await?
         .into_iter()
@@ -351,7 +355,7 @@ pub async fn owned_by(db: &Db, owner: Uuid) -> Result<Vec<OwnerListingRow>, AppE
 pub async fn for_edit(
     db: &Db,
     actor: &Caller,
-    id: Uuid,
+    id: ListingId,
     today: NaiveDate,
 ) -> Result<ListingEdit, AppError> {
     owned(db, &actor.user, id).await?;
@@ -360,7 +364,7 @@ pub async fn for_edit(
 
 /// Dates an owner takes out of rental: on one unit, or on all when `unit` is `None`.
 pub struct BlockRequest {
-    pub unit: Option<Uuid>,
+    pub unit: Option<UnitId>,
     pub period: RentalPeriod,
     pub note: String,
 }
@@ -370,7 +374,7 @@ pub struct BlockRequest {
 pub async fn block(
     db: &Db,
     actor: &Caller,
-    listing: Uuid,
+    listing: ListingId,
     request: &BlockRequest,
 ) -> Result<usize, AppError> {
     let BlockRequest { unit, period, note } = request;
@@ -398,7 +402,7 @@ pub async fn block(
         let added = tx
             .add_block((listing, *unit_id), period, note, (user.id, now))
             .await?;
-        if added == Blocked::Clashed {
+        if added == Reserved::Clashed {
             return Err(AppError::Conflict(
                 "Those dates are no longer available: they were taken a moment ago.".into(),
             ));
@@ -414,7 +418,12 @@ pub async fn block(
 }
 
 /// Removes one of the listing's blocks (never a booking).
-pub async fn unblock(db: &Db, actor: &Caller, listing: Uuid, block: Uuid) -> Result<(), AppError> {
+pub async fn unblock(
+    db: &Db,
+    actor: &Caller,
+    listing: ListingId,
+    block: BlockId,
+) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let (owner, _) = owned(db, user, listing).await?;
     let event = audit(AuditKind::BlockRemoved, user, owner, listing, client)
@@ -440,7 +449,7 @@ pub async fn add_photos(
     db: &Db,
     media: &MediaStore,
     actor: &Caller,
-    listing: Uuid,
+    listing: ListingId,
     uploads: Vec<Upload>,
 ) -> Result<usize, AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
@@ -508,8 +517,8 @@ pub async fn remove_photo(
     db: &Db,
     media: &MediaStore,
     actor: &Caller,
-    listing: Uuid,
-    photo: Uuid,
+    listing: ListingId,
+    photo: PhotoId,
 ) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let (owner, _) = owned(db, user, listing).await?;
@@ -539,8 +548,8 @@ pub async fn remove_photo(
 pub async fn move_photo_earlier(
     db: &Db,
     actor: &Caller,
-    listing: Uuid,
-    photo: Uuid,
+    listing: ListingId,
+    photo: PhotoId,
 ) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let (owner, _) = owned(db, user, listing).await?;
@@ -563,9 +572,9 @@ pub async fn move_photo_earlier(
 mod tests {
     use super::*;
 
-    fn unit(n: i64, active: bool, upcoming: i64) -> (Uuid, String, bool, i64) {
+    fn unit(n: i64, active: bool, upcoming: i64) -> (UnitId, String, bool, i64) {
         (
-            Uuid::from_u128(n as u128),
+            UnitId::from_u128(n as u128),
             format!("Unit {n}"),
             active,
             upcoming,
@@ -576,11 +585,11 @@ mod tests {
     fn fewer_units_retire_the_highest_free_ones() {
         let units = [unit(1, true, 0), unit(2, true, 1), unit(3, true, 0)];
         let plan = plan_units(&units, 2).unwrap();
-        assert_eq!(plan.toggles, [(Uuid::from_u128(3), false)]);
+        assert_eq!(plan.toggles, [(UnitId::from_u128(3), false)]);
         let plan = plan_units(&units, 1).unwrap();
         assert_eq!(
             plan.toggles,
-            [(Uuid::from_u128(3), false), (Uuid::from_u128(1), false)]
+            [(UnitId::from_u128(3), false), (UnitId::from_u128(1), false)]
         );
     }
 
@@ -600,7 +609,7 @@ mod tests {
         let plan = plan_units(&units, 5).unwrap();
         assert_eq!(
             plan.toggles,
-            [(Uuid::from_u128(2), true), (Uuid::from_u128(3), true)]
+            [(UnitId::from_u128(2), true), (UnitId::from_u128(3), true)]
         );
         assert_eq!(plan.new_labels, ["Unit 4", "Unit 5"]);
         assert_eq!(

@@ -1,7 +1,7 @@
+use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId};
 use crate::domain::{CancellationPolicy, ListingPrices, Money};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
@@ -66,7 +66,7 @@ impl Rating {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListingCard {
-    pub id: Uuid,
+    pub id: ListingId,
     pub title: String,
     pub city: String,
     pub category_name: String,
@@ -126,7 +126,7 @@ pub struct OwnerSummary {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingDetail {
-    pub id: Uuid,
+    pub id: ListingId,
     pub title: String,
     pub description: String,
     pub brand: String,
@@ -151,7 +151,7 @@ pub struct ListingDetail {
     pub buffer_days: i64,
     /// The booking form's idempotency key. Keys are per renter, so a page kept for visitors
     /// may share one: each renter's first request with it is theirs alone.
-    pub booking_key: Uuid,
+    pub booking_key: RequestKey,
 }
 
 /// Where a listing stands in its owner's hands.
@@ -216,7 +216,7 @@ impl ListingStatus {
 /// A row of the owner's "Listings" page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OwnerListingRow {
-    pub id: Uuid,
+    pub id: ListingId,
     pub title: String,
     pub status: ListingStatus,
     pub price_per_day: Money,
@@ -227,15 +227,15 @@ pub struct OwnerListingRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRef {
-    pub id: Uuid,
+    pub id: UnitId,
     pub label: String,
 }
 
 /// Days an owner took a unit out of rental: `[from, to)`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockRow {
-    pub id: Uuid,
-    pub unit_id: Uuid,
+    pub id: BlockId,
+    pub unit_id: UnitId,
     pub unit_label: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -245,7 +245,7 @@ pub struct BlockRow {
 /// A photo as its owner manages it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerPhoto {
-    pub id: Uuid,
+    pub id: PhotoId,
     pub photo: PhotoRef,
 }
 
@@ -253,7 +253,7 @@ pub struct OwnerPhoto {
 /// upcoming blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListingEdit {
-    pub id: Uuid,
+    pub id: ListingId,
     pub version: i64,
     pub status: ListingStatus,
     pub form: super::draft::ListingForm,

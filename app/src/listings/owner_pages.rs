@@ -10,6 +10,7 @@ use super::model::{
     BlockRow, Category, Condition, ListingEdit, ListingStatus, OwnerListingRow, OwnerPhoto, UnitRef,
 };
 use crate::domain::CancellationPolicy;
+use crate::domain::ListingId;
 use crate::error::AppError;
 use crate::forms::{
     field_message, form_message, FieldError, FormAlert, Select, TextArea, TextField,
@@ -19,7 +20,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use uuid::Uuid;
 
 /// Names of the listing form's fields, as the server function reads them (`form[title]`).
 const LISTING_FIELDS: [&str; 24] = [
@@ -370,7 +370,7 @@ fn EditListing(
 /// Upload (a plain multipart form, handled by the server's photo route), order and removal.
 #[component]
 fn PhotoSection(
-    listing: Uuid,
+    listing: ListingId,
     photos: Vec<OwnerPhoto>,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -401,7 +401,7 @@ fn PhotoSection(
 /// The photos in order, each with "Move earlier" and "Remove".
 #[component]
 fn PhotoList(
-    listing: Uuid,
+    listing: ListingId,
     photos: Vec<OwnerPhoto>,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -449,7 +449,7 @@ fn PhotoList(
 
 #[component]
 fn BlockSection(
-    listing: Uuid,
+    listing: ListingId,
     units: Vec<UnitRef>,
     blocks: Vec<BlockRow>,
     reload: impl Fn() + Copy + Send + Sync + 'static,

@@ -193,7 +193,7 @@ mod tests {
 
     fn listing() -> ListingDetail {
         ListingDetail {
-            id: uuid::Uuid::nil(),
+            id: crate::domain::ListingId::from_u128(0),
             title: "Tent".into(),
             description: String::new(),
             brand: String::new(),
@@ -226,7 +226,7 @@ mod tests {
             cancellation_policy: Default::default(),
             unavailable: vec![NaiveDate::from_ymd_opt(2026, 6, 20).unwrap()],
             buffer_days: 1,
-            booking_key: uuid::Uuid::nil(),
+            booking_key: crate::domain::RequestKey::from_u128(0),
         }
     }
 

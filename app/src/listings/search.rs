@@ -3,12 +3,12 @@
 //! answered with [`SearchResults`]. Pure: the page builds its links from the same types.
 
 use super::model::ListingCard;
+use crate::domain::ListingId;
 use crate::domain::{find_place, parse_iso_date, GeoPoint, RentalPeriod, KM_PER_DEGREE};
 use crate::error::AppError;
 use crate::url::query_string;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// Listings shown on one search page.
 pub const PAGE_SIZE: usize = 24;
@@ -385,7 +385,7 @@ pub enum PageRequest {
 pub struct Cursor {
     pub key: Option<f64>,
     pub created_at: DateTime<Utc>,
-    pub id: Uuid,
+    pub id: ListingId,
 }
 
 impl Cursor {
@@ -393,7 +393,7 @@ impl Cursor {
     pub fn encode(&self) -> String {
         let key = self.key.map_or("-".to_owned(), |k| k.to_string());
         let nanos = self.created_at.timestamp_nanos_opt().unwrap_or_default();
-        format!("{key}.{nanos}.{}", self.id.simple())
+        format!("{key}.{nanos}.{}", self.id.uuid().simple())
     }
 
     pub fn parse(text: &str) -> Result<Cursor, AppError> {
@@ -414,7 +414,7 @@ impl Cursor {
         Ok(Cursor {
             key,
             created_at: DateTime::from_timestamp_nanos(nanos),
-            id: Uuid::parse_str(id).map_err(|_| Self::refused())?,
+            id: id.parse::<ListingId>().map_err(|_| Self::refused())?,
         })
     }
 
@@ -648,7 +648,7 @@ mod tests {
     proptest! {
         #[test]
         fn cursors_round_trip(key in proptest::option::of(-1e12f64..1e12), nanos in 0i64..4_000_000_000_000_000_000, id in any::<u128>()) {
-            let cursor = Cursor { key, created_at: DateTime::from_timestamp_nanos(nanos), id: Uuid::from_u128(id) };
+            let cursor = Cursor { key, created_at: DateTime::from_timestamp_nanos(nanos), id: ListingId::from_u128(id) };
             prop_assert_eq!(Cursor::parse(&cursor.encode()).unwrap(), cursor);
         }
 

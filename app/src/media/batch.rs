@@ -4,8 +4,8 @@
 
 use super::photos::{self, MediaStore};
 use super::uploads::Upload;
+use crate::domain::PhotoId;
 use crate::error::AppError;
-use uuid::Uuid;
 
 /// Held while a photo is decoded and re-encoded (see `process_uploads`).
 static PROCESSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -21,7 +21,7 @@ pub(crate) fn photo_refusal(code: &str) -> AppError {
 /// files go again.
 pub(crate) async fn kept_or_forgotten<E: Into<AppError>>(
     media: &MediaStore,
-    stored: &[(Uuid, photos::StoredPhoto)],
+    stored: &[(PhotoId, photos::StoredPhoto)],
     saved: Result<Option<&'static str>, E>,
 ) -> Result<usize, AppError> {
     if matches!(saved, Ok(None)) {
@@ -62,10 +62,10 @@ pub(crate) async fn store_all(
     media: &MediaStore,
     folder: &str,
     processed: &[photos::ProcessedPhoto],
-) -> Result<Vec<(Uuid, photos::StoredPhoto)>, AppError> {
-    let mut stored: Vec<(Uuid, photos::StoredPhoto)> = Vec::new();
+) -> Result<Vec<(PhotoId, photos::StoredPhoto)>, AppError> {
+    let mut stored: Vec<(PhotoId, photos::StoredPhoto)> = Vec::new();
     for photo in processed {
-        let id = Uuid::new_v4();
+        let id = PhotoId::new();
         match photos::store_in(media, folder, id, photo).await {
             Ok(files) => stored.push((id, files)),
             Err(error) => {
@@ -77,7 +77,7 @@ pub(crate) async fn store_all(
     Ok(stored)
 }
 
-async fn forget_files(media: &MediaStore, stored: &[(Uuid, photos::StoredPhoto)]) {
+async fn forget_files(media: &MediaStore, stored: &[(PhotoId, photos::StoredPhoto)]) {
     for (_, files) in stored {
         // Best effort: the caller reports the failure that brought us here.
         let _ = photos::remove(media, &files.keys()).await;

@@ -5,6 +5,7 @@
 //! carry the owner's GPS position and camera details (EXIF/XMP), and because only decoding
 //! proves the bytes are the image they claim to be.
 
+use crate::domain::{BookingId, ListingId, PhotoId};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,7 +24,6 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use object_store::prefix::PrefixStore;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
-use uuid::Uuid;
 
 /// Largest upload accepted, before decoding.
 pub const MAX_UPLOAD_BYTES: usize = 12 * 1024 * 1024;
@@ -479,17 +479,17 @@ fn store_path(key: &str) -> Result<StorePath, MediaError> {
 }
 
 /// `listings/{listing_id}/{photo_id}/{name}`; names are `original.{ext}` and `w{width}.jpg`.
-pub fn photo_key(listing: Uuid, photo: Uuid, name: &str) -> String {
+pub fn photo_key(listing: ListingId, photo: PhotoId, name: &str) -> String {
     format!("{}/{photo}/{name}", listing_folder(listing))
 }
 
 /// Where a listing's photos are kept.
-pub fn listing_folder(listing: Uuid) -> String {
+pub fn listing_folder(listing: ListingId) -> String {
     format!("listings/{listing}")
 }
 
 /// Where a booking's evidence photos are kept, in the evidence store.
-pub fn booking_folder(booking: Uuid) -> String {
+pub fn booking_folder(booking: BookingId) -> String {
     format!("bookings/{booking}")
 }
 
@@ -533,7 +533,7 @@ impl StoredPhoto {
 pub async fn store_in(
     media: &MediaStore,
     folder: &str,
-    photo_id: Uuid,
+    photo_id: PhotoId,
     photo: &ProcessedPhoto,
 ) -> Result<StoredPhoto, MediaError> {
     let original = stored_file(folder, photo_id, &photo.original, "original");
@@ -557,7 +557,7 @@ pub async fn store_in(
     Ok(StoredPhoto { original, variants })
 }
 
-fn stored_file(folder: &str, photo_id: Uuid, encoded: &Encoded, stem: &str) -> StoredFile {
+fn stored_file(folder: &str, photo_id: PhotoId, encoded: &Encoded, stem: &str) -> StoredFile {
     StoredFile {
         key: format!("{folder}/{photo_id}/{stem}.{}", encoded.extension),
         width: encoded.width,
@@ -960,8 +960,8 @@ mod tests {
             .collect()
     }
 
-    const LISTING: Uuid = Uuid::from_u128(0x1111);
-    const PHOTO: Uuid = Uuid::from_u128(0x2222);
+    const LISTING: ListingId = ListingId::from_u128(0x1111);
+    const PHOTO: PhotoId = PhotoId::from_u128(0x2222);
 
     #[tokio::test]
     async fn store_writes_files_a_static_server_can_serve() {

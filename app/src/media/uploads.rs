@@ -4,6 +4,7 @@
 //! may be under way at once is bounded in all and per account ([`UploadGate`]); one over a
 //! bound is refused before its body is read.
 
+use crate::domain::UserId;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -74,7 +75,7 @@ pub struct UploadGate {
     dir: PathBuf,
     most: usize,
     most_per_account: usize,
-    under_way: Mutex<(usize, HashMap<Uuid, usize>)>,
+    under_way: Mutex<(usize, HashMap<UserId, usize>)>,
 }
 
 impl UploadGate {
@@ -102,12 +103,12 @@ impl UploadGate {
         })
     }
 
-    fn counts(&self) -> std::sync::MutexGuard<'_, (usize, HashMap<Uuid, usize>)> {
+    fn counts(&self) -> std::sync::MutexGuard<'_, (usize, HashMap<UserId, usize>)> {
         self.under_way.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A place among the uploads under way for `account`, held until the ticket is dropped.
-    pub fn enter(self: &Arc<Self>, account: Uuid) -> Result<UploadTicket, Busy> {
+    pub fn enter(self: &Arc<Self>, account: UserId) -> Result<UploadTicket, Busy> {
         let mut counts = self.counts();
         let (all, per_account) = &mut *counts;
         let mine = per_account.get(&account).copied().unwrap_or(0);
@@ -162,7 +163,7 @@ impl UploadGate {
 #[derive(Debug)]
 pub struct UploadTicket {
     gate: Arc<UploadGate>,
-    account: Uuid,
+    account: UserId,
 }
 
 impl Drop for UploadTicket {
@@ -194,7 +195,7 @@ mod tests {
     #[test]
     fn places_are_bounded_in_all_and_per_account_and_come_back() {
         let (gate, _) = gate(3, 2);
-        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (a, b, c) = (UserId::new(), UserId::new(), UserId::new());
         let first = gate.enter(a).unwrap();
         let _second = gate.enter(a).unwrap();
         assert_eq!(gate.enter(a).unwrap_err(), Busy::Account);

@@ -3,20 +3,20 @@
 
 use super::store::EntryRow;
 use crate::domain::ledger::{by_payment, EntryKind, Position, Step};
+use crate::domain::{BookingId, UserId};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::events::{NewEvent, Stream};
 use crate::store::Db;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// The event of a movement the ledger recorded, on its booking's stream: what moved and how
 /// much, never the provider's reference. `actor`: who caused it, when a member did.
 pub fn movement_event(
-    booking: Uuid,
+    booking: BookingId,
     kind: EntryKind,
     amount: Money,
-    actor: Option<Uuid>,
+    actor: Option<UserId>,
 ) -> NewEvent {
     NewEvent {
         stream: Stream::Booking(booking),
@@ -57,7 +57,7 @@ fn entry(row: EntryRow) -> Result<Entry, AppError> {
 }
 
 /// Booking `id`'s entries, oldest first.
-pub async fn entries(db: &Db, id: Uuid) -> Result<Vec<Entry>, AppError> {
+pub async fn entries(db: &Db, id: BookingId) -> Result<Vec<Entry>, AppError> {
     db.ledger_rows(id).await?.into_iter().map(entry).collect()
 }
 
@@ -86,7 +86,7 @@ pub struct Call {
 /// Notes that the call `key` making `call` for `booking` is about to go to the provider.
 pub async fn begin_call(
     db: &Db,
-    booking: Uuid,
+    booking: BookingId,
     key: &str,
     call: &Call,
     at: DateTime<Utc>,
@@ -99,7 +99,10 @@ pub async fn begin_call(
 /// The calls of `booking` that went to the provider and whose answer was never recorded,
 /// with the keys they went under. (The `step` column holds a [`Call`]; before extensions it
 /// held a bare step, and such a row, unanswered across the upgrade, is refused here.)
-pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<(String, Call)>, AppError> {
+pub async fn unanswered_calls(
+    db: &Db,
+    booking: BookingId,
+) -> Result<Vec<(String, Call)>, AppError> {
     db.unanswered_payment_calls(booking)
         .await?
         .into_iter()
@@ -115,7 +118,7 @@ pub async fn unanswered_calls(db: &Db, booking: Uuid) -> Result<Vec<(String, Cal
 /// under `key`, each later one under `key` and its kind; and that the call is answered.
 pub async fn record(
     db: &Db,
-    booking: Uuid,
+    booking: BookingId,
     currency: Currency,
     payment_ref: &str,
     key: &str,

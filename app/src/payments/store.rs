@@ -3,11 +3,11 @@
 //! tables in `sandbox.rs`, as a real provider keeps its own database.
 
 use crate::domain::ledger::EntryKind;
+use crate::domain::BookingId;
 use crate::domain::Money;
 use crate::store::{Db, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// Writes a ledger row, once per idempotency key.
 const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, amount_minor, \
@@ -19,7 +19,7 @@ pub(super) type EntryRow = (String, i64, String, String, DateTime<Utc>);
 
 impl Db {
     /// Booking `id`'s ledger rows, oldest first.
-    pub(super) async fn ledger_rows(&self, id: Uuid) -> Result<Vec<EntryRow>, sqlx::Error> {
+    pub(super) async fn ledger_rows(&self, id: BookingId) -> Result<Vec<EntryRow>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT kind, amount_minor, currency, payment_ref, at FROM ledger_entries \
              WHERE booking_id = $1 ORDER BY id")
@@ -37,7 +37,7 @@ impl Db {
     /// Notes the call `key` (its `step`, JSON) for `booking` before it goes to the provider.
     pub(super) async fn note_payment_call(
         &self,
-        booking: Uuid,
+        booking: BookingId,
         key: &str,
         step: &str,
         at: DateTime<Utc>,
@@ -52,7 +52,7 @@ impl Db {
     /// The calls of `booking` noted and not yet answered: their keys and steps (JSON).
     pub(super) async fn unanswered_payment_calls(
         &self,
-        booking: Uuid,
+        booking: BookingId,
     ) -> Result<Vec<(String, String)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT idempotency_key, step FROM payment_calls WHERE booking_id = $1 \
@@ -66,7 +66,7 @@ impl Tx {
     /// was written before (and nothing changed).
     pub async fn record_entry(
         &mut self,
-        booking: Uuid,
+        booking: BookingId,
         kind: EntryKind,
         amount: Money,
         payment_ref: &str,
@@ -97,7 +97,7 @@ impl Tx {
     /// Every ledger row as `(booking, kind, amount, payment reference)`, oldest first.
     pub async fn all_ledger_rows(
         &mut self,
-    ) -> Result<Vec<(Uuid, String, i64, String)>, sqlx::Error> {
+    ) -> Result<Vec<(BookingId, String, i64, String)>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
                 "SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries ORDER BY id")
             .fetch_all(conn).await)

@@ -7,6 +7,8 @@
 //! backend (`crate::layers` checks it).
 
 mod backend;
+mod id;
+mod probe;
 mod text;
 mod tx;
 
@@ -21,6 +23,30 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// What a write that holds a unit's days did (a booking's reservation, an extension, an
+/// owner's block).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reserved {
+    Done,
+    /// Another reservation holds some of the days: PostgreSQL's exclusion constraint refused
+    /// the write. (SQLite's single writer checks first, so it never gets here.)
+    Clashed,
+}
+
+impl Reserved {
+    /// The outcome of a statement that writes reservations: the exclusion constraint
+    /// (`23P01`) is a clash to report, not an error.
+    pub(crate) fn of<T>(written: Result<T, sqlx::Error>) -> Result<Reserved, sqlx::Error> {
+        match written {
+            Ok(_) => Ok(Reserved::Done),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23P01") => {
+                Ok(Reserved::Clashed)
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -123,11 +149,6 @@ impl Db {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
         }
-    }
-
-    /// The statement that opens every transaction that writes ([`Dialect::begin_write`]).
-    pub fn write_transaction_sql(&self) -> &'static str {
-        self.dialect().begin_write()
     }
 
     /// The right to open a write transaction, for as long as it is held: on SQLite, one

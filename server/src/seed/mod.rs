@@ -5,7 +5,9 @@ mod catalog;
 pub mod rentals;
 mod store;
 
+use app::domain::ids::Id;
 use app::domain::{GeoPoint, Place, PLACES};
+use app::domain::{ListingId, UserId};
 use app::store::Db;
 use catalog::{CategoryGear, Gear, CATEGORIES, FIRST_NAMES, LAST_NAMES};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -14,7 +16,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use store::{DemoListing, DemoOwner, DemoPhoto, DemoUnit};
-use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct SeedOptions {
@@ -74,8 +75,8 @@ pub struct DemoData {
     photos: Vec<Photo>,
 }
 
-fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
-    uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
+fn fresh_id<K>(rng: &mut ChaCha8Rng) -> Id<K> {
+    Id::from_uuid(uuid::Builder::from_random_bytes(rng.gen()).into_uuid())
 }
 
 /// Picks by weight: `weighted(rng, &[(1, 70), (2, 30)])` is 1 seven times in ten.
@@ -106,7 +107,7 @@ fn email_local_part(text: &str) -> String {
 }
 
 struct Owner {
-    id: Uuid,
+    id: UserId,
     city: &'static Place,
     since: DateTime<Utc>,
 }
@@ -135,7 +136,7 @@ fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner 
     let first = *FIRST_NAMES.choose(rng).expect("names");
     let last = *LAST_NAMES.choose(rng).expect("names");
     let city = PLACES.choose(rng).expect("places");
-    let id = uuid(rng);
+    let id = fresh_id(rng);
     let since = epoch() - Duration::days(rng.gen_range(30..5 * 365));
     let (few, many) = (rng.gen_range(1..12), rng.gen_range(12..90));
     let reviews: i64 = weighted(rng, &[(0, 15), (few, 45), (many, 40)]);
@@ -161,7 +162,7 @@ fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner 
 fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
     let category: &CategoryGear = CATEGORIES.choose(rng).expect("categories");
     let gear: &Gear = category.gear.choose(rng).expect("gear");
-    let id = uuid(rng);
+    let id = fresh_id(rng);
     let name = format!("{} {}", gear.brand, gear.model);
     let title = match rng.gen_bool(0.5) {
         true => format!(
@@ -238,7 +239,7 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
     data.listings.push(listing);
     for n in 1..=weighted(rng, &[(1, 60), (2, 28), (3, 12)]) {
         data.units.push(DemoUnit {
-            id: uuid(rng),
+            id: fresh_id(rng),
             listing_id: id,
             label: format!("Unit {n}"),
             created_at: created,
@@ -250,7 +251,7 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
     for (shot, view) in views.iter().enumerate().take(photo_count) {
         let key = format!("listings/{id}/{shot}.svg");
         data.photo_rows.push(DemoPhoto {
-            id: uuid(rng),
+            id: fresh_id(rng),
             listing_id: id,
             position: shot as i64,
             storage_key: key.clone(),
@@ -270,8 +271,8 @@ fn demo_listing(rng: &mut ChaCha8Rng, owner: &Owner, data: &mut DemoData) {
 
 /// A listing's public position, from a generator of its own seeded by its id, so that the
 /// rest of the demo data stays as the seed value made it before public positions existed.
-fn public_position(id: Uuid, exact: GeoPoint) -> GeoPoint {
-    let mut rng = ChaCha8Rng::seed_from_u64(id.as_u64_pair().0);
+fn public_position(id: ListingId, exact: GeoPoint) -> GeoPoint {
+    let mut rng = ChaCha8Rng::seed_from_u64(id.uuid().as_u64_pair().0);
     let (least, most) = app::domain::places::PUBLIC_OFFSET_METRES;
     exact.approximate(rng.gen_range(0.0..360.0), rng.gen_range(least..=most))
 }
@@ -341,9 +342,9 @@ pub async fn member_with_session(
     db: &Db,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<(Uuid, String), sqlx::Error> {
-    let id = Uuid::new_v4();
-    let email = format!("{}@members.test", id.simple());
+) -> Result<(UserId, String), sqlx::Error> {
+    let id = UserId::new();
+    let email = format!("{}@members.test", id.uuid().simple());
     let session = tower_sessions::session::Id::default().to_string();
     let data = serde_json::json!({
         "signed_in": { "user_id": id, "since": now.timestamp(), "seen": now.timestamp() }

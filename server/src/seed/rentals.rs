@@ -14,15 +14,15 @@ use app::bookings::settle::settle;
 use app::domain::booking::{Actor, Command, Step};
 use app::domain::card::Card;
 use app::domain::{BookingStatus, RentalPeriod};
+use app::domain::{ListingId, RequestKey, UserId};
 use app::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use uuid::Uuid;
 
 /// Renters taking turns; each listing is rented back to back, a stay every five days.
 const RENTERS: usize = 40;
 const DAYS_BETWEEN_STAYS: i64 = 5;
 
-fn member(id: Uuid, name: String, role: Role) -> CurrentUser {
+fn member(id: UserId, name: String, role: Role) -> CurrentUser {
     CurrentUser {
         id,
         name,
@@ -104,7 +104,7 @@ struct Plan<'a> {
 /// One rental from request to completion; `Ok(false)` if the listing refuses the dates.
 async fn rental(
     state: &AppState,
-    listing: Uuid,
+    listing: ListingId,
     (renter, owner): (&CurrentUser, &CurrentUser),
     plan: &Plan<'_>,
     card: &Card,
@@ -117,7 +117,7 @@ async fn rental(
     let request = BookingRequest {
         listing,
         period,
-        key: Uuid::new_v4(),
+        key: RequestKey::new(),
     };
     let id = match service::request(
         db,
@@ -154,7 +154,7 @@ async fn rental(
         let request = ExtensionRequest {
             booking: id,
             to: from + Duration::days(3),
-            key: Uuid::new_v4(),
+            key: RequestKey::new(),
         };
         let rules = state.booking_rules();
         match extend(

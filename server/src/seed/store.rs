@@ -3,13 +3,13 @@
 //! them one by one, with audit records and events nobody needs for demo data).
 
 use app::domain::GeoPoint;
+use app::domain::{ListingId, PhotoId, UnitId, UserId};
 use app::store::{Db, Tx};
 use app::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 pub(super) struct DemoOwner {
-    pub(super) id: Uuid,
+    pub(super) id: UserId,
     pub(super) email: String,
     pub(super) name: String,
     pub(super) time_zone: &'static str,
@@ -21,8 +21,8 @@ pub(super) struct DemoOwner {
 }
 
 pub(super) struct DemoListing {
-    pub(super) id: Uuid,
-    pub(super) owner_id: Uuid,
+    pub(super) id: ListingId,
+    pub(super) owner_id: UserId,
     pub(super) category_slug: &'static str,
     pub(super) title: String,
     pub(super) description: String,
@@ -48,15 +48,15 @@ pub(super) struct DemoListing {
 }
 
 pub(super) struct DemoUnit {
-    pub(super) id: Uuid,
-    pub(super) listing_id: Uuid,
+    pub(super) id: UnitId,
+    pub(super) listing_id: ListingId,
     pub(super) label: String,
     pub(super) created_at: DateTime<Utc>,
 }
 
 pub(super) struct DemoPhoto {
-    pub(super) id: Uuid,
-    pub(super) listing_id: Uuid,
+    pub(super) id: PhotoId,
+    pub(super) listing_id: ListingId,
     pub(super) position: i64,
     pub(super) storage_key: String,
     pub(super) size: (i64, i64),
@@ -193,7 +193,7 @@ async fn insert_photos(tx: &mut Tx, photos: &[DemoPhoto]) -> Result<(), sqlx::Er
 /// for twelve hours from `now`.
 pub(super) async fn member_with_session(
     db: &Db,
-    (id, email, name): (Uuid, &str, &str),
+    (id, email, name): (UserId, &str, &str),
     (session, data): (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {

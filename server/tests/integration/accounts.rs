@@ -3,6 +3,7 @@
 
 use crate::common::{audit_count, user_id, Backend, TestApp, SESSION_COOKIE};
 use app::accounts::two_factor::{BackupCodeDigest, TotpSecret};
+use app::domain::{ListingId, UserId};
 use app::on_pool;
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -177,7 +178,7 @@ async fn totp_secret(app: &TestApp, email: &str) -> TotpSecret {
 }
 
 /// The stored authenticator secret and its key id, as the database holds them.
-async fn stored_secret(app: &TestApp, id: uuid::Uuid) -> (Vec<u8>, Option<i64>) {
+async fn stored_secret(app: &TestApp, id: UserId) -> (Vec<u8>, Option<i64>) {
     on_pool!(&app.db, pool => sqlx::query_as(
         "SELECT totp_secret, totp_key_id FROM users WHERE id = $1").bind(id).fetch_one(pool).await)
     .unwrap()
@@ -545,7 +546,7 @@ async fn deleting_an_account_erases_it_and_keeps_what_others_need(backend: Backe
     let mut ada = app.visitor();
     ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
     let id = user_id(&app.db, "ada@example.com").await;
-    let listing: uuid::Uuid = on_pool!(&app.db, pool => sqlx::query_scalar(
+    let listing: ListingId = on_pool!(&app.db, pool => sqlx::query_scalar(
         "SELECT id FROM listings WHERE status = 'active' LIMIT 1").fetch_one(pool).await)
     .unwrap();
     on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET owner_id = $1 WHERE id = $2")

@@ -6,12 +6,12 @@
 use crate::common::{Backend, TestApp, Visitor};
 use app::accounts::model::{NewPassword, Role};
 use app::accounts::session::{DbSessionStore, SignedIn, SIGNED_IN};
+use app::domain::UserId;
 use axum::http::StatusCode;
 use std::collections::{BTreeSet, HashMap};
 use tower_sessions::cookie::time::{Duration, OffsetDateTime};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
-use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Access {
@@ -580,11 +580,11 @@ async fn private_pages_redirect_every_client(backend: Backend) {
     assert_eq!(me.status, StatusCode::OK);
 }
 
-async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
+async fn account(app: &TestApp, email: &str, role: Role) -> UserId {
     let now = chrono::Utc::now();
     let password = NewPassword::parse("matrix passphrase").unwrap();
     let hash = app::accounts::password::hash(&password).await.unwrap();
-    let id = Uuid::new_v4();
+    let id = UserId::new();
     let email = app::accounts::model::Email::parse(email).unwrap();
     let name = app::accounts::model::DisplayName::parse("Matrix").unwrap();
     let new = app::accounts::store::NewAccount {
@@ -612,7 +612,7 @@ async fn account(app: &TestApp, email: &str, role: Role) -> Uuid {
 }
 
 /// A fresh signed-in session for `user_id`, written straight into the session store.
-async fn session_for(app: &TestApp, user_id: Uuid) -> String {
+async fn session_for(app: &TestApp, user_id: UserId) -> String {
     let now = chrono::Utc::now().timestamp();
     let signed_in = SignedIn {
         user_id,

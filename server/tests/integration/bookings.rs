@@ -6,6 +6,7 @@ use crate::common::{
     signed_in_member, Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER,
 };
 use app::bookings::model::NO_LONGER_AVAILABLE;
+use app::domain::{BookingId, ListingId, RequestKey, UserId};
 use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};
@@ -26,7 +27,7 @@ pub(crate) fn gear(quantity: u32, instant: bool, buffer_days: u32) -> Gear {
     }
 }
 
-pub(crate) async fn publish(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> Uuid {
+pub(crate) async fn publish(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> ListingId {
     let response = create_listing(owner, title, gear).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()
@@ -66,10 +67,10 @@ pub(crate) fn day(offset: i64) -> NaiveDate {
 
 pub(crate) async fn request(
     renter: &mut Visitor<'_>,
-    listing: Uuid,
+    listing: ListingId,
     from: NaiveDate,
     to: NaiveDate,
-    key: Uuid,
+    key: RequestKey,
 ) -> Response {
     pay(renter, listing, (from, to), key, CARD_NUMBER.1).await
 }
@@ -77,9 +78,9 @@ pub(crate) async fn request(
 /// A checkout form sent with the card `number`.
 pub(crate) async fn pay(
     renter: &mut Visitor<'_>,
-    listing: Uuid,
+    listing: ListingId,
     (from, to): (NaiveDate, NaiveDate),
-    key: Uuid,
+    key: RequestKey,
     number: &str,
 ) -> Response {
     renter
@@ -98,7 +99,7 @@ pub(crate) async fn pay(
         .await
 }
 
-pub(crate) async fn cancel(side: &mut Visitor<'_>, id: Uuid, reason: &str) -> Response {
+pub(crate) async fn cancel(side: &mut Visitor<'_>, id: BookingId, reason: &str) -> Response {
     let id = id.to_string();
     side.post(
         "/api/cancel_booking",
@@ -109,22 +110,22 @@ pub(crate) async fn cancel(side: &mut Visitor<'_>, id: Uuid, reason: &str) -> Re
 
 pub(crate) async fn booked(
     renter: &mut Visitor<'_>,
-    listing: Uuid,
+    listing: ListingId,
     from: NaiveDate,
     to: NaiveDate,
-) -> Uuid {
-    let response = request(renter, listing, from, to, Uuid::new_v4()).await;
+) -> BookingId {
+    let response = request(renter, listing, from, to, RequestKey::new()).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()
 }
 
-pub(crate) async fn status_of(app: &TestApp, booking: Uuid) -> String {
+pub(crate) async fn status_of(app: &TestApp, booking: BookingId) -> String {
     on_pool!(&app.db, pool => sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
         .bind(booking).fetch_one(pool).await)
     .unwrap()
 }
 
-pub(crate) async fn event_kinds(app: &TestApp, booking: Uuid) -> Vec<String> {
+pub(crate) async fn event_kinds(app: &TestApp, booking: BookingId) -> Vec<String> {
     on_pool!(&app.db, pool => sqlx::query_scalar(
         "SELECT kind FROM booking_events WHERE booking_id = $1 ORDER BY seq")
         .bind(booking).fetch_all(pool).await)
@@ -132,14 +133,17 @@ pub(crate) async fn event_kinds(app: &TestApp, booking: Uuid) -> Vec<String> {
 }
 
 /// The reservation holding the booking's unit, as `(starts_on, ends_on)`.
-pub(crate) async fn reservation_of(app: &TestApp, booking: Uuid) -> Option<(NaiveDate, NaiveDate)> {
+pub(crate) async fn reservation_of(
+    app: &TestApp,
+    booking: BookingId,
+) -> Option<(NaiveDate, NaiveDate)> {
     on_pool!(&app.db, pool => sqlx::query_as(
         "SELECT starts_on, ends_on FROM reservations WHERE booking_id = $1")
         .bind(booking).fetch_optional(pool).await)
     .unwrap()
 }
 
-pub(crate) async fn member<'a>(app: &'a TestApp, name: &str) -> (Uuid, Visitor<'a>) {
+pub(crate) async fn member<'a>(app: &'a TestApp, name: &str) -> (UserId, Visitor<'a>) {
     let (id, cookie) = signed_in_member(&app.db, name).await;
     (id, app.visitor_with_cookie(&cookie))
 }
@@ -177,7 +181,7 @@ async fn a_request_reserves_a_unit_until_the_owner_accepts(backend: Backend) {
     assert_eq!(jobs, 1, "an expiry job is written with the request");
 
     // The same dates are gone, even the turnaround day; the day after is free.
-    let clash = request(&mut stranger, tent, day(23), day(25), Uuid::new_v4()).await;
+    let clash = request(&mut stranger, tent, day(23), day(25), RequestKey::new()).await;
     assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
     assert!(
         clash.body.contains("Those dates are no longer available"),
@@ -321,14 +325,14 @@ async fn a_resubmitted_form_never_makes_a_second_booking(backend: Backend) {
     let (_, mut owner) = member(&app, "Olga Owner").await;
     let (_, renter_cookie) = signed_in_member(&app.db, "Rita Renter").await;
     let lamp = publish(&mut owner, "Lantern set", gear(1, false, 0)).await;
-    let key = Uuid::new_v4();
+    let key = RequestKey::new();
     // A double click: the same form many times at once, for the listing's only unit.
     let answers = futures_util::future::join_all((0..6).map(|_| {
         let mut renter = app.visitor_with_cookie(&renter_cookie);
         async move { request(&mut renter, lamp, day(5), day(7), key).await }
     }))
     .await;
-    let ids: Vec<Uuid> = answers
+    let ids: Vec<BookingId> = answers
         .iter()
         .map(|r| {
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -342,7 +346,7 @@ async fn a_resubmitted_form_never_makes_a_second_booking(backend: Backend) {
     assert_eq!(count, 1);
     // A new form (a new key) is a new request, and the unit is taken.
     let mut renter = app.visitor_with_cookie(&renter_cookie);
-    let second = request(&mut renter, lamp, day(5), day(7), Uuid::new_v4()).await;
+    let second = request(&mut renter, lamp, day(5), day(7), RequestKey::new()).await;
     assert_eq!(second.status, StatusCode::CONFLICT);
     // The old form's key sent with other dates is refused, not answered with the first booking.
     let reused = request(&mut renter, lamp, day(8), day(9), key).await;
@@ -368,7 +372,7 @@ async fn bad_dates_are_explained_next_to_their_field(backend: Backend) {
         (day(-3), day(2), "from", "The pickup date is in the past."),
     ];
     for (from, to, field, message) in cases {
-        let response = request(&mut renter, tent, from, to, Uuid::new_v4()).await;
+        let response = request(&mut renter, tent, from, to, RequestKey::new()).await;
         assert_eq!(
             response.status,
             StatusCode::BAD_REQUEST,
@@ -378,13 +382,13 @@ async fn bad_dates_are_explained_next_to_their_field(backend: Backend) {
         let error: app::error::AppError = serde_json::from_str(&response.body).unwrap();
         assert_eq!(error.message_for(field).as_deref(), Some(message));
     }
-    let own = request(&mut owner, tent, day(5), day(6), Uuid::new_v4()).await;
+    let own = request(&mut owner, tent, day(5), day(6), RequestKey::new()).await;
     assert_eq!(
         own.status,
         StatusCode::BAD_REQUEST,
         "owners cannot book their own gear"
     );
-    let visitor = request(&mut app.visitor(), tent, day(5), day(6), Uuid::new_v4()).await;
+    let visitor = request(&mut app.visitor(), tent, day(5), day(6), RequestKey::new()).await;
     assert_eq!(visitor.status, StatusCode::UNAUTHORIZED);
     let count: i64 = on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
         .fetch_one(pool).await)
@@ -505,9 +509,9 @@ async fn replay_finds_a_planted_difference_and_repairs_it(backend: Backend) {
 
 /// How `many` clients fare against listings of 1 and 3 units, asking for overlapping dates.
 struct Race {
-    listings: Vec<(Uuid, i64)>,
+    listings: Vec<(ListingId, i64)>,
     /// (listing, from, to, booking id or None for a refusal)
-    outcomes: Vec<(Uuid, NaiveDate, NaiveDate, Option<Uuid>)>,
+    outcomes: Vec<(ListingId, NaiveDate, NaiveDate, Option<BookingId>)>,
 }
 
 /// A small deterministic generator, so a failing race can be run again exactly.
@@ -520,7 +524,11 @@ fn next(state: &mut u64) -> u64 {
 
 /// The request client `client` sends in round `round`: a listing and a short stay in a
 /// two-week window, so that many requests overlap.
-fn wish(client: u64, round: u64, listings: &[(Uuid, i64)]) -> (Uuid, NaiveDate, NaiveDate) {
+fn wish(
+    client: u64,
+    round: u64,
+    listings: &[(ListingId, i64)],
+) -> (ListingId, NaiveDate, NaiveDate) {
     let mut state = client * 1_000 + round;
     next(&mut state);
     let listing = listings[(next(&mut state) % listings.len() as u64) as usize].0;
@@ -532,7 +540,7 @@ fn wish(client: u64, round: u64, listings: &[(Uuid, i64)]) -> (Uuid, NaiveDate, 
 const CLIENTS: u64 = 64;
 const ROUNDS: u64 = 3;
 
-async fn race_listings(app: &TestApp) -> Vec<(Uuid, i64)> {
+async fn race_listings(app: &TestApp) -> Vec<(ListingId, i64)> {
     let (_, mut owner) = member(app, "Olga Owner").await;
     let mut listings = Vec::new();
     for (i, (quantity, instant, buffer)) in
@@ -556,9 +564,9 @@ async fn race_listings(app: &TestApp) -> Vec<(Uuid, i64)> {
 }
 
 /// Sends every client's requests through `send`, all clients at once.
-async fn race<F, Fut>(listings: Vec<(Uuid, i64)>, cookies: Vec<String>, send: F) -> Race
+async fn race<F, Fut>(listings: Vec<(ListingId, i64)>, cookies: Vec<String>, send: F) -> Race
 where
-    F: Fn(usize, String, Uuid, NaiveDate, NaiveDate) -> Fut + Clone + Send + 'static,
+    F: Fn(usize, String, ListingId, NaiveDate, NaiveDate) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = (u16, String)> + Send,
 {
     let mut tasks = Vec::new();
@@ -570,7 +578,7 @@ where
                 let (listing, from, to) = wish(client as u64, round, &listings);
                 let (status, body) = send(client, cookie.clone(), listing, from, to).await;
                 let outcome = match status {
-                    200 => Some(serde_json::from_str::<Uuid>(&body).unwrap()),
+                    200 => Some(serde_json::from_str::<BookingId>(&body).unwrap()),
                     409 if body.contains(NO_LONGER_AVAILABLE) => None,
                     other => panic!("request answered {other}: {body}"),
                 };
@@ -591,7 +599,7 @@ where
 async fn check_race(db: &app::store::Db, race: &Race) {
     let overlaps = db.overlapping_reservations().await.unwrap();
     assert_eq!(overlaps, 0, "a unit was reserved twice");
-    let successes: Vec<Uuid> = race.outcomes.iter().filter_map(|o| o.3).collect();
+    let successes: Vec<BookingId> = race.outcomes.iter().filter_map(|o| o.3).collect();
     let refusals = race.outcomes.len() - successes.len();
     assert!(
         !successes.is_empty() && refusals > 0,

@@ -4,15 +4,15 @@
 
 use crate::bookings::{booked, day, gear, member, publish};
 use crate::common::{post_files, Backend, TestApp};
+use app::domain::ListingId;
 use app::on_pool;
 use axum::http::StatusCode;
-use uuid::Uuid;
 
 fn ics_day(offset: i64) -> String {
     day(offset).format("%Y%m%d").to_string()
 }
 
-async fn feed_address(owner: &mut crate::common::Visitor<'_>, listing: Uuid) -> String {
+async fn feed_address(owner: &mut crate::common::Visitor<'_>, listing: ListingId) -> String {
     let answer = owner
         .post("/api/calendar_address", &[("id", &listing.to_string())])
         .await;

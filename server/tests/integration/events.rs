@@ -5,13 +5,13 @@
 
 use crate::bookings::{booked, cancel, day, gear, member, publish};
 use crate::common::{Backend, TestApp};
+use app::domain::{BookingId, ListingId, UserId};
 use app::events::bus::{self, Catchup, Delivery, EventBus};
 use app::events::{Event, NewEvent, Stream};
 use app::payments::ledger::MOVEMENT;
 use app::store::Db;
 use chrono::Utc;
 use std::time::Duration;
-use uuid::Uuid;
 
 fn note(stream: Stream, n: usize) -> NewEvent {
     NewEvent {
@@ -137,7 +137,7 @@ async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
 async fn positions_follow_commit_order_when_transactions_overlap(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = app.db.clone();
-    let stream = Stream::User(Uuid::new_v4());
+    let stream = Stream::User(UserId::new());
     let bus = EventBus::new(64);
     let mut subscriber = bus.subscribe();
     // A takes its position and holds its transaction open; B appends meanwhile and commits
@@ -180,7 +180,7 @@ async fn positions_follow_commit_order_when_transactions_overlap(backend: Backen
 async fn a_restarted_dispatcher_resumes_and_a_lagging_subscriber_resyncs(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let db = app.db.clone();
-    let stream = Stream::Listing(Uuid::new_v4());
+    let stream = Stream::Listing(ListingId::new());
     let first = EventBus::new(64);
     let mut early = first.subscribe();
     for n in 0..3 {
@@ -239,7 +239,7 @@ async fn the_running_dispatcher_delivers_within_moments(backend: Backend) {
     // Polling only every minute: delivery comes from the wake (SQLite) or NOTIFY (PostgreSQL).
     let dispatcher = tokio::spawn(bus::run(db.clone(), bus.clone(), Duration::from_secs(60)));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let stream = Stream::Booking(Uuid::new_v4());
+    let stream = Stream::Booking(BookingId::new());
     match &db {
         // Another process's write: only the notification tells this one.
         Db::Postgres(_) => {
@@ -286,7 +286,7 @@ async fn a_killed_listener_connection_loses_no_event() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(!killed.is_empty(), "the dispatcher never listened");
-    let stream = Stream::Booking(Uuid::new_v4());
+    let stream = Stream::Booking(BookingId::new());
     let mut tx = db.begin_write().await.unwrap();
     tx.append(&[note(stream, 1), note(stream, 2)], Utc::now())
         .await

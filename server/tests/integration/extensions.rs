@@ -10,10 +10,10 @@ use crate::bookings::{
 use crate::common::{Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER};
 use crate::handover::{confirmed, run_jobs_at};
 use crate::payments::{assert_reconciled, count as count_all, position};
+use app::domain::{BookingId, RequestKey};
 use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
-use uuid::Uuid;
 
 /// The listing's price (`publish`): 12 a day, a deposit of 50.
 const DAILY: i64 = 1_200;
@@ -26,9 +26,9 @@ fn charge(days: i64) -> i64 {
 
 async fn extend_with(
     renter: &mut Visitor<'_>,
-    id: Uuid,
+    id: BookingId,
     to: NaiveDate,
-    key: Uuid,
+    key: RequestKey,
     number: &str,
 ) -> Response {
     renter
@@ -46,18 +46,23 @@ async fn extend_with(
         .await
 }
 
-async fn extend(renter: &mut Visitor<'_>, id: Uuid, to: NaiveDate, key: Uuid) -> Response {
+async fn extend(
+    renter: &mut Visitor<'_>,
+    id: BookingId,
+    to: NaiveDate,
+    key: RequestKey,
+) -> Response {
     extend_with(renter, id, to, key, CARD_NUMBER.1).await
 }
 
-async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
+async fn count(app: &TestApp, sql: &str, id: BookingId) -> i64 {
     on_pool!(&app.db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await).unwrap()
 }
 
 const PROVIDER_PAYMENTS: &str = "SELECT COUNT(*) FROM sandbox_payments";
 
 /// The booking's authorisations in the ledger: the stay's, and one per paid extension.
-async fn authorisations(app: &TestApp, id: Uuid) -> i64 {
+async fn authorisations(app: &TestApp, id: BookingId) -> i64 {
     count(
         app,
         "SELECT COUNT(*) FROM ledger_entries WHERE booking_id = $1 AND kind = 'authorization'",
@@ -76,7 +81,7 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     // The renter's second window, on the same session.
     let mut again_renter = app.visitor_with_cookie(renter.cookie.as_deref().unwrap());
 
-    let key = Uuid::new_v4();
+    let key = RequestKey::new();
     let extended = extend(&mut renter, id, day(25), key).await;
     assert_eq!(extended.status, StatusCode::OK, "{}", extended.body);
     assert_eq!(status_of(&app, id).await, "paid");
@@ -99,7 +104,7 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     assert_eq!(position(&app, id).await.captured, charge(5));
 
     // Sent twice at once (a double click): one extension, one charge, nothing left authorised.
-    let twice = Uuid::new_v4();
+    let twice = RequestKey::new();
     let (first, second) = tokio::join!(
         extend(&mut renter, id, day(27), twice),
         extend(&mut again_renter, id, day(27), twice),
@@ -155,7 +160,7 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
 
     // Returned on the 27th with a day's turnaround, the unit would be busy into the next
     // booking: refused, with the latest day that fits.
-    let clash = extend(&mut renter, id, day(27), Uuid::new_v4()).await;
+    let clash = extend(&mut renter, id, day(27), RequestKey::new()).await;
     assert_eq!(clash.status, StatusCode::CONFLICT, "{}", clash.body);
     assert!(
         clash.body.contains("Your unit is not available from")
@@ -172,10 +177,10 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
     );
 
     // The day that fits does.
-    let fits = extend(&mut renter, id, day(25), Uuid::new_v4()).await;
+    let fits = extend(&mut renter, id, day(25), RequestKey::new()).await;
     assert_eq!(fits.status, StatusCode::OK, "{}", fits.body);
     assert_eq!(reservation_of(&app, id).await, Some((day(20), day(26))));
-    let full = extend(&mut renter, id, day(26), Uuid::new_v4()).await;
+    let full = extend(&mut renter, id, day(26), RequestKey::new()).await;
     assert_eq!(full.status, StatusCode::CONFLICT, "{}", full.body);
     assert!(full.body.contains("can't be extended"), "{}", full.body);
 
@@ -183,8 +188,8 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
     let (_, mut rival) = member(&app, "Rob Rival").await;
     let later = booked(&mut renter, tent, day(40), day(42)).await;
     let (extension, rival_request) = tokio::join!(
-        extend(&mut renter, later, day(45), Uuid::new_v4()),
-        request(&mut rival, tent, day(44), day(46), Uuid::new_v4()),
+        extend(&mut renter, later, day(45), RequestKey::new()),
+        request(&mut rival, tent, day(44), day(46), RequestKey::new()),
     );
     let won = [extension.status, rival_request.status];
     assert_eq!(
@@ -235,7 +240,7 @@ async fn days_taken_while_the_card_is_authorised_are_refused_by_the_database(bac
         owner.post("/api/block_dates", &fields).await
     };
     let (extension, blocked) =
-        tokio::join!(extend(&mut renter, id, day(26), Uuid::new_v4()), block);
+        tokio::join!(extend(&mut renter, id, day(26), RequestKey::new()), block);
     faults.set_latency(std::time::Duration::ZERO);
 
     assert_eq!(blocked.status, StatusCode::OK, "{}", blocked.body);
@@ -264,7 +269,7 @@ async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend)
     let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
 
-    let early = extend(&mut renter, id, day(25), Uuid::new_v4()).await;
+    let early = extend(&mut renter, id, day(25), RequestKey::new()).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     assert!(
         early.body.contains("can't be extended now"),
@@ -277,16 +282,16 @@ async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend)
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     assert_eq!(status_of(&app, id).await, "paid");
 
-    let by_owner = extend(&mut owner, id, day(25), Uuid::new_v4()).await;
+    let by_owner = extend(&mut owner, id, day(25), RequestKey::new()).await;
     assert_eq!(by_owner.status, StatusCode::FORBIDDEN, "{}", by_owner.body);
-    let by_stranger = extend(&mut stranger, id, day(25), Uuid::new_v4()).await;
+    let by_stranger = extend(&mut stranger, id, day(25), RequestKey::new()).await;
     assert_eq!(
         by_stranger.status,
         StatusCode::NOT_FOUND,
         "{}",
         by_stranger.body
     );
-    let not_later = extend(&mut renter, id, day(23), Uuid::new_v4()).await;
+    let not_later = extend(&mut renter, id, day(23), RequestKey::new()).await;
     assert_eq!(
         not_later.status,
         StatusCode::BAD_REQUEST,
@@ -304,7 +309,7 @@ async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend)
         &mut renter,
         id,
         day(25),
-        Uuid::new_v4(),
+        RequestKey::new(),
         "4000 0000 0000 0002",
     )
     .await;
@@ -315,7 +320,7 @@ async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend)
         declined.body
     );
     assert!(declined.body.contains("card_number"), "{}", declined.body);
-    let no_card = extend_with(&mut renter, id, day(25), Uuid::new_v4(), "").await;
+    let no_card = extend_with(&mut renter, id, day(25), RequestKey::new(), "").await;
     assert_eq!(no_card.status, StatusCode::BAD_REQUEST, "{}", no_card.body);
     // Refused every time: nothing changed.
     assert_eq!(reservation_of(&app, id).await, Some((day(20), day(23))));
@@ -346,7 +351,7 @@ async fn gear_that_is_out_is_due_back_at_the_new_time(backend: Backend) {
         confirmed(side, id, "pickup").await;
     }
     assert_eq!(status_of(&app, id).await, "picked_up");
-    let extended = extend(&mut renter, id, day(4), Uuid::new_v4()).await;
+    let extended = extend(&mut renter, id, day(4), RequestKey::new()).await;
     assert_eq!(extended.status, StatusCode::OK, "{}", extended.body);
     assert_eq!(status_of(&app, id).await, "picked_up");
 
@@ -369,7 +374,7 @@ async fn gear_that_is_out_is_due_back_at_the_new_time(backend: Backend) {
     run_jobs_at(&app, midnight(day(5)) + Duration::hours(26)).await;
     assert!(event_kinds(&app, id).await.contains(&"overdue".to_owned()));
     // Once overdue, it can't be extended.
-    let late = extend(&mut renter, id, day(6), Uuid::new_v4()).await;
+    let late = extend(&mut renter, id, day(6), RequestKey::new()).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
     assert!(late.body.contains("due back already"), "{}", late.body);
     replay_is_clean(&app).await;

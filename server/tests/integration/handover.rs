@@ -7,14 +7,15 @@ use crate::bookings::{
 };
 use crate::common::{png, post_files, Response, TestApp, Visitor};
 use crate::payments::assert_reconciled;
+use app::domain::BookingId;
+use app::domain::{ListingId, PhotoId, UserId};
 use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use uuid::Uuid;
 
 const DEPOSIT: i64 = 5_000;
 
-async fn handover(side: &mut Visitor<'_>, id: Uuid, step: &str, checked: bool) -> Response {
+async fn handover(side: &mut Visitor<'_>, id: BookingId, step: &str, checked: bool) -> Response {
     let mut fields = vec![
         ("id", id.to_string()),
         ("step", step.to_owned()),
@@ -27,13 +28,13 @@ async fn handover(side: &mut Visitor<'_>, id: Uuid, step: &str, checked: bool) -
     side.post("/api/confirm_handover", &fields).await
 }
 
-pub(crate) async fn confirmed(side: &mut Visitor<'_>, id: Uuid, step: &str) {
+pub(crate) async fn confirmed(side: &mut Visitor<'_>, id: BookingId, step: &str) {
     let answer = handover(side, id, step, true).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
 
 /// An instant booking from today, so it is paid at once and the pickup is due.
-async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Uuid) {
+async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, BookingId) {
     let (_, mut owner) = member(app, "Olga Owner").await;
     let (_, mut renter) = member(app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
@@ -42,7 +43,7 @@ async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Uuid) 
     (owner, renter, id)
 }
 
-async fn returned_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Uuid) {
+async fn returned_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, BookingId) {
     let (mut owner, mut renter, id) = paid_booking(app).await;
     for step in ["pickup", "return"] {
         confirmed(&mut renter, id, step).await;
@@ -52,7 +53,7 @@ async fn returned_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Uu
     (owner, renter, id)
 }
 
-async fn claim(owner: &mut Visitor<'_>, id: Uuid, amount: &str) -> Response {
+async fn claim(owner: &mut Visitor<'_>, id: BookingId, amount: &str) -> Response {
     let id = id.to_string();
     let fields = [
         ("id", id.as_str()),
@@ -62,7 +63,7 @@ async fn claim(owner: &mut Visitor<'_>, id: Uuid, amount: &str) -> Response {
     owner.post("/api/claim_damage", &fields).await
 }
 
-async fn resolve(admin: &mut Visitor<'_>, id: Uuid, kept: &str) -> Response {
+async fn resolve(admin: &mut Visitor<'_>, id: BookingId, kept: &str) -> Response {
     let id = id.to_string();
     let fields = [
         ("id", id.as_str()),
@@ -72,14 +73,14 @@ async fn resolve(admin: &mut Visitor<'_>, id: Uuid, kept: &str) -> Response {
     admin.post("/api/resolve_dispute", &fields).await
 }
 
-async fn ledger_sums(app: &TestApp, id: Uuid) -> app::domain::ledger::Position {
+async fn ledger_sums(app: &TestApp, id: BookingId) -> app::domain::ledger::Position {
     let entries = app::payments::ledger::entries(&app.db, id).await.unwrap();
     app::payments::ledger::position(&entries)
 }
 
 /// The booking is completed: the owner kept `kept` of the deposit, paid out with the rental,
 /// and the rest went back.
-async fn owner_kept_from_the_deposit(app: &TestApp, id: Uuid, kept: i64) {
+async fn owner_kept_from_the_deposit(app: &TestApp, id: BookingId, kept: i64) {
     assert_eq!(status_of(app, id).await, "completed");
     let sums = ledger_sums(app, id).await;
     assert_eq!(
@@ -265,7 +266,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     ];
     let created = owner.post("/api/create_listing", &fields).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    let bike: Uuid = serde_json::from_str(&created.body).unwrap();
+    let bike: ListingId = serde_json::from_str(&created.body).unwrap();
     let id = booked(&mut renter, bike, day(0), day(2)).await;
     let after = booked(&mut next, bike, day(4), day(6)).await;
     for side in [&mut renter, &mut owner] {
@@ -310,7 +311,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     // Back a day and a half late (days started after the grace: 2 at 15.00, from a 50.00 deposit).
     let back = due + Duration::hours(2) + Duration::hours(36);
     // The return is confirmed at that time, through the service (the HTTP clock is now).
-    let parties: (Uuid, Uuid) = on_pool!(&app.db, pool => sqlx::query_as(
+    let parties: (UserId, UserId) = on_pool!(&app.db, pool => sqlx::query_as(
         "SELECT owner_id, renter_id FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
     .unwrap();
     for user in [parties.0, parties.1] {
@@ -334,7 +335,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     assert_reconciled(&app).await;
 }
 
-async fn upload_photo(app: &TestApp, side: &Visitor<'_>, id: Uuid) -> Response {
+async fn upload_photo(app: &TestApp, side: &Visitor<'_>, id: BookingId) -> Response {
     let photo = png(640, 480);
     let uri = format!("/bookings/{id}/photos");
     let files = [("gear.png", "image/png", photo.as_slice())];
@@ -393,7 +394,7 @@ async fn both_sides_photograph_the_handover_and_only_they_see_the_photos(
         "{}",
         page.body
     );
-    let (photo, key): (Uuid, String) = on_pool!(&app.db, pool => sqlx::query_as(
+    let (photo, key): (PhotoId, String) = on_pool!(&app.db, pool => sqlx::query_as(
         "SELECT id, storage_key FROM booking_photos WHERE booking_id = $1")
         .bind(id).fetch_one(pool).await)
     .unwrap();

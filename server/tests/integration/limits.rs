@@ -5,8 +5,9 @@
 use crate::bookings::{cancel, create_listing, day, gear, member, pay, publish, request};
 use crate::common::{Backend, Response, TestApp};
 use crate::payments::count;
+use app::domain::BookingId;
+use app::domain::RequestKey;
 use axum::http::StatusCode;
-use uuid::Uuid;
 
 /// Asserts a 429 whose message holds every one of `sentences`.
 fn refused_with(response: &Response, sentences: &[&str]) {
@@ -37,14 +38,14 @@ async fn open_requests_are_bounded_per_renter(backend: Backend) {
             tents,
             day(offset),
             day(offset + 2),
-            Uuid::new_v4(),
+            RequestKey::new(),
         )
         .await;
         assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
-        open.push(serde_json::from_str::<Uuid>(&asked.body).unwrap());
+        open.push(serde_json::from_str::<BookingId>(&asked.body).unwrap());
     }
     let payments_before = count(&app, "SELECT COUNT(*) FROM sandbox_payments").await;
-    let third = request(&mut renter, tents, day(30), day(32), Uuid::new_v4()).await;
+    let third = request(&mut renter, tents, day(30), day(32), RequestKey::new()).await;
     refused_with(&third, &["You already have 2 requests waiting"]);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 2);
     assert_eq!(
@@ -62,12 +63,12 @@ async fn open_requests_are_bounded_per_renter(backend: Backend) {
         "nothing was asked of the card"
     );
     // An instant booking is answered at once, so it waits for nobody and is not refused.
-    let instant = request(&mut renter, kayak, day(30), day(32), Uuid::new_v4()).await;
+    let instant = request(&mut renter, kayak, day(30), day(32), RequestKey::new()).await;
     assert_eq!(instant.status, StatusCode::OK, "{}", instant.body);
     // Cancelling a waiting request makes room for another.
     let cancelled = cancel(&mut renter, open[0], "Plans changed").await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
-    let again = request(&mut renter, tents, day(30), day(32), Uuid::new_v4()).await;
+    let again = request(&mut renter, tents, day(30), day(32), RequestKey::new()).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
 }
 
@@ -83,12 +84,12 @@ async fn booking_requests_are_bounded_per_hour(backend: Backend) {
             tents,
             day(offset),
             day(offset + 2),
-            Uuid::new_v4(),
+            RequestKey::new(),
         )
         .await;
         assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     }
-    let third = request(&mut renter, tents, day(30), day(32), Uuid::new_v4()).await;
+    let third = request(&mut renter, tents, day(30), day(32), RequestKey::new()).await;
     refused_with(
         &third,
         &[
@@ -99,7 +100,7 @@ async fn booking_requests_are_bounded_per_hour(backend: Backend) {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 2);
     // Another account from the same address has allowances of its own (the address three
     // times one account's).
-    let theirs = request(&mut other, tents, day(30), day(32), Uuid::new_v4()).await;
+    let theirs = request(&mut other, tents, day(30), day(32), RequestKey::new()).await;
     assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
 }
 
@@ -113,7 +114,7 @@ async fn declined_cards_pause_payments_per_account_and_address(backend: Backend)
     let (_, tester) = member(&app, "Tess Tester").await;
     let mut tester = tester.coming_from("203.0.113.7");
     for _ in 0..2 {
-        let refused = pay(&mut tester, tent, dates, Uuid::new_v4(), DECLINED).await;
+        let refused = pay(&mut tester, tent, dates, RequestKey::new(), DECLINED).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
         assert!(
             refused.body.contains("Your card was declined"),
@@ -123,7 +124,7 @@ async fn declined_cards_pause_payments_per_account_and_address(backend: Backend)
     }
     let payments_before = count(&app, "SELECT COUNT(*) FROM sandbox_payments").await;
     // Past the allowance even a good card is not tried: the provider is not asked at all.
-    let paused = pay(&mut tester, tent, dates, Uuid::new_v4(), GOOD).await;
+    let paused = pay(&mut tester, tent, dates, RequestKey::new(), GOOD).await;
     refused_with(
         &paused,
         &["Card payments are paused for you", "Nothing was charged"],
@@ -136,7 +137,7 @@ async fn declined_cards_pause_payments_per_account_and_address(backend: Backend)
     // Another account at another address pays as usual.
     let (_, renter) = member(&app, "Rita Renter").await;
     let mut renter = renter.coming_from("192.0.2.44");
-    let booked = pay(&mut renter, tent, dates, Uuid::new_v4(), GOOD).await;
+    let booked = pay(&mut renter, tent, dates, RequestKey::new(), GOOD).await;
     assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
     // Fresh accounts at the tester's address are paused once the address has had three times
     // one account's declines.
@@ -148,7 +149,7 @@ async fn declined_cards_pause_payments_per_account_and_address(backend: Backend)
                 &mut fresh,
                 tent,
                 (day(40), day(41)),
-                Uuid::new_v4(),
+                RequestKey::new(),
                 DECLINED,
             )
             .await;
@@ -157,7 +158,7 @@ async fn declined_cards_pause_payments_per_account_and_address(backend: Backend)
     }
     let (_, last) = member(&app, "Tess Last").await;
     let mut last = last.coming_from("203.0.113.7");
-    let paused = pay(&mut last, tent, (day(40), day(41)), Uuid::new_v4(), GOOD).await;
+    let paused = pay(&mut last, tent, (day(40), day(41)), RequestKey::new(), GOOD).await;
     refused_with(&paused, &["Card payments are paused for you"]);
 }
 

@@ -3,6 +3,8 @@
 
 use crate::common::{png, Backend, TestApp, Visitor};
 use app::domain::GeoPoint;
+use app::domain::ListingId;
+use app::domain::UserId;
 use app::listings::manage::CHANGED_ELSEWHERE;
 use app::on_pool;
 use axum::http::StatusCode;
@@ -55,7 +57,7 @@ async fn signed_up<'a>(app: &'a TestApp, email: &str) -> Visitor<'a> {
     visitor
 }
 
-async fn create(visitor: &mut Visitor<'_>, overrides: &[(&str, &str)]) -> Uuid {
+async fn create(visitor: &mut Visitor<'_>, overrides: &[(&str, &str)]) -> ListingId {
     let response = post_listing(visitor, "/api/create_listing", &[], overrides).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()
@@ -345,7 +347,7 @@ async fn pausing_hides_a_listing_and_archiving_is_final(backend: Backend) {
 async fn upload(
     app: &TestApp,
     visitor: &Visitor<'_>,
-    listing: Uuid,
+    listing: ListingId,
     files: &[(&str, Vec<u8>)],
 ) -> crate::common::Response {
     let files: Vec<(&str, &str, &[u8])> = files
@@ -356,7 +358,7 @@ async fn upload(
     crate::common::post_files(app, visitor, &uri, "photos", &files).await
 }
 
-async fn photos_of(app: &TestApp, listing: Uuid) -> Vec<(Uuid, i64, String, String)> {
+async fn photos_of(app: &TestApp, listing: ListingId) -> Vec<(Uuid, i64, String, String)> {
     on_pool!(&app.db, pool => sqlx::query_as(
         "SELECT id, position, storage_key, variants FROM listing_photos WHERE listing_id = $1 ORDER BY position")
         .bind(listing).fetch_all(pool).await).unwrap()
@@ -488,7 +490,7 @@ async fn uploads_per_account_are_limited(backend: Backend) {
     );
 }
 
-async fn found(app: &TestApp, id: Uuid) -> bool {
+async fn found(app: &TestApp, id: ListingId) -> bool {
     app.get("/search?q=grigri")
         .await
         .body
@@ -496,7 +498,7 @@ async fn found(app: &TestApp, id: Uuid) -> bool {
 }
 
 /// The exact and the public position of a listing, as stored.
-async fn positions(app: &TestApp, id: Uuid) -> (GeoPoint, GeoPoint) {
+async fn positions(app: &TestApp, id: ListingId) -> (GeoPoint, GeoPoint) {
     let (lat, lon, plat, plon): (f64, f64, f64, f64) = on_pool!(&app.db, pool => sqlx::query_as(
         "SELECT latitude, longitude, public_latitude, public_longitude FROM listings WHERE id = $1")
         .bind(id).fetch_one(pool).await)
@@ -514,7 +516,7 @@ async fn positions(app: &TestApp, id: Uuid) -> (GeoPoint, GeoPoint) {
 }
 
 /// The distance search reports for listing `id` from `point`, and the JSON it came in.
-async fn searched_distance(app: &TestApp, id: Uuid, point: GeoPoint) -> (f64, String) {
+async fn searched_distance(app: &TestApp, id: ListingId, point: GeoPoint) -> (f64, String) {
     let near = format!("{:.5}, {:.5}", point.latitude, point.longitude);
     let query = format!(
         "/api/search?params[near]={}&params[radius_km]=25&params[sort]=distance&params[q]=grigri",
@@ -677,8 +679,8 @@ async fn uploads_under_way_are_bounded_and_leave_no_files() {
 
     // Two other accounts' uploads fill every place.
     let (one, two) = (
-        app.state.uploads.enter(Uuid::new_v4()).unwrap(),
-        app.state.uploads.enter(Uuid::new_v4()).unwrap(),
+        app.state.uploads.enter(UserId::new()).unwrap(),
+        app.state.uploads.enter(UserId::new()).unwrap(),
     );
     let refused = upload(&app, &owner, id, &[("b.png", png(640, 480))]).await;
     assert!(

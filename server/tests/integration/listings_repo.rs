@@ -2,7 +2,9 @@
 
 use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use app::accounts::model::{CurrentUser, Role};
+use app::domain::UnitId;
 use app::domain::{GeoPoint, RentalPeriod};
+use app::domain::{ListingId, UserId};
 use app::error::AppError;
 use app::listings::draft::ListingForm;
 use app::listings::manage::{self, BlockRequest};
@@ -50,13 +52,13 @@ async fn all_pages(db: &Db, params: &SearchParams) -> Vec<ListingCard> {
     }
 }
 
-fn ids(cards: &[ListingCard]) -> Vec<Uuid> {
+fn ids(cards: &[ListingCard]) -> Vec<ListingId> {
     cards.iter().map(|c| c.id).collect()
 }
 
 /// A member who owns seeded listings, as the services see them.
 async fn some_owner(db: &Db) -> CurrentUser {
-    let (id, name, email): (Uuid, String, String) = on_pool!(db, pool =>
+    let (id, name, email): (UserId, String, String) = on_pool!(db, pool =>
         sqlx::query_as("SELECT id, name, email FROM users ORDER BY id LIMIT 1").fetch_one(pool).await)
     .unwrap();
     CurrentUser {
@@ -77,7 +79,7 @@ fn actor(user: &CurrentUser) -> app::request::Caller {
 }
 
 /// Publishes a listing in Berlin built from `change` applied to a valid form.
-async fn publish(db: &Db, owner: &CurrentUser, change: impl FnOnce(&mut ListingForm)) -> Uuid {
+async fn publish(db: &Db, owner: &CurrentUser, change: impl FnOnce(&mut ListingForm)) -> ListingId {
     let mut form = ListingForm {
         title: "Test listing".into(),
         description: "A listing made by a test, with enough words to describe it.".into(),
@@ -102,7 +104,7 @@ async fn pages_cover_every_listing_once_in_each_order(backend: Backend) {
             ..Default::default()
         };
         let cards = all_pages(&app.db, &params).await;
-        let unique: HashSet<Uuid> = ids(&cards).into_iter().collect();
+        let unique: HashSet<ListingId> = ids(&cards).into_iter().collect();
         assert_eq!(cards.len(), SEEDED_LISTINGS, "{sort}");
         assert_eq!(unique.len(), SEEDED_LISTINGS, "{sort}: no listing twice");
         let prices: Vec<i64> = cards.iter().map(|c| c.price_per_day.minor).collect();
@@ -143,7 +145,7 @@ async fn pages_neither_repeat_nor_skip_while_listings_are_added(backend: Backend
     let app = TestApp::spawn(backend).await;
     let owner = some_owner(&app.db).await;
     for sort in ["newest", "price"] {
-        let before: HashSet<Uuid> = ids(&all_pages(&app.db, &SearchParams::default()).await)
+        let before: HashSet<ListingId> = ids(&all_pages(&app.db, &SearchParams::default()).await)
             .into_iter()
             .collect();
         let mut params = SearchParams {
@@ -165,7 +167,7 @@ async fn pages_neither_repeat_nor_skip_while_listings_are_added(backend: Backend
                 None => break,
             }
         }
-        let unique: HashSet<Uuid> = seen.iter().copied().collect();
+        let unique: HashSet<ListingId> = seen.iter().copied().collect();
         assert_eq!(unique.len(), seen.len(), "{sort}: a listing came twice");
         assert!(before.is_subset(&unique), "{sort}: a listing was skipped");
     }
@@ -332,7 +334,7 @@ async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
 
 async fn radius_search_finds_what_is_near_closest_first(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let rows: Vec<(Uuid, f64, f64)> = on_pool!(&app.db, pool =>
+    let rows: Vec<(ListingId, f64, f64)> = on_pool!(&app.db, pool =>
         sqlx::query_as("SELECT id, public_latitude, public_longitude FROM listings").fetch_all(pool).await)
     .unwrap();
     for (place, radius) in [("Berlin", "25"), ("London", "100"), ("52.37, 4.90", "50")] {
@@ -344,7 +346,7 @@ async fn radius_search_finds_what_is_near_closest_first(backend: Backend) {
         };
         let search = search_for(params.clone());
         let near = search.near.unwrap();
-        let expected: HashSet<Uuid> = rows
+        let expected: HashSet<ListingId> = rows
             .iter()
             .filter(|(_, lat, lon)| {
                 near.squared_degrees(&GeoPoint {
@@ -385,10 +387,10 @@ async fn availability_counts_blocks_buffers_lead_time_and_length(backend: Backen
     })
     .await;
     let day = |d: u32| NaiveDate::from_ymd_opt(2026, 7, d).unwrap();
-    let units: Vec<Uuid> = on_pool!(&app.db, pool =>
+    let units: Vec<UnitId> = on_pool!(&app.db, pool =>
         sqlx::query_scalar("SELECT id FROM listing_units WHERE listing_id = $1 ORDER BY label").bind(id).fetch_all(pool).await)
     .unwrap();
-    let block = |unit: Option<Uuid>, from: u32, to: u32| BlockRequest {
+    let block = |unit: Option<UnitId>, from: u32, to: u32| BlockRequest {
         unit,
         period: RentalPeriod::new(day(from), day(to)).unwrap(),
         note: String::new(),
@@ -466,7 +468,7 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     assert!((1..=3).contains(&detail.photos.len()));
     assert_eq!(detail.photos.first(), card.photo.as_ref());
     assert!(!detail.owner.name.is_empty());
-    let missing = repo::detail(&app.db, Uuid::new_v4(), now, 1_000).await;
+    let missing = repo::detail(&app.db, ListingId::new(), now, 1_000).await;
     assert_eq!(missing.unwrap_err(), app::error::AppError::NotFound);
 }
 

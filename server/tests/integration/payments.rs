@@ -6,6 +6,8 @@
 use crate::bookings::{booked, cancel, day, event_kinds, gear, member, pay, publish, status_of};
 use crate::common::{Backend, Response, TestApp, Visitor};
 use app::domain::ledger::Position;
+use app::domain::BookingId;
+use app::domain::RequestKey;
 use app::on_pool;
 use app::payments::gateway::Operation;
 use app::payments::sandbox::Fault;
@@ -22,7 +24,7 @@ fn charge(days: i64) -> i64 {
     DAILY * days + DAILY * days / 10
 }
 
-pub(crate) async fn position(app: &TestApp, booking: Uuid) -> Position {
+pub(crate) async fn position(app: &TestApp, booking: BookingId) -> Position {
     let entries = app::payments::ledger::entries(&app.db, booking)
         .await
         .unwrap();
@@ -46,7 +48,7 @@ pub(crate) async fn assert_reconciled(app: &TestApp) {
     );
 }
 
-async fn accept(owner: &mut Visitor<'_>, id: Uuid) -> Response {
+async fn accept(owner: &mut Visitor<'_>, id: BookingId) -> Response {
     owner
         .post("/api/accept_booking", &[("id", &id.to_string())])
         .await
@@ -118,7 +120,7 @@ async fn declined_cards_and_bad_numbers_book_nothing(backend: Backend) {
         ("4000 0000 0000 9995", "insufficient funds"),
         ("4242 4242 4242 4241", "Enter the card number as printed"),
     ] {
-        let refused = pay(&mut renter, tent, dates, Uuid::new_v4(), card).await;
+        let refused = pay(&mut renter, tent, dates, RequestKey::new(), card).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
         assert!(refused.body.contains(says), "{}", refused.body);
         assert!(refused.body.contains("card_number"), "{}", refused.body);
@@ -154,7 +156,7 @@ async fn an_outage_charges_nothing_and_says_so(backend: Backend) {
         &mut renter,
         tent,
         (day(20), day(23)),
-        Uuid::new_v4(),
+        RequestKey::new(),
         "4242424242424242",
     )
     .await;
@@ -175,7 +177,7 @@ async fn an_outage_charges_nothing_and_says_so(backend: Backend) {
     );
     // The provider is back: the same form books.
     app.state.payments.inner().faults().set_outage(false);
-    let key = Uuid::new_v4();
+    let key = RequestKey::new();
     let booked = pay(
         &mut renter,
         tent,
@@ -254,7 +256,7 @@ async fn a_checkout_sent_again_after_a_failed_hold_books_on_a_live_authorisation
     // The charge is authorised, then every try of the deposit hold gets no answer.
     faults.fail_next(Operation::Authorize, Fault::Pass, 1);
     faults.fail_next(Operation::Authorize, Fault::Before, 3);
-    let key = Uuid::new_v4();
+    let key = RequestKey::new();
     let dates = (day(20), day(23));
     let failed = pay(&mut renter, tent, dates, key, "4242424242424242").await;
     assert_eq!(
@@ -275,7 +277,7 @@ async fn a_checkout_sent_again_after_a_failed_hold_books_on_a_live_authorisation
     // The renter sends the same form again.
     let booked = pay(&mut renter, tent, dates, key, "4242424242424242").await;
     assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
-    let id: Uuid = serde_json::from_str(&booked.body).unwrap();
+    let id: BookingId = serde_json::from_str(&booked.body).unwrap();
     assert_eq!(accept(&mut owner, id).await.status, StatusCode::OK);
     assert_eq!(status_of(&app, id).await, "paid");
     assert_reconciled(&app).await;
@@ -323,7 +325,7 @@ async fn a_payment_sent_twice_at_once_charges_once(backend: Backend) {
     let (_, renter) = member(&app, "Rita Renter").await;
     let cookie = renter.cookie.clone().unwrap();
     let lamp = publish(&mut owner, "Lantern", gear(3, false, 0)).await;
-    let key = Uuid::new_v4();
+    let key = RequestKey::new();
     let answers = futures_util::future::join_all((0..5).map(|_| {
         let mut renter = app.visitor_with_cookie(&cookie);
         async move { pay(&mut renter, lamp, (day(5), day(7)), key, "4242424242424242").await }
@@ -510,7 +512,7 @@ async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: B
         &mut renter,
         tent,
         (day(30), day(32)),
-        Uuid::new_v4(),
+        RequestKey::new(),
         "4242424242424242",
     )
     .await;

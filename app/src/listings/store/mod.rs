@@ -4,14 +4,14 @@
 
 pub mod read;
 
+use crate::domain::{BlockId, ListingId, PhotoId, UnitId, UserId};
 use crate::domain::{GeoPoint, RentalPeriod};
 use crate::listings::draft::ListingDraft;
 use crate::listings::model::ListingStatus;
-use crate::store::{Db, StoredText, Tx};
+use crate::store::{Db, Reserved, StoredText, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
-use uuid::Uuid;
 
 impl Tx {
     /// Holds listing `id` until the transaction ends and answers its status (`None`: no such
@@ -19,7 +19,7 @@ impl Tx {
     /// blocks, extensions, replay's rewrite), so on PostgreSQL they queue on its row instead
     /// of racing for the same free unit; a writer that also holds a booking takes the listing
     /// first. SQLite's one writer at a time holds everything already.
-    pub async fn lock_listing(&mut self, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    pub async fn lock_listing(&mut self, id: ListingId) -> Result<Option<String>, sqlx::Error> {
         let sql = format!(
             "SELECT status FROM listings WHERE id = $1{}",
             self.dialect().lock_rows()
@@ -96,12 +96,12 @@ fn bind_draft<'q, DB: sqlx::Database>(
 }
 
 /// A unit of a listing as its edit plans it: id, label, active, upcoming bookings.
-pub(super) type UnitRow = (Uuid, String, bool, i64);
+pub(super) type UnitRow = (UnitId, String, bool, i64);
 
 /// One of the owner's listings as their list shows it.
 #[derive(FromRow)]
 pub(super) struct OwnerRow {
-    pub(super) id: Uuid,
+    pub(super) id: ListingId,
     pub(super) title: String,
     pub(super) status: String,
     pub(super) currency: String,
@@ -116,7 +116,7 @@ pub(super) struct OwnerRow {
 /// A photo to record: its id, where its shown size is stored, its size, alt text and every
 /// size as `srcset` wants them.
 pub(super) struct NewPhoto<'a> {
-    pub(super) id: Uuid,
+    pub(super) id: PhotoId,
     pub(super) key: &'a str,
     pub(super) width: u32,
     pub(super) height: u32,
@@ -124,17 +124,11 @@ pub(super) struct NewPhoto<'a> {
     pub(super) variants: String,
 }
 
-/// What recording an owner's block did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Blocked {
-    Done,
-    /// Another reservation holds some of the days (PostgreSQL's exclusion constraint).
-    Clashed,
-}
-
 impl Db {
     /// Listings an older version stored without a public position: id and exact position.
-    pub(super) async fn unplaced_listings(&self) -> Result<Vec<(Uuid, f64, f64)>, sqlx::Error> {
+    pub(super) async fn unplaced_listings(
+        &self,
+    ) -> Result<Vec<(ListingId, f64, f64)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT id, latitude, longitude FROM listings WHERE public_latitude IS NULL")
             .fetch_all(pool).await)
@@ -143,7 +137,7 @@ impl Db {
     /// Gives listing `id` its public position, unless it has one; answers whether it did.
     pub(super) async fn place_listing(
         &self,
-        id: Uuid,
+        id: ListingId,
         public: GeoPoint,
     ) -> Result<bool, sqlx::Error> {
         let placed = on_pool!(self, pool => sqlx::query(
@@ -155,7 +149,10 @@ impl Db {
     }
 
     /// The time zone of `owner`'s account.
-    pub(super) async fn owner_time_zone(&self, owner: Uuid) -> Result<Option<String>, sqlx::Error> {
+    pub(super) async fn owner_time_zone(
+        &self,
+        owner: UserId,
+    ) -> Result<Option<String>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
             .bind(owner).fetch_optional(pool).await)
     }
@@ -170,14 +167,14 @@ impl Db {
     /// Listing `id`'s owner and status.
     pub(super) async fn owner_and_status(
         &self,
-        id: Uuid,
-    ) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+        id: ListingId,
+    ) -> Result<Option<(UserId, String)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as("SELECT owner_id, status FROM listings WHERE id = $1")
             .bind(id).fetch_optional(pool).await)
     }
 
     /// The owner's listings, archived ones last, newest first within each group.
-    pub(super) async fn owner_rows(&self, owner: Uuid) -> Result<Vec<OwnerRow>, sqlx::Error> {
+    pub(super) async fn owner_rows(&self, owner: UserId) -> Result<Vec<OwnerRow>, sqlx::Error> {
         const SQL: &str = "SELECT l.id, l.title, l.status, l.currency, l.daily_price_minor, \
                 (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) \
                     AS units, \
@@ -194,7 +191,7 @@ impl Db {
     /// How many photos listing `id` has, and its title.
     pub(super) async fn photo_count_and_title(
         &self,
-        id: Uuid,
+        id: ListingId,
     ) -> Result<(i64, String), sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM listing_photos WHERE listing_id = $1), title \
@@ -207,7 +204,7 @@ impl Tx {
     /// How many listings `owner` published after `since`, and when the oldest of them was.
     pub(super) async fn published_since(
         &mut self,
-        owner: Uuid,
+        owner: UserId,
         since: DateTime<Utc>,
     ) -> Result<(i64, Option<DateTime<Utc>>), sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
@@ -218,7 +215,7 @@ impl Tx {
     /// Inserts listing `id` of `owner` from `draft`, published, at `public` for searchers.
     pub(super) async fn insert_listing(
         &mut self,
-        (id, owner): (Uuid, Uuid),
+        (id, owner): (ListingId, UserId),
         draft: &ListingDraft,
         time_zone: &str,
         public: GeoPoint,
@@ -246,7 +243,7 @@ impl Tx {
     /// saving other fields never gives searchers a fresh sample.
     pub(super) async fn update_listing(
         &mut self,
-        (id, version): (Uuid, i64),
+        (id, version): (ListingId, i64),
         draft: &ListingDraft,
         time_zone: &str,
         public: GeoPoint,
@@ -274,7 +271,7 @@ impl Tx {
     /// Listing `id`'s units, each with its bookings not over by `today`.
     pub(super) async fn units_of(
         &mut self,
-        id: Uuid,
+        id: ListingId,
         today: NaiveDate,
     ) -> Result<Vec<UnitRow>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
@@ -287,7 +284,7 @@ impl Tx {
 
     pub(super) async fn set_unit_active(
         &mut self,
-        unit: Uuid,
+        unit: UnitId,
         active: bool,
     ) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("UPDATE listing_units SET active = $1 WHERE id = $2")
@@ -297,14 +294,14 @@ impl Tx {
 
     pub(super) async fn add_unit(
         &mut self,
-        listing: Uuid,
+        listing: ListingId,
         label: &str,
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query(
                 "INSERT INTO listing_units (id, listing_id, label, active, created_at) \
                  VALUES ($1, $2, $3, TRUE, $4)")
-            .bind(Uuid::new_v4()).bind(listing).bind(label).bind(now)
+            .bind(UnitId::new()).bind(listing).bind(label).bind(now)
             .execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
     }
@@ -312,7 +309,7 @@ impl Tx {
     /// Moves listing `id` from status `from` to `to`; false when it was no longer `from`.
     pub(super) async fn change_listing_status(
         &mut self,
-        id: Uuid,
+        id: ListingId,
         (from, to): (&str, &str),
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
@@ -327,9 +324,9 @@ impl Tx {
     /// The active units of `listing` (only `unit` when given): id and label.
     pub(super) async fn active_units(
         &mut self,
-        listing: Uuid,
-        unit: Option<Uuid>,
-    ) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+        listing: ListingId,
+        unit: Option<UnitId>,
+    ) -> Result<Vec<(UnitId, String)>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
                 "SELECT id, label FROM listing_units WHERE listing_id = $1 AND active \
                  AND ($2 IS NULL OR id = $2) ORDER BY label")
@@ -339,7 +336,7 @@ impl Tx {
     /// How many reservations hold `unit` on a day of `period`.
     pub(super) async fn reservations_on(
         &mut self,
-        unit: Uuid,
+        unit: UnitId,
         period: RentalPeriod,
     ) -> Result<i64, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_scalar(
@@ -351,31 +348,24 @@ impl Tx {
     /// Blocks `period` on `unit` of `listing`, with the owner's `note`.
     pub(super) async fn add_block(
         &mut self,
-        (listing, unit): (Uuid, Uuid),
+        (listing, unit): (ListingId, UnitId),
         period: RentalPeriod,
         note: &str,
-        (by, now): (Uuid, DateTime<Utc>),
-    ) -> Result<Blocked, sqlx::Error> {
-        let added = on_tx!(self, conn => sqlx::query(
+        (by, now): (UserId, DateTime<Utc>),
+    ) -> Result<Reserved, sqlx::Error> {
+        Reserved::of(on_tx!(self, conn => sqlx::query(
                 "INSERT INTO reservations (id, listing_id, unit_id, kind, starts_on, ends_on, \
                  note, created_by, created_at) VALUES ($1, $2, $3, 'block', $4, $5, $6, $7, $8)")
-            .bind(Uuid::new_v4()).bind(listing).bind(unit).bind(period.from()).bind(period.to())
+            .bind(BlockId::new()).bind(listing).bind(unit).bind(period.from()).bind(period.to())
             .bind(note).bind(by).bind(now)
-            .execute(conn).await.map(|done| done.rows_affected()));
-        match added {
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23P01") => {
-                Ok(Blocked::Clashed)
-            }
-            Err(error) => Err(error),
-            Ok(_) => Ok(Blocked::Done),
-        }
+            .execute(conn).await.map(|_| ())))
     }
 
     /// Removes block `block` of `listing` (never a booking); false when there is none.
     pub(super) async fn remove_block(
         &mut self,
-        listing: Uuid,
-        block: Uuid,
+        listing: ListingId,
+        block: BlockId,
     ) -> Result<bool, sqlx::Error> {
         let removed = on_tx!(self, conn => sqlx::query(
                 "DELETE FROM reservations WHERE id = $1 AND listing_id = $2 AND kind = 'block'")
@@ -386,7 +376,7 @@ impl Tx {
     /// How many photos `listing` has, and the position after its last.
     pub(super) async fn photo_count_and_next(
         &mut self,
-        listing: Uuid,
+        listing: ListingId,
     ) -> Result<(i64, i64), sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(MAX(position) + 1, 0) FROM listing_photos \
@@ -397,7 +387,7 @@ impl Tx {
     /// Records `photo` of `listing` at `position`.
     pub(super) async fn add_photo(
         &mut self,
-        listing: Uuid,
+        listing: ListingId,
         position: i64,
         photo: &NewPhoto<'_>,
         now: DateTime<Utc>,
@@ -417,8 +407,8 @@ impl Tx {
     /// its storage key and variants, or `None` when there is no such photo.
     pub(super) async fn remove_photo(
         &mut self,
-        listing: Uuid,
-        photo: Uuid,
+        listing: ListingId,
+        photo: PhotoId,
     ) -> Result<Option<(String, String)>, sqlx::Error> {
         on_tx!(self, conn => {
             let row: Option<(String, String, i64)> = sqlx::query_as(
@@ -429,7 +419,7 @@ impl Tx {
                 return Ok(None);
             };
             // One row at a time, lowest first, so (listing, position) stays unique throughout.
-            let later: Vec<Uuid> = sqlx::query_scalar(
+            let later: Vec<PhotoId> = sqlx::query_scalar(
                 "SELECT id FROM listing_photos WHERE listing_id = $1 AND position > $2 \
                  ORDER BY position")
                 .bind(listing).bind(position).fetch_all(&mut *conn).await?;
@@ -445,8 +435,8 @@ impl Tx {
     /// already, `None` when there is no such photo.
     pub(super) async fn move_photo_earlier(
         &mut self,
-        listing: Uuid,
-        photo: Uuid,
+        listing: ListingId,
+        photo: PhotoId,
     ) -> Result<Option<bool>, sqlx::Error> {
         on_tx!(self, conn => {
             let position: Option<i64> = sqlx::query_scalar(
@@ -471,14 +461,14 @@ impl Tx {
 }
 
 /// A unit's held days as the calendar feed reads them: unit, first day, day after the last.
-pub(super) type HeldDays = (Uuid, NaiveDate, NaiveDate);
+pub(super) type HeldDays = (UnitId, NaiveDate, NaiveDate);
 
 impl Db {
     /// The secret of listing `id`'s calendar feed: `fresh` when it had none, or always when
     /// `renew` (the old address then stops working at once).
     pub(super) async fn calendar_token(
         &self,
-        id: Uuid,
+        id: ListingId,
         fresh: &str,
         renew: bool,
     ) -> Result<Option<String>, sqlx::Error> {
@@ -498,13 +488,16 @@ impl Db {
     pub(super) async fn listing_of_calendar(
         &self,
         token: &str,
-    ) -> Result<Option<(Uuid, String, String)>, sqlx::Error> {
+    ) -> Result<Option<(ListingId, String, String)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
                 "SELECT id, time_zone, status FROM listings WHERE calendar_token = $1")
             .bind(token).fetch_optional(pool).await)
     }
 
-    pub(super) async fn listing_time_zone(&self, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    pub(super) async fn listing_time_zone(
+        &self,
+        id: ListingId,
+    ) -> Result<Option<String>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar("SELECT time_zone FROM listings WHERE id = $1")
             .bind(id).fetch_optional(pool).await)
     }
@@ -512,7 +505,7 @@ impl Db {
     /// How many active units listing `id` has, and what holds them on `[first, last)`.
     pub(super) async fn held_days(
         &self,
-        id: Uuid,
+        id: ListingId,
         (first, last): (NaiveDate, NaiveDate),
     ) -> Result<(i64, Vec<HeldDays>), sqlx::Error> {
         on_pool!(self, pool => {
@@ -534,7 +527,7 @@ impl Db {
     pub async fn active_listings_and_owners(
         &self,
         limit: i64,
-    ) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
+    ) -> Result<Vec<(ListingId, UserId)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
                 "SELECT id, owner_id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1")
             .bind(limit).fetch_all(pool).await)

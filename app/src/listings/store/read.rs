@@ -2,6 +2,7 @@
 //! (see `crate::store`); searches are assembled with sqlx's `QueryBuilder`.
 
 use crate::domain::places::rounded_distance_km;
+use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId};
 use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
 use crate::listings::draft::ListingForm;
@@ -17,7 +18,6 @@ use crate::on_pool;
 use crate::store::{Db, Dialect};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
-use uuid::Uuid;
 
 pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
     const SQL: &str = "SELECT c.slug, c.name, c.description, COUNT(l.id) AS listing_count \
@@ -62,7 +62,7 @@ where
     bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    ListingId: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     fn new(dialect: Dialect, start: &str) -> Self {
         SearchSql {
@@ -355,7 +355,7 @@ fn stem(term: &str) -> &str {
 
 #[derive(FromRow)]
 struct CardRow {
-    id: Uuid,
+    id: ListingId,
     title: String,
     city: String,
     category_name: String,
@@ -560,7 +560,7 @@ impl PriceColumns {
 
 #[derive(FromRow)]
 struct DetailRow {
-    id: Uuid,
+    id: ListingId,
     title: String,
     description: String,
     brand: String,
@@ -596,7 +596,7 @@ pub fn local_today(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {
 /// archived or gone.
 pub async fn detail(
     db: &Db,
-    id: Uuid,
+    id: ListingId,
     now: DateTime<Utc>,
     service_fee_bps: u32,
 ) -> Result<ListingDetail, AppError> {
@@ -623,7 +623,7 @@ pub async fn detail(
     let first = now.date_naive() - chrono::Days::new(1);
     let last = first + chrono::Days::new(crate::domain::availability::CALENDAR_DAYS + 2);
     type Photo = (String, String, String);
-    type Taken = (Uuid, NaiveDate, NaiveDate);
+    type Taken = (UnitId, NaiveDate, NaiveDate);
     let (row, photos, taken): (Option<DetailRow>, Vec<Photo>, Vec<Taken>) = on_pool!(db, pool => {
         let row = sqlx::query_as(LISTING_SQL).bind(id).fetch_optional(pool).await?;
         let photos = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
@@ -681,7 +681,7 @@ pub async fn detail(
             .unwrap_or_default(),
         unavailable,
         buffer_days: row.buffer_days,
-        booking_key: Uuid::new_v4(),
+        booking_key: RequestKey::new(),
     })
 }
 
@@ -767,7 +767,7 @@ impl EditRow {
 
 /// The stored listing as its edit form shows it, with units, photos and blocks ending after
 /// `today`. Who may see it is the caller's check (`manage::for_edit`).
-pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdit, AppError> {
+pub async fn edit_view(db: &Db, id: ListingId, today: NaiveDate) -> Result<ListingEdit, AppError> {
     const LISTING_SQL: &str = "SELECT l.version, l.status, l.title, l.description, l.category_slug, \
             l.condition, l.brand, l.model, l.currency, l.daily_price_minor, l.weekly_price_minor, \
             l.monthly_price_minor, l.deposit_minor, l.late_fee_minor, \
@@ -785,8 +785,8 @@ pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdi
          ORDER BY r.starts_on, u.label";
     let (row, units, photos, blocks) = on_pool!(db, pool => {
         let row: Option<EditRow> = sqlx::query_as(LISTING_SQL).bind(id).fetch_optional(pool).await?;
-        let units: Vec<(Uuid, String)> = sqlx::query_as(UNITS_SQL).bind(id).fetch_all(pool).await?;
-        let photos: Vec<(Uuid, String, String, String)> = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
+        let units: Vec<(UnitId, String)> = sqlx::query_as(UNITS_SQL).bind(id).fetch_all(pool).await?;
+        let photos: Vec<(PhotoId, String, String, String)> = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
         let blocks = sqlx::query_as(BLOCKS_SQL).bind(id).bind(today).fetch_all(pool).await?;
         (row, units, photos, blocks)
     });
@@ -812,7 +812,7 @@ pub async fn edit_view(db: &Db, id: Uuid, today: NaiveDate) -> Result<ListingEdi
 }
 
 /// Blocks and unit labels as the edit page lists them.
-fn block_rows(rows: Vec<(Uuid, Uuid, String, NaiveDate, NaiveDate, String)>) -> Vec<BlockRow> {
+fn block_rows(rows: Vec<(BlockId, UnitId, String, NaiveDate, NaiveDate, String)>) -> Vec<BlockRow> {
     rows.into_iter()
         .map(|(id, unit_id, unit_label, from, to, note)| BlockRow {
             id,
@@ -825,7 +825,7 @@ fn block_rows(rows: Vec<(Uuid, Uuid, String, NaiveDate, NaiveDate, String)>) -> 
         .collect()
 }
 
-fn unit_refs(rows: Vec<(Uuid, String)>) -> Vec<UnitRef> {
+fn unit_refs(rows: Vec<(UnitId, String)>) -> Vec<UnitRef> {
     rows.into_iter()
         .map(|(id, label)| UnitRef { id, label })
         .collect()

@@ -1,6 +1,7 @@
 //! `TestApp`: the real router over a fresh database of either backend, seeded with demo data,
 //! called in-process. Each test gets its own SQLite file or PostgreSQL database.
 
+use app::domain::UserId;
 use app::store::Db;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -444,7 +445,7 @@ pub async fn post_files(
     app.request(request.body(Body::from(body)).unwrap()).await
 }
 
-pub async fn user_id(db: &Db, email: &str) -> Uuid {
+pub async fn user_id(db: &Db, email: &str) -> UserId {
     app::on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_one(pool)
@@ -463,7 +464,7 @@ pub async fn audit_count(db: &Db, kind: &str) -> i64 {
 
 /// A member signed in through a session written straight into the database (see
 /// `gearshare::seed::member_with_session`): for tests that need many members at once.
-pub async fn signed_in_member(db: &Db, name: &str) -> (Uuid, String) {
+pub async fn signed_in_member(db: &Db, name: &str) -> (UserId, String) {
     gearshare::seed::member_with_session(db, name, chrono::Utc::now())
         .await
         .expect("create a member")
