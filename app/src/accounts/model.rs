@@ -180,12 +180,10 @@ impl Role {
         }
     }
 
-    pub fn from_db(text: &str) -> Self {
-        if text == "admin" {
-            Role::Admin
-        } else {
-            Role::Member
-        }
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Member, Self::Admin]
+            .into_iter()
+            .find(|role| role.as_str() == text)
     }
 }
 
@@ -273,13 +271,12 @@ pub struct AuditEntry {
 
 /// A row of the admin's user list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct UserRow {
     pub id: UserId,
     pub name: String,
     pub email: String,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: AccountStatus,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

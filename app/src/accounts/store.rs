@@ -11,7 +11,7 @@ use crate::domain::{ListingId, UserId};
 use crate::error::AppError;
 use crate::events::{NewEvent, Stream};
 use crate::secrets::{KeyId, Keys, Sealed};
-use crate::store::{Db, Tx};
+use crate::store::{Db, Text, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -68,7 +68,15 @@ pub struct LoginRecord {
     pub two_factor_on: bool,
 }
 
-type LoginRow = (UserId, String, String, String, String, Option<String>, bool);
+type LoginRow = (
+    UserId,
+    String,
+    String,
+    Text<Role>,
+    Text<AccountStatus>,
+    Option<String>,
+    bool,
+);
 
 const LOGIN_COLUMNS: &str =
     "id, name, email, role, status, password_hash, totp_enabled_at IS NOT NULL";
@@ -79,10 +87,10 @@ fn login_record((id, name, email, role, status, hash, two_factor_on): LoginRow) 
             id,
             name,
             email,
-            role: Role::from_db(&role),
+            role: role.0,
             two_factor_on,
         },
-        active: AccountStatus::parse(&status) == Some(AccountStatus::Active),
+        active: status.0 == AccountStatus::Active,
         password_hash: hash.map(PasswordHashText::from_db),
         two_factor_on,
     }
@@ -607,7 +615,15 @@ pub async fn list_users(db: &Db, query: &str, offset: i64) -> Result<Vec<UserRow
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    Ok(on_pool!(db, pool => sqlx::query_as(
+    type Row = (
+        UserId,
+        String,
+        String,
+        Text<Role>,
+        Text<AccountStatus>,
+        DateTime<Utc>,
+    );
+    let rows: Vec<Row> = on_pool!(db, pool => sqlx::query_as(
         "SELECT id, name, email, role, status, created_at FROM users \
          WHERE status <> 'deleted' AND (lower(name) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\') \
          ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
@@ -616,7 +632,18 @@ pub async fn list_users(db: &Db, query: &str, offset: i64) -> Result<Vec<UserRow
     .bind(USERS_PAGE)
     .bind(offset)
     .fetch_all(pool)
-    .await)?)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, email, role, status, created_at)| UserRow {
+            id,
+            name,
+            email,
+            role: role.0,
+            status: status.0,
+            created_at,
+        })
+        .collect())
 }
 
 pub async fn admin_overview(db: &Db) -> Result<AdminOverview, AppError> {
@@ -881,3 +908,6 @@ impl Db {
         Ok(())
     }
 }
+
+crate::stored_text!(Role, "role");
+crate::stored_text!(AccountStatus, "account status");

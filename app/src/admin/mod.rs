@@ -82,14 +82,14 @@ fn UserTable(users: Vec<UserRow>, suspend: ServerAction<AdminSetSuspended>) -> i
     let rows = users
         .into_iter()
         .map(|user| {
-            let suspended = AccountStatus::parse(&user.status) == Some(AccountStatus::Suspended);
+            let suspended = user.status == AccountStatus::Suspended;
             let (label, to) = if suspended { ("Reinstate", "false") } else { ("Suspend", "true") };
             view! {
                 <tr class="border-t border-slate-200">
                     <td class="py-2 pr-4">{user.name.clone()}</td>
                     <td class="py-2 pr-4">{user.email}</td>
-                    <td class="py-2 pr-4">{user.role}</td>
-                    <td class="py-2 pr-4">{user.status}</td>
+                    <td class="py-2 pr-4">{user.role.as_str()}</td>
+                    <td class="py-2 pr-4">{user.status.as_str()}</td>
                     <td class="py-2 pr-4">{user.created_at.date_naive().to_string()}</td>
                     <td class="py-2">
                         <ActionForm action=suspend>

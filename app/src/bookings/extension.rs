@@ -13,7 +13,9 @@ use super::service::{
 };
 use super::settle::SETTLE_JOB;
 use crate::accounts::model::CurrentUser;
-use crate::domain::booking::{decide, evolve, extendable, Booking, Command, ExtensionMark};
+use crate::domain::booking::{
+    decide, evolve, extendable, Booking, Command, ExtensionMark, Refusal,
+};
 use crate::domain::card::Card;
 use crate::domain::extension::{price_extension, Extension, ExtensionError};
 use crate::domain::ledger::{target, EntryKind};
@@ -48,35 +50,111 @@ fn wanted_days(booking: &Booking, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     )
 }
 
-/// The refusal when another booking or an owner's block holds the unit from `first_taken`,
-/// with the latest return day that would still fit.
-fn taken(booking: &Booking, first_taken: NaiveDate) -> AppError {
-    let latest = first_taken - Duration::days(booking.terms.buffer_days);
-    let from = day_text(first_taken);
-    AppError::Conflict(if latest > booking.terms.period.to() {
-        format!(
-            "Your unit is not available from {from}, so you can extend until {} at the latest.",
-            day_text(latest)
-        )
-    } else {
-        format!("Your unit is not available from {from}, so this booking can't be extended.")
-    })
-}
-
-/// The form's key came back with another day: a stale or altered form, answered no.
-fn form_used_for(mark: &ExtensionMark, request: &ExtensionRequest) -> Result<(), AppError> {
-    if mark.to == request.to {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(FORM_USED.into()))
-    }
+/// Why an extension extended nothing. Callers decide by the variant; people read it as an
+/// [`AppError`].
+#[derive(Debug)]
+pub enum ExtendError {
+    /// The renter's own booking only: its other parties may look at it but not extend it.
+    NotRenters,
+    /// No such booking, for this renter (anyone else learns nothing), or no such listing.
+    Missing,
+    /// The booking's state refuses it (not picked up yet, already returned, …).
+    Refused(Refusal),
+    /// The owner paused the listing.
+    Paused,
+    /// The new return day breaks the listing's rules: said next to the field.
+    Dates(ExtensionError),
+    /// Another booking or an owner's block holds the unit from `from`; `latest` is the last
+    /// return day that would still fit, if any is later than today's.
+    Taken {
+        from: NaiveDate,
+        latest: Option<NaiveDate>,
+    },
+    /// PostgreSQL's exclusion constraint refused the grown reservation, and a read now no
+    /// longer sees what held the days.
+    Clashed,
+    /// The extension costs something and the form had no card.
+    NoCard,
+    /// The form's key was used before for another return day.
+    FormUsed,
+    /// Another window extended the booking between this one's price and its payment.
+    ExtendedMeanwhile,
+    /// The owner changed the price between the quote and the payment.
+    PriceChanged,
+    /// The card was declined, the provider failed, or the database did.
+    Failed(AppError),
 }
 
 /// Another window extended the booking between this one's price and its payment.
 const EXTENDED_MEANWHILE: &str = "This booking was extended meanwhile, in another window, and nothing was charged. Reload to see its dates and price.";
 
-fn extension_problem(error: ExtensionError) -> AppError {
-    AppError::validation(error.field().unwrap_or("booking"), error.to_string())
+impl From<ExtendError> for AppError {
+    fn from(error: ExtendError) -> Self {
+        match error {
+            ExtendError::NotRenters => AppError::Forbidden,
+            ExtendError::Missing => AppError::NotFound,
+            ExtendError::Refused(refusal) => refused(refusal),
+            ExtendError::Paused => AppError::Conflict(
+                "The owner has paused this listing, so it can't be extended now. Ask the owner."
+                    .into(),
+            ),
+            ExtendError::Dates(problem) => {
+                AppError::validation(problem.field().unwrap_or("booking"), problem.to_string())
+            }
+            ExtendError::Taken { from, latest } => {
+                let from = day_text(from);
+                AppError::Conflict(match latest {
+                    Some(latest) => format!(
+                        "Your unit is not available from {from}, so you can extend until {} at the latest.",
+                        day_text(latest)
+                    ),
+                    None => format!(
+                        "Your unit is not available from {from}, so this booking can't be extended."
+                    ),
+                })
+            }
+            ExtendError::Clashed => AppError::Conflict(CLASH.into()),
+            ExtendError::NoCard => AppError::validation(
+                "card_number",
+                "Enter the card that pays for the extra days.",
+            ),
+            ExtendError::FormUsed => AppError::Conflict(FORM_USED.into()),
+            ExtendError::ExtendedMeanwhile => AppError::Conflict(EXTENDED_MEANWHILE.into()),
+            ExtendError::PriceChanged => AppError::Conflict(PRICE_CHANGED.into()),
+            ExtendError::Failed(error) => error,
+        }
+    }
+}
+
+impl From<AppError> for ExtendError {
+    fn from(error: AppError) -> Self {
+        ExtendError::Failed(error)
+    }
+}
+
+impl From<sqlx::Error> for ExtendError {
+    fn from(error: sqlx::Error) -> Self {
+        ExtendError::Failed(error.into())
+    }
+}
+
+/// The refusal when another booking or an owner's block holds the unit from `first_taken`,
+/// with the latest return day that would still fit.
+fn taken(booking: &Booking, first_taken: NaiveDate) -> ExtendError {
+    let latest = first_taken - Duration::days(booking.terms.buffer_days);
+    ExtendError::Taken {
+        from: first_taken,
+        latest: (latest > booking.terms.period.to()).then_some(latest),
+    }
+}
+
+/// The form's key came back with another day: a stale or altered form, answered no.
+fn form_used_for(mark: &ExtensionMark, request: &ExtensionRequest) -> Result<(), ExtendError> {
+    if mark.to == request.to {
+        Ok(())
+    } else {
+        Err(ExtendError::FormUsed)
+    }
 }
 
 /// The booking the renter wants to extend, if `renter` is its renter: its other parties may
@@ -85,23 +163,24 @@ async fn renters_booking(
     db: &Db,
     renter: &CurrentUser,
     id: BookingId,
-) -> Result<Booking, AppError> {
-    let booking = super::service::booking_of(db, id).await?;
+) -> Result<Booking, ExtendError> {
+    let booking = match super::service::booking_of(db, id).await {
+        Err(AppError::NotFound) => return Err(ExtendError::Missing),
+        read => read?,
+    };
     match actor_of(renter).party(&booking) {
         Some(Party::Renter) => Ok(booking),
-        Some(_) => Err(AppError::Forbidden),
-        None => Err(AppError::NotFound),
+        Some(_) => Err(ExtendError::NotRenters),
+        None => Err(ExtendError::Missing),
     }
 }
 
 /// The listing's terms of today, if it still takes bookings.
-fn open_terms(terms: Option<ListingTerms>) -> Result<ListingTerms, AppError> {
+fn open_terms(terms: Option<ListingTerms>) -> Result<ListingTerms, ExtendError> {
     match terms {
         Some(terms) if terms.is_bookable() => Ok(terms),
-        Some(_) => Err(AppError::Conflict(
-            "The owner has paused this listing, so it can't be extended now. Ask the owner.".into(),
-        )),
-        None => Err(AppError::NotFound),
+        Some(_) => Err(ExtendError::Paused),
+        None => Err(ExtendError::Missing),
     }
 }
 
@@ -110,7 +189,7 @@ fn priced(
     terms: &ListingTerms,
     to: NaiveDate,
     rules: BookingRules,
-) -> Result<Extension, AppError> {
+) -> Result<Extension, ExtendError> {
     price_extension(
         &booking.terms.quote,
         booking.terms.period,
@@ -118,7 +197,7 @@ fn priced(
         &terms.prices.prices()?,
         rules.service_fee_bps,
     )
-    .map_err(extension_problem)
+    .map_err(ExtendError::Dates)
 }
 
 /// What extending the renter's `booking` to `to` costs now, by the listing's prices of
@@ -130,9 +209,9 @@ async fn price_now(
     to: NaiveDate,
     rules: BookingRules,
     now: DateTime<Utc>,
-) -> Result<Extension, AppError> {
+) -> Result<Extension, ExtendError> {
     let id = booking.terms.id;
-    extendable(booking, now).map_err(refused)?;
+    extendable(booking, now).map_err(ExtendError::Refused)?;
     let terms = db.listing_terms(booking.terms.listing).await?;
     let extension = priced(booking, &open_terms(terms)?, to, rules)?;
     let (from, until) = wanted_days(booking, to);
@@ -155,7 +234,7 @@ pub async fn extend<G: PaymentGateway>(
     card: Option<&Card>,
     rules: BookingRules,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ExtendError> {
     let booking = renters_booking(db, renter, request.booking).await?;
     if let Some(mark) = booking.extensions.iter().find(|m| m.key == request.key) {
         return form_used_for(mark, request);
@@ -163,12 +242,7 @@ pub async fn extend<G: PaymentGateway>(
     let extension = price_now(db, &booking, request.to, rules, now).await?;
     let authorized = match (extension.charge.minor, card) {
         (0, _) => None,
-        (_, None) => {
-            return Err(AppError::validation(
-                "card_number",
-                "Enter the card that pays for the extra days.",
-            ))
-        }
+        (_, None) => return Err(ExtendError::NoCard),
         // Keys of this call's own, as for a request: a form sent twice authorises twice, and
         // the submission that finds the extension made releases its own.
         (_, Some(card)) => {
@@ -202,9 +276,7 @@ pub async fn extend<G: PaymentGateway>(
         // have): say from when, as a read now sees it.
         Ok(Written::Clashed) => {
             let again = price_now(db, &booking, request.to, rules, now).await;
-            Err(again
-                .err()
-                .unwrap_or_else(|| AppError::Conflict(CLASH.into())))
+            Err(again.err().unwrap_or(ExtendError::Clashed))
         }
         Err(error) => Err(error),
     }
@@ -233,21 +305,21 @@ async fn write(
     rules: BookingRules,
     now: DateTime<Utc>,
     (seen, extension, authorization): (NaiveDate, &Extension, Option<(Uuid, &str)>),
-) -> Result<Written, AppError> {
+) -> Result<Written, ExtendError> {
     let id = request.booking;
     let mut tx = db.begin_write().await?;
-    let listing = tx.hold_listing_of(id).await?.ok_or(AppError::NotFound)?;
+    let listing = tx.hold_listing_of(id).await?.ok_or(ExtendError::Missing)?;
     let (logged, before) = hold(&mut tx, id).await?;
     if let Some(mark) = before.extensions.iter().find(|m| m.key == request.key) {
         form_used_for(mark, request)?;
         return Ok(Written::Earlier);
     }
     if before.terms.period.to() != seen {
-        return Err(AppError::Conflict(EXTENDED_MEANWHILE.into()));
+        return Err(ExtendError::ExtendedMeanwhile);
     }
     let terms = open_terms(tx.listing_terms(listing).await?)?;
     if priced(&before, &terms, request.to, rules)? != *extension {
-        return Err(AppError::Conflict(PRICE_CHANGED.into()));
+        return Err(ExtendError::PriceChanged);
     }
     let command = Command::Extend {
         extension: extension.clone(),
@@ -262,7 +334,7 @@ async fn write(
         ),
         key: request.key,
     };
-    let events = decide(&before, &command, actor_of(renter), now).map_err(refused)?;
+    let events = decide(&before, &command, actor_of(renter), now).map_err(ExtendError::Refused)?;
     let after = events
         .iter()
         .try_fold(before.clone(), |b, e| evolve(Some(b), e))
@@ -327,7 +399,9 @@ pub async fn page(
     rules: BookingRules,
     now: DateTime<Utc>,
 ) -> Result<ExtensionPage, AppError> {
-    let booking = renters_booking(db, renter, id).await?;
+    let booking = renters_booking(db, renter, id)
+        .await
+        .map_err(AppError::from)?;
     let listing_title = db
         .listing_title(booking.terms.listing)
         .await?
@@ -341,7 +415,8 @@ pub async fn page(
             None => Err(AppError::validation("to", "Pick the new return date.")),
             Some(to) => price_now(db, &booking, to, rules, now)
                 .await
-                .map(|extension| offer(&booking, &extension)),
+                .map(|extension| offer(&booking, &extension))
+                .map_err(AppError::from),
         }),
     };
     Ok(ExtensionPage {

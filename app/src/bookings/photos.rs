@@ -8,8 +8,7 @@ use super::model::EvidencePhoto;
 use super::service::{actor_of, booking_of, hold, refused};
 use crate::accounts::model::CurrentUser;
 use crate::domain::booking::Actor;
-use crate::domain::evidence::{photo_stage, PhotoStage, MAX_PHOTOS_PER_STAGE};
-use crate::domain::Party;
+use crate::domain::evidence::{photo_stage, MAX_PHOTOS_PER_STAGE};
 use crate::domain::{BookingId, PhotoId};
 use crate::error::AppError;
 use crate::media::batch::{kept_or_forgotten, photo_refusal, process_uploads, store_all};
@@ -78,8 +77,8 @@ pub async fn photos_of(db: &Db, id: BookingId) -> Result<Vec<EvidencePhoto>, App
             let unknown = || AppError::internal("booking photo", format!("row {id}"));
             Ok(EvidencePhoto {
                 id,
-                by: Party::parse(&party).ok_or_else(unknown)?,
-                stage: PhotoStage::parse(&stage).ok_or_else(unknown)?,
+                by: party.0,
+                stage: stage.0,
                 width: u32::try_from(width).map_err(|_| unknown())?,
                 height: u32::try_from(height).map_err(|_| unknown())?,
             })

@@ -582,7 +582,7 @@ fn authorization_entries<'a>(
 }
 
 /// What a refusal means to the person: not theirs to do, or not possible any more.
-pub(super) fn refused(refusal: Refusal) -> AppError {
+pub fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::NotAllowed => AppError::Forbidden,
         Refusal::Reason(message) => AppError::validation("reason", message),
@@ -620,7 +620,7 @@ pub async fn act(
 }
 
 /// [`act`], with the rules' refusal as it is (nothing written), for callers that decide by it.
-async fn try_act(
+pub async fn try_act(
     db: &Db,
     id: BookingId,
     command: &Command,
@@ -705,10 +705,8 @@ pub async fn run_due_command(
         Ok(Ok(_)) => Ok(true),
         Ok(Err(Refusal::NotDue)) => Err(refused(Refusal::NotDue)),
         // Moved on meanwhile; a refusal of another kind (not allowed, bad input) is a fault.
-        Ok(Err(refusal)) => match refused(refusal) {
-            AppError::Conflict(_) => Ok(false),
-            fault => Err(fault),
-        },
+        Ok(Err(refusal)) if refusal.is_moved_on() => Ok(false),
+        Ok(Err(refusal)) => Err(refused(refusal)),
         Err(AppError::NotFound) => Ok(false),
         Err(error) => Err(error),
     }

@@ -5,7 +5,7 @@
 //! (one capture, one void, one refund, ...), so two settlements running at once, or one run
 //! again after its answer was lost, move the money once.
 
-use super::service::{act, booking_of};
+use super::service::{booking_of, refused, try_act};
 use crate::domain::booking::{Actor, Booking, Command};
 use crate::domain::ledger::{plan, target, EntryKind, Position, Step};
 use crate::domain::BookingId;
@@ -62,19 +62,13 @@ pub async fn settle<G: PaymentGateway>(
     if booking.status == BookingStatus::Accepted
         && captured_minor >= booking.terms.quote.charge().minor
     {
-        match act(
-            db,
-            id,
-            &Command::ConfirmPayment { captured_minor },
-            Actor::System,
-            now,
-        )
-        .await
-        {
+        let command = Command::ConfirmPayment { captured_minor };
+        match try_act(db, id, &command, Actor::System, now).await? {
+            Ok(_) => {}
             // An extension or a cancellation came meanwhile: a later settlement captures or
             // refunds.
-            Ok(_) | Err(AppError::Conflict(_)) => {}
-            Err(error) => return Err(error),
+            Err(refusal) if refusal.is_moved_on() => {}
+            Err(refusal) => return Err(refused(refusal)),
         }
     }
     Ok(())

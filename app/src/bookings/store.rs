@@ -8,7 +8,7 @@ use crate::domain::evidence::PhotoStage;
 use crate::domain::BookingStatus;
 use crate::domain::Party;
 use crate::domain::{BookingId, ListingId, PhotoId, RequestKey, UnitId, UserId};
-use crate::store::{Db, Reserved, StoredText, Text, Tx};
+use crate::store::{Db, Reserved, Text, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -138,7 +138,7 @@ const EVIDENCE_COUNT_SQL: &str =
     "SELECT COUNT(*) FROM booking_photos WHERE booking_id = $1 AND party = $2 AND stage = $3";
 
 /// An evidence photo as stored: id, party, stage, width, height.
-pub(super) type EvidenceRow = (PhotoId, String, String, i64, i64);
+pub(super) type EvidenceRow = (PhotoId, Text<Party>, Text<PhotoStage>, i64, i64);
 
 impl Db {
     /// How many photos `party` added to booking `id` at `stage`.
@@ -149,7 +149,7 @@ impl Db {
         stage: PhotoStage,
     ) -> Result<i64, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar(EVIDENCE_COUNT_SQL)
-            .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(pool).await)
+            .bind(id).bind(Text(party)).bind(Text(stage)).fetch_one(pool).await)
     }
 
     /// Booking `id`'s photos, oldest first.
@@ -208,7 +208,7 @@ impl Tx {
         stage: PhotoStage,
     ) -> Result<i64, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_scalar(EVIDENCE_COUNT_SQL)
-            .bind(id).bind(party.as_str()).bind(stage.as_str()).fetch_one(conn).await)
+            .bind(id).bind(Text(party)).bind(Text(stage)).fetch_one(conn).await)
     }
 
     /// Records photo `photo` of booking `id`, stored under `key`, `(width, height)` pixels.
@@ -224,7 +224,7 @@ impl Tx {
         on_tx!(self, conn => sqlx::query(
             "INSERT INTO booking_photos (id, booking_id, party, stage, storage_key, width, \
              height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(photo).bind(id).bind(party.as_str()).bind(stage.as_str())
+            .bind(photo).bind(id).bind(Text(party)).bind(Text(stage))
             .bind(key).bind(i64::from(width)).bind(i64::from(height)).bind(now)
             .execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
@@ -514,7 +514,7 @@ impl Tx {
                     .push_bind(event.seq)
                     .push_bind(event.kind)
                     .push_bind(event.actor)
-                    .push_bind(event.role.as_str())
+                    .push_bind(Text(event.role))
                     .push_bind(event.payload.as_str())
                     .push_bind(event.at);
             });
@@ -624,14 +624,6 @@ impl Tx {
     }
 }
 
-impl StoredText for BookingStatus {
-    const WHAT: &'static str = "booking status";
-
-    fn as_str(&self) -> &'static str {
-        BookingStatus::as_str(*self)
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        BookingStatus::parse(text)
-    }
-}
+crate::stored_text!(BookingStatus, "booking status");
+crate::stored_text!(Party, "party");
+crate::stored_text!(PhotoStage, "photo stage");

@@ -531,6 +531,18 @@ pub enum Refusal {
 
 pub const MAX_REASON_CHARS: usize = 500;
 
+impl Refusal {
+    /// Whether the booking has moved on past where the command applies (another change got
+    /// there first), rather than the command being wrong: a job or a settlement that meets
+    /// it has nothing left to do.
+    pub fn is_moved_on(&self) -> bool {
+        matches!(
+            self,
+            Self::NotNow { .. } | Self::Lapsed | Self::NotDue | Self::Timing(_)
+        )
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1144,6 +1156,29 @@ mod tests {
             .iter()
             .try_fold(booking.clone(), |b, e| evolve(Some(b), e))
             .unwrap()
+    }
+
+    #[test]
+    fn only_a_booking_that_moved_on_is_passed_over() {
+        let moved_on = [
+            Refusal::NotNow {
+                status: BookingStatus::Cancelled,
+                wanted: "accepted",
+            },
+            Refusal::Lapsed,
+            Refusal::NotDue,
+            Refusal::Timing("too late"),
+        ];
+        assert!(moved_on.iter().all(Refusal::is_moved_on));
+        let faults = [
+            Refusal::NotAllowed,
+            Refusal::Reason("say why"),
+            Refusal::Input {
+                field: "kept",
+                message: "no".into(),
+            },
+        ];
+        assert!(!faults.iter().any(Refusal::is_moved_on));
     }
 
     #[test]

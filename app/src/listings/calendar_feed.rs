@@ -1,7 +1,7 @@
 //! Calendar sync (server only): a listing's secret feed address, the feed itself, and busy
 //! days imported from an owner's `.ics` file as blocks. The format is `ical`'s business.
 
-use super::manage::{block, owned, BlockRequest};
+use super::manage::{owned, try_block, BlockError, BlockRequest};
 use super::model::ListingStatus;
 use crate::calendar::ical::{busy_days, feed, ranges};
 use crate::calendar::CalendarImportProblem;
@@ -141,10 +141,10 @@ pub async fn import(
                 period,
                 note: IMPORTED_NOTE.into(),
             };
-            match block(db, actor, listing, &request).await {
+            match try_block(db, actor, listing, &request).await {
                 Ok(_) => done.blocked += 1,
-                Err(AppError::Conflict(_)) => done.skipped += 1,
-                Err(error) => return Err(error.into()),
+                Err(BlockError::Taken { .. } | BlockError::Clashed) => done.skipped += 1,
+                Err(error) => return Err(AppError::from(error).into()),
             }
             from = to;
         }

@@ -369,6 +369,48 @@ pub struct BlockRequest {
     pub note: String,
 }
 
+/// Why a block blocked nothing. The calendar import passes over days already taken by the
+/// variant; people read it as an [`AppError`].
+#[derive(Debug)]
+pub enum BlockError {
+    /// The unit asked for is not an active unit of this listing.
+    NoSuchUnit,
+    /// The unit `label` is already blocked or booked on some of the days.
+    Taken { label: String },
+    /// PostgreSQL's exclusion constraint refused the block: a booking took the days a moment
+    /// before.
+    Clashed,
+    /// Not the caller's listing, an archived one, or the database failed.
+    Failed(AppError),
+}
+
+impl From<BlockError> for AppError {
+    fn from(error: BlockError) -> Self {
+        match error {
+            BlockError::NoSuchUnit => invalid("unit", "Choose a unit of this listing."),
+            BlockError::Taken { label } => AppError::Conflict(format!(
+                "{label} is already blocked or booked on some of those days. Nothing was blocked."
+            )),
+            BlockError::Clashed => AppError::Conflict(
+                "Those dates are no longer available: they were taken a moment ago.".into(),
+            ),
+            BlockError::Failed(error) => error,
+        }
+    }
+}
+
+impl From<AppError> for BlockError {
+    fn from(error: AppError) -> Self {
+        BlockError::Failed(error)
+    }
+}
+
+impl From<sqlx::Error> for BlockError {
+    fn from(error: sqlx::Error) -> Self {
+        BlockError::Failed(error.into())
+    }
+}
+
 /// Blocks `period` on one unit, or on every active unit. Nothing is blocked when any of them
 /// is already taken on one of those days.
 pub async fn block(
@@ -377,6 +419,16 @@ pub async fn block(
     listing: ListingId,
     request: &BlockRequest,
 ) -> Result<usize, AppError> {
+    Ok(try_block(db, actor, listing, request).await?)
+}
+
+/// [`block`], answering why nothing was blocked as a [`BlockError`].
+pub async fn try_block(
+    db: &Db,
+    actor: &Caller,
+    listing: ListingId,
+    request: &BlockRequest,
+) -> Result<usize, BlockError> {
     let BlockRequest { unit, period, note } = request;
     let (unit, period) = (*unit, *period);
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
@@ -391,21 +443,18 @@ pub async fn block(
     tx.lock_listing(listing).await?;
     let units = tx.active_units(listing, unit).await?;
     if units.is_empty() {
-        return Err(invalid("unit", "Choose a unit of this listing."));
+        return Err(BlockError::NoSuchUnit);
     }
     for (unit_id, label) in &units {
         if tx.reservations_on(*unit_id, period).await? > 0 {
-            return Err(AppError::Conflict(format!(
-                "{label} is already blocked or booked on some of those days. Nothing was blocked."
-            )));
+            let label = label.clone();
+            return Err(BlockError::Taken { label });
         }
         let added = tx
             .add_block((listing, *unit_id), period, note, (user.id, now))
             .await?;
         if added == Reserved::Clashed {
-            return Err(AppError::Conflict(
-                "Those dates are no longer available: they were taken a moment ago.".into(),
-            ));
+            return Err(BlockError::Clashed);
         }
     }
     tx.record_audit(&event, now).await?;

@@ -42,23 +42,18 @@ pub struct Entry {
     pub at: DateTime<Utc>,
 }
 
-fn entry(row: EntryRow) -> Result<Entry, AppError> {
-    let (kind, minor, currency, payment_ref, at) = row;
-    let kind = EntryKind::parse(&kind)
-        .ok_or_else(|| AppError::internal("ledger", format!("unknown entry kind {kind:?}")))?;
-    let currency = Currency::parse(&currency)
-        .ok_or_else(|| AppError::internal("ledger", format!("unknown currency {currency:?}")))?;
-    Ok(Entry {
-        kind,
-        amount: Money::new(minor, currency),
+fn entry((kind, minor, currency, payment_ref, at): EntryRow) -> Entry {
+    Entry {
+        kind: kind.0,
+        amount: Money::new(minor, currency.0),
         payment_ref,
         at,
-    })
+    }
 }
 
 /// Booking `id`'s entries, oldest first.
 pub async fn entries(db: &Db, id: BookingId) -> Result<Vec<Entry>, AppError> {
-    db.ledger_rows(id).await?.into_iter().map(entry).collect()
+    Ok(db.ledger_rows(id).await?.into_iter().map(entry).collect())
 }
 
 pub fn position(entries: &[Entry]) -> Position {

@@ -4,8 +4,8 @@
 
 use crate::domain::ledger::EntryKind;
 use crate::domain::BookingId;
-use crate::domain::Money;
-use crate::store::{Db, Tx};
+use crate::domain::{Currency, Money};
+use crate::store::{Db, Text, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
 
@@ -15,7 +15,7 @@ const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, am
      ON CONFLICT (idempotency_key) DO NOTHING";
 
 /// A ledger row as stored: kind, amount, currency, the provider's reference, time.
-pub(super) type EntryRow = (String, i64, String, String, DateTime<Utc>);
+pub(super) type EntryRow = (Text<EntryKind>, i64, Text<Currency>, String, DateTime<Utc>);
 
 impl Db {
     /// Booking `id`'s ledger rows, oldest first.
@@ -75,9 +75,9 @@ impl Tx {
     ) -> Result<bool, sqlx::Error> {
         let done = on_tx!(self, conn => sqlx::query(INSERT_ENTRY_SQL)
             .bind(booking)
-            .bind(kind.as_str())
+            .bind(Text(kind))
             .bind(amount.minor)
-            .bind(amount.currency.code())
+            .bind(Text(amount.currency))
             .bind(payment_ref)
             .bind(key)
             .bind(at)
@@ -103,3 +103,8 @@ impl Tx {
             .fetch_all(conn).await)
     }
 }
+
+crate::stored_text!(EntryKind, "ledger entry kind");
+
+// Stored as its ISO code.
+crate::stored_text!(Currency, "currency", code);

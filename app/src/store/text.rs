@@ -12,6 +12,28 @@ pub trait StoredText: Sized {
     fn parse(text: &str) -> Option<Self>;
 }
 
+/// Implements [`StoredText`] for an enum from its own `as_str(self)` (or the method named
+/// third) and `parse(&str) -> Option<Self>`, saying what it is for the decoding error.
+#[macro_export]
+macro_rules! stored_text {
+    ($type:ty, $what:literal) => {
+        $crate::stored_text!($type, $what, as_str);
+    };
+    ($type:ty, $what:literal, $name:ident) => {
+        impl $crate::store::StoredText for $type {
+            const WHAT: &'static str = $what;
+
+            fn as_str(&self) -> &'static str {
+                <$type>::$name(*self)
+            }
+
+            fn parse(text: &str) -> Option<Self> {
+                <$type>::parse(text)
+            }
+        }
+    };
+}
+
 /// A [`StoredText`] as a column of either backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Text<T>(pub T);

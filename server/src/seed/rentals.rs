@@ -8,7 +8,7 @@
 //! marketplace leaves them.
 
 use app::accounts::model::{CurrentUser, Role};
-use app::bookings::extension::{extend, ExtensionRequest};
+use app::bookings::extension::{extend, ExtendError, ExtensionRequest};
 use app::bookings::service::{self, actor_of, BookingRequest};
 use app::bookings::settle::settle;
 use app::domain::booking::{Actor, Command, Step};
@@ -141,12 +141,11 @@ async fn rental(
         async move { service::act(db, id, &command, actor, at).await.map(|_| ()) }
     };
     let answered = now + Duration::hours(1);
-    let booking = service::act(db, id, &Command::Accept, actor_of(owner), answered).await;
-    if let Err(error) = booking {
+    match service::try_act(db, id, &Command::Accept, actor_of(owner), answered).await? {
+        Ok(_) => {}
         // Instant booking: already accepted.
-        if !matches!(error, app::error::AppError::Conflict(_)) {
-            return Err(error);
-        }
+        Err(refusal) if refusal.is_moved_on() => {}
+        Err(refusal) => return Err(service::refused(refusal)),
     }
     settle(db, gateway, id, answered).await?;
     let mut days = 2;
@@ -170,8 +169,8 @@ async fn rental(
         {
             Ok(()) => days = 3,
             // The unit is taken the day after, or the listing's rules refuse three days.
-            Err(app::error::AppError::Conflict(_) | app::error::AppError::Validation { .. }) => {}
-            Err(error) => return Err(error),
+            Err(ExtendError::Taken { .. } | ExtendError::Clashed | ExtendError::Dates(_)) => {}
+            Err(error) => return Err(error.into()),
         }
         settle(db, gateway, id, answered).await?;
     }

@@ -8,7 +8,7 @@ use crate::domain::{BlockId, ListingId, PhotoId, UnitId, UserId};
 use crate::domain::{GeoPoint, RentalPeriod};
 use crate::listings::draft::ListingDraft;
 use crate::listings::model::ListingStatus;
-use crate::store::{Db, Reserved, StoredText, Tx};
+use crate::store::{Db, Reserved, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -534,14 +534,4 @@ impl Db {
     }
 }
 
-impl StoredText for ListingStatus {
-    const WHAT: &'static str = "listing status";
-
-    fn as_str(&self) -> &'static str {
-        ListingStatus::as_str(*self)
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        ListingStatus::parse(text)
-    }
-}
+crate::stored_text!(ListingStatus, "listing status");
