@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 const FOUNDATION: &[&str] = &[
-    "calendar", "domain", "error", "events", "forms", "jobs", "media", "page", "secrets", "store",
-    "url",
+    "calendar", "domain", "error", "events", "forms", "jobs", "live", "media", "page", "secrets",
+    "store", "url",
 ];
 const FEATURES: &[&str] = &[
     "accounts",

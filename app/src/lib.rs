@@ -14,6 +14,7 @@ mod home;
 #[cfg(test)]
 mod layers;
 pub mod listings;
+pub mod live;
 pub mod media;
 mod member_pages;
 pub mod page;

@@ -79,6 +79,13 @@ pub struct Config {
     /// Photo upload requests under way at once, in all and per account.
     pub uploads_at_once: usize,
     pub uploads_at_once_per_account: usize,
+    /// Live streams (`/events/…`) open at once on this instance, per member, per address;
+    /// how long one with nothing to send stays open, and how often it sends a keep-alive.
+    pub live_streams: usize,
+    pub live_streams_per_member: usize,
+    pub live_streams_per_address: usize,
+    pub live_idle_secs: u64,
+    pub live_keep_alive_secs: u64,
     /// The keys that seal secrets at rest, when given as a setting (else the key file).
     pub secret_keys: Option<Secret>,
     /// The key file, created with one new key on first start when `secret_keys` is unset.
@@ -320,6 +327,36 @@ impl Config {
                 &var("UPLOADS_AT_ONCE_PER_ACCOUNT", "2"),
                 |n: &usize| (1..=100).contains(n),
                 "a number of uploads from 1 to 100",
+            )?,
+            live_streams: parse(
+                "LIVE_STREAMS",
+                &var("LIVE_STREAMS", "10000"),
+                |n: &usize| (1..=100_000).contains(n),
+                "a number of streams from 1 to 100000",
+            )?,
+            live_streams_per_member: parse(
+                "LIVE_STREAMS_PER_MEMBER",
+                &var("LIVE_STREAMS_PER_MEMBER", "12"),
+                |n: &usize| (1..=1000).contains(n),
+                "a number of streams from 1 to 1000",
+            )?,
+            live_streams_per_address: parse(
+                "LIVE_STREAMS_PER_ADDRESS",
+                &var("LIVE_STREAMS_PER_ADDRESS", "64"),
+                |n: &usize| (1..=100_000).contains(n),
+                "a number of streams from 1 to 100000",
+            )?,
+            live_idle_secs: parse(
+                "LIVE_IDLE_SECS",
+                &var("LIVE_IDLE_SECS", "900"),
+                |s: &u64| (1..=86_400).contains(s),
+                "seconds from 1 to 86400",
+            )?,
+            live_keep_alive_secs: parse(
+                "LIVE_KEEP_ALIVE_SECS",
+                &var("LIVE_KEEP_ALIVE_SECS", "20"),
+                |s: &u64| (1..=300).contains(s),
+                "seconds from 1 to 300",
             )?,
         };
         evidence_kept_apart(&config)?;

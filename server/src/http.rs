@@ -2,6 +2,7 @@
 //! checks, and the layers every response passes through.
 
 use crate::config::Config;
+use crate::live;
 use crate::metrics::{self, Metrics};
 use crate::page_cache;
 use crate::photos;
@@ -13,7 +14,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use axum::routing::{get, post, MethodRouter};
-use axum::Router;
+use axum::{Extension, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::path::Path;
 use std::sync::Arc;
@@ -50,6 +51,13 @@ fn plain(method: Method, path: &'static str, handler: MethodRouter<AppState>) ->
 /// authorization matrix test enumerates it, so a route cannot exist without a rule there.
 pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
     let token = config.metrics_token.clone();
+    let live_gate = live::LiveGate::new(live::LiveLimits {
+        streams: config.live_streams,
+        per_member: config.live_streams_per_member,
+        per_address: config.live_streams_per_address,
+        idle: std::time::Duration::from_secs(config.live_idle_secs),
+        keep_alive: std::time::Duration::from_secs(config.live_keep_alive_secs),
+    });
     let metrics_route = get(
         move |State(state): State<AppState>, headers: axum::http::HeaderMap| async move {
             metrics::serve(
@@ -90,6 +98,16 @@ pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
             Method::GET,
             "/bookings/{id}/photos/{photo}",
             get(photos::booking_photo),
+        ),
+        plain(
+            Method::GET,
+            "/events/listings/{id}",
+            get(live::listing).layer(Extension(live_gate.clone())),
+        ),
+        plain(
+            Method::GET,
+            "/events/me",
+            get(live::me).layer(Extension(live_gate)),
         ),
     ];
     routes.extend(bench_baseline(config));

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod config;
 pub mod http;
+pub mod live;
 pub mod memory;
 pub mod metrics;
 pub mod page_cache;

@@ -24,7 +24,7 @@ use crate::domain::pricing::DateField;
 use crate::domain::{
     quote, BookingStatus, CancellationPolicy, Money, Quote, QuoteError, RentalPeriod,
 };
-use crate::domain::{BookingId, ListingId, RequestKey, UnitId, UserId};
+use crate::domain::{BookingId, ListingId, Party, RequestKey, UnitId, UserId};
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
@@ -474,6 +474,21 @@ pub(super) fn outbox_events(
             actor,
         })
         .collect();
+    // Each party's copy on their own stream, once per change: what their open pages follow.
+    if !events.is_empty() {
+        for (member, role) in [(t.renter, Party::Renter), (t.owner, Party::Owner)] {
+            outbox.push(NewEvent {
+                stream: Stream::User(member),
+                kind: events::BOOKING,
+                payload: serde_json::json!({
+                    "booking": t.id,
+                    "status": after.status.as_str(),
+                    "role": role.as_str(),
+                }),
+                actor,
+            });
+        }
+    }
     if holds_changed {
         outbox.push(NewEvent {
             stream: Stream::Listing(t.listing),

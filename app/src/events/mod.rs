@@ -49,6 +49,20 @@ impl Stream {
 /// a block, a cancellation): readers that show availability act on it, others need not.
 pub const AVAILABILITY: &str = "availability";
 
+/// The other kinds of a listing's events: created, its form saved (prices, terms, units),
+/// its photos changed, and its status (drafted, published, paused, archived).
+pub const LISTING_CREATED: &str = "created";
+pub const LISTING_CHANGED: &str = "changed";
+pub const LISTING_PHOTOS: &str = "photos";
+pub const LISTING_DRAFTED: &str = "drafted";
+pub const LISTING_PUBLISHED: &str = "published";
+pub const LISTING_PAUSED: &str = "paused";
+pub const LISTING_ARCHIVED: &str = "archived";
+
+/// A member's copy of a change to one of their bookings, on their own stream (`user:{id}`),
+/// so that following one stream tells them about all their bookings and requests.
+pub const BOOKING: &str = "booking";
+
 /// A change to record with the transaction that makes it. The payload is for whoever may
 /// read the stream: never a secret, and on a listing's stream nothing about who booked.
 #[derive(Clone, Debug)]

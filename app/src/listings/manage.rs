@@ -136,7 +136,7 @@ pub async fn create(
         tx.add_unit(id, &format!("Unit {n}"), now).await?;
     }
     tx.record_audit(&event, now).await?;
-    let change = listing_event(id, "created", serde_json::json!({}), owner);
+    let change = listing_event(id, events::LISTING_CREATED, serde_json::json!({}), owner);
     tx.append(&[change], now).await?;
     tx.commit().await?;
     Ok(id)
@@ -178,8 +178,11 @@ pub async fn update(
     }
     tx.record_audit(&event, now).await?;
     let payload = serde_json::json!({ "version": version.saturating_add(1) });
-    tx.append(&[listing_event(id, "changed", payload, user)], now)
-        .await?;
+    tx.append(
+        &[listing_event(id, events::LISTING_CHANGED, payload, user)],
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(version.saturating_add(1))
 }
@@ -255,10 +258,10 @@ fn listing_event(
 
 fn status_kind(status: ListingStatus) -> &'static str {
     match status {
-        ListingStatus::Draft => "drafted",
-        ListingStatus::Active => "published",
-        ListingStatus::Paused => "paused",
-        ListingStatus::Archived => "archived",
+        ListingStatus::Draft => events::LISTING_DRAFTED,
+        ListingStatus::Active => events::LISTING_PUBLISHED,
+        ListingStatus::Paused => events::LISTING_PAUSED,
+        ListingStatus::Archived => events::LISTING_ARCHIVED,
     }
 }
 
@@ -539,7 +542,7 @@ pub async fn add_photos(
             tx.add_photo(listing, position, &photo, now).await?;
         }
         tx.record_audit(&event, now).await?;
-        let change = listing_event(listing, "photos", serde_json::json!({}), user);
+        let change = listing_event(listing, events::LISTING_PHOTOS, serde_json::json!({}), user);
         tx.append(&[change], now).await?;
         tx.commit().await?;
         Ok(true)
@@ -579,7 +582,7 @@ pub async fn remove_photo(
         .await?
         .ok_or(AppError::NotFound)?;
     tx.record_audit(&event, now).await?;
-    let change = listing_event(listing, "photos", serde_json::json!({}), user);
+    let change = listing_event(listing, events::LISTING_PHOTOS, serde_json::json!({}), user);
     tx.append(&[change], now).await?;
     tx.commit().await?;
     let mut keys: Vec<String> = photo_variants(&variants)
@@ -611,7 +614,7 @@ pub async fn move_photo_earlier(
         Some(true) => {}
     }
     tx.record_audit(&event, now).await?;
-    let change = listing_event(listing, "photos", serde_json::json!({}), user);
+    let change = listing_event(listing, events::LISTING_PHOTOS, serde_json::json!({}), user);
     tx.append(&[change], now).await?;
     tx.commit().await?;
     Ok(())

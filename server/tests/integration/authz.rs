@@ -495,6 +495,15 @@ const MATRIX: &[Entry] = &[
         &[],
         Public,
     ),
+    // Live streams: a listing's is public; a member's own is theirs (401 for visitors).
+    entry(
+        "GET",
+        "/events/listings/{id}",
+        "/events/listings/00000000-0000-4000-8000-000000000000",
+        &[],
+        Public,
+    ),
+    entry("GET", "/events/me", "/events/me", &[], Members),
 ];
 
 /// Every server function, page and plain route the app registers, as "METHOD path".
@@ -542,8 +551,9 @@ async fn private_pages_redirect_every_client(backend: Backend) {
         .iter()
         .filter(|e| e.method == "GET" && e.access != Public)
         .filter(|e| !e.route.starts_with("/api/"))
-        // A booking's photo is an image, not a page: it answers a visitor 401.
-        .filter(|e| !e.route.contains("/photos/"));
+        // A booking's photo is an image, not a page, and a live stream is read by the page's
+        // script: both answer a visitor 401.
+        .filter(|e| !e.route.contains("/photos/") && !e.route.starts_with("/events/"));
     let mut checked = 0;
     for entry in private {
         for accept in [None, Some("*/*"), Some("text/html")] {

@@ -14,5 +14,6 @@ mod hardening;
 mod limits;
 mod listings_manage;
 mod listings_repo;
+mod live;
 mod pages;
 mod payments;
