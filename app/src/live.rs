@@ -61,6 +61,137 @@ impl LiveEvent {
     ];
 }
 
+/// Follows the live stream at `path` once the page has hydrated, handing each event to
+/// `on_event`, until the page goes away. The browser reconnects by itself after a dropped
+/// connection (resuming with `Last-Event-ID`); after a refusal (too many streams, a restart)
+/// this opens a new stream after a growing wait, resuming from the last event it had. On the
+/// server, and in a browser without JavaScript, it does nothing: the page is as of its load.
+pub fn follow(path: String, on_event: impl Fn(LiveEvent) + 'static) {
+    #[cfg(feature = "hydrate")]
+    client::follow(path, Box::new(on_event));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (path, on_event);
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use super::LiveEvent;
+    use leptos::prelude::*;
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+    use std::rc::{Rc, Weak};
+    use std::time::Duration;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{EventSource, MessageEvent};
+
+    type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+    struct Follower {
+        path: String,
+        on_event: Box<dyn Fn(LiveEvent)>,
+        source: RefCell<Option<(EventSource, Vec<Listener>)>>,
+        last_id: Cell<Option<i64>>,
+        refusals: Cell<u32>,
+    }
+
+    thread_local! {
+        /// The streams open in this page, by a number the (thread-safe) cleanup can carry.
+        static FOLLOWERS: RefCell<HashMap<u64, Rc<Follower>>> = RefCell::new(HashMap::new());
+        static NEXT: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn follow(path: String, on_event: Box<dyn Fn(LiveEvent)>) {
+        let number = NEXT.with(|next| {
+            next.set(next.get() + 1);
+            next.get()
+        });
+        let follower = Rc::new(Follower {
+            path,
+            on_event,
+            source: RefCell::new(None),
+            last_id: Cell::new(None),
+            refusals: Cell::new(0),
+        });
+        FOLLOWERS.with(|all| all.borrow_mut().insert(number, follower.clone()));
+        // Effects run in the browser only, once hydrated.
+        let weak = Rc::downgrade(&follower);
+        Effect::new(move |_| connect(&weak));
+        on_cleanup(move || {
+            let gone = FOLLOWERS.with(|all| all.borrow_mut().remove(&number));
+            if let Some(follower) = gone {
+                if let Some((source, _)) = follower.source.take() {
+                    source.close();
+                }
+            }
+        });
+    }
+
+    fn connect(weak: &Weak<Follower>) {
+        let Some(follower) = weak.upgrade() else {
+            return;
+        };
+        let url = match follower.last_id.get() {
+            Some(id) => format!("{}?last_event_id={id}", follower.path),
+            None => follower.path.clone(),
+        };
+        let Ok(source) = EventSource::new(&url) else {
+            return;
+        };
+        let mut listeners = Vec::new();
+        for name in LiveEvent::NAMES {
+            let weak = weak.clone();
+            let listener = Listener::new(move |event: web_sys::Event| {
+                let Some(follower) = weak.upgrade() else {
+                    return;
+                };
+                let Some(message) = event.dyn_ref::<MessageEvent>() else {
+                    return;
+                };
+                if let Ok(id) = message.last_event_id().parse::<i64>() {
+                    follower.last_id.set(Some(id));
+                }
+                follower.refusals.set(0);
+                let live = message
+                    .data()
+                    .as_string()
+                    .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok());
+                if let Some(live) = live {
+                    (follower.on_event)(live);
+                }
+            });
+            let _ =
+                source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+            listeners.push(listener);
+        }
+        let weak_for_error = weak.clone();
+        let on_error = Listener::new(move |_: web_sys::Event| {
+            let Some(follower) = weak_for_error.upgrade() else {
+                return;
+            };
+            let closed = follower
+                .source
+                .borrow()
+                .as_ref()
+                .is_some_and(|(source, _)| source.ready_state() == EventSource::CLOSED);
+            // Still connecting: the browser retries by itself, with Last-Event-ID.
+            if !closed {
+                return;
+            }
+            let refusals = follower.refusals.get();
+            follower.refusals.set(refusals.saturating_add(1));
+            let wait = Duration::from_secs(2u64.saturating_pow(refusals.min(6)));
+            let weak = weak_for_error.clone();
+            set_timeout(move || connect(&weak), wait);
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        listeners.push(on_error);
+        if let Some((old, _)) = follower.source.replace(Some((source, listeners))) {
+            old.close();
+        }
+    }
+}
+
 /// Reading committed events as live ones (server only).
 #[cfg(feature = "ssr")]
 mod from_events {

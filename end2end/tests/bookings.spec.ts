@@ -192,6 +192,28 @@ test("instant booking confirms at once", async ({ browser }) => {
   await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
 });
 
+test("a listing page shows days booked in another browser at once, keeping the dates typed", async ({ browser }) => {
+  test.slow();
+  const title = `Camp stove ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title, { instant: true });
+  const watcher = await person(browser, "Wendy Watcher");
+  await pickDates(watcher, listing, 20, 23);
+  await expect(watcher.getByRole("cell", { name: /\(booked\)/ })).toHaveCount(0);
+
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 20, 23);
+  await checkout(renter, { instant: true });
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
+  // No reload: the watcher's calendar crosses the days out, the form warns, and what they
+  // typed stays; screen readers hear it once.
+  await expect(watcher.getByRole("cell", { name: /\(booked\)/ }).first()).toBeVisible({ timeout: 2_000 });
+  await expect(watcher.getByText(/^Some of those days/)).toBeVisible();
+  await expect(watcher.getByLabel("From", { exact: true })).toHaveValue(isoDay(20));
+  await expect(watcher.getByLabel("To", { exact: true })).toHaveValue(isoDay(23));
+  await expect(watcher.getByRole("status").filter({ hasText: "Availability updated" })).toHaveCount(1);
+});
+
 test("a renter extends a paid booking on the same unit, told first where the next booking begins", async ({ browser }) => {
   test.slow();
   const title = `Camp stove ${randomBytes(3).toString("hex")}`;

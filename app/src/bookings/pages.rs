@@ -12,6 +12,7 @@ use crate::domain::BookingId;
 use crate::domain::{day_text, BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
+use crate::live::LiveEvent;
 use crate::page::gate;
 use crate::payments::model::PaymentLine;
 use chrono::{DateTime, Timelike, Utc};
@@ -251,9 +252,25 @@ fn CancelForm(id: BookingId, actions: Actions) -> impl IntoView {
 pub fn BookingPage() -> impl IntoView {
     let id = crate::url::id_from_path();
     let actions = Actions::new();
+    // Bumped when the other side (or GearShare) changes this booking while the page is open.
+    let changed = RwSignal::new(0u32);
+    let (said, say) = signal(String::new());
+    crate::live::follow("/events/me".to_owned(), move |event| match event {
+        LiveEvent::Booking {
+            booking, status, ..
+        } if Some(booking) == id.get_untracked() => {
+            changed.update(|n| *n += 1);
+            say.set(format!(
+                "This booking was just updated: it is {}.",
+                status.label().to_lowercase()
+            ));
+        }
+        LiveEvent::Resync => changed.update(|n| *n += 1),
+        _ => {}
+    });
     let view = Resource::new(
-        move || (id.get(), actions.done()),
-        |(id, _)| async move {
+        move || (id.get(), actions.done(), changed.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => booking(id).await,
                 None => Err(AppError::NotFound),
@@ -268,6 +285,7 @@ pub fn BookingPage() -> impl IntoView {
                     gate(view.await, move |booking| view! { <BookingDetail booking actions/> })
                 })}
             </Transition>
+            <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         </div>
     }
 }
@@ -403,9 +421,30 @@ fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> 
 #[component]
 pub fn OwnerRequestsPage() -> impl IntoView {
     let actions = Actions::new();
-    let requests = Resource::new(move || actions.done(), |_| owner_requests());
+    // New requests appear and answered ones leave while the page is open.
+    let changed = RwSignal::new(0u32);
+    let (said, say) = signal("");
+    crate::live::follow("/events/me".to_owned(), move |event| match event {
+        LiveEvent::Booking {
+            role: Party::Owner,
+            status,
+            ..
+        } => {
+            changed.update(|n| *n += 1);
+            if status == BookingStatus::Requested {
+                say.set("A new booking request has arrived.");
+            }
+        }
+        LiveEvent::Resync => changed.update(|n| *n += 1),
+        _ => {}
+    });
+    let requests = Resource::new(
+        move || (actions.done(), changed.get()),
+        |_| owner_requests(),
+    );
     view! {
         <Title text="Requests"/>
+        <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         <div class="mx-auto max-w-4xl px-4 py-8">
             <Transition fallback=|| view! { <p>"Loading your requests…"</p> }>
                 {move || Suspend::new(async move {

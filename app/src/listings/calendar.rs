@@ -44,8 +44,13 @@ fn month_weeks(first: NaiveDate) -> Vec<[Option<NaiveDate>; 7]> {
     weeks
 }
 
+/// `unavailable` is live on the listing page: a day someone books while the page is open is
+/// crossed out where it stands.
 #[component]
-pub fn AvailabilityCalendar(today: NaiveDate, unavailable: Vec<NaiveDate>) -> impl IntoView {
+pub fn AvailabilityCalendar(
+    today: NaiveDate,
+    unavailable: Signal<Vec<NaiveDate>>,
+) -> impl IntoView {
     let last = today + Days::new(CALENDAR_DAYS);
     let mut months = vec![today.with_day(1).unwrap_or(today)];
     while let Some(next) = months
@@ -57,14 +62,12 @@ pub fn AvailabilityCalendar(today: NaiveDate, unavailable: Vec<NaiveDate>) -> im
         }
         months.push(next);
     }
-    let unavailable = std::sync::Arc::new(unavailable);
     view! {
         <section class="mt-8" aria-labelledby="calendar-heading">
             <h2 id="calendar-heading" class="text-xl font-semibold">"Availability"</h2>
             <p class="mt-1 text-sm text-slate-700">"Crossed-out days are fully booked."</p>
             <div class="mt-3 grid gap-6 sm:grid-cols-2 xl:grid-cols-3">
                 {months.into_iter().map(|month| {
-                    let unavailable = unavailable.clone();
                     view! {
                         <table class="calendar text-center text-sm">
                             <caption class="mb-1 text-left font-medium">{format!("{} {}", MONTH_NAMES[month.month0() as usize], month.year())}</caption>
@@ -73,19 +76,19 @@ pub fn AvailabilityCalendar(today: NaiveDate, unavailable: Vec<NaiveDate>) -> im
                             </thead>
                             <tbody>
                                 {month_weeks(month).into_iter().map(|week| view! {
-                                    <tr>{week.into_iter().map(|day| {
-                                        let cell = day.map(|day| {
-                                            let past = day < today || day >= last;
-                                            let taken = unavailable.contains(&day);
-                                            (day.day(), past, taken)
-                                        });
-                                        match cell {
-                                            None => view! { <td></td> }.into_any(),
-                                            Some((number, true, _)) => view! { <td class="text-slate-500">{number}</td> }.into_any(),
-                                            Some((number, false, true)) => view! {
-                                                <td class="text-red-800 line-through">{number}<span class="sr-only">" (booked)"</span></td>
-                                            }.into_any(),
-                                            Some((number, false, false)) => view! { <td class="text-slate-900">{number}</td> }.into_any(),
+                                    <tr>{week.into_iter().map(|day| match day {
+                                        None => view! { <td></td> }.into_any(),
+                                        Some(day) if day < today || day >= last => {
+                                            view! { <td class="text-slate-500">{day.day()}</td> }.into_any()
+                                        }
+                                        Some(day) => {
+                                            let taken = move || unavailable.with(|days| days.contains(&day));
+                                            view! {
+                                                <td class=move || if taken() { "text-red-800 line-through" } else { "text-slate-900" }>
+                                                    {day.day()}
+                                                    {move || taken().then(|| view! { <span class="sr-only">" (booked)"</span> })}
+                                                </td>
+                                            }.into_any()
                                         }
                                     }).collect_view()}</tr>
                                 }).collect_view()}

@@ -8,12 +8,14 @@ use super::search::{
     CategoryCount, PriceBucket, SearchParams, SearchResults, Sort, DEFAULT_RADIUS_KM,
     RADIUS_CHOICES_KM,
 };
-use crate::domain::{pricing::plural_days, Money, PLACES};
+use crate::domain::{pricing::plural_days, ListingId, Money, PLACES};
 use crate::error::set_status;
 use crate::error::AppError;
 use crate::forms::{FieldError, Select};
+use crate::live::LiveEvent;
 use crate::page::{or_partial, ErrorPanel, NotFound};
 use crate::url::query_string;
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
@@ -566,6 +568,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         .join(" ");
     let category_href = format!("/search?category={}", listing.category_slug);
     let category_name = listing.category_name.clone();
+    let live = follow_listing(listing.id, listing.unavailable.clone());
     view! {
         <Title text=listing.title.clone()/>
         <Meta name="description" content=summary/>
@@ -593,15 +596,68 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                         </dl>
                     </section>
                     <OwnerCard listing=listing.clone()/>
-                    <AvailabilityCalendar today=listing.today unavailable=listing.unavailable.clone()/>
+                    <AvailabilityCalendar today=listing.today unavailable=live.unavailable/>
                 </article>
                 <aside aria-labelledby="booking-heading">
-                    <QuotePanel listing dates/>
+                    {move || live.notice.get().map(|text| view! {
+                        <p class="mb-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
+                    })}
+                    <QuotePanel listing dates unavailable=live.unavailable/>
                 </aside>
+                <p role="status" aria-live="polite" class="sr-only">{move || live.said.get()}</p>
             </div>
         </div>
     }
     .into_any()
+}
+
+/// What the listing page keeps live while it is open: the fully booked days, a notice when
+/// the owner changes or pauses the listing, and the sentence announced to screen readers.
+#[derive(Clone, Copy)]
+struct LiveListing {
+    unavailable: Signal<Vec<NaiveDate>>,
+    notice: ReadSignal<Option<&'static str>>,
+    said: ReadSignal<&'static str>,
+}
+
+/// Follows the listing's stream: booked days are fetched again when they change (what the
+/// person typed stays), changes to its terms and status are said in a notice.
+fn follow_listing(id: ListingId, unavailable: Vec<NaiveDate>) -> LiveListing {
+    let days = RwSignal::new(unavailable);
+    let (notice, set_notice) = signal(None);
+    let (said, say) = signal("");
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = get_listing(id).await {
+                if days.with_untracked(|now| *now != fresh.unavailable) {
+                    days.set(fresh.unavailable);
+                    say.set("Availability updated: the calendar shows the days booked just now.");
+                }
+            }
+        })
+    };
+    crate::live::follow(format!("/events/listings/{id}"), move |event| match event {
+        LiveEvent::Availability { .. } | LiveEvent::Resync => refresh(),
+        LiveEvent::Listing { .. } => {
+            let text = "The owner has just changed this listing. Reload the page to see its latest prices and terms.";
+            set_notice.set(Some(text));
+            say.set(text);
+        }
+        LiveEvent::Bookable {
+            bookable: false, ..
+        } => {
+            let text = "The owner has just paused this listing, so it can't be booked now.";
+            set_notice.set(Some(text));
+            say.set(text);
+        }
+        LiveEvent::Bookable { bookable: true, .. } => set_notice.set(None),
+        LiveEvent::Ready | LiveEvent::Booking { .. } => {}
+    });
+    LiveListing {
+        unavailable: days.into(),
+        notice,
+        said,
+    }
 }
 
 #[component]

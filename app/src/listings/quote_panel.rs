@@ -22,6 +22,16 @@ pub(crate) enum QuoteState {
 }
 
 pub(crate) fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> QuoteState {
+    quote_state_over(listing, &listing.unavailable, from, to)
+}
+
+/// [`quote_state`] with the fully booked days as they are now (live on the listing page).
+fn quote_state_over(
+    listing: &ListingDetail,
+    unavailable: &[chrono::NaiveDate],
+    from: &str,
+    to: &str,
+) -> QuoteState {
     let (Some(from), Some(to)) = (parse_iso_date(from), parse_iso_date(to)) else {
         return QuoteState::NeedDates;
     };
@@ -34,7 +44,7 @@ pub(crate) fn quote_state(listing: &ListingDetail, from: &str, to: &str) -> Quot
         listing.today,
         listing.service_fee_bps,
     ) {
-        Ok(_) if touches(&listing.unavailable, from, busy_until) => QuoteState::Invalid {
+        Ok(_) if touches(unavailable, from, busy_until) => QuoteState::Invalid {
             field: Some(DateField::From),
             message: "Some of those days, or the owner's turnaround after them, are fully \
                       booked: pick free days in the calendar."
@@ -68,7 +78,13 @@ pub(crate) fn book_action(instant: bool) -> &'static str {
 }
 
 #[component]
-pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
+pub fn QuotePanel(
+    listing: ListingDetail,
+    dates: WantedDates,
+    /// The fully booked days as they are now: a warning appears when someone else takes the
+    /// chosen ones while the page is open.
+    unavailable: Signal<Vec<chrono::NaiveDate>>,
+) -> impl IntoView {
     // `value` puts the dates from the URL into the server-rendered HTML; `prop:value` keeps
     // the fields in step with the signals once hydrated.
     let (initial_from, initial_to) = (dates.from.clone(), dates.to.clone());
@@ -84,7 +100,9 @@ pub fn QuotePanel(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         .unwrap_or(listing.today);
     let state = {
         let listing = listing.clone();
-        Memo::new(move |_| quote_state(&listing, &from.read(), &to.read()))
+        Memo::new(move |_| {
+            unavailable.with(|days| quote_state_over(&listing, days, &from.read(), &to.read()))
+        })
     };
     let error_for = move |field: DateField| {
         move || match state.get() {
