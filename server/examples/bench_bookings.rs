@@ -8,8 +8,10 @@
 
 #[path = "support/database.rs"]
 mod database;
+#[path = "support/store.rs"]
+mod store;
 
-use app::on_pool;
+use app::domain::ListingId;
 use app::store::Db;
 use chrono::{Duration, Utc};
 use gearshare::config::Config;
@@ -100,7 +102,7 @@ async fn main() {
     .into_iter()
     .enumerate()
     {
-        let listings = contested_listings(&db, offset * LISTINGS).await;
+        let listings = store::contested_listings(&db, LISTINGS, offset * LISTINGS).await;
         let run = Run {
             base: base.clone(),
             cookies: cookies.clone(),
@@ -133,7 +135,7 @@ async fn main() {
 struct Run {
     base: String,
     cookies: Vec<String>,
-    listings: Vec<Uuid>,
+    listings: Vec<ListingId>,
     window_days: u64,
     seconds: u64,
 }
@@ -222,32 +224,6 @@ impl Run {
         tally.latencies_us.sort_unstable();
         tally
     }
-}
-
-/// Eight listings everyone books: instant and on request, 1 and 3 units, no rental rules
-/// that would refuse a request for other reasons than a clash.
-async fn contested_listings(db: &Db, skip: usize) -> Vec<Uuid> {
-    let ids: Vec<Uuid> = on_pool!(db, pool => sqlx::query_scalar(
-        "SELECT id FROM listings WHERE status = 'active' ORDER BY id LIMIT $1 OFFSET $2")
-        .bind(LISTINGS as i64).bind(skip as i64).fetch_all(pool).await)
-    .unwrap();
-    for (n, id) in ids.iter().enumerate() {
-        let units = if n % 2 == 0 { 1 } else { 3 };
-        on_pool!(db, pool => {
-            sqlx::query("UPDATE listings SET min_days = 1, max_days = NULL, lead_time_days = 0, \
-                         instant_booking = $2 WHERE id = $1")
-                .bind(id).bind(n % 4 < 2).execute(pool).await.unwrap();
-            sqlx::query("DELETE FROM reservations WHERE listing_id = $1").bind(id).execute(pool).await.unwrap();
-            sqlx::query("UPDATE listing_units SET active = FALSE WHERE listing_id = $1")
-                .bind(id).execute(pool).await.unwrap();
-            for label in 1..=units {
-                sqlx::query("INSERT INTO listing_units (id, listing_id, label, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(Uuid::new_v4()).bind(id).bind(format!("Bench unit {label}")).bind(Utc::now())
-                    .execute(pool).await.unwrap();
-            }
-        });
-    }
-    ids
 }
 
 /// Transactions per second of `CLIENTS` tasks each inserting one row per transaction, opened

@@ -14,10 +14,12 @@
 
 #[path = "support/database.rs"]
 mod database;
+#[path = "support/store.rs"]
+mod store;
 
 use app::events::bus::{self, Delivery, EventBus};
 use app::events::{NewEvent, Stream};
-use app::store::Db;
+use app::store::{Db, Dialect};
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,10 +48,10 @@ async fn main() {
     println!("  in process, {WRITERS} writers: {}", loaded.line());
     let mut lost = one.lost + loaded.lost;
 
-    if let Db::Postgres(pool) = &db {
+    if db.dialect() == Dialect::Postgres {
         println!(
             "  floor (a bare NOTIFY to a listener): {}",
-            notify_floor(pool, events).await.line()
+            notify_floor(&db, events).await.line()
         );
         // A second instance: its own pool and dispatcher, woken only by the notification.
         let other = Db::connect(&url, 4).await.expect("connect");
@@ -199,21 +201,8 @@ async fn broadcast_floor(events: usize) -> Latencies {
 }
 
 /// A bare `NOTIFY` from one connection to a listener on another, one at a time.
-async fn notify_floor(pool: &sqlx::PgPool, events: usize) -> Latencies {
-    let mut listener = sqlx::postgres::PgListener::connect_with(pool)
-        .await
-        .unwrap();
-    listener.listen("gearshare_bench").await.unwrap();
-    let mut micros = Vec::with_capacity(events);
-    for _ in 0..events {
-        let sent = Instant::now();
-        sqlx::query("SELECT pg_notify('gearshare_bench', 'x')")
-            .execute(pool)
-            .await
-            .unwrap();
-        listener.recv().await.unwrap();
-        micros.push(sent.elapsed().as_micros() as u64);
-    }
+async fn notify_floor(db: &Db, events: usize) -> Latencies {
+    let mut micros = store::notify_round_trips(db, events).await;
     micros.sort_unstable();
     Latencies { micros, lost: 0 }
 }

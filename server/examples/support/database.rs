@@ -1,7 +1,5 @@
 //! What the benchmark examples share: a fresh database to measure on.
 
-use app::store::Db;
-
 /// A fresh database of `backend` named after `name`: a new SQLite file under
 /// `.gs-tmp/bench/`, or a new PostgreSQL database `gs_bench_{name}` on `TEST_POSTGRES_URL`.
 pub async fn fresh(backend: &str, name: &str) -> String {
@@ -18,18 +16,8 @@ pub async fn fresh(backend: &str, name: &str) -> String {
         "postgres" => {
             let admin = std::env::var("TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let Db::Postgres(pool) = Db::connect(&admin, 1).await.expect("PostgreSQL") else {
-                panic!("TEST_POSTGRES_URL must be postgres://")
-            };
             let database = format!("gs_bench_{name}");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            sqlx::query(&format!("CREATE DATABASE {database}"))
-                .execute(&pool)
-                .await
-                .unwrap();
+            crate::store::recreate_database(&admin, &database).await;
             format!("{}/{database}", admin.rsplit_once('/').unwrap().0)
         }
         other => panic!("unknown backend {other}: sqlite or postgres"),

@@ -1,10 +1,9 @@
 //! Accounts through the real router on both backends: sign-up, login, lockout, sessions,
 //! two-factor, data export, deletion, suspension, and the checks around every request.
 
-use crate::common::{audit_count, user_id, Backend, TestApp, SESSION_COOKIE};
+use crate::common::store::{self, audit_count, user_id};
+use crate::common::{Backend, TestApp, SESSION_COOKIE};
 use app::accounts::two_factor::{BackupCodeDigest, TotpSecret};
-use app::domain::{ListingId, UserId};
-use app::on_pool;
 use axum::http::StatusCode;
 use serde_json::Value;
 
@@ -65,10 +64,8 @@ async fn sign_up_signs_in_and_refuses_duplicates_and_weak_passwords(backend: Bac
         .sign_up("Bob", "bob@example.com", "short")
         .await;
     assert!(refusal(&short.body).1.contains("at least 8"));
-    let users: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE email IN ('ada@example.com', 'bob@example.com')")
-        .fetch_one(pool).await)
-    .unwrap();
+    let users =
+        store::count_users_with_emails(&app.db, &["ada@example.com", "bob@example.com"]).await;
     assert_eq!(users, 1, "refused sign-ups change nothing");
     assert_eq!(audit_count(&app.db, "account.signed_up").await, 1);
 }
@@ -177,13 +174,6 @@ async fn totp_secret(app: &TestApp, email: &str) -> TotpSecret {
         .expect("enrolment started")
 }
 
-/// The stored authenticator secret and its key id, as the database holds them.
-async fn stored_secret(app: &TestApp, id: UserId) -> (Vec<u8>, Option<i64>) {
-    on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT totp_secret, totp_key_id FROM users WHERE id = $1").bind(id).fetch_one(pool).await)
-    .unwrap()
-}
-
 async fn signs_in_with(app: &TestApp, email: &str, code: &str) -> StatusCode {
     let mut browser = app.visitor();
     let step = browser.log_in(email, PASSWORD).await;
@@ -210,7 +200,7 @@ async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
         .await;
     let backup: Vec<String> = serde_json::from_str(&confirmed.body).unwrap();
     let id = user_id(&app.db, "ada@example.com").await;
-    let (sealed, key) = stored_secret(&app, id).await;
+    let (sealed, key) = store::stored_totp_secret(&app.db, id).await;
     assert_eq!(key, Some(1));
     assert!(
         !sealed
@@ -219,9 +209,7 @@ async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
         "the authenticator secret is not stored in clear"
     );
     let digest = BackupCodeDigest::of(&backup[0].replace('-', ""));
-    let codes: Vec<(Vec<u8>, Option<i64>)> = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT code_hash, key_id FROM backup_codes WHERE user_id = $1").bind(id).fetch_all(pool).await)
-    .unwrap();
+    let codes = store::stored_backup_codes(&app.db, id).await;
     assert_eq!(codes.len(), 10);
     assert!(
         codes
@@ -254,7 +242,7 @@ async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
         printed.contains("10 unused backup codes are hashed with older keys"),
         "{printed}"
     );
-    let (resealed, key) = stored_secret(&app, id).await;
+    let (resealed, key) = store::stored_totp_secret(&app.db, id).await;
     assert_eq!(key, Some(2));
     assert_ne!(resealed, sealed);
     let next = secret.code_at(now() + 30).unwrap();
@@ -273,19 +261,14 @@ async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
         .await;
     let bea = user_id(&app.db, "bea@example.com").await;
     let clear = TotpSecret::generate();
-    on_pool!(&app.db, pool => sqlx::query(
-        "UPDATE users SET totp_secret = $2, totp_key_id = NULL, totp_enabled_at = $3 WHERE id = $1")
-        .bind(bea).bind(clear.as_db()).bind(chrono::Utc::now()).execute(pool).await.map(|_| ()))
-    .unwrap();
-    on_pool!(&app.db, pool => sqlx::query(
-        "INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)")
-        .bind(bea).bind(BackupCodeDigest::of("abcdefghjk").as_bytes()).execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::plant_clear_totp_secret(&app.db, bea, clear.as_db(), chrono::Utc::now()).await;
+    store::plant_bare_backup_code(&app.db, bea, BackupCodeDigest::of("abcdefghjk").as_bytes())
+        .await;
     let done = app::accounts::store::seal_clear_secrets(&app.db, &app.state.secrets)
         .await
         .unwrap();
     assert_eq!((done.authenticator_secrets, done.backup_codes), (1, 1));
-    let (stored, key) = stored_secret(&app, bea).await;
+    let (stored, key) = store::stored_totp_secret(&app.db, bea).await;
     assert!(key.is_some() && stored != clear.as_db());
     let code = clear.code_at(now()).unwrap();
     assert_eq!(
@@ -546,12 +529,8 @@ async fn deleting_an_account_erases_it_and_keeps_what_others_need(backend: Backe
     let mut ada = app.visitor();
     ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
     let id = user_id(&app.db, "ada@example.com").await;
-    let listing: ListingId = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT id FROM listings WHERE status = 'active' LIMIT 1").fetch_one(pool).await)
-    .unwrap();
-    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET owner_id = $1 WHERE id = $2")
-        .bind(id).bind(listing).execute(pool).await.map(|_| ()))
-    .unwrap();
+    let listing = store::any_active_listing(&app.db).await;
+    store::set_listing_owner(&app.db, listing, id).await;
 
     let wrong = ada
         .post("/api/delete_account", &[("delete_password", "guess")])
@@ -562,19 +541,13 @@ async fn deleting_an_account_erases_it_and_keeps_what_others_need(backend: Backe
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(ada.whoami().await, None);
-    let (name, email, status, hash): (String, String, String, Option<String>) =
-        on_pool!(&app.db, pool =>
-        sqlx::query_as("SELECT name, email, status, password_hash FROM users WHERE id = $1")
-            .bind(id).fetch_one(pool).await)
-        .unwrap();
+    let (name, email, status, hash) = store::user_record(&app.db, id).await;
     assert_eq!(
         (name.as_str(), status.as_str(), hash),
         ("Deleted user", "deleted", None)
     );
     assert!(!email.contains("ada"));
-    let listing_status: String = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT status FROM listings WHERE id = $1").bind(listing).fetch_one(pool).await)
-    .unwrap();
+    let listing_status = store::listing_status(&app.db, listing).await;
     assert_eq!(listing_status, "archived");
     assert_eq!(
         app.visitor()
@@ -623,9 +596,7 @@ async fn suspension_ends_sessions_and_blocks_login(backend: Backend) {
         without_2fa.body
     );
     let grace = user_id(&app.db, "grace@example.com").await;
-    on_pool!(&app.db, pool => sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE id = $2")
-        .bind(chrono::Utc::now()).bind(grace).execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::enable_two_factor(&app.db, grace, chrono::Utc::now()).await;
     let member = ada
         .post(
             "/api/admin_suspend",
@@ -742,8 +713,7 @@ async fn audit_records_are_swept_after_their_retention(backend: Backend) {
     let now = chrono::Utc::now();
     let old = now - chrono::Duration::days(401);
     let ada_id = user_id(&app.db, "ada@example.com").await;
-    app::on_pool!(&app.db, pool => sqlx::query("UPDATE audit_events SET at = $1 WHERE subject_id = $2")
-        .bind(old).bind(ada_id).execute(pool).await.map(|_| ())).unwrap();
+    store::backdate_audit(&app.db, ada_id, old).await;
     assert_eq!(audit_count(&app.db, "account.signed_up").await, 2);
     let removed = app::accounts::session::sweep_audit(&app.db, now, chrono::Duration::days(400))
         .await
@@ -774,10 +744,7 @@ async fn a_flood_of_refused_logins_stops_writing(backend: Backend) {
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!(refused, 55, "five wrong passwords, then refusals");
-    let attempts: i64 =
-        on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM auth_attempts")
-        .fetch_one(pool).await)
-        .unwrap();
+    let attempts = store::count_auth_attempts(&app.db).await;
     // The sign-up's, and five each for the address, the account at the address, the account.
     assert_eq!(attempts, 16, "attempt rows for 60 logins");
     assert_eq!(audit_count(&app.db, "session.login_failed").await, 5);
@@ -827,10 +794,10 @@ async fn a_stranger_guessing_elsewhere_does_not_lock_the_owner_out(backend: Back
     }
     // Six more failures from elsewhere just now (written directly: the delay would slow
     // the loop down), so sixteen ask for the longest wait.
+    let bucket = "login:account:ada@example.com";
     let now = chrono::Utc::now().timestamp();
     for _ in 0..6 {
-        on_pool!(&app.db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ('login:account:ada@example.com', $1)")
-            .bind(now).execute(pool).await.map(|_| ())).unwrap();
+        store::plant_attempt(&app.db, bucket, now).await;
     }
     let waiting = app
         .visitor()
@@ -839,8 +806,7 @@ async fn a_stranger_guessing_elsewhere_does_not_lock_the_owner_out(backend: Back
         .await;
     assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
     // A few seconds later (the clock moved back in the records), the owner gets in.
-    on_pool!(&app.db, pool => sqlx::query("UPDATE auth_attempts SET at = at - 70 WHERE bucket = 'login:account:ada@example.com'")
-        .execute(pool).await.map(|_| ())).unwrap();
+    store::backdate_attempts(&app.db, bucket, 70).await;
     let later = app
         .visitor()
         .coming_from("198.51.100.7")

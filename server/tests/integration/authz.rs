@@ -3,7 +3,7 @@
 //! pages are enumerated from the app itself, so a new endpoint missing from `MATRIX` fails
 //! the test until someone decides who may call it.
 
-use crate::common::{Backend, TestApp, Visitor};
+use crate::common::{store, Backend, TestApp, Visitor};
 use app::accounts::model::{NewPassword, Role};
 use app::accounts::session::{DbSessionStore, SignedIn, SIGNED_IN};
 use app::domain::UserId;
@@ -615,8 +615,7 @@ async fn account(app: &TestApp, email: &str, role: Role) -> UserId {
         .unwrap();
     if role == Role::Admin {
         // Admins may use the admin area only with two-factor on.
-        app::on_pool!(&app.db, pool => sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE id = $2")
-            .bind(now).bind(id).execute(pool).await.map(|_| ())).unwrap();
+        store::enable_two_factor(&app.db, id, now).await;
     }
     id
 }

@@ -3,11 +3,11 @@
 //! replay, and many renters racing for the same dates.
 
 use crate::common::{
-    signed_in_member, Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER,
+    signed_in_member, store, Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY,
+    CARD_NUMBER,
 };
 use app::bookings::model::NO_LONGER_AVAILABLE;
 use app::domain::{BookingId, ListingId, RequestKey, UserId};
-use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -119,30 +119,6 @@ pub(crate) async fn booked(
     serde_json::from_str(&response.body).unwrap()
 }
 
-pub(crate) async fn status_of(app: &TestApp, booking: BookingId) -> String {
-    on_pool!(&app.db, pool => sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
-        .bind(booking).fetch_one(pool).await)
-    .unwrap()
-}
-
-pub(crate) async fn event_kinds(app: &TestApp, booking: BookingId) -> Vec<String> {
-    on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT kind FROM booking_events WHERE booking_id = $1 ORDER BY seq")
-        .bind(booking).fetch_all(pool).await)
-    .unwrap()
-}
-
-/// The reservation holding the booking's unit, as `(starts_on, ends_on)`.
-pub(crate) async fn reservation_of(
-    app: &TestApp,
-    booking: BookingId,
-) -> Option<(NaiveDate, NaiveDate)> {
-    on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT starts_on, ends_on FROM reservations WHERE booking_id = $1")
-        .bind(booking).fetch_optional(pool).await)
-    .unwrap()
-}
-
 pub(crate) async fn member<'a>(app: &'a TestApp, name: &str) -> (UserId, Visitor<'a>) {
     let (id, cookie) = signed_in_member(&app.db, name).await;
     (id, app.visitor_with_cookie(&cookie))
@@ -167,17 +143,14 @@ async fn a_request_reserves_a_unit_until_the_owner_accepts(backend: Backend) {
     let tent = publish(&mut owner, "Two-person tent", gear(1, false, 1)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
 
-    assert_eq!(status_of(&app, id).await, "requested");
+    assert_eq!(store::booking_status(&app.db, id).await, "requested");
     assert_eq!(
-        reservation_of(&app, id).await,
+        store::reservation_of(&app.db, id).await,
         Some((day(20), day(24))),
         "the turnaround is reserved too"
     );
-    assert_eq!(event_kinds(&app, id).await, ["requested"]);
-    let jobs: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM jobs WHERE kind = 'expire_booking' AND payload = $1")
-        .bind(id.to_string()).fetch_one(pool).await)
-    .unwrap();
+    assert_eq!(store::event_kinds(&app.db, id).await, ["requested"]);
+    let jobs = store::count_jobs(&app.db, "expire_booking", Some(&id.to_string())).await;
     assert_eq!(jobs, 1, "an expiry job is written with the request");
 
     // The same dates are gone, even the turnaround day; the day after is free.
@@ -204,9 +177,9 @@ async fn a_request_reserves_a_unit_until_the_owner_accepts(backend: Backend) {
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     // Accepting captures the charge at once (crate::payments has the money's own tests).
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     assert_eq!(
-        event_kinds(&app, id).await,
+        store::event_kinds(&app.db, id).await,
         ["requested", "accepted", "paid"]
     );
     let again = owner
@@ -257,7 +230,7 @@ async fn a_decline_needs_a_reason_and_gives_the_unit_back(backend: Backend) {
     assert_eq!(blank.status, StatusCode::BAD_REQUEST);
     assert!(blank.body.contains("Tell the renter why"), "{}", blank.body);
     assert_eq!(
-        status_of(&app, id).await,
+        store::booking_status(&app.db, id).await,
         "requested",
         "a refused decline changes nothing"
     );
@@ -269,9 +242,9 @@ async fn a_decline_needs_a_reason_and_gives_the_unit_back(backend: Backend) {
         )
         .await;
     assert_eq!(declined.status, StatusCode::OK, "{}", declined.body);
-    assert_eq!(status_of(&app, id).await, "declined");
+    assert_eq!(store::booking_status(&app.db, id).await, "declined");
     assert_eq!(
-        reservation_of(&app, id).await,
+        store::reservation_of(&app.db, id).await,
         None,
         "the unit is free again"
     );
@@ -290,15 +263,12 @@ async fn instant_booking_is_accepted_at_once_and_cancellation_refunds_by_policy(
     let (mut owner, mut renter) = owner_and_renter(&app).await;
     let kayak = publish(&mut owner, "Touring kayak", gear(2, true, 0)).await;
     let id = booked(&mut renter, kayak, day(30), day(33)).await;
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     assert_eq!(
-        event_kinds(&app, id).await,
+        store::event_kinds(&app.db, id).await,
         ["requested", "accepted", "paid"]
     );
-    let jobs: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM jobs WHERE kind = 'expire_booking'")
-        .fetch_one(pool).await)
-    .unwrap();
+    let jobs = store::count_jobs(&app.db, "expire_booking", None).await;
     assert_eq!(jobs, 0, "nothing waits for an answer");
 
     let cancelled = renter
@@ -308,15 +278,11 @@ async fn instant_booking_is_accepted_at_once_and_cancellation_refunds_by_policy(
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
-    let (status, refund, total): (String, Option<i64>, i64) =
-        on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT status, refund_minor, total_minor FROM bookings WHERE id = $1")
-        .bind(id).fetch_one(pool).await)
-        .unwrap();
+    let (status, refund, total) = store::booking_refund(&app.db, id).await;
     assert_eq!(status, "cancelled");
     // Flexible and a month ahead: rental and fee back (the deposit was only ever held).
     assert_eq!(refund, Some(total - 5_000));
-    assert_eq!(reservation_of(&app, id).await, None);
+    assert_eq!(store::reservation_of(&app.db, id).await, None);
     replay_is_clean(&app).await;
 }
 
@@ -340,9 +306,7 @@ async fn a_resubmitted_form_never_makes_a_second_booking(backend: Backend) {
         })
         .collect();
     assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
-    let count: i64 = on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
-        .fetch_one(pool).await)
-    .unwrap();
+    let count = store::count_bookings(&app.db, None).await;
     assert_eq!(count, 1);
     // A new form (a new key) is a new request, and the unit is taken.
     let mut renter = app.visitor_with_cookie(&renter_cookie);
@@ -390,9 +354,7 @@ async fn bad_dates_are_explained_next_to_their_field(backend: Backend) {
     );
     let visitor = request(&mut app.visitor(), tent, day(5), day(6), RequestKey::new()).await;
     assert_eq!(visitor.status, StatusCode::UNAUTHORIZED);
-    let count: i64 = on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
-        .fetch_one(pool).await)
-    .unwrap();
+    let count = store::count_bookings(&app.db, None).await;
     assert_eq!(count, 0);
 }
 
@@ -407,7 +369,7 @@ async fn unanswered_requests_expire_once_even_with_two_workers(backend: Backend)
         .await
         .unwrap();
     assert_eq!(early, app::jobs::Pass::default());
-    assert_eq!(status_of(&app, id).await, "requested");
+    assert_eq!(store::booking_status(&app.db, id).await, "requested");
 
     // A day later two instances look at once; the request expires once.
     let later = Utc::now() + Duration::hours(25);
@@ -417,9 +379,12 @@ async fn unanswered_requests_expire_once_even_with_two_workers(backend: Backend)
     );
     // The expiry, and perhaps already the settlement it queued.
     assert!((1..=2).contains(&(a.unwrap().done + b.unwrap().done)));
-    assert_eq!(status_of(&app, id).await, "expired");
-    assert_eq!(event_kinds(&app, id).await, ["requested", "expired"]);
-    assert_eq!(reservation_of(&app, id).await, None);
+    assert_eq!(store::booking_status(&app.db, id).await, "expired");
+    assert_eq!(
+        store::event_kinds(&app.db, id).await,
+        ["requested", "expired"]
+    );
+    assert_eq!(store::reservation_of(&app.db, id).await, None);
     let late = owner
         .post("/api/accept_booking", &[("id", &id.to_string())])
         .await;
@@ -450,10 +415,7 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_failed(backend: Back
     );
     assert_eq!(run(now + Duration::seconds(10)).await.unwrap().retried, 1);
     assert_eq!(run(now + Duration::seconds(40)).await.unwrap().failed, 1);
-    let (attempts, outcome, error): (i64, String, String) =
-        on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT attempts, outcome, last_error FROM jobs").fetch_one(pool).await)
-        .unwrap();
+    let (attempts, outcome, error) = store::sole_job(&app.db).await;
     assert_eq!((attempts, outcome.as_str()), (3, "failed"));
     assert!(error.contains("no_such_kind"), "{error}");
     assert_eq!(
@@ -470,9 +432,7 @@ async fn replay_finds_a_planted_difference_and_repairs_it(backend: Backend) {
     let second = booked(&mut renter, saw, day(9), day(10)).await;
     replay_is_clean(&app).await;
 
-    on_pool!(&app.db, pool => sqlx::query("UPDATE bookings SET status = 'accepted' WHERE id = $1")
-        .bind(id).execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::set_booking_status(&app.db, id, "accepted").await;
     let report = gearshare::replay::check(&app.db).await.unwrap();
     assert_eq!(report.bookings, 2);
     assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
@@ -489,9 +449,7 @@ async fn replay_finds_a_planted_difference_and_repairs_it(backend: Backend) {
     replay_is_clean(&app).await;
 
     // A booking that lost its reservation behind the log's back gets it back.
-    on_pool!(&app.db, pool => sqlx::query("DELETE FROM reservations WHERE booking_id = $1")
-        .bind(second).execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::drop_reservation(&app.db, second).await;
     let report = gearshare::replay::check(&app.db).await.unwrap();
     let whats: Vec<_> = report
         .differences
@@ -503,7 +461,10 @@ async fn replay_finds_a_planted_difference_and_repairs_it(backend: Backend) {
         gearshare::replay::apply(&app.db, &report).await,
         (1, vec![])
     );
-    assert_eq!(reservation_of(&app, second).await, Some((day(9), day(10))));
+    assert_eq!(
+        store::reservation_of(&app.db, second).await,
+        Some((day(9), day(10)))
+    );
     replay_is_clean(&app).await;
 }
 
@@ -606,10 +567,7 @@ async fn check_race(db: &app::store::Db, race: &Race) {
         "the race had winners ({}) and losers ({refusals})",
         successes.len()
     );
-    let (bookings, events, held): (i64, i64, i64) = on_pool!(db, pool => sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM bookings), (SELECT COUNT(DISTINCT booking_id) FROM booking_events), \
-                (SELECT COUNT(*) FROM reservations WHERE kind = 'booking')")
-        .fetch_one(pool).await).unwrap();
+    let (bookings, events, held) = store::bookings_events_and_holds(db).await;
     assert_eq!(
         (bookings, events, held),
         (
@@ -624,10 +582,7 @@ async fn check_race(db: &app::store::Db, race: &Race) {
         }
         let buffer = race.listings.iter().find(|l| l.0 == *listing).unwrap().1;
         let until = *to + Duration::days(buffer);
-        let free_units: i64 = on_pool!(db, pool => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS \
-             (SELECT 1 FROM reservations r WHERE r.unit_id = u.id AND r.starts_on < $3 AND r.ends_on > $2)")
-            .bind(listing).bind(from).bind(until).fetch_one(pool).await).unwrap();
+        let free_units = store::free_units(db, *listing, *from, until).await;
         assert_eq!(
             free_units, 0,
             "a request for {from}..{to} was refused while a unit was free"

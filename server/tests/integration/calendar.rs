@@ -3,9 +3,8 @@
 //! busy days and skips those that clash with a booking; nobody else may do either.
 
 use crate::bookings::{booked, day, gear, member, publish};
-use crate::common::{post_files, Backend, TestApp};
+use crate::common::{post_files, store, Backend, TestApp};
 use app::domain::ListingId;
-use app::on_pool;
 use axum::http::StatusCode;
 
 fn ics_day(offset: i64) -> String {
@@ -99,10 +98,7 @@ async fn a_feed_shows_busy_days_and_an_upload_blocks_free_ones(backend: Backend)
         location.contains("calendar_blocked=2&calendar_skipped=1"),
         "{location}"
     );
-    let blocks: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT starts_on, ends_on FROM reservations WHERE listing_id = $1 AND kind = 'block' ORDER BY starts_on")
-        .bind(tent).fetch_all(pool).await)
-    .unwrap();
+    let blocks = store::block_periods(&app.db, tent).await;
     assert_eq!(blocks, [(day(20), day(22)), (day(30), day(32))]);
     let feed = app.get(&path).await;
     assert!(feed
@@ -201,11 +197,8 @@ async fn crafted_calendars_are_refused_quickly_and_import_nothing(backend: Backe
             "{what}: {location}"
         );
     }
-    let blocks: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM reservations WHERE listing_id = $1 AND kind = 'block'")
-        .bind(tent).fetch_one(pool).await)
-    .unwrap();
-    assert_eq!(blocks, 0, "nothing imported from a refused file");
+    let blocks = store::block_periods(&app.db, tent).await;
+    assert_eq!(blocks.len(), 0, "nothing imported from a refused file");
     // Huge numbers that overflowed date arithmetic read as the one occurrence they mean.
     let huge = calendar_of(&[format!(
         "DTSTART;VALUE=DATE:{start}\r\nRRULE:FREQ=DAILY;INTERVAL=4294967295;COUNT=18446744073709551615\r\n"

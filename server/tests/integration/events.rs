@@ -4,7 +4,7 @@
 //! falls behind is told to resynchronise, and a resume past the retention window too.
 
 use crate::bookings::{booked, cancel, day, gear, member, publish};
-use crate::common::{Backend, TestApp};
+use crate::common::{store, Backend, TestApp};
 use app::domain::{BookingId, ListingId, UserId};
 use app::events::bus::{self, Catchup, Delivery, EventBus};
 use app::events::{Event, NewEvent, Stream};
@@ -240,15 +240,15 @@ async fn the_running_dispatcher_delivers_within_moments(backend: Backend) {
     let dispatcher = tokio::spawn(bus::run(db.clone(), bus.clone(), Duration::from_secs(60)));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let stream = Stream::Booking(BookingId::new());
-    match &db {
+    match backend {
         // Another process's write: only the notification tells this one.
-        Db::Postgres(_) => {
+        Backend::Postgres => {
             let mut tx = db.begin_write().await.unwrap();
             tx.append(&[note(stream, 1)], Utc::now()).await.unwrap();
             tx.commit_unannounced().await.unwrap();
         }
         // The writer's commit wakes this process's dispatcher.
-        Db::Sqlite(_) => {
+        Backend::Sqlite => {
             write(&db, &[note(stream, 1)], true).await;
         }
     }
@@ -268,18 +268,13 @@ async fn the_running_dispatcher_delivers_within_moments(backend: Backend) {
 async fn a_killed_listener_connection_loses_no_event() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let db = app.db.clone();
-    let Db::Postgres(pool) = &db else {
-        unreachable!()
-    };
     let bus = EventBus::new(64);
     bus.start_after(bus::head(&db).await.unwrap());
     let mut subscriber = bus.subscribe();
     let dispatcher = tokio::spawn(bus::run(db.clone(), bus.clone(), Duration::from_secs(60)));
-    let listening = "SELECT pid FROM pg_stat_activity \
-         WHERE datname = current_database() AND query LIKE 'LISTEN%'";
     let started = std::time::Instant::now();
     let killed: Vec<i32> = loop {
-        let pids: Vec<i32> = sqlx::query_scalar(listening).fetch_all(pool).await.unwrap();
+        let pids = store::listener_pids(&db).await;
         if !pids.is_empty() || started.elapsed() > Duration::from_secs(5) {
             break pids;
         }
@@ -292,12 +287,7 @@ async fn a_killed_listener_connection_loses_no_event() {
         .await
         .unwrap();
     for pid in &killed {
-        let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
-            .bind(pid)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-        assert!(ended);
+        assert!(store::terminate_backend(&db, *pid).await);
     }
     // As another instance would: only the (lost) notification could tell the dispatcher.
     tx.commit_unannounced().await.unwrap();
@@ -319,7 +309,7 @@ async fn a_killed_listener_connection_loses_no_event() {
         .map(|n| serde_json::json!({ "n": n }).to_string())
         .collect();
     assert_eq!(seen, expected);
-    let relistened: Vec<i32> = sqlx::query_scalar(listening).fetch_all(pool).await.unwrap();
+    let relistened = store::listener_pids(&db).await;
     assert!(relistened.iter().all(|pid| !killed.contains(pid)));
 }
 

@@ -3,15 +3,13 @@
 //! with the next booking (before the card is touched, and in a race the database decides),
 //! who may extend and when, and the overdue time moving with the gear that is out.
 
-use crate::bookings::{
-    booked, cancel, day, event_kinds, gear, member, publish, replay_is_clean, request,
-    reservation_of, status_of,
+use crate::bookings::{booked, cancel, day, gear, member, publish, replay_is_clean, request};
+use crate::common::{
+    store, Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER,
 };
-use crate::common::{Backend, Response, TestApp, Visitor, CARD_CVC, CARD_EXPIRY, CARD_NUMBER};
 use crate::handover::{confirmed, run_jobs_at};
-use crate::payments::{assert_reconciled, count as count_all, position};
+use crate::payments::{assert_reconciled, position};
 use app::domain::{BookingId, RequestKey};
-use app::on_pool;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
 
@@ -55,20 +53,19 @@ async fn extend(
     extend_with(renter, id, to, key, CARD_NUMBER.1).await
 }
 
-async fn count(app: &TestApp, sql: &str, id: BookingId) -> i64 {
-    on_pool!(&app.db, pool => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await).unwrap()
-}
-
-const PROVIDER_PAYMENTS: &str = "SELECT COUNT(*) FROM sandbox_payments";
-
 /// The booking's authorisations in the ledger: the stay's, and one per paid extension.
 async fn authorisations(app: &TestApp, id: BookingId) -> i64 {
-    count(
-        app,
-        "SELECT COUNT(*) FROM ledger_entries WHERE booking_id = $1 AND kind = 'authorization'",
-        id,
-    )
-    .await
+    store::count_ledger_entries(&app.db, "authorization", Some(id)).await
+}
+
+/// Every payment at the provider, whatever its state.
+async fn provider_payments(app: &TestApp) -> i64 {
+    store::count_sandbox_payments(&app.db, None, None).await
+}
+
+/// Rental payments still authorised at the provider: neither captured nor released.
+async fn open_rental_payments(app: &TestApp) -> i64 {
+    store::count_sandbox_payments(&app.db, Some("authorized"), Some("rental")).await
 }
 
 async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Backend) {
@@ -77,23 +74,28 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     let (_, mut renter) = member(&app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 1)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     // The renter's second window, on the same session.
     let mut again_renter = app.visitor_with_cookie(renter.cookie.as_deref().unwrap());
 
     let key = RequestKey::new();
     let extended = extend(&mut renter, id, day(25), key).await;
     assert_eq!(extended.status, StatusCode::OK, "{}", extended.body);
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     // The same unit, two more days and the turnaround after them.
-    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(26))));
+    assert_eq!(
+        store::reservation_of(&app.db, id).await,
+        Some((day(20), day(26)))
+    );
     let sums = position(&app, id).await;
     assert_eq!((sums.authorized, sums.captured), (charge(5), charge(5)));
     assert_eq!(sums.held, DEPOSIT, "the deposit stays as it was");
     assert_eq!(authorisations(&app, id).await, 2);
-    let total: i64 = count(&app, "SELECT total_minor FROM bookings WHERE id = $1", id).await;
+    let total = store::booking_total(&app.db, id).await;
     assert_eq!(total, charge(5) + DEPOSIT);
-    assert!(event_kinds(&app, id).await.contains(&"extended".to_owned()));
+    assert!(store::event_kinds(&app.db, id)
+        .await
+        .contains(&"extended".to_owned()));
 
     // The form sent again changes nothing more; sent again for another day, it is refused.
     let again = extend(&mut renter, id, day(25), key).await;
@@ -118,9 +120,7 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     );
     assert_eq!(authorisations(&app, id).await, 3);
     assert_eq!(position(&app, id).await.captured, charge(7));
-    let open =
-        "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized' AND purpose = 'rental'";
-    assert_eq!(count_all(&app, open).await, 0);
+    assert_eq!(open_rental_payments(&app).await, 0);
 
     let page = renter.get(&format!("/bookings/{id}")).await;
     assert!(
@@ -136,14 +136,9 @@ async fn an_extension_charges_the_difference_on_a_payment_of_its_own(backend: Ba
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let sums = position(&app, id).await;
     assert_eq!(sums.refunded, charge(7));
-    let refunded_payments = count(
-        &app,
-        "SELECT COUNT(DISTINCT payment_ref) FROM ledger_entries WHERE booking_id = $1 AND kind = 'refund'",
-        id,
-    )
-    .await;
+    let refunded_payments = store::refunded_payments(&app.db, id).await;
     assert_eq!(refunded_payments, 3);
-    assert_eq!(reservation_of(&app, id).await, None);
+    assert_eq!(store::reservation_of(&app.db, id).await, None);
     replay_is_clean(&app).await;
     assert_reconciled(&app).await;
 }
@@ -156,7 +151,7 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 1)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
     booked(&mut next, tent, day(26), day(28)).await;
-    let payments_before = count_all(&app, PROVIDER_PAYMENTS).await;
+    let payments_before = provider_payments(&app).await;
 
     // Returned on the 27th with a day's turnaround, the unit would be busy into the next
     // booking: refused, with the latest day that fits.
@@ -168,10 +163,13 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
         "{}",
         clash.body
     );
-    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(24))));
+    assert_eq!(
+        store::reservation_of(&app.db, id).await,
+        Some((day(20), day(24)))
+    );
     assert_eq!(authorisations(&app, id).await, 1);
     assert_eq!(
-        count_all(&app, PROVIDER_PAYMENTS).await,
+        provider_payments(&app).await,
         payments_before,
         "the card was not touched"
     );
@@ -179,7 +177,10 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
     // The day that fits does.
     let fits = extend(&mut renter, id, day(25), RequestKey::new()).await;
     assert_eq!(fits.status, StatusCode::OK, "{}", fits.body);
-    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(26))));
+    assert_eq!(
+        store::reservation_of(&app.db, id).await,
+        Some((day(20), day(26)))
+    );
     let full = extend(&mut renter, id, day(26), RequestKey::new()).await;
     assert_eq!(full.status, StatusCode::CONFLICT, "{}", full.body);
     assert!(full.body.contains("can't be extended"), "{}", full.body);
@@ -203,11 +204,7 @@ async fn an_extension_that_clashes_is_refused_and_charges_nothing(backend: Backe
     let overlaps = app.db.overlapping_reservations().await.unwrap();
     assert_eq!(overlaps, 0);
     // Whatever the loser authorised was released.
-    let dangling = count_all(
-        &app,
-        "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized' AND purpose = 'rental'",
-    )
-    .await;
+    let dangling = open_rental_payments(&app).await;
     assert_eq!(dangling, 0);
     replay_is_clean(&app).await;
     assert_reconciled(&app).await;
@@ -222,8 +219,7 @@ async fn days_taken_while_the_card_is_authorised_are_refused_by_the_database(bac
     let (_, mut renter) = member(&app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
     let id = booked(&mut renter, tent, day(20), day(23)).await;
-    let voided = "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'voided'";
-    let voided_before = count_all(&app, voided).await;
+    let voided_before = store::count_sandbox_payments(&app.db, Some("voided"), None).await;
 
     let faults = app.state.payments.inner().faults();
     faults.set_latency(std::time::Duration::from_millis(600));
@@ -250,10 +246,13 @@ async fn days_taken_while_the_card_is_authorised_are_refused_by_the_database(bac
         "{}",
         extension.body
     );
-    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(23))));
+    assert_eq!(
+        store::reservation_of(&app.db, id).await,
+        Some((day(20), day(23)))
+    );
     assert_eq!(authorisations(&app, id).await, 1);
     assert_eq!(
-        count_all(&app, voided).await,
+        store::count_sandbox_payments(&app.db, Some("voided"), None).await,
         voided_before + 1,
         "the extension's authorisation was released"
     );
@@ -280,7 +279,7 @@ async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend)
         .post("/api/accept_booking", &[("id", &id.to_string())])
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
 
     let by_owner = extend(&mut owner, id, day(25), RequestKey::new()).await;
     assert_eq!(by_owner.status, StatusCode::FORBIDDEN, "{}", by_owner.body);
@@ -323,8 +322,13 @@ async fn only_the_renter_extends_and_only_a_booking_that_is_on(backend: Backend)
     let no_card = extend_with(&mut renter, id, day(25), RequestKey::new(), "").await;
     assert_eq!(no_card.status, StatusCode::BAD_REQUEST, "{}", no_card.body);
     // Refused every time: nothing changed.
-    assert_eq!(reservation_of(&app, id).await, Some((day(20), day(23))));
-    assert!(!event_kinds(&app, id).await.contains(&"extended".to_owned()));
+    assert_eq!(
+        store::reservation_of(&app.db, id).await,
+        Some((day(20), day(23)))
+    );
+    assert!(!store::event_kinds(&app.db, id)
+        .await
+        .contains(&"extended".to_owned()));
     assert_eq!(authorisations(&app, id).await, 1);
 
     let path = format!("/bookings/{id}/extend?to={}", day(25));
@@ -350,18 +354,15 @@ async fn gear_that_is_out_is_due_back_at_the_new_time(backend: Backend) {
     for side in [&mut renter, &mut owner] {
         confirmed(side, id, "pickup").await;
     }
-    assert_eq!(status_of(&app, id).await, "picked_up");
+    assert_eq!(store::booking_status(&app.db, id).await, "picked_up");
     let extended = extend(&mut renter, id, day(4), RequestKey::new()).await;
     assert_eq!(extended.status, StatusCode::OK, "{}", extended.body);
-    assert_eq!(status_of(&app, id).await, "picked_up");
+    assert_eq!(store::booking_status(&app.db, id).await, "picked_up");
 
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
     // One overdue job, moved to the new due time (the end of the new return day in Munich,
     // and two hours of grace), not left at the old one's.
-    let run_at: Vec<i64> = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT run_at FROM jobs WHERE kind = 'mark_overdue' AND payload = $1 AND outcome IS NULL")
-        .bind(id.to_string()).fetch_all(pool).await)
-    .unwrap();
+    let run_at = store::pending_job_times(&app.db, "mark_overdue", &id.to_string()).await;
     assert_eq!(run_at.len(), 1);
     let (earliest, latest) = (midnight(day(4)), midnight(day(6)));
     assert!(
@@ -370,9 +371,13 @@ async fn gear_that_is_out_is_due_back_at_the_new_time(backend: Backend) {
     );
     // A day after the old due time, and its grace: not overdue, it is due two days later.
     run_jobs_at(&app, midnight(day(3)) + Duration::hours(26)).await;
-    assert!(!event_kinds(&app, id).await.contains(&"overdue".to_owned()));
+    assert!(!store::event_kinds(&app.db, id)
+        .await
+        .contains(&"overdue".to_owned()));
     run_jobs_at(&app, midnight(day(5)) + Duration::hours(26)).await;
-    assert!(event_kinds(&app, id).await.contains(&"overdue".to_owned()));
+    assert!(store::event_kinds(&app.db, id)
+        .await
+        .contains(&"overdue".to_owned()));
     // Once overdue, it can't be extended.
     let late = extend(&mut renter, id, day(6), RequestKey::new()).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);

@@ -2,14 +2,11 @@
 //! pickup and the return, the deposit is released by the clock when the claim window closes,
 //! an owner's claim is decided by an admin, and the ledger ends explaining all of it.
 
-use crate::bookings::{
-    booked, cancel, day, event_kinds, gear, member, publish, replay_is_clean, status_of,
-};
-use crate::common::{png, post_files, Response, TestApp, Visitor};
+use crate::bookings::{booked, cancel, day, gear, member, publish, replay_is_clean};
+use crate::common::{png, post_files, store, Response, TestApp, Visitor};
 use crate::payments::assert_reconciled;
 use app::domain::BookingId;
-use app::domain::{ListingId, PhotoId, UserId};
-use app::on_pool;
+use app::domain::ListingId;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 
@@ -39,7 +36,7 @@ async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Bookin
     let (_, mut renter) = member(app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
     let id = booked(&mut renter, tent, day(0), day(2)).await;
-    assert_eq!(status_of(app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     (owner, renter, id)
 }
 
@@ -49,7 +46,7 @@ async fn returned_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Bo
         confirmed(&mut renter, id, step).await;
         confirmed(&mut owner, id, step).await;
     }
-    assert_eq!(status_of(app, id).await, "returned");
+    assert_eq!(store::booking_status(&app.db, id).await, "returned");
     (owner, renter, id)
 }
 
@@ -81,7 +78,7 @@ async fn ledger_sums(app: &TestApp, id: BookingId) -> app::domain::ledger::Posit
 /// The booking is completed: the owner kept `kept` of the deposit, paid out with the rental,
 /// and the rest went back.
 async fn owner_kept_from_the_deposit(app: &TestApp, id: BookingId, kept: i64) {
-    assert_eq!(status_of(app, id).await, "completed");
+    assert_eq!(store::booking_status(&app.db, id).await, "completed");
     let sums = ledger_sums(app, id).await;
     assert_eq!(
         (sums.deposit_captured, sums.released),
@@ -133,7 +130,7 @@ async fn both_sides_confirm_each_handover_and_the_clock_releases_the_deposit(
         page.body
     );
     confirmed(&mut owner, id, "pickup").await;
-    assert_eq!(status_of(&app, id).await, "picked_up");
+    assert_eq!(store::booking_status(&app.db, id).await, "picked_up");
     let cancel = cancel(&mut renter, id, "").await;
     assert_eq!(
         cancel.status,
@@ -143,25 +140,22 @@ async fn both_sides_confirm_each_handover_and_the_clock_releases_the_deposit(
 
     confirmed(&mut owner, id, "return").await;
     confirmed(&mut renter, id, "return").await;
-    assert_eq!(status_of(&app, id).await, "returned");
-    let release_jobs: i64 = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM jobs WHERE kind = 'release_deposit' AND payload = $1")
-        .bind(id.to_string()).fetch_one(pool).await)
-    .unwrap();
+    assert_eq!(store::booking_status(&app.db, id).await, "returned");
+    let release_jobs = store::count_jobs(&app.db, "release_deposit", Some(&id.to_string())).await;
     assert_eq!(release_jobs, 1);
 
     // Within the claim window nothing happens; after it the deposit goes back.
     run_jobs_at(&app, Utc::now() + Duration::hours(47)).await;
-    assert_eq!(status_of(&app, id).await, "returned");
+    assert_eq!(store::booking_status(&app.db, id).await, "returned");
     assert_eq!(ledger_sums(&app, id).await.open_hold(), DEPOSIT);
     run_jobs_at(&app, Utc::now() + Duration::hours(49)).await;
-    assert_eq!(status_of(&app, id).await, "completed");
+    assert_eq!(store::booking_status(&app.db, id).await, "completed");
     let sums = ledger_sums(&app, id).await;
     let rental = 1_200 * 2;
     assert_eq!((sums.released, sums.deposit_captured), (DEPOSIT, 0));
     assert_eq!((sums.payout, sums.service_fee), (rental, rental / 10));
     assert_eq!(
-        event_kinds(&app, id).await,
+        store::event_kinds(&app.db, id).await,
         [
             "requested",
             "accepted",
@@ -197,10 +191,8 @@ async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
     let app = TestApp::spawn(backend).await;
     let (mut owner, mut renter, id) = returned_booking(&app).await;
     let (admin_id, mut admin) = member(&app, "Ada Admin").await;
-    on_pool!(&app.db, pool => sqlx::query(
-        "UPDATE users SET role = 'admin', totp_enabled_at = $1 WHERE id = $2")
-        .bind(Utc::now()).bind(admin_id).execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::make_admin(&app.db, admin_id).await;
+    store::enable_two_factor(&app.db, admin_id, Utc::now()).await;
 
     let too_much = claim(&mut owner, id, "50.01").await;
     assert_eq!(
@@ -214,10 +206,10 @@ async fn a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep(
     assert_eq!(by_renter.status, StatusCode::FORBIDDEN);
     let claimed = claim(&mut owner, id, "40").await;
     assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.body);
-    assert_eq!(status_of(&app, id).await, "disputed");
+    assert_eq!(store::booking_status(&app.db, id).await, "disputed");
     // The claim window passing does not release a disputed deposit.
     run_jobs_at(&app, Utc::now() + Duration::hours(49)).await;
-    assert_eq!(status_of(&app, id).await, "disputed");
+    assert_eq!(store::booking_status(&app.db, id).await, "disputed");
 
     assert_eq!(
         resolve(&mut owner, id, "40").await.status,
@@ -272,17 +264,17 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     for side in [&mut renter, &mut owner] {
         confirmed(side, id, "pickup").await;
     }
-    assert_eq!(status_of(&app, id).await, "picked_up");
+    assert_eq!(store::booking_status(&app.db, id).await, "picked_up");
     // Due by the end of the return day, two days on; two hours of grace.
     let due = day(3);
     let due = due.and_hms_opt(0, 0, 0).unwrap().and_utc();
     run_jobs_at(&app, due - Duration::hours(12)).await;
-    let overdue: bool = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT overdue FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
-    .unwrap();
+    let overdue = store::is_overdue(&app.db, id).await;
     assert!(!overdue, "not yet due");
     run_jobs_at(&app, due + Duration::hours(26)).await;
-    assert!(event_kinds(&app, id).await.contains(&"overdue".to_owned()));
+    assert!(store::event_kinds(&app.db, id)
+        .await
+        .contains(&"overdue".to_owned()));
     for side in [&mut renter, &mut owner] {
         let page = side.get(&format!("/bookings/{id}")).await;
         assert!(
@@ -311,9 +303,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
     // Back a day and a half late (days started after the grace: 2 at 15.00, from a 50.00 deposit).
     let back = due + Duration::hours(2) + Duration::hours(36);
     // The return is confirmed at that time, through the service (the HTTP clock is now).
-    let parties: (UserId, UserId) = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT owner_id, renter_id FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
-    .unwrap();
+    let parties = store::parties_of(&app.db, id).await;
     for user in [parties.0, parties.1] {
         let actor = app::domain::booking::Actor::Member {
             user,
@@ -328,7 +318,7 @@ async fn late_gear_is_marked_overdue_charged_from_the_deposit_and_the_next_rente
             .await
             .unwrap();
     }
-    assert_eq!(status_of(&app, id).await, "returned");
+    assert_eq!(store::booking_status(&app.db, id).await, "returned");
     run_jobs_at(&app, back + Duration::hours(49)).await;
     owner_kept_from_the_deposit(&app, id, 3_000).await;
     replay_is_clean(&app).await;
@@ -394,10 +384,7 @@ async fn both_sides_photograph_the_handover_and_only_they_see_the_photos(
         "{}",
         page.body
     );
-    let (photo, key): (PhotoId, String) = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT id, storage_key FROM booking_photos WHERE booking_id = $1")
-        .bind(id).fetch_one(pool).await)
-    .unwrap();
+    let (photo, key) = store::handover_photo(&app.db, id).await;
     let path = format!("/bookings/{id}/photos/{photo}");
     for side in [&mut owner, &mut renter] {
         let file = side.get(&path).await;
@@ -437,10 +424,7 @@ async fn both_sides_photograph_the_handover_and_only_they_see_the_photos(
     }
     upload_photo(&app, &owner, id).await;
     upload_photo(&app, &renter, id).await;
-    let stages: Vec<(String, String)> = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT party, stage FROM booking_photos WHERE booking_id = $1 ORDER BY created_at, id")
-        .bind(id).fetch_all(pool).await)
-    .unwrap();
+    let stages = store::handover_photo_stages(&app.db, id).await;
     let stages: Vec<(&str, &str)> = stages
         .iter()
         .map(|(p, s)| (p.as_str(), s.as_str()))

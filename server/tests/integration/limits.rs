@@ -3,8 +3,8 @@
 //! 429 with a sentence saying what to do, and changes nothing.
 
 use crate::bookings::{cancel, create_listing, day, gear, member, pay, publish, request};
+use crate::common::store::{self, Listings};
 use crate::common::{Backend, Response, TestApp};
-use crate::payments::count;
 use app::domain::BookingId;
 use app::domain::RequestKey;
 use axum::http::StatusCode;
@@ -44,21 +44,17 @@ async fn open_requests_are_bounded_per_renter(backend: Backend) {
         assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
         open.push(serde_json::from_str::<BookingId>(&asked.body).unwrap());
     }
-    let payments_before = count(&app, "SELECT COUNT(*) FROM sandbox_payments").await;
+    let payments_before = store::count_sandbox_payments(&app.db, None, None).await;
     let third = request(&mut renter, tents, day(30), day(32), RequestKey::new()).await;
     refused_with(&third, &["You already have 2 requests waiting"]);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 2);
+    assert_eq!(store::count_bookings(&app.db, None).await, 2);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM reservations WHERE booking_id IS NOT NULL"
-        )
-        .await,
+        store::count_booking_reservations(&app.db).await,
         2,
         "the refused request holds no unit"
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM sandbox_payments").await,
+        store::count_sandbox_payments(&app.db, None, None).await,
         payments_before,
         "nothing was asked of the card"
     );
@@ -97,7 +93,7 @@ async fn booking_requests_are_bounded_per_hour(backend: Backend) {
             "try again in 60 minutes",
         ],
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 2);
+    assert_eq!(store::count_bookings(&app.db, None).await, 2);
     // Another account from the same address has allowances of its own (the address three
     // times one account's).
     let theirs = request(&mut other, tents, day(30), day(32), RequestKey::new()).await;
@@ -122,16 +118,16 @@ async fn declined_cards_pause_payments_per_account_and_address(backend: Backend)
             refused.body
         );
     }
-    let payments_before = count(&app, "SELECT COUNT(*) FROM sandbox_payments").await;
+    let payments_before = store::count_sandbox_payments(&app.db, None, None).await;
     // Past the allowance even a good card is not tried: the provider is not asked at all.
     let paused = pay(&mut tester, tent, dates, RequestKey::new(), GOOD).await;
     refused_with(
         &paused,
         &["Card payments are paused for you", "Nothing was charged"],
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(store::count_bookings(&app.db, None).await, 0);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM sandbox_payments").await,
+        store::count_sandbox_payments(&app.db, None, None).await,
         payments_before
     );
     // Another account at another address pays as usual.
@@ -176,10 +172,7 @@ async fn listings_are_bounded_per_owner_and_day(backend: Backend) {
             "Try again in 24 hours",
         ],
     );
-    let owned: i64 = app::on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM listings WHERE owner_id = $1")
-        .bind(owner_id).fetch_one(pool).await)
-    .unwrap();
+    let owned = store::count_listings(&app.db, Listings::OwnedBy(owner_id)).await;
     assert_eq!(owned, 2);
     publish(&mut neighbour, "Neighbour's tent", gear(1, false, 0)).await;
 }

@@ -1,12 +1,12 @@
 //! Owners managing listings through the real server functions: validation, optimistic
 //! locking, units and bookings, who may change what.
 
+use crate::common::store::{self, Listings};
 use crate::common::{png, Backend, TestApp, Visitor};
 use app::domain::GeoPoint;
 use app::domain::ListingId;
 use app::domain::UserId;
 use app::listings::manage::CHANGED_ELSEWHERE;
-use app::on_pool;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
@@ -64,7 +64,7 @@ async fn create(visitor: &mut Visitor<'_>, overrides: &[(&str, &str)]) -> Listin
 }
 
 async fn listing_count(app: &TestApp) -> i64 {
-    on_pool!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM listings").fetch_one(pool).await).unwrap()
+    store::count_listings(&app.db, Listings::All).await
 }
 
 async fn bad_input_is_explained_per_field_and_saves_nothing(backend: Backend) {
@@ -122,10 +122,7 @@ async fn bad_input_is_explained_per_field_and_saves_nothing(backend: Backend) {
         found.body.contains(&format!("/gear/{id}")),
         "published listings are searchable"
     );
-    assert_eq!(
-        crate::common::audit_count(&app.db, "listing.created").await,
-        1
-    );
+    assert_eq!(store::audit_count(&app.db, "listing.created").await, 1);
 }
 
 async fn a_second_save_of_the_same_version_is_refused(backend: Backend) {
@@ -160,10 +157,7 @@ async fn a_second_save_of_the_same_version_is_refused(backend: Backend) {
         .body
         .contains("This listing was changed elsewhere"));
     assert!(CHANGED_ELSEWHERE.starts_with("This listing was changed elsewhere"));
-    let title: String =
-        on_pool!(&app.db, pool => sqlx::query_scalar("SELECT title FROM listings WHERE id = $1")
-        .bind(id).fetch_one(pool).await)
-        .unwrap();
+    let title = store::listing_title(&app.db, id).await;
     assert_eq!(title, "Grigri, first tab");
 }
 
@@ -171,16 +165,12 @@ async fn units_with_upcoming_bookings_stay(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut owner = signed_up(&app, "olga@example.com").await;
     let id = create(&mut owner, &[("quantity", "3")]).await;
-    let units: Vec<Uuid> = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT id FROM listing_units WHERE listing_id = $1 ORDER BY label").bind(id).fetch_all(pool).await).unwrap();
+    let units = store::units_of(&app.db, id).await;
     let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
     // Bookings arrive with the booking engine; until then they are rows like these.
     for unit in &units[1..] {
-        on_pool!(&app.db, pool => sqlx::query(
-            "INSERT INTO reservations (id, listing_id, unit_id, kind, starts_on, ends_on, created_at) \
-             VALUES ($1, $2, $3, 'booking', $4, $5, $6)")
-            .bind(Uuid::new_v4()).bind(id).bind(unit).bind(soon).bind(soon + chrono::Duration::days(2))
-            .bind(chrono::Utc::now()).execute(pool).await.map(|_| ())).unwrap();
+        let until = soon + chrono::Duration::days(2);
+        store::plant_booking_reservation(&app.db, id, *unit, soon, until).await;
     }
     let id_text = id.to_string();
     let refused = post_listing(
@@ -209,8 +199,7 @@ async fn units_with_upcoming_bookings_stay(backend: Backend) {
         "the refused save changed nothing: {}",
         kept.body
     );
-    let active: Vec<Uuid> = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT id FROM listing_units WHERE listing_id = $1 AND active ORDER BY label").bind(id).fetch_all(pool).await).unwrap();
+    let active = store::active_units_of(&app.db, id).await;
     assert_eq!(active, units[1..].to_vec(), "the unbooked unit went");
 }
 
@@ -261,9 +250,8 @@ async fn admins_change_others_listings_only_with_two_factor(backend: Backend) {
     let id = create(&mut owner, &[]).await;
     let id_text = id.to_string();
     let mut admin = signed_up(&app, "ada@example.com").await;
-    on_pool!(&app.db, pool => sqlx::query("UPDATE users SET role = 'admin' WHERE email = $1")
-        .bind("ada@example.com").execute(pool).await.map(|_| ()))
-    .unwrap();
+    let admin_id = store::user_id(&app.db, "ada@example.com").await;
+    store::make_admin(&app.db, admin_id).await;
     let refused = post_listing(
         &mut admin,
         "/api/update_listing",
@@ -286,9 +274,7 @@ async fn admins_change_others_listings_only_with_two_factor(backend: Backend) {
     let file = [("busy.ics", "text/calendar", &ics[..])];
     let import = crate::common::post_files(&app, &admin, &uri, "calendar", &file).await;
     assert_eq!(import.status, StatusCode::FORBIDDEN, "{}", import.body);
-    on_pool!(&app.db, pool => sqlx::query("UPDATE users SET totp_enabled_at = $1 WHERE email = $2")
-        .bind(chrono::Utc::now()).bind("ada@example.com").execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::enable_two_factor(&app.db, admin_id, chrono::Utc::now()).await;
     let allowed = post_listing(
         &mut admin,
         "/api/update_listing",
@@ -358,12 +344,6 @@ async fn upload(
     crate::common::post_files(app, visitor, &uri, "photos", &files).await
 }
 
-async fn photos_of(app: &TestApp, listing: ListingId) -> Vec<(Uuid, i64, String, String)> {
-    on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT id, position, storage_key, variants FROM listing_photos WHERE listing_id = $1 ORDER BY position")
-        .bind(listing).fetch_all(pool).await).unwrap()
-}
-
 fn location(response: &crate::common::Response) -> String {
     response
         .headers
@@ -401,7 +381,10 @@ async fn photos_are_checked_resized_and_stored_or_not_at_all(backend: Backend) {
     )
     .await;
     assert!(location(&one_bad).contains("photo_error=too_small"));
-    assert!(photos_of(&app, id).await.is_empty(), "nothing stored");
+    assert!(
+        store::listing_photos(&app.db, id).await.is_empty(),
+        "nothing stored"
+    );
     assert!(!uploads.exists(), "no file written");
 
     let added = upload(
@@ -414,7 +397,7 @@ async fn photos_are_checked_resized_and_stored_or_not_at_all(backend: Backend) {
     assert!(location(&added).ends_with(&format!(
         "/owner/listings/{id}/edit?photos_added=2#photos-heading"
     )));
-    let photos = photos_of(&app, id).await;
+    let photos = store::listing_photos(&app.db, id).await;
     assert_eq!(photos.iter().map(|p| p.1).collect::<Vec<_>>(), [0, 1]);
     assert!(
         photos[0].3.contains(" 480,")
@@ -441,7 +424,7 @@ async fn photos_are_checked_resized_and_stored_or_not_at_all(backend: Backend) {
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(
-        photos_of(&app, id).await[0].0.to_string(),
+        store::listing_photos(&app.db, id).await[0].0.to_string(),
         second,
         "the second photo is now the cover"
     );
@@ -449,7 +432,7 @@ async fn photos_are_checked_resized_and_stored_or_not_at_all(backend: Backend) {
         .post("/api/remove_photo", &[("id", &id_text), ("photo", &first)])
         .await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
-    let left = photos_of(&app, id).await;
+    let left = store::listing_photos(&app.db, id).await;
     assert_eq!((left.len(), left[0].1), (1, 0));
     assert!(
         !app.media_dir.join(&photos[0].2).exists(),
@@ -462,14 +445,12 @@ async fn uploads_per_account_are_limited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut owner = signed_up(&app, "olga@example.com").await;
     let id = create(&mut owner, &[]).await;
-    let owner_id = crate::common::user_id(&app.db, "olga@example.com").await;
+    let owner_id = store::user_id(&app.db, "olga@example.com").await;
     let bucket = format!("upload:account:{owner_id}");
     let now = chrono::Utc::now().timestamp();
     // 29 uploads earlier this hour, as rows of the shared attempts table.
     for _ in 0..29 {
-        on_pool!(&app.db, pool => sqlx::query("INSERT INTO auth_attempts (bucket, at) VALUES ($1, $2)")
-            .bind(&bucket).bind(now - 60).execute(pool).await.map(|r| r.rows_affected()))
-        .unwrap();
+        store::plant_attempt(&app.db, &bucket, now - 60).await;
     }
     let thirtieth = upload(&app, &owner, id, &[("a.png", png(640, 480))]).await;
     assert!(
@@ -484,7 +465,7 @@ async fn uploads_per_account_are_limited(backend: Backend) {
         location(&refused)
     );
     assert_eq!(
-        photos_of(&app, id).await.len(),
+        store::listing_photos(&app.db, id).await.len(),
         1,
         "the refused upload stored nothing"
     );
@@ -495,24 +476,6 @@ async fn found(app: &TestApp, id: ListingId) -> bool {
         .await
         .body
         .contains(&format!("/gear/{id}"))
-}
-
-/// The exact and the public position of a listing, as stored.
-async fn positions(app: &TestApp, id: ListingId) -> (GeoPoint, GeoPoint) {
-    let (lat, lon, plat, plon): (f64, f64, f64, f64) = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT latitude, longitude, public_latitude, public_longitude FROM listings WHERE id = $1")
-        .bind(id).fetch_one(pool).await)
-    .unwrap();
-    (
-        GeoPoint {
-            latitude: lat,
-            longitude: lon,
-        },
-        GeoPoint {
-            latitude: plat,
-            longitude: plon,
-        },
-    )
 }
 
 /// The distance search reports for listing `id` from `point`, and the JSON it came in.
@@ -562,7 +525,7 @@ async fn search_shows_only_an_approximate_position(backend: Backend) {
     let mut owner = signed_up(&app, "olga@example.com").await;
     let exact_fields = [("latitude", "48.13743"), ("longitude", "11.57549")];
     let id = create(&mut owner, &exact_fields).await;
-    let (exact, public) = positions(&app, id).await;
+    let (exact, public) = store::listing_positions(&app.db, id).await;
     assert_eq!((exact.latitude, exact.longitude), (48.13743, 11.57549));
     let offset = exact.distance_km(&public);
     assert!(
@@ -617,7 +580,7 @@ async fn search_shows_only_an_approximate_position(backend: Backend) {
     )
     .await;
     assert_eq!(retitled.status, StatusCode::OK, "{}", retitled.body);
-    assert_eq!(positions(&app, id).await.1, public);
+    assert_eq!(store::listing_positions(&app.db, id).await.1, public);
     let moved = post_listing(
         &mut owner,
         "/api/update_listing",
@@ -626,7 +589,7 @@ async fn search_shows_only_an_approximate_position(backend: Backend) {
     )
     .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
-    let (exact, public) = positions(&app, id).await;
+    let (exact, public) = store::listing_positions(&app.db, id).await;
     assert_eq!((exact.latitude, exact.longitude), (48.2, 11.6));
     assert!((0.199..=0.501).contains(&exact.distance_km(&public)));
 }
@@ -650,7 +613,7 @@ async fn uploads_under_way_are_bounded_and_leave_no_files() {
     .await;
     let mut owner = signed_up(&app, "olga@example.com").await;
     let id = create(&mut owner, &[]).await;
-    let owner_id = crate::common::user_id(&app.db, "olga@example.com").await;
+    let owner_id = store::user_id(&app.db, "olga@example.com").await;
 
     // The owner's first upload is still being processed.
     let first = app.state.uploads.enter(owner_id).unwrap();
@@ -690,7 +653,7 @@ async fn uploads_under_way_are_bounded_and_leave_no_files() {
     );
     drop((one, two));
     assert_eq!(
-        photos_of(&app, id).await.len(),
+        store::listing_photos(&app.db, id).await.len(),
         1,
         "the refused uploads stored nothing"
     );

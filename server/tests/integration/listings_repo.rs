@@ -1,22 +1,21 @@
 //! The listing repository's contract, the same on SQLite and PostgreSQL.
 
+use crate::common::store::{self, Listings};
 use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use app::accounts::model::{CurrentUser, Role};
+use app::domain::ListingId;
 use app::domain::UnitId;
 use app::domain::{GeoPoint, RentalPeriod};
-use app::domain::{ListingId, UserId};
 use app::error::AppError;
 use app::listings::draft::ListingForm;
 use app::listings::manage::{self, BlockRequest};
 use app::listings::model::ListingCard;
 use app::listings::search::{Search, SearchParams, Sort, PAGE_SIZE};
 use app::listings::store::read as repo;
-use app::on_pool;
 use app::store::Db;
 use chrono::{DateTime, NaiveDate, Utc};
 use gearshare::seed::{self, SeedError, SeedOptions, SeedOutcome};
 use std::collections::HashSet;
-use uuid::Uuid;
 
 fn search_for(params: SearchParams) -> Search {
     params.validate(today()).expect("a valid search")
@@ -31,10 +30,6 @@ fn text(q: &str) -> SearchParams {
         q: q.into(),
         ..Default::default()
     }
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    on_pool!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
 }
 
 /// Every card of a search, following "Next" to the end.
@@ -58,9 +53,7 @@ fn ids(cards: &[ListingCard]) -> Vec<ListingId> {
 
 /// A member who owns seeded listings, as the services see them.
 async fn some_owner(db: &Db) -> CurrentUser {
-    let (id, name, email): (UserId, String, String) = on_pool!(db, pool =>
-        sqlx::query_as("SELECT id, name, email FROM users ORDER BY id LIMIT 1").fetch_one(pool).await)
-    .unwrap();
+    let (id, name, email) = store::first_user(db).await;
     CurrentUser {
         id,
         name,
@@ -210,7 +203,7 @@ async fn text_search_ranks_title_words_first_and_matches_prefixes(backend: Backe
     let dji = repo::search(&app.db, &search_for(text("dJi")))
         .await
         .unwrap();
-    let expected = count(&app.db, "SELECT COUNT(*) FROM listings WHERE brand = 'DJI'").await;
+    let expected = store::count_listings(&app.db, Listings::Brand("DJI")).await;
     assert!(expected > 0);
     assert_eq!(dji.total, expected, "case-insensitive match on the brand");
     let syntax = repo::search(&app.db, &search_for(text("\"quokkatent\" OR * NEAR(x"))).await;
@@ -221,11 +214,7 @@ async fn text_search_ranks_title_words_first_and_matches_prefixes(backend: Backe
     let by_category = repo::search(&app.db, &search_for(text("drones")))
         .await
         .unwrap();
-    let drones = count(
-        &app.db,
-        "SELECT COUNT(*) FROM listings WHERE category_slug = 'drones'",
-    )
-    .await;
+    let drones = store::count_listings(&app.db, Listings::InCategory("drones")).await;
     assert!(
         by_category.total >= drones,
         "the category name is searchable"
@@ -237,12 +226,9 @@ async fn text_search_follows_edits_and_survives_a_vacuum(backend: Backend) {
     let owner = some_owner(&app.db).await;
     let first = publish(&app.db, &owner, |f| f.title = "Wombatlamp lantern".into()).await;
     let second = publish(&app.db, &owner, |f| f.title = "Wombatstove burner".into()).await;
-    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = 'Numbatlamp lantern' WHERE id = $1")
-        .bind(first).execute(pool).await.map(|r| r.rows_affected()))
-    .unwrap();
+    store::set_listing_title(&app.db, first, "Numbatlamp lantern").await;
     // SQLite may renumber implicit rowids here; the words must still name the same listings.
-    on_pool!(&app.db, pool => sqlx::query("VACUUM").execute(pool).await.map(|r| r.rows_affected()))
-        .unwrap();
+    store::vacuum(&app.db).await;
     let found = |q: &'static str| {
         let db = app.db.clone();
         async move { repo::search(&db, &search_for(text(q))).await.unwrap() }
@@ -286,11 +272,7 @@ async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
     )
     .await
     .unwrap();
-    let expected = count(
-        &app.db,
-        "SELECT COUNT(*) FROM listings WHERE category_slug = 'drones'",
-    )
-    .await;
+    let expected = store::count_listings(&app.db, Listings::InCategory("drones")).await;
     assert_eq!(drones.total, expected);
     assert!(drones.cards.iter().all(|c| c.category_name == "Drones"));
     // Category facets ignore the category filter; their sum is the unfiltered total.
@@ -308,11 +290,7 @@ async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
         ..Default::default()
     };
     let cards = all_pages(&app.db, &priced).await;
-    let expected = count(
-        &app.db,
-        "SELECT COUNT(*) FROM listings WHERE daily_price_minor BETWEEN 2000 AND 4000",
-    )
-    .await;
+    let expected = store::count_listings(&app.db, Listings::DailyPriceBetween(2000, 4000)).await;
     assert_eq!(cards.len() as i64, expected);
     assert!(cards
         .iter()
@@ -323,20 +301,14 @@ async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
         ..Default::default()
     };
     let cards = all_pages(&app.db, &instant).await;
-    let expected = count(
-        &app.db,
-        "SELECT COUNT(*) FROM listings WHERE instant_booking = TRUE",
-    )
-    .await;
+    let expected = store::count_listings(&app.db, Listings::Instant).await;
     assert_eq!(cards.len() as i64, expected);
     assert!(cards.iter().all(|c| c.instant_booking));
 }
 
 async fn radius_search_finds_what_is_near_closest_first(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let rows: Vec<(ListingId, f64, f64)> = on_pool!(&app.db, pool =>
-        sqlx::query_as("SELECT id, public_latitude, public_longitude FROM listings").fetch_all(pool).await)
-    .unwrap();
+    let rows = store::public_positions(&app.db).await;
     for (place, radius) in [("Berlin", "25"), ("London", "100"), ("52.37, 4.90", "50")] {
         let params = SearchParams {
             near: place.into(),
@@ -387,9 +359,7 @@ async fn availability_counts_blocks_buffers_lead_time_and_length(backend: Backen
     })
     .await;
     let day = |d: u32| NaiveDate::from_ymd_opt(2026, 7, d).unwrap();
-    let units: Vec<UnitId> = on_pool!(&app.db, pool =>
-        sqlx::query_scalar("SELECT id FROM listing_units WHERE listing_id = $1 ORDER BY label").bind(id).fetch_all(pool).await)
-    .unwrap();
+    let units = store::units_of(&app.db, id).await;
     let block = |unit: Option<UnitId>, from: u32, to: u32| BlockRequest {
         unit,
         period: RentalPeriod::new(day(from), day(to)).unwrap(),
@@ -475,13 +445,10 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
 async fn seeding_is_deterministic_and_guards_existing_data(backend: Backend) {
     let first = TestApp::spawn(backend).await;
     let second = TestApp::spawn(backend).await;
-    let ids = |db: Db| async move {
-        let rows: Vec<(Uuid, String)> = on_pool!(&db, pool =>
-            sqlx::query_as("SELECT id, title FROM listings ORDER BY id").fetch_all(pool).await)
-        .unwrap();
-        rows
-    };
-    assert_eq!(ids(first.db.clone()).await, ids(second.db.clone()).await);
+    assert_eq!(
+        store::listing_titles(&first.db).await,
+        store::listing_titles(&second.db).await
+    );
 
     let again = SeedOptions {
         listings: 5,
@@ -512,26 +479,22 @@ async fn seeding_is_deterministic_and_guards_existing_data(backend: Backend) {
         .await
         .unwrap();
     assert!(matches!(outcome, SeedOutcome::Seeded { listings: 5, .. }));
-    assert_eq!(count(&first.db, "SELECT COUNT(*) FROM listings").await, 5);
+    assert_eq!(store::count_listings(&first.db, Listings::All).await, 5);
 }
 
 async fn the_schema_refuses_impossible_listings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let id: Uuid = on_pool!(&app.db, pool =>
-        sqlx::query_scalar("SELECT id FROM listings LIMIT 1").fetch_one(pool).await)
-    .unwrap();
+    let id = store::any_listing(&app.db).await;
     for update in [
         "UPDATE listings SET daily_price_minor = 0 WHERE id = $1",
         "UPDATE listings SET currency = 'XYZ' WHERE id = $1",
         "UPDATE listings SET status = 'deleted' WHERE id = $1",
         "UPDATE listings SET latitude = 91 WHERE id = $1",
     ] {
-        let result = on_pool!(&app.db, pool => sqlx::query(update).bind(id).execute(pool).await.map(|r| r.rows_affected()));
+        let result = store::try_execute(&app.db, update, id).await;
         assert!(result.is_err(), "{update} must be refused");
     }
-    let orphan = on_pool!(&app.db, pool =>
-        sqlx::query("INSERT INTO listing_units (id, listing_id, label, created_at) VALUES ($1, $2, 'x', $3)")
-            .bind(Uuid::new_v4()).bind(Uuid::new_v4()).bind(chrono::Utc::now()).execute(pool).await.map(|r| r.rows_affected()));
+    let orphan = store::try_add_unit(&app.db, ListingId::new()).await;
     assert!(orphan.is_err(), "units belong to an existing listing");
 }
 

@@ -1,17 +1,9 @@
 //! The real router, page by page, on both backends.
 
-use crate::common::{Backend, TestApp};
-use app::on_pool;
-use app::store::Db;
+use crate::common::{store, Backend, TestApp};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use uuid::Uuid;
-
-async fn first_listing(db: &Db) -> (Uuid, String) {
-    const SQL: &str = "SELECT id, title FROM listings WHERE status = 'active' \
-                       ORDER BY created_at DESC, id DESC LIMIT 1";
-    on_pool!(db, pool => sqlx::query_as(SQL).fetch_one(pool).await).unwrap()
-}
 
 async fn health_and_readiness_follow_the_database(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -69,7 +61,7 @@ async fn search_counts_filters_and_links_listings(backend: Backend) {
         "none to a previous one"
     );
 
-    let (id, title) = first_listing(&app.db).await;
+    let (id, title) = store::newest_active_listing(&app.db).await;
     let word = title.split_whitespace().next().unwrap();
     let found = app.get(&format!("/search?q={word}&sort=newest")).await;
     assert!(
@@ -84,7 +76,7 @@ async fn search_counts_filters_and_links_listings(backend: Backend) {
 
 async fn listing_page_shows_the_gear_and_a_quote_form(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (id, title) = first_listing(&app.db).await;
+    let (id, title) = store::newest_active_listing(&app.db).await;
     let page = app
         .get(&format!("/gear/{id}?from=2099-01-10&to=2099-01-13"))
         .await;
@@ -124,10 +116,8 @@ async fn missing_pages_and_listings_are_404(backend: Backend) {
 
 async fn paused_listings_leave_search_and_their_page(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (id, _) = first_listing(&app.db).await;
-    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET status = 'paused' WHERE id = $1")
-        .bind(id).execute(pool).await.map(|r| r.rows_affected()))
-    .unwrap();
+    let (id, _) = store::newest_active_listing(&app.db).await;
+    store::set_listing_status(&app.db, id, "paused").await;
     assert_eq!(
         app.get(&format!("/gear/{id}")).await.status,
         StatusCode::NOT_FOUND
@@ -142,10 +132,9 @@ async fn paused_listings_leave_search_and_their_page(backend: Backend) {
 
 async fn user_content_is_escaped(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (id, _) = first_listing(&app.db).await;
+    let (id, _) = store::newest_active_listing(&app.db).await;
     let evil = "</title><script>alert('owned')</script> Tent";
-    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = $1, description = $1 WHERE id = $2")
-        .bind(evil).bind(id).execute(pool).await.map(|r| r.rows_affected())).unwrap();
+    store::set_listing_text(&app.db, id, evil).await;
     for uri in [format!("/gear/{id}"), "/search?q=alert".to_owned()] {
         let page = app.get(&uri).await;
         assert!(
@@ -161,9 +150,7 @@ async fn user_content_is_escaped(backend: Backend) {
 
 async fn media_is_served_with_cache_headers_and_pages_compressed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let key: String = on_pool!(&app.db, pool =>
-        sqlx::query_scalar("SELECT storage_key FROM listing_photos LIMIT 1").fetch_one(pool).await)
-    .unwrap();
+    let key = store::any_photo_key(&app.db).await;
     let photo = app.get(&format!("/media/{key}")).await;
     assert_eq!(photo.status, StatusCode::OK);
     assert!(photo.body.starts_with("<svg"));
@@ -308,14 +295,12 @@ fn nonces(page: &crate::common::Response) -> (String, String) {
 
 async fn visitors_pages_are_kept_for_a_moment_each_with_its_own_nonce(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (id, title) = first_listing(&app.db).await;
+    let (id, title) = store::newest_active_listing(&app.db).await;
     let path = format!("/gear/{id}");
     let first = app.get(&path).await;
     // Changed behind this process's back, as another app instance would.
     let renamed = "Renamed on another instance";
-    on_pool!(&app.db, pool => sqlx::query("UPDATE listings SET title = $1 WHERE id = $2")
-        .bind(renamed).bind(id).execute(pool).await.map(|r| r.rows_affected()))
-    .unwrap();
+    store::set_listing_title(&app.db, id, renamed).await;
     let kept = app.get(&path).await;
     assert_eq!(kept.status, StatusCode::OK);
     assert!(

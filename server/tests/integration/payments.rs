@@ -3,17 +3,15 @@
 //! and during a capture, a form sent twice, the refunds of declines and cancellations, and
 //! `reconcile` finding what does not add up.
 
-use crate::bookings::{booked, cancel, day, event_kinds, gear, member, pay, publish, status_of};
-use crate::common::{Backend, Response, TestApp, Visitor};
+use crate::bookings::{booked, cancel, day, gear, member, pay, publish};
+use crate::common::{store, Backend, Response, TestApp, Visitor};
 use app::domain::ledger::Position;
 use app::domain::BookingId;
 use app::domain::RequestKey;
-use app::on_pool;
 use app::payments::gateway::Operation;
 use app::payments::sandbox::Fault;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use uuid::Uuid;
 
 /// The listing the tests book: 12 a day, a deposit of 50, a flexible policy (`publish`).
 const DAILY: i64 = 1_200;
@@ -31,8 +29,9 @@ pub(crate) async fn position(app: &TestApp, booking: BookingId) -> Position {
     app::payments::ledger::position(&entries)
 }
 
-pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
-    on_pool!(&app.db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).unwrap()
+/// Payments the provider holds authorised: neither captured nor released.
+async fn authorised_payments(app: &TestApp) -> i64 {
+    store::count_sandbox_payments(&app.db, Some("authorized"), None).await
 }
 
 async fn reconciled(app: &TestApp) -> gearshare::reconcile::Report {
@@ -67,25 +66,19 @@ async fn a_request_authorises_and_acceptance_captures(backend: Backend) {
         (charge(3), DEPOSIT, 0)
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
-        )
-        .await,
+        authorised_payments(&app).await,
         2,
         "the charge and the deposit hold"
     );
-    let last4: Option<String> = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT card_last4 FROM bookings WHERE id = $1").bind(id).fetch_one(pool).await)
-    .unwrap();
+    let last4 = store::card_last4(&app.db, id).await;
     assert_eq!(last4.as_deref(), Some("4242"));
     assert_reconciled(&app).await;
 
     let accepted = accept(&mut owner, id).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     assert_eq!(
-        event_kinds(&app, id).await,
+        store::event_kinds(&app.db, id).await,
         ["requested", "accepted", "paid"]
     );
     let paid = position(&app, id).await;
@@ -100,12 +93,7 @@ async fn a_request_authorises_and_acceptance_captures(backend: Backend) {
     assert!(owners.body.contains("Card charged"));
     assert!(!owners.body.contains("4242"));
     // No card number anywhere it could leak.
-    let stored = count(
-        &app,
-        "SELECT COUNT(*) FROM sandbox_requests WHERE fingerprint LIKE '%42424242%' \
-         OR answer LIKE '%42424242%'",
-    )
-    .await;
+    let stored = store::sandbox_requests_mentioning(&app.db, "42424242").await;
     assert_eq!(stored, 0);
 }
 
@@ -125,21 +113,10 @@ async fn declined_cards_and_bad_numbers_book_nothing(backend: Backend) {
         assert!(refused.body.contains(says), "{}", refused.body);
         assert!(refused.body.contains("card_number"), "{}", refused.body);
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(store::count_bookings(&app.db, None).await, 0);
+    assert_eq!(store::count_booking_reservations(&app.db).await, 0);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM reservations WHERE booking_id IS NOT NULL"
-        )
-        .await,
-        0
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
-        )
-        .await,
+        authorised_payments(&app).await,
         0,
         "nothing stays authorised"
     );
@@ -170,11 +147,8 @@ async fn an_outage_charges_nothing_and_says_so(backend: Backend) {
     let error: app::error::AppError = serde_json::from_str(&refused.body).unwrap();
     assert_eq!(error, app::error::AppError::PaymentUnavailable);
     assert!(error.to_string().contains("nothing was charged"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
-    assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM sandbox_payments").await,
-        0
-    );
+    assert_eq!(store::count_bookings(&app.db, None).await, 0);
+    assert_eq!(store::count_sandbox_payments(&app.db, None, None).await, 0);
     // The provider is back: the same form books.
     app.state.payments.inner().faults().set_outage(false);
     let key = RequestKey::new();
@@ -201,14 +175,14 @@ async fn an_answer_lost_mid_capture_is_retried_and_captures_once(backend: Backen
     let first = booked(&mut renter, tent, day(20), day(22)).await;
     faults.fail_next(Operation::Capture, Fault::After, 1);
     assert_eq!(accept(&mut owner, first).await.status, StatusCode::OK);
-    assert_eq!(status_of(&app, first).await, "paid");
+    assert_eq!(store::booking_status(&app.db, first).await, "paid");
     assert_eq!(position(&app, first).await.captured, charge(2));
 
     // The provider is down through the whole accept: accepted now, charged by the job later.
     let second = booked(&mut renter, tent, day(30), day(33)).await;
     faults.set_outage(true);
     assert_eq!(accept(&mut owner, second).await.status, StatusCode::OK);
-    assert_eq!(status_of(&app, second).await, "accepted");
+    assert_eq!(store::booking_status(&app.db, second).await, "accepted");
     assert_eq!(position(&app, second).await.captured, 0);
     let report = reconciled(&app).await;
     assert!(
@@ -224,23 +198,16 @@ async fn an_answer_lost_mid_capture_is_retried_and_captures_once(backend: Backen
         .await
         .unwrap();
     assert_eq!(pass.done, 2, "{pass:?}");
-    assert_eq!(status_of(&app, second).await, "paid");
+    assert_eq!(store::booking_status(&app.db, second).await, "paid");
 
     for booking in [first, second] {
         assert_eq!(
-            on_pool!(&app.db, pool => sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM ledger_entries WHERE booking_id = $1 AND kind = 'capture'")
-                .bind(booking).fetch_one(pool).await)
-            .unwrap(),
+            store::count_ledger_entries(&app.db, "capture", Some(booking)).await,
             1
         );
     }
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_requests WHERE operation = 'capture'"
-        )
-        .await,
+        store::count_sandbox_requests(&app.db, "capture").await,
         2,
         "one capture per booking at the provider"
     );
@@ -266,11 +233,7 @@ async fn a_checkout_sent_again_after_a_failed_hold_books_on_a_live_authorisation
         failed.body
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
-        )
-        .await,
+        authorised_payments(&app).await,
         0,
         "the charge was released again"
     );
@@ -279,7 +242,7 @@ async fn a_checkout_sent_again_after_a_failed_hold_books_on_a_live_authorisation
     assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
     let id: BookingId = serde_json::from_str(&booked.body).unwrap();
     assert_eq!(accept(&mut owner, id).await.status, StatusCode::OK);
-    assert_eq!(status_of(&app, id).await, "paid");
+    assert_eq!(store::booking_status(&app.db, id).await, "paid");
     assert_reconciled(&app).await;
 }
 
@@ -296,7 +259,7 @@ async fn a_capture_whose_answer_was_lost_is_recorded_before_a_cancellation_refun
     faults.fail_next(Operation::Capture, Fault::After, 1);
     faults.fail_next(Operation::Capture, Fault::Before, 2);
     assert_eq!(accept(&mut owner, id).await.status, StatusCode::OK);
-    assert_eq!(status_of(&app, id).await, "accepted");
+    assert_eq!(store::booking_status(&app.db, id).await, "accepted");
     assert_eq!(
         position(&app, id).await.captured,
         0,
@@ -310,12 +273,9 @@ async fn a_capture_whose_answer_was_lost_is_recorded_before_a_cancellation_refun
         (p.captured, p.refunded, p.released),
         (charge(2), charge(2), DEPOSIT)
     );
-    let provider: (i64, i64) = on_pool!(&app.db, pool => sqlx::query_as(
-        "SELECT captured_minor, refunded_minor FROM sandbox_payments WHERE purpose = 'rental'")
-        .fetch_one(pool).await)
-    .unwrap();
+    let provider = store::rental_payment_amounts(&app.db).await;
     assert_eq!(provider, (charge(2), charge(2)));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM payment_calls").await, 0);
+    assert_eq!(store::count_payment_calls(&app.db).await, 0);
     assert_reconciled(&app).await;
 }
 
@@ -334,32 +294,20 @@ async fn a_payment_sent_twice_at_once_charges_once(backend: Backend) {
     for answer in &answers {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
+    assert_eq!(store::count_bookings(&app.db, None).await, 1);
     // Each submission authorised under keys of its own; those that found the booking made
     // released theirs.
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'"
-        )
-        .await,
+        authorised_payments(&app).await,
         2,
         "one charge and one deposit hold stay"
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'captured'"
-        )
-        .await,
+        store::count_sandbox_payments(&app.db, Some("captured"), None).await,
         0
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM ledger_entries WHERE kind = 'authorization'"
-        )
-        .await,
+        store::count_ledger_entries(&app.db, "authorization", None).await,
         1
     );
     assert_reconciled(&app).await;
@@ -390,7 +338,7 @@ async fn declines_and_cancellations_give_the_money_back(backend: Backend) {
     // back, the fee kept): the rest is refunded, the owner paid the kept half.
     let late = booked(&mut renter, kayak, day(1), day(3)).await;
     accept(&mut owner, late).await;
-    assert_eq!(status_of(&app, late).await, "paid");
+    assert_eq!(store::booking_status(&app.db, late).await, "paid");
     let cancelled = cancel(&mut renter, late, "").await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let p = position(&app, late).await;
@@ -427,14 +375,8 @@ async fn reconcile_finds_planted_discrepancies(backend: Backend) {
     assert_reconciled(&app).await;
 
     // The provider took less than the ledger says; a waiting request lost its hold entry.
-    on_pool!(&app.db, pool => sqlx::query(
-        "UPDATE sandbox_payments SET captured_minor = captured_minor - 100 \
-         WHERE status = 'captured'").execute(pool).await.map(|_| ()))
-    .unwrap();
-    on_pool!(&app.db, pool => sqlx::query(
-        "DELETE FROM ledger_entries WHERE booking_id = $1 AND kind = 'deposit_hold'")
-        .bind(waiting).execute(pool).await.map(|_| ()))
-    .unwrap();
+    store::shortchange_captures(&app.db, 100).await;
+    store::drop_ledger_entries(&app.db, waiting, "deposit_hold").await;
     let report = reconciled(&app).await;
     let text: Vec<String> = report
         .discrepancies
@@ -470,29 +412,16 @@ async fn seeded_rentals_reconcile(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(made, 12);
-    let completed = count(
-        &app,
-        "SELECT COUNT(*) FROM bookings WHERE status = 'completed'",
-    )
-    .await;
+    let completed = store::count_bookings(&app.db, Some("completed")).await;
     assert_eq!(completed, 12);
-    let extended = count(
-        &app,
-        "SELECT COUNT(*) FROM (SELECT booking_id FROM ledger_entries WHERE kind = 'authorization' \
-         GROUP BY booking_id HAVING COUNT(*) > 1) AS twice",
-    )
-    .await;
+    let extended = store::bookings_authorised_more_than_once(&app.db).await;
     assert!(extended >= 1, "no rental was extended");
     assert_reconciled(&app).await;
 }
 
 /// Guards still waiting to release an authorisation no booking recorded.
 async fn guards(app: &TestApp) -> i64 {
-    count(
-        app,
-        "SELECT COUNT(*) FROM jobs WHERE kind = 'release_unused_payment' AND outcome IS NULL",
-    )
-    .await
+    store::count_pending_jobs(&app.db, "release_unused_payment").await
 }
 
 async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: Backend) {
@@ -522,9 +451,8 @@ async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: B
         "{}",
         lost.body
     );
-    let open = "SELECT COUNT(*) FROM sandbox_payments WHERE status = 'authorized'";
     assert_eq!(
-        count(&app, open).await,
+        authorised_payments(&app).await,
         3,
         "two for the booking, one nobody records"
     );
@@ -542,14 +470,14 @@ async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: B
     gearshare::worker::run_once(&app.state, "w", || soon)
         .await
         .unwrap();
-    assert_eq!(count(&app, open).await, 3);
+    assert_eq!(authorised_payments(&app).await, 3);
     let later = Utc::now() + app.state.payment_guards.wait() + Duration::seconds(1);
     let pass = gearshare::worker::run_once(&app.state, "w", || later)
         .await
         .unwrap();
     assert_eq!(pass.done, 1, "{pass:?}");
     assert_eq!(
-        count(&app, open).await,
+        authorised_payments(&app).await,
         2,
         "the booking's two stay authorised"
     );
@@ -563,22 +491,13 @@ async fn an_authorisation_no_booking_records_is_released_by_its_guard(backend: B
     assert_eq!(report.releasing, 0);
 
     // A guard that runs again (a lease ran out) releases nothing twice.
-    let attempt: Uuid = on_pool!(&app.db, pool => sqlx::query_scalar(
-        "SELECT id FROM jobs WHERE kind = 'release_unused_payment'").fetch_one(pool).await)
-    .unwrap();
+    let attempt = store::job_id(&app.db, "release_unused_payment").await;
     let again = app::payments::unused::release_unused(&app.db, &*app.state.payments, attempt)
         .await
         .unwrap();
     assert_eq!(again.0.len(), 1, "the same payment, answered as before");
-    assert_eq!(count(&app, open).await, 2);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM sandbox_requests WHERE operation = 'void'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(authorised_payments(&app).await, 2);
+    assert_eq!(store::count_sandbox_requests(&app.db, "void").await, 1);
 }
 
 on_both_backends!(

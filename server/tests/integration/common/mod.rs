@@ -1,6 +1,8 @@
 //! `TestApp`: the real router over a fresh database of either backend, seeded with demo data,
 //! called in-process. Each test gets its own SQLite file or PostgreSQL database.
 
+pub mod store;
+
 use app::domain::UserId;
 use app::store::Db;
 use axum::body::Body;
@@ -102,12 +104,7 @@ impl Drop for Cleanup {
                         .enable_all()
                         .build();
                     if let Ok(runtime) = runtime {
-                        runtime.block_on(async {
-                            if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url, 1).await {
-                                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                                let _ = sqlx::query(&sql).execute(&pool).await;
-                            }
-                        });
+                        runtime.block_on(store::drop_database(&admin_url, &name));
                     }
                 })
                 .join();
@@ -148,17 +145,7 @@ impl TestApp {
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
                 let name = format!("gs_test_{id}");
-                let admin = Db::connect(&admin_url, 1).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL tests need a server (scripts/test.sh starts one): {e}")
-                });
-                let Db::Postgres(pool) = admin else {
-                    panic!("TEST_POSTGRES_URL must be postgres://")
-                };
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
+                store::create_database(&admin_url, &name).await;
                 let url = with_database(&admin_url, &name);
                 (
                     url,
@@ -455,23 +442,6 @@ pub async fn post_files(
         None => request,
     };
     app.request(request.body(Body::from(body)).unwrap()).await
-}
-
-pub async fn user_id(db: &Db, email: &str) -> UserId {
-    app::on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(pool)
-        .await)
-    .unwrap()
-}
-
-/// How many audit records of `kind` exist.
-pub async fn audit_count(db: &Db, kind: &str) -> i64 {
-    app::on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = $1")
-        .bind(kind)
-        .fetch_one(pool)
-        .await)
-    .unwrap()
 }
 
 /// A member signed in through a session written straight into the database (see
