@@ -76,6 +76,36 @@ impl Actions {
         actions
     }
 
+    /// Whether one of the page's forms is on its way (tracked). Its answer refreshes the
+    /// page; a live refresh meanwhile would replace the form under it.
+    fn busy(&self) -> bool {
+        [
+            self.accept.pending(),
+            self.decline.pending(),
+            self.cancel.pending(),
+            self.confirm.pending(),
+            self.claim.pending(),
+            self.resolve.pending(),
+        ]
+        .iter()
+        .any(|pending| pending.get())
+    }
+
+    /// A counter for the page's resource that moves when `refresh` is called, but only once
+    /// no form of the page is on its way: a live change while one is waits for its answer.
+    fn live_refresh(&self) -> (ReadSignal<u32>, impl Fn() + Copy + 'static) {
+        let (changed, set_changed) = signal(0u32);
+        let deferred = RwSignal::new(false);
+        let actions = *self;
+        Effect::new(move |_| {
+            if !actions.busy() && deferred.get() {
+                deferred.set(false);
+                set_changed.update(|n| *n += 1);
+            }
+        });
+        (changed, move || deferred.set(true))
+    }
+
     /// `problem` (a refused reason) when it is about booking `id`.
     fn reason_problem(
         &self,
@@ -252,20 +282,20 @@ fn CancelForm(id: BookingId, actions: Actions) -> impl IntoView {
 pub fn BookingPage() -> impl IntoView {
     let id = crate::url::id_from_path();
     let actions = Actions::new();
-    // Bumped when the other side (or GearShare) changes this booking while the page is open.
-    let changed = RwSignal::new(0u32);
+    // Moves when the other side (or GearShare) changes this booking while the page is open.
+    let (changed, refresh) = actions.live_refresh();
     let (said, say) = signal(String::new());
     crate::live::follow("/events/me".to_owned(), move |event| match event {
         LiveEvent::Booking {
             booking, status, ..
         } if Some(booking) == id.get_untracked() => {
-            changed.update(|n| *n += 1);
+            refresh();
             say.set(format!(
                 "This booking was just updated: it is {}.",
                 status.label().to_lowercase()
             ));
         }
-        LiveEvent::Resync => changed.update(|n| *n += 1),
+        LiveEvent::Resync => refresh(),
         _ => {}
     });
     let view = Resource::new(
@@ -422,7 +452,7 @@ fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> 
 pub fn OwnerRequestsPage() -> impl IntoView {
     let actions = Actions::new();
     // New requests appear and answered ones leave while the page is open.
-    let changed = RwSignal::new(0u32);
+    let (changed, refresh) = actions.live_refresh();
     let (said, say) = signal("");
     crate::live::follow("/events/me".to_owned(), move |event| match event {
         LiveEvent::Booking {
@@ -430,12 +460,12 @@ pub fn OwnerRequestsPage() -> impl IntoView {
             status,
             ..
         } => {
-            changed.update(|n| *n += 1);
+            refresh();
             if status == BookingStatus::Requested {
                 say.set("A new booking request has arrived.");
             }
         }
-        LiveEvent::Resync => changed.update(|n| *n += 1),
+        LiveEvent::Resync => refresh(),
         _ => {}
     });
     let requests = Resource::new(
