@@ -8,10 +8,13 @@ E2E_ADMIN_PASSWORD="kayak tripod lantern"
 
 e2e_run() {
   local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0 name="gearshare_e2e_$$"
-  if (exec 3<>"/dev/tcp/127.0.0.1/$E2E_PORT") 2>/dev/null; then
-    echo "port $E2E_PORT is taken; stop what listens there or set E2E_PORT" >&2
-    return 1
-  fi
+  local port
+  for port in "$E2E_PORT" "$((E2E_PORT + 1))"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port is taken; stop what listens there or set E2E_PORT" >&2
+      return 1
+    fi
+  done
   rm -rf "$dir" && mkdir -p "$dir"
   if [ "$backend" = postgres ]; then
     db_url="${TEST_POSTGRES_URL%/*}/$name"
@@ -29,15 +32,22 @@ e2e_run() {
       || exit $?
     target/release/gearshare serve >"$dir/server.log" 2>&1 &
     server=$!
-    # Stops the server however the subshell ends, keeping the subshell's exit status.
-    trap 'code=$?; kill "$server" 2>/dev/null || true; exit "$code"' EXIT
+    second="" second_url=""
+    if [ "$backend" = postgres ]; then
+      # A second instance on the same database: live changes must cross instances.
+      GEARSHARE_ADDR="127.0.0.1:$((E2E_PORT + 1))" target/release/gearshare serve \
+        >"$dir/server-2.log" 2>&1 &
+      second=$! second_url="http://127.0.0.1:$((E2E_PORT + 1))"
+    fi
+    # Stops the servers however the subshell ends, keeping the subshell's exit status.
+    trap 'code=$?; kill $server $second 2>/dev/null || true; exit "$code"' EXIT
     status=0
-    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" \
+    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" GEARSHARE_E2E_SECOND_URL="$second_url" \
       GEARSHARE_E2E_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" GEARSHARE_E2E_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
       npx playwright test) \
       >"$dir/playwright.log" 2>&1 || status=$?
     cat "$dir/playwright.log"
-    kill -TERM "$server" && wait "$server" || true
+    kill -TERM $server $second && wait $server $second || true
     if [ "$status" -ne 0 ]; then
       # The server's last words first, then the failures again: CI shows only the end.
       echo "browser tests failed on $backend; the end of the server's log:" >&2

@@ -61,25 +61,101 @@ impl LiveEvent {
     ];
 }
 
-/// Follows the live stream at `path` once the page has hydrated, handing each event to
-/// `on_event`, until the page goes away. The browser reconnects by itself after a dropped
-/// connection (resuming with `Last-Event-ID`); after a refusal (too many streams, a restart)
-/// this opens a new stream after a growing wait, resuming from the last event it had. On the
-/// server, and in a browser without JavaScript, it does nothing: the page is as of its load.
-pub fn follow(path: String, on_event: impl Fn(LiveEvent) + 'static) {
+/// What a page follows. All that one page follows travels on one stream (a browser allows
+/// about six connections per site across all its tabs): see [`stream_path`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// The signed-in member's own events: their bookings and the requests for their listings.
+    Me,
+    /// The public events of these listings.
+    Listings(Vec<ListingId>),
+}
+
+impl Topic {
+    pub fn listing(id: ListingId) -> Self {
+        Self::Listings(vec![id])
+    }
+
+    /// Whether `event` is for a follower of this topic (`ready` and `resync` are for all).
+    pub fn concerns(&self, event: &LiveEvent) -> bool {
+        match (self, event) {
+            (_, LiveEvent::Ready | LiveEvent::Resync) => true,
+            (Self::Me, LiveEvent::Booking { .. }) => true,
+            (Self::Listings(ids), event) => event.listing().is_some_and(|id| ids.contains(&id)),
+            (Self::Me, _) => false,
+        }
+    }
+}
+
+/// The most listings one stream follows: a page of search results.
+pub const MAX_LISTINGS: usize = 48;
+
+/// The one stream that carries every topic a page follows: the member's own with the listings
+/// added (`/events/me?listings=a,b`), else one listing's (`/events/listings/{id}`) or several
+/// (`/events/listings?ids=a,b`). `None` when the page follows nothing.
+pub fn stream_path<'a>(topics: impl IntoIterator<Item = &'a Topic>) -> Option<String> {
+    let mut me = false;
+    let mut listings: Vec<ListingId> = Vec::new();
+    for topic in topics {
+        match topic {
+            Topic::Me => me = true,
+            Topic::Listings(ids) => {
+                for id in ids {
+                    if !listings.contains(id) && listings.len() < MAX_LISTINGS {
+                        listings.push(*id);
+                    }
+                }
+            }
+        }
+    }
+    let list = || {
+        listings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match (me, listings.as_slice()) {
+        (true, []) => Some("/events/me".to_owned()),
+        (true, _) => Some(format!("/events/me?listings={}", list())),
+        (false, []) => None,
+        (false, [one]) => Some(format!("/events/listings/{one}")),
+        (false, _) => Some(format!("/events/listings?ids={}", list())),
+    }
+}
+
+impl LiveEvent {
+    /// The listing the event is about, for the public ones.
+    pub fn listing(&self) -> Option<ListingId> {
+        match self {
+            Self::Availability { listing, .. }
+            | Self::Listing { listing }
+            | Self::Bookable { listing, .. } => Some(*listing),
+            Self::Ready | Self::Booking { .. } | Self::Resync => None,
+        }
+    }
+}
+
+/// Follows `topic` once the page has hydrated, handing each of its events to `on_event`, until
+/// the component that called it goes away. The page's one stream reopens with the union of
+/// what is followed whenever that changes, resuming from the last event it had. The browser
+/// reconnects by itself after a dropped connection (with `Last-Event-ID`); after a refusal
+/// (too many streams, a restart) this opens it again after a growing wait. On the server, and
+/// in a browser without JavaScript, it does nothing: the page is as of its load.
+pub fn follow(topic: Topic, on_event: impl Fn(LiveEvent) + 'static) {
     #[cfg(feature = "hydrate")]
-    client::follow(path, Box::new(on_event));
+    client::follow(topic, Box::new(on_event));
     #[cfg(not(feature = "hydrate"))]
-    let _ = (path, on_event);
+    let _ = (topic, on_event);
 }
 
 #[cfg(feature = "hydrate")]
 mod client {
-    use super::LiveEvent;
+    use super::{stream_path, LiveEvent, Topic};
     use leptos::prelude::*;
-    use std::cell::{Cell, RefCell};
-    use std::collections::HashMap;
-    use std::rc::{Rc, Weak};
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
     use std::time::Duration;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
@@ -88,107 +164,208 @@ mod client {
     type Listener = Closure<dyn FnMut(web_sys::Event)>;
 
     struct Follower {
-        path: String,
+        topic: Topic,
         on_event: Box<dyn Fn(LiveEvent)>,
-        source: RefCell<Option<(EventSource, Vec<Listener>)>>,
-        last_id: Cell<Option<i64>>,
-        refusals: Cell<u32>,
+    }
+
+    /// The page's followers and its one stream.
+    #[derive(Default)]
+    struct Hub {
+        /// By a number the (thread-safe) cleanup can carry.
+        followers: BTreeMap<u64, Rc<Follower>>,
+        next: u64,
+        /// The open stream, the path it was opened for, and its listeners (kept alive with it).
+        source: Option<(EventSource, String, Vec<Listener>)>,
+        last_id: Option<i64>,
+        refusals: u32,
+        /// A reconciliation is queued: several components following at once open one stream.
+        queued: bool,
     }
 
     thread_local! {
-        /// The streams open in this page, by a number the (thread-safe) cleanup can carry.
-        static FOLLOWERS: RefCell<HashMap<u64, Rc<Follower>>> = RefCell::new(HashMap::new());
-        static NEXT: Cell<u64> = const { Cell::new(0) };
+        static HUB: RefCell<Hub> = RefCell::new(Hub::default());
+        /// The window's `online` and `offline` listeners, added with the first stream.
+        static NETWORK: RefCell<Vec<Listener>> = const { RefCell::new(Vec::new()) };
     }
 
-    pub(super) fn follow(path: String, on_event: Box<dyn Fn(LiveEvent)>) {
-        let number = NEXT.with(|next| {
-            next.set(next.get() + 1);
-            next.get()
+    /// Follows the network: when it goes, the stream is closed (a lost network can leave a
+    /// connection looking open for minutes); when it is back, the stream reopens at once,
+    /// resuming from the last event it had, rather than after the wait.
+    fn watch_network() {
+        NETWORK.with(|network| {
+            if !network.borrow().is_empty() {
+                return;
+            }
+            let online = Listener::new(move |_: web_sys::Event| back_online());
+            let offline = Listener::new(move |_: web_sys::Event| gone_offline());
+            for (name, listener) in [("online", &online), ("offline", &offline)] {
+                let _ = window()
+                    .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+            }
+            network.borrow_mut().extend([online, offline]);
         });
-        let follower = Rc::new(Follower {
-            path,
-            on_event,
-            source: RefCell::new(None),
-            last_id: Cell::new(None),
-            refusals: Cell::new(0),
-        });
-        FOLLOWERS.with(|all| all.borrow_mut().insert(number, follower.clone()));
-        // Effects run in the browser only, once hydrated.
-        let weak = Rc::downgrade(&follower);
-        Effect::new(move |_| connect(&weak));
-        on_cleanup(move || {
-            let gone = FOLLOWERS.with(|all| all.borrow_mut().remove(&number));
-            if let Some(follower) = gone {
-                if let Some((source, _)) = follower.source.take() {
-                    source.close();
-                }
+    }
+
+    fn gone_offline() {
+        HUB.with(|hub| {
+            if let Some((source, _, _)) = hub.borrow().source.as_ref() {
+                source.close();
             }
         });
     }
 
-    fn connect(weak: &Weak<Follower>) {
-        let Some(follower) = weak.upgrade() else {
+    fn back_online() {
+        let path = HUB.with(|hub| {
+            let mut hub = hub.borrow_mut();
+            hub.refusals = 0;
+            hub.source
+                .as_ref()
+                .filter(|(source, _, _)| source.ready_state() != EventSource::OPEN)
+                .map(|(_, path, _)| path.clone())
+        });
+        if let Some(path) = path {
+            connect(path);
+        }
+    }
+
+    pub(super) fn follow(topic: Topic, on_event: Box<dyn Fn(LiveEvent)>) {
+        let number = HUB.with(|hub| {
+            let mut hub = hub.borrow_mut();
+            hub.next += 1;
+            let number = hub.next;
+            hub.followers
+                .insert(number, Rc::new(Follower { topic, on_event }));
+            number
+        });
+        // Effects run in the browser only, once hydrated.
+        Effect::new(move |_| queue());
+        on_cleanup(move || {
+            HUB.with(|hub| hub.borrow_mut().followers.remove(&number));
+            queue();
+        });
+    }
+
+    fn queue() {
+        let first = HUB.with(|hub| !std::mem::replace(&mut hub.borrow_mut().queued, true));
+        if first {
+            set_timeout(reconcile, Duration::ZERO);
+        }
+    }
+
+    /// Opens the stream the followers need now, unless it is the one open.
+    fn reconcile() {
+        let (wanted, open) = HUB.with(|hub| {
+            let mut hub = hub.borrow_mut();
+            hub.queued = false;
+            let wanted = stream_path(hub.followers.values().map(|f| &f.topic));
+            let open = hub.source.as_ref().map(|(_, path, _)| path.clone());
+            (wanted, open)
+        });
+        if wanted == open {
             return;
-        };
-        let url = match follower.last_id.get() {
-            Some(id) => format!("{}?last_event_id={id}", follower.path),
-            None => follower.path.clone(),
+        }
+        let old = HUB.with(|hub| hub.borrow_mut().source.take());
+        if let Some((source, _, _)) = old {
+            source.close();
+        }
+        if let Some(path) = wanted {
+            connect(path);
+        }
+    }
+
+    fn connect(path: String) {
+        watch_network();
+        let url = match HUB.with(|hub| hub.borrow().last_id) {
+            Some(id) if path.contains('?') => format!("{path}&last_event_id={id}"),
+            Some(id) => format!("{path}?last_event_id={id}"),
+            None => path.clone(),
         };
         let Ok(source) = EventSource::new(&url) else {
             return;
         };
         let mut listeners = Vec::new();
         for name in LiveEvent::NAMES {
-            let weak = weak.clone();
             let listener = Listener::new(move |event: web_sys::Event| {
-                let Some(follower) = weak.upgrade() else {
-                    return;
-                };
-                let Some(message) = event.dyn_ref::<MessageEvent>() else {
-                    return;
-                };
-                if let Ok(id) = message.last_event_id().parse::<i64>() {
-                    follower.last_id.set(Some(id));
-                }
-                follower.refusals.set(0);
-                let live = message
-                    .data()
-                    .as_string()
-                    .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok());
-                if let Some(live) = live {
-                    (follower.on_event)(live);
+                if let Some(message) = event.dyn_ref::<MessageEvent>() {
+                    receive(message);
                 }
             });
             let _ =
                 source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
             listeners.push(listener);
         }
-        let weak_for_error = weak.clone();
-        let on_error = Listener::new(move |_: web_sys::Event| {
-            let Some(follower) = weak_for_error.upgrade() else {
-                return;
-            };
-            let closed = follower
-                .source
-                .borrow()
-                .as_ref()
-                .is_some_and(|(source, _)| source.ready_state() == EventSource::CLOSED);
-            // Still connecting: the browser retries by itself, with Last-Event-ID.
-            if !closed {
-                return;
-            }
-            let refusals = follower.refusals.get();
-            follower.refusals.set(refusals.saturating_add(1));
-            let wait = Duration::from_secs(2u64.saturating_pow(refusals.min(6)));
-            let weak = weak_for_error.clone();
-            set_timeout(move || connect(&weak), wait);
-        });
+        let stream = path.clone();
+        let on_error = Listener::new(move |_: web_sys::Event| refused(&stream));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         listeners.push(on_error);
-        if let Some((old, _)) = follower.source.replace(Some((source, listeners))) {
+        let old = HUB.with(|hub| hub.borrow_mut().source.replace((source, path, listeners)));
+        if let Some((old, _, _)) = old {
             old.close();
         }
+    }
+
+    fn receive(message: &MessageEvent) {
+        let live = message
+            .data()
+            .as_string()
+            .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok());
+        // Handlers run with the hub released: they may follow or stop following.
+        let followers: Vec<Rc<Follower>> = HUB.with(|hub| {
+            let mut hub = hub.borrow_mut();
+            if let Ok(id) = message.last_event_id().parse::<i64>() {
+                hub.last_id = Some(id);
+            }
+            hub.refusals = 0;
+            match &live {
+                Some(live) => hub
+                    .followers
+                    .values()
+                    .filter(|f| f.topic.concerns(live))
+                    .cloned()
+                    .collect(),
+                None => Vec::new(),
+            }
+        });
+        if let Some(live) = live {
+            for follower in followers {
+                (follower.on_event)(live.clone());
+            }
+        }
+    }
+
+    /// The stream at `path` failed. While the browser is reconnecting it retries by itself
+    /// (with Last-Event-ID); once it has given up (a refusal), open it again after a wait.
+    fn refused(path: &str) {
+        let wait = HUB.with(|hub| {
+            let mut hub = hub.borrow_mut();
+            let closed = hub.source.as_ref().is_some_and(|(source, open, _)| {
+                open == path && source.ready_state() == EventSource::CLOSED
+            });
+            closed.then(|| {
+                let refusals = hub.refusals;
+                hub.refusals = refusals.saturating_add(1);
+                Duration::from_secs(2u64.saturating_pow(refusals.min(6)))
+            })
+        });
+        let Some(wait) = wait else { return };
+        let path = path.to_owned();
+        set_timeout(
+            move || {
+                // Still the stream the page wants (it may have moved on meanwhile).
+                let still = HUB.with(|hub| {
+                    hub.borrow()
+                        .source
+                        .as_ref()
+                        .is_some_and(|(source, open, _)| {
+                            *open == path && source.ready_state() != EventSource::OPEN
+                        })
+                });
+                if still {
+                    connect(path);
+                }
+            },
+            wait,
+        );
     }
 }
 
@@ -333,6 +510,51 @@ mod tests {
             serde_json::json!({}),
         );
         assert_eq!(LiveEvent::for_member(&audit, rita), None);
+    }
+
+    #[test]
+    fn a_page_follows_everything_on_one_stream() {
+        let (tent, bike) = (ListingId::from_u128(1), ListingId::from_u128(2));
+        assert_eq!(stream_path([]), None);
+        assert_eq!(
+            stream_path([&Topic::listing(tent)]).unwrap(),
+            format!("/events/listings/{tent}")
+        );
+        assert_eq!(
+            stream_path([&Topic::Listings(vec![tent, bike]), &Topic::listing(tent)]).unwrap(),
+            format!("/events/listings?ids={tent},{bike}")
+        );
+        assert_eq!(
+            stream_path([&Topic::Me, &Topic::listing(bike), &Topic::Me]).unwrap(),
+            format!("/events/me?listings={bike}")
+        );
+        assert_eq!(stream_path([&Topic::Me]).unwrap(), "/events/me");
+        let many: Vec<_> = (0..100).map(ListingId::from_u128).collect();
+        let path = stream_path([&Topic::Listings(many)]).unwrap();
+        assert_eq!(path.matches(',').count(), MAX_LISTINGS - 1);
+    }
+
+    #[test]
+    fn each_follower_hears_only_its_topic() {
+        let (tent, bike) = (ListingId::from_u128(1), ListingId::from_u128(2));
+        let booked = LiveEvent::Availability {
+            listing: tent,
+            from: None,
+            to: None,
+        };
+        let mine = LiveEvent::Booking {
+            booking: BookingId::from_u128(3),
+            status: BookingStatus::Accepted,
+            role: Party::Renter,
+        };
+        assert!(Topic::listing(tent).concerns(&booked));
+        assert!(!Topic::listing(bike).concerns(&booked));
+        assert!(!Topic::Me.concerns(&booked));
+        assert!(Topic::Me.concerns(&mine));
+        assert!(!Topic::listing(tent).concerns(&mine));
+        for topic in [Topic::Me, Topic::listing(bike)] {
+            assert!(topic.concerns(&LiveEvent::Resync));
+        }
     }
 
     #[test]

@@ -106,6 +106,11 @@ pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
         ),
         plain(
             Method::GET,
+            "/events/listings",
+            get(live::listings).layer(Extension(live_gate.clone())),
+        ),
+        plain(
+            Method::GET,
             "/events/me",
             get(live::me).layer(Extension(live_gate)),
         ),

@@ -13,12 +13,13 @@
 use app::accounts::audit::Client;
 use app::domain::{ListingId, UserId};
 use app::events::bus::{Catchup, Delivery, EventBus, Subscription};
-use app::events::Event;
-use app::live::LiveEvent;
+use app::events::{Event, Stream};
+use app::live::{LiveEvent, MAX_LISTINGS};
 use app::state::AppState;
 use app::store::Db;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -144,129 +145,209 @@ impl Drop for Admitted {
     }
 }
 
-/// Whose events a stream carries.
-#[derive(Clone, Copy, Debug)]
-enum Topic {
-    Listing(ListingId),
-    Member(UserId),
+/// Whose events a stream carries: the member's own, and any listings' public ones (a page
+/// follows all it needs on one stream).
+#[derive(Clone, Debug)]
+struct Topics {
+    member: Option<UserId>,
+    listings: Vec<ListingId>,
 }
 
-impl Topic {
-    fn read(self, event: &Event) -> Option<LiveEvent> {
-        match self {
-            Topic::Listing(listing) => LiveEvent::for_listing(event, listing),
-            Topic::Member(me) => LiveEvent::for_member(event, me),
+impl Topics {
+    fn read(&self, event: &Event) -> Option<LiveEvent> {
+        if let Some(live) = self.member.and_then(|me| LiveEvent::for_member(event, me)) {
+            return Some(live);
         }
+        match event.stream() {
+            Some(Stream::Listing(id)) if self.listings.contains(&id) => {
+                LiveEvent::for_listing(event, id)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What every stream request carries: the app, the gate that counts streams, who is asking
+/// from where, and where a resumed stream starts.
+pub struct Opening {
+    state: AppState,
+    gate: Arc<LiveGate>,
+    client: Client,
+    /// `Last-Event-ID` (the browser's own reconnect), else `?last_event_id=` (a page that
+    /// opens a new stream after a refusal can only put it in the query).
+    resume: Option<i64>,
+    query: StreamQuery,
+}
+
+impl FromRequestParts<AppState> for Opening {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Extension(gate) = Extension::<Arc<LiveGate>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Extension(client) = Extension::<Client>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(query) = Query::<StreamQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let resume = parts
+            .headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .or(query.last_event_id.as_deref())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|position| *position >= 0);
+        Ok(Self {
+            state: state.clone(),
+            gate,
+            client,
+            resume,
+            query,
+        })
     }
 }
 
 /// `GET /events/listings/{id}`: anyone may follow a listing; its events say which days, never
 /// who booked them. A listing that does not exist simply never sends anything.
-pub async fn listing(
-    State(state): State<AppState>,
-    Extension(gate): Extension<Arc<LiveGate>>,
-    Extension(client): Extension<Client>,
-    Path(listing): Path<ListingId>,
-    Query(query): Query<Resume>,
-    headers: HeaderMap,
-) -> Response {
-    let topic = Topic::Listing(listing);
-    open(&state, &gate, &client, None, topic, (&headers, query))
+pub async fn listing(Path(listing): Path<ListingId>, opening: Opening) -> Response {
+    opening.open(Topics {
+        member: None,
+        listings: vec![listing],
+    })
 }
 
-/// `GET /events/me`: the signed-in member's own stream; 401 for visitors.
-pub async fn me(
-    State(state): State<AppState>,
-    Extension(gate): Extension<Arc<LiveGate>>,
-    Extension(client): Extension<Client>,
-    user: Result<SignedIn, ErrorResponse>,
-    Query(query): Query<Resume>,
-    headers: HeaderMap,
-) -> Response {
+/// `GET /events/listings?ids=a,b`: several listings at once (a page of search results).
+pub async fn listings(opening: Opening) -> Response {
+    match listing_list(opening.query.ids.as_deref()) {
+        Ok(listings) if !listings.is_empty() => opening.open(Topics {
+            member: None,
+            listings,
+        }),
+        Ok(_) => BadList::None.refusal(),
+        Err(bad) => bad.refusal(),
+    }
+}
+
+/// `GET /events/me[?listings=a,b]`: the signed-in member's own stream, with the public events
+/// of the listings the page also shows; 401 for visitors.
+pub async fn me(user: Result<SignedIn, ErrorResponse>, opening: Opening) -> Response {
     let SignedIn(user) = match user {
         Ok(user) => user,
         Err(refusal) => return refusal.into_response(),
     };
-    let topic = Topic::Member(user.id);
-    open(
-        &state,
-        &gate,
-        &client,
-        Some(user.id),
-        topic,
-        (&headers, query),
-    )
+    match listing_list(opening.query.listings.as_deref()) {
+        Ok(listings) => opening.open(Topics {
+            member: Some(user.id),
+            listings,
+        }),
+        Err(bad) => bad.refusal(),
+    }
 }
 
-/// Where a stream opened anew resumes (`?last_event_id=`), as `Last-Event-ID` says it.
+/// A stream's query: the listings it follows besides its path's, and where a stream opened
+/// anew resumes (`last_event_id`, as `Last-Event-ID` says it).
 #[derive(Debug, Default, serde::Deserialize)]
-pub struct Resume {
+pub struct StreamQuery {
     last_event_id: Option<String>,
+    /// For `/events/me`.
+    listings: Option<String>,
+    /// For `/events/listings`.
+    ids: Option<String>,
 }
 
-fn open(
-    state: &AppState,
-    gate: &Arc<LiveGate>,
-    client: &Client,
-    member: Option<UserId>,
-    topic: Topic,
-    (headers, query): (&HeaderMap, Resume),
-) -> Response {
-    let admitted = match gate.admit(member, &client.ip_key()) {
-        Ok(admitted) => admitted,
-        Err(Refused::Full) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "30")],
-                "GearShare is following as many pages as it can. Live updates resume shortly.",
-            )
-                .into_response()
+/// Why a stream's list of listings was refused.
+#[derive(Debug, PartialEq, Eq)]
+enum BadList {
+    None,
+    NotAnId,
+    TooLong,
+}
+
+impl BadList {
+    fn refusal(self) -> Response {
+        let message = match self {
+            BadList::None => "Say which listings to follow: ids=<id>,<id>.".to_owned(),
+            BadList::NotAnId => "A listing to follow is not a listing id.".to_owned(),
+            BadList::TooLong => {
+                format!("A page follows at most {MAX_LISTINGS} listings on one stream.")
+            }
+        };
+        (StatusCode::BAD_REQUEST, message).into_response()
+    }
+}
+
+/// Reads `a,b,c` as listing ids: at most [`MAX_LISTINGS`], each named once.
+fn listing_list(text: Option<&str>) -> Result<Vec<ListingId>, BadList> {
+    let mut listings = Vec::new();
+    for part in text.unwrap_or_default().split(',').map(str::trim) {
+        if part.is_empty() {
+            continue;
         }
-        Err(Refused::TooMany) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, "30")],
-                "Too many pages are following live updates from here. Close a few and reload.",
-            )
-                .into_response()
+        let id = part.parse::<ListingId>().map_err(|_| BadList::NotAnId)?;
+        if !listings.contains(&id) {
+            listings.push(id);
         }
-    };
-    // Subscribed before the start is read, so nothing broadcast from here on is missed; the
-    // outbox covers what came before.
-    let subscription = state.events.subscribe();
-    // The browser's own reconnect sends the header; a page that opens a new stream after a
-    // refusal can only put it in the query.
-    let resumed = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or(query.last_event_id)
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|position| *position >= 0);
-    let delivered = state.events.delivered();
-    let start = resumed.unwrap_or(delivered);
-    let mut pending = VecDeque::new();
-    pending.push_back((start, LiveEvent::Ready));
-    let feed = Feed {
-        db: state.db.clone(),
-        bus: state.events.clone(),
-        subscription,
-        topic,
-        last: start,
-        catching_up: true,
-        pending,
-        idle: gate.limits.idle,
-        quiet_since: Instant::now(),
-        _admitted: admitted,
-    };
-    let stream = futures_util::stream::unfold(feed, Feed::next);
-    let keep_alive = KeepAlive::new().interval(gate.limits.keep_alive);
-    (
-        // Proxies that buffer responses (nginx) would hold the events back.
-        [("x-accel-buffering", "no"), ("cache-control", "no-store")],
-        Sse::new(stream).keep_alive(keep_alive),
-    )
-        .into_response()
+    }
+    if listings.len() > MAX_LISTINGS {
+        return Err(BadList::TooLong);
+    }
+    Ok(listings)
+}
+
+impl Opening {
+    fn open(self, topics: Topics) -> Response {
+        let Opening {
+            state,
+            gate,
+            client,
+            resume,
+            ..
+        } = self;
+        let admitted =
+            match gate.admit(topics.member, &client.ip_key()) {
+                Ok(admitted) => admitted,
+                Err(Refused::Full) => return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "30")],
+                    "GearShare is following as many pages as it can. Live updates resume shortly.",
+                )
+                    .into_response(),
+                Err(Refused::TooMany) => return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, "30")],
+                    "Too many pages are following live updates from here. Close a few and reload.",
+                )
+                    .into_response(),
+            };
+        // Subscribed before the start is read, so nothing broadcast from here on is missed;
+        // the outbox covers what came before.
+        let subscription = state.events.subscribe();
+        let start = resume.unwrap_or_else(|| state.events.delivered());
+        let mut pending = VecDeque::new();
+        pending.push_back((start, LiveEvent::Ready));
+        let feed = Feed {
+            db: state.db.clone(),
+            bus: state.events.clone(),
+            subscription,
+            topics,
+            last: start,
+            catching_up: true,
+            pending,
+            idle: gate.limits.idle,
+            quiet_since: Instant::now(),
+            _admitted: admitted,
+        };
+        let stream = futures_util::stream::unfold(feed, Feed::next);
+        let keep_alive = KeepAlive::new().interval(gate.limits.keep_alive);
+        (
+            // Proxies that buffer responses (nginx) would hold the events back.
+            [("x-accel-buffering", "no"), ("cache-control", "no-store")],
+            Sse::new(stream).keep_alive(keep_alive),
+        )
+            .into_response()
+    }
 }
 
 /// One open stream: what it has sent up to, and what it still has to send.
@@ -274,7 +355,7 @@ struct Feed {
     db: Db,
     bus: Arc<EventBus>,
     subscription: Subscription,
-    topic: Topic,
+    topics: Topics,
     /// The bus position this stream has read up to.
     last: i64,
     /// Reading the outbox after `last` before following the bus.
@@ -332,7 +413,7 @@ impl Feed {
             return;
         }
         self.last = event.position;
-        if let Some(live) = self.topic.read(event) {
+        if let Some(live) = self.topics.read(event) {
             self.pending.push_back((event.position, live));
         }
     }

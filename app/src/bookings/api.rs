@@ -240,6 +240,19 @@ pub async fn booking(id: BookingId) -> Result<BookingView, AppError> {
     )
 }
 
+/// How many requests wait for the signed-in owner's answer (the count beside "Dashboard").
+#[server(endpoint = "waiting_requests", input = server_fn::codec::GetUrl)]
+pub async fn waiting_requests() -> Result<i64, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            Ok(state.db.waiting_request_count(user.id).await?)
+        }
+        .await,
+    )
+}
+
 /// The signed-in owner's requests to answer and bookings to come.
 #[server(endpoint = "owner_requests", input = server_fn::codec::GetUrl)]
 pub async fn owner_requests() -> Result<RequestsOverview, AppError> {

@@ -2,11 +2,12 @@
 //! the quote and enters the card that pays for it (`/gear/{id}/checkout?from=&to=`).
 
 use super::api::RequestBooking;
+use crate::domain::availability::touches;
 use crate::domain::card::CardField;
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FormAlert, TextField};
 use crate::listings::model::ListingDetail;
-use crate::listings::pages::{WantedDates, WithListing};
+use crate::listings::pages::{follow_listing, LiveListing, WantedDates, WithListing};
 use crate::listings::quote_panel::{book_action, quote_state, QuoteState, QuoteSummary};
 use crate::url::query_string;
 use leptos::prelude::*;
@@ -46,6 +47,8 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         listing.cancellation_policy.summary()
     );
     let title = listing.title.clone();
+    let taken = just_taken(&listing, &dates);
+    let live = taken.live;
     view! {
         <Title text="Check out"/>
         <div class="mx-auto max-w-3xl px-4 py-8">
@@ -60,7 +63,29 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     <p class="mt-4 text-xs text-slate-600">{policy}</p>
                 </section>
                 {if priced {
-                    view! { <PaymentForm listing dates here/> }.into_any()
+                    let back = back.clone();
+                    view! {
+                        <div class="space-y-4">
+                            // Present from the start, so what is added to it is announced.
+                            <div aria-live="polite" class="space-y-4">
+                                {move || live.notice.get().map(|text| view! {
+                                    <p class="rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
+                                })}
+                                {move || taken.now.get().then(|| view! {
+                                    <div class="rounded-lg bg-red-50 p-4 text-red-900 ring-1 ring-red-200">
+                                        <p class="font-semibold">"Those dates were just taken"</p>
+                                        <p class="mt-1 text-sm">
+                                            "Someone else booked them a moment ago, so they can't be paid for. "
+                                            "Nothing was charged. "
+                                            <a href=back.clone() class="link">"Pick other dates"</a>
+                                            " (the ones you chose are kept)."
+                                        </p>
+                                    </div>
+                                })}
+                            </div>
+                            <PaymentForm listing dates here taken=taken.now/>
+                        </div>
+                    }.into_any()
                 } else {
                     view! {
                         <div class="space-y-2">
@@ -91,8 +116,38 @@ pub(super) fn CardFields(error: impl Fn(CardField) -> Signal<Option<String>>) ->
     }
 }
 
+/// Whether the checkout's dates were taken by someone else while the page is open.
+#[derive(Clone, Copy)]
+struct JustTaken {
+    now: Memo<bool>,
+    live: LiveListing,
+}
+
+/// Follows the listing: the dates (and the owner's turnaround after them) were free when the
+/// page loaded, and `now` turns true when another booking or a block takes any of them.
+fn just_taken(listing: &ListingDetail, dates: &WantedDates) -> JustTaken {
+    let live = follow_listing(listing.id, listing.unavailable.clone());
+    let buffer = chrono::Days::new(listing.buffer_days.clamp(0, 30) as u64);
+    let wanted = crate::domain::parse_iso_date(&dates.from)
+        .zip(crate::domain::parse_iso_date(&dates.to))
+        .map(|(from, to)| (from, to + buffer));
+    let free_at_load = wanted.is_some_and(|(from, to)| !touches(&listing.unavailable, from, to));
+    let now = Memo::new(move |_| {
+        free_at_load
+            && wanted
+                .is_some_and(|(from, to)| live.unavailable.with(|days| touches(days, from, to)))
+    });
+    JustTaken { now, live }
+}
+
 #[component]
-fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl IntoView {
+fn PaymentForm(
+    listing: ListingDetail,
+    dates: WantedDates,
+    here: String,
+    /// The dates were just taken: paying would only be refused.
+    taken: Memo<bool>,
+) -> impl IntoView {
     let request = ServerAction::<RequestBooking>::new();
     Effect::new(move |_| {
         if let Some(Ok(id)) = request.value().get() {
@@ -140,7 +195,8 @@ fn PaymentForm(listing: ListingDetail, dates: WantedDates, here: String) -> impl
                 {move || needs_login().then(|| view! {
                     <p><a href=login.clone() class="link">"Log in to book"</a></p>
                 })}
-                <button type="submit" class="btn-primary w-full" disabled=move || request.pending().get()>
+                <button type="submit" class="btn-primary w-full"
+                    disabled=move || request.pending().get() || taken.get()>
                     {action}
                 </button>
                 <p class="text-xs text-slate-600">

@@ -2,8 +2,8 @@
 //! Every page shows only the actions the state machine allows the viewer now.
 
 use super::api::{
-    booking, my_bookings, owner_requests, AcceptBooking, CancelBooking, ClaimDamage,
-    ConfirmHandover, DeclineBooking, ResolveDispute,
+    booking, my_bookings, owner_requests, waiting_requests, AcceptBooking, CancelBooking,
+    ClaimDamage, ConfirmHandover, DeclineBooking, ResolveDispute,
 };
 use super::handover::{ClaimForm, HandoverForm, HandoverSection, PhotosSection, ResolveForm};
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
@@ -12,7 +12,7 @@ use crate::domain::BookingId;
 use crate::domain::{day_text, BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
-use crate::live::LiveEvent;
+use crate::live::{LiveEvent, Topic};
 use crate::page::gate;
 use crate::payments::model::PaymentLine;
 use chrono::{DateTime, Timelike, Utc};
@@ -285,7 +285,7 @@ pub fn BookingPage() -> impl IntoView {
     // Moves when the other side (or GearShare) changes this booking while the page is open.
     let (changed, refresh) = actions.live_refresh();
     let (said, say) = signal(String::new());
-    crate::live::follow("/events/me".to_owned(), move |event| match event {
+    crate::live::follow(Topic::Me, move |event| match event {
         LiveEvent::Booking {
             booking, status, ..
         } if Some(booking) == id.get_untracked() => {
@@ -448,13 +448,61 @@ fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> 
     .into_any()
 }
 
+/// The navigation's "Dashboard" link with the number of requests waiting for the owner's
+/// answer; live: a new request raises it, an answer or an expiry lowers it, and a rise is
+/// announced.
+#[component]
+pub fn DashboardLink() -> impl IntoView {
+    let (changed, set_changed) = signal(0u32);
+    crate::live::follow(Topic::Me, move |event| match event {
+        LiveEvent::Booking {
+            role: Party::Owner, ..
+        }
+        | LiveEvent::Resync => set_changed.update(|n| *n += 1),
+        _ => {}
+    });
+    let count = Resource::new(move || changed.get(), |_| waiting_requests());
+    let (said, say) = signal(String::new());
+    let last = StoredValue::new(None::<i64>);
+    let badge = move |n: i64| {
+        if last.get_value().is_some_and(|before| n > before) {
+            say.set(format!("{} waiting for your answer.", requests_text(n)));
+        }
+        last.set_value(Some(n));
+        (n > 0).then(|| {
+            view! {
+                <span aria-hidden="true" class="ml-1 rounded-full bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900">{n}</span>
+                <span class="sr-only">{format!(" ({} waiting)", requests_text(n))}</span>
+            }
+        })
+    };
+    view! {
+        <li>
+            <A href="/owner" attr:class="nav-link">
+                "Dashboard"
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move { badge(count.await.unwrap_or(0)) })}
+                </Transition>
+            </A>
+            <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
+        </li>
+    }
+}
+
+fn requests_text(n: i64) -> String {
+    match n {
+        1 => "1 request".to_owned(),
+        n => format!("{n} requests"),
+    }
+}
+
 #[component]
 pub fn OwnerRequestsPage() -> impl IntoView {
     let actions = Actions::new();
     // New requests appear and answered ones leave while the page is open.
     let (changed, refresh) = actions.live_refresh();
     let (said, say) = signal("");
-    crate::live::follow("/events/me".to_owned(), move |event| match event {
+    crate::live::follow(Topic::Me, move |event| match event {
         LiveEvent::Booking {
             role: Party::Owner,
             status,

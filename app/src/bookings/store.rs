@@ -118,6 +118,12 @@ impl Db {
         })
     }
 
+    /// How many requests for `owner`'s listings wait for an answer.
+    pub(super) async fn waiting_request_count(&self, owner: UserId) -> Result<i64, sqlx::Error> {
+        let sql = "SELECT COUNT(*) FROM bookings WHERE owner_id = $1 AND status = 'requested'";
+        on_pool!(self, pool => sqlx::query_scalar(sql).bind(owner).fetch_one(pool).await)
+    }
+
     /// What booking `id`'s page shows of its row and the people and unit around it.
     pub(super) async fn booking_view_row(
         &self,

@@ -12,7 +12,7 @@ use crate::domain::{pricing::plural_days, ListingId, Money, PLACES};
 use crate::error::set_status;
 use crate::error::AppError;
 use crate::forms::{FieldError, Select};
-use crate::live::LiveEvent;
+use crate::live::{LiveEvent, Topic};
 use crate::page::{or_partial, ErrorPanel, NotFound};
 use crate::url::query_string;
 use chrono::NaiveDate;
@@ -163,7 +163,13 @@ fn SearchFilters(
 }
 
 #[component]
-pub fn ListingCardView(card: ListingCard, dates: WantedDates) -> impl IntoView {
+pub fn ListingCardView(
+    card: ListingCard,
+    dates: WantedDates,
+    /// Someone booked the searched dates since the results loaded.
+    #[prop(optional, into)]
+    just_booked: Signal<bool>,
+) -> impl IntoView {
     let href = format!(
         "/gear/{}{}",
         card.id,
@@ -201,6 +207,10 @@ pub fn ListingCardView(card: ListingCard, dates: WantedDates) -> impl IntoView {
                 {card.instant_booking.then(|| view! {
                     <p class="text-xs font-medium text-emerald-800">"Instant booking"</p>
                 })}
+                {move || just_booked.get().then(|| view! {
+                    <p class="text-sm font-semibold text-red-800">"Just booked"
+                        <span class="font-normal">" for your dates"</span></p>
+                })}
             </div>
         </li>
     }
@@ -212,15 +222,71 @@ pub fn CardGrid(
     dates: WantedDates,
     /// The list's accessible name.
     label: &'static str,
+    /// The listings whose searched dates were booked since the results loaded.
+    #[prop(optional, into)]
+    just_booked: Signal<Vec<ListingId>>,
 ) -> impl IntoView {
     view! {
         <ul aria-label=label class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
             {cards
                 .into_iter()
-                .map(|card| view! { <ListingCardView card dates=dates.clone()/> })
+                .map(|card| {
+                    let id = card.id;
+                    let booked = Signal::derive(move || just_booked.with(|ids| ids.contains(&id)));
+                    view! { <ListingCardView card dates=dates.clone() just_booked=booked/> }
+                })
                 .collect_view()}
         </ul>
     }
+}
+
+/// Follows the listings of a search with dates: when days of one of them change, the search
+/// is asked again, and a listing it no longer finds is marked "Just booked" (and unmarked if
+/// the days come free again). Returns the marked listings and the sentence announcing them.
+fn follow_results(
+    cards: &[ListingCard],
+    params: &SearchParams,
+) -> (Signal<Vec<ListingId>>, ReadSignal<String>) {
+    let booked = RwSignal::new(Vec::<ListingId>::new());
+    let (said, say) = signal(String::new());
+    if params.from.is_empty() || params.to.is_empty() || cards.is_empty() {
+        return (booked.into(), said);
+    }
+    let titles: Vec<(ListingId, String)> = cards.iter().map(|c| (c.id, c.title.clone())).collect();
+    let ids = titles.iter().map(|(id, _)| *id).collect();
+    let params = params.clone();
+    crate::live::follow(Topic::Listings(ids), move |event| {
+        let LiveEvent::Availability { listing, .. } = event else {
+            return;
+        };
+        let (params, titles) = (params.clone(), titles.clone());
+        leptos::task::spawn_local(async move {
+            let Ok(fresh) = search_listings(params).await else {
+                return;
+            };
+            let found = fresh.cards.iter().any(|card| card.id == listing);
+            // The page may have gone meanwhile: its signals with it.
+            let Some(marked) = booked.try_with_untracked(|ids| ids.contains(&listing)) else {
+                return;
+            };
+            if found == marked {
+                booked.update(|ids| {
+                    if found {
+                        ids.retain(|id| *id != listing);
+                    } else {
+                        ids.push(listing);
+                    }
+                });
+                if !found {
+                    let title = titles.iter().find(|(id, _)| *id == listing);
+                    if let Some((_, title)) = title {
+                        say.try_set(format!("{title} was just booked for your dates."));
+                    }
+                }
+            }
+        });
+    });
+    (booked.into(), said)
 }
 
 /// "800 m", "3.2 km", "45 km".
@@ -345,6 +411,7 @@ fn ResultList(
         from: params.from.clone(),
         to: params.to.clone(),
     };
+    let (just_booked, said) = follow_results(&results.cards, &params);
     let close = results.close_matches.then(|| view! {
         <p class="mt-2 text-slate-700">"Nothing matched those words exactly, so these are close spellings."</p>
     });
@@ -355,7 +422,8 @@ fn ResultList(
     } else {
         view! {
             <h2 class="sr-only">"Matching gear"</h2>
-            <CardGrid cards=results.cards dates label="Search results"/>
+            <CardGrid cards=results.cards dates label="Search results" just_booked/>
+            <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         }
         .into_any()
     };
@@ -614,29 +682,20 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
 /// What the listing page keeps live while it is open: the fully booked days, a notice when
 /// the owner changes or pauses the listing, and the sentence announced to screen readers.
 #[derive(Clone, Copy)]
-struct LiveListing {
-    unavailable: Signal<Vec<NaiveDate>>,
-    notice: ReadSignal<Option<&'static str>>,
-    said: ReadSignal<&'static str>,
+pub(crate) struct LiveListing {
+    pub(crate) unavailable: Signal<Vec<NaiveDate>>,
+    pub(crate) notice: ReadSignal<Option<&'static str>>,
+    pub(crate) said: ReadSignal<&'static str>,
 }
 
 /// Follows the listing's stream: booked days are fetched again when they change (what the
 /// person typed stays), changes to its terms and status are said in a notice.
-fn follow_listing(id: ListingId, unavailable: Vec<NaiveDate>) -> LiveListing {
+pub(crate) fn follow_listing(id: ListingId, unavailable: Vec<NaiveDate>) -> LiveListing {
     let days = RwSignal::new(unavailable);
     let (notice, set_notice) = signal(None);
     let (said, say) = signal("");
-    let refresh = move || {
-        leptos::task::spawn_local(async move {
-            if let Ok(fresh) = get_listing(id).await {
-                if days.with_untracked(|now| *now != fresh.unavailable) {
-                    days.set(fresh.unavailable);
-                    say.set("Availability updated: the calendar shows the days booked just now.");
-                }
-            }
-        })
-    };
-    crate::live::follow(format!("/events/listings/{id}"), move |event| match event {
+    let refresh = move || refresh_days(id, days, say, 0);
+    crate::live::follow(Topic::listing(id), move |event| match event {
         LiveEvent::Availability { .. } | LiveEvent::Resync => refresh(),
         LiveEvent::Listing { .. } => {
             let text = "The owner has just changed this listing. Reload the page to see its latest prices and terms.";
@@ -658,6 +717,33 @@ fn follow_listing(id: ListingId, unavailable: Vec<NaiveDate>) -> LiveListing {
         notice,
         said,
     }
+}
+
+/// Fetches the listing's fully booked days again; a failed fetch (the network dropped) is
+/// tried again after 2, 4 and 8 s. The page may have gone meanwhile, and its signals with it.
+fn refresh_days(
+    id: ListingId,
+    days: RwSignal<Vec<NaiveDate>>,
+    say: WriteSignal<&'static str>,
+    attempt: u32,
+) {
+    leptos::task::spawn_local(async move {
+        match get_listing(id).await {
+            Ok(fresh) => {
+                if days.try_with_untracked(|now| *now != fresh.unavailable) == Some(true) {
+                    days.try_set(fresh.unavailable);
+                    say.try_set(
+                        "Availability updated: the calendar shows the days booked just now.",
+                    );
+                }
+            }
+            Err(_) if attempt < 3 => set_timeout(
+                move || refresh_days(id, days, say, attempt + 1),
+                std::time::Duration::from_secs(2 << attempt),
+            ),
+            Err(_) => {}
+        }
+    });
 }
 
 #[component]

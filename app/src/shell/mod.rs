@@ -3,6 +3,7 @@
 
 use crate::accounts::api::LogOut;
 use crate::accounts::model::CurrentUser;
+use crate::bookings::pages::DashboardLink;
 use crate::forms::reload_at;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -65,7 +66,7 @@ fn MemberLinks(user: CurrentUser) -> impl IntoView {
         .is_admin()
         .then(|| view! { <li><A href="/admin" attr:class="nav-link">"Admin"</A></li> });
     view! {
-        <li><A href="/owner" attr:class="nav-link">"Dashboard"</A></li>
+        <DashboardLink/>
         <li><A href="/bookings" attr:class="nav-link">"Bookings"</A></li>
         <li><A href="/messages" attr:class="nav-link">"Messages"</A></li>
         {admin}

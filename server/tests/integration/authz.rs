@@ -398,6 +398,13 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry(
+        "GET",
+        "/api/waiting_requests",
+        "/api/waiting_requests",
+        &[],
+        Members,
+    ),
     // Pages.
     entry("GET", "/", "/", &[], Public),
     entry("GET", "/search", "/search?q=tent", &[], Public),
@@ -500,6 +507,13 @@ const MATRIX: &[Entry] = &[
         "GET",
         "/events/listings/{id}",
         "/events/listings/00000000-0000-4000-8000-000000000000",
+        &[],
+        Public,
+    ),
+    entry(
+        "GET",
+        "/events/listings",
+        "/events/listings?ids=00000000-0000-4000-8000-000000000000",
         &[],
         Public,
     ),

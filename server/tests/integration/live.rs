@@ -176,6 +176,78 @@ async fn a_listing_stream_shows_days_taken_and_resumes_after_an_id(backend: Back
     assert!(heard.is_none(), "{heard:?}");
 }
 
+async fn one_stream_carries_every_topic_of_a_page(backend: Backend) {
+    let (app, olga, [tent, lamp]) = market(backend).await;
+    let (_, rita) = signed_in_member(&app.db, "Rita Renter").await;
+
+    // Olga's own stream with the tent's public events: the request for her lantern and the
+    // tent's days both arrive on it.
+    let path = format!("/events/me?listings={tent}");
+    let mut olga_live = open(&app, &path, Some(&olga), None).await.unwrap();
+    olga_live.until("ready").await;
+    // A visitor's search page follows both listings on one stream.
+    let mut results = open(
+        &app,
+        &format!("/events/listings?ids={tent},{lamp}"),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    results.until("ready").await;
+
+    booked(&mut app.visitor_with_cookie(&rita), tent, day(20), day(22)).await;
+    assert_eq!(
+        olga_live.until("availability").await.data["listing"],
+        tent.to_string()
+    );
+    assert_eq!(
+        results.until("availability").await.data["listing"],
+        tent.to_string()
+    );
+    let lamps = booked(&mut app.visitor_with_cookie(&rita), lamp, day(20), day(22)).await;
+    assert_eq!(
+        results.until("availability").await.data["listing"],
+        lamp.to_string()
+    );
+    // The lantern's days are not what Olga's page follows; its request is.
+    loop {
+        let next = olga_live
+            .next_within(Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_ne!(next.data["listing"], lamp.to_string(), "{next:?}");
+        if next.data["booking"] == lamps.to_string() {
+            assert_eq!(
+                (next.name.as_str(), &next.data["role"]),
+                ("booking", &"Owner".into())
+            );
+            break;
+        }
+    }
+
+    // A visitor cannot add a member's stream, and lists are bounded and checked.
+    let many: Vec<String> = (0..49).map(|_| ListingId::new().to_string()).collect();
+    for (path, status) in [
+        (
+            format!("/events/me?listings={tent}"),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/events/listings?ids=not-an-id".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/events/listings".to_owned(), StatusCode::BAD_REQUEST),
+        (
+            format!("/events/listings?ids={}", many.join(",")),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let refused = open(&app, &path, None, None).await.err();
+        assert_eq!(refused.map(|(status, _)| status), Some(status), "{path}");
+    }
+}
+
 async fn a_member_stream_carries_their_own_bookings_only(backend: Backend) {
     let (app, olga, [tent, lamp]) = market(backend).await;
     let (_, rita) = signed_in_member(&app.db, "Rita Renter").await;
@@ -282,6 +354,7 @@ async fn open_streams_are_capped_per_member_and_in_all(backend: Backend) {
 
 crate::on_both_backends!(
     a_listing_stream_shows_days_taken_and_resumes_after_an_id,
+    one_stream_carries_every_topic_of_a_page,
     a_member_stream_carries_their_own_bookings_only,
     a_resume_past_the_retention_window_resyncs,
     open_streams_are_capped_per_member_and_in_all,
