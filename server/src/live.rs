@@ -20,14 +20,15 @@ use app::store::Db;
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::response::sse::{self, KeepAlive, Sse};
+use axum::response::sse::{self, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::security::{ErrorResponse, SignedIn};
 
@@ -52,6 +53,7 @@ pub struct LiveLimits {
 pub struct LiveGate {
     limits: LiveLimits,
     open: Mutex<Counts>,
+    readings: Readings,
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +83,7 @@ impl LiveGate {
         Arc::new(Self {
             limits,
             open: Mutex::new(Counts::default()),
+            readings: Readings::default(),
         })
     }
 
@@ -154,17 +157,95 @@ struct Topics {
 }
 
 impl Topics {
-    fn read(&self, event: &Event) -> Option<LiveEvent> {
-        if let Some(live) = self.member.and_then(|me| LiveEvent::for_member(event, me)) {
-            return Some(live);
-        }
-        match event.stream() {
+    /// What `event` sends on this stream, if anything: a listing's event as every stream
+    /// following the listing sends it, read once for all of them.
+    fn read(&self, event: &Event, reading: &Reading) -> Option<Outgoing> {
+        match reading.stream {
+            Some(Stream::User(me)) if self.member == Some(me) => {
+                LiveEvent::for_member(event, me).map(Outgoing::Own)
+            }
             Some(Stream::Listing(id)) if self.listings.contains(&id) => {
-                LiveEvent::for_listing(event, id)
+                reading.listing.clone().map(Outgoing::Shared)
             }
             _ => None,
         }
     }
+}
+
+/// A committed event as the streams read it: whose stream it is on and, for a listing's, the
+/// event its followers are sent.
+#[derive(Debug)]
+struct Reading {
+    stream: Option<Stream>,
+    listing: Option<Arc<Rendered>>,
+}
+
+/// A live event ready to send: its name and its data.
+#[derive(Debug)]
+struct Rendered {
+    name: &'static str,
+    data: String,
+}
+
+impl Rendered {
+    fn of(live: &LiveEvent) -> Self {
+        Self {
+            name: live.name(),
+            data: serde_json::to_string(live).unwrap_or_default(),
+        }
+    }
+}
+
+/// The readings of the most recent events, shared by every stream of the instance: ten
+/// thousand followers of a listing parse and render its event once, not ten thousand times.
+#[derive(Debug, Default)]
+struct Readings {
+    recent: Mutex<Recent>,
+}
+
+/// Readings by position, and their positions oldest first.
+#[derive(Debug, Default)]
+struct Recent {
+    by_position: HashMap<i64, Arc<Reading>>,
+    order: VecDeque<i64>,
+}
+
+impl Readings {
+    /// Events kept: far more than arrive while a stream reads one.
+    const KEPT: usize = 1024;
+
+    fn of(&self, event: &Event) -> Arc<Reading> {
+        let mut recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Recent { by_position, order } = &mut *recent;
+        if let Some(reading) = by_position.get(&event.position) {
+            return reading.clone();
+        }
+        let stream = event.stream();
+        let listing = match stream {
+            Some(Stream::Listing(id)) => LiveEvent::for_listing(event, id)
+                .as_ref()
+                .map(|live| Arc::new(Rendered::of(live))),
+            _ => None,
+        };
+        let reading = Arc::new(Reading { stream, listing });
+        by_position.insert(event.position, reading.clone());
+        order.push_back(event.position);
+        if order.len() > Self::KEPT {
+            if let Some(oldest) = order.pop_front() {
+                by_position.remove(&oldest);
+            }
+        }
+        reading
+    }
+}
+
+/// What a stream sends next: its own event, or one rendered for every follower.
+enum Outgoing {
+    Own(LiveEvent),
+    Shared(Arc<Rendered>),
 }
 
 /// What every stream request carries: the app, the gate that counts streams, who is asking
@@ -324,27 +405,33 @@ impl Opening {
         // Subscribed before the start is read, so nothing broadcast from here on is missed;
         // the outbox covers what came before.
         let subscription = state.events.subscribe();
-        let start = resume.unwrap_or_else(|| state.events.delivered());
+        let delivered = state.events.delivered();
+        let start = resume.unwrap_or(delivered);
         let mut pending = VecDeque::new();
-        pending.push_back((start, LiveEvent::Ready));
+        pending.push_back((start, Outgoing::Own(LiveEvent::Ready)));
+        let now = Instant::now();
+        let limits = gate.limits;
         let feed = Feed {
             db: state.db.clone(),
             bus: state.events.clone(),
             subscription,
             topics,
             last: start,
-            catching_up: true,
+            // Only a stream resumed from before the bus's position reads the outbox: ten
+            // thousand pages opened at once must not queue ten thousand reads on the pool.
+            catching_up: start < delivered,
             pending,
-            idle: gate.limits.idle,
-            quiet_since: Instant::now(),
-            _admitted: admitted,
+            limits,
+            quiet_since: now,
+            last_sent: now,
+            tick: Box::pin(tokio::time::sleep_until(now + limits.keep_alive)),
+            admitted,
         };
         let stream = futures_util::stream::unfold(feed, Feed::next);
-        let keep_alive = KeepAlive::new().interval(gate.limits.keep_alive);
         (
             // Proxies that buffer responses (nginx) would hold the events back.
             [("x-accel-buffering", "no"), ("cache-control", "no-store")],
-            Sse::new(stream).keep_alive(keep_alive),
+            Sse::new(stream),
         )
             .into_response()
     }
@@ -360,33 +447,64 @@ struct Feed {
     last: i64,
     /// Reading the outbox after `last` before following the bus.
     catching_up: bool,
-    pending: VecDeque<(i64, LiveEvent)>,
-    idle: Duration,
+    pending: VecDeque<(i64, Outgoing)>,
+    limits: LiveLimits,
+    /// When the last event was sent (the idle cap counts from it).
     quiet_since: Instant,
-    _admitted: Admitted,
+    /// When anything was last sent, a keep-alive comment included.
+    last_sent: Instant,
+    /// Wakes the stream for a keep-alive or its idle end. It is set again only when it
+    /// fires, never per event: with thousands of streams, a timer moved on every event costs
+    /// more than the event.
+    tick: Pin<Box<Sleep>>,
+    admitted: Admitted,
 }
 
 impl Feed {
     async fn next(mut self) -> Option<(Result<sse::Event, Infallible>, Feed)> {
         loop {
-            if let Some((id, live)) = self.pending.pop_front() {
-                self.quiet_since = Instant::now();
-                let event = sse::Event::default()
-                    .event(live.name())
-                    .id(id.to_string())
-                    .json_data(&live)
-                    .unwrap_or_default();
+            if let Some((id, outgoing)) = self.pending.pop_front() {
+                let now = Instant::now();
+                (self.quiet_since, self.last_sent) = (now, now);
+                let event = sse::Event::default().id(id.to_string());
+                let event = match outgoing {
+                    Outgoing::Shared(rendered) => event.event(rendered.name).data(&rendered.data),
+                    Outgoing::Own(live) => event
+                        .event(live.name())
+                        .json_data(&live)
+                        .unwrap_or_default(),
+                };
                 return Some((Ok(event), self));
             }
             if self.catching_up {
-                self.catch_up().await.ok()?;
+                // Boxed: the outbox read is a large future, and a stream would otherwise carry
+                // room for it all its life.
+                Box::pin(self.catch_up()).await.ok()?;
                 continue;
             }
-            let until = self.quiet_since + self.idle;
-            match tokio::time::timeout_at(until, self.subscription.next()).await {
-                Err(_) | Ok(None) => return None,
-                Ok(Some(Delivery::Event(event))) => self.take(&event),
-                Ok(Some(Delivery::Resync)) => self.resync(),
+            tokio::select! {
+                delivery = self.subscription.next() => match delivery {
+                    None => return None,
+                    Some(Delivery::Event(event)) => self.take(&event),
+                    Some(Delivery::Resync) => self.resync(),
+                },
+                () = &mut self.tick => {
+                    let now = Instant::now();
+                    let (idle_end, keep_alive_at) = (
+                        self.quiet_since + self.limits.idle,
+                        self.last_sent + self.limits.keep_alive,
+                    );
+                    if now >= idle_end {
+                        return None;
+                    }
+                    if now >= keep_alive_at {
+                        self.last_sent = now;
+                        let next = (now + self.limits.keep_alive).min(idle_end);
+                        self.tick.as_mut().reset(next);
+                        return Some((Ok(sse::Event::default().comment("")), self));
+                    }
+                    self.tick.as_mut().reset(keep_alive_at.min(idle_end));
+                }
             }
         }
     }
@@ -413,15 +531,17 @@ impl Feed {
             return;
         }
         self.last = event.position;
-        if let Some(live) = self.topics.read(event) {
-            self.pending.push_back((event.position, live));
+        let reading = self.admitted.gate.readings.of(event);
+        if let Some(outgoing) = self.topics.read(event, &reading) {
+            self.pending.push_back((event.position, outgoing));
         }
     }
 
     /// Missed events: the page refetches, and the stream goes on from the bus's position.
     fn resync(&mut self) {
         self.last = self.last.max(self.bus.delivered());
-        self.pending.push_back((self.last, LiveEvent::Resync));
+        self.pending
+            .push_back((self.last, Outgoing::Own(LiveEvent::Resync)));
     }
 }
 

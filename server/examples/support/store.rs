@@ -75,27 +75,3 @@ pub async fn notify_round_trips(db: &Db, events: usize) -> Vec<u64> {
     }
     micros
 }
-
-/// When each event at `positions` was appended to the outbox, in microseconds since 1970.
-pub async fn event_times(db: &Db, positions: &[i64]) -> std::collections::HashMap<i64, u64> {
-    let mut times = std::collections::HashMap::new();
-    for chunk in positions.chunks(500) {
-        let marks = (1..=chunk.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT position, at FROM events WHERE position IN ({marks})");
-        let rows: Vec<(i64, chrono::DateTime<Utc>)> = on_pool!(db, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for position in chunk {
-                query = query.bind(*position);
-            }
-            query.fetch_all(pool).await
-        })
-        .unwrap();
-        for (position, at) in rows {
-            times.insert(position, at.timestamp_micros() as u64);
-        }
-    }
-    times
-}
