@@ -239,6 +239,14 @@ test("a listing page shows days booked in another browser at once, and a checkou
   await expect(watcher.getByLabel("From", { exact: true })).toHaveValue(isoDay(20));
   await expect(watcher.getByLabel("To", { exact: true })).toHaveValue(isoDay(23));
   await expect(watcher.getByRole("status").filter({ hasText: "Availability updated" })).toHaveCount(1);
+  // The owner raises the price: the watcher's page shows it at once, and says so.
+  await expect(watcher.getByText("€20.00 / day")).toBeVisible();
+  await owner.getByLabel("Price per day").fill("25");
+  await owner.getByRole("button", { name: "Save changes" }).click();
+  await expect(owner.getByText("Changes saved.")).toBeVisible();
+  await expect(watcher.getByText("€25.00 / day")).toBeVisible({ timeout: 2_000 });
+  await expect(watcher.getByText("The owner has just changed this listing").first()).toBeVisible();
+  await expect(watcher.getByLabel("From", { exact: true })).toHaveValue(isoDay(20));
   // The search marks it, and says so once.
   await expect(found.getByText("Just booked for your dates")).toBeVisible({ timeout: 2_000 });
   await expect(searcher.getByRole("status").filter({ hasText: `${title} was just booked for your dates.` })).toHaveCount(1);

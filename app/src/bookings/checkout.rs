@@ -126,7 +126,7 @@ struct JustTaken {
 /// Follows the listing: the dates (and the owner's turnaround after them) were free when the
 /// page loaded, and `now` turns true when another booking or a block takes any of them.
 fn just_taken(listing: &ListingDetail, dates: &WantedDates) -> JustTaken {
-    let live = follow_listing(listing.id, listing.unavailable.clone());
+    let live = follow_listing(listing.clone());
     let buffer = chrono::Days::new(listing.buffer_days.clamp(0, 30) as u64);
     let wanted = crate::domain::parse_iso_date(&dates.from)
         .zip(crate::domain::parse_iso_date(&dates.to))

@@ -636,7 +636,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         .join(" ");
     let category_href = format!("/search?category={}", listing.category_slug);
     let category_name = listing.category_name.clone();
-    let live = follow_listing(listing.id, listing.unavailable.clone());
+    let live = follow_listing(listing.clone());
     view! {
         <Title text=listing.title.clone()/>
         <Meta name="description" content=summary/>
@@ -670,7 +670,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     {move || live.notice.get().map(|text| view! {
                         <p class="mb-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
                     })}
-                    <QuotePanel listing dates unavailable=live.unavailable/>
+                    <QuotePanel listing=live.listing dates unavailable=live.unavailable/>
                 </aside>
                 <p role="status" aria-live="polite" class="sr-only">{move || live.said.get()}</p>
             </div>
@@ -679,29 +679,28 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     .into_any()
 }
 
-/// What the listing page keeps live while it is open: the fully booked days, a notice when
-/// the owner changes or pauses the listing, and the sentence announced to screen readers.
+/// What the listing page keeps live while it is open: the listing (its prices, terms and
+/// fully booked days), a notice when the owner changes or pauses it, and the sentence
+/// announced to screen readers.
 #[derive(Clone, Copy)]
 pub(crate) struct LiveListing {
+    pub(crate) listing: Signal<ListingDetail>,
     pub(crate) unavailable: Signal<Vec<NaiveDate>>,
     pub(crate) notice: ReadSignal<Option<&'static str>>,
     pub(crate) said: ReadSignal<&'static str>,
 }
 
-/// Follows the listing's stream: booked days are fetched again when they change (what the
-/// person typed stays), changes to its terms and status are said in a notice.
-pub(crate) fn follow_listing(id: ListingId, unavailable: Vec<NaiveDate>) -> LiveListing {
-    let days = RwSignal::new(unavailable);
+/// Follows the listing's stream: the listing is fetched again when its days or terms change
+/// (what the person typed stays), and a change of terms or a pause is said in a notice.
+pub(crate) fn follow_listing(loaded: ListingDetail) -> LiveListing {
+    let id = loaded.id;
+    let now = RwSignal::new(loaded);
+    let unavailable = Memo::new(move |_| now.with(|listing| listing.unavailable.clone()));
     let (notice, set_notice) = signal(None);
     let (said, say) = signal("");
-    let refresh = move || refresh_days(id, days, say, 0);
+    let refresh = move || refresh_listing(id, now, (set_notice, say), 0);
     crate::live::follow(Topic::listing(id), move |event| match event {
-        LiveEvent::Availability { .. } | LiveEvent::Resync => refresh(),
-        LiveEvent::Listing { .. } => {
-            let text = "The owner has just changed this listing. Reload the page to see its latest prices and terms.";
-            set_notice.set(Some(text));
-            say.set(text);
-        }
+        LiveEvent::Availability { .. } | LiveEvent::Listing { .. } | LiveEvent::Resync => refresh(),
         LiveEvent::Bookable {
             bookable: false, ..
         } => {
@@ -709,36 +708,63 @@ pub(crate) fn follow_listing(id: ListingId, unavailable: Vec<NaiveDate>) -> Live
             set_notice.set(Some(text));
             say.set(text);
         }
-        LiveEvent::Bookable { bookable: true, .. } => set_notice.set(None),
+        LiveEvent::Bookable { bookable: true, .. } => {
+            set_notice.set(None);
+            refresh();
+        }
         LiveEvent::Ready | LiveEvent::Booking { .. } => {}
     });
     LiveListing {
-        unavailable: days.into(),
+        listing: now.into(),
+        unavailable: unavailable.into(),
         notice,
         said,
     }
 }
 
-/// Fetches the listing's fully booked days again; a failed fetch (the network dropped) is
+/// Whether what a renter pays or agrees to differs between `a` and `b`.
+fn terms_differ(a: &ListingDetail, b: &ListingDetail) -> bool {
+    a.prices != b.prices
+        || a.instant_booking != b.instant_booking
+        || a.cancellation_policy != b.cancellation_policy
+        || a.buffer_days != b.buffer_days
+        || a.service_fee_bps != b.service_fee_bps
+}
+
+/// Fetches the listing again and says what changed; a failed fetch (the network dropped) is
 /// tried again after 2, 4 and 8 s. The page may have gone meanwhile, and its signals with it.
-fn refresh_days(
+fn refresh_listing(
     id: ListingId,
-    days: RwSignal<Vec<NaiveDate>>,
-    say: WriteSignal<&'static str>,
+    now: RwSignal<ListingDetail>,
+    (notice, say): (WriteSignal<Option<&'static str>>, WriteSignal<&'static str>),
     attempt: u32,
 ) {
     leptos::task::spawn_local(async move {
         match get_listing(id).await {
             Ok(fresh) => {
-                if days.try_with_untracked(|now| *now != fresh.unavailable) == Some(true) {
-                    days.try_set(fresh.unavailable);
+                let Some((terms, days)) = now.try_with_untracked(|before| {
+                    (
+                        terms_differ(before, &fresh),
+                        before.unavailable != fresh.unavailable,
+                    )
+                }) else {
+                    return;
+                };
+                if terms {
+                    let text = "The owner has just changed this listing: the prices and terms shown are the latest.";
+                    notice.try_set(Some(text));
+                    say.try_set(text);
+                } else if days {
                     say.try_set(
                         "Availability updated: the calendar shows the days booked just now.",
                     );
                 }
+                if terms || days {
+                    now.try_set(fresh);
+                }
             }
             Err(_) if attempt < 3 => set_timeout(
-                move || refresh_days(id, days, say, attempt + 1),
+                move || refresh_listing(id, now, (notice, say), attempt + 1),
                 std::time::Duration::from_secs(2 << attempt),
             ),
             Err(_) => {}

@@ -79,7 +79,9 @@ pub(crate) fn book_action(instant: bool) -> &'static str {
 
 #[component]
 pub fn QuotePanel(
-    listing: ListingDetail,
+    /// The listing as it is now: its prices and terms follow the owner's changes while the
+    /// page is open.
+    listing: Signal<ListingDetail>,
     dates: WantedDates,
     /// The fully booked days as they are now: a warning appears when someone else takes the
     /// chosen ones while the page is open.
@@ -93,17 +95,21 @@ pub fn QuotePanel(
     let pick = move |field: RwSignal<String>, ev: leptos::ev::Event| {
         field.set(event_target_value(&ev));
     };
-    let lead_time = chrono::Days::new(listing.prices.lead_time_days.clamp(0, 366) as u64);
-    let earliest = listing
-        .today
-        .checked_add_days(lead_time)
-        .unwrap_or(listing.today);
-    let state = {
-        let listing = listing.clone();
-        Memo::new(move |_| {
-            unavailable.with(|days| quote_state_over(&listing, days, &from.read(), &to.read()))
+    let earliest = move || {
+        listing.with(|listing| {
+            let lead_time = chrono::Days::new(listing.prices.lead_time_days.clamp(0, 366) as u64);
+            listing
+                .today
+                .checked_add_days(lead_time)
+                .unwrap_or(listing.today)
+                .to_string()
         })
     };
+    let state = Memo::new(move |_| {
+        listing.with(|listing| {
+            unavailable.with(|days| quote_state_over(listing, days, &from.read(), &to.read()))
+        })
+    });
     let error_for = move |field: DateField| {
         move || match state.get() {
             QuoteState::Invalid {
@@ -115,30 +121,54 @@ pub fn QuotePanel(
     };
     let described_by =
         move |field: DateField, id: &'static str| move || error_for(field)().map(|_| id.to_owned());
-    let action = book_action(listing.instant_booking);
-    let note = if listing.instant_booking {
-        "Instant booking: the dates are yours as soon as you pay at the next step."
-    } else {
-        "Your card is entered at the next step and charged only if the owner accepts."
+    let instant = move || listing.with(|listing| listing.instant_booking);
+    let note = move || {
+        if instant() {
+            "Instant booking: the dates are yours as soon as you pay at the next step."
+        } else {
+            "Your card is entered at the next step and charged only if the owner accepts."
+        }
     };
-    let prices = price_lines(&listing);
-    let deposit = Money::new(listing.prices.deposit_minor, listing.prices.currency);
-    let checkout = format!("/gear/{}/checkout", listing.id);
+    let prices = move || {
+        listing.with(|listing| {
+            let deposit = Money::new(listing.prices.deposit_minor, listing.prices.currency);
+            (
+                price_lines(listing),
+                format!("Refundable deposit {deposit}"),
+            )
+        })
+    };
+    let policy = move || {
+        listing.with(|listing| {
+            let policy = listing.cancellation_policy;
+            format!(
+                "Cancellation policy: {}. {}",
+                policy.label(),
+                policy.summary()
+            )
+        })
+    };
+    let checkout = format!("/gear/{}/checkout", listing.with_untracked(|l| l.id));
     view! {
         <div class="sticky top-4 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
             <h2 id="booking-heading" class="text-lg font-semibold text-slate-900">"Book this gear"</h2>
             <ul class="mt-2 text-slate-800">
-                {prices.into_iter().enumerate().map(|(i, line)| view! {
-                    <li class=if i == 0 { "text-2xl font-bold text-slate-900" } else { "text-sm" }>{line}</li>
-                }).collect_view()}
-                <li class="text-sm">{format!("Refundable deposit {deposit}")}</li>
+                {move || {
+                    let (lines, deposit) = prices();
+                    view! {
+                        {lines.into_iter().enumerate().map(|(i, line)| view! {
+                            <li class=if i == 0 { "text-2xl font-bold text-slate-900" } else { "text-sm" }>{line}</li>
+                        }).collect_view()}
+                        <li class="text-sm">{deposit}</li>
+                    }
+                }}
             </ul>
             <form method="get" action=checkout class="mt-5 space-y-4">
                 <div class="grid grid-cols-2 gap-3">
                     <div class="field">
                         <label for="quote-from">"From"</label>
                         <input id="quote-from" name="from" type="date" required
-                            min=earliest.to_string()
+                            min=earliest
                             value=initial_from
                             prop:value=from
                             on:input=move |ev| pick(from, ev)
@@ -161,10 +191,10 @@ pub fn QuotePanel(
                 </div>
                 <QuoteSummary state/>
                 <button type="submit" class="btn-primary w-full" aria-describedby="booking-note">
-                    {action}
+                    {move || book_action(instant())}
                 </button>
                 <p id="booking-note" class="text-xs text-slate-600">{note}</p>
-                <p class="text-xs text-slate-600">{format!("Cancellation policy: {}. {}", listing.cancellation_policy.label(), listing.cancellation_policy.summary())}</p>
+                <p class="text-xs text-slate-600">{policy}</p>
             </form>
         </div>
     }
