@@ -12,7 +12,7 @@ scripts/setup.sh
 stamp=target/release/.gearshare-built
 sources=(app frontend server style public migrations Cargo.toml Cargo.lock package.json)
 if [ ! -f "$stamp" ] || [ -n "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
-  cargo leptos build --release
+  cargo leptos build --release --split
   touch "$stamp"
 fi
 

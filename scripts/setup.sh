@@ -59,11 +59,11 @@ fi
 
 command -v npm >/dev/null || apt_install nodejs npm
 # Tailwind and wasm-opt (binaryen 132: Debian's wasm-opt 108 writes wasm that fails to
-# hydrate). `npm install`, not `npm ci`: see docs/toolchain.md.
+# hydrate). `npm ci` installs the lockfile as committed and never rewrites it.
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
-   || [ package.json -nt node_modules/.package-lock.json ]; then
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing Tailwind CSS and binaryen from npm"
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = "--test" ]; then

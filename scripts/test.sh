@@ -51,7 +51,7 @@ step "unit, property and integration tests (SQLite and PostgreSQL)"
 cargo test --locked -p app -p server 2>&1 | tee -a "$results"
 
 step "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 
 step "browser tests"
 source scripts/e2e.sh

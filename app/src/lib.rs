@@ -44,7 +44,7 @@ use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+use leptos_router::{Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment};
 use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
 use member_pages::{MessagesPage, OwnerDashboardPage};
@@ -75,13 +75,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, once hydration has attached the event handlers: the
-    // mark tells browser tests (and curious people) that the page is interactive.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     // Pages that load data render in full before the response starts, so a missing listing
     // is a real 404 and crawlers see complete HTML.
     view! {
@@ -90,28 +83,333 @@ pub fn App() -> impl IntoView {
             <SiteHeader/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("gear"), ParamSegment("id")) view=ListingPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("gear"), ParamSegment("id"), StaticSegment("checkout")) view=CheckoutPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("bookings") view=BookingsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("bookings"), ParamSegment("id")) view=BookingPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("bookings"), ParamSegment("id"), StaticSegment("extend")) view=ExtendBookingPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("messages") view=MessagesPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("owner") view=OwnerDashboardPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("owner"), StaticSegment("listings")) view=OwnerListingsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("owner"), StaticSegment("requests")) view=OwnerRequestsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("owner"), StaticSegment("listings"), StaticSegment("new")) view=NewListingPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("owner"), StaticSegment("listings"), ParamSegment("id"), StaticSegment("edit")) view=EditListingPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AdminAuditPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("search") view={Lazy::<SearchRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("gear"), ParamSegment("id")) view={Lazy::<ListingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("gear"), ParamSegment("id"), StaticSegment("checkout")) view={Lazy::<CheckoutRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("bookings") view={Lazy::<BookingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("bookings"), ParamSegment("id")) view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("bookings"), ParamSegment("id"), StaticSegment("extend")) view={Lazy::<ExtendBookingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("messages") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("owner") view={Lazy::<OwnerDashboardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("requests")) view={Lazy::<OwnerRequestsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("listings"), StaticSegment("new")) view={Lazy::<NewListingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("listings"), ParamSegment("id"), StaticSegment("edit")) view={Lazy::<EditListingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>
         </Router>
+    }
+}
+
+/// The pages of [`App`], each a lazy route: in the browser a page's code arrives with its
+/// group's wasm chunk (`cargo leptos build --split`), so a visitor of `/` downloads the shared
+/// core and the home page only. The server renders every page in full and names the chunks a
+/// page needs in preload links.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Page {
+    Home,
+    Search,
+    Listing,
+    Checkout,
+    Signup,
+    Login,
+    Account,
+    Bookings,
+    Booking,
+    ExtendBooking,
+    Messages,
+    OwnerDashboard,
+    OwnerListings,
+    OwnerRequests,
+    NewListing,
+    EditListing,
+    Admin,
+    AdminUsers,
+    AdminAudit,
+}
+
+// The groups: each is one split point, and wasm-split makes a chunk for every set of split
+// points that shares some code, so the number of groups bounds the number of files a page
+// needs. The three public pages stand alone; the rest go by who opens them.
+#[lazy]
+fn home_pages(_page: Page) -> AnyView {
+    view! { <HomePage/> }.into_any()
+}
+
+#[lazy]
+fn search_pages(_page: Page) -> AnyView {
+    view! { <SearchPage/> }.into_any()
+}
+
+#[lazy]
+fn listing_pages(_page: Page) -> AnyView {
+    view! { <ListingPage/> }.into_any()
+}
+
+#[lazy]
+fn checkout_pages(_page: Page) -> AnyView {
+    view! { <CheckoutPage/> }.into_any()
+}
+
+#[lazy]
+fn entry_pages(page: Page) -> AnyView {
+    match page {
+        Page::Signup => view! { <SignupPage/> }.into_any(),
+        Page::Login => view! { <LoginPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+#[lazy]
+fn renter_pages(page: Page) -> AnyView {
+    match page {
+        Page::Account => view! { <AccountPage/> }.into_any(),
+        Page::Bookings => view! { <BookingsPage/> }.into_any(),
+        Page::Booking => view! { <BookingPage/> }.into_any(),
+        Page::ExtendBooking => view! { <ExtendBookingPage/> }.into_any(),
+        Page::Messages => view! { <MessagesPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+#[lazy]
+fn owner_pages(page: Page) -> AnyView {
+    match page {
+        Page::OwnerDashboard => view! { <OwnerDashboardPage/> }.into_any(),
+        Page::OwnerListings => view! { <OwnerListingsPage/> }.into_any(),
+        Page::OwnerRequests => view! { <OwnerRequestsPage/> }.into_any(),
+        Page::NewListing => view! { <NewListingPage/> }.into_any(),
+        Page::EditListing => view! { <EditListingPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+#[lazy]
+fn admin_pages(page: Page) -> AnyView {
+    match page {
+        Page::Admin => view! { <AdminPage/> }.into_any(),
+        Page::AdminUsers => view! { <AdminUsersPage/> }.into_any(),
+        Page::AdminAudit => view! { <AdminAuditPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// A route for one page of a group: the router loads the group's chunk before it shows the
+/// page (and while the page's data loads).
+macro_rules! page_route {
+    ($route:ident, $page:expr, $group:ident, $preload:ident) => {
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                $group($page).await
+            }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
+        }
+    };
+}
+
+page_route!(HomeRoute, Page::Home, home_pages, __preload_home_pages);
+page_route!(
+    SearchRoute,
+    Page::Search,
+    search_pages,
+    __preload_search_pages
+);
+page_route!(
+    ListingRoute,
+    Page::Listing,
+    listing_pages,
+    __preload_listing_pages
+);
+page_route!(
+    CheckoutRoute,
+    Page::Checkout,
+    checkout_pages,
+    __preload_checkout_pages
+);
+page_route!(
+    SignupRoute,
+    Page::Signup,
+    entry_pages,
+    __preload_entry_pages
+);
+page_route!(LoginRoute, Page::Login, entry_pages, __preload_entry_pages);
+page_route!(
+    AccountRoute,
+    Page::Account,
+    renter_pages,
+    __preload_renter_pages
+);
+page_route!(
+    BookingsRoute,
+    Page::Bookings,
+    renter_pages,
+    __preload_renter_pages
+);
+page_route!(
+    BookingRoute,
+    Page::Booking,
+    renter_pages,
+    __preload_renter_pages
+);
+page_route!(
+    ExtendBookingRoute,
+    Page::ExtendBooking,
+    renter_pages,
+    __preload_renter_pages
+);
+page_route!(
+    MessagesRoute,
+    Page::Messages,
+    renter_pages,
+    __preload_renter_pages
+);
+page_route!(
+    OwnerDashboardRoute,
+    Page::OwnerDashboard,
+    owner_pages,
+    __preload_owner_pages
+);
+page_route!(
+    OwnerListingsRoute,
+    Page::OwnerListings,
+    owner_pages,
+    __preload_owner_pages
+);
+page_route!(
+    OwnerRequestsRoute,
+    Page::OwnerRequests,
+    owner_pages,
+    __preload_owner_pages
+);
+page_route!(
+    NewListingRoute,
+    Page::NewListing,
+    owner_pages,
+    __preload_owner_pages
+);
+page_route!(
+    EditListingRoute,
+    Page::EditListing,
+    owner_pages,
+    __preload_owner_pages
+);
+page_route!(AdminRoute, Page::Admin, admin_pages, __preload_admin_pages);
+page_route!(
+    AdminUsersRoute,
+    Page::AdminUsers,
+    admin_pages,
+    __preload_admin_pages
+);
+page_route!(
+    AdminAuditRoute,
+    Page::AdminAudit,
+    admin_pages,
+    __preload_admin_pages
+);
+
+/// Called by the browser entry point once the page has hydrated, its lazy route included:
+/// the mark tells browser tests (and curious people) that the page answers clicks.
+#[cfg(feature = "hydrate")]
+pub fn hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+    preload_pages_on_intent();
+}
+
+/// Starts loading a page's chunk when a link to it is pointed at or focused, so that a click
+/// usually finds the page's code already there. Mirrors the routes of [`App`].
+#[cfg(feature = "hydrate")]
+fn preload_pages_on_intent() {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    let started: RefCell<HashSet<Page>> = RefCell::default();
+    let on_intent = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let link = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest("a[href]").ok().flatten());
+        let Some(href) = link.and_then(|link| link.get_attribute("href")) else {
+            return;
+        };
+        let path = href.split(['?', '#']).next().unwrap_or_default();
+        let Some(page) = page_of(path) else { return };
+        if started.borrow_mut().insert(page) {
+            leptos::task::spawn_local(preload_page(page));
+        }
+    });
+    let document = document();
+    for kind in ["pointerover", "focusin"] {
+        let _ = document.add_event_listener_with_callback(kind, on_intent.as_ref().unchecked_ref());
+    }
+    // The listeners last as long as the page.
+    on_intent.forget();
+}
+
+/// The page a same-site path leads to.
+#[cfg(feature = "hydrate")]
+fn page_of(path: &str) -> Option<Page> {
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    Some(match segments.as_slice() {
+        [""] => Page::Home,
+        ["search"] => Page::Search,
+        ["gear", _] => Page::Listing,
+        ["gear", _, "checkout"] => Page::Checkout,
+        ["signup"] => Page::Signup,
+        ["login"] => Page::Login,
+        ["account"] => Page::Account,
+        ["bookings"] => Page::Bookings,
+        ["bookings", _] => Page::Booking,
+        ["bookings", _, "extend"] => Page::ExtendBooking,
+        ["messages"] => Page::Messages,
+        ["owner"] => Page::OwnerDashboard,
+        ["owner", "listings"] => Page::OwnerListings,
+        ["owner", "requests"] => Page::OwnerRequests,
+        ["owner", "listings", "new"] => Page::NewListing,
+        ["owner", "listings", _, "edit"] => Page::EditListing,
+        ["admin"] => Page::Admin,
+        ["admin", "users"] => Page::AdminUsers,
+        ["admin", "audit"] => Page::AdminAudit,
+        _ => return None,
+    })
+}
+
+#[cfg(feature = "hydrate")]
+async fn preload_page(page: Page) {
+    match page {
+        Page::Home => __preload_home_pages().await,
+        Page::Search => __preload_search_pages().await,
+        Page::Listing => __preload_listing_pages().await,
+        Page::Checkout => __preload_checkout_pages().await,
+        Page::Signup | Page::Login => __preload_entry_pages().await,
+        Page::Account | Page::Bookings | Page::Booking | Page::ExtendBooking | Page::Messages => {
+            __preload_renter_pages().await
+        }
+        Page::OwnerDashboard
+        | Page::OwnerListings
+        | Page::OwnerRequests
+        | Page::NewListing
+        | Page::EditListing => __preload_owner_pages().await,
+        Page::Admin | Page::AdminUsers | Page::AdminAudit => __preload_admin_pages().await,
     }
 }

@@ -34,6 +34,8 @@ test("a listing with a quote passes the accessibility rules", async ({ page }) =
 });
 
 test("the account and owner pages pass the accessibility rules", async ({ page }) => {
+  // Five full page loads, each fetching its page group's wasm chunks, and five axe runs.
+  test.slow();
   await page.goto("/signup");
   await waitForHydration(page);
   await page.getByLabel("Name").fill("Axe Tester");

@@ -6,5 +6,14 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     let _ = console_log::init_with_level(log::Level::Warn);
-    leptos::mount::hydrate_body(app::App);
+    let Some(body) = leptos::prelude::document().body() else {
+        return;
+    };
+    // Hydration waits for the wasm chunks of the page's lazy route (app::Page), then the
+    // page is marked as answering clicks.
+    wasm_bindgen_futures::spawn_local(async move {
+        let mounted = leptos::mount::hydrate_from_async(body, app::App).await;
+        mounted.forget();
+        app::hydrated();
+    });
 }

@@ -27,18 +27,41 @@ use leptos::config::LeptosOptions;
 /// variables, so the binary runs the same from `scripts/run.sh`, a service manager or a test.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     // cargo-leptos writes the content hashes of /pkg files next to the binary it builds.
-    let hashed = std::env::current_exe()
+    let hashes = std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
-        .unwrap_or(false);
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .filter(|file| file.exists());
     LeptosOptions::builder()
         .output_name("gearshare")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
-        .hash_files(hashed)
+        .hash_files(hashes.is_some())
+        .hash_file(
+            hashes
+                .and_then(|file| hashes_without_chunk_manifest(&file))
+                .unwrap_or_else(|| "hash.txt".into())
+                .into(),
+        )
         .build()
+}
+
+/// A copy of cargo-leptos's hash list without the line naming the wasm chunk manifest, so
+/// that Leptos adds no preload links for the chunks of a page: in Leptos 0.8.23 those links
+/// are racy (a page sometimes gets none, sometimes another page's, which the browser then
+/// reports as preloaded and unused). The page's chunks are fetched once the core wasm runs.
+fn hashes_without_chunk_manifest(file: &std::path::Path) -> Option<String> {
+    let hashes = std::fs::read_to_string(file).ok()?;
+    let kept: String = hashes
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("manifest:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let copy = std::env::temp_dir().join(format!("gearshare-hashes-{}.txt", std::process::id()));
+    std::fs::write(&copy, kept).ok()?;
+    // An absolute path: Leptos joins it to the binary's folder, which keeps it as it is.
+    Some(copy.to_str()?.to_owned())
 }
 
 /// Why the shared state could not be made.
