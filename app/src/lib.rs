@@ -111,8 +111,8 @@ pub fn App() -> impl IntoView {
 
 /// The pages of [`App`], each a lazy route: in the browser a page's code arrives with its
 /// group's wasm chunk (`cargo leptos build --split`), so a visitor of `/` downloads the shared
-/// core and the home page only. The server renders every page in full and names the chunks a
-/// page needs in preload links.
+/// core and the home page only. The server renders every page in full; the browser fetches
+/// the page's chunks once the core runs (server::leptos_options says why not earlier).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Page {
     Home,
