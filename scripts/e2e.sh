@@ -1,13 +1,18 @@
-# Sourced by scripts/test.sh: e2e_run BACKEND seeds a fresh database, serves the release
-# build on it and runs the Playwright suite in Debian's Chromium.
+# Sourced by scripts/test.sh: e2e_run BACKEND seeds a fresh database, serves the build on it
+# and runs the Playwright suite in Debian's Chromium: every journey on SQLite, and on
+# PostgreSQL those tagged @database, whose outcome the database decides (concurrent bookings,
+# live changes across two instances, jobs, search). The rest go through the same store code,
+# which the integration tests run on both databases.
 
 E2E_PORT=${E2E_PORT:-3100}
+# The server binary; test.sh passes the one its tests built.
+E2E_SERVER=${E2E_SERVER:-target/release/gearshare}
 # The admin the browser tests log in as (a fresh database each run).
 E2E_ADMIN_EMAIL=admin@gearshare.test
 E2E_ADMIN_PASSWORD="kayak tripod lantern"
 
 e2e_run() {
-  local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0 name="gearshare_e2e_$$"
+  local backend=$1 dir=".gs-tmp/e2e-$1" db_url status=0 name="gearshare_e2e_$$" only=()
   local port
   for port in "$E2E_PORT" "$((E2E_PORT + 1))"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -19,6 +24,7 @@ e2e_run() {
   if [ "$backend" = postgres ]; then
     db_url="${TEST_POSTGRES_URL%/*}/$name"
     psql_admin "DROP DATABASE IF EXISTS $name" && psql_admin "CREATE DATABASE $name"
+    only=(--grep @database)
   else
     db_url="sqlite://$dir/gearshare.db"
   fi
@@ -27,15 +33,15 @@ e2e_run() {
       LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true DEPOSIT_RELEASE_MINUTES=1 \
       GEARSHARE_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD"
     # errexit is off in a subshell run with `||`: check each step.
-    target/release/gearshare seed --listings 300 --seed 42 || exit $?
-    target/release/gearshare create-admin --email "$E2E_ADMIN_EMAIL" --name "Ada Admin" >/dev/null \
+    "$E2E_SERVER" seed --listings 300 --seed 42 || exit $?
+    "$E2E_SERVER" create-admin --email "$E2E_ADMIN_EMAIL" --name "Ada Admin" >/dev/null \
       || exit $?
-    target/release/gearshare serve >"$dir/server.log" 2>&1 &
+    "$E2E_SERVER" serve >"$dir/server.log" 2>&1 &
     server=$!
     second="" second_url=""
     if [ "$backend" = postgres ]; then
       # A second instance on the same database: live changes must cross instances.
-      GEARSHARE_ADDR="127.0.0.1:$((E2E_PORT + 1))" target/release/gearshare serve \
+      GEARSHARE_ADDR="127.0.0.1:$((E2E_PORT + 1))" "$E2E_SERVER" serve \
         >"$dir/server-2.log" 2>&1 &
       second=$! second_url="http://127.0.0.1:$((E2E_PORT + 1))"
     fi
@@ -44,7 +50,7 @@ e2e_run() {
     status=0
     (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" GEARSHARE_E2E_SECOND_URL="$second_url" \
       GEARSHARE_E2E_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" GEARSHARE_E2E_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
-      npx playwright test) \
+      npx playwright test "${only[@]}") \
       >"$dir/playwright.log" 2>&1 || status=$?
     cat "$dir/playwright.log"
     kill -TERM $server $second && wait $server $second || true

@@ -7,6 +7,8 @@
 # and CLS per page and preset, and the page's performance over its copy's.
 #
 #   scripts/lighthouse.sh            (RUNS=1: Lighthouse runs per page and preset, median kept)
+#   SERVER=target/debug/gearshare scripts/lighthouse.sh   another server binary (it finds the
+#                                    wasm's hashes in a hash.txt beside it)
 #
 # A benchmark, not a test: it prints figures and fails only when something breaks.
 set -euo pipefail
@@ -20,7 +22,8 @@ RUNS=${RUNS:-1}
 dir=.gs-tmp/lighthouse
 rm -rf "$dir" && mkdir -p "$dir"
 
-[ -x target/release/gearshare ] || cargo leptos build --release --split
+SERVER=${SERVER:-target/release/gearshare}
+[ -x "$SERVER" ] || cargo leptos build --release --split
 [ -x /usr/bin/chromium ] || apt_install chromium
 if [ ! -x scripts/lighthouse/node_modules/.bin/lighthouse ] \
    || [ scripts/lighthouse/package-lock.json -nt scripts/lighthouse/node_modules/.package-lock.json ]; then
@@ -30,8 +33,8 @@ fi
 export DATABASE_URL="sqlite://$dir/gearshare.db" MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" \
   SECRET_KEY_FILE="$dir/secret-keys" GEARSHARE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site \
   LOG_FORMAT=json
-target/release/gearshare seed --listings 600 --seed 42 >/dev/null
-target/release/gearshare serve >"$dir/server.log" 2>&1 &
+"$SERVER" seed --listings 600 --seed 42 >/dev/null
+"$SERVER" serve >"$dir/server.log" 2>&1 &
 server=$!
 static=""
 trap 'kill $server $static 2>/dev/null || true' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every GearShare check: formatting, clippy for the server and the browser builds, unit,
-# property and integration tests on SQLite and PostgreSQL, then the release build driven by
-# Playwright in Chromium on both databases. CI runs exactly this (.ci/run).
+# property and integration tests on SQLite and PostgreSQL, then Playwright in Chromium driving
+# the release wasm on both databases. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -50,10 +50,16 @@ results=.gs-tmp/test-results.log
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 cargo test --locked -p app -p server 2>&1 | tee -a "$results"
 
-step "release build"
-cargo leptos build --release --split
+step "release build of the browser side"
+cargo leptos build --release --split --frontend-only
 
 step "browser tests"
+# The browser tests serve the release wasm from the server binary `cargo test` just built
+# (integration tests build the crate's binaries): a release build of the server compiled
+# every dependency a second time and took longer than all the tests together. The binary
+# finds the wasm's content hashes next to itself.
+cp target/release/hash.txt target/debug/hash.txt
+export E2E_SERVER=target/debug/gearshare
 source scripts/e2e.sh
 e2e_run sqlite 2>&1 | tee -a "$results"
 e2e_run postgres 2>&1 | tee -a "$results"

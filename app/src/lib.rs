@@ -62,7 +62,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                // Hydration waits for the browser's first idle moment, and its files load at
+                // low priority: the page's own images and styles come first on a slow phone.
+                <HydrationScripts options defer=true/>
+                {request_path().and_then(|path| page::fixed_description(&path)).map(|content| {
+                    view! { <meta name="description" content=content/> }
+                })}
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -70,6 +75,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The path of the request being rendered (the shell is rendered on the server only).
+#[cfg(feature = "ssr")]
+fn request_path() -> Option<String> {
+    use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned())
+}
+
+#[cfg(not(feature = "ssr"))]
+fn request_path() -> Option<String> {
+    None
 }
 
 #[component]
@@ -136,9 +152,75 @@ enum Page {
     AdminAudit,
 }
 
-// The groups: each is one split point, and wasm-split makes a chunk for every set of split
-// points that shares some code, so the number of groups bounds the number of files a page
-// needs. The three public pages stand alone; the rest go by who opens them.
+/// The groups of pages: each is one split point, and wasm-split makes a chunk for every set
+/// of split points that shares some code, so the number of groups bounds the number of files
+/// a page needs. The three public pages stand alone; the rest go by who opens them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum PageGroup {
+    Home,
+    Search,
+    Listing,
+    Checkout,
+    Entry,
+    Renter,
+    Owner,
+    Admin,
+}
+
+impl Page {
+    fn group(self) -> PageGroup {
+        match self {
+            Page::Home => PageGroup::Home,
+            Page::Search => PageGroup::Search,
+            Page::Listing => PageGroup::Listing,
+            Page::Checkout => PageGroup::Checkout,
+            Page::Signup | Page::Login => PageGroup::Entry,
+            Page::Account
+            | Page::Bookings
+            | Page::Booking
+            | Page::ExtendBooking
+            | Page::Messages => PageGroup::Renter,
+            Page::OwnerDashboard
+            | Page::OwnerListings
+            | Page::OwnerRequests
+            | Page::NewListing
+            | Page::EditListing => PageGroup::Owner,
+            Page::Admin | Page::AdminUsers | Page::AdminAudit => PageGroup::Admin,
+        }
+    }
+
+    /// The page's view, once its group's chunk has arrived.
+    async fn view(self) -> AnyView {
+        match self.group() {
+            PageGroup::Home => home_pages(self).await,
+            PageGroup::Search => search_pages(self).await,
+            PageGroup::Listing => listing_pages(self).await,
+            PageGroup::Checkout => checkout_pages(self).await,
+            PageGroup::Entry => entry_pages(self).await,
+            PageGroup::Renter => renter_pages(self).await,
+            PageGroup::Owner => owner_pages(self).await,
+            PageGroup::Admin => admin_pages(self).await,
+        }
+    }
+}
+
+impl PageGroup {
+    /// Fetches the group's chunk without showing anything.
+    #[cfg(feature = "hydrate")]
+    async fn preload(self) {
+        match self {
+            PageGroup::Home => __preload_home_pages().await,
+            PageGroup::Search => __preload_search_pages().await,
+            PageGroup::Listing => __preload_listing_pages().await,
+            PageGroup::Checkout => __preload_checkout_pages().await,
+            PageGroup::Entry => __preload_entry_pages().await,
+            PageGroup::Renter => __preload_renter_pages().await,
+            PageGroup::Owner => __preload_owner_pages().await,
+            PageGroup::Admin => __preload_admin_pages().await,
+        }
+    }
+}
+
 #[lazy]
 fn home_pages(_page: Page) -> AnyView {
     view! { <HomePage/> }.into_any()
@@ -202,128 +284,52 @@ fn admin_pages(page: Page) -> AnyView {
     }
 }
 
-/// A route for one page of a group: the router loads the group's chunk before it shows the
-/// page (and while the page's data loads).
-macro_rules! page_route {
-    ($route:ident, $page:expr, $group:ident, $preload:ident) => {
-        struct $route;
+/// A route for one page: the router loads the page's chunk before it shows the page (and
+/// while the page's data loads).
+macro_rules! page_routes {
+    ($($route:ident => $page:expr,)*) => {
+        $(
+            struct $route;
 
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
 
-            async fn view(_this: Self) -> AnyView {
-                $group($page).await
-            }
+                async fn view(_this: Self) -> AnyView {
+                    $page.view().await
+                }
 
-            async fn preload() {
-                #[cfg(feature = "hydrate")]
-                $preload().await;
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $page.group().preload().await;
+                }
             }
-        }
+        )*
     };
 }
 
-page_route!(HomeRoute, Page::Home, home_pages, __preload_home_pages);
-page_route!(
-    SearchRoute,
-    Page::Search,
-    search_pages,
-    __preload_search_pages
-);
-page_route!(
-    ListingRoute,
-    Page::Listing,
-    listing_pages,
-    __preload_listing_pages
-);
-page_route!(
-    CheckoutRoute,
-    Page::Checkout,
-    checkout_pages,
-    __preload_checkout_pages
-);
-page_route!(
-    SignupRoute,
-    Page::Signup,
-    entry_pages,
-    __preload_entry_pages
-);
-page_route!(LoginRoute, Page::Login, entry_pages, __preload_entry_pages);
-page_route!(
-    AccountRoute,
-    Page::Account,
-    renter_pages,
-    __preload_renter_pages
-);
-page_route!(
-    BookingsRoute,
-    Page::Bookings,
-    renter_pages,
-    __preload_renter_pages
-);
-page_route!(
-    BookingRoute,
-    Page::Booking,
-    renter_pages,
-    __preload_renter_pages
-);
-page_route!(
-    ExtendBookingRoute,
-    Page::ExtendBooking,
-    renter_pages,
-    __preload_renter_pages
-);
-page_route!(
-    MessagesRoute,
-    Page::Messages,
-    renter_pages,
-    __preload_renter_pages
-);
-page_route!(
-    OwnerDashboardRoute,
-    Page::OwnerDashboard,
-    owner_pages,
-    __preload_owner_pages
-);
-page_route!(
-    OwnerListingsRoute,
-    Page::OwnerListings,
-    owner_pages,
-    __preload_owner_pages
-);
-page_route!(
-    OwnerRequestsRoute,
-    Page::OwnerRequests,
-    owner_pages,
-    __preload_owner_pages
-);
-page_route!(
-    NewListingRoute,
-    Page::NewListing,
-    owner_pages,
-    __preload_owner_pages
-);
-page_route!(
-    EditListingRoute,
-    Page::EditListing,
-    owner_pages,
-    __preload_owner_pages
-);
-page_route!(AdminRoute, Page::Admin, admin_pages, __preload_admin_pages);
-page_route!(
-    AdminUsersRoute,
-    Page::AdminUsers,
-    admin_pages,
-    __preload_admin_pages
-);
-page_route!(
-    AdminAuditRoute,
-    Page::AdminAudit,
-    admin_pages,
-    __preload_admin_pages
-);
+page_routes! {
+    HomeRoute => Page::Home,
+    SearchRoute => Page::Search,
+    ListingRoute => Page::Listing,
+    CheckoutRoute => Page::Checkout,
+    SignupRoute => Page::Signup,
+    LoginRoute => Page::Login,
+    AccountRoute => Page::Account,
+    BookingsRoute => Page::Bookings,
+    BookingRoute => Page::Booking,
+    ExtendBookingRoute => Page::ExtendBooking,
+    MessagesRoute => Page::Messages,
+    OwnerDashboardRoute => Page::OwnerDashboard,
+    OwnerListingsRoute => Page::OwnerListings,
+    OwnerRequestsRoute => Page::OwnerRequests,
+    NewListingRoute => Page::NewListing,
+    EditListingRoute => Page::EditListing,
+    AdminRoute => Page::Admin,
+    AdminUsersRoute => Page::AdminUsers,
+    AdminAuditRoute => Page::AdminAudit,
+}
 
 /// Called by the browser entry point once the page has hydrated, its lazy route included:
 /// the mark tells browser tests (and curious people) that the page answers clicks.
@@ -343,7 +349,7 @@ fn preload_pages_on_intent() {
     use std::collections::HashSet;
     use wasm_bindgen::{closure::Closure, JsCast};
 
-    let started: RefCell<HashSet<Page>> = RefCell::default();
+    let started: RefCell<HashSet<PageGroup>> = RefCell::default();
     let on_intent = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
         let link = event
             .target()
@@ -353,9 +359,11 @@ fn preload_pages_on_intent() {
             return;
         };
         let path = href.split(['?', '#']).next().unwrap_or_default();
-        let Some(page) = page_of(path) else { return };
-        if started.borrow_mut().insert(page) {
-            leptos::task::spawn_local(preload_page(page));
+        let Some(group) = page_of(path).map(Page::group) else {
+            return;
+        };
+        if started.borrow_mut().insert(group) {
+            leptos::task::spawn_local(group.preload());
         }
     });
     let document = document();
@@ -392,24 +400,4 @@ fn page_of(path: &str) -> Option<Page> {
         ["admin", "audit"] => Page::AdminAudit,
         _ => return None,
     })
-}
-
-#[cfg(feature = "hydrate")]
-async fn preload_page(page: Page) {
-    match page {
-        Page::Home => __preload_home_pages().await,
-        Page::Search => __preload_search_pages().await,
-        Page::Listing => __preload_listing_pages().await,
-        Page::Checkout => __preload_checkout_pages().await,
-        Page::Signup | Page::Login => __preload_entry_pages().await,
-        Page::Account | Page::Bookings | Page::Booking | Page::ExtendBooking | Page::Messages => {
-            __preload_renter_pages().await
-        }
-        Page::OwnerDashboard
-        | Page::OwnerListings
-        | Page::OwnerRequests
-        | Page::NewListing
-        | Page::EditListing => __preload_owner_pages().await,
-        Page::Admin | Page::AdminUsers | Page::AdminAudit => __preload_admin_pages().await,
-    }
 }

@@ -104,7 +104,7 @@ function pay(renter: Page, instant = false, timeout?: number): Promise<void> {
   return renter.getByRole("button", { name }).click({ timeout });
 }
 
-test("a request reaches the owner's open page, and the answer the renter's, without a reload", async ({ browser }) => {
+test("a request reaches the owner's open page, and the answer the renter's, without a reload", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Trekking tent ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -155,7 +155,7 @@ test("a request reaches the owner's open page, and the answer the renter's, with
   await expect(renter.getByText(/^Some of those days/)).toBeVisible();
 });
 
-test("a declined request shows the owner's reason and frees the dates", async ({ browser }) => {
+test("a declined request shows the owner's reason and frees the dates", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Camping stove ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -192,7 +192,7 @@ test("a declined request shows the owner's reason and frees the dates", async ({
   await expect(renter.getByText("Status: Requested")).toBeVisible();
 });
 
-test("instant booking confirms at once", async ({ browser }) => {
+test("instant booking confirms at once", { tag: "@database" }, async ({ browser }) => {
   const title = `Paddle board ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
   const listing = await publish(owner, title, { instant: true });
@@ -203,7 +203,7 @@ test("instant booking confirms at once", async ({ browser }) => {
   await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
 });
 
-test("a listing page shows days booked in another browser at once, and a checkout that they were just taken", async ({ browser }) => {
+test("a listing page shows days booked in another browser at once, and a checkout that they were just taken", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Camp stove ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -261,7 +261,7 @@ test("a listing page shows days booked in another browser at once, and a checkou
   await expect(payer.getByLabel("From", { exact: true })).toHaveValue(isoDay(21));
 });
 
-test("a listing page whose stream was cut catches up with what it missed", async ({ browser }) => {
+test("a listing page whose stream was cut catches up with what it missed", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Bivvy bag ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -288,7 +288,7 @@ test("a listing page whose stream was cut catches up with what it missed", async
   await expect(watcher.getByLabel("From", { exact: true })).toHaveValue(isoDay(10));
 });
 
-test("a renter extends a paid booking on the same unit, told first where the next booking begins", async ({ browser }) => {
+test("a renter extends a paid booking on the same unit, told first where the next booking begins", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Camp stove ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -324,7 +324,7 @@ test("a renter extends a paid booking on the same unit, told first where the nex
   await expect(renter.getByRole("row").filter({ hasText: "Card charged" })).toHaveCount(2);
 });
 
-test("a declined card is explained next to the card number and books nothing", async ({ browser }) => {
+test("a declined card is explained next to the card number and books nothing", { tag: "@database" }, async ({ browser }) => {
   const title = `Head torch ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
   const listing = await publish(owner, title);
@@ -341,7 +341,7 @@ test("a declined card is explained next to the card number and books nothing", a
   await expect(renter.getByText("Status: Requested")).toBeVisible();
 });
 
-test("two renters race for the last unit: one books, the other is told and keeps the dates", async ({ browser }) => {
+test("two renters race for the last unit: one books, the other is told and keeps the dates", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Climbing rope ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -419,7 +419,7 @@ async function rentAndReturn(browser: Browser, title: string): Promise<{ owner: 
   return { owner, renter, url };
 }
 
-test("pickup and return are confirmed by both sides, then the deposit is released", async ({ browser }) => {
+test("pickup and return are confirmed by both sides, then the deposit is released", { tag: "@database" }, async ({ browser }) => {
   // The e2e server releases deposits a minute after the return.
   test.setTimeout(180_000);
   const { renter } = await rentAndReturn(browser, `Action camera ${randomBytes(3).toString("hex")}`);
@@ -432,7 +432,7 @@ test("pickup and return are confirmed by both sides, then the deposit is release
   await expect(renter.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€100.00");
 });
 
-test("an owner's damage claim is resolved by an admin, and both sides see the outcome", async ({ browser }) => {
+test("an owner's damage claim is resolved by an admin, and both sides see the outcome", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const { owner, renter, url } = await rentAndReturn(browser, `Drone ${randomBytes(3).toString("hex")}`);
   await owner.goto(url);

@@ -19,6 +19,9 @@ test("home offers the search form and the categories", async ({ page }) => {
     await expect(page.getByLabel(label, { exact: true })).toBeVisible();
   }
   await expect(page.getByRole("link", { name: "Drones", exact: true })).toBeVisible();
+  // Search engines get one description of the page.
+  await expect(page.locator('meta[name="description"]')).toHaveCount(1);
+  await expect(page.locator('meta[name="description"]')).toHaveAttribute("content", /^Rent cameras, lenses/);
   await waitForHydration(page);
 });
 
@@ -38,7 +41,7 @@ test("a page kept for visitors comes with a nonce of its own and still hydrates"
   expect(nonces[1]).not.toEqual(nonces[0]);
 });
 
-test("a search from the home page lands on shareable results", async ({ page }) => {
+test("a search from the home page lands on shareable results", { tag: "@database" }, async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);
   await page.getByLabel("What are you looking for?").fill("DJI");
@@ -102,7 +105,7 @@ test("browse, open a listing and see the quote follow the dates without a page l
   expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
 });
 
-test("pagination keeps the filters in the URL", async ({ page }) => {
+test("pagination keeps the filters in the URL", { tag: "@database" }, async ({ page }) => {
   await page.goto("/search?category=camping");
   await waitForHydration(page);
   const results = page.getByRole("list", { name: "Search results" });

@@ -33,7 +33,7 @@ async function search(page: Page, fields: Record<string, string>): Promise<void>
   await expect(page.getByRole("heading", { level: 1, name: /results?$/ })).toBeVisible();
 }
 
-test("an owner lists gear with photos; renters find it until its dates are blocked", async ({ page }) => {
+test("an owner lists gear with photos; renters find it until its dates are blocked", { tag: "@database" }, async ({ page }) => {
   // A long journey (sign-up, a listing, an upload, eight searches): three times the timeout.
   test.slow();
   const word = `Zorblax${randomBytes(3).toString("hex")}`;
@@ -115,7 +115,7 @@ test("an owner lists gear with photos; renters find it until its dates are block
   await expect(card).toBeVisible();
 });
 
-test("a second tab's save is refused and keeps what was typed", async ({ page, context }) => {
+test("a second tab's save is refused and keeps what was typed", { tag: "@database" }, async ({ page, context }) => {
   await signUp(page);
   await page.goto("/owner/listings/new");
   await waitForHydration(page);

@@ -58,8 +58,20 @@ fn hashes_without_chunk_manifest(file: &std::path::Path) -> Option<String> {
         .filter(|line| !line.trim_start().starts_with("manifest:"))
         .map(|line| format!("{line}\n"))
         .collect();
-    let copy = std::env::temp_dir().join(format!("gearshare-hashes-{}.txt", std::process::id()));
-    std::fs::write(&copy, kept).ok()?;
+    // Named by its content, so every start of the same build shares one file.
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&kept, &mut hasher);
+    let name = format!(
+        "gearshare-hashes-{:016x}.txt",
+        std::hash::Hasher::finish(&hasher)
+    );
+    let copy = std::env::temp_dir().join(name);
+    if std::fs::read_to_string(&copy).ok().as_deref() != Some(kept.as_str()) {
+        // Written aside and renamed, so an instance starting at the same time never reads half.
+        let draft = copy.with_extension(format!("{}.tmp", std::process::id()));
+        std::fs::write(&draft, kept).ok()?;
+        std::fs::rename(&draft, &copy).ok()?;
+    }
     // An absolute path: Leptos joins it to the binary's folder, which keeps it as it is.
     Some(copy.to_str()?.to_owned())
 }
