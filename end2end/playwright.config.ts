@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 
-// scripts/test.sh starts the release build on this address with a freshly seeded database.
+// scripts/e2e.sh serves the release wasm on this address with a freshly seeded database.
 const baseURL = process.env.GEARSHARE_E2E_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({

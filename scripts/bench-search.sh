@@ -26,7 +26,7 @@ dir=.gs-tmp/bench
 mkdir -p "$dir"
 
 command -v wrk >/dev/null || apt_install wrk
-[ -x target/release/gearshare ] || cargo leptos build --release --split
+release_build
 
 # A mix of what renters ask: words, categories, places, dates, prices, orders, and later pages.
 from=$(date -u -d '+20 days' +%F) to=$(date -u -d '+23 days' +%F)

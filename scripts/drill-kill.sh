@@ -17,7 +17,7 @@ BACKENDS=${1:-both}
 SECONDS_EACH=${2:-20}
 RENTERS=${3:-16}
 BIN=target/release/gearshare
-[ -x "$BIN" ] || cargo leptos build --release --split
+release_build
 if [ "$BACKENDS" != sqlite ]; then
   cleanups=()
   on_exit() { cleanups+=("$1"); }

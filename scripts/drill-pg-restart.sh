@@ -17,7 +17,7 @@ PHASE=${1:-8}
 OUTAGE=${2:-6}
 AFTER=${3:-45}
 BIN=target/release/gearshare
-[ -x "$BIN" ] || cargo leptos build --release --split
+release_build
 apt_install postgresql postgresql-client
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PG_PORT=55439

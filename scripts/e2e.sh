@@ -50,7 +50,7 @@ e2e_run() {
     status=0
     (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" GEARSHARE_E2E_SECOND_URL="$second_url" \
       GEARSHARE_E2E_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" GEARSHARE_E2E_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
-      npx playwright test "${only[@]}") \
+      npx playwright test ${only[@]+"${only[@]}"}) \
       >"$dir/playwright.log" 2>&1 || status=$?
     cat "$dir/playwright.log"
     kill -TERM $server $second && wait $server $second || true

@@ -13,6 +13,20 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Builds the release (server and browser side) when a source is newer than the last one.
+# scripts/test.sh rebuilds only the browser side, so a release server binary alone says
+# nothing about whether it matches target/site; and cargo-leptos re-runs wasm-bindgen and
+# wasm-opt (~20 s) even when nothing changed.
+release_build() {
+  local stamp=target/release/.gearshare-built
+  local sources=(app frontend server style public migrations Cargo.toml Cargo.lock package.json)
+  if [ ! -x target/release/gearshare ] || [ ! -f "$stamp" ] \
+     || [ -n "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
+    cargo leptos build --release --split
+    touch "$stamp"
+  fi
+}
+
 # Builds the benchmark example $1 (server/examples/$1.rs) in release mode and runs it on each
 # database $2 names (sqlite, postgres or both), with the remaining arguments. Source
 # scripts/postgres.sh first when PostgreSQL is among them.

@@ -22,8 +22,12 @@ RUNS=${RUNS:-1}
 dir=.gs-tmp/lighthouse
 rm -rf "$dir" && mkdir -p "$dir"
 
-SERVER=${SERVER:-target/release/gearshare}
-[ -x "$SERVER" ] || cargo leptos build --release --split
+if [ -z "${SERVER:-}" ]; then
+  release_build
+  SERVER=target/release/gearshare
+fi
+[ -x "$SERVER" ] && [ -f "$(dirname "$SERVER")/hash.txt" ] \
+  || { echo "$SERVER or the hash.txt beside it is missing" >&2; exit 1; }
 [ -x /usr/bin/chromium ] || apt_install chromium
 if [ ! -x scripts/lighthouse/node_modules/.bin/lighthouse ] \
    || [ scripts/lighthouse/package-lock.json -nt scripts/lighthouse/node_modules/.package-lock.json ]; then

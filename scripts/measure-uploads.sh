@@ -12,7 +12,8 @@ UPLOADS=${1:-30}
 OWNERS=${2:-15}
 LIMIT_MB=${3:-300}
 BIN=target/release/gearshare
-[ -x "$BIN" ] || cargo leptos build --release --split
+source scripts/lib.sh
+release_build
 dir=.gs-tmp/measure-uploads
 rm -rf "$dir" && mkdir -p "$dir"
 echo "photo: $(python3 scripts/upload_load.py photo "$dir/photo.jpg" 12000000)"

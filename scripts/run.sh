@@ -7,14 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 scripts/setup.sh
-# cargo-leptos re-runs wasm-bindgen and wasm-opt (~20 s) even when nothing changed: build
-# only when a source is newer than the last successful build.
-stamp=target/release/.gearshare-built
-sources=(app frontend server style public migrations Cargo.toml Cargo.lock package.json)
-if [ ! -f "$stamp" ] || [ -n "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
-  cargo leptos build --release --split
-  touch "$stamp"
-fi
+source scripts/lib.sh
+release_build
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/gearshare.db}"
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"

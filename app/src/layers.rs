@@ -6,7 +6,8 @@
 //!   member area) use the foundation, the app's context and each other without a cycle;
 //! - the context (`state`, the app's handles; `request`, the member calling) may name the
 //!   features whose handles it carries;
-//! - the frame (`shell` and the routes in `lib`) puts pages together, and nothing names it.
+//! - the frame (`shell`, `hydration` and the routes in `lib`) puts pages together, and nothing
+//!   names it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +25,7 @@ const FEATURES: &[&str] = &[
     "payments",
 ];
 const CONTEXT: &[&str] = &["request", "state"];
-const FRAME: &[&str] = &["lib", "shell"];
+const FRAME: &[&str] = &["hydration", "lib", "shell"];
 
 /// Which top-level module of the crate each of its files belongs to, with its text.
 fn sources() -> BTreeMap<String, String> {

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod forms;
 mod home;
+pub mod hydration;
 #[cfg(test)]
 mod layers;
 pub mod listings;
@@ -62,9 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                // Hydration waits for the browser's first idle moment, and its files load at
-                // low priority: the page's own images and styles come first on a slow phone.
-                <HydrationScripts options defer=true/>
+                <hydration::HydrateAfterPaint options/>
                 {request_path().and_then(|path| page::fixed_description(&path)).map(|content| {
                     view! { <meta name="description" content=content/> }
                 })}
@@ -128,7 +127,7 @@ pub fn App() -> impl IntoView {
 /// The pages of [`App`], each a lazy route: in the browser a page's code arrives with its
 /// group's wasm chunk (`cargo leptos build --split`), so a visitor of `/` downloads the shared
 /// core and the home page only. The server renders every page in full; the browser fetches
-/// the page's chunks once the core runs (server::leptos_options says why not earlier).
+/// the page's chunks once the core runs, after the first paint (`hydration`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Page {
     Home,

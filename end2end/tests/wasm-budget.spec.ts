@@ -4,7 +4,7 @@ import type { Page } from "@playwright/test";
 
 // What a first visit downloads before the page answers clicks: the JavaScript and wasm under
 // /pkg/ that the browser fetched until hydration, each compressed as the wire would carry it
-// (gzip -9). The wasm is split by route (app::lazy_page!), so a public page must not carry the
+// (gzip -9). The wasm is split by page group (app::PageGroup), so a public page must not carry the
 // owner's, the admin's or the booking pages' code. The budget is the measured download of
 // 2026-12-05 (the listing page, 473,927 bytes, the largest of the three) plus 3.4 %
 // (docs/status.md); lower it as the wasm shrinks, raise it only with a reason in the commit.

@@ -26,54 +26,22 @@ use leptos::config::LeptosOptions;
 /// Leptos options from our configuration rather than from cargo-leptos's build-time
 /// variables, so the binary runs the same from `scripts/run.sh`, a service manager or a test.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
-    // cargo-leptos writes the content hashes of /pkg files next to the binary it builds.
-    let hashes = std::env::current_exe()
+    // cargo-leptos writes the content hashes of /pkg files next to the binary it builds (the
+    // shell's stylesheet and `app::hydration` read them). Its list also names the wasm chunk
+    // manifest, which only Leptos's own `HydrationScripts` would turn into preload links.
+    let hashed = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-        .filter(|file| file.exists());
+        .is_some_and(|file| file.exists());
     LeptosOptions::builder()
         .output_name("gearshare")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
-        .hash_files(hashes.is_some())
-        .hash_file(
-            hashes
-                .and_then(|file| hashes_without_chunk_manifest(&file))
-                .unwrap_or_else(|| "hash.txt".into())
-                .into(),
-        )
+        .hash_files(hashed)
+        .hash_file("hash.txt".into())
         .build()
-}
-
-/// A copy of cargo-leptos's hash list without the line naming the wasm chunk manifest, so
-/// that Leptos adds no preload links for the chunks of a page: in Leptos 0.8.23 those links
-/// are racy (a page sometimes gets none, sometimes another page's, which the browser then
-/// reports as preloaded and unused). The page's chunks are fetched once the core wasm runs.
-fn hashes_without_chunk_manifest(file: &std::path::Path) -> Option<String> {
-    let hashes = std::fs::read_to_string(file).ok()?;
-    let kept: String = hashes
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("manifest:"))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    // Named by its content, so every start of the same build shares one file.
-    let mut hasher = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(&kept, &mut hasher);
-    let name = format!(
-        "gearshare-hashes-{:016x}.txt",
-        std::hash::Hasher::finish(&hasher)
-    );
-    let copy = std::env::temp_dir().join(name);
-    if std::fs::read_to_string(&copy).ok().as_deref() != Some(kept.as_str()) {
-        // Written aside and renamed, so an instance starting at the same time never reads half.
-        let draft = copy.with_extension(format!("{}.tmp", std::process::id()));
-        std::fs::write(&draft, kept).ok()?;
-        std::fs::rename(&draft, &copy).ok()?;
-    }
-    // An absolute path: Leptos joins it to the binary's folder, which keeps it as it is.
-    Some(copy.to_str()?.to_owned())
 }
 
 /// Why the shared state could not be made.

@@ -49,6 +49,10 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let title = listing.title.clone();
     let taken = just_taken(&listing, &dates);
     let live = taken.live;
+    // This renter's own booking takes the dates too, and its event may arrive before the
+    // answer to their payment: that is no news for them.
+    let paying = RwSignal::new(false);
+    let taken_by_others = Memo::new(move |_| taken.now.get() && !paying.get());
     view! {
         <Title text="Check out"/>
         <div class="mx-auto max-w-3xl px-4 py-8">
@@ -71,7 +75,7 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                                 {move || live.notice.get().map(|text| view! {
                                     <p class="rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
                                 })}
-                                {move || taken.now.get().then(|| view! {
+                                {move || taken_by_others.get().then(|| view! {
                                     <div class="rounded-lg bg-red-50 p-4 text-red-900 ring-1 ring-red-200">
                                         <p class="font-semibold">"Those dates were just taken"</p>
                                         <p class="mt-1 text-sm">
@@ -83,7 +87,7 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                                     </div>
                                 })}
                             </div>
-                            <PaymentForm listing dates here taken=taken.now/>
+                            <PaymentForm listing dates here taken=taken_by_others paying/>
                         </div>
                     }.into_any()
                 } else {
@@ -147,8 +151,15 @@ fn PaymentForm(
     here: String,
     /// The dates were just taken: paying would only be refused.
     taken: Memo<bool>,
+    /// Set while this renter's payment is under way or once it has booked.
+    paying: RwSignal<bool>,
 ) -> impl IntoView {
     let request = ServerAction::<RequestBooking>::new();
+    Effect::new(move |_| {
+        let ours =
+            request.pending().get() || request.value().with(|answer| matches!(answer, Some(Ok(_))));
+        paying.set(ours);
+    });
     Effect::new(move |_| {
         if let Some(Ok(id)) = request.value().get() {
             let navigate = leptos_router::hooks::use_navigate();
