@@ -88,7 +88,7 @@ fn FieldNotes(
 }
 
 /// A labelled input. `error` holds the server's reason while the field is refused; the typed
-/// value stays, since the input is never re-created.
+/// value stays, since the input is never re-created (and a refused plain form types it back).
 #[component]
 pub fn TextField(
     label: &'static str,
@@ -101,6 +101,7 @@ pub fn TextField(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let ids = FieldIds::new("field", name);
+    let value = crate::plain_forms::typed_or(name, value);
     view! {
         <div class="field">
             <label for=ids.control.clone()>{label}</label>
@@ -124,6 +125,7 @@ pub fn TextArea(
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let ids = FieldIds::new("field", name);
+    let value = crate::plain_forms::typed_or(name, value);
     view! {
         <div class="field">
             <label for=ids.control.clone()>{label}</label>
@@ -149,6 +151,7 @@ pub fn Select(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let ids = FieldIds::new(id_prefix, name);
+    let chosen = crate::plain_forms::typed_or(name, chosen);
     view! {
         <div class="field">
             <label for=ids.control.clone()>{label}</label>

@@ -12,8 +12,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 const FOUNDATION: &[&str] = &[
-    "calendar", "domain", "error", "events", "forms", "jobs", "live", "media", "page", "secrets",
-    "store", "url",
+    "calendar",
+    "domain",
+    "error",
+    "events",
+    "forms",
+    "jobs",
+    "live",
+    "media",
+    "page",
+    "plain_forms",
+    "secrets",
+    "store",
+    "url",
 ];
 const FEATURES: &[&str] = &[
     "accounts",

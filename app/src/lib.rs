@@ -20,6 +20,7 @@ pub mod media;
 mod member_pages;
 pub mod page;
 pub mod payments;
+pub mod plain_forms;
 pub mod shell;
 pub mod url;
 
@@ -63,6 +64,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
+                <plain_forms::RefusalScripts/>
                 <hydration::HydrateAfterPaint options/>
                 {request_path().and_then(|path| page::fixed_description(&path)).map(|content| {
                     view! { <meta name="description" content=content/> }
@@ -190,6 +192,7 @@ impl Page {
 
     /// The page's view, once its group's chunk has arrived.
     async fn view(self) -> AnyView {
+        plain_forms::hand_back();
         match self.group() {
             PageGroup::Home => home_pages(self).await,
             PageGroup::Search => search_pages(self).await,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
-import { test, expect, enrolTwoFactor, expectNoViolations, isoDay, photo, waitForHydration } from "./fixtures";
+import { test, expect, enrolTwoFactor, expectNoViolations, fillCard, fillListing, isoDay, photo, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -58,16 +58,7 @@ async function publish(
 ): Promise<string> {
   await owner.goto("/owner/listings/new");
   await waitForHydration(owner);
-  await owner.getByLabel("Title").fill(title);
-  await owner.getByLabel("Description").fill("Clean, complete and checked after every single rental.");
-  await owner.getByLabel("Category").selectOption({ label: "Camping" });
-  await owner.getByLabel("Condition").selectOption({ label: "Good" });
-  await owner.getByLabel("Price per day").fill("20");
-  await owner.getByLabel("Deposit").fill("100");
-  await owner.getByLabel("Quantity").fill(String(quantity));
-  await owner.getByLabel("City").fill("Lisbon");
-  if (included) await owner.getByLabel("Included items").fill(included);
-  if (instant) await owner.getByLabel("Instant booking").check();
+  await fillListing(owner, title, { quantity, included, instant });
   await owner.getByRole("button", { name: "Publish listing" }).click();
   await expect(owner.getByText("Your listing is live.")).toBeVisible();
   const match = owner.url().match(/listings\/([0-9a-f-]{36})\/edit/);
@@ -93,9 +84,7 @@ async function checkout(
   await renter.getByRole("button", { name: instant ? "Book now" : "Request to book" }).click();
   await expect(renter.getByRole("heading", { level: 1, name: "Check out" })).toBeVisible();
   await waitForHydration(renter);
-  await renter.getByLabel("Card number").fill(card);
-  await renter.getByLabel("Expiry (MM/YY)").fill("12/30");
-  await renter.getByLabel("Security code (CVC)").fill("123");
+  await fillCard(renter, card);
   if (submit) await pay(renter, instant);
 }
 

@@ -50,6 +50,32 @@ export async function expectNoViolations(page: import("@playwright/test").Page):
   expect(found).toEqual([]);
 }
 
+// The new-listing form filled in for a camping item at €20 a day with a €100 deposit, in
+// Lisbon; the caller publishes it.
+export async function fillListing(
+  owner: import("@playwright/test").Page,
+  title: string,
+  { quantity = 1, included = "", instant = false } = {},
+): Promise<void> {
+  await owner.getByLabel("Title").fill(title);
+  await owner.getByLabel("Description").fill("Clean, complete and checked after every single rental.");
+  await owner.getByLabel("Category").selectOption({ label: "Camping" });
+  await owner.getByLabel("Condition").selectOption({ label: "Good" });
+  await owner.getByLabel("Price per day").fill("20");
+  await owner.getByLabel("Deposit").fill("100");
+  await owner.getByLabel("Quantity").fill(String(quantity));
+  await owner.getByLabel("City").fill("Lisbon");
+  if (included) await owner.getByLabel("Included items").fill(included);
+  if (instant) await owner.getByLabel("Instant booking").check();
+}
+
+// The payment sandbox's card details at the checkout: 4242… pays, …0002 is declined.
+export async function fillCard(renter: import("@playwright/test").Page, card = "4242 4242 4242 4242"): Promise<void> {
+  await renter.getByLabel("Card number").fill(card);
+  await renter.getByLabel("Expiry (MM/YY)").fill("12/30");
+  await renter.getByLabel("Security code (CVC)").fill("123");
+}
+
 // RFC 6238 with the parameters GearShare enrols (SHA-1, 6 digits, 30 s), computed here the
 // way an authenticator app would, from the key the account page shows.
 export function totp(base32Secret: string, unixSeconds: number): string {

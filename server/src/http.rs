@@ -163,6 +163,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         ))
         .layer(axum::middleware::from_fn(security::page_policy))
         .layer(axum::middleware::from_fn(security::real_redirects));
+    let pages = pages.layer(axum::middleware::from_fn(crate::plain_forms::answer));
     let mut headers = SECURITY_HEADERS.to_vec();
     if config.https() {
         headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));

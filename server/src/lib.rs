@@ -9,6 +9,7 @@ pub mod memory;
 pub mod metrics;
 pub mod page_cache;
 pub mod photos;
+pub mod plain_forms;
 pub mod reconcile;
 pub mod replay;
 pub mod security;

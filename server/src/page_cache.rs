@@ -80,7 +80,12 @@ fn cacheable(request: &Request) -> Option<(String, String)> {
             name.is_empty() || names.contains(&name)
         });
     let visitor = matches!(request.extensions().get::<Viewer>(), Some(Viewer(None)));
-    if request.method() != Method::GET || !query_known || !visitor {
+    // A page drawn around a refused form is that visitor's own.
+    let refusal = request
+        .extensions()
+        .get::<app::plain_forms::Refusal>()
+        .is_some();
+    if request.method() != Method::GET || !query_known || !visitor || refusal {
         return None;
     }
     let PageNonce(nonce) = request.extensions().get::<PageNonce>()?;

@@ -39,7 +39,9 @@ pub async fn sign_up(
                 service::sign_up(&state.db, &Client::current(), &name, &email, &password, now)
                     .await?;
             guard::begin_session(&session, user.id, now.timestamp()).await?;
-            Ok(safe_next(&next))
+            let next = safe_next(&next);
+            crate::plain_forms::then_show(&next);
+            Ok(next)
         }
         .await,
     )
@@ -66,10 +68,16 @@ pub async fn log_in(email: String, password: String, next: String) -> Result<Log
             {
                 service::PasswordAccepted::SignedIn(user) => {
                     guard::begin_session(&session, user.id, now.timestamp()).await?;
+                    crate::plain_forms::then_show(&next);
                     Ok(LoginStep::SignedIn { next })
                 }
                 service::PasswordAccepted::NeedsCode(user_id) => {
+                    let code_step = format!(
+                        "/login{}",
+                        crate::url::query_string(&[("step", "code"), ("next", &next)])
+                    );
                     guard::remember_pending_login(&session, user_id, next, now.timestamp()).await?;
+                    crate::plain_forms::then_show(&code_step);
                     Ok(LoginStep::NeedsCode)
                 }
             }
@@ -103,6 +111,7 @@ pub async fn verify_login_code(code: String) -> Result<String, AppError> {
             )
             .await?;
             guard::begin_session(&session, user.id, now.timestamp()).await?;
+            crate::plain_forms::then_show(&pending.next);
             Ok(pending.next)
         }
         .await,
@@ -125,7 +134,9 @@ pub async fn log_out() -> Result<(), AppError> {
                 );
                 store::record(&state.db, &audit, Utc::now()).await?;
             }
-            guard::end_session(&session).await
+            guard::end_session(&session).await?;
+            crate::plain_forms::then_show("/");
+            Ok(())
         }
         .await,
     )
@@ -234,7 +245,9 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
             );
             store::record(&state.db, &audit, Utc::now()).await?;
             session::end_sessions_of(&state.db, user.id).await?;
-            guard::end_session(&session).await
+            guard::end_session(&session).await?;
+            crate::plain_forms::then_show("/login");
+            Ok(())
         }
         .await,
     )
@@ -325,7 +338,9 @@ pub async fn delete_account(delete_password: String) -> Result<(), AppError> {
             .await?;
             // The account's listings were archived with it.
             state.answers.forget();
-            guard::end_session(&session).await
+            guard::end_session(&session).await?;
+            crate::plain_forms::then_show("/");
+            Ok(())
         }
         .await,
     )

@@ -88,8 +88,12 @@ pub fn LoginPage() -> impl IntoView {
             reload_at(&next);
         }
     });
-    let needs_code =
-        Memo::new(move |_| matches!(login_result.get(), Some(Ok(LoginStep::NeedsCode))));
+    // A login posted before the wasm ran comes back to `?step=code` for its second step.
+    let code_step =
+        use_query_map().with_untracked(|query| query.get("step").as_deref() == Some("code"));
+    let needs_code = Memo::new(move |_| {
+        code_step || matches!(login_result.get(), Some(Ok(LoginStep::NeedsCode)))
+    });
     let signup_href = format!("/signup{}", next_suffix(&next));
     let next = StoredValue::new(next);
     let password_step = move || {

@@ -50,6 +50,7 @@ pub async fn request_booking(
         )
         .await?;
         settle_now(&state, id, actor.now).await;
+        crate::plain_forms::then_show(&format!("/bookings/{id}"));
         Ok(id)
     })
     .await
@@ -209,6 +210,7 @@ pub async fn extend_booking(
         )
         .await?;
         settle_now(&state, id, actor.now).await;
+        crate::plain_forms::then_show(&format!("/bookings/{id}"));
         Ok(())
     })
     .await

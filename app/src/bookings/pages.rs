@@ -56,7 +56,8 @@ impl Actions {
             confirm: ServerAction::new(),
             claim: ServerAction::new(),
             resolve: ServerAction::new(),
-            target: RwSignal::new(None),
+            // A plain form refused before the wasm ran names its booking.
+            target: RwSignal::new(crate::plain_forms::typed("id").and_then(|id| id.parse().ok())),
             succeeded: RwSignal::new(0),
         };
         let succeeded = actions.succeeded;
@@ -229,6 +230,9 @@ fn ReasonField(
         if required { "decline" } else { "cancel" }
     );
     let error_id = format!("{control}-error");
+    let typed = crate::plain_forms::typed("reason")
+        .filter(|_| crate::plain_forms::typed("id") == Some(id.to_string()))
+        .unwrap_or_default();
     let described_by = {
         let error_id = error_id.clone();
         move || error.get().map(|_| error_id.clone())
@@ -238,7 +242,7 @@ fn ReasonField(
             <label for=control.clone()>{label}</label>
             <textarea id=control name="reason" rows="2" maxlength="500" required=required
                 aria-invalid=move || error.get().map(|_| "true")
-                aria-describedby=described_by></textarea>
+                aria-describedby=described_by>{typed}</textarea>
             {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
         </div>
     }

@@ -108,7 +108,9 @@ async fn feed_address(id: ListingId, renew: bool) -> Result<String, AppError> {
 pub async fn create_listing(form: ListingForm) -> Result<ListingId, AppError> {
     member_change(|state, actor| async move {
         let draft = form.check()?;
-        super::manage::create(&state.db, &actor, &draft, state.listings_per_day).await
+        let id = super::manage::create(&state.db, &actor, &draft, state.listings_per_day).await?;
+        crate::plain_forms::then_show(&format!("/owner/listings/{id}/edit?created=1"));
+        Ok(id)
     })
     .await
 }
@@ -122,7 +124,9 @@ pub async fn update_listing(
 ) -> Result<i64, AppError> {
     member_change(|state, actor| async move {
         let draft = form.check()?;
-        super::manage::update(&state.db, &actor, id, version, &draft).await
+        let version = super::manage::update(&state.db, &actor, id, version, &draft).await?;
+        crate::plain_forms::then_show(&format!("/owner/listings/{id}/edit?saved=1"));
+        Ok(version)
     })
     .await
 }

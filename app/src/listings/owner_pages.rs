@@ -332,14 +332,25 @@ fn EditListing(
 ) -> impl IntoView {
     let update = ServerAction::<UpdateListing>::new();
     let result = update.value();
-    let version = RwSignal::new(edit.version);
+    // A refused plain form keeps the version it was typed over, as the wasm's form does.
+    let version = RwSignal::new(
+        crate::plain_forms::typed("version")
+            .and_then(|typed| typed.parse().ok())
+            .unwrap_or(edit.version),
+    );
+    let saved_before = use_query_map().with_untracked(|q| q.get("saved").is_some());
     Effect::new(move |_| {
         if let Some(Ok(new_version)) = result.get() {
             version.set(new_version);
         }
     });
     let id = edit.id;
-    let saved = move || matches!(result.get(), Some(Ok(_)));
+    let saved = move || {
+        result.with(|r| match r {
+            Some(answer) => answer.is_ok(),
+            None => saved_before,
+        })
+    };
     let view_href = format!("/gear/{id}");
     view! {
         <div class="flex flex-wrap items-baseline justify-between gap-4">
@@ -353,7 +364,8 @@ fn EditListing(
         })}
         <ActionForm action=update attr:class="mt-6 flex flex-col gap-6" attr:novalidate=true>
             <input type="hidden" name="id" value=id.to_string()/>
-            <input type="hidden" name="version" prop:value=move || version.get().to_string()/>
+            <input type="hidden" name="version" value=version.get_untracked().to_string()
+                prop:value=move || version.get().to_string()/>
             <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &LISTING_FIELDS)))/>
             <ListingFields form=edit.form categories problems=Signal::derive(move || result.get().and_then(|r| r.err()))/>
             <div class="flex items-center gap-4">

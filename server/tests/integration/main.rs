@@ -17,3 +17,4 @@ mod listings_repo;
 mod live;
 mod pages;
 mod payments;
+mod plain_forms;

@@ -338,6 +338,25 @@ impl Visitor<'_> {
         response
     }
 
+    /// Posts a form to `uri` as a browser does by itself, before or without the wasm: asking
+    /// for a page, from the page at `page`.
+    pub async fn post_plain(&mut self, uri: &str, page: &str, body: String) -> Response {
+        let request = self.with_cookie(
+            Request::post(uri)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+                .header("origin", "http://127.0.0.1:3000")
+                .header("referer", format!("http://127.0.0.1:3000{page}"))
+                .header("host", "127.0.0.1:3000"),
+        );
+        let response = self
+            .app
+            .request(request.body(Body::from(body)).unwrap())
+            .await;
+        self.keep_cookie(&response);
+        response
+    }
+
     /// The same visitor, coming from `ip` (through the trusted proxy).
     pub fn coming_from(mut self, ip: &str) -> Self {
         self.address = Some(ip.to_owned());

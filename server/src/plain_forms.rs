@@ -1,0 +1,197 @@
+//! Server functions posted as plain HTML forms, before the wasm runs or without it
+//! (`app::plain_forms`). The function runs as it would for the wasm. A success answers with a
+//! redirect (303) to where the function says or back to the form's page; a refusal is kept in
+//! the session and answered with a redirect back to the form's page, which the next request
+//! for that page draws around the refusal (post, redirect, get: the address bar shows the
+//! page, and a reload never sends the form twice, with or without JavaScript).
+
+use app::plain_forms::{kept, PlainForm, Refusal};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use tower_sessions::Session;
+
+/// The largest plain form read: far above any of GearShare's forms (a listing's description is
+/// the longest field); photos go through their own multipart routes.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// The largest refusal read back from a server function.
+const REFUSAL_LIMIT: usize = 64 * 1024;
+
+/// The header server functions set on an error answer, naming the function.
+const SERVER_FN_ERROR: &str = "serverfnerror";
+
+/// The header leptos_axum sets, with `Location`, when a server function asks for a redirect.
+const SERVER_FN_REDIRECT: &str = "serverfnredirect";
+
+/// The session key of a refusal waiting for its page.
+const WAITING: &str = "plain_form_refusal";
+
+/// Answers a plain form posted to a server function, and hands a waiting refusal to the page
+/// it belongs to; passes on any other request.
+pub async fn answer(request: Request, next: Next) -> Response {
+    if is_plain_form(&request) {
+        return run(request, next).await;
+    }
+    let mut request = request;
+    if let Some(waiting) = waiting_for(&request) {
+        if let Some(refusal) = waiting.await {
+            request.extensions_mut().insert(refusal);
+        }
+    }
+    next.run(request).await
+}
+
+async fn run(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(form) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "That form is too large to send.",
+        )
+            .into_response();
+    };
+    let page = page_of(parts.headers.get(header::REFERER));
+    let action = parts.uri.path().to_owned();
+    let session = parts.extensions.get::<Session>().cloned();
+    let mut call = parts;
+    call.headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    call.extensions.insert(PlainForm);
+    let answer = next
+        .run(Request::from_parts(call, Body::from(form.clone())))
+        .await;
+
+    let refused = answer.headers().contains_key(SERVER_FN_ERROR);
+    if !refused && !answer.status().is_success() {
+        return answer;
+    }
+    let to = if refused {
+        page.clone()
+    } else {
+        answer
+            .headers()
+            .contains_key(SERVER_FN_REDIRECT)
+            .then(|| answer.headers().get(header::LOCATION))
+            .flatten()
+            .and_then(|to| to.to_str().ok())
+            .filter(|to| is_local(to))
+            .map_or_else(|| page.clone(), str::to_owned)
+    };
+    let mut redirect = see_other(&to);
+    keep_cookies(&answer, &mut redirect);
+    if refused {
+        let Ok(error) = axum::body::to_bytes(answer.into_body(), REFUSAL_LIMIT).await else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let refusal = Refusal {
+            action,
+            error: base64::engine::general_purpose::URL_SAFE.encode(&error),
+            typed: form_urlencoded::parse(&form)
+                .into_owned()
+                .filter(|(name, _)| kept(name))
+                .collect(),
+            page,
+        };
+        let kept = match session {
+            Some(session) => session.insert(WAITING, refusal).await.is_ok(),
+            None => false,
+        };
+        if !kept {
+            tracing::error!("a plain form's refusal could not be kept in the session");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    redirect
+}
+
+/// The refusal waiting for the page `request` asks for, taken from the session: a page is
+/// drawn around its refusal once.
+fn waiting_for(request: &Request) -> Option<impl std::future::Future<Output = Option<Refusal>>> {
+    if request.method() != Method::GET || request.uri().path().starts_with("/api/") {
+        return None;
+    }
+    let session = request.extensions().get::<Session>()?.clone();
+    let asked = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |page| page.as_str().to_owned());
+    Some(take_waiting(session, asked))
+}
+
+async fn take_waiting(session: Session, asked: String) -> Option<Refusal> {
+    let refusal = session.get::<Refusal>(WAITING).await.ok()??;
+    if refusal.page != asked {
+        return None;
+    }
+    session.remove::<Refusal>(WAITING).await.ok()?
+}
+
+/// A form a browser posted to a server function by itself: it asks for a page back.
+fn is_plain_form(request: &Request) -> bool {
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+    };
+    request.method() == Method::POST
+        && request.uri().path().starts_with("/api/")
+        && header(header::ACCEPT).contains("text/html")
+        && header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+}
+
+/// The path and query of the page that sent the form (its `Referer`), or `/`.
+fn page_of(referer: Option<&HeaderValue>) -> String {
+    referer
+        .and_then(|value| value.to_str().ok())
+        .and_then(|url| url.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|start| &rest[start..]))
+        .map(|page| page.split('#').next().unwrap_or(page))
+        .filter(|page| is_local(page) && !page.starts_with("/api/"))
+        .unwrap_or("/")
+        .to_owned()
+}
+
+/// A path on this site (not `//host`, which a browser reads as another site).
+fn is_local(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+}
+
+fn see_other(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(location) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// A session cookie set by the function (logging in) must reach the browser.
+fn keep_cookies(from: &Response, to: &mut Response) {
+    for cookie in from.headers().get_all(header::SET_COOKIE) {
+        to.headers_mut().append(header::SET_COOKIE, cookie.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_comes_from_this_site_only() {
+        let page = |referer: &str| page_of(Some(&HeaderValue::from_str(referer).unwrap()));
+        assert_eq!(
+            page("http://127.0.0.1:3000/login?next=%2Fbookings"),
+            "/login?next=%2Fbookings"
+        );
+        assert_eq!(page("https://gear.example/gear/1#book"), "/gear/1");
+        assert_eq!(page("https://gear.example"), "/");
+        assert_eq!(page("https://gear.example/api/login"), "/");
+        assert_eq!(page("https://gear.example//evil.example/x"), "/");
+        assert_eq!(page_of(None), "/");
+    }
+}

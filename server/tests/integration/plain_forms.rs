@@ -1,0 +1,164 @@
+//! Forms posted by the browser itself, before the wasm runs or without it: a success is a
+//! redirect to where the page would go, a refusal a redirect back to the form's page, drawn
+//! again around it. The answer does not depend on the database: SQLite only.
+
+use crate::common::{form_body, store, Backend, Response, TestApp};
+use axum::http::StatusCode;
+
+const PASSWORD: &str = "kayak tripod lantern";
+
+fn location(response: &Response) -> &str {
+    response
+        .headers
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_up_is_drawn_again_and_a_good_one_goes_next() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = app.visitor();
+    let page = "/signup?next=%2Fbookings";
+    let refused = ada
+        .post_plain(
+            "/api/signup",
+            page,
+            form_body(&[
+                ("name", "Ada <b>Lovelace</b>"),
+                ("email", "ada@example.com"),
+                ("password", "zq7shrt"),
+                ("next", "/bookings"),
+            ]),
+        )
+        .await;
+    // Post, redirect, get: the refusal waits in the session for the form's page.
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert_eq!(location(&refused), page);
+    let drawn = ada.get(page).await;
+    assert_eq!(drawn.status, StatusCode::OK);
+    let body = &drawn.body;
+    assert!(body.contains("Use at least 8 characters."), "{body}");
+    assert!(body.contains(r#"aria-invalid="true""#), "{body}");
+    // What was typed comes back escaped, and the password not at all.
+    assert!(
+        body.contains(r#"value="Ada &lt;b&gt;Lovelace&lt;/b&gt;""#),
+        "{body}"
+    );
+    assert!(body.contains(r#"value="ada@example.com""#), "{body}");
+    assert!(!body.contains("zq7shrt"), "{body}");
+    assert!(!body.contains("<b>Lovelace"), "{body}");
+    // The wasm gets the same refusal, embedded where no typed text can close its script.
+    assert!(body.contains(r#"id="plain-form-refusal""#), "{body}");
+    // Once: a reload draws the page as it is.
+    let again = ada.get(page).await;
+    assert!(!again.body.contains("Use at least 8 characters."));
+    assert!(!again.body.contains("ada@example.com"));
+    assert_eq!(
+        store::count_users_with_emails(&app.db, &["ada@example.com"]).await,
+        0
+    );
+
+    let signed_up = ada
+        .post_plain(
+            "/api/signup",
+            page,
+            form_body(&[
+                ("name", "Ada Lovelace"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("next", "/bookings"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        signed_up.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_up.body
+    );
+    assert_eq!(location(&signed_up), "/bookings");
+    assert_eq!(ada.whoami().await.as_deref(), Some("ada@example.com"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_login_goes_next_and_a_plain_change_goes_back_to_its_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada Lovelace", "ada@example.com", PASSWORD)
+        .await;
+    let mut plain = app.visitor();
+    let login = |password: &'static str| {
+        form_body(&[
+            ("email", "ada@example.com"),
+            ("password", password),
+            ("next", "/account"),
+        ])
+    };
+    let wrong = plain
+        .post_plain("/api/login", "/login?next=%2Faccount", login("wrong one"))
+        .await;
+    assert_eq!(wrong.status, StatusCode::SEE_OTHER, "{}", wrong.body);
+    assert_eq!(location(&wrong), "/login?next=%2Faccount");
+    // The refusal is for its own page only.
+    let elsewhere = plain.get("/signup").await;
+    assert!(!elsewhere.body.contains("match an account"));
+    let drawn = plain.get("/login?next=%2Faccount").await;
+    assert!(drawn.body.contains("match an account."), "{}", drawn.body);
+    assert!(drawn.body.contains(r#"value="ada@example.com""#));
+    assert!(plain.whoami().await.is_none());
+
+    let right = plain
+        .post_plain("/api/login", "/login?next=%2Faccount", login(PASSWORD))
+        .await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.body);
+    assert_eq!(location(&right), "/account");
+    assert_eq!(plain.whoami().await.as_deref(), Some("ada@example.com"));
+
+    // A change without a destination of its own goes back to the page it was made on.
+    let renamed = plain
+        .post_plain(
+            "/api/profile",
+            "/account#profile",
+            form_body(&[
+                ("name", "Ada King"),
+                ("email", "ada@example.com"),
+                ("profile_password", PASSWORD),
+            ]),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    assert_eq!(location(&renamed), "/account");
+    assert!(plain.get("/account").await.body.contains("Ada King"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_form_goes_nowhere_but_this_site_and_has_a_size_limit() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut visitor = app.visitor();
+    // The page to go back to is a path of this site, whatever the Referer says.
+    let refused = visitor
+        .post_plain(
+            "/api/login",
+            "//evil.example/login",
+            form_body(&[
+                ("email", "x@example.com"),
+                ("password", "nope"),
+                ("next", "/"),
+            ]),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert_eq!(location(&refused), "/");
+
+    let huge = "x".repeat(300 * 1024);
+    let too_large = visitor
+        .post_plain(
+            "/api/login",
+            "/login",
+            form_body(&[("email", &huge), ("password", "p"), ("next", "/")]),
+        )
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(too_large.body.contains("too large"), "{}", too_large.body);
+}
