@@ -115,6 +115,7 @@ test("a login with two-factor asks for the code, and refuses a wrong one", async
   await page.getByRole("button", { name: "Log in" }).click();
   const code = page.getByLabel("Authentication code");
   await expect(code).toBeVisible();
+  await expect(page.getByRole("link", { name: "Log in again" })).toHaveAttribute("href", "/login?next=%2F");
   await code.fill("000000");
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByRole("alert").first()).toBeVisible();

@@ -90,14 +90,11 @@ async fn run(request: Request, next: Next) -> Response {
         let refusal = Refusal {
             action,
             error: base64::engine::general_purpose::URL_SAFE.encode(&error),
-            typed: form_urlencoded::parse(&form)
-                .into_owned()
-                .filter(|(name, _)| kept(name))
-                .collect(),
+            typed: typed_back(&form),
             page,
         };
         let kept = match session {
-            Some(session) => session.insert(WAITING, refusal).await.is_ok(),
+            Some(session) => keep_waiting(&session, refusal).await,
             None => false,
         };
         if !kept {
@@ -106,6 +103,57 @@ async fn run(request: Request, next: Next) -> Response {
         }
     }
     redirect
+}
+
+/// What of a refused form is typed back: no secret, no value longer than any field takes,
+/// and no more than [`TYPED_LIMIT`] in all, so a refusal kept in a session stays small.
+fn typed_back(form: &[u8]) -> Vec<(String, String)> {
+    let mut total = 0;
+    form_urlencoded::parse(form)
+        .into_owned()
+        .filter(|(name, value)| kept(name) && value.len() <= VALUE_LIMIT)
+        .take_while(|(name, value)| {
+            total += name.len() + value.len();
+            total <= TYPED_LIMIT
+        })
+        .collect()
+}
+
+/// A refusal waiting in the session for its page.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Waiting {
+    at: i64,
+    refusal: Refusal,
+}
+
+/// How long a refusal waits for its page, and how many wait at once (tabs of one session).
+const WAIT_SECONDS: i64 = 120;
+const WAITING_AT_MOST: usize = 3;
+
+/// The longest value typed back (a listing's description, 5,000 characters, fits) and the
+/// most typed back from one form.
+const VALUE_LIMIT: usize = 20 * 1024;
+const TYPED_LIMIT: usize = 32 * 1024;
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Keeps `refusal` for its page, replacing an older one for the same page and dropping the
+/// stale; false when the session store failed.
+async fn keep_waiting(session: &Session, refusal: Refusal) -> bool {
+    let now = unix_now();
+    let mut waiting = session
+        .get::<Vec<Waiting>>(WAITING)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    waiting.retain(|w| now - w.at < WAIT_SECONDS && w.refusal.page != refusal.page);
+    waiting.push(Waiting { at: now, refusal });
+    let extra = waiting.len().saturating_sub(WAITING_AT_MOST);
+    waiting.drain(..extra);
+    session.insert(WAITING, waiting).await.is_ok()
 }
 
 /// The refusal waiting for the page `request` asks for, taken from the session: a page is
@@ -123,11 +171,19 @@ fn waiting_for(request: &Request) -> Option<impl std::future::Future<Output = Op
 }
 
 async fn take_waiting(session: Session, asked: String) -> Option<Refusal> {
-    let refusal = session.get::<Refusal>(WAITING).await.ok()??;
-    if refusal.page != asked {
-        return None;
-    }
-    session.remove::<Refusal>(WAITING).await.ok()?
+    let mut waiting = session.get::<Vec<Waiting>>(WAITING).await.ok()??;
+    let now = unix_now();
+    let index = waiting
+        .iter()
+        .position(|w| w.refusal.page == asked && now - w.at < WAIT_SECONDS)?;
+    let taken = waiting.remove(index).refusal;
+    waiting.retain(|w| now - w.at < WAIT_SECONDS);
+    let stored = if waiting.is_empty() {
+        session.remove::<Vec<Waiting>>(WAITING).await.map(|_| ())
+    } else {
+        session.insert(WAITING, waiting).await
+    };
+    stored.ok().map(|()| taken)
 }
 
 /// A form a browser posted to a server function by itself: it asks for a page back.
@@ -159,7 +215,10 @@ fn page_of(referer: Option<&HeaderValue>) -> String {
 
 /// A path on this site (not `//host`, which a browser reads as another site).
 fn is_local(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
 }
 
 fn see_other(to: &str) -> Response {
@@ -192,6 +251,23 @@ mod tests {
         assert_eq!(page("https://gear.example"), "/");
         assert_eq!(page("https://gear.example/api/login"), "/");
         assert_eq!(page("https://gear.example//evil.example/x"), "/");
+        assert_eq!(page("https://gear.example/\t/evil.example/x"), "/");
         assert_eq!(page_of(None), "/");
+    }
+
+    #[test]
+    fn only_what_is_safe_and_small_is_typed_back() {
+        let form = format!(
+            "name=Ada&password=secret&card_number=4242&form%5Bdescription%5D={}&pad={}",
+            "d".repeat(5000),
+            "x".repeat(30 * 1024)
+        );
+        let typed = typed_back(form.as_bytes());
+        let names: Vec<&str> = typed.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["name", "form[description]"]);
+        let many: Vec<String> = (0..10)
+            .map(|i| format!("f{i}={}", "y".repeat(10 * 1024)))
+            .collect();
+        assert_eq!(typed_back(many.join("&").as_bytes()).len(), 3);
     }
 }

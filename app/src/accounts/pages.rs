@@ -95,6 +95,7 @@ pub fn LoginPage() -> impl IntoView {
         code_step || matches!(login_result.get(), Some(Ok(LoginStep::NeedsCode)))
     });
     let signup_href = format!("/signup{}", next_suffix(&next));
+    let login_again = format!("/login{}", next_suffix(&next));
     let next = StoredValue::new(next);
     let password_step = move || {
         let error = move |field: &'static str| {
@@ -122,6 +123,11 @@ pub fn LoginPage() -> impl IntoView {
                         error=Signal::derive(move || verify_result.with(|r| field_message(r, "code")))/>
                     <button type="submit" class="btn-primary" disabled=move || verify.pending().get()>"Verify"</button>
                 </ActionForm>
+                <p class="mt-4 text-sm text-slate-700">
+                    // A full load: the same route with another query keeps this page as it is.
+                    <a href=login_again.clone() rel="external" class="link">"Log in again"</a>
+                    " if the code step timed out, or to use another account."
+                </p>
             </Show>
             <p class="mt-6 text-sm text-slate-700">
                 "New to GearShare? " <A href=signup_href attr:class="link">"Sign up"</A>

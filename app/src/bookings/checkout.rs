@@ -199,7 +199,8 @@ fn PaymentForm(
                 <input type="hidden" name="listing" value=listing.id.to_string()/>
                 <input type="hidden" name="from" value=dates.from/>
                 <input type="hidden" name="to" value=dates.to/>
-                <input type="hidden" name="key" value=listing.booking_key.to_string()/>
+                <input type="hidden" name="key"
+                    value=crate::plain_forms::typed_or("key", listing.booking_key.to_string())/>
                 <CardFields error/>
                 <FormAlert message=Signal::derive(date_problem)/>
                 <FormAlert message=alert/>

@@ -122,7 +122,7 @@ fn Offer(offer: ExtensionOffer, booking: BookingId, key: RequestKey) -> impl Int
             <ActionForm action=extend attr:class="mt-6 space-y-4">
                 <input type="hidden" name="id" value=booking.to_string()/>
                 <input type="hidden" name="to" value=offer.extended.to().to_string()/>
-                <input type="hidden" name="key" value=key.to_string()/>
+                <input type="hidden" name="key" value=crate::plain_forms::typed_or("key", key.to_string())/>
                 {(!costs_nothing).then(|| view! { <CardFields error/> })}
                 <FormAlert message=alert/>
                 <button type="submit" class="btn-primary w-full" disabled=move || extend.pending().get()>

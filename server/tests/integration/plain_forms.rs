@@ -100,9 +100,28 @@ async fn a_plain_login_goes_next_and_a_plain_change_goes_back_to_its_page() {
         .await;
     assert_eq!(wrong.status, StatusCode::SEE_OTHER, "{}", wrong.body);
     assert_eq!(location(&wrong), "/login?next=%2Faccount");
-    // The refusal is for its own page only.
+    // The refusal is for its own page only, and another tab's refusal waits beside it.
     let elsewhere = plain.get("/signup").await;
     assert!(!elsewhere.body.contains("match an account"));
+    let other_tab = plain
+        .post_plain(
+            "/api/signup",
+            "/signup",
+            form_body(&[
+                ("name", "Ada"),
+                ("email", "not an email"),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ]),
+        )
+        .await;
+    assert_eq!(location(&other_tab), "/signup");
+    let signup = plain.get("/signup").await;
+    assert!(
+        signup.body.contains(r#"value="not an email""#),
+        "{}",
+        signup.body
+    );
     let drawn = plain.get("/login?next=%2Faccount").await;
     assert!(drawn.body.contains("match an account."), "{}", drawn.body);
     assert!(drawn.body.contains(r#"value="ada@example.com""#));
