@@ -142,6 +142,13 @@ test("an owner lists gear and edits it, refused fields kept", async ({ browser }
   await owner.getByRole("button", { name: "Save changes" }).click();
   await expect(owner.getByText("Changes saved.")).toBeVisible();
   await expect(owner.getByLabel("Price per day")).toHaveValue("25");
+  // Another form on the page lands on the page without the save's notice.
+  await owner.getByLabel("First day").fill(isoDay(31));
+  await owner.getByLabel("Last day").fill(isoDay(31));
+  await owner.getByLabel("Reason (only you see it)").fill("Repairs");
+  await owner.getByRole("button", { name: "Block dates" }).click();
+  await expect(owner.getByText(`Unit 1: ${isoDay(31)} to ${isoDay(31)} (Repairs)`)).toBeVisible();
+  await expect(owner.getByText("Changes saved.")).toHaveCount(0);
   await owner.goto(`/gear/${id}`);
   await expect(owner.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(owner.getByText("€25").first()).toBeVisible();

@@ -131,6 +131,13 @@ pub async fn update_listing(
     .await
 }
 
+/// After a plain form's change on the edit page: the page again, without the notice of a save
+/// or a publication its address may carry (`?saved=1`, `?created=1`).
+#[cfg(feature = "ssr")]
+fn edit_page_again(id: ListingId) {
+    crate::plain_forms::then_show(&format!("/owner/listings/{id}/edit"));
+}
+
 /// The owner pauses, resumes ("active") or archives a listing.
 #[server(endpoint = "listing_status")]
 pub async fn change_listing_status(id: ListingId, status: String) -> Result<(), AppError> {
@@ -156,6 +163,7 @@ pub async fn block_dates(
         super::manage::block(&state.db, &actor, id, &request).await
     })
     .await
+    .inspect(|_| edit_page_again(id))
 }
 
 /// The owner removes one of their blocks.
@@ -165,6 +173,7 @@ pub async fn remove_block(id: ListingId, block: BlockId) -> Result<(), AppError>
         super::manage::unblock(&state.db, &actor, id, block).await
     })
     .await
+    .inspect(|_| edit_page_again(id))
 }
 
 /// The owner removes a photo of their listing.
@@ -174,6 +183,7 @@ pub async fn remove_photo(id: ListingId, photo: PhotoId) -> Result<(), AppError>
         super::manage::remove_photo(&state.db, &state.media, &actor, id, photo).await
     })
     .await
+    .inspect(|_| edit_page_again(id))
 }
 
 /// The owner moves a photo one place earlier; the first is the cover.
@@ -183,4 +193,5 @@ pub async fn move_photo(id: ListingId, photo: PhotoId) -> Result<(), AppError> {
         super::manage::move_photo_earlier(&state.db, &actor, id, photo).await
     })
     .await
+    .inspect(|_| edit_page_again(id))
 }
