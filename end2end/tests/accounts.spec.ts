@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { test, expect, enrolTwoFactor, totp, waitForHydration } from "./fixtures";
+import { test, expect, enrolTwoFactor, logInAfterAWrongPassword, totp, waitForHydration } from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -39,13 +39,7 @@ test("sign up, log out and log in again", async ({ page }) => {
 
   await page.getByRole("link", { name: "Log in" }).click();
   await waitForHydration(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page.getByText("That email and password don't match an account.")).toBeVisible();
-  await expect(page.getByLabel("Email")).toHaveValue(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await logInAfterAWrongPassword(page, email, PASSWORD);
   await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
 });
 

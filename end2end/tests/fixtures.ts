@@ -69,6 +69,22 @@ export async function fillListing(
   if (instant) await owner.getByLabel("Instant booking").check();
 }
 
+// On the login form: a wrong password is refused next to the form with the email kept, then
+// the right one is sent. The caller checks where the login lands.
+export async function logInAfterAWrongPassword(
+  page: import("@playwright/test").Page,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByText("That email and password don't match an account.")).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
 // The payment sandbox's card details at the checkout: 4242… pays, …0002 is declined.
 export async function fillCard(renter: import("@playwright/test").Page, card = "4242 4242 4242 4242"): Promise<void> {
   await renter.getByLabel("Card number").fill(card);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
-import { test, expect, enrolTwoFactor, fillCard, fillListing, isoDay, totp, waitForHydration } from "./fixtures";
+import { test, expect, enrolTwoFactor, fillCard, fillListing, isoDay, logInAfterAWrongPassword, totp, waitForHydration } from "./fixtures";
 
 // Every form works as plain HTML, before the wasm has arrived or without it: a success goes
 // where the page would go, a refusal draws the page again with the message next to its field
@@ -84,13 +84,7 @@ test("sign-up and login refuse next to the field, keep what was typed, and sign 
   await page.getByRole("button", { name: "Log out", exact: true }).click();
   await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
   await page.goto("/login?next=%2Fbookings");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page.getByText("That email and password don't match an account.")).toBeVisible();
-  await expect(page.getByLabel("Email")).toHaveValue(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await logInAfterAWrongPassword(page, email, PASSWORD);
   await expect(page).toHaveURL(/\/bookings$/);
   await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
 });

@@ -32,13 +32,12 @@ const WAITING: &str = "plain_form_refusal";
 
 /// Answers a plain form posted to a server function, and hands a waiting refusal to the page
 /// it belongs to; passes on any other request.
-pub async fn answer(request: Request, next: Next) -> Response {
+pub async fn answer(mut request: Request, next: Next) -> Response {
     if is_plain_form(&request) {
         return run(request, next).await;
     }
-    let mut request = request;
-    if let Some(waiting) = waiting_for(&request) {
-        if let Some(refusal) = waiting.await {
+    if let Some((session, page)) = page_asked(&request) {
+        if let Some(refusal) = take_waiting(session, page).await {
             request.extensions_mut().insert(refusal);
         }
     }
@@ -109,8 +108,8 @@ async fn run(request: Request, next: Next) -> Response {
 /// and no more than [`TYPED_LIMIT`] in all, so a refusal kept in a session stays small.
 fn typed_back(form: &[u8]) -> Vec<(String, String)> {
     let mut total = 0;
-    form_urlencoded::parse(form)
-        .into_owned()
+    app::url::form_pairs(&String::from_utf8_lossy(form))
+        .into_iter()
         .filter(|(name, value)| kept(name) && value.len() <= VALUE_LIMIT)
         .take_while(|(name, value)| {
             total += name.len() + value.len();
@@ -156,20 +155,28 @@ async fn keep_waiting(session: &Session, refusal: Refusal) -> bool {
     session.insert(WAITING, waiting).await.is_ok()
 }
 
-/// The refusal waiting for the page `request` asks for, taken from the session: a page is
-/// drawn around its refusal once.
-fn waiting_for(request: &Request) -> Option<impl std::future::Future<Output = Option<Refusal>>> {
-    if request.method() != Method::GET || request.uri().path().starts_with("/api/") {
+/// The session and the page (path and query) of a request for a page, the only requests a
+/// refusal can wait for: not server functions, files or media.
+fn page_asked(request: &Request) -> Option<(Session, String)> {
+    let accepts_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if request.method() != Method::GET || !accepts_html || request.uri().path().starts_with("/api/")
+    {
         return None;
     }
     let session = request.extensions().get::<Session>()?.clone();
-    let asked = request
+    let page = request
         .uri()
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |page| page.as_str().to_owned());
-    Some(take_waiting(session, asked))
+    Some((session, page))
 }
 
+/// The refusal waiting in `session` for `asked`, taken out: a page is drawn around its
+/// refusal once.
 async fn take_waiting(session: Session, asked: String) -> Option<Refusal> {
     let mut waiting = session.get::<Vec<Waiting>>(WAITING).await.ok()??;
     let now = unix_now();
