@@ -36,7 +36,11 @@ install_with_pin() {
   cp -r "$src" "$work/$crate"
   (cd "$work/$crate" && cargo update -q -p "$dep" --precise "$pin")
   say "building $crate $version (a few minutes, once)"
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  # Build tools for a quick build, not for speed: they spend seconds per GearShare build,
+  # and full optimisation (LTO, one codegen unit, opt-level 3) cost most of their build.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+  CARGO_PROFILE_RELEASE_INCREMENTAL=false \
     cargo install -q --locked --path "$work/$crate"
   rm -rf "$work"
 }
@@ -49,13 +53,18 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || {
   rustup target add wasm32-unknown-unknown
 }
 
+# The two tools build side by side: each build ends in long single-threaded steps that
+# leave the other core idle.
+building=()
 if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-  install_with_pin cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1
+  install_with_pin cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1 &
+  building+=($!)
 fi
-
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  install_with_pin wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10
+  install_with_pin wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10 &
+  building+=($!)
 fi
+for pid in "${building[@]}"; do wait "$pid"; done
 
 command -v npm >/dev/null || apt_install nodejs npm
 # Tailwind and wasm-opt (binaryen 132: Debian's wasm-opt 108 writes wasm that fails to
