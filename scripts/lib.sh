@@ -22,7 +22,15 @@ release_build() {
   local sources=(app frontend server style public migrations Cargo.toml Cargo.lock package.json)
   if [ ! -x target/release/gearshare ] || [ ! -f "$stamp" ] \
      || [ -n "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
-    cargo leptos build --release --split
+    # The browser side and the server build side by side, in their own target folders
+    # (cargo-leptos builds them one after the other when file names are hashed, but our
+    # server reads the hash list when it starts, not when it is compiled).
+    local front status=0
+    cargo leptos build --release --split --frontend-only &
+    front=$!
+    cargo leptos build --release --split --server-only || status=$?
+    wait "$front" || status=$?
+    [ "$status" = 0 ] || return "$status"
     touch "$stamp"
   fi
 }

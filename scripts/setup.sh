@@ -19,9 +19,10 @@ say() { printf 'setup: %s\n' "$*"; }
 source scripts/lib.sh
 
 # Builds a crates.io tool whose published lockfile needs a newer rustc than ours: take its
-# source from the registry, re-pin the one dependency, then install from that copy.
+# source from the registry, re-pin the one dependency, then install from that copy, at
+# optimisation level $5.
 install_with_pin() {
-  local crate=$1 version=$2 dep=$3 pin=$4
+  local crate=$1 version=$2 dep=$3 pin=$4 opt_level=$5
   local registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
   local src
   src=$(ls -d "$registry"/*/"$crate-$version" 2>/dev/null | head -n 1 || true)
@@ -36,10 +37,11 @@ install_with_pin() {
   cp -r "$src" "$work/$crate"
   (cd "$work/$crate" && cargo update -q -p "$dep" --precise "$pin")
   say "building $crate $version (a few minutes, once)"
-  # Build tools for a quick build, not for speed: they spend seconds per GearShare build,
-  # and full optimisation (LTO, one codegen unit, opt-level 3) cost most of their build.
+  # Built to build quickly: the tools spend seconds per GearShare build, and their own
+  # profiles' full optimisation (LTO, one codegen unit, opt-level 3) cost most of a fresh
+  # machine's setup.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
-  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+  CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt_level" CARGO_PROFILE_RELEASE_DEBUG=false \
   CARGO_PROFILE_RELEASE_INCREMENTAL=false \
     cargo install -q --locked --path "$work/$crate"
   rm -rf "$work"
@@ -54,14 +56,16 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || {
 }
 
 # The two tools build side by side: each build ends in long single-threaded steps that
-# leave the other core idle.
+# leave the other core idle. cargo-leptos, the longer build, only drives other programs and
+# splits the wasm (under a second unoptimised); wasm-bindgen rewrites every chunk, so it
+# keeps some optimisation.
 building=()
 if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-  install_with_pin cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1 &
+  install_with_pin cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1 0 &
   building+=($!)
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  install_with_pin wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10 &
+  install_with_pin wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10 1 &
   building+=($!)
 fi
 for pid in "${building[@]}"; do wait "$pid"; done

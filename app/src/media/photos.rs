@@ -19,9 +19,11 @@ use image::{
     DynamicImage, ImageDecoder, ImageEncoder, ImageError, ImageFormat, ImageReader, Limits, Rgb,
     RgbImage, RgbaImage,
 };
+#[cfg(feature = "s3")]
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
+#[cfg(feature = "s3")]
 use object_store::prefix::PrefixStore;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
 
@@ -349,6 +351,8 @@ pub enum MediaError {
     },
     #[error("unsupported media URL {0:?}: expected s3://bucket[/prefix] or file:///absolute/path")]
     Url(String),
+    #[error("media URL {0:?} needs S3, which this build leaves out: build with `--features s3`")]
+    NoS3(String),
     #[error("invalid media key {key:?}: {source}")]
     Key {
         key: String,
@@ -398,6 +402,16 @@ impl MediaStore {
         if bucket.is_empty() {
             return Err(MediaError::Url(url.to_owned()));
         }
+        Self::s3(url, bucket, prefix)
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn s3(url: &str, _bucket: &str, _prefix: &str) -> Result<Self, MediaError> {
+        Err(MediaError::NoS3(url.to_owned()))
+    }
+
+    #[cfg(feature = "s3")]
+    fn s3(_url: &str, bucket: &str, prefix: &str) -> Result<Self, MediaError> {
         let s3 = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .build()?;
@@ -1027,8 +1041,11 @@ mod tests {
         let dir = TempDir::new("url");
         let url = format!("file://{}", dir.0.display());
         assert!(MediaStore::from_url(&url).unwrap().is_local());
-        let s3 = MediaStore::from_url("s3://gear-photos/prod/media").unwrap();
-        assert!(!s3.is_local());
+        let s3 = MediaStore::from_url("s3://gear-photos/prod/media");
+        #[cfg(feature = "s3")]
+        assert!(!s3.unwrap().is_local());
+        #[cfg(not(feature = "s3"))]
+        assert!(matches!(s3, Err(MediaError::NoS3(_))));
         assert!(matches!(
             MediaStore::from_url("s3:///x"),
             Err(MediaError::Url(_))
