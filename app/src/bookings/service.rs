@@ -474,20 +474,8 @@ pub(super) fn outbox_events(
             actor,
         })
         .collect();
-    // Each party's copy on their own stream, once per change: what their open pages follow.
     if !events.is_empty() {
-        for (member, role) in [(t.renter, Party::Renter), (t.owner, Party::Owner)] {
-            outbox.push(NewEvent {
-                stream: Stream::User(member),
-                kind: events::BOOKING,
-                payload: serde_json::json!({
-                    "booking": t.id,
-                    "status": after.status.as_str(),
-                    "role": role.as_str(),
-                }),
-                actor,
-            });
-        }
+        outbox.append(&mut party_copies(after, actor));
     }
     if holds_changed {
         outbox.push(NewEvent {
@@ -498,6 +486,25 @@ pub(super) fn outbox_events(
         });
     }
     outbox
+}
+
+/// Each party's copy of a change to booking `after` on their own stream, once per change: what
+/// their open pages follow (a status change, or money that moved afterwards).
+pub(super) fn party_copies(after: &Booking, actor: Option<UserId>) -> Vec<NewEvent> {
+    let t = &after.terms;
+    [(t.renter, Party::Renter), (t.owner, Party::Owner)]
+        .into_iter()
+        .map(|(member, role)| NewEvent {
+            stream: Stream::User(member),
+            kind: events::BOOKING,
+            payload: serde_json::json!({
+                "booking": t.id,
+                "status": after.status.as_str(),
+                "role": role.as_str(),
+            }),
+            actor,
+        })
+        .collect()
 }
 
 /// The write transaction of a request, in as few round trips as the guarantee allows: the

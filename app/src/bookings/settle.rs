@@ -5,7 +5,7 @@
 //! (one capture, one void, one refund, ...), so two settlements running at once, or one run
 //! again after its answer was lost, move the money once.
 
-use super::service::{booking_of, refused, try_act};
+use super::service::{booking_of, party_copies, refused, try_act};
 use crate::domain::booking::{Actor, Booking, Command};
 use crate::domain::ledger::{plan, target, EntryKind, Position, Step};
 use crate::domain::BookingId;
@@ -162,5 +162,8 @@ async fn perform<G: PaymentGateway>(
         }
         Step::Record { kind, amount } => vec![(kind, amount)],
     };
-    ledger::record(db, id, currency, reference, key, &moved, now).await
+    // Money often moves after the status change that asked for it (a deposit released, a
+    // void after a cancellation): the parties' open pages hear of it too.
+    let copies = party_copies(booking, None);
+    ledger::record(db, id, currency, reference, key, (&moved, &copies), now).await
 }

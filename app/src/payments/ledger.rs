@@ -110,14 +110,15 @@ pub async fn unanswered_calls(
 }
 
 /// Records what one provider call did: `moved` entries (zero amounts left out), the first
-/// under `key`, each later one under `key` and its kind; and that the call is answered.
+/// under `key`, each later one under `key` and its kind; and that the call is answered. When
+/// anything was recorded, the `also` events go to the outbox with the movements.
 pub async fn record(
     db: &Db,
     booking: BookingId,
     currency: Currency,
     payment_ref: &str,
     key: &str,
-    moved: &[(EntryKind, i64)],
+    (moved, also): (&[(EntryKind, i64)], &[NewEvent]),
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
@@ -136,6 +137,9 @@ pub async fn record(
         {
             outbox.push(movement_event(booking, *kind, amount, None));
         }
+    }
+    if !outbox.is_empty() {
+        outbox.extend_from_slice(also);
     }
     tx.answer_payment_call(key).await?;
     tx.append(&outbox, at).await?;

@@ -43,7 +43,7 @@ async fn write(db: &Db, events: &[NewEvent], commit: bool) -> Option<i64> {
 
 async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (owner_id, mut owner) = member(&app, "Olga Owner").await;
     let (renter_id, mut renter) = member(&app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
     let id = booked(&mut renter, tent, day(20), day(22)).await;
@@ -120,6 +120,31 @@ async fn booking_changes_append_events_in_their_transaction(backend: Backend) {
     assert!(events
         .iter()
         .all(|e| ledger.iter().all(|l| !e.payload.contains(&l.payment_ref))));
+
+    // The settlement voids the authorisation after the cancellation's own events; each
+    // party's stream hears of that too, so their open booking pages redraw.
+    let last_movement = events
+        .iter()
+        .filter(|e| e.stream == booking && e.kind == MOVEMENT)
+        .map(|e| e.position)
+        .max();
+    let cancel_at = about_booking[2].position;
+    assert!(
+        last_movement > Some(cancel_at),
+        "the void follows the cancellation"
+    );
+    for member in [owner_id, renter_id] {
+        let own = Stream::User(member).key();
+        let last_copy = events
+            .iter()
+            .filter(|e| e.stream == own && e.kind == "booking")
+            .map(|e| e.position)
+            .max();
+        assert!(
+            last_copy > last_movement,
+            "{member}'s stream: {last_copy:?} after {last_movement:?}"
+        );
+    }
 
     // A change that rolls back leaves no event and takes its positions back.
     let next = Some(count + 1);
