@@ -57,7 +57,7 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || {
 
 # The two tools build side by side: each build ends in long single-threaded steps that
 # leave the other core idle. cargo-leptos, the longer build, only drives other programs and
-# splits the wasm (under a second unoptimised); wasm-bindgen rewrites every chunk, so it
+# splits the wasm (about 2 s unoptimised); wasm-bindgen rewrites every chunk, so it
 # keeps some optimisation.
 building=()
 if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
