@@ -77,16 +77,27 @@ pub struct Answers {
     pub categories: AnswerCache<Vec<crate::listings::model::Category>>,
     /// Whole public pages as visitors see them (the server's `page_cache` middleware).
     pub pages: AnswerCache<std::sync::Arc<RenderedPage>>,
+    /// Every active listing's searchable words and filters (`listings::catalogue`).
+    pub catalogue: crate::listings::catalogue::Catalogue,
     /// The last outbox position [`Answers::follow`] has acted on; `None` while nothing follows.
     followed: tokio::sync::watch::Sender<Option<i64>>,
 }
 
 impl Default for Answers {
     fn default() -> Self {
+        Self::new(true)
+    }
+}
+
+impl Answers {
+    /// Kept answers, with searches without dates answered from the catalogue when
+    /// `with_catalogue` (off only to measure the database's way).
+    pub fn new(with_catalogue: bool) -> Self {
         Self {
             searches: AnswerCache::default(),
             categories: AnswerCache::default(),
             pages: AnswerCache::with_capacity(PAGES_KEPT),
+            catalogue: crate::listings::catalogue::Catalogue::new(with_catalogue),
             followed: tokio::sync::watch::Sender::new(None),
         }
     }
@@ -97,18 +108,26 @@ impl Default for Answers {
 const FOLLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Answers {
-    /// Forgets everything kept.
+    /// Forgets everything kept, the catalogue's listings too.
     pub fn forget(&self) {
+        self.forget_pages();
+        self.catalogue.mark_everything();
+    }
+
+    /// Forgets the kept answers and pages after a change to availability or photos, which
+    /// the catalogue does not hold.
+    pub fn forget_pages(&self) {
         self.searches.clear();
         self.categories.clear();
         self.pages.clear();
     }
 
     /// Forgets what `event` made stale. A listing's change: its page, the home page, every
-    /// search (any could include it) and the category counts; its availability: its page and
-    /// the searches. An account's suspension, return or deletion shows or hides all its
-    /// listings: everything. A booking's own events (an answer, a payment) change no public
-    /// page; what they do to availability comes on the listing's stream.
+    /// search (any could include it), the category counts and its place in the catalogue; its
+    /// availability: its page and the searches. An account's suspension, return, deletion or
+    /// new name changes how its listings show: every kept page and answer. A booking's own
+    /// events (an answer, a payment) change no public page; what they do to availability
+    /// comes on the listing's stream.
     pub fn forget_for(&self, event: &crate::events::Event) {
         use crate::events::Stream;
         match event.stream() {
@@ -118,6 +137,7 @@ impl Answers {
                 self.searches.clear();
                 if !availability {
                     self.categories.clear();
+                    self.catalogue.mark(id);
                 }
                 self.pages.forget_where(|key| {
                     key.starts_with("/search")
@@ -137,7 +157,12 @@ impl Answers {
                     .iter()
                     .any(|k| k.as_str() == event.kind)
                 {
-                    self.forget();
+                    self.forget_pages();
+                }
+                // A deleted account's listings are archived in one statement, without events
+                // of their own; the catalogue holds nothing else of an account.
+                if event.kind == AuditKind::AccountDeleted.as_str() {
+                    self.catalogue.mark_everything();
                 }
             }
             Some(Stream::Booking(_)) => {}

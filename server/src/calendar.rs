@@ -78,7 +78,7 @@ pub async fn import(
     };
     match import_busy_days(&state.db, &actor, listing, text).await {
         Ok(done) => {
-            state.answers.forget();
+            state.answers.forget_pages();
             let (blocked, skipped) = (done.blocked.to_string(), done.skipped.to_string());
             back(
                 &edit,

@@ -52,6 +52,9 @@ pub struct Config {
     /// Keep public pages that visitors ask for for a moment (`page_cache`); off only to
     /// measure the rendering path (scripts/bench-search.sh).
     pub page_cache: bool,
+    /// Answer searches without dates from the catalogue in memory (`listings::catalogue`); off
+    /// only to measure the database's way (scripts/bench-search.sh).
+    pub search_catalogue: bool,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
     pub metrics_token: Option<Secret>,
     /// How long a connection may take to send a request's headers.
@@ -230,6 +233,11 @@ impl Config {
                 "on" => true,
                 "off" => false,
                 other => return Err(invalid("PAGE_CACHE", other, "on or off")),
+            },
+            search_catalogue: match var("SEARCH_CATALOGUE", "on").as_str() {
+                "on" => true,
+                "off" => false,
+                other => return Err(invalid("SEARCH_CATALOGUE", other, "on or off")),
             },
             metrics_token: match lookup("METRICS_TOKEN").filter(|v| !v.is_empty()) {
                 Some(token) if !(16..=256).contains(&token.len()) => {
@@ -509,7 +517,7 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(!c.https() && !c.trust_proxy);
         assert_eq!((c.session_idle_minutes, c.session_max_hours), (60, 12));
-        assert!(c.page_cache);
+        assert!(c.page_cache && c.search_catalogue);
     }
 
     #[test]
@@ -529,6 +537,12 @@ mod tests {
         assert!(config(&[("SESSION_IDLE_MINUTES", "0")]).is_err());
         assert!(config(&[("PAGE_CACHE", "maybe")]).is_err());
         assert!(!config(&[("PAGE_CACHE", "off")]).unwrap().page_cache);
+        assert!(config(&[("SEARCH_CATALOGUE", "no")]).is_err());
+        assert!(
+            !config(&[("SEARCH_CATALOGUE", "off")])
+                .unwrap()
+                .search_catalogue
+        );
         assert!(config(&[("PUBLIC_URL", "https://gearshare.example")])
             .unwrap()
             .https());

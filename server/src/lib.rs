@@ -123,7 +123,7 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         payments: std::sync::Arc::new(payments),
         media,
         evidence,
-        answers: Default::default(),
+        answers: std::sync::Arc::new(app::state::Answers::new(config.search_catalogue)),
         service_fee_bps: config.service_fee_bps,
         request_expiry: chrono::Duration::minutes(config.request_expiry_minutes),
         claim_window: chrono::Duration::minutes(config.deposit_release_minutes),

@@ -45,7 +45,7 @@ pub async fn upload(
     };
     let added = add_photos(&state.db, &state.media, &actor, listing, uploads).await;
     if added.is_ok() {
-        state.answers.forget();
+        state.answers.forget_pages();
     }
     match added {
         Ok(count) => {

@@ -63,7 +63,7 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                 .map_err(|e| e.to_string())?;
             if done {
                 tracing::info!(booking = %id, job = job.kind, "booking moved on by the clock");
-                state.answers.forget();
+                state.answers.forget_pages();
             }
             Ok(())
         }

@@ -34,7 +34,7 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
     let result = match params.validate(today) {
         Ok(search) => {
             let question = format!("{search:?}");
-            let answer = super::store::read::search(&state.db, &search);
+            let answer = super::store::read::search(&state.db, &state.answers.catalogue, &search);
             state
                 .answers
                 .searches

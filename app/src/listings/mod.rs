@@ -7,6 +7,8 @@ mod calendar;
 #[cfg(feature = "ssr")]
 pub mod calendar_feed;
 mod calendar_sync;
+#[cfg(feature = "ssr")]
+pub mod catalogue;
 pub mod draft;
 #[cfg(feature = "ssr")]
 pub mod manage;

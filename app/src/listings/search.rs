@@ -458,6 +458,21 @@ pub struct PriceBucket {
     pub count: i64,
 }
 
+impl PriceBucket {
+    /// Every bucket of [`PRICE_EDGES`], each counting nothing yet.
+    pub fn empty_histogram() -> Vec<PriceBucket> {
+        PRICE_EDGES
+            .iter()
+            .enumerate()
+            .map(|(i, &min)| PriceBucket {
+                min,
+                max: PRICE_EDGES.get(i + 1).copied(),
+                count: 0,
+            })
+            .collect()
+    }
+}
+
 /// The bucket of [`PRICE_EDGES`] that `price_minor` falls in.
 pub fn price_bucket(price_minor: i64) -> usize {
     PRICE_EDGES

@@ -7,15 +7,22 @@ use app::domain::ListingId;
 use app::domain::UnitId;
 use app::domain::{GeoPoint, RentalPeriod};
 use app::error::AppError;
+use app::listings::catalogue::Catalogue;
 use app::listings::draft::ListingForm;
 use app::listings::manage::{self, BlockRequest};
 use app::listings::model::ListingCard;
-use app::listings::search::{Search, SearchParams, Sort, PAGE_SIZE};
+use app::listings::search::{Search, SearchParams, SearchResults, Sort, PAGE_SIZE};
 use app::listings::store::read as repo;
 use app::store::Db;
 use chrono::{DateTime, NaiveDate, Utc};
 use gearshare::seed::{self, SeedError, SeedOptions, SeedOutcome};
 use std::collections::HashSet;
+
+/// A search as the app answers it, from a catalogue read afresh, so that every call sees what
+/// the test changed in the database.
+async fn find(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
+    repo::search(db, &Catalogue::default(), search).await
+}
 
 fn search_for(params: SearchParams) -> Search {
     params.validate(today()).expect("a valid search")
@@ -37,7 +44,7 @@ async fn all_pages(db: &Db, params: &SearchParams) -> Vec<ListingCard> {
     let mut cards = Vec::new();
     let mut params = params.clone();
     loop {
-        let page = repo::search(db, &search_for(params.clone())).await.unwrap();
+        let page = find(db, &search_for(params.clone())).await.unwrap();
         assert!(page.cards.len() <= PAGE_SIZE);
         cards.extend(page.cards);
         match page.next {
@@ -108,11 +115,11 @@ async fn pages_cover_every_listing_once_in_each_order(backend: Backend) {
         }
     }
     // "Previous" from the second page gives the first page back.
-    let first = repo::search(&app.db, &search_for(SearchParams::default()))
+    let first = find(&app.db, &search_for(SearchParams::default()))
         .await
         .unwrap();
     assert!(first.previous.is_none());
-    let second = repo::search(
+    let second = find(
         &app.db,
         &search_for(SearchParams {
             after: first.next.clone().unwrap(),
@@ -121,7 +128,7 @@ async fn pages_cover_every_listing_once_in_each_order(backend: Backend) {
     )
     .await
     .unwrap();
-    let back = repo::search(
+    let back = find(
         &app.db,
         &search_for(SearchParams {
             before: second.previous.clone().unwrap(),
@@ -147,9 +154,7 @@ async fn pages_neither_repeat_nor_skip_while_listings_are_added(backend: Backend
         };
         let mut seen = Vec::new();
         loop {
-            let page = repo::search(&app.db, &search_for(params.clone()))
-                .await
-                .unwrap();
+            let page = find(&app.db, &search_for(params.clone())).await.unwrap();
             seen.extend(ids(&page.cards));
             // Someone publishes two listings between every page the renter reads.
             for price in ["1", "60"] {
@@ -183,16 +188,14 @@ async fn text_search_ranks_title_words_first_and_matches_prefixes(backend: Backe
         f.brand = "Quokkatent".into();
     })
     .await;
-    let found = repo::search(&app.db, &search_for(text("quokkatent")))
+    let found = find(&app.db, &search_for(text("quokkatent")))
         .await
         .unwrap();
     assert_eq!(found.sort, Some(Sort::Relevance));
     assert_eq!(ids(&found.cards), [in_title, in_brand, in_description]);
-    let prefix = repo::search(&app.db, &search_for(text("QUOKKA")))
-        .await
-        .unwrap();
+    let prefix = find(&app.db, &search_for(text("QUOKKA"))).await.unwrap();
     assert_eq!(prefix.total, 3, "a word's beginning finds it, in any case");
-    let plural = repo::search(&app.db, &search_for(text("quokkatents ultralight")))
+    let plural = find(&app.db, &search_for(text("quokkatents ultralight")))
         .await
         .unwrap();
     assert_eq!(
@@ -200,20 +203,16 @@ async fn text_search_ranks_title_words_first_and_matches_prefixes(backend: Backe
         [in_title],
         "every word must match; plurals find singulars"
     );
-    let dji = repo::search(&app.db, &search_for(text("dJi")))
-        .await
-        .unwrap();
+    let dji = find(&app.db, &search_for(text("dJi"))).await.unwrap();
     let expected = store::count_listings(&app.db, Listings::Brand("DJI")).await;
     assert!(expected > 0);
     assert_eq!(dji.total, expected, "case-insensitive match on the brand");
-    let syntax = repo::search(&app.db, &search_for(text("\"quokkatent\" OR * NEAR(x"))).await;
+    let syntax = find(&app.db, &search_for(text("\"quokkatent\" OR * NEAR(x"))).await;
     assert!(
         syntax.is_ok(),
         "query syntax in the text is never interpreted"
     );
-    let by_category = repo::search(&app.db, &search_for(text("drones")))
-        .await
-        .unwrap();
+    let by_category = find(&app.db, &search_for(text("drones"))).await.unwrap();
     let drones = store::count_listings(&app.db, Listings::InCategory("drones")).await;
     assert!(
         by_category.total >= drones,
@@ -231,7 +230,7 @@ async fn text_search_follows_edits_and_survives_a_vacuum(backend: Backend) {
     store::vacuum(&app.db).await;
     let found = |q: &'static str| {
         let db = app.db.clone();
-        async move { repo::search(&db, &search_for(text(q))).await.unwrap() }
+        async move { find(&db, &search_for(text(q))).await.unwrap() }
     };
     assert_eq!(ids(&found("numbatlamp").await.cards), [first]);
     assert_eq!(ids(&found("wombatstove").await.cards), [second]);
@@ -249,9 +248,7 @@ async fn close_spellings_are_tried_on_postgres_only(backend: Backend) {
         f.title = "Hasselblad medium format".into()
     })
     .await;
-    let found = repo::search(&app.db, &search_for(text("haselblad")))
-        .await
-        .unwrap();
+    let found = find(&app.db, &search_for(text("haselblad"))).await.unwrap();
     match backend {
         Backend::Postgres => {
             assert!(found.close_matches);
@@ -263,7 +260,7 @@ async fn close_spellings_are_tried_on_postgres_only(backend: Backend) {
 
 async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let drones = repo::search(
+    let drones = find(
         &app.db,
         &search_for(SearchParams {
             category: "drones".into(),
@@ -378,7 +375,7 @@ async fn availability_counts_blocks_buffers_lead_time_and_length(backend: Backen
                 to: day(to).to_string(),
                 ..Default::default()
             };
-            repo::search(&db, &search_for(params)).await.unwrap().total == 1
+            find(&db, &search_for(params)).await.unwrap().total == 1
         }
     };
     assert!(free(8, 10).await, "unit 2 is free");
@@ -422,9 +419,90 @@ async fn availability_counts_blocks_buffers_lead_time_and_length(backend: Backen
     assert!(free(3, 5).await);
 }
 
+/// Searches without dates come from the catalogue in memory; the database answers the same
+/// searches alike: the same total, facets and cards in the same order, page after page.
+async fn the_catalogue_answers_as_the_database_does(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let catalogue = Catalogue::default();
+    let queries = [
+        "",
+        "q=camera",
+        "q=tent&sort=price",
+        "q=sony lens",
+        "q=lens&sort=price_desc",
+        "category=cameras",
+        "category=camping&max_price=40",
+        "min_price=10&max_price=50&instant=1",
+        "near=Berlin&radius_km=250",
+        "near=London&radius_km=250&sort=distance",
+        "q=drone&near=Paris&radius_km=250&sort=price",
+        "sort=price_desc",
+    ];
+    for query in queries {
+        let mut params = SearchParams::from_lookup(|name| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+                .unwrap_or_default()
+        });
+        let mut pages = 0;
+        loop {
+            let search = search_for(params.clone());
+            let memory = repo::search(&app.db, &catalogue, &search).await.unwrap();
+            let database = repo::search_in_database(&app.db, &search).await.unwrap();
+            assert_eq!(memory.total, database.total, "{query}: total");
+            let counts = |r: &SearchResults| {
+                let mut counts: Vec<(String, i64)> = r
+                    .categories
+                    .iter()
+                    .map(|c| (c.slug.clone(), c.count))
+                    .collect();
+                counts.sort();
+                counts
+            };
+            assert_eq!(counts(&memory), counts(&database), "{query}: categories");
+            assert_eq!(memory.prices, database.prices, "{query}: prices");
+            assert_eq!(ids(&memory.cards), ids(&database.cards), "{query}: cards");
+            assert_eq!(
+                memory
+                    .cards
+                    .iter()
+                    .map(|c| c.distance_km)
+                    .collect::<Vec<_>>(),
+                database
+                    .cards
+                    .iter()
+                    .map(|c| c.distance_km)
+                    .collect::<Vec<_>>(),
+                "{query}: distances"
+            );
+            assert_eq!(
+                (&memory.next, &memory.previous),
+                (&database.next, &database.previous),
+                "{query}"
+            );
+            pages += 1;
+            match memory.next {
+                Some(next) if pages < 3 => params.after = next,
+                _ => break,
+            }
+        }
+        assert!(pages >= 1);
+    }
+    let everything = find(&app.db, &search_for(SearchParams::default()))
+        .await
+        .unwrap();
+    assert!(
+        everything.total > PAGE_SIZE as i64,
+        "the comparison read more than one page"
+    );
+}
+
 async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let card = repo::search(&app.db, &search_for(SearchParams::default()))
+    let card = find(&app.db, &search_for(SearchParams::default()))
         .await
         .unwrap()
         .cards
@@ -507,6 +585,7 @@ on_both_backends!(
     filters_match_the_data_and_facets_count_it,
     radius_search_finds_what_is_near_closest_first,
     availability_counts_blocks_buffers_lead_time_and_length,
+    the_catalogue_answers_as_the_database_does,
     detail_has_prices_units_photos_and_owner,
     seeding_is_deterministic_and_guards_existing_data,
     the_schema_refuses_impossible_listings,

@@ -5,6 +5,7 @@ use crate::domain::places::rounded_distance_km;
 use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId};
 use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
+use crate::listings::catalogue::{Catalogue, CatalogueRow, Hit};
 use crate::listings::draft::ListingForm;
 use crate::listings::model::{
     BlockRow, Category, Condition, ListingCard, ListingDetail, ListingEdit, ListingStatus,
@@ -257,26 +258,13 @@ where
         // put back in display order by the caller.
         let backwards = matches!(search.page, PageRequest::Before(_));
         let ascending = search.sort.ascending() != backwards;
-        let mut q = Self::new(
-            dialect,
-            "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
-                    l.daily_price_minor, l.instant_booking, \
-                    p.storage_key AS photo_key, p.alt_text AS photo_alt, \
-                    p.variants AS photo_variants, u.rating_count, u.rating_sum, \
-                    l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, \
-                    CAST(",
-        );
+        let mut q = Self::new(dialect, CARD_COLUMNS);
+        q.push("CAST(");
         if !q.sort_key(search) {
             q.push("NULL");
         }
-        q.push(
-            " AS DOUBLE PRECISION) AS sort_key \
-             FROM listings l \
-             JOIN categories c ON c.slug = l.category_slug \
-             JOIN users u ON u.id = l.owner_id \
-             LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
-             WHERE ",
-        );
+        q.push(" AS DOUBLE PRECISION) AS sort_key")
+            .push(CARD_TABLES);
         q.card_filters(search, how);
         if let PageRequest::After(cursor) | PageRequest::Before(cursor) = search.page {
             q.push(" AND (");
@@ -333,6 +321,19 @@ where
         q.sql
     }
 }
+
+/// What a card shows, before its sort key.
+const CARD_COLUMNS: &str = "SELECT l.id, l.title, l.city, c.name AS category_name, l.currency, \
+        l.daily_price_minor, l.instant_booking, \
+        p.storage_key AS photo_key, p.alt_text AS photo_alt, \
+        p.variants AS photo_variants, u.rating_count, u.rating_sum, \
+        l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at, ";
+/// Where a card's columns come from, up to its conditions.
+const CARD_TABLES: &str = " FROM listings l \
+     JOIN categories c ON c.slug = l.category_slug \
+     JOIN users u ON u.id = l.owner_id \
+     LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
+     WHERE ";
 
 /// Where a dialect's fragment puts its value.
 const VALUE: &str = "\u{1}";
@@ -419,11 +420,24 @@ pub(crate) fn currency(code: &str) -> Result<Currency, AppError> {
 }
 
 /// Active listings matching `search`, one page of cards in its order, with the total and the
-/// facets: two queries, whatever the page. On PostgreSQL, words that match nothing are tried
-/// once more as close spellings.
-pub async fn search(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
+/// facets. Without dates the catalogue answers from memory and only the page's cards are
+/// read; with dates the database does it all (two queries, whatever the page), checking every
+/// unit's reservations. On PostgreSQL, words that match nothing are tried once more as close
+/// spellings.
+pub async fn search(
+    db: &Db,
+    catalogue: &Catalogue,
+    search: &Search,
+) -> Result<SearchResults, AppError> {
     let dialect = db.dialect();
-    let results = search_with(db, dialect, search, TextMatch::Words).await?;
+    let results = if search.period.is_none() && catalogue.is_on() {
+        let found = catalogue.search(db, search).await?;
+        let facets = (found.total, found.categories, found.prices);
+        let (rows, has_more) = cards_by_id(db, dialect, search, found.hits).await?;
+        assemble(search, facets, rows, has_more)?
+    } else {
+        search_with(db, dialect, search, TextMatch::Words).await?
+    };
     if results.total == 0 && !search.terms.is_empty() && dialect.has_close_spelling() {
         let close = search_with(db, dialect, search, TextMatch::CloseSpelling).await?;
         if close.total > 0 {
@@ -436,14 +450,30 @@ pub async fn search(db: &Db, search: &Search) -> Result<SearchResults, AppError>
     Ok(results)
 }
 
+/// The database's own answer to `search` (its words as words, no close spellings): what
+/// searches with dates get, and what the tests hold the catalogue's answers against.
+pub async fn search_in_database(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
+    search_with(db, db.dialect(), search, TextMatch::Words).await
+}
+
 async fn search_with(
     db: &Db,
     dialect: Dialect,
     search: &Search,
     how: TextMatch,
 ) -> Result<SearchResults, AppError> {
-    let (total, categories, prices) = facets(db, dialect, search, how).await?;
+    let facets = facets(db, dialect, search, how).await?;
     let (rows, has_more) = card_rows(db, dialect, search, how).await?;
+    assemble(search, facets, rows, has_more)
+}
+
+/// The results page from its facets and its cards (in display order).
+fn assemble(
+    search: &Search,
+    (total, categories, prices): (i64, Vec<CategoryCount>, Vec<PriceBucket>),
+    rows: Vec<CardRow>,
+    has_more: bool,
+) -> Result<SearchResults, AppError> {
     let (next, previous) = match search.page {
         PageRequest::First => (has_more.then(|| rows.last()).flatten(), None),
         PageRequest::After(_) => (has_more.then(|| rows.last()).flatten(), rows.first()),
@@ -464,6 +494,75 @@ async fn search_with(
         close_matches: false,
         sort: Some(search.sort),
     })
+}
+
+/// The cards of `hits` (in reading order, a page and one more at most) in display order, and
+/// whether more lie beyond them in the direction read. A listing that left search since the
+/// catalogue saw it is left out.
+async fn cards_by_id(
+    db: &Db,
+    dialect: Dialect,
+    search: &Search,
+    hits: Vec<Hit>,
+) -> Result<(Vec<CardRow>, bool), AppError> {
+    let has_more = hits.len() > PAGE_SIZE;
+    let hits = &hits[..hits.len().min(PAGE_SIZE)];
+    if hits.is_empty() {
+        return Ok((Vec::new(), has_more));
+    }
+    let found: Vec<CardRow> = on_pool!(db, pool => {
+        let mut sql = SearchSql::new(dialect, CARD_COLUMNS);
+        sql.push("CAST(NULL AS DOUBLE PRECISION) AS sort_key").push(CARD_TABLES);
+        sql.push("l.status = 'active' AND l.id IN (");
+        for (i, hit) in hits.iter().enumerate() {
+            sql.push(if i == 0 { "" } else { ", " }).bind(hit.id);
+        }
+        sql.push(")");
+        sql.sql.build_query_as().fetch_all(pool).await
+    })?;
+    let mut by_id: std::collections::HashMap<ListingId, CardRow> =
+        found.into_iter().map(|row| (row.id, row)).collect();
+    let mut rows: Vec<CardRow> = hits
+        .iter()
+        .filter_map(|hit| {
+            by_id.remove(&hit.id).map(|row| CardRow {
+                sort_key: hit.sort_key,
+                ..row
+            })
+        })
+        .collect();
+    if matches!(search.page, PageRequest::Before(_)) {
+        rows.reverse();
+    }
+    Ok((rows, has_more))
+}
+
+/// What the catalogue keeps of every active listing, or of `only` these (those not active
+/// any more are not returned).
+pub async fn catalogue_rows(
+    db: &Db,
+    only: Option<&[ListingId]>,
+) -> Result<Vec<CatalogueRow>, AppError> {
+    let dialect = db.dialect();
+    let rows: Vec<CatalogueRow> = on_pool!(db, pool => {
+        let mut sql = SearchSql::new(
+            dialect,
+            "SELECT l.id, l.title, l.brand || ' ' || l.model AS maker, c.name AS category_name, \
+                    l.description, l.category_slug, l.daily_price_minor, l.instant_booking, \
+                    l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at \
+             FROM listings l JOIN categories c ON c.slug = l.category_slug \
+             WHERE l.status = 'active'",
+        );
+        if let Some(ids) = only {
+            sql.push(" AND l.id IN (");
+            for (i, id) in ids.iter().enumerate() {
+                sql.push(if i == 0 { "" } else { ", " }).bind(*id);
+            }
+            sql.push(")");
+        }
+        sql.sql.build_query_as().fetch_all(pool).await
+    })?;
+    Ok(rows)
 }
 
 /// One page of cards (in display order) and whether more lie beyond it in the direction read.
@@ -501,15 +600,7 @@ async fn facets(
     let chosen = |slug: &str| search.category.as_deref().is_none_or(|c| c == slug);
     let mut total = 0;
     let mut categories: Vec<CategoryCount> = Vec::new();
-    let mut prices: Vec<PriceBucket> = PRICE_EDGES
-        .iter()
-        .enumerate()
-        .map(|(i, &min)| PriceBucket {
-            min,
-            max: PRICE_EDGES.get(i + 1).copied(),
-            count: 0,
-        })
-        .collect();
+    let mut prices: Vec<PriceBucket> = PriceBucket::empty_histogram();
     for (slug, bucket, listings, matching) in rows {
         if chosen(&slug) {
             total += matching;

@@ -1,0 +1,699 @@
+//! The catalogue: what a search filters and orders by, for every active listing, in memory
+//! (server only). A search without dates is answered here: its words are looked up in an
+//! inverted index, so the work grows with the listings that match, not with the table, and
+//! the facets are counted in the same pass. Only the page's cards are then read from the
+//! database, by id, so what a card shows is never older than the database. Searches with
+//! dates still ask the database, which checks every unit's reservations.
+//!
+//! Both databases search alike here: words are folded (case, accents) and stemmed with the
+//! English Snowball stemmer, as PostgreSQL's `english` configuration and SQLite's porter
+//! tokenizer do, and each word of a query matches a word of the listing that starts with it.
+//!
+//! It follows changes as the answer caches do (`state::Answers::forget_for`): a listing's
+//! event marks that listing, anything wider marks everything, and the next search reloads
+//! what is marked before it answers. Changes made through this instance are waited for
+//! (`Answers::caught_up_with`), so an owner sees their edit in their next search; another
+//! instance's arrive through the event bus.
+
+use crate::domain::{GeoPoint, ListingId};
+use crate::error::AppError;
+use crate::listings::search::{
+    price_bucket, CategoryCount, PageRequest, PriceBucket, Search, Sort, PAGE_SIZE,
+};
+use crate::store::Db;
+use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, PoisonError, RwLock};
+
+/// What the catalogue keeps of one active listing, as the store reads it.
+#[derive(sqlx::FromRow)]
+pub struct CatalogueRow {
+    pub id: ListingId,
+    pub title: String,
+    /// Brand and model.
+    pub maker: String,
+    pub category_name: String,
+    pub description: String,
+    pub category_slug: String,
+    pub daily_price_minor: i64,
+    pub instant_booking: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a word was found, each worth the points of "best match" (title 8, brand and model
+/// 4, category 2, description 1): a word's score in a listing is its fields' bits added up.
+const TITLE: u8 = 8;
+const MAKER: u8 = 4;
+const CATEGORY: u8 = 2;
+const DESCRIPTION: u8 = 1;
+/// A posting is a slot shifted past the four field bits.
+const FIELD_BITS: u32 = 4;
+
+/// Listings marked one by one before a refresh reloads everything instead.
+const MARKED_AT_MOST: usize = 500;
+
+/// The cards of a search in reading order (at most a page and one more, which says there is
+/// more), with the total and the facets.
+pub struct Found {
+    pub total: i64,
+    pub categories: Vec<CategoryCount>,
+    pub prices: Vec<PriceBucket>,
+    pub hits: Vec<Hit>,
+}
+
+/// A card to show and its place in the order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    pub id: ListingId,
+    pub sort_key: Option<f64>,
+}
+
+/// The shared catalogue of one app instance.
+#[derive(Default)]
+pub struct Catalogue {
+    /// Off, every search asks the database (to measure it).
+    off: bool,
+    index: RwLock<Index>,
+    marks: Mutex<Marks>,
+    /// One reload at a time; searches that need it wait for it.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Marks {
+    loaded: bool,
+    everything: bool,
+    listings: HashSet<ListingId>,
+}
+
+impl Catalogue {
+    pub fn new(on: bool) -> Self {
+        Self {
+            off: !on,
+            ..Default::default()
+        }
+    }
+
+    /// Whether searches without dates are answered here.
+    pub fn is_on(&self) -> bool {
+        !self.off
+    }
+
+    /// `listing` changed: the next search reloads it.
+    pub fn mark(&self, listing: ListingId) {
+        let mut marks = self.marks();
+        if marks.listings.len() >= MARKED_AT_MOST {
+            marks.everything = true;
+            marks.listings.clear();
+        } else if !marks.everything {
+            marks.listings.insert(listing);
+        }
+    }
+
+    /// Anything may have changed: the next search reloads every listing.
+    pub fn mark_everything(&self) {
+        let mut marks = self.marks();
+        marks.everything = true;
+        marks.listings.clear();
+    }
+
+    fn marks(&self) -> std::sync::MutexGuard<'_, Marks> {
+        self.marks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn is_current(&self) -> bool {
+        let marks = self.marks();
+        marks.loaded && !marks.everything && marks.listings.is_empty()
+    }
+
+    /// Answers `search` from memory once everything marked is reloaded.
+    pub async fn search(&self, db: &Db, search: &Search) -> Result<Found, AppError> {
+        self.reload_marked(db).await?;
+        Ok(self
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .search(search))
+    }
+
+    async fn reload_marked(&self, db: &Db) -> Result<(), AppError> {
+        if self.is_current() {
+            return Ok(());
+        }
+        let _one = self.reloading.lock().await;
+        let (everything, listings) = {
+            let mut marks = self.marks();
+            let everything = marks.everything || !marks.loaded;
+            marks.everything = false;
+            (everything, std::mem::take(&mut marks.listings))
+        };
+        if !everything && listings.is_empty() {
+            return Ok(()); // another search reloaded them meanwhile
+        }
+        let ids: Vec<ListingId> = listings.iter().copied().collect();
+        let started = std::time::Instant::now();
+        let rows = if everything {
+            super::store::read::catalogue_rows(db, None).await
+        } else {
+            super::store::read::catalogue_rows(db, Some(&ids)).await
+        };
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => {
+                // Whatever was marked stays marked for the next search.
+                let mut marks = self.marks();
+                marks.everything |= everything;
+                if !marks.everything {
+                    marks.listings.extend(listings);
+                }
+                return Err(error);
+            }
+        };
+        if everything {
+            let index = Index::from_rows(rows);
+            tracing::info!(
+                listings = index.len(),
+                words = index.words.len(),
+                millis = started.elapsed().as_millis() as u64,
+                "search catalogue loaded"
+            );
+            *self.index.write().unwrap_or_else(PoisonError::into_inner) = index;
+            self.marks().loaded = true;
+        } else {
+            let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+            for id in ids {
+                index.remove(id);
+            }
+            for row in rows {
+                index.insert(row);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One listing in the index.
+struct Entry {
+    id: ListingId,
+    category: u16,
+    price_minor: i64,
+    instant: bool,
+    position: Option<GeoPoint>,
+    created_at: DateTime<Utc>,
+    /// Its words, to take its postings out again.
+    words: Vec<u32>,
+}
+
+/// The inverted index: each word's listings, and each listing's filter columns.
+#[derive(Default)]
+pub struct Index {
+    entries: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    slots: HashMap<ListingId, u32>,
+    /// Stemmed words in order, so that a prefix is a range.
+    words: BTreeMap<String, u32>,
+    /// By word: `slot << FIELD_BITS | fields`, in slot order.
+    postings: Vec<Vec<u32>>,
+    /// Category slugs by number.
+    categories: Vec<String>,
+}
+
+impl Index {
+    pub fn from_rows(rows: Vec<CatalogueRow>) -> Self {
+        let mut index = Index::default();
+        for row in rows {
+            index.insert(row);
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn insert(&mut self, row: CatalogueRow) {
+        self.remove(row.id);
+        let mut fields: HashMap<u32, u8> = HashMap::new();
+        for (text, field) in [
+            (&row.title, TITLE),
+            (&row.maker, MAKER),
+            (&row.category_name, CATEGORY),
+            (&row.description, DESCRIPTION),
+        ] {
+            for word in words_of(text) {
+                let next = self.postings.len() as u32;
+                let number = *self.words.entry(word).or_insert(next);
+                if number == next {
+                    self.postings.push(Vec::new());
+                }
+                *fields.entry(number).or_default() |= field;
+            }
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.entries.push(None);
+                (self.entries.len() - 1) as u32
+            }
+        };
+        for (&word, &field) in &fields {
+            let postings = &mut self.postings[word as usize];
+            let at = postings.partition_point(|p| p >> FIELD_BITS < slot);
+            postings.insert(at, slot << FIELD_BITS | u32::from(field));
+        }
+        let category = match self.categories.iter().position(|c| *c == row.category_slug) {
+            Some(at) => at as u16,
+            None => {
+                self.categories.push(row.category_slug);
+                (self.categories.len() - 1) as u16
+            }
+        };
+        self.entries[slot as usize] = Some(Entry {
+            id: row.id,
+            category,
+            price_minor: row.daily_price_minor,
+            instant: row.instant_booking,
+            position: row
+                .latitude
+                .zip(row.longitude)
+                .map(|(latitude, longitude)| GeoPoint {
+                    latitude,
+                    longitude,
+                }),
+            created_at: row.created_at,
+            words: fields.into_keys().collect(),
+        });
+        self.slots.insert(row.id, slot);
+    }
+
+    /// Takes a listing out (it was archived, paused or removed, or is about to be replaced).
+    pub fn remove(&mut self, id: ListingId) {
+        let Some(slot) = self.slots.remove(&id) else {
+            return;
+        };
+        if let Some(entry) = self.entries[slot as usize].take() {
+            for word in entry.words {
+                let postings = &mut self.postings[word as usize];
+                let at = postings.partition_point(|p| p >> FIELD_BITS < slot);
+                if postings.get(at).is_some_and(|p| p >> FIELD_BITS == slot) {
+                    postings.remove(at);
+                }
+            }
+        }
+        self.free.push(slot);
+    }
+
+    /// Each listing that has every word of `terms` (at least one), with its score.
+    fn matching(&self, terms: &[String]) -> Vec<(u32, u32)> {
+        let mut fields = vec![0u8; self.entries.len()];
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        for (i, term) in terms.iter().enumerate() {
+            fields.iter_mut().for_each(|f| *f = 0);
+            let prefix = stem(&fold(term));
+            for (_, &word) in self
+                .words
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix.as_str()),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(|(w, _)| w.starts_with(prefix.as_str()))
+            {
+                for &posting in &self.postings[word as usize] {
+                    fields[(posting >> FIELD_BITS) as usize] |= (posting & 0xF) as u8;
+                }
+            }
+            if i == 0 {
+                found = fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| **f != 0)
+                    .map(|(slot, f)| (slot as u32, u32::from(*f)))
+                    .collect();
+            } else {
+                found.retain_mut(|(slot, score)| {
+                    let f = fields[*slot as usize];
+                    *score += u32::from(f);
+                    f != 0
+                });
+            }
+            if found.is_empty() {
+                break;
+            }
+        }
+        found
+    }
+
+    /// The answer to `search` (its dates aside: those are the database's to check).
+    pub fn search(&self, search: &Search) -> Found {
+        let chosen_category = search
+            .category
+            .as_deref()
+            .map(|slug| self.categories.iter().position(|c| c == slug));
+        let bbox = search.near.as_ref().map(|near| {
+            (
+                near,
+                near.point.bounding_box(near.radius_km),
+                near.radius_squared_degrees(),
+            )
+        });
+        let backwards = matches!(search.page, PageRequest::Before(_));
+        let ascending = search.sort.ascending() != backwards;
+        let cursor = match search.page {
+            PageRequest::First => None,
+            PageRequest::After(c) | PageRequest::Before(c) => Some(c),
+        };
+
+        let mut total = 0;
+        let mut per_category = vec![0i64; self.categories.len()];
+        let mut prices: Vec<PriceBucket> = PriceBucket::empty_histogram();
+        let order = |a: &Card, b: &Card| {
+            let order = in_order(a, b);
+            if ascending {
+                order
+            } else {
+                order.reverse()
+            }
+        };
+        // The page and one more, in order; kept to a few pages' worth while counting, so a
+        // search that matches every listing holds no more than that.
+        let wanted = PAGE_SIZE + 1;
+        let mut cards: Vec<Card> = Vec::new();
+        let keep_first = |cards: &mut Vec<Card>| {
+            if cards.len() > wanted {
+                cards.select_nth_unstable_by(wanted - 1, order);
+                cards.truncate(wanted);
+            }
+        };
+
+        let matched = (!search.terms.is_empty()).then(|| self.matching(&search.terms));
+        let candidates: Box<dyn Iterator<Item = (u32, u32)> + '_> = match &matched {
+            Some(matched) => Box::new(matched.iter().copied()),
+            None => Box::new(self.slots.values().map(|&slot| (slot, 0))),
+        };
+        for (slot, score) in candidates {
+            let Some(entry) = &self.entries[slot as usize] else {
+                continue;
+            };
+            if search.instant_only && !entry.instant {
+                continue;
+            }
+            if let Some((near, bbox, limit)) = &bbox {
+                let Some(at) = entry.position else { continue };
+                let inside = (bbox.min_lat..=bbox.max_lat).contains(&at.latitude)
+                    && (bbox.min_lon..=bbox.max_lon).contains(&at.longitude)
+                    && near.squared_degrees(&at) <= *limit;
+                if !inside {
+                    continue;
+                }
+            }
+            let chosen = match chosen_category {
+                None => true,
+                Some(Some(category)) => usize::from(entry.category) == category,
+                Some(None) => false,
+            };
+            let in_price = search
+                .min_price_minor
+                .is_none_or(|min| entry.price_minor >= min)
+                && search
+                    .max_price_minor
+                    .is_none_or(|max| entry.price_minor <= max);
+            if in_price {
+                per_category[usize::from(entry.category)] += 1;
+            }
+            if chosen {
+                prices[price_bucket(entry.price_minor)].count += 1;
+            }
+            if !(chosen && in_price) {
+                continue;
+            }
+            total += 1;
+            let key = match (search.sort, &search.near) {
+                (Sort::Newest, _) | (Sort::Distance, None) => None,
+                (Sort::Relevance, _) => Some(f64::from(score)),
+                (Sort::PriceLow | Sort::PriceHigh, _) => Some(entry.price_minor as f64),
+                (Sort::Distance, Some(near)) => entry.position.map(|at| near.squared_degrees(&at)),
+            };
+            let card = (key, entry.created_at, entry.id);
+            if let Some(cursor) = &cursor {
+                let from = (
+                    cursor.key.map(|k| match search.sort {
+                        Sort::Distance => k,
+                        _ => (k as i64) as f64,
+                    }),
+                    cursor.created_at,
+                    cursor.id,
+                );
+                let beyond = match in_order(&card, &from) {
+                    Ordering::Greater => ascending,
+                    Ordering::Less => !ascending,
+                    Ordering::Equal => false,
+                };
+                if !beyond {
+                    continue;
+                }
+            }
+            cards.push(card);
+            if cards.len() >= 8 * wanted {
+                keep_first(&mut cards);
+            }
+        }
+        keep_first(&mut cards);
+        cards.sort_unstable_by(order);
+
+        let mut categories: Vec<CategoryCount> = self
+            .categories
+            .iter()
+            .zip(per_category)
+            .filter(|(_, count)| *count > 0)
+            .map(|(slug, count)| CategoryCount {
+                slug: slug.clone(),
+                count,
+            })
+            .collect();
+        categories.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Found {
+            total,
+            categories,
+            prices,
+            hits: cards
+                .into_iter()
+                .map(|(sort_key, _, id)| Hit { id, sort_key })
+                .collect(),
+        }
+    }
+}
+
+/// A card's place in the order: its sort key (when the order has one), age and id.
+type Card = (Option<f64>, DateTime<Utc>, ListingId);
+
+/// Cards in ascending order: sort key, then age, then id, as the database orders them.
+fn in_order(a: &Card, b: &Card) -> Ordering {
+    let keys = match (a.0, b.0) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        _ => Ordering::Equal,
+    };
+    keys.then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+}
+
+/// The words of a listing's text as the index keeps them: folded and stemmed.
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| stem(&fold(w)))
+        .filter(|w| !w.is_empty())
+}
+
+/// Lower case without accents: "München" is "munchen".
+fn fold(word: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn stem(word: &str) -> String {
+    static STEMMER: std::sync::OnceLock<rust_stemmers::Stemmer> = std::sync::OnceLock::new();
+    STEMMER
+        .get_or_init(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English))
+        .stem(word)
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::listings::search::{Cursor, SearchParams};
+
+    fn row(n: u128, title: &str, category: &str, price: i64) -> CatalogueRow {
+        CatalogueRow {
+            id: ListingId::from_u128(n),
+            title: title.to_owned(),
+            maker: "Acme Pro".to_owned(),
+            category_name: category.to_owned(),
+            description: "Well kept, with a bag.".to_owned(),
+            category_slug: category.to_lowercase(),
+            daily_price_minor: price,
+            instant_booking: n % 2 == 0,
+            latitude: Some(52.52),
+            longitude: Some(13.40 + n as f64 / 1000.0),
+            created_at: DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap(),
+        }
+    }
+
+    fn search(query: &[(&str, &str)]) -> Search {
+        let mut params = SearchParams::default();
+        for &(k, v) in query {
+            let v = v.to_owned();
+            match k {
+                "q" => params.q = v,
+                "category" => params.category = v,
+                "max_price" => params.max_price = v,
+                "sort" => params.sort = v,
+                "after" => params.after = v,
+                "near" => params.near = v,
+                _ => panic!("{k}"),
+            }
+        }
+        params
+            .validate(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+            .unwrap()
+    }
+
+    fn ids(found: &Found) -> Vec<u128> {
+        found.hits.iter().map(|h| h.id.uuid().as_u128()).collect()
+    }
+
+    #[test]
+    fn words_match_as_prefixes_of_stems_folded() {
+        let index = Index::from_rows(vec![
+            row(1, "Two-person tents", "Camping", 1500),
+            row(2, "Sony camera body", "Cameras", 4000),
+            row(3, "Tent stakes from München", "Camping", 500),
+        ]);
+        assert_eq!(
+            ids(&index.search(&search(&[("q", "tent"), ("sort", "newest")]))),
+            [3, 1]
+        );
+        assert_eq!(ids(&index.search(&search(&[("q", "tents")]))).len(), 2);
+        assert_eq!(ids(&index.search(&search(&[("q", "son")]))), [2]);
+        assert_eq!(ids(&index.search(&search(&[("q", "munchen")]))), [3]);
+        assert_eq!(
+            ids(&index.search(&search(&[("q", "tent sony")]))),
+            Vec::<u128>::new()
+        );
+        assert_eq!(index.search(&search(&[("q", "drone")])).total, 0);
+    }
+
+    #[test]
+    fn best_match_weighs_the_title_over_the_description() {
+        let mut described = row(1, "Dome", "Camping", 1500);
+        described.description = "A tent for two".to_owned();
+        let index = Index::from_rows(vec![described, row(2, "Tent", "Camping", 1500)]);
+        let found = index.search(&search(&[("q", "tent")]));
+        assert_eq!(ids(&found), [2, 1]);
+        assert_eq!(found.hits[0].sort_key, Some(8.0));
+        assert_eq!(found.hits[1].sort_key, Some(1.0));
+    }
+
+    #[test]
+    fn facets_leave_out_the_filter_they_count() {
+        let index = Index::from_rows(vec![
+            row(1, "Tent", "Camping", 1500),
+            row(2, "Tent light", "Lighting", 3000),
+            row(3, "Tent", "Camping", 30000),
+        ]);
+        let found = index.search(&search(&[
+            ("q", "tent"),
+            ("category", "camping"),
+            ("max_price", "100"),
+        ]));
+        assert_eq!(found.total, 1);
+        // Per category: every filter but the category (the price limit keeps 1 and 2).
+        let counts: Vec<(String, i64)> = found
+            .categories
+            .iter()
+            .map(|c| (c.slug.clone(), c.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [("camping".to_owned(), 1), ("lighting".to_owned(), 1)]
+        );
+        // Per price: every filter but the price (camping: 15 and 300 a day).
+        let buckets: Vec<i64> = found.prices.iter().map(|b| b.count).collect();
+        assert_eq!(buckets, [0, 1, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn pages_continue_after_their_cursor_without_repeats() {
+        let rows = (1..=500)
+            .map(|n| row(n, "Tent", "Camping", 1000 + (n as i64 % 7) * 100))
+            .collect();
+        let index = Index::from_rows(rows);
+        let mut seen = Vec::new();
+        let mut query = vec![("q", "tent".to_owned()), ("sort", "price".to_owned())];
+        loop {
+            let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let found = index.search(&search(&pairs));
+            assert_eq!(found.total, 500);
+            let page: Vec<_> = found.hits.iter().take(PAGE_SIZE).collect();
+            seen.extend(page.iter().map(|h| h.id));
+            if found.hits.len() <= PAGE_SIZE {
+                break;
+            }
+            let last = page.last().unwrap();
+            let entry = index.entries[index.slots[&last.id] as usize]
+                .as_ref()
+                .unwrap();
+            let cursor = Cursor {
+                key: last.sort_key,
+                created_at: entry.created_at,
+                id: last.id,
+            };
+            query = vec![
+                ("q", "tent".to_owned()),
+                ("sort", "price".to_owned()),
+                ("after", cursor.encode()),
+            ];
+        }
+        let distinct: HashSet<_> = seen.iter().collect();
+        assert_eq!((seen.len(), distinct.len()), (500, 500));
+        let prices: Vec<i64> = seen
+            .iter()
+            .map(|id| {
+                index.entries[index.slots[id] as usize]
+                    .as_ref()
+                    .unwrap()
+                    .price_minor
+            })
+            .collect();
+        assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    }
+
+    #[test]
+    fn a_removed_or_replaced_listing_leaves_its_words() {
+        let mut index = Index::from_rows(vec![
+            row(1, "Tent", "Camping", 1500),
+            row(2, "Drone", "Drones", 5000),
+        ]);
+        index.insert(row(1, "Kayak", "Camping", 1500));
+        assert_eq!(index.search(&search(&[("q", "tent")])).total, 0);
+        assert_eq!(ids(&index.search(&search(&[("q", "kayak")]))), [1]);
+        index.remove(ListingId::from_u128(2));
+        assert_eq!(index.search(&search(&[("q", "drone")])).total, 0);
+        assert_eq!(index.len(), 1);
+        // The freed slot is taken again without mixing the postings.
+        index.insert(row(3, "Drone", "Drones", 5000));
+        assert_eq!(ids(&index.search(&search(&[("q", "drone")]))), [3]);
+        assert_eq!(index.search(&search(&[])).total, 2);
+    }
+}
