@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 /// What the catalogue keeps of one active listing, as the store reads it.
 #[derive(sqlx::FromRow)]
@@ -54,6 +55,9 @@ const FIELD_BITS: u32 = 4;
 
 /// Listings marked one by one before a refresh reloads everything instead.
 const MARKED_AT_MOST: usize = 500;
+/// How often everything is read again regardless: whatever changes listings without an event
+/// (an operator's SQL, a restored backup) shows within this time.
+const RELOAD_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// The cards of a search in reading order (at most a page and one more, which says there is
 /// more), with the total and the facets.
@@ -84,7 +88,8 @@ pub struct Catalogue {
 
 #[derive(Default)]
 struct Marks {
-    loaded: bool,
+    /// When everything was last read.
+    loaded: Option<Instant>,
     everything: bool,
     listings: HashSet<ListingId>,
 }
@@ -124,9 +129,12 @@ impl Catalogue {
         self.marks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn is_current(&self) -> bool {
+    /// Whether something is marked, and whether everything is due to be read again.
+    fn due(&self) -> (bool, bool) {
         let marks = self.marks();
-        marks.loaded && !marks.everything && marks.listings.is_empty()
+        let marked = marks.loaded.is_none() || marks.everything || !marks.listings.is_empty();
+        let old = marks.loaded.is_some_and(|at| at.elapsed() > RELOAD_EVERY);
+        (marked, old)
     }
 
     /// Answers `search` from memory once everything marked is reloaded.
@@ -140,13 +148,22 @@ impl Catalogue {
     }
 
     async fn reload_marked(&self, db: &Db) -> Result<(), AppError> {
-        if self.is_current() {
+        let (marked, old) = self.due();
+        let _one = if marked {
+            self.reloading.lock().await
+        } else if old {
+            // Only the search that finds it due waits; the others answer meanwhile.
+            match self.reloading.try_lock() {
+                Ok(one) => one,
+                Err(_) => return Ok(()),
+            }
+        } else {
             return Ok(());
-        }
-        let _one = self.reloading.lock().await;
+        };
         let (everything, listings) = {
             let mut marks = self.marks();
-            let everything = marks.everything || !marks.loaded;
+            let everything =
+                marks.everything || marks.loaded.is_none_or(|at| at.elapsed() > RELOAD_EVERY);
             marks.everything = false;
             (everything, std::mem::take(&mut marks.listings))
         };
@@ -154,7 +171,7 @@ impl Catalogue {
             return Ok(()); // another search reloaded them meanwhile
         }
         let ids: Vec<ListingId> = listings.iter().copied().collect();
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let rows = if everything {
             super::store::read::catalogue_rows(db, None).await
         } else {
@@ -181,7 +198,7 @@ impl Catalogue {
                 "search catalogue loaded"
             );
             *self.index.write().unwrap_or_else(PoisonError::into_inner) = index;
-            self.marks().loaded = true;
+            self.marks().loaded = Some(started);
         } else {
             let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
             for id in ids {
