@@ -1,10 +1,11 @@
-//! How the process's allocator hands memory back (glibc only). Photo processing and password
-//! hashing allocate tens of megabytes a call on blocking threads. glibc's default raises its
-//! mmap threshold after each such buffer is freed, so the next ones come from per-thread
-//! arenas that keep the memory: under 30 concurrent photo uploads the server held 600–700 MB
-//! afterwards. A fixed 1 MB threshold keeps large buffers mapped, returned to the system as
-//! soon as they are freed, and two arenas stop a burst of blocking threads from each keeping
-//! its own.
+//! How glibc's allocator hands memory back. The server's Rust allocations go to mimalloc
+//! (main.rs); glibc still serves SQLite and the other C code, and every program built on this
+//! library without main.rs (the tests). Photo processing and password hashing allocate tens
+//! of megabytes a call on blocking threads; with glibc's defaults the mmap threshold rises
+//! after each such buffer is freed, so the next ones come from per-thread arenas that keep
+//! the memory (600–700 MB held after 30 concurrent photo uploads). A fixed 1 MB threshold
+//! keeps large buffers mapped, returned as soon as they are freed, and two arenas stop a
+//! burst of blocking threads from each keeping its own.
 
 /// Call once at start, before any thread is spawned.
 pub fn return_large_buffers() {
