@@ -80,11 +80,16 @@ serve() { # serve DATABASE_URL [extra env...]: starts the server, waits until it
 
 stop() { kill -TERM "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
 
-# run LABEL ARGS...: wrk's requests/s, p50 and p99 (ms) as "rps p50 p99"
+# run LABEL ARGS...: wrk's requests/s, p50 and p99 (ms) as "rps p50 p99"; answers other than
+# 2xx are reported and make the script fail at the end.
+rm -f "$dir/failures"
 measure() {
   local out
   out=$(wrk -t2 -c64 -d"$DURATION" --latency "$@")
-  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "$(awk '/Non-2xx/ { print $5 }' <<<"$out") answers were not 2xx ($*)" >&2
+    echo "$*" >>"$dir/failures" # measure runs in a subshell
+  fi
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
@@ -158,3 +163,4 @@ case "$BACKENDS" in
   both) bench sqlite; bench postgres ;;
   *) echo "usage: $0 [sqlite|postgres|both]" >&2; exit 2 ;;
 esac
+[ ! -s "$dir/failures" ] || { echo "$(wc -l <"$dir/failures") measurements had answers other than 2xx" >&2; exit 1; }

@@ -412,7 +412,14 @@ impl Index {
         let matched = (!search.terms.is_empty()).then(|| self.matching(&search.terms));
         let candidates: Box<dyn Iterator<Item = (u32, u32)> + '_> = match &matched {
             Some(matched) => Box::new(matched.iter().copied()),
-            None => Box::new(self.slots.values().map(|&slot| (slot, 0))),
+            // In slot order: every entry, read front to back.
+            None => Box::new(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, entry)| entry.is_some())
+                    .map(|(slot, _)| (slot as u32, 0)),
+            ),
         };
         for (slot, score) in candidates {
             let Some(entry) = &self.entries[slot as usize] else {
