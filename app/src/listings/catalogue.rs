@@ -567,7 +567,7 @@ mod tests {
             description: "Well kept, with a bag.".to_owned(),
             category_slug: category.to_lowercase(),
             daily_price_minor: price,
-            instant_booking: n % 2 == 0,
+            instant_booking: n.is_multiple_of(2),
             latitude: Some(52.52),
             longitude: Some(13.40 + n as f64 / 1000.0),
             created_at: DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap(),
