@@ -110,8 +110,8 @@ const FOLLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 impl Answers {
     /// Forgets everything kept, the catalogue's listings too.
     pub fn forget(&self) {
-        self.forget_pages();
         self.catalogue.mark_everything();
+        self.forget_pages();
     }
 
     /// Forgets the kept answers and pages after a change to availability or photos, which
@@ -134,11 +134,12 @@ impl Answers {
             Some(Stream::Listing(id)) => {
                 let page = format!("/gear/{id}");
                 let availability = event.kind == crate::events::AVAILABILITY;
-                self.searches.clear();
+                // Marked before the answers go, so no answer computed in between is kept.
                 if !availability {
-                    self.categories.clear();
                     self.catalogue.mark(id);
+                    self.categories.clear();
                 }
+                self.searches.clear();
                 self.pages.forget_where(|key| {
                     key.starts_with("/search")
                         || key.split(['?', '#']).next() == Some(page.as_str())
@@ -163,6 +164,7 @@ impl Answers {
                 // of their own; the catalogue holds nothing else of an account.
                 if event.kind == AuditKind::AccountDeleted.as_str() {
                     self.catalogue.mark_everything();
+                    self.forget_pages();
                 }
             }
             Some(Stream::Booking(_)) => {}

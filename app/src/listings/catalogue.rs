@@ -1,19 +1,21 @@
 //! The catalogue: what a search filters and orders by, for every active listing, in memory
 //! (server only). A search without dates is answered here: its words are looked up in an
-//! inverted index, so the work grows with the listings that match, not with the table, and
-//! the facets are counted in the same pass. Only the page's cards are then read from the
-//! database, by id, so what a card shows is never older than the database. Searches with
-//! dates still ask the database, which checks every unit's reservations.
+//! inverted index, so the work grows with the listings that match (and a byte cleared per
+//! listing), and the facets are counted in the same pass. Only the page's cards are then read
+//! from the database, by id, so what a card shows is never older than the database. Searches
+//! with dates still ask the database, which checks every unit's reservations.
 //!
-//! Both databases search alike here: words are folded (case, accents) and stemmed with the
-//! English Snowball stemmer, as PostgreSQL's `english` configuration and SQLite's porter
-//! tokenizer do, and each word of a query matches a word of the listing that starts with it.
+//! Words are folded (case, accents) and stemmed with the English Snowball stemmer, close to
+//! what the databases' full-text indexes do, and each word of a query matches a word of the
+//! listing that starts with it; a search without dates answers alike on both databases. (With
+//! dates each database's own rules apply: PostgreSQL's `english` keeps accents and drops stop
+//! words, SQLite's porter stemmer differs from Snowball in places.)
 //!
 //! It follows changes as the answer caches do (`state::Answers::forget_for`): a listing's
 //! event marks that listing, anything wider marks everything, and the next search reloads
-//! what is marked before it answers. Changes made through this instance are waited for
-//! (`Answers::caught_up_with`), so an owner sees their edit in their next search; another
-//! instance's arrive through the event bus.
+//! what is marked before it answers, waiting for a reload under way. Changes made through
+//! this instance are waited for (`Answers::caught_up_with`), so an owner sees their edit in
+//! their next search; another instance's arrive through the event bus.
 
 use crate::domain::{GeoPoint, ListingId};
 use crate::error::AppError;
@@ -92,6 +94,10 @@ struct Marks {
     loaded: Option<Instant>,
     everything: bool,
     listings: HashSet<ListingId>,
+    /// Marks made so far; a search waits until the index holds every mark it saw.
+    made: u64,
+    /// Marks the index holds.
+    applied: u64,
 }
 
 impl Catalogue {
@@ -110,6 +116,7 @@ impl Catalogue {
     /// `listing` changed: the next search reloads it.
     pub fn mark(&self, listing: ListingId) {
         let mut marks = self.marks();
+        marks.made += 1;
         if marks.listings.len() >= MARKED_AT_MOST {
             marks.everything = true;
             marks.listings.clear();
@@ -121,6 +128,7 @@ impl Catalogue {
     /// Anything may have changed: the next search reloads every listing.
     pub fn mark_everything(&self) {
         let mut marks = self.marks();
+        marks.made += 1;
         marks.everything = true;
         marks.listings.clear();
     }
@@ -129,12 +137,13 @@ impl Catalogue {
         self.marks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether something is marked, and whether everything is due to be read again.
-    fn due(&self) -> (bool, bool) {
+    /// The marks a search must see applied before it answers (`None`: the index holds them
+    /// all), and whether everything is due to be read again.
+    fn due(&self) -> (Option<u64>, bool) {
         let marks = self.marks();
-        let marked = marks.loaded.is_none() || marks.everything || !marks.listings.is_empty();
+        let behind = marks.loaded.is_none() || marks.applied < marks.made;
         let old = marks.loaded.is_some_and(|at| at.elapsed() > RELOAD_EVERY);
-        (marked, old)
+        (behind.then_some(marks.made), old)
     }
 
     /// Answers `search` from memory once everything marked is reloaded.
@@ -148,49 +157,36 @@ impl Catalogue {
     }
 
     async fn reload_marked(&self, db: &Db) -> Result<(), AppError> {
-        let (marked, old) = self.due();
-        let _one = if marked {
-            self.reloading.lock().await
-        } else if old {
+        let (seen, old) = self.due();
+        let _one = match seen {
+            Some(_) => self.reloading.lock().await,
             // Only the search that finds it due waits; the others answer meanwhile.
-            match self.reloading.try_lock() {
+            None if old => match self.reloading.try_lock() {
                 Ok(one) => one,
                 Err(_) => return Ok(()),
-            }
-        } else {
+            },
+            None => return Ok(()),
+        };
+        let Some(mut taken) = self.take(seen) else {
+            return Ok(()); // the reload this search waited for holds its marks
+        };
+        if !taken.everything && taken.listings.is_empty() {
+            taken.finish();
             return Ok(());
-        };
-        let (everything, listings) = {
-            let mut marks = self.marks();
-            let everything =
-                marks.everything || marks.loaded.is_none_or(|at| at.elapsed() > RELOAD_EVERY);
-            marks.everything = false;
-            (everything, std::mem::take(&mut marks.listings))
-        };
-        if !everything && listings.is_empty() {
-            return Ok(()); // another search reloaded them meanwhile
         }
-        let ids: Vec<ListingId> = listings.iter().copied().collect();
         let started = Instant::now();
-        let rows = if everything {
-            super::store::read::catalogue_rows(db, None).await
+        let rows = if taken.everything {
+            super::store::read::catalogue_rows(db, None).await?
         } else {
-            super::store::read::catalogue_rows(db, Some(&ids)).await
+            let ids: Vec<ListingId> = taken.listings.iter().copied().collect();
+            super::store::read::catalogue_rows(db, Some(&ids)).await?
         };
-        let rows = match rows {
-            Ok(rows) => rows,
-            Err(error) => {
-                // Whatever was marked stays marked for the next search.
-                let mut marks = self.marks();
-                marks.everything |= everything;
-                if !marks.everything {
-                    marks.listings.extend(listings);
-                }
-                return Err(error);
-            }
-        };
-        if everything {
-            let index = Index::from_rows(rows);
+        if taken.everything {
+            // Folding and stemming every listing's words takes seconds at 100,000 listings:
+            // not on the threads that serve requests.
+            let index = tokio::task::spawn_blocking(move || Index::from_rows(rows))
+                .await
+                .map_err(|e| AppError::internal("search catalogue", e.to_string()))?;
             tracing::info!(
                 listings = index.len(),
                 words = index.words.len(),
@@ -201,14 +197,67 @@ impl Catalogue {
             self.marks().loaded = Some(started);
         } else {
             let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
-            for id in ids {
+            for &id in &taken.listings {
                 index.remove(id);
             }
             for row in rows {
                 index.insert(row);
             }
         }
+        taken.finish();
         Ok(())
+    }
+
+    /// Takes the marks for a reload, unless the index already holds the `seen` ones.
+    fn take(&self, seen: Option<u64>) -> Option<Taken<'_>> {
+        let mut marks = self.marks();
+        if marks.loaded.is_some() && seen.is_some_and(|seen| marks.applied >= seen) {
+            return None;
+        }
+        let everything =
+            marks.everything || marks.loaded.is_none_or(|at| at.elapsed() > RELOAD_EVERY);
+        marks.everything = false;
+        Some(Taken {
+            catalogue: self,
+            everything,
+            listings: std::mem::take(&mut marks.listings),
+            up_to: marks.made,
+            done: false,
+        })
+    }
+}
+
+/// Marks a reload has taken. Unless the reload completes, they are marked again when this is
+/// dropped: after an error, or when the search waiting for it is abandoned.
+struct Taken<'a> {
+    catalogue: &'a Catalogue,
+    everything: bool,
+    listings: HashSet<ListingId>,
+    up_to: u64,
+    done: bool,
+}
+
+impl Taken<'_> {
+    /// The index holds these marks now.
+    fn finish(&mut self) {
+        let mut marks = self.catalogue.marks();
+        marks.applied = marks.applied.max(self.up_to);
+        self.done = true;
+    }
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let mut marks = self.catalogue.marks();
+        marks.everything |= self.everything;
+        if marks.everything {
+            marks.listings.clear();
+        } else {
+            marks.listings.extend(self.listings.drain());
+        }
     }
 }
 
@@ -330,9 +379,12 @@ impl Index {
     /// Each listing that has every word of `terms` (at least one), with its score.
     fn matching(&self, terms: &[String]) -> Vec<(u32, u32)> {
         let mut fields = vec![0u8; self.entries.len()];
+        let mut touched: Vec<u32> = Vec::new();
         let mut found: Vec<(u32, u32)> = Vec::new();
         for (i, term) in terms.iter().enumerate() {
-            fields.iter_mut().for_each(|f| *f = 0);
+            for slot in touched.drain(..) {
+                fields[slot as usize] = 0;
+            }
             let prefix = stem(&fold(term));
             for (_, &word) in self
                 .words
@@ -343,15 +395,18 @@ impl Index {
                 .take_while(|(w, _)| w.starts_with(prefix.as_str()))
             {
                 for &posting in &self.postings[word as usize] {
-                    fields[(posting >> FIELD_BITS) as usize] |= (posting & 0xF) as u8;
+                    let slot = posting >> FIELD_BITS;
+                    let field = &mut fields[slot as usize];
+                    if *field == 0 {
+                        touched.push(slot);
+                    }
+                    *field |= (posting & 0xF) as u8;
                 }
             }
             if i == 0 {
-                found = fields
+                found = touched
                     .iter()
-                    .enumerate()
-                    .filter(|(_, f)| **f != 0)
-                    .map(|(slot, f)| (slot as u32, u32::from(*f)))
+                    .map(|&slot| (slot, u32::from(fields[slot as usize])))
                     .collect();
             } else {
                 found.retain_mut(|(slot, score)| {
@@ -466,14 +521,15 @@ impl Index {
             };
             let card = (key, entry.created_at, entry.id);
             if let Some(cursor) = &cursor {
-                let from = (
-                    cursor.key.map(|k| match search.sort {
+                // As the database binds it: a missing key is 0, whole for all but distance.
+                let from_key = key.map(|_| {
+                    let k = cursor.key.unwrap_or_default();
+                    match search.sort {
                         Sort::Distance => k,
                         _ => (k as i64) as f64,
-                    }),
-                    cursor.created_at,
-                    cursor.id,
-                );
+                    }
+                });
+                let from = (from_key, cursor.created_at, cursor.id);
                 let beyond = match in_order(&card, &from) {
                     Ordering::Greater => ascending,
                     Ordering::Less => !ascending,
@@ -701,6 +757,30 @@ mod tests {
             })
             .collect();
         assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    }
+
+    #[test]
+    fn marks_a_reload_did_not_finish_are_marked_again() {
+        let catalogue = Catalogue::default();
+        catalogue.marks().loaded = Some(Instant::now());
+        let (kayak, tent) = (ListingId::from_u128(1), ListingId::from_u128(2));
+        catalogue.mark(kayak);
+        let (seen, _) = catalogue.due();
+        assert_eq!(seen, Some(1));
+        let taken = catalogue.take(seen).expect("marks to take");
+        assert_eq!(taken.listings.len(), 1);
+        catalogue.mark(tent); // while the reload reads the database
+        drop(taken); // abandoned: an error, or the search's request went away
+        assert_eq!(catalogue.marks().listings, HashSet::from([kayak, tent]));
+        let (seen, _) = catalogue.due();
+        let mut taken = catalogue.take(seen).expect("marks to take");
+        taken.finish();
+        drop(taken);
+        assert_eq!(catalogue.due(), (None, false), "the index holds every mark");
+        assert!(
+            catalogue.take(seen).is_none(),
+            "a search that waited finds them held"
+        );
     }
 
     #[test]
