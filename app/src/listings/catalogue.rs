@@ -437,9 +437,22 @@ impl Index {
         });
         let backwards = matches!(search.page, PageRequest::Before(_));
         let ascending = search.sort.ascending() != backwards;
-        let cursor = match search.page {
+        let keyed = matches!(
+            (search.sort, &search.near),
+            (Sort::Relevance | Sort::PriceLow | Sort::PriceHigh, _) | (Sort::Distance, Some(_))
+        );
+        // Where the page starts, as the database binds it: a missing key is 0, and keys are
+        // whole numbers for every order but distance.
+        let from: Option<Card> = match search.page {
             PageRequest::First => None,
-            PageRequest::After(c) | PageRequest::Before(c) => Some(c),
+            PageRequest::After(c) | PageRequest::Before(c) => Some((
+                keyed.then(|| match (search.sort, c.key.unwrap_or_default()) {
+                    (Sort::Distance, k) => k,
+                    (_, k) => (k as i64) as f64,
+                }),
+                c.created_at,
+                c.id,
+            )),
         };
 
         let mut total = 0;
@@ -485,10 +498,7 @@ impl Index {
             }
             if let Some((near, bbox, limit)) = &bbox {
                 let Some(at) = entry.position else { continue };
-                let inside = (bbox.min_lat..=bbox.max_lat).contains(&at.latitude)
-                    && (bbox.min_lon..=bbox.max_lon).contains(&at.longitude)
-                    && near.squared_degrees(&at) <= *limit;
-                if !inside {
+                if !(bbox.contains(&at) && near.squared_degrees(&at) <= *limit) {
                     continue;
                 }
             }
@@ -520,17 +530,8 @@ impl Index {
                 (Sort::Distance, Some(near)) => entry.position.map(|at| near.squared_degrees(&at)),
             };
             let card = (key, entry.created_at, entry.id);
-            if let Some(cursor) = &cursor {
-                // As the database binds it: a missing key is 0, whole for all but distance.
-                let from_key = key.map(|_| {
-                    let k = cursor.key.unwrap_or_default();
-                    match search.sort {
-                        Sort::Distance => k,
-                        _ => (k as i64) as f64,
-                    }
-                });
-                let from = (from_key, cursor.created_at, cursor.id);
-                let beyond = match in_order(&card, &from) {
+            if let Some(from) = &from {
+                let beyond = match in_order(&card, from) {
                     Ordering::Greater => ascending,
                     Ordering::Less => !ascending,
                     Ordering::Equal => false,

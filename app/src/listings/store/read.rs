@@ -85,6 +85,15 @@ where
         self
     }
 
+    /// ` AND l.id IN (…)` with each of `ids` bound (at least one).
+    fn listing_in(&mut self, ids: impl Iterator<Item = ListingId>) {
+        self.push(" AND l.id IN (");
+        for (i, id) in ids.enumerate() {
+            self.push(if i == 0 { "" } else { ", " }).bind(id);
+        }
+        self.push(")");
+    }
+
     /// Every filter of `search` but the category and the price, which the facets vary; after
     /// `l.status = 'active'`, each as `AND …`.
     fn facet_filters(&mut self, search: &Search, how: TextMatch) {
@@ -513,11 +522,8 @@ async fn cards_by_id(
     let found: Vec<CardRow> = on_pool!(db, pool => {
         let mut sql = SearchSql::new(dialect, CARD_COLUMNS);
         sql.push("CAST(NULL AS DOUBLE PRECISION) AS sort_key").push(CARD_TABLES);
-        sql.push("l.status = 'active' AND l.id IN (");
-        for (i, hit) in hits.iter().enumerate() {
-            sql.push(if i == 0 { "" } else { ", " }).bind(hit.id);
-        }
-        sql.push(")");
+        sql.push("l.status = 'active'");
+        sql.listing_in(hits.iter().map(|hit| hit.id));
         sql.sql.build_query_as().fetch_all(pool).await
     })?;
     let mut by_id: std::collections::HashMap<ListingId, CardRow> =
@@ -554,11 +560,7 @@ pub async fn catalogue_rows(
              WHERE l.status = 'active'",
         );
         if let Some(ids) = only {
-            sql.push(" AND l.id IN (");
-            for (i, id) in ids.iter().enumerate() {
-                sql.push(if i == 0 { "" } else { ", " }).bind(*id);
-            }
-            sql.push(")");
+            sql.listing_in(ids.iter().copied());
         }
         sql.sql.build_query_as().fetch_all(pool).await
     })?;
