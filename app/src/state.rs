@@ -154,16 +154,15 @@ impl Answers {
                     AuditKind::AccountDeleted,
                     AuditKind::ProfileChanged,
                 ];
-                if shows_or_hides_listings
-                    .iter()
-                    .any(|k| k.as_str() == event.kind)
-                {
-                    self.forget_pages();
-                }
                 // A deleted account's listings are archived in one statement, without events
                 // of their own; the catalogue holds nothing else of an account.
                 if event.kind == AuditKind::AccountDeleted.as_str() {
                     self.catalogue.mark_everything();
+                }
+                if shows_or_hides_listings
+                    .iter()
+                    .any(|k| k.as_str() == event.kind)
+                {
                     self.forget_pages();
                 }
             }
