@@ -32,11 +32,17 @@ pub struct PlainForm;
 /// page, which suits a change drawn on the page it was made on.
 #[cfg(feature = "ssr")]
 pub fn then_show(path: &str) {
-    let plain = use_context::<http::request::Parts>()
-        .is_some_and(|parts| parts.extensions.get::<PlainForm>().is_some());
-    if plain {
+    if is_plain() {
         leptos_axum::redirect(path);
     }
+}
+
+/// Whether the server function running was called by a plain form (server only): its
+/// answer is not shown, so what must be shown has to be kept for the page drawn next.
+#[cfg(feature = "ssr")]
+pub fn is_plain() -> bool {
+    use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.extensions.get::<PlainForm>().is_some())
 }
 
 /// The id of the element that carries a page's [`Refusal`] to the wasm.
@@ -51,19 +57,35 @@ pub fn kept(name: &str) -> bool {
         .any(|secret| name.contains(secret))
 }
 
-/// What a refused plain form held, by field name, for the fields of the page drawn again.
+/// What a refused plain form held, by field name, for the fields of the page drawn again,
+/// and the server function it was sent to.
 #[derive(Clone, Debug, Default)]
-pub struct Typed(pub Vec<(String, String)>);
+pub struct Typed {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+}
 
 /// The value typed into field `name` of a refused plain form, if one is being drawn again.
 pub fn typed(name: &str) -> Option<String> {
     use_context::<Typed>().and_then(|typed| {
         typed
-            .0
+            .fields
             .iter()
             .find(|(field, _)| field == name)
             .map(|(_, value)| value.clone())
     })
+}
+
+/// Whether checkbox `name` of a form sent to one of `actions` (server functions' paths) is
+/// ticked: as it was sent, when that form's refusal is drawn again (an unticked box is not
+/// sent at all), else `default`.
+pub fn ticked_or(actions: &[&str], name: &str, default: bool) -> bool {
+    match use_context::<Typed>() {
+        Some(typed) if actions.contains(&typed.action.as_str()) => {
+            typed.fields.iter().any(|(field, _)| field == name)
+        }
+        _ => default,
+    }
 }
 
 /// The value typed into field `name` of a refused plain form, or `default`.
@@ -80,7 +102,10 @@ pub fn hand_back() {
             &refusal.action,
             &refusal.error,
         ));
-        provide_context(Typed(refusal.typed));
+        provide_context(Typed {
+            action: refusal.action,
+            fields: refusal.typed,
+        });
     }
 }
 

@@ -111,9 +111,10 @@ export function totp(base32Secret: string, unixSeconds: number): string {
 
 // Turns on two-factor authentication for the signed-in `page`, whose password is `password`;
 // returns the key, for later codes.
-export async function enrolTwoFactor(page: import("@playwright/test").Page, password: string): Promise<string> {
+// Turns two-factor on from /account; `withWasm: false` for a browser without JavaScript.
+export async function enrolTwoFactor(page: import("@playwright/test").Page, password: string, withWasm = true): Promise<string> {
   await page.goto("/account");
-  await waitForHydration(page);
+  if (withWasm) await waitForHydration(page);
   await page.getByLabel("Password, to set up two-factor").fill(password);
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();

@@ -89,18 +89,20 @@ test("sign-up and login refuse next to the field, keep what was typed, and sign 
   await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
 });
 
-test("a login with two-factor asks for the code, and refuses a wrong one", async ({ browser }) => {
-  // Enrolling shows a QR code drawn by the wasm: done in a browser with JavaScript.
-  const enrol = await plainBrowser(browser, true);
-  await enrol.goto("/signup");
-  await waitForHydration(enrol);
-  const email = uniqueEmail("grace");
-  await enrol.getByLabel("Name").fill("Grace Hopper");
-  await enrol.getByLabel("Email").fill(email);
-  await enrol.getByLabel("Password").fill(PASSWORD);
-  await enrol.getByRole("button", { name: "Create account" }).click();
-  await expect(enrol.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
-  const secret = await enrolTwoFactor(enrol, PASSWORD);
+test("two-factor is set up, and a login with it asks for the code and refuses a wrong one", async ({ browser }) => {
+  const enrol = await plainBrowser(browser);
+  const email = await signUp(enrol, "Grace Hopper");
+  const secret = await enrolTwoFactor(enrol, PASSWORD, false);
+  await expect(enrol.getByRole("list", { name: "Backup codes" }).getByRole("listitem")).toHaveCount(10);
+  // Shown once: the page drawn again has the count, not the codes.
+  await enrol.reload();
+  await expect(enrol.getByText("Backup codes left: 10.")).toBeVisible();
+  await expect(enrol.getByRole("list", { name: "Backup codes" })).toHaveCount(0);
+
+  await enrol.getByLabel("Name").fill("Grace B. Hopper");
+  await enrol.getByRole("button", { name: "Save profile" }).click();
+  await expect(enrol.getByRole("status").filter({ hasText: "Profile saved." })).toBeVisible();
+  await expect(enrol.getByLabel("Name")).toHaveValue("Grace B. Hopper");
 
   const page = await plainBrowser(browser);
   await page.goto("/login");
@@ -125,8 +127,11 @@ test("an owner lists gear and edits it, refused fields kept", async ({ browser }
   await owner.goto("/owner/listings/new");
   await owner.getByLabel("Description").fill("A two-burner stove with a wind shield.");
   await owner.getByLabel("Price per day").fill("12");
+  await expect(owner.getByLabel("Instant booking")).not.toBeChecked();
+  await owner.getByLabel("Instant booking").check();
   await owner.getByRole("button", { name: "Publish listing" }).click();
   await expect(owner.getByLabel("Title")).toHaveAttribute("aria-invalid", "true");
+  await expect(owner.getByLabel("Instant booking")).toBeChecked();
   await expect(owner.getByLabel("Description")).toHaveValue("A two-burner stove with a wind shield.");
   await expect(owner.getByLabel("Price per day")).toHaveValue("12");
 

@@ -151,7 +151,19 @@ pub async fn load_account() -> Result<AccountOverview, AppError> {
             let state = expect_context::<AppState>();
             let session = guard::current_session().await?;
             let others = session::other_sessions(&state.db, user.id, session.id()).await?;
-            service::overview(&state.db, user, others).await
+            let now = Utc::now().timestamp();
+            let pending_setup = match guard::setup_started_recently(&session, now).await? {
+                true => service::pending_setup(&state.db, &state.secrets, &user).await?,
+                false => None,
+            };
+            let new_backup_codes =
+                guard::take_codes_to_show(&session, &state.secrets, user.id, now).await?;
+            let overview = service::overview(&state.db, user, others).await?;
+            Ok(AccountOverview {
+                pending_setup,
+                new_backup_codes,
+                ..overview
+            })
         }
         .await,
     )
@@ -182,6 +194,7 @@ pub async fn update_profile(
             if updated.email != user.email {
                 end_other_sessions(&state, &session, user.id).await?;
             }
+            crate::plain_forms::then_show("/account?saved=profile");
             Ok(updated)
         }
         .await,
@@ -209,7 +222,9 @@ pub async fn change_password(
                 Utc::now(),
             )
             .await?;
-            end_other_sessions(&state, &session, user.id).await
+            end_other_sessions(&state, &session, user.id).await?;
+            crate::plain_forms::then_show("/account?saved=password");
+            Ok(())
         }
         .await,
     )
@@ -260,14 +275,17 @@ pub async fn start_two_factor(setup_password: String) -> Result<TwoFactorSetup, 
         async {
             let user = guard::require_user().await?;
             let state = expect_context::<AppState>();
-            service::start_two_factor(
-                &state.db,
-                &state.secrets,
-                &user,
-                &setup_password,
-                Utc::now(),
-            )
-            .await
+            let now = Utc::now();
+            let setup =
+                service::start_two_factor(&state.db, &state.secrets, &user, &setup_password, now)
+                    .await?;
+            // A plain form cannot keep the answer: the account page shows the setup again.
+            if crate::plain_forms::is_plain() {
+                let session = guard::current_session().await?;
+                guard::remember_setup_started(&session, now.timestamp()).await?;
+                crate::plain_forms::then_show("/account#two-factor-heading");
+            }
+            Ok(setup)
         }
         .await,
     )
@@ -281,16 +299,23 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
             let user = guard::require_user().await?;
             let state = expect_context::<AppState>();
             let session = guard::current_session().await?;
+            let now = Utc::now();
             let codes = service::confirm_two_factor(
                 &state.db,
                 &state.secrets,
                 &Client::current(),
                 &user,
                 &code,
-                Utc::now(),
+                now,
             )
             .await?;
             end_other_sessions(&state, &session, user.id).await?;
+            // A plain form cannot keep the answer: the account page shows the codes once.
+            if crate::plain_forms::is_plain() {
+                let (keys, at) = (&state.secrets, now.timestamp());
+                guard::keep_codes_to_show(&session, keys, user.id, &codes, at).await?;
+                crate::plain_forms::then_show("/account#two-factor-heading");
+            }
             Ok(codes)
         }
         .await,
@@ -314,7 +339,9 @@ pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
                 Utc::now(),
             )
             .await?;
-            end_other_sessions(&state, &session, user.id).await
+            end_other_sessions(&state, &session, user.id).await?;
+            crate::plain_forms::then_show("/account?saved=two-factor-off");
+            Ok(())
         }
         .await,
     )

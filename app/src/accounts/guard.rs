@@ -3,10 +3,14 @@
 //! and out (server only).
 
 use super::model::CurrentUser;
-use super::session::{PendingLogin, SignedIn, PENDING_LOGIN, PENDING_LOGIN_SECONDS, SIGNED_IN};
+use super::session::{
+    CodesToShow, PendingLogin, SignedIn, CODES_SHOWN_SECONDS, CODES_TO_SHOW, PENDING_LOGIN,
+    PENDING_LOGIN_SECONDS, SETUP_SHOWN_SECONDS, SETUP_STARTED, SIGNED_IN,
+};
 use super::store;
 use crate::domain::UserId;
 use crate::error::AppError;
+use crate::secrets::{KeyId, Keys, Sealed};
 use crate::state::AppState;
 use crate::store::Db;
 use leptos::prelude::expect_context;
@@ -178,6 +182,88 @@ pub async fn rotate_session(session: &Session) -> Result<(), AppError> {
 /// Ends the session on the server; the cookie is cleared by the session layer.
 pub async fn end_session(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_error)
+}
+
+/// Remembers that a plain form started a two-factor setup in this session.
+pub async fn remember_setup_started(session: &Session, now: i64) -> Result<(), AppError> {
+    session
+        .insert(SETUP_STARTED, now)
+        .await
+        .map_err(session_error)
+}
+
+/// Whether a plain form started a two-factor setup in this session recently enough for the
+/// account page to show it again.
+pub async fn setup_started_recently(session: &Session, now: i64) -> Result<bool, AppError> {
+    let at = session
+        .get::<i64>(SETUP_STARTED)
+        .await
+        .map_err(session_error)?;
+    Ok(at.is_some_and(|at| (0..SETUP_SHOWN_SECONDS).contains(&(now - at))))
+}
+
+/// What backup codes kept in a session are sealed to: their account.
+fn codes_context(user: UserId) -> Vec<u8> {
+    [b"backup codes to show:".as_slice(), user.uuid().as_bytes()].concat()
+}
+
+/// Keeps the backup codes a plain form's confirmation made, sealed, for the account page
+/// drawn next; the setup they finish is no longer shown.
+pub async fn keep_codes_to_show(
+    session: &Session,
+    keys: &Keys,
+    user: UserId,
+    codes: &[String],
+    now: i64,
+) -> Result<(), AppError> {
+    let sealed = keys
+        .seal(codes.join("\n").as_bytes(), &codes_context(user))
+        .map_err(|e| AppError::internal("backup codes to show", e))?;
+    session
+        .remove::<i64>(SETUP_STARTED)
+        .await
+        .map_err(session_error)?;
+    let waiting = CodesToShow {
+        at: now,
+        key: sealed.key.0,
+        sealed: sealed.bytes,
+    };
+    session
+        .insert(CODES_TO_SHOW, waiting)
+        .await
+        .map_err(session_error)
+}
+
+/// The backup codes waiting in this session, taken out: they are shown once.
+pub async fn take_codes_to_show(
+    session: &Session,
+    keys: &Keys,
+    user: UserId,
+    now: i64,
+) -> Result<Option<Vec<String>>, AppError> {
+    let Some(waiting) = session
+        .remove::<CodesToShow>(CODES_TO_SHOW)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    if !(0..CODES_SHOWN_SECONDS).contains(&(now - waiting.at)) {
+        return Ok(None);
+    }
+    let sealed = Sealed {
+        key: KeyId(waiting.key),
+        bytes: waiting.sealed,
+    };
+    let plain = keys
+        .open(&sealed, &codes_context(user))
+        .map_err(|e| AppError::internal("backup codes to show", e))?;
+    Ok(Some(
+        String::from_utf8_lossy(&plain)
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    ))
 }
 
 pub async fn remember_pending_login(

@@ -243,6 +243,10 @@ pub struct AccountOverview {
     pub two_factor_on: bool,
     pub backup_codes_left: i64,
     pub other_sessions: i64,
+    /// A setup this session started without the wasm, shown again until it is confirmed.
+    pub pending_setup: Option<TwoFactorSetup>,
+    /// Backup codes a confirmation without the wasm made, shown this once.
+    pub new_backup_codes: Option<Vec<String>>,
 }
 
 /// Shown while enrolling an authenticator: the QR code (an SVG drawn on the server) and the

@@ -4,7 +4,8 @@ use super::api::{
     load_account, ChangePassword, ConfirmTwoFactor, DeleteAccount, DisableTwoFactor, LogIn,
     LogOutEverywhere, SignUp, StartTwoFactor, UpdateProfile, VerifyLoginCode,
 };
-use super::model::{AccountOverview, LoginStep, MIN_PASSWORD_CHARS};
+use super::model::{AccountOverview, LoginStep, TwoFactorSetup, MIN_PASSWORD_CHARS};
+use crate::error::AppError;
 use crate::forms::{field_message, form_message, reload_at, FormAlert, TextField};
 use crate::page::gate;
 use leptos::prelude::*;
@@ -168,6 +169,21 @@ fn Saved(#[prop(into)] when: Signal<bool>, message: &'static str) -> impl IntoVi
     }
 }
 
+/// Whether `result` says the form succeeded: its answer once it has one, before that
+/// whether a plain form's success brought the browser here (`?saved=kind`).
+fn saved<T: Send + Sync + 'static>(
+    result: MappedSignal<Option<Result<T, AppError>>>,
+    kind: &'static str,
+) -> Signal<bool> {
+    let saved_before = use_query_map().with_untracked(|q| q.get("saved").as_deref() == Some(kind));
+    Signal::derive(move || {
+        result.with(|r| match r {
+            Some(answer) => answer.is_ok(),
+            None => saved_before,
+        })
+    })
+}
+
 #[component]
 fn AccountSections(overview: AccountOverview) -> impl IntoView {
     let AccountOverview {
@@ -175,13 +191,15 @@ fn AccountSections(overview: AccountOverview) -> impl IntoView {
         two_factor_on,
         backup_codes_left,
         other_sessions,
+        pending_setup,
+        new_backup_codes,
     } = overview;
     view! {
         <h1 class="text-3xl font-bold text-slate-900">"Your account"</h1>
         <div class="mt-6 flex flex-col gap-6">
             <ProfilePanel name=user.name email=user.email/>
             <PasswordPanel/>
-            <TwoFactorPanel on=two_factor_on backup_codes_left/>
+            <TwoFactorPanel on=two_factor_on backup_codes_left pending_setup new_backup_codes/>
             <SessionsPanel other_sessions/>
             <DataPanel/>
         </div>
@@ -205,7 +223,7 @@ fn ProfilePanel(name: String, email: String) -> impl IntoView {
                     hint="Only needed when you change your email." error=error("profile_password")/>
                 <div class="flex items-center gap-4">
                     <button type="submit" class="btn-primary" disabled=move || update.pending().get()>"Save profile"</button>
-                    <Saved when=Signal::derive(move || matches!(result.get(), Some(Ok(_)))) message="Profile saved."/>
+                    <Saved when=saved(result, "profile") message="Profile saved."/>
                 </div>
             </ActionForm>
         </Panel>
@@ -228,7 +246,7 @@ fn PasswordPanel() -> impl IntoView {
                     hint=password_hint() error=error("new_password")/>
                 <div class="flex items-center gap-4">
                     <button type="submit" class="btn-primary" disabled=move || change.pending().get()>"Change password"</button>
-                    <Saved when=Signal::derive(move || matches!(result.get(), Some(Ok(_))))
+                    <Saved when=saved(result, "password")
                         message="Password changed. Your other devices were logged out."/>
                 </div>
             </ActionForm>
@@ -237,18 +255,31 @@ fn PasswordPanel() -> impl IntoView {
 }
 
 #[component]
-fn TwoFactorPanel(on: bool, backup_codes_left: i64) -> impl IntoView {
+fn TwoFactorPanel(
+    on: bool,
+    backup_codes_left: i64,
+    pending_setup: Option<TwoFactorSetup>,
+    new_backup_codes: Option<Vec<String>>,
+) -> impl IntoView {
     let start = ServerAction::<StartTwoFactor>::new();
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
     let (start_result, confirm_result, disable_result) =
         (start.value(), confirm.value(), disable.value());
-    let backup_codes = Memo::new(move |_| confirm_result.get().and_then(Result::ok));
+    // The answers show the setup and the codes; without the wasm the page brings them.
+    let backup_codes = Memo::new(move |_| match confirm_result.get() {
+        Some(answer) => answer.ok(),
+        None => new_backup_codes.clone(),
+    });
+    let setup_shown = Memo::new(move |_| match start_result.get() {
+        Some(answer) => answer.ok(),
+        None => pending_setup.clone(),
+    });
     let is_on = Memo::new(move |_| {
         let disabled = matches!(disable_result.get(), Some(Ok(())));
         (on || backup_codes.get().is_some()) && !disabled
     });
-    let turned_off = Signal::derive(move || matches!(disable_result.get(), Some(Ok(()))));
+    let turned_off = saved(disable_result, "two-factor-off");
     let when_on = move || {
         let codes_view = move || {
             backup_codes.get().map(|codes| {
@@ -288,8 +319,8 @@ fn TwoFactorPanel(on: bool, backup_codes_left: i64) -> impl IntoView {
     };
     let when_off = move || {
         let setup = move || {
-            start_result.get().map(|result| match result {
-                Ok(setup) => view! {
+            setup_shown.get().map(|setup| {
+                view! {
                     <div class="mt-4 flex flex-col gap-4">
                         <p class="text-slate-700">
                             "Scan this QR code with an authenticator app (such as Aegis, Google Authenticator or 1Password), then enter the code it shows."
@@ -309,9 +340,6 @@ fn TwoFactorPanel(on: bool, backup_codes_left: i64) -> impl IntoView {
                         </ActionForm>
                     </div>
                 }
-                .into_any(),
-                // Refusals are shown in the form above.
-                Err(_) => ().into_any(),
             })
         };
         view! {

@@ -290,7 +290,25 @@ pub async fn overview(
         two_factor_on,
         backup_codes_left,
         other_sessions,
+        pending_setup: None,
+        new_backup_codes: None,
     })
+}
+
+/// The setup under way, if two-factor is not on yet: the stored secret, as when it started.
+pub async fn pending_setup(
+    db: &Db,
+    keys: &Keys,
+    user: &CurrentUser,
+) -> Result<Option<TwoFactorSetup>, AppError> {
+    let state = store::two_factor_state(db, keys, user.id).await?;
+    match (state.on, state.secret) {
+        (false, Some(secret)) => Ok(Some(TwoFactorSetup {
+            qr_svg: secret.qr_svg(&user.email)?,
+            secret: secret.to_base32(),
+        })),
+        _ => Ok(None),
+    }
 }
 
 /// Starts enrolling an authenticator: a new secret, shown as a QR code and as text.

@@ -33,6 +33,25 @@ pub struct PendingLogin {
 
 pub const PENDING_LOGIN_SECONDS: i64 = 5 * 60;
 
+/// The session key of a two-factor setup started by a plain form (no wasm to keep its
+/// answer): the account page drawn next shows the pending setup again, to this session only
+/// and for [`SETUP_SHOWN_SECONDS`], so a stolen session cannot read another's secret.
+pub const SETUP_STARTED: &str = "two_factor_setup_started";
+pub const SETUP_SHOWN_SECONDS: i64 = 10 * 60;
+
+/// The session key of the backup codes a plain form's confirmation made: sealed, shown by
+/// the next account page once, and dropped after [`CODES_SHOWN_SECONDS`] if never shown.
+pub const CODES_TO_SHOW: &str = "backup_codes_to_show";
+pub const CODES_SHOWN_SECONDS: i64 = 2 * 60;
+
+/// Backup codes waiting in a session, sealed to their account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CodesToShow {
+    pub at: i64,
+    pub key: i64,
+    pub sealed: Vec<u8>,
+}
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: Db,

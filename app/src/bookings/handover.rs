@@ -177,6 +177,10 @@ pub(super) fn HandoverForm(id: BookingId, step: Step, actions: Actions) -> impl 
     let checked_error = error("checked");
     let control = format!("handover-{}-checked", step.name());
     let error_id = format!("{control}-error");
+    let ticked = {
+        use leptos::server_fn::ServerFn;
+        crate::plain_forms::ticked_or(&[super::api::ConfirmHandover::PATH], "checked", false)
+    };
     // The tick is about the checklist shown under "Handover".
     let described_by = {
         let error_id = error_id.clone();
@@ -195,6 +199,7 @@ pub(super) fn HandoverForm(id: BookingId, step: Step, actions: Actions) -> impl 
             <input type="hidden" name="step" value=step.name()/>
             <div class="flex items-center gap-2">
                 <input type="checkbox" id=control.clone() name="checked" value="on" class="h-5 w-5"
+                    checked=ticked
                     aria-invalid=move || checked_error.get().map(|_| "true")
                     aria-describedby=described_by/>
                 <label for=control>"Everything on the checklist is there"</label>

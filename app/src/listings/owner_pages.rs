@@ -237,6 +237,15 @@ fn ListingFields(
             )
         })
         .collect::<Vec<_>>();
+    let instant = {
+        use leptos::server_fn::ServerFn;
+        let actions = [CreateListing::PATH, UpdateListing::PATH];
+        crate::plain_forms::ticked_or(
+            &actions,
+            "form[instant_booking]",
+            form.instant_booking == "on",
+        )
+    };
     let policy = match form.cancellation_policy.as_str() {
         "" => CancellationPolicy::default().as_str().to_owned(),
         chosen => chosen.to_owned(),
@@ -281,7 +290,7 @@ fn ListingFields(
         <fieldset class="flex flex-col gap-4">
             <legend class="text-lg font-semibold text-slate-900">"Rental rules"</legend>
             <div class="flex items-center gap-2">
-                <input id="field-instant" type="checkbox" name="form[instant_booking]" value="on" checked=form.instant_booking == "on" class="h-5 w-5"/>
+                <input id="field-instant" type="checkbox" name="form[instant_booking]" value="on" checked=instant class="h-5 w-5"/>
                 <label for="field-instant" class="font-medium text-slate-800">"Instant booking"</label>
             </div>
             <div class="grid gap-4 sm:grid-cols-2">
