@@ -262,6 +262,19 @@ const TERMS_COLUMNS: &str = "owner_id, status, currency, daily_price_minor, week
      monthly_price_minor, deposit_minor, min_days, max_days, lead_time_days, buffer_days, \
      instant_booking, time_zone, cancellation_policy, included_items, late_fee_minor";
 
+/// SQL that is true when unit `u` has no reservation on a day of `[from, until)` (two
+/// parameters). A unit's reservations never overlap (PostgreSQL's exclusion constraint;
+/// SQLite's writers check under one lock), so the one starting last before `until` is the
+/// only one that can reach into the range: one index step instead of a scan of every
+/// reservation the unit has, which grows with its bookings.
+fn unit_free(from: &str, until: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM (SELECT r.ends_on FROM reservations r \
+         WHERE r.unit_id = u.id AND r.starts_on < {until} ORDER BY r.starts_on DESC LIMIT 1) \
+         AS latest WHERE latest.ends_on > {from})"
+    )
+}
+
 /// The columns of the bookings row that change after the request.
 const UPDATE_BOOKING_SQL: &str = "UPDATE bookings SET status = $2, decline_reason = $3, \
      cancelled_by = $4, refund_minor = $5, updated_at = $6, overdue = $7, ends_on = $8, \
@@ -305,10 +318,10 @@ impl Db {
                AS earlier, \
              (SELECT COUNT(*) FROM bookings b WHERE b.renter_id = $2 AND b.status = 'requested') \
                AS open_requests, \
-             (SELECT u.id FROM listing_units u WHERE u.listing_id = $1 AND u.active AND NOT EXISTS ( \
-                 SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
-                 AND r.starts_on < $5 AND r.ends_on > $4) LIMIT 1) AS unit \
-             FROM listings WHERE id = $1"
+             (SELECT u.id FROM listing_units u WHERE u.listing_id = $1 AND u.active \
+                 AND {} LIMIT 1) AS unit \
+             FROM listings WHERE id = $1",
+            unit_free("$4", "$5")
         );
         on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(listing).bind(renter).bind(key).bind(from).bind(to)
@@ -389,14 +402,15 @@ impl Tx {
         listing: ListingId,
         (from, until): (NaiveDate, NaiveDate),
     ) -> Result<(Option<BookingId>, Option<UnitId>), sqlx::Error> {
-        on_tx!(self, conn => sqlx::query_as("SELECT \
+        let sql = format!(
+            "SELECT \
              (SELECT b.id FROM bookings b WHERE b.renter_id = $1 AND b.idempotency_key = $2) \
                AS earlier, \
-             (SELECT u.id FROM listing_units u \
-              WHERE u.listing_id = $3 AND u.active AND NOT EXISTS ( \
-                  SELECT 1 FROM reservations r WHERE r.unit_id = u.id \
-                  AND r.starts_on < $5 AND r.ends_on > $4) \
-              ORDER BY u.label LIMIT 1) AS unit")
+             (SELECT u.id FROM listing_units u WHERE u.listing_id = $3 AND u.active AND {} \
+              ORDER BY u.label LIMIT 1) AS unit",
+            unit_free("$4", "$5")
+        );
+        on_tx!(self, conn => sqlx::query_as(&sql)
             .bind(renter).bind(key).bind(listing).bind(from).bind(until)
             .fetch_one(conn).await)
     }
