@@ -20,6 +20,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use uuid::Uuid;
 
+/// The server's allocator (server/src/main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CLIENTS: usize = 64;
 
 /// `BENCH_CLIENTS` overrides [`CLIENTS`] (to see one request's cost alone, say).
