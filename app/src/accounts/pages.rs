@@ -271,10 +271,12 @@ fn TwoFactorPanel(
         Some(answer) => answer.ok(),
         None => new_backup_codes.clone(),
     });
-    let setup_shown = Memo::new(move |_| match start_result.get() {
+    // A closure, not a memo: a memo of a new type would add its reactive machinery to the
+    // core wasm every page loads (about 38 KB gzip, scripts/wasm-size.sh).
+    let setup_shown = move || match start_result.get() {
         Some(answer) => answer.ok(),
         None => pending_setup.clone(),
-    });
+    };
     let is_on = Memo::new(move |_| {
         let disabled = matches!(disable_result.get(), Some(Ok(())));
         (on || backup_codes.get().is_some()) && !disabled
@@ -318,8 +320,9 @@ fn TwoFactorPanel(
         }
     };
     let when_off = move || {
+        let setup_shown = setup_shown.clone();
         let setup = move || {
-            setup_shown.get().map(|setup| {
+            setup_shown().map(|setup| {
                 view! {
                     <div class="mt-4 flex flex-col gap-4">
                         <p class="text-slate-700">
@@ -340,6 +343,7 @@ fn TwoFactorPanel(
                         </ActionForm>
                     </div>
                 }
+                .into_any()
             })
         };
         view! {
