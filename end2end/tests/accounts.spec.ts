@@ -5,8 +5,11 @@ import { test, expect, enrolTwoFactor, logInAfterAWrongPassword, totp, waitForHy
 const PASSWORD = "kayak tripod lantern";
 
 // Refused input answers 400 and the admin area answers 403 to members, by design; Chromium
-// logs every such response as a console error.
-test.use({ allowedConsole: [/the server responded with a status of (400|403)/] });
+// logs every such response as a console error. So is a 401: a member page opens its live
+// stream (`/events/me`) once it has hydrated, and these journeys log out a moment after a
+// page loads, so the stream's request can reach the server after the session ended and be
+// answered 401 as a visitor's (CONTRACT.md). Seen in CI once in about seven runs.
+test.use({ allowedConsole: [/the server responded with a status of (400|401|403)/] });
 
 function uniqueEmail(who: string): string {
   return `${who}-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`;
