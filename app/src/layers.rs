@@ -33,7 +33,9 @@ const FEATURES: &[&str] = &[
     "home",
     "listings",
     "member_pages",
+    "messages",
     "payments",
+    "reports",
 ];
 const CONTEXT: &[&str] = &["request", "state"];
 const FRAME: &[&str] = &["hydration", "lib", "shell"];

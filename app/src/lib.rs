@@ -18,9 +18,11 @@ pub mod listings;
 pub mod live;
 pub mod media;
 mod member_pages;
+pub mod messages;
 pub mod page;
 pub mod payments;
 pub mod plain_forms;
+pub mod reports;
 pub mod shell;
 pub mod url;
 
@@ -49,7 +51,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment};
 use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
-use member_pages::{MessagesPage, OwnerDashboardPage};
+use member_pages::OwnerDashboardPage;
+use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
 use page::NotFound;
 use shell::{SiteFooter, SiteHeader};
 
@@ -110,7 +113,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("bookings") view={Lazy::<BookingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("bookings"), ParamSegment("id")) view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("bookings"), ParamSegment("id"), StaticSegment("extend")) view={Lazy::<ExtendBookingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("gear"), ParamSegment("id"), StaticSegment("ask")) view={Lazy::<AskOwnerRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("messages") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("messages"), ParamSegment("id")) view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view={Lazy::<OwnerDashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("requests")) view={Lazy::<OwnerRequestsRoute>::new()} ssr=SsrMode::Async/>
@@ -143,6 +148,8 @@ enum Page {
     Booking,
     ExtendBooking,
     Messages,
+    Conversation,
+    AskOwner,
     OwnerDashboard,
     OwnerListings,
     OwnerRequests,
@@ -180,7 +187,9 @@ impl Page {
             | Page::Bookings
             | Page::Booking
             | Page::ExtendBooking
-            | Page::Messages => PageGroup::Renter,
+            | Page::Messages
+            | Page::Conversation
+            | Page::AskOwner => PageGroup::Renter,
             Page::OwnerDashboard
             | Page::OwnerListings
             | Page::OwnerRequests
@@ -260,6 +269,8 @@ fn renter_pages(page: Page) -> AnyView {
         Page::Booking => view! { <BookingPage/> }.into_any(),
         Page::ExtendBooking => view! { <ExtendBookingPage/> }.into_any(),
         Page::Messages => view! { <MessagesPage/> }.into_any(),
+        Page::Conversation => view! { <ConversationPage/> }.into_any(),
+        Page::AskOwner => view! { <AskOwnerPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -323,6 +334,8 @@ page_routes! {
     BookingRoute => Page::Booking,
     ExtendBookingRoute => Page::ExtendBooking,
     MessagesRoute => Page::Messages,
+    ConversationRoute => Page::Conversation,
+    AskOwnerRoute => Page::AskOwner,
     OwnerDashboardRoute => Page::OwnerDashboard,
     OwnerListingsRoute => Page::OwnerListings,
     OwnerRequestsRoute => Page::OwnerRequests,

@@ -4,7 +4,7 @@
 //! `data:` is the value as JSON, and whose `id:` is the event's position on the bus, which a
 //! reconnecting browser sends back as `Last-Event-ID` to get what it missed.
 
-use crate::domain::{BookingId, BookingStatus, ListingId, Party};
+use crate::domain::{BookingId, BookingStatus, ConversationId, ListingId, Party};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,17 @@ pub enum LiveEvent {
         status: BookingStatus,
         role: Party,
     },
+    /// A message was written in one of the member's conversations (`mine`: by them, from
+    /// another page or device).
+    Message {
+        conversation: ConversationId,
+        mine: bool,
+    },
+    /// One of the member's conversations was read (`mine`: by them).
+    MessageRead {
+        conversation: ConversationId,
+        mine: bool,
+    },
     /// Events were missed (older than the outbox keeps, or the stream fell behind): refetch
     /// what the page shows.
     Resync,
@@ -46,17 +57,21 @@ impl LiveEvent {
             Self::Listing { .. } => "listing",
             Self::Bookable { .. } => "bookable",
             Self::Booking { .. } => "booking",
+            Self::Message { .. } => "message",
+            Self::MessageRead { .. } => "message_read",
             Self::Resync => "resync",
         }
     }
 
     /// Every name a stream may send, for a client that listens to all of them.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 8] = [
         "ready",
         "availability",
         "listing",
         "bookable",
         "booking",
+        "message",
+        "message_read",
         "resync",
     ];
 }
@@ -80,7 +95,12 @@ impl Topic {
     pub fn concerns(&self, event: &LiveEvent) -> bool {
         match (self, event) {
             (_, LiveEvent::Ready | LiveEvent::Resync) => true,
-            (Self::Me, LiveEvent::Booking { .. }) => true,
+            (
+                Self::Me,
+                LiveEvent::Booking { .. }
+                | LiveEvent::Message { .. }
+                | LiveEvent::MessageRead { .. },
+            ) => true,
             (Self::Listings(ids), event) => event.listing().is_some_and(|id| ids.contains(&id)),
             (Self::Me, _) => false,
         }
@@ -131,7 +151,11 @@ impl LiveEvent {
             Self::Availability { listing, .. }
             | Self::Listing { listing }
             | Self::Bookable { listing, .. } => Some(*listing),
-            Self::Ready | Self::Booking { .. } | Self::Resync => None,
+            Self::Ready
+            | Self::Booking { .. }
+            | Self::Message { .. }
+            | Self::MessageRead { .. }
+            | Self::Resync => None,
         }
     }
 }
@@ -420,21 +444,40 @@ mod from_events {
         /// What `event` tells member `me` about their own bookings; `None` for anything else,
         /// and always for another member's stream.
         pub fn for_member(event: &Event, me: UserId) -> Option<LiveEvent> {
-            if event.stream() != Some(Stream::User(me)) || event.kind != events::BOOKING {
+            if event.stream() != Some(Stream::User(me)) {
                 return None;
             }
-            #[derive(Deserialize)]
-            struct Copy {
-                booking: crate::domain::BookingId,
-                status: String,
-                role: String,
+            match event.kind.as_str() {
+                events::BOOKING => {
+                    #[derive(Deserialize)]
+                    struct Copy {
+                        booking: crate::domain::BookingId,
+                        status: String,
+                        role: String,
+                    }
+                    let copy: Copy = serde_json::from_str(&event.payload).ok()?;
+                    Some(LiveEvent::Booking {
+                        booking: copy.booking,
+                        status: BookingStatus::parse(&copy.status)?,
+                        role: Party::parse(&copy.role)?,
+                    })
+                }
+                events::MESSAGE | events::MESSAGE_READ => {
+                    #[derive(Deserialize)]
+                    struct Copy {
+                        conversation: crate::domain::ConversationId,
+                        #[serde(alias = "reader")]
+                        author: UserId,
+                    }
+                    let copy: Copy = serde_json::from_str(&event.payload).ok()?;
+                    let (conversation, mine) = (copy.conversation, copy.author == me);
+                    Some(match event.kind.as_str() {
+                        events::MESSAGE => LiveEvent::Message { conversation, mine },
+                        _ => LiveEvent::MessageRead { conversation, mine },
+                    })
+                }
+                _ => None,
             }
-            let copy: Copy = serde_json::from_str(&event.payload).ok()?;
-            Some(LiveEvent::Booking {
-                booking: copy.booking,
-                status: BookingStatus::parse(&copy.status)?,
-                role: Party::parse(&copy.role)?,
-            })
         }
     }
 }
@@ -513,6 +556,56 @@ mod tests {
     }
 
     #[test]
+    fn a_member_hears_of_messages_in_their_conversations_and_who_wrote_or_read() {
+        let (rita, olga) = (UserId::from_u128(1), UserId::from_u128(2));
+        let conversation = ConversationId::from_u128(9);
+        let written = |to| {
+            event(
+                Stream::User(to),
+                crate::events::MESSAGE,
+                serde_json::json!({ "conversation": conversation, "author": rita, "seq": 1 }),
+            )
+        };
+        assert_eq!(
+            LiveEvent::for_member(&written(olga), olga),
+            Some(LiveEvent::Message {
+                conversation,
+                mine: false
+            })
+        );
+        assert_eq!(
+            LiveEvent::for_member(&written(rita), rita),
+            Some(LiveEvent::Message {
+                conversation,
+                mine: true
+            })
+        );
+        assert_eq!(LiveEvent::for_member(&written(olga), rita), None);
+        let read = event(
+            Stream::User(rita),
+            crate::events::MESSAGE_READ,
+            serde_json::json!({ "conversation": conversation, "reader": olga }),
+        );
+        assert_eq!(
+            LiveEvent::for_member(&read, rita),
+            Some(LiveEvent::MessageRead {
+                conversation,
+                mine: false
+            })
+        );
+        assert!(Topic::Me.concerns(&LiveEvent::MessageRead {
+            conversation,
+            mine: false
+        }));
+        assert!(
+            !Topic::listing(ListingId::from_u128(1)).concerns(&LiveEvent::Message {
+                conversation,
+                mine: false
+            })
+        );
+    }
+
+    #[test]
     fn a_page_follows_everything_on_one_stream() {
         let (tent, bike) = (ListingId::from_u128(1), ListingId::from_u128(2));
         assert_eq!(stream_path([]), None);
@@ -576,6 +669,14 @@ mod tests {
                 booking: BookingId::from_u128(2),
                 status: BookingStatus::Requested,
                 role: Party::Owner,
+            },
+            LiveEvent::Message {
+                conversation: ConversationId::from_u128(3),
+                mine: false,
+            },
+            LiveEvent::MessageRead {
+                conversation: ConversationId::from_u128(3),
+                mine: true,
             },
             LiveEvent::Resync,
         ];

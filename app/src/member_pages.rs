@@ -1,6 +1,6 @@
-//! Pages of the signed-in navigation whose features arrive with later work (messages), and
-//! the owner dashboard. They are private like their successors will be, and say
-//! honestly what the person has there today.
+//! The owner dashboard, a page of the signed-in navigation whose figures arrive with later
+//! work. It is private like its successor will be, and says honestly what the owner has
+//! there today.
 
 use crate::accounts::api::current_account;
 use crate::error::AppError;
@@ -8,31 +8,6 @@ use crate::page::gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-
-#[component]
-fn MemberPage(title: &'static str, empty: &'static str) -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_account());
-    view! {
-        <Title text=title/>
-        <div class="mx-auto max-w-3xl px-4 py-8">
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let me = me.await.and_then(|me| me.ok_or(AppError::Unauthorized));
-                    gate(me, |_| view! {
-                        <h1 class="text-3xl font-bold text-slate-900">{title}</h1>
-                        <p class="mt-4 text-slate-700">{empty}</p>
-                        <A href="/search" attr:class="btn-primary mt-6">"Browse gear"</A>
-                    })
-                })}
-            </Suspense>
-        </div>
-    }
-}
-
-#[component]
-pub fn MessagesPage() -> impl IntoView {
-    view! { <MemberPage title="Messages" empty="No messages yet. Conversations with owners and renters will appear here."/> }
-}
 
 /// The owner's dashboard. "Calendar" and "Earnings" join with payments; today it leads to
 /// the listings and the requests.

@@ -176,3 +176,45 @@ mod tests {
         }
     }
 }
+
+/// A navigation link with a live count beside it (requests waiting, unread messages): a
+/// badge, the same count in the link's name for screen readers ("Messages (2 unread)"), and
+/// a rise announced politely. `count` is the page's resource, refetched by its owner.
+#[component]
+pub fn CountedLink(
+    href: &'static str,
+    label: &'static str,
+    count: Resource<Result<i64, AppError>>,
+    /// The badge's colours.
+    tone: &'static str,
+    /// What the count is, e.g. "2 unread".
+    describe: fn(i64) -> String,
+    /// What a rise says, e.g. "New message: 2 unread in all."
+    announce: fn(i64) -> String,
+) -> impl IntoView {
+    let (said, say) = signal(String::new());
+    let last = StoredValue::new(None::<i64>);
+    let badge = move |n: i64| {
+        if last.get_value().is_some_and(|before| n > before) {
+            say.set(announce(n));
+        }
+        last.set_value(Some(n));
+        (n > 0).then(|| {
+            view! {
+                <span aria-hidden="true" class=format!("ml-1 rounded-full px-1.5 py-0.5 text-xs font-semibold {tone}")>{n}</span>
+                <span class="sr-only">{format!(" ({})", describe(n))}</span>
+            }
+        })
+    };
+    view! {
+        <li>
+            <A href=href attr:class="nav-link">
+                {label}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move { badge(count.await.unwrap_or(0)) })}
+                </Transition>
+            </A>
+            <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
+        </li>
+    }
+}

@@ -465,3 +465,51 @@ test("an owner's damage claim is resolved by an admin, and both sides see the ou
     await expect(side.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€70.00");
   }
 });
+
+test("a renter asks the owner about a listing; the question and the answer arrive live", { tag: "@database" }, async ({ browser }) => {
+  test.slow();
+  const title = `Camp stove ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title);
+  // The owner's inbox is open before the question comes (on the other instance, if any).
+  await owner.goto(`${ELSEWHERE}/messages`);
+  await waitForHydration(owner);
+  await expect(owner.getByText(/^No messages yet\./)).toBeVisible();
+  const nav = owner.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Messages", exact: true })).toBeVisible();
+
+  const renter = await person(browser, "Rita Renter");
+  await renter.goto(`/gear/${listing}`);
+  await waitForHydration(renter);
+  await renter.getByRole("link", { name: "Ask the owner" }).click();
+  await expect(renter.getByRole("heading", { level: 1, name: `Ask Olga Owner about ${title}` })).toBeVisible();
+  await expect(renter.getByText("No messages yet.")).toBeVisible();
+  await expectNoViolations(renter);
+  await renter.getByLabel("Message").fill("Hi! Does it come with a windscreen?\n<b>Thanks</b>");
+  await renter.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(renter).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
+  await expect(renter.getByRole("heading", { level: 1, name: "Olga Owner" })).toBeVisible();
+  const question = renter.getByRole("list", { name: "Messages in this conversation" }).getByRole("listitem");
+  await expect(question).toHaveCount(1);
+  // Plain text: the markup is shown as typed, the line break kept.
+  await expect(question.getByText("<b>Thanks</b>")).toBeVisible();
+  await expectNoViolations(renter);
+
+  // The owner's open inbox shows it without a reload, and the navigation counts it.
+  await expect(nav.getByRole("link", { name: "Messages (1 unread)" })).toBeVisible({ timeout: 5_000 });
+  await expect(owner.getByText("1 unread", { exact: true })).toBeVisible();
+  await expectNoViolations(owner);
+  await owner.getByRole("link", { name: "Rita Renter" }).click();
+  await expect(owner.getByText("Hi! Does it come with a windscreen?")).toBeVisible();
+  // Reading it clears the count.
+  await expect(nav.getByRole("link", { name: "Messages", exact: true })).toBeVisible({ timeout: 5_000 });
+  await owner.getByLabel("Message").fill("Yes, and a spare gas can.");
+  await owner.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(owner.getByText("Yes, and a spare gas can.")).toBeVisible();
+  await expect(owner.getByLabel("Message")).toHaveValue("");
+
+  // The renter's open thread shows the answer; reading it tells the owner "Seen".
+  await expect(renter.getByText("Yes, and a spare gas can.")).toBeVisible({ timeout: 5_000 });
+  await expect(owner.getByText("Seen", { exact: true })).toBeVisible({ timeout: 5_000 });
+  await expect(renter.getByText("Seen", { exact: true })).toHaveCount(0);
+});

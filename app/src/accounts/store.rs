@@ -510,6 +510,15 @@ pub struct DataExport {
     pub listings: Vec<ExportedListing>,
     pub sessions: Vec<ExportedSession>,
     pub activity: Vec<AuditEntry>,
+    /// The messages they wrote (what others wrote to them is those people's).
+    pub messages: Vec<ExportedMessage>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ExportedMessage {
+    pub conversation_id: crate::domain::ConversationId,
+    pub sent_at: DateTime<Utc>,
+    pub body: String,
 }
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
@@ -577,6 +586,13 @@ pub async fn export(db: &Db, id: UserId, now: DateTime<Utc>) -> Result<DataExpor
         .fetch_all(pool)
         .await?;
         let activity: Vec<AuditEntry> = sqlx::query_as(&audit_sql).bind(id).fetch_all(pool).await?;
+        let messages: Vec<ExportedMessage> = sqlx::query_as(
+            "SELECT conversation_id, sent_at, body FROM messages WHERE author_id = $1 \
+             ORDER BY sent_at",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
         Ok(DataExport {
             exported_at: now,
             account,
@@ -587,6 +603,7 @@ pub async fn export(db: &Db, id: UserId, now: DateTime<Utc>) -> Result<DataExpor
                 .map(|expires_at| ExportedSession { expires_at })
                 .collect(),
             activity,
+            messages,
         })
     })
 }

@@ -13,7 +13,8 @@ use crate::domain::{day_text, BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
 use crate::live::{LiveEvent, Topic};
-use crate::page::gate;
+use crate::messages::pages::BookingThread;
+use crate::page::{gate, CountedLink};
 use crate::payments::model::PaymentLine;
 use chrono::{DateTime, Timelike, Utc};
 use leptos::prelude::*;
@@ -380,6 +381,7 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
         </section>
         <HandoverSection booking=booking.clone()/>
         <PhotosSection booking=id photos=booking.photos.clone() stage=booking.photo_stage/>
+        <BookingThread booking=id/>
         <PaymentsSection lines=booking.payments.clone() card_last4=booking.card_last4.clone()
             capturing=booking.line.status == BookingStatus::Accepted/>
         <section class="mt-8" aria-labelledby="timeline-heading">
@@ -466,30 +468,10 @@ pub fn DashboardLink() -> impl IntoView {
         _ => {}
     });
     let count = Resource::new(move || changed.get(), |_| waiting_requests());
-    let (said, say) = signal(String::new());
-    let last = StoredValue::new(None::<i64>);
-    let badge = move |n: i64| {
-        if last.get_value().is_some_and(|before| n > before) {
-            say.set(format!("{} waiting for your answer.", requests_text(n)));
-        }
-        last.set_value(Some(n));
-        (n > 0).then(|| {
-            view! {
-                <span aria-hidden="true" class="ml-1 rounded-full bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900">{n}</span>
-                <span class="sr-only">{format!(" ({} waiting)", requests_text(n))}</span>
-            }
-        })
-    };
     view! {
-        <li>
-            <A href="/owner" attr:class="nav-link">
-                "Dashboard"
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move { badge(count.await.unwrap_or(0)) })}
-                </Transition>
-            </A>
-            <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
-        </li>
+        <CountedLink href="/owner" label="Dashboard" count tone="bg-amber-100 text-amber-900"
+            describe=|n| format!("{} waiting", requests_text(n))
+            announce=|n| format!("{} waiting for your answer.", requests_text(n))/>
     }
 }
 

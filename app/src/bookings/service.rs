@@ -559,6 +559,7 @@ async fn insert_booking(
     }
     tx.add_booking_events(&event_rows(&booking, &events, 0, actor_of(renter), now)?)
         .await?;
+    tx.continue_inquiry(new.listing, renter.id, id).await?;
     let mut movements = Vec::new();
     for (kind, amount, reference, key) in authorization_entries(&new, authorized) {
         tx.record_entry(id, kind, amount, reference, &key, now)

@@ -45,6 +45,8 @@ kinds! {
     PhotoId = Photo;
     /// An owner's block of days on a unit.
     BlockId = Block;
+    /// A conversation between a renter and an owner, about a listing or a booking.
+    ConversationId = Conversation;
     /// The key a booking form carries so that a second submit books nothing twice.
     RequestKey = Request;
 }

@@ -10,6 +10,7 @@ pub mod extension;
 pub mod ids;
 pub mod late;
 pub mod ledger;
+pub mod message;
 pub mod money;
 pub mod period;
 pub mod places;
@@ -17,7 +18,7 @@ pub mod pricing;
 
 pub use booking::{BookingEvent, BookingStatus, Party};
 pub use cancellation::CancellationPolicy;
-pub use ids::{BlockId, BookingId, ListingId, PhotoId, RequestKey, UnitId, UserId};
+pub use ids::{BlockId, BookingId, ConversationId, ListingId, PhotoId, RequestKey, UnitId, UserId};
 pub use money::{Currency, Money};
 pub use period::{day_text, parse_iso_date, PeriodError, RentalPeriod};
 pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};

@@ -63,6 +63,13 @@ pub const LISTING_ARCHIVED: &str = "archived";
 /// so that following one stream tells them about all their bookings and requests.
 pub const BOOKING: &str = "booking";
 
+/// A message was written in a conversation: a copy on each member's own stream, saying which
+/// conversation and who wrote.
+pub const MESSAGE: &str = "message";
+/// A member read a conversation: a copy on each member's own stream (the reader's other
+/// pages lower their counts; the writer's thread says "Seen").
+pub const MESSAGE_READ: &str = "message_read";
+
 /// A change to record with the transaction that makes it. The payload is for whoever may
 /// read the stream: never a secret, and on a listing's stream nothing about who booked.
 #[derive(Clone, Debug)]

@@ -712,7 +712,10 @@ pub(crate) fn follow_listing(loaded: ListingDetail) -> LiveListing {
             set_notice.set(None);
             refresh();
         }
-        LiveEvent::Ready | LiveEvent::Booking { .. } => {}
+        LiveEvent::Ready
+        | LiveEvent::Booking { .. }
+        | LiveEvent::Message { .. }
+        | LiveEvent::MessageRead { .. } => {}
     });
     LiveListing {
         listing: now.into(),
@@ -811,6 +814,7 @@ fn Gallery(photos: Vec<super::model::PhotoRef>) -> impl IntoView {
 
 #[component]
 fn OwnerCard(listing: ListingDetail) -> impl IntoView {
+    let ask = format!("/gear/{}/ask", listing.id);
     let owner = listing.owner;
     let initial = owner.name.chars().next().unwrap_or('?').to_string();
     let rating = owner
@@ -827,6 +831,7 @@ fn OwnerCard(listing: ListingDetail) -> impl IntoView {
                     {format!(" · On GearShare since {}", owner.member_since)}
                 </p>
             </div>
+            <A href=ask attr:class="btn-secondary ml-auto">"Ask the owner"</A>
         </section>
     }
 }

@@ -5,6 +5,7 @@ use crate::accounts::api::LogOut;
 use crate::accounts::model::CurrentUser;
 use crate::bookings::pages::DashboardLink;
 use crate::forms::reload_at;
+use crate::messages::pages::MessagesLink;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -68,7 +69,7 @@ fn MemberLinks(user: CurrentUser) -> impl IntoView {
     view! {
         <DashboardLink/>
         <li><A href="/bookings" attr:class="nav-link">"Bookings"</A></li>
-        <li><A href="/messages" attr:class="nav-link">"Messages"</A></li>
+        <MessagesLink/>
         {admin}
         <li><A href="/account" attr:class="nav-link">"Account"</A></li>
         <li>

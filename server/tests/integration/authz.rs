@@ -405,6 +405,41 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry("GET", "/api/inbox", "/api/inbox", &[], Members),
+    entry(
+        "POST",
+        "/api/message_thread",
+        "/api/message_thread",
+        &[("to", "conversation:00000000-0000-4000-8000-000000000000")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/send_message",
+        "/api/send_message",
+        &[
+            ("to", "conversation:00000000-0000-4000-8000-000000000000"),
+            ("body", "Hello"),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/report_conversation",
+        "/api/report_conversation",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("reason", "Spam"),
+        ],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/api/unread_messages",
+        "/api/unread_messages",
+        &[],
+        Members,
+    ),
     // Pages.
     entry("GET", "/", "/", &[], Public),
     entry("GET", "/search", "/search?q=tent", &[], Public),
@@ -442,6 +477,20 @@ const MATRIX: &[Entry] = &[
     ),
     entry("GET", "/owner/requests", "/owner/requests", &[], Members),
     entry("GET", "/messages", "/messages", &[], Members),
+    entry(
+        "GET",
+        "/messages/{id}",
+        "/messages/00000000-0000-4000-8000-000000000000",
+        &[],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/gear/{id}/ask",
+        "/gear/00000000-0000-4000-8000-000000000000/ask",
+        &[],
+        Members,
+    ),
     entry("GET", "/owner", "/owner", &[], Members),
     entry("GET", "/owner/listings", "/owner/listings", &[], Members),
     entry(

@@ -13,21 +13,21 @@ use tower::ServiceExt;
 
 /// One server-sent event as a browser's `EventSource` reads it.
 #[derive(Debug)]
-struct Sent {
-    name: String,
-    id: i64,
-    data: serde_json::Value,
-    raw: String,
+pub(crate) struct Sent {
+    pub(crate) name: String,
+    pub(crate) id: i64,
+    pub(crate) data: serde_json::Value,
+    pub(crate) raw: String,
 }
 
 /// An open stream, read event by event.
-struct Live {
+pub(crate) struct Live {
     body: Body,
     buffer: String,
 }
 
 /// Opens `path` as `cookie`'s session (or a visitor's), resuming after `last_id` if given.
-async fn open(
+pub(crate) async fn open(
     app: &TestApp,
     path: &str,
     cookie: Option<&str>,
@@ -66,7 +66,7 @@ async fn open(
 
 impl Live {
     /// The next event within `wait`, passing over keep-alive comments; `None` if none came.
-    async fn next_within(&mut self, wait: Duration) -> Option<Sent> {
+    pub(crate) async fn next_within(&mut self, wait: Duration) -> Option<Sent> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -102,7 +102,7 @@ impl Live {
     }
 
     /// Reads until an event named `name`, within ten seconds, and answers it.
-    async fn until(&mut self, name: &str) -> Sent {
+    pub(crate) async fn until(&mut self, name: &str) -> Sent {
         loop {
             let sent = self
                 .next_within(Duration::from_secs(10))

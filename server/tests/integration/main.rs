@@ -15,6 +15,7 @@ mod limits;
 mod listings_manage;
 mod listings_repo;
 mod live;
+mod messages;
 mod pages;
 mod payments;
 mod plain_forms;

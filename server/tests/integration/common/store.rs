@@ -5,7 +5,7 @@
 //! PostgreSQL databases are made and dropped here too, the one place in the tests that names
 //! a backend.
 
-use app::domain::{BookingId, GeoPoint, ListingId, PhotoId, UnitId, UserId};
+use app::domain::{BookingId, ConversationId, GeoPoint, ListingId, PhotoId, UnitId, UserId};
 use app::on_pool;
 use app::store::Db;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -645,4 +645,37 @@ pub async fn sandbox_requests_mentioning(db: &Db, text: &str) -> i64 {
         "SELECT COUNT(*) FROM sandbox_requests WHERE fingerprint LIKE $1 OR answer LIKE $1")
         .bind(format!("%{text}%")).fetch_one(pool).await)
     .unwrap()
+}
+
+/// Sets an account's status (`active`, `suspended`), behind the admin pages' back.
+pub async fn set_user_status(db: &Db, user: UserId, status: &str) {
+    on_pool!(db, pool => sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
+        .bind(status).bind(user).execute(pool).await.map(|_| ()))
+    .unwrap()
+}
+
+/// The booking a conversation continues, if any.
+pub async fn conversation_booking(db: &Db, conversation: ConversationId) -> Option<BookingId> {
+    on_pool!(db, pool => sqlx::query_scalar("SELECT booking_id FROM conversations WHERE id = $1")
+        .bind(conversation).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// Plants `count` messages by `author` in `conversation` sent at `at`, numbered from `first`
+/// (far past the real ones), as if typed earlier.
+pub async fn plant_messages(
+    db: &Db,
+    conversation: ConversationId,
+    author: UserId,
+    (first, count): (i64, i64),
+    at: DateTime<Utc>,
+) {
+    for n in first..first + count {
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO messages (id, conversation_id, author_id, seq, body, sent_at) \
+             VALUES ($1, $2, $3, $4, 'planted', $5)")
+            .bind(uuid::Uuid::new_v4()).bind(conversation).bind(author).bind(n).bind(at)
+            .execute(pool).await.map(|_| ()))
+        .unwrap()
+    }
 }

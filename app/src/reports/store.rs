@@ -1,0 +1,55 @@
+//! The SQL of `reports`.
+
+use super::ReportSubject;
+use crate::domain::UserId;
+use crate::store::{Db, Text, Tx};
+use crate::{on_pool, on_tx};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+crate::stored_text!(ReportSubject, "report subject");
+
+impl Tx {
+    /// Files `reporter`'s report about a subject; false when they had reported it already.
+    pub async fn file_report(
+        &mut self,
+        subject: ReportSubject,
+        subject_id: Uuid,
+        reporter: UserId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+            "INSERT INTO reports (id, subject, subject_id, reporter_id, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
+            .bind(Uuid::new_v4()).bind(Text(subject)).bind(subject_id).bind(reporter)
+            .bind(reason).bind(now).execute(&mut *conn).await
+            .map(|done| done.rows_affected() > 0))
+    }
+}
+
+impl Db {
+    /// Whether `reporter` has reported the subject.
+    pub async fn has_reported(
+        &self,
+        subject: ReportSubject,
+        subject_id: Uuid,
+        reporter: UserId,
+    ) -> Result<bool, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM reports WHERE subject = $1 AND subject_id = $2 \
+                 AND reporter_id = $3)")
+            .bind(Text(subject)).bind(subject_id).bind(reporter).fetch_one(pool).await)
+    }
+
+    /// Open reports of one kind, for the admins' queue and the tests.
+    pub async fn open_reports(
+        &self,
+        subject: ReportSubject,
+    ) -> Result<Vec<(Uuid, UserId, String)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT subject_id, reporter_id, reason FROM reports \
+             WHERE subject = $1 AND status = 'open' ORDER BY created_at LIMIT 500")
+            .bind(Text(subject)).fetch_all(pool).await)
+    }
+}
