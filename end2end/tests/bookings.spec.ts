@@ -489,7 +489,7 @@ test("a renter asks the owner about a listing; the question and the answer arriv
   await renter.getByRole("button", { name: "Send", exact: true }).click();
   await expect(renter).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
   await expect(renter.getByRole("heading", { level: 1, name: "Olga Owner" })).toBeVisible();
-  const question = renter.getByRole("list", { name: "Messages in this conversation" }).getByRole("listitem");
+  const question = renter.getByRole("list", { name: "Conversation" }).getByRole("listitem");
   await expect(question).toHaveCount(1);
   // Plain text: the markup is shown as typed, the line break kept.
   await expect(question.getByText("<b>Thanks</b>")).toBeVisible();

@@ -202,8 +202,9 @@ pub fn BookingThread(booking: BookingId) -> impl IntoView {
     let send = ServerAction::<SendMessage>::new();
     let thread = Resource::new(move || Some(MessageTo::Booking(booking)), load);
     view! {
-        <section class="mt-8" aria-labelledby="messages-heading">
-            <h2 id="messages-heading" class="text-xl font-semibold">"Messages"</h2>
+        // Not "Messages": the section's name would then match the field "Message" by label.
+        <section class="mt-8" aria-labelledby="conversation-heading">
+            <h2 id="conversation-heading" class="text-xl font-semibold">"Conversation"</h2>
             <Transition fallback=|| view! { <p>"Loading the messages…"</p> }>
                 {move || Suspend::new(async move {
                     match thread.await {
@@ -235,19 +236,29 @@ fn LiveThread(initial: Thread, send: ServerAction<SendMessage>) -> impl IntoView
     let (said, say) = signal(String::new());
     let refresh = move || {
         leptos::task::spawn_local(async move {
-            if let Ok(thread) = message_thread(to.to_string()).await {
-                if closed.get_untracked() != thread.closed {
-                    closed.set(thread.closed.clone());
-                }
-                if conversation.get_untracked() != thread.id {
-                    conversation.set(thread.id);
-                }
-                current.set(thread);
+            let Ok(thread) = message_thread(to.to_string()).await else {
+                return;
+            };
+            // The person may have left the page meanwhile (the first question goes on to its
+            // conversation's page): then there is nothing to update.
+            let Some(was_closed) = closed.try_get_untracked() else {
+                return;
+            };
+            if was_closed != thread.closed {
+                closed.set(thread.closed.clone());
             }
+            if conversation.get_untracked() != thread.id {
+                conversation.set(thread.id);
+            }
+            current.set(thread);
         });
     };
     crate::live::follow(Topic::Me, move |event| {
-        let ours = |id| conversation.get_untracked().is_none_or(|shown| shown == id);
+        let ours = |id| {
+            conversation
+                .try_get_untracked()
+                .is_some_and(|shown| shown.is_none_or(|shown| shown == id))
+        };
         match event {
             LiveEvent::Message { conversation, mine } if ours(conversation) => {
                 if !mine {
@@ -286,7 +297,7 @@ fn LiveThread(initial: Thread, send: ServerAction<SendMessage>) -> impl IntoView
             view! {
                 {earlier}
                 {empty}
-                <ol class="space-y-3" aria-label="Messages in this conversation">{lines}</ol>
+                <ol class="space-y-3" aria-label="Conversation">{lines}</ol>
                 {seen}
             }
         })
