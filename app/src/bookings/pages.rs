@@ -9,27 +9,18 @@ use super::handover::{ClaimForm, HandoverForm, HandoverSection, PhotosSection, R
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
 use crate::domain::booking::Step;
 use crate::domain::BookingId;
-use crate::domain::{day_text, BookingStatus, Party};
+use crate::domain::{BookingStatus, Party};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FieldError, FormAlert};
 use crate::live::{LiveEvent, Topic};
 use crate::messages::pages::BookingThread;
 use crate::page::{gate, CountedLink};
 use crate::payments::model::PaymentLine;
-use chrono::{DateTime, Timelike, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-/// "24 Nov 2026, 09:30 UTC", without chrono's formatter (see `parse_iso_date`).
-pub fn moment_text(at: DateTime<Utc>) -> String {
-    format!(
-        "{}, {:02}:{:02} UTC",
-        day_text(at.date_naive()),
-        at.hour(),
-        at.minute()
-    )
-}
+pub use crate::domain::moment_text;
 
 /// The booking actions of a page, and a counter that moves when any of them succeeds.
 #[derive(Clone, Copy)]

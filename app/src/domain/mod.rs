@@ -20,6 +20,6 @@ pub use booking::{BookingEvent, BookingStatus, Party};
 pub use cancellation::CancellationPolicy;
 pub use ids::{BlockId, BookingId, ConversationId, ListingId, PhotoId, RequestKey, UnitId, UserId};
 pub use money::{Currency, Money};
-pub use period::{day_text, parse_iso_date, PeriodError, RentalPeriod};
+pub use period::{day_text, moment_text, parse_iso_date, PeriodError, RentalPeriod};
 pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};
 pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};

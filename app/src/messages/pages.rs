@@ -4,25 +4,14 @@
 
 use super::api::{inbox, message_thread, unread_messages, ReportConversation, SendMessage};
 use super::model::{ConversationLine, MessageLine, MessageTo, Reader, Thread};
-use crate::domain::{day_text, BookingId, ConversationId};
+use crate::domain::{moment_text, BookingId, ConversationId};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FormAlert, TextArea};
 use crate::live::{LiveEvent, Topic};
 use crate::page::{gate, CountedLink};
-use chrono::{DateTime, Timelike, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-
-/// "6 Dec 2026, 14:05 UTC".
-fn sent_text(at: DateTime<Utc>) -> String {
-    format!(
-        "{}, {:02}:{:02} UTC",
-        day_text(at.date_naive()),
-        at.hour(),
-        at.minute()
-    )
-}
 
 fn unread_text(n: i64) -> String {
     match n {
@@ -108,7 +97,7 @@ fn Inbox(lines: Vec<ConversationLine>) -> impl IntoView {
                             <A href=format!("/messages/{}", line.id) attr:class=link_class>
                                 {line.other_name.clone()}
                             </A>
-                            <time datetime=line.last_at.to_rfc3339() class="text-sm text-slate-600">{sent_text(line.last_at)}</time>
+                            <time datetime=line.last_at.to_rfc3339() class="text-sm text-slate-600">{moment_text(line.last_at)}</time>
                         </div>
                         <p class="text-sm text-slate-700">{about}</p>
                         <p class="mt-1 flex items-center gap-2 text-slate-800">
@@ -346,7 +335,7 @@ fn Message(message: MessageLine) -> impl IntoView {
         <li class=format!("{place} rounded-xl p-3 ring-1 {tone}")>
             <p class="text-sm text-slate-600">
                 <span class="font-semibold text-slate-900">{who}</span>" · "
-                <time datetime=message.at.to_rfc3339()>{sent_text(message.at)}</time>
+                <time datetime=message.at.to_rfc3339()>{moment_text(message.at)}</time>
             </p>
             // Text only: escaped, line breaks kept, a link shown as the text it is.
             <p class="mt-1 whitespace-pre-wrap break-words text-slate-900">{message.body}</p>

@@ -193,7 +193,9 @@ pub async fn send(
     now: DateTime<Utc>,
 ) -> Result<ConversationId, SendError> {
     let text = MessageText::parse(body)?;
-    let (sent, opened) = db.sent_since(user.id, now - Duration::hours(1)).await?;
+    let (sent, opened) = db
+        .recent_activity(user.id, now - Duration::hours(1), now - Duration::days(1))
+        .await?;
     if sent >= MESSAGES_PER_HOUR {
         return Err(SendError::TooManyMessages);
     }
@@ -216,8 +218,7 @@ pub async fn send(
                 if row.members.listing_status.0 != ListingStatus::Active {
                     return Err(SendError::NotAsking);
                 }
-                let day = db.sent_since(user.id, now - Duration::days(1)).await?.1;
-                if opened.max(day) >= INQUIRIES_PER_DAY {
+                if opened >= INQUIRIES_PER_DAY {
                     return Err(SendError::TooManyInquiries);
                 }
             }
@@ -327,15 +328,11 @@ async fn conversation_thread(
     let row = db.conversation(id).await?.ok_or(AppError::NotFound)?;
     let between = Between::of(&row.members);
     let reader = between.reader(user).ok_or(AppError::NotFound)?;
-    let (unread, other_read) = match reader {
-        Reader::Renter => (row.renter_unread, row.owner_read_seq),
-        Reader::Owner => (row.owner_unread, row.renter_read_seq),
-        Reader::Admin => (0, 0),
-    };
-    let read_before = match reader {
-        Reader::Renter => row.renter_read_seq,
-        Reader::Owner => row.owner_read_seq,
-        Reader::Admin => row.message_count,
+    // The reader's unread count and the last number they read; the other side's last.
+    let (unread, read_before, other_read) = match reader {
+        Reader::Renter => (row.renter_unread, row.renter_read_seq, row.owner_read_seq),
+        Reader::Owner => (row.owner_unread, row.owner_read_seq, row.renter_read_seq),
+        Reader::Admin => (0, row.message_count, 0),
     };
     if unread > 0 || read_before < row.message_count {
         let mut tx = db.begin_write().await?;

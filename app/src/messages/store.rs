@@ -170,21 +170,18 @@ impl Db {
             .bind(member).fetch_one(pool).await)
     }
 
-    /// Messages `author` sent after `since`, and conversations about listings they opened.
-    pub(super) async fn sent_since(
+    /// Messages `author` sent after `hour_ago`, and conversations about listings they opened
+    /// after `day_ago`: what the rate limits count.
+    pub(super) async fn recent_activity(
         &self,
         author: UserId,
-        since: DateTime<Utc>,
+        hour_ago: DateTime<Utc>,
+        day_ago: DateTime<Utc>,
     ) -> Result<(i64, i64), sqlx::Error> {
-        on_pool!(self, pool => {
-            let messages = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM messages WHERE author_id = $1 AND sent_at > $2")
-                .bind(author).bind(since).fetch_one(pool).await?;
-            let inquiries = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM conversations WHERE renter_id = $1 AND created_at > $2")
-                .bind(author).bind(since).fetch_one(pool).await?;
-            Ok((messages, inquiries))
-        })
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE author_id = $1 AND sent_at > $2), \
+                 (SELECT COUNT(*) FROM conversations WHERE renter_id = $1 AND created_at > $3)")
+            .bind(author).bind(hour_ago).bind(day_ago).fetch_one(pool).await)
     }
 }
 
