@@ -311,6 +311,7 @@ pub fn BookingPage() -> impl IntoView {
                     gate(view.await, move |booking| view! { <BookingDetail booking actions/> })
                 })}
             </Transition>
+            <BookingThread booking=id/>
             <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         </div>
     }
@@ -372,7 +373,12 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
         </section>
         <HandoverSection booking=booking.clone()/>
         <PhotosSection booking=id photos=booking.photos.clone() stage=booking.photo_stage/>
-        <BookingThread booking=id/>
+        {(booking.viewer == Party::Admin && booking.line.status != BookingStatus::Disputed).then(|| view! {
+            <section class="mt-8" aria-labelledby="conversation-heading">
+                <h2 id="conversation-heading" class="text-xl font-semibold">"Conversation"</h2>
+                <p class="mt-2 text-slate-700">"Only the renter and the owner read this booking's messages, unless it is disputed."</p>
+            </section>
+        })}
         <PaymentsSection lines=booking.payments.clone() card_last4=booking.card_last4.clone()
             capturing=booking.line.status == BookingStatus::Accepted/>
         <section class="mt-8" aria-labelledby="timeline-heading">

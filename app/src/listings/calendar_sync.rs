@@ -3,6 +3,7 @@
 
 use super::api::{calendar_address, RenewCalendarAddress};
 use crate::domain::ListingId;
+use crate::error::AppError;
 use crate::forms::FieldError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -26,11 +27,27 @@ fn import_outcome() -> (Option<String>, Option<&'static str>) {
     })
 }
 
+/// The feed address, loaded once per page: the edit page draws its sections again after every
+/// save, and a resource made inside them would go with each drawing.
+pub fn address_resource(listing: Memo<Option<ListingId>>) -> Resource<Result<String, AppError>> {
+    Resource::new(
+        move || listing.get(),
+        |listing| async move {
+            match listing {
+                Some(listing) => calendar_address(listing).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 #[component]
-pub fn CalendarSync(listing: ListingId) -> impl IntoView {
+pub fn CalendarSync(
+    listing: ListingId,
+    address: Resource<Result<String, AppError>>,
+) -> impl IntoView {
     let renew = ServerAction::<RenewCalendarAddress>::new();
     // A renewed address answers the renewal itself; until then, the current one.
-    let address = Resource::new(move || listing, calendar_address);
     let shown = move |current: String| renew.value().get().and_then(Result::ok).unwrap_or(current);
     let (done, problem) = import_outcome();
     let described_by = if problem.is_some() {

@@ -318,6 +318,7 @@ pub fn EditListingPage() -> impl IntoView {
         },
     );
     let categories = Resource::new(|| (), |_| list_categories());
+    let address = super::calendar_sync::address_resource(id);
     let created = use_query_map().with_untracked(|q| q.get("created").is_some());
     view! {
         <Title text="Edit listing"/>
@@ -325,7 +326,7 @@ pub fn EditListingPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading the listing…"</p> }>
                 {move || Suspend::new(async move {
                     let categories = categories.await.unwrap_or_default();
-                    gate(listing.await, move |edit| view! { <EditListing edit categories created reload=move || listing.refetch()/> })
+                    gate(listing.await, move |edit| view! { <EditListing edit categories created address reload=move || listing.refetch()/> })
                 })}
             </Suspense>
         </div>
@@ -337,6 +338,7 @@ fn EditListing(
     edit: ListingEdit,
     categories: Vec<Category>,
     created: bool,
+    address: Resource<Result<String, AppError>>,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let update = ServerAction::<UpdateListing>::new();
@@ -384,7 +386,7 @@ fn EditListing(
         </ActionForm>
         <PhotoSection listing=id photos=edit.photos reload/>
         <BlockSection listing=id units=edit.units blocks=edit.blocks reload/>
-        <super::calendar_sync::CalendarSync listing=id/>
+        <super::calendar_sync::CalendarSync listing=id address/>
     }
 }
 

@@ -185,28 +185,32 @@ pub fn AskOwnerPage() -> impl IntoView {
     }
 }
 
-/// The booking's conversation on `/bookings/{id}`.
+/// The booking's conversation on `/bookings/{id}`. The page keeps it beside, not inside, the
+/// booking's details: those are drawn again whenever the booking changes, and the thread (with
+/// a message being typed) must outlive that. Nothing shows to someone who may not read it;
+/// the details tell an admin why.
 #[component]
-pub fn BookingThread(booking: BookingId) -> impl IntoView {
+pub fn BookingThread(booking: Memo<Option<BookingId>>) -> impl IntoView {
     let send = ServerAction::<SendMessage>::new();
-    let thread = Resource::new(move || Some(MessageTo::Booking(booking)), load);
+    let thread = Resource::new(move || booking.get().map(MessageTo::Booking), load);
     view! {
-        // Not "Messages": the section's name would then match the field "Message" by label.
-        <section class="mt-8" aria-labelledby="conversation-heading">
-            <h2 id="conversation-heading" class="text-xl font-semibold">"Conversation"</h2>
-            <Transition fallback=|| view! { <p>"Loading the messages…"</p> }>
-                {move || Suspend::new(async move {
-                    match thread.await {
-                        Ok(thread) => view! { <LiveThread initial=thread send/> }.into_any(),
-                        // An admin looking at a booking that is not disputed.
-                        Err(AppError::NotFound) => view! {
-                            <p class="mt-2 text-slate-700">"Only the renter and the owner read this booking's messages, unless it is disputed."</p>
-                        }.into_any(),
-                        Err(error) => view! { <p class="mt-2 text-slate-700">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match thread.await {
+                    Ok(thread) => Some(view! {
+                        // Not "Messages": the section's name would then match the field "Message" by label.
+                        <section class="mt-8" aria-labelledby="conversation-heading">
+                            <h2 id="conversation-heading" class="text-xl font-semibold">"Conversation"</h2>
+                            <LiveThread initial=thread send/>
+                        </section>
+                    }.into_any()),
+                    Err(AppError::NotFound) => None,
+                    Err(error) => Some(view! {
+                        <p role="alert" class="mt-8 text-red-900">{error.to_string()}</p>
+                    }.into_any()),
+                }
+            })}
+        </Transition>
     }
 }
 
