@@ -34,6 +34,7 @@ const FEATURES: &[&str] = &[
     "listings",
     "member_pages",
     "messages",
+    "notifications",
     "payments",
     "reports",
 ];

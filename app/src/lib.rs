@@ -19,6 +19,7 @@ pub mod live;
 pub mod media;
 mod member_pages;
 pub mod messages;
+pub mod notifications;
 pub mod page;
 pub mod payments;
 pub mod plain_forms;
@@ -53,6 +54,7 @@ use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
 use member_pages::OwnerDashboardPage;
 use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
+use notifications::pages::NotificationsPage;
 use page::NotFound;
 use shell::{SiteFooter, SiteHeader};
 
@@ -116,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("gear"), ParamSegment("id"), StaticSegment("ask")) view={Lazy::<AskOwnerRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("messages") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("messages"), ParamSegment("id")) view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view={Lazy::<OwnerDashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("requests")) view={Lazy::<OwnerRequestsRoute>::new()} ssr=SsrMode::Async/>
@@ -150,6 +153,7 @@ enum Page {
     Messages,
     Conversation,
     AskOwner,
+    Notifications,
     OwnerDashboard,
     OwnerListings,
     OwnerRequests,
@@ -189,7 +193,8 @@ impl Page {
             | Page::ExtendBooking
             | Page::Messages
             | Page::Conversation
-            | Page::AskOwner => PageGroup::Renter,
+            | Page::AskOwner
+            | Page::Notifications => PageGroup::Renter,
             Page::OwnerDashboard
             | Page::OwnerListings
             | Page::OwnerRequests
@@ -271,6 +276,7 @@ fn renter_pages(page: Page) -> AnyView {
         Page::Messages => view! { <MessagesPage/> }.into_any(),
         Page::Conversation => view! { <ConversationPage/> }.into_any(),
         Page::AskOwner => view! { <AskOwnerPage/> }.into_any(),
+        Page::Notifications => view! { <NotificationsPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -336,6 +342,7 @@ page_routes! {
     MessagesRoute => Page::Messages,
     ConversationRoute => Page::Conversation,
     AskOwnerRoute => Page::AskOwner,
+    NotificationsRoute => Page::Notifications,
     OwnerDashboardRoute => Page::OwnerDashboard,
     OwnerListingsRoute => Page::OwnerListings,
     OwnerRequestsRoute => Page::OwnerRequests,
@@ -404,7 +411,10 @@ fn page_of(path: &str) -> Option<Page> {
         ["bookings"] => Page::Bookings,
         ["bookings", _] => Page::Booking,
         ["bookings", _, "extend"] => Page::ExtendBooking,
+        ["gear", _, "ask"] => Page::AskOwner,
         ["messages"] => Page::Messages,
+        ["messages", _] => Page::Conversation,
+        ["notifications"] => Page::Notifications,
         ["owner"] => Page::OwnerDashboard,
         ["owner", "listings"] => Page::OwnerListings,
         ["owner", "requests"] => Page::OwnerRequests,

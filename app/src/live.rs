@@ -43,6 +43,10 @@ pub enum LiveEvent {
         conversation: ConversationId,
         mine: bool,
     },
+    /// Something was added to the member's notifications.
+    Notification,
+    /// Some of the member's notifications were read (on another page or device).
+    NotificationsRead,
     /// Events were missed (older than the outbox keeps, or the stream fell behind): refetch
     /// what the page shows.
     Resync,
@@ -59,12 +63,14 @@ impl LiveEvent {
             Self::Booking { .. } => "booking",
             Self::Message { .. } => "message",
             Self::MessageRead { .. } => "message_read",
+            Self::Notification => "notification",
+            Self::NotificationsRead => "notifications_read",
             Self::Resync => "resync",
         }
     }
 
     /// Every name a stream may send, for a client that listens to all of them.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 10] = [
         "ready",
         "availability",
         "listing",
@@ -72,6 +78,8 @@ impl LiveEvent {
         "booking",
         "message",
         "message_read",
+        "notification",
+        "notifications_read",
         "resync",
     ];
 }
@@ -99,7 +107,9 @@ impl Topic {
                 Self::Me,
                 LiveEvent::Booking { .. }
                 | LiveEvent::Message { .. }
-                | LiveEvent::MessageRead { .. },
+                | LiveEvent::MessageRead { .. }
+                | LiveEvent::Notification
+                | LiveEvent::NotificationsRead,
             ) => true,
             (Self::Listings(ids), event) => event.listing().is_some_and(|id| ids.contains(&id)),
             (Self::Me, _) => false,
@@ -155,6 +165,8 @@ impl LiveEvent {
             | Self::Booking { .. }
             | Self::Message { .. }
             | Self::MessageRead { .. }
+            | Self::Notification
+            | Self::NotificationsRead
             | Self::Resync => None,
         }
     }
@@ -476,6 +488,8 @@ mod from_events {
                         _ => LiveEvent::MessageRead { conversation, mine },
                     })
                 }
+                events::NOTIFICATION => Some(LiveEvent::Notification),
+                events::NOTIFICATIONS_READ => Some(LiveEvent::NotificationsRead),
                 _ => None,
             }
         }
@@ -678,6 +692,8 @@ mod tests {
                 conversation: ConversationId::from_u128(3),
                 mine: true,
             },
+            LiveEvent::Notification,
+            LiveEvent::NotificationsRead,
             LiveEvent::Resync,
         ];
         let names: Vec<&str> = all.iter().map(LiveEvent::name).collect();

@@ -191,6 +191,9 @@ pub fn CountedLink(
     describe: fn(i64) -> String,
     /// What a rise says, e.g. "New message: 2 unread in all."
     announce: fn(i64) -> String,
+    /// Shown as a bell, the label for screen readers only.
+    #[prop(optional)]
+    bell: bool,
 ) -> impl IntoView {
     let (said, say) = signal(String::new());
     let last = StoredValue::new(None::<i64>);
@@ -209,7 +212,18 @@ pub fn CountedLink(
     view! {
         <li>
             <A href=href attr:class="nav-link">
-                {label}
+                {if bell {
+                    view! {
+                        <svg aria-hidden="true" viewBox="0 0 24 24" class="inline h-5 w-5 align-text-bottom" fill="none"
+                            stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                            <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/>
+                            <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/>
+                        </svg>
+                        <span class="sr-only">{label}</span>
+                    }.into_any()
+                } else {
+                    label.into_any()
+                }}
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move { badge(count.await.unwrap_or(0)) })}
                 </Transition>

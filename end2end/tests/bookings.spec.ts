@@ -181,6 +181,44 @@ test("a declined request shows the owner's reason and frees the dates", { tag: "
   await expect(renter.getByText("Status: Requested")).toBeVisible();
 });
 
+test("a new request rings the owner's bell live; its entry leads to the answer, which reads it", { tag: "@database" }, async ({ browser }) => {
+  test.slow();
+  const title = `Head torch ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title);
+  // The owner's dashboard is open before the request comes (on the other instance, if any).
+  await owner.goto(`${ELSEWHERE}/owner`);
+  await waitForHydration(owner);
+  const nav = owner.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Notifications", exact: true })).toBeVisible();
+
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, 12, 14);
+  await checkout(renter);
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
+
+  const bell = nav.getByRole("link", { name: "Notifications (1 unread)" });
+  await expect(bell).toBeVisible({ timeout: 5_000 });
+  await bell.click();
+  await expect(owner.getByRole("heading", { level: 1, name: "Notifications" })).toBeVisible();
+  await expect(owner.getByText(`Rita Renter asked to book ${title}.`)).toBeVisible();
+  await expectNoViolations(owner);
+  await owner.getByRole("link", { name: "Answer the request" }).click();
+  await expect(owner).toHaveURL(/\/owner\/requests$/);
+  await waitForHydration(owner);
+  const card = owner.getByRole("article", { name: `Rita Renter wants ${title}` });
+  await card.getByRole("button", { name: "Accept" }).click();
+  await expect(owner.getByText("No requests are waiting for you.")).toBeVisible();
+  // Answering read it; the renter, whose booking page is open, reads the answer there.
+  await expect(nav.getByRole("link", { name: "Notifications", exact: true })).toBeVisible({ timeout: 5_000 });
+  await expect(renter.getByText("Status: Paid")).toBeVisible({ timeout: 5_000 });
+  const renterNav = renter.getByRole("navigation", { name: "Main" });
+  await expect(renterNav.getByRole("link", { name: "Notifications", exact: true })).toBeVisible({ timeout: 5_000 });
+  await renter.goto("/notifications");
+  await expect(renter.getByText(`Olga Owner accepted your request for ${title}.`)).toBeVisible();
+  await expect(renter.getByText("All read.")).toBeVisible();
+});
+
 test("instant booking confirms at once", { tag: "@database" }, async ({ browser }) => {
   const title = `Paddle board ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");

@@ -1,6 +1,7 @@
 //! The job worker every instance runs (`serve`): it claims due jobs from the shared queue
 //! (`app::jobs`), so with several instances each job still runs once.
 
+use app::bookings::reminders::{remind, REMIND_JOB};
 use app::bookings::service::{self, EXPIRE_JOB, OVERDUE_JOB, RELEASE_JOB};
 use app::bookings::settle::{settle, SETTLE_JOB};
 use app::domain::booking::Command;
@@ -82,6 +83,9 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
+        REMIND_JOB => remind(db, &job.payload, now)
+            .await
+            .map_err(|e| e.to_string()),
         other => Err(format!("no handler for jobs of kind {other:?}")),
     }
 }

@@ -236,7 +236,11 @@ pub async fn booking(id: BookingId) -> Result<BookingView, AppError> {
         async {
             let user = crate::accounts::guard::require_user().await?;
             let state = expect_context::<crate::state::AppState>();
-            super::queries::view(&state.db, &user, id, chrono::Utc::now()).await
+            let now = chrono::Utc::now();
+            let view = super::queries::view(&state.db, &user, id, now).await?;
+            // Opening the booking is reading what the member was told about it.
+            crate::notifications::service::seen_booking(&state.db, user.id, id, now).await?;
+            Ok(view)
         }
         .await,
     )

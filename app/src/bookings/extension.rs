@@ -382,8 +382,11 @@ async fn write(
     let overdue_at = after.due_at() + crate::domain::late::GRACE;
     tx.reschedule(OVERDUE_JOB, &id.to_string(), overdue_at)
         .await?;
+    super::reminders::move_return(&mut tx, &after, now).await?;
     let mut outbox = outbox_events(&after, &events, logged, actor_of(renter), true);
     outbox.append(&mut movements);
+    let notices = crate::notifications::rules::of_booking(&after, &events, logged);
+    outbox.extend(tx.notify(&notices, now).await?);
     tx.append(&outbox, now).await?;
     tx.commit().await?;
     Ok(Written::New)

@@ -30,6 +30,8 @@ use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
 use crate::listings::model::ListingStatus;
 use crate::listings::store::read::PriceColumns;
+use crate::notifications::rules as notifications;
+use crate::notifications::store::Scope;
 use crate::payments::gateway::{GatewayError, PaymentGateway};
 use crate::payments::ledger::movement_event;
 use crate::payments::settle::{authorize_request, payment_problem, release_quietly, Authorized};
@@ -165,18 +167,24 @@ impl From<sqlx::Error> for RequestError {
 /// The instant a local day starts in `time_zone` (UTC for an unknown zone; the first instant
 /// after a gap when midnight does not exist there).
 pub fn start_of_day(day: NaiveDate, time_zone: &str) -> DateTime<Utc> {
+    local_moment(day, 0, time_zone)
+}
+
+/// The instant it is `hour`:00 on `day` in `time_zone` (UTC for an unknown zone; an hour
+/// later when that moment falls in a gap).
+pub fn local_moment(day: NaiveDate, hour: u32, time_zone: &str) -> DateTime<Utc> {
     use chrono::TimeZone;
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default();
     match time_zone.parse::<chrono_tz::Tz>() {
         Ok(zone) => zone
-            .from_local_datetime(&midnight)
+            .from_local_datetime(&local)
             .earliest()
             .or_else(|| {
-                zone.from_local_datetime(&(midnight + Duration::hours(1)))
+                zone.from_local_datetime(&(local + Duration::hours(1)))
                     .earliest()
             })
-            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
-        Err(_) => midnight.and_utc(),
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc)),
+        Err(_) => local.and_utc(),
     }
 }
 
@@ -573,8 +581,13 @@ async fn insert_booking(
         NewJob::once(EXPIRE_JOB, id.to_string(), new.expires_at)
     };
     tx.enqueue(&job, now).await?;
+    super::reminders::schedule(&mut tx, &booking, now).await?;
     let mut outbox = outbox_events(&booking, &events, 0, actor_of(renter), true);
     outbox.append(&mut movements);
+    outbox.extend(
+        tx.notify(&notifications::of_booking(&booking, &events, 0), now)
+            .await?,
+    );
     tx.append(&outbox, now).await?;
     tx.commit().await?;
     Ok(Inserted::New(id))
@@ -681,8 +694,25 @@ pub async fn try_act(
         let job = NewJob::persistent(RELEASE_JOB, id.to_string(), deadline);
         tx.enqueue(&job, now).await?;
     }
+    // Ended before its time: nothing left to remind anyone of.
+    if matches!(
+        after.status,
+        BookingStatus::Declined | BookingStatus::Expired | BookingStatus::Cancelled
+    ) && before.status != after.status
+    {
+        super::reminders::drop_all(&mut tx, id).await?;
+    }
     let holds_changed = before.status.holds_unit() != after.status.holds_unit();
-    let outbox = outbox_events(&after, &events, logged, actor, holds_changed);
+    let mut outbox = outbox_events(&after, &events, logged, actor, holds_changed);
+    outbox.extend(
+        tx.notify(&notifications::of_booking(&after, &events, logged), now)
+            .await?,
+    );
+    // Acting on a booking is reading what one was told about it.
+    if let Actor::Member { user, .. } = actor {
+        let read = tx.read_notifications(user, Scope::Booking(id), now).await?;
+        outbox.extend(read);
+    }
     tx.append(&outbox, now).await?;
     tx.commit().await?;
     Ok(Ok(after))

@@ -47,6 +47,8 @@ kinds! {
     BlockId = Block;
     /// A conversation between a renter and an owner, about a listing or a booking.
     ConversationId = Conversation;
+    /// Something a member is told about: an entry of `/notifications`.
+    NotificationId = Notification;
     /// The key a booking form carries so that a second submit books nothing twice.
     RequestKey = Request;
 }

@@ -18,7 +18,10 @@ pub mod pricing;
 
 pub use booking::{BookingEvent, BookingStatus, Party};
 pub use cancellation::CancellationPolicy;
-pub use ids::{BlockId, BookingId, ConversationId, ListingId, PhotoId, RequestKey, UnitId, UserId};
+pub use ids::{
+    BlockId, BookingId, ConversationId, ListingId, NotificationId, PhotoId, RequestKey, UnitId,
+    UserId,
+};
 pub use money::{Currency, Money};
 pub use period::{day_text, moment_text, parse_iso_date, PeriodError, RentalPeriod};
 pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};

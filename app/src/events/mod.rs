@@ -70,6 +70,11 @@ pub const MESSAGE: &str = "message";
 /// pages lower their counts; the writer's thread says "Seen").
 pub const MESSAGE_READ: &str = "message_read";
 
+/// Something was added to a member's notifications, or some were read: on their own stream,
+/// so that the bell and `/notifications` follow.
+pub const NOTIFICATION: &str = "notification";
+pub const NOTIFICATIONS_READ: &str = "notifications_read";
+
 /// A change to record with the transaction that makes it. The payload is for whoever may
 /// read the stream: never a secret, and on a listing's stream nothing about who booked.
 #[derive(Clone, Debug)]

@@ -28,16 +28,24 @@ pub(crate) async fn insert(
 
 impl Tx {
     /// Moves the job of `kind` for `payload` that has not run yet to `at` (the overdue mark of
-    /// gear already out, when the booking is extended).
+    /// gear already out, when the booking is extended); answers whether there was one.
     pub async fn reschedule(
         &mut self,
         kind: &str,
         payload: &str,
         at: DateTime<Utc>,
-    ) -> Result<(), sqlx::Error> {
-        on_tx!(self, conn => sqlx::query(
+    ) -> Result<bool, sqlx::Error> {
+        let moved = on_tx!(self, conn => sqlx::query(
                 "UPDATE jobs SET run_at = $3 WHERE kind = $1 AND payload = $2 AND outcome IS NULL")
             .bind(kind).bind(payload).bind(due_millis(at)).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(moved > 0)
+    }
+
+    /// Deletes the job of `kind` for `payload` that has not run yet, if there is one.
+    pub async fn drop_pending(&mut self, kind: &str, payload: &str) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+                "DELETE FROM jobs WHERE kind = $1 AND payload = $2 AND outcome IS NULL")
+            .bind(kind).bind(payload).execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
     }
 

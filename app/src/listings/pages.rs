@@ -715,7 +715,9 @@ pub(crate) fn follow_listing(loaded: ListingDetail) -> LiveListing {
         LiveEvent::Ready
         | LiveEvent::Booking { .. }
         | LiveEvent::Message { .. }
-        | LiveEvent::MessageRead { .. } => {}
+        | LiveEvent::MessageRead { .. }
+        | LiveEvent::Notification
+        | LiveEvent::NotificationsRead => {}
     });
     LiveListing {
         listing: now.into(),

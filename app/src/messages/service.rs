@@ -9,6 +9,8 @@ use crate::domain::{BookingStatus, ConversationId, UserId};
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::listings::model::ListingStatus;
+use crate::notifications::rules::of_message;
+use crate::notifications::store::Scope;
 use crate::reports::ReportSubject;
 use crate::store::Db;
 use chrono::{DateTime, Duration, Utc};
@@ -248,8 +250,14 @@ pub async fn send(
         .add_message(id, user.id, by_renter, text.as_str(), now)
         .await?;
     let payload = serde_json::json!({ "conversation": id, "author": user.id, "seq": seq });
-    tx.append(&copies(members, events::MESSAGE, payload, user.id), now)
-        .await?;
+    let mut told = copies(members, events::MESSAGE, payload, user.id);
+    let to = if by_renter {
+        between.owner.0
+    } else {
+        between.renter.0
+    };
+    told.extend(tx.notify(&[of_message(id, to, seq)], now).await?);
+    tx.append(&told, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -336,15 +344,17 @@ async fn conversation_thread(
     };
     if unread > 0 || read_before < row.message_count {
         let mut tx = db.begin_write().await?;
+        let mut told = Vec::new();
         if tx.mark_read(id, reader == Reader::Renter).await? {
             let payload = serde_json::json!({ "conversation": id, "reader": user.id });
             let members = [row.members.renter_id, row.members.owner_id];
-            tx.append(
-                &copies(members, events::MESSAGE_READ, payload, user.id),
-                now,
-            )
-            .await?;
+            told = copies(members, events::MESSAGE_READ, payload, user.id);
         }
+        told.extend(
+            tx.read_notifications(user.id, Scope::Conversation(id), now)
+                .await?,
+        );
+        tx.append(&told, now).await?;
         tx.commit().await?;
     }
     let rows = db.latest_messages(id, THREAD_LIMIT + 1).await?;

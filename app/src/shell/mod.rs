@@ -6,6 +6,7 @@ use crate::accounts::model::CurrentUser;
 use crate::bookings::pages::DashboardLink;
 use crate::forms::reload_at;
 use crate::messages::pages::MessagesLink;
+use crate::notifications::pages::NotificationsLink;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -70,6 +71,7 @@ fn MemberLinks(user: CurrentUser) -> impl IntoView {
         <DashboardLink/>
         <li><A href="/bookings" attr:class="nav-link">"Bookings"</A></li>
         <MessagesLink/>
+        <NotificationsLink/>
         {admin}
         <li><A href="/account" attr:class="nav-link">"Account"</A></li>
         <li>

@@ -440,6 +440,27 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry(
+        "GET",
+        "/api/notifications",
+        "/api/notifications",
+        &[],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/api/unread_notifications",
+        "/api/unread_notifications",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/read_all_notifications",
+        "/api/read_all_notifications",
+        &[],
+        Members,
+    ),
     // Pages.
     entry("GET", "/", "/", &[], Public),
     entry("GET", "/search", "/search?q=tent", &[], Public),
@@ -477,6 +498,7 @@ const MATRIX: &[Entry] = &[
     ),
     entry("GET", "/owner/requests", "/owner/requests", &[], Members),
     entry("GET", "/messages", "/messages", &[], Members),
+    entry("GET", "/notifications", "/notifications", &[], Members),
     entry(
         "GET",
         "/messages/{id}",

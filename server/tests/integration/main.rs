@@ -16,6 +16,7 @@ mod listings_manage;
 mod listings_repo;
 mod live;
 mod messages;
+mod notifications;
 mod pages;
 mod payments;
 mod plain_forms;
