@@ -8,10 +8,11 @@ import type { Page } from "@playwright/test";
 // owner's, the admin's or the booking pages' code. The budget is the measured download of
 // 2026-12-05 (the listing page, 473,927 bytes, the largest of the three) plus 3.4 %
 // (docs/status.md); lower it as the wasm shrinks, raise it only with a reason in the commit.
-// Raised to 520,000 on 2026-12-06: messages (issue 18) grew the core wasm by 41.7 KB gzip
-// for a cause not yet found (docs/status.md lists what was ruled out); back to 490,000 once
-// it is.
-const BUDGET_BYTES = 520_000;
+// Raised to 515,000 on 2026-12-06: the listing page measured 501,076 here with messages and
+// notifications (their counts, live events and routes are on every page), plus 2.8 %. The
+// jump before that (+41.7 KB) was wasm-split leaving every page's strings in the core;
+// .cargo/config.toml keeps one data segment per static so that it cannot happen again.
+const BUDGET_BYTES = 515_000;
 
 type Download = { file: string; raw: number; gzip: number };
 
