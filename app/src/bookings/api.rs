@@ -238,8 +238,13 @@ pub async fn booking(id: BookingId) -> Result<BookingView, AppError> {
             let state = expect_context::<crate::state::AppState>();
             let now = chrono::Utc::now();
             let view = super::queries::view(&state.db, &user, id, now).await?;
-            // Opening the booking is reading what the member was told about it.
-            crate::notifications::service::seen_booking(&state.db, user.id, id, now).await?;
+            // Opening the booking is reading what the member was told about it; the page
+            // shows whether or not that could be written.
+            if let Err(error) =
+                crate::notifications::service::seen_booking(&state.db, user.id, id, now).await
+            {
+                tracing::warn!(booking = %id, %error, "could not mark notifications read");
+            }
             Ok(view)
         }
         .await,

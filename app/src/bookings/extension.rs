@@ -387,6 +387,8 @@ async fn write(
     outbox.append(&mut movements);
     let notices = crate::notifications::rules::of_booking(&after, &events, logged);
     outbox.extend(tx.notify(&notices, now).await?);
+    let scope = crate::notifications::store::Scope::Booking(id);
+    outbox.extend(tx.read_notifications(renter.id, scope, now).await?);
     tx.append(&outbox, now).await?;
     tx.commit().await?;
     Ok(Written::New)

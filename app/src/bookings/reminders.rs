@@ -77,13 +77,18 @@ impl Reminder {
 
     /// Whether `booking`, as it stands, still needs this reminder.
     fn applies(self, booking: &Booking) -> bool {
+        let handover = &booking.handover;
         match self {
             Self::Expiring => booking.status == BookingStatus::Requested,
-            Self::Pickup => matches!(
-                booking.status,
-                BookingStatus::Accepted | BookingStatus::Paid
-            ),
-            Self::ReturnDue => booking.status == BookingStatus::PickedUp,
+            Self::Pickup => {
+                matches!(
+                    booking.status,
+                    BookingStatus::Accepted | BookingStatus::Paid
+                ) && handover.pickup_by.is_empty()
+            }
+            Self::ReturnDue => {
+                booking.status == BookingStatus::PickedUp && handover.return_by.is_empty()
+            }
         }
     }
 
@@ -164,7 +169,8 @@ pub async fn remind(db: &Db, payload: &str, now: DateTime<Utc>) -> Result<(), Ap
         Err(AppError::NotFound) => return Ok(()),
         Err(error) => return Err(error),
     };
-    if !reminder.applies(&booking) {
+    // Moved later (an extension while this job was being claimed): its new job tells.
+    if !reminder.applies(&booking) || reminder.due(&booking) > now {
         return Ok(());
     }
     let told = tx.notify(&reminder.notices(&booking), now).await?;

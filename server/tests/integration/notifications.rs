@@ -303,6 +303,23 @@ async fn reminders_come_at_the_listings_hours_move_with_the_booking_and_go_with_
         "{owner_told:?}"
     );
 
+    // Gear on its way back (one side confirmed the return) is not reminded of.
+    let canoe = publish(&mut owner, "Canoe", gear(1, true, 0)).await;
+    let back = booked(&mut renter, canoe, day(0), day(2)).await;
+    for side in [&mut renter, &mut owner] {
+        confirmed(side, back, "pickup").await;
+    }
+    confirmed(&mut renter, back, "return").await;
+    run_jobs_at(&app, munich(day(2), 9) + Duration::minutes(1)).await;
+    let told = notices(&mut renter).await;
+    assert!(
+        !told
+            .lines
+            .iter()
+            .any(|line| line.text.starts_with("Canoe is due back")),
+        "{told:?}"
+    );
+
     // Paid ahead: both are reminded at 18:00 on the eve of the pickup day.
     let later = booked(&mut renter, tent, day(20), day(22)).await;
     answer(&mut owner, later, "accept").await;
