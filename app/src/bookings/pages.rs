@@ -366,6 +366,11 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
                 }).collect_view()}
             </dl>
             <p class="mt-3"><A href=listing_href attr:class="link">"See the listing"</A></p>
+            // The thread's own section is absent for them; an admin resolving a dispute may
+            // still see it until the page is opened again.
+            {(booking.viewer == Party::Admin && booking.line.status != BookingStatus::Disputed).then(|| view! {
+                <p class="mt-3 text-slate-700">"Only the renter and the owner read this booking's messages, unless it is disputed."</p>
+            })}
             {booking.pickup_instructions.clone().filter(|text| !text.is_empty()).map(|text| view! {
                 <h3 class="mt-4 font-semibold">"Pickup instructions"</h3>
                 <p class="mt-1 whitespace-pre-line text-slate-800">{text}</p>
@@ -373,12 +378,6 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
         </section>
         <HandoverSection booking=booking.clone()/>
         <PhotosSection booking=id photos=booking.photos.clone() stage=booking.photo_stage/>
-        {(booking.viewer == Party::Admin && booking.line.status != BookingStatus::Disputed).then(|| view! {
-            <section class="mt-8" aria-labelledby="conversation-heading">
-                <h2 id="conversation-heading" class="text-xl font-semibold">"Conversation"</h2>
-                <p class="mt-2 text-slate-700">"Only the renter and the owner read this booking's messages, unless it is disputed."</p>
-            </section>
-        })}
         <PaymentsSection lines=booking.payments.clone() card_last4=booking.card_last4.clone()
             capturing=booking.line.status == BookingStatus::Accepted/>
         <section class="mt-8" aria-labelledby="timeline-heading">
