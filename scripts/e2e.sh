@@ -21,6 +21,8 @@ e2e_run() {
     fi
   done
   rm -rf "$dir" && mkdir -p "$dir"
+  # The server writes emails here; the browser tests read them (an absolute path for both).
+  local outbox="$PWD/$dir/outbox"
   if [ "$backend" = postgres ]; then
     db_url="${TEST_POSTGRES_URL%/*}/$name"
     psql_admin "DROP DATABASE IF EXISTS $name" && psql_admin "CREATE DATABASE $name"
@@ -29,7 +31,7 @@ e2e_run() {
     db_url="sqlite://$dir/gearshare.db"
   fi
   (
-    export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" SECRET_KEY_FILE="$dir/secret-keys" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
+    export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" SECRET_KEY_FILE="$dir/secret-keys" MAIL_OUTBOX="$outbox" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
       LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true DEPOSIT_RELEASE_MINUTES=1 \
       GEARSHARE_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD"
     # errexit is off in a subshell run with `||`: check each step.
@@ -48,7 +50,7 @@ e2e_run() {
     # Stops the servers however the subshell ends, keeping the subshell's exit status.
     trap 'code=$?; kill $server $second 2>/dev/null || true; exit "$code"' EXIT
     status=0
-    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" GEARSHARE_E2E_SECOND_URL="$second_url" \
+    (cd end2end && GEARSHARE_E2E_URL="http://127.0.0.1:$E2E_PORT" GEARSHARE_E2E_SECOND_URL="$second_url" GEARSHARE_E2E_OUTBOX="$outbox" \
       GEARSHARE_E2E_ADMIN_EMAIL="$E2E_ADMIN_EMAIL" GEARSHARE_E2E_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" \
       npx playwright test ${only[@]+"${only[@]}"}) \
       >"$dir/playwright.log" 2>&1 || status=$?

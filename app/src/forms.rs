@@ -192,3 +192,29 @@ pub fn reload_at(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// A form's success, said where it was sent from.
+#[component]
+pub fn Saved(#[prop(into)] when: Signal<bool>, message: &'static str) -> impl IntoView {
+    view! {
+        <p role="status" class="text-sm font-medium text-emerald-800">
+            {move || when.get().then_some(message)}
+        </p>
+    }
+}
+
+/// Whether `result` says the form succeeded: its answer once it has one, before that
+/// whether a plain form's success brought the browser here (`?saved=kind`).
+pub fn saved<T: Send + Sync + 'static>(
+    result: MappedSignal<Option<Result<T, AppError>>>,
+    kind: &'static str,
+) -> Signal<bool> {
+    let saved_before = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("saved").as_deref() == Some(kind));
+    Signal::derive(move || {
+        result.with(|r| match r {
+            Some(answer) => answer.is_ok(),
+            None => saved_before,
+        })
+    })
+}

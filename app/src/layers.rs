@@ -19,6 +19,7 @@ const FOUNDATION: &[&str] = &[
     "forms",
     "jobs",
     "live",
+    "mail",
     "media",
     "page",
     "plain_forms",

@@ -16,6 +16,8 @@ pub mod hydration;
 mod layers;
 pub mod listings;
 pub mod live;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod media;
 mod member_pages;
 pub mod messages;
@@ -54,6 +56,7 @@ use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
 use member_pages::OwnerDashboardPage;
 use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
+use notifications::email_pages::{EmailPanel, UnsubscribePage};
 use notifications::pages::NotificationsPage;
 use page::NotFound;
 use shell::{SiteFooter, SiteHeader};
@@ -119,6 +122,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("messages") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("messages"), ParamSegment("id")) view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("email"), StaticSegment("unsubscribe")) view={Lazy::<UnsubscribeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view={Lazy::<OwnerDashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("requests")) view={Lazy::<OwnerRequestsRoute>::new()} ssr=SsrMode::Async/>
@@ -146,6 +150,7 @@ enum Page {
     Checkout,
     Signup,
     Login,
+    Unsubscribe,
     Account,
     Bookings,
     Booking,
@@ -186,7 +191,7 @@ impl Page {
             Page::Search => PageGroup::Search,
             Page::Listing => PageGroup::Listing,
             Page::Checkout => PageGroup::Checkout,
-            Page::Signup | Page::Login => PageGroup::Entry,
+            Page::Signup | Page::Login | Page::Unsubscribe => PageGroup::Entry,
             Page::Account
             | Page::Bookings
             | Page::Booking
@@ -262,6 +267,7 @@ fn entry_pages(page: Page) -> AnyView {
     match page {
         Page::Signup => view! { <SignupPage/> }.into_any(),
         Page::Login => view! { <LoginPage/> }.into_any(),
+        Page::Unsubscribe => view! { <UnsubscribePage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -269,7 +275,7 @@ fn entry_pages(page: Page) -> AnyView {
 #[lazy]
 fn renter_pages(page: Page) -> AnyView {
     match page {
-        Page::Account => view! { <AccountPage/> }.into_any(),
+        Page::Account => view! { <AccountPage email=|| view! { <EmailPanel/> }/> }.into_any(),
         Page::Bookings => view! { <BookingsPage/> }.into_any(),
         Page::Booking => view! { <BookingPage/> }.into_any(),
         Page::ExtendBooking => view! { <ExtendBookingPage/> }.into_any(),
@@ -343,6 +349,7 @@ page_routes! {
     ConversationRoute => Page::Conversation,
     AskOwnerRoute => Page::AskOwner,
     NotificationsRoute => Page::Notifications,
+    UnsubscribeRoute => Page::Unsubscribe,
     OwnerDashboardRoute => Page::OwnerDashboard,
     OwnerListingsRoute => Page::OwnerListings,
     OwnerRequestsRoute => Page::OwnerRequests,
@@ -415,6 +422,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["messages"] => Page::Messages,
         ["messages", _] => Page::Conversation,
         ["notifications"] => Page::Notifications,
+        ["email", "unsubscribe"] => Page::Unsubscribe,
         ["owner"] => Page::OwnerDashboard,
         ["owner", "listings"] => Page::OwnerListings,
         ["owner", "requests"] => Page::OwnerRequests,

@@ -185,6 +185,22 @@ pub fn follow(topic: Topic, on_event: impl Fn(LiveEvent) + 'static) {
     let _ = (topic, on_event);
 }
 
+/// A count that moves whenever an event of `topic` that `matters` arrives, and after a
+/// resynchronisation: the source of a resource that must refetch on those changes.
+pub fn changes(
+    topic: Topic,
+    matters: impl Fn(&LiveEvent) -> bool + 'static,
+) -> leptos::prelude::ReadSignal<u32> {
+    use leptos::prelude::*;
+    let (changed, set_changed) = signal(0u32);
+    follow(topic, move |event| {
+        if matches!(event, LiveEvent::Resync) || matters(&event) {
+            set_changed.update(|n| *n += 1);
+        }
+    });
+    changed
+}
+
 #[cfg(feature = "hydrate")]
 mod client {
     use super::{stream_path, LiveEvent, Topic};

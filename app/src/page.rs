@@ -177,6 +177,11 @@ mod tests {
     }
 }
 
+/// A count of unread things, as a badge and a link's name say it: "2 unread".
+pub fn unread_text(n: i64) -> String {
+    format!("{n} unread")
+}
+
 /// A navigation link with a live count beside it (requests waiting, unread messages): a
 /// badge, the same count in the link's name for screen readers ("Messages (2 unread)"), and
 /// a rise announced politely. `count` is the page's resource, refetched by its owner.

@@ -55,6 +55,8 @@ pub struct AppState {
     /// The keys that seal secrets at rest (authenticator secrets, backup codes).
     #[from_ref(skip)]
     pub secrets: std::sync::Arc<crate::secrets::Keys>,
+    /// Where notification emails go: files in the outbox, or SMTP.
+    pub mailer: std::sync::Arc<crate::mail::Mailer>,
 }
 
 impl AppState {

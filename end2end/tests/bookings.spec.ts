@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, BrowserContext, ConsoleMessage, Page } from "@playwright/test";
 import { test, expect, enrolTwoFactor, expectNoViolations, fillCard, fillListing, isoDay, photo, waitForHydration } from "./fixtures";
 
@@ -144,15 +146,21 @@ test("a request reaches the owner's open page, and the answer the renter's, with
   await expect(renter.getByText(/^Some of those days/)).toBeVisible();
 });
 
-test("a declined request shows the owner's reason and frees the dates", { tag: "@database" }, async ({ browser }) => {
-  test.slow();
-  const title = `Camping stove ${randomBytes(3).toString("hex")}`;
+// Olga lists `title`; Rita asks to book it from day 12 to 14 and waits on her booking's page.
+async function requested(browser: Browser, title: string): Promise<{ owner: Page; renter: Page; listing: string }> {
   const owner = await person(browser, "Olga Owner");
   const listing = await publish(owner, title);
   const renter = await person(browser, "Rita Renter");
   await pickDates(renter, listing, 12, 14);
   await checkout(renter);
   await expect(renter.getByText("Status: Requested")).toBeVisible();
+  return { owner, renter, listing };
+}
+
+test("a declined request shows the owner's reason and frees the dates", { tag: "@database" }, async ({ browser }) => {
+  test.slow();
+  const title = `Camping stove ${randomBytes(3).toString("hex")}`;
+  const { owner, renter, listing } = await requested(browser, title);
   const bookingUrl = renter.url();
 
   await owner.goto("/owner/requests");
@@ -217,6 +225,66 @@ test("a new request rings the owner's bell live; its entry leads to the answer, 
   await renter.goto("/notifications");
   await expect(renter.getByText(`Olga Owner accepted your request for ${title}.`)).toBeVisible();
   await expect(renter.getByText("All read.")).toBeVisible();
+});
+
+// The plain-text part of the email in the outbox whose subject is `subject`, decoded from
+// quoted-printable; "" while there is none.
+function emailText(subject: string): string {
+  const outbox = process.env.GEARSHARE_E2E_OUTBOX ?? "";
+  if (!existsSync(outbox)) return "";
+  for (const file of readdirSync(outbox).filter((f: string) => f.endsWith(".eml"))) {
+    const raw = readFileSync(join(outbox, file), "utf8").replace(/\r\n/g, "\n");
+    if (!raw.includes(`\nSubject: ${subject}\n`)) continue;
+    const part = raw.split("\n--").find((p: string) => p.includes("Content-Type: text/plain")) ?? "";
+    const body = part.slice(part.indexOf("\n\n") + 2);
+    return body
+      .replace(/=\n/g, "")
+      .replace(/=([0-9A-F]{2})/g, (_: string, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return "";
+}
+
+test("the owner's new-request email opens the request, and its footer unsubscribes", async ({ browser }) => {
+  test.slow();
+  const title = `Light stand ${randomBytes(3).toString("hex")}`;
+  const { owner } = await requested(browser, title);
+
+  // The job queue writes the email within a poll or two.
+  let text = "";
+  await expect
+    .poll(() => (text = emailText(`Rita Renter asked to book ${title}`)), { timeout: 10_000 })
+    .not.toBe("");
+  expect(text).toContain("Hello Olga Owner,");
+  await owner.goto(/Answer the request: (\S+)/.exec(text)![1]);
+  await expect(owner.getByRole("article", { name: `Rita Renter wants ${title}` })).toBeVisible();
+
+  // The footer's link, opened wherever the email is read: no session needed.
+  const reader = await browser.newContext();
+  contexts.push(reader);
+  const page = await reader.newPage();
+  await page.goto(/Stop emails about [^:]+: (\S+)/.exec(text)![1]);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { level: 1, name: "Unsubscribe" })).toBeVisible();
+  await expect(page.getByText("Stop emails about booking requests, answers and cancellations?")).toBeVisible();
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "Unsubscribe" }).click();
+  await expect(page.getByText("You no longer get emails about booking requests, answers and cancellations.")).toBeVisible();
+
+  // The owner's account says so, and turns it back on with a digest for messages.
+  await owner.goto("/account");
+  await waitForHydration(owner);
+  const bookings = owner.getByRole("checkbox", { name: "Booking requests, answers and cancellations" });
+  await expect(bookings).not.toBeChecked();
+  await expect(owner.getByRole("checkbox", { name: "Handovers to confirm and late returns" })).toBeChecked();
+  await bookings.check();
+  const digest = owner.getByRole("radio", { name: "A daily digest at 08:00 of what is unread" });
+  await digest.check();
+  await owner.getByRole("button", { name: "Save email preferences" }).click();
+  await expect(owner.getByText("Email preferences saved.")).toBeVisible();
+  await owner.reload();
+  await waitForHydration(owner);
+  await expect(bookings).toBeChecked();
+  await expect(digest).toBeChecked();
 });
 
 test("instant booking confirms at once", { tag: "@database" }, async ({ browser }) => {

@@ -93,6 +93,12 @@ pub struct Config {
     pub secret_keys: Option<Secret>,
     /// The key file, created with one new key on first start when `secret_keys` is unset.
     pub secret_key_file: PathBuf,
+    /// Where emails go when no SMTP server is set: one `.eml` file each.
+    pub mail_outbox: PathBuf,
+    /// `smtp://user:password@host:587?tls=required` or `smtps://…`: send over SMTP instead.
+    pub smtp_url: Option<Secret>,
+    /// The address emails come from.
+    pub mail_from: String,
 }
 
 /// A setting that must stay out of logs: `Debug` shows none of it.
@@ -366,10 +372,39 @@ impl Config {
                 |s: &u64| (1..=300).contains(s),
                 "seconds from 1 to 300",
             )?,
+            mail_outbox: PathBuf::from(var("MAIL_OUTBOX", "data/outbox")),
+            smtp_url: match lookup("SMTP_URL").filter(|v| !v.is_empty()) {
+                Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
+                    return Err(invalid(
+                        "SMTP_URL",
+                        "(hidden)",
+                        "an address like smtp://user:password@host:587?tls=required or smtps://…",
+                    ))
+                }
+                url => url.map(Secret),
+            },
+            mail_from: match lookup("MAIL_FROM").filter(|v| !v.is_empty()) {
+                Some(from) if !is_mail_address(&from) => {
+                    return Err(invalid(
+                        "MAIL_FROM",
+                        &from,
+                        "an address like no-reply@gearshare.example",
+                    ))
+                }
+                Some(from) => from,
+                None => "no-reply@gearshare.localhost".to_owned(),
+            },
         };
         evidence_kept_apart(&config)?;
         Ok(config)
     }
+}
+
+/// Whether `text` looks like a bare email address (the mail library checks it fully).
+fn is_mail_address(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !text.contains([' ', '<', '>'])
+    })
 }
 
 /// Refuses an evidence store inside the public media store: `/media` serves every file under

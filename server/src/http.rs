@@ -91,6 +91,16 @@ pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
         plain(Method::GET, "/calendar/{file}", get(crate::calendar::feed)),
         plain(
             Method::POST,
+            crate::email::ONE_CLICK_PATH,
+            post(crate::email::one_click),
+        ),
+        plain(
+            Method::GET,
+            crate::email::ONE_CLICK_PATH,
+            get(crate::email::to_page),
+        ),
+        plain(
+            Method::POST,
             "/bookings/{id}/photos",
             post(photos::booking_upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),
         ),

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod config;
+pub mod email;
 pub mod http;
 pub mod live;
 pub mod memory;
@@ -54,6 +55,8 @@ pub enum StateError {
     Keys(#[from] app::secrets::KeyError),
     #[error("cannot use the upload folder: {0}. Check UPLOAD_DIR")]
     Uploads(#[from] std::io::Error),
+    #[error("cannot send email: {0}. Check MAIL_OUTBOX, SMTP_URL and MAIL_FROM")]
+    Mail(#[from] app::mail::MailError),
 }
 
 /// The keys that seal secrets at rest: from `SECRET_KEYS`, else from the key file (made on
@@ -67,7 +70,15 @@ pub fn secret_keys(config: &Config) -> Result<app::secrets::Keys, app::secrets::
     }
 }
 
-/// The app's shared state; fails when the media store or the secret keys cannot be opened.
+/// Email through SMTP when `SMTP_URL` is set, else into files in the outbox folder.
+fn mailer(config: &Config) -> Result<app::mail::Mailer, app::mail::MailError> {
+    let from = ("GearShare", config.mail_from.as_str());
+    match &config.smtp_url {
+        Some(url) => app::mail::Mailer::smtp(url.expose(), from),
+        None => app::mail::Mailer::files(&config.mail_outbox, from),
+    }
+}
+
 /// Events a subscriber may fall behind the dispatcher before it is told to resynchronise.
 const EVENTS_BUFFERED: usize = 1024;
 
@@ -93,6 +104,8 @@ pub async fn follow_events(state: &AppState) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The app's shared state; fails when the media store, the secret keys or the mailer cannot
+/// be opened.
 pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
     let store = |url: &Option<String>, dir| match url {
         Some(url) => MediaStore::from_url(url),
@@ -146,5 +159,6 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
             config.uploads_at_once_per_account,
         )?),
         secrets: std::sync::Arc::new(secret_keys(config)?),
+        mailer: std::sync::Arc::new(mailer(config)?),
     })
 }

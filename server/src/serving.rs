@@ -173,16 +173,7 @@ fn internal_error_response(server_function: bool, request_id: &str) -> Response 
 }
 
 fn escape_html(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '&' => "&amp;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#x27;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use app::bookings::settle::{settle, SETTLE_JOB};
 use app::domain::booking::Command;
 use app::domain::BookingId;
 use app::jobs::{self, ClaimedJob, Pass};
+use app::notifications::email::{deliver, Post, EMAIL_JOB};
 use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
 use app::state::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -82,6 +83,14 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
+        }
+        EMAIL_JOB => {
+            let post = Post {
+                mailer: &state.mailer,
+                keys: &state.secrets,
+                public_url: &state.public_url,
+            };
+            deliver(db, &post, &job.payload, now).await
         }
         REMIND_JOB => remind(db, &job.payload, now)
             .await

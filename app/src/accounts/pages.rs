@@ -5,8 +5,7 @@ use super::api::{
     LogOutEverywhere, SignUp, StartTwoFactor, UpdateProfile, VerifyLoginCode,
 };
 use super::model::{AccountOverview, LoginStep, TwoFactorSetup, MIN_PASSWORD_CHARS};
-use crate::error::AppError;
-use crate::forms::{field_message, form_message, reload_at, FormAlert, TextField};
+use crate::forms::{field_message, form_message, reload_at, saved, FormAlert, Saved, TextField};
 use crate::page::gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -137,14 +136,19 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// `/account`; `email` draws its "Email" section (the notifications' preferences), which the
+/// routes hand in so that accounts need not know notifications.
 #[component]
-pub fn AccountPage() -> impl IntoView {
+pub fn AccountPage(#[prop(into)] email: ViewFn) -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_account());
     view! {
         <Title text="Your account"/>
         <div class="mx-auto max-w-3xl px-4 py-8">
             <Suspense fallback=|| view! { <p class="text-slate-600">"Loading your account…"</p> }>
-                {move || Suspend::new(async move { gate(overview.await, |overview| view! { <AccountSections overview/> }) })}
+                {move || {
+                    let email = email.clone();
+                    Suspend::new(async move { gate(overview.await, |overview| view! { <AccountSections overview email/> }) })
+                }}
             </Suspense>
         </div>
     }
@@ -161,31 +165,7 @@ fn Panel(title: &'static str, id: &'static str, children: Children) -> impl Into
 }
 
 #[component]
-fn Saved(#[prop(into)] when: Signal<bool>, message: &'static str) -> impl IntoView {
-    view! {
-        <p role="status" class="text-sm font-medium text-emerald-800">
-            {move || when.get().then_some(message)}
-        </p>
-    }
-}
-
-/// Whether `result` says the form succeeded: its answer once it has one, before that
-/// whether a plain form's success brought the browser here (`?saved=kind`).
-fn saved<T: Send + Sync + 'static>(
-    result: MappedSignal<Option<Result<T, AppError>>>,
-    kind: &'static str,
-) -> Signal<bool> {
-    let saved_before = use_query_map().with_untracked(|q| q.get("saved").as_deref() == Some(kind));
-    Signal::derive(move || {
-        result.with(|r| match r {
-            Some(answer) => answer.is_ok(),
-            None => saved_before,
-        })
-    })
-}
-
-#[component]
-fn AccountSections(overview: AccountOverview) -> impl IntoView {
+fn AccountSections(overview: AccountOverview, email: ViewFn) -> impl IntoView {
     let AccountOverview {
         user,
         two_factor_on,
@@ -201,6 +181,7 @@ fn AccountSections(overview: AccountOverview) -> impl IntoView {
             <PasswordPanel/>
             <TwoFactorPanel on=two_factor_on backup_codes_left pending_setup new_backup_codes/>
             <SessionsPanel other_sessions/>
+            {email.run()}
             <DataPanel/>
         </div>
     }

@@ -455,13 +455,14 @@ fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> 
 /// announced.
 #[component]
 pub fn DashboardLink() -> impl IntoView {
-    let (changed, set_changed) = signal(0u32);
-    crate::live::follow(Topic::Me, move |event| match event {
-        LiveEvent::Booking {
-            role: Party::Owner, ..
-        }
-        | LiveEvent::Resync => set_changed.update(|n| *n += 1),
-        _ => {}
+    let changed = crate::live::changes(Topic::Me, |event| {
+        matches!(
+            event,
+            LiveEvent::Booking {
+                role: Party::Owner,
+                ..
+            }
+        )
     });
     let count = Resource::new(move || changed.get(), |_| waiting_requests());
     view! {

@@ -170,23 +170,7 @@ pub fn start_of_day(day: NaiveDate, time_zone: &str) -> DateTime<Utc> {
     local_moment(day, 0, time_zone)
 }
 
-/// The instant it is `hour`:00 on `day` in `time_zone` (UTC for an unknown zone; an hour
-/// later when that moment falls in a gap).
-pub fn local_moment(day: NaiveDate, hour: u32, time_zone: &str) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default();
-    match time_zone.parse::<chrono_tz::Tz>() {
-        Ok(zone) => zone
-            .from_local_datetime(&local)
-            .earliest()
-            .or_else(|| {
-                zone.from_local_datetime(&(local + Duration::hours(1)))
-                    .earliest()
-            })
-            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc)),
-        Err(_) => local.and_utc(),
-    }
-}
+pub use crate::calendar::local_moment;
 
 /// When gear returned on `to` is due: the end of that day in the listing's `time_zone`.
 pub(super) fn due_at(to: NaiveDate, time_zone: &str) -> DateTime<Utc> {

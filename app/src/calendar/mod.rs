@@ -1,10 +1,34 @@
-//! Calendars from outside: the iCalendar (RFC 5545) reader and writer and the expansion of
-//! repeating events. Pure formats; what a listing does with busy days is the listings'.
+//! Calendars from outside: the iCalendar (RFC 5545) reader and writer, the expansion of
+//! repeating events, and local times of day. Pure formats; what a listing does with busy days
+//! is the listings'.
 
 #[cfg(feature = "ssr")]
 pub mod ical;
 #[cfg(feature = "ssr")]
 pub mod recurrence;
+
+/// The instant it is `hour`:00 on `day` in `time_zone` (UTC for an unknown zone; an hour
+/// later when that moment falls in a gap).
+#[cfg(feature = "ssr")]
+pub fn local_moment(
+    day: chrono::NaiveDate,
+    hour: u32,
+    time_zone: &str,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{Duration, TimeZone, Utc};
+    let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default();
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => zone
+            .from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(local + Duration::hours(1)))
+                    .earliest()
+            })
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc)),
+        Err(_) => local.and_utc(),
+    }
+}
 
 /// Why a calendar import was refused. The import route puts its code in the edit page's URL,
 /// and the page shows the sentence, so no text from the file is echoed into the page.

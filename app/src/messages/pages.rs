@@ -8,28 +8,26 @@ use crate::domain::{moment_text, BookingId, ConversationId};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FormAlert, TextArea};
 use crate::live::{LiveEvent, Topic};
-use crate::page::{gate, CountedLink};
+use crate::page::{gate, unread_text, CountedLink};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-fn unread_text(n: i64) -> String {
-    match n {
-        1 => "1 unread".to_owned(),
-        n => format!("{n} unread"),
-    }
+/// A signal that moves whenever a message arrives or is read in any of the member's
+/// conversations.
+fn changes() -> ReadSignal<u32> {
+    crate::live::changes(Topic::Me, |event| {
+        matches!(
+            event,
+            LiveEvent::Message { .. } | LiveEvent::MessageRead { .. }
+        )
+    })
 }
 
 /// The navigation's "Messages" link with the number of unread messages, live.
 #[component]
 pub fn MessagesLink() -> impl IntoView {
-    let (changed, set_changed) = signal(0u32);
-    crate::live::follow(Topic::Me, move |event| match event {
-        LiveEvent::Message { .. } | LiveEvent::MessageRead { .. } | LiveEvent::Resync => {
-            set_changed.update(|n| *n += 1)
-        }
-        _ => {}
-    });
+    let changed = changes();
     let count = Resource::new(move || changed.get(), |_| unread_messages());
     view! {
         <CountedLink href="/messages" label="Messages" count tone="bg-emerald-100 text-emerald-900"
@@ -40,13 +38,7 @@ pub fn MessagesLink() -> impl IntoView {
 /// `/messages`: the member's conversations, the latest first.
 #[component]
 pub fn MessagesPage() -> impl IntoView {
-    let (changed, set_changed) = signal(0u32);
-    crate::live::follow(Topic::Me, move |event| match event {
-        LiveEvent::Message { .. } | LiveEvent::MessageRead { .. } | LiveEvent::Resync => {
-            set_changed.update(|n| *n += 1)
-        }
-        _ => {}
-    });
+    let changed = changes();
     let lines = Resource::new(move || changed.get(), |_| inbox());
     view! {
         <Title text="Messages"/>

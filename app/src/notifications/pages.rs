@@ -5,25 +5,19 @@ use super::api::{notifications, unread_notifications, ReadAllNotifications};
 use super::model::{NoticeLine, Notices};
 use crate::domain::moment_text;
 use crate::live::{LiveEvent, Topic};
-use crate::page::{gate, CountedLink};
+use crate::page::{gate, unread_text, CountedLink};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-fn unread_text(n: i64) -> String {
-    format!("{n} unread")
-}
-
 /// A signal that moves whenever the member's notifications change.
 fn changes() -> ReadSignal<u32> {
-    let (changed, set_changed) = signal(0u32);
-    crate::live::follow(Topic::Me, move |event| match event {
-        LiveEvent::Notification | LiveEvent::NotificationsRead | LiveEvent::Resync => {
-            set_changed.update(|n| *n += 1)
-        }
-        _ => {}
-    });
-    changed
+    crate::live::changes(Topic::Me, |event| {
+        matches!(
+            event,
+            LiveEvent::Notification | LiveEvent::NotificationsRead
+        )
+    })
 }
 
 /// The navigation's bell: "Notifications (N unread)", live.

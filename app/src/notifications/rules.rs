@@ -1,5 +1,6 @@
 //! Who is told what, and in which words: pure, so the tests can state every case.
 
+use super::preferences::{Choice, Topic};
 use crate::domain::booking::Booking;
 use crate::domain::{BookingEvent, BookingId, ConversationId, Party, UserId};
 
@@ -86,6 +87,27 @@ impl NoticeKind {
 }
 
 crate::stored_text!(NoticeKind, "notification kind");
+crate::stored_text!(Topic, "email topic");
+crate::stored_text!(Choice, "email choice");
+
+impl NoticeKind {
+    /// The email preference it falls under.
+    pub fn topic(self) -> Topic {
+        match self {
+            Self::Request
+            | Self::Booked
+            | Self::Accepted
+            | Self::Declined
+            | Self::Expired
+            | Self::Cancelled
+            | Self::Extended => Topic::Bookings,
+            Self::Expiring | Self::Pickup | Self::ReturnDue => Topic::Reminders,
+            Self::Handover | Self::Overdue => Topic::Handovers,
+            Self::DamageClaimed | Self::DepositReleased | Self::DisputeDecided => Topic::Money,
+            Self::Message => Topic::Messages,
+        }
+    }
+}
 
 /// What it is about: a booking, or a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

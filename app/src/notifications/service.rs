@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 /// Entries `/notifications` shows at most: the latest.
 pub const PAGE_LIMIT: i64 = 100;
 
-fn line(member: UserId, row: NoticeRow) -> Option<NoticeLine> {
+/// Entry `row` in words for `member`; `None` for a kind this version does not know.
+pub(super) fn line(member: UserId, row: NoticeRow) -> Option<NoticeLine> {
     let kind = row.kind()?;
     let is_renter = row.renter_id == Some(member);
     let other = if is_renter {

@@ -13,6 +13,18 @@ const INSERT: &str = "INSERT INTO notifications \
      (id, recipient_id, kind, dedupe_key, booking_id, conversation_id, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
+/// Entries of member `$1` with what their sentences need.
+const SELECT_ROWS: &str = "SELECT n.id, n.kind, n.booking_id, n.conversation_id, n.count, \
+         n.created_at, n.read_at, l.title AS listing_title, r.id AS renter_id, \
+         r.name AS renter_name, o.name AS owner_name \
+     FROM notifications n \
+     LEFT JOIN bookings b ON b.id = n.booking_id \
+     LEFT JOIN conversations c ON c.id = n.conversation_id \
+     LEFT JOIN listings l ON l.id = COALESCE(b.listing_id, c.listing_id) \
+     LEFT JOIN users r ON r.id = COALESCE(b.renter_id, c.renter_id) \
+     LEFT JOIN users o ON o.id = COALESCE(b.owner_id, c.owner_id) \
+     WHERE n.recipient_id = $1";
+
 /// An entry with what its sentence needs: the listing's title and both members' names.
 #[derive(FromRow)]
 pub(super) struct NoticeRow {
@@ -46,8 +58,8 @@ pub enum Scope {
 
 impl Tx {
     /// Writes `notices` at `now` (each once: a key already written adds nothing; a message
-    /// joins its conversation's unread entry) and answers the events that tell each
-    /// recipient's open pages, for the transaction's outbox.
+    /// joins its conversation's unread entry) with the emails they owe, and answers the events
+    /// that tell each recipient's open pages, for the transaction's outbox.
     pub async fn notify(
         &mut self,
         notices: &[Notice],
@@ -63,11 +75,14 @@ impl Tx {
                 NoticeKind::Message => format!(
                     "{INSERT} ON CONFLICT (recipient_id, conversation_id) \
                      WHERE kind = 'message' AND read_at IS NULL \
-                     DO UPDATE SET count = notifications.count + 1, created_at = $7"
+                     DO UPDATE SET count = notifications.count + 1, created_at = $7 RETURNING id"
                 ),
-                _ => format!("{INSERT} ON CONFLICT (recipient_id, dedupe_key) DO NOTHING"),
+                _ => format!(
+                    "{INSERT} ON CONFLICT (recipient_id, dedupe_key) DO NOTHING RETURNING id"
+                ),
             };
-            let written = on_tx!(self, conn => sqlx::query(&sql)
+            // No row: a key already written (a message joins its entry, which answers).
+            let written: Option<NotificationId> = on_tx!(self, conn => sqlx::query_scalar(&sql)
                 .bind(Uuid::new_v4())
                 .bind(notice.recipient)
                 .bind(Text(notice.kind))
@@ -75,8 +90,9 @@ impl Tx {
                 .bind(booking)
                 .bind(conversation)
                 .bind(now)
-                .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
-            if written > 0 {
+                .fetch_optional(&mut *conn).await)?;
+            if let Some(entry) = written {
+                super::email::owe(self, notice, entry, now).await?;
                 told.push(NewEvent {
                     stream: Stream::User(notice.recipient),
                     kind: events::NOTIFICATION,
@@ -128,17 +144,33 @@ impl Db {
         member: UserId,
         limit: i64,
     ) -> Result<Vec<NoticeRow>, sqlx::Error> {
-        on_pool!(self, pool => sqlx::query_as(
-            "SELECT n.id, n.kind, n.booking_id, n.conversation_id, n.count, n.created_at, \
-                 n.read_at, l.title AS listing_title, r.id AS renter_id, r.name AS renter_name, \
-                 o.name AS owner_name \
-             FROM notifications n \
-             LEFT JOIN bookings b ON b.id = n.booking_id \
-             LEFT JOIN conversations c ON c.id = n.conversation_id \
-             LEFT JOIN listings l ON l.id = COALESCE(b.listing_id, c.listing_id) \
-             LEFT JOIN users r ON r.id = COALESCE(b.renter_id, c.renter_id) \
-             LEFT JOIN users o ON o.id = COALESCE(b.owner_id, c.owner_id) \
-             WHERE n.recipient_id = $1 ORDER BY n.created_at DESC, n.id LIMIT $2")
+        let sql = format!("{SELECT_ROWS} ORDER BY n.created_at DESC, n.id LIMIT $2");
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(member).bind(limit).fetch_all(pool).await)
+    }
+
+    /// Entry `id`, when it is `member`'s.
+    pub(super) async fn notice_row(
+        &self,
+        member: UserId,
+        id: NotificationId,
+    ) -> Result<Option<NoticeRow>, sqlx::Error> {
+        let sql = format!("{SELECT_ROWS} AND n.id = $2");
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(member).bind(id).fetch_optional(pool).await)
+    }
+
+    /// `member`'s unread message entries (one per conversation), the newest first.
+    pub(super) async fn unread_message_rows(
+        &self,
+        member: UserId,
+        limit: i64,
+    ) -> Result<Vec<NoticeRow>, sqlx::Error> {
+        let sql = format!(
+            "{SELECT_ROWS} AND n.kind = 'message' AND n.read_at IS NULL \
+             ORDER BY n.created_at DESC, n.id LIMIT $2"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(member).bind(limit).fetch_all(pool).await)
     }
 

@@ -42,18 +42,7 @@ fn motif(category: &str) -> &'static str {
 
 /// XML text escaping for titles such as `Riese & Müller` or `Ride 10'6"`.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 /// Photo `shot` (0, 1, 2) of a listing: the motif on a gradient of `hue`, with a caption.
@@ -82,7 +71,7 @@ mod tests {
     fn captions_are_escaped_and_the_picture_is_one_svg_element() {
         let svg = photo("water", 200, 1, "Red Paddle Co Ride 10'6\" & <more>");
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
-        assert!(svg.contains("10&apos;6&quot; &amp; &lt;more&gt;"));
+        assert!(svg.contains("10&#x27;6&quot; &amp; &lt;more&gt;"));
         assert_eq!(svg.matches("<svg").count(), 1);
     }
 }

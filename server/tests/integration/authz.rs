@@ -461,6 +461,40 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry(
+        "GET",
+        "/api/email_preferences",
+        "/api/email_preferences",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/email_preferences_save",
+        "/api/email_preferences_save",
+        &[("messages", "each")],
+        Members,
+    ),
+    // A signed link is the access: an unsigned one is refused as invalid, for anyone.
+    entry(
+        "GET",
+        "/api/email_link",
+        "/api/email_link?member=00000000-0000-4000-8000-000000000000&topic=money&key=1&signature=00",
+        &[],
+        Public,
+    ),
+    entry(
+        "POST",
+        "/api/unsubscribe",
+        "/api/unsubscribe",
+        &[
+            ("member", "00000000-0000-4000-8000-000000000000"),
+            ("topic", "money"),
+            ("key", "1"),
+            ("signature", "00"),
+        ],
+        Public,
+    ),
     // Pages.
     entry("GET", "/", "/", &[], Public),
     entry("GET", "/search", "/search?q=tent", &[], Public),
@@ -479,6 +513,13 @@ const MATRIX: &[Entry] = &[
         Public,
     ),
     entry("GET", "/signup", "/signup", &[], Public),
+    entry(
+        "GET",
+        "/email/unsubscribe",
+        "/email/unsubscribe?member=00000000-0000-4000-8000-000000000000&topic=money&key=1&signature=00",
+        &[],
+        Public,
+    ),
     entry("GET", "/login", "/login", &[], Public),
     entry("GET", "/account", "/account", &[], Members),
     entry("GET", "/bookings", "/bookings", &[], Members),
@@ -589,6 +630,20 @@ const MATRIX: &[Entry] = &[
         Public,
     ),
     entry("GET", "/events/me", "/events/me", &[], Members),
+    entry(
+        "POST",
+        "/email/unsubscribe/one-click",
+        "/email/unsubscribe/one-click?member=00000000-0000-4000-8000-000000000000&topic=money&key=1&signature=00",
+        &[],
+        Public,
+    ),
+    entry(
+        "GET",
+        "/email/unsubscribe/one-click",
+        "/email/unsubscribe/one-click?member=00000000-0000-4000-8000-000000000000&topic=money&key=1&signature=00",
+        &[],
+        Public,
+    ),
 ];
 
 /// Every server function, page and plain route the app registers, as "METHOD path".

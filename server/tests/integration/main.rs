@@ -7,6 +7,7 @@ mod accounts;
 mod authz;
 mod bookings;
 mod calendar;
+mod email;
 mod events;
 mod extensions;
 mod handover;

@@ -18,7 +18,7 @@ async fn notices(side: &mut Visitor<'_>) -> Notices {
     serde_json::from_str(&response.body).unwrap()
 }
 
-async fn unread(side: &mut Visitor<'_>) -> i64 {
+pub(crate) async fn unread(side: &mut Visitor<'_>) -> i64 {
     let response = side.get("/api/unread_notifications").await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()

@@ -43,6 +43,8 @@ pub struct TestApp {
     pub media_dir: PathBuf,
     /// The secret key file, for server processes started beside the in-process router.
     pub key_file: PathBuf,
+    /// Where the app's emails are written, one `.eml` file each.
+    pub outbox: PathBuf,
     _cleanup: Cleanup,
 }
 
@@ -125,6 +127,7 @@ impl TestApp {
         let media_dir = tmp.join(format!("gs-test-media-{id}"));
         let evidence_dir = tmp.join(format!("gs-test-evidence-{id}"));
         let key_file = tmp.join(format!("gs-test-keys-{id}"));
+        let outbox = tmp.join(format!("gs-test-outbox-{id}"));
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let file = tmp.join(format!("gs-test-{id}.db"));
@@ -132,6 +135,7 @@ impl TestApp {
                     media_dir.clone(),
                     evidence_dir.clone(),
                     key_file.clone(),
+                    outbox.clone(),
                     file.clone(),
                 ];
                 files.extend(
@@ -152,7 +156,12 @@ impl TestApp {
                     Cleanup::Database {
                         admin_url,
                         name,
-                        media: vec![media_dir.clone(), evidence_dir.clone(), key_file.clone()],
+                        media: vec![
+                            media_dir.clone(),
+                            evidence_dir.clone(),
+                            key_file.clone(),
+                            outbox.clone(),
+                        ],
                     },
                 )
             }
@@ -178,6 +187,7 @@ impl TestApp {
             "DATABASE_URL" => Some(url.clone()),
             "MEDIA_DIR" => Some(media_dir.display().to_string()),
             "SECRET_KEY_FILE" => Some(key_file.display().to_string()),
+            "MAIL_OUTBOX" => Some(outbox.display().to_string()),
             "EVIDENCE_DIR" => Some(evidence_dir.display().to_string()),
             "LEPTOS_SITE_ROOT" => Some(tmp.join("gs-test-no-site").display().to_string()),
             _ => None,
@@ -192,6 +202,7 @@ impl TestApp {
             url,
             media_dir,
             key_file,
+            outbox,
             _cleanup: cleanup,
         }
     }
