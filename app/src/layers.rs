@@ -38,6 +38,7 @@ const FEATURES: &[&str] = &[
     "notifications",
     "payments",
     "reports",
+    "reviews",
 ];
 const CONTEXT: &[&str] = &["request", "state"];
 const FRAME: &[&str] = &["hydration", "lib", "shell"];

@@ -26,6 +26,7 @@ pub mod page;
 pub mod payments;
 pub mod plain_forms;
 pub mod reports;
+pub mod reviews;
 pub mod shell;
 pub mod url;
 
@@ -59,6 +60,7 @@ use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
 use notifications::email_pages::{EmailPanel, UnsubscribePage};
 use notifications::pages::NotificationsPage;
 use page::NotFound;
+use reviews::pages::{BookingReviewsSection, ListingReviewsSection};
 use shell::{SiteFooter, SiteHeader};
 
 /// The HTML document around the app, rendered on the server only.
@@ -254,7 +256,8 @@ fn search_pages(_page: Page) -> AnyView {
 
 #[lazy]
 fn listing_pages(_page: Page) -> AnyView {
-    view! { <ListingPage/> }.into_any()
+    view! { <ListingPage reviews=|id| view! { <ListingReviewsSection id/> }.into_any()/> }
+        .into_any()
 }
 
 #[lazy]
@@ -277,7 +280,10 @@ fn renter_pages(page: Page) -> AnyView {
     match page {
         Page::Account => view! { <AccountPage email=|| view! { <EmailPanel/> }/> }.into_any(),
         Page::Bookings => view! { <BookingsPage/> }.into_any(),
-        Page::Booking => view! { <BookingPage/> }.into_any(),
+        Page::Booking => {
+            view! { <BookingPage reviews=|id| view! { <BookingReviewsSection id/> }.into_any()/> }
+                .into_any()
+        }
         Page::ExtendBooking => view! { <ExtendBookingPage/> }.into_any(),
         Page::Messages => view! { <MessagesPage/> }.into_any(),
         Page::Conversation => view! { <ConversationPage/> }.into_any(),

@@ -9,6 +9,7 @@ use app::domain::BookingId;
 use app::jobs::{self, ClaimedJob, Pass};
 use app::notifications::email::{deliver, Post, EMAIL_JOB};
 use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
+use app::reviews::service::{publish_due, PUBLISH_JOB};
 use app::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -89,9 +90,13 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                 mailer: &state.mailer,
                 keys: &state.secrets,
                 public_url: &state.public_url,
+                last_attempt: job.attempts >= job.max_attempts,
             };
             deliver(db, &post, &job.payload, now).await
         }
+        PUBLISH_JOB => publish_due(db, &job.payload, now)
+            .await
+            .map_err(|e| e.to_string()),
         REMIND_JOB => remind(db, &job.payload, now)
             .await
             .map_err(|e| e.to_string()),

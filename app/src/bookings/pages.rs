@@ -275,7 +275,9 @@ fn CancelForm(id: BookingId, actions: Actions) -> impl IntoView {
 }
 
 #[component]
-pub fn BookingPage() -> impl IntoView {
+/// `/bookings/{id}`; `reviews` draws its "Reviews" section (the reviews feature's), which the
+/// routes hand in, since reviews know bookings and not the other way round.
+pub fn BookingPage(reviews: fn(Memo<Option<BookingId>>) -> AnyView) -> impl IntoView {
     let id = crate::url::id_from_path();
     let actions = Actions::new();
     // Moves when the other side (or GearShare) changes this booking while the page is open.
@@ -311,6 +313,7 @@ pub fn BookingPage() -> impl IntoView {
                     gate(view.await, move |booking| view! { <BookingDetail booking actions/> })
                 })}
             </Transition>
+            <div class="mt-6">{reviews(id)}</div>
             <BookingThread booking=id/>
             <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         </div>

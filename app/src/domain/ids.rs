@@ -49,6 +49,8 @@ kinds! {
     ConversationId = Conversation;
     /// Something a member is told about: an entry of `/notifications`.
     NotificationId = Notification;
+    /// A review one side of a rental wrote of the other.
+    ReviewId = Review;
     /// The key a booking form carries so that a second submit books nothing twice.
     RequestKey = Request;
 }

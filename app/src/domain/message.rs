@@ -56,7 +56,7 @@ impl ReportReason {
     }
 }
 
-fn plain_text(typed: &str, max: usize) -> Result<String, TextError> {
+pub(crate) fn plain_text(typed: &str, max: usize) -> Result<String, TextError> {
     let text: String = typed
         .replace("\r\n", "\n")
         .replace('\r', "\n")

@@ -15,12 +15,13 @@ pub mod money;
 pub mod period;
 pub mod places;
 pub mod pricing;
+pub mod review;
 
 pub use booking::{BookingEvent, BookingStatus, Party};
 pub use cancellation::CancellationPolicy;
 pub use ids::{
-    BlockId, BookingId, ConversationId, ListingId, NotificationId, PhotoId, RequestKey, UnitId,
-    UserId,
+    BlockId, BookingId, ConversationId, ListingId, NotificationId, PhotoId, RequestKey, ReviewId,
+    UnitId, UserId,
 };
 pub use money::{Currency, Money};
 pub use period::{day_text, moment_text, parse_iso_date, PeriodError, RentalPeriod};

@@ -587,8 +587,14 @@ fn Pagination(
 }
 
 #[component]
-pub fn ListingPage() -> impl IntoView {
-    view! { <WithListing render=|listing, dates| view! { <ListingView listing dates/> }.into_any()/> }
+/// `/gear/{id}`; `reviews` draws its "Reviews" (the reviews feature's), handed in by the
+/// routes, since reviews know listings and not the other way round.
+pub fn ListingPage(reviews: fn(Memo<Option<ListingId>>) -> AnyView) -> impl IntoView {
+    let id = crate::url::id_from_path();
+    view! {
+        <WithListing render=|listing, dates| view! { <ListingView listing dates/> }.into_any()/>
+        <div class="mx-auto max-w-6xl px-4 pb-10">{reviews(id)}</div>
+    }
 }
 
 /// Loads the listing the path names, with the dates the query asks for, and shows `render`

@@ -65,6 +65,7 @@ pub async fn save_email_preferences(
     reminders: Option<String>,
     handovers: Option<String>,
     money: Option<String>,
+    reviews: Option<String>,
     messages: String,
 ) -> Result<(), AppError> {
     use super::preferences::{Choice, Topic};
@@ -84,6 +85,7 @@ pub async fn save_email_preferences(
             (Topic::Reminders, ticked(reminders)),
             (Topic::Handovers, ticked(handovers)),
             (Topic::Money, ticked(money)),
+            (Topic::Reviews, ticked(reviews)),
             (Topic::Messages, messages),
         ];
         super::email::choose(&state.db, actor.user.id, &choices, actor.now).await?;

@@ -115,13 +115,21 @@ pub fn UnsubscribePage() -> impl IntoView {
         <Title text="Unsubscribe"/>
         <div class="mx-auto max-w-xl px-4 py-8">
             <h1 class="text-3xl font-bold text-slate-900">"Unsubscribe"</h1>
-            <Suspense fallback=|| view! { <p class="mt-4 text-slate-600">"Reading the link…"</p> }>
+            // A transition keeps the form while the answer loads, so focus is not dropped;
+            // the outcome is announced by the region below.
+            <p role="status" class="sr-only">
+                {move || result.with(|r| match r {
+                    Some(Ok(label)) => format!("You no longer get emails about {}.", label.to_lowercase()),
+                    _ => String::new(),
+                })}
+            </p>
+            <Transition fallback=|| view! { <p class="mt-4 text-slate-600">"Reading the link…"</p> }>
                 {move || {
                     let link = link.clone();
                     Suspend::new(async move {
                         match state.await {
                             Ok((label, true)) => view! {
-                                <p role="status" class="mt-4 text-slate-800">
+                                <p class="mt-4 text-slate-800">
                                     {format!("You no longer get emails about {}.", label.to_lowercase())}
                                 </p>
                                 <p class="mt-2 text-slate-700">
@@ -154,7 +162,7 @@ pub fn UnsubscribePage() -> impl IntoView {
                         }
                     })
                 }}
-            </Suspense>
+            </Transition>
         </div>
     }
 }

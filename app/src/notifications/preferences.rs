@@ -15,14 +15,17 @@ pub enum Topic {
     Money,
     /// New messages.
     Messages,
+    /// A review to write, and a review of the member published.
+    Reviews,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 5] = [
+    pub const ALL: [Topic; 6] = [
         Topic::Bookings,
         Topic::Reminders,
         Topic::Handovers,
         Topic::Money,
+        Topic::Reviews,
         Topic::Messages,
     ];
 
@@ -34,6 +37,7 @@ impl Topic {
             Self::Handovers => "handovers",
             Self::Money => "money",
             Self::Messages => "messages",
+            Self::Reviews => "reviews",
         }
     }
 
@@ -49,6 +53,7 @@ impl Topic {
             Self::Handovers => "Handovers to confirm and late returns",
             Self::Money => "Deposits, damage claims and disputes",
             Self::Messages => "Messages",
+            Self::Reviews => "Reviews to write and reviews of you",
         }
     }
 }

@@ -39,6 +39,10 @@ pub enum NoticeKind {
     Pickup,
     /// Both: the gear is due back today (a reminder).
     ReturnDue,
+    /// Both: the gear is back; time to review the other side.
+    ReviewToWrite,
+    /// The other side's review of the member was published.
+    ReviewReceived,
 }
 
 impl NoticeKind {
@@ -60,6 +64,8 @@ impl NoticeKind {
             Self::Expiring => "expiring",
             Self::Pickup => "pickup",
             Self::ReturnDue => "return_due",
+            Self::ReviewToWrite => "review_to_write",
+            Self::ReviewReceived => "review_received",
         }
     }
 
@@ -81,6 +87,8 @@ impl NoticeKind {
             "expiring" => Self::Expiring,
             "pickup" => Self::Pickup,
             "return_due" => Self::ReturnDue,
+            "review_to_write" => Self::ReviewToWrite,
+            "review_received" => Self::ReviewReceived,
             _ => return None,
         })
     }
@@ -105,6 +113,7 @@ impl NoticeKind {
             Self::Handover | Self::Overdue => Topic::Handovers,
             Self::DamageClaimed | Self::DepositReleased | Self::DisputeDecided => Topic::Money,
             Self::Message => Topic::Messages,
+            Self::ReviewToWrite | Self::ReviewReceived => Topic::Reviews,
         }
     }
 }
@@ -181,10 +190,13 @@ fn between(
                 (renter, NoticeKind::DisputeDecided),
                 (owner, NoticeKind::DisputeDecided),
             ],
+            BookingEvent::Returned { .. } => vec![
+                (renter, NoticeKind::ReviewToWrite),
+                (owner, NoticeKind::ReviewToWrite),
+            ],
             BookingEvent::HandoverConfirmed { .. }
             | BookingEvent::Paid { .. }
-            | BookingEvent::PickedUp
-            | BookingEvent::Returned { .. } => vec![],
+            | BookingEvent::PickedUp => vec![],
         };
         notices.extend(told.into_iter().map(|(recipient, kind)| Notice {
             recipient,
@@ -279,6 +291,18 @@ pub fn describe(
             (format!("{title} is due back to {other} today."), booking)
         }
         NoticeKind::ReturnDue => (format!("{title} is due back from {other} today."), booking),
+        NoticeKind::ReviewToWrite if is_renter => (
+            format!("How was {title}? Review it and {other} within two weeks."),
+            "Leave a review",
+        ),
+        NoticeKind::ReviewToWrite => (
+            format!("How was renting {title} to {other}? Review them within two weeks."),
+            "Leave a review",
+        ),
+        NoticeKind::ReviewReceived => (
+            format!("{other} reviewed you for {title}."),
+            "Read the review",
+        ),
     }
 }
 

@@ -463,6 +463,42 @@ const MATRIX: &[Entry] = &[
     ),
     entry(
         "GET",
+        "/api/booking_reviews",
+        "/api/booking_reviews?id=00000000-0000-4000-8000-000000000000",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/leave_review",
+        "/api/leave_review",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("overall", "5"),
+            ("body", "Fine."),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/reply_to_review",
+        "/api/reply_to_review",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("review", "00000000-0000-4000-8000-000000000000"),
+            ("reply", "Thanks."),
+        ],
+        Members,
+    ),
+    entry(
+        "GET",
+        "/api/listing_reviews",
+        "/api/listing_reviews?id=00000000-0000-4000-8000-000000000000&page=0",
+        &[],
+        Public,
+    ),
+    entry(
+        "GET",
         "/api/email_preferences",
         "/api/email_preferences",
         &[],

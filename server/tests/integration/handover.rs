@@ -40,7 +40,9 @@ async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, Bookin
     (owner, renter, id)
 }
 
-async fn returned_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, BookingId) {
+pub(crate) async fn returned_booking<'a>(
+    app: &'a TestApp,
+) -> (Visitor<'a>, Visitor<'a>, BookingId) {
     let (mut owner, mut renter, id) = paid_booking(app).await;
     for step in ["pickup", "return"] {
         confirmed(&mut renter, id, step).await;

@@ -21,3 +21,4 @@ mod notifications;
 mod pages;
 mod payments;
 mod plain_forms;
+mod reviews;

@@ -18,7 +18,7 @@ use super::service::line;
 use crate::domain::{NotificationId, UserId};
 use crate::error::AppError;
 use crate::jobs::NewJob;
-use crate::mail::{Letter, Mailer};
+use crate::mail::{Letter, MailError, Mailer};
 use crate::secrets::Keys;
 use crate::store::{Db, Tx};
 use chrono::{DateTime, Duration, Utc};
@@ -113,6 +113,9 @@ pub struct Post<'a> {
     pub keys: &'a Keys,
     /// The site's address, for absolute links.
     pub public_url: &'a str,
+    /// Whether this is the job's last attempt: a failure then closes the email, so that the
+    /// conversation's next message is owed an email of its own.
+    pub last_attempt: bool,
 }
 
 /// Sends the email of job payload `payload`, or closes it unsent when it is no longer wanted.
@@ -133,8 +136,8 @@ pub async fn deliver(
     }
     let topic = owed.topic.0;
     let choice = owed.choice.map_or(Choice::Each, |c| c.0);
-    let skip = if owed.status == "deleted" {
-        Some("the account was deleted")
+    let skip = if owed.status != "active" {
+        Some("the account is suspended or deleted")
     } else if choice == Choice::Off {
         Some("turned off")
     } else if owed.entry_kind.is_some_and(|k| k.0 == NoticeKind::Message)
@@ -169,7 +172,24 @@ pub async fn deliver(
     match letter {
         Some(letter) => {
             let letter = letter.map_err(|e| e.to_string())?;
-            post.mailer.send(&letter).await.map_err(|e| e.to_string())?;
+            match post.mailer.send(&letter).await {
+                Ok(()) => {}
+                // No retry makes an address that cannot receive mail able to.
+                Err(MailError::Address) => {
+                    return db
+                        .close_email(id, Some("the address cannot receive email"), now)
+                        .await
+                        .map_err(|e| e.to_string());
+                }
+                Err(error) => {
+                    if post.last_attempt {
+                        db.close_email(id, Some("could not be sent"), now)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                    return Err(error.to_string());
+                }
+            }
             db.close_email(id, None, now)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -212,10 +232,8 @@ async fn digest(db: &Db, member: UserId) -> Result<Option<Content>, sqlx::Error>
     if lines.is_empty() {
         return Ok(None);
     }
-    let subject = match lines.len() {
-        1 => "Your unread messages today".to_owned(),
-        n => format!("Unread messages in {n} conversations"),
-    };
+    // The lines are the latest conversations only: the subject counts none.
+    let subject = "Your unread messages on GearShare".to_owned();
     Ok(Some((
         subject,
         lines,

@@ -37,7 +37,8 @@ pub(super) struct OwedEmail {
 }
 
 impl Tx {
-    /// `member`'s choice for `topic` and their time zone; `None` for no such member.
+    /// `member`'s choice for `topic` and their time zone; `None` for no such member, or one
+    /// suspended or deleted (emailed nothing).
     pub(super) async fn email_choice(
         &mut self,
         member: UserId,
@@ -46,7 +47,7 @@ impl Tx {
         let found: Option<(String, Option<Text<Choice>>)> = on_tx!(self, conn => sqlx::query_as(
                 "SELECT u.time_zone, p.choice FROM users u \
                  LEFT JOIN email_preferences p ON p.member_id = u.id AND p.topic = $2 \
-                 WHERE u.id = $1")
+                 WHERE u.id = $1 AND u.status = 'active'")
             .bind(member).bind(Text(topic)).fetch_optional(&mut *conn).await)?;
         Ok(found.map(|(zone, choice)| (choice.map_or(Choice::Each, |c| c.0), zone)))
     }

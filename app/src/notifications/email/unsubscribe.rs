@@ -49,6 +49,12 @@ impl Unsubscribe {
 
     /// Whether the server made this link.
     pub fn is_genuine(&self, keys: &Keys) -> bool {
+        // Keys are numbered up from 1: the one after the newest may have been added by
+        // another instance (and is read from the key file); a larger one cannot exist, and
+        // must not make anyone's request read the file.
+        if !(1..=keys.current().0 + 1).contains(&self.key) {
+            return false;
+        }
         let Ok(expected) = keys.keyed_hash(KeyId(self.key), &signed(self.member, self.topic))
         else {
             return false;

@@ -679,3 +679,45 @@ pub async fn plant_messages(
         .unwrap()
     }
 }
+
+/// The ids of the emails owed or sent to `member`.
+pub async fn email_ids(db: &Db, member: UserId) -> Vec<Uuid> {
+    on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM emails WHERE recipient_id = $1")
+        .bind(member)
+        .fetch_all(pool)
+        .await)
+    .unwrap()
+}
+
+/// The last errors the jobs of `kind` recorded.
+pub async fn job_errors(db: &Db, kind: &str) -> Vec<String> {
+    on_pool!(db, pool => sqlx::query_scalar(
+            "SELECT last_error FROM jobs WHERE kind = $1 AND last_error IS NOT NULL")
+        .bind(kind)
+        .fetch_all(pool)
+        .await)
+    .unwrap()
+}
+
+/// The listing `booking` is of.
+pub async fn listing_of_booking(db: &Db, booking: BookingId) -> ListingId {
+    on_pool!(db, pool => sqlx::query_scalar("SELECT listing_id FROM bookings WHERE id = $1")
+        .bind(booking).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// A member's rating totals: as an owner (count, sum), then as a renter.
+pub async fn rating_totals(db: &Db, member: UserId) -> (i64, i64, i64, i64) {
+    on_pool!(db, pool => sqlx::query_as(
+            "SELECT rating_count, rating_sum, renter_rating_count, renter_rating_sum \
+             FROM users WHERE id = $1")
+        .bind(member).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// The id of the member named `name` (the tests' names are unique per database).
+pub async fn user_id_of_name(db: &Db, name: &str) -> UserId {
+    on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
+        .bind(name).fetch_one(pool).await)
+    .unwrap()
+}

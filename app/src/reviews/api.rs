@@ -1,0 +1,73 @@
+//! Server functions of reviews: a booking's, for its two members; a listing's, for anyone.
+
+use super::model::{BookingReviews, ListingReviews};
+use crate::domain::{BookingId, ListingId, ReviewId};
+#[cfg(feature = "ssr")]
+use crate::error::with_status;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::request::member_change;
+use leptos::prelude::*;
+
+/// Booking `id`'s reviews as the signed-in member (its renter or owner) sees them.
+#[server(endpoint = "booking_reviews", input = server_fn::codec::GetUrl)]
+pub async fn load_booking_reviews(id: BookingId) -> Result<BookingReviews, AppError> {
+    with_status(
+        async {
+            let user = crate::accounts::guard::require_user().await?;
+            let state = expect_context::<crate::state::AppState>();
+            super::service::booking_reviews(&state.db, user.id, id, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// The signed-in member's review of booking `id`: stars from 1 to 5 and words.
+#[server(endpoint = "leave_review")]
+pub async fn leave_review(
+    id: BookingId,
+    overall: Option<String>,
+    accuracy: Option<String>,
+    communication: Option<String>,
+    body: String,
+) -> Result<(), AppError> {
+    member_change(|state, actor| async move {
+        let form = super::service::ReviewForm {
+            overall: overall.as_deref(),
+            accuracy: accuracy.as_deref(),
+            communication: communication.as_deref(),
+            body: &body,
+        };
+        super::service::write(&state.db, actor.user.id, id, &form, actor.now).await?;
+        crate::plain_forms::then_show(&format!("/bookings/{id}#reviews-heading"));
+        Ok(())
+    })
+    .await
+}
+
+/// The owner's one public answer to the renter's review `review` of booking `id`.
+#[server(endpoint = "reply_to_review")]
+pub async fn reply_to_review(
+    id: BookingId,
+    review: ReviewId,
+    reply: String,
+) -> Result<(), AppError> {
+    member_change(|state, actor| async move {
+        super::service::reply(&state.db, actor.user.id, review, &reply, actor.now).await?;
+        crate::plain_forms::then_show(&format!("/bookings/{id}#reviews-heading"));
+        Ok(())
+    })
+    .await
+}
+
+/// Page `page` (from 0) of listing `id`'s reviews, with its average.
+#[server(endpoint = "listing_reviews", input = server_fn::codec::GetUrl)]
+pub async fn load_listing_reviews(id: ListingId, page: i64) -> Result<ListingReviews, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<crate::state::AppState>();
+            super::service::listing_reviews(&state.db, id, page).await
+        }
+        .await,
+    )
+}

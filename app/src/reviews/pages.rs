@@ -1,0 +1,243 @@
+//! The "Reviews" section of `/bookings/{id}` and of `/gear/{id}`.
+
+use super::api::{load_booking_reviews, load_listing_reviews, LeaveReview, ReplyToReview};
+use super::model::{BookingReviews, ReviewCard};
+use crate::domain::review::{ReviewSide, Stars};
+use crate::domain::{day_text, BookingId, ListingId};
+use crate::forms::{field_message, form_message, FieldError, FormAlert, TextArea};
+use leptos::prelude::*;
+
+/// The rule both sides read before they write.
+const DOUBLE_BLIND: &str = "Reviews are shown when both of you have written one, or after 14 days.";
+
+fn stars_text(n: u8) -> String {
+    Stars::new(n).map_or_else(String::new, Stars::words)
+}
+
+/// One review: who, the stars (as words for screen readers), the words, the owner's answer.
+#[component]
+fn Review(card: ReviewCard, #[prop(optional)] heading: Option<String>) -> impl IntoView {
+    let details = [
+        ("Accuracy", card.accuracy),
+        ("Communication", card.communication),
+    ]
+    .into_iter()
+    .filter_map(|(what, stars)| stars.map(|n| format!("{what}: {}", stars_text(n))))
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
+        <article class="rounded-xl border border-slate-200 p-4">
+            {heading.map(|heading| view! { <h3 class="font-semibold text-slate-900">{heading}</h3> })}
+            <p class="text-sm text-slate-700">
+                <span class="font-medium text-slate-900">{card.author.clone()}</span>
+                {card.published_at.map(|at| format!(" · {}", day_text(at.date_naive())))}
+            </p>
+            <p class="mt-1 font-medium text-amber-900">
+                <span aria-hidden="true">{"★".repeat(usize::from(card.overall))}" "</span>
+                {format!("Overall: {}", stars_text(card.overall))}
+            </p>
+            {(!details.is_empty()).then(|| view! { <p class="text-sm text-slate-700">{details}</p> })}
+            <p class="mt-2 whitespace-pre-line text-slate-800">{card.body}</p>
+            {card.hidden_reason.map(|reason| view! {
+                <p class="mt-2 text-sm text-red-800">{format!("Hidden by GearShare: {reason}")}</p>
+            })}
+            {card.reply.map(|reply| view! {
+                <div class="mt-3 border-l-4 border-slate-300 pl-3">
+                    <p class="text-sm font-medium text-slate-900">"The owner's answer"</p>
+                    <p class="whitespace-pre-line text-slate-800">{reply}</p>
+                </div>
+            })}
+        </article>
+    }
+}
+
+/// A group of five radio buttons "1 star" … "5 stars".
+#[component]
+fn StarChoice(
+    legend: &'static str,
+    name: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let described_by = error_id.clone();
+    view! {
+        <fieldset aria-describedby=described_by>
+            <legend class="font-medium text-slate-900">{legend}</legend>
+            <div class="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+                {(1..=5u8).map(|n| view! {
+                    <label class="flex items-center gap-2 text-slate-800">
+                        <input type="radio" name=name value=n.to_string() class="h-4 w-4 border-slate-400"/>
+                        {stars_text(n)}
+                    </label>
+                }).collect_view()}
+            </div>
+            {move || view! { <FieldError id=error_id.clone() message=error.get()/> }}
+        </fieldset>
+    }
+}
+
+#[component]
+fn ReviewForm(
+    reviews: BookingReviews,
+    side: ReviewSide,
+    leave: ServerAction<LeaveReview>,
+) -> impl IntoView {
+    let result = leave.value();
+    let error =
+        move |field: &'static str| Signal::derive(move || result.with(|r| field_message(r, field)));
+    let deadline = reviews
+        .deadline
+        .map(|at| format!("You can write yours until {}.", day_text(at.date_naive())));
+    view! {
+        <section aria-labelledby="leave-review-heading" class="mt-4">
+            <h3 id="leave-review-heading" class="font-semibold text-slate-900">"Leave a review"</h3>
+            <p class="text-sm text-slate-700">{DOUBLE_BLIND}" "{deadline}</p>
+            <ActionForm action=leave attr:class="mt-3 flex flex-col gap-4" attr:novalidate=true>
+                <input type="hidden" name="id" value=reviews.booking.to_string()/>
+                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["overall", "accuracy", "communication", "body"])))/>
+                <StarChoice legend="Overall rating" name="overall" error=error("overall")/>
+                {(side == ReviewSide::Renter).then(|| view! {
+                    <StarChoice legend="Accuracy: the gear was as described" name="accuracy" error=error("accuracy")/>
+                    <StarChoice legend="Communication with the owner" name="communication" error=error("communication")/>
+                })}
+                <TextArea label="Your review" name="body" value=String::new() rows=4
+                    hint="Plain text, up to 2,000 characters." error=error("body")/>
+                <div>
+                    <button type="submit" class="btn-primary" disabled=move || leave.pending().get()>"Publish review"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn ReplyForm(reviews: BookingReviews, answer: ServerAction<ReplyToReview>) -> impl IntoView {
+    let result = answer.value();
+    let Some(review) = reviews.theirs.as_ref().map(|r| r.id) else {
+        return ().into_any();
+    };
+    view! {
+        <ActionForm action=answer attr:class="mt-3 flex flex-col gap-3" attr:novalidate=true>
+            <input type="hidden" name="id" value=reviews.booking.to_string()/>
+            <input type="hidden" name="review" value=review.to_string()/>
+            <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["reply"])))/>
+            <TextArea label="Your public answer" name="reply" value=String::new() rows=3
+                hint="Once, shown under the review. Up to 1,000 characters."
+                error=Signal::derive(move || result.with(|r| field_message(r, "reply")))/>
+            <div>
+                <button type="submit" class="btn-secondary" disabled=move || answer.pending().get()>"Publish answer"</button>
+            </div>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+fn booking_section(
+    reviews: BookingReviews,
+    leave: ServerAction<LeaveReview>,
+    answer: ServerAction<ReplyToReview>,
+) -> AnyView {
+    if reviews.deadline.is_none() {
+        return ().into_any();
+    }
+    let other = reviews.other.clone();
+    let waiting = reviews
+        .mine
+        .as_ref()
+        .is_some_and(|m| m.published_at.is_none());
+    let nothing = reviews.mine.is_none() && reviews.theirs.is_none() && reviews.can_write.is_none();
+    view! {
+        <section aria-labelledby="reviews-heading" class="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+            <h2 id="reviews-heading" class="text-lg font-semibold text-slate-900">"Reviews"</h2>
+            {reviews.can_write.map(|side| view! { <ReviewForm reviews=reviews.clone() side leave/> })}
+            {waiting.then(|| view! {
+                <p role="status" class="mt-3 text-slate-800">
+                    {format!("Your review is in. {other} sees it when they have written theirs, or after 14 days.")}
+                </p>
+            })}
+            {nothing.then(|| view! { <p class="mt-3 text-slate-700">"The two weeks to review this rental are over."</p> })}
+            <div class="mt-4 flex flex-col gap-4">
+                {reviews.mine.clone().map(|card| view! { <Review card heading="Your review".to_owned()/> })}
+                {reviews.theirs.clone().map(|card| {
+                    let heading = format!("{}'s review", card.author);
+                    view! { <Review card heading/> }
+                })}
+            </div>
+            {reviews.can_reply.then(|| view! { <ReplyForm reviews=reviews.clone() answer/> })}
+        </section>
+    }
+    .into_any()
+}
+
+/// `/bookings/{id}`'s "Reviews", once the gear is back: the form while the member may write,
+/// their review, and the other side's once published. Its resource lives with the page (not
+/// inside the booking's redrawn details).
+#[component]
+pub fn BookingReviewsSection(id: Memo<Option<BookingId>>) -> impl IntoView {
+    let leave = ServerAction::<LeaveReview>::new();
+    let answer = ServerAction::<ReplyToReview>::new();
+    let reviews = Resource::new(
+        move || (id.get(), leave.version().get(), answer.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => load_booking_reviews(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match reviews.await {
+                    Ok(Some(found)) => booking_section(found, leave, answer),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/gear/{id}`'s "Reviews": the average and count from real reviews, ten at a time.
+#[component]
+pub fn ListingReviewsSection(id: Memo<Option<ListingId>>) -> impl IntoView {
+    let (page, set_page) = signal(0i64);
+    let reviews = Resource::new(
+        move || (id.get(), page.get()),
+        |(id, page)| async move {
+            match id {
+                Some(id) => load_listing_reviews(id, page).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let Ok(Some(found)) = reviews.await else {
+                        return ().into_any();
+                    };
+                    let more = found.more;
+                    view! {
+                        <section aria-labelledby="reviews-heading" class="mt-8">
+                        <h2 id="reviews-heading" class="text-xl font-semibold text-slate-900">"Reviews"</h2>
+                        <p class="mt-1 text-slate-800">
+                            {(found.count > 0).then(|| view! { <span aria-hidden="true">"★ "</span> })}
+                            {found.summary()}
+                        </p>
+                        <div class="mt-4 flex flex-col gap-4">
+                            {found.cards.into_iter().map(|card| view! { <Review card/> }).collect_view()}
+                        </div>
+                        <div class="mt-4 flex gap-3">
+                            {(page.get_untracked() > 0).then(|| view! {
+                                <button type="button" class="btn-secondary" on:click=move |_| set_page.update(|p| *p -= 1)>"Newer reviews"</button>
+                            })}
+                            {more.then(|| view! {
+                                <button type="button" class="btn-secondary" on:click=move |_| set_page.update(|p| *p += 1)>"Older reviews"</button>
+                            })}
+                        </div>
+                        </section>
+                    }.into_any()
+                })}
+        </Transition>
+    }
+}

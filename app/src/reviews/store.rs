@@ -1,0 +1,182 @@
+//! The SQL of `reviews` and the rating totals kept with them.
+
+use crate::domain::review::{ReviewDraft, ReviewSide};
+use crate::domain::{BookingId, ListingId, ReviewId, UserId};
+use crate::store::{Db, Text, Tx};
+use crate::{on_pool, on_tx};
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+crate::stored_text!(ReviewSide, "review side");
+
+/// A review to write: whose, of whom, about what.
+pub(super) struct NewReview<'a> {
+    pub(super) id: ReviewId,
+    pub(super) booking: BookingId,
+    pub(super) listing: ListingId,
+    pub(super) author: UserId,
+    pub(super) subject: UserId,
+    pub(super) side: ReviewSide,
+    pub(super) draft: &'a ReviewDraft,
+}
+
+/// A stored review with its author's name.
+#[derive(Clone, FromRow)]
+pub(super) struct ReviewRow {
+    pub(super) id: ReviewId,
+    pub(super) author_name: String,
+    pub(super) side: Text<ReviewSide>,
+    pub(super) overall: i64,
+    pub(super) accuracy: Option<i64>,
+    pub(super) communication: Option<i64>,
+    pub(super) body: String,
+    pub(super) published_at: Option<DateTime<Utc>>,
+    pub(super) reply: Option<String>,
+    pub(super) hidden_reason: Option<String>,
+}
+
+const SELECT: &str = "SELECT r.id, a.name AS author_name, r.side, r.overall, r.accuracy, \
+     r.communication, r.body, r.published_at, r.reply, r.hidden_reason \
+     FROM reviews r JOIN users a ON a.id = r.author_id";
+
+/// What a publication added to the totals.
+#[derive(FromRow)]
+struct Published {
+    side: Text<ReviewSide>,
+    subject_id: UserId,
+    listing_id: ListingId,
+    overall: i64,
+}
+
+impl Tx {
+    /// Writes `review` unless its side of the booking has one; answers whether it was written.
+    pub(super) async fn write_review(
+        &mut self,
+        review: &NewReview<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let stars = |s: Option<crate::domain::review::Stars>| s.map(|s| i64::from(s.get()));
+        let written = on_tx!(self, conn => sqlx::query(
+                "INSERT INTO reviews (id, booking_id, listing_id, author_id, subject_id, side, \
+                     overall, accuracy, communication, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (booking_id, side) DO NOTHING")
+            .bind(review.id).bind(review.booking).bind(review.listing).bind(review.author)
+            .bind(review.subject).bind(Text(review.side))
+            .bind(i64::from(review.draft.overall.get())).bind(stars(review.draft.accuracy))
+            .bind(stars(review.draft.communication)).bind(review.draft.body.as_str()).bind(now)
+            .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+        Ok(written > 0)
+    }
+
+    /// The booking's reviews, inside the transaction that writes one.
+    pub(super) async fn reviews_of_booking(
+        &mut self,
+        booking: BookingId,
+    ) -> Result<Vec<ReviewRow>, sqlx::Error> {
+        let sql = format!("{SELECT} WHERE r.booking_id = $1");
+        on_tx!(self, conn => sqlx::query_as(&sql).bind(booking).fetch_all(&mut *conn).await)
+    }
+
+    /// Publishes the booking's unpublished reviews at `now` and adds them to the totals:
+    /// a renter's to the owner's and the listing's, an owner's to the renter's as a renter.
+    /// Answers, for each review published, the member it is about, its side and listing.
+    pub(super) async fn publish_reviews(
+        &mut self,
+        booking: BookingId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, ReviewSide, ListingId)>, sqlx::Error> {
+        let published: Vec<Published> = on_tx!(self, conn => sqlx::query_as(
+                "UPDATE reviews SET published_at = $2 WHERE booking_id = $1 \
+                 AND published_at IS NULL RETURNING side, subject_id, listing_id, overall")
+            .bind(booking).bind(now).fetch_all(&mut *conn).await)?;
+        for review in &published {
+            match review.side.0 {
+                ReviewSide::Renter => {
+                    on_tx!(self, conn => sqlx::query(
+                            "UPDATE users SET rating_count = rating_count + 1, \
+                             rating_sum = rating_sum + $2 WHERE id = $1")
+                        .bind(review.subject_id).bind(review.overall)
+                        .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+                    on_tx!(self, conn => sqlx::query(
+                            "UPDATE listings SET rating_count = rating_count + 1, \
+                             rating_sum = rating_sum + $2 WHERE id = $1")
+                        .bind(review.listing_id).bind(review.overall)
+                        .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+                }
+                ReviewSide::Owner => {
+                    on_tx!(self, conn => sqlx::query(
+                            "UPDATE users SET renter_rating_count = renter_rating_count + 1, \
+                             renter_rating_sum = renter_rating_sum + $2 WHERE id = $1")
+                        .bind(review.subject_id).bind(review.overall)
+                        .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+                }
+            }
+        }
+        Ok(published
+            .iter()
+            .map(|r| (r.subject_id, r.side.0, r.listing_id))
+            .collect())
+    }
+
+    /// Sets the reply of the member reviewed to published review `id`, once; answers whether
+    /// it was set.
+    pub(super) async fn reply_to_review(
+        &mut self,
+        id: ReviewId,
+        subject: UserId,
+        reply: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let set = on_tx!(self, conn => sqlx::query(
+                "UPDATE reviews SET reply = $3, replied_at = $4 WHERE id = $1 \
+                 AND subject_id = $2 AND side = 'renter' AND published_at IS NOT NULL \
+                 AND reply IS NULL AND hidden_at IS NULL")
+            .bind(id).bind(subject).bind(reply).bind(now)
+            .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+        Ok(set > 0)
+    }
+}
+
+impl Db {
+    pub(super) async fn reviews_of_booking(
+        &self,
+        booking: BookingId,
+    ) -> Result<Vec<ReviewRow>, sqlx::Error> {
+        let sql = format!("{SELECT} WHERE r.booking_id = $1");
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(booking).fetch_all(pool).await)
+    }
+
+    /// Published, visible reviews renters wrote of `listing`, the newest first: `limit` from
+    /// `offset`.
+    pub(super) async fn reviews_of_listing(
+        &self,
+        listing: ListingId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ReviewRow>, sqlx::Error> {
+        let sql = format!(
+            "{SELECT} WHERE r.listing_id = $1 AND r.side = 'renter' \
+             AND r.published_at IS NOT NULL AND r.hidden_at IS NULL \
+             ORDER BY r.published_at DESC, r.id LIMIT $2 OFFSET $3"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(listing).bind(limit).bind(offset).fetch_all(pool).await)
+    }
+
+    /// A member's name.
+    pub(super) async fn member_name(&self, id: UserId) -> Result<Option<String>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
+    /// The listing's rating totals: how many reviews, and their stars added up.
+    pub(super) async fn listing_rating(
+        &self,
+        listing: ListingId,
+    ) -> Result<Option<(i64, i64)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT rating_count, rating_sum FROM listings WHERE id = $1")
+            .bind(listing).fetch_optional(pool).await)
+    }
+}

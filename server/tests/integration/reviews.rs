@@ -1,0 +1,179 @@
+//! Reviews through the real server functions and pages on both backends: only after the
+//! return, double-blind until both are in or two weeks have passed, nothing added or changed
+//! after, one answer by the owner, the totals behind every rating shown, and who is told.
+
+use crate::common::{store, Backend, TestApp, Visitor};
+use crate::handover::{returned_booking, run_jobs_at};
+use app::domain::review::ReviewSide;
+use app::domain::BookingId;
+use app::reviews::model::{BookingReviews, ListingReviews};
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+
+async fn reviews_of(side: &mut Visitor<'_>, id: BookingId) -> BookingReviews {
+    let response = side.get(&format!("/api/booking_reviews?id={id}")).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+async fn review(
+    side: &mut Visitor<'_>,
+    id: BookingId,
+    fields: &[(&str, &str)],
+) -> crate::common::Response {
+    let id = id.to_string();
+    let mut all = vec![("id", id.as_str())];
+    all.extend_from_slice(fields);
+    side.post("/api/leave_review", &all).await
+}
+
+async fn listing_reviews(app: &TestApp, id: BookingId) -> ListingReviews {
+    let listing = store::listing_of_booking(&app.db, id).await;
+    let response = app
+        .get(&format!("/api/listing_reviews?id={listing}&page=0"))
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+async fn notice_texts(side: &mut Visitor<'_>) -> Vec<String> {
+    let response = side.get("/api/notifications").await;
+    let told: app::notifications::model::Notices = serde_json::from_str(&response.body).unwrap();
+    told.lines.into_iter().map(|line| line.text).collect()
+}
+
+async fn answer(side: &mut Visitor<'_>, id: BookingId, review: &str, reply: &str) -> StatusCode {
+    let id = id.to_string();
+    let fields = [("id", id.as_str()), ("review", review), ("reply", reply)];
+    side.post("/api/reply_to_review", &fields).await.status
+}
+
+const RENTERS_REVIEW: &[(&str, &str)] = &[
+    ("overall", "5"),
+    ("accuracy", "4"),
+    ("communication", "5"),
+    ("body", "Dry all night, and Olga showed me how to pitch it."),
+];
+
+async fn both_reviews_show_once_both_are_in(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = returned_booking(&app).await;
+    let owner_id = store::user_id_of_name(&app.db, "Olga Owner").await;
+    let renter_id = store::user_id_of_name(&app.db, "Rita Renter").await;
+    assert!(notice_texts(&mut renter)
+        .await
+        .contains(&"How was Dome tent? Review it and Olga Owner within two weeks.".to_owned()));
+
+    let before = reviews_of(&mut renter, id).await;
+    assert_eq!(before.can_write, Some(ReviewSide::Renter));
+    assert!(before.deadline.is_some());
+    let refused = review(&mut renter, id, &[("overall", "6"), ("body", " ")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    for words in [
+        "Choose from 1 to 5 stars.",
+        "Write a few words about the rental.",
+    ] {
+        assert!(refused.body.contains(words), "{words}: {}", refused.body);
+    }
+    assert_eq!(
+        review(&mut renter, id, RENTERS_REVIEW).await.status,
+        StatusCode::OK
+    );
+    let twice = review(&mut renter, id, RENTERS_REVIEW).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+
+    // Double-blind: the owner does not see it yet, nor does the listing.
+    let owners = reviews_of(&mut owner, id).await;
+    assert_eq!(owners.theirs, None);
+    assert_eq!(owners.can_write, Some(ReviewSide::Owner));
+    let mine = reviews_of(&mut renter, id).await.mine.unwrap();
+    assert_eq!(mine.published_at, None);
+    assert_eq!(listing_reviews(&app, id).await.count, 0);
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert!(page.body.contains("Your review is in."), "{}", page.body);
+
+    let owners_review = review(
+        &mut owner,
+        id,
+        &[("overall", "4"), ("body", "Careful renter.")],
+    )
+    .await;
+    assert_eq!(
+        owners_review.status,
+        StatusCode::OK,
+        "{}",
+        owners_review.body
+    );
+    let renters = reviews_of(&mut renter, id).await;
+    let theirs = renters.theirs.expect("the owner's review, published");
+    assert_eq!(
+        (theirs.overall, theirs.body.as_str()),
+        (4, "Careful renter.")
+    );
+    assert_eq!(renters.can_write, None);
+    let owners = reviews_of(&mut owner, id).await;
+    assert_eq!(owners.theirs.as_ref().and_then(|r| r.accuracy), Some(4));
+    assert!(owners.can_reply);
+
+    // The totals behind every rating shown.
+    assert_eq!(store::rating_totals(&app.db, owner_id).await, (1, 5, 0, 0));
+    assert_eq!(store::rating_totals(&app.db, renter_id).await, (0, 0, 1, 4));
+    let listed = listing_reviews(&app, id).await;
+    assert_eq!((listed.count, listed.sum, listed.cards.len()), (1, 5, 1));
+    assert_eq!(listed.summary(), "5.0 (1 review)");
+    assert!(notice_texts(&mut owner)
+        .await
+        .contains(&"Rita Renter reviewed you for Dome tent.".to_owned()));
+    assert!(notice_texts(&mut renter)
+        .await
+        .contains(&"Olga Owner reviewed you for Dome tent.".to_owned()));
+
+    // One public answer, by the owner reviewed.
+    let review_id = owners.theirs.unwrap().id.to_string();
+    let not_theirs = answer(&mut renter, id, &review_id, "Not mine to answer.").await;
+    assert_eq!(not_theirs, StatusCode::CONFLICT);
+    let answered = answer(&mut owner, id, &review_id, "Thanks, come again!").await;
+    assert_eq!(answered, StatusCode::OK);
+    let twice = answer(&mut owner, id, &review_id, "And again.").await;
+    assert_eq!(twice, StatusCode::CONFLICT);
+    let listed = listing_reviews(&app, id).await;
+    assert_eq!(
+        listed.cards[0].reply.as_deref(),
+        Some("Thanks, come again!")
+    );
+    let listing = store::listing_of_booking(&app.db, id).await;
+    let page = app.get(&format!("/gear/{listing}")).await;
+    assert!(
+        page.body.contains("5.0 (1 review)"),
+        "the listing page's rating"
+    );
+    assert!(page.body.contains("Thanks, come again!"));
+}
+
+async fn a_lone_review_shows_after_two_weeks_and_then_nothing_is_added(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = returned_booking(&app).await;
+    assert_eq!(
+        review(&mut renter, id, RENTERS_REVIEW).await.status,
+        StatusCode::OK
+    );
+    let now = Utc::now();
+    run_jobs_at(&app, now + Duration::days(13)).await;
+    assert_eq!(reviews_of(&mut owner, id).await.theirs, None, "not yet");
+    run_jobs_at(&app, now + Duration::days(15)).await;
+    let owners = reviews_of(&mut owner, id).await;
+    assert!(owners.theirs.is_some(), "published when the window closed");
+    assert_eq!(owners.can_write, None);
+    let late = review(&mut owner, id, &[("overall", "2"), ("body", "Too late.")]).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    assert_eq!(listing_reviews(&app, id).await.count, 1);
+    // A stranger reads nothing of it.
+    let (_, mut stranger) = crate::bookings::member(&app, "Sam Stranger").await;
+    let denied = stranger.get(&format!("/api/booking_reviews?id={id}")).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+}
+
+on_both_backends!(
+    both_reviews_show_once_both_are_in,
+    a_lone_review_shows_after_two_weeks_and_then_nothing_is_added,
+);
