@@ -13,5 +13,7 @@ release_build
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/gearshare.db}"
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
-target/release/gearshare seed --if-empty --listings "${SEED_LISTINGS:-600}"
+# A fresh database also gets a year of completed rentals, so gear shows genuine reviews.
+target/release/gearshare seed --if-empty --listings "${SEED_LISTINGS:-600}" \
+  --completed-rentals "${SEED_RENTALS:-200}"
 exec target/release/gearshare serve

@@ -60,7 +60,7 @@ use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
 use notifications::email_pages::{EmailPanel, UnsubscribePage};
 use notifications::pages::NotificationsPage;
 use page::NotFound;
-use reviews::pages::{BookingReviewsSection, ListingReviewsSection};
+use reviews::pages::{BookingReviewsSection, ListingReviewsSection, PersonPage};
 use shell::{SiteFooter, SiteHeader};
 
 /// The HTML document around the app, rendered on the server only.
@@ -115,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("gear"), ParamSegment("id")) view={Lazy::<ListingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("gear"), ParamSegment("id"), StaticSegment("checkout")) view={Lazy::<CheckoutRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("people"), ParamSegment("id")) view={Lazy::<PersonRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("bookings") view={Lazy::<BookingsRoute>::new()} ssr=SsrMode::Async/>
@@ -153,6 +154,7 @@ enum Page {
     Signup,
     Login,
     Unsubscribe,
+    Person,
     Account,
     Bookings,
     Booking,
@@ -193,7 +195,7 @@ impl Page {
             Page::Search => PageGroup::Search,
             Page::Listing => PageGroup::Listing,
             Page::Checkout => PageGroup::Checkout,
-            Page::Signup | Page::Login | Page::Unsubscribe => PageGroup::Entry,
+            Page::Signup | Page::Login | Page::Unsubscribe | Page::Person => PageGroup::Entry,
             Page::Account
             | Page::Bookings
             | Page::Booking
@@ -271,6 +273,7 @@ fn entry_pages(page: Page) -> AnyView {
         Page::Signup => view! { <SignupPage/> }.into_any(),
         Page::Login => view! { <LoginPage/> }.into_any(),
         Page::Unsubscribe => view! { <UnsubscribePage/> }.into_any(),
+        Page::Person => view! { <PersonPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -356,6 +359,7 @@ page_routes! {
     AskOwnerRoute => Page::AskOwner,
     NotificationsRoute => Page::Notifications,
     UnsubscribeRoute => Page::Unsubscribe,
+    PersonRoute => Page::Person,
     OwnerDashboardRoute => Page::OwnerDashboard,
     OwnerListingsRoute => Page::OwnerListings,
     OwnerRequestsRoute => Page::OwnerRequests,
@@ -429,6 +433,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["messages", _] => Page::Conversation,
         ["notifications"] => Page::Notifications,
         ["email", "unsubscribe"] => Page::Unsubscribe,
+        ["people", _] => Page::Person,
         ["owner"] => Page::OwnerDashboard,
         ["owner", "listings"] => Page::OwnerListings,
         ["owner", "requests"] => Page::OwnerRequests,

@@ -482,7 +482,7 @@ async function confirm(page: Page, step: "pickup" | "return", note = ""): Promis
 
 // A booking from today: requested and paid for at the checkout, accepted by the owner (which
 // takes the payment), picked up and returned, both sides confirming each step.
-async function rentAndReturn(browser: Browser, title: string): Promise<{ owner: Page; renter: Page; url: string }> {
+async function rentAndReturn(browser: Browser, title: string): Promise<{ owner: Page; renter: Page; url: string; listing: string }> {
   const owner = await person(browser, "Olga Owner");
   const listing = await publish(owner, title, { included: "Camera\nTwo batteries\nChest mount" });
   const renter = await person(browser, "Rita Renter");
@@ -511,8 +511,50 @@ async function rentAndReturn(browser: Browser, title: string): Promise<{ owner: 
   await renter.goto(url);
   await confirm(renter, "return");
   await expect(renter.getByText("Status: Returned")).toBeVisible();
-  return { owner, renter, url };
+  return { owner, renter, url, listing };
 }
+
+test("after the return both review, and each sees the other's review only once both are in", async ({ browser }) => {
+  test.slow();
+  const title = `Action camera ${randomBytes(3).toString("hex")}`;
+  const { owner, renter, url, listing } = await rentAndReturn(browser, title);
+  // The renter's open page offers the review as the gear comes back.
+  await expect(renter.getByRole("heading", { name: "Leave a review" })).toBeVisible({ timeout: 5_000 });
+  await expect(renter.getByText("Reviews are shown when both of you have written one, or after 14 days.")).toBeVisible();
+  await waitForHydration(renter);
+  await renter.getByRole("button", { name: "Publish review" }).click();
+  await expect(renter.getByText("Choose from 1 to 5 stars.").first()).toBeVisible();
+  await renter.getByRole("group", { name: "Overall rating" }).getByRole("radio", { name: "5 stars" }).check();
+  await renter.getByRole("group", { name: "Accuracy: the gear was as described" }).getByRole("radio", { name: "4 stars" }).check();
+  await renter.getByRole("group", { name: "Communication with the owner" }).getByRole("radio", { name: "5 stars" }).check();
+  await renter.getByLabel("Your review").fill("Sharp footage, and Olga showed me the mounts.");
+  await renter.getByRole("button", { name: "Publish review" }).click();
+  await expect(renter.getByText(/^Your review is in\./)).toBeVisible();
+  await expectNoViolations(renter);
+
+  // Double-blind: the owner writes theirs without seeing the renter's.
+  await owner.goto(url);
+  await waitForHydration(owner);
+  await expect(owner.getByRole("heading", { name: "Leave a review" })).toBeVisible();
+  await expect(owner.getByText("Sharp footage, and Olga showed me the mounts.")).toHaveCount(0);
+  await owner.getByRole("group", { name: "Overall rating" }).getByRole("radio", { name: "4 stars" }).check();
+  await owner.getByLabel("Your review").fill("Careful renter: everything came back clean.");
+  await owner.getByRole("button", { name: "Publish review" }).click();
+  await expect(owner.getByText("Sharp footage, and Olga showed me the mounts.")).toBeVisible();
+  // The renter's open page receives the owner's review as it is published.
+  await expect(renter.getByText("Careful renter: everything came back clean.")).toBeVisible({ timeout: 5_000 });
+
+  // The listing's rating is that review; the owner's name leads to their profile.
+  await renter.goto(`/gear/${listing}`);
+  await expect(renter.getByText("5.0 (1 review)").first()).toBeVisible();
+  await expect(renter.getByText("Sharp footage, and Olga showed me the mounts.")).toBeVisible();
+  await renter.getByRole("link", { name: "Olga Owner" }).click();
+  await expect(renter.getByRole("heading", { level: 1, name: "Olga Owner" })).toBeVisible();
+  await expect(renter.getByText("Sharp footage, and Olga showed me the mounts.")).toBeVisible();
+  await expect(renter.getByText("Careful renter")).toHaveCount(0);
+  await expect(renter.getByRole("link", { name: title })).toBeVisible();
+  await expectNoViolations(renter);
+});
 
 test("pickup and return are confirmed by both sides, then the deposit is released", { tag: "@database" }, async ({ browser }) => {
   // The e2e server releases deposits a minute after the return.

@@ -36,8 +36,8 @@ enum Command {
         /// Leave a database that already has listings as it is.
         #[arg(long, conflicts_with = "reset")]
         if_empty: bool,
-        /// Then rent listings this many times from request to completion, through the real
-        /// services and the payment sandbox, on a clock a year back.
+        /// Then rent listings this many times from request to completion and the reviews
+        /// after, through the real services and the payment sandbox, on a clock a year back.
         #[arg(long, default_value_t = 0)]
         completed_rentals: usize,
     },
@@ -125,16 +125,29 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 if_empty,
             };
             let started = std::time::Instant::now();
-            match seed::seed(&db, &config.media_dir, &options).await.map_err(|e| e.to_string())? {
-                SeedOutcome::Seeded { owners, listings, units, photos } => println!(
-                    "seeded {listings} listings, {units} units, {photos} photos and {owners} owners in {:.1} s (seed {seed})",
-                    started.elapsed().as_secs_f64()
-                ),
-                SeedOutcome::AlreadySeeded { listings } => {
-                    println!("kept the {listings} listings already in the database")
+            let fresh = match seed::seed(&db, &config.media_dir, &options)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                SeedOutcome::Seeded {
+                    owners,
+                    listings,
+                    units,
+                    photos,
+                } => {
+                    println!(
+                        "seeded {listings} listings, {units} units, {photos} photos and {owners} owners in {:.1} s (seed {seed})",
+                        started.elapsed().as_secs_f64()
+                    );
+                    true
                 }
-            }
-            if completed_rentals > 0 {
+                SeedOutcome::AlreadySeeded { listings } => {
+                    println!("kept the {listings} listings already in the database");
+                    false
+                }
+            };
+            // With --if-empty, a database already seeded keeps its history as it is.
+            if completed_rentals > 0 && (fresh || !if_empty) {
                 seed_rentals(&config, &db, completed_rentals).await?;
             }
             Ok(())

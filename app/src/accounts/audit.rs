@@ -65,6 +65,7 @@ pub enum AuditKind {
     PhotoAdded,
     PhotoRemoved,
     PhotosReordered,
+    ReviewHidden,
 }
 
 impl AuditKind {
@@ -94,6 +95,7 @@ impl AuditKind {
             Self::PhotoAdded => "listing.photo_added",
             Self::PhotoRemoved => "listing.photo_removed",
             Self::PhotosReordered => "listing.photos_reordered",
+            Self::ReviewHidden => "review.hidden",
         }
     }
 }

@@ -47,6 +47,27 @@ where
 }
 
 impl Tx {
+    /// Adds a review of `stars` to member `id`'s rating totals (`-stars`: takes one away),
+    /// as an owner, or (`as_renter`) as a renter.
+    pub async fn add_member_rating(
+        &mut self,
+        id: UserId,
+        stars: i64,
+        as_renter: bool,
+    ) -> Result<(), sqlx::Error> {
+        let sql = if as_renter {
+            "UPDATE users SET renter_rating_count = renter_rating_count + $3, \
+             renter_rating_sum = renter_rating_sum + $2 WHERE id = $1"
+        } else {
+            "UPDATE users SET rating_count = rating_count + $3, rating_sum = rating_sum + $2 \
+             WHERE id = $1"
+        };
+        on_tx!(self, conn => sqlx::query(sql)
+            .bind(id).bind(stars).bind(stars.signum())
+            .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
     /// Writes the audit record `event` at `now`, in this transaction.
     pub async fn record_audit(
         &mut self,

@@ -1,7 +1,7 @@
 //! What the booking pages show, as it crosses from server to browser.
 
 use crate::domain::evidence::PhotoStage;
-use crate::domain::{BookingId, ListingId, PhotoId, RequestKey};
+use crate::domain::{BookingId, ListingId, PhotoId, RequestKey, UserId};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -33,6 +33,9 @@ pub struct PendingRequest {
     pub unit_label: String,
     pub rental: Money,
     pub expires_at: DateTime<Utc>,
+    /// The renter, and how owners rated them as a renter.
+    pub renter: UserId,
+    pub renter_rating: crate::listings::model::Rating,
 }
 
 /// The owner's requests page.

@@ -555,6 +555,12 @@ fn RequestCard(request: PendingRequest, actions: Actions) -> impl IntoView {
                 {format!("{} · {} · rental {} (total {})", line.period.describe(), request.unit_label, request.rental, line.total)}
             </p>
             <p class="text-sm text-slate-600">{format!("Answer by {}.", moment_text(request.expires_at))}</p>
+            <p class="text-sm text-slate-700">
+                {format!("{} as a renter: ", line.counterpart)}
+                <A href=format!("/people/{}", request.renter) attr:class="link">
+                    {request.renter_rating.summary().unwrap_or_else(|| "No reviews yet".to_owned())}
+                </A>
+            </p>
             <p class="text-sm"><A href=format!("/bookings/{}", line.id) attr:class="link">"Open the booking"</A></p>
             <div class="mt-3 flex flex-wrap items-start gap-4">
                 <AcceptButton id=line.id action=actions.accept about=heading.clone()/>

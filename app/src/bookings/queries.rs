@@ -59,6 +59,11 @@ pub async fn owner_requests(
                     unit_label: row.unit_label,
                     rental: Money::new(row.rental_minor, currency),
                     expires_at: row.expires_at,
+                    renter: row.renter_id,
+                    renter_rating: crate::listings::model::Rating {
+                        count: row.renter_rating_count,
+                        sum: row.renter_rating_sum,
+                    },
                 })
             })
             .collect::<Result<_, AppError>>()?,

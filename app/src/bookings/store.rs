@@ -55,6 +55,9 @@ pub(super) struct PendingRow {
     pub(super) unit_label: String,
     pub(super) rental_minor: i64,
     pub(super) expires_at: DateTime<Utc>,
+    pub(super) renter_id: UserId,
+    pub(super) renter_rating_count: i64,
+    pub(super) renter_rating_sum: i64,
 }
 
 #[derive(FromRow)]
@@ -97,7 +100,8 @@ impl Db {
     ) -> Result<(Vec<PendingRow>, Vec<LineRow>), sqlx::Error> {
         let pending_sql = format!(
             "SELECT {LINE_COLUMNS}, u.name AS counterpart, lu.label AS unit_label, \
-                 b.rental_minor, b.expires_at FROM bookings b \
+                 b.rental_minor, b.expires_at, u.id AS renter_id, u.renter_rating_count, \
+                 u.renter_rating_sum FROM bookings b \
              JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
              JOIN listing_units lu ON lu.id = b.unit_id \
              WHERE b.owner_id = $1 AND b.status = 'requested' ORDER BY b.expires_at LIMIT $2"

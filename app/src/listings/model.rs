@@ -1,4 +1,4 @@
-use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId};
+use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId, UserId};
 use crate::domain::{CancellationPolicy, ListingPrices, Money};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,7 @@ impl Condition {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerSummary {
+    pub id: UserId,
     pub name: String,
     pub city: Option<String>,
     pub rating: Rating,

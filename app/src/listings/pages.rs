@@ -833,7 +833,10 @@ fn OwnerCard(listing: ListingDetail) -> impl IntoView {
         <section class="mt-8 flex items-center gap-4 rounded-xl bg-white p-4 ring-1 ring-slate-200" aria-labelledby="owner-heading">
             <span aria-hidden="true" class="grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-lg font-bold text-emerald-900">{initial}</span>
             <div>
-                <h2 id="owner-heading" class="font-semibold text-slate-900">{format!("Owned by {}", owner.name)}</h2>
+                <h2 id="owner-heading" class="font-semibold text-slate-900">
+                    "Owned by "
+                    <A href=format!("/people/{}", owner.id) attr:class="text-teal-800 underline">{owner.name.clone()}</A>
+                </h2>
                 <p class="text-sm text-slate-700">
                     <span aria-hidden="true">"★ "</span>{rating}
                     {format!(" · On GearShare since {}", owner.member_since)}

@@ -264,6 +264,7 @@ mod tests {
             unit_count: 1,
             photos: vec![],
             owner: OwnerSummary {
+                id: crate::domain::UserId::from_u128(1),
                 name: "Ana".into(),
                 city: None,
                 rating: Rating { count: 0, sum: 0 },

@@ -28,6 +28,21 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Marks the open reports about a subject as acted on (an admin hid it).
+    pub async fn act_on_reports(
+        &mut self,
+        subject: ReportSubject,
+        subject_id: Uuid,
+    ) -> Result<u64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+            "UPDATE reports SET status = 'acted' WHERE subject = $1 AND subject_id = $2 \
+             AND status = 'open'")
+            .bind(Text(subject)).bind(subject_id).execute(&mut *conn).await
+            .map(|done| done.rows_affected()))
+    }
+}
+
 impl Db {
     /// Whether `reporter` has reported the subject.
     pub async fn has_reported(

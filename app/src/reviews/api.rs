@@ -1,13 +1,54 @@
 //! Server functions of reviews: a booking's, for its two members; a listing's, for anyone.
 
-use super::model::{BookingReviews, ListingReviews};
-use crate::domain::{BookingId, ListingId, ReviewId};
+use super::model::{BookingReviews, ListingReviews, Profile};
+use crate::domain::{BookingId, ListingId, ReviewId, UserId};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::request::member_change;
 use leptos::prelude::*;
+
+/// What the person asking may do with the reviews they read.
+#[cfg(feature = "ssr")]
+async fn viewer() -> Result<super::model::Viewer, AppError> {
+    let user = crate::accounts::guard::current_user().await?;
+    Ok(super::model::Viewer {
+        member: user.is_some(),
+        moderator: user.is_some_and(|user| user.is_admin() && user.two_factor_on),
+    })
+}
+
+/// Reports published review `review` to the admins, with why.
+#[server(endpoint = "report_review")]
+pub async fn report_review(review: ReviewId, reason: String) -> Result<(), AppError> {
+    member_change(|state, actor| async move {
+        super::service::report(&state.db, actor.user.id, review, &reason, actor.now).await
+    })
+    .await
+}
+
+/// Admins: hides review `review`, with the reason its author will read.
+#[server(endpoint = "hide_review")]
+pub async fn hide_review(review: ReviewId, reason: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let admin = crate::accounts::guard::require_admin().await?;
+            let state = expect_context::<crate::state::AppState>();
+            let client = crate::accounts::audit::Client::current();
+            super::service::hide(
+                &state.db,
+                &admin,
+                &client,
+                review,
+                &reason,
+                chrono::Utc::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
 
 /// Booking `id`'s reviews as the signed-in member (its renter or owner) sees them.
 #[server(endpoint = "booking_reviews", input = server_fn::codec::GetUrl)]
@@ -60,13 +101,25 @@ pub async fn reply_to_review(
     .await
 }
 
+/// Member `id`'s public profile.
+#[server(endpoint = "profile", input = server_fn::codec::GetUrl)]
+pub async fn load_profile(id: UserId) -> Result<Profile, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<crate::state::AppState>();
+            super::service::profile(&state.db, id, viewer().await?).await
+        }
+        .await,
+    )
+}
+
 /// Page `page` (from 0) of listing `id`'s reviews, with its average.
 #[server(endpoint = "listing_reviews", input = server_fn::codec::GetUrl)]
 pub async fn load_listing_reviews(id: ListingId, page: i64) -> Result<ListingReviews, AppError> {
     with_status(
         async {
             let state = expect_context::<crate::state::AppState>();
-            super::service::listing_reviews(&state.db, id, page).await
+            super::service::listing_reviews(&state.db, id, page, viewer().await?).await
         }
         .await,
     )

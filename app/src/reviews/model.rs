@@ -1,7 +1,8 @@
 //! Reviews as pages show them.
 
 use crate::domain::review::ReviewSide;
-use crate::domain::{BookingId, ReviewId};
+use crate::domain::{BookingId, ListingId, ReviewId};
+use crate::listings::model::Rating;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,16 +50,44 @@ pub struct ListingReviews {
     pub cards: Vec<ReviewCard>,
     /// Whether an older page follows.
     pub more: bool,
+    pub viewer: Viewer,
+}
+
+/// What the person reading reviews may do with them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    /// Signed in: may report a review.
+    pub member: bool,
+    /// An admin with two-factor: may hide a review.
+    pub moderator: bool,
+}
+
+/// "4.7 (12 reviews)", or "No reviews yet".
+pub fn rating_text(count: i64, sum: i64) -> String {
+    Rating { count, sum }
+        .summary()
+        .unwrap_or_else(|| "No reviews yet".to_owned())
 }
 
 impl ListingReviews {
-    /// "4.7 (12 reviews)", or "No reviews yet".
     pub fn summary(&self) -> String {
-        if self.count <= 0 {
-            return "No reviews yet".to_owned();
-        }
-        let average = self.sum as f64 / self.count as f64;
-        let reviews = if self.count == 1 { "review" } else { "reviews" };
-        format!("{average:.1} ({} {reviews})", self.count)
+        rating_text(self.count, self.sum)
     }
+}
+
+/// `/people/{id}`: a member as everyone may see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub since: DateTime<Utc>,
+    pub city: Option<String>,
+    /// Reviews from renters: (count, stars added up).
+    pub as_owner: (i64, i64),
+    /// Reviews from owners.
+    pub as_renter: (i64, i64),
+    /// The latest published reviews of them, either side.
+    pub reviews: Vec<ReviewCard>,
+    /// Their listings open for booking: id and title.
+    pub listings: Vec<(ListingId, String)>,
+    pub viewer: Viewer,
 }

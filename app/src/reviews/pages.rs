@@ -1,11 +1,16 @@
 //! The "Reviews" section of `/bookings/{id}` and of `/gear/{id}`.
 
-use super::api::{load_booking_reviews, load_listing_reviews, LeaveReview, ReplyToReview};
-use super::model::{BookingReviews, ReviewCard};
+use super::api::{
+    load_booking_reviews, load_listing_reviews, load_profile, HideReview, LeaveReview,
+    ReplyToReview, ReportReview,
+};
+use super::model::{rating_text, BookingReviews, Profile, ReviewCard, Viewer};
 use crate::domain::review::{ReviewSide, Stars};
-use crate::domain::{day_text, BookingId, ListingId};
+use crate::domain::{day_text, BookingId, ListingId, ReviewId};
 use crate::forms::{field_message, form_message, FieldError, FormAlert, TextArea};
+use crate::live::{LiveEvent, Topic};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// The rule both sides read before they write.
 const DOUBLE_BLIND: &str = "Reviews are shown when both of you have written one, or after 14 days.";
@@ -14,9 +19,58 @@ fn stars_text(n: u8) -> String {
     Stars::new(n).map_or_else(String::new, Stars::words)
 }
 
+/// Under a published review: "Report this review" for members, "Hide this review" for
+/// admins; each a disclosure with its reason and button.
+#[component]
+fn Moderation(review: ReviewId, viewer: Viewer) -> impl IntoView {
+    let report = ServerAction::<ReportReview>::new();
+    let hide = ServerAction::<HideReview>::new();
+    let reported = report.value();
+    let hidden = hide.value();
+    let report_id = format!("report-{review}");
+    let hide_id = format!("hide-{review}");
+    let reported_now = move || reported.with(|r| matches!(r, Some(Ok(()))));
+    view! {
+        {viewer.member.then(|| view! {
+            <details class="mt-2 text-sm">
+                <summary class="cursor-pointer text-slate-700 underline">"Report this review"</summary>
+                <ActionForm action=report attr:class="mt-2 flex flex-col gap-2" attr:novalidate=true>
+                    <input type="hidden" name="review" value=review.to_string()/>
+                    <label for=report_id.clone() class="font-medium text-slate-900">"Why are you reporting this review?"</label>
+                    <textarea id=report_id.clone() name="reason" rows="2" required=true class="w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900"></textarea>
+                    <FormAlert message=Signal::derive(move || reported.with(|r| form_message(r, &[])))/>
+                    <div><button type="submit" class="btn-secondary" disabled=move || report.pending().get()>"Send report"</button></div>
+                    <p role="status" class="text-emerald-800">
+                        {move || reported_now().then_some("Reported. An admin will look at it.")}
+                    </p>
+                </ActionForm>
+            </details>
+        })}
+        {viewer.moderator.then(|| view! {
+            <details class="mt-2 text-sm">
+                <summary class="cursor-pointer text-slate-700 underline">"Hide this review"</summary>
+                <ActionForm action=hide attr:class="mt-2 flex flex-col gap-2" attr:novalidate=true>
+                    <input type="hidden" name="review" value=review.to_string()/>
+                    <label for=hide_id.clone() class="font-medium text-slate-900">"Reason for hiding, shown to its author"</label>
+                    <textarea id=hide_id.clone() name="reason" rows="2" required=true class="w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900"></textarea>
+                    <FormAlert message=Signal::derive(move || hidden.with(|r| form_message(r, &[])))/>
+                    <div><button type="submit" class="btn-secondary" disabled=move || hide.pending().get()>"Hide review"</button></div>
+                </ActionForm>
+            </details>
+        })}
+    }
+}
+
 /// One review: who, the stars (as words for screen readers), the words, the owner's answer.
 #[component]
-fn Review(card: ReviewCard, #[prop(optional)] heading: Option<String>) -> impl IntoView {
+fn Review(
+    card: ReviewCard,
+    #[prop(optional)] heading: Option<String>,
+    /// Shown under a published review that others read.
+    #[prop(optional)]
+    viewer: Option<Viewer>,
+) -> impl IntoView {
+    let review = card.id;
     let details = [
         ("Accuracy", card.accuracy),
         ("Communication", card.communication),
@@ -47,6 +101,7 @@ fn Review(card: ReviewCard, #[prop(optional)] heading: Option<String>) -> impl I
                     <p class="whitespace-pre-line text-slate-800">{reply}</p>
                 </div>
             })}
+            {viewer.map(|viewer| view! { <Moderation review viewer/> })}
         </article>
     }
 }
@@ -176,9 +231,23 @@ fn booking_section(
 pub fn BookingReviewsSection(id: Memo<Option<BookingId>>) -> impl IntoView {
     let leave = ServerAction::<LeaveReview>::new();
     let answer = ServerAction::<ReplyToReview>::new();
+    // The gear coming back opens the section, and the other side's review, once published,
+    // arrives as the member's notification: both while the page is open.
+    let changed = crate::live::changes(Topic::Me, move |event| match event {
+        LiveEvent::Booking { booking, .. } => Some(*booking) == id.get_untracked(),
+        LiveEvent::Notification => true,
+        _ => false,
+    });
     let reviews = Resource::new(
-        move || (id.get(), leave.version().get(), answer.version().get()),
-        |(id, _, _)| async move {
+        move || {
+            (
+                id.get(),
+                leave.version().get(),
+                answer.version().get(),
+                changed.get(),
+            )
+        },
+        |(id, _, _, _)| async move {
             match id {
                 Some(id) => load_booking_reviews(id).await.map(Some),
                 None => Ok(None),
@@ -225,7 +294,7 @@ pub fn ListingReviewsSection(id: Memo<Option<ListingId>>) -> impl IntoView {
                             {found.summary()}
                         </p>
                         <div class="mt-4 flex flex-col gap-4">
-                            {found.cards.into_iter().map(|card| view! { <Review card/> }).collect_view()}
+                            {found.cards.into_iter().map(|card| view! { <Review card viewer=found.viewer/> }).collect_view()}
                         </div>
                         <div class="mt-4 flex gap-3">
                             {(page.get_untracked() > 0).then(|| view! {
@@ -239,5 +308,95 @@ pub fn ListingReviewsSection(id: Memo<Option<ListingId>>) -> impl IntoView {
                     }.into_any()
                 })}
         </Transition>
+    }
+}
+
+/// `/people/{id}`: a member's public profile.
+#[component]
+pub fn PersonPage() -> impl IntoView {
+    let id = crate::url::id_from_path();
+    let profile = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_profile(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <div class="mx-auto max-w-3xl px-4 py-8">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    crate::page::gate(profile.await, |profile| view! { <ProfileView profile/> })
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn ProfileView(profile: Profile) -> impl IntoView {
+    let Profile {
+        name,
+        since,
+        city,
+        as_owner,
+        as_renter,
+        reviews,
+        listings,
+        viewer,
+    } = profile;
+    let since = format!(
+        "Member since {}{}",
+        since.format("%B %Y"),
+        city.map(|c| format!(" · {c}")).unwrap_or_default()
+    );
+    view! {
+        <leptos_meta::Title text=name.clone()/>
+        <h1 class="text-3xl font-bold text-slate-900">{name}</h1>
+        <p class="mt-1 text-slate-700">{since}</p>
+        <dl class="mt-4 grid grid-cols-1 gap-2 sm:grid-cols-2">
+            <div class="rounded-xl bg-white p-4 ring-1 ring-slate-200">
+                <dt class="text-sm text-slate-700">"As an owner"</dt>
+                <dd class="font-semibold text-slate-900">{rating_text(as_owner.0, as_owner.1)}</dd>
+            </div>
+            <div class="rounded-xl bg-white p-4 ring-1 ring-slate-200">
+                <dt class="text-sm text-slate-700">"As a renter"</dt>
+                <dd class="font-semibold text-slate-900">{rating_text(as_renter.0, as_renter.1)}</dd>
+            </div>
+        </dl>
+        <section aria-labelledby="person-reviews-heading" class="mt-8">
+            <h2 id="person-reviews-heading" class="text-xl font-semibold text-slate-900">"Reviews"</h2>
+            {if reviews.is_empty() {
+                view! { <p class="mt-2 text-slate-700">"No reviews yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="mt-3 flex flex-col gap-4">
+                        {reviews.into_iter().map(|card| {
+                            let heading = match card.side {
+                                ReviewSide::Renter => format!("From {}, who rented from them", card.author),
+                                ReviewSide::Owner => format!("From {}, who rented to them", card.author),
+                            };
+                            view! { <Review card heading viewer/> }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+        </section>
+        <section aria-labelledby="person-listings-heading" class="mt-8">
+            <h2 id="person-listings-heading" class="text-xl font-semibold text-slate-900">"Listings"</h2>
+            {if listings.is_empty() {
+                view! { <p class="mt-2 text-slate-700">"No gear listed right now."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 list-disc pl-6">
+                        {listings.into_iter().map(|(id, title)| view! {
+                            <li><A href=format!("/gear/{id}") attr:class="text-teal-800 underline">{title}</A></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }

@@ -1,8 +1,11 @@
 //! Writing, publishing and answering reviews, and reading them for a booking or a listing.
 
-use super::model::{BookingReviews, ListingReviews, ReviewCard};
+use super::model::{BookingReviews, ListingReviews, Profile, ReviewCard, Viewer};
 use super::store::{NewReview, ReviewRow};
+use crate::accounts::audit::{AuditEvent, AuditKind, Client};
+use crate::accounts::model::CurrentUser;
 use crate::domain::booking::Booking;
+use crate::domain::message::ReportReason;
 use crate::domain::review::{
     check_reply, check_review, review_deadline, ReviewDraft, ReviewProblem, ReviewSide,
 };
@@ -11,6 +14,7 @@ use crate::error::{AppError, FieldProblem};
 use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
 use crate::notifications::rules::{About, Notice, NoticeKind};
+use crate::reports::ReportSubject;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 
@@ -246,11 +250,113 @@ pub async fn reply(
     Ok(())
 }
 
+/// Files `member`'s report of published review `id` for the admins' queue (once).
+pub async fn report(
+    db: &Db,
+    member: UserId,
+    id: ReviewId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let reason = ReportReason::parse(reason)
+        .map_err(|problem| AppError::validation("reason", problem.to_string()))?;
+    if !db.review_is_shown(id).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = db.begin_write().await?;
+    tx.file_report(
+        ReportSubject::Review,
+        id.uuid(),
+        member,
+        reason.as_str(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Hides review `id` for `reason`, as `admin`: it leaves every page but its author's booking,
+/// which shows the reason; its stars leave the totals; the hiding is audited and the reports
+/// about it are closed. Its words are never changed.
+pub async fn hide(
+    db: &Db,
+    admin: &CurrentUser,
+    client: &Client,
+    id: ReviewId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let reason = ReportReason::parse(reason)
+        .map_err(|problem| AppError::validation("reason", problem.to_string()))?;
+    let mut tx = db.begin_write().await?;
+    let Some(hidden) = tx.hide_review(id, reason.as_str(), now).await? else {
+        return Err(AppError::Conflict("This review is hidden already.".into()));
+    };
+    if hidden.was_published {
+        let taken = -hidden.overall;
+        match hidden.side.0 {
+            ReviewSide::Renter => {
+                tx.add_member_rating(hidden.subject_id, taken, false)
+                    .await?;
+                tx.add_listing_rating(hidden.listing_id, taken).await?;
+            }
+            ReviewSide::Owner => {
+                tx.add_member_rating(hidden.subject_id, taken, true).await?;
+            }
+        }
+    }
+    let mut event = AuditEvent::new(
+        AuditKind::ReviewHidden,
+        Some(admin.id),
+        Some(hidden.author_id),
+        client,
+    );
+    event.detail = serde_json::json!({ "review": id, "reason": reason.as_str() });
+    tx.record_audit(&event, now).await?;
+    tx.act_on_reports(ReportSubject::Review, id.uuid()).await?;
+    let told = vec![NewEvent {
+        stream: Stream::Listing(hidden.listing_id),
+        kind: events::LISTING_CHANGED,
+        payload: serde_json::json!({ "reviews": true }),
+        actor: Some(admin.id),
+    }];
+    tx.append(&told, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reviews and listings a profile shows at most.
+const PROFILE_REVIEWS: i64 = 20;
+const PROFILE_LISTINGS: i64 = 50;
+
+/// Member `id` as everyone may see them; `NotFound` for a suspended or deleted account.
+pub async fn profile(db: &Db, id: UserId, viewer: Viewer) -> Result<Profile, AppError> {
+    let row = db
+        .profile_row(id)
+        .await?
+        .filter(|row| row.status == "active")
+        .ok_or(AppError::NotFound)?;
+    let reviews = db.reviews_of_member(id, PROFILE_REVIEWS).await?;
+    let listings = db.open_listings_of(id, PROFILE_LISTINGS).await?;
+    Ok(Profile {
+        name: row.name,
+        since: row.created_at,
+        city: row.city,
+        as_owner: (row.rating_count, row.rating_sum),
+        as_renter: (row.renter_rating_count, row.renter_rating_sum),
+        reviews: reviews.into_iter().map(card).collect(),
+        listings,
+        viewer,
+    })
+}
+
 /// Page `page` (from 0) of `listing`'s published reviews, with its totals.
 pub async fn listing_reviews(
     db: &Db,
     listing: ListingId,
     page: i64,
+    viewer: Viewer,
 ) -> Result<ListingReviews, AppError> {
     let (count, sum) = db
         .listing_rating(listing)
@@ -267,5 +373,6 @@ pub async fn listing_reviews(
         sum,
         cards: rows.into_iter().map(card).collect(),
         more,
+        viewer,
     })
 }

@@ -39,6 +39,17 @@ const SELECT: &str = "SELECT r.id, a.name AS author_name, r.side, r.overall, r.a
      r.communication, r.body, r.published_at, r.reply, r.hidden_reason \
      FROM reviews r JOIN users a ON a.id = r.author_id";
 
+/// A review just hidden: whose, about whom, and what it counted for.
+#[derive(FromRow)]
+pub(super) struct HiddenReview {
+    pub(super) author_id: UserId,
+    pub(super) subject_id: UserId,
+    pub(super) listing_id: ListingId,
+    pub(super) side: Text<ReviewSide>,
+    pub(super) overall: i64,
+    pub(super) was_published: bool,
+}
+
 /// What a publication added to the totals.
 #[derive(FromRow)]
 struct Published {
@@ -78,8 +89,9 @@ impl Tx {
         on_tx!(self, conn => sqlx::query_as(&sql).bind(booking).fetch_all(&mut *conn).await)
     }
 
-    /// Publishes the booking's unpublished reviews at `now` and adds them to the totals:
-    /// a renter's to the owner's and the listing's, an owner's to the renter's as a renter.
+    /// Publishes the booking's unpublished reviews at `now` and adds them to the totals (each
+    /// in its table's home): a renter's to the owner's and the listing's, an owner's to the
+    /// renter's as a renter.
     /// Answers, for each review published, the member it is about, its side and listing.
     pub(super) async fn publish_reviews(
         &mut self,
@@ -93,23 +105,14 @@ impl Tx {
         for review in &published {
             match review.side.0 {
                 ReviewSide::Renter => {
-                    on_tx!(self, conn => sqlx::query(
-                            "UPDATE users SET rating_count = rating_count + 1, \
-                             rating_sum = rating_sum + $2 WHERE id = $1")
-                        .bind(review.subject_id).bind(review.overall)
-                        .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
-                    on_tx!(self, conn => sqlx::query(
-                            "UPDATE listings SET rating_count = rating_count + 1, \
-                             rating_sum = rating_sum + $2 WHERE id = $1")
-                        .bind(review.listing_id).bind(review.overall)
-                        .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+                    self.add_member_rating(review.subject_id, review.overall, false)
+                        .await?;
+                    self.add_listing_rating(review.listing_id, review.overall)
+                        .await?;
                 }
                 ReviewSide::Owner => {
-                    on_tx!(self, conn => sqlx::query(
-                            "UPDATE users SET renter_rating_count = renter_rating_count + 1, \
-                             renter_rating_sum = renter_rating_sum + $2 WHERE id = $1")
-                        .bind(review.subject_id).bind(review.overall)
-                        .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+                    self.add_member_rating(review.subject_id, review.overall, true)
+                        .await?;
                 }
             }
         }
@@ -117,6 +120,22 @@ impl Tx {
             .iter()
             .map(|r| (r.subject_id, r.side.0, r.listing_id))
             .collect())
+    }
+
+    /// Hides review `id` for `reason`, once; answers what it had added to the totals when it
+    /// was published (so they can be taken away), or `None` when it was hidden already.
+    pub(super) async fn hide_review(
+        &mut self,
+        id: ReviewId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HiddenReview>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+                "UPDATE reviews SET hidden_reason = $2, hidden_at = $3 \
+                 WHERE id = $1 AND hidden_at IS NULL \
+                 RETURNING author_id, subject_id, listing_id, side, overall, \
+                     published_at IS NOT NULL AS was_published")
+            .bind(id).bind(reason).bind(now).fetch_optional(&mut *conn).await)
     }
 
     /// Sets the reply of the member reviewed to published review `id`, once; answers whether
@@ -138,7 +157,61 @@ impl Tx {
     }
 }
 
+/// A member's public facts.
+#[derive(FromRow)]
+pub(super) struct ProfileRow {
+    pub(super) name: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) city: Option<String>,
+    pub(super) status: String,
+    pub(super) rating_count: i64,
+    pub(super) rating_sum: i64,
+    pub(super) renter_rating_count: i64,
+    pub(super) renter_rating_sum: i64,
+}
+
 impl Db {
+    /// Whether review `id` is published and not hidden: what a member may report.
+    pub(super) async fn review_is_shown(&self, id: ReviewId) -> Result<bool, sqlx::Error> {
+        let found: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM reviews WHERE id = $1 \
+             AND published_at IS NOT NULL AND hidden_at IS NULL")
+            .bind(id).fetch_optional(pool).await)?;
+        Ok(found.is_some())
+    }
+
+    pub(super) async fn profile_row(&self, id: UserId) -> Result<Option<ProfileRow>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT name, created_at, city, status, rating_count, rating_sum, \
+                 renter_rating_count, renter_rating_sum FROM users WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
+    /// The latest `limit` published, visible reviews of member `id`.
+    pub(super) async fn reviews_of_member(
+        &self,
+        id: UserId,
+        limit: i64,
+    ) -> Result<Vec<ReviewRow>, sqlx::Error> {
+        let sql = format!(
+            "{SELECT} WHERE r.subject_id = $1 AND r.published_at IS NOT NULL \
+             AND r.hidden_at IS NULL ORDER BY r.published_at DESC, r.id LIMIT $2"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(id).bind(limit).fetch_all(pool).await)
+    }
+
+    /// Member `id`'s listings open for booking, the newest first.
+    pub(super) async fn open_listings_of(
+        &self,
+        id: UserId,
+        limit: i64,
+    ) -> Result<Vec<(ListingId, String)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, title FROM listings WHERE owner_id = $1 AND status = 'active' \
+             ORDER BY created_at DESC, id LIMIT $2")
+            .bind(id).bind(limit).fetch_all(pool).await)
+    }
+
     pub(super) async fn reviews_of_booking(
         &self,
         booking: BookingId,

@@ -138,9 +138,6 @@ fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner 
     let city = PLACES.choose(rng).expect("places");
     let id = fresh_id(rng);
     let since = epoch() - Duration::days(rng.gen_range(30..5 * 365));
-    let (few, many) = (rng.gen_range(1..12), rng.gen_range(12..90));
-    let reviews: i64 = weighted(rng, &[(0, 15), (few, 45), (many, 40)]);
-    let stars = reviews * 5 - rng.gen_range(0..=reviews / 3 + 1).min(reviews);
     data.users.push(DemoOwner {
         id,
         email: format!(
@@ -152,8 +149,6 @@ fn demo_owner(rng: &mut ChaCha8Rng, index: usize, data: &mut DemoData) -> Owner 
         time_zone: city.time_zone,
         city: city.name,
         bio: format!("Renting out my gear in {} between projects.", city.name),
-        rating_count: reviews,
-        rating_sum: stars.max(reviews),
         since,
     });
     Owner { id, city, since }

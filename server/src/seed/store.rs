@@ -15,8 +15,6 @@ pub(super) struct DemoOwner {
     pub(super) time_zone: &'static str,
     pub(super) city: &'static str,
     pub(super) bio: String,
-    pub(super) rating_count: i64,
-    pub(super) rating_sum: i64,
     pub(super) since: DateTime<Utc>,
 }
 
@@ -120,13 +118,11 @@ pub(super) async fn load(db: &Db, data: &super::DemoData, reset: bool) -> Result
 async fn insert_owners(tx: &mut Tx, owners: &[DemoOwner]) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {
         let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO users (id, email, name, time_zone, city, bio, rating_count, rating_sum, \
-             created_at, updated_at) ");
+            "INSERT INTO users (id, email, name, time_zone, city, bio, created_at, updated_at) ");
         insert.push_values(owners, |mut row, o| {
             row.push_bind(o.id).push_bind(o.email.as_str()).push_bind(o.name.as_str())
                 .push_bind(o.time_zone).push_bind(o.city).push_bind(o.bio.as_str())
-                .push_bind(o.rating_count).push_bind(o.rating_sum).push_bind(o.since)
-                .push_bind(o.since);
+                .push_bind(o.since).push_bind(o.since);
         });
         insert.build().execute(conn).await.map(|done| done.rows_affected())
     })?;

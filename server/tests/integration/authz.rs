@@ -491,6 +491,33 @@ const MATRIX: &[Entry] = &[
         Members,
     ),
     entry(
+        "POST",
+        "/api/report_review",
+        "/api/report_review",
+        &[
+            ("review", "00000000-0000-4000-8000-000000000000"),
+            ("reason", "Spam."),
+        ],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/hide_review",
+        "/api/hide_review",
+        &[
+            ("review", "00000000-0000-4000-8000-000000000000"),
+            ("reason", "Spam."),
+        ],
+        Admins,
+    ),
+    entry(
+        "GET",
+        "/api/profile",
+        "/api/profile?id=00000000-0000-4000-8000-000000000000",
+        &[],
+        Public,
+    ),
+    entry(
         "GET",
         "/api/listing_reviews",
         "/api/listing_reviews?id=00000000-0000-4000-8000-000000000000&page=0",
@@ -549,6 +576,13 @@ const MATRIX: &[Entry] = &[
         Public,
     ),
     entry("GET", "/signup", "/signup", &[], Public),
+    entry(
+        "GET",
+        "/people/{id}",
+        "/people/00000000-0000-4000-8000-000000000000",
+        &[],
+        Public,
+    ),
     entry(
         "GET",
         "/email/unsubscribe",

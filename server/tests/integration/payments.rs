@@ -404,7 +404,7 @@ async fn reconcile_finds_planted_discrepancies(backend: Backend) {
 }
 
 /// The demo and benchmark rentals (`gearshare seed --completed-rentals`) go through the real
-/// services, extensions and claims included, and leave a ledger that reconciles.
+/// services, extensions, claims and reviews included, and leave a ledger that reconciles.
 async fn seeded_rentals_reconcile(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let year_ago = Utc::now() - Duration::days(365);
@@ -417,6 +417,12 @@ async fn seeded_rentals_reconcile(backend: Backend) {
     let extended = store::bookings_authorised_more_than_once(&app.db).await;
     assert!(extended >= 1, "no rental was extended");
     assert_reconciled(&app).await;
+    // Their reviews are real rows, and every rating total is made of them.
+    let (published, owners, listings) = store::review_totals(&app.db).await;
+    assert!(published >= 10, "{published} reviews published");
+    assert_eq!((owners, listings), (published, published));
+    let emailed = std::fs::read_dir(&app.outbox).map_or(0, |files| files.count());
+    assert_eq!(emailed, 0, "a seeded history emails nobody");
 }
 
 /// Guards still waiting to release an authorisation no booking recorded.

@@ -148,6 +148,26 @@ async fn both_reviews_show_once_both_are_in(backend: Backend) {
         "the listing page's rating"
     );
     assert!(page.body.contains("Thanks, come again!"));
+    assert!(page.body.contains(&format!("href=\"/people/{owner_id}\"")));
+
+    // Each one's public profile: the ratings on both sides, the reviews, the listings.
+    let profile = app.get(&format!("/api/profile?id={owner_id}")).await;
+    let profile: app::reviews::model::Profile = serde_json::from_str(&profile.body).unwrap();
+    assert_eq!((profile.as_owner, profile.as_renter), ((1, 5), (0, 0)));
+    assert_eq!(
+        profile.reviews[0].reply.as_deref(),
+        Some("Thanks, come again!")
+    );
+    assert_eq!(profile.listings.len(), 1);
+    let page = app.get(&format!("/people/{renter_id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Rita Renter"));
+    assert!(page.body.contains("4.0 (1 review)"), "as a renter");
+    assert!(page.body.contains("Careful renter."));
+    let nobody = app
+        .get(&format!("/people/{}", app::domain::UserId::new()))
+        .await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
 }
 
 async fn a_lone_review_shows_after_two_weeks_and_then_nothing_is_added(backend: Backend) {
@@ -173,7 +193,72 @@ async fn a_lone_review_shows_after_two_weeks_and_then_nothing_is_added(backend: 
     assert_eq!(denied.status, StatusCode::NOT_FOUND);
 }
 
+async fn a_reported_review_is_hidden_by_an_admin_with_its_reason(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = returned_booking(&app).await;
+    let owner_id = store::user_id_of_name(&app.db, "Olga Owner").await;
+    assert_eq!(
+        review(&mut renter, id, RENTERS_REVIEW).await.status,
+        StatusCode::OK
+    );
+    let owners = review(
+        &mut owner,
+        id,
+        &[("overall", "4"), ("body", "Careful renter.")],
+    )
+    .await;
+    assert_eq!(owners.status, StatusCode::OK);
+    let listed = listing_reviews(&app, id).await;
+    let review_id = listed.cards[0].id.to_string();
+    assert!(!listed.viewer.member, "a visitor may not report");
+
+    let (_, mut stranger) = crate::bookings::member(&app, "Sam Stranger").await;
+    let fields = [
+        ("review", review_id.as_str()),
+        ("reason", "It names the owner's address."),
+    ];
+    let reported = stranger.post("/api/report_review", &fields).await;
+    assert_eq!(reported.status, StatusCode::OK, "{}", reported.body);
+    let queue = app
+        .db
+        .open_reports(app::reports::ReportSubject::Review)
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 1);
+    let refused = stranger.post("/api/hide_review", &fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let (admin_id, mut admin) = crate::bookings::member(&app, "Ada Admin").await;
+    store::make_admin(&app.db, admin_id).await;
+    store::enable_two_factor(&app.db, admin_id, Utc::now()).await;
+    let hide = [
+        ("review", review_id.as_str()),
+        ("reason", "Personal details."),
+    ];
+    let hidden = admin.post("/api/hide_review", &hide).await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+    let again = admin.post("/api/hide_review", &hide).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    // Gone from the listing and the totals; its author sees why; audited; the report closed.
+    let listed = listing_reviews(&app, id).await;
+    assert_eq!((listed.count, listed.cards.len()), (0, 0));
+    assert_eq!(store::rating_totals(&app.db, owner_id).await, (0, 0, 0, 0));
+    let mine = reviews_of(&mut renter, id).await.mine.unwrap();
+    assert_eq!(mine.hidden_reason.as_deref(), Some("Personal details."));
+    assert_eq!(mine.body, RENTERS_REVIEW[3].1, "hidden, never edited");
+    assert_eq!(reviews_of(&mut owner, id).await.theirs, None);
+    assert_eq!(store::audit_count(&app.db, "review.hidden").await, 1);
+    let queue = app
+        .db
+        .open_reports(app::reports::ReportSubject::Review)
+        .await
+        .unwrap();
+    assert!(queue.is_empty());
+}
+
 on_both_backends!(
+    a_reported_review_is_hidden_by_an_admin_with_its_reason,
     both_reviews_show_once_both_are_in,
     a_lone_review_shows_after_two_weeks_and_then_nothing_is_added,
 );

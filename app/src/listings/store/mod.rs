@@ -14,6 +14,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
 impl Tx {
+    /// Adds a review of `stars` to listing `id`'s rating totals (`-stars`: takes one away).
+    pub async fn add_listing_rating(
+        &mut self,
+        id: ListingId,
+        stars: i64,
+    ) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+                "UPDATE listings SET rating_count = rating_count + $3, \
+                 rating_sum = rating_sum + $2 WHERE id = $1")
+            .bind(id).bind(stars).bind(stars.signum())
+            .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
     /// Holds listing `id` until the transaction ends and answers its status (`None`: no such
     /// listing). Every writer of the listing's reservations holds it first (requests, owner
     /// blocks, extensions, replay's rewrite), so on PostgreSQL they queue on its row instead

@@ -2,7 +2,7 @@
 //! (see `crate::store`); searches are assembled with sqlx's `QueryBuilder`.
 
 use crate::domain::places::rounded_distance_km;
-use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId};
+use crate::domain::{BlockId, ListingId, PhotoId, RequestKey, UnitId, UserId};
 use crate::domain::{Currency, GeoPoint, ListingPrices, Money};
 use crate::error::AppError;
 use crate::listings::catalogue::{Catalogue, CatalogueRow, Hit};
@@ -666,6 +666,7 @@ struct DetailRow {
     prices: PriceColumns,
     instant_booking: bool,
     unit_count: i64,
+    owner_id: UserId,
     owner_name: String,
     owner_city: Option<String>,
     owner_rating_count: i64,
@@ -699,8 +700,9 @@ pub async fn detail(
             l.min_days, l.max_days, l.lead_time_days, l.instant_booking, \
             (SELECT COUNT(*) FROM listing_units lu WHERE lu.listing_id = l.id AND lu.active) \
                 AS unit_count, \
-            u.name AS owner_name, u.city AS owner_city, u.rating_count AS owner_rating_count, \
-            u.rating_sum AS owner_rating_sum, u.created_at AS owner_since, l.time_zone, \
+            u.id AS owner_id, u.name AS owner_name, u.city AS owner_city, \
+            u.rating_count AS owner_rating_count, u.rating_sum AS owner_rating_sum, \
+            u.created_at AS owner_since, l.time_zone, \
             l.cancellation_policy, l.buffer_days \
          FROM listings l \
          JOIN categories c ON c.slug = l.category_slug \
@@ -760,6 +762,7 @@ pub async fn detail(
             .map(|(key, alt, variants)| PhotoRef::new(key, alt, &variants))
             .collect(),
         owner: OwnerSummary {
+            id: row.owner_id,
             name: row.owner_name,
             city: row.owner_city,
             rating: Rating {

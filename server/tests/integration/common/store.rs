@@ -721,3 +721,15 @@ pub async fn user_id_of_name(db: &Db, name: &str) -> UserId {
         .bind(name).fetch_one(pool).await)
     .unwrap()
 }
+
+/// Published renter reviews, and the owners' and the listings' review counts added up: the
+/// totals shown must be these rows.
+pub async fn review_totals(db: &Db) -> (i64, i64, i64) {
+    on_pool!(db, pool => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM reviews WHERE side = 'renter' \
+                 AND published_at IS NOT NULL), \
+             (SELECT CAST(COALESCE(SUM(rating_count), 0) AS BIGINT) FROM users), \
+             (SELECT CAST(COALESCE(SUM(rating_count), 0) AS BIGINT) FROM listings)")
+        .fetch_one(pool).await)
+    .unwrap()
+}
