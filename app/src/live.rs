@@ -43,8 +43,8 @@ pub enum LiveEvent {
         conversation: ConversationId,
         mine: bool,
     },
-    /// Something was added to the member's notifications.
-    Notification,
+    /// Something was added to the member's notifications; about `booking`, if about one.
+    Notification { booking: Option<BookingId> },
     /// Some of the member's notifications were read (on another page or device).
     NotificationsRead,
     /// Events were missed (older than the outbox keeps, or the stream fell behind): refetch
@@ -63,7 +63,7 @@ impl LiveEvent {
             Self::Booking { .. } => "booking",
             Self::Message { .. } => "message",
             Self::MessageRead { .. } => "message_read",
-            Self::Notification => "notification",
+            Self::Notification { .. } => "notification",
             Self::NotificationsRead => "notifications_read",
             Self::Resync => "resync",
         }
@@ -108,7 +108,7 @@ impl Topic {
                 LiveEvent::Booking { .. }
                 | LiveEvent::Message { .. }
                 | LiveEvent::MessageRead { .. }
-                | LiveEvent::Notification
+                | LiveEvent::Notification { .. }
                 | LiveEvent::NotificationsRead,
             ) => true,
             (Self::Listings(ids), event) => event.listing().is_some_and(|id| ids.contains(&id)),
@@ -165,7 +165,7 @@ impl LiveEvent {
             | Self::Booking { .. }
             | Self::Message { .. }
             | Self::MessageRead { .. }
-            | Self::Notification
+            | Self::Notification { .. }
             | Self::NotificationsRead
             | Self::Resync => None,
         }
@@ -504,7 +504,17 @@ mod from_events {
                         _ => LiveEvent::MessageRead { conversation, mine },
                     })
                 }
-                events::NOTIFICATION => Some(LiveEvent::Notification),
+                events::NOTIFICATION => {
+                    #[derive(Deserialize)]
+                    struct About {
+                        booking: Option<crate::domain::BookingId>,
+                    }
+                    let about =
+                        serde_json::from_str(&event.payload).unwrap_or(About { booking: None });
+                    Some(LiveEvent::Notification {
+                        booking: about.booking,
+                    })
+                }
                 events::NOTIFICATIONS_READ => Some(LiveEvent::NotificationsRead),
                 _ => None,
             }
@@ -708,7 +718,9 @@ mod tests {
                 conversation: ConversationId::from_u128(3),
                 mine: true,
             },
-            LiveEvent::Notification,
+            LiveEvent::Notification {
+                booking: Some(BookingId::from_u128(4)),
+            },
             LiveEvent::NotificationsRead,
             LiveEvent::Resync,
         ];

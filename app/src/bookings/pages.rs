@@ -556,10 +556,8 @@ fn RequestCard(request: PendingRequest, actions: Actions) -> impl IntoView {
             </p>
             <p class="text-sm text-slate-600">{format!("Answer by {}.", moment_text(request.expires_at))}</p>
             <p class="text-sm text-slate-700">
-                {format!("{} as a renter: ", line.counterpart)}
-                <A href=format!("/people/{}", request.renter) attr:class="link">
-                    {request.renter_rating.summary().unwrap_or_else(|| "No reviews yet".to_owned())}
-                </A>
+                <A href=format!("/people/{}", request.renter) attr:class="link">{line.counterpart.clone()}</A>
+                {format!(" as a renter: {}", request.renter_rating.summary().unwrap_or_else(|| "No reviews yet".to_owned()))}
             </p>
             <p class="text-sm"><A href=format!("/bookings/{}", line.id) attr:class="link">"Open the booking"</A></p>
             <div class="mt-3 flex flex-wrap items-start gap-4">

@@ -91,7 +91,7 @@ impl ReviewProblem {
     pub fn field(&self) -> &'static str {
         match self {
             Self::NoStars { field } => field,
-            Self::Empty | Self::TooLong { .. } => "body",
+            Self::Empty | Self::TooLong { .. } => "words",
         }
     }
 }
@@ -185,7 +185,7 @@ mod tests {
         let problems =
             check_review(ReviewSide::Renter, Some("6"), None, Some("3"), " ").unwrap_err();
         let fields: Vec<&str> = problems.iter().map(ReviewProblem::field).collect();
-        assert_eq!(fields, vec!["overall", "accuracy", "body"]);
+        assert_eq!(fields, vec!["overall", "accuracy", "words"]);
     }
 
     #[test]

@@ -722,7 +722,7 @@ pub(crate) fn follow_listing(loaded: ListingDetail) -> LiveListing {
         | LiveEvent::Booking { .. }
         | LiveEvent::Message { .. }
         | LiveEvent::MessageRead { .. }
-        | LiveEvent::Notification
+        | LiveEvent::Notification { .. }
         | LiveEvent::NotificationsRead => {}
     });
     LiveListing {

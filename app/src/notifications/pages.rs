@@ -15,7 +15,7 @@ fn changes() -> ReadSignal<u32> {
     crate::live::changes(Topic::Me, |event| {
         matches!(
             event,
-            LiveEvent::Notification | LiveEvent::NotificationsRead
+            LiveEvent::Notification { .. } | LiveEvent::NotificationsRead
         )
     })
 }

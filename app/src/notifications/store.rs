@@ -96,7 +96,7 @@ impl Tx {
                 told.push(NewEvent {
                     stream: Stream::User(notice.recipient),
                     kind: events::NOTIFICATION,
-                    payload: serde_json::json!({}),
+                    payload: serde_json::json!({ "booking": booking }),
                     actor: None,
                 });
             }

@@ -70,14 +70,14 @@ pub async fn leave_review(
     overall: Option<String>,
     accuracy: Option<String>,
     communication: Option<String>,
-    body: String,
+    words: String,
 ) -> Result<(), AppError> {
     member_change(|state, actor| async move {
         let form = super::service::ReviewForm {
             overall: overall.as_deref(),
             accuracy: accuracy.as_deref(),
             communication: communication.as_deref(),
-            body: &body,
+            body: &words,
         };
         super::service::write(&state.db, actor.user.id, id, &form, actor.now).await?;
         crate::plain_forms::then_show(&format!("/bookings/{id}#reviews-heading"));

@@ -19,6 +19,10 @@ fn stars_text(n: u8) -> String {
     Stars::new(n).map_or_else(String::new, Stars::words)
 }
 
+/// Moves when an admin hid a review, so the section showing it reads its reviews again.
+#[derive(Clone, Copy)]
+struct ReviewsChanged(RwSignal<u32>);
+
 /// Under a published review: "Report this review" for members, "Hide this review" for
 /// admins; each a disclosure with its reason and button.
 #[component]
@@ -30,6 +34,14 @@ fn Moderation(review: ReviewId, viewer: Viewer) -> impl IntoView {
     let report_id = format!("report-{review}");
     let hide_id = format!("hide-{review}");
     let reported_now = move || reported.with(|r| matches!(r, Some(Ok(()))));
+    let changed = use_context::<ReviewsChanged>();
+    Effect::new(move |_| {
+        if hidden.with(|r| matches!(r, Some(Ok(())))) {
+            if let Some(ReviewsChanged(changed)) = changed {
+                changed.update(|n| *n += 1);
+            }
+        }
+    });
     view! {
         {viewer.member.then(|| view! {
             <details class="mt-2 text-sm">
@@ -149,14 +161,14 @@ fn ReviewForm(
             <p class="text-sm text-slate-700">{DOUBLE_BLIND}" "{deadline}</p>
             <ActionForm action=leave attr:class="mt-3 flex flex-col gap-4" attr:novalidate=true>
                 <input type="hidden" name="id" value=reviews.booking.to_string()/>
-                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["overall", "accuracy", "communication", "body"])))/>
+                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["overall", "accuracy", "communication", "words"])))/>
                 <StarChoice legend="Overall rating" name="overall" error=error("overall")/>
                 {(side == ReviewSide::Renter).then(|| view! {
                     <StarChoice legend="Accuracy: the gear was as described" name="accuracy" error=error("accuracy")/>
                     <StarChoice legend="Communication with the owner" name="communication" error=error("communication")/>
                 })}
-                <TextArea label="Your review" name="body" value=String::new() rows=4
-                    hint="Plain text, up to 2,000 characters." error=error("body")/>
+                <TextArea label="Your review" name="words" value=String::new() rows=4
+                    hint="Plain text, up to 2,000 characters." error=error("words")/>
                 <div>
                     <button type="submit" class="btn-primary" disabled=move || leave.pending().get()>"Publish review"</button>
                 </div>
@@ -232,22 +244,28 @@ pub fn BookingReviewsSection(id: Memo<Option<BookingId>>) -> impl IntoView {
     let leave = ServerAction::<LeaveReview>::new();
     let answer = ServerAction::<ReplyToReview>::new();
     // The gear coming back opens the section, and the other side's review, once published,
-    // arrives as the member's notification: both while the page is open.
-    let changed = crate::live::changes(Topic::Me, move |event| match event {
-        LiveEvent::Booking { booking, .. } => Some(*booking) == id.get_untracked(),
-        LiveEvent::Notification => true,
-        _ => false,
+    // arrives as the member's notification about this booking: both while the page is open.
+    // Nothing else redraws it, so what is being typed stays.
+    let changed = crate::live::changes(Topic::Me, move |event| {
+        let this = id.get_untracked();
+        match event {
+            LiveEvent::Booking { booking, .. } => Some(*booking) == this,
+            LiveEvent::Notification { booking } => booking.is_some() && *booking == this,
+            _ => false,
+        }
+    });
+    // A refused form keeps its page as it is; a review or an answer saved redraws it.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let done = leave.value().with(|r| matches!(r, Some(Ok(()))))
+            || answer.value().with(|r| matches!(r, Some(Ok(()))));
+        if done {
+            saved.update(|n| *n += 1);
+        }
     });
     let reviews = Resource::new(
-        move || {
-            (
-                id.get(),
-                leave.version().get(),
-                answer.version().get(),
-                changed.get(),
-            )
-        },
-        |(id, _, _, _)| async move {
+        move || (id.get(), saved.get(), changed.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => load_booking_reviews(id).await.map(Some),
                 None => Ok(None),
@@ -255,14 +273,15 @@ pub fn BookingReviewsSection(id: Memo<Option<BookingId>>) -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=|| ()>
+        <p role="status" class="sr-only">{move || (changed.get() > 0).then_some("The review was hidden.")}</p>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match reviews.await {
                     Ok(Some(found)) => booking_section(found, leave, answer),
                     _ => ().into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -270,9 +289,11 @@ pub fn BookingReviewsSection(id: Memo<Option<BookingId>>) -> impl IntoView {
 #[component]
 pub fn ListingReviewsSection(id: Memo<Option<ListingId>>) -> impl IntoView {
     let (page, set_page) = signal(0i64);
+    let changed = RwSignal::new(0u32);
+    provide_context(ReviewsChanged(changed));
     let reviews = Resource::new(
-        move || (id.get(), page.get()),
-        |(id, page)| async move {
+        move || (id.get(), page.get(), changed.get()),
+        |(id, page, _)| async move {
             match id {
                 Some(id) => load_listing_reviews(id, page).await.map(Some),
                 None => Ok(None),
@@ -315,9 +336,11 @@ pub fn ListingReviewsSection(id: Memo<Option<ListingId>>) -> impl IntoView {
 #[component]
 pub fn PersonPage() -> impl IntoView {
     let id = crate::url::id_from_path();
+    let changed = RwSignal::new(0u32);
+    provide_context(ReviewsChanged(changed));
     let profile = Resource::new(
-        move || id.get(),
-        |id| async move {
+        move || (id.get(), changed.get()),
+        |(id, _)| async move {
             match id {
                 Some(id) => load_profile(id).await,
                 None => Err(crate::error::AppError::NotFound),
@@ -326,11 +349,12 @@ pub fn PersonPage() -> impl IntoView {
     );
     view! {
         <div class="mx-auto max-w-3xl px-4 py-8">
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <p role="status" class="sr-only">{move || (changed.get() > 0).then_some("The review was hidden.")}</p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     crate::page::gate(profile.await, |profile| view! { <ProfileView profile/> })
                 })}
-            </Suspense>
+            </Transition>
         </div>
     }
 }

@@ -147,6 +147,7 @@ pub async fn write(
         ReviewSide::Owner => booking.renter,
     };
     let mut tx = db.begin_write().await?;
+    tx.hold_reviews(id).await?;
     // Once the window's job published what was written, nothing is added.
     let before = tx.reviews_of_booking(id).await?;
     if before.iter().any(|review| review.published_at.is_some()) {
@@ -221,6 +222,7 @@ pub async fn publish_due(db: &Db, payload: &str, now: DateTime<Utc>) -> Result<(
         .parse()
         .map_err(|_| AppError::internal("publish job", "bad booking id"))?;
     let mut tx = db.begin_write().await?;
+    tx.hold_reviews(id).await?;
     let published = tx.publish_reviews(id, now).await?;
     let told = told_of(&mut tx, id, &published, now).await?;
     tx.append(&told, now).await?;
@@ -291,19 +293,21 @@ pub async fn hide(
         .map_err(|problem| AppError::validation("reason", problem.to_string()))?;
     let mut tx = db.begin_write().await?;
     let Some(hidden) = tx.hide_review(id, reason.as_str(), now).await? else {
-        return Err(AppError::Conflict("This review is hidden already.".into()));
+        // Only published reviews are hidden: an unpublished one is nobody's to read yet.
+        return match db.review_hidden(id).await? {
+            Some(true) => Err(AppError::Conflict("This review is hidden already.".into())),
+            _ => Err(AppError::NotFound),
+        };
     };
-    if hidden.was_published {
-        let taken = -hidden.overall;
-        match hidden.side.0 {
-            ReviewSide::Renter => {
-                tx.add_member_rating(hidden.subject_id, taken, false)
-                    .await?;
-                tx.add_listing_rating(hidden.listing_id, taken).await?;
-            }
-            ReviewSide::Owner => {
-                tx.add_member_rating(hidden.subject_id, taken, true).await?;
-            }
+    let taken = -hidden.overall;
+    match hidden.side.0 {
+        ReviewSide::Renter => {
+            tx.add_member_rating(hidden.subject_id, taken, false)
+                .await?;
+            tx.add_listing_rating(hidden.listing_id, taken).await?;
+        }
+        ReviewSide::Owner => {
+            tx.add_member_rating(hidden.subject_id, taken, true).await?;
         }
     }
     let mut event = AuditEvent::new(

@@ -47,7 +47,6 @@ pub(super) struct HiddenReview {
     pub(super) listing_id: ListingId,
     pub(super) side: Text<ReviewSide>,
     pub(super) overall: i64,
-    pub(super) was_published: bool,
 }
 
 /// What a publication added to the totals.
@@ -60,6 +59,20 @@ struct Published {
 }
 
 impl Tx {
+    /// Holds booking `booking`'s reviews until the transaction ends (on PostgreSQL the
+    /// booking's row lock; SQLite's one writer holds everything): the two sides' reviews and
+    /// the publishing job then come one after another, so the second review always sees the
+    /// first.
+    pub(super) async fn hold_reviews(&mut self, booking: BookingId) -> Result<(), sqlx::Error> {
+        let sql = format!(
+            "SELECT id FROM bookings WHERE id = $1{}",
+            self.dialect().lock_rows()
+        );
+        let _: Option<BookingId> = on_tx!(self, conn => sqlx::query_scalar(&sql)
+            .bind(booking).fetch_optional(&mut *conn).await)?;
+        Ok(())
+    }
+
     /// Writes `review` unless its side of the booking has one; answers whether it was written.
     pub(super) async fn write_review(
         &mut self,
@@ -100,7 +113,8 @@ impl Tx {
     ) -> Result<Vec<(UserId, ReviewSide, ListingId)>, sqlx::Error> {
         let published: Vec<Published> = on_tx!(self, conn => sqlx::query_as(
                 "UPDATE reviews SET published_at = $2 WHERE booking_id = $1 \
-                 AND published_at IS NULL RETURNING side, subject_id, listing_id, overall")
+                 AND published_at IS NULL AND hidden_at IS NULL \
+                 RETURNING side, subject_id, listing_id, overall")
             .bind(booking).bind(now).fetch_all(&mut *conn).await)?;
         for review in &published {
             match review.side.0 {
@@ -122,8 +136,9 @@ impl Tx {
             .collect())
     }
 
-    /// Hides review `id` for `reason`, once; answers what it had added to the totals when it
-    /// was published (so they can be taken away), or `None` when it was hidden already.
+    /// Hides published review `id` for `reason`, once; answers what it had added to the
+    /// totals (so they can be taken away), or `None` when it is hidden already, unpublished or
+    /// unknown.
     pub(super) async fn hide_review(
         &mut self,
         id: ReviewId,
@@ -132,9 +147,8 @@ impl Tx {
     ) -> Result<Option<HiddenReview>, sqlx::Error> {
         on_tx!(self, conn => sqlx::query_as(
                 "UPDATE reviews SET hidden_reason = $2, hidden_at = $3 \
-                 WHERE id = $1 AND hidden_at IS NULL \
-                 RETURNING author_id, subject_id, listing_id, side, overall, \
-                     published_at IS NOT NULL AS was_published")
+                 WHERE id = $1 AND hidden_at IS NULL AND published_at IS NOT NULL \
+                 RETURNING author_id, subject_id, listing_id, side, overall")
             .bind(id).bind(reason).bind(now).fetch_optional(&mut *conn).await)
     }
 
@@ -171,6 +185,13 @@ pub(super) struct ProfileRow {
 }
 
 impl Db {
+    /// Whether review `id` is hidden; `None` when there is no such review.
+    pub(super) async fn review_hidden(&self, id: ReviewId) -> Result<Option<bool>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT hidden_at IS NOT NULL FROM reviews WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
     /// Whether review `id` is published and not hidden: what a member may report.
     pub(super) async fn review_is_shown(&self, id: ReviewId) -> Result<bool, sqlx::Error> {
         let found: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(

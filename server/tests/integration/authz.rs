@@ -475,7 +475,7 @@ const MATRIX: &[Entry] = &[
         &[
             ("id", "00000000-0000-4000-8000-000000000000"),
             ("overall", "5"),
-            ("body", "Fine."),
+            ("words", "Fine."),
         ],
         Members,
     ),

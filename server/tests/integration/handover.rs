@@ -31,7 +31,7 @@ pub(crate) async fn confirmed(side: &mut Visitor<'_>, id: BookingId, step: &str)
 }
 
 /// An instant booking from today, so it is paid at once and the pickup is due.
-async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, BookingId) {
+pub(crate) async fn paid_booking<'a>(app: &'a TestApp) -> (Visitor<'a>, Visitor<'a>, BookingId) {
     let (_, mut owner) = member(app, "Olga Owner").await;
     let (_, mut renter) = member(app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;

@@ -52,7 +52,10 @@ const RENTERS_REVIEW: &[(&str, &str)] = &[
     ("overall", "5"),
     ("accuracy", "4"),
     ("communication", "5"),
-    ("body", "Dry all night, and Olga showed me how to pitch it."),
+    (
+        "words",
+        "Dry all night, and Olga showed me how to pitch it.",
+    ),
 ];
 
 async fn both_reviews_show_once_both_are_in(backend: Backend) {
@@ -67,7 +70,7 @@ async fn both_reviews_show_once_both_are_in(backend: Backend) {
     let before = reviews_of(&mut renter, id).await;
     assert_eq!(before.can_write, Some(ReviewSide::Renter));
     assert!(before.deadline.is_some());
-    let refused = review(&mut renter, id, &[("overall", "6"), ("body", " ")]).await;
+    let refused = review(&mut renter, id, &[("overall", "6"), ("words", " ")]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     for words in [
         "Choose from 1 to 5 stars.",
@@ -95,7 +98,7 @@ async fn both_reviews_show_once_both_are_in(backend: Backend) {
     let owners_review = review(
         &mut owner,
         id,
-        &[("overall", "4"), ("body", "Careful renter.")],
+        &[("overall", "4"), ("words", "Careful renter.")],
     )
     .await;
     assert_eq!(
@@ -184,7 +187,7 @@ async fn a_lone_review_shows_after_two_weeks_and_then_nothing_is_added(backend: 
     let owners = reviews_of(&mut owner, id).await;
     assert!(owners.theirs.is_some(), "published when the window closed");
     assert_eq!(owners.can_write, None);
-    let late = review(&mut owner, id, &[("overall", "2"), ("body", "Too late.")]).await;
+    let late = review(&mut owner, id, &[("overall", "2"), ("words", "Too late.")]).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
     assert_eq!(listing_reviews(&app, id).await.count, 1);
     // A stranger reads nothing of it.
@@ -204,7 +207,7 @@ async fn a_reported_review_is_hidden_by_an_admin_with_its_reason(backend: Backen
     let owners = review(
         &mut owner,
         id,
-        &[("overall", "4"), ("body", "Careful renter.")],
+        &[("overall", "4"), ("words", "Careful renter.")],
     )
     .await;
     assert_eq!(owners.status, StatusCode::OK);
@@ -257,7 +260,41 @@ async fn a_reported_review_is_hidden_by_an_admin_with_its_reason(backend: Backen
     assert!(queue.is_empty());
 }
 
+async fn reviews_wait_for_the_return_and_unpublished_ones_are_nobodys(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, id) = crate::handover::paid_booking(&app).await;
+    let early = review(&mut renter, id, RENTERS_REVIEW).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(early.body.contains("once the gear is back"));
+    assert_eq!(reviews_of(&mut renter, id).await.can_write, None);
+    for step in ["pickup", "return"] {
+        crate::handover::confirmed(&mut renter, id, step).await;
+        crate::handover::confirmed(&mut owner, id, step).await;
+    }
+    assert_eq!(
+        review(&mut renter, id, RENTERS_REVIEW).await.status,
+        StatusCode::OK
+    );
+    let unpublished = reviews_of(&mut renter, id)
+        .await
+        .mine
+        .unwrap()
+        .id
+        .to_string();
+    // Not yet published: nobody may report it, and there is nothing public to hide.
+    let (_, mut stranger) = crate::bookings::member(&app, "Sam Stranger").await;
+    let fields = [("review", unpublished.as_str()), ("reason", "Rude.")];
+    let report = stranger.post("/api/report_review", &fields).await;
+    assert_eq!(report.status, StatusCode::NOT_FOUND);
+    let (admin_id, mut admin) = crate::bookings::member(&app, "Ada Admin").await;
+    store::make_admin(&app.db, admin_id).await;
+    store::enable_two_factor(&app.db, admin_id, Utc::now()).await;
+    let hide = admin.post("/api/hide_review", &fields).await;
+    assert_eq!(hide.status, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
+    reviews_wait_for_the_return_and_unpublished_ones_are_nobodys,
     a_reported_review_is_hidden_by_an_admin_with_its_reason,
     both_reviews_show_once_both_are_in,
     a_lone_review_shows_after_two_weeks_and_then_nothing_is_added,

@@ -151,12 +151,14 @@ impl Db {
             .bind(member).fetch_all(pool).await)
     }
 
-    /// Closes every email still owed as a seeded history's (`gearshare seed
-    /// --completed-rentals`), which tells of things long past to made-up addresses.
-    pub async fn close_seeded_emails(&self) -> Result<u64, sqlx::Error> {
+    /// Closes the emails still owed about the bookings of `renter` (a seeded history's,
+    /// `gearshare seed --completed-rentals`: they tell of things long past).
+    pub async fn close_emails_about_rentals_of(&self, renter: UserId) -> Result<u64, sqlx::Error> {
         on_pool!(self, pool => sqlx::query(
-            "UPDATE emails SET skipped = 'seeded history' WHERE sent_at IS NULL AND skipped IS NULL")
-            .execute(pool).await.map(|done| done.rows_affected()))
+            "UPDATE emails SET skipped = 'seeded history' WHERE sent_at IS NULL \
+             AND skipped IS NULL AND notification_id IN (SELECT n.id FROM notifications n \
+                 JOIN bookings b ON b.id = n.booking_id WHERE b.renter_id = $1)")
+            .bind(renter).execute(pool).await.map(|done| done.rows_affected()))
     }
 
     /// How many of `member`'s emails went out (for the tests and the account's data).
