@@ -175,7 +175,8 @@ enum Page {
 
 /// The groups of pages: each is one split point, and wasm-split makes a chunk for every set
 /// of split points that shares some code, so the number of groups bounds the number of files
-/// a page needs. The three public pages stand alone; the rest go by who opens them.
+/// a page needs. The public pages stand alone (profiles too, with their reviews' forms); the
+/// rest go by who opens them.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum PageGroup {
     Home,
@@ -183,6 +184,7 @@ enum PageGroup {
     Listing,
     Checkout,
     Entry,
+    People,
     Renter,
     Owner,
     Admin,
@@ -195,7 +197,8 @@ impl Page {
             Page::Search => PageGroup::Search,
             Page::Listing => PageGroup::Listing,
             Page::Checkout => PageGroup::Checkout,
-            Page::Signup | Page::Login | Page::Unsubscribe | Page::Person => PageGroup::Entry,
+            Page::Signup | Page::Login | Page::Unsubscribe => PageGroup::Entry,
+            Page::Person => PageGroup::People,
             Page::Account
             | Page::Bookings
             | Page::Booking
@@ -222,6 +225,7 @@ impl Page {
             PageGroup::Listing => listing_pages(self).await,
             PageGroup::Checkout => checkout_pages(self).await,
             PageGroup::Entry => entry_pages(self).await,
+            PageGroup::People => people_pages(self).await,
             PageGroup::Renter => renter_pages(self).await,
             PageGroup::Owner => owner_pages(self).await,
             PageGroup::Admin => admin_pages(self).await,
@@ -239,6 +243,7 @@ impl PageGroup {
             PageGroup::Listing => __preload_listing_pages().await,
             PageGroup::Checkout => __preload_checkout_pages().await,
             PageGroup::Entry => __preload_entry_pages().await,
+            PageGroup::People => __preload_people_pages().await,
             PageGroup::Renter => __preload_renter_pages().await,
             PageGroup::Owner => __preload_owner_pages().await,
             PageGroup::Admin => __preload_admin_pages().await,
@@ -273,9 +278,13 @@ fn entry_pages(page: Page) -> AnyView {
         Page::Signup => view! { <SignupPage/> }.into_any(),
         Page::Login => view! { <LoginPage/> }.into_any(),
         Page::Unsubscribe => view! { <UnsubscribePage/> }.into_any(),
-        Page::Person => view! { <PersonPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
+}
+
+#[lazy]
+fn people_pages(_page: Page) -> AnyView {
+    view! { <PersonPage/> }.into_any()
 }
 
 #[lazy]

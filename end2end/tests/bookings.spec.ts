@@ -235,7 +235,9 @@ function emailText(subject: string): string {
   for (const file of readdirSync(outbox).filter((f: string) => f.endsWith(".eml"))) {
     const raw = readFileSync(join(outbox, file), "utf8").replace(/\r\n/g, "\n");
     if (!raw.includes(`\nSubject: ${subject}\n`)) continue;
-    const part = raw.split("\n--").find((p: string) => p.includes("Content-Type: text/plain")) ?? "";
+    // The parts, between the boundary lines (the text's own "-- " signature line is not one).
+    const boundary = /boundary="([^"]+)"/.exec(raw)?.[1] ?? "";
+    const part = raw.split(`--${boundary}`).find((p: string) => p.includes("Content-Type: text/plain")) ?? "";
     const body = part.slice(part.indexOf("\n\n") + 2);
     return body
       .replace(/=\n/g, "")

@@ -12,7 +12,10 @@ import type { Page } from "@playwright/test";
 // notifications (their counts, live events and routes are on every page), plus 2.8 %. The
 // jump before that (+41.7 KB) was wasm-split leaving every page's strings in the core;
 // .cargo/config.toml keeps one data segment per static so that it cannot happen again.
-const BUDGET_BYTES = 515_000;
+// Raised to 545,000 on 2026-12-06 (afternoon): the listing page measured 531,688 with its
+// reviews (drawn on the server; the page only fetches their HTML) and the owner's profile
+// link, plus 2.5 %. Drawn in the browser the reviews had cost 81 KB, then 55 KB.
+const BUDGET_BYTES = 545_000;
 
 type Download = { file: string; raw: number; gzip: number };
 

@@ -1,6 +1,6 @@
 //! Server functions of reviews: a booking's, for its two members; a listing's, for anyone.
 
-use super::model::{BookingReviews, ListingReviews, Profile};
+use super::model::{BookingReviews, Profile};
 use crate::domain::{BookingId, ListingId, ReviewId, UserId};
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
@@ -113,13 +113,16 @@ pub async fn load_profile(id: UserId) -> Result<Profile, AppError> {
     )
 }
 
-/// Page `page` (from 0) of listing `id`'s reviews, with its average.
-#[server(endpoint = "listing_reviews", input = server_fn::codec::GetUrl)]
-pub async fn load_listing_reviews(id: ListingId, page: i64) -> Result<ListingReviews, AppError> {
+/// Page `page` (from 1) of listing `id`'s reviews, with its average, as the HTML of the
+/// listing page's "Reviews" section.
+#[server(endpoint = "listing_reviews_html", input = server_fn::codec::GetUrl)]
+pub async fn listing_reviews_html(id: ListingId, page: i64) -> Result<String, AppError> {
     with_status(
         async {
             let state = expect_context::<crate::state::AppState>();
-            super::service::listing_reviews(&state.db, id, page, viewer().await?).await
+            let page = page.clamp(1, 1_000);
+            let found = super::service::listing_reviews(&state.db, id, page - 1).await?;
+            Ok(super::pages::listing_reviews_markup(id, page, found))
         }
         .await,
     )

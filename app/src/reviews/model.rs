@@ -50,7 +50,6 @@ pub struct ListingReviews {
     pub cards: Vec<ReviewCard>,
     /// Whether an older page follows.
     pub more: bool,
-    pub viewer: Viewer,
 }
 
 /// What the person reading reviews may do with them.

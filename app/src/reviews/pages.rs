@@ -1,7 +1,7 @@
 //! The "Reviews" section of `/bookings/{id}` and of `/gear/{id}`.
 
 use super::api::{
-    load_booking_reviews, load_listing_reviews, load_profile, HideReview, LeaveReview,
+    listing_reviews_html, load_booking_reviews, load_profile, HideReview, LeaveReview,
     ReplyToReview, ReportReview,
 };
 use super::model::{rating_text, BookingReviews, Profile, ReviewCard, Viewer};
@@ -78,11 +78,10 @@ fn Moderation(review: ReviewId, viewer: Viewer) -> impl IntoView {
 fn Review(
     card: ReviewCard,
     #[prop(optional)] heading: Option<String>,
-    /// Shown under a published review that others read.
+    /// Under the review: what the reader may do with it (on profiles).
     #[prop(optional)]
-    viewer: Option<Viewer>,
+    children: Option<Children>,
 ) -> impl IntoView {
-    let review = card.id;
     let details = [
         ("Accuracy", card.accuracy),
         ("Communication", card.communication),
@@ -113,7 +112,7 @@ fn Review(
                     <p class="whitespace-pre-line text-slate-800">{reply}</p>
                 </div>
             })}
-            {viewer.map(|viewer| view! { <Moderation review viewer/> })}
+            {children.map(|children| children())}
         </article>
     }
 }
@@ -285,51 +284,72 @@ pub fn BookingReviewsSection(id: Memo<Option<BookingId>>) -> impl IntoView {
     }
 }
 
-/// `/gear/{id}`'s "Reviews": the average and count from real reviews, ten at a time.
+/// `/gear/{id}`'s "Reviews": the average and count from real reviews, ten at a time
+/// (`?reviews=2` for the next ten). Drawn on the server and shown as it came: the listing
+/// page's wasm carries no code for reviews (drawn in the browser they cost 55 KB gzip of a
+/// first visit), only this section's request for its HTML.
 #[component]
 pub fn ListingReviewsSection(id: Memo<Option<ListingId>>) -> impl IntoView {
-    let (page, set_page) = signal(0i64);
-    let changed = RwSignal::new(0u32);
-    provide_context(ReviewsChanged(changed));
-    let reviews = Resource::new(
-        move || (id.get(), page.get(), changed.get()),
-        |(id, page, _)| async move {
+    let query = leptos_router::hooks::use_query_map();
+    let page = Memo::new(move |_| {
+        query
+            .with(|q| {
+                q.get("reviews")
+                    .and_then(|p| p.parse::<i64>().ok())
+                    .unwrap_or(1)
+            })
+            .max(1)
+    });
+    let html = Resource::new(
+        move || (id.get(), page.get()),
+        |(id, page)| async move {
             match id {
-                Some(id) => load_listing_reviews(id, page).await.map(Some),
-                None => Ok(None),
+                Some(id) => listing_reviews_html(id, page).await.ok(),
+                None => None,
             }
         },
     );
     view! {
         <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let Ok(Some(found)) = reviews.await else {
-                        return ().into_any();
-                    };
-                    let more = found.more;
-                    view! {
-                        <section aria-labelledby="reviews-heading" class="mt-8">
-                        <h2 id="reviews-heading" class="text-xl font-semibold text-slate-900">"Reviews"</h2>
-                        <p class="mt-1 text-slate-800">
-                            {(found.count > 0).then(|| view! { <span aria-hidden="true">"★ "</span> })}
-                            {found.summary()}
-                        </p>
-                        <div class="mt-4 flex flex-col gap-4">
-                            {found.cards.into_iter().map(|card| view! { <Review card viewer=found.viewer/> }).collect_view()}
-                        </div>
-                        <div class="mt-4 flex gap-3">
-                            {(page.get_untracked() > 0).then(|| view! {
-                                <button type="button" class="btn-secondary" on:click=move |_| set_page.update(|p| *p -= 1)>"Newer reviews"</button>
-                            })}
-                            {more.then(|| view! {
-                                <button type="button" class="btn-secondary" on:click=move |_| set_page.update(|p| *p += 1)>"Older reviews"</button>
-                            })}
-                        </div>
-                        </section>
-                    }.into_any()
-                })}
+            {move || Suspend::new(async move {
+                html.await.map(|html| view! { <div inner_html=html></div> })
+            })}
         </Transition>
     }
+}
+
+/// The listing's reviews section as HTML (server only), for page `page` (from 1).
+#[cfg(feature = "ssr")]
+pub fn listing_reviews_markup(
+    id: ListingId,
+    page: i64,
+    found: super::model::ListingReviews,
+) -> String {
+    use leptos::tachys::view::RenderHtml;
+    let more = found.more;
+    let summary = found.summary();
+    let rated = found.count > 0;
+    view! {
+        <section aria-labelledby="reviews-heading" class="mt-8">
+            <h2 id="reviews-heading" class="text-xl font-semibold text-slate-900">"Reviews"</h2>
+            <p class="mt-1 text-slate-800">
+                {rated.then(|| view! { <span aria-hidden="true">"★ "</span> })}
+                {summary}
+            </p>
+            <div class="mt-4 flex flex-col gap-4">
+                {found.cards.into_iter().map(|card| view! { <Review card/> }).collect_view()}
+            </div>
+            <nav aria-label="Review pages" class="mt-4 flex gap-3">
+                {(page > 1).then(|| view! {
+                    <a class="btn-secondary" href=format!("/gear/{id}?reviews={}#reviews-heading", page - 1)>"Newer reviews"</a>
+                })}
+                {more.then(|| view! {
+                    <a class="btn-secondary" href=format!("/gear/{id}?reviews={}#reviews-heading", page + 1)>"Older reviews"</a>
+                })}
+            </nav>
+        </section>
+    }
+    .to_html()
 }
 
 /// `/people/{id}`: a member's public profile.
@@ -402,7 +422,8 @@ fn ProfileView(profile: Profile) -> impl IntoView {
                                 ReviewSide::Renter => format!("From {}, who rented from them", card.author),
                                 ReviewSide::Owner => format!("From {}, who rented to them", card.author),
                             };
-                            view! { <Review card heading viewer/> }
+                            let review = card.id;
+                            view! { <Review card heading><Moderation review viewer/></Review> }
                         }).collect_view()}
                     </div>
                 }.into_any()

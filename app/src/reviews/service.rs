@@ -360,7 +360,6 @@ pub async fn listing_reviews(
     db: &Db,
     listing: ListingId,
     page: i64,
-    viewer: Viewer,
 ) -> Result<ListingReviews, AppError> {
     let (count, sum) = db
         .listing_rating(listing)
@@ -377,6 +376,5 @@ pub async fn listing_reviews(
         sum,
         cards: rows.into_iter().map(card).collect(),
         more,
-        viewer,
     })
 }

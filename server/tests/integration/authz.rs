@@ -519,8 +519,8 @@ const MATRIX: &[Entry] = &[
     ),
     entry(
         "GET",
-        "/api/listing_reviews",
-        "/api/listing_reviews?id=00000000-0000-4000-8000-000000000000&page=0",
+        "/api/listing_reviews_html",
+        "/api/listing_reviews_html?id=00000000-0000-4000-8000-000000000000&page=1",
         &[],
         Public,
     ),

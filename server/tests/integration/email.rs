@@ -64,8 +64,14 @@ fn quoted_printable(text: &str) -> String {
 fn read(path: &std::path::Path) -> Email {
     let raw = std::fs::read_to_string(path).unwrap().replace("\r\n", "\n");
     let (headers, body) = raw.split_once("\n\n").unwrap();
+    // The parts lie between boundary lines (the text's own "-- " signature line is not one).
+    let boundary = headers
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a multipart boundary");
     let part = body
-        .split("\n--")
+        .split(&format!("--{boundary}"))
         .find(|part| part.contains("Content-Type: text/plain"))
         .expect("a plain-text part");
     let (part_headers, part_body) = part.split_once("\n\n").unwrap();
@@ -168,6 +174,14 @@ async fn a_request_emails_the_owner_once_until_they_unsubscribe(backend: Backend
         Some("List-Unsubscribe=One-Click")
     );
     assert!(email.headers.contains("multipart/alternative"));
+    assert!(
+        email.text.contains(&format!(
+            "Stop emails about booking requests, answers and cancellations: http://127.0.0.1:3000{}",
+            email.one_click().replace("/one-click", "")
+        )),
+        "{}",
+        email.text
+    );
     // A job that runs again (a lease that ran out) finds its email sent.
     let ids = store::email_ids(&app.db, owner_id).await;
     assert_eq!(ids.len(), 1);

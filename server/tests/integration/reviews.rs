@@ -27,13 +27,23 @@ async fn review(
     side.post("/api/leave_review", &all).await
 }
 
+/// The first page of the reviews of booking `id`'s listing, and that page's HTML as the
+/// listing page gets it.
 async fn listing_reviews(app: &TestApp, id: BookingId) -> ListingReviews {
     let listing = store::listing_of_booking(&app.db, id).await;
+    let found = app::reviews::service::listing_reviews(&app.db, listing, 0)
+        .await
+        .unwrap();
     let response = app
-        .get(&format!("/api/listing_reviews?id={listing}&page=0"))
+        .get(&format!("/api/listing_reviews_html?id={listing}&page=1"))
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    serde_json::from_str(&response.body).unwrap()
+    let html: String = serde_json::from_str(&response.body).unwrap();
+    assert!(html.contains(&found.summary()), "{html}");
+    for card in &found.cards {
+        assert!(html.contains(&card.body), "{html}");
+    }
+    found
 }
 
 async fn notice_texts(side: &mut Visitor<'_>) -> Vec<String> {
@@ -213,7 +223,9 @@ async fn a_reported_review_is_hidden_by_an_admin_with_its_reason(backend: Backen
     assert_eq!(owners.status, StatusCode::OK);
     let listed = listing_reviews(&app, id).await;
     let review_id = listed.cards[0].id.to_string();
-    assert!(!listed.viewer.member, "a visitor may not report");
+    let profile = app.get(&format!("/api/profile?id={owner_id}")).await;
+    let profile: app::reviews::model::Profile = serde_json::from_str(&profile.body).unwrap();
+    assert!(!profile.viewer.member, "a visitor may not report");
 
     let (_, mut stranger) = crate::bookings::member(&app, "Sam Stranger").await;
     let fields = [
