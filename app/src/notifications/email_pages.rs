@@ -116,12 +116,10 @@ pub fn UnsubscribePage() -> impl IntoView {
         <div class="mx-auto max-w-xl px-4 py-8">
             <h1 class="text-3xl font-bold text-slate-900">"Unsubscribe"</h1>
             // A transition keeps the form while the answer loads, so focus is not dropped;
-            // the outcome is announced by the region below.
+            // the region below announces the outcome in a word (the sentence that follows
+            // is the page's own).
             <p role="status" class="sr-only">
-                {move || result.with(|r| match r {
-                    Some(Ok(label)) => format!("You no longer get emails about {}.", label.to_lowercase()),
-                    _ => String::new(),
-                })}
+                {move || result.with(|r| matches!(r, Some(Ok(_)))).then_some("Unsubscribed.")}
             </p>
             <Transition fallback=|| view! { <p class="mt-4 text-slate-600">"Reading the link…"</p> }>
                 {move || {
