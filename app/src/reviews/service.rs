@@ -252,6 +252,12 @@ pub async fn reply(
     Ok(())
 }
 
+/// A report's or a hiding's reason, refused beside its field.
+fn reason_of(typed: &str) -> Result<ReportReason, AppError> {
+    ReportReason::parse(typed)
+        .map_err(|problem| AppError::validation("reason", problem.to_string()))
+}
+
 /// Files `member`'s report of published review `id` for the admins' queue (once).
 pub async fn report(
     db: &Db,
@@ -260,8 +266,7 @@ pub async fn report(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let reason = ReportReason::parse(reason)
-        .map_err(|problem| AppError::validation("reason", problem.to_string()))?;
+    let reason = reason_of(reason)?;
     if !db.review_is_shown(id).await? {
         return Err(AppError::NotFound);
     }
@@ -289,8 +294,7 @@ pub async fn hide(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let reason = ReportReason::parse(reason)
-        .map_err(|problem| AppError::validation("reason", problem.to_string()))?;
+    let reason = reason_of(reason)?;
     let mut tx = db.begin_write().await?;
     let Some(hidden) = tx.hide_review(id, reason.as_str(), now).await? else {
         // Only published reviews are hidden: an unpublished one is nobody's to read yet.

@@ -264,13 +264,14 @@ impl Db {
             .bind(id).fetch_optional(pool).await)
     }
 
-    /// The listing's rating totals: how many reviews, and their stars added up.
+    /// The rating totals of listing `listing`, while it is open to booking: how many reviews,
+    /// and their stars added up.
     pub(super) async fn listing_rating(
         &self,
         listing: ListingId,
     ) -> Result<Option<(i64, i64)>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
-            "SELECT rating_count, rating_sum FROM listings WHERE id = $1")
+            "SELECT rating_count, rating_sum FROM listings WHERE id = $1 AND status = 'active'")
             .bind(listing).fetch_optional(pool).await)
     }
 }
