@@ -4,10 +4,12 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
-mod admin;
+pub mod admin;
 pub mod bookings;
 pub mod calendar;
+pub mod dashboard;
 pub mod domain;
+pub mod earnings;
 pub mod error;
 pub mod forms;
 mod home;
@@ -19,7 +21,6 @@ pub mod live;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod media;
-mod member_pages;
 pub mod messages;
 pub mod notifications;
 pub mod page;
@@ -44,10 +45,15 @@ pub mod state;
 pub mod store;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
-use admin::{AdminAuditPage, AdminPage, AdminUsersPage};
+use admin::{
+    AdminAuditPage, AdminDisputesPage, AdminJobsPage, AdminPage, AdminReportsPage, AdminUsersPage,
+};
 use bookings::checkout::CheckoutPage;
 use bookings::extend_page::ExtendBookingPage;
-use bookings::pages::{BookingPage, BookingsPage, OwnerRequestsPage};
+use bookings::pages::{BookingPage, OwnerRequestsPage};
+use dashboard::pages::OwnerDashboardPage;
+use dashboard::renter::BookingsPage;
+use earnings::pages::EarningsPage;
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -55,7 +61,6 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment};
 use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
-use member_pages::OwnerDashboardPage;
 use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
 use notifications::email_pages::{EmailPanel, UnsubscribePage};
 use notifications::pages::NotificationsPage;
@@ -129,11 +134,15 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("owner") view={Lazy::<OwnerDashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("requests")) view={Lazy::<OwnerRequestsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("earnings")) view={Lazy::<OwnerEarningsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings"), StaticSegment("new")) view={Lazy::<NewListingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings"), ParamSegment("id"), StaticSegment("edit")) view={Lazy::<EditListingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("disputes")) view={Lazy::<AdminDisputesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("reports")) view={Lazy::<AdminReportsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("jobs")) view={Lazy::<AdminJobsRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>
@@ -166,11 +175,15 @@ enum Page {
     OwnerDashboard,
     OwnerListings,
     OwnerRequests,
+    OwnerEarnings,
     NewListing,
     EditListing,
     Admin,
     AdminUsers,
     AdminAudit,
+    AdminDisputes,
+    AdminReports,
+    AdminJobs,
 }
 
 /// The groups of pages: each is one split point, and wasm-split makes a chunk for every set
@@ -210,9 +223,15 @@ impl Page {
             Page::OwnerDashboard
             | Page::OwnerListings
             | Page::OwnerRequests
+            | Page::OwnerEarnings
             | Page::NewListing
             | Page::EditListing => PageGroup::Owner,
-            Page::Admin | Page::AdminUsers | Page::AdminAudit => PageGroup::Admin,
+            Page::Admin
+            | Page::AdminUsers
+            | Page::AdminAudit
+            | Page::AdminDisputes
+            | Page::AdminReports
+            | Page::AdminJobs => PageGroup::Admin,
         }
     }
 
@@ -311,6 +330,7 @@ fn owner_pages(page: Page) -> AnyView {
         Page::OwnerDashboard => view! { <OwnerDashboardPage/> }.into_any(),
         Page::OwnerListings => view! { <OwnerListingsPage/> }.into_any(),
         Page::OwnerRequests => view! { <OwnerRequestsPage/> }.into_any(),
+        Page::OwnerEarnings => view! { <EarningsPage/> }.into_any(),
         Page::NewListing => view! { <NewListingPage/> }.into_any(),
         Page::EditListing => view! { <EditListingPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
@@ -323,6 +343,9 @@ fn admin_pages(page: Page) -> AnyView {
         Page::Admin => view! { <AdminPage/> }.into_any(),
         Page::AdminUsers => view! { <AdminUsersPage/> }.into_any(),
         Page::AdminAudit => view! { <AdminAuditPage/> }.into_any(),
+        Page::AdminDisputes => view! { <AdminDisputesPage/> }.into_any(),
+        Page::AdminReports => view! { <AdminReportsPage/> }.into_any(),
+        Page::AdminJobs => view! { <AdminJobsPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -372,11 +395,15 @@ page_routes! {
     OwnerDashboardRoute => Page::OwnerDashboard,
     OwnerListingsRoute => Page::OwnerListings,
     OwnerRequestsRoute => Page::OwnerRequests,
+    OwnerEarningsRoute => Page::OwnerEarnings,
     NewListingRoute => Page::NewListing,
     EditListingRoute => Page::EditListing,
     AdminRoute => Page::Admin,
     AdminUsersRoute => Page::AdminUsers,
     AdminAuditRoute => Page::AdminAudit,
+    AdminDisputesRoute => Page::AdminDisputes,
+    AdminReportsRoute => Page::AdminReports,
+    AdminJobsRoute => Page::AdminJobs,
 }
 
 /// Called by the browser entry point once the page has hydrated, its lazy route included:
@@ -446,11 +473,15 @@ fn page_of(path: &str) -> Option<Page> {
         ["owner"] => Page::OwnerDashboard,
         ["owner", "listings"] => Page::OwnerListings,
         ["owner", "requests"] => Page::OwnerRequests,
+        ["owner", "earnings"] => Page::OwnerEarnings,
         ["owner", "listings", "new"] => Page::NewListing,
         ["owner", "listings", _, "edit"] => Page::EditListing,
         ["admin"] => Page::Admin,
         ["admin", "users"] => Page::AdminUsers,
         ["admin", "audit"] => Page::AdminAudit,
+        ["admin", "disputes"] => Page::AdminDisputes,
+        ["admin", "reports"] => Page::AdminReports,
+        ["admin", "jobs"] => Page::AdminJobs,
         _ => return None,
     })
 }

@@ -570,9 +570,10 @@ test("pickup and return are confirmed by both sides, then the deposit is release
   await expect(renter.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€100.00", { timeout: 15_000 });
 });
 
-test("an owner's damage claim is resolved by an admin, and both sides see the outcome", { tag: "@database" }, async ({ browser }) => {
+test("an owner's damage claim is resolved by an admin from the queue, and both sides see the outcome", { tag: "@database" }, async ({ browser }) => {
   test.slow();
-  const { owner, renter, url } = await rentAndReturn(browser, `Drone ${randomBytes(3).toString("hex")}`);
+  const title = `Drone ${randomBytes(3).toString("hex")}`;
+  const { owner, renter, url } = await rentAndReturn(browser, title);
   await owner.goto(url);
   // A photo of the damage, kept with the booking for the renter and the admin to see.
   await owner.getByLabel("Photos of the gear").setInputFiles({ name: "crack.png", mimeType: "image/png", buffer: photo(40) });
@@ -596,16 +597,31 @@ test("an owner's damage claim is resolved by an admin, and both sides see the ou
   await admin.getByRole("button", { name: "Log in" }).click();
   await expect(admin.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
   await enrolTwoFactor(admin, process.env.GEARSHARE_E2E_ADMIN_PASSWORD ?? PASSWORD);
-  await admin.goto(url);
-  await expect(admin.getByText("The chest mount came back cracked.", { exact: true })).toBeVisible();
-  await expect(admin.getByRole("img", evidence)).toBeVisible();
-  expect(await admin.getByRole("img", evidence).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  // The admin finds the dispute in the queue, with the claim and its photo, and decides there.
+  await admin.goto("/admin");
+  await expect(admin.getByText("Open disputes")).toBeVisible();
   await waitForHydration(admin);
-  await admin.getByLabel("Amount to keep from the deposit").fill("30");
-  await admin.getByLabel("Decision").fill("The mount was already worn: the renter pays part of it.");
-  await admin.getByRole("button", { name: "Resolve dispute" }).click();
-  await expect(admin.getByText("Status: Completed")).toBeVisible();
+  await admin.getByRole("link", { name: "Disputes" }).click();
+  await expect(admin.getByRole("heading", { level: 1, name: "Disputes" })).toBeVisible();
+  const dispute = admin.getByRole("article", { name: new RegExp(`^${title}, `) });
+  await expect(dispute.getByText("Claim: The chest mount came back cracked. for €40.00")).toBeVisible();
+  const queued = dispute.getByRole("img", { name: "Damage claim photo by the owner" });
+  await expect(queued).toBeVisible();
+  expect(await queued.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await expectNoViolations(admin);
+  await dispute.getByLabel("Amount to keep from the deposit").fill("30");
+  await dispute.getByLabel("Decision").fill("The mount was already worn: the renter pays part of it.");
+  await dispute.getByRole("button", { name: "Resolve dispute" }).click();
+  await expect(admin.getByText("Dispute resolved.")).toBeVisible();
+  await expect(dispute).toHaveCount(0);
+  for (const page of ["/admin/jobs", "/admin/reports"]) {
+    await admin.goto(page);
+    await expect(admin.getByRole("heading", { level: 1 })).toBeVisible();
+    await expectNoViolations(admin);
+  }
+  await admin.goto(url);
+  await expect(admin.getByText("Status: Completed")).toBeVisible();
+  await expect(admin.getByRole("img", evidence)).toBeVisible();
 
   for (const side of [renter, owner]) {
     await side.goto(url);
@@ -614,6 +630,16 @@ test("an owner's damage claim is resolved by an admin, and both sides see the ou
     await expect(side.getByRole("row").filter({ hasText: "Deposit kept" })).toContainText("€30.00");
     await expect(side.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€70.00");
   }
+  // The owner's earnings show the kept €30 with the rental paid out, from the ledger.
+  await owner.goto("/owner");
+  await waitForHydration(owner);
+  await expect(owner.getByRole("heading", { name: "Today at a glance" })).toBeVisible();
+  await owner.getByRole("navigation", { name: "Owner" }).getByRole("link", { name: "Earnings" }).click();
+  await expect(owner.getByRole("heading", { level: 1, name: "Earnings" })).toBeVisible();
+  const row = owner.getByRole("table", { name: "By booking" }).getByRole("row").filter({ hasText: title });
+  await expect(row.getByRole("cell").last()).toHaveText("€30.00");
+  await expect(owner.getByRole("link", { name: "Download CSV" })).toHaveAttribute("href", "/owner/earnings.csv");
+  await expectNoViolations(owner);
 });
 
 test("a renter asks the owner about a listing; the question and the answer arrive live", { tag: "@database" }, async ({ browser }) => {

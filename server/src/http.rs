@@ -78,6 +78,11 @@ pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
             get(security::download_my_data),
         ),
         plain(
+            Method::GET,
+            app::earnings::pages::CSV_PATH,
+            get(security::download_earnings),
+        ),
+        plain(
             Method::POST,
             "/owner/listings/{id}/photos",
             post(photos::upload).layer(DefaultBodyLimit::max(photos::MAX_REQUEST_BYTES)),

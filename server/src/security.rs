@@ -255,3 +255,29 @@ pub async fn download_my_data(
         Err(error) => ErrorResponse(error).into_response(),
     }
 }
+
+/// `GET /owner/earnings.csv`: "Download CSV", every ledger line of the member's bookings.
+pub async fn download_earnings(
+    State(state): State<AppState>,
+    user: Result<SignedIn, ErrorResponse>,
+) -> Response {
+    let user = match member_or_login(user, "/owner/earnings") {
+        Ok(user) => user,
+        Err(answer) => return *answer,
+    };
+    match app::earnings::service::export(&state.db, user.id).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"gearshare-earnings.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(error) => ErrorResponse(error).into_response(),
+    }
+}

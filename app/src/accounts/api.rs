@@ -1,9 +1,7 @@
 //! Server functions of accounts. Each says who may call it, checks that first, calls one
 //! service function and maps its result; `with_status` gives errors their HTTP status.
 
-use super::model::{
-    AccountOverview, AdminOverview, AuditEntry, CurrentUser, LoginStep, TwoFactorSetup, UserRow,
-};
+use super::model::{AccountOverview, AuditEntry, CurrentUser, LoginStep, TwoFactorSetup, UserRow};
 #[cfg(feature = "ssr")]
 use super::{audit::Client, guard, model::safe_next, service, session, store};
 use crate::domain::UserId;
@@ -416,19 +414,6 @@ pub async fn admin_audit_log(before: Option<i64>) -> Result<Vec<AuditEntry>, App
             guard::require_admin().await?;
             let state = expect_context::<AppState>();
             store::audit_log(&state.db, before).await
-        }
-        .await,
-    )
-}
-
-/// Admins: counts for the admin home page.
-#[server(endpoint = "admin_overview", input = server_fn::codec::GetUrl)]
-pub async fn load_admin_overview() -> Result<AdminOverview, AppError> {
-    with_status(
-        async {
-            guard::require_admin().await?;
-            let state = expect_context::<AppState>();
-            store::admin_overview(&state.db).await
         }
         .await,
     )

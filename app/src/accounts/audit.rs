@@ -66,6 +66,8 @@ pub enum AuditKind {
     PhotoRemoved,
     PhotosReordered,
     ReviewHidden,
+    ReportDismissed,
+    JobRetried,
 }
 
 impl AuditKind {
@@ -96,6 +98,8 @@ impl AuditKind {
             Self::PhotoRemoved => "listing.photo_removed",
             Self::PhotosReordered => "listing.photos_reordered",
             Self::ReviewHidden => "review.hidden",
+            Self::ReportDismissed => "report.dismissed",
+            Self::JobRetried => "job.retried",
         }
     }
 }

@@ -278,6 +278,14 @@ pub async fn verify_login_code(
     Ok(user)
 }
 
+/// The member's time zone, the calendar of their days and months (UTC when unknown).
+pub async fn time_zone(db: &Db, id: UserId) -> Result<chrono_tz::Tz, AppError> {
+    let zone = db.time_zone_of(id).await?;
+    Ok(zone
+        .and_then(|zone| zone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::UTC))
+}
+
 pub async fn overview(
     db: &Db,
     user: CurrentUser,

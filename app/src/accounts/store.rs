@@ -784,6 +784,12 @@ pub(super) enum SessionWrite {
 }
 
 impl Db {
+    /// The member's time zone as stored (an IANA name); `None` for an unknown member.
+    pub(super) async fn time_zone_of(&self, id: UserId) -> Result<Option<String>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
     /// Writes session `id`; answers the rows written (0: a new id was taken, or the session
     /// to update is gone).
     pub(super) async fn write_session(

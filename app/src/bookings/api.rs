@@ -1,7 +1,7 @@
 //! Server functions of bookings. Every one needs a signed-in member; who may do what to a
 //! booking is the state machine's call (`domain::booking::decide`), made in the service.
 
-use super::model::{BookingLine, BookingView, ExtensionPage, RequestsOverview};
+use super::model::{BookingView, ExtensionPage, RequestsOverview};
 #[cfg(feature = "ssr")]
 use crate::domain::booking::{Command, Step};
 use crate::domain::{BookingId, ListingId, RequestKey};
@@ -214,19 +214,6 @@ pub async fn extend_booking(
         Ok(())
     })
     .await
-}
-
-/// The signed-in member's bookings as a renter.
-#[server(endpoint = "my_bookings", input = server_fn::codec::GetUrl)]
-pub async fn my_bookings() -> Result<Vec<BookingLine>, AppError> {
-    with_status(
-        async {
-            let user = crate::accounts::guard::require_user().await?;
-            let state = expect_context::<crate::state::AppState>();
-            super::queries::renter_bookings(&state.db, user.id).await
-        }
-        .await,
-    )
 }
 
 /// One booking, for its renter, its owner or an admin.

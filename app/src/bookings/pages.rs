@@ -2,8 +2,8 @@
 //! Every page shows only the actions the state machine allows the viewer now.
 
 use super::api::{
-    booking, my_bookings, owner_requests, waiting_requests, AcceptBooking, CancelBooking,
-    ClaimDamage, ConfirmHandover, DeclineBooking, ResolveDispute,
+    booking, owner_requests, waiting_requests, AcceptBooking, CancelBooking, ClaimDamage,
+    ConfirmHandover, DeclineBooking, ResolveDispute,
 };
 use super::handover::{ClaimForm, HandoverForm, HandoverSection, PhotosSection, ResolveForm};
 use super::model::{BookingAction, BookingLine, BookingView, PendingRequest};
@@ -136,6 +136,14 @@ impl Actions {
     }
 }
 
+/// A booking's status in words, with "At risk" when the previous renter is overdue.
+#[component]
+pub fn StatusText(status: BookingStatus, at_risk: bool) -> impl IntoView {
+    let at_risk =
+        at_risk.then(|| view! { <span class="ml-2 font-medium text-red-900">"At risk"</span> });
+    view! { {status.label()} {at_risk} }
+}
+
 #[component]
 fn BookingTable(lines: Vec<BookingLine>, counterpart: &'static str) -> impl IntoView {
     view! {
@@ -156,41 +164,13 @@ fn BookingTable(lines: Vec<BookingLine>, counterpart: &'static str) -> impl Into
                             <A href=format!("/bookings/{}", line.id) attr:class="link">{line.listing_title}</A>
                         </td>
                         <td class="py-2">{line.period.describe()}</td>
-                        <td class="py-2">
-                            {line.status.label()}
-                            {line.at_risk.then(|| view! { <span class="ml-2 font-medium text-red-900">"At risk"</span> })}
-                        </td>
+                        <td class="py-2"><StatusText status=line.status at_risk=line.at_risk/></td>
                         <td class="py-2">{line.total.to_string()}</td>
                         <td class="py-2">{line.counterpart}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
         </table>
-    }
-}
-
-#[component]
-pub fn BookingsPage() -> impl IntoView {
-    let bookings = Resource::new(|| (), |_| my_bookings());
-    view! {
-        <Title text="Your bookings"/>
-        <div class="mx-auto max-w-5xl px-4 py-8">
-            <Suspense fallback=|| view! { <p>"Loading your bookings…"</p> }>
-                {move || Suspend::new(async move {
-                    gate(bookings.await, |lines| view! {
-                        <h1 class="text-3xl font-bold text-slate-900">"Your bookings"</h1>
-                        {if lines.is_empty() {
-                            view! {
-                                <p class="mt-4 text-slate-700">"You have no bookings yet. Requests you send to owners will appear here."</p>
-                                <A href="/search" attr:class="btn-primary mt-6">"Browse gear"</A>
-                            }.into_any()
-                        } else {
-                            view! { <BookingTable lines counterpart="Owner"/> }.into_any()
-                        }}
-                    })
-                })}
-            </Suspense>
-        </div>
     }
 }
 

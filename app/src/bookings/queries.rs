@@ -74,6 +74,26 @@ pub async fn owner_requests(
     })
 }
 
+/// The owner's bookings whose gear is overdue, the longest overdue first.
+pub async fn owner_overdue(db: &Db, owner: UserId) -> Result<Vec<BookingLine>, AppError> {
+    let rows = db.owner_overdue_rows(owner).await?;
+    rows.into_iter().map(LineRow::into_line).collect()
+}
+
+/// The disputed bookings as `admin` sees them, the longest waiting first (at most `limit`).
+pub async fn disputes(
+    db: &Db,
+    admin: &CurrentUser,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<BookingView>, AppError> {
+    let mut views = Vec::new();
+    for id in db.disputed_ids(limit).await? {
+        views.push(view(db, admin, id, now).await?);
+    }
+    Ok(views)
+}
+
 /// The late fee so far, while the gear is overdue or once it came back late.
 fn late_notice(booking: &Booking, now: DateTime<Utc>) -> Option<LateNotice> {
     let still_out = booking.handover.overdue && booking.status == BookingStatus::PickedUp;

@@ -122,6 +122,28 @@ impl Db {
         })
     }
 
+    /// `owner`'s bookings whose gear is out past its return, the longest overdue first.
+    pub(super) async fn owner_overdue_rows(
+        &self,
+        owner: UserId,
+    ) -> Result<Vec<LineRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINE_COLUMNS}, u.name AS counterpart FROM bookings b \
+             JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
+             WHERE b.owner_id = $1 AND b.status = 'picked_up' AND b.overdue \
+             ORDER BY b.ends_on LIMIT $2"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(owner).bind(LIST_LIMIT).fetch_all(pool).await)
+    }
+
+    /// The disputed bookings, the longest waiting first (at most `limit`).
+    pub(super) async fn disputed_ids(&self, limit: i64) -> Result<Vec<BookingId>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT id FROM bookings WHERE status = 'disputed' ORDER BY updated_at, id LIMIT $1")
+            .bind(limit).fetch_all(pool).await)
+    }
+
     /// How many requests for `owner`'s listings wait for an answer.
     pub(super) async fn waiting_request_count(&self, owner: UserId) -> Result<i64, sqlx::Error> {
         let sql = "SELECT COUNT(*) FROM bookings WHERE owner_id = $1 AND status = 'requested'";

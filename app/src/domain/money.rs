@@ -3,7 +3,7 @@ use std::fmt;
 
 /// An ISO 4217 currency code. Only currencies the marketplace settles in are accepted, so
 /// every `Currency` knows how to print itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Currency {
     Eur,
     Gbp,

@@ -45,6 +45,29 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "December 2026", for month `month` (1 to 12) of `year`.
+pub fn month_text(year: i32, month: u32) -> String {
+    let name = MONTH_NAMES
+        .get(month.wrapping_sub(1) as usize)
+        .unwrap_or(&"");
+    format!("{name} {year}")
+}
+
 /// "20 Jul 2026", by hand for the same reason as [`parse_iso_date`].
 pub fn day_text(date: NaiveDate) -> String {
     format!(

@@ -120,3 +120,50 @@ impl Db {
         Ok(())
     }
 }
+
+/// One kind of job waiting: how many, how many are due, and since when the oldest due one
+/// has waited (milliseconds, as stored).
+pub type KindDepth = (String, i64, i64, Option<i64>);
+
+/// A job that failed for good: id, kind, attempts, last error, when (milliseconds).
+pub type FailedRow = (Uuid, String, i64, Option<String>, Option<i64>);
+
+impl Db {
+    /// The jobs not finished, per kind, at `now`.
+    pub async fn queue_depths(&self, now: DateTime<Utc>) -> Result<Vec<KindDepth>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+                "SELECT kind, COUNT(*), SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END), \
+                 MIN(CASE WHEN run_at <= $1 THEN run_at END) FROM jobs WHERE outcome IS NULL \
+                 GROUP BY kind ORDER BY kind")
+            .bind(now.timestamp_millis()).fetch_all(pool).await)
+    }
+
+    /// The latest jobs that failed for good (at most `limit`), and how many there are.
+    pub async fn failed_jobs(&self, limit: i64) -> Result<(Vec<FailedRow>, i64), sqlx::Error> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query_as(
+                    "SELECT id, kind, attempts, last_error, finished_at FROM jobs \
+                     WHERE outcome = 'failed' ORDER BY finished_at DESC LIMIT $1")
+                .bind(limit).fetch_all(pool).await?;
+            let count = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE outcome = 'failed'")
+                .fetch_one(pool).await?;
+            Ok((rows, count))
+        })
+    }
+}
+
+impl Tx {
+    /// Makes failed job `id` due at `now` for one more attempt; its kind, or `None` when no
+    /// failed job has that id (already retried, say).
+    pub async fn retry_failed_job(
+        &mut self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "UPDATE jobs SET outcome = NULL, finished_at = NULL, locked_until = NULL, \
+                 locked_by = NULL, attempts = max_attempts - 1, run_at = $2 \
+                 WHERE id = $1 AND outcome = 'failed' RETURNING kind")
+            .bind(id).bind(due_millis(now)).fetch_optional(conn).await)
+    }
+}

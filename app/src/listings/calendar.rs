@@ -5,21 +5,6 @@ use crate::domain::availability::CALENDAR_DAYS;
 use chrono::{Datelike, Days, NaiveDate};
 use leptos::prelude::*;
 
-const MONTH_NAMES: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// The weeks (Monday first) of the month of `first`, each day `None` outside the month.
 fn month_weeks(first: NaiveDate) -> Vec<[Option<NaiveDate>; 7]> {
     let start = first.with_day(1).unwrap_or(first);
@@ -70,7 +55,7 @@ pub fn AvailabilityCalendar(
                 {months.into_iter().map(|month| {
                     view! {
                         <table class="calendar text-center text-sm">
-                            <caption class="mb-1 text-left font-medium">{format!("{} {}", MONTH_NAMES[month.month0() as usize], month.year())}</caption>
+                            <caption class="mb-1 text-left font-medium">{crate::domain::month_text(month.year(), month.month())}</caption>
                             <thead>
                                 <tr>{["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].map(|d| view! { <th scope="col" class="font-normal text-slate-600">{d}</th> }).collect_view()}</tr>
                             </thead>

@@ -65,6 +65,11 @@ impl<G: PaymentGateway> Resilient<G> {
         &self.inner
     }
 
+    /// Whether calls go through now (the breaker is closed), for the admins' overview.
+    pub fn accepting_calls(&self) -> bool {
+        self.closed(Instant::now())
+    }
+
     fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
         self.breaker.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -29,6 +29,17 @@ impl Tx {
 }
 
 impl Tx {
+    /// Dismisses open report `id`; its subject, or `None` when no open report has that id.
+    pub async fn dismiss_report(
+        &mut self,
+        id: Uuid,
+    ) -> Result<Option<(Text<ReportSubject>, Uuid)>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_as(
+            "UPDATE reports SET status = 'dismissed' WHERE id = $1 AND status = 'open' \
+             RETURNING subject, subject_id")
+            .bind(id).fetch_optional(&mut *conn).await)
+    }
+
     /// Marks the open reports about a subject as acted on (an admin hid it).
     pub async fn act_on_reports(
         &mut self,
@@ -55,6 +66,35 @@ impl Db {
             "SELECT EXISTS (SELECT 1 FROM reports WHERE subject = $1 AND subject_id = $2 \
                  AND reporter_id = $3)")
             .bind(Text(subject)).bind(subject_id).bind(reporter).fetch_one(pool).await)
+    }
+
+    /// The open reports, oldest first (at most `limit`): id, subject, subject id, reporter's
+    /// name, reason, when.
+    pub async fn open_report_lines(
+        &self,
+        limit: i64,
+    ) -> Result<
+        Vec<(
+            Uuid,
+            Text<ReportSubject>,
+            Uuid,
+            String,
+            String,
+            DateTime<Utc>,
+        )>,
+        sqlx::Error,
+    > {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT r.id, r.subject, r.subject_id, u.name, r.reason, r.created_at FROM reports r \
+             JOIN users u ON u.id = r.reporter_id WHERE r.status = 'open' \
+             ORDER BY r.created_at, r.id LIMIT $1")
+            .bind(limit).fetch_all(pool).await)
+    }
+
+    /// How many reports wait for an admin.
+    pub async fn open_report_count(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reports WHERE status = 'open'").fetch_one(pool).await)
     }
 
     /// Open reports of one kind, for the admins' queue and the tests.

@@ -398,6 +398,8 @@ const MATRIX: &[Entry] = &[
         &[],
         Members,
     ),
+    entry("GET", "/api/earnings", "/api/earnings", &[], Members),
+    entry("GET", "/api/owner_glance", "/api/owner_glance", &[], Members),
     entry(
         "GET",
         "/api/waiting_requests",
@@ -507,6 +509,26 @@ const MATRIX: &[Entry] = &[
         &[
             ("review", "00000000-0000-4000-8000-000000000000"),
             ("reason", "Spam."),
+        ],
+        Admins,
+    ),
+    entry("GET", "/api/admin_jobs", "/api/admin_jobs", &[], Admins),
+    entry(
+        "POST",
+        "/api/retry_job",
+        "/api/retry_job",
+        &[("id", "00000000-0000-4000-8000-000000000000")],
+        Admins,
+    ),
+    entry("GET", "/api/admin_disputes", "/api/admin_disputes", &[], Admins),
+    entry("GET", "/api/admin_reports", "/api/admin_reports", &[], Admins),
+    entry(
+        "POST",
+        "/api/dismiss_report",
+        "/api/dismiss_report",
+        &[
+            ("id", "00000000-0000-4000-8000-000000000000"),
+            ("note", "Nothing wrong."),
         ],
         Admins,
     ),
@@ -626,6 +648,7 @@ const MATRIX: &[Entry] = &[
     ),
     entry("GET", "/owner", "/owner", &[], Members),
     entry("GET", "/owner/listings", "/owner/listings", &[], Members),
+    entry("GET", "/owner/earnings", "/owner/earnings", &[], Members),
     entry(
         "GET",
         "/owner/listings/new",
@@ -643,11 +666,21 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/admin", "/admin", &[], Admins),
     entry("GET", "/admin/users", "/admin/users", &[], Admins),
     entry("GET", "/admin/audit", "/admin/audit", &[], Admins),
+    entry("GET", "/admin/disputes", "/admin/disputes", &[], Admins),
+    entry("GET", "/admin/reports", "/admin/reports", &[], Admins),
+    entry("GET", "/admin/jobs", "/admin/jobs", &[], Admins),
     // Plain axum routes (`gearshare::http::plain_routes`).
     entry("GET", "/healthz", "/healthz", &[], Public),
     entry("GET", "/readyz", "/readyz", &[], Public),
     entry("GET", "/metrics", "/metrics", &[], Public),
     entry("GET", "/account/data", "/account/data", &[], Members),
+    entry(
+        "GET",
+        "/owner/earnings.csv",
+        "/owner/earnings.csv",
+        &[],
+        Members,
+    ),
     entry(
         "POST",
         "/owner/listings/{id}/photos",

@@ -25,7 +25,7 @@ async fn sent(side: &mut Visitor<'_>, to: &str, body: &str) -> ConversationId {
     serde_json::from_str(&response.body).unwrap()
 }
 
-async fn ask(side: &mut Visitor<'_>, listing: ListingId, body: &str) -> ConversationId {
+pub(crate) async fn ask(side: &mut Visitor<'_>, listing: ListingId, body: &str) -> ConversationId {
     sent(side, &format!("listing:{listing}"), body).await
 }
 

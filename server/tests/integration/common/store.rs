@@ -733,3 +733,37 @@ pub async fn review_totals(db: &Db) -> (i64, i64, i64) {
         .fetch_one(pool).await)
     .unwrap()
 }
+
+/// The sums of the ledger's rows of `owner`'s bookings, as (currency, kind, sum, rows).
+pub async fn owner_ledger_sums(db: &Db, owner: UserId) -> Vec<(String, String, i64, i64)> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT e.currency, e.kind, CAST(SUM(e.amount_minor) AS BIGINT), COUNT(*) \
+         FROM ledger_entries e JOIN bookings b ON b.id = e.booking_id \
+         WHERE b.owner_id = $1 GROUP BY e.currency, e.kind ORDER BY e.currency, e.kind")
+        .bind(owner).fetch_all(pool).await)
+    .unwrap()
+}
+
+/// The rental part of booking `id`'s price, in minor units.
+pub async fn booking_rental(db: &Db, id: BookingId) -> i64 {
+    on_pool!(db, pool => sqlx::query_scalar("SELECT rental_minor FROM bookings WHERE id = $1")
+        .bind(id).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// Marks the job of `kind` failed for good, as after its last attempt, behind the queue's back.
+pub async fn fail_job(db: &Db, kind: &str, error: &str) {
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE jobs SET outcome = 'failed', attempts = max_attempts, last_error = $2, \
+         finished_at = run_at WHERE kind = $1")
+        .bind(kind).bind(error).execute(pool).await.map(|_| ()))
+    .unwrap()
+}
+
+/// Job `id` as `(attempts, max_attempts, outcome)`.
+pub async fn job_state(db: &Db, id: Uuid) -> (i64, i64, Option<String>) {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT attempts, max_attempts, outcome FROM jobs WHERE id = $1")
+        .bind(id).fetch_one(pool).await)
+    .unwrap()
+}

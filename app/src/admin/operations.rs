@@ -1,0 +1,399 @@
+//! The admin pages that run the marketplace: the overview, disputes, reports and jobs.
+
+use super::api::{
+    load_admin_overview, load_disputes, load_job_queue, load_reports, DismissReport, RetryJob,
+};
+use super::model::{wait_text, Overview, Queue, ReportLine};
+use super::people::{utc_time, AdminTable};
+use crate::bookings::api::ResolveDispute;
+use crate::bookings::model::BookingView;
+use crate::domain::{BookingId, Money};
+use crate::forms::{form_message, FieldError, FormAlert};
+use crate::page::gate;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+/// A count that moves every `seconds` while the page is open in a browser: the source of a
+/// figure that must stay current without a stream of its own.
+fn ticking(seconds: u64) -> ReadSignal<u32> {
+    let (tick, set_tick) = signal(0u32);
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(
+            move || set_tick.update(|n| *n += 1),
+            std::time::Duration::from_secs(seconds),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (seconds, set_tick);
+    tick
+}
+
+/// The admin area's own navigation, on its home page.
+#[component]
+fn AdminLinks() -> impl IntoView {
+    let links = [
+        ("/admin/users", "Users"),
+        ("/admin/disputes", "Disputes"),
+        ("/admin/reports", "Reports"),
+        ("/admin/jobs", "Jobs"),
+        ("/admin/audit", "Audit log"),
+    ];
+    view! {
+        <nav aria-label="Admin" class="mt-6">
+            <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                {links.map(|(href, text)| view! {
+                    <li><A href=href attr:class="category-tile block font-semibold">{text}</A></li>
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// `/admin`: the marketplace at a glance, refreshed every 15 seconds.
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let tick = ticking(15);
+    let overview = Resource::new(move || tick.get(), |_| load_admin_overview());
+    view! {
+        <Title text="Admin"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <h1 class="text-3xl font-bold text-slate-900">"Admin"</h1>
+            <Transition fallback=|| view! { <p class="mt-4">"Loading the overview…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(overview.await, |overview| view! {
+                        <OverviewFigures overview/>
+                        <AdminLinks/>
+                    })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn OverviewFigures(overview: Overview) -> impl IntoView {
+    let money = if overview.money.is_empty() {
+        vec![("Charged this month".to_owned(), "Nothing yet".to_owned())]
+    } else {
+        overview
+            .money
+            .iter()
+            .flat_map(|m| {
+                [
+                    (
+                        format!("Charged this month, {} (less refunds)", m.currency.code()),
+                        Money::new(m.gross, m.currency).to_string(),
+                    ),
+                    (
+                        format!("GearShare fees this month, {}", m.currency.code()),
+                        Money::new(m.fees, m.currency).to_string(),
+                    ),
+                ]
+            })
+            .collect()
+    };
+    let payments = if overview.payments_accepting {
+        "Taking payments"
+    } else {
+        "Paused after repeated failures (circuit open)"
+    };
+    let mut figures = vec![
+        (
+            "Bookings today".to_owned(),
+            overview.bookings_today.to_string(),
+        ),
+        (
+            "Bookings this week".to_owned(),
+            overview.bookings_week.to_string(),
+        ),
+    ];
+    figures.extend(money);
+    figures.extend([
+        (
+            "Open disputes".to_owned(),
+            overview.open_disputes.to_string(),
+        ),
+        ("Open reports".to_owned(), overview.open_reports.to_string()),
+        ("Failed jobs".to_owned(), overview.failed_jobs.to_string()),
+        ("Payment provider".to_owned(), payments.to_owned()),
+        (
+            "Accounts".to_owned(),
+            format!("{}, {} suspended", overview.accounts, overview.suspended),
+        ),
+    ]);
+    view! {
+        <h2 class="mt-6 text-xl font-semibold text-slate-900">"Today"</h2>
+        <dl class="mt-3 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+            {figures.into_iter().map(|(term, value)| view! {
+                <div class="rounded-lg border border-slate-200 p-4">
+                    <dt class="text-sm text-slate-700">{term}</dt>
+                    <dd class="mt-1 text-2xl font-semibold text-slate-900 tabular-nums">{value}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+    }
+}
+
+/// `/admin/jobs`: queue depth per kind, the oldest due job's wait, and failed jobs to retry.
+#[component]
+pub fn AdminJobsPage() -> impl IntoView {
+    let retry = ServerAction::<RetryJob>::new();
+    let tick = ticking(15);
+    let queue = Resource::new(
+        move || (tick.get(), retry.version().get()),
+        |_| load_job_queue(),
+    );
+    view! {
+        <Title text="Jobs"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <h1 class="text-3xl font-bold text-slate-900">"Jobs"</h1>
+            <div class="mt-4">
+                <FormAlert message=Signal::derive(move || retry.value().with(|r| form_message(r, &[])))/>
+                <p role="status" class="text-slate-700">
+                    {move || matches!(retry.value().get(), Some(Ok(()))).then_some("The job will run again now.")}
+                </p>
+            </div>
+            <Transition fallback=|| view! { <p class="mt-4">"Loading the queue…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(queue.await, move |queue| view! { <QueueTables queue retry/> })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn QueueTables(queue: Queue, retry: ServerAction<RetryJob>) -> impl IntoView {
+    let waiting = if queue.kinds.is_empty() {
+        view! { <p class="mt-3 text-slate-700">"No jobs are waiting."</p> }.into_any()
+    } else {
+        let rows = queue
+            .kinds
+            .into_iter()
+            .map(|kind| {
+                view! {
+                    <tr class="border-t border-slate-200">
+                        <th scope="row" class="py-2 pr-4 font-normal">{kind.kind}</th>
+                        <td class="py-2 pr-4 tabular-nums">{kind.waiting}</td>
+                        <td class="py-2 pr-4 tabular-nums">{kind.due}</td>
+                        <td class="py-2 tabular-nums">{kind.oldest_wait_seconds.map_or_else(|| "—".to_owned(), wait_text)}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+            .into_any();
+        view! { <AdminTable columns=&["Kind", "Waiting", "Due now", "Oldest due job has waited"] rows/> }
+            .into_any()
+    };
+    let failed = if queue.failed.is_empty() {
+        view! { <p class="mt-3 text-slate-700">"No job has failed."</p> }.into_any()
+    } else {
+        let rows = queue
+            .failed
+            .into_iter()
+            .map(|job| {
+                let kind_id = format!("failed-{}", job.id);
+                view! {
+                    <tr class="border-t border-slate-200 align-top">
+                        <th scope="row" id=kind_id.clone() class="py-2 pr-4 font-normal">{job.kind}</th>
+                        <td class="py-2 pr-4 whitespace-nowrap">{job.failed_at.map(utc_time).unwrap_or_default()}</td>
+                        <td class="py-2 pr-4 tabular-nums">{job.attempts}</td>
+                        <td class="py-2 pr-4 break-all text-slate-700">{job.last_error.unwrap_or_default()}</td>
+                        <td class="py-2">
+                            <ActionForm action=retry>
+                                <input type="hidden" name="id" value=job.id.to_string()/>
+                                <button type="submit" class="btn-secondary" aria-describedby=kind_id>"Retry"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view()
+            .into_any();
+        view! { <AdminTable columns=&["Kind", "Failed", "Attempts", "Last error", "Action"] rows/> }
+            .into_any()
+    };
+    view! {
+        <h2 class="mt-6 text-xl font-semibold text-slate-900">"Waiting"</h2>
+        {waiting}
+        <h2 class="mt-8 text-xl font-semibold text-slate-900">{format!("Failed ({})", queue.failed_count)}</h2>
+        {failed}
+    }
+}
+
+/// `/admin/disputes`: disputed bookings, the longest waiting first, each with its claim and
+/// photos and the decision's form.
+#[component]
+pub fn AdminDisputesPage() -> impl IntoView {
+    let resolve = ServerAction::<ResolveDispute>::new();
+    let disputes = Resource::new(move || resolve.version().get(), |_| load_disputes());
+    // The card whose form was sent last: its errors show there only.
+    let last = RwSignal::new(None::<BookingId>);
+    view! {
+        <Title text="Disputes"/>
+        <div class="mx-auto max-w-4xl px-4 py-8">
+            <h1 class="text-3xl font-bold text-slate-900">"Disputes"</h1>
+            <p role="status" class="mt-2 text-slate-700">
+                {move || matches!(resolve.value().get(), Some(Ok(()))).then_some("Dispute resolved.")}
+            </p>
+            <Transition fallback=|| view! { <p class="mt-4">"Loading the disputes…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(disputes.await, move |disputes| {
+                        if disputes.is_empty() {
+                            return view! { <p class="mt-4 text-slate-700">"No disputes are open."</p> }.into_any();
+                        }
+                        disputes.into_iter().map(|booking| view! { <DisputeCard booking resolve last/> })
+                            .collect_view().into_any()
+                    })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn DisputeCard(
+    booking: BookingView,
+    resolve: ServerAction<ResolveDispute>,
+    last: RwSignal<Option<BookingId>>,
+) -> impl IntoView {
+    let id = booking.line.id;
+    let mine = move || last.get() == Some(id);
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            mine()
+                .then(|| crate::forms::field_message(&resolve.value().get(), field))
+                .flatten()
+        })
+    };
+    let form_error = Signal::derive(move || {
+        mine()
+            .then(|| resolve.value().with(|r| form_message(r, &["kept", "note"])))
+            .flatten()
+    });
+    let claim = booking.claim.clone().map(|claim| {
+        view! {
+            <p class="mt-2"><strong>"Claim: "</strong>{format!("{} for {}", claim.description, claim.amount)}</p>
+        }
+    });
+    let photos = booking
+        .photos
+        .iter()
+        .map(|photo| {
+            let alt = format!("{} photo by {}", photo.stage.label(), photo.by.who());
+            view! {
+                <li>
+                    <a href=format!("/bookings/{id}/photos/{}", photo.id) rel="external">
+                        <img src=format!("/bookings/{id}/photos/{}", photo.id) alt=alt
+                            width=photo.width height=photo.height loading="lazy"
+                            class="h-24 w-auto rounded border border-slate-200"/>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    let kept_id = format!("kept-{id}");
+    let note_id = format!("note-{id}");
+    let heading_id = format!("dispute-{id}");
+    let labelled_by = heading_id.clone();
+    view! {
+        <article aria-labelledby=labelled_by class="mt-6 rounded-lg border border-slate-200 p-4">
+            <h2 id=heading_id class="text-xl font-semibold text-slate-900">
+                {format!("{}, {}", booking.line.listing_title, booking.line.period.describe())}
+            </h2>
+            <p class="mt-1 text-slate-700">
+                {format!("Rented by {} from {}. Deposit {}.", booking.renter_name, booking.owner_name, booking.deposit)}
+            </p>
+            {claim}
+            <ul class="mt-3 flex flex-wrap gap-2" aria-label="Photos">{photos}</ul>
+            <p class="mt-3">
+                <A href=format!("/bookings/{id}") attr:class="link">"Open the booking: its timeline and messages"</A>
+            </p>
+            <ActionForm action=resolve attr:class="mt-4 space-y-3">
+                <input type="hidden" name="id" value=id.to_string()/>
+                <div class="field">
+                    <label for=kept_id.clone()>"Amount to keep from the deposit"</label>
+                    <input id=kept_id name="kept" type="text" required=true inputmode="decimal"/>
+                    {move || view! { <FieldError id=format!("kept-{id}-error") message=error("kept").get()/> }}
+                </div>
+                <div class="field">
+                    <label for=note_id.clone()>"Decision"</label>
+                    <textarea id=note_id name="note" rows=3 required=true></textarea>
+                    {move || view! { <FieldError id=format!("note-{id}-error") message=error("note").get()/> }}
+                </div>
+                <FormAlert message=form_error/>
+                <button type="submit" class="btn-primary" on:click=move |_| last.set(Some(id))>"Resolve dispute"</button>
+            </ActionForm>
+        </article>
+    }
+}
+
+/// `/admin/reports`: what members reported, oldest first, with where to act and "Dismiss".
+#[component]
+pub fn AdminReportsPage() -> impl IntoView {
+    let dismiss = ServerAction::<DismissReport>::new();
+    let reports = Resource::new(move || dismiss.version().get(), |_| load_reports());
+    view! {
+        <Title text="Reports"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <h1 class="text-3xl font-bold text-slate-900">"Reports"</h1>
+            <div class="mt-4">
+                <FormAlert message=Signal::derive(move || dismiss.value().with(|r| form_message(r, &[])))/>
+                <p role="status" class="text-slate-700">
+                    {move || matches!(dismiss.value().get(), Some(Ok(()))).then_some("Report dismissed.")}
+                </p>
+            </div>
+            <Transition fallback=|| view! { <p class="mt-4">"Loading the reports…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(reports.await, move |reports| view! { <ReportTable reports dismiss/> })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ReportTable(reports: Vec<ReportLine>, dismiss: ServerAction<DismissReport>) -> impl IntoView {
+    if reports.is_empty() {
+        return view! { <p class="mt-4 text-slate-700">"No reports are open."</p> }.into_any();
+    }
+    let rows = reports
+        .into_iter()
+        .map(|report| {
+            let note_id = format!("report-note-{}", report.id);
+            view! {
+                <tr class="border-t border-slate-200 align-top">
+                    <td class="py-2 pr-4 whitespace-nowrap">{utc_time(report.at)}</td>
+                    <th scope="row" class="py-2 pr-4 font-normal">
+                        <A href=report.href attr:class="link">{report.subject}</A>
+                    </th>
+                    <td class="py-2 pr-4">{report.reporter}</td>
+                    <td class="py-2 pr-4 whitespace-pre-line">{report.reason}</td>
+                    <td class="py-2">
+                        <ActionForm action=dismiss attr:class="flex flex-wrap items-end gap-2">
+                            <input type="hidden" name="id" value=report.id.to_string()/>
+                            <div class="field">
+                                <label for=note_id.clone()>"Why dismiss"</label>
+                                <input id=note_id name="note" type="text" required=true maxlength="500"/>
+                            </div>
+                            <button type="submit" class="btn-secondary">"Dismiss"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view()
+        .into_any();
+    view! {
+        <p class="mt-4 text-slate-700">
+            "Open a subject to act on it: hide a review on its member's profile, suspend a person "
+            "under Users. Dismiss a report that needs nothing, saying why."
+        </p>
+        <AdminTable columns=&["Reported", "About", "By", "Reason", "Action"] rows/>
+    }
+    .into_any()
+}

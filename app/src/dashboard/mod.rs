@@ -1,0 +1,10 @@
+//! The members' dashboards: the owner's day at a glance (`/owner`) and the renter's bookings
+//! in three parts with what to do next (`/bookings`), both live. They read what the bookings,
+//! messages, reviews and earnings features answer, and add nothing to the database.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod renter;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,414 @@
+//! Dashboards on both backends: an owner's earnings are the ledger's sums and nothing else,
+//! the CSV export adds up to the page, and today at a glance lists what is due.
+
+use crate::bookings::{booked, day, gear, member, publish};
+use crate::common::{store, Backend, TestApp, Visitor};
+use crate::handover::confirmed;
+use app::dashboard::model::Glance;
+use app::earnings::model::{Earnings, Row, Sums};
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use std::collections::BTreeMap;
+
+async fn earnings_of(side: &mut Visitor<'_>) -> Earnings {
+    let response = side.get("/api/earnings").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// The sums of `rows` per currency code.
+fn per_currency(rows: &[Row]) -> BTreeMap<&'static str, Sums> {
+    let mut sums: BTreeMap<&'static str, Sums> = BTreeMap::new();
+    for row in rows {
+        let sum = sums.entry(row.currency.code()).or_default();
+        sum.paid_out += row.sums.paid_out;
+        sum.pending += row.sums.pending;
+        sum.fees += row.sums.fees;
+        sum.refunds += row.sums.refunds;
+        sum.kept += row.sums.kept;
+    }
+    sums
+}
+
+/// One CSV record split into fields (quoted fields may hold commas and doubled quotes).
+fn fields(record: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = record.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+/// "12.50" as 1250.
+fn minor(amount: &str) -> i64 {
+    let (units, cents) = amount.split_once('.').unwrap();
+    units.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
+}
+
+/// A year of seeded rentals of Olga's gear and one paid booking still to come: every figure
+/// of her earnings is the ledger's sum of its kind, the months and listings add up to the
+/// totals, the paid booking waits as pending, and the CSV's lines add up to the page.
+async fn earnings_are_the_ledger_and_the_csv_adds_up_to_the_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (olga, mut owner) = member(&app, "Olga Owner").await;
+    for (listing, _) in store::listing_titles(&app.db).await {
+        store::set_listing_owner(&app.db, listing, olga).await;
+    }
+    let year_ago = Utc::now() - Duration::days(365);
+    let made = gearshare::seed::rentals::completed_rentals(&app.state, 12, year_ago)
+        .await
+        .unwrap();
+    assert_eq!(made, 12);
+    let tent = publish(&mut owner, "Dome tent, \"the big one\"", gear(1, true, 0)).await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let paid = booked(&mut renter, tent, day(3), day(5)).await;
+    assert_eq!(store::booking_status(&app.db, paid).await, "paid");
+
+    let earnings = earnings_of(&mut owner).await;
+    let ledger = store::owner_ledger_sums(&app.db, olga).await;
+    let of = |currency: &str, kind: &str| {
+        ledger
+            .iter()
+            .filter(|(c, k, _, _)| c == currency && k == kind)
+            .map(|(_, _, sum, _)| *sum)
+            .sum::<i64>()
+    };
+    let totals = per_currency(&earnings.totals);
+    assert!(!totals.is_empty());
+    let mut paid_out = 0;
+    for (currency, sums) in &totals {
+        assert_eq!(sums.paid_out, of(currency, "owner_payout"), "{currency}");
+        assert_eq!(sums.fees, of(currency, "service_fee"), "{currency}");
+        assert_eq!(sums.refunds, of(currency, "refund"), "{currency}");
+        assert_eq!(sums.kept, of(currency, "deposit_capture"), "{currency}");
+        paid_out += sums.paid_out;
+    }
+    assert!(paid_out > 0, "the seeded rentals paid Olga out");
+    // Only the booking still to come waits, for its rental.
+    let pending: i64 = totals.values().map(|s| s.pending).sum();
+    assert_eq!(pending, store::booking_rental(&app.db, paid).await);
+    assert_eq!(per_currency(&earnings.months), totals, "months add up");
+    assert_eq!(per_currency(&earnings.listings), totals, "listings add up");
+    assert_eq!(
+        earnings.bookings.len(),
+        13,
+        "12 rentals and the booking to come"
+    );
+
+    let csv = owner.get("/owner/earnings.csv").await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let records: Vec<Vec<String>> = csv.body.lines().map(fields).collect();
+    assert_eq!(
+        records[0],
+        [
+            "date",
+            "booking",
+            "listing",
+            "movement",
+            "counts_as",
+            "amount",
+            "currency"
+        ]
+    );
+    let lines: i64 = ledger.iter().map(|(_, _, _, rows)| rows).sum();
+    assert_eq!(
+        records.len() as i64 - 1,
+        lines,
+        "one CSV line per ledger row"
+    );
+    assert!(
+        records.iter().any(|r| r[2] == "Dome tent, \"the big one\""),
+        "a title with a comma and quotes stays one field"
+    );
+    let mut csv_sums: BTreeMap<String, Sums> = BTreeMap::new();
+    for record in &records[1..] {
+        let sums = csv_sums.entry(record[6].clone()).or_default();
+        let amount = minor(&record[5]);
+        match record[4].as_str() {
+            "Paid out" => sums.paid_out += amount,
+            "Fees" => sums.fees += amount,
+            "Refunds" => sums.refunds += amount,
+            "Kept deposits and late fees" => sums.kept += amount,
+            _ => {}
+        }
+    }
+    for (currency, sums) in &totals {
+        let from_csv = csv_sums[*currency];
+        assert_eq!(
+            (
+                from_csv.paid_out,
+                from_csv.fees,
+                from_csv.refunds,
+                from_csv.kept
+            ),
+            (sums.paid_out, sums.fees, sums.refunds, sums.kept),
+            "{currency}"
+        );
+    }
+
+    // Nobody else's money shows: Rita owns nothing, and a visitor is asked to log in.
+    assert!(earnings_of(&mut renter).await.totals.is_empty());
+    let visitor = app.get("/owner/earnings.csv").await;
+    assert!(visitor.status.is_redirection(), "{}", visitor.status);
+}
+
+async fn glance_of(side: &mut Visitor<'_>) -> Glance {
+    let response = side.get("/api/owner_glance").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// Today at a glance: a request waiting with its deadline, today's pickup, tomorrow's return
+/// once the gear is out, and the month's pending money.
+async fn the_glance_lists_what_is_due_today_and_tomorrow(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let empty = glance_of(&mut owner).await;
+    assert!(empty.requests.is_empty() && empty.pickups.is_empty() && empty.month.is_empty());
+
+    let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
+    let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
+    let out = booked(&mut renter, tent, day(0), day(1)).await;
+    let asked = booked(&mut renter, stove, day(10), day(12)).await;
+    let glance = glance_of(&mut owner).await;
+    assert_eq!(glance.requests.len(), 1);
+    assert_eq!(glance.requests[0].booking.id, asked);
+    assert_eq!(glance.pickups.len(), 1);
+    assert_eq!(glance.pickups[0].id, out);
+    assert!(glance.returns.is_empty());
+    let pending: i64 = glance.month.iter().map(|row| row.sums.pending).sum();
+    assert_eq!(pending, store::booking_rental(&app.db, out).await);
+
+    for side in [&mut renter, &mut owner] {
+        confirmed(side, out, "pickup").await;
+    }
+    let glance = glance_of(&mut owner).await;
+    assert!(glance.pickups.is_empty());
+    assert_eq!(glance.returns.len(), 1, "due back tomorrow");
+    assert_eq!(glance.returns[0].id, out);
+    assert!(glance.overdue.is_empty());
+    // The renter's own glance as an owner is empty.
+    assert!(glance_of(&mut renter).await.requests.is_empty());
+}
+
+async fn an_admin(app: &TestApp) -> Visitor<'_> {
+    let (id, admin) = member(app, "Ada Admin").await;
+    store::make_admin(&app.db, id).await;
+    store::enable_two_factor(&app.db, id, Utc::now()).await;
+    admin
+}
+
+/// A request's expiry job failed for good; "Retry" gives it one more attempt, which runs
+/// once and expires the request; a second "Retry" finds nothing failed, and it is audited.
+async fn retry_runs_a_failed_job_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter) = crate::bookings::owner_and_renter(&app).await;
+    let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
+    let asked = booked(&mut renter, stove, day(10), day(12)).await;
+    let expire = app::bookings::service::EXPIRE_JOB;
+    store::fail_job(&app.db, expire, "the database was away").await;
+    let mut admin = an_admin(&app).await;
+
+    let queue = admin.get("/api/admin_jobs").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let queue: app::admin::model::Queue = serde_json::from_str(&queue.body).unwrap();
+    assert_eq!(queue.failed_count, 1);
+    let failed = &queue.failed[0];
+    assert_eq!(failed.kind, expire);
+    assert_eq!(failed.last_error.as_deref(), Some("the database was away"));
+    let overview = admin.get("/api/admin_overview").await;
+    let overview: app::admin::model::Overview = serde_json::from_str(&overview.body).unwrap();
+    assert_eq!(overview.failed_jobs, 1);
+    assert!(overview.bookings_today >= 1 && overview.bookings_week >= overview.bookings_today);
+    assert!(overview.payments_accepting);
+
+    let id = failed.id.to_string();
+    let refused = owner.post("/api/retry_job", &[("id", &id)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let retried = admin.post("/api/retry_job", &[("id", &id)]).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    let again = admin.post("/api/retry_job", &[("id", &id)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(store::audit_count(&app.db, "job.retried").await, 1);
+
+    let later = Utc::now() + Duration::days(8);
+    let pass = gearshare::worker::run_once(&app.state, "w", || later)
+        .await
+        .unwrap();
+    // The expiry, with whatever else is due by then (the owner's email).
+    assert_eq!((pass.retried, pass.failed), (0, 0));
+    assert!(pass.done >= 1, "{pass:?}");
+    assert_eq!(store::booking_status(&app.db, asked).await, "expired");
+    let (attempts, most, outcome) = store::job_state(&app.db, failed.id).await;
+    assert_eq!((attempts, outcome.as_deref()), (most, Some("done")));
+    let pass = gearshare::worker::run_once(&app.state, "w", || later)
+        .await
+        .unwrap();
+    assert_eq!(pass.done, 0, "it ran once");
+}
+
+/// A disputed booking waits in the queue with its claim until an admin resolves it there;
+/// a reported conversation waits until an admin dismisses it with a note.
+async fn disputes_and_reports_wait_in_their_queues(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, _, id) = crate::handover::returned_booking(&app).await;
+    let booking = id.to_string();
+    let claimed = owner
+        .post(
+            "/api/claim_damage",
+            &[
+                ("id", booking.as_str()),
+                ("description", "The flysheet is torn."),
+                ("amount", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.body);
+    let mut admin = an_admin(&app).await;
+    let disputes = |body: &str| -> Vec<app::bookings::model::BookingView> {
+        serde_json::from_str(body).unwrap()
+    };
+    let queue = admin.get("/api/admin_disputes").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let queue = disputes(&queue.body);
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].line.id, id);
+    assert_eq!(
+        queue[0].claim.as_ref().map(|c| c.description.as_str()),
+        Some("The flysheet is torn.")
+    );
+    let resolved = admin
+        .post(
+            "/api/resolve_dispute",
+            &[
+                ("id", booking.as_str()),
+                ("kept", "30"),
+                ("note", "Repair costs 30."),
+            ],
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+    assert!(disputes(&admin.get("/api/admin_disputes").await.body).is_empty());
+
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Spare tent", gear(1, false, 0)).await;
+    let asked = crate::messages::ask(&mut renter, tent, "Pay me outside GearShare?").await;
+    let reported = owner
+        .post(
+            "/api/report_conversation",
+            &[
+                ("id", &asked.to_string()),
+                ("reason", "Asks to pay outside"),
+            ],
+        )
+        .await;
+    assert_eq!(reported.status, StatusCode::OK, "{}", reported.body);
+    let reports: Vec<app::admin::model::ReportLine> =
+        serde_json::from_str(&admin.get("/api/admin_reports").await.body).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].subject, "Conversation");
+    assert_eq!(reports[0].reason, "Asks to pay outside");
+    assert_eq!(reports[0].href, format!("/messages/{asked}"));
+    let report = reports[0].id.to_string();
+    let blank = admin
+        .post("/api/dismiss_report", &[("id", &report), ("note", " ")])
+        .await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST, "{}", blank.body);
+    assert!(blank.body.contains("note"), "{}", blank.body);
+    let dismissed = admin
+        .post(
+            "/api/dismiss_report",
+            &[("id", &report), ("note", "An honest question.")],
+        )
+        .await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.body);
+    let again = admin
+        .post(
+            "/api/dismiss_report",
+            &[("id", &report), ("note", "Again.")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(store::audit_count(&app.db, "report.dismissed").await, 1);
+    let left: Vec<app::admin::model::ReportLine> =
+        serde_json::from_str(&admin.get("/api/admin_reports").await.body).unwrap();
+    assert!(left.is_empty());
+}
+
+async fn my_bookings(renter: &mut Visitor<'_>) -> app::dashboard::model::RenterBookings {
+    let response = renter.get("/api/my_bookings").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// `/bookings` in three parts: upcoming soonest first (a paid booking from today asks for its
+/// pickup; a request waits), in progress (gear back, a review to write, until it is written)
+/// and past (a cancelled request).
+async fn the_renters_bookings_come_in_three_parts_with_next_steps(backend: Backend) {
+    use app::dashboard::model::NextStep;
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, back) = crate::handover::returned_booking(&app).await;
+    let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
+    let asked = booked(&mut renter, stove, day(10), day(12)).await;
+    let lamp = publish(&mut owner, "Lantern", gear(1, true, 0)).await;
+    let paid = booked(&mut renter, lamp, day(0), day(1)).await;
+    let dropped = booked(&mut renter, stove, day(20), day(22)).await;
+    let cancelled = crate::bookings::cancel(&mut renter, dropped, "Plans changed").await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+
+    let parts = my_bookings(&mut renter).await;
+    let steps = |lines: &[app::dashboard::model::RenterLine]| {
+        lines
+            .iter()
+            .map(|l| (l.line.id, l.next))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        steps(&parts.upcoming),
+        [(paid, Some(NextStep::ConfirmPickup)), (asked, None)]
+    );
+    assert_eq!(
+        steps(&parts.in_progress),
+        [(back, Some(NextStep::LeaveReview))]
+    );
+    assert_eq!(steps(&parts.past), [(dropped, None)]);
+
+    let id = back.to_string();
+    let reviewed = renter
+        .post(
+            "/api/leave_review",
+            &[
+                ("id", id.as_str()),
+                ("overall", "5"),
+                ("accuracy", "5"),
+                ("communication", "5"),
+                ("words", "Dry and warm."),
+            ],
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    let parts = my_bookings(&mut renter).await;
+    assert_eq!(steps(&parts.in_progress), [(back, None)]);
+    // The owner rents nothing.
+    let theirs = my_bookings(&mut owner).await;
+    assert!(theirs.upcoming.is_empty() && theirs.in_progress.is_empty() && theirs.past.is_empty());
+}
+
+on_both_backends!(
+    the_renters_bookings_come_in_three_parts_with_next_steps,
+    earnings_are_the_ledger_and_the_csv_adds_up_to_the_page,
+    the_glance_lists_what_is_due_today_and_tomorrow,
+    retry_runs_a_failed_job_once,
+    disputes_and_reports_wait_in_their_queues,
+);
