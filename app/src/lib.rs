@@ -46,7 +46,8 @@ pub mod store;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{
-    AdminAuditPage, AdminDisputesPage, AdminJobsPage, AdminPage, AdminReportsPage, AdminUsersPage,
+    AdminAuditPage, AdminDisputesPage, AdminJobsPage, AdminListingsPage, AdminPage,
+    AdminReportsPage, AdminUsersPage,
 };
 use bookings::checkout::CheckoutPage;
 use bookings::extend_page::ExtendBookingPage;
@@ -59,6 +60,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment};
+use listings::favourites::FavouritesPage;
 use listings::owner_pages::{EditListingPage, NewListingPage, OwnerListingsPage};
 use listings::pages::{ListingPage, SearchPage};
 use messages::pages::{AskOwnerPage, ConversationPage, MessagesPage};
@@ -130,6 +132,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("messages") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("messages"), ParamSegment("id")) view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("favourites") view={Lazy::<FavouritesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("email"), StaticSegment("unsubscribe")) view={Lazy::<UnsubscribeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("owner") view={Lazy::<OwnerDashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
@@ -140,6 +143,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("listings")) view={Lazy::<AdminListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("disputes")) view={Lazy::<AdminDisputesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("reports")) view={Lazy::<AdminReportsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("jobs")) view={Lazy::<AdminJobsRoute>::new()} ssr=SsrMode::Async/>
@@ -172,6 +176,7 @@ enum Page {
     Conversation,
     AskOwner,
     Notifications,
+    Favourites,
     OwnerDashboard,
     OwnerListings,
     OwnerRequests,
@@ -181,6 +186,7 @@ enum Page {
     Admin,
     AdminUsers,
     AdminAudit,
+    AdminListings,
     AdminDisputes,
     AdminReports,
     AdminJobs,
@@ -219,7 +225,8 @@ impl Page {
             | Page::Messages
             | Page::Conversation
             | Page::AskOwner
-            | Page::Notifications => PageGroup::Renter,
+            | Page::Notifications
+            | Page::Favourites => PageGroup::Renter,
             Page::OwnerDashboard
             | Page::OwnerListings
             | Page::OwnerRequests
@@ -229,6 +236,7 @@ impl Page {
             Page::Admin
             | Page::AdminUsers
             | Page::AdminAudit
+            | Page::AdminListings
             | Page::AdminDisputes
             | Page::AdminReports
             | Page::AdminJobs => PageGroup::Admin,
@@ -320,6 +328,7 @@ fn renter_pages(page: Page) -> AnyView {
         Page::Conversation => view! { <ConversationPage/> }.into_any(),
         Page::AskOwner => view! { <AskOwnerPage/> }.into_any(),
         Page::Notifications => view! { <NotificationsPage/> }.into_any(),
+        Page::Favourites => view! { <FavouritesPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -343,6 +352,7 @@ fn admin_pages(page: Page) -> AnyView {
         Page::Admin => view! { <AdminPage/> }.into_any(),
         Page::AdminUsers => view! { <AdminUsersPage/> }.into_any(),
         Page::AdminAudit => view! { <AdminAuditPage/> }.into_any(),
+        Page::AdminListings => view! { <AdminListingsPage/> }.into_any(),
         Page::AdminDisputes => view! { <AdminDisputesPage/> }.into_any(),
         Page::AdminReports => view! { <AdminReportsPage/> }.into_any(),
         Page::AdminJobs => view! { <AdminJobsPage/> }.into_any(),
@@ -390,6 +400,7 @@ page_routes! {
     ConversationRoute => Page::Conversation,
     AskOwnerRoute => Page::AskOwner,
     NotificationsRoute => Page::Notifications,
+    FavouritesRoute => Page::Favourites,
     UnsubscribeRoute => Page::Unsubscribe,
     PersonRoute => Page::Person,
     OwnerDashboardRoute => Page::OwnerDashboard,
@@ -401,6 +412,7 @@ page_routes! {
     AdminRoute => Page::Admin,
     AdminUsersRoute => Page::AdminUsers,
     AdminAuditRoute => Page::AdminAudit,
+    AdminListingsRoute => Page::AdminListings,
     AdminDisputesRoute => Page::AdminDisputes,
     AdminReportsRoute => Page::AdminReports,
     AdminJobsRoute => Page::AdminJobs,
@@ -468,6 +480,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["messages"] => Page::Messages,
         ["messages", _] => Page::Conversation,
         ["notifications"] => Page::Notifications,
+        ["favourites"] => Page::Favourites,
         ["email", "unsubscribe"] => Page::Unsubscribe,
         ["people", _] => Page::Person,
         ["owner"] => Page::OwnerDashboard,
@@ -479,6 +492,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["admin"] => Page::Admin,
         ["admin", "users"] => Page::AdminUsers,
         ["admin", "audit"] => Page::AdminAudit,
+        ["admin", "listings"] => Page::AdminListings,
         ["admin", "disputes"] => Page::AdminDisputes,
         ["admin", "reports"] => Page::AdminReports,
         ["admin", "jobs"] => Page::AdminJobs,

@@ -622,6 +622,16 @@ test("an owner's damage claim is resolved by an admin from the queue, and both s
   await admin.goto(url);
   await expect(admin.getByText("Status: Completed")).toBeVisible();
   await expect(admin.getByRole("img", evidence)).toBeVisible();
+  // The admin hides the listing with a reason; its owner reads why, and cannot publish it.
+  await admin.goto(`/admin/listings?q=${encodeURIComponent(title)}`);
+  await waitForHydration(admin);
+  const listed = admin.getByRole("row").filter({ hasText: title });
+  await listed.getByLabel("Why hide").fill("The photos show a different drone.");
+  await listed.getByRole("button", { name: `Hide ${title}` }).click();
+  await expect(admin.getByText("Listing hidden.")).toBeVisible();
+  await expect(listed).toContainText("hidden: The photos show a different drone.");
+  await expect(listed.getByRole("button", { name: `Unhide ${title}` })).toBeVisible();
+  await expectNoViolations(admin);
 
   for (const side of [renter, owner]) {
     await side.goto(url);
@@ -640,6 +650,10 @@ test("an owner's damage claim is resolved by an admin from the queue, and both s
   await expect(row.getByRole("cell").last()).toHaveText("€30.00");
   await expect(owner.getByRole("link", { name: "Download CSV" })).toHaveAttribute("href", "/owner/earnings.csv");
   await expectNoViolations(owner);
+  await owner.goto("/owner/listings");
+  const mine = owner.getByRole("row").filter({ hasText: title });
+  await expect(mine).toContainText("Hidden by GearShare: The photos show a different drone.");
+  await expect(mine.getByRole("button", { name: `Archive: ${title}` })).toBeVisible();
 });
 
 test("a renter asks the owner about a listing; the question and the answer arrive live", { tag: "@database" }, async ({ browser }) => {

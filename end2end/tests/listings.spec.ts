@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { test, expect, isoDay, photo, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, isoDay, photo, waitForHydration } from "./fixtures";
 
 // Refused input answers 400 and a clashing save 409, by design; Chromium logs such responses
 // as console errors.
@@ -141,4 +141,33 @@ test("a second tab's save is refused and keeps what was typed", { tag: "@databas
   await expect(page.getByRole("alert").filter({ hasText: "This listing was changed elsewhere" })).toBeVisible();
   await expect(page.getByLabel("Title")).toHaveValue("Folding ladder, 3 m, with hook");
   await other.close();
+});
+
+test("a visitor's Save asks them to sign up and brings them back; the listing is then in favourites", async ({ page }) => {
+  await page.goto("/search?q=tent");
+  const card = page.locator("li.card").first();
+  const title = (await card.getByRole("heading", { level: 3 }).innerText()).trim();
+  await card.getByRole("link", { name: title }).click();
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  const listing = new URL(page.url()).pathname;
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Save" }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Fgear%2F/);
+  await page.getByRole("main").getByRole("link", { name: "Sign up" }).click();
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill("Rita Renter");
+  await page.getByLabel("Email").fill(`rita-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(new RegExp(`${listing}$`));
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("button", { name: "Saved" })).toHaveAttribute("aria-pressed", "true");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Favourites" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Favourites" })).toBeVisible();
+  await expect(page.getByRole("link", { name: title })).toBeVisible();
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: `Remove ${title} from favourites` }).click();
+  await expect(page.getByText(/^Nothing saved yet\./)).toBeVisible();
 });

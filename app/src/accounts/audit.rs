@@ -68,6 +68,8 @@ pub enum AuditKind {
     ReviewHidden,
     ReportDismissed,
     JobRetried,
+    ListingHidden,
+    ListingUnhidden,
 }
 
 impl AuditKind {
@@ -100,6 +102,8 @@ impl AuditKind {
             Self::ReviewHidden => "review.hidden",
             Self::ReportDismissed => "report.dismissed",
             Self::JobRetried => "job.retried",
+            Self::ListingHidden => "listing.hidden",
+            Self::ListingUnhidden => "listing.unhidden",
         }
     }
 }

@@ -494,7 +494,7 @@ pub async fn set_role(
 
 /// Erases the person's data and keeps the row, so that what others need (listings they
 /// rented from, later bookings and reviews) still points somewhere: it shows "Deleted user".
-/// Their listings are archived; their sessions and backup codes go.
+/// Their listings are archived; their favourites, sessions and backup codes go.
 pub async fn erase(
     db: &Db,
     id: UserId,
@@ -512,6 +512,8 @@ pub async fn erase(
             .bind(id).bind(&placeholder_email).bind(now).execute(&mut *conn).await?;
         sqlx::query("UPDATE listings SET status = 'archived', updated_at = $2 WHERE owner_id = $1")
             .bind(id).bind(now).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM favourites WHERE user_id = $1")
+            .bind(id).execute(&mut *conn).await?;
         // The audit trail keeps who did what, but no longer where from.
         sqlx::query("UPDATE audit_events SET ip = NULL, user_agent = NULL \
                      WHERE subject_id = $1 OR actor_id = $1")

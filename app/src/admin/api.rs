@@ -2,9 +2,11 @@
 
 use super::model::{Overview, Queue, ReportLine};
 use crate::bookings::model::BookingView;
+use crate::domain::ListingId;
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
 use crate::error::AppError;
+use crate::listings::model::AdminListing;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -81,6 +83,41 @@ pub async fn dismiss_report(id: Uuid, note: String) -> Result<(), AppError> {
             caller.now,
         )
         .await
+    })
+    .await
+}
+
+/// Listings by title or owner (`q`), with a status (`hidden`: hidden by an admin).
+#[server(endpoint = "admin_listings", input = server_fn::codec::GetUrl)]
+pub async fn load_admin_listings(q: String, status: String) -> Result<Vec<AdminListing>, AppError> {
+    as_admin(|state, _| async move {
+        let status = (!status.is_empty()).then_some(status.as_str());
+        crate::listings::manage::for_admins(&state.db, &q, status).await
+    })
+    .await
+}
+
+/// Hides listing `id` from renters, saying why to its owner.
+#[server(endpoint = "hide_listing")]
+pub async fn hide_listing(id: ListingId, reason: String) -> Result<(), AppError> {
+    as_admin(|state, caller| async move {
+        crate::listings::manage::hide(&state.db, &caller, id, &reason).await?;
+        // Search and the kept pages have let the listing go before the answer, as after an
+        // owner's own pause.
+        match crate::events::bus::head(&state.db).await {
+            Ok(head) => state.answers.caught_up_with(head).await,
+            Err(_) => state.answers.forget(),
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Lets listing `id`'s owner publish it again.
+#[server(endpoint = "unhide_listing")]
+pub async fn unhide_listing(id: ListingId) -> Result<(), AppError> {
+    as_admin(|state, caller| async move {
+        crate::listings::manage::unhide(&state.db, &caller, id).await
     })
     .await
 }

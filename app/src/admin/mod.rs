@@ -11,5 +11,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 mod store;
 
-pub use operations::{AdminDisputesPage, AdminJobsPage, AdminPage, AdminReportsPage};
+pub use operations::{
+    AdminDisputesPage, AdminJobsPage, AdminListingsPage, AdminPage, AdminReportsPage,
+};
 pub use people::{AdminAuditPage, AdminUsersPage};

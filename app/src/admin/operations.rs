@@ -1,7 +1,8 @@
 //! The admin pages that run the marketplace: the overview, disputes, reports and jobs.
 
 use super::api::{
-    load_admin_overview, load_disputes, load_job_queue, load_reports, DismissReport, RetryJob,
+    load_admin_listings, load_admin_overview, load_disputes, load_job_queue, load_reports,
+    DismissReport, HideListing, RetryJob, UnhideListing,
 };
 use super::model::{wait_text, Overview, Queue, ReportLine};
 use super::people::{utc_time, AdminTable};
@@ -37,6 +38,7 @@ fn ticking(seconds: u64) -> ReadSignal<u32> {
 fn AdminLinks() -> impl IntoView {
     let links = [
         ("/admin/users", "Users"),
+        ("/admin/listings", "Listings"),
         ("/admin/disputes", "Disputes"),
         ("/admin/reports", "Reports"),
         ("/admin/jobs", "Jobs"),
@@ -396,4 +398,143 @@ fn ReportTable(reports: Vec<ReportLine>, dismiss: ServerAction<DismissReport>) -
         <AdminTable columns=&["Reported", "About", "By", "Reason", "Action"] rows/>
     }
     .into_any()
+}
+
+/// `/admin/listings?q=&status=`: find listings, hide one with the reason its owner reads, or
+/// unhide it.
+#[component]
+pub fn AdminListingsPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let q = Memo::new(move |_| query.with(|query| query.get("q").unwrap_or_default()));
+    let status = Memo::new(move |_| query.with(|query| query.get("status").unwrap_or_default()));
+    let hide = ServerAction::<HideListing>::new();
+    let unhide = ServerAction::<UnhideListing>::new();
+    let listings = Resource::new(
+        move || {
+            (
+                q.get(),
+                status.get(),
+                hide.version().get(),
+                unhide.version().get(),
+            )
+        },
+        |(q, status, _, _)| load_admin_listings(q, status),
+    );
+    // The row whose "Hide" was pressed last: its refusal shows there.
+    let last = RwSignal::new(None::<crate::domain::ListingId>);
+    let statuses = [
+        ("", "All"),
+        ("active", "Active"),
+        ("paused", "Paused"),
+        ("draft", "Draft"),
+        ("archived", "Archived"),
+        ("hidden", "Hidden by GearShare"),
+    ];
+    view! {
+        <Title text="Listings"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <h1 class="text-3xl font-bold text-slate-900">"Listings"</h1>
+            <form method="get" action="/admin/listings" class="mt-4 flex flex-wrap items-end gap-3">
+                <div class="field">
+                    <label for="admin-listings-q">"Title or owner"</label>
+                    <input id="admin-listings-q" name="q" type="search" maxlength="100" value=q.get_untracked()/>
+                </div>
+                <div class="field">
+                    <label for="admin-listings-status">"Status"</label>
+                    <select id="admin-listings-status" name="status">
+                        {statuses.map(|(value, text)| view! {
+                            <option value=value selected=status.get_untracked() == value>{text}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="btn-secondary">"Find"</button>
+            </form>
+            <div class="mt-4">
+                <FormAlert message=Signal::derive(move || unhide.value().with(|r| form_message(r, &[])))/>
+                <p role="status" class="text-slate-700">
+                    {move || {
+                        let hidden = matches!(hide.value().get(), Some(Ok(())));
+                        let shown = matches!(unhide.value().get(), Some(Ok(())));
+                        hidden.then_some("Listing hidden.").or(shown.then_some("Listing unhidden."))
+                    }}
+                </p>
+            </div>
+            <Transition fallback=|| view! { <p class="mt-4">"Loading the listings…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(listings.await, move |listings| view! { <ListingRows listings hide unhide last/> })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ListingRows(
+    listings: Vec<crate::listings::model::AdminListing>,
+    hide: ServerAction<HideListing>,
+    unhide: ServerAction<UnhideListing>,
+    last: RwSignal<Option<crate::domain::ListingId>>,
+) -> impl IntoView {
+    use crate::listings::model::ListingStatus;
+    if listings.is_empty() {
+        return view! { <p class="mt-6 text-slate-700">"No listings match."</p> }.into_any();
+    }
+    let rows = listings
+        .into_iter()
+        .map(|listing| {
+            let id = listing.id;
+            let reason_id = format!("hide-reason-{id}");
+            let (unhide_name, hide_name) = (
+                format!("Unhide {}", listing.title),
+                format!("Hide {}", listing.title),
+            );
+            let error = Signal::derive(move || {
+                (last.get() == Some(id))
+                    .then(|| hide.value().with(|r| form_message(r, &[])))
+                    .flatten()
+            });
+            let action = match (&listing.hidden_reason, listing.status) {
+                (Some(_), _) => view! {
+                    <ActionForm action=unhide>
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <button type="submit" class="btn-secondary" aria-label=unhide_name>"Unhide"</button>
+                    </ActionForm>
+                }
+                .into_any(),
+                (None, ListingStatus::Archived) => view! { <span class="text-slate-700">"—"</span> }.into_any(),
+                (None, _) => view! {
+                    <ActionForm action=hide attr:class="flex flex-wrap items-end gap-2">
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <div class="field">
+                            <label for=reason_id.clone()>"Why hide"</label>
+                            <input id=reason_id name="reason" type="text" required=true maxlength="500"/>
+                        </div>
+                        <button type="submit" class="btn-secondary" aria-label=hide_name
+                            on:click=move |_| last.set(Some(id))>"Hide"</button>
+                        {move || view! { <FieldError id=format!("hide-{id}-error") message=error.get()/> }}
+                    </ActionForm>
+                }
+                .into_any(),
+            };
+            let status = match &listing.hidden_reason {
+                Some(reason) => format!("{}, hidden: {reason}", listing.status.label()),
+                None => listing.status.label().to_owned(),
+            };
+            view! {
+                <tr class="border-t border-slate-200 align-top">
+                    <th scope="row" class="py-2 pr-4 font-normal">
+                        <A href=format!("/owner/listings/{id}/edit") attr:class="link">{listing.title.clone()}</A>
+                    </th>
+                    <td class="py-2 pr-4">{listing.owner_name}</td>
+                    <td class="py-2 pr-4">{status}</td>
+                    <td class="py-2 pr-4">{listing.city}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{listing.created_at.date_naive().to_string()}</td>
+                    <td class="py-2">{action}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+        .into_any();
+    view! { <AdminTable columns=&["Listing", "Owner", "Status", "City", "Listed", "Action"] rows/> }
+        .into_any()
 }

@@ -304,6 +304,13 @@ pub async fn set_status(
 ) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let (owner, current) = owned(db, user, id).await?;
+    if wanted == ListingStatus::Active {
+        if let Some(reason) = db.hidden_reason(id).await? {
+            return Err(AppError::Conflict(format!(
+                "GearShare hid this listing: {reason} It stays paused until an admin unhides it."
+            )));
+        }
+    }
     if !current.can_become(wanted) {
         return Err(AppError::Conflict(format!(
             "A listing that is {} can't be {}.",
@@ -349,6 +356,87 @@ pub async fn owned_by(db: &Db, owner: UserId) -> Result<Vec<OwnerListingRow>, Ap
                     PhotoRef::new(key, alt, row.photo_variants.as_deref().unwrap_or_default())
                 }),
                 updated_at: row.updated_at,
+                hidden_reason: row.hidden_reason,
+            })
+        })
+        .collect()
+}
+
+/// An admin hides listing `id` from renters, with the reason its owner reads: paused, out
+/// of search, and not to be published again until an admin unhides it. Its open reports are
+/// acted on.
+pub async fn hide(db: &Db, admin: &Caller, id: ListingId, reason: &str) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::Validation {
+            field: "reason".into(),
+            message: "Say why, in 1 to 500 characters: the owner reads it.".into(),
+        });
+    }
+    let mut tx = db.begin_write().await?;
+    let Some(owner) = tx.set_hidden(id, Some(reason), admin.now).await? else {
+        return Err(AppError::Conflict(
+            "This listing is hidden already, or archived.".into(),
+        ));
+    };
+    let event = audit(
+        AuditKind::ListingHidden,
+        &admin.user,
+        owner,
+        id,
+        &admin.client,
+    )
+    .with_detail(json!({ "listing": id, "reason": reason }));
+    tx.record_audit(&event, admin.now).await?;
+    tx.act_on_reports(crate::reports::ReportSubject::Listing, id.uuid())
+        .await?;
+    let payload = json!({ "status": ListingStatus::Paused.as_str(), "hidden": true });
+    let change = listing_event(id, events::LISTING_PAUSED, payload, &admin.user);
+    tx.append(&[change], admin.now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An admin unhides listing `id`: it stays paused, and its owner may publish it again.
+pub async fn unhide(db: &Db, admin: &Caller, id: ListingId) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    let Some(owner) = tx.set_hidden(id, None, admin.now).await? else {
+        return Err(AppError::Conflict("This listing is not hidden.".into()));
+    };
+    let event = audit(
+        AuditKind::ListingUnhidden,
+        &admin.user,
+        owner,
+        id,
+        &admin.client,
+    );
+    tx.record_audit(&event, admin.now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Listings for the admins: by title or owner, with a status (or `hidden`).
+pub async fn for_admins(
+    db: &Db,
+    q: &str,
+    status: Option<&str>,
+) -> Result<Vec<crate::listings::model::AdminListing>, AppError> {
+    let q: String = q.trim().chars().take(100).collect();
+    let status = status.filter(|s| *s == "hidden" || ListingStatus::parse(s).is_some());
+    db.admin_listing_rows(&q, status)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(crate::listings::model::AdminListing {
+                status: ListingStatus::parse(&row.status).ok_or_else(|| {
+                    AppError::internal("listing status", format!("unknown value {:?}", row.status))
+                })?,
+                id: row.id,
+                title: row.title,
+                owner_name: row.owner_name,
+                city: row.city,
+                hidden_reason: row.hidden_reason,
+                created_at: row.created_at,
             })
         })
         .collect()

@@ -10,6 +10,7 @@ mod calendar_sync;
 #[cfg(feature = "ssr")]
 pub mod catalogue;
 pub mod draft;
+pub mod favourites;
 #[cfg(feature = "ssr")]
 pub mod manage;
 pub mod model;

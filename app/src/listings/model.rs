@@ -224,6 +224,20 @@ pub struct OwnerListingRow {
     pub units: i64,
     pub photo: Option<PhotoRef>,
     pub updated_at: DateTime<Utc>,
+    /// Why an admin hid it: it stays paused until they unhide it.
+    pub hidden_reason: Option<String>,
+}
+
+/// A listing in the admins' list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminListing {
+    pub id: ListingId,
+    pub title: String,
+    pub owner_name: String,
+    pub status: ListingStatus,
+    pub city: String,
+    pub hidden_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

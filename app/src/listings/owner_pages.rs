@@ -119,8 +119,11 @@ fn OwnerListingLine(
     let photo = row.photo.map(|photo| view! {
         <img src=photo.url() alt=photo.alt width="80" height="60" loading="lazy" class="h-12 w-16 rounded object-cover"/>
     });
+    // A listing an admin hid is not published again by its owner.
+    let hidden = row.hidden_reason.is_some();
     let actions = status_actions(row.status)
         .into_iter()
+        .filter(|(target, _)| !(hidden && *target == ListingStatus::Active))
         .map(|(target, label)| {
             let name = format!("{label}: {}", row.title);
             view! {
@@ -142,7 +145,14 @@ fn OwnerListingLine(
                     view! { <A href=edit attr:class="link">{row.title.clone()}</A> }.into_any()
                 }}
             </td>
-            <td class="py-2">{row.status.label()}</td>
+            <td class="py-2">
+                {row.status.label()}
+                {row.hidden_reason.map(|reason| view! {
+                    <p class="mt-1 max-w-xs text-sm font-medium text-red-900">
+                        {format!("Hidden by GearShare: {reason}")}
+                    </p>
+                })}
+            </td>
             <td class="py-2">{row.price_per_day.to_string()}</td>
             <td class="py-2">{row.units}</td>
             <td class="flex flex-wrap gap-2 py-2">{actions}</td>

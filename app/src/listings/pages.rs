@@ -2,6 +2,7 @@
 
 use super::api::{get_listing, list_categories, search_listings};
 use super::calendar::AvailabilityCalendar;
+use super::favourites::save_control;
 use super::model::{Category, ListingCard, ListingDetail};
 use super::quote_panel::QuotePanel;
 use super::search::{
@@ -169,6 +170,9 @@ pub fn ListingCardView(
     /// Someone booked the searched dates since the results loaded.
     #[prop(optional, into)]
     just_booked: Signal<bool>,
+    /// What the card ends with where it is shown (favourites: "Remove").
+    #[prop(optional)]
+    footer: Option<AnyView>,
 ) -> impl IntoView {
     let href = format!(
         "/gear/{}{}",
@@ -212,6 +216,7 @@ pub fn ListingCardView(
                         <span class="font-normal">" for your dates"</span></p>
                 })}
             </div>
+            {footer}
         </li>
     }
 }
@@ -591,6 +596,16 @@ fn Pagination(
 /// routes, since reviews know listings and not the other way round.
 pub fn ListingPage(reviews: fn(Memo<Option<ListingId>>) -> AnyView) -> impl IntoView {
     let id = crate::url::id_from_path();
+    let save = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => save_control(id).await.ok(),
+                None => None,
+            }
+        },
+    );
+    provide_context(SaveControl(save));
     view! {
         <WithListing render=|listing, dates| view! { <ListingView listing dates/> }.into_any()/>
         <div class="mx-auto max-w-6xl px-4 pb-10">{reviews(id)}</div>
@@ -627,6 +642,10 @@ pub fn WithListing(render: fn(ListingDetail, WantedDates) -> AnyView) -> impl In
     }
 }
 
+/// The listing page's "Save" (the favourites' HTML), loaded once for the page.
+#[derive(Clone, Copy)]
+struct SaveControl(Resource<Option<String>>);
+
 #[component]
 fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let summary: String = listing.description.chars().take(160).collect();
@@ -654,7 +673,16 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
             </nav>
             <div class="mt-4 grid gap-10 lg:grid-cols-[minmax(0,1fr)_22rem]">
                 <article>
-                    <h1 class="text-3xl font-bold tracking-tight text-slate-900">{listing.title.clone()}</h1>
+                    <div class="flex flex-wrap items-start justify-between gap-3">
+                        <h1 class="text-3xl font-bold tracking-tight text-slate-900">{listing.title.clone()}</h1>
+                        {use_context::<SaveControl>().map(|SaveControl(html)| view! {
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    html.await.map(|html| view! { <div inner_html=html></div> })
+                                })}
+                            </Transition>
+                        })}
+                    </div>
                     <p class="mt-2 text-slate-700">
                         {listing.city.clone()}" · "{listing.category_name.clone()}
                     </p>

@@ -70,6 +70,7 @@ fn MemberLinks(user: CurrentUser) -> impl IntoView {
     view! {
         <DashboardLink/>
         <li><A href="/bookings" attr:class="nav-link">"Bookings"</A></li>
+        <li><A href="/favourites" attr:class="nav-link">"Favourites"</A></li>
         <MessagesLink/>
         <NotificationsLink/>
         {admin}

@@ -405,7 +405,157 @@ async fn the_renters_bookings_come_in_three_parts_with_next_steps(backend: Backe
     assert!(theirs.upcoming.is_empty() && theirs.in_progress.is_empty() && theirs.past.is_empty());
 }
 
+async fn favourites_of(side: &mut Visitor<'_>) -> app::listings::favourites::Favourites {
+    let response = side.get("/api/favourites").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+async fn save(
+    side: &mut Visitor<'_>,
+    id: app::domain::ListingId,
+    on: bool,
+) -> crate::common::Response {
+    let fields = [("id", id.to_string()), ("save", on.to_string())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    side.post("/api/save_listing", &fields).await
+}
+
+/// "Save" keeps a listing in the member's favourites, the latest first; saving twice keeps
+/// one; a paused listing leaves the list (counted) and cannot be saved; "Saved" shows on the
+/// listing page for its member only, and a visitor's "Save" leads to the login and back.
+async fn a_member_saves_listings_and_finds_them_in_favourites(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter) = crate::bookings::owner_and_renter(&app).await;
+    let tent = publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
+    let asked = app.get(&format!("/api/save_control?id={tent}")).await;
+    assert!(
+        asked.body.contains("/login?next=%2Fgear%2F"),
+        "{}",
+        asked.body
+    );
+    for id in [tent, tent, stove] {
+        let saved = save(&mut renter, id, true).await;
+        assert_eq!(
+            (saved.status, saved.body.as_str()),
+            (StatusCode::OK, "true")
+        );
+    }
+    let mine = favourites_of(&mut renter).await;
+    let ids: Vec<_> = mine.cards.iter().map(|card| card.id).collect();
+    assert_eq!(ids, [stove, tent], "the latest saved first, once each");
+    assert!(favourites_of(&mut owner).await.cards.is_empty());
+
+    let page = renter.get(&format!("/gear/{tent}")).await;
+    assert!(
+        page.body.contains(r#"aria-pressed="true""#),
+        "{}",
+        page.body
+    );
+    let visitor = app.get(&format!("/gear/{tent}")).await;
+    assert!(
+        visitor
+            .body
+            .contains(&format!("/login?next=%2Fgear%2F{tent}")),
+        "{}",
+        visitor.body
+    );
+
+    store::set_listing_status(&app.db, stove, "paused").await;
+    let mine = favourites_of(&mut renter).await;
+    assert_eq!((mine.cards.len(), mine.unavailable), (1, 1));
+    let (_, mut other) = member(&app, "Sam Saver").await;
+    assert_eq!(
+        save(&mut other, stove, true).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let removed = save(&mut renter, tent, false).await;
+    assert_eq!(
+        (removed.status, removed.body.as_str()),
+        (StatusCode::OK, "false")
+    );
+    let mine = favourites_of(&mut renter).await;
+    assert_eq!((mine.cards.len(), mine.unavailable), (0, 1));
+}
+
+async fn found(app: &TestApp, word: &str) -> Vec<app::domain::ListingId> {
+    let response = app.get(&format!("/api/search?params[q]={word}")).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let results: app::listings::search::SearchResults =
+        serde_json::from_str(&response.body).unwrap();
+    results.cards.into_iter().map(|card| card.id).collect()
+}
+
+/// An admin hides a listing with a reason: it leaves search, its owner reads why on their
+/// listings and cannot publish it; once unhidden, the owner publishes it again. Audited.
+async fn a_hidden_listing_leaves_search_and_its_owner_reads_why(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let tent = publish(&mut owner, "Zorblax dome tent", gear(1, false, 0)).await;
+    assert_eq!(found(&app, "zorblax").await, [tent]);
+    let mut admin = an_admin(&app).await;
+    let listed = admin
+        .get("/api/admin_listings?q=ZORBLAX&status=active")
+        .await;
+    let listed: Vec<app::listings::model::AdminListing> =
+        serde_json::from_str(&listed.body).unwrap();
+    assert_eq!(listed.iter().map(|l| l.id).collect::<Vec<_>>(), [tent]);
+
+    let id = tent.to_string();
+    let blank = admin
+        .post("/api/hide_listing", &[("id", &id), ("reason", " ")])
+        .await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST, "{}", blank.body);
+    let reason = "Sells counterfeit gear.";
+    let hidden = admin
+        .post("/api/hide_listing", &[("id", &id), ("reason", reason)])
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+    let again = admin
+        .post("/api/hide_listing", &[("id", &id), ("reason", reason)])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(found(&app, "zorblax").await.is_empty(), "out of search");
+    let hidden_ones = admin.get("/api/admin_listings?q=&status=hidden").await;
+    assert!(hidden_ones.body.contains(reason), "{}", hidden_ones.body);
+    assert_eq!(store::audit_count(&app.db, "listing.hidden").await, 1);
+
+    let mine = owner.get("/api/owner_listings").await;
+    let mine: Vec<app::listings::model::OwnerListingRow> =
+        serde_json::from_str(&mine.body).unwrap();
+    assert_eq!(mine[0].hidden_reason.as_deref(), Some(reason));
+    assert_eq!(mine[0].status, app::listings::model::ListingStatus::Paused);
+    let page = owner.get("/owner/listings").await;
+    assert!(
+        page.body
+            .contains(&format!("Hidden by GearShare: {reason}")),
+        "{}",
+        page.body
+    );
+    let publish = [("id", id.as_str()), ("status", "active")];
+    let refused = owner.post("/api/listing_status", &publish).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body.contains("GearShare hid this listing"),
+        "{}",
+        refused.body
+    );
+
+    let shown = admin.post("/api/unhide_listing", &[("id", &id)]).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    let twice = admin.post("/api/unhide_listing", &[("id", &id)]).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(store::audit_count(&app.db, "listing.unhidden").await, 1);
+    let published = owner.post("/api/listing_status", &publish).await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    assert_eq!(found(&app, "zorblax").await, [tent]);
+}
+
 on_both_backends!(
+    a_hidden_listing_leaves_search_and_its_owner_reads_why,
+    a_member_saves_listings_and_finds_them_in_favourites,
     the_renters_bookings_come_in_three_parts_with_next_steps,
     earnings_are_the_ledger_and_the_csv_adds_up_to_the_page,
     the_glance_lists_what_is_due_today_and_tomorrow,

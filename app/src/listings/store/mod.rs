@@ -2,6 +2,7 @@
 //! owners' blocks in `reservations`. What the owner's changes write is here; what pages and
 //! searches read is in `read`.
 
+mod favourites;
 pub mod read;
 
 use crate::domain::{BlockId, ListingId, PhotoId, UnitId, UserId};
@@ -125,6 +126,19 @@ pub(super) struct OwnerRow {
     pub(super) photo_alt: Option<String>,
     pub(super) photo_variants: Option<String>,
     pub(super) updated_at: DateTime<Utc>,
+    pub(super) hidden_reason: Option<String>,
+}
+
+/// A listing as the admins' list shows it.
+#[derive(FromRow)]
+pub(crate) struct AdminListingRow {
+    pub(crate) id: ListingId,
+    pub(crate) title: String,
+    pub(crate) owner_name: String,
+    pub(crate) status: String,
+    pub(crate) city: String,
+    pub(crate) hidden_reason: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 /// A photo to record: its id, where its shown size is stored, its size, alt text and every
@@ -193,13 +207,38 @@ impl Db {
                 (SELECT COUNT(*) FROM listing_units u WHERE u.listing_id = l.id AND u.active) \
                     AS units, \
                 p.storage_key AS photo_key, p.alt_text AS photo_alt, \
-                p.variants AS photo_variants, l.updated_at \
+                p.variants AS photo_variants, l.updated_at, l.hidden_reason \
              FROM listings l \
              LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
              WHERE l.owner_id = $1 \
              ORDER BY CASE WHEN l.status = 'archived' THEN 1 ELSE 0 END, l.created_at DESC, \
                  l.id DESC";
         on_pool!(self, pool => sqlx::query_as(SQL).bind(owner).fetch_all(pool).await)
+    }
+
+    /// Why an admin hid listing `id`, if one did.
+    pub(crate) async fn hidden_reason(&self, id: ListingId) -> Result<Option<String>, sqlx::Error> {
+        let reason: Option<Option<String>> = on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT hidden_reason FROM listings WHERE id = $1")
+            .bind(id).fetch_optional(pool).await)?;
+        Ok(reason.flatten())
+    }
+
+    /// Listings for the admins (at most 100, the newest first): whose title or owner's name
+    /// holds `q`, with status `status` (`hidden`: hidden by an admin), each as given.
+    pub(crate) async fn admin_listing_rows(
+        &self,
+        q: &str,
+        status: Option<&str>,
+    ) -> Result<Vec<AdminListingRow>, sqlx::Error> {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
+        on_pool!(self, pool => sqlx::query_as(
+                "SELECT l.id, l.title, u.name AS owner_name, l.status, l.city, l.hidden_reason, \
+                 l.created_at FROM listings l JOIN users u ON u.id = l.owner_id \
+                 WHERE (LOWER(l.title) LIKE $1 OR LOWER(u.name) LIKE $1) \
+                 AND ($2 IS NULL OR l.status = $2 OR ($2 = 'hidden' AND l.hidden_reason IS NOT NULL)) \
+                 ORDER BY l.created_at DESC, l.id LIMIT 100")
+            .bind(pattern).bind(status).fetch_all(pool).await)
     }
 
     /// How many photos listing `id` has, and its title.
@@ -321,6 +360,31 @@ impl Tx {
     }
 
     /// Moves listing `id` from status `from` to `to`; false when it was no longer `from`.
+    /// Hides listing `id` with `reason` (pausing it if active), or unhides it (`None`);
+    /// its owner, or `None` when there was nothing to change (archived, or hidden already,
+    /// or not hidden).
+    pub(crate) async fn set_hidden(
+        &mut self,
+        id: ListingId,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>, sqlx::Error> {
+        let sql = match reason {
+            Some(_) => {
+                "UPDATE listings SET hidden_reason = $2, version = version + 1, \
+                 status = CASE WHEN status = 'active' THEN 'paused' ELSE status END, \
+                 updated_at = $3 WHERE id = $1 AND status <> 'archived' \
+                 AND hidden_reason IS NULL RETURNING owner_id"
+            }
+            None => {
+                "UPDATE listings SET hidden_reason = $2, version = version + 1, \
+                 updated_at = $3 WHERE id = $1 AND hidden_reason IS NOT NULL RETURNING owner_id"
+            }
+        };
+        on_tx!(self, conn => sqlx::query_scalar(sql)
+            .bind(id).bind(reason).bind(now).fetch_optional(conn).await)
+    }
+
     pub(super) async fn change_listing_status(
         &mut self,
         id: ListingId,

@@ -543,6 +543,28 @@ async fn cards_by_id(
     Ok((rows, has_more))
 }
 
+/// The cards of listings `ids` that are active, in the order given (an empty list reads
+/// nothing).
+pub async fn cards_of(db: &Db, ids: &[ListingId]) -> Result<Vec<ListingCard>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dialect = db.dialect();
+    let rows: Vec<CardRow> = on_pool!(db, pool => {
+        let mut sql = SearchSql::new(dialect, CARD_COLUMNS);
+        sql.push("CAST(NULL AS DOUBLE PRECISION) AS sort_key").push(CARD_TABLES);
+        sql.push("l.status = 'active'");
+        sql.listing_in(ids.iter().copied());
+        sql.sql.build_query_as().fetch_all(pool).await
+    })?;
+    let mut cards: Vec<ListingCard> = rows
+        .into_iter()
+        .map(|row| row.into_card(None))
+        .collect::<Result<_, _>>()?;
+    cards.sort_by_key(|card| ids.iter().position(|id| *id == card.id));
+    Ok(cards)
+}
+
 /// What the catalogue keeps of every active listing, or of `only` these (those not active
 /// any more are not returned).
 pub async fn catalogue_rows(
