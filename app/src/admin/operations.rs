@@ -66,12 +66,11 @@ pub fn AdminPage() -> impl IntoView {
             <h1 class="text-3xl font-bold text-slate-900">"Admin"</h1>
             <Transition fallback=|| view! { <p class="mt-4">"Loading the overview…"</p> }>
                 {move || Suspend::new(async move {
-                    gate(overview.await, |overview| view! {
-                        <OverviewFigures overview/>
-                        <AdminLinks/>
-                    })
+                    gate(overview.await, |overview| view! { <OverviewFigures overview/> })
                 })}
             </Transition>
+            // Outside the refreshed part, so a link in focus stays in focus.
+            <AdminLinks/>
         </div>
     }
 }
@@ -144,11 +143,9 @@ fn OverviewFigures(overview: Overview) -> impl IntoView {
 #[component]
 pub fn AdminJobsPage() -> impl IntoView {
     let retry = ServerAction::<RetryJob>::new();
-    let tick = ticking(15);
-    let queue = Resource::new(
-        move || (tick.get(), retry.version().get()),
-        |_| load_job_queue(),
-    );
+    // Not polled: a redraw would take the focus from a "Retry" button; the page is as of its
+    // load or its last retry.
+    let queue = Resource::new(move || retry.version().get(), |_| load_job_queue());
     view! {
         <Title text="Jobs"/>
         <div class="mx-auto max-w-6xl px-4 py-8">
@@ -319,12 +316,16 @@ fn DisputeCard(
                 <input type="hidden" name="id" value=id.to_string()/>
                 <div class="field">
                     <label for=kept_id.clone()>"Amount to keep from the deposit"</label>
-                    <input id=kept_id name="kept" type="text" required=true inputmode="decimal"/>
+                    <input id=kept_id name="kept" type="text" required=true inputmode="decimal"
+                        aria-invalid=move || error("kept").get().map(|_| "true")
+                        aria-describedby=move || error("kept").get().map(|_| format!("kept-{id}-error"))/>
                     {move || view! { <FieldError id=format!("kept-{id}-error") message=error("kept").get()/> }}
                 </div>
                 <div class="field">
                     <label for=note_id.clone()>"Decision"</label>
-                    <textarea id=note_id name="note" rows=3 required=true></textarea>
+                    <textarea id=note_id name="note" rows=3 required=true
+                        aria-invalid=move || error("note").get().map(|_| "true")
+                        aria-describedby=move || error("note").get().map(|_| format!("note-{id}-error"))></textarea>
                     {move || view! { <FieldError id=format!("note-{id}-error") message=error("note").get()/> }}
                 </div>
                 <FormAlert message=form_error/>
@@ -422,6 +423,18 @@ pub fn AdminListingsPage() -> impl IntoView {
     );
     // The row whose "Hide" was pressed last: its refusal shows there.
     let last = RwSignal::new(None::<crate::domain::ListingId>);
+    // What the last action that went through did.
+    let said = RwSignal::new(None::<&'static str>);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = hide.value().get() {
+            said.set(Some("Listing hidden."));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = unhide.value().get() {
+            said.set(Some("Listing unhidden."));
+        }
+    });
     let statuses = [
         ("", "All"),
         ("active", "Active"),
@@ -451,13 +464,7 @@ pub fn AdminListingsPage() -> impl IntoView {
             </form>
             <div class="mt-4">
                 <FormAlert message=Signal::derive(move || unhide.value().with(|r| form_message(r, &[])))/>
-                <p role="status" class="text-slate-700">
-                    {move || {
-                        let hidden = matches!(hide.value().get(), Some(Ok(())));
-                        let shown = matches!(unhide.value().get(), Some(Ok(())));
-                        hidden.then_some("Listing hidden.").or(shown.then_some("Listing unhidden."))
-                    }}
-                </p>
+                <p role="status" class="text-slate-700">{move || said.get()}</p>
             </div>
             <Transition fallback=|| view! { <p class="mt-4">"Loading the listings…"</p> }>
                 {move || Suspend::new(async move {
@@ -507,7 +514,9 @@ fn ListingRows(
                         <input type="hidden" name="id" value=id.to_string()/>
                         <div class="field">
                             <label for=reason_id.clone()>"Why hide"</label>
-                            <input id=reason_id name="reason" type="text" required=true maxlength="500"/>
+                            <input id=reason_id name="reason" type="text" required=true maxlength="500"
+                                aria-invalid=move || error.get().map(|_| "true")
+                                aria-describedby=move || error.get().map(|_| format!("hide-{id}-error"))/>
                         </div>
                         <button type="submit" class="btn-secondary" aria-label=hide_name
                             on:click=move |_| last.set(Some(id))>"Hide"</button>

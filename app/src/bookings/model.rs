@@ -24,6 +24,10 @@ pub struct BookingLine {
     pub counterpart: String,
     /// Accepted or paid, and the unit's previous renter is overdue: the pickup may slip.
     pub at_risk: bool,
+    /// The listing's time zone, whose days the booking's days are.
+    pub time_zone: String,
+    /// Out past its return time (and grace), as the clock marked it.
+    pub overdue: bool,
 }
 
 /// A request waiting for its owner's answer.

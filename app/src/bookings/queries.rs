@@ -31,6 +31,8 @@ impl LineRow {
             counterpart: self.counterpart,
             at_risk: self.at_risk
                 && matches!(status, BookingStatus::Accepted | BookingStatus::Paid),
+            time_zone: self.time_zone,
+            overdue: self.overdue,
         })
     }
 }

@@ -35,13 +35,15 @@ pub(super) struct LineRow {
     pub(super) total_minor: i64,
     pub(super) counterpart: String,
     pub(super) at_risk: bool,
+    pub(super) time_zone: String,
+    pub(super) overdue: bool,
 }
 
 /// A booking line's columns, `b` being the booking: whether its unit's previous renter is
 /// overdue (out with the gear, marked overdue, and no booking of the unit in between) says it
 /// is at risk.
 const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.starts_on, \
-     b.ends_on, b.status, b.currency, b.total_minor, \
+     b.ends_on, b.status, b.currency, b.total_minor, l.time_zone, b.overdue, \
      EXISTS (SELECT 1 FROM bookings o WHERE o.unit_id = b.unit_id AND o.id <> b.id \
          AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
          AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \

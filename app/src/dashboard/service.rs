@@ -44,11 +44,13 @@ pub async fn glance(db: &Db, owner: UserId, now: DateTime<Utc>) -> Result<Glance
     })
 }
 
-/// The next step of `line` for its renter on `today`, given whether they may still review it.
-fn next_step(line: &BookingLine, today: chrono::NaiveDate, may_review: bool) -> Option<NextStep> {
+/// The next step of `line` for its renter at `now`, given whether they may still review it.
+/// The pickup opens on the pickup day where the gear is (the listing's zone).
+fn next_step(line: &BookingLine, now: DateTime<Utc>, may_review: bool) -> Option<NextStep> {
+    let today = crate::listings::store::read::local_today(now, &line.time_zone);
     match line.status {
         BookingStatus::Paid if line.period.from() <= today => Some(NextStep::ConfirmPickup),
-        BookingStatus::PickedUp if line.period.to() < today => Some(NextStep::ReturnNow),
+        BookingStatus::PickedUp if line.overdue => Some(NextStep::ReturnNow),
         BookingStatus::PickedUp => Some(NextStep::ConfirmReturn),
         BookingStatus::Disputed => Some(NextStep::ReadClaim),
         BookingStatus::Returned | BookingStatus::Completed if may_review => {
@@ -65,13 +67,11 @@ pub async fn renter_bookings(
     renter: UserId,
     now: DateTime<Utc>,
 ) -> Result<RenterBookings, AppError> {
-    let zone = crate::accounts::service::time_zone(db, renter).await?;
-    let today = now.with_timezone(&zone).date_naive();
     let window = Duration::days(crate::domain::review::REVIEW_WINDOW_DAYS + 1);
     let mut parts = RenterBookings::default();
     for line in crate::bookings::queries::renter_bookings(db, renter).await? {
         // Only a booking back within the review window may still want a review.
-        let recent = line.period.to() + window >= today;
+        let recent = line.period.to() + window >= now.date_naive();
         let may_review = recent
             && matches!(
                 line.status,
@@ -81,7 +81,7 @@ pub async fn renter_bookings(
                 .await?
                 .can_write
                 .is_some();
-        let next = next_step(&line, today, may_review);
+        let next = next_step(&line, now, may_review);
         let part = match Stage::of(line.status) {
             Stage::Upcoming => &mut parts.upcoming,
             Stage::InProgress => &mut parts.in_progress,

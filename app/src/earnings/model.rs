@@ -182,6 +182,8 @@ pub fn summarise(lines: &[Line], local: impl Fn(DateTime<Utc>) -> NaiveDate) -> 
                 .pending += pending;
         }
     }
+    // A booking with nothing charged, kept or paid (a request, a declined one) earned nothing.
+    bookings.retain(|_, b| b.sums != Sums::default());
     let mut listings: BTreeMap<(ListingId, Currency), (String, Sums)> = BTreeMap::new();
     let mut totals: BTreeMap<Currency, Sums> = BTreeMap::new();
     for booking in bookings.values() {
@@ -195,7 +197,6 @@ pub fn summarise(lines: &[Line], local: impl Fn(DateTime<Utc>) -> NaiveDate) -> 
     }
     let mut booking_rows: Vec<(NaiveDate, Row)> = bookings
         .iter()
-        .filter(|(_, b)| b.sums != Sums::default())
         .map(|(id, b)| {
             let row = Row {
                 label: format!("{}, from {}", b.first.title, b.first.starts_on),
@@ -337,6 +338,8 @@ mod tests {
             line(done, EntryKind::OwnerPayout, 2_500, utc(5, 11)),
             line(waiting, EntryKind::Capture, 2_300, utc(30, 11)),
             line(waiting, EntryKind::Refund, 1_000, utc(30, 11)),
+            // A request only authorised has earned nothing and shows nowhere.
+            line(BookingId::new(), EntryKind::Authorization, 900, utc(2, 11)),
         ];
         let earnings = summarise(&lines, |at| at.date_naive());
         let total = earnings.totals[0].sums;
@@ -351,6 +354,8 @@ mod tests {
             (2_500, 1_000, 300, 500, 1_000)
         );
         assert_eq!(earnings.months.len(), 1);
+        assert_eq!(earnings.listings.len(), 1);
+        assert_eq!(earnings.listings[0].sums, total);
         assert_eq!(earnings.months[0].label, "November 2026");
         assert_eq!(earnings.bookings.len(), 2);
         // The owner's calendar decides the month: an hour ahead, the late charge is December's.

@@ -14,7 +14,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-/// The most listings one member keeps saved.
+/// The most bookable listings one member keeps saved.
 pub const MOST_SAVED: i64 = 500;
 
 /// The member's saved listings that can be booked, the latest saved first, and how many
@@ -154,7 +154,11 @@ fn Saved(favourites: Favourites, remove: ServerAction<SaveListing>) -> impl Into
         return view! {
             {gone}
             <p class="mt-4 text-slate-700">
-                "Nothing saved yet. Choose \"Save\" on a listing to keep it here."
+                {if favourites.unavailable == 0 {
+                    "Nothing saved yet. Choose \"Save\" on a listing to keep it here."
+                } else {
+                    "None of your saved listings can be booked now."
+                }}
             </p>
             <A href="/search" attr:class="btn-primary mt-6">"Browse gear"</A>
         }

@@ -294,6 +294,23 @@ async fn owned_unarchived(
     }
 }
 
+/// Why listing `id` may not become `wanted`: an admin hid it, and only they may let it be
+/// published again.
+async fn hidden_refusal(
+    db: &Db,
+    id: ListingId,
+    wanted: ListingStatus,
+) -> Result<Option<AppError>, AppError> {
+    if wanted != ListingStatus::Active {
+        return Ok(None);
+    }
+    Ok(db.hidden_reason(id).await?.map(|reason| {
+        AppError::Conflict(format!(
+            "GearShare hid this listing: {reason} It stays paused until an admin unhides it."
+        ))
+    }))
+}
+
 /// Pauses, resumes or archives a listing. A paused listing leaves search but keeps its
 /// bookings; an archived one is gone for good.
 pub async fn set_status(
@@ -304,12 +321,8 @@ pub async fn set_status(
 ) -> Result<(), AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let (owner, current) = owned(db, user, id).await?;
-    if wanted == ListingStatus::Active {
-        if let Some(reason) = db.hidden_reason(id).await? {
-            return Err(AppError::Conflict(format!(
-                "GearShare hid this listing: {reason} It stays paused until an admin unhides it."
-            )));
-        }
+    if let Some(refusal) = hidden_refusal(db, id, wanted).await? {
+        return Err(refusal);
     }
     if !current.can_become(wanted) {
         return Err(AppError::Conflict(format!(
@@ -325,7 +338,12 @@ pub async fn set_status(
         .change_listing_status(id, (current.as_str(), wanted.as_str()), now)
         .await?
     {
-        return Err(AppError::Conflict(CHANGED_ELSEWHERE.into()));
+        // Hidden by an admin meanwhile (the update refuses to publish a hidden listing), or
+        // changed by another tab.
+        drop(tx);
+        return Err(hidden_refusal(db, id, wanted)
+            .await?
+            .unwrap_or_else(|| AppError::Conflict(CHANGED_ELSEWHERE.into())));
     }
     tx.record_audit(&event, now).await?;
     let payload = serde_json::json!({ "status": wanted.as_str() });

@@ -179,8 +179,12 @@ async fn the_glance_lists_what_is_due_today_and_tomorrow(backend: Backend) {
 
     let tent = publish(&mut owner, "Dome tent", gear(1, true, 0)).await;
     let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
-    let out = booked(&mut renter, tent, day(0), day(1)).await;
     let asked = booked(&mut renter, stove, day(10), day(12)).await;
+    assert!(
+        earnings_of(&mut owner).await.totals.is_empty(),
+        "a request only authorised earns nothing yet"
+    );
+    let out = booked(&mut renter, tent, day(0), day(1)).await;
     let glance = glance_of(&mut owner).await;
     assert_eq!(glance.requests.len(), 1);
     assert_eq!(glance.requests[0].booking.id, asked);

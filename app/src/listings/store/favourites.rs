@@ -6,9 +6,12 @@ use crate::{on_pool, on_tx};
 use chrono::{DateTime, Utc};
 
 impl Tx {
-    /// How many listings `member` has saved.
+    /// How many active listings `member` has saved (those paused or archived, which the
+    /// favourites page cannot offer to remove, do not count).
     pub(crate) async fn favourite_count(&mut self, member: UserId) -> Result<i64, sqlx::Error> {
-        on_tx!(self, conn => sqlx::query_scalar("SELECT COUNT(*) FROM favourites WHERE user_id = $1")
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM favourites f JOIN listings l ON l.id = f.listing_id \
+                 WHERE f.user_id = $1 AND l.status = 'active'")
             .bind(member).fetch_one(&mut *conn).await)
     }
 

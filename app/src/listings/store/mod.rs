@@ -231,11 +231,18 @@ impl Db {
         q: &str,
         status: Option<&str>,
     ) -> Result<Vec<AdminListingRow>, sqlx::Error> {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
+        // ASCII lowercase on both sides: SQLite's LOWER folds ASCII only.
+        let pattern = format!(
+            "%{}%",
+            q.to_ascii_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         on_pool!(self, pool => sqlx::query_as(
                 "SELECT l.id, l.title, u.name AS owner_name, l.status, l.city, l.hidden_reason, \
                  l.created_at FROM listings l JOIN users u ON u.id = l.owner_id \
-                 WHERE (LOWER(l.title) LIKE $1 OR LOWER(u.name) LIKE $1) \
+                 WHERE (LOWER(l.title) LIKE $1 ESCAPE '\\' OR LOWER(u.name) LIKE $1 ESCAPE '\\') \
                  AND ($2 IS NULL OR l.status = $2 OR ($2 = 'hidden' AND l.hidden_reason IS NOT NULL)) \
                  ORDER BY l.created_at DESC, l.id LIMIT 100")
             .bind(pattern).bind(status).fetch_all(pool).await)
@@ -393,7 +400,7 @@ impl Tx {
     ) -> Result<bool, sqlx::Error> {
         let changed = on_tx!(self, conn => sqlx::query(
                 "UPDATE listings SET status = $1, version = version + 1, updated_at = $2 \
-                 WHERE id = $3 AND status = $4")
+                 WHERE id = $3 AND status = $4 AND ($1 <> 'active' OR hidden_reason IS NULL)")
             .bind(to).bind(now).bind(id).bind(from)
             .execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(changed == 1)
