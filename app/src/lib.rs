@@ -46,8 +46,8 @@ pub mod store;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{
-    AdminAuditPage, AdminDisputesPage, AdminJobsPage, AdminListingsPage, AdminPage,
-    AdminReportsPage, AdminUsersPage,
+    AdminAuditPage, AdminBookingsPage, AdminDisputesPage, AdminJobsPage, AdminListingsPage,
+    AdminPage, AdminReportsPage, AdminUsersPage,
 };
 use bookings::checkout::CheckoutPage;
 use bookings::extend_page::ExtendBookingPage;
@@ -143,6 +143,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AdminAuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("bookings")) view={Lazy::<AdminBookingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("listings")) view={Lazy::<AdminListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("disputes")) view={Lazy::<AdminDisputesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("reports")) view={Lazy::<AdminReportsRoute>::new()} ssr=SsrMode::Async/>
@@ -187,6 +188,7 @@ enum Page {
     AdminUsers,
     AdminAudit,
     AdminListings,
+    AdminBookings,
     AdminDisputes,
     AdminReports,
     AdminJobs,
@@ -237,6 +239,7 @@ impl Page {
             | Page::AdminUsers
             | Page::AdminAudit
             | Page::AdminListings
+            | Page::AdminBookings
             | Page::AdminDisputes
             | Page::AdminReports
             | Page::AdminJobs => PageGroup::Admin,
@@ -353,6 +356,7 @@ fn admin_pages(page: Page) -> AnyView {
         Page::AdminUsers => view! { <AdminUsersPage/> }.into_any(),
         Page::AdminAudit => view! { <AdminAuditPage/> }.into_any(),
         Page::AdminListings => view! { <AdminListingsPage/> }.into_any(),
+        Page::AdminBookings => view! { <AdminBookingsPage/> }.into_any(),
         Page::AdminDisputes => view! { <AdminDisputesPage/> }.into_any(),
         Page::AdminReports => view! { <AdminReportsPage/> }.into_any(),
         Page::AdminJobs => view! { <AdminJobsPage/> }.into_any(),
@@ -413,6 +417,7 @@ page_routes! {
     AdminUsersRoute => Page::AdminUsers,
     AdminAuditRoute => Page::AdminAudit,
     AdminListingsRoute => Page::AdminListings,
+    AdminBookingsRoute => Page::AdminBookings,
     AdminDisputesRoute => Page::AdminDisputes,
     AdminReportsRoute => Page::AdminReports,
     AdminJobsRoute => Page::AdminJobs,
@@ -493,6 +498,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["admin", "users"] => Page::AdminUsers,
         ["admin", "audit"] => Page::AdminAudit,
         ["admin", "listings"] => Page::AdminListings,
+        ["admin", "bookings"] => Page::AdminBookings,
         ["admin", "disputes"] => Page::AdminDisputes,
         ["admin", "reports"] => Page::AdminReports,
         ["admin", "jobs"] => Page::AdminJobs,

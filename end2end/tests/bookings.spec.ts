@@ -614,7 +614,7 @@ test("an owner's damage claim is resolved by an admin from the queue, and both s
   await dispute.getByRole("button", { name: "Resolve dispute" }).click();
   await expect(admin.getByText("Dispute resolved.")).toBeVisible();
   await expect(dispute).toHaveCount(0);
-  for (const page of ["/admin/jobs", "/admin/reports"]) {
+  for (const page of ["/admin/jobs", "/admin/reports", "/admin/bookings"]) {
     await admin.goto(page);
     await expect(admin.getByRole("heading", { level: 1 })).toBeVisible();
     await expectNoViolations(admin);

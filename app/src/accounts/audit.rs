@@ -70,6 +70,7 @@ pub enum AuditKind {
     JobRetried,
     ListingHidden,
     ListingUnhidden,
+    BookingActedOn,
 }
 
 impl AuditKind {
@@ -104,6 +105,7 @@ impl AuditKind {
             Self::JobRetried => "job.retried",
             Self::ListingHidden => "listing.hidden",
             Self::ListingUnhidden => "listing.unhidden",
+            Self::BookingActedOn => "booking.admin_action",
         }
     }
 }

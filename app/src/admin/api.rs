@@ -1,7 +1,7 @@
 //! Server functions of the admin area: each asks for an admin with two-factor first.
 
 use super::model::{Overview, Queue, ReportLine};
-use crate::bookings::model::BookingView;
+use crate::bookings::model::{AdminBookingLine, BookingView};
 use crate::domain::ListingId;
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
@@ -118,6 +118,38 @@ pub async fn hide_listing(id: ListingId, reason: String) -> Result<(), AppError>
 pub async fn unhide_listing(id: ListingId) -> Result<(), AppError> {
     as_admin(|state, caller| async move {
         crate::listings::manage::unhide(&state.db, &caller, id).await
+    })
+    .await
+}
+
+/// Bookings by status, dates (ISO days; a booking with a day from `from` up to `to`),
+/// renter, owner and listing, the newest first.
+#[server(endpoint = "admin_bookings", input = server_fn::codec::GetUrl)]
+pub async fn load_admin_bookings(
+    status: String,
+    from: String,
+    to: String,
+    renter: String,
+    owner: String,
+    listing: String,
+) -> Result<Vec<AdminBookingLine>, AppError> {
+    as_admin(|state, _| async move {
+        let day = |field: &str, text: &str| match text.trim() {
+            "" => Ok(None),
+            text => crate::domain::parse_iso_date(text)
+                .map(Some)
+                .ok_or_else(|| AppError::validation(field, "Enter a date like 2026-12-24.")),
+        };
+        let short = |text: String| text.chars().take(100).collect::<String>();
+        let filter = crate::bookings::store::AdminFilter {
+            status: crate::domain::BookingStatus::parse(&status),
+            from: day("from", &from)?,
+            to: day("to", &to)?,
+            renter: short(renter),
+            owner: short(owner),
+            listing: short(listing),
+        };
+        crate::bookings::queries::for_admins(&state.db, &filter).await
     })
     .await
 }

@@ -12,6 +12,7 @@ pub mod service;
 mod store;
 
 pub use operations::{
-    AdminDisputesPage, AdminJobsPage, AdminListingsPage, AdminPage, AdminReportsPage,
+    AdminBookingsPage, AdminDisputesPage, AdminJobsPage, AdminListingsPage, AdminPage,
+    AdminReportsPage,
 };
 pub use people::{AdminAuditPage, AdminUsersPage};

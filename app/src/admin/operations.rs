@@ -1,8 +1,8 @@
 //! The admin pages that run the marketplace: the overview, disputes, reports and jobs.
 
 use super::api::{
-    load_admin_listings, load_admin_overview, load_disputes, load_job_queue, load_reports,
-    DismissReport, HideListing, RetryJob, UnhideListing,
+    load_admin_bookings, load_admin_listings, load_admin_overview, load_disputes, load_job_queue,
+    load_reports, DismissReport, HideListing, RetryJob, UnhideListing,
 };
 use super::model::{wait_text, Overview, Queue, ReportLine};
 use super::people::{utc_time, AdminTable};
@@ -39,6 +39,7 @@ fn AdminLinks() -> impl IntoView {
     let links = [
         ("/admin/users", "Users"),
         ("/admin/listings", "Listings"),
+        ("/admin/bookings", "Bookings"),
         ("/admin/disputes", "Disputes"),
         ("/admin/reports", "Reports"),
         ("/admin/jobs", "Jobs"),
@@ -546,4 +547,94 @@ fn ListingRows(
         .into_any();
     view! { <AdminTable columns=&["Listing", "Owner", "Status", "City", "Listed", "Action"] rows/> }
         .into_any()
+}
+
+/// `/admin/bookings?status=&from=&to=&renter=&owner=&listing=`: any booking, found by what an
+/// operator knows of it, each opening its page (where an admin may cancel it with a full
+/// refund or decide its claim).
+#[component]
+pub fn AdminBookingsPage() -> impl IntoView {
+    use crate::domain::BookingStatus::*;
+    let query = leptos_router::hooks::use_query_map();
+    let field = move |name: &'static str| {
+        Memo::new(move |_| query.with(|query| query.get(name).unwrap_or_default()))
+    };
+    let (status, from, to) = (field("status"), field("from"), field("to"));
+    let (renter, owner, listing) = (field("renter"), field("owner"), field("listing"));
+    let bookings = Resource::new(
+        move || {
+            (
+                status.get(),
+                from.get(),
+                to.get(),
+                renter.get(),
+                owner.get(),
+                listing.get(),
+            )
+        },
+        |(status, from, to, renter, owner, listing)| {
+            load_admin_bookings(status, from, to, renter, owner, listing)
+        },
+    );
+    let statuses = [
+        Requested, Accepted, Paid, PickedUp, Returned, Disputed, Completed, Declined, Expired,
+        Cancelled,
+    ];
+    let text_field = move |id: &'static str,
+                           label: &'static str,
+                           name: &'static str,
+                           kind: &'static str,
+                           value: Memo<String>| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=name type=kind maxlength="100" value=value.get_untracked()/>
+            </div>
+        }
+    };
+    view! {
+        <Title text="Bookings"/>
+        <div class="mx-auto max-w-6xl px-4 py-8">
+            <h1 class="text-3xl font-bold text-slate-900">"Bookings"</h1>
+            <form method="get" action="/admin/bookings" class="mt-4 flex flex-wrap items-end gap-3">
+                <div class="field">
+                    <label for="admin-bookings-status">"Status"</label>
+                    <select id="admin-bookings-status" name="status">
+                        <option value="" selected=status.get_untracked().is_empty()>"All"</option>
+                        {statuses.map(|s| view! {
+                            <option value=s.as_str() selected=status.get_untracked() == s.as_str()>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                {text_field("admin-bookings-from", "From", "from", "date", from)}
+                {text_field("admin-bookings-to", "To", "to", "date", to)}
+                {text_field("admin-bookings-renter", "Renter", "renter", "search", renter)}
+                {text_field("admin-bookings-owner", "Owner", "owner", "search", owner)}
+                {text_field("admin-bookings-listing", "Listing", "listing", "search", listing)}
+                <button type="submit" class="btn-secondary">"Find"</button>
+            </form>
+            <Transition fallback=|| view! { <p class="mt-4">"Loading the bookings…"</p> }>
+                {move || Suspend::new(async move {
+                    gate(bookings.await, |lines| {
+                        if lines.is_empty() {
+                            return view! { <p class="mt-6 text-slate-700">"No bookings match."</p> }.into_any();
+                        }
+                        let rows = lines.into_iter().map(|b| view! {
+                            <tr class="border-t border-slate-200">
+                                <th scope="row" class="py-2 pr-4 font-normal">
+                                    <A href=format!("/bookings/{}", b.line.id) attr:class="link">{b.line.listing_title}</A>
+                                </th>
+                                <td class="py-2 pr-4">{b.line.period.describe()}</td>
+                                <td class="py-2 pr-4">{b.line.status.label()}</td>
+                                <td class="py-2 pr-4">{b.line.counterpart}</td>
+                                <td class="py-2 pr-4">{b.owner}</td>
+                                <td class="py-2 tabular-nums">{b.line.total.to_string()}</td>
+                            </tr>
+                        }).collect_view().into_any();
+                        view! { <AdminTable columns=&["Booking", "Dates", "Status", "Renter", "Owner", "Total"] rows/> }.into_any()
+                    })
+                })}
+            </Transition>
+        </div>
+    }
 }

@@ -30,6 +30,13 @@ pub struct BookingLine {
     pub overdue: bool,
 }
 
+/// A booking in the admins' list: the line (its counterpart is the renter) and the owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminBookingLine {
+    pub line: BookingLine,
+    pub owner: String,
+}
+
 /// A request waiting for its owner's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingRequest {

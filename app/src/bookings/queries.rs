@@ -82,6 +82,23 @@ pub async fn owner_overdue(db: &Db, owner: UserId) -> Result<Vec<BookingLine>, A
     rows.into_iter().map(LineRow::into_line).collect()
 }
 
+/// Bookings as admins filter them, the newest first, with their owners' names.
+pub async fn for_admins(
+    db: &Db,
+    filter: &super::store::AdminFilter,
+) -> Result<Vec<super::model::AdminBookingLine>, AppError> {
+    db.admin_booking_rows(filter)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(super::model::AdminBookingLine {
+                owner: row.owner_name,
+                line: row.line.into_line()?,
+            })
+        })
+        .collect()
+}
+
 /// The disputed bookings as `admin` sees them, the longest waiting first (at most `limit`).
 pub async fn disputes(
     db: &Db,

@@ -663,6 +663,23 @@ pub async fn try_act(
     }
     tx.add_booking_events(&event_rows(&before, &events, logged, actor, now)?)
         .await?;
+    // An admin acting on other people's booking (an operator's cancellation with its full
+    // refund, a decision on a claim) is in the audit log too, with the change.
+    if let (Some(Party::Admin), Actor::Member { user, .. }) = (actor.party(&before), actor) {
+        use crate::accounts::audit::{AuditEvent, AuditKind, Client};
+        let audit = AuditEvent::new(
+            AuditKind::BookingActedOn,
+            Some(user),
+            Some(before.renter),
+            &Client::current(),
+        )
+        .with_detail(serde_json::json!({
+            "booking": id,
+            "from": before.status.as_str(),
+            "to": after.status.as_str(),
+        }));
+        tx.record_audit(&audit, now).await?;
+    }
     // Money follows the status: a settlement job, written with the change, moves it.
     if target(&before) != target(&after) {
         let job = NewJob::persistent(SETTLE_JOB, id.to_string(), now);

@@ -8,7 +8,7 @@ use crate::domain::evidence::PhotoStage;
 use crate::domain::BookingStatus;
 use crate::domain::Party;
 use crate::domain::{BookingId, ListingId, PhotoId, RequestKey, UnitId, UserId};
-use crate::store::{Db, Reserved, Text, Tx};
+use crate::store::{contains_pattern, Db, Reserved, Text, Tx};
 use crate::{on_pool, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -60,6 +60,24 @@ pub(super) struct PendingRow {
     pub(super) renter_id: UserId,
     pub(super) renter_rating_count: i64,
     pub(super) renter_rating_sum: i64,
+}
+
+#[derive(FromRow)]
+pub(super) struct AdminRow {
+    #[sqlx(flatten)]
+    pub(super) line: LineRow,
+    pub(super) owner_name: String,
+}
+
+/// What the admins' list of bookings is filtered by (empty texts match all).
+pub struct AdminFilter {
+    pub status: Option<BookingStatus>,
+    /// Bookings with a day on or after `from`, and before `to`.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub renter: String,
+    pub owner: String,
+    pub listing: String,
 }
 
 #[derive(FromRow)]
@@ -137,6 +155,28 @@ impl Db {
         );
         on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(owner).bind(LIST_LIMIT).fetch_all(pool).await)
+    }
+
+    /// Bookings as admins filter them, the newest first (at most 100).
+    pub(super) async fn admin_booking_rows(
+        &self,
+        filter: &AdminFilter,
+    ) -> Result<Vec<AdminRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINE_COLUMNS}, r.name AS counterpart, o.name AS owner_name FROM bookings b \
+             JOIN listings l ON l.id = b.listing_id JOIN users r ON r.id = b.renter_id \
+             JOIN users o ON o.id = b.owner_id \
+             WHERE ($1 IS NULL OR b.status = $1) AND ($2 IS NULL OR b.ends_on > $2) \
+             AND ($3 IS NULL OR b.starts_on <= $3) \
+             AND LOWER(r.name) LIKE $4 ESCAPE '\\' AND LOWER(o.name) LIKE $5 ESCAPE '\\' \
+             AND LOWER(l.title) LIKE $6 ESCAPE '\\' \
+             ORDER BY b.created_at DESC, b.id LIMIT 100"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(filter.status.map(Text)).bind(filter.from).bind(filter.to)
+            .bind(contains_pattern(&filter.renter)).bind(contains_pattern(&filter.owner))
+            .bind(contains_pattern(&filter.listing))
+            .fetch_all(pool).await)
     }
 
     /// The disputed bookings, the longest waiting first (at most `limit`).

@@ -237,6 +237,17 @@ fn create_parent_dir(options: &SqliteConnectOptions) {
 }
 
 /// The URL with any password replaced, fit for logs and error messages.
+/// `%text%` for `LIKE … ESCAPE '\'`: the text's own wildcards escaped, ASCII-lowercased to
+/// compare with `LOWER(column)`, which SQLite folds for ASCII only (so both backends agree).
+pub fn contains_pattern(text: &str) -> String {
+    let text = text.trim().to_ascii_lowercase();
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
@@ -253,6 +264,12 @@ pub fn redact_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contains_pattern_matches_the_text_itself_not_its_wildcards() {
+        assert_eq!(contains_pattern(" 50%_Off\\ "), "%50\\%\\_off\\\\%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

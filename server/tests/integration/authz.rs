@@ -530,6 +530,13 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/api/admin_jobs", "/api/admin_jobs", &[], Admins),
     entry(
         "GET",
+        "/api/admin_bookings",
+        "/api/admin_bookings?status=paid&from=&to=&renter=&owner=&listing=",
+        &[],
+        Admins,
+    ),
+    entry(
+        "GET",
         "/api/admin_listings",
         "/api/admin_listings?q=tent&status=active",
         &[],
@@ -704,6 +711,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/admin/users", "/admin/users", &[], Admins),
     entry("GET", "/admin/audit", "/admin/audit", &[], Admins),
     entry("GET", "/admin/listings", "/admin/listings", &[], Admins),
+    entry("GET", "/admin/bookings", "/admin/bookings", &[], Admins),
     entry("GET", "/admin/disputes", "/admin/disputes", &[], Admins),
     entry("GET", "/admin/reports", "/admin/reports", &[], Admins),
     entry("GET", "/admin/jobs", "/admin/jobs", &[], Admins),

@@ -557,7 +557,81 @@ async fn a_hidden_listing_leaves_search_and_its_owner_reads_why(backend: Backend
     assert_eq!(found(&app, "zorblax").await, [tent]);
 }
 
+async fn admin_bookings(admin: &mut Visitor<'_>, query: &str) -> crate::common::Response {
+    let all = "status=&from=&to=&renter=&owner=&listing=";
+    let mut fields: Vec<(String, String)> = all
+        .split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap();
+        fields.iter_mut().find(|(name, _)| name == k).unwrap().1 = v.to_owned();
+    }
+    let query: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    admin
+        .get(&format!("/api/admin_bookings?{}", query.join("&")))
+        .await
+}
+
+/// An operator finds a paid booking by what they know of it and cancels it: the renter gets
+/// everything back (the charge and the deposit hold), and the admin's action is audited.
+async fn an_operator_finds_a_booking_and_cancels_it_with_a_full_refund(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, _, id) = crate::handover::paid_booking(&app).await;
+    let mut admin = an_admin(&app).await;
+    let ids = |response: crate::common::Response| {
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        let lines: Vec<app::bookings::model::AdminBookingLine> =
+            serde_json::from_str(&response.body).unwrap();
+        lines.into_iter().map(|l| l.line.id).collect::<Vec<_>>()
+    };
+    let from = day(1).to_string();
+    let found = admin_bookings(
+        &mut admin,
+        &format!("status=paid&renter=RITA&owner=olga&listing=dome&from={from}"),
+    )
+    .await;
+    assert_eq!(ids(found), [id]);
+    assert!(ids(admin_bookings(&mut admin, "status=cancelled").await).is_empty());
+    let after = day(2).to_string();
+    assert!(ids(admin_bookings(&mut admin, &format!("from={after}")).await).is_empty());
+    let bad = admin_bookings(&mut admin, "from=24.12.2026").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+
+    let booking = id.to_string();
+    let cancelled = admin
+        .post(
+            "/api/cancel_booking",
+            &[
+                ("id", booking.as_str()),
+                ("reason", "The card was reported stolen."),
+            ],
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    crate::handover::run_jobs_at(&app, Utc::now() + Duration::minutes(1)).await;
+    let money = crate::payments::position(&app, id).await;
+    assert!(money.captured > 0, "{money:?}");
+    // The refund the booking records is the whole charge (the deposit was only held).
+    let (status, refund, _) = store::booking_refund(&app.db, id).await;
+    assert_eq!(
+        (status.as_str(), refund),
+        ("cancelled", Some(money.captured))
+    );
+    assert_eq!(money.net_charge(), 0, "all of it back: {money:?}");
+    assert_eq!(money.open_hold(), 0, "the deposit released: {money:?}");
+    assert_eq!(store::audit_count(&app.db, "booking.admin_action").await, 1);
+    assert_eq!(
+        ids(admin_bookings(&mut admin, "status=cancelled").await),
+        [id]
+    );
+}
+
 on_both_backends!(
+    an_operator_finds_a_booking_and_cancels_it_with_a_full_refund,
     a_hidden_listing_leaves_search_and_its_owner_reads_why,
     a_member_saves_listings_and_finds_them_in_favourites,
     the_renters_bookings_come_in_three_parts_with_next_steps,

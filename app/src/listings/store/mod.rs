@@ -231,14 +231,7 @@ impl Db {
         q: &str,
         status: Option<&str>,
     ) -> Result<Vec<AdminListingRow>, sqlx::Error> {
-        // ASCII lowercase on both sides: SQLite's LOWER folds ASCII only.
-        let pattern = format!(
-            "%{}%",
-            q.to_ascii_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = crate::store::contains_pattern(q);
         on_pool!(self, pool => sqlx::query_as(
                 "SELECT l.id, l.title, u.name AS owner_name, l.status, l.city, l.hidden_reason, \
                  l.created_at FROM listings l JOIN users u ON u.id = l.owner_id \
