@@ -688,8 +688,9 @@ pub(crate) async fn start_server(app: &TestApp, url: &str) -> ServerProcess {
         .env("GEARSHARE_ADDR", format!("127.0.0.1:{port}"))
         .env("MEDIA_DIR", &app.media_dir)
         .env("SECRET_KEY_FILE", &app.key_file)
-        // The emails the race's bookings owe go to the test's own outbox, not the checkout.
+        // What the servers write goes to the test's own folders, not the checkout.
         .env("MAIL_OUTBOX", &app.outbox)
+        .env("EVIDENCE_DIR", app.key_file.with_extension("evidence"))
         .env(
             "LEPTOS_SITE_ROOT",
             std::env::temp_dir().join("gs-test-no-site"),
