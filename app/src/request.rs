@@ -22,20 +22,46 @@ where
     F: FnOnce(crate::state::AppState, Caller) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
-    let result = async {
-        let (state, actor) = member().await?;
-        let (answers, db) = (state.answers.clone(), state.db.clone());
-        let result = change(state, actor).await;
-        if result.is_ok() {
-            match crate::events::bus::head(&db).await {
-                Ok(head) => answers.caught_up_with(head).await,
-                Err(_) => answers.forget(),
-            }
+    with_status(run_change(member().await, change).await)
+}
+
+/// [`member_change`] for an admin with two-factor on (anyone else is refused first).
+pub async fn admin_change<T, F, Fut>(change: F) -> Result<T, AppError>
+where
+    F: FnOnce(crate::state::AppState, Caller) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    with_status(run_change(admin().await, change).await)
+}
+
+async fn run_change<T, F, Fut>(
+    caller: Result<(crate::state::AppState, Caller), AppError>,
+    change: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(crate::state::AppState, Caller) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let (state, actor) = caller?;
+    let (answers, db) = (state.answers.clone(), state.db.clone());
+    let result = change(state, actor).await;
+    if result.is_ok() {
+        match crate::events::bus::head(&db).await {
+            Ok(head) => answers.caught_up_with(head).await,
+            Err(_) => answers.forget(),
         }
-        result
     }
-    .await;
-    with_status(result)
+    result
+}
+
+/// The signed-in admin (with two-factor) calling.
+pub async fn admin() -> Result<(crate::state::AppState, Caller), AppError> {
+    let actor = Caller {
+        user: crate::accounts::guard::require_admin().await?,
+        client: crate::accounts::audit::Client::current(),
+        now: chrono::Utc::now(),
+    };
+    Ok((expect_context::<crate::state::AppState>(), actor))
 }
 
 /// The signed-in member calling, as the owner's services want them.

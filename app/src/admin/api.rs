@@ -10,20 +10,16 @@ use crate::listings::model::AdminListing;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-/// Runs `work` for the admin calling, with the app's state, their client and the time.
+/// Answers `read` for the admin calling, with the app's state and the caller.
 #[cfg(feature = "ssr")]
-async fn as_admin<T, F, Fut>(work: F) -> Result<T, AppError>
+async fn as_admin<T, F, Fut>(read: F) -> Result<T, AppError>
 where
     F: FnOnce(crate::state::AppState, crate::request::Caller) -> Fut,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     let result = async {
-        let caller = crate::request::Caller {
-            user: crate::accounts::guard::require_admin().await?,
-            client: crate::accounts::audit::Client::current(),
-            now: chrono::Utc::now(),
-        };
-        work(expect_context::<crate::state::AppState>(), caller).await
+        let (state, caller) = crate::request::admin().await?;
+        read(state, caller).await
     }
     .await;
     with_status(result)
@@ -49,7 +45,7 @@ pub async fn load_job_queue() -> Result<Queue, AppError> {
 /// Gives failed job `id` one more attempt.
 #[server(endpoint = "retry_job")]
 pub async fn retry_job(id: Uuid) -> Result<(), AppError> {
-    as_admin(|state, caller| async move {
+    crate::request::admin_change(|state, caller| async move {
         super::service::retry_job(&state.db, &caller.user, &caller.client, id, caller.now).await
     })
     .await
@@ -73,7 +69,7 @@ pub async fn load_reports() -> Result<Vec<ReportLine>, AppError> {
 /// Dismisses open report `id`, saying why in `note`.
 #[server(endpoint = "dismiss_report")]
 pub async fn dismiss_report(id: Uuid, note: String) -> Result<(), AppError> {
-    as_admin(|state, caller| async move {
+    crate::request::admin_change(|state, caller| async move {
         super::service::dismiss_report(
             &state.db,
             &caller.user,
@@ -100,15 +96,9 @@ pub async fn load_admin_listings(q: String, status: String) -> Result<Vec<AdminL
 /// Hides listing `id` from renters, saying why to its owner.
 #[server(endpoint = "hide_listing")]
 pub async fn hide_listing(id: ListingId, reason: String) -> Result<(), AppError> {
-    as_admin(|state, caller| async move {
-        crate::listings::manage::hide(&state.db, &caller, id, &reason).await?;
-        // Search and the kept pages have let the listing go before the answer, as after an
-        // owner's own pause.
-        match crate::events::bus::head(&state.db).await {
-            Ok(head) => state.answers.caught_up_with(head).await,
-            Err(_) => state.answers.forget(),
-        }
-        Ok(())
+    // Search and the kept pages let the listing go before the answer, as after a pause.
+    crate::request::admin_change(|state, caller| async move {
+        crate::listings::manage::hide(&state.db, &caller, id, &reason).await
     })
     .await
 }
@@ -116,7 +106,7 @@ pub async fn hide_listing(id: ListingId, reason: String) -> Result<(), AppError>
 /// Lets listing `id`'s owner publish it again.
 #[server(endpoint = "unhide_listing")]
 pub async fn unhide_listing(id: ListingId) -> Result<(), AppError> {
-    as_admin(|state, caller| async move {
+    crate::request::admin_change(|state, caller| async move {
         crate::listings::manage::unhide(&state.db, &caller, id).await
     })
     .await

@@ -382,7 +382,7 @@ fn ReportTable(reports: Vec<ReportLine>, dismiss: ServerAction<DismissReport>) -
                             <input type="hidden" name="id" value=report.id.to_string()/>
                             <div class="field">
                                 <label for=note_id.clone()>"Why dismiss"</label>
-                                <input id=note_id name="note" type="text" required=true maxlength="500"/>
+                                <input id=note_id name="note" type="text" required=true maxlength="1000"/>
                             </div>
                             <button type="submit" class="btn-secondary">"Dismiss"</button>
                         </ActionForm>
@@ -515,7 +515,7 @@ fn ListingRows(
                         <input type="hidden" name="id" value=id.to_string()/>
                         <div class="field">
                             <label for=reason_id.clone()>"Why hide"</label>
-                            <input id=reason_id name="reason" type="text" required=true maxlength="500"
+                            <input id=reason_id name="reason" type="text" required=true maxlength="1000"
                                 aria-invalid=move || error.get().map(|_| "true")
                                 aria-describedby=move || error.get().map(|_| format!("hide-{id}-error"))/>
                         </div>

@@ -115,30 +115,29 @@ fn subject_label(subject: ReportSubject) -> &'static str {
 /// The open reports, oldest first, each with where to act on its subject.
 pub async fn reports(db: &Db) -> Result<Vec<ReportLine>, AppError> {
     let rows = db.open_report_lines(LISTED).await?;
-    let mut lines = Vec::with_capacity(rows.len());
-    for (id, subject, subject_id, reporter, reason, at) in rows {
-        let href = match subject.0 {
-            ReportSubject::Conversation => format!("/messages/{subject_id}"),
-            ReportSubject::Listing => format!("/gear/{subject_id}"),
-            ReportSubject::Person => format!("/people/{subject_id}"),
-            ReportSubject::Review => {
-                let review = crate::domain::ReviewId::from_uuid(subject_id);
-                match crate::reviews::service::subject_of(db, review).await? {
-                    Some(person) => format!("/people/{person}"),
-                    None => "/admin/reports".to_owned(),
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, subject, subject_id, reviewed, reporter, reason, at)| {
+                // A review is acted on from the profile of the member it is about.
+                let href = match (subject.0, reviewed) {
+                    (ReportSubject::Conversation, _) => format!("/messages/{subject_id}"),
+                    (ReportSubject::Listing, _) => format!("/gear/{subject_id}"),
+                    (ReportSubject::Person, _) => format!("/people/{subject_id}"),
+                    (ReportSubject::Review, Some(member)) => format!("/people/{member}"),
+                    (ReportSubject::Review, None) => "/admin/reports".to_owned(),
+                };
+                ReportLine {
+                    id,
+                    subject: subject_label(subject.0).to_owned(),
+                    href,
+                    reporter,
+                    reason,
+                    at,
                 }
-            }
-        };
-        lines.push(ReportLine {
-            id,
-            subject: subject_label(subject.0).to_owned(),
-            href,
-            reporter,
-            reason,
-            at,
-        });
-    }
-    Ok(lines)
+            },
+        )
+        .collect())
 }
 
 /// Dismisses open report `id` with a note saying why; audited.
@@ -150,13 +149,9 @@ pub async fn dismiss_report(
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 500 {
-        return Err(AppError::Validation {
-            field: "note".into(),
-            message: "Say why you dismiss it, in 1 to 500 characters.".into(),
-        });
-    }
+    let note = crate::domain::message::ReportReason::parse(note)
+        .map_err(|problem| AppError::validation("note", problem.to_string()))?;
+    let note = note.as_str();
     let mut tx = db.begin_write().await?;
     let Some((subject, subject_id)) = tx.dismiss_report(id).await? else {
         return Err(AppError::Conflict(

@@ -5,7 +5,7 @@ use crate::bookings::model::BookingLine;
 use crate::domain::{BookingStatus, UserId};
 use crate::error::AppError;
 use crate::store::Db;
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 /// `owner`'s glance at `now`, their days counted in their own time zone.
 pub async fn glance(db: &Db, owner: UserId, now: DateTime<Utc>) -> Result<Glance, AppError> {
@@ -24,8 +24,7 @@ pub async fn glance(db: &Db, owner: UserId, now: DateTime<Utc>) -> Result<Glance
         })
         .partition(|line| line.status != BookingStatus::PickedUp);
     let overdue = crate::bookings::queries::owner_overdue(db, owner).await?;
-    let earnings = crate::earnings::service::earnings(db, owner).await?;
-    let this_month = Some((today.year(), today.month()));
+    let month = crate::earnings::service::this_month(db, owner, now).await?;
     Ok(Glance {
         today,
         requests: overview.pending,
@@ -35,11 +34,7 @@ pub async fn glance(db: &Db, owner: UserId, now: DateTime<Utc>) -> Result<Glance
             .filter(|line| !overdue.iter().any(|o| o.id == line.id))
             .collect(),
         overdue,
-        month: earnings
-            .months
-            .into_iter()
-            .filter(|row| row.month == this_month)
-            .collect(),
+        month,
         unread_messages: crate::messages::service::unread(db, owner).await?,
     })
 }

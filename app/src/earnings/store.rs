@@ -20,14 +20,20 @@ type LineRow = (
 );
 
 impl Db {
-    /// Every ledger line of `owner`'s bookings, oldest first.
-    pub(super) async fn owner_ledger_lines(&self, owner: UserId) -> Result<Vec<Line>, sqlx::Error> {
+    /// Every ledger line of `owner`'s bookings, oldest first; only of the bookings with a
+    /// line at or after `since`, when given.
+    pub(super) async fn owner_ledger_lines(
+        &self,
+        owner: UserId,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Line>, sqlx::Error> {
         let rows: Vec<LineRow> = on_pool!(self, pool => sqlx::query_as(
             "SELECT e.booking_id, b.listing_id, l.title, b.starts_on, b.service_fee_minor, \
              e.kind, e.amount_minor, e.currency, e.at FROM ledger_entries e \
              JOIN bookings b ON b.id = e.booking_id JOIN listings l ON l.id = b.listing_id \
-             WHERE b.owner_id = $1 ORDER BY e.id")
-            .bind(owner).fetch_all(pool).await)?;
+             WHERE b.owner_id = $1 AND ($2 IS NULL OR e.booking_id IN \
+                 (SELECT booking_id FROM ledger_entries WHERE at >= $2)) ORDER BY e.id")
+            .bind(owner).bind(since).fetch_all(pool).await)?;
         Ok(rows
             .into_iter()
             .map(

@@ -30,27 +30,7 @@ pub struct Favourites {
 #[server(endpoint = "save_listing")]
 pub async fn save_listing(id: ListingId, save: bool) -> Result<bool, AppError> {
     crate::request::member_change(|state, caller| async move {
-        let member = caller.user.id;
-        if save && state.db.is_favourite(member, id).await? {
-            return Ok(true);
-        }
-        let mut tx = state.db.begin_write().await?;
-        if !save {
-            tx.remove_favourite(member, id).await?;
-            tx.commit().await?;
-            return Ok(false);
-        }
-        if tx.favourite_count(member).await? >= MOST_SAVED {
-            return Err(AppError::Conflict(format!(
-                "You have saved {MOST_SAVED} listings, the most there can be. Remove some on \
-                 your favourites first."
-            )));
-        }
-        if !tx.add_favourite(member, id, caller.now).await? {
-            return Err(AppError::NotFound);
-        }
-        tx.commit().await?;
-        Ok(true)
+        set_saved(&state.db, caller.user.id, id, save, caller.now).await
     })
     .await
 }
@@ -62,15 +42,56 @@ pub async fn load_favourites() -> Result<Favourites, AppError> {
         async {
             let user = crate::accounts::guard::require_user().await?;
             let state = expect_context::<crate::state::AppState>();
-            let ids = state.db.favourite_ids(user.id).await?;
-            let cards = super::store::read::cards_of(&state.db, &ids).await?;
-            Ok(Favourites {
-                unavailable: ids.len() - cards.len(),
-                cards,
-            })
+            favourites_of(&state.db, user.id).await
         }
         .await,
     )
+}
+
+/// Saves (`save`) or forgets listing `id` for `member`: saving again changes nothing, a
+/// listing not active is not found, and past [`MOST_SAVED`] bookable ones is a conflict.
+#[cfg(feature = "ssr")]
+pub async fn set_saved(
+    db: &crate::store::Db,
+    member: crate::domain::UserId,
+    id: ListingId,
+    save: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppError> {
+    if save && db.is_favourite(member, id).await? {
+        return Ok(true);
+    }
+    let mut tx = db.begin_write().await?;
+    if !save {
+        tx.remove_favourite(member, id).await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    if tx.favourite_count(member).await? >= MOST_SAVED {
+        return Err(AppError::Conflict(format!(
+            "You have saved {MOST_SAVED} listings, the most there can be. Remove some on your \
+             favourites first."
+        )));
+    }
+    if !tx.add_favourite(member, id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// `member`'s saved listings that can be booked, the latest saved first.
+#[cfg(feature = "ssr")]
+pub async fn favourites_of(
+    db: &crate::store::Db,
+    member: crate::domain::UserId,
+) -> Result<Favourites, AppError> {
+    let ids = db.favourite_ids(member).await?;
+    let cards = super::store::read::cards_of(db, &ids).await?;
+    Ok(Favourites {
+        unavailable: ids.len() - cards.len(),
+        cards,
+    })
 }
 
 /// The listing page's "Save" / "Saved" as HTML, drawn on the server so the listing page's

@@ -384,13 +384,10 @@ pub async fn owned_by(db: &Db, owner: UserId) -> Result<Vec<OwnerListingRow>, Ap
 /// of search, and not to be published again until an admin unhides it. Its open reports are
 /// acted on.
 pub async fn hide(db: &Db, admin: &Caller, id: ListingId, reason: &str) -> Result<(), AppError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::Validation {
-            field: "reason".into(),
-            message: "Say why, in 1 to 500 characters: the owner reads it.".into(),
-        });
-    }
+    // The owner reads it: plain text, as a report's reason is.
+    let reason = crate::domain::message::ReportReason::parse(reason)
+        .map_err(|problem| AppError::validation("reason", problem.to_string()))?;
+    let reason = reason.as_str();
     let mut tx = db.begin_write().await?;
     let Some(owner) = tx.set_hidden(id, Some(reason), admin.now).await? else {
         return Err(AppError::Conflict(

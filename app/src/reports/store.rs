@@ -9,6 +9,18 @@ use uuid::Uuid;
 
 crate::stored_text!(ReportSubject, "report subject");
 
+/// An open report: id, subject, subject id, the member a reported review is about, the
+/// reporter's name, the reason, when.
+pub type OpenReport = (
+    Uuid,
+    Text<ReportSubject>,
+    Uuid,
+    Option<UserId>,
+    String,
+    String,
+    DateTime<Utc>,
+);
+
 impl Tx {
     /// Files `reporter`'s report about a subject; false when they had reported it already.
     pub async fn file_report(
@@ -68,26 +80,13 @@ impl Db {
             .bind(Text(subject)).bind(subject_id).bind(reporter).fetch_one(pool).await)
     }
 
-    /// The open reports, oldest first (at most `limit`): id, subject, subject id, reporter's
-    /// name, reason, when.
-    pub async fn open_report_lines(
-        &self,
-        limit: i64,
-    ) -> Result<
-        Vec<(
-            Uuid,
-            Text<ReportSubject>,
-            Uuid,
-            String,
-            String,
-            DateTime<Utc>,
-        )>,
-        sqlx::Error,
-    > {
+    /// The open reports, oldest first (at most `limit`), in one read.
+    pub async fn open_report_lines(&self, limit: i64) -> Result<Vec<OpenReport>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(
-            "SELECT r.id, r.subject, r.subject_id, u.name, r.reason, r.created_at FROM reports r \
-             JOIN users u ON u.id = r.reporter_id WHERE r.status = 'open' \
-             ORDER BY r.created_at, r.id LIMIT $1")
+            "SELECT r.id, r.subject, r.subject_id, rv.subject_id, u.name, r.reason, r.created_at \
+             FROM reports r JOIN users u ON u.id = r.reporter_id \
+             LEFT JOIN reviews rv ON r.subject = 'review' AND rv.id = r.subject_id \
+             WHERE r.status = 'open' ORDER BY r.created_at, r.id LIMIT $1")
             .bind(limit).fetch_all(pool).await)
     }
 

@@ -334,11 +334,6 @@ pub async fn hide(
     Ok(())
 }
 
-/// The member review `id` is about, whose profile shows it (and its "Hide" form).
-pub async fn subject_of(db: &Db, id: ReviewId) -> Result<Option<UserId>, AppError> {
-    Ok(db.review_subject(id).await?)
-}
-
 /// Reviews and listings a profile shows at most.
 const PROFILE_REVIEWS: i64 = 20;
 const PROFILE_LISTINGS: i64 = 50;

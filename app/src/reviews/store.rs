@@ -185,12 +185,6 @@ pub(super) struct ProfileRow {
 }
 
 impl Db {
-    /// Whom review `id` is about.
-    pub(super) async fn review_subject(&self, id: ReviewId) -> Result<Option<UserId>, sqlx::Error> {
-        on_pool!(self, pool => sqlx::query_scalar("SELECT subject_id FROM reviews WHERE id = $1")
-            .bind(id).fetch_optional(pool).await)
-    }
-
     /// Whether review `id` is hidden; `None` when there is no such review.
     pub(super) async fn review_hidden(&self, id: ReviewId) -> Result<Option<bool>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_scalar(
