@@ -46,12 +46,14 @@ pub mod store;
 
 use accounts::pages::{AccountPage, LoginPage, SignupPage};
 use admin::{
-    AdminAuditPage, AdminBookingsPage, AdminDisputesPage, AdminJobsPage, AdminListingsPage,
-    AdminPage, AdminReportsPage, AdminUsersPage,
+    AdminAuditPage, AdminBookingsPage, AdminCategoriesPage, AdminDisputesPage, AdminJobsPage,
+    AdminListingsPage, AdminPage, AdminReportsPage, AdminUsersPage,
 };
 use bookings::checkout::CheckoutPage;
 use bookings::extend_page::ExtendBookingPage;
 use bookings::pages::{BookingPage, OwnerRequestsPage};
+use dashboard::calendar_page::OwnerCalendarPage;
+use dashboard::insights_page::OwnerInsightsPage;
 use dashboard::pages::OwnerDashboardPage;
 use dashboard::renter::BookingsPage;
 use earnings::pages::EarningsPage;
@@ -138,6 +140,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("owner"), StaticSegment("listings")) view={Lazy::<OwnerListingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("requests")) view={Lazy::<OwnerRequestsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("earnings")) view={Lazy::<OwnerEarningsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("calendar")) view={Lazy::<OwnerCalendarRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("owner"), StaticSegment("insights")) view={Lazy::<OwnerInsightsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings"), StaticSegment("new")) view={Lazy::<NewListingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("owner"), StaticSegment("listings"), ParamSegment("id"), StaticSegment("edit")) view={Lazy::<EditListingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
@@ -148,6 +152,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("disputes")) view={Lazy::<AdminDisputesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("reports")) view={Lazy::<AdminReportsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("jobs")) view={Lazy::<AdminJobsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("categories")) view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>
@@ -182,6 +187,8 @@ enum Page {
     OwnerListings,
     OwnerRequests,
     OwnerEarnings,
+    OwnerCalendar,
+    OwnerInsights,
     NewListing,
     EditListing,
     Admin,
@@ -192,6 +199,7 @@ enum Page {
     AdminDisputes,
     AdminReports,
     AdminJobs,
+    AdminCategories,
 }
 
 /// The groups of pages: each is one split point, and wasm-split makes a chunk for every set
@@ -233,6 +241,8 @@ impl Page {
             | Page::OwnerListings
             | Page::OwnerRequests
             | Page::OwnerEarnings
+            | Page::OwnerCalendar
+            | Page::OwnerInsights
             | Page::NewListing
             | Page::EditListing => PageGroup::Owner,
             Page::Admin
@@ -242,7 +252,8 @@ impl Page {
             | Page::AdminBookings
             | Page::AdminDisputes
             | Page::AdminReports
-            | Page::AdminJobs => PageGroup::Admin,
+            | Page::AdminJobs
+            | Page::AdminCategories => PageGroup::Admin,
         }
     }
 
@@ -343,6 +354,8 @@ fn owner_pages(page: Page) -> AnyView {
         Page::OwnerListings => view! { <OwnerListingsPage/> }.into_any(),
         Page::OwnerRequests => view! { <OwnerRequestsPage/> }.into_any(),
         Page::OwnerEarnings => view! { <EarningsPage/> }.into_any(),
+        Page::OwnerCalendar => view! { <OwnerCalendarPage/> }.into_any(),
+        Page::OwnerInsights => view! { <OwnerInsightsPage/> }.into_any(),
         Page::NewListing => view! { <NewListingPage/> }.into_any(),
         Page::EditListing => view! { <EditListingPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
@@ -360,6 +373,7 @@ fn admin_pages(page: Page) -> AnyView {
         Page::AdminDisputes => view! { <AdminDisputesPage/> }.into_any(),
         Page::AdminReports => view! { <AdminReportsPage/> }.into_any(),
         Page::AdminJobs => view! { <AdminJobsPage/> }.into_any(),
+        Page::AdminCategories => view! { <AdminCategoriesPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -411,6 +425,8 @@ page_routes! {
     OwnerListingsRoute => Page::OwnerListings,
     OwnerRequestsRoute => Page::OwnerRequests,
     OwnerEarningsRoute => Page::OwnerEarnings,
+    OwnerCalendarRoute => Page::OwnerCalendar,
+    OwnerInsightsRoute => Page::OwnerInsights,
     NewListingRoute => Page::NewListing,
     EditListingRoute => Page::EditListing,
     AdminRoute => Page::Admin,
@@ -421,6 +437,7 @@ page_routes! {
     AdminDisputesRoute => Page::AdminDisputes,
     AdminReportsRoute => Page::AdminReports,
     AdminJobsRoute => Page::AdminJobs,
+    AdminCategoriesRoute => Page::AdminCategories,
 }
 
 /// Called by the browser entry point once the page has hydrated, its lazy route included:
@@ -492,6 +509,8 @@ fn page_of(path: &str) -> Option<Page> {
         ["owner", "listings"] => Page::OwnerListings,
         ["owner", "requests"] => Page::OwnerRequests,
         ["owner", "earnings"] => Page::OwnerEarnings,
+        ["owner", "calendar"] => Page::OwnerCalendar,
+        ["owner", "insights"] => Page::OwnerInsights,
         ["owner", "listings", "new"] => Page::NewListing,
         ["owner", "listings", _, "edit"] => Page::EditListing,
         ["admin"] => Page::Admin,
@@ -502,6 +521,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["admin", "disputes"] => Page::AdminDisputes,
         ["admin", "reports"] => Page::AdminReports,
         ["admin", "jobs"] => Page::AdminJobs,
+        ["admin", "categories"] => Page::AdminCategories,
         _ => return None,
     })
 }

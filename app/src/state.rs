@@ -169,7 +169,8 @@ impl Answers {
                 }
             }
             Some(Stream::Booking(_)) => {}
-            None => self.forget(),
+            // A category's name or its place in the lists: any listing's page or search.
+            Some(Stream::Catalogue) | None => self.forget(),
         }
     }
 

@@ -300,6 +300,79 @@ test("instant booking confirms at once", { tag: "@database" }, async ({ browser 
   await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
 });
 
+// How the owner's calendar names day `days` from today (UTC): "Tue 1 Dec".
+function calendarDay(days: number): string {
+  const day = new Date(Date.now() + days * 86_400_000);
+  const weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  return `${weekdays[day.getUTCDay()]} ${day.getUTCDate()} ${months[day.getUTCMonth()]}`;
+}
+
+test("an owner blocks days from the calendar grid and sees a new booking appear there live", { tag: "@database" }, async ({ browser }) => {
+  test.slow();
+  const title = `Cinema camera ${randomBytes(3).toString("hex")}`;
+  const owner = await person(browser, "Olga Owner");
+  const listing = await publish(owner, title, { instant: true });
+  await owner.goto("/owner");
+  await owner.getByRole("link", { name: "Calendar", exact: true }).click();
+  await expect(owner.getByRole("heading", { level: 1, name: "Calendar" })).toBeVisible();
+  await expect(owner.getByRole("link", { name: "Month", exact: true })).toHaveAttribute("aria-current", "page");
+
+  // The week holding day 14, from its Monday (8 to 14 days from now), on the other instance.
+  const weekday = new Date(Date.now() + 14 * 86_400_000).getUTCDay();
+  const monday = 14 - ((weekday + 6) % 7);
+  await owner.goto(`${ELSEWHERE}/owner/calendar?view=week&from=${isoDay(14)}`);
+  await waitForHydration(owner);
+  const grid = owner.getByRole("table");
+  await expect(grid.getByRole("columnheader", { name: calendarDay(monday) })).toBeVisible();
+  await expect(grid.getByRole("rowheader", { name: new RegExp(`^${title}.*Unit 1$`) })).toBeVisible();
+  const pick = (day: number) => grid.getByRole("button", { name: `Pick ${calendarDay(day)} for ${title}, Unit 1` });
+
+  // Arrow keys walk the row; two picks choose the days to block.
+  await pick(monday + 1).focus();
+  await owner.keyboard.press("ArrowRight");
+  await expect(pick(monday + 2)).toBeFocused();
+  await pick(monday + 1).click();
+  await expect(pick(monday + 1)).toHaveAttribute("aria-pressed", "true");
+  await pick(monday + 2).click();
+  const panel = owner.getByRole("region", { name: "Block or free days" });
+  await expect(panel).toContainText(`Block ${title}, Unit 1 from ${calendarDay(monday + 1)} to ${calendarDay(monday + 2)}.`);
+  await panel.getByLabel("Reason (only you see it)").fill("Sensor clean");
+  await panel.getByRole("button", { name: "Block dates" }).click();
+  await expect(panel.getByRole("status")).toHaveText(`Blocked ${calendarDay(monday + 1)} to ${calendarDay(monday + 2)} on ${title}, Unit 1.`);
+  const block = grid.getByRole("button", { name: new RegExp(`^Blocked \\(Sensor clean\\), ${calendarDay(monday + 1)} to ${calendarDay(monday + 2)}`) });
+  await expect(block).toBeVisible();
+  await expect(pick(monday + 1)).toHaveCount(0);
+  await expectNoViolations(owner);
+
+  // A renter books the end of the week; the owner's open grid shows it without a reload.
+  const renter = await person(browser, "Rita Renter");
+  await pickDates(renter, listing, monday + 4, monday + 6);
+  await checkout(renter, { instant: true });
+  await expect(renter.getByText("Status: Paid")).toBeVisible();
+  const booking = grid.getByRole("link", { name: `Booking: Rita Renter, paid, ${calendarDay(monday + 4)} to ${calendarDay(monday + 5)}` });
+  await expect(booking).toBeVisible({ timeout: 5_000 });
+  await expect(pick(monday + 4)).toHaveCount(0);
+
+  // The block is removed from the grid, and its days can be picked again.
+  await block.click();
+  await expect(panel).toContainText("Blocked (Sensor clean)");
+  await panel.getByRole("button", { name: "Remove block" }).click();
+  await expect(panel.getByRole("status")).toHaveText(`Block removed from ${title}, Unit 1.`);
+  await expect(pick(monday + 1)).toBeVisible();
+  await expect(block).toHaveCount(0);
+
+  // Insights: the chart is named, and its numbers are in a table.
+  await owner.goto("/owner/insights?days=30");
+  await expect(owner.getByRole("heading", { level: 1, name: "Insights" })).toBeVisible();
+  await expect(owner.getByRole("img", { name: /Utilisation per listing, last 30 days/ })).toBeVisible();
+  // Its unit was added today: no day of the last 30 could be rented yet.
+  await expect(owner.getByRole("row", { name: new RegExp(`^${title} 0 0 0%`) })).toBeVisible();
+  await expect(owner.getByRole("link", { name: "Last 30 days" })).toHaveAttribute("aria-current", "page");
+  await waitForHydration(owner);
+  await expectNoViolations(owner);
+});
+
 test("a listing page shows days booked in another browser at once, and a checkout that they were just taken", { tag: "@database" }, async ({ browser }) => {
   test.slow();
   const title = `Camp stove ${randomBytes(3).toString("hex")}`;

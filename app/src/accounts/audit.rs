@@ -71,6 +71,10 @@ pub enum AuditKind {
     ListingHidden,
     ListingUnhidden,
     BookingActedOn,
+    CategoryAdded,
+    CategoryRenamed,
+    CategoryRetired,
+    CategoryRestored,
 }
 
 impl AuditKind {
@@ -106,6 +110,10 @@ impl AuditKind {
             Self::ListingHidden => "listing.hidden",
             Self::ListingUnhidden => "listing.unhidden",
             Self::BookingActedOn => "booking.admin_action",
+            Self::CategoryAdded => "category.added",
+            Self::CategoryRenamed => "category.renamed",
+            Self::CategoryRetired => "category.retired",
+            Self::CategoryRestored => "category.restored",
         }
     }
 }

@@ -143,3 +143,43 @@ pub async fn load_admin_bookings(
     })
     .await
 }
+
+/// Every category, retired ones too, with their listings.
+#[server(endpoint = "admin_categories", input = server_fn::codec::GetUrl)]
+pub async fn load_admin_categories() -> Result<Vec<crate::listings::model::AdminCategory>, AppError>
+{
+    as_admin(|state, _| async move { crate::listings::categories::for_admins(&state.db).await })
+        .await
+}
+
+/// Adds a category; answers its slug.
+#[server(endpoint = "add_category")]
+pub async fn add_category(name: String, description: String) -> Result<String, AppError> {
+    crate::request::admin_change(|state, caller| async move {
+        crate::listings::categories::add(&state.db, &caller, &name, &description).await
+    })
+    .await
+}
+
+/// Renames category `slug` and sets its description.
+#[server(endpoint = "rename_category")]
+pub async fn rename_category(
+    slug: String,
+    name: String,
+    description: String,
+) -> Result<(), AppError> {
+    crate::request::admin_change(|state, caller| async move {
+        crate::listings::categories::rename(&state.db, &caller, &slug, &name, &description).await
+    })
+    .await
+}
+
+/// Retires category `slug` (`retire` = "true") or brings it back.
+#[server(endpoint = "retire_category")]
+pub async fn retire_category(slug: String, retire: String) -> Result<(), AppError> {
+    crate::request::admin_change(|state, caller| async move {
+        let retire = retire == "true";
+        crate::listings::categories::set_retired(&state.db, &caller, &slug, retire).await
+    })
+    .await
+}

@@ -3,6 +3,7 @@
 //! is written to the audit log.
 
 pub mod api;
+pub mod categories;
 pub mod model;
 pub mod operations;
 pub mod people;
@@ -11,6 +12,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 mod store;
 
+pub use categories::AdminCategoriesPage;
 pub use operations::{
     AdminBookingsPage, AdminDisputesPage, AdminJobsPage, AdminListingsPage, AdminPage,
     AdminReportsPage,

@@ -43,6 +43,7 @@ fn AdminLinks() -> impl IntoView {
         ("/admin/disputes", "Disputes"),
         ("/admin/reports", "Reports"),
         ("/admin/jobs", "Jobs"),
+        ("/admin/categories", "Categories"),
         ("/admin/audit", "Audit log"),
     ];
     view! {

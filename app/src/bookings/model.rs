@@ -1,15 +1,36 @@
 //! What the booking pages show, as it crosses from server to browser.
 
 use crate::domain::evidence::PhotoStage;
-use crate::domain::{BookingId, ListingId, PhotoId, RequestKey, UserId};
+use crate::domain::{BookingId, ListingId, PhotoId, RequestKey, UnitId, UserId};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The message CONTRACT.md promises when someone else took the dates first.
 pub const NO_LONGER_AVAILABLE: &str = "Those dates are no longer available: no unit is free \
      for them and the owner's turnaround after them. Pick other dates.";
+
+/// A booking holding its unit: the rental days, then the owner's turnaround up to
+/// `held_until` (exclusive).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitHold {
+    pub booking: BookingId,
+    pub unit: UnitId,
+    pub status: BookingStatus,
+    pub renter: String,
+    pub period: RentalPeriod,
+    pub held_until: NaiveDate,
+    /// The rental of all its days.
+    pub rental: Money,
+}
+
+/// A request made of an owner and its first answer: accepted, declined or expired, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestAnswer {
+    pub asked_at: DateTime<Utc>,
+    pub answer: Option<(BookingStatus, DateTime<Utc>)>,
+}
 
 /// One line of a list of bookings (the renter's, or an owner's upcoming ones).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

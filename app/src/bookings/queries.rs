@@ -82,6 +82,57 @@ pub async fn owner_overdue(db: &Db, owner: UserId) -> Result<Vec<BookingLine>, A
     rows.into_iter().map(LineRow::into_line).collect()
 }
 
+/// The bookings that hold a unit of `owner`'s on some day of `[from, to)`, the earliest first.
+pub async fn owner_holds(
+    db: &Db,
+    owner: UserId,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<super::model::UnitHold>, AppError> {
+    db.owner_hold_rows(owner, (from, to))
+        .await?
+        .into_iter()
+        .map(|row| {
+            let Text(status) = row.status;
+            Ok(super::model::UnitHold {
+                booking: row.id,
+                unit: row.unit_id,
+                status,
+                renter: row.renter,
+                period: RentalPeriod::new(row.starts_on, row.ends_on)
+                    .map_err(|e| AppError::internal("booking period", e))?,
+                held_until: row.held_until,
+                rental: Money::new(row.rental_minor, currency(&row.currency)?),
+            })
+        })
+        .collect()
+}
+
+/// The requests made of `owner` in `[since, until)` and their first answers, the earliest
+/// first.
+pub async fn owner_answers(
+    db: &Db,
+    owner: UserId,
+    (since, until): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<super::model::RequestAnswer>, AppError> {
+    Ok(db
+        .owner_answer_rows(owner, (since, until))
+        .await?
+        .into_iter()
+        .map(|row| {
+            let answer = match row.answer.as_deref() {
+                Some("accepted") => Some(BookingStatus::Accepted),
+                Some("declined") => Some(BookingStatus::Declined),
+                Some("expired") => Some(BookingStatus::Expired),
+                _ => None,
+            };
+            super::model::RequestAnswer {
+                asked_at: row.asked_at,
+                answer: answer.zip(row.answered_at),
+            }
+        })
+        .collect())
+}
+
 /// Bookings as admins filter them, the newest first, with their owners' names.
 pub async fn for_admins(
     db: &Db,

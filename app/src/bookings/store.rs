@@ -39,6 +39,28 @@ pub(super) struct LineRow {
     pub(super) overdue: bool,
 }
 
+/// A booking that holds its unit, as the owner's calendar draws it.
+#[derive(FromRow)]
+pub(super) struct HoldRow {
+    pub(super) id: BookingId,
+    pub(super) unit_id: UnitId,
+    pub(super) status: Text<BookingStatus>,
+    pub(super) renter: String,
+    pub(super) starts_on: NaiveDate,
+    pub(super) ends_on: NaiveDate,
+    pub(super) held_until: NaiveDate,
+    pub(super) currency: String,
+    pub(super) rental_minor: i64,
+}
+
+/// A request (not an instant booking) and the first answer it got, if any.
+#[derive(FromRow)]
+pub(super) struct AnswerRow {
+    pub(super) asked_at: DateTime<Utc>,
+    pub(super) answer: Option<String>,
+    pub(super) answered_at: Option<DateTime<Utc>>,
+}
+
 /// A booking line's columns, `b` being the booking: whether its unit's previous renter is
 /// overdue (out with the gear, marked overdue, and no booking of the unit in between) says it
 /// is at risk.
@@ -155,6 +177,43 @@ impl Db {
         );
         on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(owner).bind(LIST_LIMIT).fetch_all(pool).await)
+    }
+
+    /// The bookings of `owner`'s gear whose unit is held on some day of `[from, to)` (the
+    /// turnaround after the return included), the earliest first.
+    pub(super) async fn owner_hold_rows(
+        &self,
+        owner: UserId,
+        (from, to): (NaiveDate, NaiveDate),
+    ) -> Result<Vec<HoldRow>, sqlx::Error> {
+        // A year of an owner's calendar: a few thousand bookings is a very busy shop.
+        const SQL: &str = "SELECT b.id, b.unit_id, b.status, u.name AS renter, b.starts_on, \
+                 b.ends_on, r.ends_on AS held_until, b.currency, b.rental_minor \
+             FROM bookings b JOIN reservations r ON r.booking_id = b.id \
+             JOIN users u ON u.id = b.renter_id \
+             WHERE b.owner_id = $1 AND r.starts_on < $3 AND r.ends_on > $2 \
+             ORDER BY r.starts_on, b.id LIMIT 5000";
+        on_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(owner).bind(from).bind(to).fetch_all(pool).await)
+    }
+
+    /// The requests made of `owner` in `[since, until)`, with their first answer (accepted,
+    /// declined or lapsed), the earliest first.
+    pub(super) async fn owner_answer_rows(
+        &self,
+        owner: UserId,
+        (since, until): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<AnswerRow>, sqlx::Error> {
+        // A year of requests of one owner: ten thousand is far beyond a busy shop.
+        const SQL: &str = "SELECT b.created_at AS asked_at, e.kind AS answer, \
+                 e.at AS answered_at FROM bookings b \
+             LEFT JOIN booking_events e ON e.id = (SELECT MIN(x.id) FROM booking_events x \
+                 WHERE x.booking_id = b.id AND x.kind IN ('accepted', 'declined', 'expired')) \
+             WHERE b.owner_id = $1 AND NOT b.instant AND b.created_at >= $2 \
+                 AND b.created_at < $3 \
+             ORDER BY b.created_at LIMIT 10000";
+        on_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(owner).bind(since).bind(until).fetch_all(pool).await)
     }
 
     /// Bookings as admins filter them, the newest first (at most 100).

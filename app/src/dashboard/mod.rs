@@ -3,6 +3,10 @@
 //! messages, reviews and earnings features answer, and add nothing to the database.
 
 pub mod api;
+pub mod calendar;
+pub mod calendar_page;
+pub mod insights;
+pub mod insights_page;
 pub mod model;
 pub mod pages;
 pub mod renter;

@@ -31,7 +31,9 @@ pub fn OwnerDashboardPage() -> impl IntoView {
                 <ul class="flex flex-wrap gap-4">
                     <li><A href="/owner/listings" attr:class="btn-secondary">"Listings"</A></li>
                     <li><A href="/owner/requests" attr:class="btn-secondary">"Requests"</A></li>
+                    <li><A href="/owner/calendar" attr:class="btn-secondary">"Calendar"</A></li>
                     <li><A href="/owner/earnings" attr:class="btn-secondary">"Earnings"</A></li>
+                    <li><A href="/owner/insights" attr:class="btn-secondary">"Insights"</A></li>
                     <li><A href="/owner/listings/new" attr:class="btn-primary">"List your gear"</A></li>
                 </ul>
             </nav>

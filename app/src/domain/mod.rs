@@ -5,6 +5,7 @@ pub mod availability;
 pub mod booking;
 pub mod cancellation;
 pub mod card;
+pub mod category;
 pub mod evidence;
 pub mod extension;
 pub mod ids;

@@ -69,6 +69,17 @@ pub fn month_text(year: i32, month: u32) -> String {
 }
 
 /// "20 Jul 2026", by hand for the same reason as [`parse_iso_date`].
+/// "Tue 1 Dec": a day near enough that its year goes without saying.
+pub fn weekday_text(date: NaiveDate) -> String {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!(
+        "{} {} {}",
+        WEEKDAYS[date.weekday().num_days_from_monday() as usize],
+        date.day(),
+        MONTHS[date.month0() as usize]
+    )
+}
+
 pub fn day_text(date: NaiveDate) -> String {
     format!(
         "{} {} {}",

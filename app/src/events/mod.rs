@@ -23,6 +23,9 @@ pub enum Stream {
     Listing(ListingId),
     Booking(BookingId),
     User(UserId),
+    /// The categories every listing is filed under: a change may alter any listing's page and
+    /// searches.
+    Catalogue,
 }
 
 impl Stream {
@@ -31,6 +34,7 @@ impl Stream {
             Self::Listing(id) => format!("listing:{id}"),
             Self::Booking(id) => format!("booking:{id}"),
             Self::User(id) => format!("user:{id}"),
+            Self::Catalogue => "catalogue:categories".to_owned(),
         }
     }
 
@@ -40,6 +44,7 @@ impl Stream {
             "listing" => id.parse().ok().map(Self::Listing),
             "booking" => id.parse().ok().map(Self::Booking),
             "user" => id.parse().ok().map(Self::User),
+            "catalogue" if id == "categories" => Some(Self::Catalogue),
             _ => None,
         }
     }
@@ -117,6 +122,7 @@ mod tests {
             Stream::Listing(ListingId::from_uuid(id)),
             Stream::Booking(BookingId::from_uuid(id)),
             Stream::User(UserId::from_uuid(id)),
+            Stream::Catalogue,
         ] {
             assert_eq!(Stream::parse(&stream.key()), Some(stream));
         }

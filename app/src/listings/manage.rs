@@ -50,8 +50,10 @@ async fn time_zone_for(db: &Db, draft: &ListingDraft, owner: UserId) -> Result<S
     Ok(zone.unwrap_or_else(|| "UTC".to_owned()))
 }
 
-async fn check_category(db: &Db, slug: &str) -> Result<(), AppError> {
-    if db.category_exists(slug).await? {
+/// The listing's category must take listings (`kept`: the listing being saved, which may stay
+/// in a category retired since).
+async fn check_category(db: &Db, slug: &str, kept: Option<ListingId>) -> Result<(), AppError> {
+    if db.category_open(slug, kept).await? {
         Ok(())
     } else {
         Err(invalid("category", "Choose a category from the list."))
@@ -117,7 +119,7 @@ pub async fn create(
     per_day: u32,
 ) -> Result<ListingId, AppError> {
     let (owner, client, now) = (&actor.user, &actor.client, actor.now);
-    check_category(db, &draft.category).await?;
+    check_category(db, &draft.category, None).await?;
     let time_zone = time_zone_for(db, draft, owner.id).await?;
     let id = ListingId::new();
     let public = public_position(draft.position);
@@ -154,7 +156,7 @@ pub async fn update(
 ) -> Result<i64, AppError> {
     let (user, client, now) = (&actor.user, &actor.client, actor.now);
     let owner = owned_unarchived(db, user, id).await?;
-    check_category(db, &draft.category).await?;
+    check_category(db, &draft.category, Some(id)).await?;
     let time_zone = time_zone_for(db, draft, owner).await?;
     let public = public_position(draft.position);
     let today = now.date_naive();

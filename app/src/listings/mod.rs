@@ -9,6 +9,8 @@ pub mod calendar_feed;
 mod calendar_sync;
 #[cfg(feature = "ssr")]
 pub mod catalogue;
+#[cfg(feature = "ssr")]
+pub mod categories;
 pub mod draft;
 pub mod favourites;
 #[cfg(feature = "ssr")]

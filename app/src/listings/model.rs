@@ -9,6 +9,21 @@ pub struct Category {
     pub name: String,
     pub description: String,
     pub listing_count: i64,
+    /// Retired by an admin: it keeps its listings but takes no new ones.
+    pub retired: bool,
+}
+
+/// A category as admins manage it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AdminCategory {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub retired: bool,
+    /// Listings in it, whatever their status.
+    pub listings: i64,
+    pub active: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

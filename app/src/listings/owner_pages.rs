@@ -219,8 +219,10 @@ fn ListingFields(
     let error = move |field: &'static str| {
         Signal::derive(move || problems.with(|p| p.as_ref().and_then(|p| p.message_for(field))))
     };
+    // A retired category takes no new listings; one already in it may stay.
     let category_options = categories
         .into_iter()
+        .filter(|c| !c.retired || c.slug == form.category)
         .map(|c| (c.slug, c.name))
         .collect::<Vec<_>>();
     let condition_options = [

@@ -124,7 +124,7 @@ impl SearchParams {
         let slug_ok = category.len() <= 40
             && category
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !slug_ok {
             return Err(AppError::validation(
                 "category",

@@ -415,6 +415,12 @@ const MATRIX: &[Entry] = &[
     ),
     entry("GET", "/api/favourites", "/api/favourites", &[], Members),
     entry("GET", "/api/owner_glance", "/api/owner_glance", &[], Members),
+    entry("GET", "/api/admin_categories", "/api/admin_categories", &[], Admins),
+    entry("POST", "/api/add_category", "/api/add_category", &[("name", ""), ("description", "")], Admins),
+    entry("POST", "/api/rename_category", "/api/rename_category", &[("slug", "none"), ("name", ""), ("description", "")], Admins),
+    entry("POST", "/api/retire_category", "/api/retire_category", &[("slug", "none"), ("retire", "true")], Admins),
+    entry("GET", "/api/owner_insights", "/api/owner_insights?days=30", &[], Members),
+    entry("GET", "/api/owner_calendar", "/api/owner_calendar?view=month&from=", &[], Members),
     entry(
         "GET",
         "/api/waiting_requests",
@@ -692,6 +698,9 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/owner", "/owner", &[], Members),
     entry("GET", "/owner/listings", "/owner/listings", &[], Members),
     entry("GET", "/owner/earnings", "/owner/earnings", &[], Members),
+    entry("GET", "/admin/categories", "/admin/categories", &[], Admins),
+    entry("GET", "/owner/insights", "/owner/insights", &[], Members),
+    entry("GET", "/owner/calendar", "/owner/calendar", &[], Members),
     entry("GET", "/favourites", "/favourites", &[], Members),
     entry(
         "GET",

@@ -4,10 +4,13 @@
 use crate::bookings::{booked, day, gear, member, publish};
 use crate::common::{store, Backend, TestApp, Visitor};
 use crate::handover::confirmed;
+use app::dashboard::calendar::{Hold, Mark, OwnerCalendar, Span};
+use app::dashboard::insights::Usage;
 use app::dashboard::model::Glance;
+use app::domain::BookingStatus;
 use app::earnings::model::{Earnings, Row, Sums};
 use axum::http::StatusCode;
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use std::collections::BTreeMap;
 
 async fn earnings_of(side: &mut Visitor<'_>) -> Earnings {
@@ -630,7 +633,235 @@ async fn an_operator_finds_a_booking_and_cancels_it_with_a_full_refund(backend: 
     );
 }
 
+async fn calendar_of(side: &mut Visitor<'_>, query: &str) -> OwnerCalendar {
+    let response = side.get(&format!("/api/owner_calendar?{query}")).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// The owner's calendar: a row per unit, the booking with its renter and status, the
+/// turnaround after its return, and a block made from the grid's request on one unit only.
+/// Nobody else sees the owner's units, and a day that is not a date is refused by name.
+async fn the_calendar_shows_each_unit_s_bookings_turnarounds_and_blocks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(2, true, 1)).await;
+    let booking = booked(&mut renter, tent, day(3), day(5)).await;
+
+    let month = calendar_of(&mut owner, &format!("view=month&from={}", day(3))).await;
+    assert_eq!(month.span, Span::Month);
+    assert_eq!(
+        (month.first.day(), month.first.month()),
+        (1, day(3).month())
+    );
+    assert_eq!(month.rows.len(), 2, "a row per unit");
+    assert!(month
+        .rows
+        .iter()
+        .all(|row| row.listing == tent && row.title == "Dome tent"));
+    let held: Vec<&Mark> = month.rows.iter().flat_map(|row| &row.marks).collect();
+    let rental = held
+        .iter()
+        .find(|mark| matches!(mark.hold, Hold::Booking { .. }))
+        .expect("the booking is drawn");
+    assert_eq!((rental.from, rental.to), (day(3), day(5)));
+    assert_eq!(
+        rental.hold,
+        Hold::Booking {
+            id: booking,
+            status: BookingStatus::Paid,
+            renter: "Rita Renter".into()
+        }
+    );
+    // The turnaround of one day after the return, on the same unit, when the month shows it.
+    if day(5).month() == day(3).month() {
+        let row = month
+            .rows
+            .iter()
+            .find(|row| row.marks.iter().any(|m| m == *rental))
+            .unwrap();
+        assert!(row
+            .marks
+            .iter()
+            .any(|mark| mark.hold == Hold::Turnaround { booking }
+                && (mark.from, mark.to) == (day(5), day(6))));
+    }
+
+    // The grid blocks two days of the second unit.
+    let second = month.rows[1].unit.to_string();
+    let (first_day, last_day) = (day(8).to_string(), day(9).to_string());
+    let listing = tent.to_string();
+    let blocked = owner
+        .post(
+            "/api/block_dates",
+            &[
+                ("id", listing.as_str()),
+                ("unit", second.as_str()),
+                ("first_day", first_day.as_str()),
+                ("last_day", last_day.as_str()),
+                ("note", "Lens service"),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::OK, "{}", blocked.body);
+    let week = calendar_of(&mut owner, &format!("view=week&from={}", day(8))).await;
+    assert_eq!(week.span, Span::Week);
+    assert_eq!((week.end - week.first).num_days(), 7);
+    assert_eq!(week.first.weekday(), chrono::Weekday::Mon);
+    let blocks: Vec<(usize, &Mark)> = week
+        .rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| row.marks.iter().map(move |m| (i, m)))
+        .filter(|(_, mark)| matches!(mark.hold, Hold::Block { .. }))
+        .collect();
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    let (row, block) = blocks[0];
+    assert_eq!(row, 1, "only the unit picked");
+    assert_eq!((block.from, block.to), (day(8), day(10)));
+    assert!(matches!(&block.hold, Hold::Block { note, .. } if note == "Lens service"));
+
+    // Nobody else sees Olga's units; a visitor is asked to log in; a bad day is refused.
+    assert!(calendar_of(&mut renter, "view=month&from=")
+        .await
+        .rows
+        .is_empty());
+    let bad = owner
+        .get("/api/owner_calendar?view=month&from=2026-13-01")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("from"), "{}", bad.body);
+    let visitor = app.get("/api/owner_calendar?view=month&from=").await;
+    assert_eq!(visitor.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Utilisation on a calendar made by hand, worked out by hand: looked at as if 31 days had
+/// passed, a two-unit tent booked for 2 days with 2 days blocked on that unit, and a stove
+/// booked for 2 days; one request accepted and one declined.
+async fn insights_match_a_calendar_worked_out_by_hand(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (olga, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let tent = publish(&mut owner, "Dome tent", gear(2, true, 0)).await;
+    let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
+    // Olga's days are UTC days (her zone); units count from the day they were added.
+    let added = Utc::now().date_naive();
+    let rental = booked(&mut renter, tent, day(3), day(5)).await;
+    let accepted = booked(&mut renter, stove, day(10), day(12)).await;
+    let declined = booked(&mut renter, stove, day(20), day(21)).await;
+    let answer = |id: app::domain::BookingId| id.to_string();
+    let done = owner
+        .post("/api/accept_booking", &[("id", &answer(accepted))])
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let done = owner
+        .post(
+            "/api/decline_booking",
+            &[("id", &answer(declined)), ("reason", "Away that week")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    // Block days 8 and 9 of the tent's unit that holds the booking.
+    let month = calendar_of(&mut owner, &format!("view=week&from={}", day(3))).await;
+    let held = month
+        .rows
+        .iter()
+        .find(|row| {
+            row.marks
+                .iter()
+                .any(|m| matches!(m.hold, Hold::Booking { id, .. } if id == rental))
+        })
+        .unwrap();
+    let (unit, listing) = (held.unit.to_string(), tent.to_string());
+    let (first_day, last_day) = (day(8).to_string(), day(9).to_string());
+    let blocked = owner
+        .post(
+            "/api/block_dates",
+            &[
+                ("id", listing.as_str()),
+                ("unit", unit.as_str()),
+                ("first_day", first_day.as_str()),
+                ("last_day", last_day.as_str()),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::OK, "{}", blocked.body);
+
+    let now = day(31).and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let look = |days| app::dashboard::service::insights(&app.db, olga, days, now);
+    let last_30 = look(30).await.unwrap();
+    assert_eq!((last_30.from, last_30.to), (day(1), day(31)));
+    let of = |insights: &app::dashboard::insights::Insights, title: &str| {
+        insights
+            .listings
+            .iter()
+            .find(|l| l.title == title)
+            .cloned()
+            .unwrap()
+    };
+    let usage = |booked, available| Usage { booked, available };
+    // 30 days: the tent's booked unit 30 - 2 blocked = 28 available, 2 booked; the other
+    // unit 30 and 0; the tent 2 of 58 (3 %); the stove 2 of 30 (7 %).
+    let tent_30 = of(&last_30, "Dome tent");
+    let mut units: Vec<Usage> = tent_30.units.iter().map(|u| u.usage).collect();
+    units.sort_by_key(|u| u.booked);
+    assert_eq!(units, [usage(0, 30), usage(2, 28)]);
+    assert_eq!(tent_30.usage, usage(2, 58));
+    assert_eq!(tent_30.usage.percent(), 3);
+    let stove_30 = of(&last_30, "Camp stove");
+    assert_eq!(stove_30.usage, usage(2, 30));
+    assert_eq!(stove_30.usage.percent(), 7);
+    // The whole rental of the 2 booked days, over 58 available days.
+    let whole = store::booking_rental(&app.db, rental).await;
+    assert_eq!(tent_30.rental.map(|m| m.minor), Some(whole));
+    assert_eq!(tent_30.per_available_day.map(|m| m.minor), Some(whole / 58));
+    // 90 days reach back before the units were added: they count from that day.
+    let open = (day(31) - added).num_days();
+    let last_90 = look(90).await.unwrap();
+    assert_eq!(of(&last_90, "Dome tent").usage, usage(2, 2 * open - 2));
+    assert_eq!(of(&last_90, "Camp stove").usage, usage(2, open));
+    // Today: one request accepted, one declined: 50 %, both answered within the test.
+    let answers = app::dashboard::service::insights(&app.db, olga, 30, Utc::now())
+        .await
+        .unwrap()
+        .answers;
+    assert_eq!(
+        (answers.accepted, answers.declined, answers.lapsed),
+        (1, 1, 0)
+    );
+    assert_eq!(answers.acceptance_percent(), Some(50));
+    assert!(matches!(answers.median_minutes, Some(0..=5)), "{answers:?}");
+    // Busy months: the 4 booked days, in the months they fall in.
+    assert_eq!(last_30.months.len(), 12);
+    assert_eq!(last_30.months.iter().map(|m| m.booked).sum::<i64>(), 4);
+    assert!(last_30
+        .usage_chart
+        .contains("Utilisation per listing, last 30 days"));
+    assert!(
+        last_30.usage_chart.contains(">3%<"),
+        "{}",
+        last_30.usage_chart
+    );
+
+    // Through the page's server function: the window is one of 30, 90 and 365 days.
+    let response = owner.get("/api/owner_insights?days=7").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let page: app::dashboard::insights::Insights = serde_json::from_str(&response.body).unwrap();
+    assert_eq!(page.days, 90);
+    let response = renter.get("/api/owner_insights?days=365").await;
+    let renter_page: app::dashboard::insights::Insights =
+        serde_json::from_str(&response.body).unwrap();
+    assert!(
+        renter_page.listings.is_empty(),
+        "nobody sees Olga's figures"
+    );
+}
+
 on_both_backends!(
+    insights_match_a_calendar_worked_out_by_hand,
+    the_calendar_shows_each_unit_s_bookings_turnarounds_and_blocks,
     an_operator_finds_a_booking_and_cancels_it_with_a_full_refund,
     a_hidden_listing_leaves_search_and_its_owner_reads_why,
     a_member_saves_listings_and_finds_them_in_favourites,

@@ -663,7 +663,130 @@ async fn uploads_under_way_are_bounded_and_leave_no_files() {
     let _ = std::fs::remove_dir_all(&upload_dir);
 }
 
+/// An admin adds a category, files gear under it, renames it (search finds the gear by the
+/// new name) and retires it: the listing in it may stay and be saved, no new listing may
+/// choose it, and it is offered to renters only while it has listings. Audited; members may
+/// not.
+async fn admins_add_rename_and_retire_categories(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin_id, mut admin) = crate::bookings::member(&app, "Ada Admin").await;
+    store::make_admin(&app.db, admin_id).await;
+    store::enable_two_factor(&app.db, admin_id, chrono::Utc::now()).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let added = admin
+        .post(
+            "/api/add_category",
+            &[
+                ("name", " Kayaks & Canoes "),
+                ("description", "On the water."),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(added.body, "\"kayaks-canoes\"");
+    let twin = admin
+        .post(
+            "/api/add_category",
+            &[("name", "kayaks & canoes"), ("description", "")],
+        )
+        .await;
+    assert_eq!(twin.status, StatusCode::BAD_REQUEST, "{}", twin.body);
+    assert!(
+        twin.body.contains("A category already has that name."),
+        "{}",
+        twin.body
+    );
+    let by_member = owner
+        .post(
+            "/api/add_category",
+            &[("name", "Boats"), ("description", "")],
+        )
+        .await;
+    assert_eq!(by_member.status, StatusCode::FORBIDDEN);
+
+    let id = create(
+        &mut owner,
+        &[
+            ("category", "kayaks-canoes"),
+            ("title", "Sea kayak for two"),
+        ],
+    )
+    .await;
+    let renamed = admin
+        .post(
+            "/api/rename_category",
+            &[
+                ("slug", "kayaks-canoes"),
+                ("name", "Paddle boats"),
+                ("description", "Kayaks, canoes and boards."),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let found = app.get("/api/search?params[q]=paddle").await;
+    assert!(
+        found.body.contains(&id.to_string()),
+        "found by the new name: {}",
+        found.body
+    );
+    let listed = app.get("/api/categories").await;
+    assert!(listed.body.contains("Paddle boats") && !listed.body.contains("Kayaks & Canoes"));
+
+    let retired = admin
+        .post(
+            "/api/retire_category",
+            &[("slug", "kayaks-canoes"), ("retire", "true")],
+        )
+        .await;
+    assert_eq!(retired.status, StatusCode::OK, "{}", retired.body);
+    let again = admin
+        .post(
+            "/api/retire_category",
+            &[("slug", "kayaks-canoes"), ("retire", "true")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let refused = post_listing(
+        &mut owner,
+        "/api/create_listing",
+        &[],
+        &[("category", "kayaks-canoes")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("Choose a category from the list."));
+    let id_text = id.to_string();
+    let kept = post_listing(
+        &mut owner,
+        "/api/update_listing",
+        &[("id", id_text.as_str()), ("version", "1")],
+        &[
+            ("category", "kayaks-canoes"),
+            ("title", "Sea kayak for two, with paddles"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        kept.status,
+        StatusCode::OK,
+        "the listing stays in it: {}",
+        kept.body
+    );
+    let categories: Vec<app::listings::model::Category> =
+        serde_json::from_str(&app.get("/api/categories").await.body).unwrap();
+    let paddle = categories
+        .iter()
+        .find(|c| c.slug == "kayaks-canoes")
+        .unwrap();
+    assert!(paddle.retired && paddle.listing_count == 1, "{paddle:?}");
+    assert!(categories.iter().any(|c| c.slug == "camping" && !c.retired));
+    for kind in ["category.added", "category.renamed", "category.retired"] {
+        assert_eq!(store::audit_count(&app.db, kind).await, 1, "{kind}");
+    }
+}
+
 on_both_backends!(
+    admins_add_rename_and_retire_categories,
     search_shows_only_an_approximate_position,
     bad_input_is_explained_per_field_and_saves_nothing,
     a_second_save_of_the_same_version_is_refused,

@@ -2,6 +2,7 @@
 //! owners' blocks in `reservations`. What the owner's changes write is here; what pages and
 //! searches read is in `read`.
 
+mod categories;
 mod favourites;
 pub mod read;
 
@@ -185,10 +186,17 @@ impl Db {
             .bind(owner).fetch_optional(pool).await)
     }
 
-    pub(super) async fn category_exists(&self, slug: &str) -> Result<bool, sqlx::Error> {
+    /// Whether category `slug` takes listings: it exists and is not retired, unless listing
+    /// `kept` is in it already.
+    pub(super) async fn category_open(
+        &self,
+        slug: &str,
+        kept: Option<ListingId>,
+    ) -> Result<bool, sqlx::Error> {
         let known: Option<String> = on_pool!(self, pool => sqlx::query_scalar(
-                "SELECT slug FROM categories WHERE slug = $1")
-            .bind(slug).fetch_optional(pool).await)?;
+                "SELECT slug FROM categories WHERE slug = $1 AND (retired_at IS NULL \
+                 OR EXISTS (SELECT 1 FROM listings WHERE id = $2 AND category_slug = $1))")
+            .bind(slug).bind(kept).fetch_optional(pool).await)?;
         Ok(known.is_some())
     }
 

@@ -20,22 +20,29 @@ use crate::store::{Db, Dialect};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
 
+/// The categories renters and owners see, in order: a retired one only while it still has
+/// active listings (to find them by).
 pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
-    const SQL: &str = "SELECT c.slug, c.name, c.description, COUNT(l.id) AS listing_count \
+    const SQL: &str = "SELECT c.slug, c.name, c.description, COUNT(l.id) AS listing_count, \
+         c.retired_at IS NOT NULL AS retired \
          FROM categories c \
          LEFT JOIN listings l ON l.category_slug = c.slug AND l.status = 'active' \
-         GROUP BY c.slug, c.name, c.description, c.position \
+         GROUP BY c.slug, c.name, c.description, c.position, c.retired_at \
          ORDER BY c.position";
-    let rows: Vec<(String, String, String, i64)> =
+    let rows: Vec<(String, String, String, i64, bool)> =
         on_pool!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await)?;
     Ok(rows
         .into_iter()
-        .map(|(slug, name, description, listing_count)| Category {
-            slug,
-            name,
-            description,
-            listing_count,
-        })
+        .filter(|(_, _, _, listing_count, retired)| !retired || *listing_count > 0)
+        .map(
+            |(slug, name, description, listing_count, retired)| Category {
+                slug,
+                name,
+                description,
+                listing_count,
+                retired,
+            },
+        )
         .collect())
 }
 
@@ -927,6 +934,44 @@ pub async fn edit_view(db: &Db, id: ListingId, today: NaiveDate) -> Result<Listi
             .collect(),
         blocks: block_rows(blocks),
     })
+}
+
+/// One unit of an owner's listing, as the owner's calendar and insights list it.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct OwnerUnit {
+    pub listing: ListingId,
+    pub title: String,
+    pub unit: UnitId,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The active units of `owner`'s listings that are not archived, by listing title (at most
+/// `limit`).
+pub async fn owner_units(db: &Db, owner: UserId, limit: i64) -> Result<Vec<OwnerUnit>, AppError> {
+    const SQL: &str = "SELECT l.id AS listing, l.title, u.id AS unit, u.label, u.created_at \
+         FROM listings l JOIN listing_units u ON u.listing_id = l.id \
+         WHERE l.owner_id = $1 AND l.status <> 'archived' AND u.active \
+         ORDER BY LOWER(l.title), l.id, u.created_at, u.label LIMIT $2";
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(owner).bind(limit).fetch_all(pool).await)?)
+}
+
+/// `owner`'s blocks that hold some day of `[from, to)`, the earliest first.
+pub async fn owner_blocks(
+    db: &Db,
+    owner: UserId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<BlockRow>, AppError> {
+    // An owner blocks days one stretch at a time: a few thousand stretches is plenty.
+    const SQL: &str = "SELECT r.id, r.unit_id, u.label, r.starts_on, r.ends_on, r.note \
+         FROM reservations r JOIN listings l ON l.id = r.listing_id \
+         JOIN listing_units u ON u.id = r.unit_id \
+         WHERE l.owner_id = $1 AND r.kind = 'block' AND r.starts_on < $3 AND r.ends_on > $2 \
+         ORDER BY r.starts_on, r.id LIMIT 5000";
+    let rows = on_pool!(db, pool => sqlx::query_as(SQL)
+        .bind(owner).bind(from).bind(to).fetch_all(pool).await)?;
+    Ok(block_rows(rows))
 }
 
 /// Blocks and unit labels as the edit page lists them.
