@@ -38,7 +38,7 @@ pub fn HomePage() -> impl IntoView {
                         let categories = or_partial(categories.await);
                         view! {
                             <ul class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-5">
-                                {categories.into_iter().map(|c| {
+                                {categories.into_iter().filter(|c| c.offered()).map(|c| {
                                     let href = format!("/search?category={}", c.slug);
                                     view! {
                                         <li class="category-tile">

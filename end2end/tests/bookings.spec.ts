@@ -300,9 +300,9 @@ test("instant booking confirms at once", { tag: "@database" }, async ({ browser 
   await expect(renter.getByText("Confirmed at once (instant booking)")).toBeVisible();
 });
 
-// How the owner's calendar names day `days` from today (UTC): "Tue 1 Dec".
-function calendarDay(days: number): string {
-  const day = new Date(Date.now() + days * 86_400_000);
+// How the owner's calendar names day `days` after `from` (a time, UTC): "Tue 1 Dec".
+function calendarDay(days: number, from: number): string {
+  const day = new Date(from + days * 86_400_000);
   const weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   return `${weekdays[day.getUTCDay()]} ${day.getUTCDate()} ${months[day.getUTCMonth()]}`;
@@ -319,14 +319,16 @@ test("an owner blocks days from the calendar grid and sees a new booking appear 
   await expect(owner.getByRole("link", { name: "Month", exact: true })).toHaveAttribute("aria-current", "page");
 
   // The week holding day 14, from its Monday (8 to 14 days from now), on the other instance.
-  const weekday = new Date(Date.now() + 14 * 86_400_000).getUTCDay();
+  // One "now" for the whole test, so that midnight passing midway changes no day's name.
+  const now = Date.now();
+  const weekday = new Date(now + 14 * 86_400_000).getUTCDay();
   const monday = 14 - ((weekday + 6) % 7);
   await owner.goto(`${ELSEWHERE}/owner/calendar?view=week&from=${isoDay(14)}`);
   await waitForHydration(owner);
   const grid = owner.getByRole("table");
-  await expect(grid.getByRole("columnheader", { name: calendarDay(monday) })).toBeVisible();
+  await expect(grid.getByRole("columnheader", { name: calendarDay(monday, now) })).toBeVisible();
   await expect(grid.getByRole("rowheader", { name: new RegExp(`^${title}.*Unit 1$`) })).toBeVisible();
-  const pick = (day: number) => grid.getByRole("button", { name: `Pick ${calendarDay(day)} for ${title}, Unit 1` });
+  const pick = (day: number) => grid.getByRole("button", { name: `Pick ${calendarDay(day, now)} for ${title}, Unit 1` });
 
   // Arrow keys walk the row; two picks choose the days to block.
   await pick(monday + 1).focus();
@@ -336,11 +338,11 @@ test("an owner blocks days from the calendar grid and sees a new booking appear 
   await expect(pick(monday + 1)).toHaveAttribute("aria-pressed", "true");
   await pick(monday + 2).click();
   const panel = owner.getByRole("region", { name: "Block or free days" });
-  await expect(panel).toContainText(`Block ${title}, Unit 1 from ${calendarDay(monday + 1)} to ${calendarDay(monday + 2)}.`);
+  await expect(panel).toContainText(`Block ${title}, Unit 1 from ${calendarDay(monday + 1, now)} to ${calendarDay(monday + 2, now)}.`);
   await panel.getByLabel("Reason (only you see it)").fill("Sensor clean");
   await panel.getByRole("button", { name: "Block dates" }).click();
-  await expect(panel.getByRole("status")).toHaveText(`Blocked ${calendarDay(monday + 1)} to ${calendarDay(monday + 2)} on ${title}, Unit 1.`);
-  const block = grid.getByRole("button", { name: new RegExp(`^Blocked \\(Sensor clean\\), ${calendarDay(monday + 1)} to ${calendarDay(monday + 2)}`) });
+  await expect(panel.getByRole("status")).toHaveText(`Blocked ${calendarDay(monday + 1, now)} to ${calendarDay(monday + 2, now)} on ${title}, Unit 1.`);
+  const block = grid.getByRole("button", { name: new RegExp(`^Blocked \\(Sensor clean\\), ${calendarDay(monday + 1, now)} to ${calendarDay(monday + 2, now)}`) });
   await expect(block).toBeVisible();
   await expect(pick(monday + 1)).toHaveCount(0);
   await expectNoViolations(owner);
@@ -350,7 +352,7 @@ test("an owner blocks days from the calendar grid and sees a new booking appear 
   await pickDates(renter, listing, monday + 4, monday + 6);
   await checkout(renter, { instant: true });
   await expect(renter.getByText("Status: Paid")).toBeVisible();
-  const booking = grid.getByRole("link", { name: `Booking: Rita Renter, paid, ${calendarDay(monday + 4)} to ${calendarDay(monday + 5)}` });
+  const booking = grid.getByRole("link", { name: `Booking: Rita Renter, paid, ${calendarDay(monday + 4, now)} to ${calendarDay(monday + 5, now)}` });
   await expect(booking).toBeVisible({ timeout: 5_000 });
   await expect(pick(monday + 4)).toHaveCount(0);
 
@@ -692,6 +694,19 @@ test("an owner's damage claim is resolved by an admin from the queue, and both s
     await expect(admin.getByRole("heading", { level: 1 })).toBeVisible();
     await expectNoViolations(admin);
   }
+  // A category added, then retired (so that it offers nothing to renters meanwhile).
+  const kind = `Snowshoes ${randomBytes(3).toString("hex")}`;
+  await admin.goto("/admin/categories");
+  await waitForHydration(admin);
+  await admin.getByLabel("Name", { exact: true }).fill(kind);
+  await admin.getByLabel("Description", { exact: true }).fill("For deep snow.");
+  await admin.getByRole("button", { name: "Add category" }).click();
+  await expect(admin.getByText("Category added.")).toBeVisible();
+  await expect(admin.getByRole("rowheader", { name: kind })).toBeVisible();
+  await admin.getByRole("button", { name: `Retire ${kind}` }).click();
+  await expect(admin.getByRole("button", { name: `Bring back ${kind}` })).toBeVisible();
+  await expect(admin.getByRole("row").filter({ hasText: kind })).toContainText("Retired");
+  await expectNoViolations(admin);
   await admin.goto(url);
   await expect(admin.getByText("Status: Completed")).toBeVisible();
   await expect(admin.getByRole("img", evidence)).toBeVisible();

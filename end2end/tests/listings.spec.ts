@@ -170,4 +170,19 @@ test("a visitor's Save asks them to sign up and brings them back; the listing is
   await expectNoViolations(page);
   await page.getByRole("button", { name: `Remove ${title} from favourites` }).click();
   await expect(page.getByText(/^Nothing saved yet\./)).toBeVisible();
+
+  // A search is saved too (without its dates), listed with the favourites, and runs again.
+  await page.goto(`/search?q=tent&category=camping&from=${isoDay(30)}&to=${isoDay(32)}`);
+  await page.getByRole("button", { name: "Save this search" }).click();
+  await expect(page).toHaveURL(/\/favourites\?saved=search/);
+  await expect(page.getByText("Search saved. We'll tell you when new gear matches it.")).toBeVisible();
+  const saved = page.getByRole("link", { name: "\u201ctent\u201d in Camping" });
+  await expect(saved).toHaveAttribute("href", "/search?q=tent&category=camping");
+  await expectNoViolations(page);
+  await saved.click();
+  await expect(page.getByLabel("What are you looking for?")).toHaveValue("tent");
+  await page.goto("/favourites");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Remove saved search \u201ctent\u201d in Camping" }).click();
+  await expect(page.getByText(/^No saved searches\./)).toBeVisible();
 });

@@ -7,6 +7,7 @@ use app::bookings::settle::{settle, SETTLE_JOB};
 use app::domain::booking::Command;
 use app::domain::BookingId;
 use app::jobs::{self, ClaimedJob, Pass};
+use app::listings::saved_searches::{announce, MATCH_JOB};
 use app::notifications::email::{deliver, Post, EMAIL_JOB};
 use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
 use app::reviews::service::{publish_due, PUBLISH_JOB};
@@ -100,6 +101,20 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
         REMIND_JOB => remind(db, &job.payload, now)
             .await
             .map_err(|e| e.to_string()),
+        MATCH_JOB => {
+            let id = job
+                .payload
+                .parse()
+                .map_err(|e| format!("bad listing id: {e}"))?;
+            announce(db, id, now)
+                .await
+                .map(|told| {
+                    if told > 0 {
+                        tracing::info!(listing = %id, told, "saved searches told of new gear");
+                    }
+                })
+                .map_err(|e| e.to_string())
+        }
         other => Err(format!("no handler for jobs of kind {other:?}")),
     }
 }

@@ -14,32 +14,36 @@ pub fn AdminCategoriesPage() -> impl IntoView {
     let add = ServerAction::<AddCategory>::new();
     let rename = ServerAction::<RenameCategory>::new();
     let retire = ServerAction::<RetireCategory>::new();
-    let categories = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                rename.version().get(),
-                retire.version().get(),
-            )
-        },
-        |_| load_admin_categories(),
-    );
-    // What the last action that went through did.
+    // Read again after a change only: a refusal leaves the forms as typed.
+    let (changed, set_changed) = signal(0u32);
+    let categories = Resource::new(move || changed.get(), |_| load_admin_categories());
+    // What the last action did, until the next one answers.
     let said = RwSignal::new(None::<&'static str>);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = add.value().get() {
-            said.set(Some("Category added."));
+    let answered = move |ok: Option<bool>, text: &'static str| match ok {
+        Some(true) => {
+            said.set(Some(text));
+            set_changed.update(|n| *n += 1);
         }
+        Some(false) => said.set(None),
+        None => {}
+    };
+    Effect::new(move |_| {
+        answered(
+            add.value().with(|r| r.as_ref().map(Result::is_ok)),
+            "Category added.",
+        )
     });
     Effect::new(move |_| {
-        if let Some(Ok(())) = rename.value().get() {
-            said.set(Some("Category saved."));
-        }
+        answered(
+            rename.value().with(|r| r.as_ref().map(Result::is_ok)),
+            "Category saved.",
+        )
     });
     Effect::new(move |_| {
-        if let Some(Ok(())) = retire.value().get() {
-            said.set(Some("Category changed."));
-        }
+        answered(
+            retire.value().with(|r| r.as_ref().map(Result::is_ok)),
+            "Category changed.",
+        )
     });
     let add_result = add.value();
     view! {

@@ -82,7 +82,7 @@ pub async fn owner_overdue(db: &Db, owner: UserId) -> Result<Vec<BookingLine>, A
     rows.into_iter().map(LineRow::into_line).collect()
 }
 
-/// The bookings that hold a unit of `owner`'s on some day of `[from, to)`, the earliest first.
+/// The bookings that hold a unit of `owner`'s on some day of `[from, to)`, the latest first.
 pub async fn owner_holds(
     db: &Db,
     owner: UserId,

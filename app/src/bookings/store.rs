@@ -180,7 +180,7 @@ impl Db {
     }
 
     /// The bookings of `owner`'s gear whose unit is held on some day of `[from, to)` (the
-    /// turnaround after the return included), the earliest first.
+    /// turnaround after the return included), the latest first: past the cap, the oldest go.
     pub(super) async fn owner_hold_rows(
         &self,
         owner: UserId,
@@ -192,7 +192,7 @@ impl Db {
              FROM bookings b JOIN reservations r ON r.booking_id = b.id \
              JOIN users u ON u.id = b.renter_id \
              WHERE b.owner_id = $1 AND r.starts_on < $3 AND r.ends_on > $2 \
-             ORDER BY r.starts_on, b.id LIMIT 5000";
+             ORDER BY r.starts_on DESC, b.id LIMIT 5000";
         on_pool!(self, pool => sqlx::query_as(SQL)
             .bind(owner).bind(from).bind(to).fetch_all(pool).await)
     }

@@ -41,6 +41,8 @@ enum Picked {
 #[derive(Clone, Copy)]
 struct Grid {
     picked: RwSignal<Picked>,
+    /// The pick the last action was sent for (the owner may pick again meanwhile).
+    sent: RwSignal<Picked>,
     block: ServerAction<BlockDates>,
     remove: ServerAction<RemoveBlock>,
     /// What the last change did, announced.
@@ -66,6 +68,7 @@ pub fn OwnerCalendarPage() -> impl IntoView {
     });
     let grid = Grid {
         picked: RwSignal::new(Picked::Nothing),
+        sent: RwSignal::new(Picked::Nothing),
         block: ServerAction::<BlockDates>::new(),
         remove: ServerAction::<RemoveBlock>::new(),
         done: RwSignal::new(None),
@@ -74,14 +77,17 @@ pub fn OwnerCalendarPage() -> impl IntoView {
     // Each action's success says what it did, clears the pick and reads the calendar again.
     let after = move |said: String| {
         grid.done.set(Some(said));
-        grid.picked.set(Picked::Nothing);
+        // A pick made while the change was on its way stays.
+        if grid.picked.get_untracked() == grid.sent.get_untracked() {
+            grid.picked.set(Picked::Nothing);
+        }
         set_version.update(|n| *n += 1);
     };
     Effect::new(move |_| {
         if grid.block.value().with(|r| matches!(r, Some(Ok(_)))) {
             if let Picked::Days {
                 row, first, last, ..
-            } = grid.picked.get_untracked()
+            } = grid.sent.get_untracked()
             {
                 after(format!(
                     "Blocked {} to {} on {row}.",
@@ -93,7 +99,7 @@ pub fn OwnerCalendarPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if grid.remove.value().with(|r| matches!(r, Some(Ok(_)))) {
-            if let Picked::Block { row, .. } = grid.picked.get_untracked() {
+            if let Picked::Block { row, .. } = grid.sent.get_untracked() {
                 after(format!("Block removed from {row}."));
             }
         }
@@ -346,6 +352,12 @@ fn CalendarRow(
 fn PickedPanel() -> impl IntoView {
     let grid = expect_context::<Grid>();
     let note = RwSignal::new(String::new());
+    // A new block starts without the last one's reason.
+    Effect::new(move |_| {
+        if grid.block.value().with(|r| matches!(r, Some(Ok(_)))) {
+            note.set(String::new());
+        }
+    });
     let block_result = grid.block.value();
     let remove_result = grid.remove.value();
     let note_error = move || block_result.with(|r| field_message(r, "note"));
@@ -367,6 +379,7 @@ fn PickedPanel() -> impl IntoView {
                     let what = format!("Block {row} from {} to {}", day_name(first), day_name(last));
                     let hint = (first == last).then_some(" Pick another day in the same row to block several.");
                     let submit = move |_| {
+                        grid.sent.set(grid.picked.get_untracked());
                         grid.block.dispatch(BlockDates {
                             id: listing,
                             unit: unit.to_string(),
@@ -396,6 +409,7 @@ fn PickedPanel() -> impl IntoView {
                     let reason = if note.is_empty() { String::new() } else { format!(" ({note})") };
                     let what = format!("Blocked{reason} on {row} from {} to {}.", day_name(from), day_name(last));
                     let submit = move |_| {
+                        grid.sent.set(grid.picked.get_untracked());
                         grid.remove.dispatch(RemoveBlock { id: listing, block });
                     };
                     view! {

@@ -3,7 +3,7 @@
 
 use super::message::{plain_text, TextError};
 
-/// The most categories the marketplace keeps (the home page shows them all).
+/// The most categories in use at once (the home page shows them all).
 pub const MOST_CATEGORIES: i64 = 100;
 
 const MAX_NAME_CHARS: usize = 40;
@@ -49,7 +49,8 @@ impl CategoryText {
 
     /// The slug of a new category: the name's letters and digits in lower case, words joined
     /// by hyphens, accents and other scripts dropped ("Kayaks & Canoes" is
-    /// "kayaks-canoes"); "category" when nothing is left.
+    /// "kayaks-canoes"); "category" when nothing is left. At most 36 characters, so that a
+    /// number added to tell it from a taken one keeps it within search's 40.
     pub fn slug(&self) -> String {
         let mut slug = String::new();
         for c in self.name.chars() {
@@ -65,7 +66,7 @@ impl CategoryText {
             "category".to_owned()
         } else {
             slug.chars()
-                .take(40)
+                .take(36)
                 .collect::<String>()
                 .trim_end_matches('-')
                 .to_owned()
@@ -122,5 +123,6 @@ mod tests {
         assert_eq!(slug("Équipement de plongée"), "equipement-de-plongee");
         assert_eq!(slug("カメラ"), "category");
         assert_eq!(slug("3D printers!"), "3d-printers");
+        assert_eq!(slug(&"ab ".repeat(13)).len(), 35);
     }
 }

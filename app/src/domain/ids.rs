@@ -51,6 +51,8 @@ kinds! {
     NotificationId = Notification;
     /// A review one side of a rental wrote of the other.
     ReviewId = Review;
+    /// A search a member keeps, to be told of new gear that matches it.
+    SavedSearchId = SavedSearch;
     /// The key a booking form carries so that a second submit books nothing twice.
     RequestKey = Request;
 }

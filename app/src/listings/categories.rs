@@ -46,7 +46,7 @@ pub async fn add(
     let mut tx = db.begin_write().await?;
     if tx.category_count().await? >= MOST_CATEGORIES {
         return Err(AppError::Conflict(format!(
-            "GearShare keeps at most {MOST_CATEGORIES} categories: retire or rename one instead."
+            "At most {MOST_CATEGORIES} categories can be in use: retire one, or rename one instead."
         )));
     }
     if tx.category_name_taken(&text.name, "").await? {

@@ -158,6 +158,7 @@ pub fn FavouritesPage() -> impl IntoView {
                     gate(favourites.await, move |favourites| view! { <Saved favourites remove/> })
                 })}
             </Transition>
+            <super::saved_searches::SavedSearchesSection/>
         </div>
     }
 }

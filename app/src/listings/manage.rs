@@ -138,6 +138,7 @@ pub async fn create(
         tx.add_unit(id, &format!("Unit {n}"), now).await?;
     }
     tx.record_audit(&event, now).await?;
+    tx.enqueue(&look_for_searches(id, now), now).await?;
     let change = listing_event(id, events::LISTING_CREATED, serde_json::json!({}), owner);
     tx.append(&[change], now).await?;
     tx.commit().await?;
@@ -258,6 +259,12 @@ fn listing_event(
     }
 }
 
+/// The job that tells members whose saved searches find listing `id`, published at `now`
+/// (each search once per listing, however often it is published again).
+fn look_for_searches(id: ListingId, now: DateTime<Utc>) -> crate::jobs::NewJob {
+    crate::jobs::NewJob::once(super::saved_searches::MATCH_JOB, id.to_string(), now)
+}
+
 fn status_kind(status: ListingStatus) -> &'static str {
     match status {
         ListingStatus::Draft => events::LISTING_DRAFTED,
@@ -348,6 +355,9 @@ pub async fn set_status(
             .unwrap_or_else(|| AppError::Conflict(CHANGED_ELSEWHERE.into())));
     }
     tx.record_audit(&event, now).await?;
+    if wanted == ListingStatus::Active {
+        tx.enqueue(&look_for_searches(id, now), now).await?;
+    }
     let payload = serde_json::json!({ "status": wanted.as_str() });
     let change = listing_event(id, status_kind(wanted), payload, user);
     tx.append(&[change], now).await?;

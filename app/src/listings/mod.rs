@@ -19,6 +19,7 @@ pub mod model;
 pub mod owner_pages;
 pub mod pages;
 pub(crate) mod quote_panel;
+pub mod saved_searches;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -13,6 +13,14 @@ pub struct Category {
     pub retired: bool,
 }
 
+impl Category {
+    /// Whether renters are offered it: a retired category only while it has active listings
+    /// to find.
+    pub fn offered(&self) -> bool {
+        !self.retired || self.listing_count > 0
+    }
+}
+
 /// A category as admins manage it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

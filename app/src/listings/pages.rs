@@ -126,7 +126,12 @@ fn SearchFilters(
         }
     };
     let category_options = std::iter::once((String::new(), "All categories".to_owned()))
-        .chain(categories.into_iter().map(|c| (c.slug, c.name)))
+        .chain(
+            categories
+                .into_iter()
+                .filter(Category::offered)
+                .map(|c| (c.slug, c.name)),
+        )
         .collect();
     let radius_options = RADIUS_CHOICES_KM
         .iter()
@@ -417,6 +422,9 @@ fn ResultList(
         to: params.to.clone(),
     };
     let (just_booked, said) = follow_results(&results.cards, &params);
+    // A plain form: it works before the wasm arrives, and a visitor is sent to log in first.
+    let kept = crate::url::query_string(&super::saved_searches::kept_filters(&params));
+    let kept = kept.trim_start_matches('?').to_owned();
     let close = results.close_matches.then(|| view! {
         <p class="mt-2 text-slate-700">"Nothing matched those words exactly, so these are close spellings."</p>
     });
@@ -436,6 +444,10 @@ fn ResultList(
         <div class="mt-8 flex flex-wrap items-baseline gap-x-3">
             <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
             <p class="text-slate-600">{scope}</p>
+            <form method="post" action="/api/save_search" class="ml-auto">
+                <input type="hidden" name="query" value=kept/>
+                <button type="submit" class="btn-secondary">"Save this search"</button>
+            </form>
         </div>
         {close}
         <div class="mt-6 grid gap-8 lg:grid-cols-[14rem_minmax(0,1fr)]">

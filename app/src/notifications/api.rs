@@ -66,6 +66,7 @@ pub async fn save_email_preferences(
     handovers: Option<String>,
     money: Option<String>,
     reviews: Option<String>,
+    searches: Option<String>,
     messages: String,
 ) -> Result<(), AppError> {
     use super::preferences::{Choice, Topic};
@@ -86,6 +87,7 @@ pub async fn save_email_preferences(
             (Topic::Handovers, ticked(handovers)),
             (Topic::Money, ticked(money)),
             (Topic::Reviews, ticked(reviews)),
+            (Topic::Searches, ticked(searches)),
             (Topic::Messages, messages),
         ];
         super::email::choose(&state.db, actor.user.id, &choices, actor.now).await?;

@@ -17,15 +17,18 @@ pub enum Topic {
     Messages,
     /// A review to write, and a review of the member published.
     Reviews,
+    /// New gear matching a saved search.
+    Searches,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 6] = [
+    pub const ALL: [Topic; 7] = [
         Topic::Bookings,
         Topic::Reminders,
         Topic::Handovers,
         Topic::Money,
         Topic::Reviews,
+        Topic::Searches,
         Topic::Messages,
     ];
 
@@ -38,6 +41,7 @@ impl Topic {
             Self::Money => "money",
             Self::Messages => "messages",
             Self::Reviews => "reviews",
+            Self::Searches => "searches",
         }
     }
 
@@ -54,6 +58,7 @@ impl Topic {
             Self::Money => "Deposits, damage claims and disputes",
             Self::Messages => "Messages",
             Self::Reviews => "Reviews to write and reviews of you",
+            Self::Searches => "New gear for your saved searches",
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use super::preferences::{Choice, Topic};
 use crate::domain::booking::Booking;
-use crate::domain::{BookingEvent, BookingId, ConversationId, Party, UserId};
+use crate::domain::ids::SavedSearchId;
+use crate::domain::{BookingEvent, BookingId, ConversationId, ListingId, Party, UserId};
 
 /// What an entry tells of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub enum NoticeKind {
     ReviewToWrite,
     /// The other side's review of the member was published.
     ReviewReceived,
+    /// New gear matches one of the member's saved searches.
+    SearchMatch,
 }
 
 impl NoticeKind {
@@ -66,6 +69,7 @@ impl NoticeKind {
             Self::ReturnDue => "return_due",
             Self::ReviewToWrite => "review_to_write",
             Self::ReviewReceived => "review_received",
+            Self::SearchMatch => "search_match",
         }
     }
 
@@ -89,6 +93,7 @@ impl NoticeKind {
             "return_due" => Self::ReturnDue,
             "review_to_write" => Self::ReviewToWrite,
             "review_received" => Self::ReviewReceived,
+            "search_match" => Self::SearchMatch,
             _ => return None,
         })
     }
@@ -114,15 +119,20 @@ impl NoticeKind {
             Self::DamageClaimed | Self::DepositReleased | Self::DisputeDecided => Topic::Money,
             Self::Message => Topic::Messages,
             Self::ReviewToWrite | Self::ReviewReceived => Topic::Reviews,
+            Self::SearchMatch => Topic::Searches,
         }
     }
 }
 
-/// What it is about: a booking, or a conversation.
+/// What it is about: a booking, a conversation, or a listing found for a saved search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum About {
     Booking(BookingId),
     Conversation(ConversationId),
+    Found {
+        listing: ListingId,
+        search: SavedSearchId,
+    },
 }
 
 /// An entry to write for one member.
@@ -302,6 +312,11 @@ pub fn describe(
         NoticeKind::ReviewReceived => (
             format!("{other} reviewed you for {title}."),
             "Read the review",
+        ),
+        // `other` is the saved search's words here.
+        NoticeKind::SearchMatch => (
+            format!("New gear for your saved search {other}: {title}."),
+            "See the listing",
         ),
     }
 }

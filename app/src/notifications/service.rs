@@ -14,6 +14,10 @@ pub const PAGE_LIMIT: i64 = 100;
 /// Entry `row` in words for `member`; `None` for a kind this version does not know.
 pub(super) fn line(member: UserId, row: NoticeRow) -> Option<NoticeLine> {
     let kind = row.kind()?;
+    // New gear that is no longer offered (paused, archived or hidden since) is not news.
+    if kind == NoticeKind::SearchMatch && row.listing_status.as_deref() != Some("active") {
+        return None;
+    }
     let is_renter = row.renter_id == Some(member);
     let other = if is_renter {
         row.owner_name
@@ -21,14 +25,16 @@ pub(super) fn line(member: UserId, row: NoticeRow) -> Option<NoticeLine> {
         row.renter_name
     };
     let title = row.listing_title.unwrap_or_else(|| "your gear".to_owned());
-    let (text, action) = describe(
-        kind,
-        &title,
-        other.as_deref().unwrap_or("The other member"),
-        row.count,
-        is_renter,
-    );
+    let other = match kind {
+        NoticeKind::SearchMatch => row.search_label.unwrap_or_else(|| "a search".to_owned()),
+        _ => other.unwrap_or_else(|| "The other member".to_owned()),
+    };
+    let (text, action) = describe(kind, &title, &other, row.count, is_renter);
     let href = match (kind, row.booking_id, row.conversation_id) {
+        (NoticeKind::SearchMatch, _, _) => row.listing_id.map_or_else(
+            || "/search".to_owned(),
+            |listing| format!("/gear/{listing}"),
+        ),
         (NoticeKind::Request | NoticeKind::Expiring, Some(_), _) if !is_renter => {
             "/owner/requests".to_owned()
         }

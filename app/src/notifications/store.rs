@@ -1,7 +1,7 @@
 //! The SQL of `notifications`.
 
 use super::rules::{About, Notice, NoticeKind};
-use crate::domain::{BookingId, ConversationId, NotificationId, UserId};
+use crate::domain::{BookingId, ConversationId, ListingId, NotificationId, UserId};
 use crate::events::{self, NewEvent, Stream};
 use crate::store::{Db, Text, Tx};
 use crate::{on_pool, on_tx};
@@ -10,17 +10,19 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 const INSERT: &str = "INSERT INTO notifications \
-     (id, recipient_id, kind, dedupe_key, booking_id, conversation_id, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (id, recipient_id, kind, dedupe_key, booking_id, conversation_id, created_at, listing_id, \
+     saved_search_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 /// Entries of member `$1` with what their sentences need.
 const SELECT_ROWS: &str = "SELECT n.id, n.kind, n.booking_id, n.conversation_id, n.count, \
          n.created_at, n.read_at, l.title AS listing_title, r.id AS renter_id, \
-         r.name AS renter_name, o.name AS owner_name \
+         r.name AS renter_name, o.name AS owner_name, n.listing_id, s.label AS search_label, \
+         l.status AS listing_status \
      FROM notifications n \
      LEFT JOIN bookings b ON b.id = n.booking_id \
      LEFT JOIN conversations c ON c.id = n.conversation_id \
-     LEFT JOIN listings l ON l.id = COALESCE(b.listing_id, c.listing_id) \
+     LEFT JOIN saved_searches s ON s.id = n.saved_search_id \
+     LEFT JOIN listings l ON l.id = COALESCE(b.listing_id, c.listing_id, n.listing_id) \
      LEFT JOIN users r ON r.id = COALESCE(b.renter_id, c.renter_id) \
      LEFT JOIN users o ON o.id = COALESCE(b.owner_id, c.owner_id) \
      WHERE n.recipient_id = $1";
@@ -40,6 +42,10 @@ pub(super) struct NoticeRow {
     pub(super) renter_id: Option<UserId>,
     pub(super) renter_name: Option<String>,
     pub(super) owner_name: Option<String>,
+    /// For a listing found for a saved search: the listing, and the search's words.
+    pub(super) listing_id: Option<ListingId>,
+    pub(super) search_label: Option<String>,
+    pub(super) listing_status: Option<String>,
 }
 
 impl NoticeRow {
@@ -67,10 +73,12 @@ impl Tx {
     ) -> Result<Vec<NewEvent>, sqlx::Error> {
         let mut told = Vec::new();
         for notice in notices {
-            let (booking, conversation) = match notice.about {
-                About::Booking(id) => (Some(id), None),
-                About::Conversation(id) => (None, Some(id)),
-            };
+            let (mut booking, mut conversation, mut found) = (None, None, None);
+            match notice.about {
+                About::Booking(id) => booking = Some(id),
+                About::Conversation(id) => conversation = Some(id),
+                About::Found { listing, search } => found = Some((listing, search)),
+            }
             let sql = match notice.kind {
                 NoticeKind::Message => format!(
                     "{INSERT} ON CONFLICT (recipient_id, conversation_id) \
@@ -90,6 +98,8 @@ impl Tx {
                 .bind(booking)
                 .bind(conversation)
                 .bind(now)
+                .bind(found.map(|(listing, _)| listing))
+                .bind(found.map(|(_, search)| search))
                 .fetch_optional(&mut *conn).await)?;
             if let Some(entry) = written {
                 super::email::owe(self, notice, entry, now).await?;

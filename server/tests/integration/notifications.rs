@@ -3,10 +3,11 @@
 //! "Mark all as read"; the bell's events on each member's own stream.
 
 use crate::bookings::{booked, day, gear, member, owner_and_renter, publish};
-use crate::common::{store, Backend, TestApp, Visitor};
+use crate::common::{form_body, store, Backend, TestApp, Visitor};
 use crate::handover::{confirmed, run_jobs_at};
 use crate::live::open;
 use app::domain::{BookingId, ConversationId};
+use app::listings::saved_searches::SavedSearch;
 use app::notifications::model::Notices;
 use app::notifications::rules::{About, Notice, NoticeKind};
 use axum::http::StatusCode;
@@ -333,7 +334,98 @@ async fn reminders_come_at_the_listings_hours_move_with_the_booking_and_go_with_
     assert_eq!(pickup.href, format!("/bookings/{later}"));
 }
 
+async fn saved_searches(side: &mut Visitor<'_>) -> Vec<SavedSearch> {
+    let response = side.get("/api/saved_searches").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// A renter saves a search (its dates and order are not kept; twice is once) and finds it
+/// among her searches; a visitor's plain form is sent to log in and back to the search. Gear
+/// that the search finds tells her once, in the app with a link to it and by email, however
+/// often it is published again; gear it does not find, and her own, tell nobody.
+async fn a_saved_search_tells_its_member_of_new_gear_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (rita, mut renter) = member(&app, "Rita Renter").await;
+    let query = "q=kayak&near=Munich&from=2030-01-02&to=2030-01-05&sort=price_asc";
+    let mut visitor = app.visitor();
+    let sent = visitor
+        .post_plain(
+            "/api/save_search",
+            "/search?q=kayak&near=Munich",
+            form_body(&[("query", query)]),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert_eq!(
+        sent.headers["location"],
+        "/login?next=%2Fsearch%3Fq%3Dkayak%26near%3DMunich"
+    );
+    for _ in 0..2 {
+        let saved = renter.post("/api/save_search", &[("query", query)]).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    }
+    let kept = saved_searches(&mut renter).await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].query, "q=kayak&near=Munich");
+    assert_eq!(kept[0].label, "\u{201c}kayak\u{201d} near Munich");
+    let nowhere = renter
+        .post("/api/save_search", &[("query", "near=Atlantis")])
+        .await;
+    assert_eq!(nowhere.status, StatusCode::BAD_REQUEST, "{}", nowhere.body);
+    assert!(nowhere.body.contains("near"), "{}", nowhere.body);
+    assert!(saved_searches(&mut owner).await.is_empty(), "hers alone");
+
+    publish(&mut owner, "Dome tent", gear(1, false, 0)).await;
+    let kayak = publish(&mut owner, "Sea kayak", gear(1, false, 0)).await;
+    publish(&mut renter, "Rita's own kayak", gear(1, false, 0)).await;
+    run_jobs_at(&app, Utc::now() + Duration::seconds(1)).await;
+    let found = |notices: Notices| -> Vec<(String, String)> {
+        notices
+            .lines
+            .into_iter()
+            .filter(|line| line.text.contains("saved search"))
+            .map(|line| (line.text, line.href))
+            .collect()
+    };
+    assert_eq!(
+        found(notices(&mut renter).await),
+        [(
+            "New gear for your saved search \u{201c}kayak\u{201d} near Munich: Sea kayak."
+                .to_owned(),
+            format!("/gear/{kayak}")
+        )]
+    );
+    assert_eq!(
+        app.db.emails_sent_to(rita).await.unwrap(),
+        1,
+        "and by email"
+    );
+    // Paused and published again: nothing new.
+    let id = kayak.to_string();
+    for status in ["paused", "active"] {
+        let changed = owner
+            .post("/api/listing_status", &[("id", &id), ("status", status)])
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    }
+    run_jobs_at(&app, Utc::now() + Duration::seconds(2)).await;
+    assert_eq!(found(notices(&mut renter).await).len(), 1);
+    assert!(found(notices(&mut owner).await).is_empty());
+
+    let removed = renter
+        .post(
+            "/api/remove_saved_search",
+            &[("id", &kept[0].id.to_string())],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    assert!(saved_searches(&mut renter).await.is_empty());
+}
+
 on_both_backends!(
+    a_saved_search_tells_its_member_of_new_gear_once,
     a_request_and_its_answer_tell_the_other_side_once,
     messages_gather_in_one_entry_per_conversation_while_unread,
     the_bell_hears_of_new_and_read_entries_on_the_members_own_stream,

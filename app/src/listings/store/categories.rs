@@ -20,8 +20,10 @@ impl Db {
 }
 
 impl Tx {
+    /// Categories in use (retired ones do not count).
     pub(crate) async fn category_count(&mut self) -> Result<i64, sqlx::Error> {
-        on_tx!(self, conn => sqlx::query_scalar("SELECT COUNT(*) FROM categories")
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM categories WHERE retired_at IS NULL")
             .fetch_one(&mut *conn).await)
     }
 

@@ -5,6 +5,7 @@
 mod categories;
 mod favourites;
 pub mod read;
+mod saved_searches;
 
 use crate::domain::{BlockId, ListingId, PhotoId, UnitId, UserId};
 use crate::domain::{GeoPoint, RentalPeriod};

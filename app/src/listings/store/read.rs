@@ -20,8 +20,8 @@ use crate::store::{Db, Dialect};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
 
-/// The categories renters and owners see, in order: a retired one only while it still has
-/// active listings (to find them by).
+/// Every category in order, with its active listings (renters are offered a retired one only
+/// while it has some: [`Category::offered`]; owners only for a listing already in it).
 pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
     const SQL: &str = "SELECT c.slug, c.name, c.description, COUNT(l.id) AS listing_count, \
          c.retired_at IS NOT NULL AS retired \
@@ -33,7 +33,6 @@ pub async fn categories(db: &Db) -> Result<Vec<Category>, AppError> {
         on_pool!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await)?;
     Ok(rows
         .into_iter()
-        .filter(|(_, _, _, listing_count, retired)| !retired || *listing_count > 0)
         .map(
             |(slug, name, description, listing_count, retired)| Category {
                 slug,

@@ -64,7 +64,7 @@ pub(super) async fn owe(
     };
     let conversation = match notice.about {
         About::Conversation(id) => Some(id),
-        About::Booking(_) => None,
+        About::Booking(_) | About::Found { .. } => None,
     };
     let email = |key: String, entry, conversation, due| NewEmail {
         id: Uuid::new_v4(),
