@@ -1,6 +1,7 @@
-//! The members' dashboards: the owner's day at a glance (`/owner`) and the renter's bookings
-//! in three parts with what to do next (`/bookings`), both live. They read what the bookings,
-//! messages, reviews and earnings features answer, and add nothing to the database.
+//! The members' dashboards: the owner's day at a glance (`/owner`), calendar
+//! (`/owner/calendar`) and insights (`/owner/insights`), and the renter's bookings in three
+//! parts with what to do next (`/bookings`). They read what the listings, bookings, messages,
+//! reviews and earnings features answer, and add nothing to the database.
 
 pub mod api;
 pub mod calendar;
