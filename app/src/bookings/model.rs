@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub const NO_LONGER_AVAILABLE: &str = "Those dates are no longer available: no unit is free \
      for them and the owner's turnaround after them. Pick other dates.";
 
+/// The most bookings holding units one read of an owner's calendar answers (the latest):
+/// a year of a few thousand bookings is a very busy shop.
+pub const MOST_HOLDS: i64 = 5000;
+
 /// A booking holding its unit: the rental days, then the owner's turnaround up to
 /// `held_until` (exclusive).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

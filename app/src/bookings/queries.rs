@@ -82,7 +82,8 @@ pub async fn owner_overdue(db: &Db, owner: UserId) -> Result<Vec<BookingLine>, A
     rows.into_iter().map(LineRow::into_line).collect()
 }
 
-/// The bookings that hold a unit of `owner`'s on some day of `[from, to)`, the latest first.
+/// The bookings that hold a unit of `owner`'s on some day of `[from, to)`, the latest first
+/// (at most [`super::model::MOST_HOLDS`]).
 pub async fn owner_holds(
     db: &Db,
     owner: UserId,

@@ -186,15 +186,15 @@ impl Db {
         owner: UserId,
         (from, to): (NaiveDate, NaiveDate),
     ) -> Result<Vec<HoldRow>, sqlx::Error> {
-        // A year of an owner's calendar: a few thousand bookings is a very busy shop.
         const SQL: &str = "SELECT b.id, b.unit_id, b.status, u.name AS renter, b.starts_on, \
                  b.ends_on, r.ends_on AS held_until, b.currency, b.rental_minor \
              FROM bookings b JOIN reservations r ON r.booking_id = b.id \
              JOIN users u ON u.id = b.renter_id \
              WHERE b.owner_id = $1 AND r.starts_on < $3 AND r.ends_on > $2 \
-             ORDER BY r.starts_on DESC, b.id LIMIT 5000";
+             ORDER BY r.starts_on DESC, b.id LIMIT $4";
         on_pool!(self, pool => sqlx::query_as(SQL)
-            .bind(owner).bind(from).bind(to).fetch_all(pool).await)
+            .bind(owner).bind(from).bind(to).bind(super::model::MOST_HOLDS)
+            .fetch_all(pool).await)
     }
 
     /// The requests made of `owner` in `[since, until)`, with their first answer (accepted,

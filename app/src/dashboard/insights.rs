@@ -100,6 +100,10 @@ pub struct Insights {
     pub answers: Answers,
     /// The last twelve months, this one last.
     pub months: Vec<MonthUsage>,
+    /// More units than the figures count (the first [`super::calendar::MOST_UNITS`] are).
+    pub more_units: bool,
+    /// More bookings in the year than the figures count (the latest are).
+    pub more_bookings: bool,
     /// The charts as SVG documents (escaped, drawn on the server).
     pub usage_chart: String,
     pub months_chart: String,

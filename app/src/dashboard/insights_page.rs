@@ -102,6 +102,27 @@ fn InsightsView(insights: Insights) -> impl IntoView {
             }
         })
         .collect_view();
+    let partial = match (insights.more_units, insights.more_bookings) {
+        (false, false) => None,
+        (units, bookings) => Some(format!(
+            "Counted: {}{}{}.",
+            if units {
+                format!("your first {} units", super::calendar::MOST_UNITS)
+            } else {
+                String::new()
+            },
+            if units && bookings { " and " } else { "" },
+            if bookings {
+                format!(
+                    "the latest {} bookings of the year",
+                    crate::bookings::model::MOST_HOLDS
+                )
+            } else {
+                String::new()
+            },
+        )),
+    }
+    .map(|text| view! { <p class="mt-2 text-slate-700">{text}</p> });
     let empty = insights.listings.is_empty().then(|| {
         view! {
             <p class="mt-4 text-slate-700">
@@ -115,6 +136,7 @@ fn InsightsView(insights: Insights) -> impl IntoView {
             <ul class="flex flex-wrap gap-3">{windows}</ul>
         </nav>
         <p class="mt-2 text-slate-700">{window}</p>
+        {partial}
         {empty}
         <section class="mt-8" aria-labelledby="usage-heading">
             <h2 id="usage-heading" class="text-xl font-semibold text-slate-900">"Utilisation"</h2>

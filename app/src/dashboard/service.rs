@@ -191,9 +191,13 @@ pub async fn insights(
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(today);
     let read = (start.min(year_back), next_month);
-    let units = crate::listings::store::read::owner_units(db, owner, MOST_UNITS as i64).await?;
-    let booked: Vec<Taken> = crate::bookings::queries::owner_holds(db, owner, read)
-        .await?
+    let mut units =
+        crate::listings::store::read::owner_units(db, owner, MOST_UNITS as i64 + 1).await?;
+    let more_units = units.len() > MOST_UNITS;
+    units.truncate(MOST_UNITS);
+    let holds = crate::bookings::queries::owner_holds(db, owner, read).await?;
+    let more_bookings = holds.len() as i64 >= crate::bookings::model::MOST_HOLDS;
+    let booked: Vec<Taken> = holds
         .into_iter()
         .filter(|hold| Taken::counts_as_booked(hold.status))
         .map(|hold| Taken {
@@ -252,5 +256,7 @@ pub async fn insights(
         listings,
         answers,
         months,
+        more_units,
+        more_bookings,
     })
 }

@@ -656,6 +656,7 @@ async fn the_calendar_shows_each_unit_s_bookings_turnarounds_and_blocks(backend:
         (1, day(3).month())
     );
     assert_eq!(month.rows.len(), 2, "a row per unit");
+    assert!(!month.more_units);
     assert!(month
         .rows
         .iter()
@@ -834,6 +835,10 @@ async fn insights_match_a_calendar_worked_out_by_hand(backend: Backend) {
     assert_eq!(answers.acceptance_percent(), Some(50));
     assert!(matches!(answers.median_minutes, Some(0..=5)), "{answers:?}");
     // Busy months: the 4 booked days, in the months they fall in.
+    assert!(
+        !last_30.more_units && !last_30.more_bookings,
+        "all of it counted"
+    );
     assert_eq!(last_30.months.len(), 12);
     assert_eq!(last_30.months.iter().map(|m| m.booked).sum::<i64>(), 4);
     assert!(last_30
@@ -859,7 +864,32 @@ async fn insights_match_a_calendar_worked_out_by_hand(backend: Backend) {
     );
 }
 
+/// An owner of more units than the calendar and insights show is told, and the first are
+/// shown (a smaller owner's pages say nothing of it: the hand-made calendar's test).
+async fn the_calendar_and_insights_say_when_they_show_the_first_units(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (olga, mut owner) = member(&app, "Olga Owner").await;
+    for n in 1..=5 {
+        publish(
+            &mut owner,
+            &format!("Camping chair batch {n}"),
+            gear(50, true, 0),
+        )
+        .await;
+    }
+    let month = calendar_of(&mut owner, "view=month&from=").await;
+    assert!(month.more_units);
+    assert_eq!(month.rows.len(), app::dashboard::calendar::MOST_UNITS);
+    let insights = app::dashboard::service::insights(&app.db, olga, 30, Utc::now())
+        .await
+        .unwrap();
+    assert!(insights.more_units && !insights.more_bookings);
+    let units: usize = insights.listings.iter().map(|l| l.units.len()).sum();
+    assert_eq!(units, app::dashboard::calendar::MOST_UNITS);
+}
+
 on_both_backends!(
+    the_calendar_and_insights_say_when_they_show_the_first_units,
     insights_match_a_calendar_worked_out_by_hand,
     the_calendar_shows_each_unit_s_bookings_turnarounds_and_blocks,
     an_operator_finds_a_booking_and_cancels_it_with_a_full_refund,
