@@ -263,7 +263,11 @@ test("a form sent before the wasm arrives is refused on its own page, which the 
     if (wasmArrives && (message.type() === "error" || message.type() === "warning")) problems.push(message.text());
   });
   page.on("pageerror", (error) => wasmArrives && problems.push(error.message));
+  // The first page's scripts fail to start without their wasm: wait until it says so, so that
+  // its failure, reported late, is not counted against the page drawn after the refusal.
+  const failedToStart = page.waitForEvent("console", (message) => message.text().includes("could not start its scripts"));
   await page.goto("/login");
+  await failedToStart;
   await page.getByLabel("Email").fill("nobody@example.com");
   await page.getByLabel("Password").fill("not the password");
   wasmArrives = true;
