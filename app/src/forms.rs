@@ -95,6 +95,9 @@ pub fn TextField(
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
+    /// The keyboard a phone offers ("numeric" for digits), when not the kind's own.
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(default = true)] required: bool,
@@ -106,6 +109,7 @@ pub fn TextField(
         <div class="field">
             <label for=ids.control.clone()>{label}</label>
             <input id=ids.control.clone() name=name type=kind autocomplete=autocomplete value=value
+                inputmode=inputmode
                 required=required aria-invalid=invalid(error)
                 aria-describedby=ids.described_by(hint.is_some(), error)/>
             <FieldNotes ids hint error/>

@@ -147,7 +147,9 @@ test("a visitor's Save asks them to sign up and brings them back; the listing is
   await page.goto("/search?q=tent");
   const card = page.locator("li.card").first();
   const title = (await card.getByRole("heading", { level: 3 }).innerText()).trim();
-  await card.getByRole("link", { name: title }).click();
+  // A visitor's heart on a card asks them to log in and brings them to the listing.
+  await expect(card.getByRole("link", { name: `Save ${title}` })).toHaveAttribute("href", /^\/login\?next=%2Fgear%2F/);
+  await card.getByRole("link", { name: title, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   const listing = new URL(page.url()).pathname;
   await waitForHydration(page);
@@ -163,6 +165,19 @@ test("a visitor's Save asks them to sign up and brings them back; the listing is
   await waitForHydration(page);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("button", { name: "Saved" })).toHaveAttribute("aria-pressed", "true");
+
+  // The card's heart in the results says so too, and forgets and saves again in place.
+  await page.goto("/search?q=tent");
+  await waitForHydration(page);
+  // Seeded titles repeat: the card is the one linking this listing.
+  const heart = page.locator("li.card").filter({ has: page.locator(`a[href="${listing}"]`) }).getByRole("button", { name: title });
+  await expect(heart).toHaveAccessibleName(`Saved ${title}`);
+  await expect(heart).toHaveAttribute("aria-pressed", "true");
+  await heart.click();
+  await expect(heart).toHaveAccessibleName(`Save ${title}`);
+  await expect(heart).toHaveAttribute("aria-pressed", "false");
+  await heart.click();
+  await expect(heart).toHaveAccessibleName(`Saved ${title}`);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Favourites" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Favourites" })).toBeVisible();

@@ -110,12 +110,12 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
 pub(super) fn CardFields(error: impl Fn(CardField) -> Signal<Option<String>>) -> impl IntoView {
     view! {
         <TextField label="Card number" name="card_number" autocomplete="cc-number"
-            error=error(CardField::Number)/>
+            inputmode="numeric" error=error(CardField::Number)/>
         <div class="grid grid-cols-2 gap-3">
             <TextField label="Expiry (MM/YY)" name="card_expiry" autocomplete="cc-exp"
-                error=error(CardField::Expiry)/>
+                inputmode="numeric" error=error(CardField::Expiry)/>
             <TextField label="Security code (CVC)" name="card_cvc" autocomplete="cc-csc"
-                error=error(CardField::Cvc)/>
+                inputmode="numeric" error=error(CardField::Cvc)/>
         </div>
     }
 }

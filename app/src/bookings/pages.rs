@@ -325,9 +325,17 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
         view! { <p class="mt-2 text-slate-700">{format!("{who} until {} to answer.", moment_text(at))}</p> }
     });
     let listing_href = format!("/gear/{}", booking.line.listing_id);
+    // Each side goes back to their own list of bookings.
+    let (back_href, back_text) = match booking.viewer {
+        Party::Renter => ("/bookings", "Your bookings"),
+        Party::Owner => ("/owner/requests", "Requests and bookings"),
+        Party::Admin | Party::System => ("/admin/bookings", "All bookings"),
+    };
     view! {
         <Title text=format!("Booking: {}", booking.line.listing_title)/>
-        <p class="text-sm"><A href="/bookings" attr:class="link">"Your bookings"</A></p>
+        <nav aria-label="Breadcrumb" class="text-sm">
+            <A href=back_href attr:class="link">{back_text}</A>
+        </nav>
         <h1 class="mt-2 text-3xl font-bold text-slate-900">
             {booking.line.listing_title.clone()}
         </h1>

@@ -114,10 +114,22 @@ impl Card {
     }
 }
 
-/// "MM/YY", "MM / YY" or "MM/YYYY".
+/// "MM/YY", "MM / YY", "MM/YYYY", or the digits alone as a phone's number pad types them
+/// ("1230", "122030"; "MM YY" and "MM-YY" too).
 fn parse_expiry(text: &str) -> Option<(u32, i32)> {
-    let (month, year) = text.split_once('/')?;
-    let month: u32 = month.trim().parse().ok().filter(|m| (1..=12).contains(m))?;
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let (month, year) = match text.split_once(['/', '-']) {
+        Some(parts) => parts,
+        None if matches!(text.len(), 4 | 6) && text.bytes().all(|b| b.is_ascii_digit()) => {
+            text.split_at(2)
+        }
+        None => return None,
+    };
+    let month = month.trim();
+    if month.is_empty() || month.len() > 2 {
+        return None;
+    }
+    let month: u32 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
     let year = year.trim();
     let year: i32 = match year.len() {
         2 => 2000 + year.parse::<i32>().ok()?,
@@ -178,6 +190,22 @@ mod tests {
         assert!(Card::parse("4000000000000002", "11/26", "1234", today()).is_ok());
         let expired = Card::parse("4000000000000002", "10/2026", "123", today()).unwrap_err();
         assert_eq!(expired[0].message, "This card has expired.");
+    }
+
+    #[test]
+    fn an_expiry_typed_as_digits_alone_is_read_as_mm_yy() {
+        for typed in [
+            "1230", "12/30", "12 / 30", "12-30", "12 30", "122030", "12/2030",
+        ] {
+            let card = Card::parse("4242424242424242", typed, "123", today()).unwrap();
+            assert_eq!((card.expiry_month, card.expiry_year), (12, 2030), "{typed}");
+        }
+        for typed in ["130", "1330", "12345", "/30", "123/30", "ab/cd", ""] {
+            assert!(
+                Card::parse("4242424242424242", typed, "123", today()).is_err(),
+                "{typed}"
+            );
+        }
     }
 
     proptest! {

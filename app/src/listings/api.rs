@@ -43,15 +43,27 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
         }
         Err(error) => Err(error),
     };
+    let result = match result {
+        Ok(mut results) => super::favourites::mark_saved(&state.db, &mut results)
+            .await
+            .map(|()| results),
+        Err(error) => Err(error),
+    };
     with_status(result)
 }
 
-/// Anyone may open an active listing.
+/// Anyone may open an active listing; its owner may open it whatever its status.
 #[server(endpoint = "listing", input = server_fn::codec::GetUrl)]
 pub async fn get_listing(id: ListingId) -> Result<ListingDetail, AppError> {
     let state = expect_context::<crate::state::AppState>();
     with_status(
-        super::store::read::detail(&state.db, id, chrono::Utc::now(), state.service_fee_bps).await,
+        async {
+            // Its owner also sees it while renters cannot (paused, a draft, hidden).
+            let viewer = crate::accounts::guard::current_user().await?.map(|u| u.id);
+            let now = chrono::Utc::now();
+            super::store::read::detail(&state.db, id, viewer, now, state.service_fee_bps).await
+        }
+        .await,
     )
 }
 

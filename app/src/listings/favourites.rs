@@ -80,6 +80,83 @@ pub async fn set_saved(
     Ok(true)
 }
 
+/// Marks which of a search's cards the signed-in member saved; a visitor's stay unmarked.
+#[cfg(feature = "ssr")]
+pub async fn mark_saved(
+    db: &crate::store::Db,
+    results: &mut super::search::SearchResults,
+) -> Result<(), AppError> {
+    let Some(user) = crate::accounts::guard::current_user().await? else {
+        return Ok(());
+    };
+    let saved = db.favourite_ids(user.id).await?;
+    results.saved = Some(
+        results
+            .cards
+            .iter()
+            .map(|card| card.id)
+            .filter(|id| saved.contains(id))
+            .collect(),
+    );
+    Ok(())
+}
+
+/// Where a card's heart stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heart {
+    /// Nobody is signed in: the heart asks them to log in and brings them to the listing.
+    Visitor,
+    /// A member's heart, saved or not.
+    Member { saved: bool },
+}
+
+/// The heart of a listing card: "Save" / "Saved", named with the listing's title. An
+/// `ActionForm`, so it works before the wasm arrives (the page comes back with the other
+/// word) and, after, changes in place.
+#[component]
+pub fn CardHeart(id: ListingId, title: String, heart: Heart) -> impl IntoView {
+    let saved_at_first = match heart {
+        Heart::Visitor => {
+            let login = format!(
+                "/login{}",
+                crate::url::query_string(&[("next", &format!("/gear/{id}"))])
+            );
+            return view! {
+                <div class="relative z-10 px-4 pb-4">
+                    <a href=login class="btn-secondary">
+                        <span aria-hidden="true">"♡ "</span>"Save"<span class="sr-only">" "{title}</span>
+                    </a>
+                </div>
+            }
+            .into_any();
+        }
+        Heart::Member { saved } => saved,
+    };
+    let action = ServerAction::<SaveListing>::new();
+    let saved = move || match action.value().get() {
+        Some(Ok(now)) => now,
+        _ => saved_at_first,
+    };
+    let refused = move || {
+        form_message(&action.value().get(), &[]).map(
+            |message| view! { <p role="alert" class="mt-2 text-sm text-red-800">{message}</p> },
+        )
+    };
+    view! {
+        <ActionForm action attr:class="relative z-10 px-4 pb-4">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <input type="hidden" name="save" value=move || (!saved()).to_string()/>
+            <button type="submit" class="btn-secondary" aria-pressed=move || saved().to_string()>
+                <span aria-hidden="true">{move || if saved() { "♥ " } else { "♡ " }}</span>
+                {move || if saved() { "Saved" } else { "Save" }}
+                <span class="sr-only">" "{title}</span>
+            </button>
+            {refused}
+        </ActionForm>
+    }
+    .into_any()
+}
+
 /// `member`'s saved listings that can be booked, the latest saved first.
 #[cfg(feature = "ssr")]
 pub async fn favourites_of(

@@ -2,7 +2,7 @@
 
 use super::api::{get_listing, list_categories, search_listings};
 use super::calendar::AvailabilityCalendar;
-use super::favourites::save_control;
+use super::favourites::{save_control, CardHeart, Heart};
 use super::model::{Category, ListingCard, ListingDetail};
 use super::quote_panel::QuotePanel;
 use super::search::{
@@ -235,6 +235,8 @@ pub fn CardGrid(
     /// The listings whose searched dates were booked since the results loaded.
     #[prop(optional, into)]
     just_booked: Signal<Vec<ListingId>>,
+    /// Which of the cards the member saved; `None` for a visitor.
+    saved: Option<Vec<ListingId>>,
 ) -> impl IntoView {
     view! {
         <ul aria-label=label class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
@@ -243,7 +245,12 @@ pub fn CardGrid(
                 .map(|card| {
                     let id = card.id;
                     let booked = Signal::derive(move || just_booked.with(|ids| ids.contains(&id)));
-                    view! { <ListingCardView card dates=dates.clone() just_booked=booked/> }
+                    let heart = match &saved {
+                        Some(ids) => Heart::Member { saved: ids.contains(&id) },
+                        None => Heart::Visitor,
+                    };
+                    let footer = view! { <CardHeart id title=card.title.clone() heart/> }.into_any();
+                    view! { <ListingCardView card dates=dates.clone() just_booked=booked footer/> }
                 })
                 .collect_view()}
         </ul>
@@ -435,7 +442,7 @@ fn ResultList(
     } else {
         view! {
             <h2 class="sr-only">"Matching gear"</h2>
-            <CardGrid cards=results.cards dates label="Search results" just_booked/>
+            <CardGrid cards=results.cards dates label="Search results" just_booked saved=results.saved/>
             <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         }
         .into_any()
@@ -674,10 +681,23 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let category_href = format!("/search?category={}", listing.category_slug);
     let category_name = listing.category_name.clone();
     let live = follow_listing(listing.clone());
+    let not_public = listing.not_public.clone().map(|np| {
+        let edit = format!("/owner/listings/{}/edit", listing.id);
+        view! {
+            <div role="note" class="mb-4 rounded-lg bg-amber-50 p-4 text-amber-950 ring-1 ring-amber-300">
+                <p class="font-semibold">{format!("{}: renters can't see this", np.status.label())}</p>
+                {np.hidden_reason.map(|reason| view! {
+                    <p class="mt-1">"Hidden by GearShare: "{reason}</p>
+                })}
+                <p class="mt-1"><A href=edit attr:class="link">"Manage this listing"</A></p>
+            </div>
+        }
+    });
     view! {
         <Title text=listing.title.clone()/>
         <Meta name="description" content=summary/>
         <div class="mx-auto max-w-6xl px-4 py-8">
+            {not_public}
             <nav aria-label="Breadcrumb" class="text-sm text-slate-600">
                 <A href="/search" attr:class="link">"All gear"</A>
                 " / "

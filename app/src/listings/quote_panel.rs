@@ -242,6 +242,7 @@ mod tests {
     fn listing() -> ListingDetail {
         ListingDetail {
             id: crate::domain::ListingId::from_u128(0),
+            not_public: None,
             title: "Tent".into(),
             description: String::new(),
             brand: String::new(),

@@ -494,6 +494,10 @@ pub struct SearchResults {
     pub close_matches: bool,
     /// The order actually applied.
     pub sort: Option<Sort>,
+    /// Which of the cards the signed-in member saved (their hearts read "Saved"); `None` for a
+    /// visitor, whose hearts ask them to log in. Added per request, after the shared answer.
+    #[serde(default)]
+    pub saved: Option<Vec<ListingId>>,
 }
 
 #[cfg(test)]

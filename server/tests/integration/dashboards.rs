@@ -469,6 +469,27 @@ async fn a_member_saves_listings_and_finds_them_in_favourites(backend: Backend) 
         visitor.body
     );
 
+    // The cards of search results carry the heart: pressed for what the member saved, a
+    // link to log in for a visitor (whose page may be kept and shared).
+    let searched = |side: crate::common::Response| {
+        assert_eq!(side.status, StatusCode::OK, "{}", side.body);
+        serde_json::from_str::<app::listings::search::SearchResults>(&side.body).unwrap()
+    };
+    let theirs = searched(renter.get("/api/search?params[q]=tent").await);
+    assert!(theirs.cards.iter().any(|card| card.id == tent));
+    assert_eq!(theirs.saved, Some(vec![tent]));
+    let nobody = searched(app.get("/api/search?params[q]=tent").await);
+    assert_eq!(nobody.saved, None);
+    let page = renter.get("/search?q=tent").await;
+    assert!(
+        page.body.contains(r#"aria-pressed="true""#),
+        "{}",
+        page.body
+    );
+    let page = app.get("/search?q=tent").await;
+    assert!(!page.body.contains(r#"aria-pressed="true""#));
+    assert!(page.body.contains(&format!("/login?next=%2Fgear%2F{tent}")));
+
     store::set_listing_status(&app.db, stove, "paused").await;
     let mine = favourites_of(&mut renter).await;
     assert_eq!((mine.cards.len(), mine.unavailable), (1, 1));

@@ -292,41 +292,48 @@ async fn pausing_hides_a_listing_and_archiving_is_final(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut owner = signed_up(&app, "olga@example.com").await;
     let id = create(&mut owner, &[]).await;
-    let id_text = id.to_string();
     assert!(found(&app, id).await);
-    let paused = owner
-        .post(
-            "/api/listing_status",
-            &[("id", &id_text), ("status", "paused")],
-        )
-        .await;
+    let paused = status_to(&mut owner, id, "paused").await;
     assert_eq!(paused.status, StatusCode::OK, "{}", paused.body);
     assert!(!found(&app, id).await, "paused listings leave search");
     assert_eq!(
         app.get(&format!("/gear/{id}")).await.status,
         StatusCode::NOT_FOUND
     );
-    owner
-        .post(
-            "/api/listing_status",
-            &[("id", &id_text), ("status", "active")],
-        )
-        .await;
+    // Another member finds nothing either; its owner sees it, and why renters cannot.
+    let mut other = signed_up(&app, "rita@example.com").await;
+    assert_eq!(
+        other.get(&format!("/gear/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let own = owner.get(&format!("/gear/{id}")).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(own.body.contains("Paused: renters can"), "{}", own.body);
+    assert_eq!(
+        status_to(&mut owner, id, "active").await.status,
+        StatusCode::OK
+    );
     assert!(found(&app, id).await, "and come back");
-    let archived = owner
-        .post(
-            "/api/listing_status",
-            &[("id", &id_text), ("status", "archived")],
-        )
-        .await;
+    let live = owner.get(&format!("/gear/{id}")).await;
+    assert!(
+        !live.body.contains("renters can"),
+        "an active listing has no note"
+    );
+    let archived = status_to(&mut owner, id, "archived").await;
     assert_eq!(archived.status, StatusCode::OK);
-    let revived = owner
-        .post(
-            "/api/listing_status",
-            &[("id", &id_text), ("status", "active")],
-        )
-        .await;
+    let revived = status_to(&mut owner, id, "active").await;
     assert_eq!(revived.status, StatusCode::CONFLICT);
+}
+
+async fn status_to(
+    owner: &mut Visitor<'_>,
+    id: ListingId,
+    status: &str,
+) -> crate::common::Response {
+    let id = id.to_string();
+    owner
+        .post("/api/listing_status", &[("id", &id), ("status", status)])
+        .await
 }
 
 /// Posts `files` as the "photos" field of the edit page's upload form.

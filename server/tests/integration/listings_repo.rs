@@ -508,7 +508,9 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
         .cards
         .remove(0);
     let now = "2026-06-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-    let detail = repo::detail(&app.db, card.id, now, 1_000).await.unwrap();
+    let detail = repo::detail(&app.db, card.id, None, now, 1_000)
+        .await
+        .unwrap();
     assert_eq!(detail.title, card.title);
     assert_eq!(detail.today, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
     assert_eq!(detail.prices.daily_minor, card.price_per_day.minor);
@@ -516,7 +518,7 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     assert!((1..=3).contains(&detail.photos.len()));
     assert_eq!(detail.photos.first(), card.photo.as_ref());
     assert!(!detail.owner.name.is_empty());
-    let missing = repo::detail(&app.db, ListingId::new(), now, 1_000).await;
+    let missing = repo::detail(&app.db, ListingId::new(), None, now, 1_000).await;
     assert_eq!(missing.unwrap_err(), app::error::AppError::NotFound);
 }
 

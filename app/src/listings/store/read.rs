@@ -9,7 +9,7 @@ use crate::listings::catalogue::{Catalogue, CatalogueRow, Hit};
 use crate::listings::draft::ListingForm;
 use crate::listings::model::{
     BlockRow, Category, Condition, ListingCard, ListingDetail, ListingEdit, ListingStatus,
-    OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
+    NotPublic, OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
 };
 use crate::listings::search::{
     CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
@@ -508,6 +508,7 @@ fn assemble(
         prices,
         close_matches: false,
         sort: Some(search.sort),
+        saved: None,
     })
 }
 
@@ -703,6 +704,8 @@ struct DetailRow {
     time_zone: String,
     cancellation_policy: String,
     buffer_days: i64,
+    status: String,
+    hidden_reason: Option<String>,
 }
 
 /// The date it is at `now` where the listing is: rental days are the owner's local days.
@@ -714,11 +717,12 @@ pub fn local_today(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {
     }
 }
 
-/// The public page of an active listing as seen at `now`; `NotFound` for one that is paused,
-/// archived or gone.
+/// The public page of an active listing as seen at `now` by `viewer`; `NotFound` for one
+/// that is paused, archived or gone, unless the viewer owns it (they see it with its status).
 pub async fn detail(
     db: &Db,
     id: ListingId,
+    viewer: Option<UserId>,
     now: DateTime<Utc>,
     service_fee_bps: u32,
 ) -> Result<ListingDetail, AppError> {
@@ -731,11 +735,11 @@ pub async fn detail(
             u.id AS owner_id, u.name AS owner_name, u.city AS owner_city, \
             u.rating_count AS owner_rating_count, u.rating_sum AS owner_rating_sum, \
             u.created_at AS owner_since, l.time_zone, \
-            l.cancellation_policy, l.buffer_days \
+            l.cancellation_policy, l.buffer_days, l.status, l.hidden_reason \
          FROM listings l \
          JOIN categories c ON c.slug = l.category_slug \
          JOIN users u ON u.id = l.owner_id \
-         WHERE l.id = $1 AND l.status = 'active'";
+         WHERE l.id = $1 AND (l.status = 'active' OR l.owner_id = $2)";
     const PHOTOS_SQL: &str = "SELECT storage_key, alt_text, variants FROM listing_photos \
          WHERE listing_id = $1 ORDER BY position";
     // Every reservation of an active unit that touches the calendar's window.
@@ -748,7 +752,7 @@ pub async fn detail(
     type Photo = (String, String, String);
     type Taken = (UnitId, NaiveDate, NaiveDate);
     let (row, photos, taken): (Option<DetailRow>, Vec<Photo>, Vec<Taken>) = on_pool!(db, pool => {
-        let row = sqlx::query_as(LISTING_SQL).bind(id).fetch_optional(pool).await?;
+        let row = sqlx::query_as(LISTING_SQL).bind(id).bind(viewer).fetch_optional(pool).await?;
         let photos = sqlx::query_as(PHOTOS_SQL).bind(id).fetch_all(pool).await?;
         let taken = sqlx::query_as(TAKEN_SQL).bind(id).bind(first).bind(last).fetch_all(pool).await?;
         (row, photos, taken)
@@ -772,8 +776,16 @@ pub async fn detail(
             format!("unknown value {:?}", row.condition),
         )
     })?;
+    let status = ListingStatus::parse(&row.status).ok_or_else(|| {
+        AppError::internal("listing status", format!("unknown value {:?}", row.status))
+    })?;
+    let not_public = (status != ListingStatus::Active).then(|| NotPublic {
+        status,
+        hidden_reason: row.hidden_reason.clone(),
+    });
     Ok(ListingDetail {
         id: row.id,
+        not_public,
         prices: row.prices.prices()?,
         title: row.title,
         description: row.description,
