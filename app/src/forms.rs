@@ -222,3 +222,41 @@ pub fn saved<T: Send + Sync + 'static>(
         })
     })
 }
+
+/// The question a destructive action asks once before it acts (cancel a booking, archive a
+/// listing, suspend an account): shown where a link to the same page with a `confirm` query
+/// led, so it works before the wasm and, after, without a reload. It says what will happen
+/// (`outcome`); `children` is the form that acts; `keep` leads back without acting. Opened by
+/// a click, its heading takes the focus so it is read out at once.
+#[component]
+pub fn ConfirmPanel(
+    /// The heading's id, which also names the group.
+    id: String,
+    question: String,
+    outcome: String,
+    keep: (String, &'static str),
+    children: Children,
+) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    let (keep_href, keep_label) = keep;
+    let labelled_by = id.clone();
+    view! {
+        <div role="group" aria-labelledby=labelled_by class="space-y-3 rounded-lg bg-red-50 p-4 ring-1 ring-red-200">
+            <h2 id=id tabindex="-1" node_ref=heading class="text-lg font-semibold text-red-950">{question}</h2>
+            <p class="text-slate-800">{outcome}</p>
+            {children()}
+            <p><leptos_router::components::A href=keep_href attr:class="btn-secondary">{keep_label}</leptos_router::components::A></p>
+        </div>
+    }
+}
+
+/// Whether the page's `confirm` query asks about `what`.
+pub fn confirming(what: &'static str) -> Memo<bool> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| query.with(|q| q.get("confirm").as_deref() == Some(what)))
+}

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod earnings;
 pub mod error;
 pub mod forms;
+mod help;
 mod home;
 pub mod hydration;
 #[cfg(test)]
@@ -57,6 +58,7 @@ use dashboard::insights_page::OwnerInsightsPage;
 use dashboard::pages::OwnerDashboardPage;
 use dashboard::renter::BookingsPage;
 use earnings::pages::EarningsPage;
+use help::{ContactPage, HelpPage, PrivacyPage, TermsPage};
 use home::HomePage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -90,7 +92,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 })}
                 <MetaTags/>
             </head>
-            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+            <body class="flex min-h-screen flex-col bg-slate-50 text-slate-900 antialiased">
                 <App/>
             </body>
         </html>
@@ -117,7 +119,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| format!("{} · GearShare", page::title_text(&title))/>
         <Router>
             <SiteHeader/>
-            <main id="main" tabindex="-1">
+            <main id="main" tabindex="-1" class="flex-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view={Lazy::<SearchRoute>::new()} ssr=SsrMode::Async/>
@@ -126,6 +128,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("people"), ParamSegment("id")) view={Lazy::<PersonRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("help") view={Lazy::<HelpRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("terms") view={Lazy::<TermsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("privacy") view={Lazy::<PrivacyRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("contact") view={Lazy::<ContactRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("bookings") view={Lazy::<BookingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("bookings"), ParamSegment("id")) view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async/>
@@ -173,6 +179,10 @@ enum Page {
     Signup,
     Login,
     Unsubscribe,
+    Help,
+    Terms,
+    Privacy,
+    Contact,
     Person,
     Account,
     Bookings,
@@ -227,6 +237,8 @@ impl Page {
             Page::Listing => PageGroup::Listing,
             Page::Checkout => PageGroup::Checkout,
             Page::Signup | Page::Login | Page::Unsubscribe => PageGroup::Entry,
+            // The footer's pages: text only, with the entry pages' small chunk.
+            Page::Help | Page::Terms | Page::Privacy | Page::Contact => PageGroup::Entry,
             Page::Person => PageGroup::People,
             Page::Account
             | Page::Bookings
@@ -319,6 +331,10 @@ fn entry_pages(page: Page) -> AnyView {
         Page::Signup => view! { <SignupPage/> }.into_any(),
         Page::Login => view! { <LoginPage/> }.into_any(),
         Page::Unsubscribe => view! { <UnsubscribePage/> }.into_any(),
+        Page::Help => view! { <HelpPage/> }.into_any(),
+        Page::Terms => view! { <TermsPage/> }.into_any(),
+        Page::Privacy => view! { <PrivacyPage/> }.into_any(),
+        Page::Contact => view! { <ContactPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -410,6 +426,10 @@ page_routes! {
     CheckoutRoute => Page::Checkout,
     SignupRoute => Page::Signup,
     LoginRoute => Page::Login,
+    HelpRoute => Page::Help,
+    TermsRoute => Page::Terms,
+    PrivacyRoute => Page::Privacy,
+    ContactRoute => Page::Contact,
     AccountRoute => Page::Account,
     BookingsRoute => Page::Bookings,
     BookingRoute => Page::Booking,
@@ -494,6 +514,10 @@ fn page_of(path: &str) -> Option<Page> {
         ["gear", _, "checkout"] => Page::Checkout,
         ["signup"] => Page::Signup,
         ["login"] => Page::Login,
+        ["help"] => Page::Help,
+        ["terms"] => Page::Terms,
+        ["privacy"] => Page::Privacy,
+        ["contact"] => Page::Contact,
         ["account"] => Page::Account,
         ["bookings"] => Page::Bookings,
         ["bookings", _] => Page::Booking,

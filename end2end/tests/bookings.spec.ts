@@ -111,10 +111,19 @@ test("a request reaches the owner's open page, and the answer the renter's, with
   await checkout(renter);
   await expect(renter.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(renter.getByText("Status: Requested")).toBeVisible();
-  await expect(renter.getByRole("button", { name: "Cancel booking" })).toBeVisible();
   await expect(renter.getByRole("button", { name: "Accept" })).toHaveCount(0);
   await waitForHydration(renter);
+  // "Cancel booking" asks first, saying what it does to the money; "Keep booking" keeps it.
+  await renter.getByRole("link", { name: "Cancel booking" }).click();
+  const confirm = renter.getByRole("group", { name: "Cancel this booking?" });
+  await expect(confirm.getByText(/^Nothing is charged: the .+ authorised on your card is released\./)).toBeVisible();
+  await expect(renter.getByRole("heading", { name: "Cancel this booking?" })).toBeFocused();
+  await expect(confirm.getByRole("button", { name: "Yes, cancel booking" })).toBeVisible();
   await expectNoViolations(renter);
+  await confirm.getByRole("link", { name: "Keep booking" }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(renter.getByText("Status: Requested")).toBeVisible();
+  await expect(renter.getByRole("link", { name: "Cancel booking" })).toBeVisible();
 
   // The request appears on the owner's page, and the navigation counts it, on every page.
   const card = owner.getByRole("article", { name: `Rita Renter wants ${title}` });
@@ -177,7 +186,7 @@ test("a declined request shows the owner's reason and frees the dates", { tag: "
   await renter.goto(bookingUrl);
   await expect(renter.getByText("Status: Declined")).toBeVisible();
   await expect(renter.getByText("The stove is being serviced that week.").first()).toBeVisible();
-  await expect(renter.getByRole("button", { name: "Cancel booking" })).toHaveCount(0);
+  await expect(renter.getByRole("link", { name: "Cancel booking" })).toHaveCount(0);
   // Nothing was taken: the authorisation and the deposit hold were released.
   await expect(renter.getByRole("row").filter({ hasText: "Authorisation released" })).toBeVisible();
   await expect(renter.getByRole("row").filter({ hasText: "Deposit released" })).toBeVisible();
@@ -694,6 +703,20 @@ test("an owner's damage claim is resolved by an admin from the queue, and both s
     await expect(admin.getByRole("heading", { level: 1 })).toBeVisible();
     await expectNoViolations(admin);
   }
+  // Suspending asks first; an admin's own row offers no "Suspend" at all.
+  const adminEmail = process.env.GEARSHARE_E2E_ADMIN_EMAIL ?? "admin@gearshare.test";
+  await admin.goto(`/admin/users?q=${encodeURIComponent(adminEmail)}`);
+  await expect(admin.getByRole("row").filter({ hasText: adminEmail })).toContainText("You");
+  await expect(admin.getByRole("link", { name: /^Suspend / })).toHaveCount(0);
+  await admin.goto("/admin/users?q=Rita%20Renter");
+  await waitForHydration(admin);
+  await admin.getByRole("link", { name: "Suspend Rita Renter" }).first().click();
+  const suspend = admin.getByRole("group", { name: "Suspend Rita Renter?" });
+  await expect(suspend.getByText(/^Rita Renter is logged out everywhere/)).toBeVisible();
+  await expect(suspend.getByRole("button", { name: "Yes, suspend Rita Renter" })).toBeVisible();
+  await expectNoViolations(admin);
+  await suspend.getByRole("link", { name: "Keep the account active" }).click();
+  await expect(suspend).toHaveCount(0);
   // A category added, then retired (so that it offers nothing to renters meanwhile).
   const kind = `Snowshoes ${randomBytes(3).toString("hex")}`;
   await admin.goto("/admin/categories");
@@ -741,7 +764,19 @@ test("an owner's damage claim is resolved by an admin from the queue, and both s
   await owner.goto("/owner/listings");
   const mine = owner.getByRole("row").filter({ hasText: title });
   await expect(mine).toContainText("Hidden by GearShare: The photos show a different drone.");
-  await expect(mine.getByRole("button", { name: `Archive: ${title}` })).toBeVisible();
+  // Archiving is final, so it asks first; "Keep listing" changes nothing.
+  await waitForHydration(owner);
+  await mine.getByRole("link", { name: `Archive: ${title}` }).click();
+  const archive = owner.getByRole("group", { name: `Archive \u201c${title}\u201d?` });
+  await expect(archive.getByText(/^Archiving is final/)).toBeVisible();
+  await expectNoViolations(owner);
+  await archive.getByRole("link", { name: "Keep listing" }).click();
+  await expect(archive).toHaveCount(0);
+  await expect(mine).toContainText("Paused");
+  await mine.getByRole("link", { name: `Archive: ${title}` }).click();
+  await archive.getByRole("button", { name: "Yes, archive" }).click();
+  await expect(mine).toContainText("Archived");
+  await expect(mine.getByRole("link", { name: `Archive: ${title}` })).toHaveCount(0);
 });
 
 test("a renter asks the owner about a listing; the question and the answer arrive live", { tag: "@database" }, async ({ browser }) => {

@@ -164,11 +164,18 @@ test("a visitor's payment asks them to log in; a member's books", async ({ brows
   await visitor.getByLabel("To", { exact: true }).fill(isoDay(7));
   await visitor.getByRole("button", { name: "Request to book" }).click();
   await expect(visitor.getByRole("heading", { level: 1, name: "Check out" })).toBeVisible();
-  await fillCard(visitor);
-  await visitor.getByRole("button", { name: "Pay and request to book" }).click();
-  await expect(visitor.getByRole("link", { name: "Log in to book" })).toBeVisible();
-  await expect(visitor.getByText("Unauthorized", { exact: true })).toHaveCount(0);
-  // A card is never typed back into the page.
+  // Asked to log in before the card form, not after filling it; signing up comes back here.
+  await expect(visitor.getByRole("heading", { level: 2, name: "Log in to book" })).toBeVisible();
+  await expect(visitor.getByLabel("Card number")).toHaveCount(0);
+  await expect(visitor.getByRole("main").getByRole("link", { name: "Log in", exact: true })).toHaveAttribute(
+    "href", `/login?next=${encodeURIComponent(`/gear/${listing}/checkout?from=${isoDay(5)}&to=${isoDay(7)}`)}`);
+  await visitor.getByRole("main").getByRole("link", { name: "Sign up" }).click();
+  await visitor.getByLabel("Name").fill("Vera Visitor");
+  await visitor.getByLabel("Email").fill(`vera-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`);
+  await visitor.getByLabel("Password").fill(PASSWORD);
+  await visitor.getByRole("button", { name: "Create account" }).click();
+  await expect(visitor).toHaveURL(new RegExp(`/gear/${listing}/checkout\\?from=${isoDay(5)}&to=${isoDay(7)}$`));
+  await expect(visitor.getByRole("heading", { level: 2, name: "Log in to book" })).toHaveCount(0);
   await expect(visitor.getByLabel("Card number")).toHaveValue("");
 
   const renter = await plainBrowser(browser);
@@ -207,8 +214,10 @@ test("an owner accepts one request and declines another; a renter cancels", asyn
 
   await rita.goto(ritas);
   await expect(rita.getByText("Status: Paid")).toBeVisible();
+  await rita.getByRole("link", { name: "Cancel booking" }).click();
+  await expect(rita.getByRole("group", { name: "Cancel this booking?" }).getByText(/^(You get all .+ back\.|Under the .+ cancellation policy you get)/)).toBeVisible();
   await rita.getByLabel("Reason for cancelling (optional)").fill("Plans changed.");
-  await rita.getByRole("button", { name: "Cancel booking" }).click();
+  await rita.getByRole("button", { name: "Yes, cancel booking" }).click();
   await expect(rita.getByText("Status: Cancelled")).toBeVisible();
 });
 

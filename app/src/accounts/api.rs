@@ -376,10 +376,14 @@ pub async fn delete_account(delete_password: String) -> Result<(), AppError> {
 pub async fn admin_list_users(q: String, offset: i64) -> Result<Vec<UserRow>, AppError> {
     with_status(
         async {
-            guard::require_admin().await?;
+            let admin = guard::require_admin().await?;
             let state = expect_context::<AppState>();
             let q: String = q.trim().chars().take(100).collect();
-            store::list_users(&state.db, &q, offset.clamp(0, 1_000_000)).await
+            let mut rows = store::list_users(&state.db, &q, offset.clamp(0, 1_000_000)).await?;
+            for row in &mut rows {
+                row.you = row.id == admin.id;
+            }
+            Ok(rows)
         }
         .await,
     )

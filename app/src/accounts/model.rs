@@ -282,6 +282,8 @@ pub struct UserRow {
     pub role: Role,
     pub status: AccountStatus,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The admin looking at the list: nobody suspends their own account.
+    pub you: bool,
 }
 
 /// Counts on the admin home page.

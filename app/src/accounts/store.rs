@@ -682,6 +682,7 @@ pub async fn list_users(db: &Db, query: &str, offset: i64) -> Result<Vec<UserRow
             role: role.0,
             status: status.0,
             created_at,
+            you: false,
         })
         .collect())
 }

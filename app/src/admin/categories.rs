@@ -113,7 +113,7 @@ fn CategoryRows(
         .collect_view()
         .into_any();
     view! {
-        <AdminTable columns=&["Category", "Description", "Address", "Listings", "Status", "Action"] rows/>
+        <AdminTable label="Categories" columns=&["Category", "Description", "Address", "Listings", "Status", "Action"] rows/>
         <section class="mt-10 max-w-xl" aria-labelledby="rename-category-heading">
             <h2 id="rename-category-heading" class="text-xl font-semibold text-slate-900">"Rename a category"</h2>
             <ActionForm action=rename attr:class="mt-3 flex flex-col gap-3" attr:novalidate=true>

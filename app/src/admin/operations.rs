@@ -187,7 +187,7 @@ fn QueueTables(queue: Queue, retry: ServerAction<RetryJob>) -> impl IntoView {
             })
             .collect_view()
             .into_any();
-        view! { <AdminTable columns=&["Kind", "Waiting", "Due now", "Oldest due job has waited"] rows/> }
+        view! { <AdminTable label="Waiting jobs" columns=&["Kind", "Waiting", "Due now", "Oldest due job has waited"] rows/> }
             .into_any()
     };
     let failed = if queue.failed.is_empty() {
@@ -215,7 +215,7 @@ fn QueueTables(queue: Queue, retry: ServerAction<RetryJob>) -> impl IntoView {
             })
             .collect_view()
             .into_any();
-        view! { <AdminTable columns=&["Kind", "Failed", "Attempts", "Last error", "Action"] rows/> }
+        view! { <AdminTable label="Failed jobs" columns=&["Kind", "Failed", "Attempts", "Last error", "Action"] rows/> }
             .into_any()
     };
     view! {
@@ -398,7 +398,7 @@ fn ReportTable(reports: Vec<ReportLine>, dismiss: ServerAction<DismissReport>) -
             "Open a subject to act on it: hide a review on its member's profile, suspend a person "
             "under Users. Dismiss a report that needs nothing, saying why."
         </p>
-        <AdminTable columns=&["Reported", "About", "By", "Reason", "Action"] rows/>
+        <AdminTable label="Open reports" columns=&["Reported", "About", "By", "Reason", "Action"] rows/>
     }
     .into_any()
 }
@@ -546,7 +546,7 @@ fn ListingRows(
         })
         .collect_view()
         .into_any();
-    view! { <AdminTable columns=&["Listing", "Owner", "Status", "City", "Listed", "Action"] rows/> }
+    view! { <AdminTable label="Listings found" columns=&["Listing", "Owner", "Status", "City", "Listed", "Action"] rows/> }
         .into_any()
 }
 
@@ -632,7 +632,7 @@ pub fn AdminBookingsPage() -> impl IntoView {
                                 <td class="py-2 tabular-nums">{b.line.total.to_string()}</td>
                             </tr>
                         }).collect_view().into_any();
-                        view! { <AdminTable columns=&["Booking", "Dates", "Status", "Renter", "Owner", "Total"] rows/> }.into_any()
+                        view! { <AdminTable label="Bookings found" columns=&["Booking", "Dates", "Status", "Renter", "Owner", "Total"] rows/> }.into_any()
                     })
                 })}
             </Transition>

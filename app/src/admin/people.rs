@@ -37,7 +37,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                         <div class="mt-4">
                             <FormAlert message=Signal::derive(move || suspend.value().with(|r| form_message(r, &[])))/>
                         </div>
-                        <UserTable users suspend/>
+                        <UserTable users suspend q=q.get_untracked()/>
                     })
                 })}
             </Transition>
@@ -46,15 +46,71 @@ pub fn AdminUsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserTable(users: Vec<UserRow>, suspend: ServerAction<AdminSetSuspended>) -> impl IntoView {
+fn UserTable(
+    users: Vec<UserRow>,
+    suspend: ServerAction<AdminSetSuspended>,
+    /// The search the list answers, kept in the links that ask before suspending.
+    q: String,
+) -> impl IntoView {
     if users.is_empty() {
         return view! { <p class="mt-6 text-slate-700">"No accounts match."</p> }.into_any();
     }
+    let asked = crate::forms::confirming("suspend");
+    let query = use_query_map();
+    let suspendable: Vec<(UserId, String)> = users
+        .iter()
+        .filter(|user| !user.you && user.status != AccountStatus::Suspended)
+        .map(|user| (user.id, user.name.clone()))
+        .collect();
+    let back = format!("/admin/users{}", query_string(&[("q", &q)]));
+    let confirm = move || {
+        let wanted = query.with(|query| query.get("user"))?;
+        let (id, name) = suspendable
+            .iter()
+            .find(|(id, _)| asked.get() && id.to_string() == wanted)
+            .cloned()?;
+        Some(view! {
+            <div class="mt-6">
+                <crate::forms::ConfirmPanel id="suspend-confirm".to_owned()
+                    question=format!("Suspend {name}?")
+                    outcome=format!("{name} is logged out everywhere and can't log in until an admin reinstates them. This goes in the audit log.")
+                    keep=(back.clone(), "Keep the account active")>
+                    <ActionForm action=suspend>
+                        <input type="hidden" name="user_id" value=id.to_string()/>
+                        <input type="hidden" name="suspended" value="true"/>
+                        <button type="submit" class="btn-danger">{format!("Yes, suspend {name}")}</button>
+                    </ActionForm>
+                </crate::forms::ConfirmPanel>
+            </div>
+        })
+    };
     let rows = users
         .into_iter()
         .map(|user| {
             let suspended = user.status == AccountStatus::Suspended;
-            let (label, to) = if suspended { ("Reinstate", "false") } else { ("Suspend", "true") };
+            // Suspending asks first (above the table); reinstating acts at once.
+            let action = if user.you {
+                view! { <span class="text-slate-700">"You"</span> }.into_any()
+            } else if suspended {
+                let name = format!("Reinstate {}", user.name);
+                view! {
+                    <ActionForm action=suspend>
+                        <input type="hidden" name="user_id" value=user.id.to_string()/>
+                        <input type="hidden" name="suspended" value="false"/>
+                        <button type="submit" class="btn-secondary" aria-label=name>"Reinstate"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                let ask = format!(
+                    "/admin/users{}#suspend-confirm",
+                    query_string(&[("q", &q), ("confirm", "suspend"), ("user", &user.id.to_string())])
+                );
+                view! {
+                    <A href=ask attr:class="btn-secondary" attr:aria-label=format!("Suspend {}", user.name)>"Suspend"</A>
+                }
+                .into_any()
+            };
             view! {
                 <tr class="border-t border-slate-200">
                     <td class="py-2 pr-4">{user.name.clone()}</td>
@@ -62,20 +118,15 @@ fn UserTable(users: Vec<UserRow>, suspend: ServerAction<AdminSetSuspended>) -> i
                     <td class="py-2 pr-4">{user.role.as_str()}</td>
                     <td class="py-2 pr-4">{user.status.as_str()}</td>
                     <td class="py-2 pr-4">{user.created_at.date_naive().to_string()}</td>
-                    <td class="py-2">
-                        <ActionForm action=suspend>
-                            <input type="hidden" name="user_id" value=user.id.to_string()/>
-                            <input type="hidden" name="suspended" value=to/>
-                            <button type="submit" class="btn-secondary" aria-label=format!("{label} {}", user.name)>{label}</button>
-                        </ActionForm>
-                    </td>
+                    <td class="py-2">{action}</td>
                 </tr>
             }
         })
         .collect_view()
         .into_any();
     view! {
-        <AdminTable columns=&["Name", "Email", "Role", "Status", "Joined", "Action"] rows/>
+        {confirm}
+        <AdminTable label="Accounts" columns=&["Name", "Email", "Role", "Status", "Joined", "Action"] rows/>
     }
     .into_any()
 }
@@ -133,16 +184,23 @@ fn AuditTable(events: Vec<AuditEntry>) -> impl IntoView {
         .collect_view()
         .into_any();
     view! {
-        <AdminTable columns=&["When", "What", "Who", "Account", "IP address", "Browser"] rows/>
+        <AdminTable label="Audit events" columns=&["When", "What", "Who", "Account", "IP address", "Browser"] rows/>
         {older}
     }
 }
 
 /// A table with a header row of `columns` (scoped for screen readers) and a body of `rows`.
 #[component]
-pub(super) fn AdminTable(columns: &'static [&'static str], rows: AnyView) -> impl IntoView {
+/// An admin table, scrolling sideways inside its own region on a narrow screen (the page
+/// itself never does); `label` names the region and the table.
+pub(super) fn AdminTable(
+    label: &'static str,
+    columns: &'static [&'static str],
+    rows: AnyView,
+) -> impl IntoView {
     view! {
-        <table class="mt-6 w-full text-left text-sm">
+        <div class="mt-6 overflow-x-auto" role="region" aria-label=label tabindex="0">
+        <table class="w-full min-w-[40rem] text-left text-sm" aria-label=label>
             <thead>
                 <tr>
                     {columns.iter().map(|column| view! { <th scope="col" class="py-2 pr-4">{*column}</th> }).collect_view()}
@@ -150,6 +208,7 @@ pub(super) fn AdminTable(columns: &'static [&'static str], rows: AnyView) -> imp
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
     }
 }
 

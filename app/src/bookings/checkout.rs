@@ -53,6 +53,9 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     // answer to their payment: that is no news for them.
     let paying = RwSignal::new(false);
     let taken_by_others = Memo::new(move |_| taken.now.get() && !paying.get());
+    // Known before rendering, as the header knows it: a visitor is asked to log in before
+    // the card form, not after filling it.
+    let signed_in = SharedValue::new(|| crate::shell::signed_in_user().is_some()).into_inner();
     view! {
         <Title text="Check out"/>
         <div class="mx-auto max-w-3xl px-4 py-8">
@@ -87,7 +90,11 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                                     </div>
                                 })}
                             </div>
-                            <PaymentForm listing dates here taken=taken_by_others paying/>
+                            {if signed_in {
+                                view! { <PaymentForm listing dates here taken=taken_by_others paying/> }.into_any()
+                            } else {
+                                view! { <SignInFirst here/> }.into_any()
+                            }}
                         </div>
                     }.into_any()
                 } else {
@@ -142,6 +149,23 @@ fn just_taken(listing: &ListingDetail, dates: &WantedDates) -> JustTaken {
                 .is_some_and(|(from, to)| live.unavailable.with(|days| touches(days, from, to)))
     });
     JustTaken { now, live }
+}
+
+/// In place of the card form for a visitor: "Log in" and "Sign up", each coming back here
+/// with the dates.
+#[component]
+fn SignInFirst(here: String) -> impl IntoView {
+    let next = query_string(&[("next", &here)]);
+    view! {
+        <section aria-labelledby="sign-in-heading" class="space-y-3 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+            <h2 id="sign-in-heading" class="text-lg font-semibold">"Log in to book"</h2>
+            <p class="text-slate-700">"You need a GearShare account to pay and book. Your dates are kept: you come back here."</p>
+            <div class="flex flex-wrap gap-3">
+                <a href=format!("/login{next}") class="btn-primary">"Log in"</a>
+                <a href=format!("/signup{next}") class="btn-secondary">"Sign up"</a>
+            </div>
+        </section>
+    }
 }
 
 #[component]

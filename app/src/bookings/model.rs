@@ -140,6 +140,9 @@ pub struct BookingView {
     pub photos: Vec<EvidencePhoto>,
     /// The moment the viewer's photos would document now, if they may add some.
     pub photo_stage: Option<PhotoStage>,
+    /// What cancelling now would do to the money, said before the viewer confirms; `None`
+    /// when they may not cancel.
+    pub cancel_outcome: Option<String>,
 }
 
 /// One evidence photo of a booking; its file is `/bookings/{booking}/photos/{id}`.

@@ -237,20 +237,39 @@ fn DeclineForm(id: BookingId, actions: Actions, #[prop(into)] about: String) -> 
     }
 }
 
+/// "Cancel booking" asks once before it acts: a link to the same page with `?confirm=cancel`
+/// (so it works before the wasm, and after it without a reload) opens a panel saying what
+/// cancelling does to the money, with "Yes, cancel booking" and "Keep booking".
 #[component]
-fn CancelForm(id: BookingId, actions: Actions) -> impl IntoView {
+fn CancelForm(id: BookingId, actions: Actions, outcome: String) -> impl IntoView {
     let cancel = actions.cancel;
     let error = actions.reason_problem(
         id,
         Signal::derive(move || field_message(&cancel.value().get(), "reason")),
     );
-    view! {
-        <ActionForm action=actions.cancel attr:class="space-y-2">
-            <input type="hidden" name="id" value=id.to_string()/>
-            <ReasonField id label="Reason for cancelling (optional)" required=false error/>
-            <button type="submit" class="btn-secondary"
-                on:click=move |_| actions.target.set(Some(id))>"Cancel booking"</button>
-        </ActionForm>
+    let asked = crate::forms::confirming("cancel");
+    move || {
+        if !asked.get() {
+            return view! {
+                <p><A href=format!("/bookings/{id}?confirm=cancel#cancel-confirm") attr:class="btn-secondary">
+                    "Cancel booking"
+                </A></p>
+            }
+            .into_any();
+        }
+        view! {
+            <crate::forms::ConfirmPanel id="cancel-confirm".to_owned()
+                question="Cancel this booking?".to_owned() outcome=outcome.clone()
+                keep=(format!("/bookings/{id}"), "Keep booking")>
+                <ActionForm action=actions.cancel attr:class="space-y-2">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <ReasonField id label="Reason for cancelling (optional)" required=false error/>
+                    <button type="submit" class="btn-danger"
+                        on:click=move |_| actions.target.set(Some(id))>"Yes, cancel booking"</button>
+                </ActionForm>
+            </crate::forms::ConfirmPanel>
+        }
+        .into_any()
     }
 }
 
@@ -345,7 +364,7 @@ fn BookingDetail(booking: BookingView, actions: Actions) -> impl IntoView {
             <p class="mt-2 text-slate-700">{format!("The owner's reason: {reason}")}</p>
         })}
         <FormAlert message=Signal::derive(move || actions.problem())/>
-        <ActionPanel id actions allowed=booking.actions.clone()/>
+        <ActionPanel id actions allowed=booking.actions.clone() cancel_outcome=booking.cancel_outcome.clone()/>
         <section class="mt-8" aria-labelledby="details-heading">
             <h2 id="details-heading" class="text-xl font-semibold">"Details"</h2>
             <dl class="mt-3 grid gap-3 sm:grid-cols-2">
@@ -418,7 +437,13 @@ fn PaymentsSection(
 
 /// The buttons the viewer may press now; nothing when there are none.
 #[component]
-fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> impl IntoView {
+fn ActionPanel(
+    id: BookingId,
+    actions: Actions,
+    allowed: Vec<BookingAction>,
+    /// What cancelling would do, said before it is confirmed.
+    cancel_outcome: Option<String>,
+) -> impl IntoView {
     if allowed.is_empty() {
         return ().into_any();
     }
@@ -435,7 +460,9 @@ fn ActionPanel(id: BookingId, actions: Actions, allowed: Vec<BookingAction>) -> 
             {has(BookingAction::Extend).then(|| view! {
                 <p><a href=format!("/bookings/{id}/extend") class="btn-secondary inline-block">"Extend this booking"</a></p>
             })}
-            {has(BookingAction::Cancel).then(|| view! { <CancelForm id actions/> })}
+            {has(BookingAction::Cancel).then(|| view! {
+                <CancelForm id actions outcome=cancel_outcome.unwrap_or_default()/>
+            })}
         </section>
     }
     .into_any()

@@ -8,7 +8,10 @@ use super::model::{
 use super::service::{actor_of, events_of};
 use super::store::LineRow;
 use crate::accounts::model::CurrentUser;
-use crate::domain::booking::{allowed, extendable, replay, Booking, Command, Step};
+use crate::domain::booking::{
+    allowed, cancellation_outcome, extendable, replay, Booking, Command, Step,
+};
+use crate::domain::cancellation::Refund;
 use crate::domain::{BookingId, UserId};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
@@ -177,6 +180,44 @@ fn late_notice(booking: &Booking, now: DateTime<Utc>) -> Option<LateNotice> {
     })
 }
 
+/// What cancelling now does to the money, in a sentence for the side about to cancel.
+fn cancel_sentence(booking: &Booking, party: Party, refund: Refund) -> String {
+    let quote = &booking.terms.quote;
+    let paid = quote.charge();
+    let back = Money::new(refund.total_minor(), paid.currency);
+    // Before the payment is taken the card is only authorised: nothing comes back, it is let go.
+    let charged = booking.status == BookingStatus::Paid;
+    let deposit = if quote.deposit.minor > 0 {
+        format!(" The {} deposit hold is released too.", quote.deposit)
+    } else {
+        String::new()
+    };
+    match party {
+        Party::Renter if back == paid && charged => {
+            format!("You get all {paid} back.{deposit}")
+        }
+        Party::Renter if back == paid => {
+            format!("Nothing is charged: the {paid} authorised on your card is released.{deposit}")
+        }
+        Party::Renter => {
+            let kept = Money::new(paid.minor - back.minor, paid.currency);
+            format!(
+                "Under the {} cancellation policy you get {back} of {paid} back, and {kept} is \
+                 kept.{deposit}",
+                booking.terms.policy.label()
+            )
+        }
+        Party::Owner => format!(
+            "The renter gets all {paid} back and you earn nothing from this booking; the unit \
+             is free again for those dates."
+        ),
+        Party::Admin | Party::System => format!(
+            "The renter gets all {paid} back: a cancellation by GearShare refunds in full, \
+             whatever the policy.{deposit}"
+        ),
+    }
+}
+
 /// "Waiting for the owner to confirm the pickup.", when one side has confirmed a handover.
 fn waiting_for(booking: &Booking) -> Option<String> {
     let (step, confirmed) = match booking.status {
@@ -287,5 +328,7 @@ pub async fn view(
             ),
         photos: super::photos::photos_of(db, id).await?,
         photo_stage: crate::domain::evidence::photo_stage(&booking, viewer_party).ok(),
+        cancel_outcome: cancellation_outcome(&booking, actor, now)
+            .map(|refund| cancel_sentence(&booking, viewer_party, refund)),
     })
 }

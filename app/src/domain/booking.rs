@@ -1060,6 +1060,18 @@ pub fn replay(events: &[BookingEvent]) -> Result<Booking, ReplayError> {
 }
 
 /// What `actor` may ask of `booking` at `now`: the buttons a page shows.
+/// What `actor` would be refunded, or would refund, by cancelling `booking` at `now`, as
+/// [`decide`] would settle it; `None` when they may not cancel it now.
+pub fn cancellation_outcome(booking: &Booking, actor: Actor, now: DateTime<Utc>) -> Option<Refund> {
+    let command = Command::Cancel {
+        reason: String::new(),
+    };
+    match decide(booking, &command, actor, now).ok()?.as_slice() {
+        [BookingEvent::Cancelled { refund, .. }] => Some(*refund),
+        _ => None,
+    }
+}
+
 pub fn allowed(booking: &Booking, actor: Actor, now: DateTime<Utc>) -> Vec<Command> {
     let candidates = [
         Command::Accept,

@@ -89,7 +89,37 @@ fn OwnerListingTable(
         }
         .into_any();
     }
+    // "Archive" asks first (`?confirm=archive&listing=`): it is final.
+    let asked = crate::forms::confirming("archive");
+    let query = use_query_map();
+    let archivable: Vec<(ListingId, String)> = rows
+        .iter()
+        .filter(|row| row.status.can_become(ListingStatus::Archived))
+        .map(|row| (row.id, row.title.clone()))
+        .collect();
+    let confirm = move || {
+        let wanted = query.with(|q| q.get("listing"))?;
+        let (id, title) = archivable
+            .iter()
+            .find(|(id, _)| asked.get() && id.to_string() == wanted)
+            .cloned()?;
+        Some(view! {
+            <div class="mt-6">
+                <crate::forms::ConfirmPanel id="archive-confirm".to_owned()
+                    question=format!("Archive “{title}”?")
+                    outcome="Archiving is final: renters can no longer find or book it, and it can't be published again. Bookings already made go ahead.".to_owned()
+                    keep=("/owner/listings".to_owned(), "Keep listing")>
+                    <ActionForm action=change>
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <input type="hidden" name="status" value=ListingStatus::Archived.as_str()/>
+                        <button type="submit" class="btn-danger">"Yes, archive"</button>
+                    </ActionForm>
+                </crate::forms::ConfirmPanel>
+            </div>
+        })
+    };
     view! {
+        {confirm}
         <table class="mt-6 w-full text-left text-sm">
             <caption class="sr-only">"Your listings with their status and price"</caption>
             <thead>
@@ -126,6 +156,13 @@ fn OwnerListingLine(
         .filter(|(target, _)| !(hidden && *target == ListingStatus::Active))
         .map(|(target, label)| {
             let name = format!("{label}: {}", row.title);
+            if target == ListingStatus::Archived {
+                let ask = format!("/owner/listings?confirm=archive&listing={}#archive-confirm", row.id);
+                return view! {
+                    <A href=ask attr:class="btn-secondary px-3 py-1" attr:aria-label=name>{label}</A>
+                }
+                .into_any();
+            }
             view! {
                 <ActionForm action=change attr:class="inline">
                     <input type="hidden" name="id" value=row.id.to_string()/>
@@ -133,6 +170,7 @@ fn OwnerListingLine(
                     <button type="submit" class="btn-secondary px-3 py-1" aria-label=name>{label}</button>
                 </ActionForm>
             }
+            .into_any()
         })
         .collect_view();
     view! {

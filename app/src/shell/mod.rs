@@ -39,7 +39,7 @@ pub fn SiteHeader() -> impl IntoView {
 
 /// The person the server resolved for this request (none in the browser: hydration reads
 /// the value the server wrote).
-fn signed_in_user() -> Option<CurrentUser> {
+pub(crate) fn signed_in_user() -> Option<CurrentUser> {
     #[cfg(feature = "ssr")]
     {
         crate::accounts::guard::viewer().flatten()
@@ -87,9 +87,19 @@ fn MemberLinks(user: CurrentUser) -> impl IntoView {
 pub fn SiteFooter() -> impl IntoView {
     view! {
         <footer class="mt-16 border-t border-slate-200 bg-white">
-            <div class="mx-auto max-w-6xl px-4 py-8 text-sm text-slate-600">
-                <p>"GearShare — rent cameras, bikes, tents and tools from people near you."</p>
-                <p class="mt-1">"Photos of demo listings are generated illustrations."</p>
+            <div class="mx-auto flex max-w-6xl flex-col gap-4 px-4 py-8 text-sm text-slate-700 sm:flex-row sm:justify-between">
+                <div>
+                    <p>"GearShare — rent cameras, bikes, tents and tools from people near you."</p>
+                    <p class="mt-1">"Photos of demo listings are generated illustrations."</p>
+                </div>
+                <nav aria-label="Footer">
+                    <ul class="flex flex-wrap gap-x-4 gap-y-2">
+                        <li><A href="/help" attr:class="link">"Help"</A></li>
+                        <li><A href="/terms" attr:class="link">"Terms"</A></li>
+                        <li><A href="/privacy" attr:class="link">"Privacy"</A></li>
+                        <li><A href="/contact" attr:class="link">"Contact"</A></li>
+                    </ul>
+                </nav>
             </div>
         </footer>
     }

@@ -611,6 +611,25 @@ async fn suspension_ends_sessions_and_blocks_login(backend: Backend) {
         )
         .await;
     assert_eq!(member.status, StatusCode::FORBIDDEN);
+    // Nobody suspends themself: the list says "You" where the button would be, and the
+    // server refuses it anyway.
+    let grace_text = grace.to_string();
+    let own = admin
+        .post(
+            "/api/admin_suspend",
+            &[("user_id", &grace_text), ("suspended", "true")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
+    assert!(own.body.contains("You can't suspend your own account."));
+    let listed = admin.get("/api/admin_users?q=&offset=0").await;
+    let rows: Vec<app::accounts::model::UserRow> = serde_json::from_str(&listed.body).unwrap();
+    let you: Vec<_> = rows
+        .iter()
+        .filter(|row| row.you)
+        .map(|row| row.id)
+        .collect();
+    assert_eq!(you, [grace]);
     let suspended = admin
         .post(
             "/api/admin_suspend",

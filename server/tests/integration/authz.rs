@@ -665,6 +665,10 @@ const MATRIX: &[Entry] = &[
         Public,
     ),
     entry("GET", "/login", "/login", &[], Public),
+    entry("GET", "/help", "/help", &[], Public),
+    entry("GET", "/terms", "/terms", &[], Public),
+    entry("GET", "/privacy", "/privacy", &[], Public),
+    entry("GET", "/contact", "/contact", &[], Public),
     entry("GET", "/account", "/account", &[], Members),
     entry("GET", "/bookings", "/bookings", &[], Members),
     entry(

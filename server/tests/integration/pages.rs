@@ -317,14 +317,7 @@ async fn visitors_pages_are_kept_for_a_moment_each_with_its_own_nonce(backend: B
     assert_ne!(first_nonce, kept_nonce, "each copy gets a nonce of its own");
     assert_eq!(kept.body.replace(&kept_nonce, &first_nonce), first.body);
 
-    let mut member = app.visitor();
-    member
-        .sign_up(
-            "Kim Member",
-            "kim.member@example.com",
-            "lantern kayak tripod",
-        )
-        .await;
+    let mut member = kim(&app).await;
     let personal = member.get(&path).await;
     assert!(
         personal.body.contains(renamed),
@@ -343,7 +336,80 @@ async fn visitors_pages_are_kept_for_a_moment_each_with_its_own_nonce(backend: B
     assert!(later.body.contains(renamed), "a kept page expires");
 }
 
+/// A member signed up and in.
+async fn kim(app: &TestApp) -> crate::common::Visitor<'_> {
+    let mut member = app.visitor();
+    member
+        .sign_up(
+            "Kim Member",
+            "kim.member@example.com",
+            "lantern kayak tripod",
+        )
+        .await;
+    member
+}
+
+/// A visitor's checkout asks them to log in before the card form, with links that come back
+/// to it with the dates; a member's has the card form.
+async fn the_checkout_asks_a_visitor_to_log_in_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, _) = store::newest_active_listing(&app.db).await;
+    let day = |n| (chrono::Utc::now().date_naive() + chrono::Days::new(n)).to_string();
+    let path = format!("/gear/{id}/checkout?from={}&to={}", day(20), day(22));
+    let visitors = app.get(&path).await;
+    assert_eq!(visitors.status, StatusCode::OK);
+    assert!(
+        visitors.body.contains("Log in to book"),
+        "{}",
+        visitors.body
+    );
+    assert!(!visitors.body.contains(r#"name="card_number""#));
+    let next = app::url::query_string(&[("next", &path)]);
+    assert!(visitors
+        .body
+        .contains(&format!("/signup{next}").replace('&', "&amp;")));
+    let mut member = kim(&app).await;
+    let members = member.get(&path).await;
+    assert!(members.body.contains(r#"name="card_number""#));
+    assert!(members.body.contains(r#"inputmode="numeric""#));
+    assert!(!members.body.contains("Log in to book"));
+}
+
+/// The footer links its pages on every page; the help states the rules the marketplace is
+/// configured with, not figures of its own.
+async fn the_footer_leads_to_help_terms_privacy_and_contact(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let home = app.get("/").await;
+    for (path, heading) in [
+        ("/help", "Help"),
+        ("/terms", "Terms"),
+        ("/privacy", "Privacy"),
+        ("/contact", "Contact"),
+    ] {
+        assert!(home.body.contains(&format!(r#"href="{path}""#)), "{path}");
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains(&format!(">{heading}</h1>")),
+            "{}",
+            page.body
+        );
+    }
+    let help = app.get("/help").await;
+    for policy in app::domain::CancellationPolicy::ALL {
+        assert!(help.body.contains(policy.summary()), "{}", policy.label());
+    }
+    let hours = app.state.request_expiry.num_hours();
+    let answer = match hours {
+        h if h % 24 == 0 && h > 24 => format!("Owners have {} days to answer", h / 24),
+        h => format!("Owners have {h} hours to answer"),
+    };
+    assert!(help.body.contains(&answer), "{answer}: {}", help.body);
+}
+
 on_both_backends!(
+    the_footer_leads_to_help_terms_privacy_and_contact,
+    the_checkout_asks_a_visitor_to_log_in_first,
     health_and_readiness_follow_the_database,
     visitors_pages_are_kept_for_a_moment_each_with_its_own_nonce,
     home_shows_the_search_form_and_categories,
