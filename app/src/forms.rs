@@ -249,8 +249,10 @@ pub fn ConfirmPanel(
         <div role="group" aria-labelledby=labelled_by class="space-y-3 rounded-lg bg-red-50 p-4 ring-1 ring-red-200">
             <h2 id=id tabindex="-1" node_ref=heading class="text-lg font-semibold text-red-950">{question}</h2>
             <p class="text-slate-800">{outcome}</p>
-            {children()}
-            <p><leptos_router::components::A href=keep_href attr:class="btn-secondary">{keep_label}</leptos_router::components::A></p>
+            <div class="flex flex-wrap items-end gap-3">
+                {children()}
+                <leptos_router::components::A href=keep_href attr:class="btn-secondary">{keep_label}</leptos_router::components::A>
+            </div>
         </div>
     }
 }

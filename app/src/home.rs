@@ -64,9 +64,9 @@ pub fn HomePage() -> impl IntoView {
                 <div class="mt-6">
                     <Suspense fallback=|| view! { <p>"Loading gear…"</p> }>
                         {move || Suspend::new(async move {
-                            let (mut cards, saved) = or_partial(featured.await.map(|r| (r.cards, r.saved)));
+                            let (mut cards, hearts) = or_partial(featured.await.map(|r| (r.cards, r.hearts)));
                             cards.truncate(FEATURED);
-                            view! { <CardGrid cards dates=WantedDates::default() label="Featured gear" saved/> }
+                            view! { <CardGrid cards dates=WantedDates::default() label="Featured gear" hearts/> }
                         })}
                     </Suspense>
                 </div>

@@ -166,7 +166,8 @@ test("a visitor's Save asks them to sign up and brings them back; the listing is
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("button", { name: "Saved" })).toHaveAttribute("aria-pressed", "true");
 
-  // The card's heart in the results says so too, and forgets and saves again in place.
+  // The card's heart in the results says so too, and forgets and saves again (a plain form:
+  // the page comes back with the other word).
   await page.goto("/search?q=tent");
   await waitForHydration(page);
   // Seeded titles repeat: the card is the one linking this listing.

@@ -15,7 +15,12 @@ import type { Page } from "@playwright/test";
 // Raised to 545,000 on 2026-12-06 (afternoon): the listing page measured 531,688 with its
 // reviews (drawn on the server; the page only fetches their HTML) and the owner's profile
 // link, plus 2.5 %. Drawn in the browser the reviews had cost 81 KB, then 55 KB.
-const BUDGET_BYTES = 545_000;
+// Raised to 553,000 on 2026-12-07: the listing page measured 549,355 (541,080 the day
+// before): the footer's four text pages are lazy routes of their own (+2.6 KB in the core)
+// and wasm-split spread the rest (+5.7 KB) over chunks the listing page shares with the
+// checkout and the entry pages. The cards' hearts and the owner's note on a paused listing
+// are drawn on the server to keep it at that (as an ActionForm the heart cost 32 KB).
+const BUDGET_BYTES = 553_000;
 
 type Download = { file: string; raw: number; gzip: number };
 

@@ -72,14 +72,15 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                 {if priced {
                     let back = back.clone();
                     view! {
-                        <div class="space-y-4">
-                            // Present from the start, so what is added to it is announced.
-                            <div aria-live="polite" class="space-y-4">
+                        <div>
+                            // Present from the start, so what is added to it is announced; its
+                            // notices carry their own spacing, so an empty region adds none.
+                            <div aria-live="polite">
                                 {move || live.notice.get().map(|text| view! {
-                                    <p class="rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
+                                    <p class="mb-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
                                 })}
                                 {move || taken_by_others.get().then(|| view! {
-                                    <div class="rounded-lg bg-red-50 p-4 text-red-900 ring-1 ring-red-200">
+                                    <div class="mb-4 rounded-lg bg-red-50 p-4 text-red-900 ring-1 ring-red-200">
                                         <p class="font-semibold">"Those dates were just taken"</p>
                                         <p class="mt-1 text-sm">
                                             "Someone else booked them a moment ago, so they can't be paid for. "

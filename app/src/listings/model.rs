@@ -151,8 +151,9 @@ pub struct OwnerSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingDetail {
     pub id: ListingId,
-    /// Set when renters cannot see the listing: only its owner is shown it, with why.
-    pub not_public: Option<NotPublic>,
+    /// Set when renters cannot see the listing (only its owner is shown it): the note saying
+    /// why, as HTML.
+    pub not_public: Option<String>,
     pub title: String,
     pub description: String,
     pub brand: String,
@@ -178,14 +179,6 @@ pub struct ListingDetail {
     /// The booking form's idempotency key. Keys are per renter, so a page kept for visitors
     /// may share one: each renter's first request with it is theirs alone.
     pub booking_key: RequestKey,
-}
-
-/// Why a listing its owner is looking at is not shown to renters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotPublic {
-    pub status: ListingStatus,
-    /// An admin hid it, saying why.
-    pub hidden_reason: Option<String>,
 }
 
 /// Where a listing stands in its owner's hands.

@@ -120,7 +120,8 @@ fn OwnerListingTable(
     };
     view! {
         {confirm}
-        <table class="mt-6 w-full text-left text-sm">
+        <div class="mt-6 overflow-x-auto" role="region" aria-label="Your listings" tabindex="0">
+        <table class="w-full min-w-[36rem] text-left text-sm">
             <caption class="sr-only">"Your listings with their status and price"</caption>
             <thead>
                 <tr class="border-b border-slate-300 text-slate-700">
@@ -136,6 +137,7 @@ fn OwnerListingTable(
                 {rows.into_iter().map(|row| view! { <OwnerListingLine row change/> }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }

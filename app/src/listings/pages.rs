@@ -2,7 +2,7 @@
 
 use super::api::{get_listing, list_categories, search_listings};
 use super::calendar::AvailabilityCalendar;
-use super::favourites::{save_control, CardHeart, Heart};
+use super::favourites::save_control;
 use super::model::{Category, ListingCard, ListingDetail};
 use super::quote_panel::QuotePanel;
 use super::search::{
@@ -178,6 +178,9 @@ pub fn ListingCardView(
     /// What the card ends with where it is shown (favourites: "Remove").
     #[prop(optional)]
     footer: Option<AnyView>,
+    /// The card's heart, drawn on the server (`favourites::heart_markup`).
+    #[prop(default = None)]
+    heart: Option<String>,
 ) -> impl IntoView {
     let href = format!(
         "/gear/{}{}",
@@ -221,6 +224,7 @@ pub fn ListingCardView(
                         <span class="font-normal">" for your dates"</span></p>
                 })}
             </div>
+            {heart.map(|html| view! { <div inner_html=html></div> })}
             {footer}
         </li>
     }
@@ -235,9 +239,10 @@ pub fn CardGrid(
     /// The listings whose searched dates were booked since the results loaded.
     #[prop(optional, into)]
     just_booked: Signal<Vec<ListingId>>,
-    /// Which of the cards the member saved; `None` for a visitor.
-    saved: Option<Vec<ListingId>>,
+    /// The cards' hearts, in their order (none where the answer has none).
+    hearts: Vec<String>,
 ) -> impl IntoView {
+    let mut hearts = hearts.into_iter();
     view! {
         <ul aria-label=label class="grid grid-cols-1 gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
             {cards
@@ -245,12 +250,8 @@ pub fn CardGrid(
                 .map(|card| {
                     let id = card.id;
                     let booked = Signal::derive(move || just_booked.with(|ids| ids.contains(&id)));
-                    let heart = match &saved {
-                        Some(ids) => Heart::Member { saved: ids.contains(&id) },
-                        None => Heart::Visitor,
-                    };
-                    let footer = view! { <CardHeart id title=card.title.clone() heart/> }.into_any();
-                    view! { <ListingCardView card dates=dates.clone() just_booked=booked footer/> }
+                    let heart = hearts.next();
+                    view! { <ListingCardView card dates=dates.clone() just_booked=booked heart/> }
                 })
                 .collect_view()}
         </ul>
@@ -442,7 +443,7 @@ fn ResultList(
     } else {
         view! {
             <h2 class="sr-only">"Matching gear"</h2>
-            <CardGrid cards=results.cards dates label="Search results" just_booked saved=results.saved/>
+            <CardGrid cards=results.cards dates label="Search results" just_booked hearts=results.hearts/>
             <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         }
         .into_any()
@@ -681,18 +682,11 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let category_href = format!("/search?category={}", listing.category_slug);
     let category_name = listing.category_name.clone();
     let live = follow_listing(listing.clone());
-    let not_public = listing.not_public.clone().map(|np| {
-        let edit = format!("/owner/listings/{}/edit", listing.id);
-        view! {
-            <div role="note" class="mb-4 rounded-lg bg-amber-50 p-4 text-amber-950 ring-1 ring-amber-300">
-                <p class="font-semibold">{format!("{}: renters can't see this", np.status.label())}</p>
-                {np.hidden_reason.map(|reason| view! {
-                    <p class="mt-1">"Hidden by GearShare: "{reason}</p>
-                })}
-                <p class="mt-1"><A href=edit attr:class="link">"Manage this listing"</A></p>
-            </div>
-        }
-    });
+    // Drawn on the server (`store::read::not_public_note`): only owners ever see it.
+    let not_public = listing
+        .not_public
+        .clone()
+        .map(|html| view! { <div inner_html=html></div> });
     view! {
         <Title text=listing.title.clone()/>
         <Meta name="description" content=summary/>

@@ -498,6 +498,9 @@ pub struct SearchResults {
     /// visitor, whose hearts ask them to log in. Added per request, after the shared answer.
     #[serde(default)]
     pub saved: Option<Vec<ListingId>>,
+    /// Each card's heart as HTML, in the cards' order (`favourites::heart_markup`).
+    #[serde(default)]
+    pub hearts: Vec<String>,
 }
 
 #[cfg(test)]

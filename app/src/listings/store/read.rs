@@ -9,7 +9,7 @@ use crate::listings::catalogue::{Catalogue, CatalogueRow, Hit};
 use crate::listings::draft::ListingForm;
 use crate::listings::model::{
     BlockRow, Category, Condition, ListingCard, ListingDetail, ListingEdit, ListingStatus,
-    NotPublic, OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
+    OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
 };
 use crate::listings::search::{
     CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
@@ -509,6 +509,7 @@ fn assemble(
         close_matches: false,
         sort: Some(search.sort),
         saved: None,
+        hearts: Vec::new(),
     })
 }
 
@@ -708,6 +709,22 @@ struct DetailRow {
     hidden_reason: Option<String>,
 }
 
+/// The note an owner reads on their listing's page while renters cannot see it, as HTML: its
+/// status, an admin's reason when hidden, and the way to manage it.
+fn not_public_note(id: ListingId, status: ListingStatus, hidden: Option<String>) -> String {
+    use leptos::prelude::*;
+    use leptos::tachys::view::RenderHtml;
+    let edit = format!("/owner/listings/{id}/edit");
+    view! {
+        <div role="note" class="mb-4 rounded-lg bg-amber-50 p-4 text-amber-950 ring-1 ring-amber-300">
+            <p class="font-semibold">{format!("{}: renters can't see this", status.label())}</p>
+            {hidden.map(|reason| view! { <p class="mt-1">{format!("Hidden by GearShare: {reason}")}</p> })}
+            <p class="mt-1"><a href=edit class="link">"Manage this listing"</a></p>
+        </div>
+    }
+    .to_html()
+}
+
 /// The date it is at `now` where the listing is: rental days are the owner's local days.
 /// An unknown zone name (none is stored, but the column is free text) counts as UTC.
 pub fn local_today(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {
@@ -779,10 +796,8 @@ pub async fn detail(
     let status = ListingStatus::parse(&row.status).ok_or_else(|| {
         AppError::internal("listing status", format!("unknown value {:?}", row.status))
     })?;
-    let not_public = (status != ListingStatus::Active).then(|| NotPublic {
-        status,
-        hidden_reason: row.hidden_reason.clone(),
-    });
+    let not_public = (status != ListingStatus::Active)
+        .then(|| not_public_note(id, status, row.hidden_reason.clone()));
     Ok(ListingDetail {
         id: row.id,
         not_public,
