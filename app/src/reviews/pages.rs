@@ -49,7 +49,7 @@ fn Moderation(review: ReviewId, viewer: Viewer) -> impl IntoView {
                 <ActionForm action=report attr:class="mt-2 flex flex-col gap-2" attr:novalidate=true>
                     <input type="hidden" name="review" value=review.to_string()/>
                     <label for=report_id.clone() class="font-medium text-slate-900">"Why are you reporting this review?"</label>
-                    <textarea id=report_id.clone() name="reason" rows="2" required=true class="w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900"></textarea>
+                    <textarea id=report_id.clone() name="reason" rows="2" required=true class="w-full rounded-lg border border-slate-500 bg-white px-3 py-2 text-slate-900"></textarea>
                     <FormAlert message=Signal::derive(move || reported.with(|r| form_message(r, &[])))/>
                     <div><button type="submit" class="btn-secondary" disabled=move || report.pending().get()>"Send report"</button></div>
                     <p role="status" class="text-emerald-800">
@@ -64,7 +64,7 @@ fn Moderation(review: ReviewId, viewer: Viewer) -> impl IntoView {
                 <ActionForm action=hide attr:class="mt-2 flex flex-col gap-2" attr:novalidate=true>
                     <input type="hidden" name="review" value=review.to_string()/>
                     <label for=hide_id.clone() class="font-medium text-slate-900">"Reason for hiding, shown to its author"</label>
-                    <textarea id=hide_id.clone() name="reason" rows="2" required=true class="w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900"></textarea>
+                    <textarea id=hide_id.clone() name="reason" rows="2" required=true class="w-full rounded-lg border border-slate-500 bg-white px-3 py-2 text-slate-900"></textarea>
                     <FormAlert message=Signal::derive(move || hidden.with(|r| form_message(r, &[])))/>
                     <div><button type="submit" class="btn-secondary" disabled=move || hide.pending().get()>"Hide review"</button></div>
                 </ActionForm>
