@@ -33,6 +33,7 @@ const FEATURES: &[&str] = &[
     "bookings",
     "dashboard",
     "earnings",
+    "help",
     "home",
     "listings",
     "messages",

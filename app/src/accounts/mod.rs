@@ -21,3 +21,14 @@ pub mod session;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod two_factor;
+
+/// The person the server resolved for this request (none in the browser: hydration reads
+/// the value the server wrote, through `SharedValue`).
+pub fn signed_in_user() -> Option<model::CurrentUser> {
+    #[cfg(feature = "ssr")]
+    {
+        guard::viewer().flatten()
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
+}

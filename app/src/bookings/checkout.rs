@@ -55,7 +55,7 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let taken_by_others = Memo::new(move |_| taken.now.get() && !paying.get());
     // Known before rendering, as the header knows it: a visitor is asked to log in before
     // the card form, not after filling it.
-    let signed_in = SharedValue::new(|| crate::shell::signed_in_user().is_some()).into_inner();
+    let signed_in = SharedValue::new(|| crate::accounts::signed_in_user().is_some()).into_inner();
     view! {
         <Title text="Check out"/>
         <div class="mx-auto max-w-3xl px-4 py-8">

@@ -14,7 +14,7 @@ use leptos_router::components::A;
 pub fn SiteHeader() -> impl IntoView {
     // Known before rendering (the server resolved who is asking) and carried to the browser
     // inside the page, so the header needs no data request of its own and hydrates as drawn.
-    let me = SharedValue::new(signed_in_user).into_inner();
+    let me = SharedValue::new(crate::accounts::signed_in_user).into_inner();
     view! {
         <a href="#main" class="skip-link">"Skip to content"</a>
         <header class="border-b border-slate-200 bg-white">
@@ -35,17 +35,6 @@ pub fn SiteHeader() -> impl IntoView {
             </div>
         </header>
     }
-}
-
-/// The person the server resolved for this request (none in the browser: hydration reads
-/// the value the server wrote).
-pub(crate) fn signed_in_user() -> Option<CurrentUser> {
-    #[cfg(feature = "ssr")]
-    {
-        crate::accounts::guard::viewer().flatten()
-    }
-    #[cfg(not(feature = "ssr"))]
-    None
 }
 
 #[component]
