@@ -115,36 +115,11 @@ pub async fn mark_saved(
 /// with the other word; for a visitor (`saved` is `None`) a link to log in and come back.
 #[cfg(feature = "ssr")]
 pub fn heart_markup(id: ListingId, title: &str, saved: Option<bool>) -> String {
-    use leptos::tachys::view::RenderHtml;
-    let title = title.to_owned();
-    match saved {
-        Some(now) => view! {
-            <form method="post" action="/api/save_listing" class="relative z-10 px-4 pb-4">
-                <input type="hidden" name="id" value=id.to_string()/>
-                <input type="hidden" name="save" value=(!now).to_string()/>
-                <button type="submit" class="btn-secondary" aria-pressed=now.to_string()>
-                    <span aria-hidden="true" class="mr-1">{if now { "♥" } else { "♡" }}</span>
-                    {if now { "Saved" } else { "Save" }}
-                    <span class="sr-only">" "{title}</span>
-                </button>
-            </form>
-        }
-        .to_html(),
-        None => {
-            let login = format!(
-                "/login{}",
-                crate::url::query_string(&[("next", &format!("/gear/{id}"))])
-            );
-            view! {
-                <div class="relative z-10 px-4 pb-4">
-                    <a href=login class="btn-secondary">
-                        <span aria-hidden="true" class="mr-1">"♡"</span>"Save"<span class="sr-only">" "{title}</span>
-                    </a>
-                </div>
-            }
-            .to_html()
-        }
-    }
+    // Above the card's link, which covers the whole card.
+    format!(
+        r#"<div class="relative z-10 px-4 pb-4">{}</div>"#,
+        save_control_markup(id, saved, Some(title))
+    )
 }
 
 /// `member`'s saved listings that can be booked, the latest saved first.
@@ -184,7 +159,15 @@ pub async fn save_control(id: ListingId) -> Result<String, AppError> {
 /// The control for listing `id`: `saved` for a member, `None` for a visitor.
 #[cfg(feature = "ssr")]
 pub fn save_markup(id: ListingId, saved: Option<bool>) -> String {
+    save_control_markup(id, saved, None)
+}
+
+/// "Save" / "Saved" for listing `id`, its accessible name ending with `title` where many
+/// stand on one page (the cards).
+#[cfg(feature = "ssr")]
+fn save_control_markup(id: ListingId, saved: Option<bool>, title: Option<&str>) -> String {
     use leptos::tachys::view::RenderHtml;
+    let named = || title.map(|title| view! { <span class="sr-only">" "{title.to_owned()}</span> });
     match saved {
         Some(now) => view! {
             <form method="post" action="/api/save_listing" class="inline">
@@ -193,6 +176,7 @@ pub fn save_markup(id: ListingId, saved: Option<bool>) -> String {
                 <button type="submit" class="btn-secondary" aria-pressed=now.to_string()>
                     <span aria-hidden="true" class="mr-1">{if now { "♥" } else { "♡" }}</span>
                     {if now { "Saved" } else { "Save" }}
+                    {named()}
                 </button>
             </form>
         }
@@ -203,7 +187,9 @@ pub fn save_markup(id: ListingId, saved: Option<bool>) -> String {
                 crate::url::query_string(&[("next", &format!("/gear/{id}"))])
             );
             view! {
-                <a href=login class="btn-secondary"><span aria-hidden="true" class="mr-1">"♡"</span>"Save"</a>
+                <a href=login class="btn-secondary">
+                    <span aria-hidden="true" class="mr-1">"♡"</span>"Save"{named()}
+                </a>
             }
             .to_html()
         }
