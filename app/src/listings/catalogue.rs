@@ -6,8 +6,9 @@
 //! with dates still ask the database, which checks every unit's reservations.
 //!
 //! Words are folded (case, accents) and stemmed with the English Snowball stemmer, close to
-//! what the databases' full-text indexes do, and each word of a query matches a word of the
-//! listing that starts with it; a search without dates answers alike on both databases. (With
+//! what the databases' full-text indexes do. Each word of a query matches a whole word of the
+//! listing, and the last (perhaps still being typed) also the start of a word in the title,
+//! brand and model or category; a search without dates answers alike on both databases. (With
 //! dates each database's own rules apply: PostgreSQL's `english` keeps accents and drops stop
 //! words, SQLite's porter stemmer differs from Snowball in places.)
 //!
@@ -47,7 +48,8 @@ pub struct CatalogueRow {
 }
 
 /// Where a word was found, each worth the points of "best match" (title 8, brand and model
-/// 4, category 2, description 1): a word's score in a listing is its fields' bits added up.
+/// 4, category 2, description 1): a word's score in a listing is its fields' bits added up,
+/// shifted past the four bits when the word matched whole rather than as a prefix.
 const TITLE: u8 = 8;
 const MAKER: u8 = 4;
 const CATEGORY: u8 = 2;
@@ -376,8 +378,13 @@ impl Index {
         self.free.push(slot);
     }
 
-    /// Each listing that has every word of `terms` (at least one), with its score.
+    /// Each listing that has every word of `terms` (at least one), with its score. A word
+    /// matches whole (its stem); only the last, which may still be being typed, also matches
+    /// as the start of a longer word, and then only in the title, brand and model or
+    /// category: "bike" must not find "bikepacking" in a description. A whole-word field
+    /// scores 16 times a prefix one, so no prefix match outranks a whole word.
     fn matching(&self, terms: &[String]) -> Vec<(u32, u32)> {
+        const PREFIX_FIELDS: u8 = TITLE | MAKER | CATEGORY;
         let mut fields = vec![0u8; self.entries.len()];
         let mut touched: Vec<u32> = Vec::new();
         let mut found: Vec<(u32, u32)> = Vec::new();
@@ -385,22 +392,36 @@ impl Index {
             for slot in touched.drain(..) {
                 fields[slot as usize] = 0;
             }
-            let prefix = stem(&fold(term));
-            for (_, &word) in self
+            let last = i + 1 == terms.len();
+            let wanted = stem(&fold(term));
+            for (word, &number) in self
                 .words
                 .range::<str, _>((
-                    std::ops::Bound::Included(prefix.as_str()),
+                    std::ops::Bound::Included(wanted.as_str()),
                     std::ops::Bound::Unbounded,
                 ))
-                .take_while(|(w, _)| w.starts_with(prefix.as_str()))
+                .take_while(|(w, _)| w.starts_with(wanted.as_str()))
             {
-                for &posting in &self.postings[word as usize] {
+                let whole = *word == wanted;
+                if !whole && !last {
+                    break;
+                }
+                for &posting in &self.postings[number as usize] {
+                    let bits = (posting & 0xF) as u8;
+                    let bits = if whole {
+                        bits << FIELD_BITS
+                    } else {
+                        bits & PREFIX_FIELDS
+                    };
+                    if bits == 0 {
+                        continue;
+                    }
                     let slot = posting >> FIELD_BITS;
                     let field = &mut fields[slot as usize];
                     if *field == 0 {
                         touched.push(slot);
                     }
-                    *field |= (posting & 0xF) as u8;
+                    *field |= bits;
                 }
             }
             if i == 0 {
@@ -682,8 +703,28 @@ mod tests {
         let index = Index::from_rows(vec![described, row(2, "Tent", "Camping", 1500)]);
         let found = index.search(&search(&[("q", "tent")]));
         assert_eq!(ids(&found), [2, 1]);
-        assert_eq!(found.hits[0].sort_key, Some(8.0));
-        assert_eq!(found.hits[1].sort_key, Some(1.0));
+        assert_eq!(found.hits[0].sort_key, Some(128.0));
+        assert_eq!(found.hits[1].sort_key, Some(16.0));
+    }
+
+    #[test]
+    fn whole_words_outrank_prefixes_and_descriptions_need_whole_words() {
+        let mut tent = row(1, "Ultralight tent", "Camping", 1500);
+        tent.description = "Made for bikepacking trips".to_owned();
+        let mut bag = row(2, "Bikepacking frame bag", "Bikes", 2000);
+        bag.description = "Fits most frames".to_owned();
+        let mut bike = row(3, "Gravel bike", "Bikes", 3000);
+        bike.description = "Rides well".to_owned();
+        let index = Index::from_rows(vec![tent, bag, bike]);
+        // The tent's description only starts a word with "bike": it is not found.
+        let found = index.search(&search(&[("q", "bike")]));
+        assert_eq!(ids(&found), [3, 2]);
+        assert!(found.hits[0].sort_key > found.hits[1].sort_key);
+        // A whole word in the description still finds it, and any word but the last must
+        // match whole ("bike" of "bikepacking" does not count for "bike tent").
+        assert_eq!(ids(&index.search(&search(&[("q", "bikepacking")]))), [2, 1]);
+        assert!(ids(&index.search(&search(&[("q", "bike tent")]))).is_empty());
+        assert_eq!(ids(&index.search(&search(&[("q", "gravel bi")]))), [3]);
     }
 
     #[test]

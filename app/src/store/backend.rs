@@ -80,8 +80,8 @@ impl Dialect {
         self == Dialect::Postgres
     }
 
-    /// A listing (`l`) whose text has every word of `query`, each as a word or the start of
-    /// one; `query` is the placeholder of [`Dialect::words_query`]'s text.
+    /// A listing (`l`) whose text has the words of `query`, the placeholder of
+    /// [`Dialect::words_query`]'s text.
     pub fn has_words(self, query: &str) -> String {
         match self {
             Dialect::Sqlite => format!(
@@ -92,19 +92,39 @@ impl Dialect {
         }
     }
 
-    /// The full-text query for `terms` (each only letters and digits), every one a prefix.
+    /// The full-text query for `terms` (each only letters and digits): every word whole, and
+    /// the last (perhaps still being typed) also as the start of a word in the title, brand
+    /// and model or category, never of the description (as the catalogue matches).
     pub fn words_query(self, terms: &[String]) -> String {
+        let Some((last, whole)) = terms.split_last() else {
+            return String::new();
+        };
         match self {
-            Dialect::Sqlite => terms
+            Dialect::Sqlite => whole
                 .iter()
-                .map(|t| format!("\"{t}\"*"))
+                .map(|t| format!("\"{t}\""))
+                .chain([format!(
+                    "(\"{last}\" OR {{title maker category}} : \"{last}\"*)"
+                )])
                 .collect::<Vec<_>>()
-                .join(" "),
-            Dialect::Postgres => terms
+                .join(" AND "),
+            Dialect::Postgres => whole
                 .iter()
-                .map(|t| format!("{t}:*"))
+                .map(|t| t.to_string())
+                .chain([format!("({last} | {last}:*ABC)")])
                 .collect::<Vec<_>>()
                 .join(" & "),
+        }
+    }
+
+    /// The full-text query for one word (only letters and digits) in one field of a
+    /// listing's text: `column` of SQLite's index (title, maker, category, description)
+    /// and the PostgreSQL weight it carries (A to D); whole, or as the start of a word.
+    pub fn field_word_query(self, term: &str, column: &str, weight: char, prefix: bool) -> String {
+        let star = if prefix { "*" } else { "" };
+        match self {
+            Dialect::Sqlite => format!("{{{column}}} : \"{term}\"{star}"),
+            Dialect::Postgres => format!("{term}:{star}{weight}"),
         }
     }
 

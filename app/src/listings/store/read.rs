@@ -218,31 +218,41 @@ where
             .push(")))");
     }
 
-    /// The score of "best match": points for each word found in the title (8), brand and
-    /// model (4), category (2) and description (1). It depends on the listing alone, unlike
-    /// bm25 or ts_rank_cd with corpus statistics, so cursors stay valid while listings
-    /// change, and both databases rank alike.
+    /// The score of "best match", as the catalogue's: for each word, the points of the
+    /// fields it is found in (title 8, brand and model 4, category 2, description 1), times
+    /// 16 where it is a whole word and once where only the last word starts one (title,
+    /// brand and model, category). It depends on the listing alone, unlike bm25 or
+    /// ts_rank_cd with corpus statistics, so cursors stay valid while listings change, and
+    /// both databases rank alike.
     fn relevance(&mut self, terms: &[String]) {
         let fields = [
-            ("lower(l.title)", 8),
-            ("lower(l.brand || ' ' || l.model)", 4),
-            ("lower(c.name)", 2),
-            ("lower(l.description)", 1),
+            ("title", 'A', 8),
+            ("maker", 'B', 4),
+            ("category", 'C', 2),
+            ("description", 'D', 1),
         ];
+        let dialect = self.dialect;
+        let [before, after] = split_at_value(&dialect.has_words(VALUE));
         self.push("(");
-        let mut first = true;
-        for term in terms {
-            for (field, points) in fields {
-                if !first {
+        for (i, term) in terms.iter().enumerate() {
+            let last = i + 1 == terms.len();
+            for (n, (column, weight, points)) in fields.into_iter().enumerate() {
+                if i + n > 0 {
                     self.push(" + ");
                 }
-                first = false;
-                let [before, after] = split_at_value(&self.dialect.position(field, VALUE));
                 self.push("CASE WHEN ")
                     .push(&before)
-                    .bind(stem(term).to_owned());
-                self.push(&after)
-                    .push(&format!(" > 0 THEN {points} ELSE 0 END"));
+                    .bind(dialect.field_word_query(term, column, weight, false))
+                    .push(&after)
+                    .push(&format!(" THEN {} ", points * 16));
+                if last && column != "description" {
+                    self.push("WHEN ")
+                        .push(&before)
+                        .bind(dialect.field_word_query(term, column, weight, true))
+                        .push(&after)
+                        .push(&format!(" THEN {points} "));
+                }
+                self.push("ELSE 0 END");
             }
         }
         self.push(")");
@@ -358,14 +368,6 @@ fn split_at_value(fragment: &str) -> [String; 2] {
     match fragment.split_once(VALUE) {
         Some((before, after)) => [before.to_owned(), after.to_owned()],
         None => [fragment.to_owned(), String::new()],
-    }
-}
-
-/// The word without a plural "s", so "tents" scores on "tent" as the full-text match does.
-fn stem(term: &str) -> &str {
-    match term.strip_suffix('s') {
-        Some(stem) if stem.chars().count() >= 3 => stem,
-        _ => term,
     }
 }
 
@@ -1036,12 +1038,5 @@ mod tests {
             "2026-03-28"
         );
         assert_eq!(local_today(late_utc, "Not/AZone").to_string(), "2026-03-28");
-    }
-
-    #[test]
-    fn plural_words_score_on_their_stem() {
-        assert_eq!(stem("tents"), "tent");
-        assert_eq!(stem("gas"), "gas");
-        assert_eq!(stem("lens"), "len");
     }
 }
