@@ -620,7 +620,7 @@ pub fn AdminBookingsPage() -> impl IntoView {
                         if lines.is_empty() {
                             return view! { <p class="mt-6 text-slate-700">"No bookings match."</p> }.into_any();
                         }
-                        let rows = lines.into_iter().map(|b| view! {
+                        let rows = lines.into_iter().map(|b| { let charged = b.line.charged_text(); view! {
                             <tr class="border-t border-slate-200">
                                 <th scope="row" class="py-2 pr-4 font-normal">
                                     <A href=format!("/bookings/{}", b.line.id) attr:class="link">{b.line.listing_title}</A>
@@ -629,10 +629,10 @@ pub fn AdminBookingsPage() -> impl IntoView {
                                 <td class="py-2 pr-4">{b.line.status.label()}</td>
                                 <td class="py-2 pr-4">{b.line.counterpart}</td>
                                 <td class="py-2 pr-4">{b.owner}</td>
-                                <td class="py-2 tabular-nums">{b.line.total.to_string()}</td>
+                                <td class="py-2 tabular-nums">{charged}</td>
                             </tr>
-                        }).collect_view().into_any();
-                        view! { <AdminTable label="Bookings found" columns=&["Booking", "Dates", "Status", "Renter", "Owner", "Total"] rows/> }.into_any()
+                        }}).collect_view().into_any();
+                        view! { <AdminTable label="Bookings found" columns=&["Booking", "Dates", "Status", "Renter", "Owner", "Charged"] rows/> }.into_any()
                     })
                 })}
             </Transition>

@@ -24,11 +24,23 @@ pub async fn request_booking(
     card_number: String,
     card_expiry: String,
     card_cvc: String,
+    /// What the renter tells the owner with the request (optional); it opens the booking's
+    /// conversation.
+    #[server(default)]
+    message: String,
 ) -> Result<BookingId, AppError> {
     member_change(|state, actor| async move {
         let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
         let period = super::form::period_from_form(&from, &to);
         let (card, period) = super::form::both(card, period)?;
+        // Checked before anything is booked: a refused note changes nothing.
+        let note = match message.trim() {
+            "" => None,
+            text => Some(
+                crate::domain::message::MessageText::parse(text)
+                    .map_err(|problem| AppError::validation("message", problem.to_string()))?,
+            ),
+        };
         let address = actor.client.ip_key();
         state
             .request_gate
@@ -49,6 +61,20 @@ pub async fn request_booking(
             actor.now,
         )
         .await?;
+        if let Some(note) = note {
+            // The booking stands either way; the renter can still write from its page.
+            let sent = crate::messages::service::send_with_request(
+                &state.db,
+                &actor.user,
+                id,
+                &note,
+                actor.now,
+            )
+            .await;
+            if let Err(error) = sent {
+                tracing::warn!(booking = %id, %error, "the request's note was not sent");
+            }
+        }
         settle_now(&state, id, actor.now).await;
         crate::plain_forms::then_show(&format!("/bookings/{id}"));
         Ok(id)

@@ -5,7 +5,7 @@ use super::api::RequestBooking;
 use crate::domain::availability::touches;
 use crate::domain::card::CardField;
 use crate::error::AppError;
-use crate::forms::{field_message, form_message, FormAlert, TextField};
+use crate::forms::{field_message, form_message, FormAlert, TextArea, TextField};
 use crate::listings::model::ListingDetail;
 use crate::listings::pages::{follow_listing, LiveListing, WantedDates, WithListing};
 use crate::listings::quote_panel::{book_action, quote_state, QuoteState, QuoteSummary};
@@ -201,7 +201,12 @@ fn PaymentForm(
             .iter()
             .find_map(|field| field_message(&answer, field))
     };
-    let fields: Vec<&str> = CARD_FIELDS.iter().chain(&DATE_FIELDS).copied().collect();
+    let fields: Vec<&str> = CARD_FIELDS
+        .iter()
+        .chain(&DATE_FIELDS)
+        .chain(&["message"])
+        .copied()
+        .collect();
     let alert = Signal::derive(move || request.value().with(|r| form_message(r, &fields)));
     let login = format!("/login{}", query_string(&[("next", &here)]));
     let needs_login = move || matches!(request.value().get(), Some(Err(AppError::Unauthorized)));
@@ -226,6 +231,10 @@ fn PaymentForm(
                 <input type="hidden" name="to" value=dates.to/>
                 <input type="hidden" name="key"
                     value=crate::plain_forms::typed_or("key", listing.booking_key.to_string())/>
+                <TextArea label="Message to the owner" name="message" value=String::new() rows=3
+                    hint="Optional: what the gear is for, and when you would like to pick it up."
+                    required=false
+                    error=Signal::derive(move || field_message(&request.value().get(), "message"))/>
                 <CardFields error/>
                 <FormAlert message=Signal::derive(date_problem)/>
                 <FormAlert message=alert/>

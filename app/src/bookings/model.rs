@@ -45,6 +45,10 @@ pub struct BookingLine {
     pub period: RentalPeriod,
     pub status: BookingStatus,
     pub total: Money,
+    /// Taken from the renter's card (rental, fee, extensions and any deposit kept)...
+    pub captured: Money,
+    /// ...and given back to it.
+    pub refunded: Money,
     /// The other side: the owner for a renter's list, the renter for an owner's.
     pub counterpart: String,
     /// Accepted or paid, and the unit's previous renter is overdue: the pickup may slip.
@@ -53,6 +57,29 @@ pub struct BookingLine {
     pub time_zone: String,
     /// Out past its return time (and grace), as the clock marked it.
     pub overdue: bool,
+}
+
+impl BookingLine {
+    /// What the booking has cost the renter's card so far, in the lists' "Charged" column:
+    /// a request's money is only authorised, and a declined or lapsed one took nothing.
+    pub fn charged_text(&self) -> String {
+        let (captured, refunded) = (self.captured.minor, self.refunded.minor);
+        let currency = self.total.currency;
+        if captured > 0 {
+            let net = Money::new(captured - refunded, currency);
+            return match refunded {
+                0 => net.to_string(),
+                _ if net.minor <= 0 => format!("{} refunded", self.refunded),
+                _ => format!("{net} ({} refunded)", self.refunded),
+            };
+        }
+        match self.status {
+            BookingStatus::Requested | BookingStatus::Accepted => {
+                format!("{} authorised", self.total)
+            }
+            _ => "Nothing charged".to_owned(),
+        }
+    }
 }
 
 /// A booking in the admins' list: the line (its counterpart is the renter) and the owner.
@@ -72,6 +99,54 @@ pub struct PendingRequest {
     /// The renter, and how owners rated them as a renter.
     pub renter: UserId,
     pub renter_rating: crate::listings::model::Rating,
+    pub renter_record: RenterRecord,
+    /// What the renter wrote with the request, if anything.
+    pub note: Option<String>,
+}
+
+/// How a renter has done on GearShare, for an owner deciding on their request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenterRecord {
+    pub since: DateTime<Utc>,
+    pub completed: i64,
+    /// Rentals whose gear came back, and of those, how many late.
+    pub returned: i64,
+    pub returned_late: i64,
+    /// Rentals where an owner claimed part of the deposit for damage.
+    pub claims: i64,
+}
+
+impl RenterRecord {
+    /// "Member since March 2026 · 3 completed rentals".
+    pub fn summary(&self) -> String {
+        use chrono::Datelike;
+        let rentals = match self.completed {
+            0 => "no completed rentals yet".to_owned(),
+            1 => "1 completed rental".to_owned(),
+            n => format!("{n} completed rentals"),
+        };
+        format!(
+            "Member since {} · {rentals}",
+            crate::domain::month_text(self.since.year(), self.since.month())
+        )
+    }
+
+    /// "Returned 4 of 5 on time · no damage claims", or nothing before a first return.
+    pub fn reliability(&self) -> Option<String> {
+        if self.returned == 0 {
+            return None;
+        }
+        let on_time = self.returned - self.returned_late;
+        let claims = match self.claims {
+            0 => "no damage claims".to_owned(),
+            1 => "1 damage claim".to_owned(),
+            n => format!("{n} damage claims"),
+        };
+        Some(format!(
+            "Returned {on_time} of {} on time · {claims}",
+            self.returned
+        ))
+    }
 }
 
 /// The owner's requests page.
@@ -189,4 +264,76 @@ pub struct ExtensionOffer {
     /// What the card pays now.
     pub charge: Money,
     pub deposit: Money,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Currency;
+    use chrono::TimeZone;
+
+    fn line(status: BookingStatus, captured: i64, refunded: i64) -> BookingLine {
+        let euros = |minor| Money::new(minor, Currency::Eur);
+        let day = |d| NaiveDate::from_ymd_opt(2026, 7, d).unwrap();
+        BookingLine {
+            id: BookingId::from_u128(1),
+            listing_id: ListingId::from_u128(2),
+            listing_title: "Tent".into(),
+            period: RentalPeriod::new(day(20), day(23)).unwrap(),
+            status,
+            total: euros(6_600),
+            captured: euros(captured),
+            refunded: euros(refunded),
+            counterpart: "Olga".into(),
+            at_risk: false,
+            time_zone: "UTC".into(),
+            overdue: false,
+        }
+    }
+
+    #[test]
+    fn lists_show_what_the_card_actually_gave() {
+        use BookingStatus::*;
+        assert_eq!(line(Requested, 0, 0).charged_text(), "€66.00 authorised");
+        assert_eq!(line(Declined, 0, 0).charged_text(), "Nothing charged");
+        assert_eq!(line(Expired, 0, 0).charged_text(), "Nothing charged");
+        assert_eq!(line(Cancelled, 0, 0).charged_text(), "Nothing charged");
+        assert_eq!(line(Paid, 6_600, 0).charged_text(), "€66.00");
+        assert_eq!(
+            line(Cancelled, 6_600, 6_600).charged_text(),
+            "€66.00 refunded"
+        );
+        assert_eq!(
+            line(Cancelled, 6_600, 3_300).charged_text(),
+            "€33.00 (€33.00 refunded)"
+        );
+    }
+
+    #[test]
+    fn a_renter_s_record_in_words() {
+        let record = |completed, returned, returned_late, claims| RenterRecord {
+            since: Utc.with_ymd_and_hms(2026, 3, 14, 9, 0, 0).unwrap(),
+            completed,
+            returned,
+            returned_late,
+            claims,
+        };
+        assert_eq!(
+            record(0, 0, 0, 0).summary(),
+            "Member since March 2026 · no completed rentals yet"
+        );
+        assert_eq!(record(0, 0, 0, 0).reliability(), None);
+        assert_eq!(
+            record(3, 5, 1, 1).summary(),
+            "Member since March 2026 · 3 completed rentals"
+        );
+        assert_eq!(
+            record(3, 5, 1, 1).reliability().as_deref(),
+            Some("Returned 4 of 5 on time · 1 damage claim")
+        );
+        assert_eq!(
+            record(1, 1, 0, 0).reliability().as_deref(),
+            Some("Returned 1 of 1 on time · no damage claims")
+        );
+    }
 }

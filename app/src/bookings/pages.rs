@@ -153,22 +153,22 @@ fn BookingTable(lines: Vec<BookingLine>, counterpart: &'static str) -> impl Into
                     <th scope="col" class="py-2">"Gear"</th>
                     <th scope="col" class="py-2">"Dates"</th>
                     <th scope="col" class="py-2">"Status"</th>
-                    <th scope="col" class="py-2">"Total"</th>
+                    <th scope="col" class="py-2">"Charged"</th>
                     <th scope="col" class="py-2">{counterpart}</th>
                 </tr>
             </thead>
             <tbody>
-                {lines.into_iter().map(|line| view! {
+                {lines.into_iter().map(|line| { let charged = line.charged_text(); view! {
                     <tr class="border-b border-slate-200">
                         <td class="py-2 font-medium">
                             <A href=format!("/bookings/{}", line.id) attr:class="link">{line.listing_title}</A>
                         </td>
                         <td class="py-2">{line.period.describe()}</td>
                         <td class="py-2"><StatusText status=line.status at_risk=line.at_risk/></td>
-                        <td class="py-2">{line.total.to_string()}</td>
+                        <td class="py-2">{charged}</td>
                         <td class="py-2">{line.counterpart}</td>
                     </tr>
-                }).collect_view()}
+                }}).collect_view()}
             </tbody>
         </table>
     }
@@ -561,6 +561,7 @@ pub fn OwnerRequestsPage() -> impl IntoView {
 fn RequestCard(request: PendingRequest, actions: Actions) -> impl IntoView {
     let line = request.booking;
     let heading = format!("request-{}", line.id);
+    let wrote = format!("{} wrote:", line.counterpart);
     view! {
         <article class="mt-4 rounded-xl bg-white p-4 ring-1 ring-slate-200" aria-labelledby=heading.clone()>
             <h3 id=heading.clone() class="font-semibold text-slate-900">
@@ -570,10 +571,20 @@ fn RequestCard(request: PendingRequest, actions: Actions) -> impl IntoView {
                 {format!("{} · {} · rental {} (total {})", line.period.describe(), request.unit_label, request.rental, line.total)}
             </p>
             <p class="text-sm text-slate-600">{format!("Answer by {}.", moment_text(request.expires_at))}</p>
-            <p class="text-sm text-slate-700">
-                <A href=format!("/people/{}", request.renter) attr:class="link">{line.counterpart.clone()}</A>
-                {format!(" as a renter: {}", request.renter_rating.summary().unwrap_or_else(|| "No reviews yet".to_owned()))}
-            </p>
+            <div class="mt-2 rounded-lg bg-slate-50 p-3 text-sm text-slate-800">
+                <p>
+                    <A href=format!("/people/{}", request.renter) attr:class="link">{line.counterpart.clone()}</A>
+                    {format!(" as a renter: {}", request.renter_rating.summary().unwrap_or_else(|| "No reviews yet".to_owned()))}
+                </p>
+                <p>{request.renter_record.summary()}</p>
+                <p>{request.renter_record.reliability().unwrap_or_else(|| "No rentals returned yet".to_owned())}</p>
+            </div>
+            {request.note.map(|note| view! {
+                <figure class="mt-2 text-sm">
+                    <figcaption class="font-medium text-slate-800">{wrote}</figcaption>
+                    <blockquote class="mt-1 whitespace-pre-line border-l-4 border-slate-300 pl-3 text-slate-800">{note}</blockquote>
+                </figure>
+            })}
             <p class="text-sm"><A href=format!("/bookings/{}", line.id) attr:class="link">"Open the booking"</A></p>
             <div class="mt-3 flex flex-wrap items-start gap-4">
                 <AcceptButton id=line.id action=actions.accept about=heading.clone()/>

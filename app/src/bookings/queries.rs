@@ -2,14 +2,14 @@
 //! page reads its events too, because the actions it offers are the state machine's answer.
 
 use super::model::{
-    BookingAction, BookingLine, BookingView, LateNotice, PendingRequest, RequestsOverview,
-    TimelineEntry,
+    BookingAction, BookingLine, BookingView, LateNotice, PendingRequest, RenterRecord,
+    RequestsOverview, TimelineEntry,
 };
 use super::service::{actor_of, events_of};
 use super::store::LineRow;
 use crate::accounts::model::CurrentUser;
 use crate::domain::booking::{
-    allowed, cancellation_outcome, extendable, replay, Booking, Command, Step,
+    allowed, cancellation_outcome, extendable, replay, Booking, BookingEvent, Command, Step,
 };
 use crate::domain::cancellation::Refund;
 use crate::domain::{BookingId, UserId};
@@ -31,6 +31,8 @@ impl LineRow {
                 .map_err(|e| AppError::internal("booking period", e))?,
             status,
             total: Money::new(self.total_minor, currency),
+            captured: Money::new(self.captured_minor, currency),
+            refunded: Money::new(self.refunded_minor, currency),
             counterpart: self.counterpart,
             at_risk: self.at_risk
                 && matches!(status, BookingStatus::Accepted | BookingStatus::Paid),
@@ -54,11 +56,13 @@ pub async fn owner_requests(
     today: NaiveDate,
 ) -> Result<RequestsOverview, AppError> {
     let (pending, upcoming) = db.owner_request_rows(owner, today).await?;
+    let mut notes = crate::messages::service::request_notes(db, owner).await?;
     Ok(RequestsOverview {
         pending: pending
             .into_iter()
             .map(|row| {
                 let currency = currency(&row.line.currency)?;
+                let note = notes.remove(&row.line.id);
                 Ok(PendingRequest {
                     booking: row.line.into_line()?,
                     unit_label: row.unit_label,
@@ -69,6 +73,14 @@ pub async fn owner_requests(
                         count: row.renter_rating_count,
                         sum: row.renter_rating_sum,
                     },
+                    renter_record: RenterRecord {
+                        since: row.renter_since,
+                        completed: row.renter_completed,
+                        returned: row.renter_returned,
+                        returned_late: row.renter_returned_late,
+                        claims: row.renter_claims,
+                    },
+                    note,
                 })
             })
             .collect::<Result<_, AppError>>()?,
@@ -298,13 +310,7 @@ pub async fn view(
         decline_reason: booking.decline_reason.clone(),
         expires_at: (booking.status == BookingStatus::Requested)
             .then_some(booking.terms.expires_at),
-        timeline: events
-            .iter()
-            .map(|(at, event)| TimelineEntry {
-                at: *at,
-                text: event.describe(),
-            })
-            .collect(),
+        timeline: timeline(&events),
         actions,
         payments: crate::payments::settle::lines(
             &crate::payments::ledger::entries(db, id).await?,
@@ -331,4 +337,17 @@ pub async fn view(
         cancel_outcome: cancellation_outcome(&booking, actor, now)
             .map(|refund| cancel_sentence(&booking, viewer_party, refund)),
     })
+}
+
+/// The booking's events in sentences, each told whether the card had been charged yet.
+fn timeline(events: &[(DateTime<Utc>, BookingEvent)]) -> Vec<TimelineEntry> {
+    let mut charged = false;
+    events
+        .iter()
+        .map(|(at, event)| {
+            let text = event.describe(charged);
+            charged |= matches!(event, BookingEvent::Paid { .. });
+            TimelineEntry { at: *at, text }
+        })
+        .collect()
 }

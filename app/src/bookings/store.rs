@@ -37,6 +37,9 @@ pub(super) struct LineRow {
     pub(super) at_risk: bool,
     pub(super) time_zone: String,
     pub(super) overdue: bool,
+    /// What the card gave (rental, fee, extensions and any deposit kept) and got back.
+    pub(super) captured_minor: i64,
+    pub(super) refunded_minor: i64,
 }
 
 /// A booking that holds its unit, as the owner's calendar draws it.
@@ -70,7 +73,11 @@ const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.star
          AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
          AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
              AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
-             AND m.starts_on < b.starts_on)) AS at_risk";
+             AND m.starts_on < b.starts_on)) AS at_risk, \
+     CAST(COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entries e WHERE e.booking_id = b.id \
+         AND e.kind IN ('capture', 'deposit_capture')), 0) AS BIGINT) AS captured_minor, \
+     CAST(COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entries e WHERE e.booking_id = b.id \
+         AND e.kind = 'refund'), 0) AS BIGINT) AS refunded_minor";
 
 #[derive(FromRow)]
 pub(super) struct PendingRow {
@@ -82,7 +89,16 @@ pub(super) struct PendingRow {
     pub(super) renter_id: UserId,
     pub(super) renter_rating_count: i64,
     pub(super) renter_rating_sum: i64,
+    pub(super) renter_since: DateTime<Utc>,
+    /// The renter's record on GearShare (every owner's bookings, not only this one's).
+    pub(super) renter_completed: i64,
+    pub(super) renter_returned: i64,
+    pub(super) renter_returned_late: i64,
+    pub(super) renter_claims: i64,
 }
+
+/// A renter's bookings whose gear came back: returned, completed or in dispute.
+const BACK: &str = "('returned', 'completed', 'disputed')";
 
 #[derive(FromRow)]
 pub(super) struct AdminRow {
@@ -143,7 +159,17 @@ impl Db {
         let pending_sql = format!(
             "SELECT {LINE_COLUMNS}, u.name AS counterpart, lu.label AS unit_label, \
                  b.rental_minor, b.expires_at, u.id AS renter_id, u.renter_rating_count, \
-                 u.renter_rating_sum FROM bookings b \
+                 u.renter_rating_sum, u.created_at AS renter_since, \
+                 (SELECT COUNT(*) FROM bookings h WHERE h.renter_id = u.id \
+                     AND h.status = 'completed') AS renter_completed, \
+                 (SELECT COUNT(*) FROM bookings h WHERE h.renter_id = u.id \
+                     AND h.status IN {BACK}) AS renter_returned, \
+                 (SELECT COUNT(*) FROM bookings h WHERE h.renter_id = u.id \
+                     AND h.status IN {BACK} AND h.overdue) AS renter_returned_late, \
+                 (SELECT COUNT(DISTINCT e.booking_id) FROM booking_events e \
+                     JOIN bookings h ON h.id = e.booking_id WHERE h.renter_id = u.id \
+                     AND e.kind = 'damage_claimed') AS renter_claims \
+             FROM bookings b \
              JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
              JOIN listing_units lu ON lu.id = b.unit_id \
              WHERE b.owner_id = $1 AND b.status = 'requested' ORDER BY b.expires_at LIMIT $2"

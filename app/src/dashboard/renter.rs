@@ -56,6 +56,7 @@ fn Part(title: &'static str, empty: &'static str, lines: Vec<RenterLine>) -> imp
             .into_iter()
             .map(|RenterLine { line, next }| {
                 let href = format!("/bookings/{}", line.id);
+                let charged = line.charged_text();
                 let next = next.map(|step| {
                     let name = format!("{}: {}", step.text(), line.listing_title);
                     view! { <A href=href.clone() attr:class="btn-secondary" attr:aria-label=name>{step.text()}</A> }
@@ -67,7 +68,7 @@ fn Part(title: &'static str, empty: &'static str, lines: Vec<RenterLine>) -> imp
                         </th>
                         <td class="py-2 pr-4">{line.period.describe()}</td>
                         <td class="py-2 pr-4"><StatusText status=line.status at_risk=line.at_risk/></td>
-                        <td class="py-2 pr-4">{line.total.to_string()}</td>
+                        <td class="py-2 pr-4">{charged}</td>
                         <td class="py-2 pr-4">{line.counterpart.clone()}</td>
                         <td class="py-2">{next}</td>
                     </tr>
@@ -81,7 +82,7 @@ fn Part(title: &'static str, empty: &'static str, lines: Vec<RenterLine>) -> imp
                         <th scope="col" class="py-2">"Gear"</th>
                         <th scope="col" class="py-2">"Dates"</th>
                         <th scope="col" class="py-2">"Status"</th>
-                        <th scope="col" class="py-2">"Total"</th>
+                        <th scope="col" class="py-2">"Charged"</th>
                         <th scope="col" class="py-2">"Owner"</th>
                         <th scope="col" class="py-2">"Next"</th>
                     </tr>

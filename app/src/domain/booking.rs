@@ -442,8 +442,10 @@ impl BookingEvent {
         }
     }
 
-    /// The event in a sentence for the booking's timeline.
-    pub fn describe(&self) -> String {
+    /// The event in a sentence for the booking's timeline. `charged` says whether the
+    /// renter's card had been charged before it: until then money is only authorised, and a
+    /// cancellation releases it rather than refunding it.
+    pub fn describe(&self, charged: bool) -> String {
         match self {
             Self::Requested { booking } if booking.instant => {
                 format!("Booked {} with instant booking", booking.period.describe())
@@ -461,12 +463,22 @@ impl BookingEvent {
                 } else {
                     format!(": {reason}")
                 };
-                format!(
-                    "Cancelled by {who}{reason}. Refund {} (rental {}, service fee {})",
-                    Money::new(refund.total_minor(), refund.rental.currency),
-                    refund.rental,
-                    refund.service_fee
-                )
+                if !charged {
+                    return format!(
+                        "Cancelled by {who}{reason}. Nothing was charged: the authorisation on the card is released"
+                    );
+                }
+                match refund.total_minor() {
+                    0 => format!(
+                        "Cancelled by {who}{reason}. Nothing is refunded under the cancellation policy"
+                    ),
+                    total => format!(
+                        "Cancelled by {who}{reason}. Refunded {} (rental {}, service fee {})",
+                        Money::new(total, refund.rental.currency),
+                        refund.rental,
+                        refund.service_fee
+                    ),
+                }
             }
             Self::Paid { amount } => format!("Paid: {amount} charged to the renter's card"),
             Self::HandoverConfirmed { step, by, note, .. } => {
@@ -1168,6 +1180,31 @@ mod tests {
             .iter()
             .try_fold(booking.clone(), |b, e| evolve(Some(b), e))
             .unwrap()
+    }
+
+    #[test]
+    fn a_cancellation_says_released_before_the_charge_and_refunded_after() {
+        let euros = |minor| Money::new(minor, crate::domain::Currency::Eur);
+        let cancelled = |rental, service_fee| BookingEvent::Cancelled {
+            by: Party::Renter,
+            reason: String::new(),
+            refund: Refund {
+                rental: euros(rental),
+                service_fee: euros(service_fee),
+            },
+        };
+        assert_eq!(
+            cancelled(6_000, 600).describe(false),
+            "Cancelled by the renter. Nothing was charged: the authorisation on the card is released"
+        );
+        assert_eq!(
+            cancelled(6_000, 600).describe(true),
+            "Cancelled by the renter. Refunded €66.00 (rental €60.00, service fee €6.00)"
+        );
+        assert_eq!(
+            cancelled(0, 0).describe(true),
+            "Cancelled by the renter. Nothing is refunded under the cancellation policy"
+        );
     }
 
     #[test]

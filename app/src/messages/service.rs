@@ -5,7 +5,7 @@ use super::model::{ConversationLine, MessageLine, MessageTo, Reader, Thread};
 use super::store::{ConversationRow, Members, SubjectRow};
 use crate::accounts::model::{AccountStatus, CurrentUser};
 use crate::domain::message::{MessageText, ReportReason, TextError};
-use crate::domain::{BookingStatus, ConversationId, UserId};
+use crate::domain::{BookingId, BookingStatus, ConversationId, UserId};
 use crate::error::AppError;
 use crate::events::{self, NewEvent, Stream};
 use crate::listings::model::ListingStatus;
@@ -260,6 +260,36 @@ pub async fn send(
     tx.append(&told, now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The renter's note written with a booking request: it opens the booking's conversation.
+/// The same request sent again (its form resubmitted) finds the conversation open and sends
+/// nothing more.
+pub async fn send_with_request(
+    db: &Db,
+    renter: &CurrentUser,
+    booking: BookingId,
+    note: &MessageText,
+    now: DateTime<Utc>,
+) -> Result<(), SendError> {
+    let subject = db
+        .booking_subject(booking)
+        .await?
+        .ok_or(SendError::NotFound)?;
+    if subject.conversation_id.is_some() {
+        return Ok(());
+    }
+    send(db, renter, MessageTo::Booking(booking), note.as_str(), now).await?;
+    Ok(())
+}
+
+/// The notes renters wrote with `owner`'s unanswered requests: each booking
+/// conversation's first message, where the renter wrote it.
+pub async fn request_notes(
+    db: &Db,
+    owner: UserId,
+) -> Result<std::collections::HashMap<BookingId, String>, AppError> {
+    Ok(db.request_notes(owner).await?.into_iter().collect())
 }
 
 /// The same event on each member's own stream.

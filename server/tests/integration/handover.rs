@@ -442,7 +442,112 @@ async fn both_sides_photograph_the_handover_and_only_they_see_the_photos(
     );
 }
 
+/// The checkout form with a note to the owner.
+async fn request_with_note(
+    renter: &mut Visitor<'_>,
+    listing: ListingId,
+    key: app::domain::RequestKey,
+    note: &str,
+) -> Response {
+    let (listing, key) = (listing.to_string(), key.to_string());
+    let (from, to) = (day(10).to_string(), day(12).to_string());
+    renter
+        .post(
+            "/api/request_booking",
+            &[
+                ("listing", listing.as_str()),
+                ("from", &from),
+                ("to", &to),
+                ("key", &key),
+                crate::common::CARD_NUMBER,
+                crate::common::CARD_EXPIRY,
+                crate::common::CARD_CVC,
+                ("message", note),
+            ],
+        )
+        .await
+}
+
+async fn requests(owner: &mut Visitor<'_>) -> app::bookings::model::RequestsOverview {
+    let answer = owner.get("/api/owner_requests").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    serde_json::from_str(&answer.body).unwrap()
+}
+
+async fn an_owner_decides_knowing_the_renter_s_record_and_note(backend: crate::common::Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut owner, mut renter, first) = returned_booking(&app).await;
+    // Rita's first rental came back on time, and Olga claims for a tear.
+    assert_eq!(claim(&mut owner, first, "10").await.status, StatusCode::OK);
+    let stove = publish(&mut owner, "Camping stove", gear(1, false, 0)).await;
+
+    // A note over the limit is refused by name, and nothing is booked.
+    let long = "a".repeat(2_001);
+    let refused =
+        request_with_note(&mut renter, stove, app::domain::RequestKey::new(), &long).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("message"), "{}", refused.body);
+    assert!(requests(&mut owner).await.pending.is_empty());
+
+    // The note opens the booking's conversation once, even if the form is sent twice.
+    let note = "Hi Olga, it is for a weekend by the lake.";
+    let key = app::domain::RequestKey::new();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let sent = request_with_note(&mut renter, stove, key, note).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        ids.push(serde_json::from_str::<BookingId>(&sent.body).unwrap());
+    }
+    assert_eq!(ids[0], ids[1]);
+    let id = ids[0];
+    assert_eq!(store::booking_message_count(&app.db, id).await, 1);
+
+    let overview = requests(&mut owner).await;
+    let [request] = overview.pending.as_slice() else {
+        panic!("one request: {overview:?}")
+    };
+    assert_eq!(request.note.as_deref(), Some(note));
+    let record = &request.renter_record;
+    assert_eq!(
+        (
+            record.completed,
+            record.returned,
+            record.returned_late,
+            record.claims
+        ),
+        (0, 1, 0, 1),
+        "the first rental is disputed, not completed; it came back on time; one claim"
+    );
+    assert!((Utc::now() - record.since).num_minutes() < 10);
+    assert_eq!(
+        record.reliability().as_deref(),
+        Some("Returned 1 of 1 on time · 1 damage claim")
+    );
+    let page = owner.get("/owner/requests").await;
+    assert!(
+        page.body.contains("Returned 1 of 1 on time"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Rita Renter wrote:"), "{}", page.body);
+
+    // Rita cancels before any charge: the timeline says the hold is released, and her list
+    // shows nothing charged rather than a total.
+    assert_eq!(cancel(&mut renter, id, "").await.status, StatusCode::OK);
+    let page = renter.get(&format!("/bookings/{id}")).await;
+    assert!(
+        page.body
+            .contains("Nothing was charged: the authorisation on the card is released"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Refunded €"), "{}", page.body);
+    let list = renter.get("/bookings").await;
+    assert!(list.body.contains("Nothing charged"), "{}", list.body);
+}
+
 on_both_backends!(
+    an_owner_decides_knowing_the_renter_s_record_and_note,
     both_sides_photograph_the_handover_and_only_they_see_the_photos,
     both_sides_confirm_each_handover_and_the_clock_releases_the_deposit,
     a_claim_is_decided_by_an_admin_and_the_owner_paid_what_they_keep,

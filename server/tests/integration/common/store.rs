@@ -767,3 +767,12 @@ pub async fn job_state(db: &Db, id: Uuid) -> (i64, i64, Option<String>) {
         .bind(id).fetch_one(pool).await)
     .unwrap()
 }
+
+/// The messages in `booking`'s conversation (none before it is opened).
+pub async fn booking_message_count(db: &Db, booking: BookingId) -> i64 {
+    on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE c.booking_id = $1")
+        .bind(booking).fetch_one(pool).await)
+    .unwrap()
+}
