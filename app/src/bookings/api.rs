@@ -12,74 +12,84 @@ use crate::error::AppError;
 use crate::request::member_change;
 use leptos::prelude::*;
 
-/// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive),
-/// paying with the card in the checkout form. `key` identifies the form: sending it again
-/// returns the same booking and charges nothing more.
-#[server(endpoint = "request_booking")]
-pub async fn request_booking(
-    listing: ListingId,
-    from: String,
-    to: String,
-    key: RequestKey,
-    card_number: String,
-    card_expiry: String,
-    card_cvc: String,
-    /// What the renter tells the owner with the request (optional); it opens the booking's
-    /// conversation.
-    #[server(default)]
-    message: String,
-) -> Result<BookingId, AppError> {
-    member_change(|state, actor| async move {
-        let card = super::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
-        let period = super::form::period_from_form(&from, &to);
-        let (card, period) = super::form::both(card, period)?;
-        // Checked before anything is booked: a refused note changes nothing.
-        let note = match message.trim() {
-            "" => None,
-            text => Some(
-                crate::domain::message::MessageText::parse(text)
-                    .map_err(|problem| AppError::validation("message", problem.to_string()))?,
-            ),
-        };
-        let address = actor.client.ip_key();
-        state
-            .request_gate
-            .admit(actor.user.id, &address, std::time::Instant::now())?;
-        let request = super::service::BookingRequest {
-            listing,
-            period,
-            key,
-        };
-        let id = super::service::request(
-            &state.db,
-            (&*state.payments, &state.payment_guards),
-            &actor.user,
-            &address,
-            &request,
-            &card,
-            state.booking_rules(),
-            actor.now,
-        )
-        .await?;
-        if let Some(note) = note {
-            // The booking stands either way; the renter can still write from its page.
-            let sent = crate::messages::service::send_with_request(
+pub use request::*;
+
+// The checkout form's fields arrive flat, as the plain form posts them: more arguments than
+// clippy likes, on the function the server macro writes as well as on this one.
+#[allow(clippy::too_many_arguments)]
+mod request {
+    use super::*;
+
+    /// The renter asks for `listing` from `from` to `to` (ISO dates, the return day exclusive),
+    /// paying with the card in the checkout form. `key` identifies the form: sending it again
+    /// returns the same booking and charges nothing more.
+    #[server(endpoint = "request_booking")]
+    pub async fn request_booking(
+        listing: ListingId,
+        from: String,
+        to: String,
+        key: RequestKey,
+        card_number: String,
+        card_expiry: String,
+        card_cvc: String,
+        /// What the renter tells the owner with the request (optional); it opens the booking's
+        /// conversation.
+        #[server(default)]
+        message: String,
+    ) -> Result<BookingId, AppError> {
+        member_change(|state, actor| async move {
+            let card =
+                crate::bookings::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
+            let period = crate::bookings::form::period_from_form(&from, &to);
+            let (card, period) = crate::bookings::form::both(card, period)?;
+            // Checked before anything is booked: a refused note changes nothing.
+            let note = match message.trim() {
+                "" => None,
+                text => Some(
+                    crate::domain::message::MessageText::parse(text)
+                        .map_err(|problem| AppError::validation("message", problem.to_string()))?,
+                ),
+            };
+            let address = actor.client.ip_key();
+            state
+                .request_gate
+                .admit(actor.user.id, &address, std::time::Instant::now())?;
+            let request = crate::bookings::service::BookingRequest {
+                listing,
+                period,
+                key,
+            };
+            let id = crate::bookings::service::request(
                 &state.db,
+                (&*state.payments, &state.payment_guards),
                 &actor.user,
-                id,
-                &note,
+                &address,
+                &request,
+                &card,
+                state.booking_rules(),
                 actor.now,
             )
-            .await;
-            if let Err(error) = sent {
-                tracing::warn!(booking = %id, %error, "the request's note was not sent");
+            .await?;
+            if let Some(note) = note {
+                // The booking stands either way; the renter can still write from its page.
+                let sent = crate::messages::service::send_with_request(
+                    &state.db,
+                    &actor.user,
+                    id,
+                    &note,
+                    actor.now,
+                )
+                .await;
+                if let Err(error) = sent {
+                    tracing::warn!(booking = %id, %error, "the request's note was not sent");
+                }
             }
-        }
-        settle_now(&state, id, actor.now).await;
-        crate::plain_forms::then_show(&format!("/bookings/{id}"));
-        Ok(id)
-    })
-    .await
+            settle_now(&state, id, actor.now).await;
+            crate::plain_forms::then_show(&format!("/bookings/{id}"));
+            Ok(id)
+        })
+        .await
+    }
 }
 
 /// Moves a booking's money right after a change, so the page shows it moved. If the provider
