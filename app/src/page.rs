@@ -237,3 +237,27 @@ pub fn CountedLink(
         </li>
     }
 }
+
+/// Whether a popover (`popover` opened by a `popovertarget` button) is open, for the
+/// button's `aria-expanded`. Before the wasm runs the attribute is left out and Chromium
+/// derives the state from `popovertarget` itself; once it runs, the popover's `toggle`
+/// events keep the attribute true. Pass the handler to the popover's `on:toggle`.
+pub fn popover_expanded() -> (
+    Signal<Option<&'static str>>,
+    impl Fn(leptos::ev::Event) + Copy,
+) {
+    let (open, set_open) = signal(None::<bool>);
+    Effect::new(move |_| {
+        if open.get_untracked().is_none() {
+            set_open.set(Some(false));
+        }
+    });
+    let on_toggle = move |ev: leptos::ev::Event| {
+        let now_open = event_target::<leptos::web_sys::Element>(&ev)
+            .matches(":popover-open")
+            .unwrap_or(false);
+        set_open.set(Some(now_open));
+    };
+    let expanded = Signal::derive(move || open.get().map(|o| if o { "true" } else { "false" }));
+    (expanded, on_toggle)
+}

@@ -1,6 +1,13 @@
-import { test, expect, expectNoViolations, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
 
 // What a person meets first, on a phone as on a desktop.
+
+// A day `days` from today as the calendar names its button ("20 Dec 2026").
+function dayText(days: number): string {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const day = new Date(Date.now() + days * 86_400_000);
+  return `${day.getUTCDate()} ${months[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
+}
 
 for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
   test(`the footer leads to help, terms, privacy and contact, and sits at the bottom (${size.width}×${size.height})`, async ({ page }) => {
@@ -23,5 +30,132 @@ for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) 
     const bottom = box!.y + box!.height;
     const scrolled = await page.evaluate(() => document.documentElement.scrollHeight);
     expect(bottom).toBeGreaterThanOrEqual(Math.max(size.height, scrolled) - 1);
+  });
+}
+
+for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+  const phone = size.width < 1024;
+
+  test(`the header's links sit behind a Menu button on a phone and in a row on a desktop (${size.width}×${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    await page.goto("/");
+    await waitForHydration(page);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    const browse = nav.getByRole("link", { name: "Browse gear" });
+    const menu = nav.getByRole("button", { name: "Menu" });
+    if (!phone) {
+      await expect(menu).toBeHidden();
+      await expect(browse).toBeVisible();
+      return;
+    }
+    // The header stays one line: the links wait behind the button.
+    const header = await page.locator("header").boundingBox();
+    expect(header!.height).toBeLessThan(80);
+    await expect(browse).toBeHidden();
+    await expect(menu).toHaveAttribute("aria-expanded", "false");
+    // By keyboard: the button opens the menu, whose links follow it in the tab order.
+    await menu.focus();
+    await page.keyboard.press("Enter");
+    await expect(menu).toHaveAttribute("aria-expanded", "true");
+    await expect(browse).toBeVisible();
+    await expectNoViolations(page);
+    await page.keyboard.press("Tab");
+    await expect(browse).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/search/);
+    // The choice closes the menu.
+    await expect(browse).toBeHidden();
+    await expect(menu).toHaveAttribute("aria-expanded", "false");
+    // Escape closes it too.
+    await menu.click();
+    await expect(nav.getByRole("link", { name: "Log in" })).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(nav.getByRole("link", { name: "Log in" })).toBeHidden();
+  });
+
+  test(`search results come first; filters open from a button and facets fold (${size.width}×${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    await page.goto("/search?q=camera&category=cameras");
+    await waitForHydration(page);
+    const results = page.getByRole("list", { name: "Search results" });
+    await expect(results).toBeVisible();
+    const category = page.getByLabel("Category");
+    const filters = page.getByRole("button", { name: /^Filters/ });
+    if (phone) {
+      // The first result starts within the first screen.
+      const first = await results.getByRole("listitem").first().boundingBox();
+      expect(first!.y).toBeLessThan(size.height);
+      await expect(category).toBeHidden();
+      await expect(filters).toHaveAccessibleName("Filters, 1 chosen");
+      await filters.click();
+      await expect(category).toBeVisible();
+      await expect(category).toHaveValue("cameras");
+      await expectNoViolations(page);
+      await page.getByLabel("Sort by").selectOption({ label: "Price: low to high" });
+      await page.getByRole("button", { name: "Show results" }).click();
+      await expect(page).toHaveURL(/sort=price/);
+      await expect(page.getByRole("button", { name: /^Filters/ })).toHaveAccessibleName("Filters, 2 chosen");
+    } else {
+      await expect(filters).toBeHidden();
+      await expect(category).toBeVisible();
+      await expect(page.getByRole("button", { name: "Show results" })).toBeHidden();
+    }
+    // Each facet folds and opens again.
+    const facets = page.getByRole("complementary", { name: "Refine results" });
+    const cameras = facets.getByRole("link", { name: /^Cameras/ });
+    await expect(cameras).toBeVisible();
+    await facets.getByText("Categories", { exact: true }).click();
+    await expect(cameras).toBeHidden();
+    await facets.getByText("Categories", { exact: true }).click();
+    await expect(cameras).toBeVisible();
+  });
+
+  test(`calendar clicks pick the dates, and a phone keeps the price and the way to book on screen (${size.width}×${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    // A listing free on those dates (seeded rentals and other tests book some).
+    await page.goto(`/search?q=camera&from=${isoDay(30)}&to=${isoDay(33)}`);
+    await page.getByRole("list", { name: "Search results" }).getByRole("link").first().click();
+    await expect(page.getByLabel("From", { exact: true })).toHaveValue(isoDay(30));
+    await waitForHydration(page);
+    const check = page.getByRole("link", { name: "Check availability" });
+    // A click on two calendar days fills "From" and "To"; the range, today and the legend show.
+    const calendar = page.getByRole("region", { name: "Availability" });
+    await expect(calendar.getByRole("list", { name: "Legend" })).toContainText("Crossed out: fully booked");
+    await expect(calendar.locator('[aria-current="date"]')).toHaveCount(1);
+    const start = calendar.getByRole("button", { name: dayText(30), exact: true });
+    const end = calendar.getByRole("button", { name: dayText(33), exact: true });
+    // The dates came from the search; a click starts a new choice.
+    await start.click();
+    await expect(page.getByLabel("From", { exact: true })).toHaveValue(isoDay(30));
+    await expect(page.getByLabel("To", { exact: true })).toHaveValue("");
+    await expect(start).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByRole("status").filter({ hasText: "now pick the return day" })).toHaveCount(1);
+    await end.click();
+    await expect(page.getByLabel("To", { exact: true })).toHaveValue(isoDay(33));
+    await expect(end).toHaveAttribute("aria-pressed", "true");
+    await expect(calendar.getByRole("button", { name: dayText(31), exact: true })).toHaveClass(/pick-chosen/);
+    await expect(page.getByText("Total", { exact: true })).toBeVisible();
+    await expectNoViolations(page);
+    if (!phone) {
+      await expect(check).toBeHidden();
+      return;
+    }
+    // A phone: the bar with the price and the way to book stays on screen.
+    await start.click();
+    await expect(page.getByLabel("To", { exact: true })).toHaveValue("");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await expect(check).toBeInViewport();
+    await check.click();
+    await expect(page.getByRole("heading", { name: "Book this gear" })).toBeInViewport();
+    await page.getByLabel("From", { exact: true }).fill(isoDay(30));
+    await page.getByLabel("To", { exact: true }).fill(isoDay(33));
+    // With priced dates the bar books, from anywhere on the page.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const book = page.getByRole("button", { name: /^(Request to book|Book now)$/ }).last();
+    await expect(book).toBeInViewport();
+    await expect(page.getByText(/^Total .+\d$/).last()).toBeInViewport();
+    await expectNoViolations(page);
+    await book.click();
+    await expect(page.getByRole("heading", { level: 1, name: "Check out" })).toBeVisible();
   });
 }

@@ -29,12 +29,28 @@ fn month_weeks(first: NaiveDate) -> Vec<[Option<NaiveDate>; 7]> {
     weeks
 }
 
-/// `unavailable` is live on the listing page: a day someone books while the page is open is
-/// crossed out where it stands.
+/// What a click on `day` makes of the chosen dates: after a first day, a later one is the
+/// return day; any other click starts again from that day.
+pub fn pick_day(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    day: NaiveDate,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    match (from, to) {
+        (Some(from), None) if day > from => (Some(from), Some(day)),
+        _ => (Some(day), None),
+    }
+}
+
+/// The listing page's months. `unavailable` is live: a day someone books while the page is
+/// open is crossed out where it stands. A free day is a button: a first click sets "From", a
+/// second (later) one "To", in the booking form's own fields, which stay for keyboards.
 #[component]
 pub fn AvailabilityCalendar(
     today: NaiveDate,
     unavailable: Signal<Vec<NaiveDate>>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
 ) -> impl IntoView {
     let last = today + Days::new(CALENDAR_DAYS);
     let mut months = vec![today.with_day(1).unwrap_or(today)];
@@ -47,10 +63,69 @@ pub fn AvailabilityCalendar(
         }
         months.push(next);
     }
+    let chosen = Memo::new(move |_| {
+        (
+            crate::domain::parse_iso_date(&from.read()),
+            crate::domain::parse_iso_date(&to.read()),
+        )
+    });
+    let (said, say) = signal(String::new());
+    let pick = move |day: NaiveDate| {
+        let (start, end) = chosen.get_untracked();
+        let (start, end) = pick_day(start, end, day);
+        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        from.set(text(start));
+        to.set(text(end));
+        say.set(match end {
+            Some(end) => format!("Return day {} chosen.", crate::domain::day_text(end)),
+            None => format!(
+                "Pickup day {} chosen: now pick the return day.",
+                crate::domain::day_text(day)
+            ),
+        });
+    };
+    let day_cell = move |day: NaiveDate| {
+        let taken = move || unavailable.with(|days| days.contains(&day));
+        let in_range = move || match chosen.get() {
+            (Some(start), Some(end)) => day >= start && day <= end,
+            (Some(start), None) => day == start,
+            _ => false,
+        };
+        let end_point = move || {
+            let (start, end) = chosen.get();
+            start == Some(day) || end == Some(day)
+        };
+        let today_mark = (day == today).then_some("date");
+        view! {
+            <td aria-current=today_mark>
+                {move || if taken() {
+                    view! {
+                        <span class="pick-taken">{day.day()}<span class="sr-only">" (booked)"</span></span>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="pick-free" class:pick-chosen=in_range class:pick-today=day == today
+                            aria-label=crate::domain::day_text(day)
+                            aria-pressed=move || if end_point() { "true" } else { "false" }
+                            on:click=move |_| pick(day)>
+                            {day.day()}
+                        </button>
+                    }.into_any()
+                }}
+            </td>
+        }
+    };
     view! {
         <section class="mt-8" aria-labelledby="calendar-heading">
             <h2 id="calendar-heading" class="text-xl font-semibold">"Availability"</h2>
-            <p class="mt-1 text-sm text-slate-700">"Crossed-out days are fully booked."</p>
+            <p class="mt-1 text-sm text-slate-700">"Pick a pickup day, then a return day."</p>
+            <ul aria-label="Legend" class="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
+                <li><span aria-hidden="true" class="pick-key pick-today"></span>"Today"</li>
+                <li><span aria-hidden="true" class="pick-key pick-chosen"></span>"Your dates"</li>
+                <li><span aria-hidden="true" class="pick-key pick-taken">"8"</span>"Crossed out: fully booked"</li>
+                <li><span aria-hidden="true" class="pick-key text-slate-500">"8"</span>
+                    {format!("Grey: past, or more than {CALENDAR_DAYS} days ahead (not bookable yet)")}</li>
+            </ul>
             <div class="mt-3 grid gap-6 sm:grid-cols-2 xl:grid-cols-3">
                 {months.into_iter().map(|month| {
                     view! {
@@ -66,15 +141,7 @@ pub fn AvailabilityCalendar(
                                         Some(day) if day < today || day >= last => {
                                             view! { <td class="text-slate-500">{day.day()}</td> }.into_any()
                                         }
-                                        Some(day) => {
-                                            let taken = move || unavailable.with(|days| days.contains(&day));
-                                            view! {
-                                                <td class=move || if taken() { "text-red-800 line-through" } else { "text-slate-900" }>
-                                                    {day.day()}
-                                                    {move || taken().then(|| view! { <span class="sr-only">" (booked)"</span> })}
-                                                </td>
-                                            }.into_any()
-                                        }
+                                        Some(day) => day_cell(day).into_any(),
                                     }).collect_view()}</tr>
                                 }).collect_view()}
                             </tbody>
@@ -82,6 +149,7 @@ pub fn AvailabilityCalendar(
                     }
                 }).collect_view()}
             </div>
+            <p role="status" aria-live="polite" class="sr-only">{move || said.get()}</p>
         </section>
     }
 }
@@ -99,5 +167,27 @@ mod tests {
         assert!(weeks[0][..6].iter().all(Option::is_none));
         let days: Vec<u32> = weeks.iter().flatten().flatten().map(|d| d.day()).collect();
         assert_eq!(days, (1..=30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_second_later_click_is_the_return_day_and_any_other_starts_again() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert_eq!(pick_day(None, None, day(20)), (Some(day(20)), None));
+        assert_eq!(
+            pick_day(Some(day(20)), None, day(23)),
+            (Some(day(20)), Some(day(23)))
+        );
+        assert_eq!(
+            pick_day(Some(day(20)), None, day(18)),
+            (Some(day(18)), None)
+        );
+        assert_eq!(
+            pick_day(Some(day(20)), None, day(20)),
+            (Some(day(20)), None)
+        );
+        assert_eq!(
+            pick_day(Some(day(20)), Some(day(23)), day(25)),
+            (Some(day(25)), None)
+        );
     }
 }

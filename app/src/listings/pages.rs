@@ -84,7 +84,39 @@ pub fn SearchForm(
     problem: Option<AppError>,
 ) -> impl IntoView {
     let filters = categories.map(|categories| {
-        view! { <SearchFilters params=params.clone() categories problem=problem.clone()/> }
+        let chosen = params.chosen_filters();
+        // A refused filter must be seen next to its field, so then the panel is drawn in
+        // place rather than behind the button.
+        let in_place = matches!(&problem,
+            Some(AppError::Validation { field, .. }) if FILTER_FIELDS.contains(&field.as_str()));
+        let behind_button = !in_place;
+        let (expanded, on_toggle) = crate::page::popover_expanded();
+        view! {
+            <div>
+                {behind_button.then(|| view! {
+                    <button type="button" popovertarget="search-filters" class="btn-secondary filters-button" aria-expanded=expanded>
+                        "Filters"
+                        {(chosen > 0).then(|| view! {
+                            <span aria-hidden="true" class="ml-2 rounded-full bg-emerald-700 px-2 text-xs text-white">{chosen}</span>
+                            <span class="sr-only">{format!(", {chosen} chosen")}</span>
+                        })}
+                    </button>
+                })}
+                <div id="search-filters" popover=behind_button.then_some("auto")
+                    class=if in_place { "" } else { "filters-panel" } on:toggle=on_toggle>
+                    {behind_button.then(|| view! {
+                        <div class="filters-only-popover mb-3 flex items-center justify-between">
+                            <p class="text-lg font-semibold text-slate-900">"Filters"</p>
+                            <button type="button" popovertarget="search-filters" popovertargetaction="hide" class="btn-secondary">"Close"</button>
+                        </div>
+                    })}
+                    <SearchFilters params=params.clone() categories problem=problem.clone()/>
+                    {behind_button.then(|| view! {
+                        <button type="submit" class="btn-primary filters-only-popover mt-4 w-full">"Show results"</button>
+                    })}
+                </div>
+            </div>
+        }
     });
     view! {
         <form method="get" action="/search" role="search" class="flex flex-col gap-4">
@@ -326,6 +358,9 @@ fn search_params_from_query() -> Memo<SearchParams> {
     })
 }
 
+/// The fields behind "Filters".
+const FILTER_FIELDS: [&str; 5] = ["category", "radius_km", "min_price", "max_price", "sort"];
+
 /// Fields the search form shows a refusal next to; any other refusal is shown above it.
 const SEARCH_FIELDS: [&str; 10] = [
     "q",
@@ -458,12 +493,14 @@ fn ResultList(
             </form>
         </div>
         {close}
+        // Results come first in the page, so a phone shows them before the facets; wide
+        // screens put the facets in a column on the left.
         <div class="mt-6 grid gap-8 lg:grid-cols-[14rem_minmax(0,1fr)]">
-            <Facets results_categories=results.categories prices=results.prices params=params.clone() categories/>
-            <div>
+            <div class="lg:col-start-2 lg:row-start-1">
                 {body}
-                <Pagination next=results.next previous=results.previous params/>
+                <Pagination next=results.next previous=results.previous params=params.clone()/>
             </div>
+            <Facets results_categories=results.categories prices=results.prices params categories/>
         </div>
     }
 }
@@ -517,15 +554,16 @@ fn Facets(
         })
         .collect_view();
     view! {
-        <aside aria-label="Refine results" class="flex flex-col gap-6 text-sm">
-            <section aria-labelledby="facet-categories">
-                <h2 id="facet-categories" class="font-semibold text-slate-900">"Categories"</h2>
+        // Each facet folds; they start open, and on phones they follow the results.
+        <aside aria-label="Refine results" class="flex flex-col gap-6 text-sm lg:col-start-1 lg:row-start-1">
+            <details class="facet" open>
+                <summary><h2 class="inline font-semibold text-slate-900">"Categories"</h2></summary>
                 <ul class="mt-2 flex flex-col gap-1">{category_links}</ul>
-            </section>
-            <section aria-labelledby="facet-prices">
-                <h2 id="facet-prices" class="font-semibold text-slate-900">"Price per day"</h2>
+            </details>
+            <details class="facet" open>
+                <summary><h2 class="inline font-semibold text-slate-900">"Price per day"</h2></summary>
                 <ul class="mt-2 flex flex-col gap-1">{price_links}</ul>
-            </section>
+            </details>
         </aside>
     }
 }
@@ -682,6 +720,9 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
     let category_href = format!("/search?category={}", listing.category_slug);
     let category_name = listing.category_name.clone();
     let live = follow_listing(listing.clone());
+    // The chosen dates, shared by the calendar (clicks) and the booking form (fields).
+    let from = RwSignal::new(dates.from.clone());
+    let to = RwSignal::new(dates.to.clone());
     // Drawn on the server (`store::read::not_public_note`): only owners ever see it.
     let not_public = listing
         .not_public
@@ -724,13 +765,13 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                         </dl>
                     </section>
                     <OwnerCard listing=listing.clone()/>
-                    <AvailabilityCalendar today=listing.today unavailable=live.unavailable/>
+                    <AvailabilityCalendar today=listing.today unavailable=live.unavailable from to/>
                 </article>
                 <aside aria-labelledby="booking-heading">
                     {move || live.notice.get().map(|text| view! {
                         <p class="mb-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-200">{text}</p>
                     })}
-                    <QuotePanel listing=live.listing dates unavailable=live.unavailable/>
+                    <QuotePanel listing=live.listing dates unavailable=live.unavailable from to/>
                 </aside>
                 <p role="status" aria-live="polite" class="sr-only">{move || live.said.get()}</p>
             </div>

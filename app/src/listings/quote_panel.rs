@@ -86,12 +86,13 @@ pub fn QuotePanel(
     /// The fully booked days as they are now: a warning appears when someone else takes the
     /// chosen ones while the page is open.
     unavailable: Signal<Vec<chrono::NaiveDate>>,
+    /// The chosen dates, which the calendar's clicks set too.
+    from: RwSignal<String>,
+    to: RwSignal<String>,
 ) -> impl IntoView {
     // `value` puts the dates from the URL into the server-rendered HTML; `prop:value` keeps
     // the fields in step with the signals once hydrated.
-    let (initial_from, initial_to) = (dates.from.clone(), dates.to.clone());
-    let from = RwSignal::new(dates.from);
-    let to = RwSignal::new(dates.to);
+    let (initial_from, initial_to) = (dates.from, dates.to);
     let pick = move |field: RwSignal<String>, ev: leptos::ev::Event| {
         field.set(event_target_value(&ev));
     };
@@ -163,7 +164,7 @@ pub fn QuotePanel(
                     }
                 }}
             </ul>
-            <form method="get" action=checkout class="mt-5 space-y-4">
+            <form id="quote-form" method="get" action=checkout class="mt-5 space-y-4">
                 <div class="grid grid-cols-2 gap-3">
                     <div class="field">
                         <label for="quote-from">"From"</label>
@@ -197,8 +198,44 @@ pub fn QuotePanel(
                 <p class="text-xs text-slate-600">{policy}</p>
             </form>
         </div>
+        <BookingBar listing state/>
     }
     .into_any()
+}
+
+/// Phones: the price (or the chosen dates' total) and the way to book, fixed under the
+/// page while four months of calendar sit above the booking form. With priced dates it
+/// submits the form above; otherwise it leads to it.
+#[component]
+fn BookingBar(listing: Signal<ListingDetail>, state: Memo<QuoteState>) -> impl IntoView {
+    let per_day = move || {
+        listing.with(|listing| {
+            format!(
+                "{} / day",
+                Money::new(listing.prices.daily_minor, listing.prices.currency)
+            )
+        })
+    };
+    let instant = move || listing.with(|listing| listing.instant_booking);
+    view! {
+        <div class="booking-bar">
+            {move || match state.get() {
+                QuoteState::Priced(quote) => view! {
+                    <p class="text-sm text-slate-700">
+                        <span class="block text-lg font-bold text-slate-900">{format!("Total {}", quote.total)}</span>
+                        {crate::domain::pricing::plural_days(quote.days)}
+                    </p>
+                    <button type="submit" form="quote-form" class="btn-primary">{book_action(instant())}</button>
+                }
+                .into_any(),
+                _ => view! {
+                    <p class="text-lg font-bold text-slate-900">{per_day()}</p>
+                    <a href="#booking-heading" class="btn-primary">"Check availability"</a>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
 }
 
 #[component]

@@ -115,6 +115,23 @@ impl SearchParams {
         matches!(self.instant.as_str(), "1" | "true" | "on")
     }
 
+    /// How many of the narrowings behind "Filters" are set (category, distance, a price
+    /// bound, instant booking, an order), for the button's count.
+    pub fn chosen_filters(&self) -> usize {
+        let radius = self.radius_km.trim();
+        [
+            !self.category.trim().is_empty(),
+            !radius.is_empty() && radius != DEFAULT_RADIUS_KM.to_string(),
+            !self.min_price.trim().is_empty(),
+            !self.max_price.trim().is_empty(),
+            self.instant_only(),
+            !self.sort.trim().is_empty(),
+        ]
+        .into_iter()
+        .filter(|&set| set)
+        .count()
+    }
+
     /// Checks every field; the first refusal names its field and says what would work.
     /// `today` is the earliest pickup day anyone can ask for.
     pub fn validate(&self, today: NaiveDate) -> Result<Search, AppError> {

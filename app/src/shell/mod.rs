@@ -15,6 +15,23 @@ pub fn SiteHeader() -> impl IntoView {
     // Known before rendering (the server resolved who is asking) and carried to the browser
     // inside the page, so the header needs no data request of its own and hydrates as drawn.
     let me = SharedValue::new(crate::accounts::signed_in_user).into_inner();
+    let menu = NodeRef::<leptos::html::Ul>::new();
+    let (expanded, on_toggle) = crate::page::popover_expanded();
+    // Links inside the menu navigate without a reload once hydrated, so the open panel is
+    // closed by hand after a choice.
+    let close_menu = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(menu) = menu.get_untracked() {
+            let _ = menu.hide_popover();
+        }
+    };
+    let (always, rest) = match me {
+        Some(user) => (
+            Some(view! { <DashboardLink/><NotificationsLink/> }),
+            view! { <MemberLinks user/> }.into_any(),
+        ),
+        None => (None, view! { <VisitorLinks/> }.into_any()),
+    };
     view! {
         <a href="#main" class="skip-link">"Skip to content"</a>
         <header class="border-b border-slate-200 bg-white">
@@ -23,13 +40,23 @@ pub fn SiteHeader() -> impl IntoView {
                     <span aria-hidden="true" class="grid h-8 w-8 place-items-center rounded-lg bg-emerald-700 text-white">"G"</span>
                     "GearShare"
                 </A>
-                <nav aria-label="Main">
-                    <ul class="flex flex-wrap items-center justify-end gap-1 text-sm font-medium sm:gap-2">
+                // On narrow screens the links sit in a popover behind "Menu": the browser
+                // opens it without the wasm and says whether it is expanded. The owner's
+                // count and the bell stay outside it, visible at every width.
+                <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-2">
+                    {always.map(|links| view! {
+                        <ul class="flex items-center gap-1 sm:gap-2">{links}</ul>
+                    })}
+                    <button type="button" popovertarget="site-menu" class="nav-link menu-button" aria-expanded=expanded>
+                        <svg aria-hidden="true" viewBox="0 0 24 24" class="inline h-5 w-5 align-text-bottom" fill="none"
+                            stroke="currentColor" stroke-width="2" stroke-linecap="round">
+                            <path d="M4 6h16M4 12h16M4 18h16"/>
+                        </svg>
+                        " Menu"
+                    </button>
+                    <ul id="site-menu" popover="auto" node_ref=menu class="site-menu" on:click=close_menu on:toggle=on_toggle>
                         <li><A href="/search" attr:class="nav-link">"Browse gear"</A></li>
-                        {match me {
-                            Some(user) => view! { <MemberLinks user/> }.into_any(),
-                            None => view! { <VisitorLinks/> }.into_any(),
-                        }}
+                        {rest}
                     </ul>
                 </nav>
             </div>
@@ -57,11 +84,9 @@ fn MemberLinks(user: CurrentUser) -> impl IntoView {
         .is_admin()
         .then(|| view! { <li><A href="/admin" attr:class="nav-link">"Admin"</A></li> });
     view! {
-        <DashboardLink/>
         <li><A href="/bookings" attr:class="nav-link">"Bookings"</A></li>
         <li><A href="/favourites" attr:class="nav-link">"Favourites"</A></li>
         <MessagesLink/>
-        <NotificationsLink/>
         {admin}
         <li><A href="/account" attr:class="nav-link">"Account"</A></li>
         <li>
