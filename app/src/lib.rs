@@ -45,7 +45,7 @@ pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-use accounts::pages::{AccountPage, LoginPage, SignupPage};
+use accounts::pages::{AccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage};
 use admin::{
     AdminAuditPage, AdminBookingsPage, AdminCategoriesPage, AdminDisputesPage, AdminJobsPage,
     AdminListingsPage, AdminPage, AdminReportsPage, AdminUsersPage,
@@ -128,6 +128,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("people"), ParamSegment("id")) view={Lazy::<PersonRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("help") view={Lazy::<HelpRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("terms") view={Lazy::<TermsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("privacy") view={Lazy::<PrivacyRoute>::new()} ssr=SsrMode::Async/>
@@ -178,6 +180,8 @@ enum Page {
     Checkout,
     Signup,
     Login,
+    ForgotPassword,
+    ResetPassword,
     Unsubscribe,
     Help,
     Terms,
@@ -236,7 +240,11 @@ impl Page {
             Page::Search => PageGroup::Search,
             Page::Listing => PageGroup::Listing,
             Page::Checkout => PageGroup::Checkout,
-            Page::Signup | Page::Login | Page::Unsubscribe => PageGroup::Entry,
+            Page::Signup
+            | Page::Login
+            | Page::ForgotPassword
+            | Page::ResetPassword
+            | Page::Unsubscribe => PageGroup::Entry,
             // The footer's pages: text only, with the entry pages' small chunk.
             Page::Help | Page::Terms | Page::Privacy | Page::Contact => PageGroup::Entry,
             Page::Person => PageGroup::People,
@@ -330,6 +338,8 @@ fn entry_pages(page: Page) -> AnyView {
     match page {
         Page::Signup => view! { <SignupPage/> }.into_any(),
         Page::Login => view! { <LoginPage/> }.into_any(),
+        Page::ForgotPassword => view! { <ForgotPasswordPage/> }.into_any(),
+        Page::ResetPassword => view! { <ResetPasswordPage/> }.into_any(),
         Page::Unsubscribe => view! { <UnsubscribePage/> }.into_any(),
         Page::Help => view! { <HelpPage/> }.into_any(),
         Page::Terms => view! { <TermsPage/> }.into_any(),
@@ -426,6 +436,8 @@ page_routes! {
     CheckoutRoute => Page::Checkout,
     SignupRoute => Page::Signup,
     LoginRoute => Page::Login,
+    ForgotPasswordRoute => Page::ForgotPassword,
+    ResetPasswordRoute => Page::ResetPassword,
     HelpRoute => Page::Help,
     TermsRoute => Page::Terms,
     PrivacyRoute => Page::Privacy,
@@ -514,6 +526,8 @@ fn page_of(path: &str) -> Option<Page> {
         ["gear", _, "checkout"] => Page::Checkout,
         ["signup"] => Page::Signup,
         ["login"] => Page::Login,
+        ["forgot-password"] => Page::ForgotPassword,
+        ["reset-password"] => Page::ResetPassword,
         ["help"] => Page::Help,
         ["terms"] => Page::Terms,
         ["privacy"] => Page::Privacy,

@@ -48,11 +48,11 @@ pub fn is_plain() -> bool {
 /// The id of the element that carries a page's [`Refusal`] to the wasm.
 pub const REFUSAL_ELEMENT: &str = "plain-form-refusal";
 
-/// Whether a typed field may be drawn again: never a password, a card's number or code, or a
-/// sign-in code.
+/// Whether a typed field may be drawn again: never a password, a card's number or code, a
+/// sign-in code, or a link's token (a password reset's, kept in the session meanwhile).
 pub fn kept(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    !["password", "card", "cvc", "code", "secret"]
+    !["password", "card", "cvc", "code", "secret", "token"]
         .iter()
         .any(|secret| name.contains(secret))
 }
@@ -181,6 +181,7 @@ mod tests {
             "card_number",
             "cvc",
             "code",
+            "token",
         ] {
             assert!(!kept(secret), "{secret}");
         }

@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Page } from "@playwright/test";
-import { test, expect, enrolTwoFactor, logInAfterAWrongPassword, totp, waitForHydration } from "./fixtures";
+import {
+  test,
+  expect,
+  enrolTwoFactor,
+  expectNoViolations,
+  logInAfterAWrongPassword,
+  totp,
+  waitForHydration,
+} from "./fixtures";
 
 const PASSWORD = "kayak tripod lantern";
 
@@ -106,4 +116,79 @@ test("a member sees the 403 page on the admin area", async ({ page }) => {
   await expect(
     page.getByRole("heading", { level: 1, name: "You don't have access to this page" }),
   ).toBeVisible();
+});
+
+// The plain-text part of the newest password reset email to `address` in the server's outbox,
+// decoded from quoted-printable; "" while there is none.
+function resetEmailText(address: string): string {
+  const outbox = process.env.GEARSHARE_E2E_OUTBOX ?? "";
+  if (!existsSync(outbox)) return "";
+  const found = readdirSync(outbox)
+    .filter((file: string) => file.endsWith(".eml"))
+    .map((file: string) => readFileSync(join(outbox, file), "utf8").replace(/\r\n/g, "\n"))
+    .filter((raw: string) => raw.includes("\nSubject: Choose a new GearShare password\n"))
+    .filter((raw: string) => raw.split("\n\n")[0].includes(address));
+  const raw = found.at(-1);
+  if (!raw) return "";
+  // The parts, between the boundary lines (the text's own "-- " signature line is not one).
+  const boundary = /boundary="([^"]+)"/.exec(raw)?.[1] ?? "";
+  const part = raw.split(`--${boundary}`).find((p: string) => p.includes("Content-Type: text/plain")) ?? "";
+  return part
+    .slice(part.indexOf("\n\n") + 2)
+    .replace(/=\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_: string, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+test.describe("password reset", () => {
+  // An address of its own: sign-ups and reset links are limited per address.
+  const [a, b, c] = randomBytes(3);
+  test.use({ extraHTTPHeaders: { "x-forwarded-for": `10.${a}.${b}.${c}` } });
+
+  for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+    test(`a reset link works once (${size.width}×${size.height})`, async ({ page }) => {
+      await page.setViewportSize(size);
+      const email = uniqueEmail("reset");
+      await signUp(page, email);
+      await logOut(page);
+
+      await page.goto("/login");
+      await waitForHydration(page);
+      await page.getByRole("link", { name: "Forgot password?" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "Forgot your password?" })).toBeVisible();
+      await waitForHydration(page);
+      await expectNoViolations(page);
+      await page.getByLabel("Email").fill(email);
+      await page.getByRole("button", { name: "Send reset link" }).click();
+      await expect(page.getByRole("status").filter({ hasText: "If an account uses that email" })).toBeVisible();
+
+      // The email goes out in the background, within a moment.
+      let link = "";
+      await expect
+        .poll(() => (link = /Choose a new password: (\S+)/.exec(resetEmailText(email))?.[1] ?? ""), { timeout: 10_000 })
+        .not.toBe("");
+      expect(link).toMatch(/\/reset-password\?token=[0-9a-f]{64}$/);
+
+      await page.goto(link);
+      await waitForHydration(page);
+      await expect(page.getByRole("heading", { level: 1, name: "Choose a new password" })).toBeVisible();
+      await expectNoViolations(page);
+      const newPassword = "lantern kayak tripod";
+      await page.getByLabel("New password").fill(newPassword);
+      await page.getByRole("button", { name: "Save new password" }).click();
+      await expect(page).toHaveURL(/\/login\?reset=done$/);
+      await expect(page.getByText("Log in with your new password.")).toBeVisible();
+      await waitForHydration(page);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(newPassword);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
+
+      // Opening the link again says it was used, and leads to asking for a new one.
+      await page.goto(link);
+      await waitForHydration(page);
+      await expect(page.getByText("This reset link was already used.")).toBeVisible();
+      await expect(page.getByRole("link", { name: "Ask for a new link" })).toHaveAttribute("href", "/forgot-password");
+      await expectNoViolations(page);
+    });
+  }
 });

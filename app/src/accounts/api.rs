@@ -1,9 +1,11 @@
 //! Server functions of accounts. Each says who may call it, checks that first, calls one
 //! service function and maps its result; `with_status` gives errors their HTTP status.
 
-use super::model::{AccountOverview, AuditEntry, CurrentUser, LoginStep, TwoFactorSetup, UserRow};
+use super::model::{
+    AccountOverview, AuditEntry, CurrentUser, LoginStep, ResetLink, TwoFactorSetup, UserRow,
+};
 #[cfg(feature = "ssr")]
-use super::{audit::Client, guard, model::safe_next, service, session, store};
+use super::{audit::Client, guard, model::safe_next, reset, service, session, store};
 use crate::domain::UserId;
 #[cfg(feature = "ssr")]
 use crate::error::with_status;
@@ -111,6 +113,57 @@ pub async fn verify_login_code(code: String) -> Result<String, AppError> {
             guard::begin_session(&session, user.id, now.timestamp()).await?;
             crate::plain_forms::then_show(&pending.next);
             Ok(pending.next)
+        }
+        .await,
+    )
+}
+
+/// Anyone: emails a password reset link to the account using `email`, if there is one; the
+/// answer is the same either way.
+#[server(endpoint = "password_reset_request")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            let outbox = reset::Outbox {
+                mailer: &state.mailer,
+                public_url: &state.public_url,
+            };
+            let (gate, client) = (&state.login_gate, &Client::current());
+            reset::request(&state.db, gate, outbox, client, &email, Utc::now()).await?;
+            crate::plain_forms::then_show("/forgot-password?saved=reset-link");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Anyone holding a reset link: what it can do now. A post, so the token stays out of
+/// addresses; it changes nothing.
+#[server(endpoint = "password_reset_link")]
+pub async fn password_reset_link(token: String) -> Result<ResetLink, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            reset::link(&state.db, &token, Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// Anyone holding a usable reset link: sets the new password, which ends every session of the
+/// account; answers the login page to go to.
+#[server(endpoint = "password_reset")]
+pub async fn reset_password(token: String, new_password: String) -> Result<String, AppError> {
+    with_status(
+        async {
+            let state = expect_context::<AppState>();
+            let client = Client::current();
+            let (db, gate) = (&state.db, &state.login_gate);
+            reset::reset(db, gate, &client, &token, &new_password, Utc::now()).await?;
+            let login = "/login?reset=done".to_owned();
+            crate::plain_forms::then_show(&login);
+            Ok(login)
         }
         .await,
     )

@@ -1,5 +1,5 @@
-//! Rate limits on logging in, signing up, two-factor codes and photo uploads, per account and
-//! per IP address (server only). Attempts are rows in the database, so every app instance
+//! Rate limits on logging in, signing up, password resets, two-factor codes and photo
+//! uploads, per account and per IP address (server only). Attempts are rows in the database, so every app instance
 //! counts the same attempts, and a limit outlives a restart.
 
 use crate::error::AppError;
@@ -47,6 +47,22 @@ pub const LOGIN_PER_IP: Limit = Limit {
     name: "login:ip",
     max_attempts: 20,
     window_seconds: FIFTEEN_MINUTES,
+};
+/// Password reset emails asked for one email address, from anywhere: as many as the wrong
+/// passwords one account and address may try (`LOGIN_PER_ACCOUNT_AND_ADDRESS`), so nobody can
+/// flood a mailbox with reset links. Counted whether or not the email has an account, so the
+/// limit tells nothing about which emails do.
+pub const RESET_PER_EMAIL: Limit = Limit {
+    name: "reset:email",
+    max_attempts: LOGIN_PER_ACCOUNT_AND_ADDRESS.max_attempts,
+    window_seconds: LOGIN_PER_ACCOUNT_AND_ADDRESS.window_seconds,
+};
+/// Reset emails asked for, and reset links tried, from one address: as many as the wrong
+/// passwords it may try (`LOGIN_PER_IP`).
+pub const RESET_PER_IP: Limit = Limit {
+    name: "reset:ip",
+    max_attempts: LOGIN_PER_IP.max_attempts,
+    window_seconds: LOGIN_PER_IP.window_seconds,
 };
 /// Ten new accounts from one address per hour.
 pub const SIGNUP_PER_IP: Limit = Limit {

@@ -1,5 +1,5 @@
-//! Accounts: sign-up, log-in with optional two-factor, sessions, roles, the account page,
-//! and the security record around them.
+//! Accounts: sign-up, log-in with optional two-factor, password resets by email, sessions,
+//! roles, the account page, and the security record around them.
 
 pub mod api;
 pub mod model;
@@ -13,6 +13,8 @@ pub mod guard;
 pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod password;
+#[cfg(feature = "ssr")]
+pub mod reset;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -293,6 +293,48 @@ pub struct AdminOverview {
     pub suspended: i64,
 }
 
+/// What "Send reset link" answers, whether or not an account uses the email: the answer must
+/// not tell who has an account.
+pub const RESET_SENT: &str = "If an account uses that email, we've sent it a link to choose a \
+     new password. The link works once, for one hour. Check your spam folder if it doesn't \
+     arrive in a few minutes.";
+
+/// What the login page says after a reset (`/login?reset=done`).
+pub const RESET_DONE: &str =
+    "Your password was changed, and you were logged out everywhere. Log in with your new password.";
+
+/// What a password reset link can do now, as its page shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResetLink {
+    /// It sets a new password, once.
+    Usable,
+    Used,
+    Expired,
+    /// Not a link we made, one a newer link replaced, or one for an account that can no
+    /// longer log in.
+    Unknown,
+}
+
+impl ResetLink {
+    /// Why the link does not work, in words that lead to asking for a new one.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            ResetLink::Usable => None,
+            ResetLink::Used => Some(
+                "This reset link was already used. If you still need to change your password, \
+                 ask for a new link.",
+            ),
+            ResetLink::Expired => Some(
+                "This reset link has expired: each link works for one hour. Ask for a new link.",
+            ),
+            ResetLink::Unknown => Some(
+                "This reset link doesn't work: it may be incomplete, or a newer link replaced \
+                 it. Ask for a new link.",
+            ),
+        }
+    }
+}
+
 /// Only local paths are followed after logging in, so a link cannot send people elsewhere.
 pub fn safe_next(next: &str) -> String {
     let local = next.starts_with('/')

@@ -1,10 +1,14 @@
-//! Sign-up, log-in and account pages.
+//! Sign-up, log-in, password reset and account pages.
 
 use super::api::{
-    load_account, ChangePassword, ConfirmTwoFactor, DeleteAccount, DisableTwoFactor, LogIn,
-    LogOutEverywhere, SignUp, StartTwoFactor, UpdateProfile, VerifyLoginCode,
+    load_account, password_reset_link, ChangePassword, ConfirmTwoFactor, DeleteAccount,
+    DisableTwoFactor, LogIn, LogOutEverywhere, RequestPasswordReset, ResetPassword, SignUp,
+    StartTwoFactor, UpdateProfile, VerifyLoginCode,
 };
-use super::model::{AccountOverview, LoginStep, TwoFactorSetup, MIN_PASSWORD_CHARS};
+use super::model::{
+    AccountOverview, LoginStep, ResetLink, TwoFactorSetup, MIN_PASSWORD_CHARS, RESET_DONE,
+    RESET_SENT,
+};
 use crate::forms::{field_message, form_message, reload_at, saved, FormAlert, Saved, TextField};
 use crate::page::gate;
 use leptos::prelude::*;
@@ -107,12 +111,17 @@ pub fn LoginPage() -> impl IntoView {
                 <FormAlert message=Signal::derive(move || login_result.with(|r| form_message(r, &["email", "password"])))/>
                 <TextField label="Email" name="email" kind="email" autocomplete="username" error=error("email")/>
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" error=error("password")/>
+                <A href="/forgot-password" attr:class="link self-start text-sm">"Forgot password?"</A>
                 <button type="submit" class="btn-primary" disabled=move || log_in.pending().get()>"Log in"</button>
             </ActionForm>
         }
     };
+    // After a password reset the person lands here, logged out everywhere.
+    let after_reset =
+        use_query_map().with_untracked(|query| query.get("reset").as_deref() == Some("done"));
     view! {
         <AuthCard title="Log in">
+            <Saved when=Signal::derive(move || after_reset) message=RESET_DONE/>
             <Show when=move || needs_code.get() fallback=password_step>
                 <p class="mt-2 text-slate-700">
                     "Two-factor authentication is on for this account. Enter the code from your authenticator app, or one of your backup codes."
@@ -132,6 +141,86 @@ pub fn LoginPage() -> impl IntoView {
             <p class="mt-6 text-sm text-slate-700">
                 "New to GearShare? " <A href=signup_href attr:class="link">"Sign up"</A>
             </p>
+        </AuthCard>
+    }
+}
+
+/// `/forgot-password`: asks for a password reset link by email. The answer is the same
+/// sentence whatever the email, so the page tells nobody who has an account.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let request = ServerAction::<RequestPasswordReset>::new();
+    let result = request.value();
+    let error = Signal::derive(move || result.with(|r| field_message(r, "email")));
+    view! {
+        <AuthCard title="Forgot your password?">
+            <p class="mt-2 text-slate-700">
+                "Enter the email you signed up with, and we'll send you a link to choose a new password."
+            </p>
+            <ActionForm action=request attr:class="mt-6 flex flex-col gap-4" attr:novalidate=true>
+                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["email"])))/>
+                <TextField label="Email" name="email" kind="email" autocomplete="email" error=error/>
+                <button type="submit" class="btn-primary" disabled=move || request.pending().get()>"Send reset link"</button>
+                <Saved when=saved(result, "reset-link") message=RESET_SENT/>
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-700">
+                "Remembered it? " <A href="/login" attr:class="link">"Log in"</A>
+            </p>
+        </AuthCard>
+    }
+}
+
+/// `/reset-password?token=…`, the link in the reset email: a new password, once. Opening it
+/// changes nothing (mail scanners open links); a link that no longer works says why and leads
+/// to asking for a new one.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = use_query_map().with_untracked(|query| query.get("token").unwrap_or_default());
+    let reset = ServerAction::<ResetPassword>::new();
+    let result = reset.value();
+    Effect::new(move |_| {
+        if let Some(Ok(next)) = result.get() {
+            reload_at(&next);
+        }
+    });
+    let link = Resource::new(|| (), {
+        let token = token.clone();
+        move |_| password_reset_link(token.clone())
+    });
+    let token = StoredValue::new(token);
+    let ask_again = || {
+        view! { <A href="/forgot-password" attr:class="link">"Ask for a new link"</A> }
+    };
+    let form = move || {
+        view! {
+            <ActionForm action=reset attr:class="mt-6 flex flex-col gap-4" attr:novalidate=true>
+                <input type="hidden" name="token" value=token.get_value()/>
+                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["new_password"])))/>
+                <TextField label="New password" name="new_password" kind="password" autocomplete="new-password"
+                    hint=password_hint()
+                    error=Signal::derive(move || result.with(|r| field_message(r, "new_password")))/>
+                <button type="submit" class="btn-primary" disabled=move || reset.pending().get()>"Save new password"</button>
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-700">"Link not working? " {ask_again()}</p>
+        }
+    };
+    let refused = move |message: String| {
+        view! {
+            <p role="alert" class="mt-4 text-slate-800">{message}</p>
+            <p class="mt-4">{ask_again()}</p>
+        }
+    };
+    view! {
+        <AuthCard title="Choose a new password">
+            <Suspense fallback=|| view! { <p class="mt-4 text-slate-600">"Reading the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Ok(ResetLink::Usable) => form().into_any(),
+                        Ok(other) => refused(other.refusal().unwrap_or_default().to_owned()).into_any(),
+                        Err(error) => refused(error.to_string()).into_any(),
+                    }
+                })}
+            </Suspense>
         </AuthCard>
     }
 }

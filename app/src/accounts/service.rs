@@ -16,7 +16,7 @@ use super::password;
 use super::store::{self, LoginRecord, NewAccount};
 use super::two_factor::{new_backup_codes, BackupCodeDigest, TotpSecret};
 use crate::domain::UserId;
-use crate::error::AppError;
+use crate::error::{AppError, FieldProblem};
 use crate::secrets::Keys;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
@@ -46,8 +46,8 @@ pub async fn sign_up(
     Ok(user)
 }
 
-/// Checks a new account's name, email and password (length and the common list), hashes
-/// the password and stores the account with its audit record.
+/// Checks a new account's name, email and password (length and the common list), every
+/// field at once, hashes the password and stores the account with its audit record.
 async fn create_account(
     db: &Db,
     id: UserId,
@@ -56,10 +56,12 @@ async fn create_account(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<CurrentUser, AppError> {
-    let name = DisplayName::parse(name)?;
-    let email = Email::parse(email)?;
-    let password = NewPassword::parse(password)?;
-    password::check_not_common(&password)?;
+    let (name, email, password) = every_field(
+        DisplayName::parse(name),
+        Email::parse(email),
+        NewPassword::parse(password)
+            .and_then(|password| password::check_not_common(&password).map(|()| password)),
+    )?;
     let hash = password::hash(&password).await?;
     let account = NewAccount {
         id,
@@ -76,6 +78,36 @@ async fn create_account(
         role,
         two_factor_on: false,
     })
+}
+
+/// The three fields of a form, or the refusal of every field that was refused: a form shows
+/// all its problems at once. A single refusal stays a `Validation`, as before.
+fn every_field<A, B, C>(
+    a: Result<A, AppError>,
+    b: Result<B, AppError>,
+    c: Result<C, AppError>,
+) -> Result<(A, B, C), AppError> {
+    let (a, b, c) = match (a, b, c) {
+        (Ok(a), Ok(b), Ok(c)) => return Ok((a, b, c)),
+        (a, b, c) => (a.err(), b.err(), c.err()),
+    };
+    let mut problems = Vec::new();
+    for error in [a, b, c].into_iter().flatten() {
+        match error {
+            AppError::Validation { field, message } => {
+                problems.push(FieldProblem { field, message })
+            }
+            AppError::Invalid(more) => problems.extend(more),
+            other => return Err(other),
+        }
+    }
+    match problems.len() {
+        1 => {
+            let FieldProblem { field, message } = problems.remove(0);
+            Err(AppError::Validation { field, message })
+        }
+        _ => Err(AppError::Invalid(problems)),
+    }
 }
 
 /// The result of a right password.
@@ -492,7 +524,8 @@ pub async fn change_password(
     store::set_password(db, user.id, &hash, now, &audit).await
 }
 
-fn rename_field(error: AppError, field: &str) -> AppError {
+/// The refusal of a field under the name `field` the form gives it.
+pub(super) fn rename_field(error: AppError, field: &str) -> AppError {
     match error {
         AppError::Validation { message, .. } => AppError::validation(field, message),
         other => other,
@@ -610,4 +643,32 @@ pub async fn create_admin(
     )
     .await?;
     Ok(AdminCreated::Created(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refused_field_is_reported_at_once() {
+        let ok = || Ok::<u8, AppError>(1);
+        let bad = |field: &str| Err::<u8, _>(AppError::validation(field, "No."));
+        assert_eq!(every_field(ok(), ok(), ok()).unwrap(), (1, 1, 1));
+        assert_eq!(
+            every_field(bad("name"), ok(), ok()).unwrap_err(),
+            AppError::validation("name", "No."),
+            "one refusal stays a Validation"
+        );
+        match every_field(bad("name"), ok(), bad("password")) {
+            Err(AppError::Invalid(problems)) => {
+                let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+                assert_eq!(fields, ["name", "password"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            every_field(Err::<u8, _>(AppError::Internal), bad("email"), ok()).unwrap_err(),
+            AppError::Internal
+        );
+    }
 }

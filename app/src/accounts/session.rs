@@ -162,8 +162,15 @@ pub async fn sweep_audit(
     db.delete_audit_before(now - retention).await
 }
 
-/// Removes expired sessions and old attempt counts; the server runs it every few minutes.
+/// Removes expired sessions, old attempt counts and reset links a day past their expiry
+/// (kept that long so that opening one says it expired or was used, rather than that it is
+/// unknown); the server runs it every few minutes.
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    db.sweep_sessions(now, now - super::limits::LONGEST_WINDOW_SECONDS)
-        .await
+    const RESETS_KEPT_SECONDS: i64 = 24 * 60 * 60;
+    db.sweep_sessions(
+        now,
+        now - super::limits::LONGEST_WINDOW_SECONDS,
+        now - RESETS_KEPT_SECONDS,
+    )
+    .await
 }

@@ -165,6 +165,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Deletes the person's reset links that were not used: a link must not outlive a
+    /// suspension, a deletion or a newer link.
+    async fn delete_unused_resets(&mut self, id: UserId) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => sqlx::query(
+                "DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+            .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(())
+    }
+
     async fn delete_backup_codes(&mut self, id: UserId) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
             .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
@@ -469,6 +478,7 @@ pub async fn set_suspended(
     }
     if suspended {
         tx.end_sessions(id).await?;
+        tx.delete_unused_resets(id).await?;
     }
     commit_audited(tx, audit, now).await?;
     Ok(true)
@@ -520,9 +530,99 @@ pub async fn erase(
             .bind(id).execute(&mut *conn).await.map(|done| done.rows_affected())
     })?;
     tx.delete_backup_codes(id).await?;
+    tx.delete_unused_resets(id).await?;
     tx.end_sessions(id).await?;
     commit_audited(tx, audit, now).await?;
     Ok(())
+}
+
+/// A password reset link as stored, found by its token's digest.
+#[derive(Debug)]
+pub struct StoredReset {
+    pub user_id: UserId,
+    pub email: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub used: bool,
+    /// Whether the account may log in (not suspended or deleted).
+    pub active: bool,
+}
+
+/// Keeps a new reset link for `user` (its token's SHA-256 only) in place of the unused ones,
+/// with the audit record of the request.
+pub async fn replace_password_reset(
+    db: &Db,
+    user: UserId,
+    digest: &[u8; 32],
+    (now, expires_at): (DateTime<Utc>, i64),
+    audit: &AuditEvent,
+) -> Result<(), AppError> {
+    let mut tx = db.begin_write().await?;
+    tx.delete_unused_resets(user).await?;
+    on_tx!(tx, conn => sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)")
+        .bind(digest.as_slice()).bind(user).bind(now.timestamp()).bind(expires_at)
+        .execute(conn).await.map(|done| done.rows_affected()))?;
+    tx.record_audit(audit, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The reset link whose token has SHA-256 `digest`, if there is one.
+pub async fn password_reset(db: &Db, digest: &[u8; 32]) -> Result<Option<StoredReset>, AppError> {
+    let row: Option<(UserId, String, i64, bool, bool)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT r.user_id, u.email, r.expires_at, r.used_at IS NOT NULL, u.status = 'active' \
+         FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1",
+    )
+    .bind(digest.as_slice())
+    .fetch_optional(pool)
+    .await)?;
+    Ok(
+        row.map(|(user_id, email, expires_at, used, active)| StoredReset {
+            user_id,
+            email,
+            expires_at,
+            used,
+            active,
+        }),
+    )
+}
+
+/// Uses the reset link `digest` of `user` to set the password `hash`: marks the link used,
+/// drops the person's other unused links and ends every session, in one transaction with the
+/// audit record. False, and nothing changed, when the link was used meanwhile or the account
+/// can no longer log in.
+pub async fn reset_password(
+    db: &Db,
+    digest: &[u8; 32],
+    user: UserId,
+    hash: &PasswordHashText,
+    now: DateTime<Utc>,
+    audit: &AuditEvent,
+) -> Result<bool, AppError> {
+    let mut tx = db.begin_write().await?;
+    let claimed = on_tx!(tx, conn => sqlx::query(
+            "UPDATE password_resets SET used_at = $3 \
+             WHERE token_hash = $1 AND user_id = $2 AND used_at IS NULL")
+        .bind(digest.as_slice()).bind(user).bind(now.timestamp())
+        .execute(conn).await.map(|done| done.rows_affected()))?;
+    let changed = match claimed {
+        1 => on_tx!(tx, conn => sqlx::query(
+                "UPDATE users SET password_hash = $2, updated_at = $3 \
+                 WHERE id = $1 AND status = 'active'")
+            .bind(user).bind(hash.as_db()).bind(now)
+            .execute(conn).await.map(|done| done.rows_affected()))?,
+        _ => 0,
+    };
+    if changed != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    tx.delete_unused_resets(user).await?;
+    tx.end_sessions(user).await?;
+    commit_audited(tx, audit, now).await?;
+    Ok(true)
 }
 
 /// Everything GearShare holds about one person, for "Download my data".
@@ -867,18 +967,22 @@ impl Db {
             .bind(before).execute(pool).await.map(|done| done.rows_affected()))
     }
 
-    /// Deletes sessions expired by `now` and login attempts counted before `attempts_before`.
+    /// Deletes sessions expired by `now`, login attempts counted before `attempts_before`
+    /// and password reset links expired before `resets_before`.
     pub(super) async fn sweep_sessions(
         &self,
         now: i64,
         attempts_before: i64,
+        resets_before: i64,
     ) -> Result<u64, sqlx::Error> {
         on_pool!(self, pool => {
             let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                 .bind(now).execute(pool).await?.rows_affected();
             let attempts = sqlx::query("DELETE FROM auth_attempts WHERE at < $1")
                 .bind(attempts_before).execute(pool).await?.rows_affected();
-            Ok(sessions + attempts)
+            let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at < $1")
+                .bind(resets_before).execute(pool).await?.rows_affected();
+            Ok(sessions + attempts + resets)
         })
     }
 }

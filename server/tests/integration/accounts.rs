@@ -3,6 +3,7 @@
 
 use crate::common::store::{self, audit_count, user_id};
 use crate::common::{Backend, TestApp, SESSION_COOKIE};
+use crate::email::outbox;
 use app::accounts::two_factor::{BackupCodeDigest, TotpSecret};
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -841,7 +842,299 @@ async fn a_stranger_guessing_elsewhere_does_not_lock_the_owner_out(backend: Back
     assert_eq!(later.status, StatusCode::OK, "{}", later.body);
 }
 
+/// The token of the reset link in the `nth` email (1-based) of the outbox, once it is there:
+/// the email goes out in the background.
+async fn reset_token(app: &TestApp, nth: usize) -> String {
+    for _ in 0..100 {
+        let sent = outbox(app);
+        if let Some(email) = sent.get(nth - 1) {
+            assert_eq!(
+                email.header("Subject").as_deref(),
+                Some("Choose a new GearShare password")
+            );
+            assert!(
+                email.text.contains("Choose a new password: "),
+                "{}",
+                email.text
+            );
+            let (_, rest) = email
+                .text
+                .split_once("/reset-password?token=")
+                .unwrap_or_else(|| panic!("a reset link in {}", email.text));
+            return rest.chars().take_while(char::is_ascii_hexdigit).collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no reset email number {nth}");
+}
+
+async fn ask_for_reset(app: &TestApp, email: &str) -> crate::common::Response {
+    app.visitor()
+        .post("/api/password_reset_request", &[("email", email)])
+        .await
+}
+
+async fn link_state(app: &TestApp, token: &str) -> Value {
+    let answer = app
+        .visitor()
+        .post("/api/password_reset_link", &[("token", token)])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    json(&answer.body)
+}
+
+async fn reset_with(app: &TestApp, token: &str, password: &str) -> crate::common::Response {
+    app.visitor()
+        .post(
+            "/api/password_reset",
+            &[("token", token), ("new_password", password)],
+        )
+        .await
+}
+
+async fn a_reset_link_sets_a_new_password_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut laptop = app.visitor();
+    laptop.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let mut phone = app.visitor();
+    phone.log_in("ada@example.com", PASSWORD).await;
+
+    // The same answer whether or not an account uses the email.
+    let known = ask_for_reset(&app, " Ada@Example.com ").await;
+    let unknown = ask_for_reset(&app, "nobody@example.com").await;
+    assert_eq!(known.status, StatusCode::OK, "{}", known.body);
+    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
+    let token = reset_token(&app, 1).await;
+    assert_eq!(token.len(), 64);
+    assert!(outbox(&app)[0]
+        .header("To")
+        .is_some_and(|to| to.contains("ada@example.com")));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(outbox(&app).len(), 1, "nothing sent for an unknown email");
+
+    // Only the token's SHA-256 is stored.
+    let stored = store::password_resets(&app.db).await;
+    assert_eq!(stored.len(), 1);
+    let digest = app::accounts::reset::ResetToken::parse(&token)
+        .unwrap()
+        .digest();
+    assert_eq!(stored[0].0, digest.to_vec());
+    assert!(!String::from_utf8_lossy(&stored[0].0).contains(&token));
+    let hex: String = stored[0].0.iter().map(|b| format!("{b:02x}")).collect();
+    assert_ne!(hex, token);
+    assert_eq!(link_state(&app, &token).await, "Usable");
+
+    // A weak password is refused on its field, and changes nothing.
+    let ada = user_id(&app.db, "ada@example.com").await;
+    let hash_before = store::password_hash(&app.db, ada).await;
+    let weak = reset_with(&app, &token, "Password1").await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+    let (field, message) = refusal(&weak.body);
+    assert_eq!(field, "new_password");
+    assert!(message.contains("too common"), "{message}");
+    let short = reset_with(&app, &token, "short").await;
+    assert_eq!(refusal(&short.body).0, "new_password");
+    assert_eq!(store::password_hash(&app.db, ada).await, hash_before);
+    assert_eq!(phone.whoami().await.as_deref(), Some("ada@example.com"));
+    assert_eq!(link_state(&app, &token).await, "Usable");
+
+    let done = reset_with(&app, &token, "a brand new passphrase").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(json(&done.body), "/login?reset=done");
+    assert_eq!(phone.whoami().await, None, "every session ended");
+    assert_eq!(laptop.whoami().await, None);
+    assert_eq!(
+        app.visitor()
+            .log_in("ada@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST,
+        "the old password no longer works"
+    );
+    let new = app
+        .visitor()
+        .log_in("ada@example.com", "a brand new passphrase")
+        .await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.body);
+
+    // Once only.
+    let again = reset_with(&app, &token, "yet another passphrase").await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    let (field, message) = refusal(&again.body);
+    assert_eq!(field, "token");
+    assert!(message.contains("already used"), "{message}");
+    assert_eq!(link_state(&app, &token).await, "Used");
+    assert_eq!(
+        audit_count(&app.db, "account.password_reset_requested").await,
+        1
+    );
+    assert_eq!(audit_count(&app.db, "account.password_reset").await, 1);
+}
+
+async fn a_reset_link_expires_and_a_newer_one_replaces_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    ask_for_reset(&app, "ada@example.com").await;
+    let first = reset_token(&app, 1).await;
+    ask_for_reset(&app, "ada@example.com").await;
+    let second = reset_token(&app, 2).await;
+    assert_ne!(first, second);
+    assert_eq!(link_state(&app, &first).await, "Unknown", "replaced");
+    assert_eq!(store::password_resets(&app.db).await.len(), 1);
+    let replaced = reset_with(&app, &first, "a brand new passphrase").await;
+    assert_eq!(refusal(&replaced.body).0, "token");
+
+    store::backdate_password_resets(&app.db, 60 * 60 + 1).await;
+    assert_eq!(link_state(&app, &second).await, "Expired");
+    let expired = reset_with(&app, &second, "a brand new passphrase").await;
+    assert_eq!(expired.status, StatusCode::BAD_REQUEST);
+    let (field, message) = refusal(&expired.body);
+    assert_eq!(field, "token");
+    assert!(message.contains("expired"), "{message}");
+    for garbage in ["", "nope", &"0".repeat(64)] {
+        assert_eq!(link_state(&app, garbage).await, "Unknown", "{garbage:?}");
+        let refused = reset_with(&app, garbage, "a brand new passphrase").await;
+        assert_eq!(refusal(&refused.body).0, "token");
+    }
+    assert_eq!(
+        app.visitor()
+            .log_in("ada@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK,
+        "the password is unchanged"
+    );
+
+    // A suspended account gets no link.
+    let ada = user_id(&app.db, "ada@example.com").await;
+    store::set_user_status(&app.db, ada, "suspended").await;
+    let answer = ask_for_reset(&app, "ada@example.com").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(outbox(&app).len(), 2);
+}
+
+async fn reset_links_are_limited_like_logging_in(backend: Backend) {
+    use app::accounts::limits::{LOGIN_PER_ACCOUNT_AND_ADDRESS, RESET_PER_EMAIL};
+    assert_eq!(
+        RESET_PER_EMAIL.max_attempts,
+        LOGIN_PER_ACCOUNT_AND_ADDRESS.max_attempts
+    );
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let limit = RESET_PER_EMAIL.max_attempts as usize;
+    for email in ["ada@example.com", "nobody@example.com"] {
+        for _ in 0..limit {
+            let answer = ask_for_reset(&app, email).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        }
+        // Known or not, the same limit and the same answer.
+        let refused = ask_for_reset(&app, email).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            refused.body
+        );
+        assert_eq!(
+            json(&refused.body)["RateLimited"]["retry_after_minutes"],
+            15
+        );
+    }
+    reset_token(&app, limit).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(outbox(&app).len(), limit, "none past the limit");
+    assert!(audit_count(&app.db, "session.rate_limited").await >= 1);
+}
+
+async fn sign_up_shows_every_refused_field_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let answer = app.visitor().sign_up("   ", "not-an-email", "short").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let problems = json(&answer.body)["Invalid"].clone();
+    let fields: Vec<&str> = problems
+        .as_array()
+        .unwrap_or_else(|| panic!("several refusals: {}", answer.body))
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "email", "password"]);
+    assert!(problems[2]["message"]
+        .as_str()
+        .unwrap()
+        .contains("at least 8"));
+    let common = app.visitor().sign_up("Bob", "bob@", "Password1").await;
+    let problems = json(&common.body)["Invalid"].clone();
+    assert_eq!(problems[0]["field"], "email");
+    assert!(problems[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("too common"));
+    assert_eq!(store::count_users_with_emails(&app.db, &["bob@"]).await, 0);
+}
+
+/// The whole journey as plain forms, before or without the wasm: each answer is a redirect
+/// to a page that says what happened.
+async fn a_reset_works_without_the_wasm(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor()
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let login = app.get("/login").await;
+    assert!(login.body.contains(r#"href="/forgot-password""#));
+    assert!(login.body.contains(">Forgot password?</a>"));
+    let mut browser = app.visitor();
+    let form = crate::common::form_body(&[("email", "ada@example.com")]);
+    let sent = browser
+        .post_plain("/api/password_reset_request", "/forgot-password", form)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let to = sent.headers["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, "/forgot-password?saved=reset-link");
+    let page = browser.get(&to).await;
+    assert!(page.body.contains("The link works once, for one hour."));
+    let token = reset_token(&app, 1).await;
+    let link = format!("/reset-password?token={token}");
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(">New password</label>"), "{}", page.body);
+    assert!(page.body.contains(">Save new password</button>"));
+
+    let weak = crate::common::form_body(&[("token", &token), ("new_password", "Password1")]);
+    let refused = browser.post_plain("/api/password_reset", &link, weak).await;
+    assert_eq!(refused.headers["location"].to_str().unwrap(), link);
+    let drawn = browser.get(&link).await;
+    assert!(drawn.body.contains("too common"), "{}", drawn.body);
+
+    let good = crate::common::form_body(&[
+        ("token", &token),
+        ("new_password", "a brand new passphrase"),
+    ]);
+    let done = browser.post_plain("/api/password_reset", &link, good).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let to = done.headers["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, "/login?reset=done");
+    assert!(browser
+        .get(&to)
+        .await
+        .body
+        .contains("Log in with your new password."));
+    let used = browser.get(&link).await;
+    assert_eq!(used.status, StatusCode::OK);
+    assert!(used.body.contains("This reset link was already used."));
+    assert!(used.body.contains(">Ask for a new link</a>"));
+}
+
 crate::on_both_backends!(
+    a_reset_link_sets_a_new_password_once,
+    a_reset_link_expires_and_a_newer_one_replaces_it,
+    reset_links_are_limited_like_logging_in,
+    sign_up_shows_every_refused_field_at_once,
+    a_reset_works_without_the_wasm,
     a_stranger_guessing_elsewhere_does_not_lock_the_owner_out,
     a_flood_of_refused_logins_stops_writing,
     audit_records_are_swept_after_their_retention,

@@ -12,13 +12,13 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 
 /// An email as written to the outbox: its headers, and its plain-text part decoded.
-struct Email {
-    headers: String,
-    text: String,
+pub(crate) struct Email {
+    pub(crate) headers: String,
+    pub(crate) text: String,
 }
 
 impl Email {
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .lines()
             .find_map(|line| line.strip_prefix(&format!("{name}: ")))
@@ -87,7 +87,7 @@ fn read(path: &std::path::Path) -> Email {
 }
 
 /// Every email in the outbox, the oldest first.
-fn outbox(app: &TestApp) -> Vec<Email> {
+pub(crate) fn outbox(app: &TestApp) -> Vec<Email> {
     let Ok(entries) = std::fs::read_dir(&app.outbox) else {
         return Vec::new();
     };

@@ -194,6 +194,28 @@ pub async fn backdate_attempts(db: &Db, bucket: &str, seconds: i64) {
     .unwrap()
 }
 
+/// Every stored password reset link as `(token_hash, used)`, oldest first.
+pub async fn password_resets(db: &Db) -> Vec<(Vec<u8>, bool)> {
+    on_pool!(db, pool => sqlx::query_as(
+        "SELECT token_hash, used_at IS NOT NULL FROM password_resets ORDER BY created_at")
+        .fetch_all(pool).await)
+    .unwrap()
+}
+
+/// Moves every password reset link's expiry `seconds` into the past.
+pub async fn backdate_password_resets(db: &Db, seconds: i64) {
+    on_pool!(db, pool => sqlx::query("UPDATE password_resets SET expires_at = expires_at - $1")
+        .bind(seconds).execute(pool).await.map(|_| ()))
+    .unwrap()
+}
+
+/// The stored password hash of `user`.
+pub async fn password_hash(db: &Db, user: UserId) -> Option<String> {
+    on_pool!(db, pool => sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user).fetch_one(pool).await)
+    .unwrap()
+}
+
 // Listings.
 
 /// Which listings [`count_listings`] counts.
