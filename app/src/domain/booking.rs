@@ -458,10 +458,10 @@ impl BookingEvent {
             Self::Expired => "Expired: the owner did not answer in time".into(),
             Self::Cancelled { by, reason, refund } => {
                 let who = by.who();
-                let reason = if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {reason}")
+                // The sentence adds its own full stop after the reason.
+                let reason = match reason.trim_end_matches('.') {
+                    "" => String::new(),
+                    reason => format!(": {reason}"),
                 };
                 if !charged {
                     return format!(
@@ -1204,6 +1204,18 @@ mod tests {
         assert_eq!(
             cancelled(0, 0).describe(true),
             "Cancelled by the renter. Nothing is refunded under the cancellation policy"
+        );
+        let with_reason = BookingEvent::Cancelled {
+            by: Party::Owner,
+            reason: "The stove broke.".into(),
+            refund: Refund {
+                rental: euros(6_000),
+                service_fee: euros(600),
+            },
+        };
+        assert_eq!(
+            with_reason.describe(true),
+            "Cancelled by the owner: The stove broke. Refunded €66.00 (rental €60.00, service fee €6.00)"
         );
     }
 
