@@ -99,6 +99,18 @@ for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) 
       await expect(filters).toBeHidden();
       await expect(category).toBeVisible();
       await expect(page.getByRole("button", { name: "Show results" })).toBeHidden();
+      await expect(page.getByRole("button", { name: "Close" })).toBeHidden();
+      // The longest order fits its box.
+      const sort = page.getByLabel("Sort by");
+      const room = await sort.evaluate((el: HTMLSelectElement) => {
+        const style = getComputedStyle(el);
+        const context = document.createElement("canvas").getContext("2d")!;
+        context.font = style.font;
+        const text = context.measureText(el.options[el.selectedIndex].text).width;
+        // The text, the padding on its left and the arrow's 1.5rem on its right.
+        return el.clientWidth - text - parseFloat(style.paddingLeft) - 24;
+      });
+      expect(room).toBeGreaterThanOrEqual(0);
     }
     // Each facet folds and opens again.
     const facets = page.getByRole("complementary", { name: "Refine results" });
