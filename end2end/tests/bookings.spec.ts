@@ -508,6 +508,8 @@ test("a renter extends a paid booking on the same unit, told first where the nex
 });
 
 test("a declined card is explained next to the card number and books nothing", { tag: "@database" }, async ({ browser }) => {
+  // Two sign-ups, a listing and two payments: it ran out of 30 s on a loaded machine.
+  test.slow();
   const title = `Head torch ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
   const listing = await publish(owner, title);
