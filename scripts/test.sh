@@ -22,6 +22,16 @@ source scripts/lib.sh
 step "tools"
 scripts/setup.sh --test
 
+mkdir -p .gs-tmp
+step "release build of the browser side, in the background"
+# Beside the checks below: its long single-threaded steps (LTO, wasm-bindgen, wasm-opt)
+# leave a core idle while they compile, and theirs leave one idle for it. The tests only
+# start once it has ended, so no timing of theirs shares the machine with a build.
+front_log=.gs-tmp/browser-build.log
+setsid cargo leptos build --release --split --frontend-only >"$front_log" 2>&1 &
+front=$!
+on_exit "kill -- -$front 2>/dev/null"
+
 step "formatting"
 cargo fmt --all --check
 
@@ -44,15 +54,22 @@ fi
 step "PostgreSQL"
 source scripts/postgres.sh
 
-mkdir -p .gs-tmp
 results=.gs-tmp/test-results.log
 : >"$results"
 
+step "test build"
+cargo test --locked -p app -p server --no-run
+
+step "waiting for the browser build"
+if ! wait "$front"; then
+  tail -n 60 "$front_log" >&2
+  echo "the release build of the browser side failed (above: the end of $front_log)" >&2
+  exit 1
+fi
+tail -n 3 "$front_log"
+
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 cargo test --locked -p app -p server 2>&1 | tee -a "$results"
-
-step "release build of the browser side"
-cargo leptos build --release --split --frontend-only
 
 step "browser tests"
 # The browser tests serve the release wasm from the server binary `cargo test` just built

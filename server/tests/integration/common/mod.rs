@@ -115,6 +115,112 @@ impl Drop for Cleanup {
     }
 }
 
+/// The migrated, seeded database every test starts from as a copy: made once per test
+/// process and backend, it spares each test the migrations and the seeding (most of a small
+/// test's time).
+struct Template {
+    /// The SQLite file, or the PostgreSQL database's name.
+    source: String,
+    /// The seeded photos, copied into each test's media folder.
+    media_dir: PathBuf,
+}
+
+static TEMPLATES: [tokio::sync::OnceCell<Template>; 2] = [
+    tokio::sync::OnceCell::const_new(),
+    tokio::sync::OnceCell::const_new(),
+];
+
+async fn template(backend: Backend) -> &'static Template {
+    TEMPLATES[backend as usize]
+        .get_or_init(|| make_template(backend))
+        .await
+}
+
+/// Whether the test process `pid` (a template's suffix) has ended.
+fn ended(pid: &str) -> bool {
+    !std::path::Path::new("/proc").join(pid).exists()
+}
+
+async fn make_template(backend: Backend) -> Template {
+    let pid = std::process::id();
+    let tmp = std::env::temp_dir();
+    // Ended processes' templates: nothing removes them when a process exits.
+    for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(rest) = name.strip_prefix("gs-tmpl-") {
+            if ended(rest.split(['-', '.']).next().unwrap_or_default()) {
+                let _ = std::fs::remove_file(entry.path());
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let media_dir = tmp.join(format!("gs-tmpl-{pid}-media-{}", backend as usize));
+    let _ = std::fs::remove_dir_all(&media_dir);
+    let (url, source) = match backend {
+        Backend::Sqlite => {
+            let work = tmp.join(format!("gs-tmpl-{pid}-work.db"));
+            let source = tmp.join(format!("gs-tmpl-{pid}.db"));
+            for file in [&work, &source] {
+                let _ = std::fs::remove_file(file);
+            }
+            (
+                format!("sqlite://{}", work.display()),
+                source.display().to_string(),
+            )
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url();
+            for name in store::template_databases(&admin_url).await {
+                if ended(name.trim_start_matches("gs_tmpl_")) || name == format!("gs_tmpl_{pid}") {
+                    store::drop_database(&admin_url, &name).await;
+                }
+            }
+            let name = format!("gs_tmpl_{pid}");
+            store::create_database(&admin_url, &name).await;
+            (with_database(&admin_url, &name), name)
+        }
+    };
+    let db = Db::connect(&url, 1)
+        .await
+        .expect("connect to the template database");
+    db.migrate().await.expect("migrate the template database");
+    let options = SeedOptions {
+        listings: SEEDED_LISTINGS,
+        seed: 7,
+        reset: false,
+        if_empty: false,
+    };
+    seed::seed(&db, &media_dir, &options)
+        .await
+        .expect("seed the template database");
+    if let Backend::Sqlite = backend {
+        store::copy_sqlite(&db, std::path::Path::new(&source)).await;
+    }
+    db.close().await;
+    if let Backend::Sqlite = backend {
+        let work = url.trim_start_matches("sqlite://");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{work}{suffix}"));
+        }
+    }
+    Template { source, media_dir }
+}
+
+/// Copies the folder `from` (files and folders) to `to`.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, &[]).await
@@ -128,9 +234,12 @@ impl TestApp {
         let evidence_dir = tmp.join(format!("gs-test-evidence-{id}"));
         let key_file = tmp.join(format!("gs-test-keys-{id}"));
         let outbox = tmp.join(format!("gs-test-outbox-{id}"));
+        let template = template(backend).await;
+        copy_dir(&template.media_dir, &media_dir).expect("copy the seeded photos");
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let file = tmp.join(format!("gs-test-{id}.db"));
+                std::fs::copy(&template.source, &file).expect("copy the template database");
                 let mut files = vec![
                     media_dir.clone(),
                     evidence_dir.clone(),
@@ -149,7 +258,7 @@ impl TestApp {
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
                 let name = format!("gs_test_{id}");
-                store::create_database(&admin_url, &name).await;
+                store::copy_database(&admin_url, &template.source, &name).await;
                 let url = with_database(&admin_url, &name);
                 (
                     url,
@@ -169,16 +278,8 @@ impl TestApp {
         let db = Db::connect(&url, 5)
             .await
             .expect("connect to the test database");
+        // A no-op on the template's copy; it proves the copy is at the latest migration.
         db.migrate().await.expect("migrate the test database");
-        let options = SeedOptions {
-            listings: SEEDED_LISTINGS,
-            seed: 7,
-            reset: false,
-            if_empty: false,
-        };
-        seed::seed(&db, &media_dir, &options)
-            .await
-            .expect("seed the test database");
         let config = Config::from_lookup(|name| match name {
             _ if settings.iter().any(|(key, _)| *key == name) => settings
                 .iter()

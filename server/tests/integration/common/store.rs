@@ -35,6 +35,44 @@ pub async fn create_database(admin_url: &str, name: &str) {
     pool.close().await;
 }
 
+/// Creates the database `name` as a copy of `template`, retrying while another copy of the
+/// same template is still being made (PostgreSQL refuses a template in use).
+pub async fn copy_database(admin_url: &str, template: &str, name: &str) {
+    let pool = postgres_server(admin_url).await;
+    let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+    let mut tries = 0;
+    while let Err(e) = sqlx::query(&sql).execute(&pool).await {
+        tries += 1;
+        assert!(tries < 50, "copy the template database: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    pool.close().await;
+}
+
+/// The template databases (`gs_tmpl_<pid>`) on the server, of running and ended test processes.
+pub async fn template_databases(admin_url: &str) -> Vec<String> {
+    let pool = postgres_server(admin_url).await;
+    let names =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'gs_tmpl_%'")
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+    pool.close().await;
+    names
+}
+
+/// Writes a copy of the SQLite database `db` to the file `to`, as one file without a WAL.
+pub async fn copy_sqlite(db: &Db, to: &std::path::Path) {
+    let Db::Sqlite(pool) = db else {
+        unreachable!("a SQLite database")
+    };
+    sqlx::query("VACUUM INTO $1")
+        .bind(to.display().to_string())
+        .execute(pool)
+        .await
+        .expect("copy the SQLite template");
+}
+
 /// Drops the database `name` and ends its connections, if the server still answers: a
 /// cleanup that fails leaves a database behind, never a failed test.
 pub async fn drop_database(admin_url: &str, name: &str) {
