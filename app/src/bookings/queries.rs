@@ -12,6 +12,7 @@ use crate::domain::booking::{
     allowed, cancellation_outcome, extendable, replay, Booking, BookingEvent, Command, Step,
 };
 use crate::domain::cancellation::Refund;
+use crate::domain::ledger::Position;
 use crate::domain::{BookingId, UserId};
 use crate::domain::{BookingStatus, Money, Party, RentalPeriod};
 use crate::error::AppError;
@@ -19,10 +20,32 @@ use crate::listings::store::read::currency;
 use crate::store::{Db, Text};
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// What the ledger holds for each booking of a list (none for one never charged).
+type Charged = std::collections::HashMap<BookingId, Position>;
+
+/// The ledger positions of the bookings of `rows`, in one read for the whole list.
+async fn charged<'r>(
+    db: &Db,
+    rows: impl Iterator<Item = &'r LineRow>,
+) -> Result<Charged, AppError> {
+    let ids: Vec<BookingId> = rows.map(|row| row.id).collect();
+    crate::payments::ledger::positions(db, &ids).await
+}
+
+/// `rows` as the lines of a list.
+async fn lines(db: &Db, rows: Vec<LineRow>) -> Result<Vec<BookingLine>, AppError> {
+    let charged = charged(db, rows.iter()).await?;
+    rows.into_iter()
+        .map(|row| row.into_line(&charged))
+        .collect()
+}
+
 impl LineRow {
-    fn into_line(self) -> Result<BookingLine, AppError> {
+    fn into_line(self, charged: &Charged) -> Result<BookingLine, AppError> {
         let currency = currency(&self.currency)?;
         let Text(status) = self.status;
+        // What the card gave (rental, fee, extensions and any deposit kept) and got back.
+        let position = charged.get(&self.id).copied().unwrap_or_default();
         Ok(BookingLine {
             id: self.id,
             listing_id: self.listing_id,
@@ -31,8 +54,8 @@ impl LineRow {
                 .map_err(|e| AppError::internal("booking period", e))?,
             status,
             total: Money::new(self.total_minor, currency),
-            captured: Money::new(self.captured_minor, currency),
-            refunded: Money::new(self.refunded_minor, currency),
+            captured: Money::new(position.captured + position.deposit_captured, currency),
+            refunded: Money::new(position.refunded, currency),
             counterpart: self.counterpart,
             at_risk: self.at_risk
                 && matches!(status, BookingStatus::Accepted | BookingStatus::Paid),
@@ -44,8 +67,7 @@ impl LineRow {
 
 /// The renter's bookings, the latest pickup first.
 pub async fn renter_bookings(db: &Db, renter: UserId) -> Result<Vec<BookingLine>, AppError> {
-    let rows = db.renter_booking_rows(renter).await?;
-    rows.into_iter().map(LineRow::into_line).collect()
+    lines(db, db.renter_booking_rows(renter).await?).await
 }
 
 /// The owner's unanswered requests (soonest deadline first), and accepted bookings not yet
@@ -56,7 +78,9 @@ pub async fn owner_requests(
     today: NaiveDate,
 ) -> Result<RequestsOverview, AppError> {
     let (pending, upcoming) = db.owner_request_rows(owner, today).await?;
-    let mut notes = crate::messages::service::request_notes(db, owner).await?;
+    let ids: Vec<BookingId> = pending.iter().map(|row| row.line.id).collect();
+    let mut notes = crate::messages::service::request_notes(db, &ids).await?;
+    let charged = charged(db, pending.iter().map(|row| &row.line)).await?;
     Ok(RequestsOverview {
         pending: pending
             .into_iter()
@@ -64,7 +88,7 @@ pub async fn owner_requests(
                 let currency = currency(&row.line.currency)?;
                 let note = notes.remove(&row.line.id);
                 Ok(PendingRequest {
-                    booking: row.line.into_line()?,
+                    booking: row.line.into_line(&charged)?,
                     unit_label: row.unit_label,
                     rental: Money::new(row.rental_minor, currency),
                     expires_at: row.expires_at,
@@ -84,17 +108,13 @@ pub async fn owner_requests(
                 })
             })
             .collect::<Result<_, AppError>>()?,
-        upcoming: upcoming
-            .into_iter()
-            .map(LineRow::into_line)
-            .collect::<Result<_, _>>()?,
+        upcoming: lines(db, upcoming).await?,
     })
 }
 
 /// The owner's bookings whose gear is overdue, the longest overdue first.
 pub async fn owner_overdue(db: &Db, owner: UserId) -> Result<Vec<BookingLine>, AppError> {
-    let rows = db.owner_overdue_rows(owner).await?;
-    rows.into_iter().map(LineRow::into_line).collect()
+    lines(db, db.owner_overdue_rows(owner).await?).await
 }
 
 /// The bookings that hold a unit of `owner`'s on some day of `[from, to)`, the latest first
@@ -154,13 +174,13 @@ pub async fn for_admins(
     db: &Db,
     filter: &super::store::AdminFilter,
 ) -> Result<Vec<super::model::AdminBookingLine>, AppError> {
-    db.admin_booking_rows(filter)
-        .await?
-        .into_iter()
+    let rows = db.admin_booking_rows(filter).await?;
+    let charged = charged(db, rows.iter().map(|row| &row.line)).await?;
+    rows.into_iter()
         .map(|row| {
             Ok(super::model::AdminBookingLine {
                 owner: row.owner_name,
-                line: row.line.into_line()?,
+                line: row.line.into_line(&charged)?,
             })
         })
         .collect()
@@ -287,7 +307,9 @@ pub async fn view(
     };
     let owner_name = row.line.counterpart.clone();
     let at_risk = row.line.at_risk;
-    let mut line = row.line.into_line()?;
+    let entries = crate::payments::ledger::entries(db, id).await?;
+    let charged = Charged::from([(id, crate::payments::ledger::position(&entries))]);
+    let mut line = row.line.into_line(&charged)?;
     // The events decide; the row is their projection, written in the same transaction.
     line.status = booking.status;
     let quote = &booking.terms.quote;
@@ -312,10 +334,7 @@ pub async fn view(
             .then_some(booking.terms.expires_at),
         timeline: timeline(&events),
         actions,
-        payments: crate::payments::settle::lines(
-            &crate::payments::ledger::entries(db, id).await?,
-            viewer_party != Party::Renter,
-        ),
+        payments: crate::payments::settle::lines(&entries, viewer_party != Party::Renter),
         card_last4: matches!(viewer_party, Party::Renter | Party::Admin)
             .then_some(row.card_last4)
             .flatten(),

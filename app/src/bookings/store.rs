@@ -37,9 +37,6 @@ pub(super) struct LineRow {
     pub(super) at_risk: bool,
     pub(super) time_zone: String,
     pub(super) overdue: bool,
-    /// What the card gave (rental, fee, extensions and any deposit kept) and got back.
-    pub(super) captured_minor: i64,
-    pub(super) refunded_minor: i64,
 }
 
 /// A booking that holds its unit, as the owner's calendar draws it.
@@ -73,11 +70,7 @@ const LINE_COLUMNS: &str = "b.id, b.listing_id, l.title AS listing_title, b.star
          AND o.status = 'picked_up' AND o.overdue AND o.starts_on < b.starts_on \
          AND NOT EXISTS (SELECT 1 FROM bookings m WHERE m.unit_id = b.unit_id \
              AND m.status IN ('accepted', 'paid') AND m.starts_on > o.starts_on \
-             AND m.starts_on < b.starts_on)) AS at_risk, \
-     CAST(COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entries e WHERE e.booking_id = b.id \
-         AND e.kind IN ('capture', 'deposit_capture')), 0) AS BIGINT) AS captured_minor, \
-     CAST(COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entries e WHERE e.booking_id = b.id \
-         AND e.kind = 'refund'), 0) AS BIGINT) AS refunded_minor";
+             AND m.starts_on < b.starts_on)) AS at_risk";
 
 #[derive(FromRow)]
 pub(super) struct PendingRow {
@@ -156,22 +149,33 @@ impl Db {
         owner: UserId,
         today: NaiveDate,
     ) -> Result<(Vec<PendingRow>, Vec<LineRow>), sqlx::Error> {
+        // The renters' records are counted once per renter, over every owner's bookings.
+        let renters = "SELECT p.renter_id FROM bookings p \
+             WHERE p.owner_id = $1 AND p.status = 'requested'";
         let pending_sql = format!(
             "SELECT {LINE_COLUMNS}, u.name AS counterpart, lu.label AS unit_label, \
                  b.rental_minor, b.expires_at, u.id AS renter_id, u.renter_rating_count, \
                  u.renter_rating_sum, u.created_at AS renter_since, \
-                 (SELECT COUNT(*) FROM bookings h WHERE h.renter_id = u.id \
-                     AND h.status = 'completed') AS renter_completed, \
-                 (SELECT COUNT(*) FROM bookings h WHERE h.renter_id = u.id \
-                     AND h.status IN {BACK}) AS renter_returned, \
-                 (SELECT COUNT(*) FROM bookings h WHERE h.renter_id = u.id \
-                     AND h.status IN {BACK} AND h.overdue) AS renter_returned_late, \
-                 (SELECT COUNT(DISTINCT e.booking_id) FROM booking_events e \
-                     JOIN bookings h ON h.id = e.booking_id WHERE h.renter_id = u.id \
-                     AND e.kind = 'damage_claimed') AS renter_claims \
+                 COALESCE(r.completed, 0) AS renter_completed, \
+                 COALESCE(r.returned, 0) AS renter_returned, \
+                 COALESCE(r.returned_late, 0) AS renter_returned_late, \
+                 COALESCE(c.claims, 0) AS renter_claims \
              FROM bookings b \
              JOIN listings l ON l.id = b.listing_id JOIN users u ON u.id = b.renter_id \
              JOIN listing_units lu ON lu.id = b.unit_id \
+             LEFT JOIN (SELECT h.renter_id, \
+                     CAST(SUM(CASE WHEN h.status = 'completed' THEN 1 ELSE 0 END) AS BIGINT) \
+                         AS completed, \
+                     CAST(SUM(CASE WHEN h.status IN {BACK} THEN 1 ELSE 0 END) AS BIGINT) \
+                         AS returned, \
+                     CAST(SUM(CASE WHEN h.status IN {BACK} AND h.overdue THEN 1 ELSE 0 END) \
+                         AS BIGINT) AS returned_late \
+                 FROM bookings h WHERE h.renter_id IN ({renters}) GROUP BY h.renter_id) r \
+                 ON r.renter_id = u.id \
+             LEFT JOIN (SELECT h.renter_id, COUNT(DISTINCT e.booking_id) AS claims \
+                 FROM booking_events e JOIN bookings h ON h.id = e.booking_id \
+                 WHERE e.kind = 'damage_claimed' AND h.renter_id IN ({renters}) \
+                 GROUP BY h.renter_id) c ON c.renter_id = u.id \
              WHERE b.owner_id = $1 AND b.status = 'requested' ORDER BY b.expires_at LIMIT $2"
         );
         let upcoming_sql = format!(

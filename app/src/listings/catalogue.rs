@@ -407,17 +407,19 @@ impl Index {
                     break;
                 }
                 for &posting in &self.postings[number as usize] {
+                    let slot = posting >> FIELD_BITS;
+                    let field = &mut fields[slot as usize];
                     let bits = (posting & 0xF) as u8;
+                    // The whole word sorts first; a field it matched scores that alone, as
+                    // the databases' `CASE WHEN whole … WHEN prefix …` does.
                     let bits = if whole {
                         bits << FIELD_BITS
                     } else {
-                        bits & PREFIX_FIELDS
+                        bits & PREFIX_FIELDS & !(*field >> FIELD_BITS)
                     };
                     if bits == 0 {
                         continue;
                     }
-                    let slot = posting >> FIELD_BITS;
-                    let field = &mut fields[slot as usize];
                     if *field == 0 {
                         touched.push(slot);
                     }
@@ -725,6 +727,18 @@ mod tests {
         assert_eq!(ids(&index.search(&search(&[("q", "bikepacking")]))), [2, 1]);
         assert!(ids(&index.search(&search(&[("q", "bike tent")]))).is_empty());
         assert_eq!(ids(&index.search(&search(&[("q", "gravel bi")]))), [3]);
+    }
+
+    #[test]
+    fn a_field_matched_whole_does_not_also_score_as_a_prefix() {
+        // The databases score a field either as a whole word or as a prefix, never both.
+        let index = Index::from_rows(vec![
+            row(1, "Tent", "Camping", 1500),
+            row(2, "Tent with tentpoles", "Camping", 1500),
+        ]);
+        let found = index.search(&search(&[("q", "tent")]));
+        assert_eq!(found.hits.len(), 2);
+        assert_eq!(found.hits[0].sort_key, found.hits[1].sort_key);
     }
 
     #[test]

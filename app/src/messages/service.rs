@@ -283,13 +283,13 @@ pub async fn send_with_request(
     Ok(())
 }
 
-/// The notes renters wrote with `owner`'s unanswered requests: each booking
-/// conversation's first message, where the renter wrote it.
+/// The notes renters wrote with the requests `bookings`: each booking conversation's first
+/// message, where the renter wrote it.
 pub async fn request_notes(
     db: &Db,
-    owner: UserId,
+    bookings: &[BookingId],
 ) -> Result<std::collections::HashMap<BookingId, String>, AppError> {
-    Ok(db.request_notes(owner).await?.into_iter().collect())
+    Ok(db.request_notes(bookings).await?.into_iter().collect())
 }
 
 /// The same event on each member's own stream.

@@ -108,19 +108,20 @@ impl Db {
             .bind(booking).fetch_optional(pool).await)
     }
 
-    /// The first message of each of `owner`'s requested bookings' conversations, where the
-    /// renter wrote it (with the request).
+    /// The first message of each of `bookings`' conversations, where the renter wrote it
+    /// (with the request).
     pub(super) async fn request_notes(
         &self,
-        owner: UserId,
+        bookings: &[BookingId],
     ) -> Result<Vec<(BookingId, String)>, sqlx::Error> {
-        on_pool!(self, pool => sqlx::query_as(
+        self.rows_for_bookings(
             "SELECT c.booking_id, m.body FROM conversations c \
-             JOIN bookings b ON b.id = c.booking_id \
              JOIN messages m ON m.conversation_id = c.id AND m.seq = 1 \
                  AND m.author_id = c.renter_id \
-             WHERE c.owner_id = $1 AND b.status = 'requested'")
-            .bind(owner).fetch_all(pool).await)
+             WHERE c.booking_id IN ({ids})",
+            bookings,
+        )
+        .await
     }
 
     /// A listing asked about by `renter`, with their open inquiry about it, if any.

@@ -56,6 +56,22 @@ pub async fn entries(db: &Db, id: BookingId) -> Result<Vec<Entry>, AppError> {
     Ok(db.ledger_rows(id).await?.into_iter().map(entry).collect())
 }
 
+/// The ledger positions of `bookings` (those without entries are missing), in one read: what
+/// the lists of bookings show as charged.
+pub async fn positions(
+    db: &Db,
+    bookings: &[BookingId],
+) -> Result<std::collections::HashMap<BookingId, Position>, AppError> {
+    let mut positions = std::collections::HashMap::new();
+    for (booking, kind, sum) in db.ledger_sums(bookings).await? {
+        positions
+            .entry(booking)
+            .or_insert_with(Position::default)
+            .add(kind.0, sum);
+    }
+    Ok(positions)
+}
+
 pub fn position(entries: &[Entry]) -> Position {
     Position::of(entries.iter().map(|e| (e.kind, e.amount.minor)))
 }

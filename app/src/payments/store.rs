@@ -18,6 +18,19 @@ const INSERT_ENTRY_SQL: &str = "INSERT INTO ledger_entries (booking_id, kind, am
 pub(super) type EntryRow = (Text<EntryKind>, i64, Text<Currency>, String, DateTime<Utc>);
 
 impl Db {
+    /// The sums of `bookings`' ledger rows by booking and kind, in one read.
+    pub(super) async fn ledger_sums(
+        &self,
+        bookings: &[BookingId],
+    ) -> Result<Vec<(BookingId, Text<EntryKind>, i64)>, sqlx::Error> {
+        self.rows_for_bookings(
+            "SELECT booking_id, kind, CAST(SUM(amount_minor) AS BIGINT) FROM ledger_entries \
+             WHERE booking_id IN ({ids}) GROUP BY booking_id, kind",
+            bookings,
+        )
+        .await
+    }
+
     /// Booking `id`'s ledger rows, oldest first.
     pub(super) async fn ledger_rows(&self, id: BookingId) -> Result<Vec<EntryRow>, sqlx::Error> {
         on_pool!(self, pool => sqlx::query_as(

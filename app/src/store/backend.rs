@@ -58,14 +58,6 @@ impl Dialect {
         }
     }
 
-    /// Position of `needle` in `haystack` (1-based), 0 when absent.
-    pub fn position(self, haystack: &str, needle: &str) -> String {
-        match self {
-            Dialect::Sqlite => format!("instr({haystack}, {needle})"),
-            Dialect::Postgres => format!("strpos({haystack}, {needle})"),
-        }
-    }
-
     /// The day `days` (an integer expression) after the date expression `date`.
     pub fn date_plus(self, date: &str, days: &str) -> String {
         match self {

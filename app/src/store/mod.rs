@@ -202,6 +202,32 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
+
+    /// The rows `sql` reads for the bookings `ids`, its `IN ({ids})` given one placeholder
+    /// per booking: one read for a whole list rather than one per row.
+    pub async fn rows_for_bookings<T>(
+        &self,
+        sql: &str,
+        ids: &[crate::domain::BookingId],
+    ) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = sql.replace("{ids}", &list_placeholders(ids.len()));
+        on_pool!(self, pool => {
+            let mut query = sqlx::query_as(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })
+    }
 }
 
 /// See [`Db::writer`]; dropping it lets the next writer in.
@@ -236,7 +262,6 @@ fn create_parent_dir(options: &SqliteConnectOptions) {
     }
 }
 
-/// The URL with any password replaced, fit for logs and error messages.
 /// `%text%` for `LIKE … ESCAPE '\'`: the text's own wildcards escaped, ASCII-lowercased to
 /// compare with `LOWER(column)`, which SQLite folds for ASCII only (so both backends agree).
 pub fn contains_pattern(text: &str) -> String {
@@ -248,6 +273,16 @@ pub fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// `$1, $2, …, $n`: the placeholders of an `IN (…)` list of `n` values, bound in order
+/// (both backends number their placeholders).
+fn list_placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The URL with any password replaced, fit for logs and error messages.
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
@@ -264,6 +299,12 @@ pub fn redact_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_three_has_three_numbered_placeholders() {
+        assert_eq!(list_placeholders(3), "$1, $2, $3");
+        assert_eq!(list_placeholders(1), "$1");
+    }
 
     #[test]
     fn a_contains_pattern_matches_the_text_itself_not_its_wildcards() {
