@@ -122,6 +122,57 @@ for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) 
     await expect(cameras).toBeVisible();
   });
 
+  test(`a listing's photos open full size and step by button and by key (${size.width}×${size.height})`, async ({ page }) => {
+    await page.setViewportSize(size);
+    // A listing with more than one photo (the seed gives each one to three).
+    await page.goto("/search?q=camera");
+    const hrefs = await page
+      .getByRole("list", { name: "Search results" })
+      .getByRole("link")
+      .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
+    const second = page.getByRole("button", { name: /^Open photo 2 of \d+: ./ });
+    for (const href of [...new Set(hrefs)].filter((h) => h.startsWith("/gear/"))) {
+      await page.goto(href);
+      if ((await second.count()) > 0) break;
+    }
+    await expect(second).toHaveCount(1);
+    await waitForHydration(page);
+    const total = Number(/ of (\d+):/.exec((await second.getAttribute("aria-label")) ?? "")?.[1]);
+    const viewer = page.getByRole("dialog", { name: "Photos" });
+    await expect(viewer).toBeHidden();
+    const caption = (n: number) => viewer.getByText(`(${n} of ${total})`, { exact: false });
+    // The viewer opens at the photo clicked, full size, each photo with its words.
+    await second.click();
+    await expect(viewer).toBeVisible();
+    await expect(caption(2)).toBeInViewport();
+    await expect(caption(1)).not.toBeInViewport();
+    const photos = viewer.getByRole("img");
+    await expect(photos).toHaveCount(total);
+    for (const alt of await photos.evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt") ?? ""))) {
+      expect(alt.length).toBeGreaterThan(0);
+    }
+    await expectNoViolations(page);
+    await viewer.getByRole("button", { name: "Previous photo" }).click();
+    await expect(caption(1)).toBeInViewport();
+    await expect(caption(2)).not.toBeInViewport();
+    await viewer.getByRole("button", { name: "Next photo" }).click();
+    await expect(caption(2)).toBeInViewport();
+    // The strip has the focus when the viewer opens; the arrow keys step through it.
+    const strip = viewer.getByRole("group", { name: "Photos, one at a time" });
+    await strip.focus();
+    await page.keyboard.press("ArrowLeft");
+    await expect(caption(1)).toBeInViewport();
+    // Escape closes it and the focus goes back to the photo that opened it.
+    await page.keyboard.press("Escape");
+    await expect(viewer).toBeHidden();
+    await expect(second).toBeFocused();
+    // "Close photos" closes it too.
+    await page.getByRole("button", { name: /^Open photo 1 of / }).click();
+    await expect(caption(1)).toBeInViewport();
+    await viewer.getByRole("button", { name: "Close photos" }).click();
+    await expect(viewer).toBeHidden();
+  });
+
   test(`calendar clicks pick the dates, and a phone keeps the price and the way to book on screen (${size.width}×${size.height})`, async ({ page }) => {
     await page.setViewportSize(size);
     // A listing free on those dates (seeded rentals and other tests book some).

@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod categories;
 pub mod draft;
 pub mod favourites;
+mod gallery;
 #[cfg(feature = "ssr")]
 pub mod manage;
 pub mod model;

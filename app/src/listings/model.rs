@@ -166,6 +166,8 @@ pub struct ListingDetail {
     pub instant_booking: bool,
     pub unit_count: i64,
     pub photos: Vec<PhotoRef>,
+    /// The photos' gallery as HTML, drawn on the server (`gallery::markup`).
+    pub gallery: String,
     pub owner: OwnerSummary,
     /// The date the quote counts notice from, the server's, so browser and server agree.
     pub today: NaiveDate,

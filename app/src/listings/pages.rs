@@ -753,7 +753,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     <p class="mt-2 text-slate-700">
                         {listing.city.clone()}" · "{listing.category_name.clone()}
                     </p>
-                    <Gallery photos=listing.photos.clone()/>
+                    <super::gallery::Gallery html=listing.gallery.clone()/>
                     <section class="mt-8" aria-labelledby="about-heading">
                         <h2 id="about-heading" class="text-xl font-semibold">"About this gear"</h2>
                         <p class="mt-3 whitespace-pre-line leading-relaxed text-slate-800">{listing.description.clone()}</p>
@@ -885,33 +885,6 @@ fn Fact(term: &'static str, value: String) -> impl IntoView {
             <dt class="text-slate-600">{term}</dt>
             <dd class="mt-1 font-medium text-slate-900">{value}</dd>
         </div>
-    }
-}
-
-#[component]
-fn Gallery(photos: Vec<super::model::PhotoRef>) -> impl IntoView {
-    let mut photos = photos.into_iter();
-    let main = photos.next().map(|photo| {
-        view! {
-            <img src=photo.url() srcset=photo.srcset() sizes="(min-width: 1024px) 44rem, 95vw" alt=photo.alt.clone()
-                width="800" height="600" fetchpriority="high"
-                class="mt-6 aspect-[4/3] w-full rounded-2xl bg-slate-100 object-cover"/>
-        }
-    });
-    let rest: Vec<_> = photos.collect();
-    view! {
-        {main}
-        {(!rest.is_empty()).then(|| view! {
-            <ul class="mt-3 grid grid-cols-3 gap-3">
-                {rest.into_iter().map(|photo| view! {
-                    <li>
-                        <img src=photo.url() srcset=photo.srcset() sizes="14rem" alt=photo.alt.clone()
-                            width="400" height="300" loading="lazy"
-                            class="aspect-[4/3] w-full rounded-lg bg-slate-100 object-cover"/>
-                    </li>
-                }).collect_view()}
-            </ul>
-        })}
     }
 }
 

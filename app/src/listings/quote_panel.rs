@@ -280,6 +280,7 @@ mod tests {
         ListingDetail {
             id: crate::domain::ListingId::from_u128(0),
             not_public: None,
+            gallery: String::new(),
             title: "Tent".into(),
             description: String::new(),
             brand: String::new(),

@@ -798,6 +798,10 @@ pub async fn detail(
     let status = ListingStatus::parse(&row.status).ok_or_else(|| {
         AppError::internal("listing status", format!("unknown value {:?}", row.status))
     })?;
+    let photos: Vec<PhotoRef> = photos
+        .into_iter()
+        .map(|(key, alt, variants)| PhotoRef::new(key, alt, &variants))
+        .collect();
     let not_public = (status != ListingStatus::Active)
         .then(|| not_public_note(id, status, row.hidden_reason.clone()));
     Ok(ListingDetail {
@@ -814,10 +818,8 @@ pub async fn detail(
         city: row.city,
         instant_booking: row.instant_booking,
         unit_count: row.unit_count,
-        photos: photos
-            .into_iter()
-            .map(|(key, alt, variants)| PhotoRef::new(key, alt, &variants))
-            .collect(),
+        gallery: crate::listings::gallery::markup(&photos),
+        photos,
         owner: OwnerSummary {
             id: row.owner_id,
             name: row.owner_name,
