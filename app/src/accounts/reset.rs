@@ -1,16 +1,15 @@
 //! "Forgot password?": a link by email that sets a new password once, within an hour (server
 //! only). The link carries a random token; the database keeps only its SHA-256, so reading
-//! the table opens no account. Asking again replaces the unused links; using one ends every
-//! session of the account. Asking is limited as logging in is, per email and per address,
+//! the table opens no account. Asking again replaces the unused links, and a password change
+//! drops them; using one ends every session of the account. Asking is limited as logging in is, per email and per address,
 //! and answers the same whether or not the email has an account.
 
 use super::audit::{AuditEvent, AuditKind, Client};
 use super::limits::{
     Limit, LoginGate, LOGIN_PER_ACCOUNT_AND_ADDRESS, RESET_PER_EMAIL, RESET_PER_IP,
 };
-use super::model::{Email, NewPassword, ResetLink};
+use super::model::{Email, ResetLink};
 use super::password;
-use super::service::rename_field;
 use super::store;
 use crate::domain::UserId;
 use crate::error::AppError;
@@ -221,9 +220,7 @@ pub async fn reset(
         return Err(refused(state));
     };
     attempt.give_back(db).await?;
-    let new = NewPassword::parse(new_password)
-        .and_then(|new| password::check_not_common(&new).map(|()| new))
-        .map_err(|e| rename_field(e, "new_password"))?;
+    let new = password::acceptable(new_password, "new_password")?;
     let hash = password::hash(&new).await?;
     let user = stored.user_id;
     let audit = AuditEvent::new(AuditKind::PasswordReset, Some(user), Some(user), client);

@@ -9,8 +9,7 @@ use super::limits::{
     LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
 };
 use super::model::{
-    AccountOverview, CurrentUser, DisplayName, Email, NewPassword, OneTimeCode, Role,
-    TwoFactorSetup,
+    AccountOverview, CurrentUser, DisplayName, Email, OneTimeCode, Role, TwoFactorSetup,
 };
 use super::password;
 use super::store::{self, LoginRecord, NewAccount};
@@ -59,8 +58,7 @@ async fn create_account(
     let (name, email, password) = every_field(
         DisplayName::parse(name),
         Email::parse(email),
-        NewPassword::parse(password)
-            .and_then(|password| password::check_not_common(&password).map(|()| password)),
+        password::acceptable(password, "password"),
     )?;
     let hash = password::hash(&password).await?;
     let account = NewAccount {
@@ -501,8 +499,9 @@ async fn confirm_password(
     ))
 }
 
-/// Changes the password after checking the current one. The caller rotates the session id
-/// and ends the person's other sessions.
+/// Changes the password after checking the current one, and drops the account's unused reset
+/// links: a link asked for before the change must not undo it. The caller rotates the
+/// session id and ends the person's other sessions.
 pub async fn change_password(
     db: &Db,
     client: &Client,
@@ -512,8 +511,7 @@ pub async fn change_password(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     confirm_password(db, user, "current_password", current, now).await?;
-    let new = NewPassword::parse(new).map_err(|e| rename_field(e, "new_password"))?;
-    password::check_not_common(&new).map_err(|e| rename_field(e, "new_password"))?;
+    let new = password::acceptable(new, "new_password")?;
     let hash = password::hash(&new).await?;
     let audit = AuditEvent::new(
         AuditKind::PasswordChanged,
@@ -522,14 +520,6 @@ pub async fn change_password(
         client,
     );
     store::set_password(db, user.id, &hash, now, &audit).await
-}
-
-/// The refusal of a field under the name `field` the form gives it.
-pub(super) fn rename_field(error: AppError, field: &str) -> AppError {
-    match error {
-        AppError::Validation { message, .. } => AppError::validation(field, message),
-        other => other,
-    }
 }
 
 /// Erases the account after checking the password; an account with a rental in progress is
