@@ -93,6 +93,15 @@ impl AppError {
         }
     }
 
+    /// The field problems this error names, or the error itself when it names none.
+    pub fn into_problems(self) -> Result<Vec<FieldProblem>, AppError> {
+        match self {
+            Self::Validation { field, message } => Ok(vec![FieldProblem { field, message }]),
+            Self::Invalid(problems) => Ok(problems),
+            other => Err(other),
+        }
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         Self::Validation {
             field: field.to_owned(),
@@ -122,6 +131,52 @@ impl AppError {
         Self::Internal
     }
 }
+
+/// The checked fields of one form, as a tuple of results ([`every_field`]).
+pub trait FormFields {
+    type Values;
+    fn every_field(self) -> Result<Self::Values, AppError>;
+}
+
+/// Every field's value, or every refused field's problem at once: a form shows all its
+/// reasons together, not one per try. A single refused field keeps its own error (one
+/// `Validation` stays one); an error that names no field (the database away) wins over them.
+pub fn every_field<F: FormFields>(fields: F) -> Result<F::Values, AppError> {
+    fields.every_field()
+}
+
+/// The errors of the refused fields (at least one) as one.
+fn refused_together(mut errors: Vec<AppError>) -> AppError {
+    if errors.len() == 1 {
+        return errors.remove(0);
+    }
+    let mut all = Vec::new();
+    for error in errors {
+        match error.into_problems() {
+            Ok(problems) => all.extend(problems),
+            Err(other) => return other,
+        }
+    }
+    AppError::Invalid(all)
+}
+
+macro_rules! form_fields {
+    ($($value:ident: $T:ident),+) => {
+        impl<$($T),+> FormFields for ($(Result<$T, AppError>,)+) {
+            type Values = ($($T,)+);
+            fn every_field(self) -> Result<Self::Values, AppError> {
+                match self {
+                    ($(Ok($value),)+) => Ok(($($value,)+)),
+                    ($($value,)+) => Err(refused_together(
+                        [$($value.err(),)+].into_iter().flatten().collect(),
+                    )),
+                }
+            }
+        }
+    };
+}
+form_fields!(a: A, b: B);
+form_fields!(a: A, b: B, c: C);
 
 /// Sets the HTTP status of the response being made on the server (a page, or a server
 /// function through `error::with_status`); no-op in the browser.
@@ -307,6 +362,51 @@ mod tests {
         provide_context(page_response.clone());
         let _ = with_status::<()>(Err(AppError::NotFound));
         assert_eq!(page_response.0.read().unwrap().status, None);
+    }
+
+    #[test]
+    fn every_refused_field_is_reported_at_once() {
+        let ok = || Ok::<u8, AppError>(1);
+        let bad = |field: &str| Err::<u8, _>(AppError::validation(field, "No."));
+        assert_eq!(every_field((ok(), ok(), ok())).unwrap(), (1, 1, 1));
+        assert_eq!(
+            every_field((bad("name"), ok(), ok())).unwrap_err(),
+            AppError::validation("name", "No."),
+            "one refusal stays a Validation"
+        );
+        match every_field((bad("name"), ok(), bad("password"))) {
+            Err(AppError::Invalid(problems)) => {
+                let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+                assert_eq!(fields, ["name", "password"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            every_field((Err::<u8, _>(AppError::Internal), bad("email"), ok())).unwrap_err(),
+            AppError::Internal
+        );
+        // A field that is itself several (a card) joins the others' problems in order.
+        let card = Err::<u8, _>(AppError::Invalid(vec![
+            FieldProblem {
+                field: "card_number".into(),
+                message: "No.".into(),
+            },
+            FieldProblem {
+                field: "card_cvc".into(),
+                message: "No.".into(),
+            },
+        ]));
+        match every_field((card, bad("message"))) {
+            Err(AppError::Invalid(problems)) => {
+                let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+                assert_eq!(fields, ["card_number", "card_cvc", "message"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            every_field((ok(), bad("to"))).unwrap_err(),
+            AppError::validation("to", "No.")
+        );
     }
 
     #[test]

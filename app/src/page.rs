@@ -240,24 +240,36 @@ pub fn CountedLink(
 
 /// Whether a popover (`popover` opened by a `popovertarget` button) is open, for the
 /// button's `aria-expanded`. Before the wasm runs the attribute is left out and Chromium
-/// derives the state from `popovertarget` itself; once it runs, the popover's `toggle`
-/// events keep the attribute true. Pass the handler to the popover's `on:toggle`.
-pub fn popover_expanded() -> (
+/// derives the state from `popovertarget` itself; once it runs, the attribute starts from the
+/// `popover` element's own state (it may have been opened before, when no `toggle` handler
+/// was there to hear it) and its `toggle` events keep it true. Pass the handler to the
+/// popover's `on:toggle`.
+pub fn popover_expanded<E>(
+    popover: NodeRef<E>,
+) -> (
     Signal<Option<&'static str>>,
     impl Fn(leptos::ev::Event) + Copy,
-) {
+)
+where
+    E: leptos::html::ElementType,
+    E::Output: leptos::wasm_bindgen::JsCast + Clone + 'static,
+{
+    use leptos::wasm_bindgen::JsCast;
     let (open, set_open) = signal(None::<bool>);
     Effect::new(move |_| {
-        if open.get_untracked().is_none() {
-            set_open.set(Some(false));
+        if let Some(element) = popover.get() {
+            if open.get_untracked().is_none() {
+                set_open.set(Some(popover_open(element.unchecked_ref())));
+            }
         }
     });
     let on_toggle = move |ev: leptos::ev::Event| {
-        let now_open = event_target::<leptos::web_sys::Element>(&ev)
-            .matches(":popover-open")
-            .unwrap_or(false);
-        set_open.set(Some(now_open));
+        set_open.set(Some(popover_open(&event_target(&ev))));
     };
     let expanded = Signal::derive(move || open.get().map(|o| if o { "true" } else { "false" }));
     (expanded, on_toggle)
+}
+
+fn popover_open(element: &leptos::web_sys::Element) -> bool {
+    element.matches(":popover-open").unwrap_or(false)
 }

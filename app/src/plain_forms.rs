@@ -17,7 +17,8 @@ pub struct Refusal {
     pub error: String,
     /// What was typed, but for secrets (see [`kept`]).
     pub typed: Vec<(String, String)>,
-    /// The form's page (path and query): the refusal is drawn there, once.
+    /// The form's page (path and query, less any parameter [`kept`] refuses, such as a reset
+    /// link's token, since the refusal waits in the session): the refusal is drawn there, once.
     pub page: String,
 }
 
@@ -49,7 +50,8 @@ pub fn is_plain() -> bool {
 pub const REFUSAL_ELEMENT: &str = "plain-form-refusal";
 
 /// Whether a typed field may be drawn again: never a password, a card's number or code, a
-/// sign-in code, or a link's token (a password reset's, kept in the session meanwhile).
+/// sign-in code, or a link's token (a password reset's): a refusal waits in the session,
+/// which is stored in the database. The same names are left out of the page it waits for.
 pub fn kept(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     !["password", "card", "cvc", "code", "secret", "token"]

@@ -3,7 +3,9 @@
 //! redirect (303) to where the function says or back to the form's page; a refusal is kept in
 //! the session and answered with a redirect back to the form's page, which the next request
 //! for that page draws around the refusal (post, redirect, get: the address bar shows the
-//! page, and a reload never sends the form twice, with or without JavaScript).
+//! page, and a reload never sends the form twice, with or without JavaScript). A refusal
+//! names its page without secret parameters, so a reset link's token stays out of the
+//! session.
 
 use app::plain_forms::{kept, PlainForm, Refusal};
 use axum::body::Body;
@@ -90,7 +92,7 @@ async fn run(request: Request, next: Next) -> Response {
             action,
             error: base64::engine::general_purpose::URL_SAFE.encode(&error),
             typed: typed_back(&form),
-            page,
+            page: waiting_page(&page),
         };
         let kept = match session {
             Some(session) => keep_waiting(&session, refusal).await,
@@ -171,8 +173,30 @@ fn page_asked(request: &Request) -> Option<(Session, String)> {
     let page = request
         .uri()
         .path_and_query()
-        .map_or_else(|| "/".to_owned(), |page| page.as_str().to_owned());
-    Some((session, page))
+        .map_or("/", |page| page.as_str());
+    Some((session, waiting_page(page)))
+}
+
+/// A page as a waiting refusal names it: its path and query without the parameters that hold
+/// secrets (a password reset link's `token`), the same names never typed back ([`kept`]).
+/// The session lives in the database, which must not hold what opens an account.
+fn waiting_page(page: &str) -> String {
+    let Some((path, query)) = page.split_once('?') else {
+        return page.to_owned();
+    };
+    let public: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            app::url::form_pairs(pair)
+                .first()
+                .is_none_or(|(name, _)| kept(name))
+        })
+        .collect();
+    if public.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", public.join("&"))
+    }
 }
 
 /// The refusal waiting in `session` for `asked`, taken out: a page is drawn around its
@@ -260,6 +284,24 @@ mod tests {
         assert_eq!(page("https://gear.example//evil.example/x"), "/");
         assert_eq!(page("https://gear.example/\t/evil.example/x"), "/");
         assert_eq!(page_of(None), "/");
+    }
+
+    #[test]
+    fn a_waiting_refusal_names_its_page_without_secrets() {
+        let token = "ab".repeat(32);
+        assert_eq!(
+            waiting_page(&format!("/reset-password?token={token}")),
+            "/reset-password"
+        );
+        assert_eq!(
+            waiting_page(&format!("/reset-password?next=%2Fa&Token={token}&x=1")),
+            "/reset-password?next=%2Fa&x=1"
+        );
+        assert_eq!(
+            waiting_page("/login?next=%2Fbookings"),
+            "/login?next=%2Fbookings"
+        );
+        assert_eq!(waiting_page("/gear/1"), "/gear/1");
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! uploads, per account and per IP address (server only). Attempts are rows in the database, so every app instance
 //! counts the same attempts, and a limit outlives a restart.
 
+use super::audit::{AuditEvent, AuditKind, Client};
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::store::Db;
+use chrono::{DateTime, Utc};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limit {
@@ -21,6 +24,12 @@ pub const LOGIN_PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
     max_attempts: 5,
     window_seconds: FIFTEEN_MINUTES,
 };
+/// The key of [`LOGIN_PER_ACCOUNT_AND_ADDRESS`]: logging in counts against it and a reset
+/// clears it, so both must build it alike.
+pub fn account_and_address_key(email: &str, address: &str) -> String {
+    format!("{email}|{address}")
+}
+
 /// Wrong passwords for one account from anywhere: past `ACCOUNT_DELAY_AFTER` in the window,
 /// each further attempt waits a delay that doubles with every failure (up to a minute), so
 /// guessing from many addresses slows to a crawl while the owner is only ever kept waiting.
@@ -179,6 +188,43 @@ impl Limit {
     /// Forgets the failures of `key` after a success (an account's, never an address's).
     pub async fn clear(&self, db: &Db, key: &str) -> Result<(), AppError> {
         db.clear_attempts(&self.bucket(key)).await?;
+        Ok(())
+    }
+}
+
+/// Counting attempts for one request of `client` about `subject` (if known), auditing the
+/// first refusal of each limit's window as a rate-limited event: a flood leaves one record
+/// per subject and window rather than one per request.
+pub struct Audited<'a> {
+    pub db: &'a Db,
+    pub gate: &'a LoginGate,
+    pub client: &'a Client,
+    pub subject: Option<UserId>,
+    pub now: DateTime<Utc>,
+}
+
+impl Audited<'_> {
+    /// Counts an attempt against `limit` for `key` ([`Limit::take`]); a refusal is audited.
+    pub async fn take_audited(&self, limit: Limit, key: &str) -> Result<Attempt, AppError> {
+        match limit.take(self.db, key, self.now.timestamp()).await {
+            Ok(attempt) => Ok(attempt),
+            Err(error) => {
+                self.audit_refusal(limit, key).await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Audits a refusal by `limit` for `key`, if it is the first of the limit's window.
+    pub async fn audit_refusal(&self, limit: Limit, key: &str) -> Result<(), AppError> {
+        if self
+            .gate
+            .first_refusal(&limit, key, std::time::Instant::now())
+        {
+            let event = AuditEvent::new(AuditKind::RateLimited, None, self.subject, self.client)
+                .with_detail(serde_json::json!({ "limit": limit.name }));
+            super::store::record(self.db, &event, self.now).await?;
+        }
         Ok(())
     }
 }

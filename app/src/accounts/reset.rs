@@ -1,16 +1,16 @@
 //! "Forgot password?": a link by email that sets a new password once, within an hour (server
 //! only). The link carries a random token; the database keeps only its SHA-256, so reading
-//! the table opens no account. Asking again replaces the unused links; using one ends every
-//! session of the account. Asking is limited as logging in is, per email and per address,
+//! the table opens no account. Asking again replaces the unused links, and a password change
+//! drops them; using one ends every session of the account. Asking is limited as logging in is, per email and per address,
 //! and answers the same whether or not the email has an account.
 
 use super::audit::{AuditEvent, AuditKind, Client};
 use super::limits::{
-    Limit, LoginGate, LOGIN_PER_ACCOUNT_AND_ADDRESS, RESET_PER_EMAIL, RESET_PER_IP,
+    account_and_address_key, Audited, LoginGate, LOGIN_PER_ACCOUNT_AND_ADDRESS, RESET_PER_EMAIL,
+    RESET_PER_IP,
 };
-use super::model::{Email, NewPassword, ResetLink};
+use super::model::{Email, ResetLink};
 use super::password;
-use super::service::rename_field;
 use super::store;
 use crate::domain::UserId;
 use crate::error::AppError;
@@ -19,7 +19,6 @@ use crate::store::Db;
 use chrono::{DateTime, Utc};
 use rand::rngs::OsRng;
 use rand::RngCore;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -65,25 +64,20 @@ impl std::fmt::Debug for ResetToken {
     }
 }
 
-/// Counts an attempt against `limit` for `key`, and audits the first refusal of a window
-/// (as logging in does), so that a flood leaves one record.
-async fn count(
-    db: &Db,
-    gate: &LoginGate,
-    client: &Client,
-    (limit, key): (Limit, &str),
+/// The limits on resets, audited as logging in's are; the audit names no account, which
+/// would tell whether the email has one.
+fn counted<'a>(
+    db: &'a Db,
+    gate: &'a LoginGate,
+    client: &'a Client,
     now: DateTime<Utc>,
-) -> Result<super::limits::Attempt, AppError> {
-    match limit.take(db, key, now.timestamp()).await {
-        Ok(attempt) => Ok(attempt),
-        Err(error) => {
-            if gate.first_refusal(&limit, key, std::time::Instant::now()) {
-                let event = AuditEvent::new(AuditKind::RateLimited, None, None, client)
-                    .with_detail(json!({ "limit": limit.name }));
-                store::record(db, &event, now).await?;
-            }
-            Err(error)
-        }
+) -> Audited<'a> {
+    Audited {
+        db,
+        gate,
+        client,
+        subject: None,
+        now,
     }
 }
 
@@ -94,8 +88,9 @@ pub struct Outbox<'a> {
 }
 
 /// "Send reset link": emails a new link to the account using `email`, if there is one that
-/// may log in. The answer is the same either way; the email goes out in the background, so
-/// that neither the answer's time nor a slow mail server tells whether one was sent.
+/// may log in. The answer, its status and its time are the same either way: once the asking
+/// is counted, everything that depends on the account (looking it up, storing the link,
+/// sending the email) happens in the background, after the answer.
 pub async fn request(
     db: &Db,
     gate: &LoginGate,
@@ -108,13 +103,33 @@ pub async fn request(
     let address = client.ip_key();
     // A flood is turned away here, before anything is read or written.
     gate.admit(&address, std::time::Instant::now())?;
-    count(db, gate, client, (RESET_PER_IP, &address), now)
+    let limits = counted(db, gate, client, now);
+    limits.take_audited(RESET_PER_IP, &address).await?.keep();
+    limits
+        .take_audited(RESET_PER_EMAIL, email.as_str())
         .await?
         .keep();
-    count(db, gate, client, (RESET_PER_EMAIL, email.as_str()), now)
-        .await?
-        .keep();
-    let Some(record) = store::find_by_email(db, &email).await? else {
+    let (db, client) = (db.clone(), client.clone());
+    let (mailer, public_url) = (Arc::clone(outbox.mailer), outbox.public_url.to_owned());
+    // Nothing waits for this task, so a shutdown may drop it: the person can ask again.
+    tokio::spawn(async move {
+        let issued = issue_link(&db, (&mailer, &public_url), &client, &email, now).await;
+        if let Err(error) = issued {
+            tracing::warn!(%error, "a password reset link was not made");
+        }
+    });
+    Ok(())
+}
+
+/// Stores a new link for the account using `email`, if one may log in, and emails it.
+async fn issue_link(
+    db: &Db,
+    (mailer, public_url): (&Mailer, &str),
+    client: &Client,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(record) = store::find_by_email(db, email).await? else {
         return Ok(());
     };
     if !record.active {
@@ -130,14 +145,11 @@ pub async fn request(
     );
     let expires_at = now.timestamp() + LINK_LIFETIME_SECONDS;
     store::replace_password_reset(db, user.id, &token.digest(), (now, expires_at), &audit).await?;
-    let letter = letter(&user.name, &user.email, &token, outbox.public_url);
-    let mailer = Arc::clone(outbox.mailer);
-    tokio::spawn(async move {
-        // The error names no address and no link (`MailError`).
-        if let Err(error) = mailer.send(&letter).await {
-            tracing::warn!(%error, "a password reset email was not sent");
-        }
-    });
+    let letter = letter(&user.name, &user.email, &token, public_url);
+    // The error names no address and no link (`MailError`).
+    if let Err(error) = mailer.send(&letter).await {
+        tracing::warn!(%error, "a password reset email was not sent");
+    }
     Ok(())
 }
 
@@ -214,16 +226,16 @@ pub async fn reset(
 ) -> Result<UserId, AppError> {
     let address = client.ip_key();
     gate.admit(&address, std::time::Instant::now())?;
-    let attempt = count(db, gate, client, (RESET_PER_IP, &address), now).await?;
+    let attempt = counted(db, gate, client, now)
+        .take_audited(RESET_PER_IP, &address)
+        .await?;
     let (state, found) = find(db, token, now).await?;
     let Some((token, stored)) = found.filter(|_| state == ResetLink::Usable) else {
         attempt.keep();
         return Err(refused(state));
     };
     attempt.give_back(db).await?;
-    let new = NewPassword::parse(new_password)
-        .and_then(|new| password::check_not_common(&new).map(|()| new))
-        .map_err(|e| rename_field(e, "new_password"))?;
+    let new = password::acceptable(new_password, "new_password")?;
     let hash = password::hash(&new).await?;
     let user = stored.user_id;
     let audit = AuditEvent::new(AuditKind::PasswordReset, Some(user), Some(user), client);
@@ -231,7 +243,7 @@ pub async fn reset(
         return Err(refused(ResetLink::Used));
     }
     // Whoever holds the mailbox may now log in from here, even after wrong guesses.
-    let pair = format!("{}|{address}", stored.email);
+    let pair = account_and_address_key(&stored.email, &address);
     LOGIN_PER_ACCOUNT_AND_ADDRESS.clear(db, &pair).await?;
     Ok(user)
 }

@@ -5,18 +5,17 @@
 
 use super::audit::{AuditEvent, AuditKind, Client};
 use super::limits::{
-    Limit, LoginGate, CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT, LOGIN_PER_ACCOUNT_AND_ADDRESS,
-    LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
+    account_and_address_key, Audited, LoginGate, CODE_PER_ACCOUNT, LOGIN_PER_ACCOUNT,
+    LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_IP, REAUTH_PER_ACCOUNT, SIGNUP_PER_IP,
 };
 use super::model::{
-    AccountOverview, CurrentUser, DisplayName, Email, NewPassword, OneTimeCode, Role,
-    TwoFactorSetup,
+    AccountOverview, CurrentUser, DisplayName, Email, OneTimeCode, Role, TwoFactorSetup,
 };
 use super::password;
 use super::store::{self, LoginRecord, NewAccount};
 use super::two_factor::{new_backup_codes, BackupCodeDigest, TotpSecret};
 use crate::domain::UserId;
-use crate::error::{AppError, FieldProblem};
+use crate::error::{every_field, AppError};
 use crate::secrets::Keys;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
@@ -56,12 +55,11 @@ async fn create_account(
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<CurrentUser, AppError> {
-    let (name, email, password) = every_field(
+    let (name, email, password) = every_field((
         DisplayName::parse(name),
         Email::parse(email),
-        NewPassword::parse(password)
-            .and_then(|password| password::check_not_common(&password).map(|()| password)),
-    )?;
+        password::acceptable(password, "password"),
+    ))?;
     let hash = password::hash(&password).await?;
     let account = NewAccount {
         id,
@@ -78,36 +76,6 @@ async fn create_account(
         role,
         two_factor_on: false,
     })
-}
-
-/// The three fields of a form, or the refusal of every field that was refused: a form shows
-/// all its problems at once. A single refusal stays a `Validation`, as before.
-fn every_field<A, B, C>(
-    a: Result<A, AppError>,
-    b: Result<B, AppError>,
-    c: Result<C, AppError>,
-) -> Result<(A, B, C), AppError> {
-    let (a, b, c) = match (a, b, c) {
-        (Ok(a), Ok(b), Ok(c)) => return Ok((a, b, c)),
-        (a, b, c) => (a.err(), b.err(), c.err()),
-    };
-    let mut problems = Vec::new();
-    for error in [a, b, c].into_iter().flatten() {
-        match error {
-            AppError::Validation { field, message } => {
-                problems.push(FieldProblem { field, message })
-            }
-            AppError::Invalid(more) => problems.extend(more),
-            other => return Err(other),
-        }
-    }
-    match problems.len() {
-        1 => {
-            let FieldProblem { field, message } = problems.remove(0);
-            Err(AppError::Validation { field, message })
-        }
-        _ => Err(AppError::Invalid(problems)),
-    }
 }
 
 /// The result of a right password.
@@ -140,31 +108,22 @@ pub async fn log_in(
     gate.admit(&address, std::time::Instant::now())?;
     let record = store::find_by_email(db, &email).await?;
     let subject = record.as_ref().map(|r| r.user.id);
-    // One audit record per subject and window, however many refusals.
-    let audit_refusal = |limit: Limit, key: String| async move {
-        if gate.first_refusal(&limit, &key, std::time::Instant::now()) {
-            let event = AuditEvent::new(AuditKind::RateLimited, None, subject, client)
-                .with_detail(json!({ "limit": limit.name }));
-            store::record(db, &event, now).await?;
-        }
-        Ok::<(), AppError>(())
+    let limits = Audited {
+        db,
+        gate,
+        client,
+        subject,
+        now,
     };
-    let ip_attempt = match LOGIN_PER_IP.take(db, &address, unix(now)).await {
-        Ok(attempt) => attempt,
-        Err(error) => {
-            audit_refusal(LOGIN_PER_IP, address.clone()).await?;
-            return Err(error);
-        }
-    };
-    let pair = format!("{}|{address}", email.as_str());
-    let pair_attempt = match LOGIN_PER_ACCOUNT_AND_ADDRESS
-        .take(db, &pair, unix(now))
+    let ip_attempt = limits.take_audited(LOGIN_PER_IP, &address).await?;
+    let pair = account_and_address_key(email.as_str(), &address);
+    let pair_attempt = match limits
+        .take_audited(LOGIN_PER_ACCOUNT_AND_ADDRESS, &pair)
         .await
     {
         Ok(attempt) => attempt,
         Err(error) => {
             ip_attempt.give_back(db).await?;
-            audit_refusal(LOGIN_PER_ACCOUNT_AND_ADDRESS, pair.clone()).await?;
             return Err(error);
         }
     };
@@ -174,7 +133,9 @@ pub async fn log_in(
     {
         ip_attempt.give_back(db).await?;
         pair_attempt.give_back(db).await?;
-        audit_refusal(LOGIN_PER_ACCOUNT, email.as_str().to_owned()).await?;
+        limits
+            .audit_refusal(LOGIN_PER_ACCOUNT, email.as_str())
+            .await?;
         return Err(error);
     }
     let stored = record.as_ref().and_then(|r| r.password_hash.as_ref());
@@ -501,8 +462,9 @@ async fn confirm_password(
     ))
 }
 
-/// Changes the password after checking the current one. The caller rotates the session id
-/// and ends the person's other sessions.
+/// Changes the password after checking the current one, and drops the account's unused reset
+/// links: a link asked for before the change must not undo it. The caller rotates the
+/// session id and ends the person's other sessions.
 pub async fn change_password(
     db: &Db,
     client: &Client,
@@ -512,8 +474,7 @@ pub async fn change_password(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     confirm_password(db, user, "current_password", current, now).await?;
-    let new = NewPassword::parse(new).map_err(|e| rename_field(e, "new_password"))?;
-    password::check_not_common(&new).map_err(|e| rename_field(e, "new_password"))?;
+    let new = password::acceptable(new, "new_password")?;
     let hash = password::hash(&new).await?;
     let audit = AuditEvent::new(
         AuditKind::PasswordChanged,
@@ -522,14 +483,6 @@ pub async fn change_password(
         client,
     );
     store::set_password(db, user.id, &hash, now, &audit).await
-}
-
-/// The refusal of a field under the name `field` the form gives it.
-pub(super) fn rename_field(error: AppError, field: &str) -> AppError {
-    match error {
-        AppError::Validation { message, .. } => AppError::validation(field, message),
-        other => other,
-    }
 }
 
 /// Erases the account after checking the password; an account with a rental in progress is
@@ -643,32 +596,4 @@ pub async fn create_admin(
     )
     .await?;
     Ok(AdminCreated::Created(id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_refused_field_is_reported_at_once() {
-        let ok = || Ok::<u8, AppError>(1);
-        let bad = |field: &str| Err::<u8, _>(AppError::validation(field, "No."));
-        assert_eq!(every_field(ok(), ok(), ok()).unwrap(), (1, 1, 1));
-        assert_eq!(
-            every_field(bad("name"), ok(), ok()).unwrap_err(),
-            AppError::validation("name", "No."),
-            "one refusal stays a Validation"
-        );
-        match every_field(bad("name"), ok(), bad("password")) {
-            Err(AppError::Invalid(problems)) => {
-                let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-                assert_eq!(fields, ["name", "password"]);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            every_field(Err::<u8, _>(AppError::Internal), bad("email"), ok()).unwrap_err(),
-            AppError::Internal
-        );
-    }
 }

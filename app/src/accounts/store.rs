@@ -166,12 +166,28 @@ impl Tx {
     }
 
     /// Deletes the person's reset links that were not used: a link must not outlive a
-    /// suspension, a deletion or a newer link.
+    /// suspension, a deletion, a password change or a newer link.
     async fn delete_unused_resets(&mut self, id: UserId) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query(
                 "DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
             .bind(id).execute(conn).await.map(|done| done.rows_affected()))?;
         Ok(())
+    }
+
+    /// Sets the password hash of an account that may log in; false when it may not (suspended
+    /// or deleted meanwhile).
+    async fn set_password_hash(
+        &mut self,
+        id: UserId,
+        hash: &PasswordHashText,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let changed = on_tx!(self, conn => sqlx::query(
+                "UPDATE users SET password_hash = $2, updated_at = $3 \
+                 WHERE id = $1 AND status = 'active'")
+            .bind(id).bind(hash.as_db()).bind(now)
+            .execute(conn).await.map(|done| done.rows_affected()))?;
+        Ok(changed == 1)
     }
 
     async fn delete_backup_codes(&mut self, id: UserId) -> Result<(), sqlx::Error> {
@@ -446,10 +462,13 @@ pub async fn set_password(
     audit: &AuditEvent,
 ) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    on_tx!(tx, conn => sqlx::query(
-            "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-        .bind(id).bind(hash.as_db()).bind(now)
-        .execute(conn).await.map(|done| done.rows_affected()))?;
+    // Only a signed-in person changes their password; an account suspended or deleted
+    // meanwhile has lost its sessions, so it is treated as signed out.
+    if !tx.set_password_hash(id, hash, now).await? {
+        tx.rollback().await?;
+        return Err(AppError::Unauthorized);
+    }
+    tx.delete_unused_resets(id).await?;
     commit_audited(tx, audit, now).await?;
     Ok(())
 }
@@ -607,15 +626,8 @@ pub async fn reset_password(
              WHERE token_hash = $1 AND user_id = $2 AND used_at IS NULL")
         .bind(digest.as_slice()).bind(user).bind(now.timestamp())
         .execute(conn).await.map(|done| done.rows_affected()))?;
-    let changed = match claimed {
-        1 => on_tx!(tx, conn => sqlx::query(
-                "UPDATE users SET password_hash = $2, updated_at = $3 \
-                 WHERE id = $1 AND status = 'active'")
-            .bind(user).bind(hash.as_db()).bind(now)
-            .execute(conn).await.map(|done| done.rows_affected()))?,
-        _ => 0,
-    };
-    if changed != 1 {
+    let changed = claimed == 1 && tx.set_password_hash(user, hash, now).await?;
+    if !changed {
         tx.rollback().await?;
         return Ok(false);
     }

@@ -38,22 +38,14 @@ mod request {
         message: String,
     ) -> Result<BookingId, AppError> {
         member_change(|state, actor| async move {
-            let card = crate::bookings::form::card_from_form(
-                &card_number,
-                &card_expiry,
-                &card_cvc,
-                actor.now,
-            );
-            let period = crate::bookings::form::period_from_form(&from, &to);
-            let (card, period) = crate::bookings::form::both(card, period)?;
-            // Checked before anything is booked: a refused note changes nothing.
-            let note = match message.trim() {
-                "" => None,
-                text => Some(
-                    crate::domain::message::MessageText::parse(text)
-                        .map_err(|problem| AppError::validation("message", problem.to_string()))?,
-                ),
-            };
+            use crate::bookings::form::{card_from_form, note_from_form, period_from_form};
+            // Every field is checked before anything is booked: a refused note changes
+            // nothing, and shows with the card's and the dates' problems.
+            let (card, period, note) = crate::error::every_field((
+                card_from_form(&card_number, &card_expiry, &card_cvc, actor.now),
+                period_from_form(&from, &to),
+                note_from_form(&message),
+            ))?;
             let address = actor.client.ip_key();
             state
                 .request_gate

@@ -1,6 +1,7 @@
 //! The booking form's input, checked the same way in the browser and on the server.
 
 use crate::domain::card::Card;
+use crate::domain::message::MessageText;
 use crate::domain::{parse_iso_date, RentalPeriod};
 use crate::error::{AppError, FieldProblem};
 use chrono::{DateTime, Utc};
@@ -49,24 +50,14 @@ pub fn card_from_form(
     })
 }
 
-fn problems(error: AppError) -> Result<Vec<FieldProblem>, AppError> {
-    match error {
-        AppError::Validation { field, message } => Ok(vec![FieldProblem { field, message }]),
-        AppError::Invalid(problems) => Ok(problems),
-        other => Err(other),
-    }
-}
-
-/// Both results, or the field problems of both together: a form shows every reason at once.
-pub fn both<A, B>(a: Result<A, AppError>, b: Result<B, AppError>) -> Result<(A, B), AppError> {
-    match (a, b) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
-        (Err(first), Err(second)) => {
-            let mut all = problems(first)?;
-            all.extend(problems(second)?);
-            Err(AppError::Invalid(all))
-        }
+/// The note the renter sends the owner with a request, if they wrote one: refused under the
+/// form's "message" field, with the card and the dates ([`crate::error::every_field`]).
+pub fn note_from_form(message: &str) -> Result<Option<MessageText>, AppError> {
+    match message.trim() {
+        "" => Ok(None),
+        text => MessageText::parse(text)
+            .map(Some)
+            .map_err(|problem| AppError::validation("message", problem.to_string())),
     }
 }
 
@@ -75,20 +66,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bad_card_and_bad_dates_are_reported_together() {
+    fn a_bad_card_bad_dates_and_a_long_note_are_reported_together() {
+        use crate::error::every_field;
         let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 12, 0, 0).unwrap();
         let card = card_from_form("1234", "12/30", "123", now);
-        let error = both(card, period_from_form("", "2026-12-01")).unwrap_err();
+        let long = "x".repeat(crate::domain::message::MAX_MESSAGE_CHARS + 1);
+        let error = every_field((
+            card,
+            period_from_form("", "2026-12-01"),
+            note_from_form(&long),
+        ))
+        .unwrap_err();
         assert!(error.message_for("card_number").is_some());
         assert_eq!(
             error.message_for("from").as_deref(),
             Some("Pick a pickup date.")
         );
-        assert!(both(
+        assert!(error.message_for("message").is_some());
+        assert!(every_field((
             card_from_form("4242424242424242", "12/30", "123", now),
-            period_from_form("2026-12-01", "2026-12-03")
-        )
-        .is_ok());
+            period_from_form("2026-12-01", "2026-12-03"),
+            note_from_form("  "),
+        ))
+        .is_ok_and(|(_, _, note)| note.is_none()));
     }
 
     #[test]

@@ -119,15 +119,14 @@ pub struct RenterRecord {
 impl RenterRecord {
     /// "Member since March 2026 · 3 completed rentals".
     pub fn summary(&self) -> String {
-        use chrono::Datelike;
         let rentals = match self.completed {
             0 => "no completed rentals yet".to_owned(),
             1 => "1 completed rental".to_owned(),
             n => format!("{n} completed rentals"),
         };
         format!(
-            "Member since {} · {rentals}",
-            crate::domain::month_text(self.since.year(), self.since.month())
+            "{} · {rentals}",
+            crate::domain::member_since_text(self.since)
         )
     }
 

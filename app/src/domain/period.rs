@@ -68,7 +68,12 @@ pub fn month_text(year: i32, month: u32) -> String {
     format!("{name} {year}")
 }
 
-/// "20 Jul 2026", by hand for the same reason as [`parse_iso_date`].
+/// "Member since March 2026", built on [`month_text`]: chrono's formatter would add to the
+/// wasm, where profiles and requests are drawn too.
+pub fn member_since_text(since: DateTime<Utc>) -> String {
+    format!("Member since {}", month_text(since.year(), since.month()))
+}
+
 /// "Tue 1 Dec": a day near enough that its year goes without saying.
 pub fn weekday_text(date: NaiveDate) -> String {
     const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -80,6 +85,7 @@ pub fn weekday_text(date: NaiveDate) -> String {
     )
 }
 
+/// "20 Jul 2026", by hand for the same reason as [`parse_iso_date`].
 pub fn day_text(date: NaiveDate) -> String {
     format!(
         "{} {} {}",
@@ -139,6 +145,12 @@ impl RentalPeriod {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn member_since_names_the_month_in_full() {
+        let since = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 31, 23, 0, 0).unwrap();
+        assert_eq!(member_since_text(since), "Member since March 2026");
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 7, d).unwrap()

@@ -90,7 +90,8 @@ pub fn SearchForm(
         let in_place = matches!(&problem,
             Some(AppError::Validation { field, .. }) if FILTER_FIELDS.contains(&field.as_str()));
         let behind_button = !in_place;
-        let (expanded, on_toggle) = crate::page::popover_expanded();
+        let panel = NodeRef::<leptos::html::Div>::new();
+        let (expanded, on_toggle) = crate::page::popover_expanded(panel);
         view! {
             <div>
                 {behind_button.then(|| view! {
@@ -102,7 +103,7 @@ pub fn SearchForm(
                         })}
                     </button>
                 })}
-                <div id="search-filters" popover=behind_button.then_some("auto")
+                <div id="search-filters" popover=behind_button.then_some("auto") node_ref=panel
                     class=if in_place { "" } else { "filters-panel" } on:toggle=on_toggle>
                     {behind_button.then(|| view! {
                         <div class="filters-only-popover mb-3 flex items-center justify-between">

@@ -392,8 +392,8 @@ fn ProfileView(profile: Profile) -> impl IntoView {
         viewer,
     } = profile;
     let since = format!(
-        "Member since {}{}",
-        since.format("%B %Y"),
+        "{}{}",
+        crate::domain::member_since_text(since),
         city.map(|c| format!(" · {c}")).unwrap_or_default()
     );
     view! {

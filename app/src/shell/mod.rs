@@ -16,7 +16,7 @@ pub fn SiteHeader() -> impl IntoView {
     // inside the page, so the header needs no data request of its own and hydrates as drawn.
     let me = SharedValue::new(crate::accounts::signed_in_user).into_inner();
     let menu = NodeRef::<leptos::html::Ul>::new();
-    let (expanded, on_toggle) = crate::page::popover_expanded();
+    let (expanded, on_toggle) = crate::page::popover_expanded(menu);
     // Links inside the menu navigate without a reload once hydrated, so the open panel is
     // closed by hand after a choice.
     let close_menu = move |_| {

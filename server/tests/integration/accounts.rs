@@ -2,7 +2,7 @@
 //! two-factor, data export, deletion, suspension, and the checks around every request.
 
 use crate::common::store::{self, audit_count, user_id};
-use crate::common::{Backend, TestApp, SESSION_COOKIE};
+use crate::common::{Backend, TestApp, Visitor, SESSION_COOKIE};
 use crate::email::outbox;
 use app::accounts::two_factor::{BackupCodeDigest, TotpSecret};
 use axum::http::StatusCode;
@@ -401,32 +401,29 @@ async fn log_out_everywhere_ends_every_session(backend: Backend) {
     assert_eq!(laptop.whoami().await, None);
 }
 
+async fn change_password(
+    visitor: &mut Visitor<'_>,
+    current: &str,
+    new: &str,
+) -> crate::common::Response {
+    visitor
+        .post(
+            "/api/password",
+            &[("current_password", current), ("new_password", new)],
+        )
+        .await
+}
+
 async fn password_change_needs_the_current_one_and_ends_other_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut laptop = app.visitor();
     laptop.sign_up("Ada", "ada@example.com", PASSWORD).await;
     let mut phone = app.visitor();
     phone.log_in("ada@example.com", PASSWORD).await;
-    let wrong = laptop
-        .post(
-            "/api/password",
-            &[
-                ("current_password", "guess"),
-                ("new_password", "a brand new passphrase"),
-            ],
-        )
-        .await;
+    let wrong = change_password(&mut laptop, "guess", "a brand new passphrase").await;
     assert_eq!(refusal(&wrong.body).0, "current_password");
     let before = laptop.cookie.clone();
-    let changed = laptop
-        .post(
-            "/api/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "a brand new passphrase"),
-            ],
-        )
-        .await;
+    let changed = change_password(&mut laptop, PASSWORD, "a brand new passphrase").await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert_ne!(laptop.cookie, before, "rotated");
     assert_eq!(laptop.whoami().await.as_deref(), Some("ada@example.com"));
@@ -971,6 +968,30 @@ async fn a_reset_link_sets_a_new_password_once(backend: Backend) {
     assert_eq!(audit_count(&app.db, "account.password_reset").await, 1);
 }
 
+/// A link asked for before a password change must not undo the change: the change drops it.
+async fn a_password_change_ends_the_reset_links_asked_before(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ada = app.visitor();
+    ada.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    ask_for_reset(&app, "ada@example.com").await;
+    let token = reset_token(&app, 1).await;
+    assert_eq!(link_state(&app, &token).await, "Usable");
+    let changed = change_password(&mut ada, PASSWORD, "a brand new passphrase").await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(link_state(&app, &token).await, "Unknown");
+    let refused = reset_with(&app, &token, "the stranger's passphrase").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refusal(&refused.body).0, "token");
+    assert_eq!(
+        app.visitor()
+            .log_in("ada@example.com", "a brand new passphrase")
+            .await
+            .status,
+        StatusCode::OK,
+        "the changed password stands"
+    );
+}
+
 async fn a_reset_link_expires_and_a_newer_one_replaces_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.visitor()
@@ -1132,6 +1153,7 @@ async fn a_reset_works_without_the_wasm(backend: Backend) {
 crate::on_both_backends!(
     a_reset_link_sets_a_new_password_once,
     a_reset_link_expires_and_a_newer_one_replaces_it,
+    a_password_change_ends_the_reset_links_asked_before,
     reset_links_are_limited_like_logging_in,
     sign_up_shows_every_refused_field_at_once,
     a_reset_works_without_the_wasm,
