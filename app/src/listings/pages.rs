@@ -220,6 +220,14 @@ pub fn ListingCardView(
         card.id,
         query_string(&[("from", &dates.from), ("to", &dates.to)])
     );
+    // A listing without photos keeps the cards' rhythm, and says why its picture is missing.
+    let no_photo = card.photo.is_none().then(|| {
+        view! {
+            <p class="flex aspect-[4/3] w-full items-center justify-center rounded-t-xl bg-slate-100 text-sm text-slate-600">
+                "No photo yet"
+            </p>
+        }
+    });
     let photo = card.photo.map(|photo| {
         view! {
             <img src=photo.url() srcset=photo.srcset() sizes="(min-width: 1280px) 18rem, (min-width: 640px) 45vw, 90vw"
@@ -233,6 +241,7 @@ pub fn ListingCardView(
     view! {
         <li class="card">
             {photo}
+            {no_photo}
             <div class="flex flex-1 flex-col gap-1 p-4">
                 <p class="text-xs font-semibold uppercase tracking-wide text-emerald-800">{card.category_name}</p>
                 <h3 class="font-semibold leading-snug text-slate-900">

@@ -792,7 +792,25 @@ async fn admins_add_rename_and_retire_categories(backend: Backend) {
     }
 }
 
+async fn a_card_without_photos_says_so_where_its_photo_would_be(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut owner = signed_up(&app, "olga@example.com").await;
+    let id = create(&mut owner, &[]).await;
+    let page = app.get("/search?q=grigri").await.body;
+    let card = page
+        .split("<li class=\"card\"")
+        .find(|card| card.contains(&format!("/gear/{id}")))
+        .expect("the new listing's card");
+    assert!(card.contains("No photo yet"), "{card}");
+    assert!(!card.contains("<img"), "{card}");
+    // Seeded listings have photos: their cards show them and no placeholder.
+    let seeded = app.get("/search?q=camera").await.body;
+    assert!(seeded.contains("<li class=\"card\""));
+    assert!(seeded.contains("<img") && !seeded.contains("No photo yet"));
+}
+
 on_both_backends!(
+    a_card_without_photos_says_so_where_its_photo_would_be,
     admins_add_rename_and_retire_categories,
     search_shows_only_an_approximate_position,
     bad_input_is_explained_per_field_and_saves_nothing,
