@@ -16,6 +16,9 @@ export default defineConfig({
   use: {
     baseURL,
     trace: "retain-on-failure",
+    // Members who sign up take their browser's zone, and the journeys count days in UTC;
+    // the time-zone journey sets its own.
+    timezoneId: "UTC",
     launchOptions: {
       // Debian's Chromium: Playwright's own browser download is impossible here.
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

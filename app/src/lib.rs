@@ -113,6 +113,9 @@ fn request_path() -> Option<String> {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    if let Some(zone) = SharedValue::new(accounts::member_zone).into_inner() {
+        provide_context(zone);
+    }
     // Pages that load data render in full before the response starts, so a missing listing
     // is a real 404 and crawlers see complete HTML.
     view! {

@@ -273,3 +273,28 @@ where
 fn popover_open(element: &leptos::web_sys::Element) -> bool {
     element.matches(":popover-open").unwrap_or(false)
 }
+
+/// The zone pages show times in: the member's own, or UTC for a visitor (a listing page
+/// gives its visitors the gear's). The app's root sets it from `accounts::member_zone`.
+pub fn use_local_zone() -> crate::domain::LocalZone {
+    use_context::<crate::domain::LocalZone>().unwrap_or_default()
+}
+
+/// "3 Dec 2026, 16:45 CET": `at` in the page's zone ([`use_local_zone`]), named.
+pub fn moment_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    use_local_zone().moment_text(at)
+}
+
+/// The zone this browser is set to ("Asia/Tokyo"), when it says; `None` on the server.
+pub fn browser_time_zone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::web_sys::js_sys::{Array, Intl, Object, Reflect};
+        let options = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
+        Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}

@@ -206,3 +206,67 @@ test.describe("password reset", () => {
     });
   }
 });
+
+// "7 Dec 2026, 18:05" as GearShare writes `at` in `timeZone`, from the browser's own zone data.
+function localMoment(at: Date, timeZone: string): string {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      day: "numeric",
+      month: "numeric",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(at)
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.day} ${months[Number(parts.month) - 1]} ${parts.year}, ${parts.hour}:${parts.minute}`;
+}
+
+test.describe("time zones", () => {
+  // A browser in Tokyo, on an address of its own (sign-ups are limited per address).
+  const [a, b, c] = randomBytes(3);
+  test.use({ timezoneId: "Asia/Tokyo", extraHTTPHeaders: { "x-forwarded-for": `10.${a}.${b}.${c}` } });
+
+  for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+    test(`times show in the member's zone, chosen on the account page (${size.width}×${size.height})`, async ({ page }) => {
+      await page.setViewportSize(size);
+      await signUp(page, uniqueEmail("zone"));
+
+      // A question to an owner: the conversation shows when it was sent.
+      await page.goto("/search");
+      const listing = await page.locator('main a[href^="/gear/"]').first().getAttribute("href");
+      await page.goto(listing!);
+      await waitForHydration(page);
+      await page.getByRole("link", { name: "Ask the owner" }).click();
+      await waitForHydration(page);
+      await page.getByLabel("Message").fill("Is the carrying case included?");
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      await expect(page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
+      const conversation = page.url();
+      const sent = page.getByRole("list", { name: "Conversation" }).getByRole("listitem").locator("time");
+      await expect(sent).toHaveText(/ JST$/);
+      const at = new Date((await sent.getAttribute("datetime"))!);
+      await expect(sent).toHaveText(`${localMoment(at, "Asia/Tokyo")} JST`);
+      await expectNoViolations(page);
+
+      // The zone starts as the browser's; choosing another moves every time shown.
+      await page.goto("/account");
+      await waitForHydration(page);
+      const zone = page.getByLabel("Time zone");
+      await expect(zone).toHaveValue("Asia/Tokyo");
+      await expect(page.getByText(/^Times on GearShare are shown in this zone\. Now it is .* JST\.$/)).toBeVisible();
+      await expectNoViolations(page);
+      await zone.selectOption("America/New_York");
+      await page.getByRole("button", { name: "Save time zone" }).click();
+      await expect(page.getByText("Time zone saved.")).toBeVisible();
+      await expect(page.getByLabel("Time zone")).toHaveValue("America/New_York");
+
+      await page.goto(conversation);
+      await expect(sent).toHaveText(new RegExp(`^${localMoment(at, "America/New_York")} E[SD]T$`));
+    });
+  }
+});

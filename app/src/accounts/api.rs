@@ -29,15 +29,24 @@ pub async fn sign_up(
     email: String,
     password: String,
     next: String,
+    // Filled in by the page from the browser's settings; absent without the wasm.
+    #[server(default)] time_zone: String,
 ) -> Result<String, AppError> {
     with_status(
         async {
             let state = expect_context::<AppState>();
             let session = guard::current_session().await?;
             let now = Utc::now();
-            let user =
-                service::sign_up(&state.db, &Client::current(), &name, &email, &password, now)
-                    .await?;
+            let user = service::sign_up(
+                &state.db,
+                &Client::current(),
+                &name,
+                &email,
+                &password,
+                &time_zone,
+                now,
+            )
+            .await?;
             guard::begin_session(&session, user.id, now.timestamp()).await?;
             let next = safe_next(&next);
             crate::plain_forms::then_show(&next);
@@ -247,6 +256,21 @@ pub async fn update_profile(
             }
             crate::plain_forms::then_show("/account?saved=profile");
             Ok(updated)
+        }
+        .await,
+    )
+}
+
+/// Signed in: the zone one's times are shown in.
+#[server(endpoint = "time_zone")]
+pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let user = guard::require_user().await?;
+            let state = expect_context::<AppState>();
+            service::set_time_zone(&state.db, &user, &time_zone, Utc::now()).await?;
+            crate::plain_forms::then_show("/account?saved=time_zone");
+            Ok(())
         }
         .await,
     )

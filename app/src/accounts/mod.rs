@@ -34,3 +34,16 @@ pub fn signed_in_user() -> Option<model::CurrentUser> {
     #[cfg(not(feature = "ssr"))]
     None
 }
+
+/// The signed-in member's zone, worked out on the server; the browser reads the server's
+/// answer from the page (`SharedValue`), so both draw the same times. `None` for a visitor,
+/// whose pages are alike for everyone and may be kept (`server::page_cache`).
+pub fn member_zone() -> Option<crate::domain::LocalZone> {
+    #[cfg(feature = "ssr")]
+    {
+        signed_in_user()
+            .map(|user| crate::calendar::zones::local_zone(&user.time_zone, chrono::Utc::now()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
+}

@@ -219,6 +219,9 @@ pub struct CurrentUser {
     pub email: String,
     pub role: Role,
     pub two_factor_on: bool,
+    /// The IANA zone their times are shown in, chosen on `/account` (at first, the browser's
+    /// when they signed up).
+    pub time_zone: String,
 }
 
 impl CurrentUser {
@@ -247,6 +250,10 @@ pub struct AccountOverview {
     pub pending_setup: Option<TwoFactorSetup>,
     /// Backup codes a confirmation without the wasm made, shown this once.
     pub new_backup_codes: Option<Vec<String>>,
+    /// The zones one may choose, "UTC" first, then by name.
+    pub time_zones: Vec<String>,
+    /// When the server drew the page: the time zone section says what time it is there.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Shown while enrolling an authenticator: the QR code (an SVG drawn on the server) and the

@@ -2,14 +2,16 @@
 
 use super::api::{
     load_account, password_reset_link, ChangePassword, ConfirmTwoFactor, DeleteAccount,
-    DisableTwoFactor, LogIn, LogOutEverywhere, RequestPasswordReset, ResetPassword, SignUp,
-    StartTwoFactor, UpdateProfile, VerifyLoginCode,
+    DisableTwoFactor, LogIn, LogOutEverywhere, RequestPasswordReset, ResetPassword, SetTimeZone,
+    SignUp, StartTwoFactor, UpdateProfile, VerifyLoginCode,
 };
 use super::model::{
     AccountOverview, LoginStep, ResetLink, TwoFactorSetup, MIN_PASSWORD_CHARS, RESET_DONE,
     RESET_SENT,
 };
-use crate::forms::{field_message, form_message, reload_at, saved, FormAlert, Saved, TextField};
+use crate::forms::{
+    field_message, form_message, reload_at, saved, FormAlert, Saved, Select, TextField,
+};
 use crate::page::gate;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -52,11 +54,20 @@ pub fn SignupPage() -> impl IntoView {
     let error =
         move |field: &'static str| Signal::derive(move || result.with(|r| field_message(r, field)));
     let login_href = format!("/login{}", next_suffix(&next));
+    // A new member's times start in this browser's zone; without the wasm the field stays
+    // empty and the server takes UTC, which `/account` can change.
+    let zone = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let (Some(input), Some(name)) = (zone.get(), crate::page::browser_time_zone()) {
+            input.set_value(&name);
+        }
+    });
     view! {
         <AuthCard title="Create your account">
             <p class="mt-2 text-slate-700">"Rent gear from people nearby, and list your own."</p>
             <ActionForm action=sign_up attr:class="mt-6 flex flex-col gap-4" attr:novalidate=true>
                 <input type="hidden" name="next" value=next/>
+                <input type="hidden" name="time_zone" node_ref=zone/>
                 <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["name", "email", "password"])))/>
                 <TextField label="Name" name="name" autocomplete="name" error=error("name")/>
                 <TextField label="Email" name="email" kind="email" autocomplete="email" error=error("email")/>
@@ -262,11 +273,14 @@ fn AccountSections(overview: AccountOverview, email: ViewFn) -> impl IntoView {
         other_sessions,
         pending_setup,
         new_backup_codes,
+        time_zones,
+        now,
     } = overview;
     view! {
         <h1 class="text-3xl font-bold text-slate-900">"Your account"</h1>
         <div class="mt-6 flex flex-col gap-6">
             <ProfilePanel name=user.name email=user.email/>
+            <TimeZonePanel current=user.time_zone.clone() choices=time_zones now/>
             <PasswordPanel/>
             <TwoFactorPanel on=two_factor_on backup_codes_left pending_setup new_backup_codes/>
             <SessionsPanel other_sessions/>
@@ -294,6 +308,45 @@ fn ProfilePanel(name: String, email: String) -> impl IntoView {
                 <div class="flex items-center gap-4">
                     <button type="submit" class="btn-primary" disabled=move || update.pending().get()>"Save profile"</button>
                     <Saved when=saved(result, "profile") message="Profile saved."/>
+                </div>
+            </ActionForm>
+        </Panel>
+    }
+}
+
+/// The member's zone. Saving reloads the page: every page's times come from the zone the
+/// server resolved for it, so the browser starts afresh with the new one.
+#[component]
+fn TimeZonePanel(
+    current: String,
+    choices: Vec<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
+    let set = ServerAction::<SetTimeZone>::new();
+    let result = set.value();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = result.get() {
+            reload_at("/account?saved=time_zone#time-zone-heading");
+        }
+    });
+    let error = Signal::derive(move || result.with(|r| field_message(r, "time_zone")));
+    let now = crate::page::moment_text(now);
+    let options = choices
+        .into_iter()
+        .map(|name| {
+            let text = name.replace('_', " ");
+            (name, text)
+        })
+        .collect();
+    view! {
+        <Panel title="Time zone" id="time-zone-heading">
+            <p class="mt-2 text-sm text-slate-700">{format!("Times on GearShare are shown in this zone. Now it is {now}.")}</p>
+            <ActionForm action=set attr:class="mt-4 flex flex-col gap-4" attr:novalidate=true>
+                <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["time_zone"])))/>
+                <Select label="Time zone" name="time_zone" options chosen=current error/>
+                <div class="flex items-center gap-4">
+                    <button type="submit" class="btn-primary" disabled=move || set.pending().get()>"Save time zone"</button>
+                    <Saved when=saved(result, "time_zone") message="Time zone saved."/>
                 </div>
             </ActionForm>
         </Panel>

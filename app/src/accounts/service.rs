@@ -31,6 +31,7 @@ pub async fn sign_up(
     name: &str,
     email: &str,
     password: &str,
+    browser_zone: &str,
     now: DateTime<Utc>,
 ) -> Result<CurrentUser, AppError> {
     // Every sign-up counts, refused ones too: "this email exists" must not be a free oracle,
@@ -41,7 +42,19 @@ pub async fn sign_up(
         .keep();
     let id = UserId::new();
     let audit = AuditEvent::new(AuditKind::SignedUp, Some(id), Some(id), client);
-    let user = create_account(db, id, (name, email, password), Role::Member, now, &audit).await?;
+    // The browser's zone is a default, not an answer: a name we don't offer is UTC, which the
+    // member can change on `/account`.
+    let zone = crate::calendar::zones::known(browser_zone).map_or("UTC", |_| browser_zone);
+    let user = create_account(
+        db,
+        id,
+        (name, email, password),
+        Role::Member,
+        zone,
+        now,
+        &audit,
+    )
+    .await?;
     Ok(user)
 }
 
@@ -52,6 +65,7 @@ async fn create_account(
     id: UserId,
     (name, email, password): (&str, &str, &str),
     role: Role,
+    time_zone: &str,
     now: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> Result<CurrentUser, AppError> {
@@ -67,6 +81,7 @@ async fn create_account(
         name: &name,
         password_hash: &hash,
         role,
+        time_zone,
     };
     store::create(db, &account, now, audit).await?;
     Ok(CurrentUser {
@@ -75,6 +90,7 @@ async fn create_account(
         email: email.as_str().to_owned(),
         role,
         two_factor_on: false,
+        time_zone: time_zone.to_owned(),
     })
 }
 
@@ -293,6 +309,11 @@ pub async fn overview(
         other_sessions,
         pending_setup: None,
         new_backup_codes: None,
+        time_zones: crate::calendar::zones::choices()
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect(),
+        now: chrono::Utc::now(),
     })
 }
 
@@ -462,6 +483,22 @@ async fn confirm_password(
     ))
 }
 
+/// Sets the zone `user`'s times are shown in, one of `calendar::zones::choices`.
+pub async fn set_time_zone(
+    db: &Db,
+    user: &CurrentUser,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if crate::calendar::zones::known(time_zone).is_none() {
+        return Err(AppError::validation(
+            "time_zone",
+            "Choose a time zone from the list.",
+        ));
+    }
+    store::set_time_zone(db, user.id, time_zone, now).await
+}
+
 /// Changes the password after checking the current one, and drops the account's unused reset
 /// links: a link asked for before the change must not undo it. The caller rotates the
 /// session id and ends the person's other sessions.
@@ -591,6 +628,7 @@ pub async fn create_admin(
         id,
         (name, email.as_str(), password),
         Role::Admin,
+        "UTC",
         now,
         &audit,
     )

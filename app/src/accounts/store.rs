@@ -97,12 +97,15 @@ type LoginRow = (
     Text<AccountStatus>,
     Option<String>,
     bool,
+    String,
 );
 
 const LOGIN_COLUMNS: &str =
-    "id, name, email, role, status, password_hash, totp_enabled_at IS NOT NULL";
+    "id, name, email, role, status, password_hash, totp_enabled_at IS NOT NULL, time_zone";
 
-fn login_record((id, name, email, role, status, hash, two_factor_on): LoginRow) -> LoginRecord {
+fn login_record(
+    (id, name, email, role, status, hash, two_factor_on, time_zone): LoginRow,
+) -> LoginRecord {
     LoginRecord {
         user: CurrentUser {
             id,
@@ -110,6 +113,7 @@ fn login_record((id, name, email, role, status, hash, two_factor_on): LoginRow) 
             email,
             role: role.0,
             two_factor_on,
+            time_zone,
         },
         active: status.0 == AccountStatus::Active,
         password_hash: hash.map(PasswordHashText::from_db),
@@ -215,6 +219,8 @@ pub struct NewAccount<'a> {
     pub name: &'a DisplayName,
     pub password_hash: &'a PasswordHashText,
     pub role: Role,
+    /// A name `calendar::zones::known` accepted.
+    pub time_zone: &'a str,
 }
 
 pub async fn create(
@@ -225,10 +231,11 @@ pub async fn create(
 ) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6)")
+            "INSERT INTO users (id, email, name, password_hash, role, time_zone, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
         .bind(account.id).bind(account.email.as_str()).bind(account.name.as_str())
-        .bind(account.password_hash.as_db()).bind(account.role.as_str()).bind(now)
+        .bind(account.password_hash.as_db()).bind(account.role.as_str())
+        .bind(account.time_zone).bind(now)
         .execute(conn).await.map(|done| done.rows_affected()))
     .map_err(email_taken)?;
     commit_audited(tx, audit, now).await?;
@@ -451,6 +458,18 @@ pub async fn update_profile(
         .execute(conn).await.map(|done| done.rows_affected()))
     .map_err(email_taken)?;
     commit_audited(tx, audit, now).await?;
+    Ok(())
+}
+
+/// Sets the zone `id`'s times are shown in (a name `calendar::zones::known` accepted).
+pub async fn set_time_zone(
+    db: &Db,
+    id: UserId,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    on_pool!(db, pool => sqlx::query("UPDATE users SET time_zone = $2, updated_at = $3 WHERE id = $1")
+        .bind(id).bind(time_zone).bind(now).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 

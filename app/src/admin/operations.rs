@@ -5,7 +5,7 @@ use super::api::{
     load_reports, DismissReport, HideListing, RetryJob, UnhideListing,
 };
 use super::model::{wait_text, Overview, Queue, ReportLine};
-use super::people::{utc_time, AdminTable};
+use super::people::{precise_time, AdminTable};
 use crate::bookings::api::ResolveDispute;
 use crate::bookings::model::BookingView;
 use crate::domain::{BookingId, Money};
@@ -201,7 +201,7 @@ fn QueueTables(queue: Queue, retry: ServerAction<RetryJob>) -> impl IntoView {
                 view! {
                     <tr class="border-t border-slate-200 align-top">
                         <th scope="row" id=kind_id.clone() class="py-2 pr-4 font-normal">{job.kind}</th>
-                        <td class="py-2 pr-4 whitespace-nowrap">{job.failed_at.map(utc_time).unwrap_or_default()}</td>
+                        <td class="py-2 pr-4 whitespace-nowrap">{job.failed_at.map(precise_time).unwrap_or_default()}</td>
                         <td class="py-2 pr-4 tabular-nums">{job.attempts}</td>
                         <td class="py-2 pr-4 break-all text-slate-700">{job.last_error.unwrap_or_default()}</td>
                         <td class="py-2">
@@ -372,7 +372,7 @@ fn ReportTable(reports: Vec<ReportLine>, dismiss: ServerAction<DismissReport>) -
             let note_id = format!("report-note-{}", report.id);
             view! {
                 <tr class="border-t border-slate-200 align-top">
-                    <td class="py-2 pr-4 whitespace-nowrap">{utc_time(report.at)}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{precise_time(report.at)}</td>
                     <th scope="row" class="py-2 pr-4 font-normal">
                         <A href=report.href attr:class="link">{report.subject}</A>
                     </th>
@@ -539,7 +539,7 @@ fn ListingRows(
                     <td class="py-2 pr-4">{listing.owner_name}</td>
                     <td class="py-2 pr-4">{status}</td>
                     <td class="py-2 pr-4">{listing.city}</td>
-                    <td class="py-2 pr-4 whitespace-nowrap">{listing.created_at.date_naive().to_string()}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{crate::domain::day_text(crate::page::use_local_zone().day(listing.created_at))}</td>
                     <td class="py-2">{action}</td>
                 </tr>
             }

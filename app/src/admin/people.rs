@@ -117,7 +117,7 @@ fn UserTable(
                     <td class="py-2 pr-4">{user.email}</td>
                     <td class="py-2 pr-4">{user.role.as_str()}</td>
                     <td class="py-2 pr-4">{user.status.as_str()}</td>
-                    <td class="py-2 pr-4">{user.created_at.date_naive().to_string()}</td>
+                    <td class="py-2 pr-4">{crate::domain::day_text(crate::page::use_local_zone().day(user.created_at))}</td>
                     <td class="py-2">{action}</td>
                 </tr>
             }
@@ -172,7 +172,7 @@ fn AuditTable(events: Vec<AuditEntry>) -> impl IntoView {
         .map(|event| {
             view! {
                 <tr class="border-t border-slate-200 align-top">
-                    <td class="py-2 pr-4 whitespace-nowrap">{utc_time(event.at)}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{precise_time(event.at)}</td>
                     <td class="py-2 pr-4">{event.kind}</td>
                     <td class="py-2 pr-4">{who(event.actor_name, event.actor_id)}</td>
                     <td class="py-2 pr-4">{who(event.subject_name, event.subject_id)}</td>
@@ -212,15 +212,7 @@ pub(super) fn AdminTable(
     }
 }
 
-/// `2026-11-23 14:05:09 UTC`, written by hand: chrono's `format` strings would bring its
-/// format parser into the wasm.
-pub(super) fn utc_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Timelike;
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        at.date_naive(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+/// "23 Nov 2026, 14:05:09 CET": to the second, in the admin's zone.
+pub(super) fn precise_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::page::use_local_zone().precise_moment_text(at)
 }

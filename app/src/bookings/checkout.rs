@@ -61,7 +61,7 @@ fn Checkout(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         <div class="mx-auto max-w-3xl px-4 py-8">
             <h1 class="text-3xl font-bold tracking-tight text-slate-900">"Check out"</h1>
             <p class="mt-2"><a href=back.clone() class="link">"Change dates"</a></p>
-            <div class="mt-6 grid gap-8 md:grid-cols-2">
+            <div class="mt-6 grid items-start gap-8 md:grid-cols-2">
                 <section aria-labelledby="summary-heading" class="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
                     <h2 id="summary-heading" class="text-lg font-semibold">"Your booking"</h2>
                     <p class="mt-2 font-medium">{title}</p>

@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-pub use crate::domain::moment_text;
+pub use crate::page::moment_text;
 
 /// The booking actions of a page, and a counter that moves when any of them succeeds.
 #[derive(Clone, Copy)]
@@ -586,7 +586,9 @@ fn RequestCard(request: PendingRequest, actions: Actions) -> impl IntoView {
                 </figure>
             })}
             <p class="text-sm"><A href=format!("/bookings/{}", line.id) attr:class="link">"Open the booking"</A></p>
-            <div class="mt-3 flex flex-wrap items-start gap-4">
+            // On a phone the reason takes the card's width under "Accept"; wider, "Accept"
+            // sits on the line of "Decline", beside the reason.
+            <div class="mt-3 grid items-end gap-4 sm:grid-cols-[auto_minmax(0,1fr)]">
                 <AcceptButton id=line.id action=actions.accept about=heading.clone()/>
                 <DeclineForm id=line.id actions about=heading.clone()/>
             </div>

@@ -6,6 +6,8 @@
 pub mod ical;
 #[cfg(feature = "ssr")]
 pub mod recurrence;
+#[cfg(feature = "ssr")]
+pub mod zones;
 
 /// The instant it is `hour`:00 on `day` in `time_zone` (UTC for an unknown zone; an hour
 /// later when that moment falls in a gap).

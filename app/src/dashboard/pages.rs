@@ -3,9 +3,9 @@
 use super::api::load_glance;
 use super::model::Glance;
 use crate::bookings::model::BookingLine;
-use crate::domain::moment_text;
 use crate::live::{LiveEvent, Topic};
 use crate::page::gate;
+use crate::page::moment_text;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -17,6 +17,7 @@ pub mod period;
 pub mod places;
 pub mod pricing;
 pub mod review;
+pub mod zone;
 
 pub use booking::{BookingEvent, BookingStatus, Party};
 pub use cancellation::CancellationPolicy;
@@ -26,7 +27,8 @@ pub use ids::{
 };
 pub use money::{Currency, Money};
 pub use period::{
-    day_text, member_since_text, moment_text, month_text, parse_iso_date, PeriodError, RentalPeriod,
+    day_text, member_since_text, month_text, parse_iso_date, PeriodError, RentalPeriod,
 };
 pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};
 pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};
+pub use zone::LocalZone;

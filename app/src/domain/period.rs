@@ -1,4 +1,4 @@
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -92,16 +92,6 @@ pub fn day_text(date: NaiveDate) -> String {
         date.day(),
         MONTHS[date.month0() as usize],
         date.year()
-    )
-}
-
-/// "24 Nov 2026, 09:30 UTC", without chrono's formatter (see `parse_iso_date`).
-pub fn moment_text(at: DateTime<Utc>) -> String {
-    format!(
-        "{}, {:02}:{:02} UTC",
-        day_text(at.date_naive()),
-        at.hour(),
-        at.minute()
     )
 }
 

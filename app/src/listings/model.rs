@@ -171,6 +171,8 @@ pub struct ListingDetail {
     pub owner: OwnerSummary,
     /// The date the quote counts notice from, the server's, so browser and server agree.
     pub today: NaiveDate,
+    /// The gear's zone: its rental days are days there, and visitors see times in it.
+    pub time_zone: crate::domain::LocalZone,
     /// The marketplace's service fee in basis points, applied by `domain::quote`.
     pub service_fee_bps: u32,
     pub cancellation_policy: CancellationPolicy,

@@ -567,7 +567,12 @@ fn BlockSection(
                     <ul class="mt-2 flex flex-col gap-2">
                         {blocks.into_iter().map(|b| {
                             let last = b.to.pred_opt().unwrap_or(b.to);
-                            let text = format!("{}: {} to {}", b.unit_label, b.from, last);
+                            let text = format!(
+                                "{}: {} to {}",
+                                b.unit_label,
+                                crate::domain::day_text(b.from),
+                                crate::domain::day_text(last)
+                            );
                             let name = format!("Remove block {text}");
                             view! {
                                 <li class="flex flex-wrap items-center justify-between gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200">

@@ -251,6 +251,10 @@ pub fn ListingCardView(
                     {card.city}
                     {card.distance_km.map(|km| format!(" · {} away", distance_text(km)))}
                 </p>
+                {card.instant_booking.then(|| view! {
+                    <p class="text-xs font-medium text-emerald-800">"Instant booking"</p>
+                })}
+                // Last and pushed down, so the prices of a row of cards line up.
                 <div class="mt-auto flex items-baseline justify-between pt-2 text-sm">
                     <p>
                         <span class="text-base font-bold text-slate-900">{card.price_per_day.to_string()}</span>
@@ -258,9 +262,6 @@ pub fn ListingCardView(
                     </p>
                     {rating}
                 </div>
-                {card.instant_booking.then(|| view! {
-                    <p class="text-xs font-medium text-emerald-800">"Instant booking"</p>
-                })}
                 {move || just_booked.get().then(|| view! {
                     <p class="text-sm font-semibold text-red-800">"Just booked"
                         <span class="font-normal">" for your dates"</span></p>
@@ -456,8 +457,11 @@ fn scope_text(params: &SearchParams) -> String {
         };
         parts.push(format!("within {radius} km of {}", params.near.trim()));
     }
+    let day = |text: &str| {
+        crate::domain::parse_iso_date(text).map_or_else(|| text.to_owned(), crate::domain::day_text)
+    };
     if !params.from.is_empty() && !params.to.is_empty() {
-        parts.push(format!("free {} to {}", params.from, params.to));
+        parts.push(format!("free {} to {}", day(&params.from), day(&params.to)));
     }
     parts.join(" ")
 }
@@ -738,6 +742,14 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         .not_public
         .clone()
         .map(|html| view! { <div inner_html=html></div> });
+    // A visitor has no zone of their own: the gear's, whose days its rentals are, stands in.
+    if use_context::<crate::domain::LocalZone>().is_none() {
+        provide_context(listing.time_zone.clone());
+    }
+    let zone_note = format!(
+        "Pickup and return days are days in {}'s time zone ({}).",
+        listing.city, listing.time_zone.name
+    );
     view! {
         <Title text=listing.title.clone()/>
         <Meta name="description" content=summary/>
@@ -776,6 +788,7 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
                     </section>
                     <OwnerCard listing=listing.clone()/>
                     <AvailabilityCalendar today=listing.today unavailable=live.unavailable from to/>
+                    <p class="mt-2 text-sm text-slate-600">{zone_note}</p>
                 </article>
                 <aside aria-labelledby="booking-heading">
                     {move || live.notice.get().map(|text| view! {

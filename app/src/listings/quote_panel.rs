@@ -310,6 +310,7 @@ mod tests {
                 member_since: 2025,
             },
             today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            time_zone: crate::domain::LocalZone::utc(),
             service_fee_bps: 1_000,
             cancellation_policy: Default::default(),
             unavailable: vec![NaiveDate::from_ymd_opt(2026, 6, 20).unwrap()],

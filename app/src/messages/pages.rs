@@ -4,10 +4,11 @@
 
 use super::api::{inbox, message_thread, unread_messages, ReportConversation, SendMessage};
 use super::model::{ConversationLine, MessageLine, MessageTo, Reader, Thread};
-use crate::domain::{moment_text, BookingId, ConversationId};
+use crate::domain::{BookingId, ConversationId};
 use crate::error::AppError;
 use crate::forms::{field_message, form_message, FormAlert, TextArea};
 use crate::live::{LiveEvent, Topic};
+use crate::page::moment_text;
 use crate::page::{gate, unread_text, CountedLink};
 use leptos::prelude::*;
 use leptos_meta::Title;

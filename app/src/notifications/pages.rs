@@ -3,8 +3,8 @@
 
 use super::api::{notifications, unread_notifications, ReadAllNotifications};
 use super::model::{NoticeLine, Notices};
-use crate::domain::moment_text;
 use crate::live::{LiveEvent, Topic};
+use crate::page::moment_text;
 use crate::page::{gate, unread_text, CountedLink};
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -95,7 +95,7 @@ fn Review(
             {heading.map(|heading| view! { <h3 class="font-semibold text-slate-900">{heading}</h3> })}
             <p class="text-sm text-slate-700">
                 <span class="font-medium text-slate-900">{card.author.clone()}</span>
-                {card.published_at.map(|at| format!(" · {}", day_text(at.date_naive())))}
+                {card.published_at.map(|at| format!(" · {}", day_text(crate::page::use_local_zone().day(at))))}
             </p>
             <p class="mt-1 font-medium text-amber-900">
                 <span aria-hidden="true">{"★".repeat(usize::from(card.overall))}" "</span>
@@ -151,9 +151,12 @@ fn ReviewForm(
     let result = leave.value();
     let error =
         move |field: &'static str| Signal::derive(move || result.with(|r| field_message(r, field)));
-    let deadline = reviews
-        .deadline
-        .map(|at| format!("You can write yours until {}.", day_text(at.date_naive())));
+    let deadline = reviews.deadline.map(|at| {
+        format!(
+            "You can write yours until {}.",
+            crate::page::moment_text(at)
+        )
+    });
     view! {
         <section aria-labelledby="leave-review-heading" class="mt-4">
             <h3 id="leave-review-heading" class="font-semibold text-slate-900">"Leave a review"</h3>

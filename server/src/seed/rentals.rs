@@ -30,6 +30,7 @@ fn member(id: UserId, name: String, role: Role) -> CurrentUser {
         email: String::new(),
         role,
         two_factor_on: role == Role::Admin,
+        time_zone: "UTC".into(),
     }
 }
 

@@ -1150,7 +1150,107 @@ async fn a_reset_works_without_the_wasm(backend: Backend) {
     assert!(used.body.contains(">Ask for a new link</a>"));
 }
 
+/// A member's times follow the zone their browser gave at sign-up until they choose another
+/// on `/account`; a visitor of a listing reads its days in the gear's zone.
+async fn times_are_shown_in_the_member_s_zone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut kenji = app.visitor();
+    let signed_up = kenji
+        .post(
+            "/api/signup",
+            &[
+                ("name", "Kenji Sato"),
+                ("email", "kenji@example.com"),
+                ("password", PASSWORD),
+                ("next", "/"),
+                ("time_zone", "Asia/Tokyo"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_up.status, StatusCode::OK, "{}", signed_up.body);
+    let me = json(&kenji.get("/api/me").await.body);
+    assert_eq!(me["time_zone"], "Asia/Tokyo");
+    let account = kenji.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(
+        account.body.contains(" JST."),
+        "the page's clock is Tokyo's"
+    );
+    assert!(account
+        .body
+        .contains(r#"<option value="Asia/Tokyo" selected"#));
+
+    // A zone the browser names but we don't offer, or none at all, starts as UTC.
+    let mut odd = app.visitor();
+    let response = odd
+        .post(
+            "/api/signup",
+            &[
+                ("name", "Odd Zone"),
+                ("email", "odd@example.com"),
+                ("password", PASSWORD),
+                ("next", "/"),
+                ("time_zone", "US/Eastern"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert_eq!(json(&odd.get("/api/me").await.body)["time_zone"], "UTC");
+    let mut plain = app.visitor();
+    plain
+        .sign_up("No Zone", "nozone@example.com", PASSWORD)
+        .await;
+    assert_eq!(json(&plain.get("/api/me").await.body)["time_zone"], "UTC");
+
+    // Choosing: an unknown name is refused next to the field and changes nothing.
+    let refused = kenji
+        .post("/api/time_zone", &[("time_zone", "Mars/Olympus")])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let (field, message) = refusal(&refused.body);
+    assert_eq!(
+        (field.as_str(), message.as_str()),
+        ("time_zone", "Choose a time zone from the list.")
+    );
+    assert_eq!(
+        json(&kenji.get("/api/me").await.body)["time_zone"],
+        "Asia/Tokyo"
+    );
+    let chosen = kenji
+        .post("/api/time_zone", &[("time_zone", "America/New_York")])
+        .await;
+    assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.body);
+    assert_eq!(
+        json(&kenji.get("/api/me").await.body)["time_zone"],
+        "America/New_York"
+    );
+    let account = kenji.get("/account").await.body;
+    assert!(
+        account.contains(" EST.") || account.contains(" EDT."),
+        "New York's clock"
+    );
+    assert!(!account.contains(" JST."));
+    // Only a member has a zone to set.
+    let visitor = app
+        .visitor()
+        .post("/api/time_zone", &[("time_zone", "Europe/Paris")])
+        .await;
+    assert_eq!(visitor.status, StatusCode::UNAUTHORIZED);
+
+    // A visitor reads a listing's days in its zone, named.
+    let (listing, city, zone) = store::active_listing_outside_utc(&app.db).await;
+    let page = app.visitor().get(&format!("/gear/{listing}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let note = format!("Pickup and return days are days in {city}&#x27;s time zone ({zone}).");
+    let note_plain = note.replace("&#x27;", "'");
+    assert!(
+        page.body.contains(&note) || page.body.contains(&note_plain),
+        "{note_plain}"
+    );
+}
+
 crate::on_both_backends!(
+    times_are_shown_in_the_member_s_zone,
     a_reset_link_sets_a_new_password_once,
     a_reset_link_expires_and_a_newer_one_replaces_it,
     a_password_change_ends_the_reset_links_asked_before,

@@ -143,6 +143,13 @@ const MATRIX: &[Entry] = &[
     ),
     entry(
         "POST",
+        "/api/time_zone",
+        "/api/time_zone",
+        &[("time_zone", "Nowhere/Else")],
+        Members,
+    ),
+    entry(
+        "POST",
         "/api/password",
         "/api/password",
         &[
@@ -937,6 +944,7 @@ async fn account(app: &TestApp, email: &str, role: Role) -> UserId {
         name: &name,
         password_hash: &hash,
         role,
+        time_zone: "UTC",
     };
     let audit = app::accounts::audit::AuditEvent::new(
         app::accounts::audit::AuditKind::SignedUp,

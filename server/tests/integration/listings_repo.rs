@@ -67,6 +67,7 @@ async fn some_owner(db: &Db) -> CurrentUser {
         email,
         role: Role::Member,
         two_factor_on: false,
+        time_zone: "UTC".into(),
     }
 }
 

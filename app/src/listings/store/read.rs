@@ -831,6 +831,7 @@ pub async fn detail(
             member_since: row.owner_since.year(),
         },
         today,
+        time_zone: crate::calendar::zones::local_zone(&row.time_zone, now),
         service_fee_bps,
         cancellation_policy: crate::domain::CancellationPolicy::parse(&row.cancellation_policy)
             .unwrap_or_default(),
