@@ -5,7 +5,7 @@ use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use app::accounts::model::{CurrentUser, Role};
 use app::domain::ListingId;
 use app::domain::UnitId;
-use app::domain::{GeoPoint, RentalPeriod};
+use app::domain::{Currency, GeoPoint, RentalPeriod};
 use app::error::AppError;
 use app::listings::catalogue::Catalogue;
 use app::listings::draft::ListingForm;
@@ -532,7 +532,7 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
         .cards
         .remove(0);
     let now = "2026-06-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-    let detail = repo::detail(&app.db, card.id, None, now, 1_000)
+    let detail = repo::detail(&app.db, card.id, None, now, 1_000, Currency::Eur)
         .await
         .unwrap();
     assert_eq!(detail.title, card.title);
@@ -542,7 +542,7 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     assert!((1..=3).contains(&detail.photos.len()));
     assert_eq!(detail.photos.first(), card.photo.as_ref());
     assert!(!detail.owner.name.is_empty());
-    let missing = repo::detail(&app.db, ListingId::new(), None, now, 1_000).await;
+    let missing = repo::detail(&app.db, ListingId::new(), None, now, 1_000, Currency::Eur).await;
     assert_eq!(missing.unwrap_err(), app::error::AppError::NotFound);
 }
 
