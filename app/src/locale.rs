@@ -16,13 +16,13 @@ const MOST_RANGES: usize = 16;
 /// Regions that pay in euros: the euro area (Bulgaria since 2026) and the countries that use
 /// the euro by agreement or on their own.
 const EURO_REGIONS: [&str; 27] = [
-    "AT", "BE", "BG", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU",
-    "LV", "MT", "NL", "PT", "SI", "SK", "AD", "MC", "SM", "VA", "ME", "XK",
+    "AT", "BE", "BG", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PT", "SI", "SK", "AD", "MC", "SM", "VA", "ME", "XK",
 ];
 /// Languages spoken mostly in the euro area, for a range without a region ("de", "fr").
 const EURO_LANGUAGES: [&str; 19] = [
-    "de", "fr", "es", "it", "nl", "pt", "fi", "el", "et", "lv", "lt", "sk", "sl", "mt", "ga",
-    "hr", "bg", "ca", "lb",
+    "de", "fr", "es", "it", "nl", "pt", "fi", "el", "et", "lv", "lt", "sk", "sl", "mt", "ga", "hr",
+    "bg", "ca", "lb",
 ];
 
 /// What the request says about where the visitor is.
@@ -122,7 +122,7 @@ impl Locale {
             .filter(|r| r.quality > 0)
             .collect();
         // A stable sort keeps the header's order among equal qualities.
-        ranges.sort_by(|a, b| b.quality.cmp(&a.quality));
+        ranges.sort_by_key(|r| std::cmp::Reverse(r.quality));
         let region = ranges.iter().find_map(|r| r.region.clone());
         let currency = ranges
             .iter()

@@ -22,8 +22,8 @@
 //!   (`Answers::forget_for`).
 
 use app::accounts::guard::Viewer;
-use app::locale::Locale;
 use app::listings::search::QUERY_NAMES;
+use app::locale::Locale;
 use app::page::{PageNonce, PARTIAL_PAGE_HEADER};
 use app::state::{Answers, RenderedPage};
 use axum::body::Body;
@@ -83,9 +83,10 @@ async fn kept_page(
 /// Public pages differ by `Accept-Language` (the visitor's currency): say so to caches on the
 /// way, so none hands one visitor's page to another.
 fn vary_by_language(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .append(header::VARY, header::HeaderValue::from_static("accept-language"));
+    response.headers_mut().append(
+        header::VARY,
+        header::HeaderValue::from_static("accept-language"),
+    );
     response
 }
 

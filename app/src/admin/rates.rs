@@ -63,7 +63,11 @@ pub fn AdminRatesPage() -> impl IntoView {
 
 /// A form field with its refusal from `problems` under it (`{form id}-error`).
 #[component]
-fn Field(name: &'static str, problems: Signal<Option<AppError>>, children: Children) -> impl IntoView {
+fn Field(
+    name: &'static str,
+    problems: Signal<Option<AppError>>,
+    children: Children,
+) -> impl IntoView {
     let error = move || problems.with(|p| p.as_ref().and_then(|p| p.message_for(name)));
     view! {
         <div class="field">

@@ -45,7 +45,8 @@ impl Rates {
     pub fn new(pairs: impl IntoIterator<Item = (Currency, i64)>) -> Self {
         let mut rates = Rates::default();
         for (currency, micros) in pairs {
-            rates.micros[slot(currency)] = (1..=MAX_RATE_MICROS).contains(&micros).then_some(micros);
+            rates.micros[slot(currency)] =
+                (1..=MAX_RATE_MICROS).contains(&micros).then_some(micros);
         }
         rates
     }
@@ -75,8 +76,8 @@ impl Rates {
         if !(0..=MAX_CONVERTIBLE_MINOR).contains(&money.minor) {
             return None;
         }
-        let minor = (i128::from(money.minor) * i128::from(from) + i128::from(into) / 2)
-            / i128::from(into);
+        let minor =
+            (i128::from(money.minor) * i128::from(from) + i128::from(into) / 2) / i128::from(into);
         Some(Money::new(i64::try_from(minor).ok()?, to))
     }
 }

@@ -188,7 +188,10 @@ impl Catalogue {
             (rows, Some(rates))
         } else {
             let ids: Vec<ListingId> = taken.listings.iter().copied().collect();
-            (super::store::read::catalogue_rows(db, Some(&ids)).await?, None)
+            (
+                super::store::read::catalogue_rows(db, Some(&ids)).await?,
+                None,
+            )
         };
         if let (rows, Some(rates)) = rows {
             // Folding and stemming every listing's words takes seconds at 100,000 listings:
@@ -858,18 +861,27 @@ mod tests {
         assert_eq!(ids(&filtered), [3, 2]);
         // A visitor in pounds: £80 is €92.38, £81 is €93.54.
         let in_pounds = |max: &str| {
-            let search = search(&[("sort", "price"), ("max_price", max)]).for_visitor(Currency::Gbp);
+            let search =
+                search(&[("sort", "price"), ("max_price", max)]).for_visitor(Currency::Gbp);
             ids(&index.search(&search))
         };
         assert_eq!(in_pounds("80"), [3]);
         assert_eq!(in_pounds("81"), [3, 2]);
         let counts = |search: Search| -> Vec<i64> {
-            index.search(&search).prices.iter().map(|b| b.count).collect()
+            index
+                .search(&search)
+                .prices
+                .iter()
+                .map(|b| b.count)
+                .collect()
         };
         // 50–100 holds €77.69 and €92.50, 100–250 the £97 (€112.02); in pounds, £50–100
         // holds all three.
         assert_eq!(counts(search(&[])), [0, 0, 0, 2, 1, 0]);
-        assert_eq!(counts(search(&[]).for_visitor(Currency::Gbp)), [0, 0, 0, 3, 0, 0]);
+        assert_eq!(
+            counts(search(&[]).for_visitor(Currency::Gbp)),
+            [0, 0, 0, 3, 0, 0]
+        );
     }
 
     #[test]

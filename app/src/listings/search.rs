@@ -4,7 +4,9 @@
 
 use super::model::ListingCard;
 use crate::domain::exchange::Rates;
-use crate::domain::{find_place, Currency, ListingId, parse_iso_date, GeoPoint, RentalPeriod, KM_PER_DEGREE};
+use crate::domain::{
+    find_place, parse_iso_date, Currency, GeoPoint, ListingId, RentalPeriod, KM_PER_DEGREE,
+};
 use crate::error::AppError;
 use crate::url::query_string;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -507,7 +509,12 @@ impl ReferencePrices {
     /// The histogram bucket of a price in euro cents; none without a converted price.
     pub fn bucket(&self, price: Option<i64>) -> Option<usize> {
         let price = price?;
-        Some(self.edges.iter().rposition(|&edge| price >= edge).unwrap_or(0))
+        Some(
+            self.edges
+                .iter()
+                .rposition(|&edge| price >= edge)
+                .unwrap_or(0),
+        )
     }
 }
 
@@ -558,7 +565,6 @@ impl PriceBucket {
             .collect()
     }
 }
-
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
@@ -790,7 +796,10 @@ mod tests {
         assert!(!prices.admits(None));
         let unfiltered = search_with_prices("", "").reference_prices(&rates);
         assert!(unfiltered.admits(None));
-        assert!(price_sort_key(None, Sort::PriceLow) > price_sort_key(Some(i64::from(i32::MAX)), Sort::PriceLow));
+        assert!(
+            price_sort_key(None, Sort::PriceLow)
+                > price_sort_key(Some(i64::from(i32::MAX)), Sort::PriceLow)
+        );
         assert!(price_sort_key(None, Sort::PriceHigh) < price_sort_key(Some(0), Sort::PriceHigh));
         // A visitor whose currency has no rate types euros.
         let no_rates = Rates::new([(Currency::Eur, 1_000_000)]);

@@ -39,7 +39,10 @@ fn day_text(at: DateTime<Utc>) -> String {
 pub async fn in_force(db: &Db) -> Result<RatesInForce, AppError> {
     let rows = db.exchange_rates().await?;
     Ok(RatesInForce {
-        rates: Rates::new(rows.iter().map(|(currency, micros, _, _)| (currency.0, *micros))),
+        rates: Rates::new(
+            rows.iter()
+                .map(|(currency, micros, _, _)| (currency.0, *micros)),
+        ),
         as_of: rows.iter().map(|(_, _, at, _)| *at).max(),
     })
 }

@@ -119,7 +119,12 @@ async fn prices_compare_in_euros_at_the_admins_rates(backend: Backend) {
     )
     .await;
     assert_eq!(ids(&up_to_100), [euros, dollars]);
-    let from_95 = both_ways(&app.db, &[("sort", "price"), ("min_price", "95")], Currency::Eur).await;
+    let from_95 = both_ways(
+        &app.db,
+        &[("sort", "price"), ("min_price", "95")],
+        Currency::Eur,
+    )
+    .await;
     assert_eq!(ids(&from_95), [euros, pounds]);
     // ... and £85 (€98.16) does too, while £90 is the pounds listing's own price.
     let in_pounds = both_ways(
@@ -147,7 +152,10 @@ async fn prices_compare_in_euros_at_the_admins_rates(backend: Backend) {
         up_to_90.estimates_note.as_deref(),
         Some("Prices in £ are estimates at the rates of 4 Dec 2026.")
     );
-    assert!(dearest.cards.iter().all(|c| c.price_estimate.is_none() == (c.id == euros)));
+    assert!(dearest
+        .cards
+        .iter()
+        .all(|c| c.price_estimate.is_none() == (c.id == euros)));
 
     // Every listing, seeded (in euros) and new, once each, in euros' order, page by page.
     let rates = Rates::new([
@@ -188,14 +196,21 @@ async fn prices_compare_in_euros_at_the_admins_rates(backend: Backend) {
     let served: SearchResults = serde_json::from_str(&before.body).unwrap();
     assert_eq!(ids(&served), [pounds, euros, dollars]);
     let set = admin
-        .post("/api/set_exchange_rate", &[("currency", "USD"), ("rate", "1.2")])
+        .post(
+            "/api/set_exchange_rate",
+            &[("currency", "USD"), ("rate", "1.2")],
+        )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     let dearest = both_ways(&app.db, &[("sort", "price_desc")], Currency::Eur).await;
     assert_eq!(ids(&dearest), [dollars, pounds, euros]);
     let after_change = app.get(&asked).await;
     let served: SearchResults = serde_json::from_str(&after_change.body).unwrap();
-    assert_eq!(ids(&served), [dollars, pounds, euros], "kept answers were forgotten");
+    assert_eq!(
+        ids(&served),
+        [dollars, pounds, euros],
+        "kept answers were forgotten"
+    );
 }
 
 /// A GET of `uri` as a visitor whose browser prefers `languages`.
@@ -230,7 +245,10 @@ async fn visitors_see_estimates_in_their_own_currency(backend: Backend) {
     assert!(british.contains("≈ £80.10"), "{british}");
     assert!(british.contains("Prices in £ are estimates at the rates of 4 Dec 2026."));
     let german = page_for(&app, &search, "de-DE,de;q=0.9").await;
-    assert!(german.contains("€92.50") && !german.contains('≈'), "{german}");
+    assert!(
+        german.contains("€92.50") && !german.contains('≈'),
+        "{german}"
+    );
     let british_again = page_for(&app, &search, "en-GB").await;
     assert!(british_again.contains("≈ £80.10"));
     let listing = page_for(&app, &format!("/gear/{euros}"), "en-US").await;
@@ -261,18 +279,39 @@ async fn only_admins_set_rates_and_bad_ones_are_refused(backend: Backend) {
         ("GBP", "1,15", "rate", "Enter a number like 1.1548"),
         ("GBP", "1.0000001", "rate", "Use at most 6 decimals."),
         ("GBP", "0", "rate", "The rate must be more than 0."),
-        ("USD", "1001", "rate", "The rate must be at most 1000 euros."),
+        (
+            "USD",
+            "1001",
+            "rate",
+            "The rate must be at most 1000 euros.",
+        ),
         ("EUR", "2", "currency", "its rate is always 1"),
         ("XYZ", "1", "currency", "Choose a currency from the list."),
     ] {
         let answer = admin
-            .post("/api/set_exchange_rate", &[("currency", currency), ("rate", rate)])
+            .post(
+                "/api/set_exchange_rate",
+                &[("currency", currency), ("rate", rate)],
+            )
             .await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{rate}: {}", answer.body);
-        assert!(answer.body.contains(field) && answer.body.contains(says), "{}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{rate}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains(field) && answer.body.contains(says),
+            "{}",
+            answer.body
+        );
     }
     let page = admin.get("/admin/rates").await;
-    assert!(page.body.contains("Set on 4 Dec 2026 by GearShare"), "{}", page.body);
+    assert!(
+        page.body.contains("Set on 4 Dec 2026 by GearShare"),
+        "{}",
+        page.body
+    );
     let saved = admin.post("/api/set_exchange_rate", &rate).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let listed = admin.get("/api/admin_rates").await;

@@ -15,8 +15,8 @@ use crate::listings::search::{
     CategoryCount, Cursor, Near, PageRequest, PriceBucket, ReferencePrices, Search, SearchResults,
     Sort, PAGE_SIZE, UNPRICED_HIGH, UNPRICED_LOW,
 };
-use crate::rates::service::RatesInForce;
 use crate::on_pool;
+use crate::rates::service::RatesInForce;
 use crate::store::{Db, Dialect};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -148,10 +148,16 @@ where
     fn price(&mut self) {
         let Some(prices) = self.prices else { return };
         if let Some(min) = prices.min {
-            self.push(" AND ").push(&PRICE_IN_EUROS).push(" >= ").bind(min);
+            self.push(" AND ")
+                .push(&PRICE_IN_EUROS)
+                .push(" >= ")
+                .bind(min);
         }
         if let Some(max) = prices.max {
-            self.push(" AND ").push(&PRICE_IN_EUROS).push(" <= ").bind(max);
+            self.push(" AND ")
+                .push(&PRICE_IN_EUROS)
+                .push(" <= ")
+                .bind(max);
         }
     }
 
@@ -354,7 +360,10 @@ where
         q.prices = Some(prices);
         q.push(&PRICE_IN_EUROS).push(" IS NULL THEN -1");
         for (i, &edge) in prices.edges.iter().enumerate().skip(1).rev() {
-            q.push(" WHEN ").push(&PRICE_IN_EUROS).push(" >= ").bind(edge);
+            q.push(" WHEN ")
+                .push(&PRICE_IN_EUROS)
+                .push(" >= ")
+                .bind(edge);
             q.push(&format!(" THEN {i}"));
         }
         q.push(
