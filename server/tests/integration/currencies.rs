@@ -4,7 +4,8 @@
 
 use crate::common::store;
 use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
-use app::accounts::model::{CurrentUser, Role};
+use crate::listings_repo::some_owner;
+use app::accounts::model::CurrentUser;
 use app::domain::exchange::Rates;
 use app::domain::{Currency, ListingId, Money};
 use app::listings::catalogue::Catalogue;
@@ -20,17 +21,6 @@ use std::collections::HashSet;
 
 /// A word only the test's listings have.
 const WORD: &str = "zorbwheel";
-
-async fn some_owner(db: &Db) -> CurrentUser {
-    let (id, name, email) = store::first_user(db).await;
-    CurrentUser {
-        id,
-        name,
-        email,
-        role: Role::Member,
-        two_factor_on: false,
-    }
-}
 
 /// Publishes a "Zorbwheel" priced `price` a day in `currency`.
 async fn publish(db: &Db, owner: &CurrentUser, currency: &str, price: &str) -> ListingId {

@@ -70,7 +70,7 @@ fn ids(cards: &[ListingCard]) -> Vec<ListingId> {
 }
 
 /// A member who owns seeded listings, as the services see them.
-async fn some_owner(db: &Db) -> CurrentUser {
+pub(crate) async fn some_owner(db: &Db) -> CurrentUser {
     let (id, name, email) = store::first_user(db).await;
     CurrentUser {
         id,
