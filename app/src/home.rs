@@ -64,9 +64,14 @@ pub fn HomePage() -> impl IntoView {
                 <div class="mt-6">
                     <Suspense fallback=|| view! { <p>"Loading gear…"</p> }>
                         {move || Suspend::new(async move {
-                            let (mut cards, hearts) = or_partial(featured.await.map(|r| (r.cards, r.hearts)));
+                            let (mut cards, hearts, note) = or_partial(featured.await.map(|r| (r.cards, r.hearts, r.estimates_note)));
                             cards.truncate(FEATURED);
-                            view! { <CardGrid cards dates=WantedDates::default() label="Featured gear" hearts/> }
+                            // The rates' date, when a card shown carries an estimate.
+                            let note = note.filter(|_| cards.iter().any(|c| c.price_estimate.is_some()));
+                            view! {
+                                <CardGrid cards dates=WantedDates::default() label="Featured gear" hearts/>
+                                {note.map(|note| view! { <p class="mt-4 text-sm text-slate-600">{note}</p> })}
+                            }
                         })}
                     </Suspense>
                 </div>

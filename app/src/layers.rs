@@ -19,6 +19,7 @@ const FOUNDATION: &[&str] = &[
     "forms",
     "jobs",
     "live",
+    "locale",
     "mail",
     "media",
     "page",
@@ -39,6 +40,7 @@ const FEATURES: &[&str] = &[
     "messages",
     "notifications",
     "payments",
+    "rates",
     "reports",
     "reviews",
 ];

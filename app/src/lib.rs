@@ -19,6 +19,7 @@ pub mod hydration;
 mod layers;
 pub mod listings;
 pub mod live;
+pub mod locale;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod media;
@@ -27,6 +28,7 @@ pub mod notifications;
 pub mod page;
 pub mod payments;
 pub mod plain_forms;
+pub mod rates;
 pub mod reports;
 pub mod reviews;
 pub mod shell;
@@ -48,7 +50,7 @@ pub mod store;
 use accounts::pages::{AccountPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage};
 use admin::{
     AdminAuditPage, AdminBookingsPage, AdminCategoriesPage, AdminDisputesPage, AdminJobsPage,
-    AdminListingsPage, AdminPage, AdminReportsPage, AdminUsersPage,
+    AdminListingsPage, AdminPage, AdminRatesPage, AdminReportsPage, AdminUsersPage,
 };
 use bookings::checkout::CheckoutPage;
 use bookings::extend_page::ExtendBookingPage;
@@ -164,6 +166,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("reports")) view={Lazy::<AdminReportsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("jobs")) view={Lazy::<AdminJobsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("categories")) view={Lazy::<AdminCategoriesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("rates")) view={Lazy::<AdminRatesRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>
@@ -217,6 +220,7 @@ enum Page {
     AdminReports,
     AdminJobs,
     AdminCategories,
+    AdminRates,
 }
 
 /// The groups of pages: each is one split point, and wasm-split makes a chunk for every set
@@ -276,7 +280,8 @@ impl Page {
             | Page::AdminDisputes
             | Page::AdminReports
             | Page::AdminJobs
-            | Page::AdminCategories => PageGroup::Admin,
+            | Page::AdminCategories
+            | Page::AdminRates => PageGroup::Admin,
         }
     }
 
@@ -403,6 +408,7 @@ fn admin_pages(page: Page) -> AnyView {
         Page::AdminReports => view! { <AdminReportsPage/> }.into_any(),
         Page::AdminJobs => view! { <AdminJobsPage/> }.into_any(),
         Page::AdminCategories => view! { <AdminCategoriesPage/> }.into_any(),
+        Page::AdminRates => view! { <AdminRatesPage/> }.into_any(),
         _ => view! { <NotFound/> }.into_any(),
     }
 }
@@ -473,6 +479,7 @@ page_routes! {
     AdminReportsRoute => Page::AdminReports,
     AdminJobsRoute => Page::AdminJobs,
     AdminCategoriesRoute => Page::AdminCategories,
+    AdminRatesRoute => Page::AdminRates,
 }
 
 /// Called by the browser entry point once the page has hydrated, its lazy route included:
@@ -563,6 +570,7 @@ fn page_of(path: &str) -> Option<Page> {
         ["admin", "reports"] => Page::AdminReports,
         ["admin", "jobs"] => Page::AdminJobs,
         ["admin", "categories"] => Page::AdminCategories,
+        ["admin", "rates"] => Page::AdminRates,
         _ => return None,
     })
 }

@@ -145,7 +145,7 @@ impl Answers {
                 self.pages.forget_where(|key| {
                     key.starts_with("/search")
                         || key.split(['?', '#']).next() == Some(page.as_str())
-                        || (!availability && (key == "/" || key.starts_with("/?")))
+                        || (!availability && key.split(['?', '#']).next() == Some("/"))
                 });
             }
             Some(Stream::User(_)) => {
@@ -169,7 +169,8 @@ impl Answers {
                 }
             }
             Some(Stream::Booking(_)) => {}
-            // A category's name or its place in the lists: any listing's page or search.
+            // A category's name or its place in the lists, or an exchange rate: any listing's
+            // page or search.
             Some(Stream::Catalogue) | None => self.forget(),
         }
     }

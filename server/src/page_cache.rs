@@ -8,7 +8,13 @@
 //!   whose query holds nothing but what the page reads (junk parameters would otherwise fill
 //!   the cache with copies of one page);
 //! - only complete 200 HTML answers that set no cookie and lack no section
-//!   (`app::page::or_partial`) are kept, keyed by path and query;
+//!   (`app::page::or_partial`) are kept, keyed by path and query and by the visitor's
+//!   currency (`app::locale`, from `Accept-Language`): these pages show prices in other
+//!   currencies with an estimate in the visitor's, so a page kept for a visitor in London
+//!   must never be served to one in Berlin. The key is `{path and query}#{currency code}`;
+//!   the fragment cannot occur in a request's path and query, and
+//!   `Answers::forget_for` reads the path before it. Answers say `Vary: Accept-Language`
+//!   for caches outside;
 //! - every copy carries the script nonce of its own request (`RenderedPage`), which
 //!   `security::page_policy`, outside this layer, names in the copy's policy;
 //! - every change to listings clears it with the other answers (`Answers::forget`), and a
@@ -17,6 +23,7 @@
 
 use app::accounts::guard::Viewer;
 use app::listings::search::QUERY_NAMES;
+use app::locale::Locale;
 use app::page::{PageNonce, PARTIAL_PAGE_HEADER};
 use app::state::{Answers, RenderedPage};
 use axum::body::Body;
@@ -34,14 +41,31 @@ pub struct PageCache {
 }
 
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
+    let public = query_names(request.uri().path()).is_some();
     let kept_request = if cache.enabled {
         cacheable(&request)
     } else {
         None
     };
-    let Some((key, nonce)) = kept_request else {
-        return without_marker(next.run(request).await);
+    let response = match kept_request {
+        Some((key, nonce)) => kept_page(&cache, key, nonce, request, next).await,
+        None => without_marker(next.run(request).await),
     };
+    if public {
+        vary_by_language(response)
+    } else {
+        response
+    }
+}
+
+/// The page kept under `key`, rendered by `next` when there is none.
+async fn kept_page(
+    cache: &PageCache,
+    key: String,
+    nonce: String,
+    request: Request,
+    next: Next,
+) -> Response {
     let kept = cache
         .answers
         .pages
@@ -54,6 +78,16 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         Ok(page) => copy_of(&page, &nonce),
         Err(response) => response,
     }
+}
+
+/// Public pages differ by `Accept-Language` (the visitor's currency): say so to caches on the
+/// way, so none hands one visitor's page to another.
+fn vary_by_language(mut response: Response) -> Response {
+    response.headers_mut().append(
+        header::VARY,
+        header::HeaderValue::from_static("accept-language"),
+    );
+    response
 }
 
 /// The query names each kept page reads; `None` for a path whose pages are not kept.
@@ -89,11 +123,12 @@ fn cacheable(request: &Request) -> Option<(String, String)> {
         return None;
     }
     let PageNonce(nonce) = request.extensions().get::<PageNonce>()?;
-    let key = request
+    let page = request
         .uri()
         .path_and_query()
         .map_or_else(|| path.to_owned(), |pq| pq.as_str().to_owned());
-    Some((key, nonce.clone()))
+    let currency = Locale::from_headers(request.headers()).currency;
+    Some((format!("{page}#{}", currency.code()), nonce.clone()))
 }
 
 /// The answer as a page to keep, or as it is (`Err`) when it must not be kept.

@@ -77,6 +77,7 @@ pub enum AuditKind {
     CategoryRenamed,
     CategoryRetired,
     CategoryRestored,
+    ExchangeRateSet,
 }
 
 impl AuditKind {
@@ -118,6 +119,7 @@ impl AuditKind {
             Self::CategoryRenamed => "category.renamed",
             Self::CategoryRetired => "category.retired",
             Self::CategoryRestored => "category.restored",
+            Self::ExchangeRateSet => "exchange_rate.set",
         }
     }
 }

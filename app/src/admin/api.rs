@@ -183,3 +183,19 @@ pub async fn retire_category(slug: String, retire: String) -> Result<(), AppErro
     })
     .await
 }
+
+/// Every exchange rate, with when and by whom it was set.
+#[server(endpoint = "admin_rates", input = server_fn::codec::GetUrl)]
+pub async fn load_exchange_rates() -> Result<Vec<crate::rates::ExchangeRate>, AppError> {
+    as_admin(|state, _| async move { crate::rates::service::for_admins(&state.db).await }).await
+}
+
+/// Sets the rate of `currency` to `rate` euros per unit (up to 6 decimals).
+#[server(endpoint = "set_exchange_rate")]
+pub async fn set_exchange_rate(currency: String, rate: String) -> Result<(), AppError> {
+    // Kept searches and pages go before the answer, as after a category's change.
+    crate::request::admin_change(|state, caller| async move {
+        crate::rates::service::set(&state.db, &caller, &currency, &rate).await
+    })
+    .await
+}

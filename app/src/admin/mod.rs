@@ -7,6 +7,7 @@ pub mod categories;
 pub mod model;
 pub mod operations;
 pub mod people;
+pub mod rates;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
@@ -18,3 +19,4 @@ pub use operations::{
     AdminReportsPage,
 };
 pub use people::{AdminAuditPage, AdminUsersPage};
+pub use rates::AdminRatesPage;

@@ -44,6 +44,7 @@ fn AdminLinks() -> impl IntoView {
         ("/admin/reports", "Reports"),
         ("/admin/jobs", "Jobs"),
         ("/admin/categories", "Categories"),
+        ("/admin/rates", "Exchange rates"),
         ("/admin/audit", "Audit log"),
     ];
     view! {

@@ -7,6 +7,7 @@ pub mod cancellation;
 pub mod card;
 pub mod category;
 pub mod evidence;
+pub mod exchange;
 pub mod extension;
 pub mod ids;
 pub mod late;

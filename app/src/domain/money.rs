@@ -28,7 +28,7 @@ impl Currency {
         }
     }
 
-    fn symbol(self) -> &'static str {
+    pub fn symbol(self) -> &'static str {
         match self {
             Self::Eur => "€",
             Self::Gbp => "£",

@@ -23,8 +23,9 @@ pub enum Stream {
     Listing(ListingId),
     Booking(BookingId),
     User(UserId),
-    /// The categories every listing is filed under: a change may alter any listing's page and
-    /// searches.
+    /// What every listing is shown with, the categories it is filed under and the exchange
+    /// rates its price is compared by: a change may alter any listing's page and searches.
+    /// (The key keeps its first name, for events already in the outbox.)
     Catalogue,
 }
 

@@ -33,6 +33,8 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
     let today = (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive();
     let result = match params.validate(today) {
         Ok(search) => {
+            // The visitor's currency is part of the search, so of the kept answer's key.
+            let search = search.for_visitor(crate::locale::Locale::of_request().currency);
             let question = format!("{search:?}");
             let answer = super::store::read::search(&state.db, &state.answers.catalogue, &search);
             state
@@ -61,7 +63,9 @@ pub async fn get_listing(id: ListingId) -> Result<ListingDetail, AppError> {
             // Its owner also sees it while renters cannot (paused, a draft, hidden).
             let viewer = crate::accounts::guard::current_user().await?.map(|u| u.id);
             let now = chrono::Utc::now();
-            super::store::read::detail(&state.db, id, viewer, now, state.service_fee_bps).await
+            let currency = crate::locale::Locale::of_request().currency;
+            let fee = state.service_fee_bps;
+            super::store::read::detail(&state.db, id, viewer, now, fee, currency).await
         }
         .await,
     )

@@ -18,10 +18,11 @@
 //! this instance are waited for (`Answers::caught_up_with`), so an owner sees their edit in
 //! their next search; another instance's arrive through the event bus.
 
+use crate::domain::exchange::Rates;
 use crate::domain::{GeoPoint, ListingId};
 use crate::error::AppError;
 use crate::listings::search::{
-    price_bucket, CategoryCount, PageRequest, PriceBucket, Search, Sort, PAGE_SIZE,
+    price_sort_key, CategoryCount, PageRequest, PriceBucket, Search, Sort, PAGE_SIZE,
 };
 use crate::store::Db;
 use chrono::{DateTime, Utc};
@@ -40,7 +41,9 @@ pub struct CatalogueRow {
     pub category_name: String,
     pub description: String,
     pub category_slug: String,
-    pub daily_price_minor: i64,
+    /// The daily price in euro cents (`read::PRICE_IN_EUROS`); `None` when its currency has
+    /// no rate.
+    pub price_in_euros: Option<i64>,
     pub instant_booking: bool,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -178,15 +181,22 @@ impl Catalogue {
         }
         let started = Instant::now();
         let rows = if taken.everything {
-            super::store::read::catalogue_rows(db, None).await?
+            // The rates first: a change after this marks everything again, so the prices read
+            // next are never older than the rates the filters are converted with.
+            let rates = crate::rates::service::in_force(db).await?.rates;
+            let rows = super::store::read::catalogue_rows(db, None).await?;
+            (rows, Some(rates))
         } else {
             let ids: Vec<ListingId> = taken.listings.iter().copied().collect();
-            super::store::read::catalogue_rows(db, Some(&ids)).await?
+            (
+                super::store::read::catalogue_rows(db, Some(&ids)).await?,
+                None,
+            )
         };
-        if taken.everything {
+        if let (rows, Some(rates)) = rows {
             // Folding and stemming every listing's words takes seconds at 100,000 listings:
             // not on the threads that serve requests.
-            let index = tokio::task::spawn_blocking(move || Index::from_rows(rows))
+            let index = tokio::task::spawn_blocking(move || Index::from_rows(rows, rates))
                 .await
                 .map_err(|e| AppError::internal("search catalogue", e.to_string()))?;
             tracing::info!(
@@ -202,7 +212,7 @@ impl Catalogue {
             for &id in &taken.listings {
                 index.remove(id);
             }
-            for row in rows {
+            for row in rows.0 {
                 index.insert(row);
             }
         }
@@ -267,7 +277,8 @@ impl Drop for Taken<'_> {
 struct Entry {
     id: ListingId,
     category: u16,
-    price_minor: i64,
+    /// In euro cents; `None` without a rate.
+    price: Option<i64>,
     instant: bool,
     position: Option<GeoPoint>,
     created_at: DateTime<Utc>,
@@ -287,11 +298,16 @@ pub struct Index {
     postings: Vec<Vec<u32>>,
     /// Category slugs by number.
     categories: Vec<String>,
+    /// The rates the prices were converted with, to convert a search's price filter alike.
+    rates: Rates,
 }
 
 impl Index {
-    pub fn from_rows(rows: Vec<CatalogueRow>) -> Self {
-        let mut index = Index::default();
+    pub fn from_rows(rows: Vec<CatalogueRow>, rates: Rates) -> Self {
+        let mut index = Index {
+            rates,
+            ..Index::default()
+        };
         for row in rows {
             index.insert(row);
         }
@@ -346,7 +362,7 @@ impl Index {
         self.entries[slot as usize] = Some(Entry {
             id: row.id,
             category,
-            price_minor: row.daily_price_minor,
+            price: row.price_in_euros,
             instant: row.instant_booking,
             position: row
                 .latitude
@@ -478,6 +494,7 @@ impl Index {
             )),
         };
 
+        let prices_in_euros = search.reference_prices(&self.rates);
         let mut total = 0;
         let mut per_category = vec![0i64; self.categories.len()];
         let mut prices: Vec<PriceBucket> = PriceBucket::empty_histogram();
@@ -530,17 +547,12 @@ impl Index {
                 Some(Some(category)) => usize::from(entry.category) == category,
                 Some(None) => false,
             };
-            let in_price = search
-                .min_price_minor
-                .is_none_or(|min| entry.price_minor >= min)
-                && search
-                    .max_price_minor
-                    .is_none_or(|max| entry.price_minor <= max);
+            let in_price = prices_in_euros.admits(entry.price);
             if in_price {
                 per_category[usize::from(entry.category)] += 1;
             }
-            if chosen {
-                prices[price_bucket(entry.price_minor)].count += 1;
+            if let Some(bucket) = prices_in_euros.bucket(entry.price).filter(|_| chosen) {
+                prices[bucket].count += 1;
             }
             if !(chosen && in_price) {
                 continue;
@@ -549,7 +561,9 @@ impl Index {
             let key = match (search.sort, &search.near) {
                 (Sort::Newest, _) | (Sort::Distance, None) => None,
                 (Sort::Relevance, _) => Some(f64::from(score)),
-                (Sort::PriceLow | Sort::PriceHigh, _) => Some(entry.price_minor as f64),
+                (Sort::PriceLow | Sort::PriceHigh, _) => {
+                    Some(price_sort_key(entry.price, search.sort) as f64)
+                }
                 (Sort::Distance, Some(near)) => entry.position.map(|at| near.squared_degrees(&at)),
             };
             let card = (key, entry.created_at, entry.id);
@@ -636,6 +650,7 @@ fn stem(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Currency;
     use crate::listings::search::{Cursor, SearchParams};
 
     fn row(n: u128, title: &str, category: &str, price: i64) -> CatalogueRow {
@@ -646,12 +661,17 @@ mod tests {
             category_name: category.to_owned(),
             description: "Well kept, with a bag.".to_owned(),
             category_slug: category.to_lowercase(),
-            daily_price_minor: price,
+            price_in_euros: Some(price),
             instant_booking: n.is_multiple_of(2),
             latitude: Some(52.52),
             longitude: Some(13.40 + n as f64 / 1000.0),
             created_at: DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap(),
         }
+    }
+
+    /// An index whose prices are in euros already.
+    fn index(rows: Vec<CatalogueRow>) -> Index {
+        Index::from_rows(rows, Rates::new([(Currency::Eur, 1_000_000)]))
     }
 
     fn search(query: &[(&str, &str)]) -> Search {
@@ -662,6 +682,7 @@ mod tests {
                 "q" => params.q = v,
                 "category" => params.category = v,
                 "max_price" => params.max_price = v,
+                "min_price" => params.min_price = v,
                 "sort" => params.sort = v,
                 "after" => params.after = v,
                 "near" => params.near = v,
@@ -679,7 +700,7 @@ mod tests {
 
     #[test]
     fn words_match_as_prefixes_of_stems_folded() {
-        let index = Index::from_rows(vec![
+        let index = index(vec![
             row(1, "Two-person tents", "Camping", 1500),
             row(2, "Sony camera body", "Cameras", 4000),
             row(3, "Tent stakes from München", "Camping", 500),
@@ -702,7 +723,7 @@ mod tests {
     fn best_match_weighs_the_title_over_the_description() {
         let mut described = row(1, "Dome", "Camping", 1500);
         described.description = "A tent for two".to_owned();
-        let index = Index::from_rows(vec![described, row(2, "Tent", "Camping", 1500)]);
+        let index = index(vec![described, row(2, "Tent", "Camping", 1500)]);
         let found = index.search(&search(&[("q", "tent")]));
         assert_eq!(ids(&found), [2, 1]);
         assert_eq!(found.hits[0].sort_key, Some(128.0));
@@ -717,7 +738,7 @@ mod tests {
         bag.description = "Fits most frames".to_owned();
         let mut bike = row(3, "Gravel bike", "Bikes", 3000);
         bike.description = "Rides well".to_owned();
-        let index = Index::from_rows(vec![tent, bag, bike]);
+        let index = index(vec![tent, bag, bike]);
         // The tent's description only starts a word with "bike": it is not found.
         let found = index.search(&search(&[("q", "bike")]));
         assert_eq!(ids(&found), [3, 2]);
@@ -732,7 +753,7 @@ mod tests {
     #[test]
     fn a_field_matched_whole_does_not_also_score_as_a_prefix() {
         // The databases score a field either as a whole word or as a prefix, never both.
-        let index = Index::from_rows(vec![
+        let index = index(vec![
             row(1, "Tent", "Camping", 1500),
             row(2, "Tent with tentpoles", "Camping", 1500),
         ]);
@@ -743,7 +764,7 @@ mod tests {
 
     #[test]
     fn facets_leave_out_the_filter_they_count() {
-        let index = Index::from_rows(vec![
+        let index = index(vec![
             row(1, "Tent", "Camping", 1500),
             row(2, "Tent light", "Lighting", 3000),
             row(3, "Tent", "Camping", 30000),
@@ -774,7 +795,7 @@ mod tests {
         let rows = (1..=500)
             .map(|n| row(n, "Tent", "Camping", 1000 + (n as i64 % 7) * 100))
             .collect();
-        let index = Index::from_rows(rows);
+        let index = index(rows);
         let mut seen = Vec::new();
         let mut query = vec![("q", "tent".to_owned()), ("sort", "price".to_owned())];
         loop {
@@ -809,10 +830,58 @@ mod tests {
                 index.entries[index.slots[id] as usize]
                     .as_ref()
                     .unwrap()
-                    .price_minor
+                    .price
+                    .unwrap()
             })
             .collect();
         assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    }
+
+    #[test]
+    fn prices_compare_in_euros_and_a_listing_without_a_rate_comes_last() {
+        let mut unpriced = row(4, "Tent", "Camping", 0);
+        unpriced.price_in_euros = None;
+        let index = Index::from_rows(
+            vec![
+                row(1, "Tent", "Camping", 11_202), // £97 at 1.1548
+                row(2, "Tent", "Camping", 9_250),  // €92.50
+                row(3, "Tent", "Camping", 7_769),  // $90.50 at 0.8584
+                unpriced,
+            ],
+            Rates::new([(Currency::Eur, 1_000_000), (Currency::Gbp, 1_154_800)]),
+        );
+        let cheapest = index.search(&search(&[("sort", "price")]));
+        assert_eq!(ids(&cheapest), [3, 2, 1, 4]);
+        let dearest = index.search(&search(&[("sort", "price_desc")]));
+        assert_eq!(ids(&dearest), [1, 2, 3, 4]);
+        // Shown, but in no price bucket, and left out by a price filter.
+        assert_eq!(dearest.total, 4);
+        assert_eq!(dearest.prices.iter().map(|b| b.count).sum::<i64>(), 3);
+        let filtered = index.search(&search(&[("sort", "price"), ("max_price", "100")]));
+        assert_eq!(ids(&filtered), [3, 2]);
+        // A visitor in pounds: £80 is €92.38, £81 is €93.54.
+        let in_pounds = |max: &str| {
+            let search =
+                search(&[("sort", "price"), ("max_price", max)]).for_visitor(Currency::Gbp);
+            ids(&index.search(&search))
+        };
+        assert_eq!(in_pounds("80"), [3]);
+        assert_eq!(in_pounds("81"), [3, 2]);
+        let counts = |search: Search| -> Vec<i64> {
+            index
+                .search(&search)
+                .prices
+                .iter()
+                .map(|b| b.count)
+                .collect()
+        };
+        // 50–100 holds €77.69 and €92.50, 100–250 the £97 (€112.02); in pounds, £50–100
+        // holds all three.
+        assert_eq!(counts(search(&[])), [0, 0, 0, 2, 1, 0]);
+        assert_eq!(
+            counts(search(&[]).for_visitor(Currency::Gbp)),
+            [0, 0, 0, 3, 0, 0]
+        );
     }
 
     #[test]
@@ -841,7 +910,7 @@ mod tests {
 
     #[test]
     fn a_removed_or_replaced_listing_leaves_its_words() {
-        let mut index = Index::from_rows(vec![
+        let mut index = index(vec![
             row(1, "Tent", "Camping", 1500),
             row(2, "Drone", "Drones", 5000),
         ]);

@@ -99,6 +99,10 @@ pub struct ListingCard {
     pub owner_rating: Rating,
     /// From the place searched near, when there is one.
     pub distance_km: Option<f64>,
+    /// The price per day in the visitor's currency, where it differs from the listing's and
+    /// both have a rate: "≈ £80.10", worked out on the server.
+    #[serde(default)]
+    pub price_estimate: Option<Money>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +187,12 @@ pub struct ListingDetail {
     /// The booking form's idempotency key. Keys are per renter, so a page kept for visitors
     /// may share one: each renter's first request with it is theirs alone.
     pub booking_key: RequestKey,
+    /// The price per day in the visitor's currency where it differs ("≈ £80.10"), and the
+    /// line that dates the rates; worked out on the server.
+    #[serde(default)]
+    pub price_estimate: Option<Money>,
+    #[serde(default)]
+    pub estimates_note: Option<String>,
 }
 
 /// Where a listing stands in its owner's hands.

@@ -259,6 +259,9 @@ pub fn ListingCardView(
                     <p>
                         <span class="text-base font-bold text-slate-900">{card.price_per_day.to_string()}</span>
                         " / day"
+                        {card.price_estimate.map(|estimate| view! {
+                            <span class="block text-xs text-slate-600">{format!("≈ {estimate}")}</span>
+                        })}
                     </p>
                     {rating}
                 </div>
@@ -513,6 +516,7 @@ fn ResultList(
             <div class="lg:col-start-2 lg:row-start-1">
                 {body}
                 <Pagination next=results.next previous=results.previous params=params.clone()/>
+                {results.estimates_note.map(|note| view! { <p class="mt-4 text-sm text-slate-600">{note}</p> })}
             </div>
             <Facets results_categories=results.categories prices=results.prices params categories/>
         </div>
@@ -938,11 +942,16 @@ fn OwnerCard(listing: ListingDetail) -> impl IntoView {
     }
 }
 
-/// "€25.00 / day" and the cheaper rates for longer rentals.
+/// "€25.00 / day" (with "≈ £21.65" where the visitor's currency differs) and the cheaper
+/// rates for longer rentals.
 pub fn price_lines(listing: &ListingDetail) -> Vec<String> {
     let currency = listing.prices.currency;
+    let estimate = listing
+        .price_estimate
+        .map(|estimate| format!(" ≈ {estimate}"))
+        .unwrap_or_default();
     let mut lines = vec![format!(
-        "{} / day",
+        "{} / day{estimate}",
         Money::new(listing.prices.daily_minor, currency)
     )];
     if let Some(weekly) = listing.prices.weekly_minor {

@@ -164,6 +164,9 @@ pub fn QuotePanel(
                     }
                 }}
             </ul>
+            {move || listing.with(|l| l.estimates_note.clone()).map(|note| view! {
+                <p class="mt-1 text-xs text-slate-600">{note}</p>
+            })}
             <form id="quote-form" method="get" action=checkout class="mt-5 space-y-4">
                 <div class="grid grid-cols-2 gap-3">
                     <div class="field">
@@ -316,6 +319,8 @@ mod tests {
             unavailable: vec![NaiveDate::from_ymd_opt(2026, 6, 20).unwrap()],
             buffer_days: 1,
             booking_key: crate::domain::RequestKey::from_u128(0),
+            price_estimate: None,
+            estimates_note: None,
         }
     }
 

@@ -218,7 +218,9 @@ pub async fn announce(
     if status != "active" || rows.is_empty() {
         return Ok(0);
     }
-    let index = super::catalogue::Index::from_rows(rows);
+    // A saved search keeps no currency: its prices are taken as euros.
+    let rates = crate::rates::service::in_force(db).await?.rates;
+    let index = super::catalogue::Index::from_rows(rows, rates);
     let mut notices = Vec::new();
     let mut after = None;
     loop {

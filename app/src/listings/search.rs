@@ -3,8 +3,10 @@
 //! answered with [`SearchResults`]. Pure: the page builds its links from the same types.
 
 use super::model::ListingCard;
-use crate::domain::ListingId;
-use crate::domain::{find_place, parse_iso_date, GeoPoint, RentalPeriod, KM_PER_DEGREE};
+use crate::domain::exchange::Rates;
+use crate::domain::{
+    find_place, parse_iso_date, Currency, GeoPoint, ListingId, RentalPeriod, KM_PER_DEGREE,
+};
 use crate::error::AppError;
 use crate::url::query_string;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -184,6 +186,7 @@ impl SearchParams {
             sort,
             page,
             today,
+            visitor_currency: Currency::Eur,
         })
     }
 
@@ -457,6 +460,78 @@ pub struct Search {
     pub page: PageRequest,
     /// The first day a rental could start (lead times count from it).
     pub today: NaiveDate,
+    /// The currency of the visitor (`locale`): the price filter's amounts are in it, and
+    /// cards in another currency show an estimate in it. Euros unless [`Search::for_visitor`].
+    pub visitor_currency: Currency,
+}
+
+impl Search {
+    /// This search for a visitor who thinks in `currency`.
+    pub fn for_visitor(self, currency: Currency) -> Self {
+        Search {
+            visitor_currency: currency,
+            ..self
+        }
+    }
+
+    /// The price filter and the histogram's edges in euro cents, the reference currency every
+    /// listing's price is compared in: converted once from the visitor's currency, with the
+    /// rounding of every listing's price (`domain::exchange::to_reference`).
+    pub fn reference_prices(&self, rates: &Rates) -> ReferencePrices {
+        let convert = |minor: i64| rates.bound_to_reference(minor, self.visitor_currency);
+        ReferencePrices {
+            min: self.min_price_minor.map(convert),
+            max: self.max_price_minor.map(convert),
+            edges: PRICE_EDGES.map(|edge| convert(edge * 100)),
+        }
+    }
+}
+
+/// A search's price terms in euro cents ([`Search::reference_prices`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReferencePrices {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// The lower edge of each bucket of [`PRICE_EDGES`].
+    pub edges: [i64; PRICE_EDGES.len()],
+}
+
+impl ReferencePrices {
+    /// Whether a listing's price in euro cents is within the filter. One without a converted
+    /// price (its currency has no rate) cannot be said to be, so a price filter leaves it out.
+    pub fn admits(&self, price: Option<i64>) -> bool {
+        match price {
+            Some(p) => self.min.is_none_or(|min| p >= min) && self.max.is_none_or(|max| p <= max),
+            None => self.min.is_none() && self.max.is_none(),
+        }
+    }
+
+    /// The histogram bucket of a price in euro cents; none without a converted price.
+    pub fn bucket(&self, price: Option<i64>) -> Option<usize> {
+        let price = price?;
+        Some(
+            self.edges
+                .iter()
+                .rposition(|&edge| price >= edge)
+                .unwrap_or(0),
+        )
+    }
+}
+
+/// The price sort key of a listing without a converted price: past every real one, so it
+/// comes last from low to high (and [`UNPRICED_HIGH`] last from high to low). Exact in the
+/// cursor's `f64` (below 2^53).
+pub const UNPRICED_LOW: i64 = 1 << 52;
+pub const UNPRICED_HIGH: i64 = -1;
+
+/// The key price orders sort a listing by: its price in euro cents, or, without one, a key
+/// that puts it last in `sort`'s direction.
+pub fn price_sort_key(price: Option<i64>, sort: Sort) -> i64 {
+    price.unwrap_or(if sort == Sort::PriceHigh {
+        UNPRICED_HIGH
+    } else {
+        UNPRICED_LOW
+    })
 }
 
 /// The number of listings per category for the search with every filter but the category.
@@ -467,7 +542,8 @@ pub struct CategoryCount {
 }
 
 /// How many listings cost between `min` and `max` (exclusive; open-ended when `None`) per day,
-/// in major units, for the search with every filter but the price.
+/// in major units of the visitor's currency (each listing's price converted), for the search
+/// with every filter but the price.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceBucket {
     pub min: i64,
@@ -490,14 +566,6 @@ impl PriceBucket {
     }
 }
 
-/// The bucket of [`PRICE_EDGES`] that `price_minor` falls in.
-pub fn price_bucket(price_minor: i64) -> usize {
-    PRICE_EDGES
-        .iter()
-        .rposition(|edge| price_minor >= edge * 100)
-        .unwrap_or(0)
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub total: i64,
@@ -518,6 +586,10 @@ pub struct SearchResults {
     /// Each card's heart as HTML, in the cards' order (`favourites::heart_markup`).
     #[serde(default)]
     pub hearts: Vec<String>,
+    /// When some card shows an estimate in the visitor's currency, the rates' date: "Prices in
+    /// £ are estimates at the rates of 4 Dec 2026."
+    #[serde(default)]
+    pub estimates_note: Option<String>,
 }
 
 #[cfg(test)]
@@ -675,13 +747,63 @@ mod tests {
 
     #[test]
     fn price_buckets_follow_their_edges() {
-        assert_eq!(price_bucket(0), 0);
-        assert_eq!(price_bucket(999), 0);
-        assert_eq!(price_bucket(1000), 1);
-        assert_eq!(price_bucket(2_499), 1);
-        assert_eq!(price_bucket(2_500), 2);
-        assert_eq!(price_bucket(24_999), 4);
-        assert_eq!(price_bucket(1_000_000), PRICE_EDGES.len() - 1);
+        let rates = Rates::new([(Currency::Eur, 1_000_000), (Currency::Gbp, 1_154_800)]);
+        let euros = search_with_prices("", "").reference_prices(&rates);
+        let bucket = |p: i64| euros.bucket(Some(p)).unwrap();
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(999), 0);
+        assert_eq!(bucket(1000), 1);
+        assert_eq!(bucket(2_499), 1);
+        assert_eq!(bucket(2_500), 2);
+        assert_eq!(bucket(24_999), 4);
+        assert_eq!(bucket(1_000_000), PRICE_EDGES.len() - 1);
+        assert_eq!(euros.bucket(None), None);
+        // For a visitor in pounds, the £10 edge is €11.55.
+        let pounds = search_with_prices("", "")
+            .for_visitor(Currency::Gbp)
+            .reference_prices(&rates);
+        assert_eq!(pounds.edges[1], 1_155);
+        assert_eq!(pounds.bucket(Some(1_154)), Some(0));
+        assert_eq!(pounds.bucket(Some(1_155)), Some(1));
+    }
+
+    fn search_with_prices(min: &str, max: &str) -> Search {
+        SearchParams {
+            min_price: min.into(),
+            max_price: max.into(),
+            ..Default::default()
+        }
+        .validate(today())
+        .unwrap()
+    }
+
+    #[test]
+    fn the_price_filter_is_converted_once_from_the_visitor_s_currency() {
+        let rates = Rates::new([
+            (Currency::Eur, 1_000_000),
+            (Currency::Gbp, 1_154_800),
+            (Currency::Usd, 858_400),
+        ]);
+        let search = search_with_prices("10", "100").for_visitor(Currency::Gbp);
+        let prices = search.reference_prices(&rates);
+        assert_eq!((prices.min, prices.max), (Some(1_155), Some(11_548)));
+        // £100 itself is in, converted with the same rounding as a listing's price.
+        assert!(prices.admits(rates.to_reference(10_000, Currency::Gbp)));
+        assert!(!prices.admits(rates.to_reference(10_001, Currency::Gbp)));
+        assert!(prices.admits(Some(11_548)) && !prices.admits(Some(11_549)));
+        // Without a rate, a listing is in no price range and in no bucket, but unfiltered it
+        // is shown, last in either price order.
+        assert!(!prices.admits(None));
+        let unfiltered = search_with_prices("", "").reference_prices(&rates);
+        assert!(unfiltered.admits(None));
+        assert!(
+            price_sort_key(None, Sort::PriceLow)
+                > price_sort_key(Some(i64::from(i32::MAX)), Sort::PriceLow)
+        );
+        assert!(price_sort_key(None, Sort::PriceHigh) < price_sort_key(Some(0), Sort::PriceHigh));
+        // A visitor whose currency has no rate types euros.
+        let no_rates = Rates::new([(Currency::Eur, 1_000_000)]);
+        assert_eq!(search.reference_prices(&no_rates).max, Some(10_000));
     }
 
     proptest! {

@@ -450,6 +450,8 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/api/add_category", "/api/add_category", &[("name", ""), ("description", "")], Admins),
     entry("POST", "/api/rename_category", "/api/rename_category", &[("slug", "none"), ("name", ""), ("description", "")], Admins),
     entry("POST", "/api/retire_category", "/api/retire_category", &[("slug", "none"), ("retire", "true")], Admins),
+    entry("GET", "/api/admin_rates", "/api/admin_rates", &[], Admins),
+    entry("POST", "/api/set_exchange_rate", "/api/set_exchange_rate", &[("currency", "GBP"), ("rate", "1.2")], Admins),
     entry("GET", "/api/owner_insights", "/api/owner_insights?days=30", &[], Members),
     entry("GET", "/api/owner_calendar", "/api/owner_calendar?view=month&from=", &[], Members),
     entry(
@@ -742,6 +744,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/owner/listings", "/owner/listings", &[], Members),
     entry("GET", "/owner/earnings", "/owner/earnings", &[], Members),
     entry("GET", "/admin/categories", "/admin/categories", &[], Admins),
+    entry("GET", "/admin/rates", "/admin/rates", &[], Admins),
     entry("GET", "/owner/insights", "/owner/insights", &[], Members),
     entry("GET", "/owner/calendar", "/owner/calendar", &[], Members),
     entry("GET", "/favourites", "/favourites", &[], Members),

@@ -5,7 +5,7 @@ use crate::common::{Backend, TestApp, SEEDED_LISTINGS};
 use app::accounts::model::{CurrentUser, Role};
 use app::domain::ListingId;
 use app::domain::UnitId;
-use app::domain::{GeoPoint, RentalPeriod};
+use app::domain::{Currency, GeoPoint, RentalPeriod};
 use app::error::AppError;
 use app::listings::catalogue::Catalogue;
 use app::listings::draft::ListingForm;
@@ -54,12 +54,23 @@ async fn all_pages(db: &Db, params: &SearchParams) -> Vec<ListingCard> {
     }
 }
 
+/// A card's daily price in euro cents at the seeded rates, as search compares prices.
+fn in_euro_cents(card: &ListingCard) -> i64 {
+    let rates = app::domain::exchange::Rates::new([
+        (Currency::Eur, 1_000_000),
+        (Currency::Gbp, 1_154_800),
+        (Currency::Usd, 858_400),
+    ]);
+    let price = card.price_per_day;
+    rates.to_reference(price.minor, price.currency).unwrap()
+}
+
 fn ids(cards: &[ListingCard]) -> Vec<ListingId> {
     cards.iter().map(|c| c.id).collect()
 }
 
 /// A member who owns seeded listings, as the services see them.
-async fn some_owner(db: &Db) -> CurrentUser {
+pub(crate) async fn some_owner(db: &Db) -> CurrentUser {
     let (id, name, email) = store::first_user(db).await;
     CurrentUser {
         id,
@@ -108,7 +119,7 @@ async fn pages_cover_every_listing_once_in_each_order(backend: Backend) {
         let unique: HashSet<ListingId> = ids(&cards).into_iter().collect();
         assert_eq!(cards.len(), SEEDED_LISTINGS, "{sort}");
         assert_eq!(unique.len(), SEEDED_LISTINGS, "{sort}: no listing twice");
-        let prices: Vec<i64> = cards.iter().map(|c| c.price_per_day.minor).collect();
+        let prices: Vec<i64> = cards.iter().map(in_euro_cents).collect();
         match sort {
             "price" => assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{sort}"),
             "price_desc" => assert!(prices.windows(2).all(|w| w[0] >= w[1]), "{sort}"),
@@ -312,11 +323,12 @@ async fn filters_match_the_data_and_facets_count_it(backend: Backend) {
         ..Default::default()
     };
     let cards = all_pages(&app.db, &priced).await;
-    let expected = store::count_listings(&app.db, Listings::DailyPriceBetween(2000, 4000)).await;
+    let expected =
+        store::count_listings(&app.db, Listings::DailyEuroCentsBetween(2000, 4000)).await;
     assert_eq!(cards.len() as i64, expected);
     assert!(cards
         .iter()
-        .all(|c| (2000..=4000).contains(&c.price_per_day.minor)));
+        .all(|c| (2000..=4000).contains(&in_euro_cents(c))));
 
     let instant = SearchParams {
         instant: "1".into(),
@@ -533,7 +545,7 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
         .cards
         .remove(0);
     let now = "2026-06-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap();
-    let detail = repo::detail(&app.db, card.id, None, now, 1_000)
+    let detail = repo::detail(&app.db, card.id, None, now, 1_000, Currency::Eur)
         .await
         .unwrap();
     assert_eq!(detail.title, card.title);
@@ -543,7 +555,7 @@ async fn detail_has_prices_units_photos_and_owner(backend: Backend) {
     assert!((1..=3).contains(&detail.photos.len()));
     assert_eq!(detail.photos.first(), card.photo.as_ref());
     assert!(!detail.owner.name.is_empty());
-    let missing = repo::detail(&app.db, ListingId::new(), None, now, 1_000).await;
+    let missing = repo::detail(&app.db, ListingId::new(), None, now, 1_000, Currency::Eur).await;
     assert_eq!(missing.unwrap_err(), app::error::AppError::NotFound);
 }
 

@@ -7,6 +7,7 @@ mod accounts;
 mod authz;
 mod bookings;
 mod calendar;
+mod currencies;
 mod dashboards;
 mod email;
 mod events;

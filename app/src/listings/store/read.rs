@@ -12,10 +12,11 @@ use crate::listings::model::{
     OwnerPhoto, OwnerSummary, PhotoRef, Rating, UnitRef,
 };
 use crate::listings::search::{
-    CategoryCount, Cursor, Near, PageRequest, PriceBucket, Search, SearchResults, Sort, PAGE_SIZE,
-    PRICE_EDGES,
+    CategoryCount, Cursor, Near, PageRequest, PriceBucket, ReferencePrices, Search, SearchResults,
+    Sort, PAGE_SIZE, UNPRICED_HIGH, UNPRICED_LOW,
 };
 use crate::on_pool;
+use crate::rates::service::RatesInForce;
 use crate::store::{Db, Dialect};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::FromRow;
@@ -59,6 +60,8 @@ pub(super) enum TextMatch {
 struct SearchSql<'q, DB: sqlx::Database> {
     sql: sqlx::QueryBuilder<'q, DB>,
     dialect: Dialect,
+    /// The price filter and histogram in euro cents (none for reads by id).
+    prices: Option<ReferencePrices>,
 }
 
 impl<'q, DB: sqlx::Database> SearchSql<'q, DB>
@@ -75,6 +78,7 @@ where
         SearchSql {
             sql: sqlx::QueryBuilder::new(start),
             dialect,
+            prices: None,
         }
     }
 
@@ -120,7 +124,7 @@ where
         if let Some(slug) = &search.category {
             self.push(" AND l.category_slug = ").bind(slug.clone());
         }
-        self.price(search);
+        self.price();
     }
 
     fn text(&mut self, terms: &[String], how: TextMatch) {
@@ -139,12 +143,21 @@ where
         self.push(" AND ").push(&before).bind(words).push(&after);
     }
 
-    fn price(&mut self, search: &Search) {
-        if let Some(min) = search.min_price_minor {
-            self.push(" AND l.daily_price_minor >= ").bind(min);
+    /// The price filter, on each listing's price in euro cents: one without (its currency
+    /// has no rate) compares as NULL and is left out, as `ReferencePrices::admits` says.
+    fn price(&mut self) {
+        let Some(prices) = self.prices else { return };
+        if let Some(min) = prices.min {
+            self.push(" AND ")
+                .push(&PRICE_IN_EUROS)
+                .push(" >= ")
+                .bind(min);
         }
-        if let Some(max) = search.max_price_minor {
-            self.push(" AND l.daily_price_minor <= ").bind(max);
+        if let Some(max) = prices.max {
+            self.push(" AND ")
+                .push(&PRICE_IN_EUROS)
+                .push(" <= ")
+                .bind(max);
         }
     }
 
@@ -267,7 +280,13 @@ where
                 true
             }
             (Sort::PriceLow | Sort::PriceHigh, _) => {
-                self.push("l.daily_price_minor");
+                // `search::price_sort_key`: a listing without a rate comes last either way.
+                let unpriced = if search.sort == Sort::PriceHigh {
+                    UNPRICED_HIGH
+                } else {
+                    UNPRICED_LOW
+                };
+                self.push(&format!("COALESCE({}, {unpriced})", *PRICE_IN_EUROS));
                 true
             }
             (Sort::Distance, Some(near)) => {
@@ -278,12 +297,18 @@ where
     }
 
     /// One page of cards as `search` reads it (a row beyond the page says there is more).
-    fn cards(dialect: Dialect, search: &'q Search, how: TextMatch) -> sqlx::QueryBuilder<'q, DB> {
+    fn cards(
+        dialect: Dialect,
+        search: &'q Search,
+        prices: ReferencePrices,
+        how: TextMatch,
+    ) -> sqlx::QueryBuilder<'q, DB> {
         // Reading backwards (a "Previous" link) flips the comparison and the order; the rows are
         // put back in display order by the caller.
         let backwards = matches!(search.page, PageRequest::Before(_));
         let ascending = search.sort.ascending() != backwards;
         let mut q = Self::new(dialect, CARD_COLUMNS);
+        q.prices = Some(prices);
         q.push("CAST(");
         if !q.sort_key(search) {
             q.push("NULL");
@@ -323,24 +348,32 @@ where
 
     /// The total, listings per category (every filter but the category) and per price bucket
     /// (every filter but the price), from one grouped query.
-    fn facets(dialect: Dialect, search: &'q Search, how: TextMatch) -> sqlx::QueryBuilder<'q, DB> {
-        let bucket = PRICE_EDGES
-            .iter()
-            .enumerate()
-            .skip(1)
-            .rev()
-            .map(|(i, edge)| format!("WHEN l.daily_price_minor >= {} THEN {i}", edge * 100))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut q = Self::new(
-            dialect,
-            &format!(
-                "SELECT l.category_slug, CAST(CASE {bucket} ELSE 0 END AS BIGINT) AS bucket, \
-                 COUNT(*) AS listings, SUM(CASE WHEN l.status = 'active'"
-            ),
+    /// Each listing's price bucket is that of its price in euro cents among the edges in euro
+    /// cents (`ReferencePrices::bucket`); -1, no bucket, without a rate.
+    fn facets(
+        dialect: Dialect,
+        search: &'q Search,
+        prices: ReferencePrices,
+        how: TextMatch,
+    ) -> sqlx::QueryBuilder<'q, DB> {
+        let mut q = Self::new(dialect, "SELECT l.category_slug, CAST(CASE WHEN ");
+        q.prices = Some(prices);
+        q.push(&PRICE_IN_EUROS).push(" IS NULL THEN -1");
+        for (i, &edge) in prices.edges.iter().enumerate().skip(1).rev() {
+            q.push(" WHEN ")
+                .push(&PRICE_IN_EUROS)
+                .push(" >= ")
+                .bind(edge);
+            q.push(&format!(" THEN {i}"));
+        }
+        q.push(
+            " ELSE 0 END AS BIGINT) AS bucket, \
+             COUNT(*) AS listings, SUM(CASE WHEN l.status = 'active'",
         );
-        q.price(search);
-        q.push(" THEN 1 ELSE 0 END) AS in_price FROM listings l WHERE ");
+        q.price();
+        q.push(" THEN 1 ELSE 0 END) AS in_price FROM listings l ")
+            .push(RATE_JOIN)
+            .push(" WHERE ");
         q.facet_filters(search, how);
         q.push(" GROUP BY 1, 2");
         q.sql
@@ -358,7 +391,25 @@ const CARD_TABLES: &str = " FROM listings l \
      JOIN categories c ON c.slug = l.category_slug \
      JOIN users u ON u.id = l.owner_id \
      LEFT JOIN listing_photos p ON p.listing_id = l.id AND p.position = 0 \
+     LEFT JOIN exchange_rates xr ON xr.currency = l.currency \
      WHERE ";
+
+/// The rate of a listing's currency, as `xr` (a LEFT JOIN: a listing whose currency has no
+/// rate stays, without a price in euros).
+const RATE_JOIN: &str = "LEFT JOIN exchange_rates xr ON xr.currency = l.currency";
+
+/// A listing's daily price in euro cents, exactly `domain::exchange::to_reference`: integer
+/// arithmetic on both databases (BIGINT), rounded half up by adding half a euro-million before
+/// dividing (division truncates, and every term is positive). Out of bounds, or without a
+/// rate, it is NULL; within them `price × rate + half` stays under `i64::MAX`.
+static PRICE_IN_EUROS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use crate::domain::exchange::{MAX_CONVERTIBLE_MINOR, MICROS_PER_EURO};
+    format!(
+        "(CASE WHEN l.daily_price_minor BETWEEN 0 AND {MAX_CONVERTIBLE_MINOR} \
+         THEN (l.daily_price_minor * xr.eur_micros + {half}) / {MICROS_PER_EURO} END)",
+        half = MICROS_PER_EURO / 2
+    )
+});
 
 /// Where a dialect's fragment puts its value.
 const VALUE: &str = "\u{1}";
@@ -427,6 +478,7 @@ impl CardRow {
             distance_km: near
                 .zip(position)
                 .map(|(near, at)| rounded_distance_km(near.point.distance_km(&at))),
+            price_estimate: None,
         })
     }
 }
@@ -447,16 +499,17 @@ pub async fn search(
     search: &Search,
 ) -> Result<SearchResults, AppError> {
     let dialect = db.dialect();
+    let rates = crate::rates::service::in_force(db).await?;
     let results = if search.period.is_none() && catalogue.is_on() {
         let found = catalogue.search(db, search).await?;
         let facets = (found.total, found.categories, found.prices);
         let (rows, has_more) = cards_by_id(db, dialect, search, found.hits).await?;
-        assemble(search, facets, rows, has_more)?
+        assemble(search, &rates, facets, rows, has_more)?
     } else {
-        search_with(db, dialect, search, TextMatch::Words).await?
+        search_with(db, dialect, search, &rates, TextMatch::Words).await?
     };
     if results.total == 0 && !search.terms.is_empty() && dialect.has_close_spelling() {
-        let close = search_with(db, dialect, search, TextMatch::CloseSpelling).await?;
+        let close = search_with(db, dialect, search, &rates, TextMatch::CloseSpelling).await?;
         if close.total > 0 {
             return Ok(SearchResults {
                 close_matches: true,
@@ -470,23 +523,44 @@ pub async fn search(
 /// The database's own answer to `search` (its words as words, no close spellings): what
 /// searches with dates get, and what the tests hold the catalogue's answers against.
 pub async fn search_in_database(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
-    search_with(db, db.dialect(), search, TextMatch::Words).await
+    let rates = crate::rates::service::in_force(db).await?;
+    search_with(db, db.dialect(), search, &rates, TextMatch::Words).await
 }
 
 async fn search_with(
     db: &Db,
     dialect: Dialect,
     search: &Search,
+    rates: &RatesInForce,
     how: TextMatch,
 ) -> Result<SearchResults, AppError> {
-    let facets = facets(db, dialect, search, how).await?;
-    let (rows, has_more) = card_rows(db, dialect, search, how).await?;
-    assemble(search, facets, rows, has_more)
+    let prices = search.reference_prices(&rates.rates);
+    let facets = facets(db, dialect, search, prices, how).await?;
+    let (rows, has_more) = card_rows(db, dialect, search, prices, how).await?;
+    assemble(search, rates, facets, rows, has_more)
+}
+
+/// Each card's price in the visitor's currency where it differs from the listing's, and the
+/// line dating the rates when some card has one.
+pub fn estimate_prices(
+    cards: &mut [ListingCard],
+    rates: &RatesInForce,
+    visitor: Currency,
+) -> Option<String> {
+    let mut estimated = false;
+    for card in cards {
+        card.price_estimate = (card.price_per_day.currency != visitor)
+            .then(|| rates.rates.convert(card.price_per_day, visitor))
+            .flatten();
+        estimated |= card.price_estimate.is_some();
+    }
+    estimated.then(|| rates.estimates_note(visitor)).flatten()
 }
 
 /// The results page from its facets and its cards (in display order).
 fn assemble(
     search: &Search,
+    rates: &RatesInForce,
     (total, categories, prices): (i64, Vec<CategoryCount>, Vec<PriceBucket>),
     rows: Vec<CardRow>,
     has_more: bool,
@@ -497,10 +571,11 @@ fn assemble(
         PageRequest::Before(_) => (rows.last(), has_more.then(|| rows.first()).flatten()),
     };
     let (next, previous) = (next.map(CardRow::cursor), previous.map(CardRow::cursor));
-    let cards = rows
+    let mut cards: Vec<ListingCard> = rows
         .into_iter()
         .map(|row| row.into_card(search.near.as_ref()))
         .collect::<Result<_, _>>()?;
+    let estimates_note = estimate_prices(&mut cards, rates, search.visitor_currency);
     Ok(SearchResults {
         total,
         cards,
@@ -512,6 +587,7 @@ fn assemble(
         sort: Some(search.sort),
         saved: None,
         hearts: Vec::new(),
+        estimates_note,
     })
 }
 
@@ -576,7 +652,8 @@ pub async fn cards_of(db: &Db, ids: &[ListingId]) -> Result<Vec<ListingCard>, Ap
 }
 
 /// What the catalogue keeps of every active listing, or of `only` these (those not active
-/// any more are not returned).
+/// any more are not returned), each price in euro cents at the rates of now, by the same SQL
+/// as the database's own searches.
 pub async fn catalogue_rows(
     db: &Db,
     only: Option<&[ListingId]>,
@@ -585,11 +662,16 @@ pub async fn catalogue_rows(
     let rows: Vec<CatalogueRow> = on_pool!(db, pool => {
         let mut sql = SearchSql::new(
             dialect,
-            "SELECT l.id, l.title, l.brand || ' ' || l.model AS maker, c.name AS category_name, \
-                    l.description, l.category_slug, l.daily_price_minor, l.instant_booking, \
-                    l.public_latitude AS latitude, l.public_longitude AS longitude, l.created_at \
-             FROM listings l JOIN categories c ON c.slug = l.category_slug \
-             WHERE l.status = 'active'",
+            &format!(
+                "SELECT l.id, l.title, l.brand || ' ' || l.model AS maker, \
+                        c.name AS category_name, l.description, l.category_slug, \
+                        {} AS price_in_euros, l.instant_booking, \
+                        l.public_latitude AS latitude, l.public_longitude AS longitude, \
+                        l.created_at \
+                 FROM listings l JOIN categories c ON c.slug = l.category_slug {RATE_JOIN} \
+                 WHERE l.status = 'active'",
+                *PRICE_IN_EUROS
+            ),
         );
         if let Some(ids) = only {
             sql.listing_in(ids.iter().copied());
@@ -604,11 +686,12 @@ async fn card_rows(
     db: &Db,
     dialect: Dialect,
     search: &Search,
+    prices: ReferencePrices,
     how: TextMatch,
 ) -> Result<(Vec<CardRow>, bool), AppError> {
     let backwards = matches!(search.page, PageRequest::Before(_));
     let mut rows: Vec<CardRow> = on_pool!(db, pool => {
-        let mut sql = SearchSql::cards(dialect, search, how);
+        let mut sql = SearchSql::cards(dialect, search, prices, how);
         sql.build_query_as().fetch_all(pool).await
     })?;
     let has_more = rows.len() > PAGE_SIZE;
@@ -625,10 +708,11 @@ async fn facets(
     db: &Db,
     dialect: Dialect,
     search: &Search,
+    prices: ReferencePrices,
     how: TextMatch,
 ) -> Result<(i64, Vec<CategoryCount>, Vec<PriceBucket>), AppError> {
     let rows: Vec<(String, i64, i64, i64)> = on_pool!(db, pool => {
-        let mut sql = SearchSql::facets(dialect, search, how);
+        let mut sql = SearchSql::facets(dialect, search, prices, how);
         sql.build_query_as().fetch_all(pool).await
     })?;
     let chosen = |slug: &str| search.category.as_deref().is_none_or(|c| c == slug);
@@ -736,14 +820,16 @@ pub fn local_today(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {
     }
 }
 
-/// The public page of an active listing as seen at `now` by `viewer`; `NotFound` for one
-/// that is paused, archived or gone, unless the viewer owns it (they see it with its status).
+/// The public page of an active listing as seen at `now` by `viewer`, who thinks in
+/// `visitor_currency`; `NotFound` for one that is paused, archived or gone, unless the viewer
+/// owns it (they see it with its status).
 pub async fn detail(
     db: &Db,
     id: ListingId,
     viewer: Option<UserId>,
     now: DateTime<Utc>,
     service_fee_bps: u32,
+    visitor_currency: Currency,
 ) -> Result<ListingDetail, AppError> {
     const LISTING_SQL: &str = "SELECT l.id, l.title, l.description, l.brand, l.model, \
             l.condition, l.category_slug, c.name AS category_name, l.city, l.currency, \
@@ -804,10 +890,20 @@ pub async fn detail(
         .collect();
     let not_public = (status != ListingStatus::Active)
         .then(|| not_public_note(id, status, row.hidden_reason.clone()));
+    let prices = row.prices.prices()?;
+    let daily = Money::new(prices.daily_minor, prices.currency);
+    let (price_estimate, estimates_note) = if daily.currency == visitor_currency {
+        (None, None)
+    } else {
+        let rates = crate::rates::service::in_force(db).await?;
+        let estimate = rates.rates.convert(daily, visitor_currency);
+        let note = estimate.and_then(|_| rates.estimates_note(visitor_currency));
+        (estimate, note)
+    };
     Ok(ListingDetail {
         id: row.id,
         not_public,
-        prices: row.prices.prices()?,
+        prices,
         title: row.title,
         description: row.description,
         brand: row.brand,
@@ -838,6 +934,8 @@ pub async fn detail(
         unavailable,
         buffer_days: row.buffer_days,
         booking_key: RequestKey::new(),
+        price_estimate,
+        estimates_note,
     })
 }
 

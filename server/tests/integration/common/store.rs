@@ -262,8 +262,9 @@ pub enum Listings<'a> {
     OwnedBy(UserId),
     Brand(&'a str),
     InCategory(&'a str),
-    /// A daily price from the first to the second amount (minor units), both included.
-    DailyPriceBetween(i64, i64),
+    /// A daily price, in euro cents at the rates of `exchange_rates` (rounded half up), from
+    /// the first to the second amount, both included.
+    DailyEuroCentsBetween(i64, i64),
     Instant,
 }
 
@@ -277,8 +278,9 @@ pub async fn count_listings(db: &Db, which: Listings<'_>) -> i64 {
             .bind(brand).fetch_one(pool).await,
         Listings::InCategory(slug) => sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE category_slug = $1")
             .bind(slug).fetch_one(pool).await,
-        Listings::DailyPriceBetween(low, high) => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM listings WHERE daily_price_minor BETWEEN $1 AND $2")
+        Listings::DailyEuroCentsBetween(low, high) => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM listings l JOIN exchange_rates r ON r.currency = l.currency \
+             WHERE (l.daily_price_minor * r.eur_micros + 500000) / 1000000 BETWEEN $1 AND $2")
             .bind(low).bind(high).fetch_one(pool).await,
         Listings::Instant => sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE instant_booking = TRUE")
             .fetch_one(pool).await,
