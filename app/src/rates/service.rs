@@ -31,9 +31,9 @@ impl RatesInForce {
     }
 }
 
-/// "4 Dec 2026" (server only: chrono's formatting stays out of the wasm).
+/// "4 Dec 2026", GearShare's one way of writing a day (the rates' UTC day).
 fn day_text(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y").to_string()
+    crate::domain::day_text(at.date_naive())
 }
 
 pub async fn in_force(db: &Db) -> Result<RatesInForce, AppError> {
