@@ -223,7 +223,7 @@ function localMoment(at: Date, timeZone: string): string {
       .formatToParts(at)
       .map((part) => [part.type, part.value]),
   );
-  return `${parts.day} ${months[Number(parts.month) - 1]} ${parts.year}, ${parts.hour}:${parts.minute}`;
+  return `${Number(parts.day)} ${months[Number(parts.month) - 1]} ${parts.year}, ${parts.hour}:${parts.minute}`;
 }
 
 test.describe("time zones", () => {

@@ -1,13 +1,6 @@
-import { test, expect, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
+import { test, expect, dayText, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
 
 // What a person meets first, on a phone as on a desktop.
-
-// A day `days` from today as the calendar names its button ("20 Dec 2026").
-function dayText(days: number): string {
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const day = new Date(Date.now() + days * 86_400_000);
-  return `${day.getUTCDate()} ${months[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
-}
 
 for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
   test(`the footer leads to help, terms, privacy and contact, and sits at the bottom (${size.width}×${size.height})`, async ({ page }) => {

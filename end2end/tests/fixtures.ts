@@ -32,6 +32,13 @@ export function isoDay(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+// The same day as GearShare writes a day ("20 Dec 2026").
+export function dayText(days: number): string {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const day = new Date(Date.now() + days * 86_400_000);
+  return `${day.getUTCDate()} ${months[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
+}
+
 // Resolves once the wasm bundle has hydrated the page (the app marks <body> from an effect,
 // which only runs in the browser after hydration).
 export async function waitForHydration(page: import("@playwright/test").Page): Promise<void> {

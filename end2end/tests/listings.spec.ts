@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { test, expect, expectNoViolations, isoDay, photo, waitForHydration } from "./fixtures";
+import { test, expect, dayText, expectNoViolations, isoDay, photo, waitForHydration } from "./fixtures";
 
 // Refused input answers 400 and a clashing save 409, by design; Chromium logs such responses
 // as console errors.
@@ -107,7 +107,7 @@ test("an owner lists gear with photos; renters find it until its dates are block
   await page.getByLabel("Last day").fill(isoDay(31));
   await page.getByLabel("Reason (only you see it)").fill("Repairs");
   await page.getByRole("button", { name: "Block dates" }).click();
-  await expect(page.getByText(`Unit 1: ${isoDay(31)} to ${isoDay(31)} (Repairs)`)).toBeVisible();
+  await expect(page.getByText(`Unit 1: ${dayText(31)} to ${dayText(31)} (Repairs)`)).toBeVisible();
   await search(page, { "What are you looking for?": word, From: from, To: to });
   await expect(page.getByRole("heading", { name: "No gear matches your search" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Any dates" })).toBeVisible();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
-import { test, expect, enrolTwoFactor, fillCard, fillListing, isoDay, logInAfterAWrongPassword, totp, waitForHydration } from "./fixtures";
+import { test, expect, dayText, enrolTwoFactor, fillCard, fillListing, isoDay, logInAfterAWrongPassword, totp, waitForHydration } from "./fixtures";
 
 // Every form works as plain HTML, before the wasm has arrived or without it: a success goes
 // where the page would go, a refusal draws the page again with the message next to its field
@@ -146,7 +146,7 @@ test("an owner lists gear and edits it, refused fields kept", async ({ browser }
   await owner.getByLabel("Last day").fill(isoDay(31));
   await owner.getByLabel("Reason (only you see it)").fill("Repairs");
   await owner.getByRole("button", { name: "Block dates" }).click();
-  await expect(owner.getByText(`Unit 1: ${isoDay(31)} to ${isoDay(31)} (Repairs)`)).toBeVisible();
+  await expect(owner.getByText(`Unit 1: ${dayText(31)} to ${dayText(31)} (Repairs)`)).toBeVisible();
   await expect(owner.getByText("Changes saved.")).toHaveCount(0);
   await owner.goto(`/gear/${id}`);
   await expect(owner.getByRole("heading", { level: 1, name: title })).toBeVisible();

@@ -6,8 +6,11 @@ use super::period::day_text;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The zone times are shown in: the member's own, or for a visitor the gear's.
+/// The zone times are shown in: the member's own, or for a visitor the gear's. It travels as
+/// one line of text ("Europe/Berlin;1774746000,7200,CEST;…"): the browser then needs only
+/// its string reader, not a derived one per field, which every page's core would carry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct LocalZone {
     /// The IANA name, e.g. "Europe/Berlin".
     pub name: String,
@@ -17,11 +20,45 @@ pub struct LocalZone {
 
 /// From the instant `from` (Unix seconds) on, local time is UTC plus `offset` seconds and is
 /// called `abbreviation` ("CET", "EDT", or "UTC+3" where the zone has no name for it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneSpan {
     pub from: i64,
     pub offset: i32,
     pub abbreviation: String,
+}
+
+impl From<LocalZone> for String {
+    fn from(zone: LocalZone) -> String {
+        let mut text = zone.name;
+        for span in zone.spans {
+            text.push_str(&format!(
+                ";{},{},{}",
+                span.from, span.offset, span.abbreviation
+            ));
+        }
+        text
+    }
+}
+
+impl TryFrom<String> for LocalZone {
+    type Error = &'static str;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let mut parts = text.split(';');
+        let name = parts.next().unwrap_or_default().to_owned();
+        let spans = parts
+            .map(|part| {
+                let mut fields = part.splitn(3, ',');
+                Some(ZoneSpan {
+                    from: fields.next()?.parse().ok()?,
+                    offset: fields.next()?.parse().ok()?,
+                    abbreviation: fields.next()?.to_owned(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or("not a time zone")?;
+        Ok(Self::new(name, spans))
+    }
 }
 
 impl Default for LocalZone {
@@ -161,6 +198,20 @@ mod tests {
             LocalZone::utc().moment_text(evening),
             "3 Dec 2026, 23:30 UTC"
         );
+    }
+
+    #[test]
+    fn a_zone_travels_as_one_line_and_back() {
+        let zone = berlin();
+        let text = serde_json::to_string(&zone).unwrap();
+        assert!(text.starts_with("\"Europe/Berlin;"), "{text}");
+        assert_eq!(serde_json::from_str::<LocalZone>(&text).unwrap(), zone);
+        let utc = serde_json::to_string(&LocalZone::utc()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<LocalZone>(&utc).unwrap(),
+            LocalZone::utc()
+        );
+        assert!(serde_json::from_str::<LocalZone>("\"Europe/Berlin;x,1,CET\"").is_err());
     }
 
     #[test]
