@@ -6,7 +6,7 @@
 //! asks [`api::suggest_places`] and sends what was typed; the server resolves it.
 
 pub mod api;
-
+pub mod field;
 #[cfg(feature = "ssr")]
 mod gazetteer;
 
