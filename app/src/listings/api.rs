@@ -31,6 +31,9 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
     // Renters anywhere may search: "today" is the earliest date anywhere on Earth may be,
     // so nobody is refused a date that is already today where they are.
     let today = (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive();
+    // The visitor's region decides only which place an ambiguous "Near" names. A search
+    // without a place is a search everywhere, in the order the renter chose: putting their
+    // country first would make "Price: low to high" and the counts say something else.
     let result = match params.validate(today, &crate::places::api::for_visitor(&state)) {
         Ok(search) => {
             // The visitor's currency is part of the search, so of the kept answer's key.
