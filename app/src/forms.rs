@@ -36,14 +36,14 @@ pub fn form_message<T>(result: &Option<Result<T, AppError>>, fields: &[&str]) ->
 
 /// The ids of a field's control, hint and refusal, from the form's prefix and the field name.
 #[derive(Clone)]
-struct FieldIds {
-    control: String,
+pub struct FieldIds {
+    pub(crate) control: String,
     hint: String,
     error: String,
 }
 
 impl FieldIds {
-    fn new(prefix: &str, name: &str) -> Self {
+    pub(crate) fn new(prefix: &str, name: &str) -> Self {
         let control = format!("{prefix}-{name}");
         Self {
             hint: format!("{control}-hint"),
@@ -54,7 +54,7 @@ impl FieldIds {
 
     /// The control's `aria-describedby`: its hint, if it has one, and its refusal while
     /// there is one.
-    fn described_by(
+    pub(crate) fn described_by(
         &self,
         hint: bool,
         error: Signal<Option<String>>,
@@ -68,7 +68,7 @@ impl FieldIds {
     }
 }
 
-fn invalid(
+pub(crate) fn invalid(
     error: Signal<Option<String>>,
 ) -> impl Fn() -> Option<&'static str> + Send + Sync + 'static {
     move || error.get().is_some().then_some("true")
@@ -105,13 +105,28 @@ pub fn TextField(
 ) -> impl IntoView {
     let ids = FieldIds::new("field", name);
     let value = crate::plain_forms::typed_or(name, value);
+    let control = view! {
+        <input id=ids.control.clone() name=name type=kind autocomplete=autocomplete value=value
+            inputmode=inputmode
+            required=required aria-invalid=invalid(error)
+            aria-describedby=ids.described_by(hint.is_some(), error)/>
+    };
+    view! { <LabelledField label ids hint error>{control}</LabelledField> }
+}
+
+/// A field's frame: its label, the control (whose id is `ids.control`), then its notes.
+#[component]
+pub fn LabelledField(
+    label: &'static str,
+    ids: FieldIds,
+    hint: Option<&'static str>,
+    error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <div class="field">
             <label for=ids.control.clone()>{label}</label>
-            <input id=ids.control.clone() name=name type=kind autocomplete=autocomplete value=value
-                inputmode=inputmode
-                required=required aria-invalid=invalid(error)
-                aria-describedby=ids.described_by(hint.is_some(), error)/>
+            {children()}
             <FieldNotes ids hint error/>
         </div>
     }

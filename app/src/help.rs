@@ -110,6 +110,10 @@ pub fn HelpPage() -> impl IntoView {
                 <dl class="mt-3 grid gap-3">{policies}</dl>
                 <p>"If the owner cancels, or GearShare does, you get everything back."</p>
             </Part>
+            <Part id="help-places" heading="Places">
+                <p>"“Near” and a listing's city know every town of 5,000 people or more, by any name written in Latin letters (“München”, “Munich”, “Muenchen”), suggested as you type. Add a region or country after a comma when a name is ambiguous: “Paris, France” or “Paris, Texas”; otherwise the one in your country (from your browser's language settings) comes first."</p>
+                <p>"Place names: "<a href="https://www.geonames.org/" class="link">"GeoNames"</a>", licensed under "<a href="https://creativecommons.org/licenses/by/4.0/" class="link">"CC BY 4.0"</a>"."</p>
+            </Part>
         </InfoPage>
     }
 }

@@ -2,8 +2,8 @@
 //! draws them):
 //! - the foundation (domain, storage, errors, events, media, calendars, shared page pieces)
 //!   names no feature;
-//! - features (accounts, listings, bookings, payments, and the pages of admin, home and the
-//!   member area) use the foundation, the app's context and each other without a cycle;
+//! - features (accounts, listings, bookings, payments, places, and the pages of admin, home
+//!   and the member area) use the foundation, the app's context and each other without a cycle;
 //! - the context (`state`, the app's handles; `request`, the member calling) may name the
 //!   features whose handles it carries;
 //! - the frame (`shell`, `hydration` and the routes in `lib`) puts pages together, and nothing
@@ -40,6 +40,7 @@ const FEATURES: &[&str] = &[
     "messages",
     "notifications",
     "payments",
+    "places",
     "rates",
     "reports",
     "reviews",

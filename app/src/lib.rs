@@ -27,6 +27,7 @@ pub mod messages;
 pub mod notifications;
 pub mod page;
 pub mod payments;
+pub mod places;
 pub mod plain_forms;
 pub mod rates;
 pub mod reports;

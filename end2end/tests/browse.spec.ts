@@ -120,3 +120,32 @@ test("pagination keeps the filters in the URL", { tag: "@database" }, async ({ p
   await expect(page).toHaveURL(/category=camping.*before=/);
   await expect(results.getByRole("link").first()).toHaveAttribute("href", firstOnPageOne ?? "");
 });
+
+for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+  test(`"Near" suggests places as one types and finds gear near the one picked (${size.width}×${size.height})`, { tag: "@database" }, async ({ page }) => {
+    await page.setViewportSize(size);
+    await page.goto("/");
+    await waitForHydration(page);
+    const near = page.getByRole("combobox", { name: "Near" });
+    await near.fill("Munch");
+    const suggestions = page.getByRole("listbox", { name: "Places matching Near" });
+    const munich = suggestions.getByRole("option", { name: /^München, Bavaria, Germany$/ });
+    await expect(munich).toBeVisible();
+    await expect(near).toHaveAttribute("aria-expanded", "true");
+    await expectNoViolations(page);
+    // Arrowing onto the suggestion and picking it with Enter fills the field, not the search.
+    await near.press("ArrowDown");
+    await expect(near).toHaveAttribute("aria-activedescendant", (await munich.getAttribute("id")) ?? "");
+    await near.press("Enter");
+    await expect(near).toHaveValue("München, Bavaria, Germany");
+    await expect(suggestions).toBeHidden();
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page).toHaveURL(/near=M%C3%BCnchen/);
+    await expect(page.getByRole("heading", { level: 1, name: /^[1-9]\d* results?$/ })).toBeVisible();
+    // The seed puts gear in Munich: the first result is near it.
+    const results = page.getByRole("list", { name: "Search results" });
+    await expect(results.getByRole("listitem").first()).toContainText(/\d k?m away/);
+    await expect(page.getByRole("combobox", { name: "Near" })).toHaveValue("München, Bavaria, Germany");
+    await expectNoViolations(page);
+  });
+}

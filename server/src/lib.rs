@@ -160,5 +160,19 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         )?),
         secrets: std::sync::Arc::new(secret_keys(config)?),
         mailer: std::sync::Arc::new(mailer(config)?),
+        places: places(),
     })
+}
+
+/// The gazetteer of `scripts/gazetteer.py`, embedded: every app state of the process shares
+/// one, read on first use.
+pub fn places() -> std::sync::Arc<app::places::Places> {
+    static PLACES: std::sync::LazyLock<std::sync::Arc<app::places::Places>> =
+        std::sync::LazyLock::new(|| {
+            std::sync::Arc::new(app::places::Places::new(
+                include_bytes!("../gazetteer/places.tsv.gz"),
+                include_str!("../gazetteer/countries.tsv"),
+            ))
+        });
+    PLACES.clone()
 }

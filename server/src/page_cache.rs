@@ -11,7 +11,8 @@
 //!   (`app::page::or_partial`) are kept, keyed by path and query and by the visitor's
 //!   currency (`app::locale`, from `Accept-Language`): these pages show prices in other
 //!   currencies with an estimate in the visitor's, so a page kept for a visitor in London
-//!   must never be served to one in Berlin. The key is `{path and query}#{currency code}`;
+//!   must never be served to one in Berlin; and by the visitor's region, which decides what
+//!   an ambiguous "Near" means. The key is `{path and query}#{currency code}-{region}`;
 //!   the fragment cannot occur in a request's path and query, and
 //!   `Answers::forget_for` reads the path before it. Answers say `Vary: Accept-Language`
 //!   for caches outside;
@@ -127,8 +128,13 @@ fn cacheable(request: &Request) -> Option<(String, String)> {
         .uri()
         .path_and_query()
         .map_or_else(|| path.to_owned(), |pq| pq.as_str().to_owned());
-    let currency = Locale::from_headers(request.headers()).currency;
-    Some((format!("{page}#{}", currency.code()), nonce.clone()))
+    // The visitor's region too: it decides which "Paris" a search means.
+    let locale = Locale::from_headers(request.headers());
+    let region = locale.region.as_deref().unwrap_or("-");
+    Some((
+        format!("{page}#{}-{region}", locale.currency.code()),
+        nonce.clone(),
+    ))
 }
 
 /// The answer as a page to keep, or as it is (`Err`) when it must not be kept.

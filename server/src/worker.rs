@@ -106,7 +106,8 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                 .payload
                 .parse()
                 .map_err(|e| format!("bad listing id: {e}"))?;
-            announce(db, id, now)
+            // A saved search's place is taken as a visitor from nowhere in particular takes it.
+            announce(db, id, &state.places.for_visitor(None), now)
                 .await
                 .map(|told| {
                     if told > 0 {

@@ -30,6 +30,8 @@ pub use money::{Currency, Money};
 pub use period::{
     day_text, member_since_text, month_text, parse_iso_date, PeriodError, RentalPeriod,
 };
-pub use places::{find_place, GeoPoint, Place, KM_PER_DEGREE, PLACES};
+pub use places::{
+    find_place, GeoPoint, KnownPlaces, Locate, Located, Place, KM_PER_DEGREE, PLACES,
+};
 pub use pricing::{quote, ListingPrices, Quote, QuoteError, RateKind};
 pub use zone::LocalZone;

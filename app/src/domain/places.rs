@@ -135,6 +135,35 @@ pub fn find_place(name: &str) -> Option<&'static Place> {
     PLACES.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
+/// A place found by the name a person typed: where it is, and what a listing there starts
+/// from (its rental days are local days in `time_zone`; its prices in `currency`, when the
+/// marketplace has the country's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    pub position: GeoPoint,
+    pub time_zone: String,
+    pub currency: Option<Currency>,
+}
+
+/// Finds places by name. The server's gazetteer (`crate::places`) is the one that counts;
+/// the browser never holds it, so checks that need it run on the server.
+pub trait Locate: Sync {
+    fn locate(&self, name: &str) -> Option<Located>;
+}
+
+/// The few places of [`PLACES`] by name: for tools and tests without the gazetteer.
+pub struct KnownPlaces;
+
+impl Locate for KnownPlaces {
+    fn locate(&self, name: &str) -> Option<Located> {
+        find_place(name).map(|p| Located {
+            position: p.position,
+            time_zone: p.time_zone.to_owned(),
+            currency: Some(p.currency),
+        })
+    }
+}
+
 /// How far the public position of a listing lies from the owner's exact one, in metres.
 pub const PUBLIC_OFFSET_METRES: (f64, f64) = (200.0, 500.0);
 

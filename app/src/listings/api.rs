@@ -31,7 +31,10 @@ pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppE
     // Renters anywhere may search: "today" is the earliest date anywhere on Earth may be,
     // so nobody is refused a date that is already today where they are.
     let today = (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive();
-    let result = match params.validate(today) {
+    // The visitor's region decides only which place an ambiguous "Near" names. A search
+    // without a place is a search everywhere, in the order the renter chose: putting their
+    // country first would make "Price: low to high" and the counts say something else.
+    let result = match params.validate(today, &crate::places::api::for_visitor(&state)) {
         Ok(search) => {
             // The visitor's currency is part of the search, so of the kept answer's key.
             let search = search.for_visitor(crate::locale::Locale::of_request().currency);
@@ -123,7 +126,7 @@ async fn feed_address(id: ListingId, renew: bool) -> Result<String, AppError> {
 #[server(endpoint = "create_listing")]
 pub async fn create_listing(form: ListingForm) -> Result<ListingId, AppError> {
     member_change(|state, actor| async move {
-        let draft = form.check()?;
+        let draft = form.check(&crate::places::api::for_visitor(&state))?;
         let id = super::manage::create(&state.db, &actor, &draft, state.listings_per_day).await?;
         crate::plain_forms::then_show(&format!("/owner/listings/{id}/edit?created=1"));
         Ok(id)
@@ -139,7 +142,7 @@ pub async fn update_listing(
     form: ListingForm,
 ) -> Result<i64, AppError> {
     member_change(|state, actor| async move {
-        let draft = form.check()?;
+        let draft = form.check(&crate::places::api::for_visitor(&state))?;
         let version = super::manage::update(&state.db, &actor, id, version, &draft).await?;
         crate::plain_forms::then_show(&format!("/owner/listings/{id}/edit?saved=1"));
         Ok(version)

@@ -690,7 +690,10 @@ mod tests {
             }
         }
         params
-            .validate(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+            .validate(
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                &crate::domain::KnownPlaces,
+            )
             .unwrap()
     }
 

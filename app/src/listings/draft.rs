@@ -5,7 +5,7 @@
 use super::model::Condition;
 use crate::domain::period::MAX_RENTAL_DAYS;
 use crate::domain::CancellationPolicy;
-use crate::domain::{find_place, Currency, GeoPoint};
+use crate::domain::{Currency, GeoPoint, Locate};
 use crate::error::{AppError, FieldProblem};
 use serde::{Deserialize, Serialize};
 
@@ -69,7 +69,7 @@ pub struct ListingDraft {
     pub city: String,
     pub position: GeoPoint,
     /// The zone of a city we know; otherwise the owner's own.
-    pub time_zone: Option<&'static str>,
+    pub time_zone: Option<String>,
     pub pickup_instructions: String,
     pub included_items: String,
     pub instant_booking: bool,
@@ -185,8 +185,9 @@ pub fn parse_amount(text: &str) -> Option<i64> {
 }
 
 impl ListingForm {
-    /// Every field checked; all refusals at once, each naming its field.
-    pub fn check(&self) -> Result<ListingDraft, AppError> {
+    /// Every field checked; all refusals at once, each naming its field. The city is looked
+    /// up in `places` (the server's gazetteer).
+    pub fn check(&self, places: &dyn Locate) -> Result<ListingDraft, AppError> {
         let mut checks = Checks::default();
         let title = checks.text("title", &self.title, TITLE_CHARS);
         let description = checks.text("description", &self.description, DESCRIPTION_CHARS);
@@ -211,9 +212,9 @@ impl ListingForm {
         let brand = checks.text("brand", &self.brand, (0, 60));
         let model = checks.text("model", &self.model, (0, 60));
         let city = checks.text("city", &self.city, (1, 80));
-        let place = find_place(&city);
+        let place = places.locate(&city);
         let currency = match self.currency.trim() {
-            "" => place.map(|p| p.currency),
+            "" => place.as_ref().and_then(|p| p.currency),
             code => Currency::parse(code),
         };
         if currency.is_none() {
@@ -229,7 +230,7 @@ impl ListingForm {
             .amount("late_fee", &self.late_fee, false, 0)
             .unwrap_or(0);
         let units = checks.whole("quantity", &self.quantity, (1, MAX_UNITS), Some(1));
-        let position = self.position(&mut checks, place.map(|p| p.position));
+        let position = self.position(&mut checks, place.as_ref().map(|p| p.position));
         let pickup_instructions =
             checks.text("pickup_instructions", &self.pickup_instructions, (0, 1000));
         let included_items = checks.text("included_items", &self.included_items, (0, 2000));
@@ -408,6 +409,7 @@ pub fn block_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{find_place, KnownPlaces};
     use proptest::prelude::*;
 
     pub fn valid_form() -> ListingForm {
@@ -428,7 +430,7 @@ mod tests {
     }
 
     fn refused(form: ListingForm) -> Vec<String> {
-        match form.check() {
+        match form.check(&KnownPlaces) {
             Err(AppError::Invalid(problems)) => problems.into_iter().map(|p| p.field).collect(),
             other => panic!("expected refusals, got {other:?}"),
         }
@@ -436,11 +438,11 @@ mod tests {
 
     #[test]
     fn a_good_form_becomes_a_draft_with_the_city_defaults() {
-        let draft = valid_form().check().unwrap();
+        let draft = valid_form().check(&KnownPlaces).unwrap();
         assert_eq!(draft.daily_minor, 3500);
         assert_eq!(draft.weekly_minor, Some(18050));
         assert_eq!(draft.currency, Currency::Eur);
-        assert_eq!(draft.time_zone, Some("Europe/Berlin"));
+        assert_eq!(draft.time_zone.as_deref(), Some("Europe/Berlin"));
         assert_eq!(draft.position, find_place("Berlin").unwrap().position);
         assert_eq!((draft.units, draft.min_days, draft.max_days), (2, 1, None));
         assert!(!draft.instant_booking);
@@ -495,7 +497,7 @@ mod tests {
             currency: "EUR".into(),
             ..valid_form()
         };
-        let draft = form.check().unwrap();
+        let draft = form.check(&KnownPlaces).unwrap();
         assert_eq!((draft.time_zone, draft.position.latitude), (None, 50.1));
     }
 

@@ -43,8 +43,8 @@ fn audit(
 
 /// The zone of the draft's city, else the owner's own.
 async fn time_zone_for(db: &Db, draft: &ListingDraft, owner: UserId) -> Result<String, AppError> {
-    if let Some(zone) = draft.time_zone {
-        return Ok(zone.to_owned());
+    if let Some(zone) = &draft.time_zone {
+        return Ok(zone.clone());
     }
     let zone = db.owner_time_zone(owner).await?;
     Ok(zone.unwrap_or_else(|| "UTC".to_owned()))

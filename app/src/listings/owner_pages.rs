@@ -16,6 +16,7 @@ use crate::forms::{
     field_message, form_message, FieldError, FormAlert, Select, TextArea, TextField,
 };
 use crate::page::gate;
+use crate::places::field::PlaceField;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -329,7 +330,7 @@ fn ListingFields(
         </fieldset>
         <fieldset class="flex flex-col gap-4">
             <legend class="text-lg font-semibold text-slate-900">"Where"</legend>
-            <TextField label="City" name="form[city]" value=form.city error=error("city") hint="A city we know places the gear at its centre; change the position below if you like."/>
+            <PlaceField label="City" name="form[city]" list_label="Places matching City" value=form.city error=error("city") hint="A place we know (as suggested, or “Paris, France”) places the gear at its centre; change the position below if you like."/>
             <div class="grid gap-4 sm:grid-cols-2">
                 <TextField label="Latitude" name="form[latitude]" value=form.latitude required=false error=error("latitude")/>
                 <TextField label="Longitude" name="form[longitude]" value=form.longitude required=false error=error("longitude")/>

@@ -9,12 +9,13 @@ use super::search::{
     CategoryCount, PriceBucket, SearchParams, SearchResults, Sort, DEFAULT_RADIUS_KM,
     RADIUS_CHOICES_KM,
 };
-use crate::domain::{pricing::plural_days, ListingId, Money, PLACES};
+use crate::domain::{pricing::plural_days, ListingId, Money};
 use crate::error::set_status;
 use crate::error::AppError;
 use crate::forms::{FieldError, Select};
 use crate::live::{LiveEvent, Topic};
 use crate::page::{or_partial, ErrorPanel, NotFound};
+use crate::places::field::PlaceInput;
 use crate::url::query_string;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -55,19 +56,33 @@ fn SearchField(
     value: String,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] placeholder: &'static str,
-    #[prop(optional)] list: &'static str,
+    /// What the field's place suggestions are called, for a field that names a place.
+    #[prop(optional)]
+    places: Option<&'static str>,
     #[prop(optional)] class: &'static str,
     problem: Option<String>,
 ) -> impl IntoView {
     let id = format!("search-{name}");
     let error_id = format!("{id}-error");
+    let invalid = problem.is_some().then_some("true");
+    let described_by = problem.is_some().then(|| error_id.clone());
+    let control = match places {
+        Some(list_label) => view! {
+            <PlaceInput id=id.clone() name=name value=value placeholder=placeholder list_label
+                invalid=invalid described_by=described_by/>
+        }
+        .into_any(),
+        None => view! {
+            <input id=id.clone() name=name type=kind value=value placeholder=placeholder autocomplete="off"
+                inputmode=(kind == "number").then_some("numeric") min=(kind == "number").then_some("0")
+                aria-invalid=invalid aria-describedby=described_by/>
+        }
+        .into_any(),
+    };
     view! {
         <div class=format!("field {class}")>
-            <label for=id.clone()>{label}</label>
-            <input id=id name=name type=kind value=value placeholder=placeholder autocomplete="off" list=(!list.is_empty()).then_some(list)
-                inputmode=(kind == "number").then_some("numeric") min=(kind == "number").then_some("0")
-                aria-invalid=problem.is_some().then_some("true")
-                aria-describedby=problem.is_some().then(|| error_id.clone())/>
+            <label for=id>{label}</label>
+            {control}
             <FieldError id=error_id message=problem/>
         </div>
     }
@@ -127,15 +142,12 @@ pub fn SearchForm(
                     problem=problem_for(&problem, "q")/>
                 <SearchField label="From" name="from" kind="date" value=params.from.clone() problem=problem_for(&problem, "from")/>
                 <SearchField label="To" name="to" kind="date" value=params.to.clone() problem=problem_for(&problem, "to")/>
-                <SearchField label="Near" name="near" value=params.near.clone() placeholder="City" list="known-places"
+                <SearchField label="Near" name="near" value=params.near.clone() placeholder="City" places="Places matching Near"
                     problem=problem_for(&problem, "near")/>
                 <div class="flex items-end">
                     <button type="submit" class="btn-primary w-full">"Search"</button>
                 </div>
             </div>
-            <datalist id="known-places">
-                {PLACES.iter().map(|p| view! { <option value=p.name></option> }).collect_view()}
-            </datalist>
             {filters}
         </form>
     }

@@ -82,7 +82,8 @@ pub async fn save_search(query: String) -> Result<(), AppError> {
         return with_status(Err(AppError::Unauthorized));
     }
     crate::request::member_change(|state, caller| async move {
-        save(&state.db, caller.user.id, &params, caller.now).await?;
+        let places = crate::places::api::for_visitor(&state);
+        save(&state.db, caller.user.id, &params, &places, caller.now).await?;
         crate::plain_forms::then_show("/favourites?saved=search#saved-searches-heading");
         Ok(())
     })
@@ -135,6 +136,7 @@ pub async fn save(
     db: &crate::store::Db,
     member: crate::domain::UserId,
     params: &SearchParams,
+    places: &dyn crate::domain::Locate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
     let kept = kept_filters(params);
@@ -150,7 +152,7 @@ pub async fn save(
             .unwrap_or_default()
     });
     // The same checks as the search itself: a search that could not run is not kept.
-    filters.validate(now.date_naive())?;
+    filters.validate(now.date_naive(), places)?;
     let categories = super::store::read::categories(db).await?;
     let label = label(&filters, &categories);
     // Kept first, counted after: a search kept already changes nothing, and two saves at
@@ -208,6 +210,7 @@ pub fn label(params: &SearchParams, categories: &[super::model::Category]) -> St
 pub async fn announce(
     db: &crate::store::Db,
     id: crate::domain::ListingId,
+    places: &dyn crate::domain::Locate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, AppError> {
     use crate::notifications::rules::{About, Notice, NoticeKind};
@@ -231,7 +234,7 @@ pub async fn announce(
             if kept.user_id == owner {
                 continue;
             }
-            let Ok(search) = params_of(&kept.query).validate(now.date_naive()) else {
+            let Ok(search) = params_of(&kept.query).validate(now.date_naive(), places) else {
                 continue;
             };
             if index.search(&search).hits.iter().any(|hit| hit.id == id) {

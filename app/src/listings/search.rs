@@ -5,7 +5,7 @@
 use super::model::ListingCard;
 use crate::domain::exchange::Rates;
 use crate::domain::{
-    find_place, parse_iso_date, Currency, GeoPoint, ListingId, RentalPeriod, KM_PER_DEGREE,
+    parse_iso_date, Currency, GeoPoint, ListingId, Locate, RentalPeriod, KM_PER_DEGREE,
 };
 use crate::error::AppError;
 use crate::url::query_string;
@@ -136,7 +136,7 @@ impl SearchParams {
 
     /// Checks every field; the first refusal names its field and says what would work.
     /// `today` is the earliest pickup day anyone can ask for.
-    pub fn validate(&self, today: NaiveDate) -> Result<Search, AppError> {
+    pub fn validate(&self, today: NaiveDate, places: &dyn Locate) -> Result<Search, AppError> {
         let q = bounded_text("q", &self.q)?;
         let terms = terms_of(q);
         let category = self.category.trim();
@@ -150,7 +150,7 @@ impl SearchParams {
                 "Choose a category from the list.",
             ));
         }
-        let near = self.near()?;
+        let near = self.near(places)?;
         let period = self.period(today)?;
         let min_price = price("min_price", &self.min_price)?;
         let max_price = price("max_price", &self.max_price)?;
@@ -190,14 +190,13 @@ impl SearchParams {
         })
     }
 
-    fn near(&self) -> Result<Option<Near>, AppError> {
+    fn near(&self, places: &dyn Locate) -> Result<Option<Near>, AppError> {
         let text = bounded_text("near", &self.near)?;
         if text.is_empty() {
             return Ok(None);
         }
-        let point = find_place(text)
-            .map(|place| place.position)
-            .or_else(|| GeoPoint::parse(text))
+        let point = GeoPoint::parse(text)
+            .or_else(|| places.locate(text).map(|place| place.position))
             .ok_or_else(|| {
                 AppError::validation(
                     "near",
@@ -595,6 +594,7 @@ pub struct SearchResults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::KnownPlaces;
     use proptest::prelude::*;
 
     fn today() -> NaiveDate {
@@ -619,7 +619,7 @@ mod tests {
     }
 
     fn refused_field(params: SearchParams) -> String {
-        match params.validate(today()) {
+        match params.validate(today(), &KnownPlaces) {
             Err(AppError::Validation { field, .. }) => field,
             other => panic!("expected a refusal, got {other:?}"),
         }
@@ -627,7 +627,9 @@ mod tests {
 
     #[test]
     fn an_empty_search_is_everything_newest_first() {
-        let search = SearchParams::default().validate(today()).unwrap();
+        let search = SearchParams::default()
+            .validate(today(), &KnownPlaces)
+            .unwrap();
         assert!(search.terms.is_empty() && search.near.is_none() && search.period.is_none());
         assert_eq!(search.sort, Sort::Newest);
         assert_eq!(search.page, PageRequest::First);
@@ -707,7 +709,7 @@ mod tests {
             sort: "distance".into(),
             ..Default::default()
         };
-        let search = params.validate(today()).unwrap();
+        let search = params.validate(today(), &KnownPlaces).unwrap();
         assert_eq!(search.terms, ["tent"]);
         assert_eq!(search.category.as_deref(), Some("camping"));
         assert_eq!(search.near.unwrap().radius_km, 50.0);
@@ -723,7 +725,7 @@ mod tests {
                 q: "tent".into(),
                 ..Default::default()
             }
-            .validate(today())
+            .validate(today(), &KnownPlaces)
             .unwrap()
             .sort,
             Sort::Relevance
@@ -773,7 +775,7 @@ mod tests {
             max_price: max.into(),
             ..Default::default()
         }
-        .validate(today())
+        .validate(today(), &KnownPlaces)
         .unwrap()
     }
 

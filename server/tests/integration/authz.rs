@@ -62,6 +62,7 @@ use Access::{Admins, Members, Public};
 const MATRIX: &[Entry] = &[
     // Server functions.
     entry("GET", "/api/categories", "/api/categories", &[], Public),
+    entry("GET", "/api/places", "/api/places?q=Ber", &[], Public),
     entry(
         "GET",
         "/api/search",

@@ -34,7 +34,9 @@ async fn publish(db: &Db, owner: &CurrentUser, currency: &str, price: &str) -> L
         city: "Berlin".into(),
         ..Default::default()
     };
-    let draft = form.check().expect("a valid listing");
+    let draft = form
+        .check(&gearshare::places().for_visitor(None))
+        .expect("a valid listing");
     let caller = app::request::Caller {
         user: owner.clone(),
         client: Default::default(),
@@ -61,7 +63,10 @@ async fn both_ways(db: &Db, query: &[(&str, &str)], currency: Currency) -> Searc
         }
     }
     let today = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
-    let search = params.validate(today).unwrap().for_visitor(currency);
+    let search = params
+        .validate(today, &gearshare::places().for_visitor(None))
+        .unwrap()
+        .for_visitor(currency);
     let memory = repo::search(db, &Catalogue::default(), &search)
         .await
         .unwrap();

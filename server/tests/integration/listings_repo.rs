@@ -25,7 +25,9 @@ async fn find(db: &Db, search: &Search) -> Result<SearchResults, AppError> {
 }
 
 fn search_for(params: SearchParams) -> Search {
-    params.validate(today()).expect("a valid search")
+    params
+        .validate(today(), &gearshare::places().for_visitor(None))
+        .expect("a valid search")
 }
 
 fn today() -> NaiveDate {
@@ -102,7 +104,9 @@ async fn publish(db: &Db, owner: &CurrentUser, change: impl FnOnce(&mut ListingF
         ..Default::default()
     };
     change(&mut form);
-    let draft = form.check().expect("a valid listing");
+    let draft = form
+        .check(&gearshare::places().for_visitor(None))
+        .expect("a valid listing");
     manage::create(db, &actor(owner), &draft, 1000)
         .await
         .unwrap()

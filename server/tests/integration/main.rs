@@ -22,5 +22,6 @@ mod messages;
 mod notifications;
 mod pages;
 mod payments;
+mod places;
 mod plain_forms;
 mod reviews;

@@ -371,7 +371,7 @@ async fn a_saved_search_tells_its_member_of_new_gear_once(backend: Backend) {
     assert_eq!(kept[0].query, "q=kayak&near=Munich");
     assert_eq!(kept[0].label, "\u{201c}kayak\u{201d} near Munich");
     let nowhere = renter
-        .post("/api/save_search", &[("query", "near=Atlantis")])
+        .post("/api/save_search", &[("query", "near=Nowhere+Upon+Sea")])
         .await;
     assert_eq!(nowhere.status, StatusCode::BAD_REQUEST, "{}", nowhere.body);
     assert!(nowhere.body.contains("near"), "{}", nowhere.body);
