@@ -763,8 +763,8 @@ fn ListingView(listing: ListingDetail, dates: WantedDates) -> impl IntoView {
         provide_context(listing.time_zone.clone());
     }
     let zone_note = format!(
-        "Pickup and return days are days in {}'s time zone ({}).",
-        listing.city, listing.time_zone.name
+        "Pickup and return days are days in the gear's time zone, {}.",
+        listing.time_zone.name.replace('_', " ")
     );
     view! {
         <Title text=listing.title.clone()/>

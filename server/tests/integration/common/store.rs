@@ -295,10 +295,10 @@ pub async fn any_listing(db: &Db) -> ListingId {
     .unwrap()
 }
 
-/// An active listing whose zone is not UTC, as `(id, city, zone)`.
-pub async fn active_listing_outside_utc(db: &Db) -> (ListingId, String, String) {
+/// An active listing whose zone is not UTC, as `(id, zone)`.
+pub async fn active_listing_outside_utc(db: &Db) -> (ListingId, String) {
     on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, city, time_zone FROM listings WHERE status = 'active' \
+        "SELECT id, time_zone FROM listings WHERE status = 'active' \
          AND time_zone <> 'UTC' LIMIT 1").fetch_one(pool).await)
     .unwrap()
 }
