@@ -1,4 +1,4 @@
-import { test, expect, isoDay, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, isoDay, waitForHydration } from "./fixtures";
 
 // The renter's path of the first slice: search, open a listing, pick dates, read the quote.
 
@@ -128,7 +128,7 @@ for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) 
     await waitForHydration(page);
     const near = page.getByRole("combobox", { name: "Near" });
     await near.fill("Munch");
-    const suggestions = page.getByRole("listbox", { name: "Places matching Near" });
+    const suggestions = page.getByRole("listbox", { name: "Suggested places" });
     const munich = suggestions.getByRole("option", { name: /^München, Bavaria, Germany$/ });
     await expect(munich).toBeVisible();
     await expect(near).toHaveAttribute("aria-expanded", "true");

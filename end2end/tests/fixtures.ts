@@ -71,7 +71,7 @@ export async function fillListing(
   await owner.getByLabel("Price per day").fill("20");
   await owner.getByLabel("Deposit").fill("100");
   await owner.getByLabel("Quantity").fill(String(quantity));
-  await owner.getByLabel("City").fill("Lisbon");
+  await owner.getByLabel("City").fill("Lisbon, Portugal");
   if (included) await owner.getByLabel("Included items").fill(included);
   if (instant) await owner.getByLabel("Instant booking").check();
 }

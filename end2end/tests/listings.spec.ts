@@ -56,7 +56,7 @@ test("an owner lists gear with photos; renters find it until its dates are block
   await page.getByLabel("Price per day").fill("14");
   await page.getByLabel("Deposit").fill("80");
   await page.getByLabel("Quantity").fill("1");
-  await page.getByLabel("City").fill("Lisbon");
+  await page.getByLabel("City").fill("Lisbon, Portugal");
   await page.getByRole("button", { name: "Publish listing" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Edit listing" })).toBeVisible();
   await expect(page.getByText("Your listing is live.")).toBeVisible();
@@ -91,9 +91,9 @@ test("an owner lists gear with photos; renters find it until its dates are block
   await expect(results.getByRole("img", { name: `${title}, photo 1` })).toBeVisible();
   await search(page, { "What are you looking for?": word, Category: "Camping" });
   await expect(card).toBeVisible();
-  await search(page, { "What are you looking for?": word, Near: "Lisbon", Within: "25 km" });
+  await search(page, { "What are you looking for?": word, Near: "Lisbon, Portugal", Within: "25 km" });
   await expect(card).toBeVisible();
-  await expect(results.getByText(/Lisbon · .+ away/)).toBeVisible();
+  await expect(results.getByText(/Lisbon, Portugal · .+ away/)).toBeVisible();
   await search(page, { "What are you looking for?": word, Near: "Berlin" });
   await expect(page.getByRole("heading", { name: "No gear matches your search" })).toBeVisible();
   const [from, to] = [isoDay(30), isoDay(33)];
@@ -124,7 +124,7 @@ test("a second tab's save is refused and keeps what was typed", { tag: "@databas
   await page.getByLabel("Category").selectOption({ label: "Tools" });
   await page.getByLabel("Condition").selectOption({ label: "Good" });
   await page.getByLabel("Price per day").fill("9");
-  await page.getByLabel("City").fill("Vienna");
+  await page.getByLabel("City").fill("Vienna, Austria");
   await page.getByRole("button", { name: "Publish listing" }).click();
   await expect(page.getByText("Your listing is live.")).toBeVisible();
   const editUrl = page.url().split("?")[0];

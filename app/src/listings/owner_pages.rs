@@ -330,7 +330,7 @@ fn ListingFields(
         </fieldset>
         <fieldset class="flex flex-col gap-4">
             <legend class="text-lg font-semibold text-slate-900">"Where"</legend>
-            <PlaceField label="City" name="form[city]" list_label="Places matching City" value=form.city error=error("city") hint="A place we know (as suggested, or “Paris, France”) places the gear at its centre; change the position below if you like."/>
+            <PlaceField label="City" name="form[city]" list_label="Suggested places" value=form.city error=error("city") hint="A place we know (as suggested, or “Paris, France”) places the gear at its centre; change the position below if you like."/>
             <div class="grid gap-4 sm:grid-cols-2">
                 <TextField label="Latitude" name="form[latitude]" value=form.latitude required=false error=error("latitude")/>
                 <TextField label="Longitude" name="form[longitude]" value=form.longitude required=false error=error("longitude")/>

@@ -142,7 +142,7 @@ pub fn SearchForm(
                     problem=problem_for(&problem, "q")/>
                 <SearchField label="From" name="from" kind="date" value=params.from.clone() problem=problem_for(&problem, "from")/>
                 <SearchField label="To" name="to" kind="date" value=params.to.clone() problem=problem_for(&problem, "to")/>
-                <SearchField label="Near" name="near" value=params.near.clone() placeholder="City" places="Places matching Near"
+                <SearchField label="Near" name="near" value=params.near.clone() placeholder="City" places="Suggested places"
                     problem=problem_for(&problem, "near")/>
                 <div class="flex items-end">
                     <button type="submit" class="btn-primary w-full">"Search"</button>

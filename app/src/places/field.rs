@@ -17,7 +17,8 @@ pub fn PlaceInput(
     id: String,
     name: &'static str,
     value: String,
-    /// What the suggestions list is called ("Places matching Near").
+    /// What the suggestions list is called ("Suggested places": a name without the field's
+    /// label in it, so that the label finds the field alone).
     list_label: &'static str,
     #[prop(optional)] placeholder: &'static str,
     #[prop(default = false)] required: bool,
@@ -33,10 +34,17 @@ pub fn PlaceInput(
     let latest = StoredValue::new(0u64);
     let timer = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
 
+    // A blur or a late answer may come after the page moved on and the field is gone:
+    // signals are only tried, and the pending question is dropped with the field.
     let close = move || {
-        open.set(false);
-        active.set(None);
+        open.try_set(false);
+        active.try_set(None);
     };
+    on_cleanup(move || {
+        if let Some(Some(pending)) = timer.try_get_value() {
+            pending.clear();
+        }
+    });
     let choose = move |i: usize| {
         if let (Some(choice), Some(input)) = (
             options.with_untracked(|o| o.get(i).cloned()),
@@ -66,10 +74,10 @@ pub fn PlaceInput(
                 leptos::task::spawn_local(async move {
                     let found = super::api::suggest_places(typed).await.unwrap_or_default();
                     // Typing since, or leaving the field, makes this answer stale.
-                    if latest.get_value() == asked {
-                        open.set(!found.is_empty());
-                        active.set(None);
-                        options.set(found);
+                    if latest.try_get_value() == Some(asked) {
+                        open.try_set(!found.is_empty());
+                        active.try_set(None);
+                        options.try_set(found);
                     }
                 });
             };
@@ -131,7 +139,7 @@ pub fn PlaceInput(
                 aria-activedescendant=active_id
                 aria-invalid=move || invalid.get() aria-describedby=move || described_by.get()
                 on:input=on_input on:keydown=on_keydown on:blur=move |_| {
-                    latest.update_value(|n| *n += 1);
+                    latest.try_update_value(|n| *n += 1);
                     close();
                 }/>
             <ul id=list_id role="listbox" aria-label=list_label hidden=move || !open.get()
@@ -157,7 +165,7 @@ pub fn PlaceInput(
 #[component]
 pub fn PlaceField(
     label: &'static str,
-    /// What the suggestions list is called ("Places matching City").
+    /// What the suggestions list is called ("Suggested places").
     list_label: &'static str,
     name: &'static str,
     #[prop(into)] error: Signal<Option<String>>,
