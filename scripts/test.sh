@@ -19,6 +19,11 @@ step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))"; }
 
 source scripts/lib.sh
 
+# A run from a fresh clone gains nothing from incremental caches, which cost gigabytes of
+# disk beside the test binaries; a full disk shows up only as a failed link.
+export CARGO_INCREMENTAL=0
+df -h . | sed 's/^/disk: /'
+
 step "tools"
 scripts/setup.sh --test
 
@@ -58,6 +63,7 @@ results=.gs-tmp/test-results.log
 : >"$results"
 
 step "test build"
+df -h . | sed 's/^/disk: /'
 cargo test --locked -p app -p server --no-run
 
 step "waiting for the browser build"
