@@ -88,6 +88,9 @@ source scripts/e2e.sh
 e2e_run sqlite 2>&1 | tee -a "$results"
 e2e_run postgres 2>&1 | tee -a "$results"
 
+step "the deployment's topology: Caddy in front of two instances on PostgreSQL"
+scripts/proxy-journey.sh
+
 step "all checks passed"
 # One closing line for every test counted above: cargo's "N passed;" and Playwright's "N passed".
 passed=$(grep -oE '[0-9]+ passed' "$results" | awk '{ total += $1 } END { print total + 0 }')

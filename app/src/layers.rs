@@ -44,6 +44,7 @@ const FEATURES: &[&str] = &[
     "rates",
     "reports",
     "reviews",
+    "tokens",
 ];
 const CONTEXT: &[&str] = &["request", "state"];
 const FRAME: &[&str] = &["hydration", "lib", "shell"];

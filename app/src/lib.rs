@@ -33,6 +33,7 @@ pub mod rates;
 pub mod reports;
 pub mod reviews;
 pub mod shell;
+pub mod tokens;
 pub mod url;
 
 #[cfg(feature = "ssr")]
@@ -366,7 +367,7 @@ fn people_pages(_page: Page) -> AnyView {
 #[lazy]
 fn renter_pages(page: Page) -> AnyView {
     match page {
-        Page::Account => view! { <AccountPage email=|| view! { <EmailPanel/> }/> }.into_any(),
+        Page::Account => view! { <AccountPage more=|| view! { <EmailPanel/> <tokens::pages::ApiTokensPanel/> }/> }.into_any(),
         Page::Bookings => view! { <BookingsPage/> }.into_any(),
         Page::Booking => {
             view! { <BookingPage reviews=|id| view! { <BookingReviewsSection id/> }.into_any()/> }

@@ -43,15 +43,21 @@ where
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
     let (state, actor) = caller?;
-    let (answers, db) = (state.answers.clone(), state.db.clone());
+    let kept = state.clone();
     let result = change(state, actor).await;
     if result.is_ok() {
-        match crate::events::bus::head(&db).await {
-            Ok(head) => answers.caught_up_with(head).await,
-            Err(_) => answers.forget(),
-        }
+        changed(&kept).await;
     }
     result
+}
+
+/// After a change succeeded: waits until the kept answers and pages it made stale are gone
+/// (they follow the event stream, up to the change's own events), or forgets them all.
+pub async fn changed(state: &crate::state::AppState) {
+    match crate::events::bus::head(&state.db).await {
+        Ok(head) => state.answers.caught_up_with(head).await,
+        Err(_) => state.answers.forget(),
+    }
 }
 
 /// The signed-in admin (with two-factor) calling.

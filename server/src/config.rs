@@ -85,6 +85,8 @@ pub struct Config {
     /// Live streams (`/events/…`) open at once on this instance, per member, per address;
     /// how long one with nothing to send stays open, and how often it sends a keep-alive.
     pub live_streams: usize,
+    /// Requests one API token may make per minute on this instance.
+    pub api_requests_per_minute: u32,
     pub live_streams_per_member: usize,
     pub live_streams_per_address: usize,
     pub live_idle_secs: u64,
@@ -347,6 +349,12 @@ impl Config {
                 &var("LIVE_STREAMS", "10000"),
                 |n: &usize| (1..=100_000).contains(n),
                 "a number of streams from 1 to 100000",
+            )?,
+            api_requests_per_minute: parse(
+                "API_REQUESTS_PER_MINUTE",
+                &var("API_REQUESTS_PER_MINUTE", "120"),
+                |n: &u32| (1..=100_000).contains(n),
+                "a number of requests from 1 to 100000",
             )?,
             live_streams_per_member: parse(
                 "LIVE_STREAMS_PER_MEMBER",

@@ -179,6 +179,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(axum::middleware::from_fn(security::page_policy))
         .layer(axum::middleware::from_fn(security::real_redirects));
     let pages = pages.layer(axum::middleware::from_fn(crate::plain_forms::answer));
+    // The API answers JSON to tokens: none of the pages' layers above apply to it.
+    let api_limit = crate::api::auth::RateLimit::new(
+        config.api_requests_per_minute,
+        std::time::Duration::from_secs(60),
+    );
+    let pages = pages.merge(crate::api::router(&state, api_limit));
     let mut headers = SECURITY_HEADERS.to_vec();
     if config.https() {
         headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));

@@ -1,6 +1,7 @@
 //! The GearShare server: configuration, wiring, HTTP and the command-line tasks.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod calendar;
 pub mod config;
 pub mod email;

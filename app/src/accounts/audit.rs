@@ -78,6 +78,8 @@ pub enum AuditKind {
     CategoryRetired,
     CategoryRestored,
     ExchangeRateSet,
+    ApiTokenCreated,
+    ApiTokenRevoked,
 }
 
 impl AuditKind {
@@ -120,6 +122,8 @@ impl AuditKind {
             Self::CategoryRetired => "category.retired",
             Self::CategoryRestored => "category.restored",
             Self::ExchangeRateSet => "exchange_rate.set",
+            Self::ApiTokenCreated => "api_token.created",
+            Self::ApiTokenRevoked => "api_token.revoked",
         }
     }
 }

@@ -236,18 +236,18 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
-/// `/account`; `email` draws its "Email" section (the notifications' preferences), which the
-/// routes hand in so that accounts need not know notifications.
+/// `/account`; `more` draws the sections other features add (the notifications' "Email"
+/// preferences, "API tokens"), which the routes hand in so that accounts need not know them.
 #[component]
-pub fn AccountPage(#[prop(into)] email: ViewFn) -> impl IntoView {
+pub fn AccountPage(#[prop(into)] more: ViewFn) -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_account());
     view! {
         <Title text="Your account"/>
         <div class="mx-auto max-w-3xl px-4 py-8">
             <Suspense fallback=|| view! { <p class="text-slate-600">"Loading your account…"</p> }>
                 {move || {
-                    let email = email.clone();
-                    Suspend::new(async move { gate(overview.await, |overview| view! { <AccountSections overview email/> }) })
+                    let more = more.clone();
+                    Suspend::new(async move { gate(overview.await, |overview| view! { <AccountSections overview more/> }) })
                 }}
             </Suspense>
         </div>
@@ -265,7 +265,7 @@ fn Panel(title: &'static str, id: &'static str, children: Children) -> impl Into
 }
 
 #[component]
-fn AccountSections(overview: AccountOverview, email: ViewFn) -> impl IntoView {
+fn AccountSections(overview: AccountOverview, more: ViewFn) -> impl IntoView {
     let AccountOverview {
         user,
         two_factor_on,
@@ -284,7 +284,7 @@ fn AccountSections(overview: AccountOverview, email: ViewFn) -> impl IntoView {
             <PasswordPanel/>
             <TwoFactorPanel on=two_factor_on backup_codes_left pending_setup new_backup_codes/>
             <SessionsPanel other_sessions/>
-            {email.run()}
+            {more.run()}
             <DataPanel/>
         </div>
     }

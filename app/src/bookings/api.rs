@@ -38,49 +38,17 @@ mod request {
         message: String,
     ) -> Result<BookingId, AppError> {
         member_change(|state, actor| async move {
-            use crate::bookings::form::{card_from_form, note_from_form, period_from_form};
-            // Every field is checked before anything is booked: a refused note changes
-            // nothing, and shows with the card's and the dates' problems.
-            let (card, period, note) = crate::error::every_field((
-                card_from_form(&card_number, &card_expiry, &card_cvc, actor.now),
-                period_from_form(&from, &to),
-                note_from_form(&message),
-            ))?;
-            let address = actor.client.ip_key();
-            state
-                .request_gate
-                .admit(actor.user.id, &address, std::time::Instant::now())?;
-            let request = crate::bookings::service::BookingRequest {
+            let form = crate::bookings::actions::RequestForm {
                 listing,
-                period,
+                from: &from,
+                to: &to,
                 key,
+                card_number: &card_number,
+                card_expiry: &card_expiry,
+                card_cvc: &card_cvc,
+                message: &message,
             };
-            let id = crate::bookings::service::request(
-                &state.db,
-                (&*state.payments, &state.payment_guards),
-                &actor.user,
-                &address,
-                &request,
-                &card,
-                state.booking_rules(),
-                actor.now,
-            )
-            .await?;
-            if let Some(note) = note {
-                // The booking stands either way; the renter can still write from its page.
-                let sent = crate::messages::service::send_with_request(
-                    &state.db,
-                    &actor.user,
-                    id,
-                    &note,
-                    actor.now,
-                )
-                .await;
-                if let Err(error) = sent {
-                    tracing::warn!(booking = %id, %error, "the request's note was not sent");
-                }
-            }
-            settle_now(&state, id, actor.now).await;
+            let id = crate::bookings::actions::request(&state, &actor, form).await?;
             crate::plain_forms::then_show(&format!("/bookings/{id}"));
             Ok(id)
         })
@@ -88,27 +56,13 @@ mod request {
     }
 }
 
-/// Moves a booking's money right after a change, so the page shows it moved. If the provider
-/// is down, the settlement job written with the change moves it later.
 #[cfg(feature = "ssr")]
-async fn settle_now(
-    state: &crate::state::AppState,
-    id: BookingId,
-    now: chrono::DateTime<chrono::Utc>,
-) {
-    let settled = super::settle::settle(&state.db, &*state.payments, id, now).await;
-    if let Err(error) = settled {
-        tracing::info!(booking = %id, %error, "settlement left to the job queue");
-    }
-}
+use super::actions::settle_now;
 
 #[cfg(feature = "ssr")]
 async fn command(id: BookingId, command: Command) -> Result<(), AppError> {
     member_change(|state, actor| async move {
-        let who = super::service::actor_of(&actor.user);
-        super::service::act(&state.db, id, &command, who, actor.now).await?;
-        settle_now(&state, id, actor.now).await;
-        Ok(())
+        super::actions::command(&state, &actor, id, command).await
     })
     .await
 }

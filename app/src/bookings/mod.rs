@@ -1,6 +1,8 @@
 //! Bookings: a renter's request for a listing's dates, the owner's answer, and everything
 //! after. The rules are `domain::booking`; this feature stores, shows and serves them.
 
+#[cfg(feature = "ssr")]
+pub mod actions;
 pub mod api;
 pub mod checkout;
 pub mod extend_page;

@@ -55,6 +55,8 @@ kinds! {
     SavedSearchId = SavedSearch;
     /// The key a booking form carries so that a second submit books nothing twice.
     RequestKey = Request;
+    /// A member's personal access token for the public API.
+    ApiTokenId = ApiToken;
 }
 
 impl<K> Id<K> {

@@ -16,39 +16,15 @@ use leptos::prelude::*;
 #[server(endpoint = "categories", input = server_fn::codec::GetUrl)]
 pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    let answer = state
-        .answers
-        .categories
-        .get_or_compute(String::new(), super::store::read::categories(&state.db))
-        .await;
-    with_status(answer)
+    with_status(super::browse::categories(&state).await)
 }
 
 /// Anyone may search active listings.
 #[server(endpoint = "search", input = server_fn::codec::GetUrl)]
 pub async fn search_listings(params: SearchParams) -> Result<SearchResults, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    // Renters anywhere may search: "today" is the earliest date anywhere on Earth may be,
-    // so nobody is refused a date that is already today where they are.
-    let today = (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive();
-    // The visitor's region decides only which place an ambiguous "Near" names. A search
-    // without a place is a search everywhere, in the order the renter chose: putting their
-    // country first would make "Price: low to high" and the counts say something else.
-    let result = match params.validate(today, &crate::places::api::for_visitor(&state)) {
-        Ok(search) => {
-            // The visitor's currency is part of the search, so of the kept answer's key.
-            let search = search.for_visitor(crate::locale::Locale::of_request().currency);
-            let question = format!("{search:?}");
-            let answer = super::store::read::search(&state.db, &state.answers.catalogue, &search);
-            state
-                .answers
-                .searches
-                .get_or_compute(question, answer)
-                .await
-        }
-        Err(error) => Err(error),
-    };
-    let result = match result {
+    let locale = crate::locale::Locale::of_request();
+    let result = match super::browse::search(&state, &params, &locale).await {
         Ok(mut results) => super::favourites::mark_saved(&state.db, &mut results)
             .await
             .map(|()| results),
@@ -65,10 +41,8 @@ pub async fn get_listing(id: ListingId) -> Result<ListingDetail, AppError> {
         async {
             // Its owner also sees it while renters cannot (paused, a draft, hidden).
             let viewer = crate::accounts::guard::current_user().await?.map(|u| u.id);
-            let now = chrono::Utc::now();
-            let currency = crate::locale::Locale::of_request().currency;
-            let fee = state.service_fee_bps;
-            super::store::read::detail(&state.db, id, viewer, now, fee, currency).await
+            let locale = crate::locale::Locale::of_request();
+            super::browse::listing(&state, id, viewer, &locale).await
         }
         .await,
     )

@@ -2,6 +2,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod browse;
+#[cfg(feature = "ssr")]
 pub mod cache;
 mod calendar;
 #[cfg(feature = "ssr")]

@@ -21,6 +21,9 @@ enum Access {
     Members,
     /// Admins only.
     Admins,
+    /// The public API: a personal token, never a session, so every caller here is refused
+    /// with 401 (`api.rs` calls it with tokens).
+    Tokens,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +60,7 @@ const fn entry(
     }
 }
 
-use Access::{Admins, Members, Public};
+use Access::{Admins, Members, Public, Tokens};
 
 const MATRIX: &[Entry] = &[
     // Server functions.
@@ -142,6 +145,64 @@ const MATRIX: &[Entry] = &[
         ],
         Members,
     ),
+    entry("GET", "/api/api_tokens", "/api/api_tokens", &[], Members),
+    entry(
+        "POST",
+        "/api/create_api_token",
+        "/api/create_api_token",
+        &[("token_name", ""), ("token_scope", "read"), ("token_expiry", "30")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/revoke_api_token",
+        "/api/revoke_api_token",
+        &[("id", "00000000-0000-4000-8000-000000000000")],
+        Members,
+    ),
+    // The public API.
+    entry("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", &[], Public),
+    entry("GET", "/api/v1/me", "/api/v1/me", &[], Tokens),
+    entry("GET", "/api/v1/categories", "/api/v1/categories", &[], Tokens),
+    entry("GET", "/api/v1/listings", "/api/v1/listings?q=tent", &[], Tokens),
+    entry(
+        "GET",
+        "/api/v1/listings/{id}",
+        "/api/v1/listings/00000000-0000-4000-8000-000000000000",
+        &[],
+        Tokens,
+    ),
+    entry("GET", "/api/v1/bookings", "/api/v1/bookings", &[], Tokens),
+    entry("POST", "/api/v1/bookings", "/api/v1/bookings", &[], Tokens),
+    entry(
+        "GET",
+        "/api/v1/bookings/{id}",
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/bookings/{id}/accept",
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/accept",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/bookings/{id}/decline",
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/decline",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/bookings/{id}/cancel",
+        "/api/v1/bookings/00000000-0000-4000-8000-000000000000/cancel",
+        &[],
+        Tokens,
+    ),
+    entry("GET", "/api/v1/owner/requests", "/api/v1/owner/requests", &[], Tokens),
     entry(
         "POST",
         "/api/time_zone",
@@ -862,7 +923,25 @@ fn registered_endpoints() -> BTreeSet<String> {
     let plain = gearshare::http::plain_routes(&config, Default::default())
         .into_iter()
         .map(|route| format!("{} {}", route.method, route.path));
-    functions.chain(pages).chain(plain).collect()
+    let api = gearshare::api::document()
+        .paths
+        .paths
+        .into_iter()
+        .flat_map(|(path, item)| {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ];
+            methods
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(move |(method, _)| format!("{method} {path}"))
+        })
+        .chain([format!("GET {}", gearshare::api::DOCUMENT_PATH)]);
+    functions.chain(pages).chain(plain).chain(api).collect()
 }
 
 #[tokio::test]
@@ -1039,9 +1118,10 @@ async fn every_endpoint_allows_and_denies_as_the_matrix_says(backend: Backend) {
                     if expected { "allow" } else { "deny" }
                 ));
             }
-            // Denials say how: visitors are asked to log in, members are refused.
+            // Denials say how: visitors are asked to log in, members are refused; the API
+            // asks every session for a token.
             if !expected && entry.route.starts_with("/api/") {
-                let want = if caller == Caller::Visitor {
+                let want = if caller == Caller::Visitor || entry.access == Tokens {
                     StatusCode::UNAUTHORIZED
                 } else {
                     StatusCode::FORBIDDEN

@@ -18,7 +18,7 @@ const DAILY: i64 = 1_200;
 const DEPOSIT: i64 = 5_000;
 
 /// Rental plus the 10 % service fee for `days`.
-fn charge(days: i64) -> i64 {
+pub(crate) fn charge(days: i64) -> i64 {
     DAILY * days + DAILY * days / 10
 }
 

@@ -846,3 +846,10 @@ pub async fn booking_message_count(db: &Db, booking: BookingId) -> i64 {
         .bind(booking).fetch_one(pool).await)
     .unwrap()
 }
+
+/// The hashes `api_tokens` keeps, and each token's prefix.
+pub async fn api_token_secrets(db: &Db) -> Vec<(String, String)> {
+    on_pool!(db, pool => sqlx::query_as("SELECT secret_hash, prefix FROM api_tokens ORDER BY created_at")
+        .fetch_all(pool).await)
+    .unwrap()
+}
