@@ -57,15 +57,17 @@ pub fn local_zone(name: &str, now: DateTime<Utc>) -> LocalZone {
         return LocalZone::utc();
     };
     let day = now.timestamp().div_euclid(86_400);
-    let mut kept = KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((kept_day, local)) = kept.get(name) {
+    let lock = || KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((kept_day, local)) = lock().get(name) {
         if *kept_day == day {
             return local.clone();
         }
     }
+    // Worked out without the lock, so pages of other zones never wait for this one; two
+    // requests that miss together both work it out, and agree.
     let local = work_out(zone, now);
     // A few hundred names at most: only valid zone names reach this map.
-    kept.insert(name.to_owned(), (day, local.clone()));
+    lock().insert(name.to_owned(), (day, local.clone()));
     local
 }
 
