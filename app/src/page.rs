@@ -285,6 +285,11 @@ pub fn moment_text(at: chrono::DateTime<chrono::Utc>) -> String {
     use_local_zone().moment_text(at)
 }
 
+/// "23 Nov 2026, 14:05:09 CET": to the second, for the admins' logs and tables.
+pub fn precise_moment_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    use_local_zone().precise_moment_text(at)
+}
+
 /// The zone this browser is set to ("Asia/Tokyo"), when it says; `None` on the server.
 pub fn browser_time_zone() -> Option<String> {
     #[cfg(feature = "hydrate")]

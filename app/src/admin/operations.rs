@@ -5,7 +5,7 @@ use super::api::{
     load_reports, DismissReport, HideListing, RetryJob, UnhideListing,
 };
 use super::model::{wait_text, Overview, Queue, ReportLine};
-use super::people::{precise_time, AdminTable};
+use super::people::AdminTable;
 use crate::bookings::api::ResolveDispute;
 use crate::bookings::model::BookingView;
 use crate::domain::{BookingId, Money};
@@ -202,7 +202,7 @@ fn QueueTables(queue: Queue, retry: ServerAction<RetryJob>) -> impl IntoView {
                 view! {
                     <tr class="border-t border-slate-200 align-top">
                         <th scope="row" id=kind_id.clone() class="py-2 pr-4 font-normal">{job.kind}</th>
-                        <td class="py-2 pr-4 whitespace-nowrap">{job.failed_at.map(precise_time).unwrap_or_default()}</td>
+                        <td class="py-2 pr-4 whitespace-nowrap">{job.failed_at.map(crate::page::precise_moment_text).unwrap_or_default()}</td>
                         <td class="py-2 pr-4 tabular-nums">{job.attempts}</td>
                         <td class="py-2 pr-4 break-all text-slate-700">{job.last_error.unwrap_or_default()}</td>
                         <td class="py-2">
@@ -373,7 +373,7 @@ fn ReportTable(reports: Vec<ReportLine>, dismiss: ServerAction<DismissReport>) -
             let note_id = format!("report-note-{}", report.id);
             view! {
                 <tr class="border-t border-slate-200 align-top">
-                    <td class="py-2 pr-4 whitespace-nowrap">{precise_time(report.at)}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{crate::page::precise_moment_text(report.at)}</td>
                     <th scope="row" class="py-2 pr-4 font-normal">
                         <A href=report.href attr:class="link">{report.subject}</A>
                     </th>

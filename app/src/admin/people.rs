@@ -172,7 +172,7 @@ fn AuditTable(events: Vec<AuditEntry>) -> impl IntoView {
         .map(|event| {
             view! {
                 <tr class="border-t border-slate-200 align-top">
-                    <td class="py-2 pr-4 whitespace-nowrap">{precise_time(event.at)}</td>
+                    <td class="py-2 pr-4 whitespace-nowrap">{crate::page::precise_moment_text(event.at)}</td>
                     <td class="py-2 pr-4">{event.kind}</td>
                     <td class="py-2 pr-4">{who(event.actor_name, event.actor_id)}</td>
                     <td class="py-2 pr-4">{who(event.subject_name, event.subject_id)}</td>
@@ -210,9 +210,4 @@ pub(super) fn AdminTable(
         </table>
         </div>
     }
-}
-
-/// "23 Nov 2026, 14:05:09 CET": to the second, in the admin's zone.
-pub(super) fn precise_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::page::use_local_zone().precise_moment_text(at)
 }
