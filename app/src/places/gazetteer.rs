@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::OnceLock;
 
-/// A place counts this many times its size for a visitor of its own country: "Paris" from
-/// Texas is Paris, Texas (25,000 people, so 2.5 million), yet "London" from Kentucky is still
-/// London, England (8.9 million against the 800,000 that London, Kentucky's 8,000 make).
-const HOME_WEIGHT: u64 = 100;
+/// A place counts this many times its size for a visitor of its own country: "Cambridge"
+/// from the US is Cambridge, Massachusetts (110,000 people, so 1.1 million, against England's
+/// 146,000), yet "Dublin" from the US is still Dublin, Ireland (a million against the 580,000
+/// that Dublin, California's 58,000 make), and "Paris" is Paris, France.
+const HOME_WEIGHT: u64 = 10;
 /// A typed place is a name and at most a region and a country ("Paris, Texas, US").
 const MOST_PARTS: usize = 3;
 

@@ -59,6 +59,13 @@ London\t\tGB\tEngland\tENG\t51.5085\t-0.1257\t8961989\tEurope/London
 Paris\tParizh\tUS\tTexas\tTX\t33.6609\t-95.5555\t24782\tAmerica/Chicago
 Paris\t\tCA\tOntario\t\t43.2000\t-80.3833\t12310\tAmerica/Toronto
 London\t\tUS\tKentucky\tKY\t37.1290\t-84.0833\t8126\tAmerica/New_York
+Dublin\tBaile Átha Cliath\tIE\tLeinster\t\t53.3331\t-6.2489\t1024027\tEurope/Dublin
+Lisbon\tLisboa\tPT\tLisbon\t\t38.7167\t-9.1333\t517802\tEurope/Lisbon
+Cambridge\tCantabrigia\tGB\tEngland\tENG\t52.2000\t0.1167\t145674\tEurope/London
+Cambridge\t\tCA\tOntario\t\t43.3601\t-80.3127\t129920\tAmerica/Toronto
+Cambridge\t\tUS\tMassachusetts\tMA\t42.3751\t-71.1056\t110402\tAmerica/New_York
+Dublin\t\tUS\tCalifornia\tCA\t37.7022\t-121.9358\t57721\tAmerica/Los_Angeles
+Lisbon\t\tUS\tMaine\tME\t44.0315\t-70.1045\t9392\tAmerica/New_York
 Münchenbernsdorf\t\tDE\tThuringia\t\t50.8210\t11.9310\t5100\tEurope/Berlin
 ";
     const COUNTRIES: &str = "\
@@ -66,6 +73,8 @@ CA\tCAN\tCanada\tCAD
 DE\tDEU\tGermany\tEUR
 FR\tFRA\tFrance\tEUR
 GB\tGBR\tUnited Kingdom\tGBP
+IE\tIRL\tIreland\tEUR
+PT\tPRT\tPortugal\tEUR
 US\tUSA\tUnited States\tUSD
 ";
 
@@ -124,11 +133,15 @@ US\tUSA\tUnited States\tUSD
 
     #[test]
     fn the_visitors_country_wins_unless_the_other_is_far_larger() {
-        assert_eq!(found("Paris", None).unwrap().0, "FR");
-        assert_eq!(found("Paris", Some("FR")).unwrap().0, "FR");
-        assert_eq!(found("Paris", Some("US")).unwrap().0, "US");
-        assert_eq!(found("Paris", Some("CA")).unwrap().0, "FR");
-        // London, Kentucky is a thousandth of London: a visitor from the US means England.
+        let massachusetts = Some(("US".into(), "Massachusetts".into()));
+        assert_eq!(found("Cambridge", None).unwrap().0, "GB");
+        assert_eq!(found("Cambridge", Some("GB")).unwrap().0, "GB");
+        assert_eq!(found("Cambridge", Some("US")), massachusetts);
+        assert_eq!(found("Cambridge", Some("CA")).unwrap().1, "Ontario");
+        // A small namesake at home does not hide a city abroad many times its size.
+        assert_eq!(found("Paris", Some("US")).unwrap().0, "FR");
+        assert_eq!(found("Dublin", Some("US")).unwrap().0, "IE");
+        assert_eq!(found("Lisbon", Some("US")).unwrap().0, "PT");
         assert_eq!(found("London", Some("US")).unwrap().0, "GB");
     }
 
@@ -165,7 +178,11 @@ US\tUSA\tUnited States\tUSD
         assert_eq!(labels("mun", None)[0], "Munich, Bavaria, Germany");
         assert_eq!(labels("berl", None), ["Berlin, Germany"]);
         assert_eq!(labels("Par", None)[0], "Paris, Île-de-France, France");
-        assert_eq!(labels("Par", Some("US"))[0], "Paris, Texas, United States");
+        assert_eq!(labels("Par", Some("US"))[0], "Paris, Île-de-France, France");
+        assert_eq!(
+            labels("Cambr", Some("US"))[0],
+            "Cambridge, Massachusetts, United States"
+        );
         assert_eq!(labels("Paris, T", None), ["Paris, Texas, United States"]);
         assert!(labels("  ", None).is_empty());
         assert_eq!(g.suggest("p", None, 2).len(), 2);
@@ -186,7 +203,10 @@ US\tUSA\tUnited States\tUSD
         let munich = g.resolve("Munchen", None).unwrap();
         assert_eq!((munich.country_code, munich.region), ("DE", "Bavaria"));
         assert_eq!(g.resolve("Paris, Texas", None).unwrap().country_code, "US");
-        assert_eq!(g.resolve("Paris", Some("US")).unwrap().region, "Texas");
+        assert_eq!(
+            g.resolve("Cambridge", Some("US")).unwrap().region,
+            "Massachusetts"
+        );
         assert_eq!(g.resolve("Paris", Some("DE")).unwrap().country_code, "FR");
         assert_eq!(
             g.suggest("mün", None, MOST_SUGGESTIONS)[0].label(),

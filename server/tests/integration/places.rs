@@ -92,34 +92,39 @@ async fn munich_is_found_however_it_is_written(backend: Backend) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-async fn the_visitors_region_decides_which_paris(backend: Backend) {
+async fn the_visitors_region_decides_which_cambridge(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut pia = owner(&app).await;
+    tripod_in(&mut pia, "Harvard tripod", "Cambridge, Massachusetts").await;
+    tripod_in(&mut pia, "Fenland tripod", "Cambridge, England").await;
     tripod_in(&mut pia, "Longhorn tripod", "Paris, Texas").await;
     tripod_in(&mut pia, "Lutetia tripod", "Paris, France").await;
 
-    // The same address, from Texas and from France: each page kept for its own region.
-    let uri = "/search?q=tripod&near=Paris";
+    // The same address, from the US and from Britain: each page kept for its own region.
+    let uri = "/search?q=tripod&near=Cambridge";
     for _ in 0..2 {
         let (status, american) = get_as(&app, uri, "en-US,en;q=0.9").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(american.contains("Longhorn tripod") && !american.contains("Lutetia tripod"));
-        let (_, french) = get_as(&app, uri, "fr-FR,fr;q=0.9").await;
-        assert!(french.contains("Lutetia tripod") && !french.contains("Longhorn tripod"));
+        assert!(american.contains("Harvard tripod") && !american.contains("Fenland tripod"));
+        let (_, british) = get_as(&app, uri, "en-GB,en;q=0.9").await;
+        assert!(british.contains("Fenland tripod") && !british.contains("Harvard tripod"));
     }
+    // A namesake at home does not outweigh a city abroad many times its size.
+    let (_, paris) = get_as(&app, "/search?q=tripod&near=Paris", "en-US").await;
+    assert!(paris.contains("Lutetia tripod") && !paris.contains("Longhorn tripod"));
     // Whoever asks, a country or region after the name decides.
     let (_, texas) = get_as(&app, "/search?q=tripod&near=Paris%2C+TX", "fr-FR").await;
     assert!(texas.contains("Longhorn tripod") && !texas.contains("Lutetia tripod"));
 
-    let (_, body) = get_as(&app, "/api/places?q=Paris", "en-US").await;
+    let (_, body) = get_as(&app, "/api/places?q=Cambridge", "en-US").await;
     let suggestions: Vec<String> = serde_json::from_str(&body).unwrap();
-    assert_eq!(suggestions[0], "Paris, Texas, United States");
-    let (_, body) = get_as(&app, "/api/places?q=Paris", "en-GB").await;
+    assert_eq!(suggestions[0], "Cambridge, Massachusetts, United States");
+    let (_, body) = get_as(&app, "/api/places?q=Cambridge", "en-GB").await;
     let suggestions: Vec<String> = serde_json::from_str(&body).unwrap();
-    assert_eq!(suggestions[0], "Paris, Île-de-France, France");
+    assert_eq!(suggestions[0], "Cambridge, England, United Kingdom");
 }
 
 on_both_backends!(
     munich_is_found_however_it_is_written,
-    the_visitors_region_decides_which_paris
+    the_visitors_region_decides_which_cambridge
 );
