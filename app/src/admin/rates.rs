@@ -86,7 +86,7 @@ fn RateRows(rates: Vec<ExchangeRate>) -> impl IntoView {
                 <tr class="border-t border-slate-200 align-top">
                     <th scope="row" class="py-2 pr-4 font-medium">{rate.currency.code()}</th>
                     <td class="py-2 pr-4">{format!("€{}", rate.rate)}</td>
-                    <td class="py-2">{rate.set}</td>
+                    <td class="py-2">{rate.set_text(&crate::page::use_local_zone())}</td>
                 </tr>
             }
         })

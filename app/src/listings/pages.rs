@@ -954,18 +954,17 @@ fn OwnerCard(listing: ListingDetail) -> impl IntoView {
     }
 }
 
-/// "€25.00 / day" (with "≈ £21.65" where the visitor's currency differs) and the cheaper
-/// rates for longer rentals.
+/// "€25.00 / day", then "≈ £21.65 / day" where the visitor's currency differs (a line of its
+/// own, so the price itself stands out), and the cheaper rates for longer rentals.
 pub fn price_lines(listing: &ListingDetail) -> Vec<String> {
     let currency = listing.prices.currency;
-    let estimate = listing
-        .price_estimate
-        .map(|estimate| format!(" ≈ {estimate}"))
-        .unwrap_or_default();
     let mut lines = vec![format!(
-        "{} / day{estimate}",
+        "{} / day",
         Money::new(listing.prices.daily_minor, currency)
     )];
+    if let Some(estimate) = listing.price_estimate {
+        lines.push(format!("≈ {estimate} / day"));
+    }
     if let Some(weekly) = listing.prices.weekly_minor {
         lines.push(format!("{} / week", Money::new(weekly, currency)));
     }

@@ -18,6 +18,19 @@ pub struct ExchangeRate {
     pub currency: Currency,
     /// Euros per unit, as an admin would type it ("1.1548").
     pub rate: String,
-    /// "Set on 4 Dec 2026 by Ada Admin".
-    pub set: String,
+    /// When it was set, shown as a day in the admin's zone.
+    pub set_at: chrono::DateTime<chrono::Utc>,
+    /// Who set it: an admin's name, or "GearShare" for the rates it was installed with.
+    pub set_by: String,
+}
+
+impl ExchangeRate {
+    /// "Set on 4 Dec 2026 by Ada Admin", the day in `zone`.
+    pub fn set_text(&self, zone: &crate::domain::LocalZone) -> String {
+        format!(
+            "Set on {} by {}",
+            crate::domain::day_text(zone.day(self.set_at)),
+            self.set_by
+        )
+    }
 }

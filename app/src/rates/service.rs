@@ -55,11 +55,8 @@ pub async fn for_admins(db: &Db) -> Result<Vec<ExchangeRate>, AppError> {
         .map(|(currency, micros, at, by)| ExchangeRate {
             currency: currency.0,
             rate: rate_text(micros),
-            set: format!(
-                "Set on {} by {}",
-                day_text(at),
-                by.as_deref().unwrap_or("GearShare")
-            ),
+            set_at: at,
+            set_by: by.unwrap_or_else(|| "GearShare".to_owned()),
         })
         .collect())
 }

@@ -247,7 +247,10 @@ async fn visitors_see_estimates_in_their_own_currency(backend: Backend) {
     let british_again = page_for(&app, &search, "en-GB").await;
     assert!(british_again.contains("≈ £80.10"));
     let listing = page_for(&app, &format!("/gear/{euros}"), "en-US").await;
-    assert!(listing.contains("€92.50 / day ≈ $107.76"), "{listing}");
+    // The estimate has a line of its own, under the price.
+    assert!(listing.contains("€92.50 / day"), "{listing}");
+    assert!(listing.contains("≈ $107.76 / day"), "{listing}");
+    assert!(!listing.contains("day ≈"), "{listing}");
     assert!(listing.contains("Prices in $ are estimates at the rates of 4 Dec 2026."));
 }
 
@@ -311,7 +314,18 @@ async fn only_admins_set_rates_and_bad_ones_are_refused(backend: Backend) {
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let listed = admin.get("/api/admin_rates").await;
     assert!(listed.body.contains("\"rate\":\"1.2\""), "{}", listed.body);
-    assert!(listed.body.contains("by Ada Admin"), "{}", listed.body);
+    assert!(
+        listed.body.contains("\"set_by\":\"Ada Admin\""),
+        "{}",
+        listed.body
+    );
+    let page = admin.get("/admin/rates").await;
+    let today = app::domain::day_text(chrono::Utc::now().date_naive());
+    assert!(
+        page.body.contains(&format!("Set on {today} by Ada Admin")),
+        "{}",
+        page.body
+    );
     let audit = admin.get("/admin/audit").await;
     assert!(audit.body.contains("exchange_rate.set"), "audited");
     let page = admin.get("/admin").await;
