@@ -64,6 +64,7 @@ RUN --mount=type=cache,id=gearshare-cargo-registry,target=/usr/local/cargo/regis
     --mount=type=cache,id=gearshare-target,target=/src/target \
     rm -rf target/site \
  && cargo leptos build --release --split ${BIN_FEATURES:+--bin-features "$BIN_FEATURES"} \
+ && bash -c 'source scripts/lib.sh && copy_api_viewer' \
  && mkdir -p /out \
  && cp target/release/gearshare target/release/hash.txt /out/ \
  && cp -r target/site /out/site

@@ -31,8 +31,18 @@ release_build() {
     cargo leptos build --release --split --server-only || status=$?
     wait "$front" || status=$?
     [ "$status" = 0 ] || return "$status"
+    copy_api_viewer
     touch "$stamp"
   fi
+}
+
+# Puts Swagger UI (npm swagger-ui-dist, pinned in package.json) into the site, where /api/docs
+# loads it from our own origin. Run after every build of the site: cargo-leptos writes
+# target/site afresh.
+copy_api_viewer() {
+  mkdir -p target/site/api-docs
+  cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+    node_modules/swagger-ui-dist/LICENSE target/site/api-docs/
 }
 
 # Builds the benchmark example $1 (server/examples/$1.rs) in release mode and runs it on each

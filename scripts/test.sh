@@ -73,6 +73,7 @@ if ! wait "$front"; then
   exit 1
 fi
 tail -n 3 "$front_log"
+copy_api_viewer
 
 step "unit, property and integration tests (SQLite and PostgreSQL)"
 cargo test --locked -p app -p server 2>&1 | tee -a "$results"
@@ -87,6 +88,9 @@ export E2E_SERVER=target/debug/gearshare
 source scripts/e2e.sh
 e2e_run sqlite 2>&1 | tee -a "$results"
 e2e_run postgres 2>&1 | tee -a "$results"
+
+step "the public API fuzzed by schemathesis (SQLite and PostgreSQL)"
+scripts/api-fuzz.sh 2>&1 | tee -a "$results"
 
 step "the deployment's topology: Caddy in front of two instances on PostgreSQL"
 scripts/proxy-journey.sh

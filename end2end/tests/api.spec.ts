@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import AxeBuilder from "@axe-core/playwright";
 import { test, expect, expectNoViolations, waitForHydration } from "./fixtures";
 
 // The API answers a revoked token 401, which this journey asks for on purpose, and the
@@ -66,4 +67,23 @@ test.describe("API tokens", () => {
       expect(refused.headers()["content-type"]).toBe("application/problem+json");
     });
   }
+});
+
+test("the API reference draws the OpenAPI document from our own origin", async ({ page }) => {
+  await page.goto("/api/docs");
+  await expect(page.getByRole("heading", { level: 1, name: /^GearShare API/ })).toBeVisible();
+  // Swagger UI lists each operation by method and path.
+  const reference = page.locator("#swagger-ui");
+  await expect(reference.getByText("/api/v1/me", { exact: true })).toBeVisible();
+  await expect(reference.getByText("/api/v1/bookings/{id}/accept", { exact: true })).toBeVisible();
+  await expect(page.locator("#viewer-missing")).toBeHidden();
+  // Our frame and Swagger UI's colours pass. Three rules fail on Swagger UI's own markup,
+  // which we draw as it comes: its tag headings skip a level under its title, each
+  // operation's summary is a button holding a link, and the title sits outside its main
+  // landmark (best practice, not WCAG).
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"])
+    .disableRules(["heading-order", "nested-interactive", "region"])
+    .analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 });

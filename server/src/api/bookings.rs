@@ -229,7 +229,9 @@ pub async fn request(
         message: &new.message,
     };
     let actor = caller.actor();
-    let id = actions::request(&state, &actor, form).await?;
+    let id = actions::request(&state, &actor, form)
+        .await
+        .map_err(|error| as_request_fields(error.into()))?;
     app::request::changed(&state).await;
     let booking = view(&state, &caller, id).await?;
     let mut response = (StatusCode::CREATED, axum::Json(booking)).into_response();
@@ -239,11 +241,34 @@ pub async fn request(
     Ok(response)
 }
 
+/// Why a booking is cancelled, for the other side (optional).
+/// A refusal of the checkout form, naming the fields as this request's body does.
+fn as_request_fields(mut problem: Problem) -> Problem {
+    for error in &mut problem.errors {
+        let body_name = match error.field.as_str() {
+            "card_number" => "card.number",
+            "card_expiry" => "card.expiry",
+            "card_cvc" => "card.cvc",
+            "listing" | "booking" => "listing_id",
+            _ => continue,
+        };
+        error.field = body_name.to_owned();
+    }
+    problem
+}
+
+/// Why a booking is cancelled, for the other side (optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct Reason {
-    /// Why, in a sentence the other side reads (needed to decline; optional to cancel).
     #[serde(default)]
     #[schema(max_length = 1000)]
+    pub reason: String,
+}
+
+/// Why the owner declines, for the renter.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeclineReason {
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -291,7 +316,7 @@ pub async fn accept(
     path = "/api/v1/bookings/{id}/decline",
     tag = "bookings",
     params(("id" = Uuid, Path, description = "The booking's id")),
-    request_body = Reason,
+    request_body = DeclineReason,
     responses(
         (status = 200, description = "The declined booking", body = Booking),
         (status = 400, description = "The reason was refused", body = Problem, content_type = "application/problem+json"),
@@ -306,7 +331,7 @@ pub async fn decline(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiCaller>,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(reason): ApiJson<Reason>,
+    ApiJson(reason): ApiJson<DeclineReason>,
 ) -> ApiResult<Response> {
     act(
         &state,
@@ -326,7 +351,7 @@ pub async fn decline(
     path = "/api/v1/bookings/{id}/cancel",
     tag = "bookings",
     params(("id" = Uuid, Path, description = "The booking's id")),
-    request_body = Reason,
+    request_body(content = Option<Reason>, description = "Optional: a reason for the other side"),
     responses(
         (status = 200, description = "The cancelled booking", body = Booking),
         (status = 400, description = "The reason was refused", body = Problem, content_type = "application/problem+json"),
@@ -341,8 +366,21 @@ pub async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiCaller>,
     ApiPath(id): ApiPath<Uuid>,
-    ApiJson(reason): ApiJson<Reason>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Response> {
+    // The reason is optional, and so is the body that would carry it (none, or `null`).
+    let reason: Reason = if body.iter().all(u8::is_ascii_whitespace) {
+        Reason::default()
+    } else {
+        serde_json::from_slice::<Option<Reason>>(&body)
+            .map_err(|error| {
+                Problem::new(
+                    Kind::BadRequest,
+                    format!("The body is not a reason: {error}"),
+                )
+            })?
+            .unwrap_or_default()
+    };
     act(
         &state,
         &caller,

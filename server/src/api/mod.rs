@@ -32,6 +32,14 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
+/// The document drawn for people, by Swagger UI from our own origin (`public/api-docs`).
+pub const DOCS_PATH: &str = "/api/docs";
+
+/// The docs page's policy: scripts and styles from this origin only, as every page; images
+/// also as `data:` URIs, which Swagger UI draws its icons with.
+const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -125,8 +133,27 @@ pub fn router(state: &AppState, limit: RateLimit) -> Router<AppState> {
                 }
             }),
         )
+        .route(
+            DOCS_PATH,
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                        (header::CONTENT_SECURITY_POLICY, DOCS_POLICY),
+                        (header::CACHE_CONTROL, "public, max-age=300"),
+                    ],
+                    include_str!("docs.html"),
+                )
+            }),
+        )
         .merge(routes)
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                Kind::MethodNotAllowed,
+                "This route does not take that method; `Allow` lists those it takes.",
+            )
+        })
 }
 
 async fn not_found() -> Problem {

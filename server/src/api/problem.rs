@@ -43,6 +43,7 @@ pub enum Kind {
     InsufficientScope,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     Conflict,
     RateLimited,
     LimitReached,
@@ -52,13 +53,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Validation,
         Self::BadRequest,
         Self::Unauthorized,
         Self::InsufficientScope,
         Self::Forbidden,
         Self::NotFound,
+        Self::MethodNotAllowed,
         Self::Conflict,
         Self::RateLimited,
         Self::LimitReached,
@@ -75,6 +77,7 @@ impl Kind {
             Self::InsufficientScope => "insufficient-scope",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
             Self::RateLimited => "rate-limited",
             Self::LimitReached => "limit-reached",
@@ -92,6 +95,7 @@ impl Kind {
             Self::InsufficientScope => "The token may not do this",
             Self::Forbidden => "Not allowed",
             Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict => "Conflict",
             Self::RateLimited => "Too many requests",
             Self::LimitReached => "A limit was reached",
@@ -107,6 +111,7 @@ impl Kind {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
             Self::RateLimited | Self::LimitReached => StatusCode::TOO_MANY_REQUESTS,
             Self::PaymentUnavailable | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -140,7 +145,11 @@ impl From<AppError> for Problem {
     fn from(error: AppError) -> Self {
         // The sentences are AppError's own, written for people; `Internal` says nothing of
         // its cause, which AppError::internal logged.
-        let detail = error.to_string();
+        let detail = match &error {
+            // The site's sentence speaks of a page.
+            AppError::Forbidden => "The token's member may not do this.".to_owned(),
+            _ => error.to_string(),
+        };
         let kind = match &error {
             AppError::Validation { .. } | AppError::Invalid(_) => Kind::Validation,
             AppError::NotFound => Kind::NotFound,
@@ -235,3 +244,37 @@ pub struct NotFound(Problem);
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct Refused(Problem);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_in_the_contract_with_a_status_of_its_class() {
+        let contract = include_str!("../../../docs/contract.md");
+        for kind in Kind::ALL {
+            assert!(
+                contract.contains(&format!("`{}`", kind.slug())),
+                "{} is not in docs/contract.md",
+                kind.slug()
+            );
+            let problem = Problem::new(kind, "x");
+            assert_eq!(problem.kind, format!("/api/docs#problem-{}", kind.slug()));
+            assert!(problem.status >= 400, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_keep_their_fields_and_internal_errors_say_nothing() {
+        let problem = Problem::from(AppError::validation("sort", "Choose an order."));
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.errors[0].field, "sort");
+        let hidden = Problem::from(AppError::Internal);
+        assert_eq!(hidden.status, 500);
+        assert!(hidden.errors.is_empty());
+        assert_eq!(
+            hidden.detail.as_deref(),
+            Some(AppError::Internal.to_string().as_str())
+        );
+    }
+}

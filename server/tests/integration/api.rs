@@ -385,6 +385,31 @@ async fn every_documented_route_exists_and_needs_a_token(backend: Backend) {
     assert!(checked >= 4, "{checked}");
     let missing = call(&app, "/api/v1/nothing-here", None, &[]).await;
     assert_problem(&missing, StatusCode::NOT_FOUND, "not-found");
+
+    // A method a route does not take is a problem too, with the methods it takes.
+    let put = app
+        .request(Request::put("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_problem(&put, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+    assert!(put
+        .headers
+        .get("allow")
+        .is_some_and(|allow| allow.to_str().unwrap().contains("GET")));
+
+    // People read the document on /api/docs, drawn from our own origin only.
+    let docs = app.get("/api/docs").await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(docs
+        .body
+        .contains("<script src=\"/api-docs/swagger-ui-bundle.js\">"));
+    let policy = docs
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
 }
 
 async fn post_json(

@@ -162,6 +162,7 @@ const MATRIX: &[Entry] = &[
     ),
     // The public API.
     entry("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", &[], Public),
+    entry("GET", "/api/docs", "/api/docs", &[], Public),
     entry("GET", "/api/v1/me", "/api/v1/me", &[], Tokens),
     entry("GET", "/api/v1/categories", "/api/v1/categories", &[], Tokens),
     entry("GET", "/api/v1/listings", "/api/v1/listings?q=tent", &[], Tokens),
@@ -940,7 +941,10 @@ fn registered_endpoints() -> BTreeSet<String> {
                 .filter(|(_, present)| *present)
                 .map(move |(method, _)| format!("{method} {path}"))
         })
-        .chain([format!("GET {}", gearshare::api::DOCUMENT_PATH)]);
+        .chain([
+            format!("GET {}", gearshare::api::DOCUMENT_PATH),
+            format!("GET {}", gearshare::api::DOCS_PATH),
+        ]);
     functions.chain(pages).chain(plain).chain(api).collect()
 }
 
