@@ -99,10 +99,10 @@ test("two-factor is set up, and a login with it asks for the code and refuses a 
   await expect(enrol.getByText("Backup codes left: 10.")).toBeVisible();
   await expect(enrol.getByRole("list", { name: "Backup codes" })).toHaveCount(0);
 
-  await enrol.getByLabel("Name").fill("Grace B. Hopper");
+  await enrol.getByLabel("Name", { exact: true }).fill("Grace B. Hopper");
   await enrol.getByRole("button", { name: "Save profile" }).click();
   await expect(enrol.getByRole("status").filter({ hasText: "Profile saved." })).toBeVisible();
-  await expect(enrol.getByLabel("Name")).toHaveValue("Grace B. Hopper");
+  await expect(enrol.getByLabel("Name", { exact: true })).toHaveValue("Grace B. Hopper");
 
   const page = await plainBrowser(browser);
   await page.goto("/login");
