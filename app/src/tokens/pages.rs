@@ -32,7 +32,7 @@ pub fn ApiTokensPanel() -> impl IntoView {
             <p class="mt-2 text-sm text-slate-700">
                 "A token lets your own tools use the "
                 <a href="/api/docs" class="font-medium text-indigo-800 underline">"GearShare API"</a>
-                " as you: your listings, bookings and messages, never an admin action. Keep it secret, and revoke it if it leaks."
+                " as you: finding gear, your bookings and the requests for your gear, never an admin action. Keep it secret, and revoke it if it leaks."
             </p>
             <ActionForm action=create attr:class="mt-4 flex flex-col gap-4" attr:novalidate=true>
                 <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &["token_name", "token_scope", "token_expiry"])))/>

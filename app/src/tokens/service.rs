@@ -236,8 +236,17 @@ pub async fn authenticate(
         return Ok(Err(TokenRefusal::AccountClosed));
     };
     if last_used_at.is_none_or(|at| (now - at).num_seconds() >= LAST_USE_RESOLUTION_SECONDS) {
-        db.api_token_used(id, now).await?;
+        // The request goes on either way: a busy database only delays "Last used".
+        if let Err(error) = db.api_token_used(id, now).await {
+            tracing::warn!(%error, "could not note a token's use");
+        }
     }
+    // A token never reaches what only an admin may do: it acts as a member, whatever the
+    // account's role.
+    let user = CurrentUser {
+        role: crate::accounts::model::Role::Member,
+        ..user
+    };
     Ok(Ok(TokenHolder {
         user,
         token: id,

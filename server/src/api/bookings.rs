@@ -132,9 +132,9 @@ pub async fn one(
     Ok(read_answer(&headers, &booking))
 }
 
-/// The card a request pays with. In the sandbox, `4242 4242 4242 4242` with any future
+/// The card a request pays with (no `Debug`: it holds the number and the CVC). In the sandbox, `4242 4242 4242 4242` with any future
 /// expiry and any CVC is approved.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct Card {
     #[schema(example = "4242 4242 4242 4242", max_length = 32)]
     pub number: String,
@@ -145,7 +145,7 @@ pub struct Card {
     pub cvc: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewBooking {
     pub listing_id: Uuid,
     /// The pickup day (YYYY-MM-DD), in the listing's time zone.
@@ -241,7 +241,6 @@ pub async fn request(
     Ok(response)
 }
 
-/// Why a booking is cancelled, for the other side (optional).
 /// A refusal of the checkout form, naming the fields as this request's body does.
 fn as_request_fields(mut problem: Problem) -> Problem {
     for error in &mut problem.errors {
@@ -261,14 +260,14 @@ fn as_request_fields(mut problem: Problem) -> Problem {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct Reason {
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
 /// Why the owner declines, for the renter.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeclineReason {
-    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -46,7 +46,7 @@ const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
     info(
         title = "GearShare API",
         version = "1",
-        description = "Your listings, bookings and messages on GearShare, for your own tools. \
+        description = "Finding gear, your bookings and the requests for your gear on GearShare, for your own tools. \
             Send a personal token from your account page as `Authorization: Bearer <token>`. \
             Errors are `application/problem+json` (RFC 9457); reads carry an `ETag` and answer \
             `304` to a matching `If-None-Match`; every answer reports the token's rate limit in \
