@@ -32,7 +32,7 @@ e2e_run() {
   fi
   (
     export DATABASE_URL="$db_url" MEDIA_DIR="$dir/media" EVIDENCE_DIR="$dir/evidence" SECRET_KEY_FILE="$dir/secret-keys" MAIL_OUTBOX="$outbox" GEARSHARE_ADDR="127.0.0.1:$E2E_PORT" \
-      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true DEPOSIT_RELEASE_MINUTES=1 \
+      LEPTOS_SITE_ROOT=target/site LOG_FORMAT=json TRUST_PROXY=true DEPOSIT_RELEASE_MINUTES=1 WEBHOOKS_ALLOW_PRIVATE=true \
       GEARSHARE_ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD"
     # errexit is off in a subshell run with `||`: check each step.
     "$E2E_SERVER" seed --listings 300 --seed 42 || exit $?

@@ -45,6 +45,7 @@ const FEATURES: &[&str] = &[
     "reports",
     "reviews",
     "tokens",
+    "webhooks",
 ];
 const CONTEXT: &[&str] = &["request", "state"];
 const FRAME: &[&str] = &["hydration", "lib", "shell"];

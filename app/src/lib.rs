@@ -35,6 +35,7 @@ pub mod reviews;
 pub mod shell;
 pub mod tokens;
 pub mod url;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod events;
@@ -367,7 +368,7 @@ fn people_pages(_page: Page) -> AnyView {
 #[lazy]
 fn renter_pages(page: Page) -> AnyView {
     match page {
-        Page::Account => view! { <AccountPage more=|| view! { <EmailPanel/> <tokens::pages::ApiTokensPanel/> }/> }.into_any(),
+        Page::Account => view! { <AccountPage more=|| view! { <EmailPanel/> <tokens::pages::ApiTokensPanel/> <webhooks::pages::WebhooksPanel/> }/> }.into_any(),
         Page::Bookings => view! { <BookingsPage/> }.into_any(),
         Page::Booking => {
             view! { <BookingPage reviews=|id| view! { <BookingReviewsSection id/> }.into_any()/> }

@@ -57,6 +57,9 @@ pub struct AppState {
     pub secrets: std::sync::Arc<crate::secrets::Keys>,
     /// Where notification emails go: files in the outbox, or SMTP.
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
+    /// How webhooks are sent: the HTTP client with its address guard.
+    #[from_ref(skip)]
+    pub webhooks: crate::webhooks::service::Outbound,
     /// The gazetteer "Near" and a listing's city are looked up in, read on first use.
     #[from_ref(skip)]
     pub places: std::sync::Arc<crate::places::Places>,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, expectNoViolations, waitForHydration } from "./fixtures";
+import { test, expect, expectNoViolations, signUp, waitForHydration } from "./fixtures";
 
 // The API answers a revoked token 401, which this journey asks for on purpose, and the
 // refused empty name answers 400.
@@ -14,14 +14,7 @@ test.describe("API tokens", () => {
   for (const size of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
     test(`a token made on the account page works until it is revoked (${size.width}×${size.height})`, async ({ page, request }) => {
       await page.setViewportSize(size);
-      const email = `api-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`;
-      await page.goto("/signup");
-      await waitForHydration(page);
-      await page.getByLabel("Name").fill("Ines Integrator");
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password").fill("kayak tripod lantern");
-      await page.getByRole("button", { name: "Create account" }).click();
-      await expect(page.getByRole("link", { name: /^Notifications/ })).toBeVisible();
+      const email = await signUp(page, "Ines Integrator", "api");
 
       await page.goto("/account");
       await waitForHydration(page);

@@ -41,6 +41,19 @@ export function dayText(days: number): string {
 
 // Resolves once the wasm bundle has hydrated the page (the app marks <body> from an effect,
 // which only runs in the browser after hydration).
+// Signs a new member up from /signup and waits until they are in; answers the email used.
+export async function signUp(page: import("@playwright/test").Page, name: string, prefix: string): Promise<string> {
+  const email = `${prefix}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.com`;
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("kayak tripod lantern");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("link", { name: /^Notifications/ })).toBeVisible();
+  return email;
+}
+
 export async function waitForHydration(page: import("@playwright/test").Page): Promise<void> {
   await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
 }

@@ -87,6 +87,9 @@ pub struct Config {
     pub live_streams: usize,
     /// Requests one API token may make per minute on this instance.
     pub api_requests_per_minute: u32,
+    /// Whether webhooks may be sent to private, loopback and link-local addresses and over
+    /// plain `http:`: for tests and development, never in production.
+    pub webhooks_allow_private: bool,
     pub live_streams_per_member: usize,
     pub live_streams_per_address: usize,
     pub live_idle_secs: u64,
@@ -355,6 +358,12 @@ impl Config {
                 &var("API_REQUESTS_PER_MINUTE", "120"),
                 |n: &u32| (1..=100_000).contains(n),
                 "a number of requests from 1 to 100000",
+            )?,
+            webhooks_allow_private: parse(
+                "WEBHOOKS_ALLOW_PRIVATE",
+                &var("WEBHOOKS_ALLOW_PRIVATE", "false"),
+                |_| true,
+                "true or false",
             )?,
             live_streams_per_member: parse(
                 "LIVE_STREAMS_PER_MEMBER",

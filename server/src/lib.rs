@@ -4,6 +4,7 @@
 pub mod api;
 pub mod calendar;
 pub mod config;
+pub mod courier;
 pub mod email;
 pub mod http;
 pub mod live;
@@ -102,7 +103,42 @@ pub async fn follow_events(state: &AppState) -> Result<(), sqlx::Error> {
         state.events.clone(),
         std::time::Duration::from_secs(1),
     ));
+    tokio::spawn(fan_out_webhooks(state.clone()));
     Ok(())
+}
+
+/// Turns committed events into webhook deliveries as they come (and every few seconds, for
+/// what another instance's pass left): whichever instance gets the cursor's lock does it.
+async fn fan_out_webhooks(state: AppState) {
+    let mut events = state.events.subscribe();
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut through = 0;
+    loop {
+        tokio::select! {
+            next = events.next() => {
+                if next.is_none() {
+                    return;
+                }
+                // Nothing new since the last pass: no write transaction for nothing.
+                if state.events.delivered() <= through {
+                    continue;
+                }
+                // A burst of events is taken in one pass.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            _ = every.tick() => {}
+        }
+        match app::webhooks::service::fan_out(&state.db, chrono::Utc::now()).await {
+            Ok(pass) => {
+                through = pass.through;
+                if pass.made > 0 {
+                    tracing::debug!(made = pass.made, "webhook deliveries made");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not turn events into webhook deliveries"),
+        }
+    }
 }
 
 /// The app's shared state; fails when the media store, the secret keys or the mailer cannot
@@ -162,6 +198,10 @@ pub fn app_state(config: &Config, db: Db) -> Result<AppState, StateError> {
         secrets: std::sync::Arc::new(secret_keys(config)?),
         mailer: std::sync::Arc::new(mailer(config)?),
         places: places(),
+        webhooks: app::webhooks::service::Outbound {
+            courier: std::sync::Arc::new(courier::Client::new(config.webhooks_allow_private)),
+            allow_private: config.webhooks_allow_private,
+        },
     })
 }
 

@@ -12,6 +12,7 @@ use app::notifications::email::{deliver, Post, EMAIL_JOB};
 use app::payments::unused::{release_unused, RELEASE_UNUSED_JOB};
 use app::reviews::service::{publish_due, PUBLISH_JOB};
 use app::state::AppState;
+use app::webhooks::service::{deliver as deliver_webhook, Sending, DELIVER_JOB};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -115,6 +116,19 @@ async fn handle(state: &AppState, job: ClaimedJob, now: DateTime<Utc>) -> Result
                     }
                 })
                 .map_err(|e| e.to_string())
+        }
+        DELIVER_JOB => {
+            let id = job
+                .payload
+                .parse()
+                .map_err(|e| format!("bad webhook id: {e}"))?;
+            let sending = Sending {
+                courier: &*state.webhooks.courier,
+                keys: &state.secrets,
+                mailer: &state.mailer,
+                public_url: &state.public_url,
+            };
+            deliver_webhook(db, &sending, id, now).await
         }
         other => Err(format!("no handler for jobs of kind {other:?}")),
     }

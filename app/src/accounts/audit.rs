@@ -80,6 +80,9 @@ pub enum AuditKind {
     ExchangeRateSet,
     ApiTokenCreated,
     ApiTokenRevoked,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookSecretRotated,
 }
 
 impl AuditKind {
@@ -124,6 +127,9 @@ impl AuditKind {
             Self::ExchangeRateSet => "exchange_rate.set",
             Self::ApiTokenCreated => "api_token.created",
             Self::ApiTokenRevoked => "api_token.revoked",
+            Self::WebhookCreated => "webhook.created",
+            Self::WebhookDeleted => "webhook.deleted",
+            Self::WebhookSecretRotated => "webhook.secret_rotated",
         }
     }
 }

@@ -542,7 +542,8 @@ pub async fn set_role(
 
 /// Erases the person's data and keeps the row, so that what others need (listings they
 /// rented from, later bookings and reviews) still points somewhere: it shows "Deleted user".
-/// Their listings are archived; their favourites, sessions and backup codes go.
+/// Their listings are archived; their favourites, sessions, backup codes and webhooks go, and
+/// their API tokens are revoked.
 pub async fn erase(
     db: &Db,
     id: UserId,
@@ -562,6 +563,11 @@ pub async fn erase(
             .bind(id).bind(now).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM favourites WHERE user_id = $1")
             .bind(id).execute(&mut *conn).await?;
+        // Nothing is sent for them or in their name any more.
+        sqlx::query("DELETE FROM webhook_endpoints WHERE user_id = $1")
+            .bind(id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(id).bind(now).execute(&mut *conn).await?;
         // The audit trail keeps who did what, but no longer where from.
         sqlx::query("UPDATE audit_events SET ip = NULL, user_agent = NULL \
                      WHERE subject_id = $1 OR actor_id = $1")

@@ -467,7 +467,8 @@ pub(super) fn outbox_events(
         })
         .collect();
     if !events.is_empty() {
-        outbox.append(&mut party_copies(after, actor));
+        let changes: Vec<&'static str> = events.iter().map(BookingEvent::kind).collect();
+        outbox.append(&mut party_copies(after, actor, &changes));
     }
     if holds_changed {
         outbox.push(NewEvent {
@@ -481,8 +482,13 @@ pub(super) fn outbox_events(
 }
 
 /// Each party's copy of a change to booking `after` on their own stream, once per change: what
-/// their open pages follow (a status change, or money that moved afterwards).
-pub(super) fn party_copies(after: &Booking, actor: Option<UserId>) -> Vec<NewEvent> {
+/// their open pages follow (a status change, or money that moved afterwards) and webhooks
+/// announce (`changes`, the booking events' kinds; none when only money moved).
+pub(super) fn party_copies(
+    after: &Booking,
+    actor: Option<UserId>,
+    changes: &[&'static str],
+) -> Vec<NewEvent> {
     let t = &after.terms;
     [(t.renter, Party::Renter), (t.owner, Party::Owner)]
         .into_iter()
@@ -493,6 +499,7 @@ pub(super) fn party_copies(after: &Booking, actor: Option<UserId>) -> Vec<NewEve
                 "booking": t.id,
                 "status": after.status.as_str(),
                 "role": role.as_str(),
+                "events": changes,
             }),
             actor,
         })

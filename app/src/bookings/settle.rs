@@ -164,6 +164,6 @@ async fn perform<G: PaymentGateway>(
     };
     // Money often moves after the status change that asked for it (a deposit released, a
     // void after a cancellation): the parties' open pages hear of it too.
-    let copies = party_copies(booking, None);
+    let copies = party_copies(booking, None, &[]);
     ledger::record(db, id, currency, reference, key, (&moved, &copies), now).await
 }

@@ -57,6 +57,10 @@ kinds! {
     RequestKey = Request;
     /// A member's personal access token for the public API.
     ApiTokenId = ApiToken;
+    /// A URL a member has GearShare send their events to.
+    WebhookId = Webhook;
+    /// One message owed to a webhook.
+    DeliveryId = WebhookDelivery;
 }
 
 impl<K> Id<K> {

@@ -23,8 +23,8 @@ pub mod zone;
 pub use booking::{BookingEvent, BookingStatus, Party};
 pub use cancellation::CancellationPolicy;
 pub use ids::{
-    ApiTokenId, BlockId, BookingId, ConversationId, ListingId, NotificationId, PhotoId, RequestKey,
-    ReviewId, UnitId, UserId,
+    ApiTokenId, BlockId, BookingId, ConversationId, DeliveryId, ListingId, NotificationId, PhotoId,
+    RequestKey, ReviewId, UnitId, UserId, WebhookId,
 };
 pub use money::{Currency, Money};
 pub use period::{

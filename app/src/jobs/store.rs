@@ -56,6 +56,19 @@ impl Tx {
             .bind(kind).fetch_all(conn).await)
     }
 
+    /// The payloads of the jobs of `kind` waiting to run: not finished, and not held by a
+    /// worker at `now` (one held may already be past the work a new job would be for).
+    pub async fn waiting_payloads(
+        &mut self,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT payload FROM jobs WHERE kind = $1 AND outcome IS NULL \
+                 AND (locked_until IS NULL OR locked_until <= $2)")
+            .bind(kind).bind(due_millis(now)).fetch_all(conn).await)
+    }
+
     /// Deletes job `id` before it runs, with the change that made it unnecessary.
     pub async fn drop_job(&mut self, id: Uuid) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(conn).await.map(|done| done.rows_affected()))?;

@@ -9,6 +9,7 @@ mod listings;
 mod me;
 pub mod model;
 pub mod problem;
+mod webhooks;
 
 use app::state::AppState;
 use auth::RateLimit;
@@ -58,6 +59,7 @@ const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
         (name = "account", description = "The member a token acts for"),
         (name = "listings", description = "Finding gear"),
         (name = "bookings", description = "Renting gear, and answering requests for one's own"),
+        (name = "webhooks", description = "Having your events sent to your own address, signed per the Standard Webhooks spec"),
     ),
     components(
         schemas(problem::Problem, problem::FieldError),
@@ -99,6 +101,14 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(bookings::decline))
         .routes(routes!(bookings::cancel))
         .routes(routes!(bookings::owner_requests))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::kinds))
+        .routes(routes!(webhooks::one, webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::pause))
+        .routes(routes!(webhooks::resume))
+        .routes(routes!(webhooks::rotate_secret))
 }
 
 /// The OpenAPI document, as served.

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn json(response: &Response) -> Value {
+pub(crate) fn json(response: &Response) -> Value {
     serde_json::from_str(&response.body)
         .unwrap_or_else(|e| panic!("{e}: {} {}", response.status, response.body))
 }
@@ -26,7 +26,7 @@ async fn call(app: &TestApp, uri: &str, token: Option<&str>, extra: &[(&str, &st
 }
 
 /// A problem+json answer of `status` whose type ends with `kind`.
-fn assert_problem(response: &Response, status: StatusCode, kind: &str) -> Value {
+pub(crate) fn assert_problem(response: &Response, status: StatusCode, kind: &str) -> Value {
     assert_eq!(response.status, status, "{}", response.body);
     assert_eq!(
         response.headers.get("content-type").unwrap(),
@@ -43,7 +43,7 @@ fn assert_problem(response: &Response, status: StatusCode, kind: &str) -> Value 
     problem
 }
 
-async fn new_token(member: &mut Visitor<'_>, name: &str, scope: &str) -> String {
+pub(crate) async fn new_token(member: &mut Visitor<'_>, name: &str, scope: &str) -> String {
     let made = member
         .post(
             "/api/create_api_token",
@@ -412,7 +412,7 @@ async fn every_documented_route_exists_and_needs_a_token(backend: Backend) {
     assert!(!policy.contains("unsafe"), "{policy}");
 }
 
-async fn post_json(
+pub(crate) async fn post_json(
     app: &TestApp,
     uri: &str,
     token: &str,
@@ -429,7 +429,12 @@ async fn post_json(
         .await
 }
 
-fn booking_body(listing: app::domain::ListingId, from: i64, to: i64, card: &str) -> String {
+pub(crate) fn booking_body(
+    listing: app::domain::ListingId,
+    from: i64,
+    to: i64,
+    card: &str,
+) -> String {
     serde_json::json!({
         "listing_id": listing,
         "from": day(from),

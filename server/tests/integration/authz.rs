@@ -160,6 +160,35 @@ const MATRIX: &[Entry] = &[
         &[("id", "00000000-0000-4000-8000-000000000000")],
         Members,
     ),
+    entry("GET", "/api/webhooks", "/api/webhooks", &[], Members),
+    entry(
+        "GET",
+        "/api/webhook_log",
+        "/api/webhook_log?id=00000000-0000-4000-8000-000000000000",
+        &[],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/create_webhook",
+        "/api/create_webhook",
+        &[("webhook[url]", "")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/change_webhook",
+        "/api/change_webhook",
+        &[("id", "00000000-0000-4000-8000-000000000000"), ("change", "SendTest")],
+        Members,
+    ),
+    entry(
+        "POST",
+        "/api/rotate_webhook_secret",
+        "/api/rotate_webhook_secret",
+        &[("id", "00000000-0000-4000-8000-000000000000")],
+        Members,
+    ),
     // The public API.
     entry("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", &[], Public),
     entry("GET", "/api/docs", "/api/docs", &[], Public),
@@ -204,6 +233,58 @@ const MATRIX: &[Entry] = &[
         Tokens,
     ),
     entry("GET", "/api/v1/owner/requests", "/api/v1/owner/requests", &[], Tokens),
+    entry("GET", "/api/v1/webhooks", "/api/v1/webhooks", &[], Tokens),
+    entry("POST", "/api/v1/webhooks", "/api/v1/webhooks", &[], Tokens),
+    entry("GET", "/api/v1/webhooks/kinds", "/api/v1/webhooks/kinds", &[], Tokens),
+    entry(
+        "GET",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "DELETE",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/webhooks/{id}/test",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/test",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/webhooks/{id}/pause",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/pause",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/webhooks/{id}/resume",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/resume",
+        &[],
+        Tokens,
+    ),
+    entry(
+        "POST",
+        "/api/v1/webhooks/{id}/rotate-secret",
+        "/api/v1/webhooks/00000000-0000-4000-8000-000000000000/rotate-secret",
+        &[],
+        Tokens,
+    ),
     entry(
         "POST",
         "/api/time_zone",
@@ -1080,7 +1161,8 @@ fn allowed(status: StatusCode, location: Option<&str>) -> bool {
 async fn call(visitor: &mut Visitor<'_>, entry: &Entry) -> (StatusCode, Option<String>) {
     let response = match entry.method {
         "GET" => visitor.get(entry.call).await,
-        _ => visitor.post(entry.call, entry.form).await,
+        "POST" => visitor.post(entry.call, entry.form).await,
+        other => visitor.send_empty(other, entry.call).await,
     };
     let location = response
         .headers

@@ -26,3 +26,4 @@ mod payments;
 mod places;
 mod plain_forms;
 mod reviews;
+mod webhooks;

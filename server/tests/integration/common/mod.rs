@@ -450,6 +450,21 @@ impl Visitor<'_> {
         response
     }
 
+    /// Sends a request with no body by `method` (DELETE, PUT…) to `uri`.
+    pub async fn send_empty(&mut self, method: &str, uri: &str) -> Response {
+        let request = self.with_cookie(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("accept", "application/json")
+                .header("origin", "http://127.0.0.1:3000")
+                .header("host", "127.0.0.1:3000"),
+        );
+        let response = self.app.request(request.body(Body::empty()).unwrap()).await;
+        self.keep_cookie(&response);
+        response
+    }
+
     /// Posts a form to `uri` as a browser does by itself, before or without the wasm: asking
     /// for a page, from the page at `page`.
     pub async fn post_plain(&mut self, uri: &str, page: &str, body: String) -> Response {
