@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod backup;
 pub mod calendar;
 pub mod config;
 pub mod courier;

@@ -47,6 +47,17 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Write a consistent copy of the database to FILE while the marketplace runs (SQLite's
+    /// VACUUM INTO; pg_dump on PostgreSQL).
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Replace the database with the backup in FILE. Stop every instance first.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+    },
     /// Check the ledger against booking statuses and the payment provider's records; prints
     /// each discrepancy and fails if there is one.
     Reconcile,
@@ -101,6 +112,31 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> Result<(), String> {
+    // These two handle the database as files and archives: no pool, no migration first.
+    match &command {
+        Command::Backup { to } => {
+            let written = gearshare::backup::backup(&config.database_url, to)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "backup: {} ({} bytes); keep the media folders and the key file with it",
+                written.file.display(),
+                written.bytes
+            );
+            return Ok(());
+        }
+        Command::Restore { from } => {
+            gearshare::backup::restore(&config.database_url, from)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "restored from {}; start GearShare to migrate it",
+                from.display()
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let db = Db::connect(&config.database_url, config.db_max_connections)
         .await
         .map_err(|e| e.to_string())?;
@@ -155,6 +191,8 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         Command::CreateAdmin { email, name } => create_admin(&db, &email, &name).await,
         Command::Replay { apply } => replay(&db, apply).await,
         Command::Reconcile => reconcile(&db).await,
+        // Handled above, before the pool.
+        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
     };
     db.close().await;
     result

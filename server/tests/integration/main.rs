@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod api;
 mod authz;
+mod backup;
 mod bookings;
 mod calendar;
 mod currencies;
