@@ -4,7 +4,9 @@
 -- member after `start_position` (the outbox's head when it was made). Its signing secret is
 -- sealed with the server's keys (`secret_key` names the key); after a rotation the previous
 -- secret still signs beside the new one until `previous_until`. `lease_until` is held by the
--- one worker delivering the endpoint's queue, so deliveries go out one at a time, in order.
+-- one worker delivering the endpoint's queue, so deliveries go out one at a time, in order;
+-- after a failure nothing is sent before `next_try_at` (the backoff after `failures` tries
+-- that failed in a row).
 CREATE TABLE webhook_endpoints (
     id               UUID PRIMARY KEY NOT NULL,
     user_id          UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -19,27 +21,33 @@ CREATE TABLE webhook_endpoints (
     status           TEXT NOT NULL CHECK (status IN ('active', 'paused')),
     paused_because   TEXT CHECK (paused_because IN ('failing', 'member')),
     failing_since    TIMESTAMPTZ,
+    failures         BIGINT NOT NULL DEFAULT 0,
+    next_try_at      TIMESTAMPTZ,
     start_position   BIGINT NOT NULL,
     lease_until      TIMESTAMPTZ,
     created_at       TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX webhook_endpoints_user ON webhook_endpoints (user_id, created_at);
 
--- One message owed to an endpoint: the event at `position` (a test message takes the head at
--- its time and has no event of its own), its body as sent, and when it got a 2xx.
+-- One message owed to an endpoint: the event at `position` and, where one event says several
+-- things (an instant booking is requested and accepted at once), the `seq`th of them; a test
+-- message takes the head at its time and has no event of its own. Its body as sent, and
+-- when it got a 2xx.
 CREATE TABLE webhook_deliveries (
     id            UUID PRIMARY KEY NOT NULL,
     endpoint_id   UUID NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
     position      BIGINT NOT NULL,
+    seq           BIGINT NOT NULL DEFAULT 0,
     kind          TEXT NOT NULL,
     body          TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
     attempts      BIGINT NOT NULL DEFAULT 0,
     delivered_at  TIMESTAMPTZ
 );
-CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries (endpoint_id, position)
+CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries (endpoint_id, position, seq)
     WHERE kind <> 'webhook.test';
-CREATE INDEX webhook_deliveries_queue ON webhook_deliveries (endpoint_id, delivered_at, position);
+CREATE INDEX webhook_deliveries_queue
+    ON webhook_deliveries (endpoint_id, delivered_at, position, seq);
 
 -- The delivery log: each try, its answer's status (none when no answer came), how long it
 -- took, and the start of the answer or the reason there was none.

@@ -14,11 +14,9 @@
 //! backed up beside it (README). Restore with every instance stopped; the next start
 //! migrates the restored database to the running version.
 
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use app::store::copy;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::str::FromStr;
 
 /// Why a backup or a restore did not happen; no text holds the database password.
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +50,7 @@ fn database(error: sqlx::Error) -> BackupError {
 
 /// The database file a SQLite URL names.
 fn sqlite_file(url: &str) -> Result<PathBuf, BackupError> {
-    let options = SqliteConnectOptions::from_str(url).map_err(database)?;
-    Ok(options.get_filename().to_owned())
+    copy::sqlite_file(url).map_err(database)
 }
 
 /// A PostgreSQL URL without its password, and the password.
@@ -108,20 +105,7 @@ pub async fn backup(url: &str, to: &Path) -> Result<Written, BackupError> {
     let partial = to.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     let written = if url.starts_with("sqlite:") {
-        let mut connection = SqliteConnectOptions::from_str(url)
-            .map_err(database)?
-            .read_only(true)
-            .connect()
-            .await
-            .map_err(database)?;
-        let target = partial.to_string_lossy().into_owned();
-        let done = sqlx::query("VACUUM INTO ?1")
-            .bind(&target)
-            .execute(&mut connection)
-            .await
-            .map_err(database);
-        let _ = connection.close().await;
-        done.map(|_| ())
+        copy::vacuum_into(url, &partial).await.map_err(database)
     } else {
         let file = partial.to_string_lossy().into_owned();
         run_tool(
@@ -175,31 +159,14 @@ pub async fn restore(url: &str, from: &Path) -> Result<(), BackupError> {
                 "not a SQLite database",
             ));
         }
-        let source = format!("sqlite://{}", from.display());
-        let mut check = SqliteConnectOptions::from_str(&source)
-            .map_err(database)?
-            .read_only(true)
-            .connect()
-            .await
-            .map_err(database)?;
-        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&mut check)
-            .await
-            .map_err(database)?;
-        let migrated: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name = '_sqlx_migrations'",
-        )
-        .fetch_one(&mut check)
-        .await
-        .map_err(database)?;
-        let _ = check.close().await;
-        if verdict != "ok" {
+        let (sound, migrated) = copy::sqlite_soundness(from).await.map_err(database)?;
+        if !sound {
             return Err(BackupError::NotABackup(
                 from.to_owned(),
                 "the database is damaged",
             ));
         }
-        if migrated == 0 {
+        if !migrated {
             return Err(BackupError::NotABackup(
                 from.to_owned(),
                 "it has no GearShare tables",

@@ -118,19 +118,27 @@ fn excerpt(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// What went wrong with a send, in a line for the delivery log (no internals).
-fn reason(error: &reqwest::Error) -> String {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+/// What went wrong with a send, in a line for the delivery log: no internals, and never the
+/// address (it may hold the receiver's own token).
+fn reason(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    let mut innermost = None;
     while let Some(cause) = source {
         if let Some(refused) = cause.downcast_ref::<Refused>() {
             return format!("refused: {refused}");
         }
+        innermost = Some(cause);
         source = cause.source();
     }
     if error.is_timeout() {
         format!("no answer within {} s", TOTAL_TIMEOUT.as_secs())
     } else if error.is_redirect() {
-        format!("refused: {error}")
+        // The redirect policy's own sentence ("refused: …"), the last in the chain.
+        innermost.map_or_else(
+            || "refused: a redirect".to_owned(),
+            |cause| cause.to_string(),
+        )
     } else if error.is_connect() {
         "could not connect".to_owned()
     } else {
@@ -163,7 +171,7 @@ impl Courier for Client {
         }
         let mut response = match request.send().await {
             Ok(response) => response,
-            Err(error) => return done(None, reason(&error)),
+            Err(error) => return done(None, reason(error)),
         };
         let status = response.status().as_u16();
         let mut read = Vec::new();
@@ -197,6 +205,50 @@ mod tests {
             assert!(allowed(&url(private), false).is_err(), "{private}");
         }
         assert!(allowed(&url("http://127.0.0.1:8080/"), true).is_ok());
+    }
+
+    /// Only redirects that keep the POST are followed, and no further than three.
+    #[tokio::test]
+    async fn redirects_are_followed_only_when_they_keep_the_post() {
+        use axum::http::{header, StatusCode};
+        use axum::routing::post;
+        let moved = |status: StatusCode, to: &'static str| {
+            move || async move { (status, [(header::LOCATION, to)]) }
+        };
+        let router = axum::Router::new()
+            .route(
+                "/hook",
+                post(|body: String| async move { format!("got {body}") }),
+            )
+            .route(
+                "/keeps",
+                post(moved(StatusCode::TEMPORARY_REDIRECT, "/hook")),
+            )
+            .route("/drops", post(moved(StatusCode::FOUND, "/hook")))
+            .route(
+                "/loop",
+                post(moved(StatusCode::PERMANENT_REDIRECT, "/loop")),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let client = Client::new(true);
+        let kept = client.post(&format!("{base}/keeps"), &[], "{}").await;
+        assert_eq!((kept.status, kept.excerpt.as_str()), (Some(200), "got {}"));
+        let dropped = client.post(&format!("{base}/drops"), &[], "{}").await;
+        assert_eq!(dropped.status, Some(302), "{}", dropped.excerpt);
+        let looped = client.post(&format!("{base}/loop"), &[], "{}").await;
+        assert_eq!(looped.status, Some(308), "{}", looped.excerpt);
+        // Refused before any connection.
+        let private = Client::new(false)
+            .post(&format!("{base}/hook"), &[], "{}")
+            .await;
+        assert_eq!(private.status, None);
+        assert!(
+            private.excerpt.starts_with("refused: "),
+            "{}",
+            private.excerpt
+        );
     }
 
     #[tokio::test]

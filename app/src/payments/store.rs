@@ -115,6 +115,14 @@ impl Tx {
                 "SELECT booking_id, kind, amount_minor, payment_ref FROM ledger_entries ORDER BY id")
             .fetch_all(conn).await)
     }
+
+    /// The bookings with provider calls made or about to be made whose answers the ledger
+    /// does not record yet: mid-settlement.
+    pub async fn bookings_with_unanswered_calls(&mut self) -> Result<Vec<BookingId>, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT DISTINCT booking_id FROM payment_calls")
+            .fetch_all(conn).await)
+    }
 }
 
 crate::stored_text!(EntryKind, "ledger entry kind");

@@ -7,6 +7,7 @@
 //! backend (`crate::layers` checks it).
 
 mod backend;
+pub mod copy;
 mod id;
 mod probe;
 mod text;

@@ -86,21 +86,33 @@ pub enum WebhookChange {
     Delete,
 }
 
-/// Signed in: sends a test message to, pauses, resumes or deletes one of one's endpoints.
+/// Signed in: sends a test message to, pauses, resumes or deletes one of one's endpoints;
+/// answers what happened, in a sentence the page announces.
 #[server(endpoint = "change_webhook")]
-pub async fn change_webhook(id: WebhookId, change: WebhookChange) -> Result<(), AppError> {
+pub async fn change_webhook(id: WebhookId, change: WebhookChange) -> Result<String, AppError> {
     member_change(|state, caller| async move {
         let db = &state.db;
-        match change {
-            WebhookChange::SendTest => super::service::send_test(db, &caller, id).await?,
-            WebhookChange::Pause | WebhookChange::Resume => {
-                let pause = change == WebhookChange::Pause;
-                super::service::set_paused(db, &caller, id, pause).await?;
+        let url = super::service::one(db, caller.user.id, id).await?.url;
+        let done = match change {
+            WebhookChange::SendTest => {
+                super::service::send_test(db, &caller, id).await?;
+                format!("A test event is on its way to {url}: see its delivery log.")
             }
-            WebhookChange::Delete => super::service::delete(db, &caller, id).await?,
-        }
+            WebhookChange::Pause => {
+                super::service::set_paused(db, &caller, id, true).await?;
+                format!("Paused {url}. Messages wait until you resume it.")
+            }
+            WebhookChange::Resume => {
+                super::service::set_paused(db, &caller, id, false).await?;
+                format!("Resumed {url}. What waited is being sent.")
+            }
+            WebhookChange::Delete => {
+                super::service::delete(db, &caller, id).await?;
+                format!("Deleted the webhook to {url}.")
+            }
+        };
         crate::plain_forms::then_show("/account#webhooks-heading");
-        Ok(())
+        Ok(done)
     })
     .await
 }

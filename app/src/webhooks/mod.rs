@@ -151,11 +151,20 @@ pub struct Endpoint {
 }
 
 /// An endpoint just made, or its secret just rotated: the secret is in this answer only.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct WithSecret {
     pub endpoint: Endpoint,
     /// `whsec_` and the base64 of the key.
     pub secret: String,
+}
+
+/// Without the secret, so no log can hold it.
+impl std::fmt::Debug for WithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithSecret")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One try at sending a message, for the delivery log.

@@ -65,7 +65,7 @@ pub fn WebhooksPanel() -> impl IntoView {
                 <FormAlert message=Signal::derive(move || result.with(|r| form_message(r, &FIELDS)))/>
                 <TextField label="Endpoint URL" name="webhook[url]" kind="url" hint="An https:// address that answers with a 2xx status." error=error("url")/>
                 <TextField label="Description" name="webhook[description]" required=false hint="Optional: what it is for, such as \"Shop till\"." error=error("description")/>
-                <fieldset class="space-y-2" aria-invalid=move || kinds_error.get().map(|_| "true")>
+                <fieldset class="space-y-2">
                     <legend class="font-medium text-slate-900">"Events to send"</legend>
                     <div class="grid gap-2 sm:grid-cols-3">{boxes}</div>
                     {move || view! { <FieldError id="webhook-kinds-error" message=kinds_error.get()/> }}
@@ -75,11 +75,16 @@ pub fn WebhooksPanel() -> impl IntoView {
                 </div>
             </ActionForm>
             {move || result.get().and_then(Result::ok).map(|made| view! {
-                <NewSecret made message="Webhook added. Copy its signing secret now: it won't be shown again."/>
+                <NewSecret made id="new-webhook-secret" label="Signing secret"
+                    message="Webhook added. Copy its signing secret now: it won't be shown again."/>
             })}
             {move || rotate.value().get().and_then(Result::ok).map(|made| view! {
-                <NewSecret made message="New secret made. The old one also signs for 24 hours, so you can change over. Copy it now: it won't be shown again."/>
+                <NewSecret made id="rotated-webhook-secret" label="New signing secret"
+                    message="New secret made. The old one also signs for 24 hours, so you can change over. Copy it now: it won't be shown again."/>
             })}
+            <div role="status" class="mt-4 text-sm font-medium text-emerald-900 empty:hidden">
+                {move || change.value().get().and_then(Result::ok)}
+            </div>
             {move || rotate.value().get().and_then(Result::err).map(|error| view! {
                 <FormAlert message=Signal::derive(move || Some(error.to_string()))/>
             })}
@@ -98,14 +103,19 @@ pub fn WebhooksPanel() -> impl IntoView {
 
 /// A secret just made, the one time it is shown.
 #[component]
-fn NewSecret(made: WithSecret, message: &'static str) -> impl IntoView {
+fn NewSecret(
+    made: WithSecret,
+    id: &'static str,
+    label: &'static str,
+    message: &'static str,
+) -> impl IntoView {
     view! {
         <div role="status" class="mt-4 space-y-2 rounded-lg bg-emerald-50 p-4 ring-1 ring-emerald-200">
             <p class="font-medium text-emerald-950">{message}</p>
             <p class="text-sm text-emerald-950 break-all">{made.endpoint.url}</p>
             <div class="field">
-                <label for="new-webhook-secret">"Signing secret"</label>
-                <input id="new-webhook-secret" type="text" readonly=true value=made.secret
+                <label for=id>{label}</label>
+                <input id=id type="text" readonly=true value=made.secret
                     class="font-mono text-sm" autocomplete="off" spellcheck="false"/>
             </div>
         </div>
@@ -199,7 +209,7 @@ fn Endpoints(
             };
             let ask_delete = format!("/account?confirm=delete-webhook&webhook={id}#delete-webhook-confirm");
             let log = format!("/account?webhook_log={id}#webhook-log");
-            let rotate_label = format!("Rotate the secret of {url}");
+            let rotate_label = format!("Rotate secret of {url}");
             let log_label = format!("Delivery log of {url}");
             let delete_label = format!("Delete {url}");
             view! {
@@ -214,7 +224,7 @@ fn Endpoints(
                     {failing.map(|text| view! { <p class="text-sm font-medium text-red-800">{text}</p> })}
                     {rotating.map(|text| view! { <p class="text-sm text-slate-700">{text}</p> })}
                     <div class="flex flex-wrap items-center gap-2">
-                        <ChangeButton action=change id change=WebhookChange::SendTest text="Send test event" label=format!("Send a test event to {url}")/>
+                        <ChangeButton action=change id change=WebhookChange::SendTest text="Send test event" label=format!("Send test event to {url}")/>
                         {toggle}
                         <ActionForm action=rotate>
                             <input type="hidden" name="id" value=id.to_string()/>

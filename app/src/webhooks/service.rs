@@ -36,6 +36,11 @@ const MESSAGES_PER_JOB: usize = 20;
 const HOLD: Duration = Duration::minutes(5);
 /// Tries the delivery log shows.
 const LOG_LENGTH: i64 = 50;
+/// Messages that may wait for one endpoint (a paused one, or one failing for a day); events
+/// past it are not kept for it.
+pub const MAX_WAITING: i64 = 1000;
+/// Test messages that may wait for one endpoint.
+const MAX_WAITING_TESTS: i64 = 5;
 
 /// What an endpoint answered, or why it did not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,14 +171,13 @@ pub fn public_address(ip: std::net::IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return public_address(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
-                || first == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64
+            // Only global unicast (2000::/3), less the ranges that carry or stand for other
+            // addresses: 6to4 (2002::/16) and Teredo (2001::/32) wrap IPv4 ones, and
+            // 2001:db8::/32 is for documentation.
+            let [first, second, ..] = v6.segments();
+            (first & 0xe000) == 0x2000
+                && first != 0x2002
+                && !(first == 0x2001 && (second == 0 || second == 0x0db8))
         }
     }
 }
@@ -235,7 +239,14 @@ pub async fn create(
     } else if !unknown.is_empty() {
         problems.push((
             "kinds".to_owned(),
-            format!("There are no events called {}.", unknown.join(", ")),
+            format!(
+                "{} is not a kind of event; the kinds are listed at /api/v1/webhooks/kinds.",
+                if unknown.len() == 1 {
+                    "One name"
+                } else {
+                    "Some names"
+                }
+            ),
         ));
     } else if kinds.is_empty() {
         problems.push((
@@ -256,14 +267,23 @@ pub async fn create(
         .seal(key.bytes(), &context(id))
         .map_err(|e| AppError::internal("webhook secret", e))?;
     let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
+    // As the parser reads it (tabs and line breaks gone): what is shown is what is sent to.
+    let url = url::Url::parse(url)
+        .map(String::from)
+        .unwrap_or_else(|_| url.to_owned());
+    let url = url.as_str();
     let user = caller.user.id;
     let mut tx = db.begin_write().await?;
+    // Two registrations at once count one after the other.
+    tx.lock_name(&format!("webhooks:{user}")).await?;
     if tx.count_webhooks(user).await? >= MAX_ENDPOINTS {
         return Err(AppError::LimitReached(format!(
             "You have {MAX_ENDPOINTS} webhooks, the most one account may have. Delete one you \
              no longer use first."
         )));
     }
+    // Under the cursor's lock, so no pass can read past the head and miss the new endpoint.
+    tx.webhook_cursor().await?;
     let start = tx.outbox_head().await?;
     tx.insert_webhook(
         id,
@@ -408,13 +428,19 @@ pub async fn send_test(db: &Db, caller: &Caller, id: WebhookId) -> Result<(), Ap
     let user = caller.user.id;
     one(db, user, id).await?;
     let mut tx = db.begin_write().await?;
+    if tx.waiting_tests(id).await? >= MAX_WAITING_TESTS {
+        return Err(AppError::LimitReached(format!(
+            "{MAX_WAITING_TESTS} test events already wait for this webhook: see its delivery \
+             log first."
+        )));
+    }
     let head = tx.outbox_head().await?;
     let body = message(
         TEST_KIND,
         caller.now,
         json!({ "webhook_id": id, "message": "A test event from GearShare." }),
     );
-    tx.insert_delivery(id, head, TEST_KIND, &body, caller.now)
+    tx.insert_delivery(id, (head, 0), TEST_KIND, &body, caller.now)
         .await?;
     queue_send(&mut tx, id, caller.now).await?;
     tx.commit().await?;
@@ -452,19 +478,28 @@ enum Concern {
     Listing(ListingId),
 }
 
-fn announced(event: &Event) -> Vec<(Concern, EventKind, serde_json::Value)> {
+/// What an event announces: whom, as what kind, saying what, and its place among what the
+/// event says (an instant booking is requested and accepted in one change).
+type Announced = (Concern, EventKind, serde_json::Value, i64);
+
+fn announced(event: &Event) -> Vec<Announced> {
     let payload: serde_json::Value =
         serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null);
     match (event.stream(), event.kind.as_str()) {
         (Some(Stream::User(member)), events::BOOKING) => {
-            let status = payload["status"].as_str().unwrap_or_default();
+            let after = payload["status"].as_str().unwrap_or_default();
             let Some(changes) = payload["events"].as_array() else {
                 return Vec::new();
             };
+            let changes: Vec<&str> = changes.iter().filter_map(|c| c.as_str()).collect();
+            let last = changes.len().saturating_sub(1);
             changes
                 .iter()
-                .filter_map(|change| change.as_str())
-                .filter_map(|change| {
+                .enumerate()
+                .filter_map(|(place, change)| {
+                    // The copy says the status after the whole change; an earlier part of it
+                    // left the booking in the status it is named for.
+                    let status = if place == last { after } else { change };
                     let kind = EventKind::of_booking_event(change, status)?;
                     let data = json!({
                         "booking_id": payload["booking"],
@@ -472,7 +507,8 @@ fn announced(event: &Event) -> Vec<(Concern, EventKind, serde_json::Value)> {
                         "role": payload["role"],
                         "change": change,
                     });
-                    Some((Concern::Member(member), kind, data))
+                    let seq = i64::try_from(place).unwrap_or(i64::MAX);
+                    Some((Concern::Member(member), kind, data, seq))
                 })
                 .collect()
         }
@@ -483,7 +519,7 @@ fn announced(event: &Event) -> Vec<(Concern, EventKind, serde_json::Value)> {
                 "conversation_id": payload["conversation"],
                 "seq": payload["seq"],
             });
-            vec![(Concern::Member(member), EventKind::MessageReceived, data)]
+            vec![(Concern::Member(member), EventKind::MessageReceived, data, 0)]
         }
         (
             Some(Stream::Listing(listing)),
@@ -496,7 +532,12 @@ fn announced(event: &Event) -> Vec<(Concern, EventKind, serde_json::Value)> {
             | events::LISTING_ARCHIVED),
         ) => {
             let data = json!({ "listing_id": listing, "change": change });
-            vec![(Concern::Listing(listing), EventKind::ListingChanged, data)]
+            vec![(
+                Concern::Listing(listing),
+                EventKind::ListingChanged,
+                data,
+                0,
+            )]
         }
         _ => Vec::new(),
     }
@@ -524,17 +565,17 @@ pub async fn fan_out(db: &Db, now: DateTime<Utc>) -> Result<FanOut, AppError> {
             through: cursor,
         });
     };
-    let announced: Vec<(i64, Concern, EventKind, serde_json::Value)> = events
+    let announced: Vec<(i64, Announced)> = events
         .iter()
         .flat_map(|event| {
             announced(event)
                 .into_iter()
-                .map(|(concern, kind, data)| (event.position, concern, kind, data))
+                .map(|said| (event.position, said))
         })
         .collect();
     let listings: Vec<ListingId> = announced
         .iter()
-        .filter_map(|(_, concern, _, _)| match concern {
+        .filter_map(|(_, (concern, ..))| match concern {
             Concern::Listing(id) => Some(*id),
             Concern::Member(_) => None,
         })
@@ -549,31 +590,34 @@ pub async fn fan_out(db: &Db, now: DateTime<Utc>) -> Result<FanOut, AppError> {
     };
     let members: Vec<UserId> = announced
         .iter()
-        .filter_map(|(_, concern, _, _)| member(concern))
+        .filter_map(|(_, (concern, ..))| member(concern))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let listeners = tx.webhook_listeners(&members).await?;
+    let mut waiting: HashMap<WebhookId, i64> = listeners.iter().map(|l| (l.0, l.4)).collect();
     let at: HashMap<i64, DateTime<Utc>> = events.iter().map(|e| (e.position, e.at)).collect();
     let mut made = 0;
     let mut given = BTreeSet::new();
-    for (position, concern, kind, data) in &announced {
+    for (position, (concern, kind, data, seq)) in &announced {
         let Some(member) = member(concern) else {
             continue;
         };
-        for (endpoint, _, kinds, _) in listeners
+        for (endpoint, _, kinds, _, _) in listeners
             .iter()
-            .filter(|(_, owner, _, start)| *owner == member && position > start)
+            .filter(|(_, owner, _, start, _)| *owner == member && position > start)
         {
-            if !kinds.split(' ').any(|name| name == kind.as_str()) {
+            let queue = waiting.entry(*endpoint).or_default();
+            if !kinds.split(' ').any(|name| name == kind.as_str()) || *queue >= MAX_WAITING {
                 continue;
             }
             let body = message(kind.as_str(), at[position], data.clone());
             if tx
-                .insert_delivery(*endpoint, *position, kind.as_str(), &body, now)
+                .insert_delivery(*endpoint, (*position, *seq), kind.as_str(), &body, now)
                 .await?
             {
                 made += 1;
+                *queue += 1;
                 given.insert(*endpoint);
             }
         }
@@ -598,9 +642,11 @@ pub struct Sending<'a> {
 }
 
 /// Sends endpoint `id`'s queue in order, each message until it is answered with a 2xx. A
-/// failure stops the queue (later messages wait, so they arrive in order) and fails the job,
-/// which the queue retries with backoff; after [`PAUSE_AFTER`] of failures the endpoint is
-/// paused, its member emailed, and the job ends.
+/// failure stops the queue (later messages wait, so they arrive in order), holds it for the
+/// backoff after the failures so far (10 s doubling to an hour, kept on the endpoint, so no
+/// number of jobs sends sooner), and queues the one job that tries again then. After
+/// [`PAUSE_AFTER`] of failures the endpoint is paused and its member emailed instead. `now`
+/// is the job's clock; each try reads it afresh as time goes on.
 pub async fn deliver(
     db: &Db,
     sending: &Sending<'_>,
@@ -608,80 +654,105 @@ pub async fn deliver(
     now: DateTime<Utc>,
 ) -> Result<(), String> {
     let fault = |e: sqlx::Error| format!("database: {e}");
-    if !db.hold_webhook(id, now, now + HOLD).await.map_err(fault)? {
-        // Another job is sending this queue (it looks again before it lets go), or the
-        // endpoint is paused or gone.
+    let until = now + HOLD;
+    if !db.hold_webhook(id, now, until).await.map_err(fault)? {
+        // Another job is sending this queue (it looks again before it lets go), its backoff
+        // runs, or the endpoint is paused or gone.
         return Ok(());
     }
-    let outcome = send_queue(db, sending, id, now).await;
-    db.let_go_of_webhook(id).await.map_err(fault)?;
-    let more = db.next_delivery(id).await.map_err(fault)?.is_some();
-    match outcome {
-        Ok(()) if more => {
-            // Written after this job let go: the queue is sent by a new job.
+    let ahead = now - Utc::now();
+    let clock = move || Utc::now() + ahead;
+    let outcome = send_queue(db, sending, id, &clock).await;
+    db.let_go_of_webhook(id, until).await.map_err(fault)?;
+    match outcome? {
+        Sent::Batch => {
+            // More than one job sends: the rest goes to a new job, after this one let go.
             let mut tx = db.begin_write().await.map_err(fault)?;
-            tx.enqueue(&deliver_job(id, now), now)
+            tx.enqueue(&deliver_job(id, clock()), clock())
                 .await
                 .map_err(fault)?;
             tx.commit().await.map_err(fault)?;
-            Ok(())
         }
-        other => other,
+        Sent::All | Sent::Stopped => {}
     }
+    Ok(())
+}
+
+/// How a job's sending ended.
+enum Sent {
+    /// Nothing more waits.
+    All,
+    /// It sent its share; more waits.
+    Batch,
+    /// A try failed (retried later) or the endpoint was paused or deleted.
+    Stopped,
 }
 
 async fn send_queue(
     db: &Db,
     sending: &Sending<'_>,
     id: WebhookId,
-    now: DateTime<Utc>,
-) -> Result<(), String> {
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+) -> Result<Sent, String> {
     let fault = |e: sqlx::Error| format!("database: {e}");
     for _ in 0..MESSAGES_PER_JOB {
         let Some((delivery, _, kind, body, _)) = db.next_delivery(id).await.map_err(fault)? else {
-            return Ok(());
+            return Ok(Sent::All);
         };
         let Some(endpoint) = db.webhook_sending(id).await.map_err(fault)? else {
-            return Ok(());
+            return Ok(Sent::Stopped);
         };
         if !endpoint.active {
-            return Ok(());
+            return Ok(Sent::Stopped);
         }
-        let headers = signed_headers(sending.keys, id, &endpoint, delivery, &body, now)?;
+        let at = clock();
+        let headers = signed_headers(sending.keys, id, &endpoint, delivery, &body, at)?;
         let answer = sending.courier.post(&endpoint.url, &headers, &body).await;
         let tried = Tried {
             delivery,
             endpoint: id,
-            at: now,
+            at,
             status_code: answer.status.map(i64::from),
             duration_ms: i64::try_from(answer.duration.as_millis()).unwrap_or(i64::MAX),
             excerpt: &answer.excerpt,
             succeeded: answer.succeeded(),
         };
+        let done = clock();
+        let retry_at = done + crate::jobs::backoff(endpoint.failures + 1);
         let mut tx = db.begin_write().await.map_err(fault)?;
-        tx.record_attempt(&tried).await.map_err(fault)?;
+        tx.record_attempt(&tried, retry_at).await.map_err(fault)?;
         let paused = if tried.succeeded {
             None
         } else {
-            tx.pause_failing_webhook(id, now - PAUSE_AFTER)
+            tx.pause_failing_webhook(id, done - PAUSE_AFTER)
                 .await
                 .map_err(fault)?
         };
+        if !tried.succeeded && paused.is_none() {
+            tx.enqueue(&deliver_job(id, retry_at), done)
+                .await
+                .map_err(fault)?;
+        }
         tx.commit().await.map_err(fault)?;
         if let Some((member, url)) = paused {
             tracing::warn!(webhook = %id, "a webhook failed for a day and was paused");
             tell_paused(db, sending, member, &url).await;
-            return Ok(());
+            return Ok(Sent::Stopped);
         }
         if !tried.succeeded {
-            let why = match answer.status {
-                Some(status) => format!("the endpoint answered {status} to a {kind} message"),
-                None => format!("no answer to a {kind} message: {}", answer.excerpt),
-            };
-            return Err(why);
+            // The address stays out of the log: it may hold the receiver's own token.
+            match answer.status {
+                Some(status) => {
+                    tracing::info!(webhook = %id, %kind, status, "a webhook message failed; tried again later")
+                }
+                None => {
+                    tracing::info!(webhook = %id, %kind, reason = %answer.excerpt, "a webhook message got no answer; tried again later")
+                }
+            }
+            return Ok(Sent::Stopped);
         }
     }
-    Ok(())
+    Ok(Sent::Batch)
 }
 
 /// The Standard Webhooks headers of `delivery`, signed by the endpoint's secret and, during a
@@ -773,6 +844,13 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b:1::a00:1",
+            "fec0::1",
+            "2002:a00:1::1",
+            "2001:0:4136:e378::1",
+            "2001:db8::1",
+            "ff02::1",
         ] {
             assert!(!public_address(private.parse().unwrap()), "{private}");
         }
@@ -826,6 +904,7 @@ mod tests {
         let said = announced(&copy);
         assert_eq!(said.len(), 1);
         assert!(matches!(said[0].0, Concern::Member(m) if m == member));
+        assert_eq!(said[0].3, 0);
         assert_eq!(said[0].1, EventKind::BookingAccepted);
         assert_eq!(said[0].2["booking_id"], json!(booking));
         // Money that moved afterwards changes nothing an endpoint hears of.

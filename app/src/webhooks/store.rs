@@ -28,11 +28,12 @@ const ENDPOINT_SQL: &str = "SELECT e.id, e.url, e.description, e.kinds, e.status
       WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL), e.created_at \
      FROM webhook_endpoints e";
 
-/// What sending needs: the url, whether it is active, the secret and the previous one with
-/// its end.
+/// What sending needs: the url, whether it is active, the tries that failed in a row, the
+/// secret and the previous one with its end.
 pub(super) struct SendingRow {
     pub url: String,
     pub active: bool,
+    pub failures: i64,
     pub secret: Sealed,
     pub previous: Option<(Sealed, DateTime<Utc>)>,
 }
@@ -40,8 +41,9 @@ pub(super) struct SendingRow {
 /// A message owed: id, position, kind, body, tries so far.
 pub(super) type DeliveryRow = (DeliveryId, i64, String, String, i64);
 
-/// An endpoint that may want an event: id, member, kinds, first position it hears.
-pub(super) type ListenerRow = (WebhookId, UserId, String, i64);
+/// An endpoint that may want an event: id, member, kinds, first position it hears, messages
+/// waiting.
+pub(super) type ListenerRow = (WebhookId, UserId, String, i64, i64);
 
 /// A try as the log lists it: delivery, kind, at, status, duration, excerpt, succeeded.
 pub(super) type AttemptRow = (
@@ -100,19 +102,21 @@ impl Db {
             String,
             String,
             i64,
+            i64,
             Vec<u8>,
             Option<i64>,
             Option<Vec<u8>>,
             Option<DateTime<Utc>>,
         );
         let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(
-                "SELECT url, status, secret_key, secret, previous_key, previous_secret, \
-                 previous_until FROM webhook_endpoints WHERE id = $1")
+                "SELECT url, status, failures, secret_key, secret, previous_key, \
+                 previous_secret, previous_until FROM webhook_endpoints WHERE id = $1")
             .bind(id).fetch_optional(pool).await)?;
         Ok(row.map(
-            |(url, status, key, bytes, previous_key, previous, until)| SendingRow {
+            |(url, status, failures, key, bytes, previous_key, previous, until)| SendingRow {
                 url,
                 active: status == "active",
+                failures,
                 secret: Sealed {
                     key: KeyId(key),
                     bytes,
@@ -145,8 +149,8 @@ impl Db {
             .bind(endpoint).bind(limit).fetch_all(pool).await)
     }
 
-    /// Takes endpoint `id`'s queue for this worker until `until`, when it is active and no
-    /// other worker holds it; true when taken.
+    /// Takes endpoint `id`'s queue for this worker until `until`, when it is active, no other
+    /// worker holds it and its backoff has run out; true when taken.
     pub(super) async fn hold_webhook(
         &self,
         id: WebhookId,
@@ -155,15 +159,22 @@ impl Db {
     ) -> Result<bool, sqlx::Error> {
         let done = on_pool!(self, pool => sqlx::query(
                 "UPDATE webhook_endpoints SET lease_until = $3 WHERE id = $1 \
-                 AND status = 'active' AND (lease_until IS NULL OR lease_until < $2)")
+                 AND status = 'active' AND (lease_until IS NULL OR lease_until < $2) \
+                 AND (next_try_at IS NULL OR next_try_at <= $2)")
             .bind(id).bind(now).bind(until).execute(pool).await.map(|done| done.rows_affected()))?;
         Ok(done == 1)
     }
 
-    pub(super) async fn let_go_of_webhook(&self, id: WebhookId) -> Result<(), sqlx::Error> {
+    /// Lets go of the queue held until `until`; a hold that ran out and was taken by another
+    /// worker stays theirs.
+    pub(super) async fn let_go_of_webhook(
+        &self,
+        id: WebhookId,
+        until: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
         on_pool!(self, pool => sqlx::query(
-                "UPDATE webhook_endpoints SET lease_until = NULL WHERE id = $1")
-            .bind(id).execute(pool).await.map(|done| done.rows_affected()))?;
+                "UPDATE webhook_endpoints SET lease_until = NULL WHERE id = $1 AND lease_until = $2")
+            .bind(id).bind(until).execute(pool).await.map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -175,7 +186,7 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(
                 "SELECT id, position, kind, body, attempts FROM webhook_deliveries \
                  WHERE endpoint_id = $1 AND delivered_at IS NULL \
-                 ORDER BY position, created_at, id LIMIT 1")
+                 ORDER BY position, seq, created_at, id LIMIT 1")
             .bind(endpoint).fetch_optional(pool).await)
     }
 
@@ -282,29 +293,39 @@ impl Tx {
                 .execute(&mut *conn).await.map(|done| done.rows_affected()),
             None => sqlx::query(
                 "UPDATE webhook_endpoints SET status = 'active', paused_because = NULL, \
-                 failing_since = NULL WHERE id = $1 AND user_id = $2 AND status = 'paused'")
+                 failing_since = NULL, failures = 0, next_try_at = NULL \
+                 WHERE id = $1 AND user_id = $2 AND status = 'paused'")
                 .bind(id).bind(user)
                 .execute(&mut *conn).await.map(|done| done.rows_affected()),
         })?;
         Ok(done == 1)
     }
 
-    /// Writes a message owed to `endpoint`; nothing when it already has the event at
-    /// `position` (another instance turned the same events into deliveries).
+    /// Writes a message owed to `endpoint`; nothing when it already has the `seq`th message of
+    /// the event at `position` (another instance turned the same events into deliveries).
     pub(super) async fn insert_delivery(
         &mut self,
         endpoint: WebhookId,
-        position: i64,
+        (position, seq): (i64, i64),
         kind: &str,
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
         let done = on_tx!(self, conn => sqlx::query(
-                "INSERT INTO webhook_deliveries (id, endpoint_id, position, kind, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
-            .bind(DeliveryId::new()).bind(endpoint).bind(position).bind(kind).bind(body).bind(now)
+                "INSERT INTO webhook_deliveries (id, endpoint_id, position, seq, kind, body, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")
+            .bind(DeliveryId::new()).bind(endpoint).bind(position).bind(seq).bind(kind)
+            .bind(body).bind(now)
             .execute(&mut *conn).await.map(|done| done.rows_affected()))?;
         Ok(done == 1)
+    }
+
+    /// How many test messages wait for the endpoint.
+    pub(super) async fn waiting_tests(&mut self, endpoint: WebhookId) -> Result<i64, sqlx::Error> {
+        on_tx!(self, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 \
+                 AND delivered_at IS NULL AND kind = 'webhook.test'")
+            .bind(endpoint).fetch_one(&mut *conn).await)
     }
 
     /// How far webhooks have read the outbox, held until the transaction ends.
@@ -322,7 +343,8 @@ impl Tx {
         Ok(())
     }
 
-    /// The active endpoints of `members` whose members are active.
+    /// The endpoints of `members` whose members are active, paused ones too (their messages
+    /// wait for them), with how many messages wait.
     pub(super) async fn webhook_listeners(
         &mut self,
         members: &[UserId],
@@ -331,9 +353,12 @@ impl Tx {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT e.id, e.user_id, e.kinds, e.start_position FROM webhook_endpoints e \
+            "SELECT e.id, e.user_id, e.kinds, e.start_position, \
+             (SELECT COUNT(*) FROM webhook_deliveries d \
+              WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL) \
+             FROM webhook_endpoints e \
              JOIN users u ON u.id = e.user_id AND u.status = 'active' \
-             WHERE e.status = 'active' AND e.user_id IN ({})",
+             WHERE e.user_id IN ({})",
             numbered(1, members.len())
         );
         on_tx!(self, conn => {
@@ -346,8 +371,13 @@ impl Tx {
     }
 
     /// Writes a try in the log and its outcome on the message and the endpoint: a success
-    /// delivers the message and ends the endpoint's failing; a failure starts it.
-    pub(super) async fn record_attempt(&mut self, tried: &Tried<'_>) -> Result<(), sqlx::Error> {
+    /// delivers the message and ends the endpoint's failing; a failure starts it, counts it,
+    /// and holds the queue until `retry_at`.
+    pub(super) async fn record_attempt(
+        &mut self,
+        tried: &Tried<'_>,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
         on_tx!(self, conn => {
             sqlx::query(
                 "INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, at, status_code, \
@@ -362,9 +392,11 @@ impl Tx {
                 .bind(tried.delivery).bind(tried.succeeded).bind(tried.at)
                 .execute(&mut *conn).await?;
             sqlx::query(
-                "UPDATE webhook_endpoints SET failing_since = \
-                 CASE WHEN $2 THEN NULL ELSE COALESCE(failing_since, $3) END WHERE id = $1")
-                .bind(tried.endpoint).bind(tried.succeeded).bind(tried.at)
+                "UPDATE webhook_endpoints SET \
+                 failing_since = CASE WHEN $2 THEN NULL ELSE COALESCE(failing_since, $3) END, \
+                 failures = CASE WHEN $2 THEN 0 ELSE failures + 1 END, \
+                 next_try_at = CASE WHEN $2 THEN NULL ELSE $4 END WHERE id = $1")
+                .bind(tried.endpoint).bind(tried.succeeded).bind(tried.at).bind(retry_at)
                 .execute(&mut *conn).await.map(|done| done.rows_affected())
         })?;
         Ok(())

@@ -60,8 +60,9 @@ impl From<hooks::Endpoint> for Webhook {
     }
 }
 
-/// An endpoint with its signing secret: shown in this answer only.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+/// An endpoint with its signing secret: shown in this answer only. (No `Debug`: it holds the
+/// secret.)
+#[derive(Clone, Serialize, ToSchema)]
 pub struct WebhookWithSecret {
     pub webhook: Webhook,
     /// `whsec_` and the base64 of the key that signs messages (Standard Webhooks).
@@ -331,7 +332,7 @@ async fn pause_or_resume(
     Ok(axum::Json(Webhook::from(hook)).into_response())
 }
 
-/// Stops sending to the webhook; messages still wait for it.
+/// Stops sending to the webhook; messages wait for it (up to 1,000).
 #[utoipa::path(
     post,
     path = "/api/v1/webhooks/{id}/pause",

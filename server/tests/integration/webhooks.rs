@@ -307,6 +307,113 @@ async fn webhooks_are_signed_sent_in_order_and_retried(backend: Backend) {
     assert_problem(&gone, StatusCode::NOT_FOUND, "not-found");
 }
 
+async fn instant_bookings_pauses_and_backoff_lose_nothing(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("WEBHOOKS_ALLOW_PRIVATE", "true")]).await;
+    let (receiver, url) = Receiver::start().await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let (_, mut renter) = member(&app, "Rita Renter").await;
+    let drone = publish(&mut owner, "Drone", gear(2, true, 0)).await;
+    let shop = new_token(&mut owner, "Shop", "write").await;
+    let renters = new_token(&mut renter, "Rita's", "write").await;
+    let body = value!({
+        "url": url,
+        "kinds": ["booking.requested", "booking.accepted", "booking.cancelled"],
+    })
+    .to_string();
+    let made = json(&post_json(&app, "/api/v1/webhooks", &shop, None, &body).await);
+    let hook = made["webhook"]["id"].as_str().unwrap().to_owned();
+    let book = |from: i64, key: &'static str| {
+        let body = crate::api::booking_body(drone, from, from + 1, "4242 4242 4242 4242");
+        let (app, renters) = (&app, renters.clone());
+        async move {
+            let booked = post_json(app, "/api/v1/bookings", &renters, Some(key), &body).await;
+            assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+            json(&booked)["id"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // An instant booking is requested and accepted in one change: two messages, in order,
+    // each with the status it left.
+    let first = book(20, "i-1").await;
+    send_due(&app, Utc::now()).await;
+    let got: Vec<(String, Value)> = receiver
+        .got()
+        .iter()
+        .map(|m| (m.kind(), m.body()["data"]["status"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("booking.requested".to_owned(), value!("requested")),
+            ("booking.accepted".to_owned(), value!("accepted")),
+        ]
+    );
+    assert!(receiver
+        .got()
+        .iter()
+        .all(|m| m.body()["data"]["booking_id"] == first.as_str()));
+
+    // While the member has it paused, messages wait; resuming sends them, in order.
+    let paused = call(
+        &app,
+        "POST",
+        &format!("/api/v1/webhooks/{hook}/pause"),
+        &shop,
+    )
+    .await;
+    assert_eq!(json(&paused)["status"], "paused", "{}", paused.body);
+    book(25, "i-2").await;
+    send_due(&app, Utc::now()).await;
+    assert_eq!(receiver.got().len(), 2, "nothing is sent while paused");
+    let waiting = json(&call(&app, "GET", &format!("/api/v1/webhooks/{hook}"), &shop).await);
+    assert_eq!(waiting["waiting"], 2, "{waiting}");
+    call(
+        &app,
+        "POST",
+        &format!("/api/v1/webhooks/{hook}/resume"),
+        &shop,
+    )
+    .await;
+    send_due(&app, Utc::now()).await;
+    assert_eq!(receiver.got().len(), 4);
+
+    // After a failure the backoff holds however many sends are queued meanwhile.
+    receiver.failing.store(1, Ordering::SeqCst);
+    book(30, "i-3").await;
+    let failed_at = Utc::now();
+    send_due(&app, failed_at).await;
+    assert_eq!(receiver.got().len(), 5, "one try, which failed");
+    book(35, "i-4").await;
+    for _ in 0..2 {
+        call(
+            &app,
+            "POST",
+            &format!("/api/v1/webhooks/{hook}/test"),
+            &shop,
+        )
+        .await;
+    }
+    send_due(&app, failed_at + Duration::seconds(5)).await;
+    assert_eq!(receiver.got().len(), 5, "nothing before the backoff ends");
+    send_due(&app, failed_at + Duration::seconds(11)).await;
+    let kinds: Vec<String> = receiver.got()[4..].iter().map(Received::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "booking.requested",
+            "booking.requested",
+            "booking.accepted",
+            "booking.requested",
+            "booking.accepted",
+            "webhook.test",
+            "webhook.test",
+        ],
+        "the failed one again, then the rest in order"
+    );
+    let jobs = crate::common::store::count_jobs(&app.db, "deliver_webhook", None).await;
+    assert!(jobs < 12, "{jobs} jobs for one endpoint");
+}
+
 async fn private_addresses_are_refused_by_default(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, mut owner) = member(&app, "Olga Owner").await;
@@ -345,5 +452,6 @@ async fn private_addresses_are_refused_by_default(backend: Backend) {
 
 crate::on_both_backends!(
     webhooks_are_signed_sent_in_order_and_retried,
+    instant_bookings_pauses_and_backoff_lose_nothing,
     private_addresses_are_refused_by_default,
 );
