@@ -39,9 +39,7 @@ pub async fn load_webhook_log(id: WebhookId) -> Result<(Endpoint, Vec<Attempt>),
     crate::error::with_status(
         async {
             let (state, caller) = crate::request::member().await?;
-            let endpoint = super::service::one(&state.db, caller.user.id, id).await?;
-            let log = super::service::log(&state.db, caller.user.id, id).await?;
-            Ok((endpoint, log))
+            super::service::log(&state.db, caller.user.id, id).await
         }
         .await,
     )
@@ -84,6 +82,37 @@ pub enum WebhookChange {
     Pause,
     Resume,
     Delete,
+}
+
+impl WebhookChange {
+    /// Its name in a form: serde's name of the variant, which the server function reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SendTest => "SendTest",
+            Self::Pause => "Pause",
+            Self::Resume => "Resume",
+            Self::Delete => "Delete",
+        }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::WebhookChange;
+
+    #[test]
+    fn a_change_reads_back_from_its_form_name() {
+        for change in [
+            WebhookChange::SendTest,
+            WebhookChange::Pause,
+            WebhookChange::Resume,
+            WebhookChange::Delete,
+        ] {
+            let read: WebhookChange =
+                serde_json::from_value(serde_json::json!(change.as_str())).unwrap();
+            assert_eq!(read, change);
+        }
+    }
 }
 
 /// Signed in: sends a test message to, pauses, resumes or deletes one of one's endpoints;

@@ -132,16 +132,10 @@ fn ChangeButton(
     label: String,
     #[prop(default = "btn-secondary px-3 py-1")] class: &'static str,
 ) -> impl IntoView {
-    let change_name = match change {
-        WebhookChange::SendTest => "SendTest",
-        WebhookChange::Pause => "Pause",
-        WebhookChange::Resume => "Resume",
-        WebhookChange::Delete => "Delete",
-    };
     view! {
         <ActionForm action>
             <input type="hidden" name="id" value=id.to_string()/>
-            <input type="hidden" name="change" value=change_name/>
+            <input type="hidden" name="change" value=change.as_str()/>
             <button type="submit" class=class aria-label=label>{text}</button>
         </ActionForm>
     }

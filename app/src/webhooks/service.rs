@@ -330,10 +330,14 @@ pub async fn one(db: &Db, user: UserId, id: WebhookId) -> Result<Endpoint, AppEr
         .ok_or(AppError::NotFound)
 }
 
-/// The endpoint's last tries, newest first.
-pub async fn log(db: &Db, user: UserId, id: WebhookId) -> Result<Vec<Attempt>, AppError> {
-    one(db, user, id).await?;
-    Ok(db
+/// The member's endpoint `id` and its last tries, newest first.
+pub async fn log(
+    db: &Db,
+    user: UserId,
+    id: WebhookId,
+) -> Result<(Endpoint, Vec<Attempt>), AppError> {
+    let endpoint = one(db, user, id).await?;
+    let attempts = db
         .webhook_attempts(id, LOG_LENGTH)
         .await?
         .into_iter()
@@ -348,7 +352,8 @@ pub async fn log(db: &Db, user: UserId, id: WebhookId) -> Result<Vec<Attempt>, A
                 succeeded,
             },
         )
-        .collect())
+        .collect();
+    Ok((endpoint, attempts))
 }
 
 /// Deletes the member's endpoint with what it was owed and its log; audited.

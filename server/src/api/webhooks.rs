@@ -281,7 +281,7 @@ pub async fn deliveries(
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
-    let log = service::log(&state.db, caller.member().id, id_of(id)).await?;
+    let (_, log) = service::log(&state.db, caller.member().id, id_of(id)).await?;
     let log: Vec<WebhookAttempt> = log
         .into_iter()
         .map(|attempt| WebhookAttempt {
@@ -309,6 +309,7 @@ pub async fn deliveries(
         (status = 401, response = NoToken),
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
+        (status = 429, description = "Five test events already wait", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn test(
