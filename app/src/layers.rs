@@ -22,6 +22,7 @@ const FOUNDATION: &[&str] = &[
     "locale",
     "mail",
     "media",
+    "meters",
     "page",
     "plain_forms",
     "secrets",

@@ -140,6 +140,7 @@ impl Mailer {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         };
+        crate::meters::email(sent.is_ok());
         sent.map_err(MailError::Send)
     }
 }

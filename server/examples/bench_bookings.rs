@@ -69,7 +69,7 @@ async fn main() {
     })
     .expect("config");
     if std::env::var_os("BENCH_LOG").is_some() {
-        gearshare::telemetry::init(&config.log_format);
+        let _ = gearshare::telemetry::init(&config.log_format, None);
     }
     let state = gearshare::app_state(&config, db.clone()).expect("state");
     // As `gearshare serve` runs: the bus and the caches that follow it.

@@ -57,6 +57,9 @@ pub struct Config {
     pub search_catalogue: bool,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
     pub metrics_token: Option<Secret>,
+    /// The OpenTelemetry collector traces go to (`OTEL_EXPORTER_OTLP_ENDPOINT`, or the
+    /// traces-only `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); without one nothing is exported.
+    pub otlp_endpoint: Option<String>,
     /// How long a connection may take to send a request's headers.
     pub header_read_timeout_secs: u64,
     /// How long a request may take to be answered (open streams are exempt).
@@ -139,6 +142,15 @@ pub struct ConfigError {
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The database's kind as OpenTelemetry names it (`db.system.name`).
+    pub fn database_system(&self) -> &'static str {
+        if self.database_url.starts_with("postgres") {
+            "postgresql"
+        } else {
+            "sqlite"
+        }
     }
 
     /// Reads settings through `lookup`, so tests need not touch the process environment.
@@ -259,6 +271,18 @@ impl Config {
                     ))
                 }
                 token => token.map(Secret),
+            },
+            otlp_endpoint: match [
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+            ]
+            .into_iter()
+            .find_map(|name| lookup(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
+            {
+                Some((name, value)) if !collector_url(&value) => {
+                    return Err(invalid(name, &value, "an http:// or https:// address"))
+                }
+                found => found.map(|(_, value)| value),
             },
             secret_keys: match lookup("SECRET_KEYS").filter(|v| !v.is_empty()) {
                 Some(keys) if app::secrets::KeyRing::parse_setting(&keys).is_err() => {
@@ -546,6 +570,12 @@ fn parse<T: std::str::FromStr>(
         .ok_or_else(|| invalid(name, value, expected))
 }
 
+/// An address an OTLP/HTTP exporter can send to.
+fn collector_url(value: &str) -> bool {
+    url::Url::parse(value)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +674,25 @@ mod tests {
         ] {
             assert!(config(vars).is_ok(), "{vars:?}");
         }
+    }
+
+    #[test]
+    fn traces_go_to_a_collector_address_or_nowhere() {
+        assert!(config(&[]).unwrap().otlp_endpoint.is_none());
+        let set = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")]).unwrap();
+        assert_eq!(set.otlp_endpoint.as_deref(), Some("http://collector:4318"));
+        for bad in ["collector:4318", "ftp://collector", "http://"] {
+            let refused = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", bad)]).unwrap_err();
+            assert!(
+                refused.to_string().contains("OTEL_EXPORTER_OTLP_ENDPOINT"),
+                "{bad}: {refused}"
+            );
+        }
+        let traces_only = [(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://otel.example/v1/traces",
+        )];
+        assert!(config(&traces_only).unwrap().otlp_endpoint.is_some());
     }
 
     #[test]

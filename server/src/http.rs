@@ -49,7 +49,7 @@ fn plain(method: Method, path: &'static str, handler: MethodRouter<AppState>) ->
 
 /// Every plain route the router serves. `router` builds them from this list and the
 /// authorization matrix test enumerates it, so a route cannot exist without a rule there.
-pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
+pub fn plain_routes(config: &Config) -> Vec<PlainRoute> {
     let token = config.metrics_token.clone();
     let live_gate = live::LiveGate::new(live::LiveLimits {
         streams: config.live_streams,
@@ -58,14 +58,16 @@ pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
         idle: std::time::Duration::from_secs(config.live_idle_secs),
         keep_alive: std::time::Duration::from_secs(config.live_keep_alive_secs),
     });
+    let metrics = Arc::new(Metrics::new(live_gate.clone()));
     let metrics_route = get(
         move |State(state): State<AppState>, headers: axum::http::HeaderMap| async move {
             metrics::serve(
                 &metrics,
-                &state.db,
+                &state,
                 token.as_ref().map(|t| t.expose()),
                 &headers,
             )
+            .await
         },
     );
     let mut routes = vec![
@@ -136,7 +138,6 @@ pub fn plain_routes(config: &Config, metrics: Arc<Metrics>) -> Vec<PlainRoute> {
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let media_dir = config.media_dir.as_path();
-    let metrics = Arc::new(Metrics::default());
     let options = state.leptos_options.clone();
     let pkg_dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let pkg_cache = if options.hash_files {
@@ -145,7 +146,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         UNHASHED_ASSET_CACHE
     };
     let request_id = HeaderName::from_static("x-request-id");
-    let pages = plain_routes(config, metrics.clone())
+    let pages = plain_routes(config)
         .into_iter()
         .fold(Router::new(), |router, route| {
             router.route(route.path, route.handler)
@@ -210,10 +211,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             config.trust_proxy,
             security::identify_client,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::record,
-        ))
+        .layer(axum::middleware::from_fn(metrics::record))
         .layer(axum::middleware::from_fn_with_state(
             std::time::Duration::from_secs(config.request_timeout_secs),
             crate::serving::request_deadline,
@@ -231,6 +229,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
                         .unwrap_or("-");
                     tracing::info_span!(
                         "request",
+                        otel.kind = "server",
                         request_id = %id,
                         method = %request.method(),
                         path = %logged_path(request.uri().path()),

@@ -94,7 +94,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config.log_format);
+    let traces = config
+        .otlp_endpoint
+        .is_some()
+        .then(|| config.database_system());
+    let _telemetry = telemetry::init(&config.log_format, traces);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -1,113 +1,208 @@
-//! `/metrics` in the Prometheus text format: request counts by status class, a latency
-//! histogram and the database pool's connections. Plain atomics: a handful of series does not
-//! need an exporter crate.
+//! `/metrics` in the Prometheus text format: what the business does (bookings by transition,
+//! how long owners take to accept, jobs, emails, webhook deliveries, payment calls; recorded
+//! where they happen, `app::meters`), what waits (job queues, webhook messages, the event
+//! bus's lag, open event streams, the payment circuit, read when scraped) and the HTTP
+//! traffic. Through the `metrics` facade and its Prometheus exporter, which this route
+//! renders: no listener of the exporter's own.
 
-use app::store::Db;
-use axum::extract::{Request, State};
+use app::meters;
+use app::state::AppState;
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-/// Upper bounds of the latency buckets, in seconds.
+const HTTP_REQUESTS: &str = "gearshare_http_requests_total";
+const HTTP_DURATION: &str = "gearshare_http_request_duration_seconds";
+const DB_CONNECTIONS: &str = "gearshare_db_connections";
+const JOBS_WAITING: &str = "gearshare_jobs_waiting";
+const JOBS_DUE: &str = "gearshare_jobs_due";
+const JOBS_OLDEST_DUE: &str = "gearshare_jobs_oldest_due_seconds";
+const JOBS_FAILED: &str = "gearshare_jobs_failed";
+const WEBHOOK_WAITING: &str = "gearshare_webhook_messages_waiting";
+const STREAMS_OPEN: &str = "gearshare_event_streams_open";
+const BUS_LAG: &str = "gearshare_event_bus_lag_events";
+const CIRCUIT_OPEN: &str = "gearshare_payment_circuit_open";
+const READ_OK: &str = "gearshare_metrics_database_read_ok";
+
+/// Upper bounds of the HTTP latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
-const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+/// How often histograms are folded into their buckets when nobody scrapes.
+const UPKEEP: Duration = Duration::from_secs(5);
 
-#[derive(Default)]
-pub struct Metrics {
-    by_status_class: [AtomicU64; 5],
-    /// Cumulative like Prometheus buckets are: each counts requests at or under its bound.
-    buckets: [AtomicU64; BUCKETS.len()],
-    duration_micros: AtomicU64,
-    count: AtomicU64,
+/// The process's recorder: made and installed on the first call, the same handle after.
+pub fn recorder() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = builder()
+                .unwrap_or_else(|_| PrometheusBuilder::new())
+                .build_recorder();
+            let handle = recorder.handle();
+            // Only this function installs one, once.
+            let _ = metrics::set_global_recorder(recorder);
+            describe();
+            let upkeep = handle.clone();
+            let _ = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(UPKEEP);
+                    upkeep.run_upkeep();
+                });
+            handle
+        })
+        .clone()
 }
+
+/// Histograms with buckets of their own (the rest would be rendered as summaries).
+fn builder() -> Result<PrometheusBuilder, metrics_exporter_prometheus::BuildError> {
+    let full = |name: &str| Matcher::Full(name.to_owned());
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(full(HTTP_DURATION), &BUCKETS)?
+        .set_buckets_for_metric(full(meters::REQUEST_TO_ACCEPT), &meters::ANSWER_BUCKETS)?
+        .set_buckets_for_metric(full(meters::WEBHOOK_DURATION), &meters::DELIVERY_BUCKETS)
+}
+
+/// The `# HELP` lines.
+fn describe() {
+    describe_counter!(HTTP_REQUESTS, "HTTP requests answered, by status class.");
+    describe_histogram!(HTTP_DURATION, "Time to answer a request.");
+    describe_gauge!(DB_CONNECTIONS, "Connections of the database pool.");
+    describe_counter!(
+        meters::BOOKING_TRANSITIONS,
+        "Bookings that changed status, by the status they left (new: just requested) and entered."
+    );
+    describe_histogram!(
+        meters::REQUEST_TO_ACCEPT,
+        "Time from a booking request to the owner's acceptance."
+    );
+    describe_counter!(
+        meters::JOBS_FINISHED,
+        "Jobs run, by kind and outcome (done, retry, failed for good)."
+    );
+    describe_gauge!(JOBS_WAITING, "Jobs not run yet, by kind.");
+    describe_gauge!(JOBS_DUE, "Jobs due now and not run yet, by kind.");
+    describe_gauge!(
+        JOBS_OLDEST_DUE,
+        "How long the oldest due job of each kind has waited."
+    );
+    describe_gauge!(JOBS_FAILED, "Jobs that failed for good, by kind.");
+    describe_counter!(
+        meters::EMAILS,
+        "Emails handed to the transport, or refused by it."
+    );
+    describe_counter!(
+        meters::WEBHOOK_DELIVERIES,
+        "Tries to deliver a webhook message, by outcome."
+    );
+    describe_histogram!(
+        meters::WEBHOOK_DURATION,
+        "Time a webhook receiver took to answer."
+    );
+    describe_gauge!(WEBHOOK_WAITING, "Webhook messages not delivered yet.");
+    describe_gauge!(
+        STREAMS_OPEN,
+        "Event streams (live updates) open on this instance."
+    );
+    describe_gauge!(
+        BUS_LAG,
+        "Events in the outbox this instance has not broadcast yet."
+    );
+    describe_counter!(
+        meters::PAYMENT_CALLS,
+        "Tries of a call to the payment provider, by operation and outcome."
+    );
+    describe_gauge!(
+        CIRCUIT_OPEN,
+        "1 while the payment provider's circuit breaker refuses calls."
+    );
+    describe_gauge!(
+        READ_OK,
+        "0 when this scrape could not read the database's figures (they are then stale)."
+    );
+}
+
+/// What `/metrics` reads besides the recorder.
+pub struct Metrics {
+    handle: PrometheusHandle,
+    streams: Arc<crate::live::LiveGate>,
+}
+
+/// Job kinds seen in a queue, for as long as the recorder (the process): one that empties is
+/// shown as 0, not as its last figure.
+static KINDS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 impl Metrics {
-    fn observe(&self, status: u16, seconds: f64) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.by_status_class[class].fetch_add(1, Ordering::Relaxed);
-        for (bucket, bound) in self.buckets.iter().zip(BUCKETS) {
-            if seconds <= bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
+    pub fn new(streams: Arc<crate::live::LiveGate>) -> Self {
+        Self {
+            handle: recorder(),
+            streams,
         }
-        self.duration_micros
-            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn render(&self, db: &Db) -> String {
-        let load = |value: &AtomicU64| value.load(Ordering::Relaxed);
-        let count = load(&self.count);
-        let mut out = String::new();
-        family(
-            &mut out,
-            "gearshare_http_requests_total",
-            "counter",
-            "HTTP requests answered, by status class.",
-        );
-        for (class, value) in STATUS_CLASSES.iter().zip(&self.by_status_class) {
-            sample(
-                &mut out,
-                "gearshare_http_requests_total",
-                ("status", class),
-                load(value),
-            );
+    /// Sets the gauges read when scraped, then renders every series.
+    async fn render(&self, state: &AppState) -> String {
+        let (size, idle) = state.db.connections();
+        gauge!(DB_CONNECTIONS, "state" => "idle").set(idle as f64);
+        gauge!(DB_CONNECTIONS, "state" => "in_use").set(f64::from(size) - idle as f64);
+        gauge!(STREAMS_OPEN).set(self.streams.open() as f64);
+        let open = !state.payments.accepting_calls();
+        gauge!(CIRCUIT_OPEN).set(if open { 1.0 } else { 0.0 });
+        let read = self.read_database(state).await;
+        if let Err(error) = &read {
+            tracing::warn!(%error, "/metrics could not read the database's figures");
         }
-        let duration = "gearshare_http_request_duration_seconds";
-        family(&mut out, duration, "histogram", "Time to answer a request.");
-        let bucket = format!("{duration}_bucket");
-        for (bound, value) in BUCKETS.iter().zip(&self.buckets) {
-            sample(&mut out, &bucket, ("le", &bound.to_string()), load(value));
-        }
-        sample(&mut out, &bucket, ("le", "+Inf"), count);
-        let sum = load(&self.duration_micros) as f64 / 1e6;
-        let _ = writeln!(out, "{duration}_sum {sum}\n{duration}_count {count}");
-        let (size, idle) = db.connections();
-        let connections = "gearshare_db_connections";
-        family(
-            &mut out,
-            connections,
-            "gauge",
-            "Connections of the database pool.",
-        );
-        sample(&mut out, connections, ("state", "idle"), idle as u64);
-        sample(
-            &mut out,
-            connections,
-            ("state", "in_use"),
-            u64::from(size).saturating_sub(idle as u64),
-        );
-        out
+        gauge!(READ_OK).set(if read.is_ok() { 1.0 } else { 0.0 });
+        self.handle.run_upkeep();
+        self.handle.render()
     }
-}
 
-/// The `# HELP` and `# TYPE` lines that open a metric family.
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-/// One sample with one label.
-fn sample(out: &mut String, name: &str, (label, value): (&str, &str), count: u64) {
-    let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {count}");
+    async fn read_database(&self, state: &AppState) -> Result<(), sqlx::Error> {
+        let now = chrono::Utc::now();
+        let db = &state.db;
+        let depths = db.queue_depths(now).await?;
+        let failed = db.failed_job_counts().await?;
+        let waiting = app::webhooks::service::waiting(db).await?;
+        let head = app::events::bus::head(db).await?;
+        let mut kinds = KINDS.lock().unwrap_or_else(|p| p.into_inner());
+        kinds.extend(depths.iter().map(|(kind, ..)| kind.clone()));
+        kinds.extend(failed.iter().map(|(kind, _)| kind.clone()));
+        for kind in kinds.iter() {
+            let depth = depths.iter().find(|(k, ..)| k == kind);
+            let (waiting, due, oldest) = depth.map_or((0, 0, None), |d| (d.1, d.2, d.3));
+            let waited = oldest.map_or(0.0, |at| (now.timestamp_millis() - at).max(0) as f64 / 1e3);
+            let label = kind.clone();
+            gauge!(JOBS_WAITING, "kind" => label.clone()).set(waiting as f64);
+            gauge!(JOBS_DUE, "kind" => label.clone()).set(due as f64);
+            gauge!(JOBS_OLDEST_DUE, "kind" => label.clone()).set(waited);
+            let failed = failed.iter().find(|(k, _)| k == kind).map_or(0, |f| f.1);
+            gauge!(JOBS_FAILED, "kind" => label).set(failed as f64);
+        }
+        gauge!(WEBHOOK_WAITING).set(waiting as f64);
+        gauge!(BUS_LAG).set((head - state.events.delivered()).max(0) as f64);
+        Ok(())
+    }
 }
 
 /// Middleware: times every request and counts it by the status it got.
-pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+pub async fn record(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.observe(response.status().as_u16(), started.elapsed().as_secs_f64());
+    let class = status_class(response.status().as_u16());
+    counter!(HTTP_REQUESTS, "status" => class).increment(1);
+    histogram!(HTTP_DURATION).record(started.elapsed().as_secs_f64());
     response
 }
 
-/// The `/metrics` response.
 /// `GET /metrics`: only with `Authorization: Bearer <METRICS_TOKEN>`. Without a token set,
 /// the address answers 404, so the figures are never public by default.
-pub fn serve(
+pub async fn serve(
     metrics: &Metrics,
-    db: &Db,
+    state: &AppState,
     token: Option<&str>,
     headers: &axum::http::HeaderMap,
 ) -> Response {
@@ -120,15 +215,21 @@ pub fn serve(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if same_secret(offered, token) {
-        exposition(metrics, db).into_response()
-    } else {
-        (
+    if !same_secret(offered, token) {
+        return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
         )
-            .into_response()
+            .into_response();
     }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(state).await,
+    )
+        .into_response()
 }
 
 /// Compares digests of both in time that does not depend on where they differ.
@@ -141,14 +242,15 @@ fn same_secret(offered: &str, expected: &str) -> bool {
         == 0
 }
 
-fn exposition(metrics: &Metrics, db: &Db) -> impl IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        metrics.render(db),
-    )
+/// The class a status counts under; anything past 5xx (not sent by us) counts as 5xx.
+fn status_class(status: u16) -> &'static str {
+    match status / 100 {
+        0 | 1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
 }
 
 #[cfg(test)]
@@ -156,15 +258,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_are_cumulative_and_classes_counted() {
-        let metrics = Metrics::default();
-        metrics.observe(200, 0.002);
-        metrics.observe(404, 0.3);
-        metrics.observe(503, 2.0);
-        let bucket = |i: usize| metrics.buckets[i].load(Ordering::Relaxed);
-        assert_eq!((bucket(0), bucket(1), bucket(7), bucket(9)), (0, 1, 1, 2));
-        let class = |i: usize| metrics.by_status_class[i].load(Ordering::Relaxed);
-        assert_eq!((class(1), class(3), class(4)), (1, 1, 1));
-        assert_eq!(metrics.count.load(Ordering::Relaxed), 3);
+    fn statuses_count_by_class() {
+        let classes: Vec<_> = [101, 200, 204, 303, 404, 429, 500, 503]
+            .into_iter()
+            .map(status_class)
+            .collect();
+        assert_eq!(
+            classes,
+            ["1xx", "2xx", "2xx", "3xx", "4xx", "4xx", "5xx", "5xx"]
+        );
+    }
+
+    #[test]
+    fn every_histogram_has_buckets() {
+        assert!(builder().is_ok());
     }
 }

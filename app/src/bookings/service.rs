@@ -30,6 +30,7 @@ use crate::events::{self, NewEvent, Stream};
 use crate::jobs::NewJob;
 use crate::listings::model::ListingStatus;
 use crate::listings::store::read::PriceColumns;
+use crate::meters;
 use crate::notifications::rules as notifications;
 use crate::notifications::store::Scope;
 use crate::payments::gateway::{GatewayError, PaymentGateway};
@@ -260,6 +261,12 @@ pub async fn request<G: PaymentGateway>(
         release_quietly(gateway, &authorized.charge).await;
         if let Some(deposit) = &authorized.deposit {
             release_quietly(gateway, deposit).await;
+        }
+    }
+    if matches!(outcome, Ok(Inserted::New(_))) {
+        meters::booking_moved(None, BookingStatus::Requested);
+        if priced.instant {
+            meters::booking_moved(Some(BookingStatus::Requested), BookingStatus::Accepted);
         }
     }
     match outcome {
@@ -660,9 +667,18 @@ pub async fn try_act(
         Ok(events) => events,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    // Each status the events pass through counts in /metrics, the ones in between too.
+    let mut moves = Vec::new();
     let after = events
         .iter()
-        .try_fold(before.clone(), |b, e| evolve(Some(b), e))
+        .try_fold(before.clone(), |b, e| {
+            let from = b.status;
+            let next = evolve(Some(b), e)?;
+            if next.status != from {
+                moves.push((from, next.status));
+            }
+            Ok::<_, crate::domain::booking::ReplayError>(next)
+        })
         .map_err(|e| AppError::internal("booking decision", e))?;
     tx.update_booking(&after, now).await?;
     if before.status.holds_unit() && !after.status.holds_unit() {
@@ -723,6 +739,15 @@ pub async fn try_act(
     }
     tx.append(&outbox, now).await?;
     tx.commit().await?;
+    for &(from, to) in &moves {
+        meters::booking_moved(Some(from), to);
+        if (from, to) == (BookingStatus::Requested, BookingStatus::Accepted) {
+            // A figure, not part of the change: a failed read only leaves this one out.
+            if let Ok(Some(requested)) = db.requested_at(id).await {
+                meters::request_accepted_after((now - requested).to_std().unwrap_or_default());
+            }
+        }
+    }
     Ok(Ok(after))
 }
 

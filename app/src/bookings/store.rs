@@ -495,6 +495,16 @@ impl Db {
             .bind(renter).bind(key).fetch_optional(pool).await)
     }
 
+    /// When booking `id` was requested: the time of its first event.
+    pub(super) async fn requested_at(
+        &self,
+        id: BookingId,
+    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT at FROM booking_events WHERE booking_id = $1 AND seq = 1")
+            .bind(id).fetch_optional(pool).await)
+    }
+
     /// Booking `id`'s events as stored, oldest first: when, and the event as JSON.
     pub(super) async fn booking_event_rows(
         &self,

@@ -21,6 +21,7 @@ use crate::store::Db;
 #[cfg(doc)]
 use crate::store::Tx;
 use chrono::{DateTime, Duration, Utc};
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Attempts before a job is given up on; with the backoff below, about 21 minutes in all.
@@ -148,11 +149,15 @@ where
         let Some(job) = claim(db, worker, clock(), lease).await? else {
             break;
         };
-        let result = handle(job.clone(), clock()).await;
+        let span =
+            tracing::info_span!("job", kind = %job.kind, job_id = %job.id, attempt = job.attempts);
+        let result = handle(job.clone(), clock()).instrument(span).await;
         if let Err(error) = &result {
             tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
         }
-        match settle(db, &job, worker, clock(), result).await? {
+        let settled = settle(db, &job, worker, clock(), result).await?;
+        crate::meters::job_finished(&job.kind, settled);
+        match settled {
             Settled::Done => pass.done += 1,
             Settled::Retry => pass.retried += 1,
             Settled::Failed => pass.failed += 1,

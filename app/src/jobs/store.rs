@@ -151,6 +151,13 @@ impl Db {
             .bind(now.timestamp_millis()).fetch_all(pool).await)
     }
 
+    /// How many jobs of each kind failed for good.
+    pub async fn failed_job_counts(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_as(
+                "SELECT kind, COUNT(*) FROM jobs WHERE outcome = 'failed' GROUP BY kind")
+            .fetch_all(pool).await)
+    }
+
     /// The latest jobs that failed for good (at most `limit`), and how many there are.
     pub async fn failed_jobs(&self, limit: i64) -> Result<(Vec<FailedRow>, i64), sqlx::Error> {
         on_pool!(self, pool => {

@@ -7,9 +7,11 @@
 use super::gateway::{Captured, GatewayError, PaymentGateway, Purpose};
 use crate::domain::card::Card;
 use crate::domain::Money;
+use crate::meters::{self, CallOutcome};
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 #[derive(Clone, Copy, Debug)]
 pub struct RetryPolicy {
@@ -90,7 +92,8 @@ impl<G: PaymentGateway> Resilient<G> {
         }
     }
 
-    async fn call<T, F, Fut>(&self, attempt: F) -> Result<T, GatewayError>
+    /// Tries `operation` (its name counts the calls in `/metrics`) until it is answered.
+    async fn call<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T, GatewayError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, GatewayError>>,
@@ -99,14 +102,25 @@ impl<G: PaymentGateway> Resilient<G> {
         let mut tries = 0;
         loop {
             if !self.closed(Instant::now()) {
+                meters::payment_call(operation, CallOutcome::NotSent);
                 return Err(GatewayError::Unavailable(CIRCUIT_OPEN.into()));
             }
             tries += 1;
-            let result = match tokio::time::timeout(self.policy.timeout, attempt()).await {
+            let span = tracing::info_span!("payment_call", operation, attempt = tries);
+            let answer = tokio::time::timeout(self.policy.timeout, attempt()).instrument(span);
+            let result = match answer.await {
                 Ok(result) => result,
                 Err(_) => Err(GatewayError::Unavailable("no answer in time".into())),
             };
             let transient = matches!(&result, Err(e) if e.is_transient());
+            meters::payment_call(
+                operation,
+                match &result {
+                    Ok(_) => CallOutcome::Answered,
+                    Err(_) if transient => CallOutcome::Unanswered,
+                    Err(_) => CallOutcome::Refused,
+                },
+            );
             self.record(transient, Instant::now());
             if !transient || tries >= self.policy.attempts {
                 return result;
@@ -125,7 +139,9 @@ impl<G: PaymentGateway> PaymentGateway for Resilient<G> {
         amount: Money,
         card: &Card,
     ) -> impl Future<Output = Result<String, GatewayError>> + Send {
-        self.call(move || self.inner.authorize(key, purpose, amount, card))
+        self.call("authorize", move || {
+            self.inner.authorize(key, purpose, amount, card)
+        })
     }
 
     fn capture(
@@ -134,7 +150,9 @@ impl<G: PaymentGateway> PaymentGateway for Resilient<G> {
         reference: &str,
         amount: i64,
     ) -> impl Future<Output = Result<Captured, GatewayError>> + Send {
-        self.call(move || self.inner.capture(key, reference, amount))
+        self.call("capture", move || {
+            self.inner.capture(key, reference, amount)
+        })
     }
 
     fn void(
@@ -142,7 +160,7 @@ impl<G: PaymentGateway> PaymentGateway for Resilient<G> {
         key: &str,
         reference: &str,
     ) -> impl Future<Output = Result<i64, GatewayError>> + Send {
-        self.call(move || self.inner.void(key, reference))
+        self.call("void", move || self.inner.void(key, reference))
     }
 
     fn refund(
@@ -151,14 +169,14 @@ impl<G: PaymentGateway> PaymentGateway for Resilient<G> {
         reference: &str,
         amount: i64,
     ) -> impl Future<Output = Result<i64, GatewayError>> + Send {
-        self.call(move || self.inner.refund(key, reference, amount))
+        self.call("refund", move || self.inner.refund(key, reference, amount))
     }
 
     fn authorized_under(
         &self,
         key: &str,
     ) -> impl Future<Output = Result<Option<String>, GatewayError>> + Send {
-        self.call(move || self.inner.authorized_under(key))
+        self.call("authorized_under", move || self.inner.authorized_under(key))
     }
 }
 

@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// The job that sends an endpoint's queue; its payload is the endpoint's id.
 pub const DELIVER_JOB: &str = "deliver_webhook";
@@ -557,6 +558,11 @@ pub struct FanOut {
     pub through: i64,
 }
 
+/// Messages waiting to be delivered, to all endpoints (`/metrics`).
+pub async fn waiting(db: &Db) -> Result<i64, sqlx::Error> {
+    db.waiting_webhook_messages().await
+}
+
 /// Turns the outbox's next events into the deliveries endpoints want, and queues a send for
 /// each endpoint given something. One instance at a time reads from the cursor (its row is
 /// locked), and a delivery is written once per event and endpoint whatever happens.
@@ -712,7 +718,13 @@ async fn send_queue(
         }
         let at = clock();
         let headers = signed_headers(sending.keys, id, &endpoint, delivery, &body, at)?;
-        let answer = sending.courier.post(&endpoint.url, &headers, &body).await;
+        // The address stays out of the span as out of the log.
+        let span = tracing::info_span!("webhook_delivery", webhook = %id, %kind);
+        let answer = sending
+            .courier
+            .post(&endpoint.url, &headers, &body)
+            .instrument(span)
+            .await;
         let tried = Tried {
             delivery,
             endpoint: id,
@@ -722,6 +734,7 @@ async fn send_queue(
             excerpt: &answer.excerpt,
             succeeded: answer.succeeded(),
         };
+        crate::meters::webhook_tried(tried.succeeded, answer.duration);
         let done = clock();
         let retry_at = done + crate::jobs::backoff(endpoint.failures + 1);
         let mut tx = db.begin_write().await.map_err(fault)?;

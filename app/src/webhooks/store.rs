@@ -75,6 +75,14 @@ fn numbered(from: usize, count: usize) -> String {
 }
 
 impl Db {
+    /// Messages not delivered yet, to every endpoint: one range of the queue's index each.
+    pub(super) async fn waiting_webhook_messages(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(self, pool => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM webhook_endpoints e JOIN webhook_deliveries d \
+                 ON d.endpoint_id = e.id AND d.delivered_at IS NULL")
+            .fetch_one(pool).await)
+    }
+
     /// The member's endpoints, oldest first.
     pub(super) async fn webhook_endpoints(
         &self,

@@ -1002,7 +1002,7 @@ fn registered_endpoints() -> BTreeSet<String> {
         .into_iter()
         .map(|route| format!("GET {}", route.path()));
     let config = gearshare::config::Config::from_lookup(|_| None).unwrap();
-    let plain = gearshare::http::plain_routes(&config, Default::default())
+    let plain = gearshare::http::plain_routes(&config)
         .into_iter()
         .map(|route| format!("{} {}", route.method, route.path));
     let api = gearshare::api::document()

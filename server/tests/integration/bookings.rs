@@ -12,51 +12,7 @@ use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
-/// A listing an owner publishes for these tests.
-pub(crate) struct Gear {
-    quantity: u32,
-    instant: bool,
-    buffer_days: u32,
-}
-
-pub(crate) fn gear(quantity: u32, instant: bool, buffer_days: u32) -> Gear {
-    Gear {
-        quantity,
-        instant,
-        buffer_days,
-    }
-}
-
-pub(crate) async fn publish(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> ListingId {
-    let response = create_listing(owner, title, gear).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    serde_json::from_str(&response.body).unwrap()
-}
-
-/// The new-listing form sent as an owner fills it in, answered as it comes.
-pub(crate) async fn create_listing(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> Response {
-    let quantity = gear.quantity.to_string();
-    let buffer = gear.buffer_days.to_string();
-    let mut fields = vec![
-        ("form[title]", title),
-        (
-            "form[description]",
-            "Checked and cleaned after every rental.",
-        ),
-        ("form[category]", "camping"),
-        ("form[condition]", "good"),
-        ("form[daily_price]", "12"),
-        ("form[deposit]", "50"),
-        ("form[quantity]", quantity.as_str()),
-        ("form[city]", "Munich"),
-        ("form[buffer_days]", buffer.as_str()),
-        ("form[cancellation_policy]", "flexible"),
-    ];
-    if gear.instant {
-        fields.push(("form[instant_booking]", "on"));
-    }
-    owner.post("/api/create_listing", &fields).await
-}
+pub(crate) use crate::common::{create_listing, gear, publish};
 
 /// A day `offset` days from now: far enough ahead for any notice, and inside the calendar.
 /// The day `offset` days from today where the test gear is (Munich): rental days are the
@@ -520,11 +476,7 @@ async fn race_listings(app: &TestApp) -> Vec<(ListingId, i64)> {
         let id = publish(
             &mut owner,
             &format!("Race kit {i}"),
-            Gear {
-                quantity,
-                instant,
-                buffer_days: buffer,
-            },
+            gear(quantity, instant, buffer),
         )
         .await;
         listings.push((id, i64::from(buffer)));
@@ -677,6 +629,15 @@ impl Drop for ServerProcess {
 }
 
 pub(crate) async fn start_server(app: &TestApp, url: &str) -> ServerProcess {
+    start_server_with(app, url, &[]).await
+}
+
+/// As `start_server`, with settings of the caller's own on top.
+pub(crate) async fn start_server_with(
+    app: &TestApp,
+    url: &str,
+    settings: &[(&str, &str)],
+) -> ServerProcess {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -698,6 +659,7 @@ pub(crate) async fn start_server(app: &TestApp, url: &str) -> ServerProcess {
         .env("DB_MAX_CONNECTIONS", "8")
         .envs(RACE_SETTINGS)
         .env("RUST_LOG", "warn")
+        .envs(settings.iter().copied())
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start gearshare");

@@ -27,4 +27,5 @@ mod payments;
 mod places;
 mod plain_forms;
 mod reviews;
+mod traces;
 mod webhooks;

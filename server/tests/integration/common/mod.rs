@@ -3,7 +3,7 @@
 
 pub mod store;
 
-use app::domain::UserId;
+use app::domain::{ListingId, UserId};
 use app::store::Db;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -596,4 +596,50 @@ pub async fn signed_in_member(db: &Db, name: &str) -> (UserId, String) {
     gearshare::seed::member_with_session(db, name, chrono::Utc::now())
         .await
         .expect("create a member")
+}
+
+/// A listing an owner publishes for these tests.
+pub struct Gear {
+    quantity: u32,
+    instant: bool,
+    buffer_days: u32,
+}
+
+pub fn gear(quantity: u32, instant: bool, buffer_days: u32) -> Gear {
+    Gear {
+        quantity,
+        instant,
+        buffer_days,
+    }
+}
+
+pub async fn publish(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> ListingId {
+    let response = create_listing(owner, title, gear).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
+}
+
+/// The new-listing form sent as an owner fills it in, answered as it comes.
+pub async fn create_listing(owner: &mut Visitor<'_>, title: &str, gear: Gear) -> Response {
+    let quantity = gear.quantity.to_string();
+    let buffer = gear.buffer_days.to_string();
+    let mut fields = vec![
+        ("form[title]", title),
+        (
+            "form[description]",
+            "Checked and cleaned after every rental.",
+        ),
+        ("form[category]", "camping"),
+        ("form[condition]", "good"),
+        ("form[daily_price]", "12"),
+        ("form[deposit]", "50"),
+        ("form[quantity]", quantity.as_str()),
+        ("form[city]", "Munich"),
+        ("form[buffer_days]", buffer.as_str()),
+        ("form[cancellation_policy]", "flexible"),
+    ];
+    if gear.instant {
+        fields.push(("form[instant_booking]", "on"));
+    }
+    owner.post("/api/create_listing", &fields).await
 }
