@@ -74,7 +74,9 @@ step "test build, linted by clippy"
 # this covers what `cargo clippy --all-targets` did.
 df -h . | sed 's/^/disk: /'
 test_args=(--locked -p app -p server --features server/s3)
-cargo test "${test_args[@]}" --no-run
+# --timings: target/cargo-timings/ keeps each crate's compile time, for the next time this
+# step needs to be faster.
+cargo test "${test_args[@]}" --no-run --timings
 
 step "waiting for the browser build"
 if ! wait "$front"; then

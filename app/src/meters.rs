@@ -18,7 +18,7 @@ pub const WEBHOOK_DELIVERIES: &str = "gearshare_webhook_deliveries_total";
 pub const WEBHOOK_DURATION: &str = "gearshare_webhook_delivery_duration_seconds";
 pub const PAYMENT_CALLS: &str = "gearshare_payment_calls_total";
 
-/// Bounds of the request-to-accept histogram: a minute to two days, in seconds.
+/// Bounds of the request-to-accept histogram: a minute to three days, in seconds.
 pub const ANSWER_BUCKETS: [f64; 9] = [
     60.0, 300.0, 900.0, 3600.0, 14_400.0, 43_200.0, 86_400.0, 172_800.0, 259_200.0,
 ];

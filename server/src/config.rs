@@ -280,7 +280,13 @@ impl Config {
             .find_map(|name| lookup(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
             {
                 Some((name, value)) if !collector_url(&value) => {
-                    return Err(invalid(name, &value, "an http:// or https:// address"))
+                    // An address with credentials in it is not repeated.
+                    let shown = if value.contains('@') {
+                        "(hidden)"
+                    } else {
+                        &value
+                    };
+                    return Err(invalid(name, shown, "an http:// or https:// address"));
                 }
                 found => found.map(|(_, value)| value),
             },

@@ -94,6 +94,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // rustls needs one crypto provider for the process, installed before any client is made
+    // (the trace exporter's is made next); ring, as lettre and the webhook courier use.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let traces = config
         .otlp_endpoint
         .is_some()

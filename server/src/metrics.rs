@@ -46,6 +46,11 @@ pub fn recorder() -> PrometheusHandle {
             // Only this function installs one, once.
             let _ = metrics::set_global_recorder(recorder);
             describe();
+            // Every class from the start, so that a first error is an increase, not a new
+            // series that `rate()` would not see.
+            for status in [100, 200, 300, 400, 500] {
+                counter!(HTTP_REQUESTS, "status" => status_class(status)).increment(0);
+            }
             let upkeep = handle.clone();
             let _ = std::thread::Builder::new()
                 .name("metrics-upkeep".into())
@@ -270,7 +275,20 @@ mod tests {
     }
 
     #[test]
-    fn every_histogram_has_buckets() {
-        assert!(builder().is_ok());
+    fn histograms_are_rendered_as_buckets() {
+        let recorder = builder().unwrap().build_recorder();
+        metrics::with_local_recorder(&recorder, || {
+            histogram!(HTTP_DURATION).record(0.002);
+            histogram!(meters::REQUEST_TO_ACCEPT).record(90.0);
+        });
+        let text = recorder.handle().render();
+        for line in [
+            "gearshare_http_request_duration_seconds_bucket{le=\"0.001\"} 0",
+            "gearshare_http_request_duration_seconds_bucket{le=\"0.0025\"} 1",
+            "gearshare_booking_request_to_accept_seconds_bucket{le=\"60\"} 0",
+            "gearshare_booking_request_to_accept_seconds_bucket{le=\"300\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
     }
 }

@@ -24,10 +24,14 @@ const LOG_FILTER: &str = "info,sqlx=warn,tower_http=info";
 /// The target of sqlx's event after each statement (split so that the layers test, which
 /// reads the whole name as SQL outside a storage module, does not).
 const STATEMENT_EVENTS: &str = concat!("sqlx", "::", "query");
-/// What becomes a span in a trace: ours at info. Not sqlx's statement events (they become
-/// spans of their own, below), nor tower-sessions' `call` around every request, which only
-/// nests the request's spans one level deeper.
-const TRACE_FILTER: &str = "info,sqlx=off,tower_sessions=off,tower_sessions_core=off";
+/// What becomes a span in a trace: every span at info, as the logs see them by default, but
+/// not sqlx's statement events (they become spans of their own, below). A span the logs see
+/// and the traces do not would lose its statements on SQLite: sqlx runs them on a thread of
+/// its own, entering the span current at the call, and only spans the trace layer records
+/// carry the trace there. (Spans below info, seen with a `RUST_LOG` at debug, are such.)
+const TRACE_FILTER: &str = "info,sqlx=off";
+/// How long stopping waits for the last spans to go out.
+const FLUSH: Duration = Duration::from_secs(2);
 
 /// Keeps the trace exporter while the process runs; dropping it sends what is still queued.
 #[must_use]
@@ -38,7 +42,7 @@ pub struct Telemetry {
 impl Drop for Telemetry {
     fn drop(&mut self) {
         if let Some(provider) = self.provider.take() {
-            if let Err(error) = provider.shutdown() {
+            if let Err(error) = provider.shutdown_with_timeout(FLUSH) {
                 eprintln!("gearshare: the last traces were not sent: {error}");
             }
         }

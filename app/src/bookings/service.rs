@@ -257,20 +257,20 @@ pub async fn request<G: PaymentGateway>(
         (priced.id.uuid(), &priced.quote, &authorized),
     )
     .await;
-    if !matches!(outcome, Ok(Inserted::New(_))) {
+    if !matches!(outcome, Ok(Inserted::New(..))) {
         release_quietly(gateway, &authorized.charge).await;
         if let Some(deposit) = &authorized.deposit {
             release_quietly(gateway, deposit).await;
         }
     }
-    if matches!(outcome, Ok(Inserted::New(_))) {
+    if let Ok(Inserted::New(_, instant)) = outcome {
         meters::booking_moved(None, BookingStatus::Requested);
-        if priced.instant {
+        if instant {
             meters::booking_moved(Some(BookingStatus::Requested), BookingStatus::Accepted);
         }
     }
     match outcome {
-        Ok(Inserted::New(id) | Inserted::Earlier(id)) => Ok(id),
+        Ok(Inserted::New(id, _) | Inserted::Earlier(id)) => Ok(id),
         Ok(Inserted::Raced) => keyed_booking(db, renter, request).await?.ok_or_else(|| {
             RequestError::Failed(AppError::internal(
                 "booking request",
@@ -293,7 +293,8 @@ fn within_open_requests(open: i64, limits: RequestLimits) -> Result<(), RequestR
 /// What a request's write transaction did: made the booking, found the one an earlier
 /// submission of the same form made, or lost the race to insert to it.
 enum Inserted {
-    New(BookingId),
+    /// With whether it was booked instantly (accepted at once), as the listing said then.
+    New(BookingId, bool),
     Earlier(BookingId),
     /// A second submission of the form committed its booking first; nothing was written.
     Raced,
@@ -588,7 +589,7 @@ async fn insert_booking(
     );
     tx.append(&outbox, now).await?;
     tx.commit().await?;
-    Ok(Inserted::New(id))
+    Ok(Inserted::New(id, new.instant))
 }
 
 /// The ledger's first entries of a new booking, its authorisation and its deposit hold: kind,

@@ -659,6 +659,10 @@ pub(crate) async fn start_server_with(
         .env("DB_MAX_CONNECTIONS", "8")
         .envs(RACE_SETTINGS)
         .env("RUST_LOG", "warn")
+        // Traces go only where a test says.
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_SERVICE_NAME")
         .envs(settings.iter().copied())
         .stdout(std::process::Stdio::null())
         .spawn()
