@@ -146,10 +146,9 @@ impl Config {
 
     /// The database's kind as OpenTelemetry names it (`db.system.name`).
     pub fn database_system(&self) -> &'static str {
-        if self.database_url.starts_with("postgres") {
-            "postgresql"
-        } else {
-            "sqlite"
+        match app::store::Dialect::of_url(&self.database_url) {
+            Some(app::store::Dialect::Postgres) => "postgresql",
+            _ => "sqlite",
         }
     }
 

@@ -10,6 +10,16 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The backend a database URL names by its scheme: `sqlite:`, `postgres:` or
+    /// `postgresql:`.
+    pub fn of_url(url: &str) -> Option<Dialect> {
+        match url.split(':').next() {
+            Some("sqlite") => Some(Dialect::Sqlite),
+            Some("postgres" | "postgresql") => Some(Dialect::Postgres),
+            _ => None,
+        }
+    }
+
     /// Opens every transaction that writes. SQLite's `BEGIN IMMEDIATE` takes the write lock at
     /// once, so no other writer slips between a transaction's checks and its writes; a
     /// deferred one that waited for the lock finds its snapshot stale and fails with
@@ -214,4 +224,24 @@ impl Backend for sqlx::Sqlite {
 
 impl Backend for sqlx::Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn a_url_names_its_backend_by_its_scheme() {
+        let read = [
+            "sqlite://data/gearshare.db",
+            "sqlite::memory:",
+            "postgres://gs@db/gearshare",
+            "postgresql://gs@db/gearshare",
+            "mysql://db/gearshare",
+            "data/gearshare.db",
+        ]
+        .map(Dialect::of_url);
+        let (sqlite, postgres) = (Some(Dialect::Sqlite), Some(Dialect::Postgres));
+        assert_eq!(read, [sqlite, sqlite, postgres, postgres, None, None]);
+    }
 }

@@ -97,7 +97,8 @@ impl Db {
             url: redact_password(url),
             reason: e.to_string(),
         };
-        if url.starts_with("sqlite:") {
+        let dialect = Dialect::of_url(url);
+        if dialect == Some(Dialect::Sqlite) {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| invalid("SQLite", e))?
                 .create_if_missing(true)
@@ -113,7 +114,7 @@ impl Db {
                 .await
                 .map_err(unreachable)?;
             Ok(Db::Sqlite(pool))
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        } else if dialect == Some(Dialect::Postgres) {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid("PostgreSQL", e))?;
             // One direct connection first: a pool only reports "timed out", this says why.
             options
