@@ -767,8 +767,9 @@ async fn insights_match_a_calendar_worked_out_by_hand(backend: Backend) {
     let (_, mut renter) = member(&app, "Rita Renter").await;
     let tent = publish(&mut owner, "Dome tent", gear(2, true, 0)).await;
     let stove = publish(&mut owner, "Camp stove", gear(1, false, 0)).await;
-    // Olga's days are UTC days (her zone); units count from the day they were added.
-    let added = Utc::now().date_naive();
+    // Olga's days are her zone's (Europe/Berlin, as the seed makes members), like the
+    // listings' `day`s; units count from the day they were added.
+    let added = day(0);
     let rental = booked(&mut renter, tent, day(3), day(5)).await;
     let accepted = booked(&mut renter, stove, day(10), day(12)).await;
     let declined = booked(&mut renter, stove, day(20), day(21)).await;
