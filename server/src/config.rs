@@ -80,6 +80,8 @@ pub struct Config {
     pub listings_per_day: u32,
     /// How long the event outbox keeps events for subscribers that resume.
     pub event_retention_hours: i64,
+    /// Days the webhook delivery log keeps tries and delivered messages.
+    pub webhook_log_days: i64,
     /// Where photo uploads wait, as temporary files, for the processing slot.
     pub upload_dir: PathBuf,
     /// Photo upload requests under way at once, in all and per account.
@@ -90,6 +92,8 @@ pub struct Config {
     pub live_streams: usize,
     /// Requests one API token may make per minute on this instance.
     pub api_requests_per_minute: u32,
+    /// Refused API tokens one client address may send per minute on this instance.
+    pub api_refused_tokens_per_minute: u32,
     /// Whether webhooks may be sent to private, loopback and link-local addresses and over
     /// plain `http:`: for tests and development, never in production.
     pub webhooks_allow_private: bool,
@@ -360,6 +364,12 @@ impl Config {
                 |h: &i64| (1..=8760).contains(h),
                 "hours from 1 to 8760",
             )?,
+            webhook_log_days: parse(
+                "WEBHOOK_LOG_DAYS",
+                &var("WEBHOOK_LOG_DAYS", "30"),
+                |n: &i64| (1..=3650).contains(n),
+                "a number of days from 1 to 3650",
+            )?,
             upload_dir: lookup("UPLOAD_DIR").filter(|v| !v.is_empty()).map_or_else(
                 || std::env::temp_dir().join("gearshare-uploads"),
                 PathBuf::from,
@@ -387,6 +397,12 @@ impl Config {
                 &var("API_REQUESTS_PER_MINUTE", "120"),
                 |n: &u32| (1..=100_000).contains(n),
                 "a number of requests from 1 to 100000",
+            )?,
+            api_refused_tokens_per_minute: parse(
+                "API_REFUSED_TOKENS_PER_MINUTE",
+                &var("API_REFUSED_TOKENS_PER_MINUTE", "30"),
+                |n: &u32| (1..=100_000).contains(n),
+                "a number of tokens from 1 to 100000",
             )?,
             webhooks_allow_private: parse(
                 "WEBHOOKS_ALLOW_PRIVATE",

@@ -183,6 +183,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     // The API answers JSON to tokens: none of the pages' layers above apply to it.
     let api_limit = crate::api::auth::RateLimit::new(
         config.api_requests_per_minute,
+        config.api_refused_tokens_per_minute,
         std::time::Duration::from_secs(60),
     );
     let pages = pages.merge(crate::api::router(&state, api_limit));

@@ -386,8 +386,11 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
     let router = http::router(state, config);
     tokio::spawn(sweep_sessions(
         db,
-        chrono::Duration::days(config.audit_retention_days),
-        chrono::Duration::hours(config.event_retention_hours),
+        Retention {
+            audit: chrono::Duration::days(config.audit_retention_days),
+            events: chrono::Duration::hours(config.event_retention_hours),
+            webhook_log: chrono::Duration::days(config.webhook_log_days),
+        },
     ));
     let listener = TcpListener::bind(config.addr).await.map_err(|e| {
         format!(
@@ -406,13 +409,16 @@ async fn serve(config: &Config, db: Db) -> Result<(), String> {
     Ok(())
 }
 
-/// Deletes expired sessions, old login attempts, and audit records and events past their
-/// retention, every ten minutes.
-async fn sweep_sessions(
-    db: Db,
-    audit_retention: chrono::Duration,
-    event_retention: chrono::Duration,
-) {
+/// How long what the sweep deletes is kept.
+struct Retention {
+    audit: chrono::Duration,
+    events: chrono::Duration,
+    webhook_log: chrono::Duration,
+}
+
+/// Deletes expired sessions, old login attempts, and audit records, events and the webhook
+/// delivery log past their retention, every ten minutes.
+async fn sweep_sessions(db: Db, keep: Retention) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
@@ -420,13 +426,18 @@ async fn sweep_sessions(
             Ok(removed) => tracing::debug!(removed, "swept expired sessions and attempts"),
             Err(error) => tracing::warn!(%error, "could not sweep expired sessions"),
         }
-        match app::accounts::session::sweep_audit(&db, chrono::Utc::now(), audit_retention).await {
+        match app::accounts::session::sweep_audit(&db, chrono::Utc::now(), keep.audit).await {
             Ok(removed) => tracing::debug!(removed, "swept old audit records"),
             Err(error) => tracing::warn!(%error, "could not sweep old audit records"),
         }
-        match db.sweep_events(chrono::Utc::now() - event_retention).await {
+        match db.sweep_events(chrono::Utc::now() - keep.events).await {
             Ok(removed) => tracing::debug!(removed, "swept old events"),
             Err(error) => tracing::warn!(%error, "could not sweep old events"),
+        }
+        let log_before = chrono::Utc::now() - keep.webhook_log;
+        match app::webhooks::service::sweep_log(&db, log_before).await {
+            Ok(removed) => tracing::debug!(removed, "swept the old webhook delivery log"),
+            Err(error) => tracing::warn!(%error, "could not sweep the webhook delivery log"),
         }
     }
 }

@@ -563,6 +563,12 @@ pub async fn waiting(db: &Db) -> Result<i64, sqlx::Error> {
     db.waiting_webhook_messages().await
 }
 
+/// Empties the delivery log of what is older than `before`: tries, and messages delivered
+/// (the server's sweep, every ten minutes, with `WEBHOOK_LOG_DAYS`). Answers the rows removed.
+pub async fn sweep_log(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    db.sweep_webhook_log(before).await
+}
+
 /// Turns the outbox's next events into the deliveries endpoints want, and queues a send for
 /// each endpoint given something. One instance at a time reads from the cursor (its row is
 /// locked), and a delivery is written once per event and endpoint whatever happens.

@@ -83,6 +83,24 @@ impl Db {
             .fetch_one(pool).await)
     }
 
+    /// Deletes the tries made before `before` and the messages delivered before it (their
+    /// later tries with them); answers how many rows went. Messages still owed stay, however
+    /// old: their endpoint gets them once it answers again.
+    pub(super) async fn sweep_webhook_log(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<u64, sqlx::Error> {
+        on_pool!(self, pool => async {
+            let tries = sqlx::query("DELETE FROM webhook_attempts WHERE at < $1")
+                .bind(before).execute(pool).await?.rows_affected();
+            let messages = sqlx::query(
+                    "DELETE FROM webhook_deliveries \
+                     WHERE delivered_at IS NOT NULL AND delivered_at < $1")
+                .bind(before).execute(pool).await?.rows_affected();
+            Ok(tries + messages)
+        }.await)
+    }
+
     /// The member's endpoints, oldest first.
     pub(super) async fn webhook_endpoints(
         &self,

@@ -15,6 +15,7 @@ use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,35 +59,44 @@ impl ApiCaller {
     }
 }
 
-/// Requests per token per window, counted on this instance (with several instances behind a
-/// proxy each counts its own share, so the bound is per instance).
+/// Counts per key (a token, an address) in fixed windows, on this instance (with several
+/// instances behind a proxy each counts its own share, so a bound is per instance).
 #[derive(Clone)]
-pub struct RateLimit {
-    pub per_window: u32,
-    pub window: Duration,
-    windows: Arc<Mutex<HashMap<app::domain::ApiTokenId, (Instant, u32)>>>,
+struct Windows<K> {
+    per_window: u32,
+    window: Duration,
+    kept: Arc<Mutex<HashMap<K, (Instant, u32)>>>,
 }
 
-/// The most tokens whose windows are kept before stale ones are dropped.
+/// The most keys whose windows are kept before stale ones are dropped.
 const KEPT_WINDOWS: usize = 10_000;
 
-impl RateLimit {
-    pub fn new(per_window: u32, window: Duration) -> Self {
+impl<K: Eq + Hash> Windows<K> {
+    fn new(per_window: u32, window: Duration) -> Self {
         Self {
             per_window,
             window,
-            windows: Arc::default(),
+            kept: Arc::default(),
         }
     }
 
-    /// Counts a request of `token` at `now`: how many remain in its window and the seconds
-    /// until the window ends, or `Err` with those seconds when none remain.
-    fn take(&self, token: app::domain::ApiTokenId, now: Instant) -> Result<(u32, u64), u64> {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() >= KEPT_WINDOWS {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+    /// Counts one for `key` at `now`: how many remain in its window and the seconds until
+    /// the window ends, or `Err` with those seconds when none remain.
+    fn take(&self, key: K, now: Instant) -> Result<(u32, u64), u64> {
+        self.count(key, now, 1)
+    }
+
+    /// `Err` with the seconds to wait when `key` has none left at `now`; counts nothing.
+    fn check(&self, key: K, now: Instant) -> Result<(), u64> {
+        self.count(key, now, 0).map(|_| ())
+    }
+
+    fn count(&self, key: K, now: Instant, by: u32) -> Result<(u32, u64), u64> {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= KEPT_WINDOWS {
+            kept.retain(|_, (start, _)| now.duration_since(*start) < self.window);
         }
-        let (start, used) = windows.entry(token).or_insert((now, 0));
+        let (start, used) = kept.entry(key).or_insert((now, 0));
         if now.duration_since(*start) >= self.window {
             *start = now;
             *used = 0;
@@ -99,16 +109,39 @@ impl RateLimit {
         if *used >= self.per_window {
             return Err(reset);
         }
-        *used += 1;
+        *used += by;
         Ok((self.per_window - *used, reset))
+    }
+}
+
+/// The API's limits: requests per token per window, and refused tokens per client address
+/// per window. Each refused token costs a database read, so an address that keeps sending
+/// made-up or revoked ones is told to wait before any more are looked up (a valid token
+/// from that address waits too, until the window ends).
+#[derive(Clone)]
+pub struct RateLimit {
+    per_token: Windows<app::domain::ApiTokenId>,
+    refused: Windows<Option<String>>,
+}
+
+impl RateLimit {
+    pub fn new(per_window: u32, refused_per_window: u32, window: Duration) -> Self {
+        Self {
+            per_token: Windows::new(per_window, window),
+            refused: Windows::new(refused_per_window, window),
+        }
+    }
+
+    fn take(&self, token: app::domain::ApiTokenId, now: Instant) -> Result<(u32, u64), u64> {
+        self.per_token.take(token, now)
     }
 
     /// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers).
     fn headers(&self, remaining: u32, reset: u64) -> [(HeaderName, HeaderValue); 2] {
         let policy = format!(
             "\"per-token\";q={};w={}",
-            self.per_window,
-            self.window.as_secs()
+            self.per_token.per_window,
+            self.per_token.window.as_secs()
         );
         let state = format!("\"per-token\";r={remaining};t={reset}");
         [
@@ -144,10 +177,19 @@ pub async fn authenticate(
     let Some(presented) = bearer(&request) else {
         return challenge(Problem::unauthorized());
     };
+    let address = request
+        .extensions()
+        .get::<Client>()
+        .and_then(|client| client.ip.clone());
+    if let Err(reset) = limit.refused.check(address.clone(), Instant::now()) {
+        return refused_too_often(&limit, reset);
+    }
     let holder = match tokens::authenticate(&state.db, presented, chrono::Utc::now()).await {
         Ok(Ok(holder)) => holder,
         Ok(Err(refusal)) => {
             tracing::info!(reason = %refusal, "API token refused");
+            // Counted after the fact: the check above keeps the next ones from the database.
+            let _ = limit.refused.take(address, Instant::now());
             return challenge(Problem::unauthorized());
         }
         Err(error) => return Problem::from(error).into_response(),
@@ -155,16 +197,12 @@ pub async fn authenticate(
     let (remaining, reset) = match limit.take(holder.token, Instant::now()) {
         Ok(counted) => counted,
         Err(reset) => {
-            let mut problem = Problem::new(
-                Kind::RateLimited,
-                format!(
-                    "This token made {} requests in {} seconds, the most it may; try again in {reset} seconds.",
-                    limit.per_window,
-                    limit.window.as_secs()
-                ),
+            let detail = format!(
+                "This token made {} requests in {} seconds, the most it may; try again in {reset} seconds.",
+                limit.per_token.per_window,
+                limit.per_token.window.as_secs()
             );
-            problem.retry_after = Some(reset);
-            let mut response = problem.into_response();
+            let mut response = too_many(detail, reset);
             response.headers_mut().extend(limit.headers(0, reset));
             return response;
         }
@@ -180,6 +218,23 @@ pub async fn authenticate(
         .headers_mut()
         .extend(limit.headers(remaining, reset));
     response
+}
+
+/// The 429 for an address whose refused tokens reached the limit.
+fn refused_too_often(limit: &RateLimit, reset: u64) -> Response {
+    let detail = format!(
+        "This address sent {} refused tokens in {} seconds, the most it may; try again in {reset} seconds.",
+        limit.refused.per_window,
+        limit.refused.window.as_secs()
+    );
+    too_many(detail, reset)
+}
+
+/// A `rate-limited` problem that says in how many seconds to try again.
+fn too_many(detail: String, reset: u64) -> Response {
+    let mut problem = Problem::new(Kind::RateLimited, detail);
+    problem.retry_after = Some(reset);
+    problem.into_response()
 }
 
 /// A 401 with the challenge RFC 6750 asks for.
@@ -198,7 +253,7 @@ mod tests {
 
     #[test]
     fn a_token_gets_its_share_per_window_and_then_waits() {
-        let limit = RateLimit::new(3, Duration::from_secs(60));
+        let limit = RateLimit::new(3, 5, Duration::from_secs(60));
         let token = app::domain::ApiTokenId::from_u128(1);
         let other = app::domain::ApiTokenId::from_u128(2);
         let start = Instant::now();
@@ -216,6 +271,26 @@ mod tests {
         assert_eq!(
             limit.take(token, start + Duration::from_secs(61)),
             Ok((2, 60))
+        );
+    }
+
+    #[test]
+    fn an_address_is_stopped_after_its_refused_tokens_not_before() {
+        let limit = RateLimit::new(100, 2, Duration::from_secs(60));
+        let (here, there) = (Some("192.0.2.1".to_owned()), Some("192.0.2.2".to_owned()));
+        let start = Instant::now();
+        // Checking counts nothing: any number of good tokens pass.
+        for _ in 0..5 {
+            assert_eq!(limit.refused.check(here.clone(), start), Ok(()));
+        }
+        assert_eq!(limit.refused.take(here.clone(), start), Ok((1, 60)));
+        assert_eq!(limit.refused.take(here.clone(), start), Ok((0, 60)));
+        let later = start + Duration::from_secs(15);
+        assert_eq!(limit.refused.check(here.clone(), later), Err(45));
+        assert_eq!(limit.refused.check(there, later), Ok(()));
+        assert_eq!(
+            limit.refused.check(here, start + Duration::from_secs(60)),
+            Ok(())
         );
     }
 }

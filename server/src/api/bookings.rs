@@ -5,12 +5,14 @@
 use super::auth::ApiCaller;
 use super::model::{Booking, BookingLine, BookingListing, OwnerRequests, PendingRequest, Price};
 use super::problem::{
-    ApiResult, BadId, Kind, NoToken, NotFound, NotModified, Problem, Refused, TooManyRequests,
+    ApiResult, BadId, Kind, NoToken, NotFound, NotJson, NotModified, Problem, Refused, TooLarge,
+    TooManyRequests,
 };
 use super::{read_answer, ApiJson, ApiPath};
 use app::bookings::actions::{self, RequestForm};
 use app::domain::booking::Command;
 use app::domain::{BookingId, ListingId, RequestKey};
+use app::error::AppError;
 use app::state::AppState;
 use app::tokens::TokenScope;
 use axum::extract::State;
@@ -70,9 +72,16 @@ pub async fn list(
     Ok(read_answer(&headers, &lines))
 }
 
+/// One booking as its renter or owner sees it. A booking the caller is no party to is
+/// answered as missing: whether it exists is not theirs to learn.
 async fn view(state: &AppState, caller: &ApiCaller, id: BookingId) -> Result<Booking, Problem> {
     let now = chrono::Utc::now();
-    let view = app::bookings::queries::view(&state.db, &caller.member(), id, now).await?;
+    let view = app::bookings::queries::view(&state.db, &caller.member(), id, now)
+        .await
+        .map_err(|error| match error {
+            AppError::Forbidden => AppError::NotFound,
+            other => other,
+        })?;
     let actions = view
         .actions
         .iter()
@@ -205,6 +214,8 @@ fn request_key(headers: &HeaderMap) -> Result<RequestKey, Problem> {
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
         (status = 409, description = "The dates are taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
         (status = 429, description = "A limit was reached", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Payment is unavailable; nothing was charged", body = Problem, content_type = "application/problem+json"),
     )
@@ -279,6 +290,8 @@ async fn act(
 ) -> ApiResult<Response> {
     caller.require(TokenScope::Write)?;
     let id = BookingId::from_uuid(id);
+    // A stranger's booking is a 404 here too; a party the act is not for gets the 403.
+    view(state, caller, id).await?;
     actions::command(state, &caller.actor(), id, command).await?;
     app::request::changed(state).await;
     let booking = view(state, caller, id).await?;
@@ -323,6 +336,8 @@ pub async fn accept(
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
         (status = 409, description = "The booking is no longer a request", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -358,6 +373,7 @@ pub async fn decline(
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
         (status = 409, description = "The booking can no longer be cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = TooLarge),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -365,8 +381,10 @@ pub async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiCaller>,
     ApiPath(id): ApiPath<Uuid>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
+    let body =
+        body.map_err(|rejection| super::body_problem(rejection.status(), rejection.body_text()))?;
     // The reason is optional, and so is the body that would carry it (none, or `null`).
     let reason: Reason = if body.iter().all(u8::is_ascii_whitespace) {
         Reason::default()

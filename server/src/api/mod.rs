@@ -70,6 +70,8 @@ const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
             problem::BadId,
             problem::NotFound,
             problem::Refused,
+            problem::TooLarge,
+            problem::NotJson,
         )
     )
 )]
@@ -226,8 +228,23 @@ where
             .await
             .map(|json| Self(json.0))
             .map_err(|rejection: JsonRejection| {
-                Problem::new(Kind::BadRequest, rejection.body_text())
+                body_problem(rejection.status(), rejection.body_text())
             })
+    }
+}
+
+/// The problem for a body that could not be taken: too large, not JSON, or unreadable.
+pub fn body_problem(status: StatusCode, text: String) -> Problem {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            Kind::TooLarge,
+            format!("A body may be at most {} KiB.", MAX_BODY_BYTES / 1024),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
+            Kind::NotJson,
+            "Send the body as JSON, with `Content-Type: application/json`.",
+        ),
+        _ => Problem::new(Kind::BadRequest, text),
     }
 }
 

@@ -39,6 +39,8 @@ pub struct FieldError {
 pub enum Kind {
     Validation,
     BadRequest,
+    TooLarge,
+    NotJson,
     Unauthorized,
     InsufficientScope,
     Forbidden,
@@ -53,9 +55,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::Validation,
         Self::BadRequest,
+        Self::TooLarge,
+        Self::NotJson,
         Self::Unauthorized,
         Self::InsufficientScope,
         Self::Forbidden,
@@ -73,6 +77,8 @@ impl Kind {
         match self {
             Self::Validation => "validation",
             Self::BadRequest => "bad-request",
+            Self::TooLarge => "too-large",
+            Self::NotJson => "not-json",
             Self::Unauthorized => "unauthorized",
             Self::InsufficientScope => "insufficient-scope",
             Self::Forbidden => "forbidden",
@@ -91,6 +97,8 @@ impl Kind {
         match self {
             Self::Validation => "Some input was refused",
             Self::BadRequest => "The request could not be read",
+            Self::TooLarge => "The body is too large",
+            Self::NotJson => "The body must be JSON",
             Self::Unauthorized => "A valid API token is needed",
             Self::InsufficientScope => "The token may not do this",
             Self::Forbidden => "Not allowed",
@@ -108,6 +116,8 @@ impl Kind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::Validation | Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -217,11 +227,24 @@ pub type ApiResult<T> = Result<T, Problem>;
 #[allow(dead_code)]
 pub struct NoToken(Problem);
 
-/// The token's rate limit was reached; `Retry-After` says in how many seconds to try again.
+/// A rate limit was reached: the token's, or the refused tokens' of the caller's address;
+/// `Retry-After` says in how many seconds to try again.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct TooManyRequests(Problem);
+
+/// The body is larger than the API takes (64 KiB).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct TooLarge(Problem);
+
+/// The body is not sent as `Content-Type: application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct NotJson(Problem);
 
 /// Unchanged since the `ETag` sent in `If-None-Match`.
 #[derive(ToResponse)]

@@ -4,7 +4,8 @@
 
 use super::auth::ApiCaller;
 use super::problem::{
-    ApiResult, BadId, NoToken, NotFound, NotModified, Problem, Refused, TooManyRequests,
+    ApiResult, BadId, NoToken, NotFound, NotJson, NotModified, Problem, Refused, TooLarge,
+    TooManyRequests,
 };
 use super::{read_answer, ApiJson, ApiPath};
 use app::domain::WebhookId;
@@ -155,6 +156,8 @@ pub async fn list(
         (status = 400, description = "A field was refused", body = Problem, content_type = "application/problem+json"),
         (status = 401, response = NoToken),
         (status = 403, response = Refused),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
         (status = 429, description = "A limit was reached", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -248,6 +251,7 @@ pub async fn one(
         (status = 401, response = NoToken),
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
     )
 )]
 pub async fn delete(
@@ -345,6 +349,7 @@ async fn pause_or_resume(
         (status = 401, response = NoToken),
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
     )
 )]
 pub async fn pause(
@@ -367,6 +372,7 @@ pub async fn pause(
         (status = 401, response = NoToken),
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
     )
 )]
 pub async fn resume(
@@ -390,6 +396,7 @@ pub async fn resume(
         (status = 401, response = NoToken),
         (status = 403, response = Refused),
         (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
     )
 )]
 pub async fn rotate_secret(

@@ -199,7 +199,14 @@ async fn tokens_act_for_their_member_until_revoked(backend: Backend) {
 }
 
 async fn each_token_has_its_rate_limit(backend: Backend) {
-    let app = TestApp::spawn_with(backend, &[("API_REQUESTS_PER_MINUTE", "3")]).await;
+    let app = TestApp::spawn_with(
+        backend,
+        &[
+            ("API_REQUESTS_PER_MINUTE", "3"),
+            ("API_REFUSED_TOKENS_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
     let mut member = app.visitor();
     member
         .sign_up("Rhea Rate", "rhea@example.com", "correct horse battery")
@@ -230,6 +237,57 @@ async fn each_token_has_its_rate_limit(backend: Backend) {
     // Another token of the same member has its own share.
     let answer = call(&app, "/api/v1/categories", Some(&second), &[]).await;
     assert_eq!(answer.status, StatusCode::OK);
+
+    // Made-up tokens are refused, and an address that sends too many is told to wait: then
+    // even a good token from it is not looked up until the window ends.
+    let made_up = format!("gs_{}", "0".repeat(64));
+    for _ in 0..2 {
+        let refused = call(&app, "/api/v1/categories", Some(&made_up), &[]).await;
+        assert_problem(&refused, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    for token in [&made_up, &second] {
+        let stopped = call(&app, "/api/v1/categories", Some(token.as_str()), &[]).await;
+        let problem = assert_problem(&stopped, StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("sent 2 refused tokens in 60 seconds"),
+            "{problem}"
+        );
+        assert!(stopped.headers.contains_key("retry-after"));
+    }
+}
+
+/// A body the API cannot take is told apart by its status: too large, not JSON, or not
+/// readable as what the route wants; none of them changes anything.
+async fn bodies_too_large_or_not_json_are_refused_by_status(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, mut bo) = member(&app, "Bo Body").await;
+    let token = new_token(&mut bo, "Bodies", "write").await;
+    let huge = format!("{{\"url\":\"https://example.com/{}\"}}", "a".repeat(70_000));
+    let too_large = post_json(&app, "/api/v1/webhooks", &token, None, &huge).await;
+    let problem = assert_problem(&too_large, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    assert_eq!(problem["detail"], "A body may be at most 64 KiB.");
+    let id = uuid::Uuid::new_v4();
+    let cancel = format!("/api/v1/bookings/{id}/cancel");
+    let too_large = post_json(&app, &cancel, &token, None, &huge).await;
+    assert_problem(&too_large, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+
+    let as_text = Request::post("/api/v1/webhooks")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/plain")
+        .body(Body::from("{\"url\":\"https://example.com/hook\"}"))
+        .unwrap();
+    assert_problem(
+        &app.request(as_text).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "not-json",
+    );
+    let broken = post_json(&app, "/api/v1/webhooks", &token, None, "{\"url\":").await;
+    assert_problem(&broken, StatusCode::BAD_REQUEST, "bad-request");
+    let listed = json(&call(&app, "/api/v1/webhooks", Some(&token), &[]).await);
+    assert_eq!(listed, serde_json::json!([]), "nothing was made");
 }
 
 async fn search_and_listings_answer_as_the_site(backend: Backend) {
@@ -517,7 +575,7 @@ async fn bookings_through_the_api_are_the_sites(backend: Backend) {
         "",
     )
     .await;
-    assert!(by_renter.status.is_client_error(), "{}", by_renter.body);
+    assert_problem(&by_renter, StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(
         store::booking_status(&app.db, booking_id).await,
         "requested"
@@ -568,21 +626,25 @@ async fn bookings_through_the_api_are_the_sites(backend: Backend) {
         "an admin opens it on the site: {}",
         site.body
     );
+    // To anyone not a party it is missing, acts on it too: its existence is not theirs to learn.
     let through_api = call(&app, &format!("/api/v1/bookings/{id}"), Some(&admins), &[]).await;
-    assert!(
-        matches!(
-            through_api.status,
-            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
-        ),
-        "{}",
-        through_api.body
-    );
+    assert_problem(&through_api, StatusCode::NOT_FOUND, "not-found");
+    let stranger_cancels = post_json(
+        &app,
+        &format!("/api/v1/bookings/{id}/cancel"),
+        &admins,
+        None,
+        "{\"reason\":\"Not mine.\"}",
+    )
+    .await;
+    assert_problem(&stranger_cancels, StatusCode::NOT_FOUND, "not-found");
 }
 
 crate::on_both_backends!(
     bookings_through_the_api_are_the_sites,
     tokens_act_for_their_member_until_revoked,
     each_token_has_its_rate_limit,
+    bodies_too_large_or_not_json_are_refused_by_status,
     search_and_listings_answer_as_the_site,
     every_documented_route_exists_and_needs_a_token,
 );

@@ -294,6 +294,32 @@ async fn webhooks_are_signed_sent_in_order_and_retried(backend: Backend) {
     assert_eq!(receiver.got().len(), tries + 1);
     assert!(receiver.got().last().unwrap().signed_by(&new_secret));
 
+    // The log's sweep takes old tries and delivered messages; a message still owed stays and
+    // is sent once the endpoint answers again.
+    receiver.failing.store(usize::MAX, Ordering::SeqCst);
+    call(&app, "POST", &test, &shop).await;
+    send_due(&app, Utc::now()).await;
+    let deliveries = format!("/api/v1/webhooks/{hook}/deliveries");
+    let before_sweep = json(&call(&app, "GET", &deliveries, &shop).await);
+    assert!(before_sweep.as_array().unwrap().len() > 1, "{before_sweep}");
+    let swept = app::webhooks::service::sweep_log(&app.db, Utc::now() + Duration::days(30))
+        .await
+        .unwrap();
+    assert!(swept > 1, "{swept}");
+    assert_eq!(
+        json(&call(&app, "GET", &deliveries, &shop).await),
+        serde_json::json!([])
+    );
+    let owed = json(&call(&app, "GET", &format!("/api/v1/webhooks/{hook}"), &shop).await);
+    assert_eq!(owed["waiting"], 1, "{owed}");
+    receiver.failing.store(0, Ordering::SeqCst);
+    let tries = receiver.got().len();
+    send_due(&app, Utc::now() + Duration::minutes(5)).await;
+    assert_eq!(receiver.got().len(), tries + 1);
+    let after = json(&call(&app, "GET", &deliveries, &shop).await);
+    assert_eq!(after.as_array().unwrap().len(), 1, "{after}");
+    assert_eq!(after[0]["succeeded"], true);
+
     // Deleting it ends it, with its log.
     let deleted = call(&app, "DELETE", &format!("/api/v1/webhooks/{hook}"), &shop).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
