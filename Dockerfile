@@ -50,14 +50,6 @@ RUN scripts/setup.sh \
 FROM tools AS build
 ARG BIN_FEATURES=""
 ENV CARGO_INCREMENTAL=0
-# The S3 client brings aws-lc-sys, a C library that may be built with cmake
-# (docs/toolchain.md); only that build installs it. Debian's current packages, unpinned:
-# the bookworm tag already fixes the release, and its security updates should come in.
-# hadolint ignore=DL3008
-RUN case "$BIN_FEATURES" in \
-      *s3*) apt-get update && apt-get install -y --no-install-recommends cmake \
-            && rm -rf /var/lib/apt/lists/* ;; \
-    esac
 # node_modules/ stays from the tools stage: .dockerignore keeps the checkout's out.
 COPY . .
 RUN --mount=type=cache,id=gearshare-cargo-registry,target=/usr/local/cargo/registry \

@@ -101,7 +101,7 @@ source scripts/e2e.sh
 e2e_run sqlite 2>&1 | tee -a "$results"
 e2e_run postgres 2>&1 | tee -a "$results"
 
-step "the public API fuzzed by schemathesis (SQLite and PostgreSQL)"
+step "the public API fuzzed by schemathesis (SQLite and PostgreSQL side by side)"
 scripts/api-fuzz.sh 2>&1 | tee -a "$results"
 
 step "the deployment's topology: Caddy in front of two instances on PostgreSQL"
