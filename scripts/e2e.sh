@@ -1,8 +1,9 @@
 # Sourced by scripts/test.sh: e2e_run BACKEND seeds a fresh database, serves the build on it
 # and runs the Playwright suite in Debian's Chromium: every journey on SQLite, and on
 # PostgreSQL those tagged @database, whose outcome the database decides (concurrent bookings,
-# live changes across two instances, jobs, search). The rest go through the same store code,
-# which the integration tests run on both databases.
+# live changes across two instances, search and its pages). The rest go through the same
+# store code, which the integration tests run on both databases: payments, claims,
+# extensions, the jobs that release deposits, edits of one version twice.
 
 E2E_PORT=${E2E_PORT:-3100}
 # The server binary; test.sh passes the one its tests built.

@@ -298,7 +298,7 @@ test("the owner's new-request email opens the request, and its footer unsubscrib
   await expect(digest).toBeChecked();
 });
 
-test("instant booking confirms at once", { tag: "@database" }, async ({ browser }) => {
+test("instant booking confirms at once", async ({ browser }) => {
   const title = `Paddle board ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
   const listing = await publish(owner, title, { instant: true });
@@ -471,7 +471,7 @@ test("a listing page whose stream was cut catches up with what it missed", { tag
   await expect(watcher.getByLabel("From", { exact: true })).toHaveValue(isoDay(10));
 });
 
-test("a renter extends a paid booking on the same unit, told first where the next booking begins", { tag: "@database" }, async ({ browser }) => {
+test("a renter extends a paid booking on the same unit, told first where the next booking begins", async ({ browser }) => {
   test.slow();
   const title = `Camp stove ${randomBytes(3).toString("hex")}`;
   const owner = await person(browser, "Olga Owner");
@@ -507,7 +507,7 @@ test("a renter extends a paid booking on the same unit, told first where the nex
   await expect(renter.getByRole("row").filter({ hasText: "Card charged" })).toHaveCount(2);
 });
 
-test("a declined card is explained next to the card number and books nothing", { tag: "@database" }, async ({ browser }) => {
+test("a declined card is explained next to the card number and books nothing", async ({ browser }) => {
   // Two sign-ups, a listing and two payments: it ran out of 30 s on a loaded machine.
   test.slow();
   const title = `Head torch ${randomBytes(3).toString("hex")}`;
@@ -646,7 +646,7 @@ test("after the return both review, and each sees the other's review only once b
   await expectNoViolations(renter);
 });
 
-test("pickup and return are confirmed by both sides, then the deposit is released", { tag: "@database" }, async ({ browser }) => {
+test("pickup and return are confirmed by both sides, then the deposit is released", async ({ browser }) => {
   // The e2e server releases deposits a minute after the return.
   test.setTimeout(180_000);
   const { renter } = await rentAndReturn(browser, `Action camera ${randomBytes(3).toString("hex")}`);
@@ -658,7 +658,7 @@ test("pickup and return are confirmed by both sides, then the deposit is release
   await expect(renter.getByRole("row").filter({ hasText: "Deposit released" })).toContainText("€100.00", { timeout: 15_000 });
 });
 
-test("an owner's damage claim is resolved by an admin from the queue, and both sides see the outcome", { tag: "@database" }, async ({ browser }) => {
+test("an owner's damage claim is resolved by an admin from the queue, and both sides see the outcome", async ({ browser }) => {
   test.slow();
   const title = `Drone ${randomBytes(3).toString("hex")}`;
   const { owner, renter, url } = await rentAndReturn(browser, title);

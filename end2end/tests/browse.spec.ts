@@ -52,7 +52,7 @@ test("a search from the home page lands on shareable results", { tag: "@database
   await expect(titles.first()).toContainText("DJI");
 });
 
-test("dates picked on the home page follow the renter to the listing's quote", { tag: "@database" }, async ({ page }) => {
+test("dates picked on the home page follow the renter to the listing's quote", async ({ page }) => {
   await page.goto("/");
   await waitForHydration(page);
   await page.getByLabel("From", { exact: true }).fill(isoDay(20));

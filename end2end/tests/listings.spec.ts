@@ -115,7 +115,7 @@ test("an owner lists gear with photos; renters find it until its dates are block
   await expect(card).toBeVisible();
 });
 
-test("a second tab's save is refused and keeps what was typed", { tag: "@database" }, async ({ page, context }) => {
+test("a second tab's save is refused and keeps what was typed", async ({ page, context }) => {
   await signUp(page);
   await page.goto("/owner/listings/new");
   await waitForHydration(page);
