@@ -412,6 +412,9 @@ impl MediaStore {
 
     #[cfg(feature = "s3")]
     fn s3(_url: &str, bucket: &str, prefix: &str) -> Result<Self, MediaError> {
+        // The client is reqwest on rustls without a provider of its own, which panics unless
+        // the process has one: ring, as `gearshare` installs at start (here for any caller).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let s3 = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .build()?;
