@@ -363,6 +363,13 @@ async fn rotate_key(config: &Config, db: &Db) -> Result<(), String> {
         keys.current().0,
         started.elapsed().as_secs_f64()
     );
+    let webhook_secrets = app::webhooks::service::reseal_secrets(db, &keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "re-sealed {webhook_secrets} webhook secrets with key {}",
+        keys.current().0
+    );
     if done.backup_codes_on_old_keys > 0 {
         println!(
             "{} unused backup codes are hashed with older keys: keep those keys until their \

@@ -563,6 +563,28 @@ pub async fn waiting(db: &Db) -> Result<i64, sqlx::Error> {
     db.waiting_webhook_messages().await
 }
 
+/// Moves every endpoint's signing secret, and a previous one kept for a rotation's overlap,
+/// to the current key (`gearshare rotate-key`), so that older keys can leave the ring. Each
+/// is written only if unchanged since it was read, so a rotation by its member meanwhile
+/// wins. Answers how many secrets moved.
+pub async fn reseal_secrets(db: &Db, keys: &Keys) -> Result<u64, AppError> {
+    let current = keys.current();
+    let mut moved = 0;
+    for (id, secret, previous) in db.secrets_not_under(current).await? {
+        let sealed = std::iter::once((false, secret)).chain(previous.map(|p| (true, p)));
+        for (is_previous, old) in sealed.filter(|(_, old)| old.key != current) {
+            let fresh = keys
+                .open(&old, &context(id))
+                .and_then(|plain| keys.seal(&plain, &context(id)))
+                .map_err(|e| AppError::internal("webhook secret", e))?;
+            moved += db
+                .reseal_webhook_secret(id, is_previous, &old, &fresh)
+                .await?;
+        }
+    }
+    Ok(moved)
+}
+
 /// Empties the delivery log of what is older than `before`: tries, and messages delivered
 /// (the server's sweep, every ten minutes, with `WEBHOOK_LOG_DAYS`). Answers the rows removed.
 pub async fn sweep_log(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {

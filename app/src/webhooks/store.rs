@@ -101,6 +101,58 @@ impl Db {
         }.await)
     }
 
+    /// Endpoints whose secret, or previous secret, is sealed under another key than
+    /// `current`: id, the secret, the previous one.
+    pub(super) async fn secrets_not_under(
+        &self,
+        current: KeyId,
+    ) -> Result<Vec<(WebhookId, Sealed, Option<Sealed>)>, sqlx::Error> {
+        type Row = (WebhookId, i64, Vec<u8>, Option<i64>, Option<Vec<u8>>);
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
+                "SELECT id, secret_key, secret, previous_key, previous_secret \
+                 FROM webhook_endpoints WHERE secret_key <> $1 OR previous_key <> $1")
+            .bind(current.0).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, key, bytes, previous_key, previous)| {
+                let previous = previous_key.zip(previous).map(|(key, bytes)| Sealed {
+                    key: KeyId(key),
+                    bytes,
+                });
+                (
+                    id,
+                    Sealed {
+                        key: KeyId(key),
+                        bytes,
+                    },
+                    previous,
+                )
+            })
+            .collect())
+    }
+
+    /// Replaces endpoint `id`'s secret (or, with `previous`, its previous secret) sealed as
+    /// `old` by `fresh`, unless it changed since it was read; answers the rows written.
+    pub(super) async fn reseal_webhook_secret(
+        &self,
+        id: WebhookId,
+        previous: bool,
+        old: &Sealed,
+        fresh: &Sealed,
+    ) -> Result<u64, sqlx::Error> {
+        let sql = if previous {
+            "UPDATE webhook_endpoints SET previous_key = $2, previous_secret = $3 \
+             WHERE id = $1 AND previous_key = $4 AND previous_secret = $5"
+        } else {
+            "UPDATE webhook_endpoints SET secret_key = $2, secret = $3 \
+             WHERE id = $1 AND secret_key = $4 AND secret = $5"
+        };
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(id).bind(fresh.key.0).bind(fresh.bytes.as_slice())
+            .bind(old.key.0).bind(old.bytes.as_slice())
+            .execute(pool).await.map(|done| done.rows_affected()))
+    }
+
     /// The member's endpoints, oldest first.
     pub(super) async fn webhook_endpoints(
         &self,

@@ -221,20 +221,7 @@ async fn secrets_at_rest_are_sealed_and_move_to_a_new_key(backend: Backend) {
 
     // `gearshare rotate-key` adds key 2 to the file and re-seals with it; the running server
     // reads the file again when it meets the new key.
-    let rotated = std::process::Command::new(env!("CARGO_BIN_EXE_gearshare"))
-        .arg("rotate-key")
-        .env("DATABASE_URL", &app.url)
-        .env("SECRET_KEY_FILE", &app.key_file)
-        .env("MEDIA_DIR", &app.media_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gearshare rotate-key");
-    let printed = String::from_utf8_lossy(&rotated.stdout);
-    assert!(
-        rotated.status.success(),
-        "{printed}{}",
-        String::from_utf8_lossy(&rotated.stderr)
-    );
+    let printed = app.rotate_key();
     assert!(
         printed.contains("re-sealed 1 authenticator secrets with key 2"),
         "{printed}"

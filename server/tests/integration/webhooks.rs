@@ -476,7 +476,45 @@ async fn private_addresses_are_refused_by_default(backend: Backend) {
     );
 }
 
+/// `gearshare rotate-key` moves webhook secrets to the new key too, the previous one of a
+/// rotation still in its overlap included, and messages are signed by the same secrets after.
+async fn rotate_key_moves_webhook_secrets_to_the_new_key(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &[("WEBHOOKS_ALLOW_PRIVATE", "true")]).await;
+    let (receiver, url) = Receiver::start().await;
+    let (_, mut owner) = member(&app, "Olga Owner").await;
+    let shop = new_token(&mut owner, "Shop", "write").await;
+    let body = value!({ "url": url, "kinds": ["booking.requested"] }).to_string();
+    let made = json(&post_json(&app, "/api/v1/webhooks", &shop, None, &body).await);
+    let first = made["secret"].as_str().unwrap().to_owned();
+    let hook = made["webhook"]["id"].as_str().unwrap().to_owned();
+    let rotate = format!("/api/v1/webhooks/{hook}/rotate-secret");
+    let second = json(&call(&app, "POST", &rotate, &shop).await)["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let printed = app.rotate_key();
+    assert!(
+        printed.contains("re-sealed 2 webhook secrets with key 2"),
+        "{printed}"
+    );
+    // The running server opens them under the new key: both secrets still sign.
+    let queued = call(
+        &app,
+        "POST",
+        &format!("/api/v1/webhooks/{hook}/test"),
+        &shop,
+    )
+    .await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+    send_due(&app, Utc::now()).await;
+    let sent = receiver.got();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].signed_by(&second) && sent[0].signed_by(&first));
+}
+
 crate::on_both_backends!(
+    rotate_key_moves_webhook_secrets_to_the_new_key,
     webhooks_are_signed_sent_in_order_and_retried,
     instant_bookings_pauses_and_backoff_lose_nothing,
     private_addresses_are_refused_by_default,

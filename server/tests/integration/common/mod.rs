@@ -381,6 +381,26 @@ pub struct Visitor<'a> {
 }
 
 impl TestApp {
+    /// Runs `gearshare rotate-key` on this app's database and key file, as an operator
+    /// would; panics unless it succeeds, and answers what it printed.
+    pub fn rotate_key(&self) -> String {
+        let done = std::process::Command::new(env!("CARGO_BIN_EXE_gearshare"))
+            .arg("rotate-key")
+            .env("DATABASE_URL", &self.url)
+            .env("SECRET_KEY_FILE", &self.key_file)
+            .env("MEDIA_DIR", &self.media_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run gearshare rotate-key");
+        let printed = String::from_utf8_lossy(&done.stdout).into_owned();
+        assert!(
+            done.status.success(),
+            "{printed}{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        printed
+    }
+
     pub fn visitor(&self) -> Visitor<'_> {
         Visitor {
             app: self,
