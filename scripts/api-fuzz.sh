@@ -440,15 +440,21 @@ for backend in "${backends[@]}"; do
   (
     cleanups=()
     trap finish EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     fuzz_one "$backend"
   ) >"$reports/$backend.log" 2>&1 &
   pids+=($!)
 done
-on_exit "kill ${pids[*]} 2>/dev/null"
+# Interrupted, the parent stops both and waits while they stop their servers and drop their
+# databases.
+on_exit "kill -TERM ${pids[*]} 2>/dev/null; wait ${pids[*]} 2>/dev/null"
 status=0
 for i in "${!backends[@]}"; do
-  wait "${pids[$i]}" || status=1
+  wait "${pids[$i]}" || status=$?
   cat "$reports/${backends[$i]}.log"
 done
-cleanups=()
+# Both ended: only the cleanup above goes, not what the parent registered before it (a
+# PostgreSQL that scripts/postgres.sh started).
+unset 'cleanups[-1]'
 exit "$status"

@@ -83,9 +83,9 @@ impl Db {
             .fetch_one(pool).await)
     }
 
-    /// Deletes the tries made before `before` and the messages delivered before it (their
-    /// later tries with them); answers how many rows went. Messages still owed stay, however
-    /// old: their endpoint gets them once it answers again.
+    /// Deletes the tries made before `before` and the messages delivered before it; answers
+    /// how many rows went. Messages still owed stay, however old: their endpoint gets them
+    /// once it answers again.
     pub(super) async fn sweep_webhook_log(
         &self,
         before: DateTime<Utc>,

@@ -14,6 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -86,9 +87,22 @@ impl<K: Eq + Hash> Windows<K> {
         self.count(key, now, 1)
     }
 
-    /// `Err` with the seconds to wait when `key` has none left at `now`; counts nothing.
-    fn check(&self, key: K, now: Instant) -> Result<(), u64> {
-        self.count(key, now, 0).map(|_| ())
+    /// `Err` with the seconds to wait when `key` has none left at `now`; counts and keeps
+    /// nothing, so the addresses of good requests take no room.
+    fn check(&self, key: &K, now: Instant) -> Result<(), u64> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        match kept.get(key) {
+            Some((start, used))
+                if *used >= self.per_window && now.duration_since(*start) < self.window =>
+            {
+                Err(self
+                    .window
+                    .saturating_sub(now.duration_since(*start))
+                    .as_secs()
+                    .max(1))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn count(&self, key: K, now: Instant, by: u32) -> Result<(u32, u64), u64> {
@@ -115,13 +129,16 @@ impl<K: Eq + Hash> Windows<K> {
 }
 
 /// The API's limits: requests per token per window, and refused tokens per client address
-/// per window. Each refused token costs a database read, so an address that keeps sending
-/// made-up or revoked ones is told to wait before any more are looked up (a valid token
-/// from that address waits too, until the window ends).
+/// (an IPv6 address by its /64) per window. A refused token that is well formed costs a
+/// database read, so an address that keeps sending made-up or revoked ones is told to wait
+/// before more are looked up. A token accepted on this instance within the window still
+/// passes from that address, so one client's mistakes do not shut out the others behind the
+/// same address (a NAT, or a proxy when `TRUST_PROXY` is off).
 #[derive(Clone)]
 pub struct RateLimit {
     per_token: Windows<app::domain::ApiTokenId>,
-    refused: Windows<Option<String>>,
+    refused: Windows<String>,
+    accepted: Arc<Mutex<HashMap<[u8; 32], Instant>>>,
 }
 
 impl RateLimit {
@@ -129,7 +146,31 @@ impl RateLimit {
         Self {
             per_token: Windows::new(per_window, window),
             refused: Windows::new(refused_per_window, window),
+            accepted: Arc::default(),
         }
+    }
+
+    /// The digest a presented token is remembered by (never the token itself).
+    fn digest(presented: &str) -> [u8; 32] {
+        Sha256::digest(presented.as_bytes()).into()
+    }
+
+    /// Remembers that `presented` was accepted at `now`.
+    fn accepted(&self, presented: &str, now: Instant) {
+        let mut accepted = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
+        if accepted.len() >= KEPT_WINDOWS {
+            let window = self.refused.window;
+            accepted.retain(|_, at| now.duration_since(*at) < window);
+        }
+        accepted.insert(Self::digest(presented), now);
+    }
+
+    /// Whether `presented` was accepted on this instance within the window before `now`.
+    fn recently_accepted(&self, presented: &str, now: Instant) -> bool {
+        let accepted = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
+        accepted
+            .get(&Self::digest(presented))
+            .is_some_and(|at| now.duration_since(*at) < self.refused.window)
     }
 
     fn take(&self, token: app::domain::ApiTokenId, now: Instant) -> Result<(u32, u64), u64> {
@@ -180,9 +221,12 @@ pub async fn authenticate(
     let address = request
         .extensions()
         .get::<Client>()
-        .and_then(|client| client.ip.clone());
-    if let Err(reset) = limit.refused.check(address.clone(), Instant::now()) {
-        return refused_too_often(&limit, reset);
+        .map(Client::ip_key)
+        .unwrap_or_else(|| Client::default().ip_key());
+    if let Err(reset) = limit.refused.check(&address, Instant::now()) {
+        if !limit.recently_accepted(presented, Instant::now()) {
+            return refused_too_often(&limit, reset);
+        }
     }
     let holder = match tokens::authenticate(&state.db, presented, chrono::Utc::now()).await {
         Ok(Ok(holder)) => holder,
@@ -194,6 +238,7 @@ pub async fn authenticate(
         }
         Err(error) => return Problem::from(error).into_response(),
     };
+    limit.accepted(presented, Instant::now());
     let (remaining, reset) = match limit.take(holder.token, Instant::now()) {
         Ok(counted) => counted,
         Err(reset) => {
@@ -277,20 +322,33 @@ mod tests {
     #[test]
     fn an_address_is_stopped_after_its_refused_tokens_not_before() {
         let limit = RateLimit::new(100, 2, Duration::from_secs(60));
-        let (here, there) = (Some("192.0.2.1".to_owned()), Some("192.0.2.2".to_owned()));
+        let (here, there) = ("192.0.2.1".to_owned(), "192.0.2.2".to_owned());
         let start = Instant::now();
-        // Checking counts nothing: any number of good tokens pass.
+        // Checking counts and keeps nothing: any number of good tokens pass.
         for _ in 0..5 {
-            assert_eq!(limit.refused.check(here.clone(), start), Ok(()));
+            assert_eq!(limit.refused.check(&here, start), Ok(()));
         }
+        assert!(limit.refused.kept.lock().unwrap().is_empty());
         assert_eq!(limit.refused.take(here.clone(), start), Ok((1, 60)));
         assert_eq!(limit.refused.take(here.clone(), start), Ok((0, 60)));
         let later = start + Duration::from_secs(15);
-        assert_eq!(limit.refused.check(here.clone(), later), Err(45));
-        assert_eq!(limit.refused.check(there, later), Ok(()));
+        assert_eq!(limit.refused.check(&here, later), Err(45));
+        assert_eq!(limit.refused.check(&there, later), Ok(()));
         assert_eq!(
-            limit.refused.check(here, start + Duration::from_secs(60)),
+            limit.refused.check(&here, start + Duration::from_secs(60)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_token_accepted_within_the_window_is_remembered_by_its_digest() {
+        let limit = RateLimit::new(100, 2, Duration::from_secs(60));
+        let start = Instant::now();
+        limit.accepted("gs_good", start);
+        assert!(limit.recently_accepted("gs_good", start + Duration::from_secs(59)));
+        assert!(!limit.recently_accepted("gs_good", start + Duration::from_secs(60)));
+        assert!(!limit.recently_accepted("gs_made_up", start));
+        let kept = limit.accepted.lock().unwrap();
+        assert!(kept.contains_key(&RateLimit::digest("gs_good")));
     }
 }

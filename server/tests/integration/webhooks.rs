@@ -302,6 +302,10 @@ async fn webhooks_are_signed_sent_in_order_and_retried(backend: Backend) {
     let deliveries = format!("/api/v1/webhooks/{hook}/deliveries");
     let before_sweep = json(&call(&app, "GET", &deliveries, &shop).await);
     assert!(before_sweep.as_array().unwrap().len() > 1, "{before_sweep}");
+    let kept = app::webhooks::service::sweep_log(&app.db, Utc::now() - Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "nothing is 30 days old yet");
     let swept = app::webhooks::service::sweep_log(&app.db, Utc::now() + Duration::days(30))
         .await
         .unwrap();
